@@ -1,0 +1,46 @@
+"""From a session's situation at a time to its verdict: status, escalation, cycles,
+openings and the smallest concession sets, each with the evidence behind it."""
+
+from __future__ import annotations
+
+from engine.analysis import explain
+from engine.analysis.model import Situation, build_model, in_force, solve
+from engine.analysis.openings import concession_sets, find_openings
+from engine.verdict import GoalState, Verdict
+
+__all__ = ["Situation", "analyse", "in_force"]
+
+
+def analyse(sit: Situation) -> Verdict:
+    rb = sit.rulebook
+    model = build_model(sit)
+    solution = solve(model)
+    done_goals = [g for g, done in model.goals.items() if done]
+    status = "progress" if done_goals else "opening" if solution.any_goal else "deadlock"
+    chains = explain.escalation_chains(sit)
+    events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
+    found = explain.cycles(sit, solution) if status == "deadlock" else []
+    refused = explain.refusals(sit, model.blocks, solution) if status == "deadlock" else []
+    openings = find_openings(sit, model, solution, explain.cite_position) if status != "progress" else []
+    concessions = concession_sets(model, solution)
+    return Verdict(
+        scenario=rb.id,
+        session=sit.session,
+        as_of=sit.as_of,
+        status=status,
+        escalation=bool(chains),
+        goals=[GoalState(id=g, description=rb.goals[g].description, done=done, reachable=solution.goals_reachable[g])
+               for g, done in model.goals.items()],
+        positions_in_force=[explain.cite_position(p, _active_variant(sit, p)) for p in rb.positions.values() if in_force(p, sit.as_of)],
+        cycles=found,
+        refusals=refused,
+        openings=openings,
+        concessions=concessions,
+        escalation_events=events,
+        escalation_chains=chains,
+        summary=explain.summary(sit, status, done_goals, found, refused, openings, concessions, events),
+    )
+
+
+def _active_variant(sit: Situation, position):
+    return next((v for v in position.variants if sit.holds(f"variant:{v.id}")), None)

@@ -1,0 +1,49 @@
+"""Tit-for-tat chains: hostile events alternating between two sides, each within the
+pattern's window of the one before.
+
+The rules engine says which live events are hostile and on which side; this module puts
+them in order.  A chain of at least ``exchanges`` events keeps escalation on until
+``window_days`` pass after its last event without an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.facts import Fact
+from engine.rulebook.models import Escalation
+
+
+def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
+    """The maximal chains of at least ``exchanges`` events (longest chain ending at each
+    event, keeping those that no longer chain extends), in time order."""
+    window = dt.timedelta(days=pattern.window_days)
+    events = sorted({(f.at, f.seq, side, f.id): f for side in (0, 1) for f in sides[side]}.items())
+    length: list[int] = []
+    before: list[int | None] = []
+    for i, ((at, _, side, _), _fact) in enumerate(events):
+        best, link = 1, None
+        for j in range(i - 1, -1, -1):
+            at_j, _, side_j, _ = events[j][0]
+            if at - at_j > window:
+                break
+            if side_j != side and at_j < at and length[j] + 1 > best:
+                best, link = length[j] + 1, j
+        length.append(best)
+        before.append(link)
+    extended = {before[i] for i in range(len(events)) if length[i] >= pattern.exchanges}
+    result = []
+    for i in range(len(events)):
+        if length[i] >= pattern.exchanges and i not in extended:
+            chain, k = [], i
+            while k is not None:
+                chain.append(events[k][1])
+                k = before[k]
+            result.append(chain[::-1])
+    return result
+
+
+def live(pattern: Escalation, found: list[list[Fact]], as_of: dt.datetime) -> list[list[Fact]]:
+    """The chains still answered within the window as of ``as_of``."""
+    window = dt.timedelta(days=pattern.window_days)
+    return [c for c in found if c[-1].at <= as_of and as_of - c[-1].at <= window]

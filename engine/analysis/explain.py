@@ -1,0 +1,136 @@
+"""Evidence and words: the positions (with quotes) and facts (with dates and sources)
+behind a verdict, and the summary sentences an analyst can paste into a note."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from engine.analysis import escalation
+from engine.analysis.model import Block, Situation, Solution
+from engine.conditions import describe
+from engine.facts import Fact
+from engine.rulebook.models import Position, Variant
+from engine.verdict import (
+    ConcessionSets,
+    Cycle,
+    EscalationChain,
+    FactRef,
+    Opening,
+    PositionRef,
+    Refusal,
+    Status,
+    Step,
+    Unmet,
+)
+
+MAX_CYCLES = 50
+
+
+def cite_position(position: Position, variant: Variant | None = None) -> PositionRef:
+    source = variant or position
+    return PositionRef(id=position.id, actor=position.actor, quote=" ".join(source.quote.split()),
+                       source=source.source, said_by=source.said_by, said_on=source.said_on,
+                       variant=variant.id if variant else None)
+
+
+def cite_fact(sit: Situation, fact: Fact) -> FactRef:
+    subject = sit.rulebook.subjects.get(fact.subject)
+    return FactRef(id=fact.id, subject=fact.subject, value=fact.value, unit=subject.unit if subject else "",
+                   at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note)
+
+
+def unmet_evidence(sit: Situation, block: Block) -> list[Unmet]:
+    result = []
+    for compare in block.unmet:
+        unit = sit.rulebook.subjects[compare.subject].unit
+        fact = sit.state.get(compare.subject)
+        result.append(Unmet(test=describe(compare, unit), fact=cite_fact(sit, fact) if fact else None,
+                            trend=_trend(sit, fact, compare.value) if fact else None))
+    return result
+
+
+def _trend(sit: Situation, fact: Fact, bound: object) -> str | None:
+    before = sit.previous(fact)
+    if before is None or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (fact.value, before.value, bound)):
+        return None
+    gap_now, gap_before = abs(fact.value - bound), abs(before.value - bound)
+    return "away" if gap_now > gap_before else "toward" if gap_now < gap_before else None
+
+
+def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
+    blocked = solution.blocked_graph()
+    found = []
+    for nodes in nx.simple_cycles(blocked):
+        found.append(nodes)
+        if len(found) >= MAX_CYCLES:
+            break
+    result = []
+    for nodes in sorted(found, key=lambda c: (len(c), c)):
+        start = nodes.index(min(nodes))
+        nodes = nodes[start:] + nodes[:start]
+        steps = []
+        for i, move in enumerate(nodes):
+            target = nodes[(i + 1) % len(nodes)]
+            for block in blocked[move][target]["blocks"]:
+                steps.append(Step(move=move, actor=block.position.actor,
+                                  description=sit.rulebook.moves[move].description,
+                                  position=cite_position(block.position, block.variant),
+                                  waits_for=target, unmet=unmet_evidence(sit, block)))
+        result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
+    return result
+
+
+def refusals(sit: Situation, blocks: dict[str, tuple[Block, ...]], solution: Solution) -> list[Refusal]:
+    return [Refusal(move=m, actor=b.position.actor, position=cite_position(b.position, b.variant))
+            for m in sorted(solution.refused & solution.relevant) for b in blocks.get(m, ()) if b.refusal]
+
+
+def escalation_chains(sit: Situation) -> list[EscalationChain]:
+    result = []
+    for pattern_id, sides in sorted(sit.hostile.items()):
+        pattern = sit.rulebook.escalations[pattern_id]
+        for chain in escalation.live(pattern, escalation.chains(pattern, sides), sit.as_of):
+            result.append(EscalationChain(pattern=pattern_id, events=[cite_fact(sit, e) for e in chain]))
+    result.sort(key=lambda c: [e.at for e in c.events])
+    return result
+
+
+def summary(sit: Situation, status: Status, done_goals: list[str], found: list[Cycle], refused: list[Refusal],
+            openings: list[Opening], concessions: ConcessionSets, events: list[FactRef]) -> list[str]:
+    day = sit.as_of.date().isoformat()
+    name = sit.rulebook.info.title
+    lines = []
+    if status == "progress":
+        lines.append(f"As of {day}, {name}: progress — {', '.join(done_goals)} done.")
+    elif status == "opening":
+        lines.append(f"As of {day}, {name}: there is an opening.")
+    else:
+        lines.append(f"As of {day}, {name}: deadlock — every path to a goal runs into positions in force.")
+    for cycle in found[:3]:
+        parts = [f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
+                 f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
+                 f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
+        lines.append("Cycle: " + "; ".join(parts) + ".")
+        evidence = {u.fact.id: u.fact for s in cycle.steps for u in s.unmet if u.fact}
+        for fact in sorted(evidence.values(), key=lambda f: f.at):
+            lines.append(f"Fact: {fact.subject} is {fact.value}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
+                         f"{' (' + fact.source + ')' if fact.source else ''}.")
+    for refusal in refused:
+        lines.append(f"{refusal.actor} refuses {refusal.move} outright ({refusal.position.id}: \"{_short(refusal.position.quote)}\").")
+    if events:
+        actors = sorted({e.actor for e in events if e.actor})
+        lines.append(f"Escalation: {len(events)} hostile events alternating between sides ({', '.join(actors)}) "
+                     f"from {events[0].at.date().isoformat()} to {events[-1].at.date().isoformat()}.")
+    for opening in openings[:3]:
+        label = "Opening now" if opening.available_now else f"Way out {opening.rank}"
+        needed = f" [needs: {'; '.join(opening.facts_needed)}]" if opening.facts_needed else ""
+        lines.append(f"{label}: {opening.description}{needed}.")
+    if concessions.sets:
+        sets = " or ".join("{" + ", ".join(s) + "}" for s in concessions.sets[:5])
+        lines.append(f"Smallest concession sets ({concessions.size} position(s){'' if concessions.exact else ', approximate'}): {sets}.")
+    return lines
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,205 @@
+"""The blocking model: which moves are done, which are withheld and by what, and which
+moves could make a withheld move's condition come true.  ``solve`` finds what can be
+reached without breaching any position in force.
+
+- A move is *done* when its ``done_when`` holds.
+- A position in force *blocks* its move while its condition is unmet, unless an active
+  variant lets the actor move in step (``simultaneous``) or a softer ``until`` is met.
+  A position without ``until`` is a refusal: it blocks for as long as it is in force.
+- A blocked move *waits for* the moves that read the subjects of its unmet comparisons
+  (their ``done_when`` mentions the subject): any of them for each such subject.
+- *Reachable*: the least set of moves that are free, or whose every block can be lifted by
+  reachable moves.  A goal is reachable when each move it needs (or a substitute) is done
+  or reachable.  Deadlock: no goal reachable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+import networkx as nx
+
+from engine.conditions import compare_holds, to_dnf
+from engine.facts import Fact
+from engine.rulebook import Rulebook
+from engine.rulebook.models import Compare, Expr, Position, Variant
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything the analysis reads about one session at one time."""
+
+    rulebook: Rulebook
+    session: str
+    as_of: dt.datetime
+    holds: Callable[[str], bool]
+    state: dict[str, Fact]
+    previous: Callable[[Fact], Fact | None]
+    hostile: dict[str, tuple[list[Fact], list[Fact]]]  # escalation pattern -> live hostile events by side
+
+
+@dataclass(frozen=True)
+class Block:
+    position: Position
+    move: str
+    variant: Variant | None
+    refusal: bool
+    unmet: tuple[Compare, ...]
+
+    @property
+    def unmet_subjects(self) -> frozenset[str]:
+        return frozenset(c.subject for c in self.unmet)
+
+
+@dataclass(frozen=True)
+class Model:
+    moves: frozenset[str]
+    done: frozenset[str]
+    blocks: dict[str, tuple[Block, ...]]
+    eased: dict[str, tuple[Position, Variant]]  # move -> position whose variant lets it move in step
+    writers: dict[str, frozenset[str]]
+    goals: dict[str, bool]  # goal id -> done
+    needs: dict[str, tuple[str, ...]]
+    substitutes: dict[str, tuple[str, ...]]
+
+    def without(self, positions: Iterable[str]) -> Model:
+        gone = set(positions)
+        return replace(self, blocks={m: tuple(b for b in bs if b.position.id not in gone) for m, bs in self.blocks.items()})
+
+    def with_done(self, move: str) -> Model:
+        """As if ``move`` were made: it is done, and every block whose unmet comparisons all
+        read subjects the move changes is lifted."""
+        written = {s for s, movers in self.writers.items() if move in movers}
+        return replace(self, done=self.done | {move}, blocks={
+            m: tuple(b for b in bs if b.refusal or not b.unmet_subjects <= written)
+            for m, bs in self.blocks.items() if m != move})
+
+
+@dataclass
+class Solution:
+    reach: set[str]
+    goals_reachable: dict[str, bool]
+    graph: nx.DiGraph  # move -> move it waits for; edge attribute "blocks"
+    relevant: set[str]
+    refused: set[str] = field(default_factory=set)
+
+    @property
+    def any_goal(self) -> bool:
+        return any(self.goals_reachable.values())
+
+    def blocked_graph(self) -> nx.DiGraph:
+        return self.graph.subgraph(n for n in self.relevant if n not in self.reach)
+
+
+def in_force(position: Position, as_of: dt.datetime) -> bool:
+    start, end = position.in_force.from_, position.in_force.until
+    day = as_of.date()
+    return (start is None or start <= day) and (end is None or day < end)
+
+
+def build_model(sit: Situation) -> Model:
+    rb = sit.rulebook
+    values = {k: f.value for k, f in sit.state.items()}
+    done = frozenset(m for m in rb.moves if sit.holds(f"move:{m}"))
+    blocks: dict[str, list[Block]] = {}
+    eased: dict[str, tuple[Position, Variant]] = {}
+    for position in rb.positions.values():
+        if not in_force(position, sit.as_of) or position.withholds in done:
+            continue
+        variant = next((v for v in position.variants if sit.holds(f"variant:{v.id}")), None)
+        if variant is not None and variant.simultaneous:
+            eased[position.withholds] = (position, variant)
+            continue
+        if variant is not None and variant.until is not None:
+            if sit.holds(f"variant_until:{variant.id}"):
+                continue
+            condition: Expr | None = variant.until
+        elif position.until is None:
+            blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, True, ()))
+            continue
+        elif sit.holds(f"until:{position.id}"):
+            continue
+        else:
+            condition = position.until
+        unmet = unmet_comparisons(rb.expand(condition), values)
+        blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, False, unmet))
+    writers: dict[str, set[str]] = {}
+    for key, move in rb.moves.items():
+        for subject in rb.subjects_of(move.done_when):
+            writers.setdefault(subject, set()).add(key)
+    substitutes: dict[str, list[str]] = {}
+    for key, move in rb.moves.items():
+        if move.substitute_for:
+            substitutes.setdefault(move.substitute_for, []).append(key)
+    return Model(
+        moves=frozenset(rb.moves), done=done,
+        blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased,
+        writers={s: frozenset(ms) for s, ms in writers.items()},
+        goals={g: sit.holds(f"goal:{g}") for g in rb.goals},
+        needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
+        substitutes={m: tuple(s) for m, s in substitutes.items()},
+    )
+
+
+def unmet_comparisons(expr: Expr, values: dict) -> tuple[Compare, ...]:
+    """The comparisons that keep an unmet condition from holding: the failing ones of the
+    alternative closest to holding (fewest failures)."""
+    best: tuple[Compare, ...] | None = None
+    for conjunct in to_dnf(expr):
+        failing = tuple(c for c in conjunct if not compare_holds(c, values.get(c.subject), c.subject in values))
+        if best is None or len(failing) < len(best):
+            best = failing
+    return best or ()
+
+
+def waits_for(model: Model, block: Block) -> set[str]:
+    return {x for s in block.unmet_subjects for x in model.writers.get(s, ()) if x not in model.done and x != block.move}
+
+
+def solve(model: Model) -> Solution:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(m for m in model.moves if m not in model.done)
+    refused: set[str] = set()
+    for move, blocks in model.blocks.items():
+        for block in blocks:
+            if block.refusal:
+                refused.add(move)
+            for target in waits_for(model, block):
+                if graph.has_edge(move, target):
+                    graph[move][target]["blocks"].append(block)
+                else:
+                    graph.add_edge(move, target, blocks=[block])
+    reach = {m for m in graph.nodes if not model.blocks.get(m)}
+    changed = True
+    while changed:
+        changed = False
+        for move in graph.nodes:
+            if move in reach:
+                continue
+            if all(_liftable(model, b, reach) for b in model.blocks.get(move, ())):
+                reach.add(move)
+                changed = True
+    goals_reachable = {
+        g: (not done) and all(_need_met(model, n, reach) for n in model.needs[g]) for g, done in model.goals.items()
+    }
+    relevant: set[str] = set()
+    for g, done in model.goals.items():
+        if not done:
+            for need in model.needs[g]:
+                for start in (need, *model.substitutes.get(need, ())):
+                    if start in graph:
+                        relevant |= {start} | nx.descendants(graph, start)
+    return Solution(reach, goals_reachable, graph, relevant, refused)
+
+
+def _liftable(model: Model, block: Block, reach: set[str]) -> bool:
+    if block.refusal:
+        return False
+    return all(any(x in reach for x in model.writers.get(s, ()) if x not in model.done and x != block.move)
+               for s in block.unmet_subjects)
+
+
+def _need_met(model: Model, need: str, reach: set[str]) -> bool:
+    return any(m in model.done or m in reach for m in (need, *model.substitutes.get(need, ())))

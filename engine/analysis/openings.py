@@ -1,0 +1,147 @@
+"""Ways out: the openings that exist now, the candidate changes that would open the way,
+ranked, and the smallest sets of concessions that do."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+
+import networkx as nx
+
+from engine.analysis.model import Block, Model, Situation, Solution, solve, unmet_comparisons
+from engine.conditions import describe, expr_holds
+from engine.rulebook.models import Position, Variant
+from engine.verdict import ConcessionSets, Opening, PositionRef
+
+EXACT_BUDGET = 50_000  # combinations tried before the concession search turns greedy
+MAX_SETS = 20
+
+
+def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callable[[Position, Variant | None], PositionRef]) -> list[Opening]:
+    rb = sit.rulebook
+    values = {k: f.value for k, f in sit.state.items()}
+    candidates: list[dict] = []
+    substitutes = {s for subs in model.substitutes.values() for s in subs}
+    needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}
+    waited_on = {target for _, target in solution.graph.edges}
+
+    def outcome(changed: Model) -> tuple[bool, bool]:
+        after = solve(changed)
+        return after.any_goal, nx.is_directed_acyclic_graph(after.blocked_graph())
+
+    def satisfied_by(move: str) -> list[Block]:
+        written = rb.subjects_of(rb.moves[move].done_when)
+        return [b for bs in model.blocks.values() for b in bs
+                if not b.refusal and b.move != move and b.unmet_subjects and b.unmet_subjects <= written]
+
+    for move in sorted(solution.reach & solution.relevant):
+        if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
+            continue
+        reaches, acyclic = outcome(model.with_done(move))
+        met = [p for p in rb.positions.values() if p.withholds == move and p.id not in _blocking_ids(model, move)]
+        if move in model.eased:
+            position, variant = model.eased[move]
+            kind, evidence = "variant", [cite(position, variant)]
+            text = f"{rb.moves[move].actor} can {_verb(rb, move)} in step with the moves its position waits for: variant '{variant.id}' of {position.id} is in force"
+        else:
+            kind = "substitute" if move in substitutes else "move"
+            evidence = [cite(p, None) for p in met]
+            reason = f"the condition of {', '.join(p.id for p in met)} is met" if met else "no position in force withholds it"
+            text = f"{rb.moves[move].actor} can {_verb(rb, move)} now: {reason}"
+        candidates.append(dict(kind=kind, what=move, actor=rb.moves[move].actor, description=text,
+                               satisfies=[b.position.id for b in satisfied_by(move)], breaches=[],
+                               breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence))
+
+    for move in sorted(solution.relevant - solution.reach):
+        reaches, acyclic = outcome(model.with_done(move))
+        unmet = unmet_comparisons(rb.expand(rb.moves[move].done_when), values)
+        breaches = list(model.blocks.get(move, ()))
+        kind = "substitute" if move in substitutes else "move"
+        text = f"{rb.moves[move].actor} {_verb(rb, move, third=True)}" + (
+            f", breaching {', '.join(b.position.id for b in breaches)}" if breaches else "")
+        candidates.append(dict(kind=kind, what=move, actor=rb.moves[move].actor, description=text,
+                               facts_needed=[describe(c, rb.subjects[c.subject].unit) for c in unmet],
+                               satisfies=[b.position.id for b in satisfied_by(move)],
+                               breaches=[b.position.id for b in breaches], breaks_all_cycles=acyclic,
+                               reaches_goal=reaches, evidence=[cite(b.position, None) for b in breaches]))
+
+    for block in _relevant_blocks(model, solution):
+        for variant in block.position.variants:
+            if variant is block.variant:
+                continue
+            softer = variant.simultaneous or (variant.until is not None and expr_holds(rb.expand(variant.until), values))
+            if not softer:
+                continue
+            changed = Model(**{**model.__dict__, "blocks": {
+                m: tuple(b for b in bs if b is not block) for m, bs in model.blocks.items()}})
+            reaches, acyclic = outcome(changed)
+            switch = [describe(c) for c in unmet_comparisons(rb.expand(variant.switched_on_by), values)]
+            candidates.append(dict(kind="variant", what=variant.id, actor=block.position.actor,
+                                   description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.position.id}",
+                                   facts_needed=switch, satisfies=[block.position.id], breaches=[],
+                                   breaks_all_cycles=acyclic, reaches_goal=reaches,
+                                   evidence=[cite(block.position, variant)]))
+
+    candidates.sort(key=lambda c: (not c.get("available_now", False), not c["reaches_goal"], not c["breaks_all_cycles"],
+                                   len(c["breaches"]), -len(c["satisfies"]), c["kind"] != "variant", c["what"]))
+    return [Opening(rank=i + 1, **c) for i, c in enumerate(candidates)]
+
+
+def concession_sets(model: Model, solution: Solution) -> ConcessionSets:
+    """Smallest sets of blocking positions whose removal breaks every cycle and makes some
+    goal reachable."""
+    if solution.any_goal or any(model.goals.values()):
+        return ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
+    candidates = sorted({b.position.id for b in _relevant_blocks(model, solution)})
+    if not candidates:
+        return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
+    tried = 0
+    for size in range(1, len(candidates) + 1):
+        count = math.comb(len(candidates), size)
+        if tried + count > EXACT_BUDGET:
+            return _greedy(model, candidates, size)
+        found = []
+        for combo in itertools.combinations(candidates, size):
+            if _opens_way(model.without(combo)):
+                found.append(list(combo))
+        tried += count
+        if found:
+            return ConcessionSets(size=size, sets=found[:MAX_SETS], exact=True,
+                                  note="" if len(found) <= MAX_SETS else f"{len(found)} sets of this size; the first {MAX_SETS} shown")
+    return ConcessionSets(size=0, sets=[], exact=True, note="no set of concessions breaks every cycle and opens a goal")
+
+
+def _greedy(model: Model, candidates: list[str], from_size: int) -> ConcessionSets:
+    chosen = list(candidates)
+    for position in candidates:
+        trial = [p for p in chosen if p != position]
+        if _opens_way(model.without(trial)):
+            chosen = trial
+    return ConcessionSets(size=len(chosen), sets=[chosen], exact=False,
+                          note=f"no set of fewer than {from_size} concessions works; beyond that the search is greedy and this set is minimal but may not be the smallest")
+
+
+def _opens_way(model: Model) -> bool:
+    after = solve(model)
+    return after.any_goal and nx.is_directed_acyclic_graph(after.blocked_graph())
+
+
+def _relevant_blocks(model: Model, solution: Solution) -> list[Block]:
+    return [b for m in sorted(solution.relevant - solution.reach) for b in model.blocks.get(m, ())]
+
+
+def _blocking_ids(model: Model, move: str) -> set[str]:
+    return {b.position.id for b in model.blocks.get(move, ())}
+
+
+def _verb(rb, move: str, third: bool = False) -> str:
+    """``grant relief (ease or lift the sanctions on Iranian oil)``; ``makes 'grant relief' (...)``."""
+    name = move.split(".", 1)[1].replace("_", " ")
+    description = rb.moves[move].description.rstrip(".")
+    detail = f" ({description[0].lower()}{description[1:]})" if description else ""
+    return f"makes '{name}'{detail}" if third else f"{name}{detail}"
+
+
+def _variant_text(variant: Variant) -> str:
+    return "simultaneous steps" if variant.simultaneous else "a softer condition"

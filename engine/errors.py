@@ -1,0 +1,84 @@
+"""Every exception ripeness raises on purpose, in one tree.
+
+    RipenessError                  base: misuse or a fault, never a business outcome
+    ├── RuleFileError              one or more rule-file problems (``.problems``)
+    ├── FactError                  one or more bad facts (``.problems``); nothing was used
+    ├── UnknownNameError           an actor, subject, position, variant or session that does not exist
+    ├── SessionError               a session operation that cannot be done (e.g. deleting baseline)
+    └── EngineFault                the rules engine failed or swallowed an exception
+
+A deadlock is a ``Verdict``, not an exception.  Each class maps to one problem+json
+``type`` at the API boundary.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is and what was expected."""
+
+    where: str  # "rules/jcpoa/positions.yaml:12" or "facts.jsonl:3" or "facts[2]"
+    field: str  # dotted path of the field inside the item, "" for the whole item
+    message: str
+
+    def __str__(self) -> str:
+        location = f"{self.where}: {self.field}" if self.field else self.where
+        return f"{location}: {self.message}"
+
+
+class RipenessError(Exception):
+    """Base class: misuse or a fault."""
+
+
+class _ProblemsError(RipenessError):
+    kind = "input"
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} {self.kind} error(s):\n{lines}")
+
+
+class RuleFileError(_ProblemsError):
+    """A scenario folder has errors; every one found is in ``problems``."""
+
+    kind = "rule-file"
+
+
+class FactError(_ProblemsError):
+    """Facts were rejected; every problem found is in ``problems``; none were used."""
+
+    kind = "fact"
+
+
+class UnknownNameError(RipenessError):
+    """A name that the scenario or the service does not know."""
+
+    def __init__(self, kind: str, name: str, known: list[str]):
+        self.kind, self.name, self.known = kind, name, sorted(known)
+        self.suggestion = suggest(name, self.known)
+        hint = f" Did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(
+            f"unknown {kind} {name!r}.{hint} Known: {', '.join(self.known) or '(none)'}"
+        )
+
+
+class SessionError(RipenessError):
+    """A session operation that cannot be done."""
+
+
+class EngineFault(RipenessError):
+    """durable-rules failed, or raised inside an action (it swallows those)."""
+
+
+def suggest(name: str, known: list[str]) -> str | None:
+    """The closest known name, if any is close enough to be a likely typo."""
+    matches = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not matches:
+        lowered = {k.lower(): k for k in known}
+        matches = [lowered[name.lower()]] if name.lower() in lowered else []
+    return matches[0] if matches else None

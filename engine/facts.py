@@ -1,0 +1,201 @@
+"""Facts: "subject had value V from time ``at``" (states) and one-off events, each with its
+source.  ``FactInput`` is what arrives from outside (a fact file, an HTTP body, a Gherkin
+step); ``Fact`` is a recorded fact with its id and recording order.
+
+Time: ``at`` is when it became true in the world, an ISO 8601 date or datetime; a naive
+value means UTC, a date means 00:00 UTC that day.  Facts may arrive late and out of order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from engine.errors import FactError, Problem, suggest
+from engine.rulebook import Rulebook
+from engine.rulebook.models import DottedName, Identifier, Scalar
+from engine.rulebook.references import check_value
+from engine.yamlsource import YamlSyntaxError, load_located
+
+
+def to_utc(value: dt.datetime | dt.date) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+class FactInput(BaseModel):
+    """A fact as written by an analyst.  ``subject`` is the subject's id (with ``actor`` for
+    an actor's subject) or its dotted name (``IRN.enrichment_pct``).  For an event,
+    ``actor`` is who did it and ``target`` whom it was aimed at."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: dt.datetime | dt.date
+    actor: Identifier | None = None
+    subject: DottedName
+    value: Scalar | None = None
+    target: Identifier | None = None
+    source: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=4000)
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: dt.datetime | dt.date) -> dt.datetime:
+        return to_utc(value)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A recorded fact.  ``subject`` is the dotted key; ``seq`` orders recording (a later
+    record wins a tie on ``at``)."""
+
+    id: str
+    seq: int
+    at: dt.datetime
+    subject: str
+    kind: Literal["state", "event"]
+    value: Any
+    actor: str | None = None
+    target: str | None = None
+    source: str = ""
+    note: str = ""
+    recorded_at: dt.datetime | None = None
+
+    @property
+    def ts(self) -> int:
+        return int(self.at.timestamp())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "at": self.at.isoformat(), "subject": self.subject, "kind": self.kind,
+            "value": self.value, "actor": self.actor, "target": self.target,
+            "source": self.source, "note": self.note,
+            "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class ResolvedFact:
+    """A valid input with its subject resolved against the rulebook."""
+
+    input: FactInput
+    subject: str
+    kind: Literal["state", "event"]
+
+
+def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFact | None, list[Problem]]:
+    """Check a fact against the scenario: known subject and actors, allowed value."""
+    problems: list[Problem] = []
+    key = _subject_key(fact, rulebook)
+    if key is None:
+        wanted = f"{fact.actor}.{fact.subject}" if fact.actor and "." not in fact.subject else fact.subject
+        hint = suggest(wanted, list(rulebook.subjects))
+        problems.append(Problem(where, "subject", f"unknown subject {wanted!r}"
+                                + (f"; did you mean {hint!r}?" if hint else "")
+                                + f" (known: {', '.join(sorted(rulebook.subjects))})"))
+        return None, problems
+    subject = rulebook.subjects[key]
+    for fld in ("actor", "target"):
+        name = getattr(fact, fld)
+        if name is not None and name not in rulebook.actors:
+            hint = suggest(name, list(rulebook.actors))
+            problems.append(Problem(where, fld, f"unknown actor {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                                    + f" (known: {', '.join(sorted(rulebook.actors))})"))
+    if subject.kind == "state":
+        if fact.value is None:
+            problems.append(Problem(where, "value", f"a value is required for {key}"))
+        else:
+            message = check_value(subject, fact.value)
+            if message:
+                problems.append(Problem(where, "value", message))
+        if fact.target is not None:
+            problems.append(Problem(where, "target", f"'target' is for events; {key} is a state subject"))
+    elif fact.actor is None:
+        problems.append(Problem(where, "actor", f"an event needs the actor who did it ({key} is an event subject)"))
+    return (None if problems else ResolvedFact(fact, key, subject.kind)), problems
+
+
+def _subject_key(fact: FactInput, rulebook: Rulebook) -> str | None:
+    if "." in fact.subject:
+        owner = fact.subject.split(".", 1)[0]
+        ok = fact.subject in rulebook.subjects and (fact.actor in (None, owner) or rulebook.subjects[fact.subject].kind == "event")
+        return fact.subject if ok else None
+    if fact.actor and f"{fact.actor}.{fact.subject}" in rulebook.subjects:
+        return f"{fact.actor}.{fact.subject}"
+    if fact.subject in rulebook.subjects:
+        return fact.subject  # shared subject; for events the actor is who did it
+    return None
+
+
+def parse_inputs(items: list[tuple[str, Any]], rulebook: Rulebook) -> list[ResolvedFact]:
+    """Validate raw items (each with where it came from); all or nothing."""
+    resolved: list[ResolvedFact] = []
+    problems: list[Problem] = []
+    for where, raw in items:
+        try:
+            fact = FactInput.model_validate(raw)
+        except ValidationError as exc:
+            for error in exc.errors():
+                fld = ".".join(str(p) for p in error["loc"])
+                message = f"unknown field {fld!r}" if error["type"] == "extra_forbidden" else error["msg"]
+                problems.append(Problem(where, fld, message))
+            continue
+        item, found = resolve(fact, rulebook, where)
+        problems.extend(found)
+        if item is not None:
+            resolved.append(item)
+    if problems:
+        raise FactError(problems)
+    return resolved
+
+
+def read_fact_file(path: str | Path, rulebook: Rulebook) -> list[ResolvedFact]:
+    """Facts from a ``.jsonl`` (one JSON object a line) or ``.yaml`` file (a list, or a
+    mapping with a ``facts`` list).  Any bad line rejects the whole file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FactError([Problem(str(path), "", f"cannot read the fact file: {exc}")]) from None
+    if path.suffix == ".jsonl":
+        return parse_inputs(_jsonl_items(path, text), rulebook)
+    if path.suffix in (".yaml", ".yml"):
+        return parse_inputs(_yaml_items(path, text), rulebook)
+    raise FactError([Problem(str(path), "", "expected a .jsonl, .yaml or .yml fact file")])
+
+
+def _jsonl_items(path: Path, text: str) -> list[tuple[str, Any]]:
+    items, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append((f"{path}:{number}", json.loads(line)))
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(f"{path}:{number}", "", f"not valid JSON: {exc.msg} at column {exc.colno}"))
+    if problems:
+        raise FactError(problems)
+    return items
+
+
+def _yaml_items(path: Path, text: str) -> list[tuple[str, Any]]:
+    try:
+        located = load_located(text)
+    except YamlSyntaxError as exc:
+        raise FactError([Problem(f"{path}:{exc.line}", "", str(exc))]) from None
+    data, prefix = located.data, ()
+    if isinstance(data, dict) and set(data) == {"facts"}:
+        data, prefix = data["facts"], ("facts",)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise FactError([Problem(f"{path}:1", "", "expected a list of facts, or a mapping with a 'facts' list")])
+    return [(f"{path}:{located.line_of(prefix + (i,))}", item) for i, item in enumerate(data)]

@@ -1,0 +1,94 @@
+"""A session's facts over time, indexed so that the state *as of T* costs the number of
+subjects, not the length of history.
+
+State as of T: for each state subject, the fact with the latest ``at`` not after T; on a tie
+the later recorded (higher ``seq``) wins.  Events never supersede one another; they are
+read by time window.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from engine.facts import Fact
+
+_Key = tuple[dt.datetime, int]
+_LAST = 2**62
+
+
+@dataclass
+class _Series:
+    keys: list[_Key] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+
+    def add(self, fact: Fact) -> None:
+        key = (fact.at, fact.seq)
+        i = bisect.bisect_right(self.keys, key)
+        self.keys.insert(i, key)
+        self.facts.insert(i, fact)
+
+    def latest(self, as_of: dt.datetime) -> Fact | None:
+        i = bisect.bisect_right(self.keys, (as_of, _LAST))
+        return self.facts[i - 1] if i else None
+
+    def before(self, fact: Fact) -> Fact | None:
+        i = bisect.bisect_left(self.keys, (fact.at, fact.seq))
+        return self.facts[i - 1] if i else None
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> list[Fact]:
+        """Facts with ``start < at <= end``."""
+        lo = bisect.bisect_right(self.keys, (start, _LAST))
+        hi = bisect.bisect_right(self.keys, (end, _LAST))
+        return self.facts[lo:hi]
+
+
+class History:
+    """The facts of one session line.  Add facts in any order; ask for any time."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, _Series] = {}
+        self._events = _Series()
+        self._count = 0
+
+    def add(self, fact: Fact) -> None:
+        series = self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())
+        series.add(fact)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def state_as_of(self, as_of: dt.datetime) -> dict[str, Fact]:
+        state = {}
+        for subject, series in self._states.items():
+            fact = series.latest(as_of)
+            if fact is not None:
+                state[subject] = fact
+        return state
+
+    def previous(self, fact: Fact) -> Fact | None:
+        """The fact this one superseded (same subject, just before it), if any."""
+        series = self._states.get(fact.subject)
+        return series.before(fact) if series else None
+
+    def events_between(self, start: dt.datetime, end: dt.datetime) -> list[Fact]:
+        """Events with ``start < at <= end``, in time order."""
+        return self._events.between(start, end)
+
+    def events(self) -> list[Fact]:
+        """Every event, in time order."""
+        return list(self._events.facts)
+
+    def facts(self) -> Iterator[Fact]:
+        """Every fact, in time order (ties in recording order)."""
+        series = [s for s in self._states.values()] + [self._events]
+        merged = sorted(((k, f) for s in series for k, f in zip(s.keys, s.facts)), key=lambda kf: kf[0])
+        return (f for _, f in merged)
+
+    def times(self) -> list[dt.datetime]:
+        """The distinct times at which some fact became true, ascending."""
+        keys = {k[0] for s in self._states.values() for k in s.keys} | {k[0] for k in self._events.keys}
+        return sorted(keys)

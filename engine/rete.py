@@ -1,0 +1,259 @@
+"""The one door to durable-rules: nothing else in ripeness imports ``durable``.
+
+The port, ``RulesPort``, is small: open a working memory (a *slot*) for a compiled
+ruleset, apply retractions and assertions to it and learn which rules matched, close it.
+``DurableRules`` implements it around the defects measured in ``DURABLE_RULES.md``:
+
+- one owner thread makes every call into durable-rules (its C core keeps global state and
+  is not thread-safe); callers on any thread wait for their result;
+- its background timer threads are never started (they crash ``delete_state``);
+- sessions are never deleted: a closed slot's facts are retracted and its sid reused, and a
+  ruleset holds at most ``sessions_per_ruleset`` (< 1,024) slots, so more live slots are
+  spread over further copies of the same ruleset;
+- sids are chosen so that no two in one ruleset share a 32-bit FNV-1a hash, and a fact
+  that durable-rules rejects as a duplicate (a hash collision: the caller promises ids are
+  unique within a slot) is re-asserted under a fresh engine id;
+- an exception inside an action, which durable-rules swallows, is raised as ``EngineFault``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from durable import engine as durable_engine
+
+from engine.compiler import CompiledRules
+from engine.errors import EngineFault
+
+T = TypeVar("T")
+MAX_SESSIONS_PER_RULESET = 1000  # durable-rules' hard limit is 1,024 (MAX_STATE_INDEX_LENGTH)
+
+
+@dataclass(frozen=True)
+class Slot:
+    ruleset: str
+    sid: str
+
+
+@dataclass(frozen=True)
+class Firing:
+    """A rule matched: ``fact_ids`` are the caller's ids of the facts in the match."""
+
+    rule: str
+    fact_ids: frozenset[str]
+
+
+class RulesPort(Protocol):
+    """A forward-chaining matcher over small working memories.
+
+    Invariants: every fact passed to ``apply`` is a JSON-able dict whose ``"id"`` is unique
+    among the slot's live facts; ``apply`` returns each new match of a rule exactly once,
+    in the call that completed it; a retracted fact takes part in no later match (but
+    matches already reported are not withdrawn: that is the caller's truth maintenance);
+    slots never see each other's facts; ``close`` never crashes the process and frees the
+    slot for reuse.  Safe to call from any thread.
+    """
+
+    def open(self, rules: CompiledRules) -> Slot: ...
+
+    def apply(self, slot: Slot, retract: Sequence[dict[str, Any]], add: Sequence[dict[str, Any]]) -> list[Firing]: ...
+
+    def close(self, slot: Slot) -> None: ...
+
+
+def fnv1a_32(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+def distinct_sids(count: int) -> list[str]:
+    """``count`` sids whose FNV-1a hashes differ (durable-rules keys sessions by hash)."""
+    sids, hashes = [], set()
+    for i in itertools.count():
+        sid = f"s{i}"
+        if fnv1a_32(sid) not in hashes:
+            hashes.add(fnv1a_32(sid))
+            sids.append(sid)
+            if len(sids) == count:
+                return sids
+    raise AssertionError("unreachable")
+
+
+class _Host(durable_engine.Host):
+    def _run(self) -> None:  # no background timer threads: ripeness uses no timers
+        pass
+
+
+@dataclass
+class _SlotState:
+    live: dict[str, dict[str, Any]] = field(default_factory=dict)  # caller id -> engine fact
+    engine_ids: dict[str, str] = field(default_factory=dict)  # engine id -> caller id
+
+
+@dataclass
+class _Pool:
+    rules: CompiledRules
+    free: list[Slot] = field(default_factory=list)
+
+
+class DurableRules:
+    """``RulesPort`` on durable-rules 2.0.28.  See the module docstring for what it guards."""
+
+    def __init__(self, sessions_per_ruleset: int = MAX_SESSIONS_PER_RULESET):
+        if not 1 <= sessions_per_ruleset <= MAX_SESSIONS_PER_RULESET:
+            raise ValueError(f"sessions_per_ruleset must be 1..{MAX_SESSIONS_PER_RULESET}")
+        self._per_ruleset = sessions_per_ruleset
+        self._sids = distinct_sids(sessions_per_ruleset)
+        self._owner = _Owner()
+        self._host: _Host | None = None
+        self._pools: dict[int, _Pool] = {}
+        self._pool_of: dict[str, _Pool] = {}
+        self._current_ruleset = ""
+        self._slots: dict[Slot, _SlotState] = {}
+        self._firings: list[Firing] = []
+        self._action_errors: list[BaseException] = []
+        self._ruleset_names = itertools.count()
+        self._fresh_ids = itertools.count()
+
+    # --- the port ---------------------------------------------------------------------
+
+    def open(self, rules: CompiledRules) -> Slot:
+        return self._owner.call(self._open, rules)
+
+    def apply(self, slot: Slot, retract: Sequence[dict[str, Any]], add: Sequence[dict[str, Any]]) -> list[Firing]:
+        return self._owner.call(self._apply, slot, list(retract), list(add))
+
+    def close(self, slot: Slot) -> None:
+        self._owner.call(self._close, slot)
+
+    @property
+    def open_slots(self) -> int:
+        return len(self._slots)
+
+    # --- run on the owner thread --------------------------------------------------------
+
+    def _open(self, rules: CompiledRules) -> Slot:
+        pool = self._pools.get(id(rules))
+        if pool is None or pool.rules is not rules:
+            pool = self._pools[id(rules)] = _Pool(rules)
+        if not pool.free:
+            name = self._register(rules)
+            self._pool_of[name] = pool
+            pool.free = [Slot(name, sid) for sid in reversed(self._sids)]
+        slot = pool.free.pop()
+        self._slots[slot] = _SlotState()
+        return slot
+
+    def _register(self, rules: CompiledRules) -> str:
+        if self._host is None:
+            self._host = _Host()
+        name = f"{rules.name}__{next(self._ruleset_names)}"
+        definition = json.loads(json.dumps(rules.rules))  # durable-rules mutates what it is given
+        for rule_name, rule in definition.items():
+            rule["run"] = self._action(rule_name)
+        self._host.register_rulesets({name: definition})
+        return name
+
+    def _action(self, rule_name: str) -> Callable[[Any], None]:
+        def action(c: Any) -> None:
+            try:
+                matched = c._m if isinstance(getattr(c, "_m", None), dict) else {}
+                state = self._slots.get(Slot(self._current_ruleset, c.s.sid))
+                ids = frozenset(state.engine_ids.get(f["id"], f["id"]) if state else f["id"] for f in matched.values())
+                self._firings.append(Firing(rule_name, ids))
+            except BaseException as exc:  # durable-rules would swallow it
+                self._action_errors.append(exc)
+
+        return action
+
+    def _apply(self, slot: Slot, retract: list[dict[str, Any]], add: list[dict[str, Any]]) -> list[Firing]:
+        state = self._slot_state(slot)
+        self._firings, self._action_errors = [], []
+        self._current_ruleset = slot.ruleset
+        for fact in retract:
+            engine_fact = state.live.pop(fact["id"], None)
+            if engine_fact is not None:
+                state.engine_ids.pop(engine_fact["id"], None)
+                self._call(slot, "retract_fact", engine_fact)
+        for fact in add:
+            if fact["id"] in state.live:
+                raise EngineFault(f"fact id {fact['id']!r} is already live in this working memory")
+            self._assert(slot, state, fact)
+        return self._firings
+
+    def _assert(self, slot: Slot, state: _SlotState, fact: dict[str, Any]) -> None:
+        engine_fact = dict(fact, sid=slot.sid)
+        for _ in range(8):
+            try:
+                self._call(slot, "assert_fact", engine_fact)
+                break
+            except durable_engine.MessageObservedException:
+                # a hash collision with a live fact: the same fact under another identity
+                engine_fact = dict(engine_fact, id=f"{fact['id']}~{next(self._fresh_ids)}")
+            except durable_engine.MessageNotHandledException:
+                break  # no rule reads it: durable-rules stores nothing, and retracting it is a no-op
+        else:
+            raise EngineFault(f"durable-rules kept rejecting fact {fact['id']!r} as a duplicate")
+        state.live[fact["id"]] = engine_fact
+        state.engine_ids[engine_fact["id"]] = fact["id"]
+
+    def _call(self, slot: Slot, method: str, fact: dict[str, Any]) -> None:
+        assert self._host is not None
+        try:
+            getattr(self._host, method)(slot.ruleset, fact)
+        except (durable_engine.MessageObservedException, durable_engine.MessageNotHandledException):
+            raise
+        except Exception as exc:
+            raise EngineFault(f"durable-rules failed in {method} on {slot.ruleset}/{slot.sid}: {exc}") from exc
+        if self._action_errors:
+            raise EngineFault(f"a rule action failed: {self._action_errors[0]!r}") from self._action_errors[0]
+        swallowed = self._host.get_state(slot.ruleset, slot.sid).get("exception")
+        if swallowed:
+            raise EngineFault(f"durable-rules swallowed an exception in an action: {swallowed}")
+
+    def _close(self, slot: Slot) -> None:
+        state = self._slots.pop(slot, None)
+        if state is None:
+            return
+        for engine_fact in state.live.values():
+            self._call(slot, "retract_fact", engine_fact)
+        self._pool_of[slot.ruleset].free.append(slot)
+
+    def _slot_state(self, slot: Slot) -> _SlotState:
+        try:
+            return self._slots[slot]
+        except KeyError:
+            raise EngineFault(f"slot {slot} is not open") from None
+
+
+class _Owner:
+    """A single thread that runs every call given to it, in order."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="durable-rules-owner", daemon=True)
+        self._thread.start()
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        if threading.current_thread() is self._thread:
+            return fn(*args)
+        future: Future = Future()
+        self._queue.put((fn, args, future))
+        return future.result()
+
+    def _loop(self) -> None:
+        while True:
+            fn, args, future = self._queue.get()
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:
+                future.set_exception(exc)

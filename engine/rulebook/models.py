@@ -1,0 +1,279 @@
+"""Pydantic models of a scenario's rule files: the format an analyst writes.
+
+A scenario is a folder of YAML files; every file is a mapping whose top-level keys are
+sections (``scenario``, ``actors``, ``subjects``, ``conditions``, ``moves``, ``positions``,
+``goals``, ``escalation``).  Sections may be split over files in any way; the loader merges
+them.  These models check each item's shape; references between items (an unknown actor, a
+value outside a subject's set, a condition that refers to itself) are checked by
+``engine.rulebook.references`` once all files are read.
+
+Names: actors and subjects' own ids are identifiers; a subject or move that belongs to an
+actor is referred to as ``ACTOR.id`` (``IRN.enrichment_pct``, ``USA.grant_relief``); a
+shared subject (``talks``) by its id alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
+Scalar = Union[bool, int, float, str]
+
+COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- condition expressions ---------------------------------------------------------------
+
+
+class Compare(Strict):
+    """``{subject: IRN.enrichment_pct, le: 3.67}``: one subject against one value (or a list
+    for ``in`` / ``not_in``).  A subject with no fact yet makes the comparison unmet, and so
+    does a negated one: an unknown is never evidence."""
+
+    subject: DottedName
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    not_in: list[Scalar] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_operator(self) -> Compare:
+        given = [op for op in COMPARISON_OPERATORS if self.operand(op) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a comparison needs exactly one operator of {', '.join(COMPARISON_OPERATORS)};"
+                f" got {', '.join(given) or 'none'}"
+            )
+        return self
+
+    def operand(self, op: str) -> Any:
+        return getattr(self, "in_" if op == "in" else op)
+
+    @property
+    def operator(self) -> str:
+        return next(op for op in COMPARISON_OPERATORS if self.operand(op) is not None)
+
+    @property
+    def value(self) -> Any:
+        return self.operand(self.operator)
+
+
+class AllOf(Strict):
+    """``{all: [...]}``: every part holds."""
+
+    all: list[Expr] = Field(min_length=1)
+
+
+class AnyOf(Strict):
+    """``{any: [...]}``: at least one part holds."""
+
+    any: list[Expr] = Field(min_length=1)
+
+
+class Not(Strict):
+    """``{not: ...}``: the part does not hold (with every subject it reads known)."""
+
+    not_: Expr = Field(alias="not")
+
+
+class Ref(Strict):
+    """``{condition: within_jcpoa_limits}``: a named condition."""
+
+    condition: Identifier
+
+
+def _expr_tag(value: Any) -> str | None:
+    keys = set(value) if isinstance(value, dict) else {type(value).__name__}
+    for key, tag in (("all", "all"), ("AllOf", "all"), ("any", "any"), ("AnyOf", "any"),
+                     ("not", "not"), ("Not", "not"), ("condition", "ref"), ("Ref", "ref"),
+                     ("subject", "compare"), ("Compare", "compare")):
+        if key in keys:
+            return tag
+    return None
+
+
+Expr = Annotated[
+    Union[
+        Annotated[Compare, Tag("compare")],
+        Annotated[AllOf, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[Not, Tag("not")],
+        Annotated[Ref, Tag("ref")],
+    ],
+    Discriminator(
+        _expr_tag,
+        custom_error_type="invalid_condition",
+        custom_error_message=(
+            "expected a condition: {subject: ..., <operator>: ...}, {all: [...]},"
+            " {any: [...]}, {not: ...} or {condition: <id>}"
+        ),
+    ),
+]
+
+# --- scenario items ------------------------------------------------------------------------
+
+
+class ScenarioInfo(Strict):
+    id: Identifier
+    title: str
+    description: str = ""
+
+
+class Actor(Strict):
+    id: Identifier
+    name: str
+    description: str = ""
+
+
+class Subject(Strict):
+    """A typed quantity of the world (``kind: state``) or a kind of one-off event
+    (``kind: event``).  States supersede one another; events do not."""
+
+    id: Identifier
+    actor: Identifier | None = None
+    kind: Literal["state", "event"] = "state"
+    type: Literal["number", "enum", "bool", "text"] = "number"
+    unit: str = ""
+    values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _values_match_type(self) -> Subject:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum subject needs a non-empty 'values' list")
+        if self.type != "enum" and self.values is not None:
+            raise ValueError(f"'values' is only for enum subjects, this one is {self.type}")
+        if self.type != "number" and (self.min is not None or self.max is not None):
+            raise ValueError("'min' and 'max' are only for number subjects")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.actor}.{self.id}" if self.actor else self.id
+
+
+class Condition(Strict):
+    id: Identifier
+    description: str = ""
+    holds_when: Expr
+
+
+class Move(Strict):
+    """Something an actor can do, and the condition that shows it done."""
+
+    id: Identifier
+    actor: Identifier
+    description: str = ""
+    done_when: Expr
+    substitute_for: DottedName | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.actor}.{self.id}"
+
+
+class InForce(Strict):
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InForce:
+        if self.from_ and self.until and self.until <= self.from_:
+            raise ValueError("'until' must be after 'from'")
+        return self
+
+
+class Variant(Strict):
+    """A softer form of a position, in force while ``switched_on_by`` holds.
+    ``simultaneous: true``: the actor will make its move in step with the moves that meet
+    its condition instead of after them.  ``until``: a softer condition replacing the
+    position's own."""
+
+    id: Identifier
+    switched_on_by: Expr
+    simultaneous: bool = False
+    until: Expr | None = None
+    quote: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    said_by: str = ""
+    said_on: dt.date | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _softens_something(self) -> Variant:
+        if not self.simultaneous and self.until is None:
+            raise ValueError("a variant must set 'simultaneous: true' or a softer 'until'")
+        return self
+
+
+class Position(Strict):
+    """An actor's stated position: it withholds a move until a condition holds (no
+    ``until``: it refuses the move outright), with the quote and source it rests on."""
+
+    id: Identifier
+    actor: Identifier
+    withholds: DottedName
+    until: Expr | None = None
+    quote: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    said_by: str = ""
+    said_on: dt.date | None = None
+    in_force: InForce = InForce()
+    variants: list[Variant] = []
+    description: str = ""
+
+
+class Goal(Strict):
+    """What counts as the negotiation moving: done when ``done_when`` holds; reached by
+    making every move in ``needs`` (or a substitute of it)."""
+
+    id: Identifier
+    description: str = ""
+    done_when: Expr
+    needs: list[DottedName] = Field(min_length=1)
+
+
+class Escalation(Strict):
+    """Tit-for-tat: ``exchanges`` hostile events in a row, alternating between the two
+    ``sides``, each within ``window_days`` of the one before.  Escalation stays on until
+    ``window_days`` pass without the chain going on."""
+
+    id: Identifier
+    description: str = ""
+    events: list[DottedName] = Field(min_length=1)
+    sides: list[list[Identifier]] = Field(min_length=2, max_length=2)
+    window_days: int = Field(default=30, gt=0, le=3650)
+    exchanges: int = Field(default=3, ge=2, le=8)
+
+
+class RuleFile(Strict):
+    """One YAML file of a scenario: any subset of the sections."""
+
+    scenario: ScenarioInfo | None = None
+    actors: list[Actor] = []
+    subjects: list[Subject] = []
+    conditions: list[Condition] = []
+    moves: list[Move] = []
+    positions: list[Position] = []
+    goals: list[Goal] = []
+    escalation: list[Escalation] = []
+
+
+SECTIONS = tuple(f for f in RuleFile.model_fields if f != "scenario")
+
+for _model in (AllOf, AnyOf, Not, Condition, Move, Variant, Position, Goal):
+    _model.model_rebuild()

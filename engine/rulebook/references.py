@@ -1,0 +1,184 @@
+"""Checks that span items and files: duplicates, unknown names, values against subjects'
+declarations, conditions that refer to themselves.  Each problem names file and line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from engine.errors import Problem, suggest
+from engine.rulebook.models import AllOf, AnyOf, Compare, Expr, Not, Ref, Subject
+
+
+def check_references(items: dict[str, list[tuple[Any, Any]]]) -> list[Problem]:
+    """``items`` maps each section to (item, origin) pairs; returns every problem found."""
+    problems: list[Problem] = []
+
+    def report(origin: Any, fld: str, message: str, *path: Any) -> None:
+        problems.append(Problem(origin.at(*path), fld, message))
+
+    def index(section: str, key: str = "id") -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for item, origin in items[section]:
+            name = getattr(item, key)
+            if name in seen:
+                report(origin, f"{section}.id", f"duplicate {section[:-1] if section.endswith('s') else section} id {name!r} (first at {seen[name][1].at()})", "id")
+            else:
+                seen[name] = (item, origin)
+        return {k: v[0] for k, v in seen.items()}
+
+    actors = index("actors")
+    subjects = index("subjects", "key")
+    conditions = index("conditions")
+    moves = index("moves", "key")
+    index("goals")
+    index("escalation")
+    _check_position_and_variant_ids(items, report)
+
+    def known(kind: str, name: str, table: dict, origin: Any, fld: str, *path: Any) -> bool:
+        if name in table:
+            return True
+        hint = suggest(name, list(table))
+        hint_text = f"; did you mean {hint!r}?" if hint else ""
+        report(origin, fld, f"unknown {kind} {name!r}{hint_text} (known: {', '.join(sorted(table)) or 'none'})", *path)
+        return False
+
+    def check_expr(expr: Expr, origin: Any, path: tuple) -> None:
+        fld = ".".join(str(p) for p in path)
+        if isinstance(expr, Compare):
+            if known("subject", expr.subject, subjects, origin, f"{fld}.subject", *path, "subject"):
+                message = value_problem(subjects[expr.subject], expr)
+                if message:
+                    report(origin, f"{fld}.{expr.operator}", message, *path)
+        elif isinstance(expr, Ref):
+            known("condition", expr.condition, conditions, origin, f"{fld}.condition", *path, "condition")
+        elif isinstance(expr, (AllOf, AnyOf)):
+            parts = expr.all if isinstance(expr, AllOf) else expr.any
+            tag = "all" if isinstance(expr, AllOf) else "any"
+            for i, part in enumerate(parts):
+                check_expr(part, origin, path + (tag, i))
+        elif isinstance(expr, Not):
+            check_expr(expr.not_, origin, path + ("not",))
+
+    for subject, origin in items["subjects"]:
+        if subject.actor is not None:
+            known("actor", subject.actor, actors, origin, "subjects.actor", "actor")
+    for condition, origin in items["conditions"]:
+        check_expr(condition.holds_when, origin, ("holds_when",))
+    for move, origin in items["moves"]:
+        known("actor", move.actor, actors, origin, "moves.actor", "actor")
+        check_expr(move.done_when, origin, ("done_when",))
+        if move.substitute_for is not None:
+            known("move", move.substitute_for, moves, origin, "moves.substitute_for", "substitute_for")
+    for position, origin in items["positions"]:
+        known("actor", position.actor, actors, origin, "positions.actor", "actor")
+        if known("move", position.withholds, moves, origin, "positions.withholds", "withholds"):
+            owner = moves[position.withholds].actor
+            if owner != position.actor:
+                report(origin, "positions.withholds",
+                       f"an actor can only withhold its own moves: {position.withholds!r} is {owner}'s, the position is {position.actor}'s",
+                       "withholds")
+        if position.until is not None:
+            check_expr(position.until, origin, ("until",))
+        for i, variant in enumerate(position.variants):
+            check_expr(variant.switched_on_by, origin, ("variants", i, "switched_on_by"))
+            if variant.until is not None:
+                check_expr(variant.until, origin, ("variants", i, "until"))
+    for goal, origin in items["goals"]:
+        check_expr(goal.done_when, origin, ("done_when",))
+        for i, need in enumerate(goal.needs):
+            known("move", need, moves, origin, f"goals.needs.{i}", "needs", i)
+    for pattern, origin in items["escalation"]:
+        for i, event in enumerate(pattern.events):
+            if known("subject", event, subjects, origin, f"escalation.events.{i}", "events", i) and subjects[event].kind != "event":
+                report(origin, f"escalation.events.{i}", f"{event!r} is a state subject; escalation counts event subjects (kind: event)", "events", i)
+        for s, side in enumerate(pattern.sides):
+            for a, actor in enumerate(side):
+                known("actor", actor, actors, origin, f"escalation.sides.{s}.{a}", "sides", s, a)
+        overlap = set(pattern.sides[0]) & set(pattern.sides[1])
+        if overlap:
+            report(origin, "escalation.sides", f"an actor cannot be on both sides: {', '.join(sorted(overlap))}", "sides")
+    _check_condition_cycles(items["conditions"], report)
+    return problems
+
+
+def value_problem(subject: Subject, compare: Compare) -> str | None:
+    """Why ``compare`` cannot be applied to ``subject``, or None."""
+    if subject.kind == "event":
+        return f"{subject.key} is an event subject; conditions read state subjects only"
+    op, operand = compare.operator, compare.value
+    values = operand if op in ("in", "not_in") else [operand]
+    if op in ("lt", "le", "gt", "ge") and subject.type != "number":
+        return f"{op} compares numbers, but {subject.key} is {subject.type}"
+    for value in values:
+        message = check_value(subject, value)
+        if message:
+            return message
+    return None
+
+
+def check_value(subject: Subject, value: Any) -> str | None:
+    """Why ``value`` is not allowed for ``subject``, or None."""
+    if subject.kind == "event":
+        return None if value is None or isinstance(value, (str, int, float, bool)) else "an event value must be a plain value"
+    if subject.type == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{subject.key} is a number{f' ({subject.unit})' if subject.unit else ''}; got {value!r}"
+        if subject.min is not None and value < subject.min:
+            return f"{subject.key} must be at least {subject.min:g}; got {value!r}"
+        if subject.max is not None and value > subject.max:
+            return f"{subject.key} must be at most {subject.max:g}; got {value!r}"
+    elif subject.type == "enum":
+        if value not in (subject.values or []):
+            return f"{value!r} is not an allowed value of {subject.key}; expected one of {', '.join(subject.values or [])}"
+    elif subject.type == "bool":
+        if not isinstance(value, bool):
+            return f"{subject.key} is true or false; got {value!r}"
+    elif not isinstance(value, str):
+        return f"{subject.key} is text; got {value!r}"
+    return None
+
+
+def _check_position_and_variant_ids(items: dict, report: Any) -> None:
+    seen: dict[str, Any] = {}
+    for position, origin in items["positions"]:
+        entries = [(position.id, ("id",), "position")] + [
+            (v.id, ("variants", i, "id"), "variant") for i, v in enumerate(position.variants)
+        ]
+        for name, path, kind in entries:
+            if name in seen:
+                report(origin, f"positions.{'.'.join(map(str, path))}",
+                       f"duplicate {kind} id {name!r}: position and variant ids share one namespace (first at {seen[name]})", *path)
+            else:
+                seen[name] = origin.at(*path)
+
+
+def _check_condition_cycles(conditions: list[tuple[Any, Any]], report: Any) -> None:
+    graph = nx.DiGraph()
+    origins = {}
+    for condition, origin in conditions:
+        origins.setdefault(condition.id, origin)
+        graph.add_node(condition.id)
+        for ref in _refs(condition.holds_when):
+            graph.add_edge(condition.id, ref)
+    for cycle in nx.simple_cycles(graph):
+        first = min(cycle)
+        origin = origins.get(first)
+        if origin is None:
+            continue
+        loop = " -> ".join(cycle[cycle.index(first):] + cycle[:cycle.index(first)] + [first])
+        what = "refers to itself" if len(cycle) == 1 else "refers to itself through other conditions"
+        report(origin, "conditions.holds_when", f"condition {first!r} {what}: {loop}", "holds_when")
+
+
+def _refs(expr: Expr) -> list[str]:
+    if isinstance(expr, Ref):
+        return [expr.condition]
+    if isinstance(expr, AllOf):
+        return [r for e in expr.all for r in _refs(e)]
+    if isinstance(expr, AnyOf):
+        return [r for e in expr.any for r in _refs(e)]
+    if isinstance(expr, Not):
+        return _refs(expr.not_)
+    return []

@@ -1,0 +1,98 @@
+"""The validated, indexed scenario that the rest of the engine reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import UnknownNameError
+from engine.rulebook.models import (
+    Actor,
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Escalation,
+    Expr,
+    Goal,
+    Move,
+    Not,
+    Position,
+    Ref,
+    ScenarioInfo,
+    Subject,
+    Variant,
+)
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """A scenario whose every reference resolves.  Subjects and moves are keyed by their
+    dotted name (``IRN.enrichment_pct``), everything else by id.  Built only by
+    ``engine.rulebook.load_rulebook`` (or ``build`` after a successful check)."""
+
+    info: ScenarioInfo
+    folder: Path | None
+    actors: dict[str, Actor]
+    subjects: dict[str, Subject]
+    conditions: dict[str, Condition]
+    moves: dict[str, Move]
+    positions: dict[str, Position]
+    goals: dict[str, Goal]
+    escalations: dict[str, Escalation]
+    variants: dict[str, tuple[Position, Variant]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    def subject(self, key: str) -> Subject:
+        return _lookup("subject", key, self.subjects)
+
+    def move(self, key: str) -> Move:
+        return _lookup("move", key, self.moves)
+
+    def position(self, pid: str) -> Position:
+        return _lookup("position", pid, self.positions)
+
+    def variant(self, vid: str) -> tuple[Position, Variant]:
+        return _lookup("variant", vid, self.variants)
+
+    def actor(self, aid: str) -> Actor:
+        return _lookup("actor", aid, self.actors)
+
+    def expand(self, expr: Expr) -> Expr:
+        """The expression with every ``{condition: id}`` replaced by its definition."""
+        if isinstance(expr, Ref):
+            return self.expand(self.conditions[expr.condition].holds_when)
+        if isinstance(expr, AllOf):
+            return AllOf(all=[self.expand(e) for e in expr.all])
+        if isinstance(expr, AnyOf):
+            return AnyOf(any=[self.expand(e) for e in expr.any])
+        if isinstance(expr, Not):
+            return Not(not_=self.expand(expr.not_))
+        return expr
+
+    def subjects_of(self, expr: Expr) -> set[str]:
+        """Every subject key the expression reads, through named conditions."""
+        return {c.subject for c in comparisons(self.expand(expr))}
+
+
+def comparisons(expr: Expr) -> list[Compare]:
+    """The comparisons of an expanded expression, left to right."""
+    if isinstance(expr, Compare):
+        return [expr]
+    if isinstance(expr, AllOf):
+        return [c for e in expr.all for c in comparisons(e)]
+    if isinstance(expr, AnyOf):
+        return [c for e in expr.any for c in comparisons(e)]
+    if isinstance(expr, Not):
+        return comparisons(expr.not_)
+    raise TypeError(f"expand the expression before listing comparisons: {expr!r}")
+
+
+def _lookup(kind: str, name: str, table: dict):
+    try:
+        return table[name]
+    except KeyError:
+        raise UnknownNameError(kind, name, list(table)) from None

@@ -1,0 +1,136 @@
+"""A session: a line of facts with its own verdicts, now or as of any past time.
+
+The working memory holds only what a verdict reads: the latest fact per state subject as
+of the time asked, and the events inside the escalation windows before it.  Asking for
+another time moves it there by difference (retract what is no longer true, assert what
+is), and truth maintenance withdraws every conclusion that lost its support.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from engine.analysis import Situation, analyse
+from engine.analysis.model import build_model, solve
+from engine.analysis.explain import escalation_chains
+from engine.compiler import CompiledRules
+from engine.facts import Fact, ResolvedFact, to_utc
+from engine.history import History
+from engine.rete import RulesPort
+from engine.rulebook import Rulebook
+from engine.verdict import Status, TimelineEntry, Verdict
+from engine.working_memory import WorkingMemory
+
+ONE_SECOND = dt.timedelta(seconds=1)
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+class FixedClock:
+    def __init__(self, at: dt.datetime | dt.date):
+        self.at = to_utc(at)
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+class Session:
+    """Facts over time for one line (``baseline`` or a what-if), and its verdicts.
+
+    Not thread-safe by itself: callers serialise access to one session (the rules engine
+    behind it is safe to share)."""
+
+    def __init__(self, name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, clock: Clock,
+                 ids: Callable[[], int] | None = None):
+        self.name = name
+        self.rulebook = rulebook
+        self.clock = clock
+        self.history = History()
+        self._memory = WorkingMemory(port, rules)
+        self._next_seq = ids or itertools.count(1).__next__
+        self._horizon = dt.timedelta(days=max(
+            (p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
+
+    def record(self, facts: Iterable[ResolvedFact]) -> list[Fact]:
+        """Add valid facts (see ``engine.facts.parse_inputs``) and return them as recorded."""
+        recorded_at = self.clock.now()
+        added = []
+        for item in facts:
+            seq = self._next_seq()
+            fact = Fact(id=f"f{seq}", seq=seq, at=item.input.at, subject=item.subject, kind=item.kind,
+                        value=item.input.value, actor=item.input.actor, target=item.input.target,
+                        source=item.input.source, note=item.input.note, recorded_at=recorded_at)
+            self.history.add(fact)
+            added.append(fact)
+        return added
+
+    def add(self, fact: Fact) -> None:
+        """Add an already recorded fact (replaying a log)."""
+        self.history.add(fact)
+
+    def verdict(self, as_of: dt.datetime | dt.date | None = None) -> Verdict:
+        return analyse(self._situation(self._time(as_of)))
+
+    def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
+        """Status and escalation only: what a timeline tracks, without the explanation."""
+        sit = self._situation(self._time(as_of))
+        model = build_model(sit)
+        status: Status = "progress" if any(model.goals.values()) else "opening" if solve(model).any_goal else "deadlock"
+        return status, bool(escalation_chains(sit))
+
+    def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
+        """Each time the status or escalation changed, with the verdict from then on."""
+        end = self._time(until)
+        entries: list[TimelineEntry] = []
+        last: tuple[Status, bool] | None = None
+        for moment in self.change_times():
+            if moment > end:
+                break
+            current = self.status(moment)
+            if current != last:
+                verdict = self.verdict(moment)
+                entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation, verdict=verdict))
+                last = current
+        return entries
+
+    def change_times(self) -> list[dt.datetime]:
+        """Every time at which a verdict can change: a fact, an event leaving its window,
+        a position coming into or going out of force."""
+        times = set(self.history.times())
+        for pattern in self.rulebook.escalations.values():
+            window = dt.timedelta(days=pattern.window_days)
+            for event in self.history.events():
+                times.add(event.at + window + ONE_SECOND)
+        for position in self.rulebook.positions.values():
+            for day in (position.in_force.from_, position.in_force.until):
+                if day is not None:
+                    times.add(to_utc(day))
+        return sorted(times)
+
+    def close(self) -> None:
+        self._memory.close()
+
+    def _time(self, as_of: dt.datetime | dt.date | None) -> dt.datetime:
+        return self.clock.now() if as_of is None else to_utc(as_of)
+
+    def _situation(self, as_of: dt.datetime) -> Situation:
+        state = self.history.state_as_of(as_of)
+        events = self.history.events_between(as_of - self._horizon, as_of) if self._horizon else []
+        self._memory.sync([*state.values(), *events])
+        hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
+        return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
+                         state=state, previous=self.history.previous, hostile=hostile)
+
+    def _hostile(self, pattern: str, side: int) -> list[Fact]:
+        return [f for support in self._memory.support(f"hostile:{pattern}:{side}") for f in support]
+

@@ -1,0 +1,90 @@
+"""A session's live facts inside the rules engine, and the claims they support.
+
+Truth maintenance: durable-rules reports each match once and never withdraws what an
+action concluded.  Here every reported match is a *justification* of its claim, indexed
+by the facts it rests on.  When a fact leaves working memory (superseded, withdrawn, or
+out of every window) every justification resting on it goes, and a claim is held exactly
+while one of its justifications is.  So no conclusion outlives the facts that support it,
+and a conclusion comes back when the engine matches again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from engine.compiler import EVENT, STATE, CompiledRules
+from engine.facts import Fact
+from engine.rete import Firing, RulesPort
+
+
+def engine_fact(fact: Fact) -> dict[str, Any]:
+    if fact.kind == "event":
+        return {"id": fact.id, "t": EVENT, "subject": fact.subject, "actor": fact.actor, "ts": fact.ts}
+    return {"id": fact.id, "t": STATE, "subject": fact.subject, "value": fact.value}
+
+
+class WorkingMemory:
+    """Invariant: ``holds(claim)`` is true iff some rule for ``claim`` matches the facts
+    last given to ``sync``.  Keep it small: give it the current state and the events
+    inside the windows, never the whole history."""
+
+    def __init__(self, port: RulesPort, rules: CompiledRules):
+        self._port = port
+        self._rules = rules
+        self._slot = port.open(rules)
+        self._live: dict[str, Fact] = {}
+        self._justifications: dict[str, set[frozenset[str]]] = defaultdict(set)
+        self._resting_on: dict[str, set[tuple[str, frozenset[str]]]] = defaultdict(set)
+
+    def sync(self, facts: Iterable[Fact]) -> None:
+        """Make the live facts exactly ``facts``: retract the rest, assert the new."""
+        wanted = {f.id: f for f in facts}
+        gone = [f for fid, f in self._live.items() if fid not in wanted]
+        new = [f for fid, f in wanted.items() if fid not in self._live]
+        if not gone and not new:
+            return
+        for fact in gone:
+            self._withdraw_support(fact.id)
+            del self._live[fact.id]
+        firings = self._port.apply(self._slot, [engine_fact(f) for f in gone], [engine_fact(f) for f in new])
+        self._live.update((f.id, f) for f in new)
+        for firing in firings:
+            self._justify(firing)
+
+    def holds(self, claim: str) -> bool:
+        return bool(self._justifications.get(claim))
+
+    def held(self, prefix: str) -> set[str]:
+        """Every held claim whose name starts with ``prefix`` (``"escalation:"``)."""
+        return {c for c, j in self._justifications.items() if j and c.startswith(prefix)}
+
+    def support(self, claim: str) -> list[list[Fact]]:
+        """The live facts behind each justification of ``claim``."""
+        return [[self._live[fid] for fid in sorted(just)] for just in self._justifications.get(claim, ())]
+
+    @property
+    def live(self) -> dict[str, Fact]:
+        return dict(self._live)
+
+    def close(self) -> None:
+        self._port.close(self._slot)
+        self._live.clear()
+        self._justifications.clear()
+        self._resting_on.clear()
+
+    def _justify(self, firing: Firing) -> None:
+        if not firing.fact_ids <= self._live.keys():
+            return  # matched a fact retracted in the same call: not a live justification
+        claim = self._rules.claims[firing.rule]
+        self._justifications[claim].add(firing.fact_ids)
+        for fid in firing.fact_ids:
+            self._resting_on[fid].add((claim, firing.fact_ids))
+
+    def _withdraw_support(self, fid: str) -> None:
+        for claim, just in self._resting_on.pop(fid, ()):
+            self._justifications[claim].discard(just)
+            for other in just:
+                if other != fid:
+                    self._resting_on[other].discard((claim, just))

@@ -1,0 +1,1 @@
+"""ripeness: the composition root (``bootstrap``) and the command line (``cli``)."""

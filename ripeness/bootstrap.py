@@ -1,0 +1,51 @@
+"""The composition root: the one place that builds the rules engine, the clock and the
+scenario, for the CLI, the API and the tests alike."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.compiler import CompiledRules, compile_rulebook
+from engine.facts import read_fact_file
+from engine.rete import DurableRules
+from engine.rulebook import Rulebook, load_rulebook
+from engine.session import Clock, Session, SystemClock
+
+BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+@functools.cache
+def rules_engine() -> DurableRules:
+    """One durable-rules owner per process: its C core keeps global state."""
+    return DurableRules()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    rulebook: Rulebook
+    rules: CompiledRules
+
+    def new_session(self, name: str, clock: Clock | None = None) -> Session:
+        return Session(name, self.rulebook, self.rules, rules_engine(), clock or SystemClock())
+
+    def replay(self, facts_file: str | Path, name: str = "baseline", clock: Clock | None = None) -> Session:
+        """A session holding every fact of a fact file (all or nothing)."""
+        facts = read_fact_file(facts_file, self.rulebook)
+        session = self.new_session(name, clock)
+        session.record(facts)
+        return session
+
+
+def resolve_rules_dir(name_or_path: str | Path) -> Path:
+    """A scenario folder given as a path, or as the name of a folder under ``rules/``."""
+    path = Path(name_or_path)
+    if path.is_dir() or path.is_absolute() or len(path.parts) > 1:
+        return path
+    return BUNDLED_RULES / path
+
+
+def load_scenario(folder: str | Path) -> Scenario:
+    rulebook = load_rulebook(resolve_rules_dir(folder))
+    return Scenario(rulebook, compile_rulebook(rulebook))

@@ -1,0 +1,61 @@
+"""Verdicts and timelines as text for a terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.verdict import TimelineEntry, Verdict
+
+
+def when(at: dt.datetime) -> str:
+    return at.date().isoformat() if at.time() == dt.time(0) else at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def verdict_text(verdict: Verdict) -> str:
+    lines = [f"{verdict.scenario} / {verdict.session} as of {when(verdict.as_of)}: "
+             f"{verdict.status.upper()}{', ESCALATION' if verdict.escalation else ''}", ""]
+    lines += [f"  {line}" for line in verdict.summary]
+    if verdict.cycles:
+        lines += ["", "Cycles:"]
+        for n, cycle in enumerate(verdict.cycles, 1):
+            lines.append(f"  {n}. {' -> '.join(cycle.moves)} -> {cycle.moves[0]}")
+            for step in cycle.steps:
+                lines.append(f"     {step.move} waits for {step.waits_for}: position {step.position.id}")
+                lines.append(f"       \"{step.position.quote}\"")
+                lines.append(f"       — {step.position.said_by}{', ' + str(step.position.said_on) if step.position.said_on else ''}; {step.position.source}")
+                for unmet in step.unmet:
+                    fact = unmet.fact
+                    seen = (f"{fact.value}{' ' + fact.unit if fact.unit else ''} since {when(fact.at)} ({fact.source or 'no source'})"
+                            if fact else "no fact yet")
+                    trend = f", moving {unmet.trend}" if unmet.trend else ""
+                    lines.append(f"       unmet: {unmet.test}; now {seen}{trend}")
+    if verdict.openings:
+        lines += ["", "Openings (ranked):"]
+        for opening in verdict.openings:
+            flags = [f for f, on in (("now", opening.available_now), ("reaches a goal", opening.reaches_goal),
+                                     ("breaks every cycle", opening.breaks_all_cycles)) if on]
+            lines.append(f"  {opening.rank}. [{opening.kind}] {opening.description}" + (f" ({', '.join(flags)})" if flags else ""))
+            if opening.facts_needed:
+                lines.append(f"     needs: {'; '.join(opening.facts_needed)}")
+            if opening.satisfies:
+                lines.append(f"     satisfies: {', '.join(opening.satisfies)}")
+    if verdict.concessions.sets:
+        lines += ["", f"Smallest concession sets ({verdict.concessions.size}, {'exact' if verdict.concessions.exact else 'approximate'}):"]
+        lines += [f"  - {', '.join(s)}" for s in verdict.concessions.sets]
+        if verdict.concessions.note:
+            lines.append(f"  ({verdict.concessions.note})")
+    if verdict.escalation_events:
+        lines += ["", "Escalation events:"]
+        for event in verdict.escalation_events:
+            lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value} ({event.source})")
+    return "\n".join(lines)
+
+
+def timeline_text(entries: list[TimelineEntry]) -> str:
+    if not entries:
+        return "(no facts: empty timeline)"
+    lines = []
+    for entry in entries:
+        head = entry.verdict.summary[1] if len(entry.verdict.summary) > 1 else ""
+        lines.append(f"{when(entry.at):<20} {entry.status:<9} {'escalation' if entry.escalation else '':<10} {head}")
+    return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""Verdicts on the JCPOA seed: what an analyst reads off the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.conftest import add
+
+MARCH_7 = dt.date(2021, 3, 7)
+
+
+def test_seed_is_deadlock_with_escalation_on_2021_03_07(seed):
+    verdict = seed.verdict(MARCH_7)
+    assert verdict.status == "deadlock"
+    assert verdict.escalation is True
+    cycle = next(c for c in verdict.cycles if set(c.moves) == {"USA.grant_relief", "IRN.return_to_limits"})
+    assert cycle.actors == ["IRN", "USA"]
+    positions = {s.position.id: s.position for s in cycle.steps}
+    assert set(positions) == {"usa_no_relief_until_compliance", "irn_reversible_steps"}
+    assert "No." in positions["usa_no_relief_until_compliance"].quote
+    assert "reversible" in positions["irn_reversible_steps"].quote
+    evidence = {u.fact.subject: u.fact for s in cycle.steps for u in s.unmet if u.fact}
+    assert evidence["IRN.enrichment_pct"].value == 20
+    assert evidence["IRN.enrichment_pct"].at.date() == dt.date(2021, 1, 4)
+    assert evidence["IRN.enrichment_pct"].source
+    assert evidence["USA.oil_sanctions"].value == "in_force"
+    dates = [e.at.date() for e in verdict.escalation_events]
+    assert dates == [dt.date(2021, 2, 15), dt.date(2021, 2, 25), dt.date(2021, 3, 3)]
+
+
+def test_summary_names_positions_facts_and_ways_out(seed):
+    text = "\n".join(seed.verdict(MARCH_7).summary)
+    assert "deadlock" in text
+    assert "usa_no_relief_until_compliance" in text and "irn_reversible_steps" in text
+    assert "20 % U-235 since 2021-01-04" in text
+    assert "Escalation" in text
+    assert "Way out" in text
+
+
+def test_openings_are_ranked_and_concessions_minimal(seed):
+    verdict = seed.verdict(MARCH_7)
+    ranks = [o.rank for o in verdict.openings]
+    assert ranks == list(range(1, len(ranks) + 1))
+    relief = next(o for o in verdict.openings if o.what == "USA.grant_relief")
+    assert relief.breaks_all_cycles and relief.reaches_goal
+    assert set(relief.satisfies) >= {"irn_reversible_steps", "irn_no_talks_without_relief"}
+    assert relief.breaches == ["usa_no_relief_until_compliance"]
+    talks = next(o for o in verdict.openings if o.what == "IRN.join_talks")
+    assert not talks.breaks_all_cycles
+    assert verdict.openings.index(relief) < verdict.openings.index(talks)
+    assert verdict.concessions.exact
+    assert verdict.concessions.size == 1
+    assert sorted(map(tuple, verdict.concessions.sets)) == [("irn_reversible_steps",), ("usa_no_relief_until_compliance",)]
+
+
+def test_back_within_limits_opens_then_enrichment_rising_deadlocks_again(seed):
+    add(seed, {"at": "2021-03-10", "actor": "IRN", "subject": "enrichment_pct", "value": 3.67, "source": "test"},
+        {"at": "2021-03-10", "actor": "IRN", "subject": "stockpile_kg_u", "value": 200, "source": "test"})
+    opened = seed.verdict(dt.date(2021, 3, 11))
+    assert opened.status == "opening"
+    first = opened.openings[0]
+    assert first.available_now and first.what == "USA.grant_relief"
+    assert "usa_no_relief_until_compliance" in first.description
+    assert opened.cycles == []
+
+    add(seed, {"at": "2021-03-20", "actor": "IRN", "subject": "enrichment_pct", "value": 60, "source": "test"})
+    again = seed.verdict(dt.date(2021, 3, 21))
+    assert again.status == "deadlock"
+    step = next(s for c in again.cycles for s in c.steps if s.position.id == "usa_no_relief_until_compliance")
+    assert {u.fact.value for u in step.unmet if u.fact and u.fact.subject == "IRN.enrichment_pct"} == {60}
+    # and the opening in between is still there for the dates it held
+    assert seed.verdict(dt.date(2021, 3, 15)).status == "opening"
+
+
+def test_late_fact_dated_earlier_changes_later_dates_only(seed):
+    before = seed.verdict(dt.date(2021, 2, 1)).status
+    assert seed.verdict(MARCH_7).status == "deadlock"
+    add(seed, {"at": "2021-02-20", "actor": "USA", "subject": "oil_sanctions", "value": "eased", "source": "late report"})
+    assert seed.verdict(dt.date(2021, 2, 1)).status == before
+    after = seed.verdict(MARCH_7)
+    assert after.status == "opening"
+    assert seed.verdict(dt.date(2021, 2, 19)).status == before
+
+
+def test_compliance_for_compliance_variant_opens_and_is_named(seed):
+    add(seed, {"at": "2021-03-08", "actor": "USA", "subject": "relief_policy", "value": "compliance_for_compliance", "source": "test"})
+    verdict = seed.verdict(dt.date(2021, 3, 9))
+    assert verdict.status == "opening"
+    first = verdict.openings[0]
+    assert first.kind == "variant" and first.available_now
+    assert "compliance_for_compliance" in first.description
+    assert first.evidence[0].variant == "compliance_for_compliance"
+    assert "strict compliance" in first.evidence[0].quote
+
+
+def test_escalation_turns_off_after_the_window(seed):
+    assert seed.verdict(dt.date(2021, 4, 1)).escalation is True
+    assert seed.verdict(dt.date(2021, 4, 3)).escalation is False
+
+
+def test_progress_when_talks_are_held(seed):
+    add(seed, {"at": "2021-04-06", "subject": "talks", "value": "indirect", "source": "Vienna talks open"})
+    verdict = seed.verdict(dt.date(2021, 4, 7))
+    assert verdict.status == "progress"
+    assert [g.id for g in verdict.goals if g.done] == ["talks_held"]
+
+
+def test_timeline_shows_each_transition_on_its_date(seed):
+    entries = seed.timeline()
+    pairs = [(e.at.date(), e.status, e.escalation) for e in entries]
+    assert (dt.date(2021, 2, 28), "deadlock", False) in pairs
+    assert (dt.date(2021, 3, 3), "deadlock", True) in pairs
+    assert all(a.at < b.at for a, b in zip(entries, entries[1:]))
+    assert all((a.status, a.escalation) != (b.status, b.escalation) for a, b in zip(entries, entries[1:]))
