@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.rulebook.models import AllOf, AnyOf, Compare, Expr, Not, Ref
+from engine.rulebook.models import AllOf, Compare, Expr, Not, Ref
 
 NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt",
            "in": "not_in", "not_in": "in"}

@@ -193,18 +193,19 @@ class DurableRules:
     def _assert(self, slot: Slot, state: _SlotState, fact: dict[str, Any]) -> None:
         engine_fact = dict(fact, sid=slot.sid)
         for _ in range(8):
+            state.engine_ids[engine_fact["id"]] = fact["id"]  # before the call: actions run inside it
             try:
                 self._call(slot, "assert_fact", engine_fact)
                 break
             except durable_engine.MessageObservedException:
                 # a hash collision with a live fact: the same fact under another identity
+                del state.engine_ids[engine_fact["id"]]
                 engine_fact = dict(engine_fact, id=f"{fact['id']}~{next(self._fresh_ids)}")
             except durable_engine.MessageNotHandledException:
                 break  # no rule reads it: durable-rules stores nothing, and retracting it is a no-op
         else:
             raise EngineFault(f"durable-rules kept rejecting fact {fact['id']!r} as a duplicate")
         state.live[fact["id"]] = engine_fact
-        state.engine_ids[engine_fact["id"]] = fact["id"]
 
     def _call(self, slot: Slot, method: str, fact: dict[str, Any]) -> None:
         assert self._host is not None

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from engine.analysis import Situation, analyse
-from engine.analysis.model import build_model, solve
 from engine.analysis.explain import escalation_chains
+from engine.analysis.model import build_model, solve
 from engine.compiler import CompiledRules
 from engine.facts import Fact, ResolvedFact, to_utc
 from engine.history import History

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from engine.facts import parse_inputs
-from ripeness.bootstrap import Scenario, load_scenario
 from engine.session import FixedClock, Session
+from ripeness.bootstrap import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 JCPOA = ROOT / "rules" / "jcpoa"

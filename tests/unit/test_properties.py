@@ -1,0 +1,61 @@
+"""Property: the verdict as of T does not depend on the order in which facts arrived."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.facts import parse_inputs
+from tests.conftest import NOW
+
+DAYS = st.integers(min_value=0, max_value=120).map(lambda d: dt.date(2021, 1, 1) + dt.timedelta(days=d))
+STATES = {
+    ("IRN", "enrichment_pct"): st.sampled_from([2.0, 3.67, 3.68, 20.0, 60.0]),
+    ("IRN", "stockpile_kg_u"): st.sampled_from([100.0, 202.8, 202.9, 2967.8]),
+    ("USA", "oil_sanctions"): st.sampled_from(["in_force", "eased", "lifted"]),
+    ("USA", "relief_policy"): st.sampled_from(["iran_first", "compliance_for_compliance"]),
+    (None, "talks"): st.sampled_from(["none", "indirect", "direct"]),
+}
+
+
+@st.composite
+def histories(draw) -> list[dict[str, Any]]:
+    facts = []
+    for (actor, subject), values in STATES.items():
+        days = draw(st.sets(DAYS, max_size=4))  # one fact per subject and day: no arrival-order ties
+        facts += [{"at": d.isoformat(), "actor": actor, "subject": subject, "value": draw(values)} for d in days]
+    for day in draw(st.lists(DAYS, max_size=8)):
+        actor = draw(st.sampled_from(["IRN", "MIL", "USA"]))
+        facts.append({"at": day.isoformat(), "actor": actor, "subject": "strike", "value": "strike"})
+    return [{k: v for k, v in f.items() if v is not None} for f in facts]
+
+
+def comparable(verdict) -> Any:
+    """The verdict without recording-order fact ids."""
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if not (k == "id" and "subject" in node)}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+    return strip(verdict.model_dump(mode="json"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=histories(), order=st.randoms(use_true_random=False), as_of=DAYS)
+def test_verdict_as_of_does_not_depend_on_arrival_order(jcpoa, facts, order, as_of):
+    shuffled = list(facts)
+    order.shuffle(shuffled)
+    verdicts = []
+    for arrival in (facts, shuffled):
+        session = jcpoa.new_session("prop", NOW)
+        for i, fact in enumerate(arrival):  # one at a time, as facts arrive
+            session.record(parse_inputs([(f"fact[{i}]", fact)], jcpoa.rulebook))
+            if i % 3 == 0:
+                session.verdict(as_of)  # move the working memory around between arrivals
+        verdicts.append(comparable(session.verdict(as_of)))
+        session.close()
+    assert verdicts[0] == verdicts[1]
