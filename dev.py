@@ -28,10 +28,10 @@ MAIN_JOB = [
 ]
 
 
-def setup(extras: str) -> None:
+def setup() -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"ripeness needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    stamp = VENV / f".installed-{extras}"
+    stamp = VENV / ".installed"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
         return
@@ -41,9 +41,9 @@ def setup(extras: str) -> None:
     env = dict(os.environ)
     # durable-rules ships as C source; on Python 3.13 it builds only with this (harmless on 3.11/3.12)
     env["CPPFLAGS"] = (env.get("CPPFLAGS", "") + " -DPyEval_CallObject=PyObject_CallObject").strip()
-    print(f"installing ripeness[{extras}] (durable-rules compiles from source: a minute or two)", flush=True)
+    print("installing ripeness with its test tools (durable-rules compiles from source: a minute or two)", flush=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, env=env)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f".[{extras}]"], check=True, env=env, cwd=ROOT)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", ".[dev]"], check=True, env=env, cwd=ROOT)
     stamp.write_text(digest)
 
 
@@ -57,14 +57,13 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test"):
         print(__doc__)
         return 2
+    setup()
     if argv[0] == "run":
-        setup("dev")
         for command in MAIN_JOB:
             code = run(command)
             if code:
                 return code
         return 0
-    setup("dev")
     return run([str(PYTHON), "-m", "pytest", *argv[1:]])
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import networkx as nx
 
-from engine.analysis.model import Block, Model, Situation, Solution, solve, unmet_comparisons
+from engine.analysis.model import Block, Model, Situation, Solution, in_force, solve, unmet_comparisons
 from engine.conditions import describe, expr_holds
 from engine.rulebook.models import Position, Variant
 from engine.verdict import ConcessionSets, Opening, PositionRef
@@ -39,7 +40,8 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
             continue
         reaches, acyclic = outcome(model.with_done(move))
-        met = [p for p in rb.positions.values() if p.withholds == move and p.id not in _blocking_ids(model, move)]
+        met = [p for p in rb.positions.values()
+               if p.withholds == move and in_force(p, sit.as_of) and p.id not in _blocking_ids(model, move)]
         if move in model.eased:
             position, variant = model.eased[move]
             kind, evidence = "variant", [cite(position, variant)]
@@ -73,8 +75,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             softer = variant.simultaneous or (variant.until is not None and expr_holds(rb.expand(variant.until), values))
             if not softer:
                 continue
-            changed = Model(**{**model.__dict__, "blocks": {
-                m: tuple(b for b in bs if b is not block) for m, bs in model.blocks.items()}})
+            changed = replace(model, blocks={m: tuple(b for b in bs if b is not block) for m, bs in model.blocks.items()})
             reaches, acyclic = outcome(changed)
             switch = [describe(c) for c in unmet_comparisons(rb.expand(variant.switched_on_by), values)]
             candidates.append(dict(kind="variant", what=variant.id, actor=block.position.actor,

@@ -112,3 +112,13 @@ def test_timeline_shows_each_transition_on_its_date(seed):
     assert (dt.date(2021, 3, 3), "deadlock", True) in pairs
     assert all(a.at < b.at for a, b in zip(entries, entries[1:]))
     assert all((a.status, a.escalation) != (b.status, b.escalation) for a, b in zip(entries, entries[1:]))
+
+
+def test_an_opening_cites_only_positions_in_force(seed):
+    verdict = seed.verdict(dt.date(2019, 1, 1))
+    assert verdict.status == "opening"
+    first = verdict.openings[0]
+    assert first.available_now and first.kind == "substitute" and first.what == "IRN.join_indirect_talks"
+    assert "no position in force withholds it" in first.description
+    later = seed.verdict(dt.date(2021, 4, 3)).openings[0]
+    assert later.what == "IRN.join_indirect_talks" and "irn_no_informal_talks" not in later.description
