@@ -69,11 +69,13 @@ class Cycle(Model):
 
 
 class Refusal(Model):
-    """A move its actor refuses outright while the position is in force."""
+    """A dead end: a move its actor refuses outright while the position is in force
+    (``unmet`` empty), or withholds until something that no move can bring about."""
 
     move: str
     actor: str
     position: PositionRef
+    unmet: list[Unmet] = []
 
 
 class Opening(Model):

@@ -20,7 +20,7 @@ def analyse(sit: Situation) -> Verdict:
     chains = explain.escalation_chains(sit)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
     found = explain.cycles(sit, solution) if status == "deadlock" else []
-    refused = explain.refusals(sit, model.blocks, solution) if status == "deadlock" else []
+    refused = explain.refusals(sit, model, solution) if status == "deadlock" else []
     openings = find_openings(sit, model, solution, explain.cite_position) if status != "progress" else []
     concessions = concession_sets(model, solution)
     return Verdict(

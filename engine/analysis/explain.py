@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 
 from engine.analysis import escalation
-from engine.analysis.model import Block, Situation, Solution
+from engine.analysis.model import Block, Model, Situation, Solution, dead_end
 from engine.conditions import describe
 from engine.facts import Fact
 from engine.rulebook.models import Position, Variant
@@ -80,9 +80,10 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
     return result
 
 
-def refusals(sit: Situation, blocks: dict[str, tuple[Block, ...]], solution: Solution) -> list[Refusal]:
-    return [Refusal(move=m, actor=b.position.actor, position=cite_position(b.position, b.variant))
-            for m in sorted(solution.refused & solution.relevant) for b in blocks.get(m, ()) if b.refusal]
+def refusals(sit: Situation, model: Model, solution: Solution) -> list[Refusal]:
+    return [Refusal(move=m, actor=b.position.actor, position=cite_position(b.position, b.variant),
+                    unmet=[] if b.refusal else unmet_evidence(sit, b))
+            for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ()) if dead_end(model, b)]
 
 
 def escalation_chains(sit: Situation) -> list[EscalationChain]:
@@ -116,7 +117,9 @@ def summary(sit: Situation, status: Status, done_goals: list[str], found: list[C
             lines.append(f"Fact: {fact.subject} is {fact.value}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")
     for refusal in refused:
-        lines.append(f"{refusal.actor} refuses {refusal.move} outright ({refusal.position.id}: \"{_short(refusal.position.quote)}\").")
+        what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about"
+                if refusal.unmet else f"refuses {refusal.move} outright")
+        lines.append(f"{refusal.actor} {what} ({refusal.position.id}: \"{_short(refusal.position.quote)}\").")
     if events:
         actors = sorted({e.actor for e in events if e.actor})
         lines.append(f"Escalation: {len(events)} hostile events alternating between sides ({', '.join(actors)}) "

@@ -7,7 +7,9 @@ reached without breaching any position in force.
   variant lets the actor move in step (``simultaneous``) or a softer ``until`` is met.
   A position without ``until`` is a refusal: it blocks for as long as it is in force.
 - A blocked move *waits for* the moves that read the subjects of its unmet comparisons
-  (their ``done_when`` mentions the subject): any of them for each such subject.
+  (their ``done_when`` mentions the subject).  The block lifts when, for some alternative
+  of the condition (its DNF), every subject with a failing comparison can be changed by a
+  reachable move.  A block on a subject that no move changes is a dead end.
 - *Reachable*: the least set of moves that are free, or whose every block can be lifted by
   reachable moves.  A goal is reachable when each move it needs (or a substitute) is done
   or reachable.  Deadlock: no goal reachable.
@@ -46,11 +48,13 @@ class Block:
     move: str
     variant: Variant | None
     refusal: bool
-    unmet: tuple[Compare, ...]
+    unmet: tuple[Compare, ...]  # the failing comparisons of the alternative closest to holding
+    alternatives: tuple[frozenset[str], ...] = ()  # per alternative, the subjects that fail
 
     @property
     def unmet_subjects(self) -> frozenset[str]:
-        return frozenset(c.subject for c in self.unmet)
+        """Every subject whose change could help meet the condition."""
+        return frozenset().union(*self.alternatives) if self.alternatives else frozenset(c.subject for c in self.unmet)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Model:
         read subjects the move changes is lifted."""
         written = {s for s, movers in self.writers.items() if move in movers}
         return replace(self, done=self.done | {move}, blocks={
-            m: tuple(b for b in bs if b.refusal or not b.unmet_subjects <= written)
+            m: tuple(b for b in bs if b.refusal or not any(alt <= written for alt in b.alternatives))
             for m, bs in self.blocks.items() if m != move})
 
 
@@ -113,7 +117,8 @@ def build_model(sit: Situation) -> Model:
             eased[position.withholds] = (position, variant)
             continue
         if variant is not None and variant.until is not None:
-            if sit.holds(f"variant_until:{variant.id}"):
+            # softer: the variant's condition or the position's own (if any) will do
+            if sit.holds(f"variant_until:{variant.id}") or (position.until is not None and sit.holds(f"until:{position.id}")):
                 continue
             condition: Expr | None = variant.until
         elif position.until is None:
@@ -123,8 +128,9 @@ def build_model(sit: Situation) -> Model:
             continue
         else:
             condition = position.until
-        unmet = unmet_comparisons(rb.expand(condition), values)
-        blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, False, unmet))
+        expanded = rb.expand(condition)
+        blocks.setdefault(position.withholds, []).append(Block(
+            position, position.withholds, variant, False, unmet_comparisons(expanded, values), failing_alternatives(expanded, values)))
     writers: dict[str, set[str]] = {}
     for key, move in rb.moves.items():
         for subject in rb.subjects_of(move.done_when):
@@ -154,6 +160,20 @@ def unmet_comparisons(expr: Expr, values: dict) -> tuple[Compare, ...]:
     return best or ()
 
 
+def failing_alternatives(expr: Expr, values: dict) -> tuple[frozenset[str], ...]:
+    """For each alternative of an unmet condition, the subjects of its failing comparisons."""
+    return tuple(frozenset(c.subject for c in conjunct if not compare_holds(c, values.get(c.subject), c.subject in values))
+                 for conjunct in to_dnf(expr))
+
+
+def dead_end(model: Model, block: Block) -> bool:
+    """No alternative of the block's condition can be met by any move not yet made."""
+    if block.refusal:
+        return True
+    return not any(all(any(x not in model.done and x != block.move for x in model.writers.get(s, ())) for s in alt)
+                   for alt in block.alternatives)
+
+
 def waits_for(model: Model, block: Block) -> set[str]:
     return {x for s in block.unmet_subjects for x in model.writers.get(s, ()) if x not in model.done and x != block.move}
 
@@ -164,7 +184,7 @@ def solve(model: Model) -> Solution:
     refused: set[str] = set()
     for move, blocks in model.blocks.items():
         for block in blocks:
-            if block.refusal:
+            if dead_end(model, block):
                 refused.add(move)
             for target in waits_for(model, block):
                 if graph.has_edge(move, target):
@@ -197,8 +217,8 @@ def solve(model: Model) -> Solution:
 def _liftable(model: Model, block: Block, reach: set[str]) -> bool:
     if block.refusal:
         return False
-    return all(any(x in reach for x in model.writers.get(s, ()) if x not in model.done and x != block.move)
-               for s in block.unmet_subjects)
+    return any(all(any(x in reach for x in model.writers.get(s, ()) if x not in model.done and x != block.move) for s in alt)
+               for alt in block.alternatives)
 
 
 def _need_met(model: Model, need: str, reach: set[str]) -> bool:
