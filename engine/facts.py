@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.errors import FactError, Problem, suggest
 from engine.rulebook import Rulebook
+from engine.rulebook.loader import error_message, fields_of, merge_union_errors, unknown_field_message
 from engine.rulebook.models import DottedName, Identifier, Scalar
 from engine.rulebook.references import check_value
 from engine.yamlsource import YamlSyntaxError, load_located
@@ -95,6 +96,10 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
     """Check a fact against the scenario: known subject and actors, allowed value."""
     problems: list[Problem] = []
     key = _subject_key(fact, rulebook)
+    if key is None and fact.subject in rulebook.subjects:
+        owner = fact.subject.split(".", 1)[0]
+        return None, [Problem(where, "actor", f"{fact.subject} is {owner}'s subject, but the fact's actor is "
+                              f"{fact.actor!r}; leave 'actor' out or set it to {owner!r}")]
     if key is None:
         wanted = f"{fact.actor}.{fact.subject}" if fact.actor and "." not in fact.subject else fact.subject
         hint = suggest(wanted, list(rulebook.subjects))
@@ -135,26 +140,39 @@ def _subject_key(fact: FactInput, rulebook: Rulebook) -> str | None:
     return None
 
 
-def parse_inputs(items: list[tuple[str, Any]], rulebook: Rulebook) -> list[ResolvedFact]:
-    """Validate raw items (each with where it came from); all or nothing."""
+def parse_inputs(items: list[tuple[str, Any]], rulebook: Rulebook,
+                 problems: list[Problem] | None = None) -> list[ResolvedFact]:
+    """Validate raw items (each with where it came from); all or nothing.  ``problems``
+    already found in the same input (a line that is not JSON) are raised with the rest."""
     resolved: list[ResolvedFact] = []
-    problems: list[Problem] = []
+    problems = list(problems or [])
     for where, raw in items:
-        try:
-            fact = FactInput.model_validate(raw)
-        except ValidationError as exc:
-            for error in exc.errors():
-                fld = ".".join(str(p) for p in error["loc"])
-                message = f"unknown field {fld!r}" if error["type"] == "extra_forbidden" else error["msg"]
-                problems.append(Problem(where, fld, message))
-            continue
-        item, found = resolve(fact, rulebook, where)
+        fact, found = _validate(raw, where)
+        if fact is not None:
+            item, found = resolve(fact, rulebook, where)
+            if item is not None:
+                resolved.append(item)
         problems.extend(found)
-        if item is not None:
-            resolved.append(item)
     if problems:
         raise FactError(problems)
     return resolved
+
+
+def _validate(raw: Any, where: str) -> tuple[FactInput | None, list[Problem]]:
+    """The fact's shape, with a problem for each field that is wrong."""
+    if not isinstance(raw, dict):
+        return None, [Problem(where, "", f"expected a fact: a mapping with at, subject, value, ...; got {raw!r}")]
+    try:
+        return FactInput.model_validate(raw), []
+    except ValidationError as exc:
+        return None, [_problem(where, error) for error in merge_union_errors(exc.errors())]
+
+
+def _problem(where: str, error: dict) -> Problem:
+    fld = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return Problem(where, fld, unknown_field_message(fld, fields_of(FactInput)))
+    return Problem(where, fld, error_message(error))
 
 
 def read_fact_file(path: str | Path, rulebook: Rulebook) -> list[ResolvedFact]:
@@ -166,14 +184,17 @@ def read_fact_file(path: str | Path, rulebook: Rulebook) -> list[ResolvedFact]:
     except (OSError, UnicodeDecodeError) as exc:
         raise FactError([Problem(str(path), "", f"cannot read the fact file: {exc}")]) from None
     if path.suffix == ".jsonl":
-        return parse_inputs(_jsonl_items(path, text), rulebook)
+        items, problems = _jsonl_items(path, text)
+        return parse_inputs(items, rulebook, problems)
     if path.suffix in (".yaml", ".yml"):
         return parse_inputs(_yaml_items(path, text), rulebook)
     raise FactError([Problem(str(path), "", "expected a .jsonl, .yaml or .yml fact file")])
 
 
-def _jsonl_items(path: Path, text: str) -> list[tuple[str, Any]]:
-    items, problems = [], []
+def _jsonl_items(path: Path, text: str) -> tuple[list[tuple[str, Any]], list[Problem]]:
+    """Each line's JSON value with where it is, and the lines that are not JSON."""
+    items: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -181,9 +202,7 @@ def _jsonl_items(path: Path, text: str) -> list[tuple[str, Any]]:
             items.append((f"{path}:{number}", json.loads(line)))
         except json.JSONDecodeError as exc:
             problems.append(Problem(f"{path}:{number}", "", f"not valid JSON: {exc.msg} at column {exc.colno}"))
-    if problems:
-        raise FactError(problems)
-    return items
+    return items, problems
 
 
 def _yaml_items(path: Path, text: str) -> list[tuple[str, Any]]:

@@ -12,7 +12,8 @@ Path = tuple[str | int, ...]
 
 @dataclass
 class Located:
-    """Parsed YAML data and the 1-based line where each path starts."""
+    """Parsed YAML data and the 1-based line where each path starts: a mapping entry's
+    line is its key's, a list item's is where the item begins."""
 
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
@@ -42,11 +43,22 @@ def load_located(text: str) -> Located:
             located.data = _build(loader, node, (), located.lines)
         return located
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlSyntaxError(line, f"YAML syntax: {exc.problem or exc}") from None
+        raise YamlSyntaxError(*_describe(exc)) from None
     finally:
         loader.dispose()
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The line of a syntax error and a message that also says where the construct it
+    broke began (pyyaml's "while parsing a flow sequence" with its line)."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    message = f"YAML syntax: {exc.problem or exc}"
+    if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+        message += f" ({exc.context} started on line {exc.context_mark.line + 1})"
+    elif exc.context:
+        message += f" ({exc.context})"
+    return line, message
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
@@ -66,6 +78,8 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict[Pat
                 )
             key = str(key) if not isinstance(key, str) else key
             result[key] = _build(loader, value_node, path + (key,), lines)
+            # a field is where its key is written, even when its value starts below it
+            lines[path + (key,)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, path + (i,), lines) for i, item in enumerate(node.value)]

@@ -10,20 +10,26 @@ import networkx as nx
 from engine.errors import Problem, suggest
 from engine.rulebook.models import AllOf, AnyOf, Compare, Expr, Not, Ref, Subject
 
+_SECTION_OF = {"actor": "actors", "subject": "subjects", "condition": "conditions", "move": "moves"}
 
-def check_references(items: dict[str, list[tuple[Any, Any]]]) -> list[Problem]:
-    """``items`` maps each section to (item, origin) pairs; returns every problem found."""
+
+def check_references(items: dict[str, list[tuple[Any, Any]]],
+                     broken: dict[str, set[str]] | None = None) -> list[Problem]:
+    """``items`` maps each section to (item, origin) pairs; returns every problem found.
+    ``broken`` names, per section, what items too malformed to check declare: a reference
+    to one of them is not reported (its item's own problem already is)."""
     problems: list[Problem] = []
+    broken = broken or {}
 
-    def report(origin: Any, fld: str, message: str, *path: Any) -> None:
-        problems.append(Problem(origin.at(*path), fld, message))
+    def report(origin: Any, message: str, *path: Any) -> None:
+        problems.append(Problem(origin.at(*path), origin.field(*path), message))
 
     def index(section: str, key: str = "id") -> dict[str, Any]:
         seen: dict[str, Any] = {}
         for item, origin in items[section]:
             name = getattr(item, key)
             if name in seen:
-                report(origin, f"{section}.id", f"duplicate {section[:-1] if section.endswith('s') else section} id {name!r} (first at {seen[name][1].at()})", "id")
+                report(origin, f"duplicate {section[:-1] if section.endswith('s') else section} id {name!r} (first at {seen[name][1].at()})", "id")
             else:
                 seen[name] = (item, origin)
         return {k: v[0] for k, v in seen.items()}
@@ -36,23 +42,24 @@ def check_references(items: dict[str, list[tuple[Any, Any]]]) -> list[Problem]:
     index("escalation")
     _check_position_and_variant_ids(items, report)
 
-    def known(kind: str, name: str, table: dict, origin: Any, fld: str, *path: Any) -> bool:
+    def known(kind: str, name: str, table: dict, origin: Any, *path: Any) -> bool:
         if name in table:
             return True
+        if name in broken.get(_SECTION_OF[kind], set()):
+            return False
         hint = suggest(name, list(table))
         hint_text = f"; did you mean {hint!r}?" if hint else ""
-        report(origin, fld, f"unknown {kind} {name!r}{hint_text} (known: {', '.join(sorted(table)) or 'none'})", *path)
+        report(origin, f"unknown {kind} {name!r}{hint_text} (known: {', '.join(sorted(table)) or 'none'})", *path)
         return False
 
     def check_expr(expr: Expr, origin: Any, path: tuple) -> None:
-        fld = ".".join(str(p) for p in path)
         if isinstance(expr, Compare):
-            if known("subject", expr.subject, subjects, origin, f"{fld}.subject", *path, "subject"):
+            if known("subject", expr.subject, subjects, origin, *path, "subject"):
                 message = value_problem(subjects[expr.subject], expr)
                 if message:
-                    report(origin, f"{fld}.{expr.operator}", message, *path)
+                    report(origin, message, *path, expr.operator)
         elif isinstance(expr, Ref):
-            known("condition", expr.condition, conditions, origin, f"{fld}.condition", *path, "condition")
+            known("condition", expr.condition, conditions, origin, *path, "condition")
         elif isinstance(expr, (AllOf, AnyOf)):
             parts = expr.all if isinstance(expr, AllOf) else expr.any
             tag = "all" if isinstance(expr, AllOf) else "any"
@@ -63,20 +70,20 @@ def check_references(items: dict[str, list[tuple[Any, Any]]]) -> list[Problem]:
 
     for subject, origin in items["subjects"]:
         if subject.actor is not None:
-            known("actor", subject.actor, actors, origin, "subjects.actor", "actor")
+            known("actor", subject.actor, actors, origin, "actor")
     for condition, origin in items["conditions"]:
         check_expr(condition.holds_when, origin, ("holds_when",))
     for move, origin in items["moves"]:
-        known("actor", move.actor, actors, origin, "moves.actor", "actor")
+        known("actor", move.actor, actors, origin, "actor")
         check_expr(move.done_when, origin, ("done_when",))
         if move.substitute_for is not None:
-            known("move", move.substitute_for, moves, origin, "moves.substitute_for", "substitute_for")
+            known("move", move.substitute_for, moves, origin, "substitute_for")
     for position, origin in items["positions"]:
-        known("actor", position.actor, actors, origin, "positions.actor", "actor")
-        if known("move", position.withholds, moves, origin, "positions.withholds", "withholds"):
+        known("actor", position.actor, actors, origin, "actor")
+        if known("move", position.withholds, moves, origin, "withholds"):
             owner = moves[position.withholds].actor
             if owner != position.actor:
-                report(origin, "positions.withholds",
+                report(origin,
                        f"an actor can only withhold its own moves: {position.withholds!r} is {owner}'s, the position is {position.actor}'s",
                        "withholds")
         if position.until is not None:
@@ -88,17 +95,17 @@ def check_references(items: dict[str, list[tuple[Any, Any]]]) -> list[Problem]:
     for goal, origin in items["goals"]:
         check_expr(goal.done_when, origin, ("done_when",))
         for i, need in enumerate(goal.needs):
-            known("move", need, moves, origin, f"goals.needs.{i}", "needs", i)
+            known("move", need, moves, origin, "needs", i)
     for pattern, origin in items["escalation"]:
         for i, event in enumerate(pattern.events):
-            if known("subject", event, subjects, origin, f"escalation.events.{i}", "events", i) and subjects[event].kind != "event":
-                report(origin, f"escalation.events.{i}", f"{event!r} is a state subject; escalation counts event subjects (kind: event)", "events", i)
+            if known("subject", event, subjects, origin, "events", i) and subjects[event].kind != "event":
+                report(origin, f"{event!r} is a state subject; escalation counts event subjects (kind: event)", "events", i)
         for s, side in enumerate(pattern.sides):
             for a, actor in enumerate(side):
-                known("actor", actor, actors, origin, f"escalation.sides.{s}.{a}", "sides", s, a)
+                known("actor", actor, actors, origin, "sides", s, a)
         overlap = set(pattern.sides[0]) & set(pattern.sides[1])
         if overlap:
-            report(origin, "escalation.sides", f"an actor cannot be on both sides: {', '.join(sorted(overlap))}", "sides")
+            report(origin, f"an actor cannot be on both sides: {', '.join(sorted(overlap))}", "sides")
     _check_condition_cycles(items["conditions"], report)
     return problems
 
@@ -148,7 +155,7 @@ def _check_position_and_variant_ids(items: dict, report: Any) -> None:
         ]
         for name, path, kind in entries:
             if name in seen:
-                report(origin, f"positions.{'.'.join(map(str, path))}",
+                report(origin,
                        f"duplicate {kind} id {name!r}: position and variant ids share one namespace (first at {seen[name]})", *path)
             else:
                 seen[name] = origin.at(*path)
@@ -169,7 +176,7 @@ def _check_condition_cycles(conditions: list[tuple[Any, Any]], report: Any) -> N
             continue
         loop = " -> ".join(cycle[cycle.index(first):] + cycle[:cycle.index(first)] + [first])
         what = "refers to itself" if len(cycle) == 1 else "refers to itself through other conditions"
-        report(origin, "conditions.holds_when", f"condition {first!r} {what}: {loop}", "holds_when")
+        report(origin, f"condition {first!r} {what}: {loop}", "holds_when")
 
 
 def _refs(expr: Expr) -> list[str]:

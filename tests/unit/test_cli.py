@@ -1,0 +1,104 @@
+"""The ``ripeness`` command end to end on the bundled JCPOA scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ripeness.cli import app
+
+JCPOA = Path(__file__).resolve().parents[2] / "rules" / "jcpoa"
+FACTS = str(JCPOA / "facts.yaml")
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_check_bundled_scenario_by_name_and_by_path():
+    for rules in ("jcpoa", str(JCPOA)):
+        result = run("check", rules)
+        assert result.exit_code == 0, result.output
+        assert f"{JCPOA}: ok" in result.stdout
+
+
+def test_check_missing_folder_fails(tmp_path):
+    result = run("check", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1
+    assert "not a folder" in result.stderr
+
+
+def test_verdict_text_on_2021_03_07():
+    result = run("verdict", "jcpoa", FACTS, "--as-of", "2021-03-07")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "DEADLOCK" in text
+    assert "All these steps are reversible" in text  # Zarif, irn_reversible_steps
+    assert "Asked whether the United States would lift sanctions first" in text  # Biden
+
+
+def test_verdict_json_on_2021_03_07():
+    result = run("verdict", "jcpoa", FACTS, "--as-of", "2021-03-07", "--json")
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.stdout)
+    assert verdict["status"] == "deadlock"
+    assert verdict["escalation"] is True
+    assert verdict["cycles"]
+    moves = [set(c["moves"]) for c in verdict["cycles"]]
+    assert {"USA.grant_relief", "IRN.return_to_limits"} in moves
+
+
+def test_verdict_as_of_a_datetime_with_offset():
+    result = run("verdict", "jcpoa", FACTS, "--as-of", "2021-03-07T12:00:00+02:00", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "deadlock"
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2021-02-30", "07/03/2021"])
+def test_bad_as_of_is_a_clear_usage_error(bad):
+    result = run("verdict", "jcpoa", FACTS, "--as-of", bad)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--as-of" in result.stderr
+    assert "expected an ISO 8601 date or datetime" in result.stderr
+    assert repr(bad) in result.stderr
+
+
+def test_verdict_with_broken_rules_fails_with_the_rule_errors(tmp_path):
+    (tmp_path / "a.yaml").write_text("actors:\n  - {id: A}\n", encoding="utf-8")
+    result = run("verdict", str(tmp_path), FACTS)
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'a.yaml'}:2: actors.0.name: required field 'name' is missing" in result.stderr
+
+
+def test_timeline_text():
+    result = run("timeline", "jcpoa", FACTS)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2016-01-16") and "progress" in lines[0]
+    deadlock = next(line for line in lines if "deadlock" in line)
+    assert deadlock.startswith("2021-02-28") and "irn_reversible_steps" in deadlock
+    assert any(line.startswith("2021-03-03") and "escalation" in line for line in lines)
+
+
+def test_timeline_json():
+    result = run("timeline", "jcpoa", FACTS, "--json")
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.stdout)
+    assert isinstance(entries, list) and entries
+    assert all(set(e) >= {"at", "status", "escalation", "verdict"} for e in entries)
+    assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
+    march = next(e for e in entries if e["at"].startswith("2021-03-03"))
+    assert (march["status"], march["escalation"]) == ("deadlock", True)
+
+
+def test_schema_is_json_schema_of_rule_files():
+    result = run("schema")
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    assert "positions" in schema["properties"]
+    assert set(schema["properties"]) >= {"scenario", "actors", "subjects", "conditions", "moves", "goals"}
+    assert schema.get("additionalProperties") is False
