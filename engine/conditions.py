@@ -75,6 +75,15 @@ def expr_holds(expr: Expr, values: dict[str, Any]) -> bool:
 def describe(compare: Compare, unit: str = "") -> str:
     """``IRN.enrichment_pct ≤ 3.67 %``."""
     value = compare.value
-    shown = "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else str(value)
+    shown = "[" + ", ".join(map(show, value)) + "]" if isinstance(value, list) else show(value)
     suffix = f" {unit}" if unit and not isinstance(value, list) and compare.operator in ("lt", "le", "gt", "ge", "eq", "ne") else ""
     return f"{compare.subject} {SYMBOL[compare.operator]} {shown}{suffix}"
+
+
+def show(value: Any) -> str:
+    """A value as an analyst writes it: ``true``, ``3.67``, ``5`` (not ``5.0``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
