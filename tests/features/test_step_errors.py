@@ -1,0 +1,200 @@
+"""Wrong Gherkin steps fail loudly, saying what is wrong and where, and never skip.
+
+Each case writes a small feature file to a temporary folder and runs it through pytest
+(``pytester``, in-process) with the real step library; a few call the step helpers directly.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from engine.errors import UnknownNameError
+from tests.features.steps import open_scenario, parse_date, parse_value, status_word
+
+pytest_plugins = ["pytester"]
+
+CONFTEST = """
+from tests.features.conftest import *  # noqa: F403  (steps and the step-location hook)
+from tests.features.conftest import pytest_bdd_before_step  # noqa: F401
+"""
+
+TEST_MODULE = """
+from pytest_bdd import scenarios
+scenarios("case.feature")
+"""
+
+
+def run_feature(pytester: pytest.Pytester, steps: str, scenario: str = "jcpoa") -> tuple[str, str]:
+    """Run one Gherkin scenario; its outcome and the failure text."""
+    background = f'Given the scenario "{scenario}"\n' if scenario else ""
+    body = textwrap.indent(background + textwrap.dedent(steps).strip(), " " * 4)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_case=TEST_MODULE)
+    pytester.makefile(".feature", case=f"Feature: a case\n  Scenario: the case\n{body}\n")
+    recorder = pytester.inline_run("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+    reports = [r for r in recorder.getreports("pytest_runtest_logreport") if r.when == "call" or r.outcome != "passed"]
+    assert len(reports) == 1, [r.nodeid for r in reports]
+    return reports[0].outcome, reports[0].longreprtext
+
+
+def test_a_good_scenario_passes(pytester):
+    outcome, text = run_feature(pytester, """
+        And on 2021-03-10 IRN enrichment_pct is 3.67
+        Then the status as of 2021-03-11 is deadlock
+    """)
+    assert outcome == "passed", text
+
+
+def test_an_undefined_step_fails_and_is_not_skipped(pytester):
+    outcome, text = run_feature(pytester, """
+        When Iran says something nobody wrote a step for
+        Then the status is deadlock
+    """)
+    assert outcome == "failed"
+    assert "StepDefinitionNotFoundError" in text
+    assert "Iran says something nobody wrote a step for" in text
+
+
+def test_a_misspelt_status_word_fails_naming_the_known_ones(pytester):
+    outcome, text = run_feature(pytester, "Then the status as of 2021-03-07 is stuck")
+    assert outcome == "failed"
+    assert "UnknownNameError" in text
+    assert "unknown status 'stuck'" in text and "Known: deadlock, opening, progress" in text
+
+
+def test_an_unknown_actor_in_a_fact_names_it_suggests_and_lists(pytester):
+    outcome, text = run_feature(pytester, 'When on 2021-02-15 MLI strike on USA "Rocket attack on Erbil"')
+    assert outcome == "failed"
+    assert "FactError" in text
+    assert "case.feature:4" in text  # the feature file and line of the step
+    assert "unknown actor 'MLI'; did you mean 'MIL'?" in text
+    assert "known: E3, EU, IAEA, IRN, MIL, USA" in text
+
+
+def test_an_unknown_subject_in_a_fact_names_it_and_suggests(pytester):
+    outcome, text = run_feature(pytester, "When on 2021-01-04 IRN enrichment_pc is 20")
+    assert outcome == "failed"
+    assert "unknown subject 'IRN.enrichment_pc'; did you mean 'IRN.enrichment_pct'?" in text
+    assert "IRN.stockpile_kg_u" in text  # the known subjects are listed
+
+
+def test_a_value_outside_a_subjects_set_is_rejected(pytester):
+    outcome, text = run_feature(pytester, "When on 2021-03-10 USA oil_sanctions is relaxed")
+    assert outcome == "failed"
+    assert "'relaxed' is not an allowed value of USA.oil_sanctions; expected one of in_force, eased, lifted" in text
+
+
+def test_an_event_written_as_a_state_says_how_to_write_it(pytester):
+    outcome, text = run_feature(pytester, 'When on 2021-02-15 MIL strike is "Rocket attack on Erbil"')
+    assert outcome == "failed"
+    assert "strike is an event, not a state" in text
+
+
+def test_an_unknown_position_names_it_and_lists_the_known_ones(pytester):
+    outcome, text = run_feature(pytester, """
+        And the recorded facts of the scenario
+        Then a cycle includes the position "usa_no_relief_until_complaince" as of 2021-03-07
+    """)
+    assert outcome == "failed"
+    assert "unknown position 'usa_no_relief_until_complaince'. Did you mean 'usa_no_relief_until_compliance'?" in text
+    assert "irn_reversible_steps" in text
+
+
+def test_an_unknown_variant_names_it_and_lists_the_known_ones(pytester):
+    outcome, text = run_feature(pytester, 'Then an opening switches on the variant "compliance_first"')
+    assert outcome == "failed"
+    assert "unknown variant 'compliance_first'" in text and "Known: compliance_for_compliance" in text
+
+
+def test_an_unknown_actor_in_a_check_names_it(pytester):
+    outcome, text = run_feature(pytester, "Then the deadlock cycle involves IRN and USB")
+    assert outcome == "failed"
+    assert "unknown actor 'USB'. Did you mean 'USA'?" in text
+
+
+def test_an_unknown_subject_in_a_check_names_it(pytester):
+    outcome, text = run_feature(pytester, "Then an opening reaches USA.oil_sanction")
+    assert outcome == "failed"
+    assert "unknown subject 'USA.oil_sanction'. Did you mean 'USA.oil_sanctions'?" in text
+
+
+def test_an_unknown_scenario_names_it_and_lists_the_known_ones(pytester):
+    outcome, text = run_feature(pytester, 'Given the scenario "jcpao"', scenario="")
+    assert outcome == "failed"
+    assert "unknown scenario 'jcpao'. Did you mean 'jcpoa'?" in text and "strike" in text
+
+
+def test_a_fact_before_any_scenario_says_to_start_with_one(pytester):
+    outcome, text = run_feature(pytester, "Given on 2021-01-04 IRN enrichment_pct is 20", scenario="")
+    assert outcome == "failed"
+    assert 'no scenario yet; start with: Given the scenario "jcpoa"' in text
+
+
+def test_a_fact_table_with_an_unknown_column_names_it(pytester):
+    outcome, text = run_feature(pytester, """
+        And these facts:
+          | date       | actor | subject        | amount |
+          | 2021-01-04 | IRN   | enrichment_pct | 20     |
+    """)
+    assert outcome == "failed"
+    assert "unknown fact table column 'amount'" in text and "date, note, source, subject, target, value" in text
+
+
+def test_a_bad_row_in_a_fact_table_names_the_row(pytester):
+    outcome, text = run_feature(pytester, """
+        And these facts:
+          | date       | actor | subject        | value | target |
+          | 2021-01-04 | IRN   | enrichment_pct | 20    |        |
+          | 2021-01-05 | IRN   | enrichment_pct | 200   |        |
+    """)
+    assert outcome == "failed"
+    assert "row 2" in text and "IRN.enrichment_pct must be at most 100" in text
+
+
+def test_a_failed_check_says_what_was_expected_and_what_the_verdict_says(pytester):
+    outcome, text = run_feature(pytester, """
+        And the recorded facts of the scenario
+        Then the status as of 2021-03-07 is opening
+    """)
+    assert outcome == "failed"
+    assert "expected opening as of 2021-03-07, the verdict is deadlock" in text
+    assert "usa_no_relief_until_compliance" in text  # the summary is shown
+
+
+def test_a_timeline_check_that_fails_lists_the_timeline(pytester):
+    outcome, text = run_feature(pytester, """
+        And the recorded facts of the scenario
+        Then the timeline shows deadlock from 2021-03-01
+    """)
+    assert outcome == "failed"
+    assert "the timeline has no change to deadlock on 2021-03-01" in text
+    assert "from 2021-02-28T00:00:00+00:00: deadlock, escalation off" in text
+
+
+def test_a_bad_date_says_how_to_write_dates(pytester):
+    outcome, text = run_feature(pytester, "Then the status as of 07/03/2021 is deadlock")
+    assert outcome == "failed"
+    assert "'07/03/2021' is not a date; write dates as YYYY-MM-DD" in text
+
+
+# --- the helpers, directly ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, value", [
+    ("20", 20), ("3.67", 3.67), ("true", True), ("false", False), ("eased", "eased"),
+    ('"20"', "20"), ('"Rocket attack on Erbil"', "Rocket attack on Erbil"),
+])
+def test_values_are_parsed_as_an_analyst_writes_them(text, value):
+    parsed = parse_value(text)
+    assert parsed == value and type(parsed) is type(value)
+
+
+def test_unknown_names_raise_unknown_name_error():
+    with pytest.raises(UnknownNameError, match="unknown scenario 'nope'"):
+        open_scenario("nope")
+    with pytest.raises(UnknownNameError, match="Known: deadlock, opening, progress"):
+        status_word("Deadlocked")
+    with pytest.raises(AssertionError, match="not a date"):
+        parse_date("2021-13-45")
