@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from engine.facts import Fact
@@ -81,12 +80,6 @@ class History:
     def events(self) -> list[Fact]:
         """Every event, in time order."""
         return list(self._events.facts)
-
-    def facts(self) -> Iterator[Fact]:
-        """Every fact, in time order (ties in recording order)."""
-        series = [s for s in self._states.values()] + [self._events]
-        merged = sorted(((k, f) for s in series for k, f in zip(s.keys, s.facts)), key=lambda kf: kf[0])
-        return (f for _, f in merged)
 
     def times(self) -> list[dt.datetime]:
         """The distinct times at which some fact became true, ascending."""

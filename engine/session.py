@@ -13,9 +13,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from engine.analysis import Situation, analyse
-from engine.analysis.explain import escalation_chains
-from engine.analysis.model import build_model, solve
+from engine.analysis import Situation, analyse, quick_status
 from engine.compiler import CompiledRules
 from engine.facts import Fact, ResolvedFact, to_utc
 from engine.history import History
@@ -83,10 +81,7 @@ class Session:
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation."""
-        sit = self._situation(self._time(as_of))
-        model = build_model(sit)
-        status: Status = "progress" if any(model.goals.values()) else "opening" if solve(model).any_goal else "deadlock"
-        return status, bool(escalation_chains(sit))
+        return quick_status(self._situation(self._time(as_of)))
 
     def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
         """Each time the status or escalation changed, with the verdict from then on."""

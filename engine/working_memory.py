@@ -56,10 +56,6 @@ class WorkingMemory:
     def holds(self, claim: str) -> bool:
         return bool(self._justifications.get(claim))
 
-    def held(self, prefix: str) -> set[str]:
-        """Every held claim whose name starts with ``prefix`` (``"escalation:"``)."""
-        return {c for c, j in self._justifications.items() if j and c.startswith(prefix)}
-
     def support(self, claim: str) -> list[list[Fact]]:
         """The live facts behind each justification of ``claim``."""
         return [[self._live[fid] for fid in sorted(just)] for just in self._justifications.get(claim, ())]

@@ -4,11 +4,22 @@ openings and the smallest concession sets, each with the evidence behind it."""
 from __future__ import annotations
 
 from engine.analysis import explain
-from engine.analysis.model import Situation, build_model, in_force, solve
+from engine.analysis.model import Model, Situation, Solution, build_model, in_force, solve
 from engine.analysis.openings import concession_sets, find_openings
-from engine.verdict import GoalState, Verdict
+from engine.verdict import GoalState, Status, Verdict
 
-__all__ = ["Situation", "analyse", "in_force"]
+__all__ = ["Situation", "analyse", "in_force", "quick_status"]
+
+
+def status_of(model: Model, solution: Solution) -> Status:
+    """progress if a goal is done, opening if one is reachable, else deadlock."""
+    return "progress" if any(model.goals.values()) else "opening" if solution.any_goal else "deadlock"
+
+
+def quick_status(sit: Situation) -> tuple[Status, bool]:
+    """Status and escalation only, without the explanation (what a timeline tracks)."""
+    model = build_model(sit)
+    return status_of(model, solve(model)), bool(explain.escalation_chains(sit))
 
 
 def analyse(sit: Situation) -> Verdict:
@@ -16,7 +27,7 @@ def analyse(sit: Situation) -> Verdict:
     model = build_model(sit)
     solution = solve(model)
     done_goals = [g for g, done in model.goals.items() if done]
-    status = "progress" if done_goals else "opening" if solution.any_goal else "deadlock"
+    status = status_of(model, solution)
     chains = explain.escalation_chains(sit)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
     found = explain.cycles(sit, solution) if status == "deadlock" else []
