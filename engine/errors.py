@@ -5,6 +5,8 @@
     ├── FactError                  one or more bad facts (``.problems``); nothing was used
     ├── UnknownNameError           an actor, subject, position, variant or session that does not exist
     ├── SessionError               a session operation that cannot be done (e.g. deleting baseline)
+    ├── IdempotencyKeyError        an Idempotency-Key reused with a different request body
+    ├── StoreError                 the fact log cannot be opened or refused a write
     └── EngineFault                the rules engine failed or swallowed an exception
 
 A deadlock is a ``Verdict``, not an exception.  Each class maps to one problem+json
@@ -69,6 +71,14 @@ class UnknownNameError(RipenessError):
 
 class SessionError(RipenessError):
     """A session operation that cannot be done."""
+
+
+class IdempotencyKeyError(RipenessError):
+    """The key was used before for a different request; nothing was stored."""
+
+
+class StoreError(RipenessError):
+    """The fact log cannot be opened (wrong schema, another scenario) or refused a write."""
 
 
 class EngineFault(RipenessError):

@@ -4,6 +4,10 @@ step); ``Fact`` is a recorded fact with its id and recording order.
 
 Time: ``at`` is when it became true in the world, an ISO 8601 date or datetime; a naive
 value means UTC, a date means 00:00 UTC that day.  Facts may arrive late and out of order.
+
+Corrections: nothing recorded is changed.  A fact with ``withdraws: "f12"`` withdraws the
+earlier fact ``f12`` (it no longer counts at any time); with ``at`` and ``subject`` too, it
+is a correction that replaces it; alone (with an optional source and note) it only withdraws.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine.errors import FactError, Problem, suggest
 from engine.rulebook import Rulebook
@@ -22,6 +26,8 @@ from engine.rulebook.loader import error_message, fields_of, merge_union_errors,
 from engine.rulebook.models import DottedName, Identifier, Scalar
 from engine.rulebook.references import check_value
 from engine.yamlsource import YamlSyntaxError, load_located
+
+FactId = Annotated[str, Field(pattern=r"^f[0-9]+$", description="a recorded fact's id, e.g. f12")]
 
 
 def to_utc(value: dt.datetime | dt.date) -> dt.datetime:
@@ -39,18 +45,36 @@ class FactInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    at: dt.datetime | dt.date
+    at: dt.datetime | dt.date | None = None
     actor: Identifier | None = None
-    subject: DottedName
+    subject: DottedName | None = None
     value: Scalar | None = None
     target: Identifier | None = None
     source: str = Field(default="", max_length=2000)
     note: str = Field(default="", max_length=4000)
+    withdraws: FactId | None = None
 
     @field_validator("at")
     @classmethod
-    def _utc(cls, value: dt.datetime | dt.date) -> dt.datetime:
-        return to_utc(value)
+    def _utc(cls, value: dt.datetime | dt.date | None) -> dt.datetime | None:
+        return None if value is None else to_utc(value)
+
+    @model_validator(mode="after")
+    def _complete(self) -> FactInput:
+        if self.withdraws is not None and self.at is None and self.subject is None:
+            if any(v is not None for v in (self.actor, self.value, self.target)):
+                raise ValueError("a withdrawal alone carries only 'withdraws', 'source' and 'note'; "
+                                 "to correct the fact, give 'at' and 'subject' as well")
+            return self
+        missing = [name for name in ("at", "subject") if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"{' and '.join(repr(m) for m in missing)} required "
+                             "(or only 'withdraws' to withdraw an earlier fact)")
+        return self
+
+    @property
+    def is_withdrawal_only(self) -> bool:
+        return self.at is None
 
 
 @dataclass(frozen=True)
@@ -69,6 +93,7 @@ class Fact:
     source: str = ""
     note: str = ""
     recorded_at: dt.datetime | None = None
+    withdraws: str | None = None
 
     @property
     def ts(self) -> int:
@@ -80,20 +105,25 @@ class Fact:
             "value": self.value, "actor": self.actor, "target": self.target,
             "source": self.source, "note": self.note,
             "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
+            "withdraws": self.withdraws,
         }
 
 
 @dataclass(frozen=True)
 class ResolvedFact:
-    """A valid input with its subject resolved against the rulebook."""
+    """A valid input with its subject resolved against the rulebook.  A withdrawal alone
+    has kind ``withdrawal`` and no subject (its target fact is checked by the session)."""
 
     input: FactInput
     subject: str
-    kind: Literal["state", "event"]
+    kind: Literal["state", "event", "withdrawal"]
+    where: str = ""
 
 
 def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFact | None, list[Problem]]:
     """Check a fact against the scenario: known subject and actors, allowed value."""
+    if fact.is_withdrawal_only:
+        return ResolvedFact(fact, "", "withdrawal", where), []
     problems: list[Problem] = []
     key = _subject_key(fact, rulebook)
     if key is None and fact.subject in rulebook.subjects:
@@ -125,7 +155,7 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
             problems.append(Problem(where, "target", f"'target' is for events; {key} is a state subject"))
     elif fact.actor is None:
         problems.append(Problem(where, "actor", f"an event needs the actor who did it ({key} is an event subject)"))
-    return (None if problems else ResolvedFact(fact, key, subject.kind)), problems
+    return (None if problems else ResolvedFact(fact, key, subject.kind, where)), problems
 
 
 def _subject_key(fact: FactInput, rulebook: Rulebook) -> str | None:
@@ -162,10 +192,14 @@ def _validate(raw: Any, where: str) -> tuple[FactInput | None, list[Problem]]:
     """The fact's shape, with a problem for each field that is wrong."""
     if not isinstance(raw, dict):
         return None, [Problem(where, "", f"expected a fact: a mapping with at, subject, value, ...; got {raw!r}")]
+    missing = [] if raw.get("withdraws") is not None else [
+        Problem(where, name, f"required field {name!r} is missing") for name in ("at", "subject") if raw.get(name) is None]
     try:
-        return FactInput.model_validate(raw), []
+        fact = FactInput.model_validate(raw)
     except ValidationError as exc:
-        return None, [_problem(where, error) for error in merge_union_errors(exc.errors())]
+        errors = [e for e in merge_union_errors(exc.errors()) if not (missing and not e["loc"])]
+        return None, missing + [_problem(where, error) for error in errors]
+    return (None, missing) if missing else (fact, [])
 
 
 def _problem(where: str, error: dict) -> Problem:
@@ -178,16 +212,28 @@ def _problem(where: str, error: dict) -> Problem:
 def read_fact_file(path: str | Path, rulebook: Rulebook) -> list[ResolvedFact]:
     """Facts from a ``.jsonl`` (one JSON object a line) or ``.yaml`` file (a list, or a
     mapping with a ``facts`` list).  Any bad line rejects the whole file."""
-    path = Path(path)
+    items, problems = _read_items(Path(path))
+    return parse_inputs(items, rulebook, problems)
+
+
+def read_fact_items(path: str | Path) -> list[tuple[str, Any]]:
+    """The raw items of a fact file, each with its file and line, not yet checked against a
+    scenario.  Raises ``FactError`` if the file cannot be read or parsed."""
+    items, problems = _read_items(Path(path))
+    if problems:
+        raise FactError(problems)
+    return items
+
+
+def _read_items(path: Path) -> tuple[list[tuple[str, Any]], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FactError([Problem(str(path), "", f"cannot read the fact file: {exc}")]) from None
     if path.suffix == ".jsonl":
-        items, problems = _jsonl_items(path, text)
-        return parse_inputs(items, rulebook, problems)
+        return _jsonl_items(path, text)
     if path.suffix in (".yaml", ".yml"):
-        return parse_inputs(_yaml_items(path, text), rulebook)
+        return _yaml_items(path, text), []
     raise FactError([Problem(str(path), "", "expected a .jsonl, .yaml or .yml fact file")])
 
 

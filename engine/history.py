@@ -3,7 +3,13 @@ subjects, not the length of history.
 
 State as of T: for each state subject, the fact with the latest ``at`` not after T; on a tie
 the later recorded (higher ``seq``) wins.  Events never supersede one another; they are
-read by time window.
+read by time window.  A withdrawn fact is gone from every time, as if never asserted (the
+log keeps it, and the withdrawal).
+
+A history may be *partial* (``complete_from`` set): loaded with only what answers questions
+at or after that time (per subject the fact in force then, the one before it, and anything
+later; the events inside the rule windows).  Asking for an earlier time needs the whole
+history: callers check ``covers`` and load it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ class _Series:
         self.keys.insert(i, key)
         self.facts.insert(i, fact)
 
+    def remove(self, fact: Fact) -> None:
+        i = bisect.bisect_left(self.keys, (fact.at, fact.seq))
+        if i < len(self.keys) and self.facts[i] is fact:
+            del self.keys[i], self.facts[i]
+
     def latest(self, as_of: dt.datetime) -> Fact | None:
         i = bisect.bisect_right(self.keys, (as_of, _LAST))
         return self.facts[i - 1] if i else None
@@ -43,22 +54,41 @@ class _Series:
         hi = bisect.bisect_right(self.keys, (end, _LAST))
         return self.facts[lo:hi]
 
+    def until(self, end: dt.datetime) -> _Series:
+        """A copy holding the facts with ``at <= end`` (list slices: no fact is copied)."""
+        hi = bisect.bisect_right(self.keys, (end, _LAST))
+        return _Series(self.keys[:hi], self.facts[:hi])
+
 
 class History:
     """The facts of one session line.  Add facts in any order; ask for any time."""
 
-    def __init__(self) -> None:
+    def __init__(self, complete_from: dt.datetime | None = None) -> None:
         self._states: dict[str, _Series] = {}
         self._events = _Series()
-        self._count = 0
+        self._by_id: dict[str, Fact] = {}
+        self.complete_from = complete_from
+
+    def covers(self, as_of: dt.datetime) -> bool:
+        """Whether questions about ``as_of`` can be answered from what is loaded."""
+        return self.complete_from is None or as_of >= self.complete_from
 
     def add(self, fact: Fact) -> None:
-        series = self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())
-        series.add(fact)
-        self._count += 1
+        self._series(fact).add(fact)
+        self._by_id[fact.id] = fact
+
+    def withdraw(self, fact_id: str) -> Fact | None:
+        """Remove a fact from every time; the withdrawn fact, or None if it is not here."""
+        fact = self._by_id.pop(fact_id, None)
+        if fact is not None:
+            self._series(fact).remove(fact)
+        return fact
+
+    def get(self, fact_id: str) -> Fact | None:
+        return self._by_id.get(fact_id)
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._by_id)
 
     def state_as_of(self, as_of: dt.datetime) -> dict[str, Fact]:
         state = {}
@@ -85,3 +115,15 @@ class History:
         """The distinct times at which some fact became true, ascending."""
         keys = {k[0] for s in self._states.values() for k in s.keys} | {k[0] for k in self._events.keys}
         return sorted(keys)
+
+    def until(self, end: dt.datetime) -> History:
+        """A copy with only the facts true by ``end``: the start of a fork.  Costs the number
+        of subjects plus list copies of references, never a copy of a fact."""
+        copy = History(self.complete_from)
+        copy._states = {s: series.until(end) for s, series in self._states.items()}
+        copy._events = self._events.until(end)
+        copy._by_id = {f.id: f for series in (*copy._states.values(), copy._events) for f in series.facts}
+        return copy
+
+    def _series(self, fact: Fact) -> _Series:
+        return self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())

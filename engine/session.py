@@ -15,6 +15,7 @@ from typing import Protocol
 
 from engine.analysis import Situation, analyse, quick_status
 from engine.compiler import CompiledRules
+from engine.errors import FactError, Problem
 from engine.facts import Fact, ResolvedFact, to_utc
 from engine.history import History
 from engine.rete import RulesPort
@@ -45,36 +46,92 @@ class FixedClock:
 class Session:
     """Facts over time for one line (``baseline`` or a what-if), and its verdicts.
 
+    ``history`` may be partial (loaded for recent times only, see ``engine.history``); then
+    ``load_all`` is called once, the first time an earlier time or the whole history is asked
+    for, and must return every fact of this line in recording order (withdrawals included).
+
     Not thread-safe by itself: callers serialise access to one session (the rules engine
     behind it is safe to share)."""
 
     def __init__(self, name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, clock: Clock,
-                 ids: Callable[[], int] | None = None):
+                 ids: Callable[[], int] | None = None, history: History | None = None,
+                 load_all: Callable[[], Iterable[Fact]] | None = None):
         self.name = name
         self.rulebook = rulebook
         self.clock = clock
-        self.history = History()
+        self.history = history or History()
+        self._load_all = load_all
         self._memory = WorkingMemory(port, rules)
         self._next_seq = ids or itertools.count(1).__next__
         self._horizon = dt.timedelta(days=max(
             (p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
 
+    @property
+    def horizon(self) -> dt.timedelta:
+        """How far back from a time its verdict reads events (the longest escalation window run)."""
+        return self._horizon
+
     def record(self, facts: Iterable[ResolvedFact]) -> list[Fact]:
-        """Add valid facts (see ``engine.facts.parse_inputs``) and return them as recorded."""
-        recorded_at = self.clock.now()
-        added = []
+        """Add valid facts (see ``engine.facts.parse_inputs``), numbered by this session's own
+        counter, and return them as recorded.  All or nothing."""
+        facts = list(facts)
+        self.check(facts)
+        recorded = self.build(facts, [self._next_seq() for _ in facts], self.clock.now())
+        self.apply(recorded)
+        return recorded
+
+    def check(self, facts: list[ResolvedFact]) -> None:
+        """Raise ``FactError`` unless every withdrawal names a fact of this session, once."""
+        problems: list[Problem] = []
+        seen: set[str] = set()
         for item in facts:
-            seq = self._next_seq()
-            fact = Fact(id=f"f{seq}", seq=seq, at=item.input.at, subject=item.subject, kind=item.kind,
-                        value=item.input.value, actor=item.input.actor, target=item.input.target,
-                        source=item.input.source, note=item.input.note, recorded_at=recorded_at)
-            self.history.add(fact)
-            added.append(fact)
-        return added
+            target = item.input.withdraws
+            if target is None:
+                continue
+            self.complete()
+            if target in seen:
+                problems.append(Problem(item.where, "withdraws", f"{target} is withdrawn twice in the same request"))
+            elif self.history.get(target) is None:
+                problems.append(Problem(item.where, "withdraws", f"no fact {target!r} in session {self.name!r} "
+                                        "(it does not exist here, or was already withdrawn)"))
+            seen.add(target)
+        if problems:
+            raise FactError(problems)
+
+    def build(self, facts: list[ResolvedFact], seqs: list[int], recorded_at: dt.datetime) -> list[Fact]:
+        """Checked facts as recorded facts with the given sequence numbers (ids ``f{seq}``)."""
+        built = []
+        for item, seq in zip(facts, seqs, strict=True):
+            given = item.input
+            if item.kind == "withdrawal":
+                target = self.history.get(given.withdraws)
+                assert target is not None, "check() first"
+                fact = Fact(id=f"f{seq}", seq=seq, at=target.at, subject=target.subject, kind="withdrawal", value=None,
+                            source=given.source, note=given.note, recorded_at=recorded_at, withdraws=given.withdraws)
+            else:
+                fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind=item.kind,
+                            value=given.value, actor=given.actor, target=given.target, source=given.source,
+                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws)
+            built.append(fact)
+        return built
+
+    def apply(self, facts: Iterable[Fact]) -> None:
+        """Add recorded facts, in recording order (a withdrawal removes the fact it names)."""
+        for fact in facts:
+            if fact.withdraws is not None:
+                self.history.withdraw(fact.withdraws)
+            if fact.kind != "withdrawal":
+                self.history.add(fact)
 
     def add(self, fact: Fact) -> None:
         """Add an already recorded fact (replaying a log)."""
-        self.history.add(fact)
+        self.apply([fact])
+
+    def complete(self) -> None:
+        """Make the history whole if it was loaded partially (see the class docstring)."""
+        if self.history.complete_from is not None and self._load_all is not None:
+            self.history = History()
+            self.apply(self._load_all())
 
     def verdict(self, as_of: dt.datetime | dt.date | None = None) -> Verdict:
         return analyse(self._situation(self._time(as_of)))
@@ -85,6 +142,7 @@ class Session:
 
     def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
         """Each time the status or escalation changed, with the verdict from then on."""
+        self.complete()
         end = self._time(until)
         entries: list[TimelineEntry] = []
         last: tuple[Status, bool] | None = None
@@ -101,6 +159,7 @@ class Session:
     def change_times(self) -> list[dt.datetime]:
         """Every time at which a verdict can change: a fact, an event leaving its window,
         a position coming into or going out of force."""
+        self.complete()
         times = set(self.history.times())
         for pattern in self.rulebook.escalations.values():
             window = dt.timedelta(days=pattern.window_days)
@@ -119,6 +178,8 @@ class Session:
         return self.clock.now() if as_of is None else to_utc(as_of)
 
     def _situation(self, as_of: dt.datetime) -> Situation:
+        if not self.history.covers(as_of):
+            self.complete()
         state = self.history.state_as_of(as_of)
         events = self.history.events_between(as_of - self._horizon, as_of) if self._horizon else []
         self._memory.sync([*state.values(), *events])

@@ -82,11 +82,15 @@ class Opening(Model):
     """A change that would open the way (or, with ``available_now``, one that exists now).
 
     kind: ``move`` (an actor makes a move), ``variant`` (a softer stated position is
-    switched on), ``substitute`` (a substitute move in place of a blocked one)."""
+    switched on, or is in force and lets its move go ahead), ``substitute`` (a substitute
+    move in place of a blocked one).  ``move`` is always the move the opening makes
+    possible; ``variant`` the variant involved, if any."""
 
     rank: int
     kind: Literal["move", "variant", "substitute"]
     what: str
+    move: str
+    variant: str | None = None
     actor: str
     description: str
     facts_needed: list[str] = []

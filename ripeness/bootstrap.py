@@ -1,5 +1,5 @@
-"""The composition root: the one place that builds the rules engine, the clock and the
-scenario, for the CLI, the API and the tests alike."""
+"""The composition root: the one place that builds the rules engine, the clock, the fact
+log and the scenario, for the CLI, the API and the tests alike."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.compiler import CompiledRules, compile_rulebook
-from engine.facts import read_fact_file
+from engine.facts import read_fact_file, read_fact_items
 from engine.rete import DurableRules
 from engine.rulebook import Rulebook, load_rulebook
 from engine.session import Clock, Session, SystemClock
+from engine.sessions import BASELINE, Sessions
+from engine.store import FactLog
 
 BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+DATA_DIR = Path("data")
 
 
 @functools.cache
@@ -49,3 +52,26 @@ def resolve_rules_dir(name_or_path: str | Path) -> Path:
 def load_scenario(folder: str | Path) -> Scenario:
     rulebook = load_rulebook(resolve_rules_dir(folder))
     return Scenario(rulebook, compile_rulebook(rulebook))
+
+
+def default_db_url(scenario: Scenario, data_dir: Path = DATA_DIR) -> str:
+    """A SQLite file per scenario in the data directory (created if missing)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / f'{scenario.rulebook.id}.db').resolve()}"
+
+
+def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | None = None) -> Sessions:
+    """The scenario's sessions over its fact log (``baseline`` is created if missing)."""
+    log = FactLog(db_url or default_db_url(scenario), scenario.rulebook.id)
+    return Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock())
+
+
+def load_bundled_facts(sessions: Sessions, scenario: Scenario) -> int:
+    """Load the scenario folder's ``facts.yaml`` into ``baseline``; facts already there are
+    not stored again.  The number of facts stored."""
+    folder = scenario.rulebook.folder
+    path = folder / "facts.yaml" if folder else None
+    if path is None or not path.is_file():
+        return 0
+    items = read_fact_items(path)
+    return len(sessions.record(BASELINE, items, skip_known=True).ids)

@@ -51,7 +51,8 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             evidence = [cite(p, None) for p in met]
             reason = f"the condition of {', '.join(p.id for p in met)} is met" if met else "no position in force withholds it"
             text = f"{rb.moves[move].actor} can {_verb(rb, move)} now: {reason}"
-        candidates.append(dict(kind=kind, what=move, actor=rb.moves[move].actor, description=text,
+        candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
+                               actor=rb.moves[move].actor, description=text,
                                satisfies=[b.position.id for b in satisfied_by(move)], breaches=[],
                                breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence))
 
@@ -62,7 +63,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
         kind = "substitute" if move in substitutes else "move"
         text = f"{rb.moves[move].actor} {_verb(rb, move, third=True)}" + (
             f", breaching {', '.join(b.position.id for b in breaches)}" if breaches else "")
-        candidates.append(dict(kind=kind, what=move, actor=rb.moves[move].actor, description=text,
+        candidates.append(dict(kind=kind, what=move, move=move, actor=rb.moves[move].actor, description=text,
                                facts_needed=[describe(c, rb.subjects[c.subject].unit) for c in unmet],
                                satisfies=[b.position.id for b in satisfied_by(move)],
                                breaches=[b.position.id for b in breaches], breaks_all_cycles=acyclic,
@@ -78,7 +79,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             changed = replace(model, blocks={m: tuple(b for b in bs if b is not block) for m, bs in model.blocks.items()})
             reaches, acyclic = outcome(changed)
             switch = [describe(c) for c in unmet_comparisons(rb.expand(variant.switched_on_by), values)]
-            candidates.append(dict(kind="variant", what=variant.id, actor=block.position.actor,
+            candidates.append(dict(kind="variant", what=variant.id, move=block.move, variant=variant.id, actor=block.position.actor,
                                    description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.position.id}",
                                    facts_needed=switch, satisfies=[block.position.id], breaches=[],
                                    breaks_all_cycles=acyclic, reaches_goal=reaches,

@@ -1,0 +1,55 @@
+"""The FastAPI application: wiring only (routes in ``api.routes``, errors in ``api.problems``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+
+from api import problems
+from api.access import Tokens
+from api.routes import Lanes, router
+from api.schemas import FactBatch
+from engine.facts import FactInput
+from engine.sessions import Sessions
+
+MAX_BODY = 16 * 1024 * 1024
+
+
+def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: int = MAX_BODY,
+               on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """The API over ``sessions`` (built by ``ripeness.bootstrap.open_sessions``)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
+
+    app = FastAPI(title="ripeness", version="0.1.0", lifespan=lifespan, responses=problems.RESPONSES,
+                  description=f"Negotiation state for scenario '{sessions.rulebook.id}': deadlock or openings, with the evidence. "
+                              "Every error is application/problem+json.")
+    app.state.sessions = sessions
+    app.state.tokens = tokens or Tokens()
+    app.state.max_body = max_body
+    app.state.lanes = Lanes()
+    problems.install(app)
+    app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the fact body models, which the facts route parses itself (to
+    report every bad fact with its path, all or nothing)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        _, extra = models_json_schema([(FactInput, "validation"), (FactBatch, "validation")],
+                                      ref_template="#/components/schemas/{model}")
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(extra.get("$defs", {}))
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,126 @@
+"""Every error as RFC 9457 ``application/problem+json``: type, title, status, detail, and
+for validation the JSON pointer of each bad field.  Each ripeness exception maps to one
+``type`` here (see ``engine.errors``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine.errors import (
+    EngineFault,
+    FactError,
+    IdempotencyKeyError,
+    RipenessError,
+    SessionError,
+    StoreError,
+    UnknownNameError,
+)
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("ripeness.api")
+
+
+class FieldError(BaseModel):
+    pointer: str
+    detail: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+    known: list[str] | None = None
+    suggestion: str | None = None
+
+
+class ApiProblem(Exception):
+    """An error the API layer itself finds (body too large, not allowed, bad JSON)."""
+
+    def __init__(self, status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status, self.kind, self.title, self.detail, self.headers = status, kind, title, detail, headers
+
+
+def problem(status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = Problem(type=f"/problems/{kind}", title=title, status=status, detail=detail, **extra)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def pointer(where: str, field: str) -> str:
+    """``facts[3]`` + ``value`` -> ``/facts/3/value``; a single fact's where is ``body``."""
+    parts = [] if where in ("", "body") else where.replace("[", "/").replace("]", "").split("/")
+    parts += field.split(".") if field else []
+    return "".join(f"/{p}" for p in parts if p != "")
+
+
+# one status per exception; an UnknownNameError for a session is a missing resource
+def _ripeness(_: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, FactError):
+        return problem(422, "invalid-facts", "Invalid facts", f"{len(exc.problems)} problem(s); nothing was stored",
+                       errors=[FieldError(pointer=pointer(p.where, p.field), detail=p.message) for p in exc.problems])
+    if isinstance(exc, UnknownNameError):
+        status = 404 if exc.kind == "session" else 422
+        return problem(status, f"unknown-{exc.kind}", f"Unknown {exc.kind}", str(exc), known=exc.known, suggestion=exc.suggestion)
+    if isinstance(exc, SessionError):
+        return problem(409, "session-conflict", "Cannot do that to the session", str(exc))
+    if isinstance(exc, IdempotencyKeyError):
+        return problem(422, "idempotency-key-reused", "Idempotency-Key reused", str(exc))
+    if isinstance(exc, StoreError):
+        log.error("fact log: %s", exc)
+        return problem(503, "store-unavailable", "The fact log is unavailable", str(exc))
+    if isinstance(exc, EngineFault):
+        log.error("rules engine: %s", exc)
+        return problem(500, "engine-fault", "The rules engine failed", str(exc))
+    return problem(500, "internal", "Internal error", str(exc))
+
+
+def _api(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiProblem)
+    return problem(exc.status, exc.kind, exc.title, exc.detail, headers=exc.headers)
+
+
+def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem(400, "malformed-json", "Malformed JSON", "the request body is not valid JSON")
+    fields = [FieldError(pointer="/" + "/".join(str(p) for p in e["loc"]), detail=e["msg"]) for e in errors]
+    return problem(422, "invalid-request", "Invalid request", f"{len(fields)} problem(s) in the request", errors=fields)
+
+
+def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    return problem(exc.status_code, "http", title, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return problem(500, "internal", "Internal error", f"{exc.__class__.__name__}: the server failed; the error is logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RipenessError, _ripeness)
+    app.add_exception_handler(ApiProblem, _api)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for status, text in [(400, "Malformed JSON"), (401, "No or unknown token"), (403, "Not allowed for this token"),
+                         (404, "Unknown session"), (409, "Conflict"), (413, "Body too large"),
+                         (422, "Invalid input"), (500, "Internal error"), (503, "Fact log unavailable")]
+}

@@ -1,0 +1,187 @@
+"""The resources.  Each handler parses, checks access, calls ``engine.sessions`` off the
+event loop, and renders; writes to one session queue in arrival order (``Lanes``)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.access import Caller, caller, require, require_writer
+from api.problems import ApiProblem
+from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesOut, SessionOut
+from engine.comparison import Comparison
+from engine.errors import FactError, Problem, UnknownNameError
+from engine.facts import to_utc
+from engine.sessions import Recorded, Sessions
+from engine.verdict import TimelineEntry, Verdict
+
+router = APIRouter()
+Who = Annotated[Caller, Depends(caller)]
+AsOf = Annotated[dt.datetime | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
+FACTS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "anyOf": [{"$ref": "#/components/schemas/FactInput"}, {"$ref": "#/components/schemas/FactBatch"},
+              {"type": "array", "items": {"$ref": "#/components/schemas/FactInput"}, "minItems": 1, "maxItems": MAX_FACTS}]}}}}}
+
+
+class Lanes:
+    """One FIFO queue per session: writes to a session apply in the order they arrived."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def __call__(self, name: str) -> asyncio.Lock:
+        return self._locks[name]
+
+
+def _sessions(request: Request) -> Sessions:
+    return request.app.state.sessions
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else to_utc(value)
+
+
+@router.get("/health", response_model=Health, tags=["service"])
+def health(request: Request) -> Health:
+    sessions = _sessions(request)
+    return Health(status="ok", scenario=sessions.rulebook.id, sessions=len(sessions.names()))
+
+
+@router.get("/rules", response_model=RulesOut, tags=["service"])
+def rules(request: Request, who: Who) -> RulesOut:
+    rb = _sessions(request).rulebook
+
+    def dump(items) -> list[dict[str, Any]]:
+        return [item.model_dump(mode="json", by_alias=True, exclude_none=True) for item in items]
+
+    return RulesOut(scenario=rb.info.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    actors=dump(rb.actors.values()), subjects=[{"key": k, **s.model_dump(mode="json", exclude_none=True)} for k, s in rb.subjects.items()],
+                    conditions=dump(rb.conditions.values()), moves=[{"key": k, **m.model_dump(mode="json", by_alias=True, exclude_none=True)} for k, m in rb.moves.items()],
+                    positions=dump(rb.positions.values()), goals=dump(rb.goals.values()), escalations=dump(rb.escalations.values()))
+
+
+@router.post("/sessions/{sid}/facts", status_code=201, response_model=Recorded, tags=["facts"], openapi_extra=FACTS_BODY)
+async def post_facts(sid: str, request: Request, who: Who,
+                     idempotency_key: Annotated[str | None, Header(max_length=200, description="retry safely: the same key gets the same reply")] = None) -> Recorded:
+    """Record one fact, a list, or ``{"facts": [...]}`` (at most 10,000): all or nothing.
+    The reply carries each fact's id and the verdict after them."""
+    sessions = _sessions(request)
+    require_writer(who, sessions.record_of(sid))
+    raw = await _read_body(request, request.app.state.max_body)
+    body_hash = hashlib.sha256(raw).hexdigest()
+    async with request.app.state.lanes(sid):
+        return await run_in_threadpool(lambda: sessions.record(sid, _fact_items(raw), key=idempotency_key, body_hash=body_hash))
+
+
+@router.get("/sessions/{sid}/facts", response_model=FactList, tags=["facts"])
+def get_facts(sid: str, request: Request, who: Who,
+              subject: Annotated[str | None, Query(description="subject id or dotted key (IRN.enrichment_pct)")] = None,
+              actor: Annotated[str | None, Query()] = None,
+              start: Annotated[dt.datetime | None, Query(alias="from", description="facts true from this time on")] = None,
+              end: Annotated[dt.datetime | None, Query(alias="to")] = None,
+              after: Annotated[str | None, Query(pattern=r"^f[0-9]+$", description="continue after this fact id")] = None,
+              limit: Annotated[int, Query(ge=1, le=MAX_FACTS)] = 1000) -> FactList:
+    """The facts a session sees, in recording order; withdrawn ones are marked ``withdrawn_by``."""
+    page = _sessions(request).facts(sid, subject=subject, actor=actor, start=_utc(start), end=_utc(end), after=after, limit=limit)
+    return FactList(session=sid, facts=[FactOut.of(f, page.withdrawn_by.get(f.id)) for f in page.facts], next_after=page.next_after)
+
+
+@router.get("/sessions/{sid}/verdict", response_model=Verdict, tags=["verdicts"])
+def get_verdict(sid: str, request: Request, who: Who, as_of: AsOf = None) -> Verdict:
+    """Deadlock, opening or progress, with the positions and facts behind it."""
+    return _sessions(request).verdict(sid, _utc(as_of))
+
+
+@router.get("/sessions/{sid}/timeline", response_model=list[TimelineEntry], tags=["verdicts"])
+def get_timeline(sid: str, request: Request, who: Who) -> list[TimelineEntry]:
+    """Each time the status or escalation changed, with the verdict from then on."""
+    return _sessions(request).timeline(sid)
+
+
+@router.get("/sessions/{a}/compare/{b}", response_model=Comparison, tags=["verdicts"])
+def compare(a: str, b: str, request: Request, who: Who, as_of: AsOf = None) -> Comparison:
+    """Both verdicts side by side and what differs going from ``a`` to ``b``.  Default time:
+    the earlier of the two lines' presents (a what-if forked as of a past date is compared
+    as of its own latest fact, or its fork time)."""
+    return _sessions(request).compare(a, b, _utc(as_of))
+
+
+@router.post("/sessions", status_code=201, response_model=SessionOut, tags=["sessions"])
+async def create_session(body: NewSession, request: Request, who: Who) -> SessionOut:
+    """A what-if session forked from ``parent`` now or as of a date.  It sees the parent's
+    facts recorded before the fork and true by the fork time; never the parent's later facts."""
+    require(who, "analyst", "creating a what-if session")
+    sessions = _sessions(request)
+    try:
+        sessions.record_of(body.parent)
+    except UnknownNameError as exc:
+        raise UnknownNameError("parent session", body.parent, exc.known) from None
+    as_of = to_utc(body.as_of) if body.as_of is not None else None
+    async with request.app.state.lanes(body.parent):
+        record = await run_in_threadpool(sessions.fork, body.name, body.parent, as_of, body.description, who.name)
+    return SessionOut.of(record, body.parent)
+
+
+@router.get("/sessions", response_model=list[SessionOut], tags=["sessions"])
+def list_sessions(request: Request, who: Who) -> list[SessionOut]:
+    sessions = _sessions(request)
+    records = [sessions.record_of(name) for name in sessions.names()]
+    return [SessionOut.of(r, sessions.parent_name(r)) for r in records]
+
+
+@router.get("/sessions/{sid}", response_model=SessionOut, tags=["sessions"])
+def get_session(sid: str, request: Request, who: Who) -> SessionOut:
+    sessions = _sessions(request)
+    record = sessions.record_of(sid)
+    return SessionOut.of(record, sessions.parent_name(record))
+
+
+@router.delete("/sessions/{sid}", status_code=204, tags=["sessions"])
+async def delete_session(sid: str, request: Request, who: Who) -> Response:
+    """Delete a what-if session (never ``baseline``); its facts stay in the log."""
+    sessions = _sessions(request)
+    require_writer(who, sessions.record_of(sid))
+    async with request.app.state.lanes(sid):
+        await run_in_threadpool(sessions.delete, sid, who.name)
+    return Response(status_code=204)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise ApiProblem(413, "body-too-large", "Body too large", f"the body may be at most {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiProblem(413, "body-too-large", "Body too large", f"the body may be at most {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _fact_items(raw: bytes) -> list[tuple[str, Any]]:
+    """The facts of a body, each with where it is: ``body`` (one fact), ``facts[3]`` or ``[3]``."""
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the request body is not valid JSON: {exc}") from None
+    if isinstance(body, dict) and "facts" in body:
+        if set(body) != {"facts"} or not isinstance(body["facts"], list):
+            raise FactError([Problem("body", "", "a batch is {\"facts\": [fact, ...]} with nothing else")])
+        items = [(f"facts[{i}]", item) for i, item in enumerate(body["facts"])]
+    elif isinstance(body, list):
+        items = [(f"[{i}]", item) for i, item in enumerate(body)]
+    else:
+        items = [("body", body)]
+    if not items:
+        raise FactError([Problem("body", "facts", "no facts: send at least one")])
+    if len(items) > MAX_FACTS:
+        raise ApiProblem(413, "too-many-facts", "Too many facts", f"{len(items)} facts; a request may carry at most {MAX_FACTS}")
+    return items

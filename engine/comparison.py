@@ -1,0 +1,75 @@
+"""Two verdicts side by side, and what differs going from the first to the second (a
+what-if compared with the line it was forked from, usually)."""
+
+from __future__ import annotations
+
+from engine.verdict import Cycle, Model, Opening, Status, Verdict
+
+
+class Differences(Model):
+    """Going from ``a`` to ``b``: a cycle is *broken* when ``a`` has it and ``b`` does not
+    (cycles are the same when they join the same moves); an opening is *gained* when ``b``
+    has it and ``a`` does not (openings are the same when kind and ``what`` match)."""
+
+    status: tuple[Status, Status] | None = None
+    escalation: tuple[bool, bool] | None = None
+    cycles_broken: list[Cycle] = []
+    cycles_added: list[Cycle] = []
+    openings_gained: list[Opening] = []
+    openings_lost: list[Opening] = []
+    positions_gone: list[str] = []
+    positions_added: list[str] = []
+
+
+class Comparison(Model):
+    a: Verdict
+    b: Verdict
+    differs: bool
+    differences: Differences
+    summary: list[str]
+
+
+def compare(a: Verdict, b: Verdict) -> Comparison:
+    def cycle_key(cycle: Cycle) -> frozenset[str]:
+        return frozenset(cycle.moves)
+
+    def opening_key(opening: Opening) -> tuple[str, str]:
+        return (opening.kind, opening.what)
+
+    a_cycles, b_cycles = {cycle_key(c): c for c in a.cycles}, {cycle_key(c): c for c in b.cycles}
+    a_open, b_open = {opening_key(o): o for o in a.openings}, {opening_key(o): o for o in b.openings}
+    a_pos, b_pos = {p.id for p in a.positions_in_force}, {p.id for p in b.positions_in_force}
+    diff = Differences(
+        status=(a.status, b.status) if a.status != b.status else None,
+        escalation=(a.escalation, b.escalation) if a.escalation != b.escalation else None,
+        cycles_broken=[c for k, c in a_cycles.items() if k not in b_cycles],
+        cycles_added=[c for k, c in b_cycles.items() if k not in a_cycles],
+        openings_gained=[o for k, o in b_open.items() if k not in a_open],
+        openings_lost=[o for k, o in a_open.items() if k not in b_open],
+        positions_gone=sorted(a_pos - b_pos),
+        positions_added=sorted(b_pos - a_pos),
+    )
+    differs = any(diff.model_dump().values())
+    return Comparison(a=a, b=b, differs=differs, differences=diff, summary=_summary(a, b, diff))
+
+
+def _summary(a: Verdict, b: Verdict, diff: Differences) -> list[str]:
+    first, second = a.session, b.session
+    lines = []
+    if diff.status:
+        lines.append(f"Status: {diff.status[0]} in {first}, {diff.status[1]} in {second}.")
+    else:
+        lines.append(f"Status: {a.status} in both.")
+    if diff.escalation:
+        lines.append(f"Escalation: {'on' if diff.escalation[0] else 'off'} in {first}, {'on' if diff.escalation[1] else 'off'} in {second}.")
+    for cycle in diff.cycles_broken:
+        lines.append(f"Broken in {second}: the cycle {' -> '.join(cycle.moves)}.")
+    for cycle in diff.cycles_added:
+        lines.append(f"New in {second}: the cycle {' -> '.join(cycle.moves)}.")
+    for opening in diff.openings_gained:
+        lines.append(f"Opening gained in {second}: {opening.description}.")
+    for opening in diff.openings_lost:
+        lines.append(f"Opening lost in {second}: {opening.description}.")
+    if not any(diff.model_dump().values()):
+        lines.append("No difference in status, escalation, cycles, openings or positions in force.")
+    return lines

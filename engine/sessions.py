@@ -1,0 +1,251 @@
+"""Every session of a scenario, backed by the fact log: ``baseline`` and its what-ifs.
+
+Promises:
+- Recording is all or nothing, and committed to the log before the in-memory state moves:
+  a returned ``Recorded`` means the facts are on disk.
+- With an idempotency key, a retried request gets the first reply and stores nothing twice;
+  the same key with a different body is refused (``IdempotencyKeyError``).
+- Calls on one session are serialised by its lock; different sessions run concurrently (the
+  rules engine serialises its own calls).
+- A session is rebuilt from the log the first time it is used after a start, from the
+  latest fact per subject and the windowed events only (``FactLog.load_recent``); its whole
+  history is read the first time an earlier date, the timeline or a withdrawal needs it.
+- A what-if fork sees its parent's facts recorded before the fork and true by the fork time,
+  and never the parent's later facts or withdrawals; then only its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from engine.comparison import Comparison, compare
+from engine.compiler import CompiledRules
+from engine.errors import IdempotencyKeyError, SessionError, UnknownNameError
+from engine.facts import Fact, parse_inputs
+from engine.history import History
+from engine.rete import RulesPort
+from engine.rulebook import Rulebook
+from engine.session import Clock, Session
+from engine.store import FactLog, SessionRecord
+from engine.verdict import TimelineEntry, Verdict
+
+BASELINE = "baseline"
+SESSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+class Recorded(BaseModel):
+    """What recording facts answers: their ids, in the order given, and the verdict now."""
+
+    session: str
+    ids: list[str]
+    skipped: int = 0
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class FactPage:
+    facts: list[Fact]
+    withdrawn_by: dict[str, str]
+    next_after: str | None
+
+
+class Sessions:
+    """The sessions of one scenario over one fact log."""
+
+    def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, log: FactLog, clock: Clock):
+        self.rulebook, self._rules, self._port, self.log, self.clock = rulebook, rules, port, log, clock
+        self._guard = threading.Lock()
+        self._records: dict[str, SessionRecord] = {r.name: r for r in log.sessions()}
+        self._live: dict[str, Session] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._states = [k for k, s in rulebook.subjects.items() if s.kind == "state"]
+        if BASELINE not in self._records:
+            self._records[BASELINE] = log.create_session(BASELINE, created_at=clock.now(), description="the live record")
+
+    # the set of sessions ----------------------------------------------------------------
+    def names(self) -> list[str]:
+        with self._guard:
+            return list(self._records)
+
+    def record_of(self, name: str) -> SessionRecord:
+        with self._guard:
+            if name not in self._records:
+                raise UnknownNameError("session", name, list(self._records))
+            return self._records[name]
+
+    def parent_name(self, record: SessionRecord) -> str | None:
+        if record.parent_id is None:
+            return None
+        with self._guard:
+            names = {r.id: r.name for r in self._records.values()}
+        return names.get(record.parent_id) or self.log.session(record.parent_id).name
+
+    def fork(self, name: str, parent: str = BASELINE, as_of: dt.datetime | None = None,
+             description: str = "", created_by: str = "") -> SessionRecord:
+        """A what-if line: ``parent``'s facts recorded so far and true by ``as_of`` (default
+        now), then only its own."""
+        if not SESSION_NAME.match(name):
+            raise SessionError(f"a session name is a letter then up to 63 letters, digits, '_' or '-'; got {name!r}")
+        with self._guard:
+            if name in self._records:
+                raise SessionError(f"a session named {name!r} exists already")
+        with self._using(parent) as source:
+            fork_at = as_of or self.clock.now()
+            if not source.history.covers(fork_at):
+                source.complete()
+            with self._guard:
+                if name in self._records:
+                    raise SessionError(f"a session named {name!r} exists already")
+                record = self.log.create_session(name, created_at=self.clock.now(), parent=self._records[parent],
+                                                 fork_at=fork_at, description=description, created_by=created_by)
+                self._records[name] = record
+                self._live[name] = self._session(record, source.history.until(fork_at))
+        return record
+
+    def delete(self, name: str, by: str = "") -> None:
+        if name == BASELINE:
+            raise SessionError("baseline is the live record and cannot be deleted")
+        with self._using(name) as session:
+            with self._guard:
+                self.log.delete_session(self._records[name].id, at=self.clock.now(), by=by)
+                del self._records[name]
+                self._live.pop(name, None)
+                self._locks.pop(name, None)
+            session.close()
+
+    # one session ------------------------------------------------------------------------
+    def record(self, name: str, items: list[tuple[str, Any]], *, key: str | None = None,
+               body_hash: str = "", skip_known: bool = False) -> Recorded:
+        """Record raw facts (each with where it came from); all or nothing.  ``skip_known``
+        leaves out facts the session already holds (reloading a fact file)."""
+        with self._using(name) as session:
+            record = self._records[name]
+            if key is not None:
+                replay = self._replay(record, key, body_hash, session)
+                if replay is not None:
+                    return replay
+            resolved = parse_inputs(items, self.rulebook)
+            session.check(resolved)
+            now = self.clock.now()
+            view = self.log.view(record)
+            with self.log.writing() as write:
+                facts = session.build(resolved, write.allocate(len(resolved)), now)
+                stored = [f for f in facts if not (skip_known and self.log.exists(view, f))]
+                write.insert_facts(record.id, stored)
+                if key is not None:
+                    write.insert_request(record.id, key, body_hash, [f.seq for f in stored])
+            session.apply(stored)
+            reply = Recorded(session=name, ids=[f.id for f in stored], skipped=len(facts) - len(stored), verdict=session.verdict())
+            if key is not None:
+                self.log.save_reply(record.id, key, reply.model_dump_json())
+            return reply
+
+    def verdict(self, name: str, as_of: dt.datetime | None = None) -> Verdict:
+        with self._using(name) as session:
+            return session.verdict(as_of)
+
+    def timeline(self, name: str) -> list[TimelineEntry]:
+        with self._using(name) as session:
+            return session.timeline()
+
+    def facts(self, name: str, *, subject: str | None = None, actor: str | None = None, start: dt.datetime | None = None,
+              end: dt.datetime | None = None, after: str | None = None, limit: int = 1000) -> FactPage:
+        """The facts a session sees (its own and, for a fork, its parent's up to the fork),
+        withdrawn ones included and marked, in recording order."""
+        if subject is not None:
+            subject = self._subject_key(subject, actor)
+        if actor is not None:
+            self.rulebook.actor(actor)
+        after_seq = int(after[1:]) if after and re.fullmatch(r"f[0-9]+", after) else 0
+        if after and not after_seq:
+            raise SessionError(f"'after' takes a fact id such as f12; got {after!r}")
+        view = self.log.view(self.record_of(name))
+        found, withdrawn = self.log.find(view, subject=subject, actor=actor, start=start, end=end,
+                                         after_seq=after_seq, limit=limit + 1)
+        page = found[:limit]
+        return FactPage(page, {f"f{k}": f"f{v}" for k, v in withdrawn.items()},
+                        page[-1].id if len(found) > limit else None)
+
+    def compare(self, a: str, b: str, as_of: dt.datetime | None = None) -> Comparison:
+        """Both verdicts as of the same time: ``as_of``, or by default the earlier of the two
+        lines' presents (see ``present``): a what-if forked as of 2021-03-07 is compared with
+        its parent as it stood then, not with the parent's later history."""
+        when = as_of or min(self.present(a), self.present(b))
+        return compare(self.verdict(a, when), self.verdict(b, when))
+
+    def present(self, name: str) -> dt.datetime:
+        """Now, for a line forked now (or baseline); for a what-if forked as of a past date,
+        its own present: the later of the fork time and its latest own fact."""
+        record = self.record_of(name)
+        now = self.clock.now()
+        if record.fork_at is None or record.fork_at >= now:
+            return now
+        latest = self.log.latest_at(record.id)
+        return max(record.fork_at, latest) if latest else record.fork_at
+
+    def close(self) -> None:
+        with self._guard:
+            live, self._live = list(self._live.values()), {}
+        for session in live:
+            session.close()
+        self.log.close()
+
+    # inside -----------------------------------------------------------------------------
+    @contextmanager
+    def _using(self, name: str) -> Iterator[Session]:
+        with self._guard:
+            if name not in self._records:
+                raise UnknownNameError("session", name, list(self._records))
+            lock = self._locks.setdefault(name, threading.RLock())
+        with lock:
+            with self._guard:
+                if name not in self._records:  # deleted while we waited
+                    raise UnknownNameError("session", name, list(self._records))
+                session = self._live.get(name)
+            if session is None:
+                session = self._rebuild(self.record_of(name))
+                with self._guard:
+                    self._live[name] = session
+            yield session
+
+    def _rebuild(self, record: SessionRecord) -> Session:
+        """From the log: recent state only; the rest on demand."""
+        now = self.clock.now()
+        view = self.log.view(record)
+        session = self._session(record, History(complete_from=now))
+        session.apply(self.log.load_recent(view, now, session.horizon, self._states))
+        return session
+
+    def _session(self, record: SessionRecord, history: History) -> Session:
+        view_of = self.log.view
+        return Session(record.name, self.rulebook, self._rules, self._port, self.clock, history=history,
+                       load_all=lambda: self.log.load_all(view_of(record)))
+
+    def _replay(self, record: SessionRecord, key: str, body_hash: str, session: Session) -> Recorded | None:
+        stored = self.log.request(record.id, key)
+        if stored is None:
+            return None
+        if stored.body_hash != body_hash:
+            raise IdempotencyKeyError(f"the Idempotency-Key {key!r} was used before with a different body; "
+                                      "use a new key for a new request")
+        if stored.reply is not None:
+            return Recorded.model_validate_json(stored.reply)
+        # committed, but the process stopped before the reply was saved: answer now, once
+        reply = Recorded(session=record.name, ids=[f"f{s}" for s in stored.seqs], verdict=session.verdict())
+        self.log.save_reply(record.id, key, reply.model_dump_json())
+        return reply
+
+    def _subject_key(self, subject: str, actor: str | None) -> str:
+        if subject in self.rulebook.subjects:
+            return subject
+        if actor and f"{actor}.{subject}" in self.rulebook.subjects:
+            return f"{actor}.{subject}"
+        return self.rulebook.subject(subject).key

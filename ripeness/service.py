@@ -1,0 +1,40 @@
+"""Building the HTTP service for ``ripeness serve``: scenario, fact log, tokens, app."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from api import create_app
+from api.access import TokenError, load_tokens
+from ripeness.bootstrap import load_bundled_facts, load_scenario, open_sessions
+
+
+class ServeError(Exception):
+    """The service cannot start as asked; the message says why."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: str, load_facts: bool) -> tuple[FastAPI, int]:
+    """The app and how many bundled facts were stored in baseline."""
+    try:
+        tokens = load_tokens(tokens_file)
+    except TokenError as exc:
+        raise ServeError(str(exc)) from None
+    if not tokens.configured and not is_loopback(host):
+        raise ServeError(f"refusing to listen on {host} without tokens: give --tokens FILE or set RIPENESS_TOKENS "
+                         "(TOKEN ROLE [NAME] per entry), or listen on 127.0.0.1")
+    scenario = load_scenario(rules)
+    sessions = open_sessions(scenario, db_url)
+    stored = load_bundled_facts(sessions, scenario) if load_facts else 0
+    return create_app(sessions, tokens, on_shutdown=sessions.close), stored
