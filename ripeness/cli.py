@@ -86,5 +86,44 @@ def schema() -> None:
     typer.echo(json.dumps(RuleFile.model_json_schema(by_alias=True), indent=2))
 
 
+@app.command()
+def scenarios(path: Annotated[Path, typer.Argument(help="A .feature file, or a folder of them (searched recursively).")],
+              rules: Annotated[Optional[Path], typer.Option("--rules", help="Look up scenario names in this folder instead of rules/.")] = None,
+              cucumber_json: Annotated[Optional[Path], typer.Option("--cucumber-json", help="Also write a Cucumber JSON report here.")] = None) -> None:
+    """Run Gherkin scenarios with the step library; report each one; exit 1 if any fails."""
+    from ripeness.gherkin import runner  # imports pytest: only for this command
+
+    problem = runner.usage_problem(path, rules, cucumber_json)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    report = runner.run(path, rules, cucumber_json)
+    typer.echo(runner.report_text(report))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (or a name under rules/).")] = "jcpoa",
+          db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the fact log; default a SQLite file in ./data.")] = None,
+          host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port")] = 8000,
+          tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token file (TOKEN ROLE [NAME] per line); default $RIPENESS_TOKENS.")] = None,
+          load_facts: Annotated[bool, typer.Option("--load-facts/--no-load-facts",
+                                                   help="Load the scenario's facts.yaml into baseline (facts already there are skipped).")] = True) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
+    from ripeness.service import ServeError, build_app
+
+    try:
+        application, stored = build_app(rules, db, tokens, host, load_facts)
+    except (ServeError, RipenessError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    import uvicorn
+
+    typer.echo(f"ripeness: scenario {application.state.sessions.rulebook.id!r}, fact log {application.state.sessions.log.url}"
+               + (f", {stored} bundled fact(s) stored in baseline" if stored else ""), err=True)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     app()

@@ -1,5 +1,5 @@
-"""Every Gherkin scenario under ``features/`` (recursively), run with the step library of
-``steps.py``.  A step with no definition fails the scenario (StepDefinitionNotFoundError)."""
+"""Every Gherkin scenario under ``features/`` (recursively), run with the step library
+(``ripeness.gherkin``).  A step with no definition fails the scenario (StepDefinitionNotFoundError)."""
 
 from __future__ import annotations
 

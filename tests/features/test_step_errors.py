@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from engine.errors import UnknownNameError
-from tests.features.steps import open_scenario, parse_date, parse_value, status_word
+from ripeness.gherkin.desk import open_scenario, parse_date, parse_value, status_word
 
 pytest_plugins = ["pytester"]
 

@@ -1,211 +1,41 @@
-"""The Gherkin step library: the analysts' vocabulary for ``features/**/*.feature``.
+"""The Gherkin step library: the analysts' vocabulary for ``.feature`` files.
 
-Every phrase is documented, with an example, in ``features/README.md``.  The steps run the
-engine in-process: one ``Desk`` per scenario holds the rule scenario, a session (the
-``baseline`` line of facts) on a fixed clock, and the default "as of" date.
+Every phrase is documented, with an example, in ``features/README.md``.  Each Gherkin
+scenario gets its own ``Desk`` (the ``desk`` fixture; see ``desk.py``), whose driver runs
+the engine in-process: a ``baseline`` session on a fixed clock.  Scenario names are folders
+under the bundled ``rules/``, or under the folder given with ``--ripeness-rules``.
 
 Wrong steps fail loudly: an unknown actor, subject, move, position, variant, goal or status
 raises ``UnknownNameError`` (which names it, suggests the closest known name and lists the
 known ones); a bad fact raises the ``FactError`` of ``engine.facts.parse_inputs`` with the
 feature file and line; a failed check says what was expected and what the verdict holds.
+
+The step functions are registered as fixtures of this module: load ``ripeness.gherkin.plugin``
+(which imports them) rather than this module directly.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, step, then
 
-from engine.errors import FactError, Problem, UnknownNameError
-from engine.facts import parse_inputs, read_fact_file, to_utc
-from engine.session import FixedClock, Session
-from engine.verdict import Opening, TimelineEntry, Verdict
-from ripeness.bootstrap import BUNDLED_RULES, Scenario, load_scenario, resolve_rules_dir
+from engine.errors import UnknownNameError
+from engine.verdict import Opening, Verdict
+from ripeness.gherkin.desk import Desk, InProcessDriver, on_off, parse_date, parse_value, status_word
 
-NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
-STATUSES = ("deadlock", "opening", "progress")
 TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note")
-STEP_WHERE = pytest.StashKey[str]()
+STEP_WHERE = pytest.StashKey[str]()  # "path/to/x.feature:12" of the running step
+DESK = pytest.StashKey[Desk]()  # the desk of the running Gherkin scenario
+RULES_OPTION = "ripeness_rules"  # dest of --ripeness-rules (see plugin.py)
 
 DATE = r"(?P<date>\S+)"
 NAME = r"[A-Za-z][A-Za-z0-9_]*"
 DOTTED = rf"{NAME}(?:\.{NAME})?"
-
-
-# --- the desk: one per Gherkin scenario -----------------------------------------------------
-
-
-@functools.cache
-def _scenario_at(folder: str) -> Scenario:
-    return load_scenario(folder)
-
-
-def known_scenarios() -> list[str]:
-    return sorted(p.name for p in BUNDLED_RULES.iterdir() if (p / "scenario.yaml").is_file())
-
-
-def open_scenario(name_or_path: str) -> Scenario:
-    """A scenario by folder name under ``rules/`` or by path; an unknown name lists the known ones."""
-    folder = resolve_rules_dir(name_or_path)
-    if not folder.is_dir() and not folder.is_absolute() and (BUNDLED_RULES.parent / folder).is_dir():
-        folder = BUNDLED_RULES.parent / folder  # a path written from the repository root
-    if not folder.is_dir():
-        raise UnknownNameError("scenario", name_or_path, known_scenarios())
-    return _scenario_at(str(folder.resolve()))
-
-
-@dataclass(repr=False)
-class Desk:
-    """What one Gherkin scenario works with."""
-
-    where: str = "feature"
-    scenario: Scenario | None = None
-    session: Session | None = None
-    as_of: dt.datetime | None = None
-    _verdicts: dict[dt.datetime, Verdict] = field(default_factory=dict)
-    _timeline: list[TimelineEntry] | None = None
-
-    def __repr__(self) -> str:
-        name = self.scenario.rulebook.id if self.scenario else None
-        return f"Desk(scenario={name!r}, as_of={self.as_of}, at={self.where!r})"
-
-    # setup
-    def use(self, name_or_path: str) -> None:
-        if self.session is not None:
-            self.session.close()
-        self.scenario = open_scenario(name_or_path)
-        self.session = self.scenario.new_session("baseline", FixedClock(NOW))
-        self._changed()
-
-    def require(self) -> tuple[Scenario, Session]:
-        if self.scenario is None or self.session is None:
-            raise AssertionError(f'{self.where}: no scenario yet; start with: Given the scenario "jcpoa"'
-                                 f" (known: {', '.join(known_scenarios())})")
-        return self.scenario, self.session
-
-    def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
-
-    # facts
-    def record(self, items: list[tuple[str, dict[str, Any]]], sentence: str | None = None) -> None:
-        scenario, session = self.require()
-        resolved = parse_inputs(items, scenario.rulebook)  # raises FactError, all or nothing
-        if sentence is not None:
-            problems = [Problem(where, "subject", _kind_hint(r.subject, r.kind, sentence))
-                        for (where, _), r in zip(items, resolved) if r.kind != sentence]
-            if problems:
-                raise FactError(problems)
-        session.record(resolved)
-        self._changed()
-
-    def record_file(self, path: Path) -> None:
-        scenario, session = self.require()
-        if not path.is_file():
-            raise AssertionError(f"{self.where}: scenario {scenario.rulebook.id!r} has no recorded facts: {path} does not exist")
-        session.record(read_fact_file(path, scenario.rulebook))
-        self._changed()
-
-    def _changed(self) -> None:
-        self._verdicts.clear()
-        self._timeline = None
-
-    # reading
-    def when(self, date: str | None) -> dt.datetime:
-        if date:
-            return parse_date(date, self.where)
-        return self.as_of or NOW
-
-    def verdict(self, date: str | None = None) -> Verdict:
-        _, session = self.require()
-        at = self.when(date)
-        if at not in self._verdicts:
-            self._verdicts[at] = session.verdict(at)
-        return self._verdicts[at]
-
-    def timeline(self) -> list[TimelineEntry]:
-        _, session = self.require()
-        if self._timeline is None:
-            self._timeline = session.timeline(NOW)
-        return self._timeline
-
-    # names, checked against the scenario
-    @property
-    def rulebook(self):
-        return self.require()[0].rulebook
-
-    def actor(self, name: str) -> str:
-        return self.rulebook.actor(name).id
-
-    def subject(self, name: str) -> str:
-        return self.rulebook.subject(name).key
-
-    def move(self, name: str) -> str:
-        return self.rulebook.move(name).key
-
-    def position(self, name: str) -> str:
-        return self.rulebook.position(name).id
-
-    def variant(self, name: str) -> str:
-        self.rulebook.variant(name)
-        return name
-
-    def goal(self, name: str) -> str:
-        if name not in self.rulebook.goals:
-            raise UnknownNameError("goal", name, list(self.rulebook.goals))
-        return name
-
-
-def _kind_hint(subject: str, kind: str, written_as: str) -> str:
-    if kind == "event":
-        return (f"{subject} is an event, not a state: write it as"
-                f' `on DATE ACTOR {subject.split(".")[-1]} [on TARGET] "what happened"`')
-    return f"{subject} is a state, not an event: write it as `on DATE [ACTOR] {subject.split('.')[-1]} is VALUE`"
-
-
-def parse_date(text: str, where: str = "step") -> dt.datetime:
-    try:
-        value: dt.date = dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
-    except ValueError:
-        raise AssertionError(f"{where}: {text!r} is not a date; write dates as YYYY-MM-DD (or YYYY-MM-DDTHH:MM)") from None
-    return to_utc(value)
-
-
-def parse_value(text: str | None) -> Any:
-    """A value as an analyst writes it: "quoted" is always text; otherwise a number parses
-    as a number, true/false as a boolean, anything else is text."""
-    if text is None:
-        return None
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return text[1:-1]
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def status_word(word: str) -> str:
-    if word not in STATUSES:
-        raise UnknownNameError("status", word, list(STATUSES))
-    return word
-
-
-def on_off(word: str) -> bool:
-    if word not in ("on", "off"):
-        raise UnknownNameError("escalation state", word, ["off", "on"])
-    return word == "on"
 
 
 def norm(text: str) -> str:
@@ -223,8 +53,10 @@ def _describe(verdict: Verdict) -> str:
 
 @pytest.fixture
 def desk(request: pytest.FixtureRequest):
-    d = Desk()
+    rules_dir = request.config.getoption(RULES_OPTION, None)
+    d = Desk(driver=InProcessDriver(), rules_dir=Path(rules_dir) if rules_dir else None)
     d.where = request.node.stash.get(STEP_WHERE, request.node.nodeid)
+    request.node.stash[DESK] = d
     yield d
     d.close()
 
@@ -246,7 +78,7 @@ def given_scenario(desk: Desk, request, name: str) -> None:
 @given("the recorded facts of the scenario")
 def given_recorded_facts(desk: Desk, request) -> None:
     _here(desk, request)
-    scenario, _ = desk.require()
+    scenario = desk.require()
     desk.record_file(Path(scenario.rulebook.folder or ".") / "facts.yaml")
 
 

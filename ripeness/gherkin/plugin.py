@@ -1,0 +1,52 @@
+"""The pytest plugin of the Gherkin step library: load it, and ``.feature`` files bound with
+``pytest_bdd.scenarios`` can use every step of ``features/README.md``.
+
+It brings the step definitions (``steps.py``), remembers the feature file and line of the
+running step for error messages, adds ``--ripeness-rules DIR`` (scenario names are folders
+under DIR instead of the bundled ``rules/``), and makes a step with no definition show as a
+failed step in Cucumber JSON (pytest-bdd 9 leaves it out: pytest-dev/pytest-bdd#430, #721).
+
+Load it with ``pytest_plugins = ["ripeness.gherkin.plugin"]`` in a root ``conftest.py``, or
+``-p ripeness.gherkin.plugin``; ``ripeness scenarios`` loads it for you.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from pytest_bdd import reporting
+
+from ripeness.gherkin.steps import *  # noqa: F403  (the step fixtures pytest-bdd registers)
+from ripeness.gherkin.steps import RULES_OPTION, STEP_WHERE
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("ripeness").addoption(
+        "--ripeness-rules", dest=RULES_OPTION, metavar="DIR", default=None,
+        help='look up scenario names (Given the scenario "NAME") in DIR instead of the bundled rules/')
+
+
+@pytest.hookimpl
+def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
+    """Remember the feature file and line of the running step, for error messages."""
+    request.node.stash[STEP_WHERE] = f"{feature_path(feature.filename, request.config)}:{step.line_number}"
+
+
+@pytest.hookimpl
+def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:
+    """Report a step with no definition as a failed step, like any other failing step."""
+    report = reporting.scenario_reports_registry.get(request.node)
+    if report is not None:
+        report.add_step_report(reporting.StepReport(step=step))
+        report.fail()
+
+
+def feature_path(filename: str, config: pytest.Config) -> str:
+    """A feature file as the person running pytest would write it: relative to the folder
+    pytest was started in, unless it lies outside that folder."""
+    try:
+        path = os.path.relpath(filename, config.invocation_params.dir)
+    except ValueError:  # another drive (Windows)
+        return filename
+    return filename if path.startswith(os.pardir) else path
