@@ -124,8 +124,13 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
     """Check a fact against the scenario: known subject and actors, allowed value."""
     if fact.is_withdrawal_only:
         return ResolvedFact(fact, "", "withdrawal", where), []
-    problems: list[Problem] = []
+    problems = [Problem(where, fld, f"unknown actor {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                        + f" (known: {', '.join(sorted(rulebook.actors))})")
+                for fld in ("actor", "target") if (name := getattr(fact, fld)) is not None and name not in rulebook.actors
+                for hint in [suggest(name, list(rulebook.actors))]]
     key = _subject_key(fact, rulebook)
+    if key is None and problems and "." not in fact.subject:
+        return None, problems  # the subject is the unknown actor's: nothing more to say about it
     if key is None and fact.subject in rulebook.subjects:
         owner = fact.subject.split(".", 1)[0]
         return None, [Problem(where, "actor", f"{fact.subject} is {owner}'s subject, but the fact's actor is "
@@ -138,12 +143,6 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
                                 + f" (known: {', '.join(sorted(rulebook.subjects))})"))
         return None, problems
     subject = rulebook.subjects[key]
-    for fld in ("actor", "target"):
-        name = getattr(fact, fld)
-        if name is not None and name not in rulebook.actors:
-            hint = suggest(name, list(rulebook.actors))
-            problems.append(Problem(where, fld, f"unknown actor {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
-                                    + f" (known: {', '.join(sorted(rulebook.actors))})"))
     if subject.kind == "state":
         if fact.value is None:
             problems.append(Problem(where, "value", f"a value is required for {key}"))

@@ -59,7 +59,7 @@ class Session:
         self.name = name
         self.rulebook = rulebook
         self.clock = clock
-        self.history = history or History()
+        self.history = history if history is not None else History()
         self._load_all = load_all
         self._memory = WorkingMemory(port, rules)
         self._next_seq = ids or itertools.count(1).__next__

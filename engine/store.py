@@ -292,7 +292,7 @@ class FactLog:
             return conn.execute(select(func.count()).select_from(facts)).scalar() or 0
 
     def _check_meta(self, conn: Connection, scenario: str) -> None:
-        found = dict(conn.execute(select(meta.c.key, meta.c.value)).tuples().all())
+        found = {key: value for key, value in conn.execute(select(meta.c.key, meta.c.value))}
         if not found:
             conn.execute(insert(meta), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
                                         {"key": "scenario", "value": scenario}])

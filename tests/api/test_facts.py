@@ -1,0 +1,115 @@
+"""POST and GET facts: ids, verdict after the facts, batches all or nothing, idempotency,
+withdrawals and corrections, filters."""
+
+from __future__ import annotations
+
+from tests.api.conftest import client_for, fact, problem_of
+
+
+def count(client) -> int:
+    return len(client.get("/sessions/baseline/facts", params={"limit": 10000}).json()["facts"])
+
+
+def test_one_fact_gets_an_id_and_the_verdict_after_it(client):
+    before = count(client)
+    response = client.post("/sessions/baseline/facts", json=fact(value=3.67, at="2021-06-01"))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["ids"] == [f"f{before + 1}"]
+    assert body["verdict"]["session"] == "baseline"
+    listed = client.get("/sessions/baseline/facts", params={"subject": "IRN.enrichment_pct"}).json()["facts"]
+    assert listed[-1]["id"] == body["ids"][0] and listed[-1]["value"] == 3.67
+
+
+def test_a_batch_in_either_shape_gets_ids_in_order(client):
+    batch = [fact(at="2021-05-01", value=10), fact(at="2021-05-02", value=11)]
+    first = client.post("/sessions/baseline/facts", json={"facts": batch}).json()["ids"]
+    second = client.post("/sessions/baseline/facts", json=batch).json()["ids"]
+    assert len(first) == len(second) == 2
+    assert [int(i[1:]) for i in first + second] == sorted(int(i[1:]) for i in first + second)
+
+
+def test_one_bad_fact_stores_none_and_points_at_every_bad_field(client):
+    before = count(client)
+    response = client.post("/sessions/baseline/facts", json={"facts": [
+        fact(), fact(actor="IRX"), fact(subject="enrichment_pc"), fact(value="high")]})
+    body = problem_of(response, 422)
+    pointers = {e["pointer"]: e["detail"] for e in body["errors"]}
+    assert set(pointers) == {"/facts/1/actor", "/facts/2/subject", "/facts/3/value"}
+    assert "did you mean 'IRN'" in pointers["/facts/1/actor"] and "USA" in pointers["/facts/1/actor"]
+    assert "did you mean 'IRN.enrichment_pct'" in pointers["/facts/2/subject"]
+    assert count(client) == before
+
+
+def test_malformed_json_is_400_and_an_empty_batch_422(client):
+    response = client.post("/sessions/baseline/facts", content=b'{"at": ', headers={"content-type": "application/json"})
+    assert problem_of(response, 400)["type"] == "/problems/malformed-json"
+    problem_of(client.post("/sessions/baseline/facts", json=[]), 422)
+    problem_of(client.post("/sessions/baseline/facts", json={"facts": [], "extra": 1}), 422)
+
+
+def test_a_body_over_the_limit_is_413_and_stores_nothing(sessions):
+    small = client_for(sessions, max_body=2000)
+    before = count(small)
+    problem_of(small.post("/sessions/baseline/facts", json=[fact(note="x" * 100)] * 30), 413)
+    assert count(small) == before
+
+
+def test_more_than_ten_thousand_facts_is_413(client):
+    problem_of(client.post("/sessions/baseline/facts", json=[{"at": "2021-01-01"}] * 10_001), 413)
+
+
+def test_unknown_session_is_404_naming_the_known_ones(client):
+    body = problem_of(client.post("/sessions/basline/facts", json=fact()), 404)
+    assert body["known"] == ["baseline"] and body["suggestion"] == "baseline"
+    problem_of(client.get("/sessions/nope/verdict"), 404)
+
+
+def test_a_retry_with_the_same_key_gets_the_same_reply_and_stores_nothing_twice(client):
+    headers = {"Idempotency-Key": "retry-1"}
+    first = client.post("/sessions/baseline/facts", json=fact(value=5), headers=headers)
+    before = count(client)
+    again = client.post("/sessions/baseline/facts", json=fact(value=5), headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert count(client) == before
+    other = client.post("/sessions/baseline/facts", json=fact(value=6), headers=headers)
+    assert problem_of(other, 422)["type"] == "/problems/idempotency-key-reused"
+    assert count(client) == before
+
+
+def test_withdrawing_a_fact_undoes_it_at_every_date_and_keeps_it_listed(client):
+    as_of = {"as_of": "2021-03-20"}
+    before = client.get("/sessions/baseline/verdict", params=as_of).json()
+    added = client.post("/sessions/baseline/facts", json=[fact(at="2021-03-15", value=3.67),
+                                                          fact(at="2021-03-15", subject="stockpile_kg_u", value=200)]).json()
+    assert client.get("/sessions/baseline/verdict", params=as_of).json()["status"] != before["status"]
+    withdrawal = client.post("/sessions/baseline/facts", json={"withdraws": added["ids"][0], "note": "misreported"})
+    assert withdrawal.status_code == 201, withdrawal.text
+    assert client.get("/sessions/baseline/verdict", params=as_of).json()["status"] == before["status"]
+    listed = {f["id"]: f for f in client.get("/sessions/baseline/facts", params={"subject": "enrichment_pct", "actor": "IRN"}).json()["facts"]}
+    assert listed[added["ids"][0]]["withdrawn_by"] == withdrawal.json()["ids"][0]
+
+
+def test_a_correction_replaces_a_fact_and_a_bad_withdrawal_changes_nothing(client):
+    [wrong] = client.post("/sessions/baseline/facts", json=fact(at="2021-06-01", value=6.0)).json()["ids"]
+    corrected = client.post("/sessions/baseline/facts", json=fact(at="2021-06-01", value=60, withdraws=wrong)).json()
+    state = client.get("/sessions/baseline/facts", params={"subject": "IRN.enrichment_pct", "from": "2021-06-01"}).json()["facts"]
+    assert [(f["value"], f["withdrawn_by"]) for f in state] == [(6.0, corrected["ids"][0]), (60, None)]
+    before = count(client)
+    body = problem_of(client.post("/sessions/baseline/facts", json=[{"withdraws": wrong}]), 422)
+    assert body["errors"][0]["pointer"] == "/0/withdraws" and "already withdrawn" in body["errors"][0]["detail"]
+    problem_of(client.post("/sessions/baseline/facts", json={"withdraws": "f1", "value": 3}), 422)
+    assert count(client) == before
+
+
+def test_facts_filter_by_subject_actor_and_dates_and_page(client):
+    strikes = client.get("/sessions/baseline/facts", params={"subject": "strike", "actor": "USA", "from": "2020-01-01", "to": "2021-12-31"}).json()
+    assert strikes["facts"] and all(f["actor"] == "USA" and f["subject"] == "strike" and f["at"] >= "2020" for f in strikes["facts"])
+    page = client.get("/sessions/baseline/facts", params={"limit": 5}).json()
+    rest = client.get("/sessions/baseline/facts", params={"after": page["next_after"], "limit": 10000}).json()
+    assert len(page["facts"]) == 5 and rest["next_after"] is None
+    assert len(page["facts"]) + len(rest["facts"]) == count(client)
+    body = problem_of(client.get("/sessions/baseline/facts", params={"subject": "enrichment"}), 422)
+    assert "IRN.enrichment_pct" in body["known"]
+    problem_of(client.get("/sessions/baseline/facts", params={"actor": "IRM"}), 422)
+    problem_of(client.get("/sessions/baseline/facts", params={"after": "12"}), 422)
