@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Set up and run ripeness on a fresh machine: only Python 3.11+ and a C compiler needed.
 
-    python3 dev.py run     # create .venv, install, run the main job on the bundled scenario
+    python3 dev.py run     # create .venv, install, serve the API on 127.0.0.1:8000 (bundled JCPOA facts in baseline)
     python3 dev.py test    # create .venv, install with test tools, run the whole test suite
+    python3 dev.py demo    # the command-line demo: check the JCPOA rules, print a verdict and the timeline
+    python3 dev.py bench   # the benchmarks, quick mode (add --full for the full sizes)
 
-Extra arguments after ``test`` go to pytest.  The virtual environment is reused while
-pyproject.toml is unchanged.
+Extra arguments go to the command run (``ripeness serve``, pytest, the benchmark runner).
+The virtual environment is reused while pyproject.toml is unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-MAIN_JOB = [
+SERVE = ["ripeness", "serve"]  # defaults: rules/jcpoa, data/jcpoa.db, 127.0.0.1:8000, bundled facts loaded
+DEMO = [
     ["ripeness", "check", "rules/jcpoa"],
     ["ripeness", "verdict", "rules/jcpoa", "rules/jcpoa/facts.yaml", "--as-of", "2021-03-07"],
     ["ripeness", "timeline", "rules/jcpoa", "rules/jcpoa/facts.yaml"],
@@ -54,16 +57,20 @@ def run(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test"):
+    if not argv or argv[0] not in ("run", "test", "demo", "bench"):
         print(__doc__)
         return 2
     setup()
     if argv[0] == "run":
-        for command in MAIN_JOB:
+        return run([*SERVE, *argv[1:]])
+    if argv[0] == "demo":
+        for command in DEMO:
             code = run(command)
             if code:
                 return code
         return 0
+    if argv[0] == "bench":
+        return run([str(PYTHON), "-m", "benchmarks.run", *argv[1:]])
     return run([str(PYTHON), "-m", "pytest", *argv[1:]])
 
 

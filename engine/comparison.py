@@ -9,14 +9,18 @@ from engine.verdict import Cycle, Model, Opening, Status, Verdict
 class Differences(Model):
     """Going from ``a`` to ``b``: a cycle is *broken* when ``a`` has it and ``b`` does not
     (cycles are the same when they join the same moves); an opening is *gained* when ``b``
-    has it and ``a`` does not (openings are the same when kind and ``what`` match)."""
+    has it and ``a`` does not (openings are the same when kind and ``what`` match), *taken*
+    when its move is done in ``b``, and *lost* when it is gone otherwise."""
 
     status: tuple[Status, Status] | None = None
     escalation: tuple[bool, bool] | None = None
     cycles_broken: list[Cycle] = []
     cycles_added: list[Cycle] = []
     openings_gained: list[Opening] = []
+    openings_taken: list[Opening] = []
     openings_lost: list[Opening] = []
+    moves_done: list[str] = []
+    moves_undone: list[str] = []
     positions_gone: list[str] = []
     positions_added: list[str] = []
 
@@ -45,7 +49,10 @@ def compare(a: Verdict, b: Verdict) -> Comparison:
         cycles_broken=[c for k, c in a_cycles.items() if k not in b_cycles],
         cycles_added=[c for k, c in b_cycles.items() if k not in a_cycles],
         openings_gained=[o for k, o in b_open.items() if k not in a_open],
-        openings_lost=[o for k, o in a_open.items() if k not in b_open],
+        openings_taken=[o for k, o in a_open.items() if k not in b_open and o.move in b.moves_done],
+        openings_lost=[o for k, o in a_open.items() if k not in b_open and o.move not in b.moves_done],
+        moves_done=sorted(set(b.moves_done) - set(a.moves_done)),
+        moves_undone=sorted(set(a.moves_done) - set(b.moves_done)),
         positions_gone=sorted(a_pos - b_pos),
         positions_added=sorted(b_pos - a_pos),
     )
@@ -68,8 +75,12 @@ def _summary(a: Verdict, b: Verdict, diff: Differences) -> list[str]:
         lines.append(f"New in {second}: the cycle {' -> '.join(cycle.moves)}.")
     for opening in diff.openings_gained:
         lines.append(f"Opening gained in {second}: {opening.description}.")
+    for move in diff.moves_done:
+        lines.append(f"Done in {second}, not in {first}: {move}.")
+    for opening in diff.openings_taken:
+        lines.append(f"Opening no longer needed in {second} ({opening.move} is done): {opening.description}.")
     for opening in diff.openings_lost:
         lines.append(f"Opening lost in {second}: {opening.description}.")
     if not any(diff.model_dump().values()):
-        lines.append("No difference in status, escalation, cycles, openings or positions in force.")
+        lines.append("No difference in status, escalation, moves done, cycles, openings or positions in force.")
     return lines

@@ -132,6 +132,7 @@ class Verdict(Model):
     status: Status
     escalation: bool
     goals: list[GoalState]
+    moves_done: list[str] = []
     positions_in_force: list[PositionRef]
     cycles: list[Cycle]
     refusals: list[Refusal]

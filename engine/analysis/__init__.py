@@ -42,6 +42,7 @@ def analyse(sit: Situation) -> Verdict:
         escalation=bool(chains),
         goals=[GoalState(id=g, description=rb.goals[g].description, done=done, reachable=solution.goals_reachable[g])
                for g, done in model.goals.items()],
+        moves_done=sorted(model.done),
         positions_in_force=[explain.cite_position(p, _active_variant(sit, p)) for p in rb.positions.values() if in_force(p, sit.as_of)],
         cycles=found,
         refusals=refused,

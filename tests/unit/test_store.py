@@ -1,0 +1,97 @@
+"""The fact log and the sessions over it: what survives a restart, and what a restart reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine.errors import StoreError
+from engine.sessions import BASELINE
+from engine.store import FactLog
+from ripeness.bootstrap import load_bundled_facts, open_sessions
+from tests.conftest import NOW
+
+UTC = dt.timezone.utc
+PAST = dt.datetime(2021, 3, 7, tzinfo=UTC)
+
+
+@pytest.fixture
+def url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'log.db'}"
+
+
+def enrichment(day: dt.date, value: float) -> tuple[str, dict]:
+    return ("test", {"at": day.isoformat(), "actor": "IRN", "subject": "enrichment_pct", "value": value})
+
+
+def test_a_log_belongs_to_one_scenario_and_schema(url):
+    FactLog(url, "jcpoa").close()
+    with pytest.raises(StoreError, match="holds facts of scenario 'jcpoa', not 'strike'"):
+        FactLog(url, "strike")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ripeness_meta SET value = '99' WHERE key = 'schema_version'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema version 99"):
+        FactLog(url, "jcpoa")
+
+
+def test_a_restart_reads_recent_state_only_until_the_past_is_asked_for(jcpoa, url):
+    sessions = open_sessions(jcpoa, url, NOW)
+    load_bundled_facts(sessions, jcpoa)
+    history = [enrichment(dt.date(2000, 1, 1) + dt.timedelta(days=i), 3 + (i % 5)) for i in range(600)]
+    sessions.record(BASELINE, history)
+    before_now, before_past = sessions.verdict(BASELINE), sessions.verdict(BASELINE, PAST)
+    total = sum(1 for _ in sessions.log.load_all(sessions.log.view(sessions.record_of(BASELINE))))
+    sessions.close()
+
+    again = open_sessions(jcpoa, url, NOW)
+    assert again.verdict(BASELINE) == before_now
+    with again._using(BASELINE) as session:  # what the restart loaded
+        loaded = len(session.history)
+        assert session.history.complete_from == NOW.now()
+    state_subjects = sum(1 for s in jcpoa.rulebook.subjects.values() if s.kind == "state")
+    assert loaded <= 2 * state_subjects, f"a restart loaded {loaded} of {total} facts"
+    assert again.verdict(BASELINE, PAST) == before_past
+    with again._using(BASELINE) as session:
+        assert len(session.history) == total and session.history.complete_from is None
+    again.close()
+
+
+def test_a_withdrawn_fact_stays_withdrawn_after_a_restart(jcpoa, url):
+    sessions = open_sessions(jcpoa, url, NOW)
+    load_bundled_facts(sessions, jcpoa)
+    sessions.record(BASELINE, [enrichment(dt.date(2021, 6, 1), 3.67)])
+    [wrong] = sessions.record(BASELINE, [enrichment(dt.date(2021, 7, 1), 90)]).ids
+    sessions.record(BASELINE, [("test", {"withdraws": wrong})])
+    expected = sessions.verdict(BASELINE)
+    sessions.close()
+
+    again = open_sessions(jcpoa, url, NOW)
+    assert again.verdict(BASELINE) == expected
+    with again._using(BASELINE) as session:
+        assert session.history.state_as_of(NOW.now())["IRN.enrichment_pct"].value == 3.67
+    again.close()
+
+
+def test_deleting_a_session_keeps_its_facts_in_the_log(jcpoa, url):
+    sessions = open_sessions(jcpoa, url, NOW)
+    sessions.fork("scratch")
+    sessions.record("scratch", [enrichment(dt.date(2021, 6, 1), 3.67)])
+    count = sessions.log.count()
+    sessions.delete("scratch")
+    assert sessions.log.count() == count and sessions.names() == [BASELINE]
+    sessions.close()
+    reopened = open_sessions(jcpoa, url, NOW)
+    assert reopened.names() == [BASELINE]
+    reopened.close()
+
+
+def test_loading_the_bundled_facts_twice_stores_them_once(jcpoa, url):
+    sessions = open_sessions(jcpoa, url, NOW)
+    first = load_bundled_facts(sessions, jcpoa)
+    assert first > 30 and load_bundled_facts(sessions, jcpoa) == 0
+    assert sessions.log.count() == first
+    sessions.close()
