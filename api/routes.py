@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import AfterValidator
 from starlette.concurrency import run_in_threadpool
 
 from api.access import Caller, caller, require, require_writer
@@ -22,9 +23,15 @@ from engine.facts import to_utc
 from engine.sessions import Recorded, Sessions
 from engine.verdict import TimelineEntry, Verdict
 
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else to_utc(value)
+
+
 router = APIRouter()
 Who = Annotated[Caller, Depends(caller)]
-AsOf = Annotated[dt.datetime | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
+# the AfterValidator makes a time out of range a 422 that names the parameter
+AsOf = Annotated[dt.datetime | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now"), AfterValidator(_utc)]
 FACTS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "anyOf": [{"$ref": "#/components/schemas/FactInput"}, {"$ref": "#/components/schemas/FactBatch"},
               {"type": "array", "items": {"$ref": "#/components/schemas/FactInput"}, "minItems": 1, "maxItems": MAX_FACTS}]}}}}}
@@ -42,10 +49,6 @@ class Lanes:
 
 def _sessions(request: Request) -> Sessions:
     return request.app.state.sessions
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else to_utc(value)
 
 
 @router.get("/health", response_model=Health, tags=["service"])
@@ -84,9 +87,9 @@ async def post_facts(sid: str, request: Request, who: Who,
 def get_facts(sid: str, request: Request, who: Who,
               subject: Annotated[str | None, Query(description="subject id or dotted key (IRN.enrichment_pct)")] = None,
               actor: Annotated[str | None, Query()] = None,
-              start: Annotated[dt.datetime | None, Query(alias="from", description="facts true from this time on")] = None,
-              end: Annotated[dt.datetime | None, Query(alias="to")] = None,
-              after: Annotated[str | None, Query(pattern=r"^f[0-9]+$", description="continue after this fact id")] = None,
+              start: Annotated[dt.datetime | None, Query(alias="from", description="facts true from this time on"), AfterValidator(_utc)] = None,
+              end: Annotated[dt.datetime | None, Query(alias="to"), AfterValidator(_utc)] = None,
+              after: Annotated[str | None, Query(pattern=r"^f[0-9]{1,18}$", description="continue after this fact id")] = None,
               limit: Annotated[int, Query(ge=1, le=MAX_FACTS)] = 1000) -> FactList:
     """The facts a session sees, in recording order; withdrawn ones are marked ``withdrawn_by``."""
     page = _sessions(request).facts(sid, subject=subject, actor=actor, start=_utc(start), end=_utc(end), after=after, limit=limit)

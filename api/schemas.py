@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from engine.facts import Fact, FactInput
+from engine.facts import Fact, FactInput, to_utc
 from engine.sessions import SESSION_NAME
 from engine.store import SessionRecord
 
@@ -52,6 +52,11 @@ class NewSession(BaseModel):
     parent: str = Field("baseline", description="the session to fork from")
     as_of: dt.datetime | dt.date | None = Field(None, description="fork as of this date (default: now)")
     description: str = Field("", max_length=2000)
+
+    @field_validator("as_of")
+    @classmethod
+    def _utc(cls, value: dt.datetime | dt.date | None) -> dt.datetime | None:
+        return None if value is None else to_utc(value)
 
 
 class SessionOut(BaseModel):

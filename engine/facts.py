@@ -3,7 +3,8 @@ source.  ``FactInput`` is what arrives from outside (a fact file, an HTTP body, 
 step); ``Fact`` is a recorded fact with its id and recording order.
 
 Time: ``at`` is when it became true in the world, an ISO 8601 date or datetime; a naive
-value means UTC, a date means 00:00 UTC that day.  Facts may arrive late and out of order.
+value means UTC, a date means 00:00 UTC that day, between the years 1000 and 8999.  Facts may
+arrive late and out of order.
 
 Corrections: nothing recorded is changed.  A fact with ``withdraws: "f12"`` withdraws the
 earlier fact ``f12`` (it no longer counts at any time); with ``at`` and ``subject`` too, it
@@ -30,12 +31,27 @@ from engine.yamlsource import YamlSyntaxError, load_located
 FactId = Annotated[str, Field(pattern=r"^f[0-9]+$", description="a recorded fact's id, e.g. f12")]
 
 
+# A verdict reads events back to its time minus the escalation horizon and a timeline looks a
+# window past each event, so times near the ends of Python's calendar cannot be worked with.
+EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
+
+
 def to_utc(value: dt.datetime | dt.date) -> dt.datetime:
+    """The time in UTC (a naive value is UTC, a date 00:00 UTC); ``ValueError`` for a time
+    before ``EARLIEST`` or from ``LATEST`` on."""
     if not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        utc = dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    elif value.tzinfo is None:
+        utc = value.replace(tzinfo=dt.timezone.utc)
+    else:
+        try:
+            utc = value.astimezone(dt.timezone.utc)
+        except OverflowError:  # within hours of datetime.min or max
+            utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"{value.isoformat()} is out of range: times run from the year {EARLIEST.year} to {LATEST.year - 1}")
+    return utc
 
 
 class FactInput(BaseModel):
@@ -43,7 +59,7 @@ class FactInput(BaseModel):
     an actor's subject) or its dotted name (``IRN.enrichment_pct``).  For an event,
     ``actor`` is who did it and ``target`` whom it was aimed at."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     at: dt.datetime | dt.date | None = None
     actor: Identifier | None = None
@@ -58,6 +74,18 @@ class FactInput(BaseModel):
     @classmethod
     def _utc(cls, value: dt.datetime | dt.date | None) -> dt.datetime | None:
         return None if value is None else to_utc(value)
+
+    @field_validator("value")
+    @classmethod
+    def _unicode(cls, value: Scalar | None) -> Scalar | None:
+        # JSON may escape a lone surrogate ("\\ud800"); stored, it could never be sent back.
+        # A plain str field refuses it; the str of the union does not.
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text must be valid Unicode; it holds a lone surrogate (\\ud800-\\udfff)") from None
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> FactInput:

@@ -13,7 +13,10 @@ ruleset, apply retractions and assertions to it and learn which rules matched, c
 - sids are chosen so that no two in one ruleset share a 32-bit FNV-1a hash, and a fact
   that durable-rules rejects as a duplicate (a hash collision: the caller promises ids are
   unique within a slot) is re-asserted under a fresh engine id;
-- an exception inside an action, which durable-rules swallows, is raised as ``EngineFault``.
+- an exception inside an action, which durable-rules swallows, is raised as ``EngineFault``;
+- its C JSON parser rejects a number with an exponent but no decimal point (``1e-05``, which
+  is how Python writes 0.00001): the JSON durable-rules' Python layer writes is made with
+  ``_DurableJson``, which writes such floats as ``1.0e-05``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,29 @@ from engine.compiler import CompiledRules
 from engine.errors import EngineFault
 
 T = TypeVar("T")
+
+
+class _DurableJson:
+    """``json`` as durable-rules' Python layer uses it (``dumps``, ``loads``), writing every
+    float that Python would write as ``1e-05`` as ``1.0e-05``, which its C parser reads."""
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(value: Any, ensure_ascii: bool = False, **_: Any) -> str:
+        if isinstance(value, float):
+            text = repr(value)
+            mantissa, e, exponent = text.partition("e")
+            return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
+        if isinstance(value, dict):
+            return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=ensure_ascii)}:{_DurableJson.dumps(v, ensure_ascii)}"
+                                  for k, v in value.items()) + "}"
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(_DurableJson.dumps(v, ensure_ascii) for v in value) + "]"
+        return json.dumps(value, ensure_ascii=ensure_ascii)
+
+
+durable_engine.json = _DurableJson  # type: ignore[assignment]  # the module global its Ruleset methods call
 MAX_SESSIONS_PER_RULESET = 1000  # durable-rules' hard limit is 1,024 (MAX_STATE_INDEX_LENGTH)
 
 

@@ -26,6 +26,18 @@ from engine.working_memory import WorkingMemory
 ONE_SECOND = dt.timedelta(seconds=1)
 
 
+FIRST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+LAST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def shift(at: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``at + delta``, held at the first or last representable time instead of overflowing."""
+    try:
+        return at + delta
+    except OverflowError:
+        return FIRST if delta < dt.timedelta(0) else LAST
+
+
 class Clock(Protocol):
     def now(self) -> dt.datetime: ...
 
@@ -164,7 +176,7 @@ class Session:
         for pattern in self.rulebook.escalations.values():
             window = dt.timedelta(days=pattern.window_days)
             for event in self.history.events():
-                times.add(event.at + window + ONE_SECOND)
+                times.add(shift(event.at, window + ONE_SECOND))
         for position in self.rulebook.positions.values():
             for day in (position.in_force.from_, position.in_force.until):
                 if day is not None:
@@ -181,7 +193,7 @@ class Session:
         if not self.history.covers(as_of):
             self.complete()
         state = self.history.state_as_of(as_of)
-        events = self.history.events_between(as_of - self._horizon, as_of) if self._horizon else []
+        events = self.history.events_between(shift(as_of, -self._horizon), as_of) if self._horizon else []
         self._memory.sync([*state.values(), *events])
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
-from engine.errors import IdempotencyKeyError, SessionError, UnknownNameError
+from engine.errors import FactError, IdempotencyKeyError, Problem, SessionError, UnknownNameError
 from engine.facts import Fact, parse_inputs
 from engine.history import History
 from engine.rete import RulesPort
@@ -164,9 +164,10 @@ class Sessions:
             subject = self._subject_key(subject, actor)
         if actor is not None:
             self.rulebook.actor(actor)
-        after_seq = int(after[1:]) if after and re.fullmatch(r"f[0-9]+", after) else 0
-        if after and not after_seq:
-            raise SessionError(f"'after' takes a fact id such as f12; got {after!r}")
+        cursor = re.fullmatch(r"f([0-9]{1,18})", after) if after is not None else None
+        if after is not None and cursor is None:
+            raise FactError([Problem("query", "after", f"'after' takes a fact id such as f12; got {after!r}")])
+        after_seq = int(cursor.group(1)) if cursor else 0
         view = self.log.view(self.record_of(name))
         found, withdrawn = self.log.find(view, subject=subject, actor=actor, start=start, end=end,
                                          after_seq=after_seq, limit=limit + 1)
