@@ -89,15 +89,18 @@ def schema() -> None:
 @app.command()
 def scenarios(path: Annotated[Path, typer.Argument(help="A .feature file, or a folder of them (searched recursively).")],
               rules: Annotated[Optional[Path], typer.Option("--rules", help="Look up scenario names in this folder instead of rules/.")] = None,
-              cucumber_json: Annotated[Optional[Path], typer.Option("--cucumber-json", help="Also write a Cucumber JSON report here.")] = None) -> None:
+              cucumber_json: Annotated[Optional[Path], typer.Option("--cucumber-json", help="Also write a Cucumber JSON report here.")] = None,
+              url: Annotated[Optional[str], typer.Option("--url", envvar="RIPENESS_URL",
+                                                         help="Run them on the ripeness server at this base URL (each scenario in what-ifs of its own).")] = None,
+              token: Annotated[Optional[str], typer.Option("--token", envvar="RIPENESS_TOKEN", help="Bearer token for --url.")] = None) -> None:
     """Run Gherkin scenarios with the step library; report each one; exit 1 if any fails."""
     from ripeness.gherkin import runner  # imports pytest: only for this command
 
-    problem = runner.usage_problem(path, rules, cucumber_json)
+    problem = runner.usage_problem(path, rules, cucumber_json) or (runner.server_problem(url, token) if url else None)
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(2)
-    report = runner.run(path, rules, cucumber_json)
+    report = runner.run(path, rules, cucumber_json, url, token)
     typer.echo(runner.report_text(report))
     raise typer.Exit(report.exit_code)
 

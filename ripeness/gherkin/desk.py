@@ -1,79 +1,35 @@
-"""The desk one Gherkin scenario works at, and the driver that holds its line of facts.
+"""The desk one Gherkin scenario works at: the rule scenario, its lines of facts, the date.
 
 A ``Desk`` knows the rule scenario (to check names and validate facts, with the feature file
-and line in every error), the default "as of" date, and caches verdicts; its ``Driver``
-records the facts and computes verdicts and timelines.  ``InProcessDriver`` runs a
-``baseline`` session in this process on a fixed clock, so results never depend on the day
-the feature files run.
+and line in every error), the lines of facts a feature file names (``baseline`` and its
+what-ifs, each with its fork time and latest fact), the default "as of" date, and caches
+verdicts; its ``Driver`` (``drivers.py``) holds the facts and computes verdicts,
+comparisons and timelines, always as of a time the desk gives, so results never depend on
+the day the feature files run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
 from engine.facts import ResolvedFact, parse_inputs, read_fact_file, to_utc
 from engine.rulebook import Rulebook
-from engine.session import FixedClock, Session
+from engine.sessions import BASELINE
 from engine.verdict import TimelineEntry, Verdict
 from ripeness.bootstrap import BUNDLED_RULES, Scenario, load_scenario, resolve_rules_dir
+from ripeness.gherkin.drivers import NOW, Driver, InProcessDriver
 
-NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
+__all__ = ["NOW", "Desk", "Line", "known_scenarios", "on_off", "open_scenario", "parse_date", "parse_value", "status_word"]
+
 STATUSES = ("deadlock", "opening", "progress")
-
-
-class Driver(Protocol):
-    """Where the facts of one Gherkin scenario go and where its verdicts come from.
-
-    ``use`` starts a fresh line of facts for a scenario (dropping any earlier one);
-    ``record`` adds facts already validated against that scenario, all or nothing;
-    ``verdict`` is the verdict as of a time; ``timeline`` covers the whole history up to the
-    driver's "now".  Verdicts depend only on the facts recorded, never on the wall clock."""
-
-    def use(self, scenario: Scenario) -> None: ...
-
-    def record(self, facts: list[ResolvedFact]) -> None: ...
-
-    def verdict(self, as_of: dt.datetime) -> Verdict: ...
-
-    def timeline(self) -> list[TimelineEntry]: ...
-
-    def close(self) -> None: ...
-
-
-class InProcessDriver:
-    """A ``baseline`` session in this process, on a clock fixed at ``now``."""
-
-    def __init__(self, now: dt.datetime = NOW):
-        self.now = now
-        self.session: Session | None = None
-
-    def use(self, scenario: Scenario) -> None:
-        self.close()
-        self.session = scenario.new_session("baseline", FixedClock(self.now))
-
-    def record(self, facts: list[ResolvedFact]) -> None:
-        self._session().record(facts)
-
-    def verdict(self, as_of: dt.datetime) -> Verdict:
-        return self._session().verdict(as_of)
-
-    def timeline(self) -> list[TimelineEntry]:
-        return self._session().timeline(self.now)
-
-    def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
-
-    def _session(self) -> Session:
-        if self.session is None:
-            raise RuntimeError("InProcessDriver: use(scenario) first")
-        return self.session
+WHAT_IF_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")  # fits in a server name with its prefix
 
 
 # --- scenarios by name ------------------------------------------------------------------------
@@ -82,6 +38,19 @@ class InProcessDriver:
 @functools.cache
 def _scenario_at(folder: str) -> Scenario:
     return load_scenario(folder)
+
+
+_FACT_FILES: dict[tuple[str, int], tuple[Rulebook, list[ResolvedFact]]] = {}
+
+
+def _recorded_facts(path: Path, rulebook: Rulebook) -> list[ResolvedFact]:
+    """A scenario's fact file, read once per version of the file and of the rulebook: most
+    Gherkin scenarios start from it, and parsing YAML is the slowest part of one."""
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    cached = _FACT_FILES.get(key)
+    if cached is None or cached[0] is not rulebook:
+        cached = _FACT_FILES[key] = (rulebook, read_fact_file(path, rulebook))
+    return cached[1]
 
 
 def known_scenarios(rules_dir: Path | None = None) -> list[str]:
@@ -109,11 +78,30 @@ def open_scenario(name_or_path: str, rules_dir: Path | None = None) -> Scenario:
 # --- the desk ---------------------------------------------------------------------------------
 
 
+@dataclass
+class Line:
+    """A line of facts as a feature file names it: ``baseline``, or a what-if forked from
+    ``parent`` as of ``fork_at``; ``latest`` is the time of its latest own fact."""
+
+    name: str
+    parent: str | None = None
+    fork_at: dt.datetime | None = None
+    latest: dt.datetime | None = None
+
+    def present(self, now: dt.datetime) -> dt.datetime:
+        """Its own "now", as the API's comparison reads it: ``now``, unless it is a what-if
+        forked as of an earlier time, whose present is the later of that time and its latest
+        own fact (so it is compared with its parent as it stood then)."""
+        if self.fork_at is None or self.fork_at >= now:
+            return now
+        return max(self.fork_at, self.latest) if self.latest else self.fork_at
+
+
 @dataclass(repr=False)
 class Desk:
-    """What one Gherkin scenario works with: the scenario, the "as of" date of checks without
-    one, the driver, and the verdicts computed since the last fact (``last_verdict`` is the
-    most recent one asked for, for reports)."""
+    """What one Gherkin scenario works with: the scenario, its lines of facts, the "as of"
+    date of checks without one, the driver, and the verdicts computed since the last change
+    (``last_verdict`` is the most recent one asked for, for reports)."""
 
     driver: Driver = field(default_factory=InProcessDriver)
     rules_dir: Path | None = None
@@ -121,17 +109,20 @@ class Desk:
     scenario: Scenario | None = None
     as_of: dt.datetime | None = None
     last_verdict: Verdict | None = None
-    _verdicts: dict[dt.datetime, Verdict] = field(default_factory=dict)
-    _timeline: list[TimelineEntry] | None = None
+    lines: dict[str, Line] = field(default_factory=dict)
+    _verdicts: dict[tuple[str, dt.datetime], Verdict] = field(default_factory=dict)
+    _timelines: dict[str, list[TimelineEntry]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         name = self.scenario.rulebook.id if self.scenario else None
-        return f"Desk(scenario={name!r}, as_of={self.as_of}, at={self.where!r})"
+        return f"Desk(scenario={name!r}, lines={list(self.lines)}, as_of={self.as_of}, at={self.where!r})"
 
     # setup
     def use(self, name_or_path: str) -> None:
         self.scenario = open_scenario(name_or_path, self.rules_dir)
+        self.lines = {}
         self.driver.use(self.scenario)
+        self.lines = {BASELINE: Line(BASELINE)}
         self._changed()
 
     def require(self) -> Scenario:
@@ -140,51 +131,88 @@ class Desk:
                                  f" (known: {', '.join(known_scenarios(self.rules_dir))})")
         return self.scenario
 
+    def line(self, name: str | None) -> str:
+        """A line by the name a step gives (None: ``baseline``); an unknown name lists the
+        known ones and suggests the closest."""
+        self.require()
+        name = BASELINE if name is None else name
+        if name not in self.lines:
+            raise UnknownNameError("session", name, list(self.lines))
+        return name
+
+    def fork(self, name: str, parent: str | None = None, date: str | None = None) -> None:
+        """A what-if ``name`` that sees ``parent``'s facts recorded so far and true by the
+        date (default: the scenario's date, else now), and never the ones recorded later."""
+        source = self.line(parent)
+        if not WHAT_IF_NAME.fullmatch(name):
+            raise AssertionError(f"{self.where}: a what-if name is a letter then up to 39 letters, digits, '_' or '-';"
+                                 f" got {name!r}")
+        if name in self.lines:
+            raise AssertionError(f"{self.where}: there is already a line named {name!r} in this scenario"
+                                 f" (lines: {', '.join(self.lines)})")
+        at = self.when(date)
+        self.driver.fork(name, source, at)
+        self.lines[name] = Line(name, parent=source, fork_at=at)
+        self._changed()
+
     def close(self) -> None:
         self.driver.close()
 
     # facts
-    def record(self, items: list[tuple[str, dict[str, Any]]], sentence: str | None = None) -> None:
-        rulebook = self.rulebook
-        resolved = parse_inputs(items, rulebook)  # raises FactError, all or nothing
+    def record(self, items: list[tuple[str, dict[str, Any]]], sentence: str | None = None, line: str | None = None) -> None:
+        name = self.line(line)
+        resolved = parse_inputs(items, self.rulebook)  # raises FactError, all or nothing
         if sentence is not None:
             problems = [Problem(where, "subject", _kind_hint(r.subject, r.kind, sentence))
                         for (where, _), r in zip(items, resolved) if r.kind != sentence]
             if problems:
                 raise FactError(problems)
-        self.driver.record(resolved)
-        self._changed()
+        self._record(name, resolved)
 
-    def record_file(self, path: Path) -> None:
-        rulebook = self.rulebook
+    def record_file(self, path: Path, line: str | None = None) -> None:
+        name = self.line(line)
         if not path.is_file():
-            raise AssertionError(f"{self.where}: scenario {rulebook.id!r} has no recorded facts: {path} does not exist")
-        self.driver.record(read_fact_file(path, rulebook))
+            raise AssertionError(f"{self.where}: scenario {self.rulebook.id!r} has no recorded facts: {path} does not exist")
+        self._record(name, _recorded_facts(path, self.rulebook))
+
+    def _record(self, name: str, facts: list[ResolvedFact]) -> None:
+        self.driver.record(name, facts)
+        times = [f.input.at for f in facts if f.input.at is not None]
+        line = self.lines[name]
+        line.latest = max([*times, *([line.latest] if line.latest else [])], default=None)
         self._changed()
 
     def _changed(self) -> None:
         self._verdicts.clear()
-        self._timeline = None
+        self._timelines.clear()
 
     # reading
     def when(self, date: str | None) -> dt.datetime:
         if date:
             return parse_date(date, self.where)
-        return self.as_of or NOW
+        return self.as_of or self.driver.now
 
-    def verdict(self, date: str | None = None) -> Verdict:
-        self.require()
+    def verdict(self, date: str | None = None, line: str | None = None) -> Verdict:
+        name = self.line(line)
         at = self.when(date)
-        if at not in self._verdicts:
-            self._verdicts[at] = self.driver.verdict(at)
-        self.last_verdict = self._verdicts[at]
+        if (name, at) not in self._verdicts:
+            self._verdicts[name, at] = self.driver.verdict(name, at)
+        self.last_verdict = self._verdicts[name, at]
         return self.last_verdict
 
-    def timeline(self) -> list[TimelineEntry]:
-        self.require()
-        if self._timeline is None:
-            self._timeline = self.driver.timeline()
-        return self._timeline
+    def compare(self, a: str | None, b: str | None, date: str | None = None) -> Comparison:
+        """Going from line ``a`` to line ``b``, both as of the date; without one, as of the
+        scenario's date if set, else the earlier of the two lines' presents (``Line.present``)."""
+        first, second = self.line(a), self.line(b)
+        at = self.when(date) if date or self.as_of else min(self.lines[first].present(self.driver.now), self.lines[second].present(self.driver.now))
+        self.last_verdict = None  # a failed comparison quotes its own summary
+        return self.driver.compare(first, second, at)
+
+    def timeline(self, line: str | None = None) -> list[TimelineEntry]:
+        name = self.line(line)
+        if name not in self._timelines:
+            self._timelines[name] = self.driver.timeline(name)
+        return self._timelines[name]
 
     # names, checked against the scenario
     @property

@@ -8,9 +8,11 @@ per feature file (``pytest_bdd.scenarios(<the file>)``), so a feature file that 
 parse is reported alone.  Nothing is written next to the feature files.  Installed pytest
 plugins are not auto-loaded and ``PYTEST_ADDOPTS``/``PYTEST_PLUGINS`` are ignored;
 pytest-bdd, the step library's plugin and a ``_Recorder`` are passed in.  The recorder
-collects, per scenario, the outcome, the failing step and its error, and the last verdict
-its desk computed; pytest's own terminal output is kept only to explain a run that pytest
-itself stopped.
+collects, per scenario, the outcome, the failing step and its error (or why it was
+skipped), and the last verdict its desk computed; pytest's own terminal output is kept only
+to explain a run that pytest itself stopped.  With a server URL the scenarios run on that
+live ``ripeness serve`` (see ``drivers.HttpDriver``); ``server_problem`` checks first that it
+answers and takes the token.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_bdd.plugin
 from pytest_bdd.exceptions import StepDefinitionNotFoundError
@@ -53,7 +56,7 @@ class ScenarioResult:
     name: str
     outcome: str = "passed"  # passed, failed or skipped
     step: str | None = None  # "Then the status is opening (line 12)"
-    error: str | None = None
+    error: str | None = None  # for a skipped scenario, why
     verdict: Verdict | None = None
 
     @property
@@ -104,11 +107,33 @@ def usage_problem(path: Path, rules_dir: Path | None = None, cucumber_json: Path
     return None
 
 
+def server_problem(url: str, token: str | None = None) -> str | None:
+    """Why the scenarios cannot run on the server at ``url`` (it does not answer as a
+    ripeness server, or refuses the token), or None."""
+    if not url.startswith(("http://", "https://")):
+        return f"--url {url}: expected the server's base URL, such as http://127.0.0.1:8000"
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+            health = client.get("/health")
+            if health.status_code != 200 or "scenario" not in health.json():
+                return f"--url {url}: GET /health answered {health.status_code}; is this a ripeness server?"
+            sessions = client.get("/sessions")
+    except (httpx.HTTPError, ValueError) as exc:
+        return f"--url {url}: cannot reach the ripeness server: {type(exc).__name__}: {exc}"
+    if sessions.status_code in (401, 403):
+        detail = sessions.json().get("detail", "") if "json" in sessions.headers.get("content-type", "") else sessions.text
+        return f"--url {url}: the server refused {'the token' if token else 'a request without a token'} ({sessions.status_code}): {detail}"
+    return None
+
+
 # --- running -----------------------------------------------------------------------------------
 
 
-def run(path: Path, rules_dir: Path | None = None, cucumber_json: Path | None = None) -> RunReport:
-    """Run every scenario of the feature file(s) at ``path`` (see ``usage_problem`` first)."""
+def run(path: Path, rules_dir: Path | None = None, cucumber_json: Path | None = None,
+        url: str | None = None, token: str | None = None) -> RunReport:
+    """Run every scenario of the feature file(s) at ``path`` (see ``usage_problem`` first), in
+    this process, or on the server at ``url`` (see ``server_problem`` first)."""
     recorder = _Recorder()
     with tempfile.TemporaryDirectory(prefix="ripeness-scenarios-") as tmp, _without(PYTEST_ENVIRONMENT):
         folder = Path(tmp)
@@ -121,6 +146,10 @@ def run(path: Path, rules_dir: Path | None = None, cucumber_json: Path | None = 
             args += ["--ripeness-rules", str(rules_dir.resolve())]
         if cucumber_json is not None:
             args += ["--cucumberjson", str(cucumber_json.absolute())]
+        if url is not None:
+            args += ["--ripeness-url", url]
+        if token is not None:
+            args += ["--ripeness-token", token]
         terminal = io.StringIO()  # pytest's own report: shown only if pytest itself stops
         try:
             with contextlib.redirect_stdout(terminal):
@@ -208,6 +237,8 @@ class _Recorder:
                 result.error = crash.message if crash else str(report.longrepr)
         elif report.skipped:
             result.outcome = "skipped"
+            if isinstance(report.longrepr, tuple):  # (file, line, "Skipped: why")
+                result.error = str(report.longrepr[2]).removeprefix("Skipped: ")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         feature = self.modules.get(Path(report.nodeid).name) if report.nodeid else None
@@ -248,6 +279,8 @@ def report_text(report: RunReport) -> str:
         lines += [f"ERROR   {feature}: cannot be read", *_indented("error:", error)]
     for result in report.scenarios:
         lines.append(f"{result.outcome.upper():<7} {result.where}  {result.name}")
+        if result.outcome == "skipped" and result.error:
+            lines += _indented("why:", result.error)
         if result.outcome != "failed":
             continue
         if result.step:
@@ -255,7 +288,8 @@ def report_text(report: RunReport) -> str:
         lines += _indented("error:", result.error or "(no message)")
         verdict = result.verdict
         if verdict is not None and not all(line in (result.error or "") for line in verdict.summary):
-            lines.append(f"        summary of the verdict as of {render.when(verdict.as_of)} ({verdict.status}):")
+            of = f' of "{verdict.session}"' if verdict.session != "baseline" else ""
+            lines.append(f"        summary of the verdict{of} as of {render.when(verdict.as_of)} ({verdict.status}):")
             lines += [f"            {line}" for line in verdict.summary]
     if report.problem:
         lines.append(report.problem)

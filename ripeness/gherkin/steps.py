@@ -1,9 +1,18 @@
-"""The Gherkin step library: the analysts' vocabulary for ``.feature`` files.
+"""The Gherkin step library: the analysts' vocabulary for ``.feature`` files (the steps that
+compare two lines are in ``comparing.py``).
 
 Every phrase is documented, with an example, in ``features/README.md``.  Each Gherkin
-scenario gets its own ``Desk`` (the ``desk`` fixture; see ``desk.py``), whose driver runs
-the engine in-process: a ``baseline`` session on a fixed clock.  Scenario names are folders
-under the bundled ``rules/``, or under the folder given with ``--ripeness-rules``.
+scenario gets its own ``Desk`` (the ``desk`` fixture; see ``desk.py``) with its lines of
+facts: ``baseline`` and the what-ifs it forks.  Its driver (``drivers.py``) runs the engine
+in this process over a SQLite file of its own, or, given ``--ripeness-url URL`` (or
+``RIPENESS_URL``), on a running ``ripeness serve``, in lines of its own there.  Scenario
+names are folders under the bundled ``rules/``, or under the folder given with
+``--ripeness-rules``.
+
+Every fact and check takes an optional ``in "NAME"`` (or ``in baseline``) first: the line it
+is about, ``baseline`` when not given.  When the server runs another rule scenario than a
+feature file's ``Given the scenario``, that Gherkin scenario is skipped, saying so; that is
+the only skip.
 
 Wrong steps fail loudly: an unknown actor, subject, move, position, variant, goal or status
 raises ``UnknownNameError`` (which names it, suggests the closest known name and lists the
@@ -17,7 +26,9 @@ The step functions are registered as fixtures of this module: load ``ripeness.gh
 from __future__ import annotations
 
 import functools
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,66 +37,99 @@ from pytest_bdd import given, parsers, step, then
 
 from engine.errors import UnknownNameError
 from engine.verdict import Opening, Verdict
-from ripeness.gherkin.desk import Desk, InProcessDriver, on_off, parse_date, parse_value, status_word
+from ripeness.gherkin.desk import Desk, on_off, parse_date, parse_value, status_word
+from ripeness.gherkin.drivers import Driver, HttpDriver, InProcessDriver, ScenarioMismatch
 
 TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note")
 STEP_WHERE = pytest.StashKey[str]()  # "path/to/x.feature:12" of the running step
 DESK = pytest.StashKey[Desk]()  # the desk of the running Gherkin scenario
 RULES_OPTION = "ripeness_rules"  # dest of --ripeness-rules (see plugin.py)
+URL_OPTION, URL_ENV = "ripeness_url", "RIPENESS_URL"  # --ripeness-url: run on a live server
+TOKEN_OPTION, TOKEN_ENV = "ripeness_token", "RIPENESS_TOKEN"  # --ripeness-token: its bearer token
 
 DATE = r"(?P<date>\S+)"
 NAME = r"[A-Za-z][A-Za-z0-9_]*"
 DOTTED = rf"{NAME}(?:\.{NAME})?"
+LINE = r'(?:"[^"]+"|[A-Za-z][A-Za-z0-9_-]*)'  # baseline, or a what-if: "oil_eased" (quotes optional)
+IN = rf"(?:in (?P<line>{LINE}) )?"  # the line a fact or check is about; baseline when not given
 
 
 def norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _names(text: str) -> list[str]:
+def names_in(text: str) -> list[str]:
     """``IRN and USA``, ``IRN, USA and MIL`` -> the names."""
     return [n for n in re.split(r"\s*(?:,|\band\b)\s*", text.strip()) if n]
+
+
+def line_of(text: str | None) -> str | None:
+    """A line as written: ``"oil_eased"`` or ``oil_eased`` -> ``oil_eased``; None for baseline."""
+    return text.strip('"') if text else None
 
 
 def _describe(verdict: Verdict) -> str:
     return "\n".join(f"    {line}" for line in verdict.summary)
 
 
+def _in(line: str | None) -> str:
+    """`` in "oil_eased"`` for messages about a what-if; nothing for baseline."""
+    return f' in "{line}"' if line and line != "baseline" else ""
+
+
+def make_driver(config: pytest.Config) -> Driver:
+    """``HttpDriver`` on the server given by ``--ripeness-url`` or ``RIPENESS_URL`` (with the
+    token of ``--ripeness-token`` or ``RIPENESS_TOKEN``), else ``InProcessDriver``."""
+    url = config.getoption(URL_OPTION, None) or os.environ.get(URL_ENV)
+    if not url:
+        return InProcessDriver()
+    return HttpDriver(url, token=config.getoption(TOKEN_OPTION, None) or os.environ.get(TOKEN_ENV) or None)
+
+
 @pytest.fixture
 def desk(request: pytest.FixtureRequest):
     rules_dir = request.config.getoption(RULES_OPTION, None)
-    d = Desk(driver=InProcessDriver(), rules_dir=Path(rules_dir) if rules_dir else None)
+    d = Desk(driver=make_driver(request.config), rules_dir=Path(rules_dir) if rules_dir else None)
     d.where = request.node.stash.get(STEP_WHERE, request.node.nodeid)
     request.node.stash[DESK] = d
     yield d
     d.close()
 
 
-def _here(desk: Desk, request: pytest.FixtureRequest) -> str:
+def here(desk: Desk, request: pytest.FixtureRequest) -> str:
     desk.where = request.node.stash.get(STEP_WHERE, desk.where)
     return desk.where
 
 
-# --- Given: the scenario, the recorded facts, the date ---------------------------------------
+# --- Given: the scenario, the recorded facts, the date, what-ifs ---------------------------
 
 
 @given(parsers.re(r'the scenario "(?P<name>[^"]+)"'))
 def given_scenario(desk: Desk, request, name: str) -> None:
-    _here(desk, request)
-    desk.use(name)
+    here(desk, request)
+    try:
+        desk.use(name)
+    except ScenarioMismatch as mismatch:  # a live server with another rule scenario
+        pytest.skip(str(mismatch))
 
 
-@given("the recorded facts of the scenario")
-def given_recorded_facts(desk: Desk, request) -> None:
-    _here(desk, request)
+@step(parsers.re(rf"{IN}the recorded facts of the scenario"))
+def given_recorded_facts(desk: Desk, request, line: str | None) -> None:
+    here(desk, request)
     scenario = desk.require()
-    desk.record_file(Path(scenario.rulebook.folder or ".") / "facts.yaml")
+    desk.record_file(Path(scenario.rulebook.folder or ".") / "facts.yaml", line_of(line))
 
 
 @step(parsers.re(rf"the date is {DATE}"))
 def the_date_is(desk: Desk, request, date: str) -> None:
-    _here(desk, request)
+    here(desk, request)
     desk.as_of = parse_date(date, desk.where)
+
+
+@step(parsers.re(rf"(?:a|the) what-if (?P<name>{LINE}) forked from (?P<parent>{LINE})(?: as of {DATE})?"))
+def what_if(desk: Desk, request, name: str, parent: str, date: str | None) -> None:
+    here(desk, request)
+    desk.fork(line_of(name), line_of(parent), date)
 
 
 # --- facts, in Given and When alike ----------------------------------------------------------
@@ -93,33 +137,34 @@ def the_date_is(desk: Desk, request, date: str) -> None:
 SOURCE = r'(?: according to "(?P<source>[^"]*)")?'
 
 
-@step(parsers.re(rf"on {DATE} (?:(?P<actor>{NAME}) )?(?P<subject>{DOTTED}) (?:is|are) (?P<value>.+?){SOURCE}"))
-def state_fact(desk: Desk, request, date: str, actor: str | None, subject: str, value: str, source: str | None) -> None:
-    where = _here(desk, request)
+@step(parsers.re(rf"{IN}on {DATE} (?:(?P<actor>{NAME}) )?(?P<subject>{DOTTED}) (?:is|are) (?P<value>.+?){SOURCE}"))
+def state_fact(desk: Desk, request, line: str | None, date: str, actor: str | None, subject: str, value: str,
+               source: str | None) -> None:
+    where = here(desk, request)
     fact = {"at": parse_date(date, where), "subject": subject, "value": parse_value(value),
             "source": source if source is not None else f"feature {where}"}
     if actor:
         fact["actor"] = actor
-    desk.record([(where, fact)], sentence="state")
+    desk.record([(where, fact)], sentence="state", line=line_of(line))
 
 
-@step(parsers.re(rf'on {DATE} (?P<actor>{NAME}) (?P<subject>{DOTTED})(?: on (?P<target>{NAME}))?'
+@step(parsers.re(rf'{IN}on {DATE} (?P<actor>{NAME}) (?P<subject>{DOTTED})(?: on (?P<target>{NAME}))?'
                  rf'(?: "(?P<value>[^"]*)")?{SOURCE}'))
-def event_fact(desk: Desk, request, date: str, actor: str, subject: str, target: str | None,
+def event_fact(desk: Desk, request, line: str | None, date: str, actor: str, subject: str, target: str | None,
                value: str | None, source: str | None) -> None:
-    where = _here(desk, request)
+    where = here(desk, request)
     fact = {"at": parse_date(date, where), "actor": actor, "subject": subject,
             "source": source if source is not None else f"feature {where}"}
     if target:
         fact["target"] = target
     if value is not None:
         fact["value"] = value
-    desk.record([(where, fact)], sentence="event")
+    desk.record([(where, fact)], sentence="event", line=line_of(line))
 
 
-@step(parsers.re(r"(?:the following facts|these facts|facts)(?: are recorded| arrive)?:?"))
-def table_facts(desk: Desk, request, datatable: list[list[str]] | None = None) -> None:
-    where = _here(desk, request)
+@step(parsers.re(rf"{IN}(?:the following facts|these facts|facts)(?: are recorded| arrive)?:?"))
+def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]] | None = None) -> None:
+    where = here(desk, request)
     if not datatable:
         raise AssertionError(f"{where}: a table of facts is expected under this step, with a header row of"
                              f" {', '.join(TABLE_COLUMNS)}")
@@ -143,64 +188,65 @@ def table_facts(desk: Desk, request, datatable: list[list[str]] | None = None) -
             else:
                 fact[column] = cell
         items.append((row_where, fact))
-    desk.record(items)
+    desk.record(items, line=line_of(line))
 
 
-# --- Then: the verdict -----------------------------------------------------------------------
+# --- Then: the verdict (of baseline, or of the line named by `in "NAME"`) ----------------------
 
 AS_OF = r"(?: as of (?P<date>\S+))?"
 AS_OF2 = r"(?: as of (?P<date2>\S+))?"
 
 
-@then(parsers.re(rf"the status{AS_OF} is (?P<status>\w+){AS_OF2}"))
-def the_status_is(desk: Desk, request, status: str, date: str | None, date2: str | None) -> None:
-    _here(desk, request)
+@then(parsers.re(rf"{IN}the status{AS_OF} is (?P<status>\w+){AS_OF2}"))
+def the_status_is(desk: Desk, request, line: str | None, status: str, date: str | None, date2: str | None) -> None:
+    here(desk, request)
     expected = status_word(status)
-    verdict = desk.verdict(date or date2)
+    verdict = desk.verdict(date or date2, line_of(line))
     assert verdict.status == expected, (
-        f"{desk.where}: expected {expected} as of {verdict.as_of.date()}, the verdict is {verdict.status}:\n{_describe(verdict)}")
+        f"{desk.where}: expected {expected}{_in(verdict.session)} as of {verdict.as_of.date()}, the verdict is {verdict.status}:\n"
+        f"{_describe(verdict)}")
 
 
-@then(parsers.re(rf"escalation{AS_OF} is (?P<state>\w+){AS_OF2}"))
-def escalation_is(desk: Desk, request, state: str, date: str | None, date2: str | None) -> None:
-    _here(desk, request)
+@then(parsers.re(rf"{IN}escalation{AS_OF} is (?P<state>\w+){AS_OF2}"))
+def escalation_is(desk: Desk, request, line: str | None, state: str, date: str | None, date2: str | None) -> None:
+    here(desk, request)
     expected = on_off(state)
-    verdict = desk.verdict(date or date2)
+    verdict = desk.verdict(date or date2, line_of(line))
     events = ", ".join(f"{e.at.date()} {e.actor} {e.subject.split('.')[-1]}" for e in verdict.escalation_events) or "none"
     assert verdict.escalation is expected, (
-        f"{desk.where}: expected escalation {state} as of {verdict.as_of.date()}, it is"
+        f"{desk.where}: expected escalation {state}{_in(verdict.session)} as of {verdict.as_of.date()}, it is"
         f" {'on' if verdict.escalation else 'off'} (hostile events in the window: {events})")
 
 
-@then(parsers.re(rf"the deadlock cycle involves (?P<actors>.+?){AS_OF}"))
-def cycle_involves(desk: Desk, request, actors: str, date: str | None) -> None:
-    _here(desk, request)
-    wanted = {desk.actor(a) for a in _names(actors)}
-    verdict = desk.verdict(date)
+@then(parsers.re(rf"{IN}the deadlock cycle involves (?P<actors>.+?){AS_OF}"))
+def cycle_involves(desk: Desk, request, line: str | None, actors: str, date: str | None) -> None:
+    here(desk, request)
+    wanted = {desk.actor(a) for a in names_in(actors)}
+    verdict = desk.verdict(date, line_of(line))
     found = [c.actors for c in verdict.cycles]
     assert any(wanted <= set(c.actors) for c in verdict.cycles), (
-        f"{desk.where}: expected a cycle involving {', '.join(sorted(wanted))} as of {verdict.as_of.date()};"
+        f"{desk.where}: expected a cycle involving {', '.join(sorted(wanted))}{_in(verdict.session)} as of {verdict.as_of.date()};"
         f" cycles: {found or 'none'} (status {verdict.status})")
 
 
-@then(parsers.re(rf'a cycle includes the position "(?P<position>[^"]+)"{AS_OF}'))
-def cycle_includes_position(desk: Desk, request, position: str, date: str | None) -> None:
-    _here(desk, request)
+@then(parsers.re(rf'{IN}a cycle includes the position "(?P<position>[^"]+)"{AS_OF}'))
+def cycle_includes_position(desk: Desk, request, line: str | None, position: str, date: str | None) -> None:
+    here(desk, request)
     pid = desk.position(position)
-    verdict = desk.verdict(date)
+    verdict = desk.verdict(date, line_of(line))
     found = sorted({s.position.id for c in verdict.cycles for s in c.steps})
-    assert pid in found, (f"{desk.where}: expected a cycle through position {pid!r} as of {verdict.as_of.date()};"
+    assert pid in found, (f"{desk.where}: expected a cycle through position {pid!r}{_in(verdict.session)} as of {verdict.as_of.date()};"
                           f" positions in cycles: {found or 'none'} (status {verdict.status})")
 
 
-@then(parsers.re(rf'the explanation quotes "(?P<text>[^"]+)"{AS_OF}'))
-def explanation_quotes(desk: Desk, request, text: str, date: str | None) -> None:
-    _here(desk, request)
-    verdict = desk.verdict(date)
+@then(parsers.re(rf'{IN}the explanation quotes "(?P<text>[^"]+)"{AS_OF}'))
+def explanation_quotes(desk: Desk, request, line: str | None, text: str, date: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
     quotes = [s.position for c in verdict.cycles for s in c.steps] + [r.position for r in verdict.refusals]
     assert any(norm(text) in norm(p.quote) for p in quotes), (
-        f"{desk.where}: no position quoted in the deadlock as of {verdict.as_of.date()} contains {text!r}; quoted:\n"
-        + ("\n".join(f"    {p.id}: {norm(p.quote)!r}" for p in quotes) or "    (none)"))
+        f"{desk.where}: no position quoted in the deadlock{_in(verdict.session)} as of {verdict.as_of.date()} contains {text!r};"
+        " quoted:\n" + ("\n".join(f"    {p.id}: {norm(p.quote)!r}" for p in quotes) or "    (none)"))
 
 
 def _is_variant(opening: Opening, vid: str) -> bool:
@@ -209,87 +255,101 @@ def _is_variant(opening: Opening, vid: str) -> bool:
     return opening.kind == "variant" and (opening.what == vid or any(e.variant == vid for e in opening.evidence))
 
 
-def _openings_text(verdict: Verdict) -> str:
+def openings_text(openings: list[Opening]) -> str:
     return "\n".join(f"    {o.rank}. [{o.kind}{', now' if o.available_now else ''}] {o.what}: needs {o.facts_needed or '-'}"
-                     for o in verdict.openings) or "    (none)"
+                     for o in openings) or "    (none)"
 
 
-@then(parsers.re(rf"an opening reaches (?P<subject>{DOTTED}){AS_OF}"))
-def opening_reaches(desk: Desk, request, subject: str, date: str | None) -> None:
-    _here(desk, request)
+def through(desk: Desk, kind: str | None, what: str | None) -> tuple[str, Callable[[Opening], bool]]:
+    """The opening a step names (``the move X``, ``the variant X``, ``the substitute X`` or
+    ``X``; None: any), checked against the scenario: how to say it, and a test."""
+    if what is None:
+        return "", lambda o: True
+    if kind == "variant" or (kind is None and "." not in what and what in desk.rulebook.variants):
+        vid = desk.variant(what)
+        return f" through variant {vid}", functools.partial(_is_variant, vid=vid)
+    key = desk.move(what)
+    return f" through {kind + ' ' if kind else ''}{key}", lambda o: o.what == key and (kind is None or o.kind == kind)
+
+
+@then(parsers.re(rf"{IN}an opening reaches (?P<subject>{DOTTED}){AS_OF}"))
+def opening_reaches(desk: Desk, request, line: str | None, subject: str, date: str | None) -> None:
+    here(desk, request)
     key = desk.subject(subject)
-    verdict = desk.verdict(date)
+    verdict = desk.verdict(date, line_of(line))
     mention = re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w.])")
     assert any(mention.search(need) for o in verdict.openings for need in o.facts_needed), (
-        f"{desk.where}: no opening as of {verdict.as_of.date()} needs a fact about {key}; openings:\n{_openings_text(verdict)}")
+        f"{desk.where}: no opening{_in(verdict.session)} as of {verdict.as_of.date()} needs a fact about {key}; openings:\n"
+        f"{openings_text(verdict.openings)}")
 
 
-@then(parsers.re(rf'an opening switches on the variant "(?P<variant>[^"]+)"{AS_OF}'))
-def opening_switches_variant(desk: Desk, request, variant: str, date: str | None) -> None:
-    _here(desk, request)
+@then(parsers.re(rf'{IN}an opening switches on the variant "(?P<variant>[^"]+)"{AS_OF}'))
+def opening_switches_variant(desk: Desk, request, line: str | None, variant: str, date: str | None) -> None:
+    here(desk, request)
     vid = desk.variant(variant)
-    verdict = desk.verdict(date)
+    verdict = desk.verdict(date, line_of(line))
     assert any(_is_variant(o, vid) for o in verdict.openings), (
-        f"{desk.where}: no opening as of {verdict.as_of.date()} switches on the variant {vid!r}; openings:\n{_openings_text(verdict)}")
+        f"{desk.where}: no opening{_in(verdict.session)} as of {verdict.as_of.date()} switches on the variant {vid!r}; openings:\n"
+        f"{openings_text(verdict.openings)}")
 
 
-@then(parsers.re(rf"an opening (?P<now>is available now through|goes through) (?:the (?P<kind>move|variant|substitute) )?"
-                 rf'"?(?P<what>{DOTTED})"?{AS_OF}'))
-def opening_through(desk: Desk, request, now: str, kind: str | None, what: str, date: str | None) -> None:
-    _here(desk, request)
-    if kind == "variant" or (kind is None and "." not in what and what in desk.rulebook.variants):
-        what = desk.variant(what)
-        matches = functools.partial(_is_variant, vid=what)
-    else:
-        what = desk.move(what)
-        matches = lambda o: o.what == what and (kind is None or o.kind == kind)  # noqa: E731
+THROUGH = rf'(?:the (?P<kind>move|variant|substitute) )?"?(?P<what>{DOTTED})"?'
+
+
+@then(parsers.re(rf"{IN}an opening (?P<now>is available now through|goes through) {THROUGH}{AS_OF}"))
+def opening_through(desk: Desk, request, line: str | None, now: str, kind: str | None, what: str, date: str | None) -> None:
+    here(desk, request)
+    said, matches = through(desk, kind, what)
     available = now.startswith("is available")
-    verdict = desk.verdict(date)
+    verdict = desk.verdict(date, line_of(line))
     assert any(matches(o) and (o.available_now or not available) for o in verdict.openings), (
-        f"{desk.where}: no opening as of {verdict.as_of.date()} {'available now ' if available else ''}through"
-        f" {kind + ' ' if kind else ''}{what}; openings:\n{_openings_text(verdict)}")
+        f"{desk.where}: no opening{_in(verdict.session)} as of {verdict.as_of.date()} {'available now ' if available else ''}"
+        f"{said.strip()}; openings:\n{openings_text(verdict.openings)}")
 
 
-@then(parsers.re(rf"no opening is available now{AS_OF}"))
-def no_opening_now(desk: Desk, request, date: str | None) -> None:
-    _here(desk, request)
-    verdict = desk.verdict(date)
+@then(parsers.re(rf"{IN}no opening is available now{AS_OF}"))
+def no_opening_now(desk: Desk, request, line: str | None, date: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
     now = [o.what for o in verdict.openings if o.available_now]
-    assert not now, f"{desk.where}: as of {verdict.as_of.date()} these openings are available now: {', '.join(now)}"
+    assert not now, f"{desk.where}:{_in(verdict.session)} as of {verdict.as_of.date()} these openings are available now: {', '.join(now)}"
 
 
-@then(parsers.re(rf"the smallest concession set has (?P<size>\d+) (?:move|moves|move\(s\)|concession|concessions|concession\(s\)){AS_OF}"))
-def concession_size(desk: Desk, request, size: str, date: str | None) -> None:
-    _here(desk, request)
-    verdict = desk.verdict(date)
+@then(parsers.re(rf"{IN}the smallest concession set has (?P<size>\d+)"
+                 rf" (?:move|moves|move\(s\)|concession|concessions|concession\(s\)){AS_OF}"))
+def concession_size(desk: Desk, request, line: str | None, size: str, date: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
     assert verdict.concessions.size == int(size), (
-        f"{desk.where}: the smallest concession set as of {verdict.as_of.date()} has {verdict.concessions.size}"
+        f"{desk.where}: the smallest concession set{_in(verdict.session)} as of {verdict.as_of.date()} has {verdict.concessions.size}"
         f" (sets: {verdict.concessions.sets}{'' if verdict.concessions.exact else ', greedy approximation'}"
         f"{'; ' + verdict.concessions.note if verdict.concessions.note else ''})")
 
 
-@then(parsers.re(rf'a smallest concession set gives up "(?P<positions>[^"]+)"{AS_OF}'))
-def concession_set_gives_up(desk: Desk, request, positions: str, date: str | None) -> None:
-    _here(desk, request)
-    wanted = {desk.position(p) for p in _names(positions.replace('"', ""))}
-    verdict = desk.verdict(date)
+@then(parsers.re(rf'{IN}a smallest concession set gives up "(?P<positions>[^"]+)"{AS_OF}'))
+def concession_set_gives_up(desk: Desk, request, line: str | None, positions: str, date: str | None) -> None:
+    here(desk, request)
+    wanted = {desk.position(p) for p in names_in(positions.replace('"', ""))}
+    verdict = desk.verdict(date, line_of(line))
     assert any(set(s) == wanted for s in verdict.concessions.sets), (
-        f"{desk.where}: no smallest concession set as of {verdict.as_of.date()} is {sorted(wanted)}; sets: {verdict.concessions.sets}")
+        f"{desk.where}: no smallest concession set{_in(verdict.session)} as of {verdict.as_of.date()} is {sorted(wanted)};"
+        f" sets: {verdict.concessions.sets}")
 
 
-@then(parsers.re(rf'the goal "(?P<goal>[^"]+)" is (?P<state>done|not done|reachable|unreachable){AS_OF}'))
-def goal_state(desk: Desk, request, goal: str, state: str, date: str | None) -> None:
-    _here(desk, request)
+@then(parsers.re(rf'{IN}the goal "(?P<goal>[^"]+)" is (?P<state>done|not done|reachable|unreachable){AS_OF}'))
+def goal_state(desk: Desk, request, line: str | None, goal: str, state: str, date: str | None) -> None:
+    here(desk, request)
     gid = desk.goal(goal)
-    verdict = desk.verdict(date)
+    verdict = desk.verdict(date, line_of(line))
     g = next(g for g in verdict.goals if g.id == gid)
     actual = {"done": g.done, "not done": not g.done, "reachable": g.reachable, "unreachable": not g.reachable}[state]
-    assert actual, f"{desk.where}: goal {gid!r} as of {verdict.as_of.date()} is not {state} (done={g.done}, reachable={g.reachable})"
+    assert actual, (f"{desk.where}: goal {gid!r}{_in(verdict.session)} as of {verdict.as_of.date()} is not {state}"
+                    f" (done={g.done}, reachable={g.reachable})")
 
 
-@then(parsers.re(r"the timeline shows (?P<what>.+?) from (?P<date>\S+)"))
-def timeline_shows(desk: Desk, request, what: str, date: str) -> None:
-    _here(desk, request)
+@then(parsers.re(rf"{IN}the timeline shows (?P<what>.+?) from (?P<date>\S+)"))
+def timeline_shows(desk: Desk, request, line: str | None, what: str, date: str) -> None:
+    here(desk, request)
     m = re.fullmatch(r"(?:(?P<status>\w+)(?: with escalation(?: (?P<esc1>\w+))?)?|escalation (?P<esc2>\w+))", what.strip())
     if m is None:
         raise AssertionError(f"{desk.where}: write `the timeline shows STATUS from DATE`, `... STATUS with escalation [on|off]"
@@ -298,16 +358,17 @@ def timeline_shows(desk: Desk, request, what: str, date: str) -> None:
     esc_word = m["esc2"] or m["esc1"] or ("on" if "with escalation" in what else None)
     escalation = on_off(esc_word) if esc_word else None
     day = parse_date(date, desk.where).date()
-    entries = desk.timeline()
+    entries = desk.timeline(line_of(line))
     ok = any(e.at.date() == day and (status is None or e.status == status)
              and (escalation is None or e.escalation is escalation) for e in entries)
     listing = "\n".join(f"    from {e.at.isoformat()}: {e.status}, escalation {'on' if e.escalation else 'off'}" for e in entries)
-    assert ok, f"{desk.where}: the timeline has no change to {what} on {day}; it reads:\n{listing or '    (empty)'}"
+    assert ok, f"{desk.where}: the timeline{_in(line_of(line))} has no change to {what} on {day}; it reads:\n{listing or '    (empty)'}"
 
 
-@then(parsers.re(rf'the summary mentions "(?P<text>[^"]+)"{AS_OF}'))
-def summary_mentions(desk: Desk, request, text: str, date: str | None) -> None:
-    _here(desk, request)
-    verdict = desk.verdict(date)
+@then(parsers.re(rf'{IN}the summary mentions "(?P<text>[^"]+)"{AS_OF}'))
+def summary_mentions(desk: Desk, request, line: str | None, text: str, date: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
     assert norm(text) in norm("\n".join(verdict.summary)), (
-        f"{desk.where}: the summary as of {verdict.as_of.date()} does not mention {text!r}; it reads:\n{_describe(verdict)}")
+        f"{desk.where}: the summary{_in(verdict.session)} as of {verdict.as_of.date()} does not mention {text!r}; it reads:\n"
+        f"{_describe(verdict)}")

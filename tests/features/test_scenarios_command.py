@@ -39,6 +39,13 @@ Feature: A strike story with a wrong expectation
 """
 
 
+@pytest.fixture(autouse=True)
+def _in_process(monkeypatch):
+    """The command itself is under test here: never on a live server (see test_live_server)."""
+    monkeypatch.delenv("RIPENESS_URL", raising=False)
+    monkeypatch.delenv("RIPENESS_TOKEN", raising=False)
+
+
 def run(*args: str):
     return CliRunner().invoke(app, ["scenarios", *args])
 

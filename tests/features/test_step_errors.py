@@ -26,6 +26,12 @@ scenarios("case.feature")
 """
 
 
+@pytest.fixture(autouse=True)
+def _in_process(monkeypatch):
+    """These cases are about the step library itself: never on a live server."""
+    monkeypatch.delenv("RIPENESS_URL", raising=False)
+
+
 def run_feature(pytester: pytest.Pytester, steps: str, scenario: str = "jcpoa") -> tuple[str, str]:
     """Run one Gherkin scenario; its outcome and the failure text."""
     background = f'Given the scenario "{scenario}"\n' if scenario else ""
@@ -177,6 +183,71 @@ def test_a_bad_date_says_how_to_write_dates(pytester):
     outcome, text = run_feature(pytester, "Then the status as of 07/03/2021 is deadlock")
     assert outcome == "failed"
     assert "'07/03/2021' is not a date; write dates as YYYY-MM-DD" in text
+
+
+WHAT_IF = """
+    And the recorded facts of the scenario
+    And a what-if "oil_eased" forked from baseline as of 2021-03-07
+"""
+
+
+def test_an_unknown_what_if_names_it_suggests_and_lists_the_known_ones(pytester):
+    outcome, text = run_feature(pytester, WHAT_IF + 'Then in "oil_easd" the status is opening')
+    assert outcome == "failed"
+    assert "unknown session 'oil_easd'. Did you mean 'oil_eased'? Known: baseline, oil_eased" in text
+
+
+def test_a_fact_for_an_unknown_what_if_is_refused_before_anything_is_recorded(pytester):
+    outcome, text = run_feature(pytester, WHAT_IF + "When in oil on 2021-03-08 USA oil_sanctions is eased")
+    assert outcome == "failed"
+    assert "unknown session 'oil'" in text and "Known: baseline, oil_eased" in text
+
+
+def test_a_what_if_name_must_be_new(pytester):
+    outcome, text = run_feature(pytester, WHAT_IF + 'And a what-if "oil_eased" forked from baseline')
+    assert outcome == "failed" and "there is already a line named 'oil_eased' in this scenario" in text
+
+
+def test_a_what_if_name_must_be_well_formed(pytester):
+    outcome, text = run_feature(pytester, 'Given a what-if "oil eased" forked from baseline')
+    assert outcome == "failed" and "a what-if name is a letter then up to 39 letters, digits, '_' or '-'; got 'oil eased'" in text
+
+
+def test_a_failed_comparison_says_what_was_expected_and_quotes_the_comparison(pytester):
+    outcome, text = run_feature(pytester, WHAT_IF + """
+        When in "oil_eased" on 2021-03-08 USA oil_sanctions is eased
+        Then comparing "oil_eased" with baseline shows no difference
+    """)
+    assert outcome == "failed"
+    assert 'comparing "oil_eased" with "baseline" as of 2021-03-08: expected no difference; the comparison reads:' in text
+    assert "Status: deadlock in baseline, opening in oil_eased." in text
+
+
+def test_a_comparison_without_a_date_is_made_as_of_the_what_ifs_present(pytester):
+    outcome, text = run_feature(pytester, WHAT_IF + """
+        When in "oil_eased" on 2021-03-09 USA oil_sanctions is eased
+        Then comparing "oil_eased" with baseline shows the status staying deadlock
+    """)
+    assert outcome == "failed"  # as of 2021-03-09, its latest fact: not as of "now", where both are open
+    assert 'as of 2021-03-09: expected the status staying deadlock' in text
+
+
+def test_an_opening_lost_that_was_taken_names_the_openings_of_both_lines(pytester):
+    outcome, text = run_feature(pytester, WHAT_IF + """
+        When in "oil_eased" on 2021-03-08 USA oil_sanctions is eased
+        Then comparing "oil_eased" with baseline shows an opening lost through the move USA.grant_relief
+    """)
+    assert outcome == "failed"  # it was taken (the move is done), not lost
+    assert "expected an opening lost through move USA.grant_relief" in text
+    assert "openings of baseline:" in text and "openings of oil_eased:" in text
+
+
+def test_an_opening_gained_going_from_the_what_if_to_baseline(pytester):
+    outcome, text = run_feature(pytester, WHAT_IF + """
+        When in "oil_eased" on 2021-03-08 USA oil_sanctions is eased
+        Then comparing baseline with "oil_eased" shows an opening gained through the move USA.grant_relief
+    """)
+    assert outcome == "passed", text
 
 
 # --- the helpers, directly ---------------------------------------------------------------
