@@ -192,15 +192,14 @@ def solve(model: Model) -> Solution:
                 else:
                     graph.add_edge(move, target, blocks=[block])
     reach = {m for m in graph.nodes if not model.blocks.get(m)}
-    changed = True
-    while changed:
-        changed = False
-        for move in graph.nodes:
-            if move in reach:
-                continue
-            if all(_liftable(model, b, reach) for b in model.blocks.get(move, ())):
-                reach.add(move)
-                changed = True
+    # a move becomes reachable only when a move it waits for does: re-check just those
+    pending = [m for m in graph.nodes if m not in reach]
+    while pending:
+        move = pending.pop()
+        if move in reach or not all(_liftable(model, b, reach) for b in model.blocks.get(move, ())):
+            continue
+        reach.add(move)
+        pending.extend(m for m in graph.predecessors(move) if m not in reach)
     goals_reachable = {
         g: (not done) and all(_need_met(model, n, reach) for n in model.needs[g]) for g, done in model.goals.items()
     }

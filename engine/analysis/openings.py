@@ -15,7 +15,7 @@ from engine.conditions import describe, expr_holds
 from engine.rulebook.models import Position, Variant
 from engine.verdict import ConcessionSets, Opening, PositionRef
 
-EXACT_BUDGET = 50_000  # combinations tried before the concession search turns greedy
+WORK_BUDGET = 100_000  # moves x model solves the concession search may spend before turning greedy
 MAX_SETS = 20
 
 
@@ -92,17 +92,22 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
 
 def concession_sets(model: Model, solution: Solution) -> ConcessionSets:
     """Smallest sets of blocking positions whose removal breaks every cycle and makes some
-    goal reachable."""
+    goal reachable.  Exact while the combinations to try fit the work budget (each try
+    solves the whole model, so the budget shrinks as the scenario grows); then a greedy
+    search, and for scenarios too large even for that, one guided by the cycles."""
     if solution.any_goal or any(model.goals.values()):
         return ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
     candidates = sorted({b.position.id for b in _relevant_blocks(model, solution)})
     if not candidates:
         return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
+    budget = max(len(candidates) + 1, WORK_BUDGET // max(1, len(model.moves)))
     tried = 0
     for size in range(1, len(candidates) + 1):
         count = math.comb(len(candidates), size)
-        if tried + count > EXACT_BUDGET:
-            return _greedy(model, candidates, size)
+        if tried + count > budget:
+            if tried + len(candidates) <= budget:
+                return _greedy(model, candidates, size)
+            return _by_cycles(model, solution, size)
         found = []
         for combo in itertools.combinations(candidates, size):
             if _opens_way(model.without(combo)):
@@ -122,6 +127,36 @@ def _greedy(model: Model, candidates: list[str], from_size: int) -> ConcessionSe
             chosen = trial
     return ConcessionSets(size=len(chosen), sets=[chosen], exact=False,
                           note=f"no set of fewer than {from_size} concessions works; beyond that the search is greedy and this set is minimal but may not be the smallest")
+
+
+def _by_cycles(model: Model, solution: Solution, from_size: int) -> ConcessionSets:
+    """Too many positions to try one by one: break each cycle at the position that blocks
+    the most of its links, then give up the positions still between a goal and its needs;
+    checked once.  Small, not guaranteed smallest."""
+    graph = nx.DiGraph(solution.blocked_graph())
+    chosen: list[str] = []
+    while True:
+        try:
+            cycle = nx.find_cycle(graph)
+        except nx.NetworkXNoCycle:
+            break
+        counts: dict[str, int] = {}
+        for edge in cycle:
+            for block in graph.edges[edge[0], edge[1]]["blocks"]:
+                counts[block.position.id] = counts.get(block.position.id, 0) + 1
+        position = max(sorted(counts), key=counts.__getitem__)
+        chosen.append(position)
+        graph.remove_edges_from([(a, b) for a, b, blocks in graph.edges(data="blocks")
+                                 if all(x.position.id in chosen for x in blocks)])
+    after = model.without(chosen)
+    if not solve(after).any_goal:
+        chosen += sorted({b.position.id for b in _relevant_blocks(after, solve(after))} - set(chosen))
+    if not _opens_way(model.without(chosen)):
+        return ConcessionSets(size=0, sets=[], exact=False,
+                              note=f"too many positions to search; no set of fewer than {from_size} works, and none was found by breaking cycles")
+    return ConcessionSets(size=len(chosen), sets=[chosen], exact=False,
+                          note=f"no set of fewer than {from_size} concessions works; too many positions to search further, so this set "
+                               "breaks each cycle at its most-blocking position: it works but may not be the smallest")
 
 
 def _opens_way(model: Model) -> bool:
