@@ -1,0 +1,1 @@
+"""Benchmarks: ripeness measured beside baselines in the same run (see README.md)."""

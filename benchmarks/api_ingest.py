@@ -1,0 +1,127 @@
+"""2. API ingest: single-fact POSTs through uvicorn on loopback with 1, 8 and 32 concurrent
+clients, and one POST of a 10,000-fact batch, beside a bare FastAPI endpoint run the same
+way that validates the same body and inserts the same row (see ``benchmarks.servers``).
+
+Both servers start on an empty SQLite log in a temporary folder; each gets the same bodies
+(facts of one generated stream, in order).  A ripeness reply is committed *and* carries the
+verdict after the fact; the bare reply carries the new id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from benchmarks import generate, loadgen
+from benchmarks.common import ROOT, Row, percentile
+
+PATH = "/sessions/baseline/facts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(kind: str, folder: Path, rules: Path):
+    port = _free_port()
+    db = f"sqlite:///{folder / f'{kind}.db'}"
+    log = open(folder / f"{kind}.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.servers", kind, "--port", str(port), "--db", db, "--rules", str(rules)],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the {kind} server exited: {(folder / f'{kind}.log').read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the {kind} server did not listen within 120 s") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _measure(kind: str, folder: Path, rules: Path, singles: list[bytes], batch: bytes, cfg: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {"levels": {}, "batch": []}
+    feed = iter(singles)
+    with server(kind, folder, rules) as port:
+        warm = loadgen.drive(port, PATH, list(itertools.islice(feed, cfg.api_warmup)), 1, 60)
+        if warm.errors:
+            raise RuntimeError(f"{kind}: {warm.errors[0]}")
+        for clients in cfg.api_clients:
+            bodies = list(itertools.islice(feed, cfg.api_requests))
+            load = loadgen.drive(port, PATH, bodies, clients, cfg.api_seconds)
+            result["levels"][clients] = {"throughput": load.throughput, "p50": percentile(load.latencies, 50) * 1000,
+                                         "p99": percentile(load.latencies, 99) * 1000, "count": len(load.latencies),
+                                         "errors": load.errors[:3]}
+        for _ in range(cfg.api_batch_repeats):
+            status, reply, seconds = loadgen.post_once(port, PATH, batch)
+            if status != 201:
+                raise RuntimeError(f"{kind}: batch POST answered {status}: {reply[:300]!r}")
+            result["batch"].append(seconds)
+    return result
+
+
+def run(cfg: Any) -> list[Row]:
+    folder = Path(tempfile.mkdtemp(prefix="ripeness-bench-api-"))
+    try:
+        return _run(cfg, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(cfg: Any, folder: Path) -> list[Row]:
+    scn = generate.scenario(generate.ScenarioSize(**{k: tuple(v) if k == "cycles" else v for k, v in cfg.scenario.items()}))
+    rules = scn.write_rules(folder / "rules")
+    total = cfg.api_warmup + cfg.api_requests * len(cfg.api_clients) + 10_000
+    facts = list(generate.stream(scn, generate.StreamSize(facts=total, subjects=cfg.stream_subjects, events=total // 20, seed=cfg.seed)))
+    singles = [json.dumps(f).encode() for f in facts[:-10_000]]
+    batch = json.dumps({"facts": facts[-10_000:]}).encode()
+    measured: dict[str, dict[str, Any]] = {}
+    errors: dict[str, str] = {}
+    for kind in ("bare", "ripeness"):
+        try:
+            measured[kind] = _measure(kind, folder, rules, singles, batch, cfg)
+        except Exception as exc:  # a failed side is reported, not fatal to the run
+            errors[kind] = str(exc)[:300]
+    if errors:
+        return [Row("2 API ingest", "all", "single-fact POST/s", "req/s", None, None, "bare FastAPI + SQLite", min_ratio=0.7,
+                    note="; ".join(f"{k}: {v}" for k, v in errors.items()))]
+    rows = []
+    r, b = measured["ripeness"], measured["bare"]
+    for clients in cfg.api_clients:
+        lr, lb = r["levels"][clients], b["levels"][clients]
+        note = f"{lr['count']} vs {lb['count']} requests in {cfg.api_seconds:g} s"
+        if lr["errors"] or lb["errors"]:
+            note += f"; errors: {lr['errors'] or lb['errors']}"
+        case = f"{clients} client{'s' if clients > 1 else ''}"
+        rows.append(Row("2 API ingest", case, "single-fact POST throughput", "req/s", lr["throughput"], lb["throughput"],
+                        "bare FastAPI + SQLite", min_ratio=0.7, note=note))
+        rows.append(Row("2 API ingest", case, "p50 latency", "ms", lr["p50"], lb["p50"], "bare FastAPI + SQLite", higher_is_better=False))
+        rows.append(Row("2 API ingest", case, "p99 latency", "ms", lr["p99"], lb["p99"], "bare FastAPI + SQLite", higher_is_better=False))
+    best = min(r["batch"]), min(b["batch"])
+    rows.append(Row("2 API ingest", "one POST of 10,000 facts", "batch facts/s", "facts/s", 10_000 / best[0], 10_000 / best[1],
+                    "bare FastAPI + SQLite", note=f"best of {cfg.api_batch_repeats}: {best[0]:.2f} s vs {best[1]:.2f} s"))
+    return rows

@@ -1,0 +1,69 @@
+"""3. Verdict: the time to compute a verdict with its explanation, ranked openings and
+concession sets (``Session.verdict``) for generated scenarios of P positions, loaded from
+rule files with ``engine.rulebook.load_rulebook``.  Beside it, in the same process, the
+status alone (``Session.status``: the blocking model without explanation), the cheapest
+answer ripeness gives.  Goal: under 100 ms at 1,000 positions.
+
+Every subject has a fact (the start of a stream: every move undone, so the scenario is in
+deadlock with all its cycles) and the escalation window holds a few events.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from benchmarks import generate, world
+from benchmarks.common import Row, in_child
+
+
+def verdict_child(scenario: dict[str, Any], budget: float) -> dict[str, Any]:
+    from engine.session import Session
+    from ripeness.bootstrap import rules_engine
+
+    started = time.perf_counter()
+    loaded = world.load(scenario)
+    load_seconds = time.perf_counter() - started
+    subjects = len(loaded.generated.state_subjects)
+    stream = generate.stream(loaded.generated, generate.StreamSize(facts=subjects + 400, subjects=subjects, events=20, seed=1))
+    facts = [f for i, f in enumerate(stream) if i < subjects or "target" in f]  # every move undone, and events
+    _, head = world.heads(facts, generate.START)
+    clock = world.StreamClock(head)
+    session = Session("bench", loaded.rulebook, loaded.rules, rules_engine(), clock)
+    session.record(world.resolve(loaded.rulebook, facts))
+    session.status()  # the working memory synced: what follows is the analysis
+    times, status_times, verdict = [], [], None
+    deadline = time.perf_counter() + budget
+    while len(times) < 5 and (not times or time.perf_counter() < deadline):
+        start = time.perf_counter()
+        verdict = session.verdict()
+        times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        session.status()
+        status_times.append(time.perf_counter() - start)
+    assert verdict is not None
+    return {"verdict_ms": statistics.median(times) * 1000, "status_ms": statistics.median(status_times) * 1000, "runs": len(times),
+            "load_s": load_seconds, "status": verdict.status, "cycles": len(verdict.cycles), "openings": len(verdict.openings),
+            "concessions": f"size {verdict.concessions.size}, {'exact' if verdict.concessions.exact else 'greedy'}",
+            "positions": len(loaded.rulebook.positions), "moves": len(loaded.rulebook.moves), "rules": len(loaded.rules.rules)}
+
+
+def run(cfg: Any) -> list[Row]:
+    rows = []
+    for positions in cfg.verdict_positions:
+        scenario = dict(cfg.scenario, positions=positions, actors=max(cfg.scenario["actors"], positions // 10),
+                        subjects=max(cfg.stream_subjects, positions * 2), cycles=list(cfg.verdict_cycles))
+        out = in_child("verdict:verdict_child", cfg.verdict_timeout, scenario=scenario, budget=2.0)
+        case = f"P={positions:,}"
+        if not out.ok:
+            rows.append(Row("3 verdict", case, "verdict with explanation", "ms", None, None, "status alone", higher_is_better=False,
+                            max_value=100.0 if positions >= 1000 else None,
+                            note=f"did not finish: {out.error} (rule files loaded and a session filled within that time)"))
+            continue
+        v = out.value
+        rows.append(Row("3 verdict", case, "verdict with explanation", "ms", v["verdict_ms"], v["status_ms"], "status alone",
+                        higher_is_better=False, max_value=100.0 if positions >= 1000 else None,
+                        note=f"{v['status']}, {v['cycles']} cycles, {v['openings']} openings, concessions {v['concessions']}; "
+                             f"{v['moves']} moves, {v['rules']} rules; median of {v['runs']}; rule files loaded in {v['load_s']:.2f} s"))
+    return rows

@@ -1,0 +1,65 @@
+"""Generated scenarios loaded into ripeness the way an analyst's folder is: rule files
+written to a temporary folder, read with ``engine.rulebook.load_rulebook``."""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import generate
+from engine.compiler import CompiledRules, compile_rulebook
+from engine.facts import ResolvedFact, parse_inputs
+from engine.rulebook import Rulebook, load_rulebook
+
+
+class StreamClock:
+    """"Now" is the head of the stream: the latest ``at`` seen so far."""
+
+    def __init__(self, at: dt.datetime = generate.START):
+        self.at = at
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+@dataclass
+class Loaded:
+    generated: generate.Scenario
+    folder: Path
+    rulebook: Rulebook
+    rules: CompiledRules
+
+
+def load(size: dict[str, Any] | generate.ScenarioSize, folder: Path | None = None) -> Loaded:
+    if isinstance(size, dict):
+        size = generate.ScenarioSize(**{k: tuple(v) if k == "cycles" else v for k, v in size.items()})
+    scn = generate.scenario(size)
+    if folder is None:
+        scratch = tempfile.mkdtemp(prefix="ripeness-bench-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        folder = Path(scratch) / "rules"
+    folder = scn.write_rules(folder)
+    rulebook = load_rulebook(folder)
+    return Loaded(scn, folder, rulebook, compile_rulebook(rulebook))
+
+
+def stream_size(size: dict[str, Any]) -> generate.StreamSize:
+    return generate.StreamSize(**size)
+
+
+def resolve(rulebook: Rulebook, chunk: list[dict[str, Any]]) -> list[ResolvedFact]:
+    return parse_inputs([("", fact) for fact in chunk], rulebook)
+
+
+def heads(chunk: list[dict[str, Any]], start: dt.datetime) -> tuple[list[dt.datetime], dt.datetime]:
+    """For each fact, the head of the stream once it has arrived; and the last head."""
+    result, head = [], start
+    for fact in chunk:
+        head = max(head, dt.datetime.fromisoformat(fact["at"]))
+        result.append(head)
+    return result, head
