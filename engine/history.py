@@ -54,11 +54,6 @@ class _Series:
         hi = bisect.bisect_right(self.keys, (end, _LAST))
         return self.facts[lo:hi]
 
-    def until(self, end: dt.datetime) -> _Series:
-        """A copy holding the facts with ``at <= end`` (list slices: no fact is copied)."""
-        hi = bisect.bisect_right(self.keys, (end, _LAST))
-        return _Series(self.keys[:hi], self.facts[:hi])
-
 
 class History:
     """The facts of one session line.  Add facts in any order; ask for any time."""
@@ -115,15 +110,6 @@ class History:
         """The distinct times at which some fact became true, ascending."""
         keys = {k[0] for s in self._states.values() for k in s.keys} | {k[0] for k in self._events.keys}
         return sorted(keys)
-
-    def until(self, end: dt.datetime) -> History:
-        """A copy with only the facts true by ``end``: the start of a fork.  Costs the number
-        of subjects plus list copies of references, never a copy of a fact."""
-        copy = History(self.complete_from)
-        copy._states = {s: series.until(end) for s, series in self._states.items()}
-        copy._events = self._events.until(end)
-        copy._by_id = {f.id: f for series in (*copy._states.values(), copy._events) for f in series.facts}
-        return copy
 
     def _series(self, fact: Fact) -> _Series:
         return self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())

@@ -24,6 +24,7 @@ from engine.verdict import Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
 ONE_SECOND = dt.timedelta(seconds=1)
+PAST_QUESTIONS = 8  # past-date questions answered from the log before the whole history is loaded
 
 
 FIRST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
@@ -36,6 +37,11 @@ def shift(at: dt.datetime, delta: dt.timedelta) -> dt.datetime:
         return at + delta
     except OverflowError:
         return FIRST if delta < dt.timedelta(0) else LAST
+
+
+def horizon_of(rulebook: Rulebook) -> dt.timedelta:
+    """How far back from a time its verdict reads events: the longest escalation run."""
+    return dt.timedelta(days=max((p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
 
 
 class Clock(Protocol):
@@ -59,24 +65,28 @@ class Session:
     """Facts over time for one line (``baseline`` or a what-if), and its verdicts.
 
     ``history`` may be partial (loaded for recent times only, see ``engine.history``); then
-    ``load_all`` is called once, the first time an earlier time or the whole history is asked
-    for, and must return every fact of this line in recording order (withdrawals included).
+    ``load_all`` is called once, the first time the whole history is needed, and must return
+    every fact of this line in recording order (withdrawals included).  A question about an
+    earlier time is answered from ``load_at(time)`` (that moment's state and windowed events)
+    for the first ``PAST_QUESTIONS`` such questions, then from the whole history.
 
     Not thread-safe by itself: callers serialise access to one session (the rules engine
     behind it is safe to share)."""
 
     def __init__(self, name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, clock: Clock,
                  ids: Callable[[], int] | None = None, history: History | None = None,
-                 load_all: Callable[[], Iterable[Fact]] | None = None):
+                 load_all: Callable[[], Iterable[Fact]] | None = None,
+                 load_at: Callable[[dt.datetime], Iterable[Fact]] | None = None):
         self.name = name
         self.rulebook = rulebook
         self.clock = clock
         self.history = history if history is not None else History()
         self._load_all = load_all
+        self._load_at = load_at
+        self._past_questions = 0
         self._memory = WorkingMemory(port, rules)
         self._next_seq = ids or itertools.count(1).__next__
-        self._horizon = dt.timedelta(days=max(
-            (p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
+        self._horizon = horizon_of(rulebook)
 
     @property
     def horizon(self) -> dt.timedelta:
@@ -189,15 +199,26 @@ class Session:
     def _time(self, as_of: dt.datetime | dt.date | None) -> dt.datetime:
         return self.clock.now() if as_of is None else to_utc(as_of)
 
-    def _situation(self, as_of: dt.datetime) -> Situation:
-        if not self.history.covers(as_of):
+    def _history_for(self, as_of: dt.datetime) -> History:
+        if self.history.covers(as_of):
+            return self.history
+        self._past_questions += 1
+        if self._load_at is None or self._past_questions > PAST_QUESTIONS:
             self.complete()
-        state = self.history.state_as_of(as_of)
-        events = self.history.events_between(shift(as_of, -self._horizon), as_of) if self._horizon else []
+            return self.history
+        moment = History()
+        for fact in self._load_at(as_of):
+            moment.add(fact)
+        return moment
+
+    def _situation(self, as_of: dt.datetime) -> Situation:
+        history = self._history_for(as_of)
+        state = history.state_as_of(as_of)
+        events = history.events_between(shift(as_of, -self._horizon), as_of) if self._horizon else []
         self._memory.sync([*state.values(), *events])
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
-                         state=state, previous=self.history.previous, hostile=hostile)
+                         state=state, previous=history.previous, hostile=hostile)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
         return [f for support in self._memory.support(f"hostile:{pattern}:{side}") for f in support]

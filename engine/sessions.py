@@ -33,7 +33,7 @@ from engine.facts import Fact, parse_inputs
 from engine.history import History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.session import Clock, Session
+from engine.session import Clock, Session, horizon_of
 from engine.store import FactLog, SessionRecord
 from engine.verdict import TimelineEntry, Verdict
 
@@ -97,17 +97,20 @@ class Sessions:
         with self._guard:
             if name in self._records:
                 raise SessionError(f"a session named {name!r} exists already")
-        with self._using(parent) as source:
+        with self._using(parent):  # no write to the parent in flight: the fork sees all it committed
             fork_at = as_of or self.clock.now()
-            if not source.history.covers(fork_at):
-                source.complete()
             with self._guard:
                 if name in self._records:
                     raise SessionError(f"a session named {name!r} exists already")
                 record = self.log.create_session(name, created_at=self.clock.now(), parent=self._records[parent],
                                                  fork_at=fork_at, description=description, created_by=created_by)
                 self._records[name] = record
-                self._live[name] = self._session(record, source.history.until(fork_at))
+        # built as a restart builds it: recent state from the log, the rest on demand
+        session = self._rebuild(record)
+        with self._guard:
+            kept = self._live.setdefault(name, session)
+        if kept is not session:  # a reader rebuilt it first
+            session.close()
         return record
 
     def delete(self, name: str, by: str = "") -> None:
@@ -226,9 +229,10 @@ class Sessions:
         return session
 
     def _session(self, record: SessionRecord, history: History) -> Session:
-        view_of = self.log.view
+        view_of, horizon = self.log.view, horizon_of(self.rulebook)
         return Session(record.name, self.rulebook, self._rules, self._port, self.clock, history=history,
-                       load_all=lambda: self.log.load_all(view_of(record)))
+                       load_all=lambda: self.log.load_all(view_of(record)),
+                       load_at=lambda at: self.log.load_at(view_of(record), at, horizon, self._states))
 
     def _replay(self, record: SessionRecord, key: str, body_hash: str, session: Session) -> Recorded | None:
         stored = self.log.request(record.id, key)

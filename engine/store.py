@@ -87,7 +87,8 @@ facts = Table("facts", metadata,
               Column("withdraws", _Seq, nullable=True),
               Index("facts_by_subject", "session_id", "subject", "at", "seq"),
               Index("facts_by_time", "session_id", "at"),
-              Index("facts_by_withdrawn", "withdraws"))
+              Index("facts_by_withdrawn", "withdraws"),
+              Index("facts_withdrawals", "session_id", "withdraws"))
 requests = Table("requests", metadata,
                  Column("session_id", Integer, primary_key=True, autoincrement=False),
                  Column("key", String(200), primary_key=True),
@@ -143,6 +144,8 @@ class FactLog:
         try:
             self._engine = _connect(url)
             metadata.create_all(self._engine)
+            for index in facts.indexes:  # an index added since the log was made
+                index.create(self._engine, checkfirst=True)
             with self._engine.begin() as conn:
                 self._check_meta(conn, scenario)
         except SQLAlchemyError as exc:
@@ -227,6 +230,13 @@ class FactLog:
         force then and the one before it, every fact after ``at``, and the events after
         ``at - horizon``; withdrawn facts left out.  Costs the number of subjects, events in
         the window and withdrawals, not the length of history."""
+        return self._load(view, at, horizon, subjects, later=True)
+
+    def load_at(self, view: list[Bound], at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
+        """What answers a question about ``at`` alone: as ``load_recent`` without the facts after it."""
+        return self._load(view, at, horizon, subjects, later=False)
+
+    def _load(self, view: list[Bound], at: dt.datetime, horizon: dt.timedelta, subjects: list[str], later: bool) -> list[Fact]:
         in_view = _in_view(view)
         with self._engine.connect() as conn:
             withdrawn = set(conn.execute(select(facts.c.withdraws).where(in_view, facts.c.withdraws.is_not(None))).scalars())
@@ -240,9 +250,10 @@ class FactLog:
                     candidates += [row for row in conn.execute(query) if row.seq not in withdrawn][:2]
                 candidates.sort(key=lambda r: (r.at, r.seq), reverse=True)
                 found.update((row.seq, _fact(row)) for row in candidates[:2])
-            later = select(facts).where(in_view, facts.c.kind != "withdrawal",
-                                        or_(facts.c.at > to_us(at), and_(facts.c.kind == "event", facts.c.at > to_us(at - horizon))))
-            found.update((row.seq, _fact(row)) for row in conn.execute(later) if row.seq not in withdrawn)
+            start = to_us(at) - horizon // dt.timedelta(microseconds=1)
+            window = and_(facts.c.kind == "event", facts.c.at > start, facts.c.at <= to_us(at))
+            rest = select(facts).where(in_view, facts.c.kind != "withdrawal", or_(facts.c.at > to_us(at), window) if later else window)
+            found.update((row.seq, _fact(row)) for row in conn.execute(rest) if row.seq not in withdrawn)
         return sorted(found.values(), key=lambda f: f.seq)
 
     def find(self, view: list[Bound], *, subject: str | None = None, actor: str | None = None,

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.errors import StoreError
+from engine.session import PAST_QUESTIONS
 from engine.sessions import BASELINE
 from engine.store import FactLog
 from ripeness.bootstrap import load_bundled_facts, open_sessions
@@ -38,7 +39,7 @@ def test_a_log_belongs_to_one_scenario_and_schema(url):
         FactLog(url, "jcpoa")
 
 
-def test_a_restart_reads_recent_state_only_until_the_past_is_asked_for(jcpoa, url):
+def test_a_restart_reads_recent_state_then_each_past_moment_then_the_whole_history(jcpoa, url):
     sessions = open_sessions(jcpoa, url, NOW)
     load_bundled_facts(sessions, jcpoa)
     history = [enrichment(dt.date(2000, 1, 1) + dt.timedelta(days=i), 3 + (i % 5)) for i in range(600)]
@@ -54,8 +55,12 @@ def test_a_restart_reads_recent_state_only_until_the_past_is_asked_for(jcpoa, ur
         assert session.history.complete_from == NOW.now()
     state_subjects = sum(1 for s in jcpoa.rulebook.subjects.values() if s.kind == "state")
     assert loaded <= 2 * state_subjects, f"a restart loaded {loaded} of {total} facts"
-    assert again.verdict(BASELINE, PAST) == before_past
+    assert again.verdict(BASELINE, PAST) == before_past  # answered from that moment in the log
     with again._using(BASELINE) as session:
+        assert len(session.history) == loaded
+    for _ in range(PAST_QUESTIONS):
+        assert again.verdict(BASELINE, PAST) == before_past
+    with again._using(BASELINE) as session:  # asked often: the whole history is loaded once
         assert len(session.history) == total and session.history.complete_from is None
     again.close()
 
