@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import queue
+import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -38,6 +39,9 @@ from engine.errors import EngineFault
 T = TypeVar("T")
 
 
+_BARE_EXPONENT = re.compile(r"(?<![.\d])\d+e[-+]?\d")
+
+
 class _DurableJson:
     """``json`` as durable-rules' Python layer uses it (``dumps``, ``loads``), writing every
     float that Python would write as ``1e-05`` as ``1.0e-05``, which its C parser reads."""
@@ -46,15 +50,21 @@ class _DurableJson:
 
     @staticmethod
     def dumps(value: Any, ensure_ascii: bool = False, **_: Any) -> str:
+        text = json.dumps(value, ensure_ascii=ensure_ascii)
+        # only a float written as 1e-05 needs the slow path (a string holding "1e-05" takes it too, harmlessly)
+        return _DurableJson.encode(value, ensure_ascii) if _BARE_EXPONENT.search(text) else text
+
+    @staticmethod
+    def encode(value: Any, ensure_ascii: bool = False) -> str:
         if isinstance(value, float):
             text = repr(value)
             mantissa, e, exponent = text.partition("e")
             return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
         if isinstance(value, dict):
-            return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=ensure_ascii)}:{_DurableJson.dumps(v, ensure_ascii)}"
+            return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=ensure_ascii)}:{_DurableJson.encode(v, ensure_ascii)}"
                                   for k, v in value.items()) + "}"
         if isinstance(value, (list, tuple)):
-            return "[" + ",".join(_DurableJson.dumps(v, ensure_ascii) for v in value) + "]"
+            return "[" + ",".join(_DurableJson.encode(v, ensure_ascii) for v in value) + "]"
         return json.dumps(value, ensure_ascii=ensure_ascii)
 
 
