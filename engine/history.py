@@ -18,7 +18,7 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
-from engine.facts import Fact
+from engine.facts import EARLIEST, Fact
 
 _Key = tuple[dt.datetime, int]
 _LAST = 2**62
@@ -110,6 +110,18 @@ class History:
         """The distinct times at which some fact became true, ascending."""
         keys = {k[0] for s in self._states.values() for k in s.keys} | {k[0] for k in self._events.keys}
         return sorted(keys)
+
+    def moment(self, at: dt.datetime, horizon: dt.timedelta) -> list[Fact]:
+        """What answers every question at or after ``at`` about a line holding nothing after
+        ``at`` (a fork as of ``at``): per subject the fact in force then and the one before
+        it, and the events in the window before ``at``.  In recording order."""
+        found = []
+        for series in self._states.values():
+            i = bisect.bisect_right(series.keys, (at, _LAST))
+            found += series.facts[max(0, i - 2):i]
+        start = at - horizon if at - EARLIEST > horizon else EARLIEST
+        found += self._events.between(start, at)
+        return sorted(found, key=lambda f: f.seq)
 
     def _series(self, fact: Fact) -> _Series:
         return self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())

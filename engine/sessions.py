@@ -97,16 +97,22 @@ class Sessions:
         with self._guard:
             if name in self._records:
                 raise SessionError(f"a session named {name!r} exists already")
-        with self._using(parent):  # no write to the parent in flight: the fork sees all it committed
+        with self._using(parent) as source:  # no write to the parent in flight: the fork sees all it committed
             fork_at = as_of or self.clock.now()
+            seed = source.history.moment(fork_at, source.horizon) if source.history.covers(fork_at) else None
             with self._guard:
                 if name in self._records:
                     raise SessionError(f"a session named {name!r} exists already")
                 record = self.log.create_session(name, created_at=self.clock.now(), parent=self._records[parent],
                                                  fork_at=fork_at, description=description, created_by=created_by)
                 self._records[name] = record
-        # built as a restart builds it: recent state from the log, the rest on demand
-        session = self._rebuild(record)
+        # recent state only, the rest on demand: from the parent's memory when it holds that
+        # moment, else from the log as a restart does
+        if seed is None:
+            session = self._rebuild(record)
+        else:
+            session = self._session(record, History(complete_from=fork_at))
+            session.apply(seed)
         with self._guard:
             kept = self._live.setdefault(name, session)
         if kept is not session:  # a reader rebuilt it first
