@@ -31,6 +31,7 @@ class CompiledRules:
     name: str
     rules: dict[str, dict[str, Any]]
     claims: dict[str, str] = field(default_factory=dict)
+    subjects: frozenset[str] = frozenset()  # every subject some rule reads; facts of others need not be asserted
 
 
 def claim_names(rulebook: Rulebook) -> dict[str, Expr]:
@@ -55,18 +56,21 @@ def claim_names(rulebook: Rulebook) -> dict[str, Expr]:
 def compile_rulebook(rulebook: Rulebook) -> CompiledRules:
     rules: dict[str, dict[str, Any]] = {}
     claims: dict[str, str] = {}
+    subjects: set[str] = set()
     for claim, expr in claim_names(rulebook).items():
         for i, conjunct in enumerate(to_dnf(rulebook.expand(expr))):
             name = f"{claim}#{i}"
             rules[name] = {"all": _patterns(conjunct)}
             claims[name] = claim
+            subjects.update(compare.subject for compare in conjunct)
     for pattern in rulebook.escalations.values():
         for side in (0, 1):
             name = f"hostile:{pattern.id}:{side}#0"
             rules[name] = {"all": [{"e": {"$and": [
                 {"t": EVENT}, _any_of("subject", pattern.events), _any_of("actor", pattern.sides[side])]}}]}
             claims[name] = f"hostile:{pattern.id}:{side}"
-    return CompiledRules(name=rulebook.id, rules=rules, claims=claims)
+        subjects.update(pattern.events)
+    return CompiledRules(name=rulebook.id, rules=rules, claims=claims, subjects=frozenset(subjects))
 
 
 def _patterns(conjunct: tuple[Compare, ...]) -> list[dict[str, Any]]:

@@ -39,8 +39,10 @@ class WorkingMemory:
         self._resting_on: dict[str, set[tuple[str, frozenset[str]]]] = defaultdict(set)
 
     def sync(self, facts: Iterable[Fact]) -> None:
-        """Make the live facts exactly ``facts``: retract the rest, assert the new."""
-        wanted = {f.id: f for f in facts}
+        """Make the live facts exactly ``facts`` (those on subjects some rule reads; no rule
+        would match the others): retract the rest, assert the new."""
+        read = self._rules.subjects
+        wanted = {f.id: f for f in facts if f.subject in read}
         gone = [f for fid, f in self._live.items() if fid not in wanted]
         new = [f for fid, f in wanted.items() if fid not in self._live]
         if not gone and not new:

@@ -46,3 +46,12 @@ def test_2000_sessions_in_one_process(jcpoa):
         assert session.status(dt.date(2021, 3, 10)) == (("opening" if n % 2 else "deadlock"), False), n
     for session in sessions:
         session.close()
+
+
+def test_facts_no_rule_reads_stay_out_of_the_rules_engine_but_not_out_of_the_session(seed):
+    assert "statement" not in seed._memory._rules.subjects
+    verdict = seed.verdict(dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc))
+    live = seed._memory.live
+    assert live and all(f.subject in seed._memory._rules.subjects for f in live.values())
+    assert any(f.subject == "statement" for f in seed.history.events())
+    assert verdict.status == "deadlock" and verdict.escalation
