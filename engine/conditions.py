@@ -51,16 +51,21 @@ def compare_holds(compare: Compare, value: Any, known: bool = True) -> bool:
         return False
     op, operand = compare.operator, compare.value
     if op == "eq":
-        return value == operand and isinstance(value, bool) == isinstance(operand, bool)
+        return _equal(value, operand)
     if op == "ne":
-        return not compare_holds(negate(compare), value)
+        return not _equal(value, operand)
     if op == "in":
-        return any(compare_holds(Compare(subject=compare.subject, eq=o), value) for o in operand)
+        return any(_equal(value, o) for o in operand)
     if op == "not_in":
-        return not compare_holds(negate(compare), value)
+        return not any(_equal(value, o) for o in operand)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return {"lt": value < operand, "le": value <= operand, "gt": value > operand, "ge": value >= operand}[op]
+
+
+def _equal(value: Any, operand: Any) -> bool:
+    """Equality as the rules engine sees it: true is not 1."""
+    return value == operand and isinstance(value, bool) == isinstance(operand, bool)
 
 
 def expr_holds(expr: Expr, values: dict[str, Any]) -> bool:

@@ -15,6 +15,7 @@ shared subject (``talks``) by its id alone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -61,7 +62,7 @@ class Compare(Strict):
     def operand(self, op: str) -> Any:
         return getattr(self, "in_" if op == "in" else op)
 
-    @property
+    @functools.cached_property
     def operator(self) -> str:
         return next(op for op in COMPARISON_OPERATORS if self.operand(op) is not None)
 
