@@ -41,6 +41,8 @@ class Rulebook:
     goals: dict[str, Goal]
     escalations: dict[str, Escalation]
     variants: dict[str, tuple[Position, Variant]] = field(default_factory=dict)
+    # expanding builds new models: done once per expression (kept with it, so its id stays its own)
+    _expanded: dict[int, tuple[Expr, Expr, frozenset[str]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -63,19 +65,30 @@ class Rulebook:
 
     def expand(self, expr: Expr) -> Expr:
         """The expression with every ``{condition: id}`` replaced by its definition."""
-        if isinstance(expr, Ref):
-            return self.expand(self.conditions[expr.condition].holds_when)
-        if isinstance(expr, AllOf):
-            return AllOf(all=[self.expand(e) for e in expr.all])
-        if isinstance(expr, AnyOf):
-            return AnyOf(any=[self.expand(e) for e in expr.any])
-        if isinstance(expr, Not):
-            return Not(not_=self.expand(expr.not_))
-        return expr
+        return self._expansion(expr)[0]
 
     def subjects_of(self, expr: Expr) -> set[str]:
         """Every subject key the expression reads, through named conditions."""
-        return {c.subject for c in comparisons(self.expand(expr))}
+        return set(self._expansion(expr)[1])
+
+    def _expansion(self, expr: Expr) -> tuple[Expr, frozenset[str]]:
+        cached = self._expanded.get(id(expr))
+        if cached is None or cached[0] is not expr:
+            expanded = self._expand(expr)
+            cached = (expr, expanded, frozenset(c.subject for c in comparisons(expanded)))
+            self._expanded[id(expr)] = cached
+        return cached[1], cached[2]
+
+    def _expand(self, expr: Expr) -> Expr:
+        if isinstance(expr, Ref):
+            return self._expand(self.conditions[expr.condition].holds_when)
+        if isinstance(expr, AllOf):
+            return AllOf(all=[self._expand(e) for e in expr.all])
+        if isinstance(expr, AnyOf):
+            return AnyOf(any=[self._expand(e) for e in expr.any])
+        if isinstance(expr, Not):
+            return Not(not_=self._expand(expr.not_))
+        return expr
 
 
 def comparisons(expr: Expr) -> list[Compare]:
