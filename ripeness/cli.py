@@ -32,9 +32,13 @@ def _as_of(text: Optional[str]) -> Optional[dt.datetime]:
     if text is None:
         return None
     try:
-        return to_utc(dt.datetime.fromisoformat(text))
+        moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"expected an ISO 8601 date or datetime, got {text!r}", param_hint="--as-of") from None
+    try:
+        return to_utc(moment)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--as-of") from None
 
 
 @app.command()
