@@ -32,8 +32,8 @@ def ripeness_command() -> list[str]:
 class Server:
     """One ``ripeness serve`` process over ``db_url``; its stderr goes to ``log``."""
 
-    def __init__(self, db_url: str, log: Path, *, load_facts: bool = False):
-        self.db_url, self.log, self.load_facts = db_url, log, load_facts
+    def __init__(self, db_url: str, log: Path, *, load_facts: bool = False, env: dict[str, str] | None = None):
+        self.db_url, self.log, self.load_facts, self.env = db_url, log, load_facts, env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -42,7 +42,8 @@ class Server:
         command = [*ripeness_command(), "serve", "--db", self.db_url, "--port", str(self.port),
                    "--load-facts" if self.load_facts else "--no-load-facts"]
         with self.log.open("ab") as err:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=err, stderr=err, cwd=self.log.parent)
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=err, stderr=err, cwd=self.log.parent,
+                                            env=self.env)
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

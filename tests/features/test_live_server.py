@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ripeness.cli import app
+from tests.e2e.server import Server, free_port
 
 pytest_plugins = ["pytester"]
 
@@ -28,52 +25,19 @@ ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ROOT / "features"
 ANALYST = "gherkin-analyst-token-0001"
 READER = "gherkin-reader-token-00001"
-SERVE = [sys.executable, "-c", "from ripeness.cli import main; main()", "serve"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """The base URL of a ``ripeness serve`` of the jcpoa scenario, with its bundled facts."""
     folder = tmp_path_factory.mktemp("live-server")
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIPENESS_")}
     env["RIPENESS_TOKENS"] = f"{ANALYST} analyst gherkin; {READER} reader watcher"
-    stderr = (folder / "stderr.txt").open("w+", encoding="utf-8")
-    process = subprocess.Popen([*SERVE, "--db", f"sqlite:///{folder / 'log.db'}", "--port", str(port)],
-                               cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    url = f"http://127.0.0.1:{port}"
+    served = Server(f"sqlite:///{folder / 'log.db'}", folder / "stderr.txt", load_facts=True, env=env).start()
     try:
-        _wait_for(url, process, stderr)
-        yield url
+        yield served.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        stderr.close()
-
-
-def _wait_for(url: str, process: subprocess.Popen, stderr) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    stderr.seek(0)
-    pytest.fail(f"ripeness serve did not answer on {url} (exit code {process.poll()}); its stderr:\n{stderr.read()}")
+        served.stop()
 
 
 def server_state(url: str) -> tuple[list[str], int]:
