@@ -144,7 +144,7 @@ class Sessions:
             resolved = parse_inputs(items, self.rulebook)
             session.check(resolved)
             now = self.clock.now()
-            view = self.log.view(record)
+            view = self.log.view(record) if skip_known else []
             with self.log.writing() as write:
                 facts = session.build(resolved, write.allocate(len(resolved)), now)
                 stored = [f for f in facts if not (skip_known and self.log.exists(view, f))]

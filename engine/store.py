@@ -152,6 +152,7 @@ class FactLog:
             raise StoreError(f"cannot open the fact log at {url}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
         self.url = url
         self._write = threading.Lock()
+        self._views: dict[int, tuple[Bound, ...]] = {}
 
     def close(self) -> None:
         self._engine.dispose()
@@ -186,7 +187,13 @@ class FactLog:
             conn.execute(insert(session_deletions).values(session_id=session_id, deleted_at=to_us(at), deleted_by=by))
 
     def view(self, record: SessionRecord) -> list[Bound]:
-        """The lines a session sees, itself first (see the module docstring)."""
+        """The lines a session sees, itself first (see the module docstring).  A session and
+        its ancestors never change, so each view is read from the database once."""
+        if record.id not in self._views:
+            self._views[record.id] = tuple(self._read_view(record))
+        return list(self._views[record.id])
+
+    def _read_view(self, record: SessionRecord) -> list[Bound]:
         bounds = [Bound(record.id)]
         max_seq, max_at, parent_id = record.fork_seq, record.fork_at, record.parent_id
         while parent_id is not None:
