@@ -72,7 +72,8 @@ def run(cfg: Any, folder: Path) -> list[Row]:
         if out.ok:
             v = out.value
             rows.append(Row("6 as-of", case, "first verdict as of a past date after a start", "ms", v["first_ms"], v["now_ms"],
-                            "verdict now", higher_is_better=False, max_value=100.0, note="answered from that moment in the log (the whole history loads after several such questions)"))
+                            "verdict now", higher_is_better=False, max_value=100.0,
+                            note="answered from that moment in the log (the whole history loads after several such questions)"))
             rows.append(Row("6 as-of", case, "verdict as of a random past date (then)", "ms", v["median_ms"], v["now_ms"],
                             "verdict now", higher_is_better=False, max_value=100.0,
                             note=f"median of {v['count']} dates; p95 {v['p95_ms']:.1f} ms"))

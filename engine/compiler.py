@@ -9,18 +9,33 @@ its matches is.
 Working-memory facts look like ``{"id": "f12", "t": "s", "subject": "IRN.enrichment_pct",
 "value": 20}`` for states and ``{"id": "f13", "t": "e", "subject": "strike", "actor": "MIL",
 "ts": 1613347200}`` for events.  ``id`` is the durable-rules identity and never a join key.
+
+Two limits of durable-rules' C core shape large rulebooks (measured, DURABLE_RULES.md):
+
+- a node's children sit in one 512-slot open-addressing table, probed linearly from a slot
+  chosen by the *property name* only: every ``subject == X`` test under ``t == "s"`` lands in
+  one cluster, each fact walks all of them, and at 512 the table is full and registering
+  another rule never returns.  So state facts carry *routing* fields ``r0``, ``r1``... (hex
+  digits of a hash of the subject) tested before the subject: at most ``FANOUT`` children a
+  node, whatever the number of subjects;
+- a ruleset holds at most 4,096 rules.  So a rulebook compiles to several rulesets
+  (``parts``) of at most ``MAX_RULES`` rules, and a fact goes to the parts that read its subject.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.conditions import to_dnf
+from engine.facts import Fact
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Compare, Expr
 
 STATE, EVENT = "s", "e"
+FANOUT = 16  # children of a node per routing level (durable-rules walks them all for each fact)
+MAX_RULES = 2_000  # rules in one durable-rules ruleset (its hard limit is 4,096)
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,19 @@ class CompiledRules:
     rules: dict[str, dict[str, Any]]
     claims: dict[str, str] = field(default_factory=dict)
     subjects: frozenset[str] = frozenset()  # every subject some rule reads; facts of others need not be asserted
+    routing: int = 0  # routing levels in front of each state subject test (see the module docstring)
+    parts: tuple[CompiledRules, ...] = ()  # the rulesets durable-rules is given, when this one is split
+
+    @property
+    def rulesets(self) -> tuple[CompiledRules, ...]:
+        """What to register with durable-rules: the parts, or this ruleset whole."""
+        return self.parts or (self,)
+
+    def engine_fact(self, fact: Fact) -> dict[str, Any]:
+        """``fact`` as this ruleset's working memory holds it."""
+        if fact.kind == "event":
+            return {"id": fact.id, "t": EVENT, "subject": fact.subject, "actor": fact.actor, "ts": fact.ts}
+        return {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": fact.value}
 
 
 def claim_names(rulebook: Rulebook) -> dict[str, Expr]:
@@ -53,32 +81,66 @@ def claim_names(rulebook: Rulebook) -> dict[str, Expr]:
     return claims
 
 
-def compile_rulebook(rulebook: Rulebook) -> CompiledRules:
-    rules: dict[str, dict[str, Any]] = {}
+def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> CompiledRules:
+    conjuncts: dict[str, tuple[Compare, ...]] = {}
     claims: dict[str, str] = {}
-    subjects: set[str] = set()
     for claim, expr in claim_names(rulebook).items():
         for i, conjunct in enumerate(to_dnf(rulebook.expand(expr))):
-            name = f"{claim}#{i}"
-            rules[name] = {"all": _patterns(conjunct)}
-            claims[name] = claim
-            subjects.update(compare.subject for compare in conjunct)
+            conjuncts[f"{claim}#{i}"] = conjunct
+            claims[f"{claim}#{i}"] = claim
+    events: dict[str, dict[str, Any]] = {}
     for pattern in rulebook.escalations.values():
         for side in (0, 1):
             name = f"hostile:{pattern.id}:{side}#0"
-            rules[name] = {"all": [{"e": {"$and": [
+            events[name] = {"all": [{"e": {"$and": [
                 {"t": EVENT}, _any_of("subject", pattern.events), _any_of("actor", pattern.sides[side])]}}]}
             claims[name] = f"hostile:{pattern.id}:{side}"
-        subjects.update(pattern.events)
-    return CompiledRules(name=rulebook.id, rules=rules, claims=claims, subjects=frozenset(subjects))
+    event_subjects = {s for pattern in rulebook.escalations.values() for s in pattern.events}
+    whole = _ruleset(rulebook.id, conjuncts, events, event_subjects, claims)
+    if len(whole.rules) <= max_rules:
+        return whole
+    # rules reading the same subjects side by side, so that a fact goes to few parts
+    names = sorted(conjuncts, key=lambda n: (min((c.subject for c in conjuncts[n]), default=""), n))
+    parts = [_ruleset(f"{rulebook.id}.{i}", {n: conjuncts[n] for n in names[start:start + max_rules]}, {}, set(), claims)
+             for i, start in enumerate(range(0, len(names), max_rules))]
+    if events:
+        parts.append(_ruleset(f"{rulebook.id}.{len(parts)}", {}, events, event_subjects, claims))
+    return CompiledRules(name=whole.name, rules=whole.rules, claims=whole.claims, subjects=whole.subjects,
+                         routing=whole.routing, parts=tuple(parts))
 
 
-def _patterns(conjunct: tuple[Compare, ...]) -> list[dict[str, Any]]:
+def route(subject: str, levels: int) -> dict[str, int]:
+    """The routing fields of a state fact on ``subject``: one hex digit of its CRC-32 a level."""
+    if not levels:
+        return {}
+    code = zlib.crc32(subject.encode("utf-8"))
+    return {f"r{level}": (code >> (4 * level)) % FANOUT for level in range(levels)}
+
+
+def routing_levels(subjects: int) -> int:
+    """Levels enough to leave about ``FANOUT`` subjects under each last routing node."""
+    levels, capacity = 0, FANOUT
+    while subjects > capacity:
+        levels, capacity = levels + 1, capacity * FANOUT
+    return levels
+
+
+def _ruleset(name: str, conjuncts: dict[str, tuple[Compare, ...]], events: dict[str, dict[str, Any]],
+             event_subjects: set[str], claims: dict[str, str]) -> CompiledRules:
+    state_subjects = {c.subject for conjunct in conjuncts.values() for c in conjunct}
+    levels = routing_levels(len(state_subjects))
+    rules = {rule: {"all": _patterns(conjunct, levels)} for rule, conjunct in conjuncts.items()}
+    rules.update(events)
+    return CompiledRules(name=name, rules=rules, claims={rule: claims[rule] for rule in rules},
+                         subjects=frozenset(state_subjects | event_subjects), routing=levels)
+
+
+def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]]:
     by_subject: dict[str, list[dict[str, Any]]] = {}
     for compare in conjunct:
         by_subject.setdefault(compare.subject, []).append(_test(compare))
     return [
-        {f"p{i}": {"$and": [{"t": STATE}, {"subject": subject}, *tests]}}
+        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject}, *tests]}}
         for i, (subject, tests) in enumerate(sorted(by_subject.items()))
     ]
 

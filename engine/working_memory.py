@@ -12,17 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
-from engine.compiler import EVENT, STATE, CompiledRules
+from engine.compiler import CompiledRules
 from engine.facts import Fact
 from engine.rete import Firing, RulesPort
-
-
-def engine_fact(fact: Fact) -> dict[str, Any]:
-    if fact.kind == "event":
-        return {"id": fact.id, "t": EVENT, "subject": fact.subject, "actor": fact.actor, "ts": fact.ts}
-    return {"id": fact.id, "t": STATE, "subject": fact.subject, "value": fact.value}
 
 
 class WorkingMemory:
@@ -33,7 +26,7 @@ class WorkingMemory:
     def __init__(self, port: RulesPort, rules: CompiledRules):
         self._port = port
         self._rules = rules
-        self._slot = port.open(rules)
+        self._slots = [(part, port.open(part)) for part in rules.rulesets]
         self._live: dict[str, Fact] = {}
         self._justifications: dict[str, set[frozenset[str]]] = defaultdict(set)
         self._resting_on: dict[str, set[tuple[str, frozenset[str]]]] = defaultdict(set)
@@ -50,7 +43,10 @@ class WorkingMemory:
         for fact in gone:
             self._withdraw_support(fact.id)
             del self._live[fact.id]
-        firings = self._port.apply(self._slot, [engine_fact(f) for f in gone], [engine_fact(f) for f in new])
+        firings: list[Firing] = []
+        for part, slot in self._slots:
+            firings += self._port.apply(slot, [part.engine_fact(f) for f in gone if f.subject in part.subjects],
+                                        [part.engine_fact(f) for f in new if f.subject in part.subjects])
         self._live.update((f.id, f) for f in new)
         for firing in firings:
             self._justify(firing)
@@ -67,7 +63,8 @@ class WorkingMemory:
         return dict(self._live)
 
     def close(self) -> None:
-        self._port.close(self._slot)
+        for _, slot in self._slots:
+            self._port.close(slot)
         self._live.clear()
         self._justifications.clear()
         self._resting_on.clear()
