@@ -6,6 +6,7 @@ from __future__ import annotations
 from engine.analysis import explain
 from engine.analysis.model import Model, Situation, Solution, build_model, in_force, solve
 from engine.analysis.openings import concession_sets, find_openings
+from engine.analysis.whatif import Outcomes
 from engine.verdict import GoalState, Status, Verdict
 
 __all__ = ["Situation", "analyse", "in_force", "quick_status"]
@@ -32,8 +33,9 @@ def analyse(sit: Situation) -> Verdict:
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
     found = explain.cycles(sit, solution) if status == "deadlock" else []
     refused = explain.refusals(sit, model, solution) if status == "deadlock" else []
-    openings = find_openings(sit, model, solution, explain.cite_position) if status != "progress" else []
-    concessions = concession_sets(model, solution)
+    outcomes = Outcomes(model, solution)
+    openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if status != "progress" else []
+    concessions = concession_sets(model, solution, outcomes)
     return Verdict(
         scenario=rb.id,
         session=sit.session,

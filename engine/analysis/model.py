@@ -180,13 +180,13 @@ def waits_for(model: Model, block: Block) -> set[str]:
 
 def solve(model: Model) -> Solution:
     graph = nx.DiGraph()
-    graph.add_nodes_from(m for m in model.moves if m not in model.done)
+    graph.add_nodes_from(sorted(model.moves - model.done))  # sorted: the same cycles are found first on every run
     refused: set[str] = set()
     for move, blocks in model.blocks.items():
         for block in blocks:
             if dead_end(model, block):
                 refused.add(move)
-            for target in waits_for(model, block):
+            for target in sorted(waits_for(model, block)):
                 if graph.has_edge(move, target):
                     graph[move][target]["blocks"].append(block)
                 else:

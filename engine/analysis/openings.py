@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 
 from engine.analysis.model import Block, Model, Situation, Solution, in_force, solve, unmet_comparisons
+from engine.analysis.whatif import Outcomes
 from engine.conditions import describe, expr_holds
 from engine.rulebook.models import Position, Variant
 from engine.verdict import ConcessionSets, Opening, PositionRef
@@ -19,27 +19,24 @@ WORK_BUDGET = 100_000  # moves x model solves the concession search may spend be
 MAX_SETS = 20
 
 
-def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callable[[Position, Variant | None], PositionRef]) -> list[Opening]:
+def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callable[[Position, Variant | None], PositionRef],
+                  outcomes: Outcomes | None = None) -> list[Opening]:
     rb = sit.rulebook
+    outcomes = outcomes or Outcomes(model, solution)
     values = {k: f.value for k, f in sit.state.items()}
     candidates: list[dict] = []
     substitutes = {s for subs in model.substitutes.values() for s in subs}
     needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}
     waited_on = {target for _, target in solution.graph.edges}
 
-    def outcome(changed: Model) -> tuple[bool, bool]:
-        after = solve(changed)
-        return after.any_goal, nx.is_directed_acyclic_graph(after.blocked_graph())
-
     def satisfied_by(move: str) -> list[Block]:
         written = rb.subjects_of(rb.moves[move].done_when)
-        return [b for bs in model.blocks.values() for b in bs
-                if not b.refusal and b.move != move and b.unmet_subjects and b.unmet_subjects <= written]
+        return [b for b in outcomes.blocks_on(written) if not b.refusal and b.move != move and b.unmet_subjects <= written]
 
     for move in sorted(solution.reach & solution.relevant):
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
             continue
-        reaches, acyclic = outcome(model.with_done(move))
+        reaches, acyclic = outcomes.after_move(move)
         met = [p for p in rb.positions.values()
                if p.withholds == move and in_force(p, sit.as_of) and p.id not in _blocking_ids(model, move)]
         if move in model.eased:
@@ -57,7 +54,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
                                breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence))
 
     for move in sorted(solution.relevant - solution.reach):
-        reaches, acyclic = outcome(model.with_done(move))
+        reaches, acyclic = outcomes.after_move(move)
         unmet = unmet_comparisons(rb.expand(rb.moves[move].done_when), values)
         breaches = list(model.blocks.get(move, ()))
         kind = "substitute" if move in substitutes else "move"
@@ -76,8 +73,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             softer = variant.simultaneous or (variant.until is not None and expr_holds(rb.expand(variant.until), values))
             if not softer:
                 continue
-            changed = replace(model, blocks={m: tuple(b for b in bs if b is not block) for m, bs in model.blocks.items()})
-            reaches, acyclic = outcome(changed)
+            reaches, acyclic = outcomes.after_lifting([block])
             switch = [describe(c) for c in unmet_comparisons(rb.expand(variant.switched_on_by), values)]
             candidates.append(dict(kind="variant", what=variant.id, move=block.move, variant=variant.id, actor=block.position.actor,
                                    description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.position.id}",
@@ -90,27 +86,28 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
     return [Opening(rank=i + 1, **c) for i, c in enumerate(candidates)]
 
 
-def concession_sets(model: Model, solution: Solution) -> ConcessionSets:
+def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None = None) -> ConcessionSets:
     """Smallest sets of blocking positions whose removal breaks every cycle and makes some
-    goal reachable.  Exact while the combinations to try fit the work budget (each try
-    solves the whole model, so the budget shrinks as the scenario grows); then a greedy
-    search, and for scenarios too large even for that, one guided by the cycles."""
+    goal reachable.  Exact while the combinations to try fit the work budget (a try costs
+    up to a solve of the whole model, so the budget shrinks as the scenario grows); then a
+    greedy search, and for scenarios too large even for that, one guided by the cycles."""
     if solution.any_goal or any(model.goals.values()):
         return ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
     candidates = sorted({b.position.id for b in _relevant_blocks(model, solution)})
     if not candidates:
         return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
+    opens_way = _Trials(model, outcomes or Outcomes(model, solution)).opens_way
     budget = max(len(candidates) + 1, WORK_BUDGET // max(1, len(model.moves)))
     tried = 0
     for size in range(1, len(candidates) + 1):
         count = math.comb(len(candidates), size)
         if tried + count > budget:
             if tried + len(candidates) <= budget:
-                return _greedy(model, candidates, size)
-            return _by_cycles(model, solution, size)
+                return _greedy(opens_way, candidates, size)
+            return _by_cycles(model, solution, opens_way, size)
         found = []
         for combo in itertools.combinations(candidates, size):
-            if _opens_way(model.without(combo)):
+            if opens_way(combo):
                 found.append(list(combo))
         tried += count
         if found:
@@ -119,39 +116,48 @@ def concession_sets(model: Model, solution: Solution) -> ConcessionSets:
     return ConcessionSets(size=0, sets=[], exact=True, note="no set of concessions breaks every cycle and opens a goal")
 
 
-def _greedy(model: Model, candidates: list[str], from_size: int) -> ConcessionSets:
+def _greedy(opens_way: Callable[[Iterable[str]], bool], candidates: list[str], from_size: int) -> ConcessionSets:
     chosen = list(candidates)
     for position in candidates:
         trial = [p for p in chosen if p != position]
-        if _opens_way(model.without(trial)):
+        if opens_way(trial):
             chosen = trial
     return ConcessionSets(size=len(chosen), sets=[chosen], exact=False,
                           note=f"no set of fewer than {from_size} concessions works; beyond that the search is greedy and this set is minimal but may not be the smallest")
 
 
-def _by_cycles(model: Model, solution: Solution, from_size: int) -> ConcessionSets:
+def _by_cycles(model: Model, solution: Solution, opens_way: Callable[[Iterable[str]], bool], from_size: int) -> ConcessionSets:
     """Too many positions to try one by one: break each cycle at the position that blocks
     the most of its links, then give up the positions still between a goal and its needs;
-    checked once.  Small, not guaranteed smallest."""
-    graph = nx.DiGraph(solution.blocked_graph())
+    checked once.  Small, not guaranteed smallest.  Each strongly connected component of
+    the blocked graph is broken on its own (a position blocks one move, so it takes part in
+    the cycles of one component only), in order of its first move."""
+    blocked = solution.blocked_graph()
     chosen: list[str] = []
-    while True:
-        try:
-            cycle = nx.find_cycle(graph)
-        except nx.NetworkXNoCycle:
-            break
-        counts: dict[str, int] = {}
-        for edge in cycle:
-            for block in graph.edges[edge[0], edge[1]]["blocks"]:
-                counts[block.position.id] = counts.get(block.position.id, 0) + 1
-        position = max(sorted(counts), key=counts.__getitem__)
-        chosen.append(position)
-        graph.remove_edges_from([(a, b) for a, b, blocks in graph.edges(data="blocks")
-                                 if all(x.position.id in chosen for x in blocks)])
+    for component in sorted(sorted(c) for c in nx.strongly_connected_components(blocked) if len(c) > 1):
+        graph = nx.DiGraph()
+        graph.add_nodes_from(component)
+        graph.add_edges_from((a, b, blocked.edges[a, b]) for a in component for b in sorted(blocked.succ[a]) if b in graph)
+        while True:
+            try:
+                cycle = nx.find_cycle(graph, source=component[0])
+            except nx.NetworkXNoCycle:
+                try:
+                    cycle = nx.find_cycle(graph)
+                except nx.NetworkXNoCycle:
+                    break
+            counts: dict[str, int] = {}
+            for edge in cycle:
+                for block in graph.edges[edge[0], edge[1]]["blocks"]:
+                    counts[block.position.id] = counts.get(block.position.id, 0) + 1
+            position = max(sorted(counts), key=counts.__getitem__)
+            chosen.append(position)
+            graph.remove_edges_from([(a, b) for a, b, blocks in graph.edges(data="blocks")
+                                     if all(x.position.id in chosen for x in blocks)])
     after = model.without(chosen)
     if not solve(after).any_goal:
         chosen += sorted({b.position.id for b in _relevant_blocks(after, solve(after))} - set(chosen))
-    if not _opens_way(model.without(chosen)):
+    if not opens_way(chosen):
         return ConcessionSets(size=0, sets=[], exact=False,
                               note=f"too many positions to search; no set of fewer than {from_size} works, and none was found by breaking cycles")
     return ConcessionSets(size=len(chosen), sets=[chosen], exact=False,
@@ -159,9 +165,19 @@ def _by_cycles(model: Model, solution: Solution, from_size: int) -> ConcessionSe
                                "breaks each cycle at its most-blocking position: it works but may not be the smallest")
 
 
-def _opens_way(model: Model) -> bool:
-    after = solve(model)
-    return after.any_goal and nx.is_directed_acyclic_graph(after.blocked_graph())
+class _Trials:
+    """Does giving up these positions break every cycle and open a goal?"""
+
+    def __init__(self, model: Model, outcomes: Outcomes):
+        self._outcomes = outcomes
+        self._blocks_of: dict[str, list[Block]] = {}
+        for blocks in model.blocks.values():
+            for block in blocks:
+                self._blocks_of.setdefault(block.position.id, []).append(block)
+
+    def opens_way(self, positions: Iterable[str]) -> bool:
+        reaches, acyclic = self._outcomes.after_lifting(b for p in positions for b in self._blocks_of.get(p, ()))
+        return reaches and acyclic
 
 
 def _relevant_blocks(model: Model, solution: Solution) -> list[Block]:
