@@ -18,13 +18,16 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
     """The maximal chains of at least ``exchanges`` events (longest chain ending at each
     event, keeping those that no longer chain extends), in time order."""
     window = dt.timedelta(days=pattern.window_days)
-    events = sorted({(f.at, f.seq, side, f.id): f for side in (0, 1) for f in sides[side]}.items())
+    # events at the same time in order of what they say, not of when they were recorded: the chains
+    # (and the events they cite) must not depend on the order facts arrived in
+    events = sorted({(f.at, side, f.actor or "", f.target or "", str(f.value), f.source, f.note, f.seq, f.id): f
+                     for side in (0, 1) for f in sides[side]}.items())
     length: list[int] = []
     before: list[int | None] = []
-    for i, ((at, _, side, _), _fact) in enumerate(events):
+    for i, ((at, side, *_), _fact) in enumerate(events):
         best, link = 1, None
         for j in range(i - 1, -1, -1):
-            at_j, _, side_j, _ = events[j][0]
+            at_j, side_j, *_ = events[j][0]
             if at - at_j > window:
                 break
             if side_j != side and at_j < at and length[j] + 1 > best:
