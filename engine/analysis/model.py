@@ -18,6 +18,7 @@ reached without breaching any position in force.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -51,7 +52,7 @@ class Block:
     unmet: tuple[Compare, ...]  # the failing comparisons of the alternative closest to holding
     alternatives: tuple[frozenset[str], ...] = ()  # per alternative, the subjects that fail
 
-    @property
+    @functools.cached_property
     def unmet_subjects(self) -> frozenset[str]:
         """Every subject whose change could help meet the condition."""
         return frozenset().union(*self.alternatives) if self.alternatives else frozenset(c.subject for c in self.unmet)
@@ -88,13 +89,22 @@ class Solution:
     graph: nx.DiGraph  # move -> move it waits for; edge attribute "blocks"
     relevant: set[str]
     refused: set[str] = field(default_factory=set)
+    _blocked: nx.DiGraph | None = field(default=None, repr=False, compare=False)
 
     @property
     def any_goal(self) -> bool:
         return any(self.goals_reachable.values())
 
     def blocked_graph(self) -> nx.DiGraph:
-        return self.graph.subgraph(n for n in self.relevant if n not in self.reach)
+        """The relevant moves not reached and the waits between them (a graph of its own,
+        built once: a subgraph view is several times slower to walk)."""
+        if self._blocked is None:
+            nodes = sorted(n for n in self.relevant if n not in self.reach)
+            blocked = set(nodes)
+            self._blocked = nx.DiGraph()
+            self._blocked.add_nodes_from(nodes)
+            self._blocked.add_edges_from((u, v, data) for u in nodes for v, data in self.graph.adj[u].items() if v in blocked)
+        return self._blocked
 
 
 def in_force(position: Position, as_of: dt.datetime) -> bool:
@@ -131,21 +141,13 @@ def build_model(sit: Situation) -> Model:
         expanded = rb.expand(condition)
         blocks.setdefault(position.withholds, []).append(Block(
             position, position.withholds, variant, False, unmet_comparisons(expanded, values), failing_alternatives(expanded, values)))
-    writers: dict[str, set[str]] = {}
-    for key, move in rb.moves.items():
-        for subject in rb.subjects_of(move.done_when):
-            writers.setdefault(subject, set()).add(key)
-    substitutes: dict[str, list[str]] = {}
-    for key, move in rb.moves.items():
-        if move.substitute_for:
-            substitutes.setdefault(move.substitute_for, []).append(key)
     return Model(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased,
-        writers={s: frozenset(ms) for s, ms in writers.items()},
+        writers=rb.writers,
         goals={g: sit.holds(f"goal:{g}") for g in rb.goals},
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
-        substitutes={m: tuple(s) for m, s in substitutes.items()},
+        substitutes=rb.substitutes,
     )
 
 

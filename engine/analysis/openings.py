@@ -37,8 +37,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
             continue
         reaches, acyclic = outcomes.after_move(move)
-        met = [p for p in rb.positions.values()
-               if p.withholds == move and in_force(p, sit.as_of) and p.id not in _blocking_ids(model, move)]
+        met = [p for p in rb.withholding.get(move, ()) if in_force(p, sit.as_of) and p.id not in _blocking_ids(model, move)]
         if move in model.eased:
             position, variant = model.eased[move]
             kind, evidence = "variant", [cite(position, variant)]
@@ -96,7 +95,8 @@ def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None 
     candidates = sorted({b.position.id for b in _relevant_blocks(model, solution)})
     if not candidates:
         return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
-    opens_way = _Trials(model, outcomes or Outcomes(model, solution)).opens_way
+    trials = _Trials(model, outcomes or Outcomes(model, solution))
+    opens_way = trials.opens_way
     budget = max(len(candidates) + 1, WORK_BUDGET // max(1, len(model.moves)))
     tried = 0
     for size in range(1, len(candidates) + 1):
@@ -104,7 +104,7 @@ def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None 
         if tried + count > budget:
             if tried + len(candidates) <= budget:
                 return _greedy(opens_way, candidates, size)
-            return _by_cycles(model, solution, opens_way, size)
+            return _by_cycles(model, solution, trials, size)
         found = []
         for combo in itertools.combinations(candidates, size):
             if opens_way(combo):
@@ -126,7 +126,7 @@ def _greedy(opens_way: Callable[[Iterable[str]], bool], candidates: list[str], f
                           note=f"no set of fewer than {from_size} concessions works; beyond that the search is greedy and this set is minimal but may not be the smallest")
 
 
-def _by_cycles(model: Model, solution: Solution, opens_way: Callable[[Iterable[str]], bool], from_size: int) -> ConcessionSets:
+def _by_cycles(model: Model, solution: Solution, trials: _Trials, from_size: int) -> ConcessionSets:
     """Too many positions to try one by one: break each cycle at the position that blocks
     the most of its links, then give up the positions still between a goal and its needs;
     checked once.  Small, not guaranteed smallest.  Each strongly connected component of
@@ -135,29 +135,35 @@ def _by_cycles(model: Model, solution: Solution, opens_way: Callable[[Iterable[s
     blocked = solution.blocked_graph()
     chosen: list[str] = []
     for component in sorted(sorted(c) for c in nx.strongly_connected_components(blocked) if len(c) > 1):
+        inside = set(component)
         graph = nx.DiGraph()
-        graph.add_nodes_from(component)
-        graph.add_edges_from((a, b, blocked.edges[a, b]) for a in component for b in sorted(blocked.succ[a]) if b in graph)
+        graph.add_edges_from((a, b, data) for a in component for b, data in blocked.adj[a].items() if b in inside)
+        single = graph.number_of_edges() == len(component)  # strongly connected with as many waits as moves: one cycle
         while True:
-            try:
-                cycle = nx.find_cycle(graph, source=component[0])
-            except nx.NetworkXNoCycle:
+            if single:
+                if graph.number_of_edges() < len(component):
+                    break  # a wait of the one cycle is gone
+                cycle = [(a, b) for a, waits in graph.adj.items() for b in waits]
+            else:
                 try:
                     cycle = nx.find_cycle(graph)
                 except nx.NetworkXNoCycle:
                     break
             counts: dict[str, int] = {}
-            for edge in cycle:
-                for block in graph.edges[edge[0], edge[1]]["blocks"]:
+            for a, b, *_ in cycle:
+                for block in graph.adj[a][b]["blocks"]:
                     counts[block.position.id] = counts.get(block.position.id, 0) + 1
             position = max(sorted(counts), key=counts.__getitem__)
             chosen.append(position)
-            graph.remove_edges_from([(a, b) for a, b, blocks in graph.edges(data="blocks")
-                                     if all(x.position.id in chosen for x in blocks)])
-    after = model.without(chosen)
-    if not solve(after).any_goal:
+            move = trials.withheld[position]  # only the waits of the move it withholds can lose their last block
+            graph.remove_edges_from([(move, b) for b, data in graph.succ[move].items()
+                                     if all(x.position.id in chosen for x in data["blocks"])])
+    reaches, acyclic = trials.outcome(chosen)
+    if not reaches:
+        after = model.without(chosen)
         chosen += sorted({b.position.id for b in _relevant_blocks(after, solve(after))} - set(chosen))
-    if not opens_way(chosen):
+        reaches, acyclic = trials.outcome(chosen)
+    if not (reaches and acyclic):
         return ConcessionSets(size=0, sets=[], exact=False,
                               note=f"too many positions to search; no set of fewer than {from_size} works, and none was found by breaking cycles")
     return ConcessionSets(size=len(chosen), sets=[chosen], exact=False,
@@ -171,13 +177,21 @@ class _Trials:
     def __init__(self, model: Model, outcomes: Outcomes):
         self._outcomes = outcomes
         self._blocks_of: dict[str, list[Block]] = {}
+        self.withheld: dict[str, str] = {}  # position -> the move it withholds
         for blocks in model.blocks.values():
             for block in blocks:
                 self._blocks_of.setdefault(block.position.id, []).append(block)
+                self.withheld[block.position.id] = block.move
 
     def opens_way(self, positions: Iterable[str]) -> bool:
-        reaches, acyclic = self._outcomes.after_lifting(b for p in positions for b in self._blocks_of.get(p, ()))
-        return reaches and acyclic
+        return self._outcomes.opens_way(self._lifted(positions))
+
+    def outcome(self, positions: Iterable[str]) -> tuple[bool, bool]:
+        """Once these positions are given up: is some goal reachable, is no cycle left?"""
+        return self._outcomes.after_lifting(self._lifted(positions))
+
+    def _lifted(self, positions: Iterable[str]) -> list[Block]:
+        return [b for p in positions for b in self._blocks_of.get(p, ())]
 
 
 def _relevant_blocks(model: Model, solution: Solution) -> list[Block]:

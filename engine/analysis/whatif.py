@@ -23,7 +23,7 @@ moves, and the answers follow exactly from what it touches:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import networkx as nx
 
@@ -37,7 +37,9 @@ class Outcomes:
     def __init__(self, model: Model, solution: Solution):
         self.model, self.solution = model, solution
         graph = solution.graph
-        self._graph = graph
+        self._pred = {m: list(graph.pred[m]) for m in graph}  # plain lists: read thousands of times a verdict
+        self._succ = {m: list(graph.succ[m]) for m in graph}
+        self._reachable_goals = [g for g, reachable in solution.goals_reachable.items() if reachable]
         self._goals_of: dict[str, set[str]] = {}
         for goal, done in model.goals.items():
             if not done:
@@ -46,16 +48,14 @@ class Outcomes:
                         self._goals_of.setdefault(move, set()).add(goal)
         self._starts = {m for m in self._goals_of if m in graph}
         self._scc_of: dict[str, int] = {}
-        self._sccs: list[set[str]] = []
-        for component in nx.strongly_connected_components(graph):
-            if len(component) > 1:
-                for move in component:
-                    self._scc_of[move] = len(self._sccs)
-                self._sccs.append(component)
-        # per SCC: its blocked part has a cycle, and it is on the way to a goal (an SCC is all relevant or none)
-        self._blocked_cyclic = [
-            bool(component & solution.relevant) and not nx.is_directed_acyclic_graph(graph.subgraph(component - solution.reach))
-            for component in self._sccs]
+        self._sccs: list[list[str]] = []
+        for component in sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1):
+            for move in component:
+                self._scc_of[move] = len(self._sccs)
+            self._sccs.append(component)
+        # the SCCs whose blocked part has a cycle on the way to a goal: each cycle of the blocked graph lies in one
+        self._blocked_cyclic = sorted({self._scc_of[next(iter(c))]
+                                       for c in nx.strongly_connected_components(solution.blocked_graph()) if len(c) > 1})
         self._blocks_on: dict[str, list[Block]] = {}
         self._any_move_lifts: list[Block] = []  # an alternative with no failing comparison: any move lifts it
         self._order: dict[int, int] = {}  # block -> its place in the model (answers keep the model's order)
@@ -66,6 +66,7 @@ class Outcomes:
                     self._blocks_on.setdefault(subject, []).append(block)
                 if any(not alt for alt in block.alternatives):
                     self._any_move_lifts.append(block)
+        self._writers_by_alt: dict[int, tuple[tuple[tuple[str, ...], ...], ...]] = {}  # see _writers_of
         self._written: dict[str, set[str]] = {}
         for subject, movers in model.writers.items():
             for move in movers:
@@ -97,91 +98,125 @@ class Outcomes:
         """As ``solve`` of the model without ``blocks`` (a variant, or positions given up)."""
         return self._outcome(set(), list(blocks))
 
+    def opens_way(self, blocks: Iterable[Block]) -> bool:
+        """``after_lifting(blocks) == (True, True)``; a cycle that the change leaves alone
+        answers no before any reach is worked out."""
+        return self._outcome(set(), list(blocks), both=False) == (True, True)
+
     # --- the changed model, seen through the old one -----------------------------------------
 
-    def _outcome(self, made: set[str], lifted: list[Block]) -> tuple[bool, bool]:
-        model, base, graph = self.model, self.solution, self._graph
-        made = {m for m in made if m not in model.done}
-        done = model.done | made
+    def _writers_of(self, block: Block) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """Per alternative of the block's condition, per failing subject, the moves that
+        could change it (not the block's own move, not one done)."""
+        found = self._writers_by_alt.get(id(block))
+        if found is None:
+            writers, done = self.model.writers, self.model.done
+            found = self._writers_by_alt[id(block)] = tuple(
+                tuple(tuple(x for x in sorted(writers.get(s, ())) if x != block.move and x not in done) for s in sorted(alt))
+                for alt in block.alternatives)
+        return found
+
+    def _outcome(self, made: set[str], lifted: list[Block], both: bool = True) -> tuple[bool, bool]:
+        model, base, pred = self.model, self.solution, self._pred
+        was_done = model.done
+        made = {m for m in made if m not in was_done}
         removed = {id(b) for b in lifted}
         blocks = {m: tuple(b for b in model.blocks.get(m, ()) if id(b) not in removed) for m in {b.move for b in lifted}}
         for m in made:
             blocks[m] = ()
-        touched = set(blocks) | made
-
-        def blocks_of(move: str) -> tuple[Block, ...]:
-            return blocks[move] if move in blocks else model.blocks.get(move, ())
-
-        waits: dict[str, set[str]] = {}  # new wait edges of touched moves (others: old edges minus made moves)
-        for move in touched:
+        waits: dict[str, set[str]] = {}  # the wait edges of touched moves (every other move: its old ones, less made moves)
+        for move, kept in blocks.items():
             waits[move] = set() if move in made else {
-                x for b in blocks[move] for s in b.unmet_subjects for x in model.writers.get(s, ()) if x not in done and x != move}
+                x for b in kept for s in b.unmet_subjects for x in model.writers.get(s, ())
+                if x != move and x not in was_done and x not in made}
 
-        region = _ancestors(graph, touched)
-        reach: set[str] = set()
+        base_reach, writers_of = base.reach, self._writers_of
+        if made & base_reach:
+            # a reached move made: it no longer counts as the move that could lift others' blocks, so reach
+            # may shrink: solved again for every move waiting on a touched one, the rest as before
+            region = _ancestors(pred, waits.keys())
+            reach: set[str] = set()
+            pending = [m for m in region if m not in made]
+        else:
+            # only blocks lifted (a move made was not reached, so it lifted nothing before): reach can only
+            # grow, from the old reach, through the touched moves and then the moves waiting on a new one
+            region = set()
+            reach = set(base_reach)
+            pending = [m for m in waits if m not in made]
 
         def reached(move: str) -> bool:
-            return move in reach if move in region else move in base.reach
+            return move in reach if move in region or not region else move in base_reach
 
         def liftable(block: Block) -> bool:
-            return not block.refusal and any(
-                all(any(reached(x) for x in model.writers.get(s, ()) if x not in done and x != block.move) for s in alt)
-                for alt in block.alternatives)
+            """Some alternative has, for each failing subject, a reached move that could change it."""
+            if block.refusal:
+                return False
+            for alternative in writers_of(block):
+                for writers in alternative:
+                    for x in writers:
+                        if x not in made and reached(x):
+                            break
+                    else:
+                        break  # no reached move changes this subject
+                else:
+                    return True
+            return False
 
-        pending = [m for m in region if m not in done]
         while pending:
             move = pending.pop()
-            if move in reach or not all(liftable(b) for b in blocks_of(move)):
+            if move in reach or not all(liftable(b) for b in (blocks[move] if move in blocks else model.blocks.get(move, ()))):
                 continue
             reach.add(move)
-            pending.extend(p for p in graph.pred[move] if p in region and p not in reach and p not in done)
+            pending.extend(p for p in pred[move] if p not in reach and p not in made and (p in region or not region))
+        moved = region or (set(waits) | (reach - base_reach))  # every move whose reach or waits may differ
 
-        goals = dict(base.goals_reachable)
-        for goal in {g for m in region for g in self._goals_of.get(m, ())}:
-            goals[goal] = (not model.goals[goal]) and all(
-                any(n in done or reached(n) for n in (need, *model.substitutes.get(need, ()))) for need in model.needs[goal])
-        return any(goals.values()), self._acyclic(done, made, waits, region, reached)
+        changed = {self._scc_of[m] for m in moved if m in self._scc_of}
+        on_the_way = self._on_the_way(made, waits)
+        untouched_cycle = any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in changed)
+        if untouched_cycle and not both:
+            return False, False  # the first answer is not worked out: the caller asked for both or neither
+        affected = {g for m in moved for g in self._goals_of.get(m, ())}
+        reaches = any(g not in affected for g in self._reachable_goals) or any(
+            all(any(n in was_done or n in made or reached(n) for n in (need, *model.substitutes.get(need, ())))
+                for need in model.needs[goal])
+            for goal in affected)
+        return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reached, on_the_way)
 
-    def _acyclic(self, done: frozenset[str], made: set[str], waits: dict[str, set[str]], region: set[str], reached) -> bool:
-        graph = self._graph
-        starts = self._starts - made
-
-        def successors(move: str) -> Iterable[str]:
-            return waits[move] if move in waits else (x for x in graph.succ[move] if x not in made)
+    def _on_the_way(self, made: set[str], waits: dict[str, set[str]]) -> Callable[[str], bool]:
+        pred, starts = self._pred, self._starts
 
         def on_the_way(move: str) -> bool:
             """Some move a goal needs still leads to ``move`` in the changed graph."""
             stack, seen = [move], {move}
             while stack:
                 current = stack.pop()
-                if current in starts:
+                if current in starts and current not in made:
                     return True
-                for p in graph.pred[current]:
+                for p in pred[current]:
                     if p not in seen and p not in made and (p not in waits or current in waits[p]):
                         seen.add(p)
                         stack.append(p)
             return False
 
-        changed = {self._scc_of[m] for m in region if m in self._scc_of}
-        for index, component in enumerate(self._sccs):
-            if index not in changed and self._blocked_cyclic[index] and on_the_way(next(iter(component))):
-                return False
-        for index in changed:
-            blocked = {m for m in self._sccs[index] if m not in done and not reached(m)}
-            sub = nx.DiGraph((m, x) for m in blocked for x in successors(m) if x in blocked)
-            for part in nx.strongly_connected_components(sub):
-                if len(part) > 1 and on_the_way(next(iter(part))):
-                    return False
-        return True
+        return on_the_way
+
+    def _acyclic_where_changed(self, made: set[str], waits: dict[str, set[str]], changed: set[int],
+                               reached: Callable[[str], bool], on_the_way: Callable[[str], bool]) -> bool:
+        succ, scc_of = self._succ, self._scc_of
+        blocked = {m for index in changed for m in self._sccs[index] if m not in made and not reached(m)}
+        # the waits inside each changed SCC, all in one graph: its cycles are theirs
+        sub = nx.DiGraph((m, x) for m in blocked for x in (waits[m] if m in waits else succ[m])
+                         if x in blocked and scc_of[x] == scc_of[m])
+        return not any(len(part) > 1 and on_the_way(next(iter(part))) for part in nx.strongly_connected_components(sub))
 
 
-def _ancestors(graph: nx.DiGraph, moves: set[str]) -> set[str]:
+def _ancestors(pred: dict[str, list[str]], moves: Iterable[str]) -> set[str]:
     """``moves`` and every move that waits on one of them, directly or not."""
-    found = {m for m in moves if m in graph}
-    stack = list(found)
+    found = set(moves)
+    stack = [m for m in found if m in pred]
     while stack:
-        for p in graph.pred[stack.pop()]:
+        for p in pred[stack.pop()]:
             if p not in found:
                 found.add(p)
                 stack.append(p)
-    return found | moves
+    return found

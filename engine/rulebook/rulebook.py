@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,32 @@ class Rulebook:
     @property
     def id(self) -> str:
         return self.info.id
+
+    @functools.cached_property
+    def writers(self) -> dict[str, frozenset[str]]:
+        """Subject -> the moves whose ``done_when`` reads it (the moves that could change it)."""
+        found: dict[str, set[str]] = {}
+        for key, move in self.moves.items():
+            for subject in self.subjects_of(move.done_when):
+                found.setdefault(subject, set()).add(key)
+        return {s: frozenset(ms) for s, ms in found.items()}
+
+    @functools.cached_property
+    def substitutes(self) -> dict[str, tuple[str, ...]]:
+        """Move -> the moves that may stand in for it (``substitute_for``), in file order."""
+        found: dict[str, list[str]] = {}
+        for key, move in self.moves.items():
+            if move.substitute_for:
+                found.setdefault(move.substitute_for, []).append(key)
+        return {m: tuple(subs) for m, subs in found.items()}
+
+    @functools.cached_property
+    def withholding(self) -> dict[str, tuple[Position, ...]]:
+        """Move -> the positions that withhold it, in file order."""
+        found: dict[str, list[Position]] = {}
+        for position in self.positions.values():
+            found.setdefault(position.withholds, []).append(position)
+        return {m: tuple(ps) for m, ps in found.items()}
 
     def subject(self, key: str) -> Subject:
         return _lookup("subject", key, self.subjects)

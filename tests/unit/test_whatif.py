@@ -46,7 +46,9 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
         for _ in range(60):
             given_up = rng.sample(positions, rng.randint(1, len(positions))) if positions else []
             lifted = [b for b in blocks if b.position.id in given_up]
-            assert outcomes.after_lifting(lifted) == solved(model.without(given_up)), (cut, given_up)
+            expected = solved(model.without(given_up))
+            assert outcomes.after_lifting(lifted) == expected, (cut, given_up)
+            assert outcomes.opens_way(lifted) == (expected == (True, True)), (cut, given_up)
     session.close()
 
 
@@ -112,6 +114,8 @@ def test_outcomes_equal_solving_on_random_small_wait_graphs(tmp_path):
         for size in range(1, len(positions) + 1):
             given_up = rng.sample(positions, size)
             lifted = [b for bs in model.blocks.values() for b in bs if b.position.id in given_up]
-            assert outcomes.after_lifting(lifted) == solved(model.without(given_up)), (case, given_up)
+            expected = solved(model.without(given_up))
+            assert outcomes.after_lifting(lifted) == expected, (case, given_up)
+            assert outcomes.opens_way(lifted) == (expected == (True, True)), (case, given_up)
         session.close()
     assert acyclic_after > 50  # the cases cover changes that leave no cycle on the way
