@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import generate
-from engine.compiler import CompiledRules, compile_rulebook
+from engine.compiler import CompiledRules
 from engine.facts import ResolvedFact, parse_inputs
-from engine.rulebook import Rulebook, load_rulebook
+from engine.rulebook import Rulebook
+from ripeness.bootstrap import load_scenario
 
 
 class StreamClock:
@@ -44,8 +45,8 @@ def load(size: dict[str, Any] | generate.ScenarioSize, folder: Path | None = Non
         atexit.register(shutil.rmtree, scratch, ignore_errors=True)
         folder = Path(scratch) / "rules"
     folder = scn.write_rules(folder)
-    rulebook = load_rulebook(folder)
-    return Loaded(scn, folder, rulebook, compile_rulebook(rulebook))
+    loaded = load_scenario(folder)  # as ripeness loads a scenario folder (and settles what it loaded)
+    return Loaded(scn, folder, loaded.rulebook, loaded.rules)
 
 
 def stream_size(size: dict[str, Any]) -> generate.StreamSize:

@@ -59,9 +59,14 @@ def _trend(sit: Situation, fact: Fact, bound: object) -> str | None:
 
 def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
     blocked = solution.blocked_graph()
-    found = []
-    for nodes in nx.simple_cycles(blocked):
-        found.append(nodes)
+    found: list[list[str]] = []
+    # component by component (in order of their first move): every cycle lies in one, and searching
+    # the whole graph at once splits it into components again after each move it leaves
+    for component in sorted(sorted(c) for c in nx.strongly_connected_components(blocked) if len(c) > 1):
+        for nodes in nx.simple_cycles(blocked.subgraph(component)):
+            found.append(nodes)
+            if len(found) >= MAX_CYCLES:
+                break
         if len(found) >= MAX_CYCLES:
             break
     result = []

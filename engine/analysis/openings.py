@@ -134,16 +134,17 @@ def _by_cycles(model: Model, solution: Solution, trials: _Trials, from_size: int
     the cycles of one component only), in order of its first move."""
     blocked = solution.blocked_graph()
     chosen: list[str] = []
+    given: set[str] = set()
     for component in sorted(sorted(c) for c in nx.strongly_connected_components(blocked) if len(c) > 1):
         inside = set(component)
-        graph = nx.DiGraph()
-        graph.add_edges_from((a, b, data) for a in component for b, data in blocked.adj[a].items() if b in inside)
-        single = graph.number_of_edges() == len(component)  # strongly connected with as many waits as moves: one cycle
+        waits = {(a, b): data["blocks"] for a in component for b, data in blocked.adj[a].items() if b in inside}
+        # strongly connected with as many waits as moves: one cycle, no search needed
+        graph = None if len(waits) == len(component) else nx.DiGraph(list(waits))
         while True:
-            if single:
-                if graph.number_of_edges() < len(component):
+            if graph is None:
+                if len(waits) < len(component):
                     break  # a wait of the one cycle is gone
-                cycle = [(a, b) for a, waits in graph.adj.items() for b in waits]
+                cycle = list(waits)
             else:
                 try:
                     cycle = nx.find_cycle(graph)
@@ -151,13 +152,17 @@ def _by_cycles(model: Model, solution: Solution, trials: _Trials, from_size: int
                     break
             counts: dict[str, int] = {}
             for a, b, *_ in cycle:
-                for block in graph.adj[a][b]["blocks"]:
-                    counts[block.position.id] = counts.get(block.position.id, 0) + 1
+                for block in waits[a, b]:
+                    if block.position.id not in given:
+                        counts[block.position.id] = counts.get(block.position.id, 0) + 1
             position = max(sorted(counts), key=counts.__getitem__)
             chosen.append(position)
+            given.add(position)
             move = trials.withheld[position]  # only the waits of the move it withholds can lose their last block
-            graph.remove_edges_from([(move, b) for b, data in graph.succ[move].items()
-                                     if all(x.position.id in chosen for x in data["blocks"])])
+            for edge in [e for e in waits if e[0] == move and all(x.position.id in given for x in waits[e])]:
+                del waits[edge]
+                if graph is not None:
+                    graph.remove_edge(*edge)
     reaches, acyclic = trials.outcome(chosen)
     if not reaches:
         after = model.without(chosen)

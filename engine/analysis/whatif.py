@@ -66,7 +66,6 @@ class Outcomes:
                     self._blocks_on.setdefault(subject, []).append(block)
                 if any(not alt for alt in block.alternatives):
                     self._any_move_lifts.append(block)
-        self._writers_by_alt: dict[int, tuple[tuple[tuple[str, ...], ...], ...]] = {}  # see _writers_of
         self._written: dict[str, set[str]] = {}
         for subject, movers in model.writers.items():
             for move in movers:
@@ -105,17 +104,6 @@ class Outcomes:
 
     # --- the changed model, seen through the old one -----------------------------------------
 
-    def _writers_of(self, block: Block) -> tuple[tuple[tuple[str, ...], ...], ...]:
-        """Per alternative of the block's condition, per failing subject, the moves that
-        could change it (not the block's own move, not one done)."""
-        found = self._writers_by_alt.get(id(block))
-        if found is None:
-            writers, done = self.model.writers, self.model.done
-            found = self._writers_by_alt[id(block)] = tuple(
-                tuple(tuple(x for x in sorted(writers.get(s, ())) if x != block.move and x not in done) for s in sorted(alt))
-                for alt in block.alternatives)
-        return found
-
     def _outcome(self, made: set[str], lifted: list[Block], both: bool = True) -> tuple[bool, bool]:
         model, base, pred = self.model, self.solution, self._pred
         was_done = model.done
@@ -130,7 +118,14 @@ class Outcomes:
                 x for b in kept for s in b.unmet_subjects for x in model.writers.get(s, ())
                 if x != move and x not in was_done and x not in made}
 
-        base_reach, writers_of = base.reach, self._writers_of
+        on_the_way = self._on_the_way(made, waits)
+        if not both:
+            # only moves waiting on a touched one can change: a cycle elsewhere that still counts answers no
+            maybe = {self._scc_of[m] for m in _ancestors(pred, waits.keys()) if m in self._scc_of}
+            if any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in maybe):
+                return False, False  # the first answer is not worked out: the caller asked for both or neither
+
+        base_reach, writers = base.reach, model.writers
         if made & base_reach:
             # a reached move made: it no longer counts as the move that could lift others' blocks, so reach
             # may shrink: solved again for every move waiting on a touched one, the rest as before
@@ -151,10 +146,11 @@ class Outcomes:
             """Some alternative has, for each failing subject, a reached move that could change it."""
             if block.refusal:
                 return False
-            for alternative in writers_of(block):
-                for writers in alternative:
-                    for x in writers:
-                        if x not in made and reached(x):
+            own = block.move
+            for alternative in block.alternatives:
+                for subject in alternative:
+                    for x in writers.get(subject, ()):
+                        if x != own and x not in was_done and x not in made and reached(x):
                             break
                     else:
                         break  # no reached move changes this subject
@@ -171,7 +167,6 @@ class Outcomes:
         moved = region or (set(waits) | (reach - base_reach))  # every move whose reach or waits may differ
 
         changed = {self._scc_of[m] for m in moved if m in self._scc_of}
-        on_the_way = self._on_the_way(made, waits)
         untouched_cycle = any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in changed)
         if untouched_cycle and not both:
             return False, False  # the first answer is not worked out: the caller asked for both or neither
