@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from engine.analysis import Situation, analyse, quick_status
+from engine.analysis import Situation, analyse, escalation, quick_status
 from engine.compiler import CompiledRules
 from engine.errors import FactError, Problem
 from engine.facts import Fact, ResolvedFact, to_utc
@@ -87,6 +87,10 @@ class Session:
         self._memory = WorkingMemory(port, rules)
         self._next_seq = ids or itertools.count(1).__next__
         self._horizon = horizon_of(rulebook)
+        # the state subjects some rule reads: the analysis reads no other (see _analysis_key)
+        self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
+        self._last_verdict: tuple[tuple, Verdict] | None = None
+        self._last_status: tuple[tuple, tuple[Status, bool]] | None = None
 
     @property
     def horizon(self) -> dt.timedelta:
@@ -156,11 +160,26 @@ class Session:
             self.apply(self._load_all())
 
     def verdict(self, as_of: dt.datetime | dt.date | None = None) -> Verdict:
-        return analyse(self._situation(self._time(as_of)))
+        """The verdict as of a time (now by default).  The last one is kept with everything
+        it was worked out from (``_analysis_key``): asked again with nothing of that changed,
+        as after a fact no rule reads, it is given again with the new time."""
+        sit = self._situation(self._time(as_of))
+        key = self._analysis_key(sit, previous=True)
+        if self._last_verdict is not None and self._last_verdict[0] == key:
+            verdict = self._last_verdict[1]
+            return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
+        verdict = analyse(sit)
+        self._last_verdict = (key, verdict)
+        return verdict
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
-        """Status and escalation only: what a timeline tracks, without the explanation."""
-        return quick_status(self._situation(self._time(as_of)))
+        """Status and escalation only: what a timeline tracks, without the explanation
+        (kept like the verdict, on what it reads)."""
+        sit = self._situation(self._time(as_of))
+        key = self._analysis_key(sit, previous=False)
+        if self._last_status is None or self._last_status[0] != key:
+            self._last_status = (key, quick_status(sit))
+        return self._last_status[1]
 
     def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
         """Each time the status or escalation changed, with the verdict from then on."""
@@ -219,6 +238,26 @@ class Session:
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
                          state=state, previous=history.previous, hostile=hostile)
+
+    def _analysis_key(self, sit: Situation, previous: bool) -> tuple:
+        """Everything the analysis reads from a situation, as ids: the day (positions in force
+        and the summary go by day), the facts in force on every subject a rule reads (their
+        values decide every claim and comparison) and, for the explanation, the facts they
+        superseded (trends), and the live escalation chains (the exact time decides those).
+        Facts are never changed once recorded, so equal ids mean equal facts."""
+        state = sit.state
+        facts = []
+        for subject in self._read:
+            fact = state.get(subject)
+            if fact is not None:
+                before = sit.previous(fact) if previous else None
+                facts.append((fact.id, before.id if before is not None else None))
+        chains = tuple(tuple(e.id for e in chain)
+                       for pattern, sides in sorted(sit.hostile.items())
+                       for chain in escalation.live(self.rulebook.escalations[pattern], escalation.chains(
+                           self.rulebook.escalations[pattern], sides), sit.as_of))
+        hostile = tuple((p, tuple(f.id for f in a), tuple(f.id for f in b)) for p, (a, b) in sorted(sit.hostile.items()))
+        return sit.as_of.date(), tuple(facts), hostile, chains
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
         return [f for support in self._memory.support(f"hostile:{pattern}:{side}") for f in support]

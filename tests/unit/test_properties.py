@@ -59,3 +59,23 @@ def test_verdict_as_of_does_not_depend_on_arrival_order(jcpoa, facts, order, as_
         verdicts.append(comparable(session.verdict(as_of)))
         session.close()
     assert verdicts[0] == verdicts[1]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=histories(), times=st.lists(st.tuples(DAYS, st.integers(min_value=0, max_value=23)), min_size=1, max_size=3))
+def test_a_kept_verdict_is_the_one_worked_out_afresh(jcpoa, facts, times):
+    """Session.verdict and Session.status keep their last answer on what it was worked out
+    from: after every fact and at every time, it equals the analysis done again."""
+    from engine.analysis import analyse, quick_status
+    from engine.facts import to_utc
+
+    session = jcpoa.new_session("kept", NOW)
+    for i, fact in enumerate(facts):
+        session.record(parse_inputs([(f"fact[{i}]", fact)], jcpoa.rulebook))
+        for day, hour in times:
+            as_of = to_utc(day) + dt.timedelta(hours=hour)
+            kept, kept_status = session.verdict(as_of), session.status(as_of)
+            situation = session._situation(as_of)
+            assert kept == analyse(situation), (i, as_of)
+            assert kept_status == quick_status(situation), (i, as_of)
+    session.close()

@@ -122,3 +122,34 @@ def test_an_opening_cites_only_positions_in_force(seed):
     assert "no position in force withholds it" in first.description
     later = seed.verdict(dt.date(2021, 4, 3)).openings[0]
     assert later.what == "IRN.join_indirect_talks" and "irn_no_informal_talks" not in later.description
+
+
+def test_a_fact_no_rule_reads_gives_the_kept_verdict_and_a_read_one_a_new_one(seed):
+    as_of = dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc)
+    before = seed.verdict(as_of)
+    add(seed, {"at": "2021-03-06", "actor": "IRN", "subject": "statement", "value": "no talks under pressure"})
+    assert seed.verdict(as_of) is before  # nothing the analysis reads changed
+    add(seed, {"at": "2021-03-06", "actor": "IRN", "subject": "enrichment_pct", "value": 20})  # same value, a new fact
+    after = seed.verdict(as_of)
+    assert after is not before and after.status == before.status
+    cited = {u.fact.id for c in after.cycles for s in c.steps for u in s.unmet if u.fact and u.fact.subject == "IRN.enrichment_pct"}
+    assert cited == {seed.history.state_as_of(as_of)["IRN.enrichment_pct"].id}
+
+
+def test_a_late_fact_that_changes_only_a_trend_gives_a_new_verdict(seed):
+    as_of = dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc)
+
+    def trend() -> set:
+        return {u.trend for c in seed.verdict(as_of).cycles for s in c.steps for u in s.unmet if u.fact and u.fact.subject == "IRN.enrichment_pct"}
+
+    assert trend() == {"away"}  # 4.5 % before, 20 % now: further from 3.67 %
+    add(seed, {"at": "2020-12-01", "actor": "IRN", "subject": "enrichment_pct", "value": 60})  # late: now 20 % follows 60 %
+    assert trend() == {"toward"}
+
+
+def test_escalation_ends_a_window_after_the_last_strike_though_the_strikes_are_still_read(seed):
+    last = max(e.at for e in seed.history.events() if e.subject == "strike")
+    window = dt.timedelta(days=seed.rulebook.escalations["tit_for_tat"].window_days)
+    assert seed.verdict(last + window).escalation
+    later = seed.verdict(last + window + dt.timedelta(hours=1))
+    assert not later.escalation and later.escalation_chains == []
