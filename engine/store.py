@@ -152,6 +152,7 @@ class FactLog:
             raise StoreError(f"cannot open the fact log at {url}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
         self.url = url
         self._write = threading.Lock()
+        self._last_seq: int | None = None  # see writing()
         self._views: dict[int, tuple[Bound, ...]] = {}
 
     def close(self) -> None:
@@ -207,12 +208,17 @@ class FactLog:
     # writing ----------------------------------------------------------------------------
     @contextmanager
     def writing(self) -> Iterator[Writing]:
-        """One transaction, serialised with every other write of this process."""
+        """One transaction, serialised with every other write of this process.  The last
+        sequence number is read from the database once and then kept (one process writes a
+        log); a write that fails makes the next one read it again."""
         with self._write:
             try:
                 with self._engine.begin() as conn:
-                    yield Writing(conn)
+                    writing = Writing(conn, self._last_seq)
+                    yield writing
+                self._last_seq = writing.last_seq
             except SQLAlchemyError as exc:
+                self._last_seq = None
                 raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
 
     def request(self, session_id: int, key: str) -> StoredRequest | None:
@@ -325,11 +331,15 @@ class FactLog:
 class Writing:
     """Inside one write transaction."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, last_seq: int | None):
         self._conn = conn
+        self.last_seq = last_seq  # the highest sequence number in the log, once known
 
     def allocate(self, count: int) -> list[int]:
-        first = _last_seq(self._conn) + 1
+        if self.last_seq is None:
+            self.last_seq = _last_seq(self._conn)
+        first = self.last_seq + 1
+        self.last_seq += count
         return list(range(first, first + count))
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:

@@ -100,3 +100,20 @@ def test_loading_the_bundled_facts_twice_stores_them_once(jcpoa, url):
     assert first > 30 and load_bundled_facts(sessions, jcpoa) == 0
     assert sessions.log.count() == first
     sessions.close()
+
+
+def test_a_second_writer_makes_the_next_write_fail_cleanly_and_the_one_after_succeed(jcpoa, url):
+    """One process writes a log and keeps the last sequence number; if another writes too,
+    the next write is refused (nothing stored, no id given twice), and the one after reads
+    the log again."""
+    ours, theirs = open_sessions(jcpoa, url, NOW), open_sessions(jcpoa, url, NOW)
+    first = ours.record(BASELINE, [enrichment(dt.date(2021, 1, 1), 4.0)]).ids
+    other = theirs.record(BASELINE, [enrichment(dt.date(2021, 1, 2), 5.0)]).ids
+    with pytest.raises(StoreError, match="refused the write"):
+        ours.record(BASELINE, [enrichment(dt.date(2021, 1, 3), 6.0)])
+    again = ours.record(BASELINE, [enrichment(dt.date(2021, 1, 3), 6.0)]).ids
+    assert len({*first, *other, *again}) == 3
+    stored = [f.id for f in ours.log.load_all(ours.log.view(ours.record_of(BASELINE)))]
+    assert stored == [*first, *other, *again]
+    ours.close()
+    theirs.close()
