@@ -63,20 +63,34 @@ class History:
         self._events = _Series()
         self._by_id: dict[str, Fact] = {}
         self.complete_from = complete_from
+        self._head: dict[str, Fact] = {}  # per state subject its last fact: the state at or after _head_at
+        self._head_at: dt.datetime | None = None  # the latest time of a state fact
 
     def covers(self, as_of: dt.datetime) -> bool:
         """Whether questions about ``as_of`` can be answered from what is loaded."""
         return self.complete_from is None or as_of >= self.complete_from
 
     def add(self, fact: Fact) -> None:
-        self._series(fact).add(fact)
+        series = self._series(fact)
+        series.add(fact)
         self._by_id[fact.id] = fact
+        if series is not self._events:
+            self._head[fact.subject] = series.facts[-1]
+            if self._head_at is None or fact.at > self._head_at:
+                self._head_at = fact.at
 
     def withdraw(self, fact_id: str) -> Fact | None:
         """Remove a fact from every time; the withdrawn fact, or None if it is not here."""
         fact = self._by_id.pop(fact_id, None)
         if fact is not None:
-            self._series(fact).remove(fact)
+            series = self._series(fact)
+            series.remove(fact)
+            if series is not self._events:
+                if series.facts:
+                    self._head[fact.subject] = series.facts[-1]
+                else:
+                    del self._head[fact.subject]
+                self._head_at = max((f.at for f in self._head.values()), default=None)
         return fact
 
     def get(self, fact_id: str) -> Fact | None:
@@ -86,6 +100,8 @@ class History:
         return len(self._by_id)
 
     def state_as_of(self, as_of: dt.datetime) -> dict[str, Fact]:
+        if self._head_at is not None and as_of >= self._head_at:
+            return dict(self._head)  # no state fact after as_of (the usual question: now)
         state = {}
         for subject, series in self._states.items():
             fact = series.latest(as_of)

@@ -79,3 +79,33 @@ def test_a_kept_verdict_is_the_one_worked_out_afresh(jcpoa, facts, times):
             assert kept == analyse(situation), (i, as_of)
             assert kept_status == quick_status(situation), (i, as_of)
     session.close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(steps=st.lists(st.tuples(st.booleans(), st.sampled_from(["a", "b", "c"]), st.integers(0, 20), st.integers(0, 30)),
+                      min_size=1, max_size=30),
+       asked=st.lists(st.integers(-1, 22), min_size=1, max_size=5))
+def test_the_state_as_of_a_time_is_the_latest_fact_per_subject_then(steps, asked):
+    """History.state_as_of (with its shortcut for times after every fact) against the
+    definition, through adds in any order and withdrawals."""
+    from engine.facts import Fact
+    from engine.history import History
+
+    history, alive = History(), {}
+    start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
+    for seq, (add, subject, day, pick) in enumerate(steps, start=1):
+        if add or not alive:
+            fact = Fact(id=f"f{seq}", seq=seq, at=start + dt.timedelta(days=day), subject=subject, kind="state", value=seq)
+            history.add(fact)
+            alive[fact.id] = fact
+        else:
+            gone = sorted(alive)[pick % len(alive)]
+            history.withdraw(gone)
+            del alive[gone]
+    for day in asked:
+        as_of = start + dt.timedelta(days=day)
+        expected = {}
+        for fact in sorted(alive.values(), key=lambda f: (f.at, f.seq)):
+            if fact.at <= as_of:
+                expected[fact.subject] = fact
+        assert history.state_as_of(as_of) == expected
