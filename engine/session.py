@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from engine.analysis import Situation, analyse, escalation, quick_status
+from engine.analysis import Situation, analyse, bare_status, escalating
 from engine.compiler import CompiledRules
 from engine.errors import FactError, Problem
 from engine.facts import Fact, ResolvedFact, to_utc
@@ -90,7 +90,7 @@ class Session:
         # the state subjects some rule reads: the analysis reads no other (see _analysis_key)
         self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
         self._last_verdict: tuple[tuple, Verdict] | None = None
-        self._last_status: tuple[tuple, tuple[Status, bool]] | None = None
+        self._last_status: tuple[tuple, Status] | None = None
 
     @property
     def horizon(self) -> dt.timedelta:
@@ -173,13 +173,15 @@ class Session:
         return verdict
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
-        """Status and escalation only: what a timeline tracks, without the explanation
-        (kept like the verdict, on what it reads)."""
+        """Status and escalation only: what a timeline tracks, without the explanation.  The
+        status is kept on what it reads (the day, the claims that hold, the values of the
+        subjects rules read), the escalation worked out each time (it is cheap)."""
         sit = self._situation(self._time(as_of))
-        key = self._analysis_key(sit, previous=False)
+        key = (sit.as_of.date(), self._memory.held(), tuple(
+            (subject, sit.state[subject].value) for subject in self._read if subject in sit.state))
         if self._last_status is None or self._last_status[0] != key:
-            self._last_status = (key, quick_status(sit))
-        return self._last_status[1]
+            self._last_status = (key, bare_status(sit))
+        return self._last_status[1], escalating(sit)
 
     def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
         """Each time the status or escalation changed, with the verdict from then on."""
@@ -243,7 +245,9 @@ class Session:
         """Everything the analysis reads from a situation, as ids: the day (positions in force
         and the summary go by day), the facts in force on every subject a rule reads (their
         values decide every claim and comparison) and, for the explanation, the facts they
-        superseded (trends), and the live escalation chains (the exact time decides those).
+        superseded (trends), and the live hostile events with how many are inside their
+        pattern's window (the exact time decides which chains are live: one whose last event
+        is inside).
         Facts are never changed once recorded, so equal ids mean equal facts."""
         state = sit.state
         facts = []
@@ -252,12 +256,13 @@ class Session:
             if fact is not None:
                 before = sit.previous(fact) if previous else None
                 facts.append((fact.id, before.id if before is not None else None))
-        chains = tuple(tuple(e.id for e in chain)
-                       for pattern, sides in sorted(sit.hostile.items())
-                       for chain in escalation.live(self.rulebook.escalations[pattern], escalation.chains(
-                           self.rulebook.escalations[pattern], sides), sit.as_of))
-        hostile = tuple((p, tuple(f.id for f in a), tuple(f.id for f in b)) for p, (a, b) in sorted(sit.hostile.items()))
-        return sit.as_of.date(), tuple(facts), hostile, chains
+        hostile = []
+        for pattern, sides in sorted(sit.hostile.items()):
+            # a chain is live while its last event is inside the window: same events inside, same live chains
+            since = shift(sit.as_of, -dt.timedelta(days=self.rulebook.escalations[pattern].window_days))
+            hostile.append((pattern, *(tuple(f.id for f in side) for side in sides),
+                            sum(1 for side in sides for f in side if f.at >= since)))
+        return sit.as_of.date(), tuple(facts), tuple(hostile)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
         return [f for support in self._memory.support(f"hostile:{pattern}:{side}") for f in support]

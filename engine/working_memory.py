@@ -54,6 +54,10 @@ class WorkingMemory:
     def holds(self, claim: str) -> bool:
         return bool(self._justifications.get(claim))
 
+    def held(self) -> frozenset[str]:
+        """Every claim that holds."""
+        return frozenset(claim for claim, justifications in self._justifications.items() if justifications)
+
     def support(self, claim: str) -> list[list[Fact]]:
         """The live facts behind each justification of ``claim``."""
         return [[self._live[fid] for fid in sorted(just)] for just in self._justifications.get(claim, ())]

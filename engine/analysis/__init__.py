@@ -3,13 +3,13 @@ openings and the smallest concession sets, each with the evidence behind it."""
 
 from __future__ import annotations
 
-from engine.analysis import explain
+from engine.analysis import escalation, explain
 from engine.analysis.model import Model, Situation, Solution, build_model, in_force, solve
 from engine.analysis.openings import concession_sets, find_openings
 from engine.analysis.whatif import Outcomes
 from engine.verdict import GoalState, Status, Verdict
 
-__all__ = ["Situation", "analyse", "in_force", "quick_status"]
+__all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status"]
 
 
 def status_of(model: Model, solution: Solution) -> Status:
@@ -19,8 +19,20 @@ def status_of(model: Model, solution: Solution) -> Status:
 
 def quick_status(sit: Situation) -> tuple[Status, bool]:
     """Status and escalation only, without the explanation (what a timeline tracks)."""
+    return bare_status(sit), escalating(sit)
+
+
+def bare_status(sit: Situation) -> Status:
+    """The status alone: it reads the day, the claims that hold and the values of the
+    subjects in conditions, nothing else of the situation."""
     model = build_model(sit)
-    return status_of(model, solve(model)), bool(explain.escalation_chains(sit))
+    return status_of(model, solve(model))
+
+
+def escalating(sit: Situation) -> bool:
+    """Whether a tit-for-tat chain is live (no citations built)."""
+    return any(escalation.live(sit.rulebook.escalations[p], escalation.chains(sit.rulebook.escalations[p], sides), sit.as_of)
+               for p, sides in sit.hostile.items())
 
 
 def analyse(sit: Situation) -> Verdict:
