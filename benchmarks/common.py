@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,16 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def worked_out(ask: Callable[[dt.datetime], Any], after: dt.datetime, count: int) -> list[float]:
+    """Seconds for ``count`` answers each worked out afresh: asked as of a later day each
+    time (nothing recorded after ``after``, so the same facts), because a session keeps its
+    last verdict and status with what they were worked out from and gives them again when
+    nothing of it changed."""
+    times = []
+    for k in range(count):
+        start = time.perf_counter()
+        ask(after + dt.timedelta(days=k + 1))
+        times.append(time.perf_counter() - start)
+    return times

@@ -8,10 +8,14 @@ time proportional to the whole model; at 1,000 positions and as many candidates 
 most of a verdict.  A change that only *adds done moves and removes blocks* touches few
 moves, and the answers follow exactly from what it touches:
 
-- *Reach*: a move's reach depends only on the moves it waits for.  So only the moves that
-  wait, directly or not, on a touched move (its ancestors in the wait graph) can change;
-  their reach is solved again (least fixpoint) with every other move's reach as before.
-- *Goals*: only goals needing one of those moves (or a substitute) are checked again.
+- *Reach*: a move's reach depends only on the moves it waits for.  Lifting blocks only
+  makes moves easier to reach, and so does making a move that was not reached: reach grows
+  from the old one, through the touched moves, then the moves waiting on a newly reached
+  one.  Making a *reached* move can shrink it (that move no longer counts as one that could
+  lift the blocks of others): then only the moves that wait, directly or not, on a touched
+  move (its ancestors) can change, and their reach is solved again (least fixpoint) with
+  every other move's as before.
+- *Goals*: only goals needing a move whose reach changed (or a substitute) are checked again.
 - *Cycles*: the changed wait graph is a subgraph of the old one, so each of its cycles lies
   in a strongly connected component (SCC) of the old graph.  An SCC that no change reaches
   keeps its blocked cycles; the others are checked on their own subgraph.  A blocked cycle
@@ -127,20 +131,19 @@ class Outcomes:
 
         base_reach, writers = base.reach, model.writers
         if made & base_reach:
-            # a reached move made: it no longer counts as the move that could lift others' blocks, so reach
-            # may shrink: solved again for every move waiting on a touched one, the rest as before
+            # a reached move made: reach may shrink, solved again for every move waiting on a touched one
             region = _ancestors(pred, waits.keys())
             reach: set[str] = set()
             pending = [m for m in region if m not in made]
+
+            def reached(move: str) -> bool:
+                return move in reach if move in region else move in base_reach
         else:
-            # only blocks lifted (a move made was not reached, so it lifted nothing before): reach can only
-            # grow, from the old reach, through the touched moves and then the moves waiting on a new one
+            # reach can only grow: from the old reach, through the touched moves
             region = set()
             reach = set(base_reach)
             pending = [m for m in waits if m not in made]
-
-        def reached(move: str) -> bool:
-            return move in reach if move in region or not region else move in base_reach
+            reached = reach.__contains__
 
         def liftable(block: Block) -> bool:
             """Some alternative has, for each failing subject, a reached move that could change it."""
@@ -164,7 +167,7 @@ class Outcomes:
                 continue
             reach.add(move)
             pending.extend(p for p in pred[move] if p not in reach and p not in made and (p in region or not region))
-        moved = region or (set(waits) | (reach - base_reach))  # every move whose reach or waits may differ
+        moved = region or (set(waits) | (reach - base_reach))  # every move whose reach or waits may differ (with made ones)
 
         changed = {self._scc_of[m] for m in moved if m in self._scc_of}
         untouched_cycle = any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in changed)
