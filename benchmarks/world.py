@@ -15,7 +15,6 @@ from benchmarks import generate
 from engine.compiler import CompiledRules
 from engine.facts import ResolvedFact, parse_inputs
 from engine.rulebook import Rulebook
-from ripeness.bootstrap import load_scenario
 
 
 class StreamClock:
@@ -45,6 +44,8 @@ def load(size: dict[str, Any] | generate.ScenarioSize, folder: Path | None = Non
         atexit.register(shutil.rmtree, scratch, ignore_errors=True)
         folder = Path(scratch) / "rules"
     folder = scn.write_rules(folder)
+    from ripeness.bootstrap import load_scenario  # here: the cold start times ripeness's imports itself
+
     loaded = load_scenario(folder)  # as ripeness loads a scenario folder (and settles what it loaded)
     return Loaded(scn, folder, loaded.rulebook, loaded.rules)
 
