@@ -12,7 +12,8 @@ from pydantic.json_schema import models_json_schema
 
 from api import problems
 from api.access import Tokens
-from api.routes import Lanes, router
+from api.lanes import Lanes
+from api.routes import router
 from api.schemas import FactBatch
 from engine.facts import FactInput
 from engine.sessions import Sessions
@@ -36,7 +37,7 @@ def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: in
     app.state.sessions = sessions
     app.state.tokens = tokens or Tokens()
     app.state.max_body = max_body
-    app.state.lanes = Lanes()
+    app.state.lanes = Lanes(sessions)
     problems.install(app)
     app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -1,26 +1,24 @@
 """The resources.  Each handler parses, checks access, calls ``engine.sessions`` off the
-event loop, and renders; writes to one session queue in arrival order (``Lanes``)."""
+event loop, and renders; writes to one session queue in arrival order (``api.lanes``)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import json
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AfterValidator
-from starlette.concurrency import run_in_threadpool
 
 from api.access import Caller, caller, require, require_writer
+from api.lanes import Lanes
 from api.problems import ApiProblem
 from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesOut, SessionOut
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
 from engine.facts import to_utc
-from engine.sessions import Recorded, Sessions
+from engine.sessions import FactPost, Recorded, Sessions
 from engine.verdict import TimelineEntry, Verdict
 
 
@@ -37,18 +35,12 @@ FACTS_BODY = {"requestBody": {"required": True, "content": {"application/json": 
               {"type": "array", "items": {"$ref": "#/components/schemas/FactInput"}, "minItems": 1, "maxItems": MAX_FACTS}]}}}}}
 
 
-class Lanes:
-    """One FIFO queue per session: writes to a session apply in the order they arrived."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    def __call__(self, name: str) -> asyncio.Lock:
-        return self._locks[name]
-
-
 def _sessions(request: Request) -> Sessions:
     return request.app.state.sessions
+
+
+def _lanes(request: Request) -> Lanes:
+    return request.app.state.lanes
 
 
 @router.get("/health", response_model=Health, tags=["service"])
@@ -78,9 +70,8 @@ async def post_facts(sid: str, request: Request, who: Who,
     sessions = _sessions(request)
     require_writer(who, sessions.record_of(sid))
     raw = await _read_body(request, request.app.state.max_body)
-    body_hash = hashlib.sha256(raw).hexdigest()
-    async with request.app.state.lanes(sid):
-        return await run_in_threadpool(lambda: sessions.record(sid, _fact_items(raw), key=idempotency_key, body_hash=body_hash))
+    post = FactPost(_fact_items(raw), idempotency_key, hashlib.sha256(raw).hexdigest())
+    return await _lanes(request).record(sid, post)
 
 
 @router.get("/sessions/{sid}/facts", response_model=FactList, tags=["facts"])
@@ -127,8 +118,7 @@ async def create_session(body: NewSession, request: Request, who: Who) -> Sessio
     except UnknownNameError as exc:
         raise UnknownNameError("parent session", body.parent, exc.known) from None
     as_of = to_utc(body.as_of) if body.as_of is not None else None
-    async with request.app.state.lanes(body.parent):
-        record = await run_in_threadpool(sessions.fork, body.name, body.parent, as_of, body.description, who.name)
+    record = await _lanes(request).run(body.parent, lambda: sessions.fork(body.name, body.parent, as_of, body.description, who.name))
     return SessionOut.of(record, body.parent)
 
 
@@ -151,8 +141,7 @@ async def delete_session(sid: str, request: Request, who: Who) -> Response:
     """Delete a what-if session (never ``baseline``); its facts stay in the log."""
     sessions = _sessions(request)
     require_writer(who, sessions.record_of(sid))
-    async with request.app.state.lanes(sid):
-        await run_in_threadpool(sessions.delete, sid, who.name)
+    await _lanes(request).run(sid, lambda: sessions.delete(sid, who.name))
     return Response(status_code=204)
 
 

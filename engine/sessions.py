@@ -51,6 +51,16 @@ class Recorded(BaseModel):
 
 
 @dataclass(frozen=True)
+class FactPost:
+    """One request's facts (each with where it came from), its Idempotency-Key and the hash
+    of its body (a retry with the same key must carry the same body)."""
+
+    items: list[tuple[str, Any]]
+    key: str | None = None
+    body_hash: str = ""
+
+
+@dataclass(frozen=True)
 class FactPage:
     facts: list[Fact]
     withdrawn_by: dict[str, str]
@@ -135,27 +145,72 @@ class Sessions:
                body_hash: str = "", skip_known: bool = False) -> Recorded:
         """Record raw facts (each with where it came from); all or nothing.  ``skip_known``
         leaves out facts the session already holds (reloading a fact file)."""
+        if not skip_known:
+            result = self.record_many(name, [FactPost(items, key, body_hash)])[0]
+            if isinstance(result, Exception):
+                raise result
+            return result
         with self._using(name) as session:
             record = self._records[name]
-            if key is not None:
-                replay = self._replay(record, key, body_hash, session)
-                if replay is not None:
-                    return replay
             resolved = parse_inputs(items, self.rulebook)
             session.check(resolved)
-            now = self.clock.now()
-            view = self.log.view(record) if skip_known else []
+            view = self.log.view(record)
             with self.log.writing() as write:
-                facts = session.build(resolved, write.allocate(len(resolved)), now)
-                stored = [f for f in facts if not (skip_known and self.log.exists(view, f))]
+                facts = session.build(resolved, write.allocate(len(resolved)), self.clock.now())
+                stored = [f for f in facts if not self.log.exists(view, f)]
                 write.insert_facts(record.id, stored)
-                if key is not None:
-                    write.insert_request(record.id, key, body_hash, [f.seq for f in stored])
             session.apply(stored)
-            reply = Recorded(session=name, ids=[f.id for f in stored], skipped=len(facts) - len(stored), verdict=session.verdict())
-            if key is not None:
-                self.log.save_reply(record.id, key, reply.model_dump_json())
-            return reply
+            return Recorded(session=name, ids=[f.id for f in stored], skipped=len(facts) - len(stored), verdict=session.verdict())
+
+    def record_many(self, name: str, posts: list[FactPost]) -> list[Recorded | Exception]:
+        """Several requests to one session, in the order given, written in one transaction
+        (one commit, one fsync).  Each is still all or nothing on its own: a request whose
+        facts are wrong gets its error and changes nothing, and each reply carries the
+        verdict after its own facts (worked out before the commit, given after it).  A retry
+        with a known Idempotency-Key gets the first reply; keys must differ within a call.
+        If the write fails, every request in it gets that error, and the session is read
+        again from the log when next used (its memory had moved ahead)."""
+        if len({p.key for p in posts if p.key is not None}) < sum(p.key is not None for p in posts):
+            raise ValueError("record_many: an Idempotency-Key appears twice in one call")
+        results: list[Recorded | Exception | None] = [None] * len(posts)
+        with self._using(name) as session:
+            record = self._records[name]
+            for i, post in enumerate(posts):
+                if post.key is not None:
+                    try:
+                        results[i] = self._replay(record, post.key, post.body_hash, session)
+                    except IdempotencyKeyError as exc:
+                        results[i] = exc
+            written: list[int] = []
+            try:
+                with self.log.writing() as write:
+                    now = self.clock.now()
+                    for i, post in enumerate(posts):
+                        if results[i] is not None:
+                            continue
+                        try:
+                            resolved = parse_inputs(post.items, self.rulebook)
+                            session.check(resolved)
+                        except FactError as exc:
+                            results[i] = exc
+                            continue
+                        written.append(i)
+                        facts = session.build(resolved, write.allocate(len(resolved)), now)
+                        write.insert_facts(record.id, facts)
+                        if post.key is not None:
+                            write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
+                        session.apply(facts)
+                        results[i] = Recorded(session=name, ids=[f.id for f in facts], verdict=session.verdict())
+            except Exception as exc:  # nothing of this transaction was stored
+                self._forget(name, session)
+                for i in range(len(posts)):
+                    if i in written or results[i] is None:
+                        results[i] = exc
+                written = []
+        for i in written:
+            if posts[i].key is not None:
+                self.log.save_reply(record.id, posts[i].key, results[i].model_dump_json())
+        return results  # type: ignore[return-value]  # every entry is set
 
     def verdict(self, name: str, as_of: dt.datetime | None = None) -> Verdict:
         with self._using(name) as session:
@@ -225,6 +280,13 @@ class Sessions:
                 with self._guard:
                     self._live[name] = session
             yield session
+
+    def _forget(self, name: str, session: Session) -> None:
+        """Drop a session from memory (it is rebuilt from the log when next used)."""
+        with self._guard:
+            if self._live.get(name) is session:
+                del self._live[name]
+        session.close()
 
     def _rebuild(self, record: SessionRecord) -> Session:
         """From the log: recent state only; the rest on demand."""

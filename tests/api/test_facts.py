@@ -113,3 +113,35 @@ def test_facts_filter_by_subject_actor_and_dates_and_page(client):
     assert "IRN.enrichment_pct" in body["known"]
     problem_of(client.get("/sessions/baseline/facts", params={"actor": "IRM"}), 422)
     problem_of(client.get("/sessions/baseline/facts", params={"after": "12"}), 422)
+
+
+def test_posts_queued_on_one_session_are_written_together_each_with_its_own_answer(sessions):
+    """Concurrent POSTs to one session queue in its lane; those queued behind one another are
+    written in one transaction (api/lanes.py), yet each gets its own status and reply."""
+    import asyncio
+
+    import httpx
+
+    from api import create_app
+
+    groups: list[int] = []
+    record_many = sessions.record_many
+
+    def spy(name, posts):
+        groups.append(len(posts))
+        return record_many(name, posts)
+
+    sessions.record_many = spy  # type: ignore[method-assign]
+    bodies = [fact(at=f"2021-04-{1 + i % 28:02d}", value=3.0 + i) for i in range(30)]
+    bodies[7] = fact(value="high")  # one wrong request among them
+
+    async def post_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(sessions))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await asyncio.gather(*(http.post("/sessions/baseline/facts", json=b) for b in bodies))
+
+    replies = asyncio.run(post_all())
+    assert [r.status_code for r in replies] == [422 if i == 7 else 201 for i in range(30)]
+    ids = [int(r.json()["ids"][0][1:]) for i, r in enumerate(replies) if i != 7]
+    assert ids == sorted(ids) and len(set(ids)) == 29  # arrival order kept, each stored once
+    assert max(groups) > 1 and sum(groups) == 30  # some were written together

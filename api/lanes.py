@@ -1,0 +1,79 @@
+"""Writes to one session, in the order they arrived: one lane (a FIFO queue) per session.
+
+A lane runs its jobs one after another, off the event loop.  Fact POSTs queued one behind
+another are written together, ``Sessions.record_many``: one transaction and one commit
+(one fsync) for all of them, each still all or nothing with its own reply (the verdict
+after its own facts), given only once the commit is done.  With one client a lane holds one
+POST at a time and nothing changes; with several, the commit that dominated each request is
+shared.  Forks and deletions go through the same lane, alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from engine.sessions import FactPost, Recorded, Sessions
+
+MAX_GROUP = 64  # POSTs written in one transaction at most
+
+
+@dataclass
+class _Job:
+    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    post: FactPost | None = None  # a fact POST, written together with the POSTs queued right behind it
+    run: Callable[[], Any] | None = None  # anything else, run alone
+
+
+class Lanes:
+    def __init__(self, sessions: Sessions):
+        self._sessions = sessions
+        self._queues: dict[str, deque[_Job]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+
+    async def record(self, sid: str, post: FactPost) -> Recorded:
+        return await self._submit(sid, _Job(post=post))
+
+    async def run(self, sid: str, fn: Callable[[], Any]) -> Any:
+        return await self._submit(sid, _Job(run=fn))
+
+    async def _submit(self, sid: str, job: _Job) -> Any:
+        self._queues.setdefault(sid, deque()).append(job)
+        if sid not in self._workers:
+            self._workers[sid] = asyncio.get_running_loop().create_task(self._drain(sid))
+        return await job.future
+
+    async def _drain(self, sid: str) -> None:
+        queue = self._queues[sid]
+        while queue:
+            group = [queue.popleft()]
+            if group[0].post is None:
+                call: Callable[[], Any] = group[0].run  # type: ignore[assignment]
+            else:
+                keys = {group[0].post.key}
+                while queue and queue[0].post is not None and len(group) < MAX_GROUP and (
+                        queue[0].post.key is None or queue[0].post.key not in keys):
+                    group.append(queue.popleft())
+                    keys.add(group[-1].post.key)  # type: ignore[union-attr]
+                posts = [job.post for job in group]
+
+                def call(posts: list = posts) -> list[Recorded | Exception]:
+                    return self._sessions.record_many(sid, posts)
+            try:
+                outcome = await run_in_threadpool(call)
+                results = outcome if group[0].post is not None else [outcome]
+            except Exception as exc:  # noqa: BLE001  # each waiting request answers with it
+                results = [exc] * len(group)
+            for job, result in zip(group, results, strict=True):
+                if job.future.done():  # the client went away
+                    continue
+                if isinstance(result, Exception):
+                    job.future.set_exception(result)
+                else:
+                    job.future.set_result(result)
+        del self._queues[sid], self._workers[sid]

@@ -1,0 +1,73 @@
+"""Several requests to one session written in one transaction (``Sessions.record_many``,
+what the API does with POSTs queued on a session): each all or nothing, in order, with the
+verdict after its own facts; a failed write fails them all and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import FactError, IdempotencyKeyError, StoreError
+from engine.sessions import BASELINE, FactPost
+from ripeness.bootstrap import load_bundled_facts, open_sessions
+from tests.conftest import NOW
+
+
+def enrichment(day: str, value: float) -> FactPost:
+    return FactPost([("body", {"at": day, "actor": "IRN", "subject": "enrichment_pct", "value": value, "source": "test"})])
+
+
+@pytest.fixture
+def sessions(jcpoa, tmp_path):
+    opened = open_sessions(jcpoa, f"sqlite:///{tmp_path / 'log.db'}", NOW)
+    load_bundled_facts(opened, jcpoa)
+    yield opened
+    opened.close()
+
+
+def within_limits(verdict) -> bool:
+    return "IRN.return_to_limits" in verdict.moves_done
+
+
+def test_each_request_is_all_or_nothing_in_order_with_the_verdict_after_its_own_facts(sessions):
+    back = FactPost([("body", {"at": "2021-04-01", "actor": "IRN", "subject": "enrichment_pct", "value": 3.0}),
+                     ("body", {"at": "2021-04-01", "actor": "IRN", "subject": "stockpile_kg_u", "value": 100.0})])
+    wrong = FactPost([("body", {"at": "2021-04-02", "actor": "IRN", "subject": "enrichment_pct", "value": "high"})])
+    assert not within_limits(sessions.verdict(BASELINE))
+    first, error, second = sessions.record_many(BASELINE, [back, wrong, enrichment("2021-04-03", 60.0)])
+    assert isinstance(error, FactError) and "value" in str(error)
+    assert within_limits(first.verdict) and not within_limits(second.verdict)  # each reply: after its own facts
+    assert [int(i[1:]) for i in (*first.ids, *second.ids)] == sorted(int(i[1:]) for i in (*first.ids, *second.ids))
+    stored = [f.value for f in sessions.log.load_all(sessions.log.view(sessions.record_of(BASELINE))) if f.at.year == 2021 and f.at.month == 4]
+    assert stored == [3.0, 100.0, 60.0]  # nothing of the wrong request
+
+
+def test_a_later_request_may_withdraw_a_fact_of_an_earlier_one_in_the_same_write(sessions):
+    first, = sessions.record_many(BASELINE, [enrichment("2021-04-01", 3.0)])
+    withdraw = FactPost([("body", {"withdraws": first.ids[0], "source": "test"})])
+    again, gone = sessions.record_many(BASELINE, [enrichment("2021-04-02", 3.5), withdraw])
+    assert not isinstance(gone, Exception), gone
+    assert sessions.verdict(BASELINE) == gone.verdict
+
+
+def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
+    keyed = FactPost(enrichment("2021-04-01", 3.0).items, key="k1", body_hash="h1")
+    first, = sessions.record_many(BASELINE, [keyed])
+    replay, other = sessions.record_many(BASELINE, [keyed, FactPost(keyed.items, key="k1x", body_hash="h2")])
+    assert replay.ids == first.ids and other.ids != first.ids
+    clash, = sessions.record_many(BASELINE, [FactPost(keyed.items, key="k1", body_hash="different")])
+    assert isinstance(clash, IdempotencyKeyError)
+    with pytest.raises(ValueError, match="twice"):
+        sessions.record_many(BASELINE, [FactPost(keyed.items, key="k2"), FactPost(keyed.items, key="k2")])
+
+
+def test_a_refused_write_fails_every_request_in_it_and_the_session_is_read_again(jcpoa, sessions):
+    theirs = open_sessions(jcpoa, str(sessions.log._engine.url), NOW)  # a second writer: our next write is refused
+    sessions.record_many(BASELINE, [enrichment("2021-04-01", 3.0)])
+    theirs.record_many(BASELINE, [enrichment("2021-04-02", 20.0)])
+    results = sessions.record_many(BASELINE, [enrichment("2021-04-03", 3.0), enrichment("2021-04-04", 3.1)])
+    assert all(isinstance(r, StoreError) for r in results)
+    values = [f.value for f in sessions.log.load_all(sessions.log.view(sessions.record_of(BASELINE))) if f.at.year == 2021 and f.at.month == 4]
+    assert values == [3.0, 20.0]
+    # the memory that had moved ahead is gone: the session is read again from the log
+    assert sessions.verdict(BASELINE) == theirs.verdict(BASELINE)
+    theirs.close()
