@@ -50,6 +50,14 @@ class Lanes:
 
     async def _drain(self, sid: str) -> None:
         queue = self._queues[sid]
+        try:
+            await self._work(sid, queue)
+        finally:  # also when cancelled (shutdown): nobody waits forever on a lane that stopped
+            for job in queue:
+                job.future.cancel()
+            del self._queues[sid], self._workers[sid]
+
+    async def _work(self, sid: str, queue: deque[_Job]) -> None:
         while queue:
             group = [queue.popleft()]
             if group[0].post is None:
@@ -69,6 +77,10 @@ class Lanes:
                 results = outcome if group[0].post is not None else [outcome]
             except Exception as exc:  # noqa: BLE001  # each waiting request answers with it
                 results = [exc] * len(group)
+            except BaseException:  # cancelled: so are the requests of this group
+                for job in group:
+                    job.future.cancel()
+                raise
             for job, result in zip(group, results, strict=True):
                 if job.future.done():  # the client went away
                     continue
@@ -76,4 +88,3 @@ class Lanes:
                     job.future.set_exception(result)
                 else:
                     job.future.set_result(result)
-        del self._queues[sid], self._workers[sid]
