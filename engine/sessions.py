@@ -145,6 +145,8 @@ class Sessions:
                body_hash: str = "", skip_known: bool = False) -> Recorded:
         """Record raw facts (each with where it came from); all or nothing.  ``skip_known``
         leaves out facts the session already holds (reloading a fact file)."""
+        if skip_known and key is not None:
+            raise ValueError("record: an Idempotency-Key and skip_known do not go together")
         if not skip_known:
             result = self.record_many(name, [FactPost(items, key, body_hash)])[0]
             if isinstance(result, Exception):
