@@ -64,7 +64,8 @@ class Model:
     done: frozenset[str]
     blocks: dict[str, tuple[Block, ...]]
     eased: dict[str, tuple[Position, Variant]]  # move -> position whose variant lets it move in step
-    writers: dict[str, frozenset[str]]
+    writers: dict[str, frozenset[str]]  # subject -> the moves that could change it
+    written: dict[str, frozenset[str]]  # move -> the subjects it changes
     goals: dict[str, bool]  # goal id -> done
     needs: dict[str, tuple[str, ...]]
     substitutes: dict[str, tuple[str, ...]]
@@ -76,7 +77,7 @@ class Model:
     def with_done(self, move: str) -> Model:
         """As if ``move`` were made: it is done, and every block whose unmet comparisons all
         read subjects the move changes is lifted."""
-        written = {s for s, movers in self.writers.items() if move in movers}
+        written = self.written.get(move, frozenset())
         return replace(self, done=self.done | {move}, blocks={
             m: tuple(b for b in bs if b.refusal or not any(alt <= written for alt in b.alternatives))
             for m, bs in self.blocks.items() if m != move})
@@ -144,7 +145,7 @@ def build_model(sit: Situation) -> Model:
     return Model(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased,
-        writers=rb.writers,
+        writers=rb.writers, written=rb.written,
         goals={g: sit.holds(f"goal:{g}") for g in rb.goals},
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
         substitutes=rb.substitutes,

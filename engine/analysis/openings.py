@@ -30,7 +30,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
     waited_on = {target for _, target in solution.graph.edges}
 
     def satisfied_by(move: str) -> list[Block]:
-        written = rb.subjects_of(rb.moves[move].done_when)
+        written = model.written[move]
         return [b for b in outcomes.blocks_on(written) if not b.refusal and b.move != move and b.unmet_subjects <= written]
 
     for move in sorted(solution.reach & solution.relevant):

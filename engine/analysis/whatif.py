@@ -70,15 +70,11 @@ class Outcomes:
                     self._blocks_on.setdefault(subject, []).append(block)
                 if any(not alt for alt in block.alternatives):
                     self._any_move_lifts.append(block)
-        self._written: dict[str, set[str]] = {}
-        for subject, movers in model.writers.items():
-            for move in movers:
-                self._written.setdefault(move, set()).add(subject)
 
     def lifted_by(self, move: str) -> list[Block]:
         """The blocks ``Model.with_done(move)`` lifts: not refusals, and some alternative of
         the condition reads only subjects the move changes."""
-        written = self._written.get(move, set())
+        written = self.model.written.get(move, frozenset())
         seen: set[int] = set()
         lifted = []
         for block_list in (*(self._blocks_on.get(s, ()) for s in written), self._any_move_lifts):

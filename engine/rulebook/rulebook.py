@@ -59,6 +59,11 @@ class Rulebook:
         return {s: frozenset(ms) for s, ms in found.items()}
 
     @functools.cached_property
+    def written(self) -> dict[str, frozenset[str]]:
+        """Move -> the subjects its ``done_when`` reads (the subjects making it changes)."""
+        return {key: frozenset(self.subjects_of(move.done_when)) for key, move in self.moves.items()}
+
+    @functools.cached_property
     def substitutes(self) -> dict[str, tuple[str, ...]]:
         """Move -> the moves that may stand in for it (``substitute_for``), in file order."""
         found: dict[str, list[str]] = {}
