@@ -58,6 +58,7 @@ class FactPost:
     items: list[tuple[str, Any]]
     key: str | None = None
     body_hash: str = ""
+    skip_known: bool = False  # leave out facts the session already holds (reloading a fact file)
 
 
 @dataclass(frozen=True)
@@ -145,24 +146,10 @@ class Sessions:
                body_hash: str = "", skip_known: bool = False) -> Recorded:
         """Record raw facts (each with where it came from); all or nothing.  ``skip_known``
         leaves out facts the session already holds (reloading a fact file)."""
-        if skip_known and key is not None:
-            raise ValueError("record: an Idempotency-Key and skip_known do not go together")
-        if not skip_known:
-            result = self.record_many(name, [FactPost(items, key, body_hash)])[0]
-            if isinstance(result, Exception):
-                raise result
-            return result
-        with self._using(name) as session:
-            record = self._records[name]
-            resolved = parse_inputs(items, self.rulebook)
-            session.check(resolved)
-            view = self.log.view(record)
-            with self.log.writing() as write:
-                facts = session.build(resolved, write.allocate(len(resolved)), self.clock.now())
-                stored = [f for f in facts if not self.log.exists(view, f)]
-                write.insert_facts(record.id, stored)
-            session.apply(stored)
-            return Recorded(session=name, ids=[f.id for f in stored], skipped=len(facts) - len(stored), verdict=session.verdict())
+        result = self.record_many(name, [FactPost(items, key, body_hash, skip_known)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def record_many(self, name: str, posts: list[FactPost]) -> list[Recorded | Exception]:
         """Several requests to one session, in the order given, written in one transaction
@@ -184,6 +171,7 @@ class Sessions:
                     except IdempotencyKeyError as exc:
                         results[i] = exc
             written: list[int] = []
+            view = self.log.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
                     now = self.clock.now()
@@ -197,12 +185,14 @@ class Sessions:
                             results[i] = exc
                             continue
                         written.append(i)
-                        facts = session.build(resolved, write.allocate(len(resolved)), now)
+                        built = session.build(resolved, write.allocate(len(resolved)), now)
+                        facts = [f for f in built if not (post.skip_known and self.log.exists(view, f))]
                         write.insert_facts(record.id, facts)
                         if post.key is not None:
                             write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
                         session.apply(facts)
-                        results[i] = Recorded(session=name, ids=[f.id for f in facts], verdict=session.verdict())
+                        results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=len(built) - len(facts),
+                                              verdict=session.verdict())
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
                 for i in range(len(posts)):
