@@ -3,6 +3,8 @@ behind a verdict, and the summary sentences an analyst can paste into a note."""
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 
 from engine.analysis import escalation
@@ -24,6 +26,7 @@ from engine.verdict import (
 )
 
 MAX_CYCLES = 50
+CYCLE_SEARCH = 1000  # cycles enumerated per component at most, to choose the shortest
 
 
 def cite_position(position: Position, variant: Variant | None = None) -> PositionRef:
@@ -58,21 +61,20 @@ def _trend(sit: Situation, fact: Fact, bound: object) -> str | None:
 
 
 def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
+    """The blocked cycles, shortest first, at most ``MAX_CYCLES``: component by component in
+    order of their first move (every cycle lies in one), and in a component the shortest
+    of the first ``CYCLE_SEARCH`` found.  networkx starts its search from a set's first
+    member, so a component with more cycles than that could give other ones on another run."""
     blocked = solution.blocked_graph()
     found: list[list[str]] = []
-    # component by component (in order of their first move): every cycle lies in one, and searching
-    # the whole graph at once splits it into components again after each move it leaves
-    for component in sorted(sorted(c) for c in nx.strongly_connected_components(blocked) if len(c) > 1):
-        for nodes in nx.simple_cycles(blocked.subgraph(component)):
-            found.append(nodes)
-            if len(found) >= MAX_CYCLES:
-                break
+    for component in solution.blocked_components():
         if len(found) >= MAX_CYCLES:
             break
+        here = [nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
+                for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
+        found += sorted(here, key=_shortest_first)[:MAX_CYCLES - len(found)]
     result = []
-    for nodes in sorted(found, key=lambda c: (len(c), c)):
-        start = nodes.index(min(nodes))
-        nodes = nodes[start:] + nodes[:start]
+    for nodes in sorted(found, key=_shortest_first):
         steps = []
         for i, move in enumerate(nodes):
             target = nodes[(i + 1) % len(nodes)]
@@ -83,6 +85,10 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
                                   waits_for=target, unmet=unmet_evidence(sit, block)))
         result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
     return result
+
+
+def _shortest_first(nodes: list[str]) -> tuple[int, list[str]]:
+    return len(nodes), nodes
 
 
 def refusals(sit: Situation, model: Model, solution: Solution) -> list[Refusal]:

@@ -91,6 +91,7 @@ class Solution:
     relevant: set[str]
     refused: set[str] = field(default_factory=set)
     _blocked: nx.DiGraph | None = field(default=None, repr=False, compare=False)
+    _components: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def any_goal(self) -> bool:
@@ -106,6 +107,23 @@ class Solution:
             self._blocked.add_nodes_from(nodes)
             self._blocked.add_edges_from((u, v, data) for u in nodes for v, data in self.graph.adj[u].items() if v in blocked)
         return self._blocked
+
+    def blocked_components(self) -> list[list[str]]:
+        """The strongly connected components of the blocked graph that hold a cycle (every
+        blocked cycle lies in one), each sorted, in order of their first move."""
+        if self._components is None:
+            self._components = sorted(sorted(c) for c in nx.strongly_connected_components(self.blocked_graph()) if len(c) > 1)
+        return self._components
+
+    def blocked_subgraph(self, component: list[str]) -> nx.DiGraph:
+        """The blocked graph on the moves of ``component``, built in their order: the same
+        graph, walked the same way, on every run (a subgraph view iterates a set, whose
+        order changes with the process's string hashing)."""
+        blocked, members = self.blocked_graph(), set(component)
+        sub = nx.DiGraph()
+        sub.add_nodes_from(component)
+        sub.add_edges_from((u, v) for u in component for v in blocked.succ[u] if v in members)
+        return sub
 
 
 def in_force(position: Position, as_of: dt.datetime) -> bool:
@@ -206,13 +224,15 @@ def solve(model: Model) -> Solution:
     goals_reachable = {
         g: (not done) and all(_need_met(model, n, reach) for n in model.needs[g]) for g, done in model.goals.items()
     }
-    relevant: set[str] = set()
-    for g, done in model.goals.items():
-        if not done:
-            for need in model.needs[g]:
-                for start in (need, *model.substitutes.get(need, ())):
-                    if start in graph:
-                        relevant |= {start} | nx.descendants(graph, start)
+    # every move on the way to a goal not done: what its needs (or their substitutes) wait for, directly or not
+    relevant = {start for g, done in model.goals.items() if not done for need in model.needs[g]
+                for start in (need, *model.substitutes.get(need, ())) if start in graph}
+    stack = list(relevant)
+    while stack:
+        for target in graph.succ[stack.pop()]:
+            if target not in relevant:
+                relevant.add(target)
+                stack.append(target)
     return Solution(reach, goals_reachable, graph, relevant, refused)
 
 

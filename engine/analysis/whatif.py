@@ -58,8 +58,7 @@ class Outcomes:
                 self._scc_of[move] = len(self._sccs)
             self._sccs.append(component)
         # the SCCs whose blocked part has a cycle on the way to a goal: each cycle of the blocked graph lies in one
-        self._blocked_cyclic = sorted({self._scc_of[next(iter(c))]
-                                       for c in nx.strongly_connected_components(solution.blocked_graph()) if len(c) > 1})
+        self._blocked_cyclic = sorted({self._scc_of[c[0]] for c in solution.blocked_components()})
         self._blocks_on: dict[str, list[Block]] = {}
         self._any_move_lifts: list[Block] = []  # an alternative with no failing comparison: any move lifts it
         self._order: dict[int, int] = {}  # block -> its place in the model (answers keep the model's order)

@@ -153,3 +153,39 @@ def test_escalation_ends_a_window_after_the_last_strike_though_the_strikes_are_s
     assert seed.verdict(last + window).escalation
     later = seed.verdict(last + window + dt.timedelta(hours=1))
     assert not later.escalation and later.escalation_chains == []
+
+
+VERDICT_OF_A_GENERATED_SCENARIO = """
+import sys, tempfile, pathlib
+from benchmarks import generate, world
+from engine.analysis import explain
+from engine.session import Session
+from ripeness.bootstrap import rules_engine
+explain.MAX_CYCLES = 7  # the cap falls inside a component that holds several cycles
+loaded = world.load(dict(actors=6, positions=60, cycles=[2, 3, 4, 6], subjects=120, seed=3), folder=pathlib.Path(tempfile.mkdtemp()))
+subjects = len(loaded.generated.state_subjects)
+facts = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects, subjects=subjects, events=0, seed=3)))
+_, head = world.heads(facts, generate.START)
+session = Session("s", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+session.record(world.resolve(loaded.rulebook, facts))
+sys.stdout.write(session.verdict().model_dump_json())
+"""
+
+
+def test_a_verdict_is_the_same_in_every_process_whatever_the_string_hashing():
+    """Sets of move names iterate in an order that changes with PYTHONHASHSEED: neither the
+    cycles listed nor their order may depend on it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def verdict(hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        return subprocess.run([sys.executable, "-c", VERDICT_OF_A_GENERATED_SCENARIO], env=env, cwd=Path(__file__).parents[2],
+                              capture_output=True, text=True, check=True, timeout=120).stdout
+
+    first = verdict("1")
+    assert '"cycles":[{' in first
+    for hash_seed in ("2", "3", "4"):
+        assert verdict(hash_seed) == first, hash_seed
