@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from engine.conditions import compare_holds, to_dnf
+from engine.conditions import compare_holds
 from engine.facts import Fact
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Compare, Expr, Position, Variant
@@ -90,6 +90,8 @@ class Solution:
     graph: nx.DiGraph  # move -> move it waits for; edge attribute "blocks"
     relevant: set[str]
     refused: set[str] = field(default_factory=set)
+    lifters: dict[int, Lifters] = field(default_factory=dict, repr=False, compare=False)  # id(block) -> its lifters
+    move_lifters: dict[str, tuple[Lifters, ...]] = field(default_factory=dict, repr=False, compare=False)  # its blocks'
     _blocked: nx.DiGraph | None = field(default=None, repr=False, compare=False)
     _components: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
@@ -157,9 +159,9 @@ def build_model(sit: Situation) -> Model:
             continue
         else:
             condition = position.until
-        expanded = rb.expand(condition)
+        failing = failing_per_alternative(rb.alternatives(condition), values)
         blocks.setdefault(position.withholds, []).append(Block(
-            position, position.withholds, variant, False, unmet_comparisons(expanded, values), failing_alternatives(expanded, values)))
+            position, position.withholds, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing)))
     return Model(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased,
@@ -170,21 +172,19 @@ def build_model(sit: Situation) -> Model:
     )
 
 
-def unmet_comparisons(expr: Expr, values: dict) -> tuple[Compare, ...]:
+def failing_per_alternative(alternatives: list[tuple[Compare, ...]], values: dict) -> list[tuple[Compare, ...]]:
+    """For each alternative of a condition (``Rulebook.alternatives``), its comparisons that fail."""
+    return [tuple(c for c in conjunct if not compare_holds(c, values.get(c.subject), c.subject in values)) for conjunct in alternatives]
+
+
+def closest(failing: list[tuple[Compare, ...]]) -> tuple[Compare, ...]:
     """The comparisons that keep an unmet condition from holding: the failing ones of the
-    alternative closest to holding (fewest failures)."""
-    best: tuple[Compare, ...] | None = None
-    for conjunct in to_dnf(expr):
-        failing = tuple(c for c in conjunct if not compare_holds(c, values.get(c.subject), c.subject in values))
-        if best is None or len(failing) < len(best):
-            best = failing
-    return best or ()
+    alternative closest to holding (fewest failures, the first of equals)."""
+    return min(failing, key=len, default=())
 
 
-def failing_alternatives(expr: Expr, values: dict) -> tuple[frozenset[str], ...]:
-    """For each alternative of an unmet condition, the subjects of its failing comparisons."""
-    return tuple(frozenset(c.subject for c in conjunct if not compare_holds(c, values.get(c.subject), c.subject in values))
-                 for conjunct in to_dnf(expr))
+def unmet_comparisons(alternatives: list[tuple[Compare, ...]], values: dict) -> tuple[Compare, ...]:
+    return closest(failing_per_alternative(alternatives, values))
 
 
 def dead_end(model: Model, block: Block) -> bool:
@@ -195,32 +195,69 @@ def dead_end(model: Model, block: Block) -> bool:
                    for alt in block.alternatives)
 
 
-def waits_for(model: Model, block: Block) -> set[str]:
-    return {x for s in block.unmet_subjects for x in model.writers.get(s, ()) if x not in model.done and x != block.move}
+def waits_for(model: Model, block: Block) -> frozenset[str]:
+    """The moves not yet made that could change a subject of the block's unmet condition."""
+    return frozenset().union(*(model.writers.get(s, ()) for s in block.unmet_subjects)).difference(model.done, (block.move,))
+
+
+Lifters = tuple[tuple[frozenset[str], ...], ...]
+
+
+def block_lifters(model: Model, block: Block) -> Lifters:
+    """Per alternative of the block's condition that moves not yet made could still meet,
+    per failing subject the moves that could change it (not done, not the blocked move).
+    None at all: a dead end (a refusal, or nothing left could meet the condition)."""
+    if block.refusal:
+        return ()
+    found = []
+    for alternative in block.alternatives:
+        ways = tuple(model.writers.get(s, frozenset()).difference(model.done, (block.move,)) for s in alternative)
+        if all(ways):
+            found.append(ways)
+    return tuple(found)
+
+
+def liftable(lifters: tuple[Lifters, ...], reach: set[str]) -> bool:
+    """Every block (given by its lifters) can be lifted: some alternative has, for each
+    failing subject, a move in ``reach`` that could change it."""
+    for alternatives in lifters:
+        for ways in alternatives:
+            for movers in ways:
+                if movers.isdisjoint(reach):
+                    break
+            else:
+                break  # this alternative can be met
+        else:
+            return False
+    return True
 
 
 def solve(model: Model) -> Solution:
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(model.moves - model.done))  # sorted: the same cycles are found first on every run
     refused: set[str] = set()
+    lifters: dict[int, Lifters] = {}
+    move_lifters: dict[str, tuple[Lifters, ...]] = {}
+    edges: dict[tuple[str, str], list[Block]] = {}
     for move, blocks in model.blocks.items():
         for block in blocks:
-            if dead_end(model, block):
+            lifters[id(block)] = found = block_lifters(model, block)
+            if not found:
                 refused.add(move)
             for target in sorted(waits_for(model, block)):
-                if graph.has_edge(move, target):
-                    graph[move][target]["blocks"].append(block)
-                else:
-                    graph.add_edge(move, target, blocks=[block])
+                edges.setdefault((move, target), []).append(block)
+        move_lifters[move] = tuple(lifters[id(b)] for b in blocks)
+    graph.add_edges_from((move, target, {"blocks": blocks}) for (move, target), blocks in edges.items())
     reach = {m for m in graph.nodes if not model.blocks.get(m)}
     # a move becomes reachable only when a move it waits for does: re-check just those
     pending = [m for m in graph.nodes if m not in reach]
+    pred = graph.pred
     while pending:
         move = pending.pop()
-        if move in reach or not all(_liftable(model, b, reach) for b in model.blocks.get(move, ())):
+        if move in reach or not liftable(move_lifters.get(move, ()), reach):
             continue
         reach.add(move)
-        pending.extend(m for m in graph.predecessors(move) if m not in reach)
+        pending.extend(m for m in pred[move] if m not in reach)
     goals_reachable = {
         g: (not done) and all(_need_met(model, n, reach) for n in model.needs[g]) for g, done in model.goals.items()
     }
@@ -233,14 +270,7 @@ def solve(model: Model) -> Solution:
             if target not in relevant:
                 relevant.add(target)
                 stack.append(target)
-    return Solution(reach, goals_reachable, graph, relevant, refused)
-
-
-def _liftable(model: Model, block: Block, reach: set[str]) -> bool:
-    if block.refusal:
-        return False
-    return any(all(any(x in reach for x in model.writers.get(s, ()) if x not in model.done and x != block.move) for s in alt)
-               for alt in block.alternatives)
+    return Solution(reach, goals_reachable, graph, relevant, refused, lifters, move_lifters)
 
 
 def _need_met(model: Model, need: str, reach: set[str]) -> bool:

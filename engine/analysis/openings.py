@@ -54,7 +54,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
 
     for move in sorted(solution.relevant - solution.reach):
         reaches, acyclic = outcomes.after_move(move)
-        unmet = unmet_comparisons(rb.expand(rb.moves[move].done_when), values)
+        unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
         breaches = list(model.blocks.get(move, ()))
         kind = "substitute" if move in substitutes else "move"
         text = f"{rb.moves[move].actor} {_verb(rb, move, third=True)}" + (
@@ -73,7 +73,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             if not softer:
                 continue
             reaches, acyclic = outcomes.after_lifting([block])
-            switch = [describe(c) for c in unmet_comparisons(rb.expand(variant.switched_on_by), values)]
+            switch = [describe(c) for c in unmet_comparisons(rb.alternatives(variant.switched_on_by), values)]
             candidates.append(dict(kind="variant", what=variant.id, move=block.move, variant=variant.id, actor=block.position.actor,
                                    description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.position.id}",
                                    facts_needed=switch, satisfies=[block.position.id], breaches=[],

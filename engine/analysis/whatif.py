@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 
 import networkx as nx
 
-from engine.analysis.model import Block, Model, Solution
+from engine.analysis.model import Block, Model, Solution, liftable
 
 
 class Outcomes:
@@ -59,9 +59,12 @@ class Outcomes:
             self._sccs.append(component)
         # the SCCs whose blocked part has a cycle on the way to a goal: each cycle of the blocked graph lies in one
         self._blocked_cyclic = sorted({self._scc_of[c[0]] for c in solution.blocked_components()})
+        self._goal_needs = {goal: tuple((need, *model.substitutes.get(need, ())) for need in model.needs[goal])
+                            for goal, done in model.goals.items() if not done}
         self._blocks_on: dict[str, list[Block]] = {}
         self._any_move_lifts: list[Block] = []  # an alternative with no failing comparison: any move lifts it
         self._order: dict[int, int] = {}  # block -> its place in the model (answers keep the model's order)
+        self._lifters, self._move_lifters = solution.lifters, solution.move_lifters
         for blocks in model.blocks.values():
             for block in blocks:
                 self._order[id(block)] = len(self._order)
@@ -117,6 +120,7 @@ class Outcomes:
                 x for b in kept for s in b.unmet_subjects for x in model.writers.get(s, ())
                 if x != move and x not in was_done and x not in made}
 
+        lifters = {m: tuple(self._lifters[id(b)] for b in kept) for m, kept in blocks.items()}  # every other move's: as before
         on_the_way = self._on_the_way(made, waits)
         if not both:
             # only moves waiting on a touched one can change: a cycle elsewhere that still counts answers no
@@ -124,45 +128,27 @@ class Outcomes:
             if any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in maybe):
                 return False, False  # the first answer is not worked out: the caller asked for both or neither
 
-        base_reach, writers = base.reach, model.writers
+        # ``reach``: the moves reached after the change (never a made one, which lifts by being done)
+        base_reach = base.reach
         if made & base_reach:
             # a reached move made: reach may shrink, solved again for every move waiting on a touched one
             region = _ancestors(pred, waits.keys())
-            reach: set[str] = set()
+            reach = base_reach - region
             pending = [m for m in region if m not in made]
-
-            def reached(move: str) -> bool:
-                return move in reach if move in region else move in base_reach
         else:
             # reach can only grow: from the old reach, through the touched moves
             region = set()
             reach = set(base_reach)
             pending = [m for m in waits if m not in made]
-            reached = reach.__contains__
-
-        def liftable(block: Block) -> bool:
-            """Some alternative has, for each failing subject, a reached move that could change it."""
-            if block.refusal:
-                return False
-            own = block.move
-            for alternative in block.alternatives:
-                for subject in alternative:
-                    for x in writers.get(subject, ()):
-                        if x != own and x not in was_done and x not in made and reached(x):
-                            break
-                    else:
-                        break  # no reached move changes this subject
-                else:
-                    return True
-            return False
-
+        base_lifters, newly = self._move_lifters, []
         while pending:
             move = pending.pop()
-            if move in reach or not all(liftable(b) for b in (blocks[move] if move in blocks else model.blocks.get(move, ()))):
+            if move in reach or not liftable(lifters[move] if move in lifters else base_lifters.get(move, ()), reach):
                 continue
             reach.add(move)
+            newly.append(move)
             pending.extend(p for p in pred[move] if p not in reach and p not in made and (p in region or not region))
-        moved = region or (set(waits) | (reach - base_reach))  # every move whose reach or waits may differ (with made ones)
+        moved = region or set(waits).union(newly)  # every move whose reach or waits may differ (with made ones)
 
         changed = {self._scc_of[m] for m in moved if m in self._scc_of}
         untouched_cycle = any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in changed)
@@ -170,10 +156,9 @@ class Outcomes:
             return False, False  # the first answer is not worked out: the caller asked for both or neither
         affected = {g for m in moved for g in self._goals_of.get(m, ())}
         reaches = any(g not in affected for g in self._reachable_goals) or any(
-            all(any(n in was_done or n in made or reached(n) for n in (need, *model.substitutes.get(need, ())))
-                for need in model.needs[goal])
+            all(any(n in was_done or n in made or n in reach for n in options) for options in self._goal_needs[goal])
             for goal in affected)
-        return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reached, on_the_way)
+        return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reach.__contains__, on_the_way)
 
     def _on_the_way(self, made: set[str], waits: dict[str, set[str]]) -> Callable[[str], bool]:
         pred, starts = self._pred, self._starts

@@ -44,6 +44,7 @@ class Rulebook:
     variants: dict[str, tuple[Position, Variant]] = field(default_factory=dict)
     # expanding builds new models: done once per expression (kept with it, so its id stays its own)
     _expanded: dict[int, tuple[Expr, Expr, frozenset[str]]] = field(default_factory=dict, compare=False, repr=False)
+    _alternatives: dict[int, tuple[Expr, list[tuple[Compare, ...]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -98,6 +99,17 @@ class Rulebook:
     def expand(self, expr: Expr) -> Expr:
         """The expression with every ``{condition: id}`` replaced by its definition."""
         return self._expansion(expr)[0]
+
+    def alternatives(self, expr: Expr) -> list[tuple[Compare, ...]]:
+        """The expanded expression as alternatives of comparisons, all of which must hold
+        (``engine.conditions.to_dnf``), worked out once per expression."""
+        cached = self._alternatives.get(id(expr))
+        if cached is None or cached[0] is not expr:
+            from engine.conditions import to_dnf  # it reads the rulebook's models: imported here, not at the top
+
+            cached = (expr, to_dnf(self.expand(expr)))
+            self._alternatives[id(expr)] = cached
+        return cached[1]
 
     def subjects_of(self, expr: Expr) -> set[str]:
         """Every subject key the expression reads, through named conditions."""
