@@ -91,6 +91,7 @@ class Session:
         self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
         self._last_verdict: tuple[tuple, Verdict] | None = None
         self._last_status: tuple[tuple, Status] | None = None
+        self._chains: dict[str, tuple[tuple, list[list[Fact]]]] = {}  # escalation pattern -> its chains, kept (see ``escalating``)
 
     @property
     def horizon(self) -> dt.timedelta:
@@ -175,13 +176,13 @@ class Session:
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation.  The
         status is kept on what it reads (the day, the claims that hold, the values of the
-        subjects rules read), the escalation worked out each time (it is cheap)."""
+        subjects rules read), the escalation's chains on the hostile events they were found among."""
         sit = self._situation(self._time(as_of))
         key = (sit.as_of.date(), self._memory.held(), tuple(
             (subject, sit.state[subject].value) for subject in self._read if subject in sit.state))
         if self._last_status is None or self._last_status[0] != key:
             self._last_status = (key, bare_status(sit))
-        return self._last_status[1], escalating(sit)
+        return self._last_status[1], escalating(sit, self._chains)
 
     def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
         """Each time the status or escalation changed, with the verdict from then on."""

@@ -30,6 +30,9 @@ class WorkingMemory:
         self._live: dict[str, Fact] = {}
         self._justifications: dict[str, set[frozenset[str]]] = defaultdict(set)
         self._resting_on: dict[str, set[tuple[str, frozenset[str]]]] = defaultdict(set)
+        # read after every fact, changed by few: kept until a justification comes or goes
+        self._held: frozenset[str] | None = None
+        self._support: dict[str, list[list[Fact]]] = {}
 
     def sync(self, facts: Iterable[Fact]) -> None:
         """Make the live facts exactly ``facts`` (those on subjects some rule reads; no rule
@@ -56,11 +59,16 @@ class WorkingMemory:
 
     def held(self) -> frozenset[str]:
         """Every claim that holds."""
-        return frozenset(claim for claim, justifications in self._justifications.items() if justifications)
+        if self._held is None:
+            self._held = frozenset(claim for claim, justifications in self._justifications.items() if justifications)
+        return self._held
 
     def support(self, claim: str) -> list[list[Fact]]:
-        """The live facts behind each justification of ``claim``."""
-        return [[self._live[fid] for fid in sorted(just)] for just in self._justifications.get(claim, ())]
+        """The live facts behind each justification of ``claim`` (a list kept until they
+        change: the caller must not modify it)."""
+        if claim not in self._support:
+            self._support[claim] = [[self._live[fid] for fid in sorted(just)] for just in self._justifications.get(claim, ())]
+        return self._support[claim]
 
     @property
     def live(self) -> dict[str, Fact]:
@@ -72,18 +80,26 @@ class WorkingMemory:
         self._live.clear()
         self._justifications.clear()
         self._resting_on.clear()
+        self._held = None
+        self._support.clear()
 
     def _justify(self, firing: Firing) -> None:
         if not firing.fact_ids <= self._live.keys():
             return  # matched a fact retracted in the same call: not a live justification
         claim = self._rules.claims[firing.rule]
+        self._changed(claim)
         self._justifications[claim].add(firing.fact_ids)
         for fid in firing.fact_ids:
             self._resting_on[fid].add((claim, firing.fact_ids))
 
     def _withdraw_support(self, fid: str) -> None:
         for claim, just in self._resting_on.pop(fid, ()):
+            self._changed(claim)
             self._justifications[claim].discard(just)
             for other in just:
                 if other != fid:
                     self._resting_on[other].discard((claim, just))
+
+    def _changed(self, claim: str) -> None:
+        self._held = None
+        self._support.pop(claim, None)

@@ -7,6 +7,7 @@ from engine.analysis import escalation, explain
 from engine.analysis.model import Model, Situation, Solution, build_model, in_force, solve
 from engine.analysis.openings import concession_sets, find_openings
 from engine.analysis.whatif import Outcomes
+from engine.facts import Fact
 from engine.verdict import GoalState, Status, Verdict
 
 __all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status"]
@@ -29,10 +30,22 @@ def bare_status(sit: Situation) -> Status:
     return status_of(model, solve(model))
 
 
-def escalating(sit: Situation) -> bool:
-    """Whether a tit-for-tat chain is live (no citations built)."""
-    return any(escalation.live(sit.rulebook.escalations[p], escalation.chains(sit.rulebook.escalations[p], sides), sit.as_of)
-               for p, sides in sit.hostile.items())
+def escalating(sit: Situation, kept: dict[str, tuple[tuple, list[list[Fact]]]] | None = None) -> bool:
+    """Whether a tit-for-tat chain is live (no citations built).  The chains depend only on
+    the hostile events: with ``kept`` (a session's, pattern -> the ids of the events and
+    the chains found among them) they are found again only when those events change."""
+    for pattern_id, sides in sit.hostile.items():
+        pattern = sit.rulebook.escalations[pattern_id]
+        if kept is None:
+            found = escalation.chains(pattern, sides)
+        else:
+            ids = (tuple(f.id for f in sides[0]), tuple(f.id for f in sides[1]))
+            if pattern_id not in kept or kept[pattern_id][0] != ids:
+                kept[pattern_id] = (ids, escalation.chains(pattern, sides))
+            found = kept[pattern_id][1]
+        if escalation.live(pattern, found, sit.as_of):
+            return True
+    return False
 
 
 def analyse(sit: Situation) -> Verdict:

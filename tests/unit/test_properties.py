@@ -81,6 +81,35 @@ def test_a_kept_verdict_is_the_one_worked_out_afresh(jcpoa, facts, times):
     session.close()
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=histories(), days=st.lists(DAYS, min_size=1, max_size=4))
+def test_kept_claims_and_support_are_those_of_a_fresh_working_memory(jcpoa, facts, days):
+    """WorkingMemory keeps ``held()`` and ``support()`` until a justification comes or goes:
+    after every fact, moved to any day, they equal those of a memory given the same facts
+    from scratch."""
+    from engine.facts import to_utc
+    from engine.working_memory import WorkingMemory
+    from ripeness.bootstrap import rules_engine
+
+    def ids(justification):
+        return [f.id for f in justification]
+
+    session = jcpoa.new_session("memory", NOW)
+    claims = [f"hostile:{p}:{side}" for p in jcpoa.rulebook.escalations for side in (0, 1)]
+    for i, fact in enumerate(facts):
+        session.record(parse_inputs([(f"fact[{i}]", fact)], jcpoa.rulebook))
+        for day in days:
+            session._situation(to_utc(day))  # syncs the session's memory to that day
+            kept = session._memory
+            fresh = WorkingMemory(rules_engine(), jcpoa.rules)
+            fresh.sync([*kept.live.values()])
+            assert kept.held() == fresh.held(), (i, day)
+            for claim in claims:
+                assert sorted(kept.support(claim), key=ids) == sorted(fresh.support(claim), key=ids), (i, day, claim)
+            fresh.close()
+    session.close()
+
+
 @settings(max_examples=100, deadline=None)
 @given(steps=st.lists(st.tuples(st.booleans(), st.sampled_from(["a", "b", "c"]), st.integers(0, 20), st.integers(0, 30)),
                       min_size=1, max_size=30),
