@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from engine.analysis import Situation, analyse, bare_status, escalating
+from engine.analysis.escalation import KeptChains
 from engine.compiler import CompiledRules
 from engine.errors import FactError, Problem
 from engine.facts import Fact, ResolvedFact, to_utc
@@ -91,7 +92,7 @@ class Session:
         self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
         self._last_verdict: tuple[tuple, Verdict] | None = None
         self._last_status: tuple[tuple, Status] | None = None
-        self._chains: dict[str, tuple[tuple, list[list[Fact]]]] = {}  # escalation pattern -> its chains, kept (see ``escalating``)
+        self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
 
     @property
     def horizon(self) -> dt.timedelta:
@@ -169,7 +170,7 @@ class Session:
         if self._last_verdict is not None and self._last_verdict[0] == key:
             verdict = self._last_verdict[1]
             return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
-        verdict = analyse(sit)
+        verdict = analyse(sit, self._chains)
         self._last_verdict = (key, verdict)
         return verdict
 

@@ -7,7 +7,6 @@ from engine.analysis import escalation, explain
 from engine.analysis.model import Model, Situation, Solution, build_model, in_force, solve
 from engine.analysis.openings import concession_sets, find_openings
 from engine.analysis.whatif import Outcomes
-from engine.facts import Fact
 from engine.verdict import GoalState, Status, Verdict
 
 __all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status"]
@@ -30,36 +29,27 @@ def bare_status(sit: Situation) -> Status:
     return status_of(model, solve(model))
 
 
-def escalating(sit: Situation, kept: dict[str, tuple[tuple, list[list[Fact]]]] | None = None) -> bool:
-    """Whether a tit-for-tat chain is live (no citations built).  The chains depend only on
-    the hostile events: with ``kept`` (a session's, pattern -> the ids of the events and
-    the chains found among them) they are found again only when those events change."""
-    for pattern_id, sides in sit.hostile.items():
-        pattern = sit.rulebook.escalations[pattern_id]
-        if kept is None:
-            found = escalation.chains(pattern, sides)
-        else:
-            ids = (tuple(f.id for f in sides[0]), tuple(f.id for f in sides[1]))
-            if pattern_id not in kept or kept[pattern_id][0] != ids:
-                kept[pattern_id] = (ids, escalation.chains(pattern, sides))
-            found = kept[pattern_id][1]
-        if escalation.live(pattern, found, sit.as_of):
-            return True
-    return False
+def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:
+    """Whether a tit-for-tat chain is live (no citations built); ``kept``: a session's
+    chains, see ``escalation.kept_chains``."""
+    return any(escalation.live(sit.rulebook.escalations[p], escalation.kept_chains(p, sit.rulebook.escalations[p], sides, kept), sit.as_of)
+               for p, sides in sit.hostile.items())
 
 
-def analyse(sit: Situation) -> Verdict:
+def analyse(sit: Situation, kept: escalation.KeptChains | None = None) -> Verdict:
+    """The verdict with its explanation; ``kept``: a session's escalation chains, see
+    ``escalation.kept_chains``."""
     rb = sit.rulebook
     model = build_model(sit)
     solution = solve(model)
     done_goals = [g for g, done in model.goals.items() if done]
     status = status_of(model, solution)
-    chains = explain.escalation_chains(sit)
+    chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
     found = explain.cycles(sit, solution) if status == "deadlock" else []
     refused = explain.refusals(sit, model, solution) if status == "deadlock" else []
-    outcomes = Outcomes(model, solution)
-    openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if status != "progress" else []
+    outcomes = Outcomes(model, solution) if status != "progress" else None  # under progress: no openings, no concessions
+    openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if outcomes is not None else []
     concessions = concession_sets(model, solution, outcomes)
     return Verdict(
         scenario=rb.id,

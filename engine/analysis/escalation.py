@@ -46,6 +46,21 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
     return result
 
 
+KeptChains = dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], list[list[Fact]]]]
+
+
+def kept_chains(pattern_id: str, pattern: Escalation, sides: tuple[list[Fact], list[Fact]], kept: KeptChains | None) -> list[list[Fact]]:
+    """``chains``, which depend only on the events: with ``kept`` (a session's: pattern ->
+    the ids of the events on each side and the chains found among them) found again only
+    when those events change."""
+    if kept is None:
+        return chains(pattern, sides)
+    ids = (tuple(f.id for f in sides[0]), tuple(f.id for f in sides[1]))
+    if pattern_id not in kept or kept[pattern_id][0] != ids:
+        kept[pattern_id] = (ids, chains(pattern, sides))
+    return kept[pattern_id][1]
+
+
 def live(pattern: Escalation, found: list[list[Fact]], as_of: dt.datetime) -> list[list[Fact]]:
     """The chains still answered within the window as of ``as_of``."""
     window = dt.timedelta(days=pattern.window_days)

@@ -97,11 +97,11 @@ def refusals(sit: Situation, model: Model, solution: Solution) -> list[Refusal]:
             for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ()) if dead_end(model, b)]
 
 
-def escalation_chains(sit: Situation) -> list[EscalationChain]:
+def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> list[EscalationChain]:
     result = []
     for pattern_id, sides in sorted(sit.hostile.items()):
         pattern = sit.rulebook.escalations[pattern_id]
-        for chain in escalation.live(pattern, escalation.chains(pattern, sides), sit.as_of):
+        for chain in escalation.live(pattern, escalation.kept_chains(pattern_id, pattern, sides, kept), sit.as_of):
             result.append(EscalationChain(pattern=pattern_id, events=[cite_fact(sit, e) for e in chain]))
     result.sort(key=lambda c: [e.at for e in c.events])
     return result
