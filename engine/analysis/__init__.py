@@ -3,6 +3,10 @@ openings and the smallest concession sets, each with the evidence behind it."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from engine.analysis import escalation, explain
 from engine.analysis.model import Model, Situation, Solution, build_model, in_force, solve
 from engine.analysis.openings import concession_sets, find_openings
@@ -38,7 +42,30 @@ def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> boo
 
 def analyse(sit: Situation, kept: escalation.KeptChains | None = None) -> Verdict:
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
-    ``escalation.kept_chains``."""
+    ``escalation.kept_chains``.  The cyclic garbage collector waits until it is done."""
+    with _collector_paused():
+        return _analyse(sit, kept)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold automatic cyclic garbage collection for the duration (if it was on).  A big
+    verdict allocates hundreds of thousands of objects that live until it is built; each
+    young collection walked the ones alive so far again, and the older ones everything
+    else alive: at 1,000 positions a third of the verdict's time (benchmarks/RESULTS.md).
+    Paused, one collection afterwards frees its reference cycles (networkx graphs).  The
+    switch is the process's: another thread's work meanwhile is not collected either."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _analyse(sit: Situation, kept: escalation.KeptChains | None) -> Verdict:
     rb = sit.rulebook
     model = build_model(sit)
     solution = solve(model)

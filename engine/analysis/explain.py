@@ -29,11 +29,24 @@ MAX_CYCLES = 50
 CYCLE_SEARCH = 1000  # cycles enumerated per component at most, to choose the shortest
 
 
+_CITED: dict[tuple[int, int], tuple[Position, Variant | None, PositionRef]] = {}
+MAX_CITED = 100_000
+
+
 def cite_position(position: Position, variant: Variant | None = None) -> PositionRef:
-    source = variant or position
-    return PositionRef(id=position.id, actor=position.actor, quote=" ".join(source.quote.split()),
-                       source=source.source, said_by=source.said_by, said_on=source.said_on,
-                       variant=variant.id if variant else None)
+    """The citation of a position (or its variant).  Positions never change once loaded
+    and a PositionRef is frozen, so each is built once and shared by every verdict (kept
+    with the position, so that its id stays its own)."""
+    cited = _CITED.get((id(position), id(variant)))
+    if cited is None or cited[0] is not position or cited[1] is not variant:
+        source = variant or position
+        ref = PositionRef(id=position.id, actor=position.actor, quote=" ".join(source.quote.split()),
+                          source=source.source, said_by=source.said_by, said_on=source.said_on,
+                          variant=variant.id if variant else None)
+        if len(_CITED) >= MAX_CITED:
+            _CITED.clear()
+        cited = _CITED[(id(position), id(variant))] = (position, variant, ref)
+    return cited[2]
 
 
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:

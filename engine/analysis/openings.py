@@ -82,7 +82,9 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
 
     candidates.sort(key=lambda c: (not c.get("available_now", False), not c["reaches_goal"], not c["breaks_all_cycles"],
                                    len(c["breaches"]), -len(c["satisfies"]), c["kind"] != "variant", c["what"]))
-    return [Opening(rank=i + 1, **c) for i, c in enumerate(candidates)]
+    # built from the engine's own values of the right types: not validated again (a tenth of a big
+    # verdict); tests/unit/test_verdict.py holds every verdict equal to itself validated from JSON
+    return [Opening.model_construct(rank=i + 1, **c) for i, c in enumerate(candidates)]
 
 
 def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None = None) -> ConcessionSets:

@@ -31,7 +31,9 @@ from collections.abc import Callable, Iterable
 
 import networkx as nx
 
-from engine.analysis.model import Block, Model, Solution, liftable
+from engine.analysis.model import Block, Lifters, Model, Solution, liftable
+
+WITNESSES = 3  # cycles kept to answer "still cyclic" without working out the change's reach
 
 
 class Outcomes:
@@ -61,6 +63,17 @@ class Outcomes:
         self._blocked_cyclic = sorted({self._scc_of[c[0]] for c in solution.blocked_components()})
         self._goal_needs = {goal: tuple((need, *model.substitutes.get(need, ())) for need in model.needs[goal])
                             for goal, done in model.goals.items() if not done}
+        # witnesses: a few cycles that count now, each with every move a change would have to touch to
+        # change that (its SCC, what it waits for, directly or not, and what waits for it, on the way
+        # from the goals): a change touching none of them leaves that cycle counting
+        unchanged = self._on_the_way(set(), {})
+        self._witnesses: list[set[str]] = []
+        for index in self._blocked_cyclic:
+            if len(self._witnesses) == WITNESSES:
+                break
+            move = self._sccs[index][0]
+            if unchanged(move):
+                self._witnesses.append({move} | nx.ancestors(graph, move) | nx.descendants(graph, move))
         self._blocks_on: dict[str, list[Block]] = {}
         self._any_move_lifts: list[Block] = []  # an alternative with no failing comparison: any move lifts it
         self._order: dict[int, int] = {}  # block -> its place in the model (answers keep the model's order)
@@ -120,7 +133,12 @@ class Outcomes:
                 x for b in kept for s in b.unmet_subjects for x in model.writers.get(s, ())
                 if x != move and x not in was_done and x not in made}
 
+        cyclic = any(related.isdisjoint(waits) for related in self._witnesses)  # a witness cycle still counts
+        if cyclic and not both:
+            return False, False  # the first answer is not worked out: the caller asked for both or neither
         lifters = {m: tuple(self._lifters[id(b)] for b in kept) for m, kept in blocks.items()}  # every other move's: as before
+        if cyclic and not made & base.reach:
+            return self._opens_goal(made, waits, lifters), False
         on_the_way = self._on_the_way(made, waits)
         if not both:
             # only moves waiting on a touched one can change: a cycle elsewhere that still counts answers no
@@ -159,6 +177,32 @@ class Outcomes:
             all(any(n in was_done or n in made or n in reach for n in options) for options in self._goal_needs[goal])
             for goal in affected)
         return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reach.__contains__, on_the_way)
+
+    def _opens_goal(self, made: set[str], touched: Iterable[str], lifters: dict[str, tuple[Lifters, ...]]) -> bool:
+        """Whether some goal is reachable after a change whose reach can only grow (no
+        reached move made): a goal reachable before still is, and otherwise one of the
+        made or newly reached moves must complete one.  Stops at the first."""
+        if self._reachable_goals:
+            return True
+        was_done, goals_of, goal_needs, pred, base_lifters = self.model.done, self._goals_of, self._goal_needs, self._pred, self._move_lifters
+        reach = set(self.solution.reach)
+
+        def completes(move: str) -> bool:
+            return any(all(any(n in was_done or n in made or n in reach for n in options) for options in goal_needs[goal])
+                       for goal in goals_of.get(move, ()))
+
+        if any(completes(m) for m in made):
+            return True
+        pending = [m for m in touched if m not in made]
+        while pending:
+            move = pending.pop()
+            if move in reach or not liftable(lifters[move] if move in lifters else base_lifters.get(move, ()), reach):
+                continue
+            reach.add(move)
+            if completes(move):
+                return True
+            pending.extend(p for p in pred[move] if p not in reach and p not in made)
+        return False
 
     def _on_the_way(self, made: set[str], waits: dict[str, set[str]]) -> Callable[[str], bool]:
         pred, starts = self._pred, self._starts

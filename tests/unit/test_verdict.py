@@ -189,3 +189,26 @@ def test_a_verdict_is_the_same_in_every_process_whatever_the_string_hashing():
     assert '"cycles":[{' in first
     for hash_seed in ("2", "3", "4"):
         assert verdict(hash_seed) == first, hash_seed
+
+
+def test_every_verdict_is_equal_to_itself_validated_from_its_json(seed, tmp_path):
+    """Openings are built without validation (model_construct): each must still be of the
+    declared types, on the seed at several dates and on a generated deadlock with many."""
+    from benchmarks import generate, world
+    from engine.session import Session
+    from engine.verdict import Verdict
+    from ripeness.bootstrap import rules_engine
+
+    verdicts = [seed.verdict(day) for day in (dt.date(2019, 6, 1), MARCH_7, dt.date(2021, 4, 20))]
+    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=2), folder=tmp_path / "rules")
+    subjects = len(loaded.generated.state_subjects)
+    facts = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects, subjects=subjects, events=0, seed=2)))
+    _, head = world.heads(facts, generate.START)
+    session = Session("s", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    session.record(world.resolve(loaded.rulebook, facts))
+    verdicts.append(session.verdict())
+    session.close()
+    assert len(verdicts[-1].openings) > 10
+    for verdict in verdicts:
+        assert verdict.openings
+        assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
