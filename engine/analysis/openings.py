@@ -82,9 +82,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
 
     candidates.sort(key=lambda c: (not c.get("available_now", False), not c["reaches_goal"], not c["breaks_all_cycles"],
                                    len(c["breaches"]), -len(c["satisfies"]), c["kind"] != "variant", c["what"]))
-    # built from the engine's own values of the right types: not validated again (a tenth of a big
-    # verdict); tests/unit/test_verdict.py holds every verdict equal to itself validated from JSON
-    return [Opening.model_construct(rank=i + 1, **c) for i, c in enumerate(candidates)]
+    return [Opening(rank=i + 1, **c) for i, c in enumerate(candidates)]
 
 
 def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None = None) -> ConcessionSets:
@@ -137,7 +135,7 @@ def _by_cycles(model: Model, solution: Solution, trials: _Trials, from_size: int
     blocked = solution.blocked_graph()
     chosen: list[str] = []
     given: set[str] = set()
-    for component in sorted(sorted(c) for c in nx.strongly_connected_components(blocked) if len(c) > 1):
+    for component in solution.blocked_components():
         inside = set(component)
         waits = {(a, b): data["blocks"] for a in component for b, data in blocked.adj[a].items() if b in inside}
         # strongly connected with as many waits as moves: one cycle, no search needed

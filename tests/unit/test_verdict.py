@@ -192,8 +192,8 @@ def test_a_verdict_is_the_same_in_every_process_whatever_the_string_hashing():
 
 
 def test_every_verdict_is_equal_to_itself_validated_from_its_json(seed, tmp_path):
-    """Openings are built without validation (model_construct): each must still be of the
-    declared types, on the seed at several dates and on a generated deadlock with many."""
+    """A verdict is of its declared types throughout (what the API's clients and the
+    Gherkin steps read back): on the seed at several dates and on a generated deadlock."""
     from benchmarks import generate, world
     from engine.session import Session
     from engine.verdict import Verdict
