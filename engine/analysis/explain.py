@@ -4,6 +4,8 @@ behind a verdict, and the summary sentences an analyst can paste into a note."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -27,32 +29,42 @@ from engine.verdict import (
 
 MAX_CYCLES = 50
 CYCLE_SEARCH = 1000  # cycles enumerated per component at most, to choose the shortest
+T = TypeVar("T")
 
 
-_CITED: dict[tuple[int, int], tuple[Position, Variant | None, PositionRef]] = {}
-MAX_CITED = 100_000
+MAX_CITED = 20_000
+_CITED: dict[tuple[int, int], tuple[object, object, Any]] = {}
 
 
-def cite_position(position: Position, variant: Variant | None = None) -> PositionRef:
-    """The citation of a position (or its variant).  Positions never change once loaded
-    and a PositionRef is frozen, so each is built once and shared by every verdict (kept
-    with the position, so that its id stays its own)."""
-    cited = _CITED.get((id(position), id(variant)))
-    if cited is None or cited[0] is not position or cited[1] is not variant:
-        source = variant or position
-        ref = PositionRef(id=position.id, actor=position.actor, quote=" ".join(source.quote.split()),
-                          source=source.source, said_by=source.said_by, said_on=source.said_on,
-                          variant=variant.id if variant else None)
+def _cited(first: object, second: object, build: Callable[[], T]) -> T:
+    """A citation built once from two sources and shared by every verdict: positions and
+    recorded facts never change, and citations are frozen.  Kept with its sources, so that
+    their ids stay their own; at most ``MAX_CITED`` kept."""
+    cited = _CITED.get((id(first), id(second)))
+    if cited is None or cited[0] is not first or cited[1] is not second:
         if len(_CITED) >= MAX_CITED:
             _CITED.clear()
-        cited = _CITED[(id(position), id(variant))] = (position, variant, ref)
+        cited = _CITED[id(first), id(second)] = (first, second, build())
     return cited[2]
 
 
+def cite_position(position: Position, variant: Variant | None = None) -> PositionRef:
+    def build() -> PositionRef:
+        source = variant or position
+        return PositionRef(id=position.id, actor=position.actor, quote=" ".join(source.quote.split()),
+                           source=source.source, said_by=source.said_by, said_on=source.said_on,
+                           variant=variant.id if variant else None)
+
+    return _cited(position, variant, build)
+
+
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:
-    subject = sit.rulebook.subjects.get(fact.subject)
-    return FactRef(id=fact.id, subject=fact.subject, value=fact.value, unit=subject.unit if subject else "",
-                   at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note)
+    def build() -> FactRef:
+        subject = sit.rulebook.subjects.get(fact.subject)
+        return FactRef(id=fact.id, subject=fact.subject, value=fact.value, unit=subject.unit if subject else "",
+                       at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note)
+
+    return _cited(fact, sit.rulebook, build)
 
 
 def unmet_evidence(sit: Situation, block: Block) -> list[Unmet]:

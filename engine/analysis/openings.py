@@ -187,8 +187,16 @@ class _Trials:
             for block in blocks:
                 self._blocks_of.setdefault(block.position.id, []).append(block)
                 self.withheld[block.position.id] = block.move
+        self._witnessed = {position: outcomes.witnessed(move) for position, move in self.withheld.items()}
+        self._every_witness = outcomes.every_witness
 
     def opens_way(self, positions: Iterable[str]) -> bool:
+        positions = list(positions)
+        touched = 0
+        for position in positions:
+            touched |= self._witnessed.get(position, 0)
+        if touched != self._every_witness:
+            return False  # a witness cycle is left alone (as Outcomes would answer, without building the change)
         return self._outcomes.opens_way(self._lifted(positions))
 
     def outcome(self, positions: Iterable[str]) -> tuple[bool, bool]:

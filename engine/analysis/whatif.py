@@ -86,6 +86,15 @@ class Outcomes:
                 if any(not alt for alt in block.alternatives):
                     self._any_move_lifts.append(block)
 
+    def witnessed(self, move: str) -> int:
+        """The witness cycles a change touching ``move`` might alter, as bits: a change
+        whose touched moves leave some bit of ``every_witness`` unset keeps a cycle."""
+        return sum(1 << i for i, related in enumerate(self._witnesses) if move in related)
+
+    @property
+    def every_witness(self) -> int:
+        return (1 << len(self._witnesses)) - 1
+
     def lifted_by(self, move: str) -> list[Block]:
         """The blocks ``Model.with_done(move)`` lifts: not refusals, and some alternative of
         the condition reads only subjects the move changes."""
@@ -123,19 +132,18 @@ class Outcomes:
         model, base, pred = self.model, self.solution, self._pred
         was_done = model.done
         made = {m for m in made if m not in was_done}
+        touched = made.union(b.move for b in lifted)
+        cyclic = any(related.isdisjoint(touched) for related in self._witnesses)  # a witness cycle still counts
+        if cyclic and not both:
+            return False, False  # the first answer is not worked out: the caller asked for both or neither
         removed = {id(b) for b in lifted}
-        blocks = {m: tuple(b for b in model.blocks.get(m, ()) if id(b) not in removed) for m in {b.move for b in lifted}}
-        for m in made:
-            blocks[m] = ()
+        blocks = {m: () if m in made else tuple(b for b in model.blocks.get(m, ()) if id(b) not in removed) for m in touched}
         waits: dict[str, set[str]] = {}  # the wait edges of touched moves (every other move: its old ones, less made moves)
         for move, kept in blocks.items():
             waits[move] = set() if move in made else {
                 x for b in kept for s in b.unmet_subjects for x in model.writers.get(s, ())
                 if x != move and x not in was_done and x not in made}
 
-        cyclic = any(related.isdisjoint(waits) for related in self._witnesses)  # a witness cycle still counts
-        if cyclic and not both:
-            return False, False  # the first answer is not worked out: the caller asked for both or neither
         lifters = {m: tuple(self._lifters[id(b)] for b in kept) for m, kept in blocks.items()}  # every other move's: as before
         if cyclic and not made & base.reach:
             return self._opens_goal(made, waits, lifters), False

@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks import generate, world
 from engine.analysis.model import build_model, solve
+from engine.analysis.openings import _Trials
 from engine.analysis.whatif import Outcomes
 from engine.session import Session
 from ripeness.bootstrap import rules_engine
@@ -36,6 +37,7 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
         model = build_model(session._situation(session.clock.now()))
         solution = solve(model)
         outcomes = Outcomes(model, solution)
+        trials = _Trials(model, outcomes)
         for move in sorted(model.moves - model.done):
             assert outcomes.after_move(move) == solved(model.with_done(move)), (cut, move)
         blocks = [b for bs in model.blocks.values() for b in bs]
@@ -49,6 +51,7 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
             expected = solved(model.without(given_up))
             assert outcomes.after_lifting(lifted) == expected, (cut, given_up)
             assert outcomes.opens_way(lifted) == (expected == (True, True)), (cut, given_up)
+            assert trials.opens_way(given_up) == (expected == (True, True)), (cut, given_up)  # its witness shortcut
     session.close()
 
 
