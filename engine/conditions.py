@@ -7,6 +7,7 @@ no fact is unmet, and so is its negation: an unknown is never evidence either wa
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from engine.rulebook.models import AllOf, Compare, Expr, Not, Ref
@@ -16,6 +17,7 @@ NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt
 SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in",
           "not_in": "not in"}
 MAX_CONJUNCTS = 256
+ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 Conjunct = tuple[Compare, ...]
 
@@ -60,7 +62,7 @@ def compare_holds(compare: Compare, value: Any, known: bool = True) -> bool:
         return not any(_equal(value, o) for o in operand)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return {"lt": value < operand, "le": value <= operand, "gt": value > operand, "ge": value >= operand}[op]
+    return ORDER[op](value, operand)
 
 
 def _equal(value: Any, operand: Any) -> bool:

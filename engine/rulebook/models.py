@@ -66,7 +66,7 @@ class Compare(Strict):
     def operator(self) -> str:
         return next(op for op in COMPARISON_OPERATORS if self.operand(op) is not None)
 
-    @property
+    @functools.cached_property
     def value(self) -> Any:
         return self.operand(self.operator)
 
