@@ -238,7 +238,7 @@ class Session:
         history = self._history_for(as_of)
         state = history.state_as_of(as_of)
         events = history.events_between(shift(as_of, -self._horizon), as_of) if self._horizon else []
-        self._memory.sync([*state.values(), *events])
+        self._memory.sync([*(state[s] for s in self._read if s in state), *events])  # no rule reads the other subjects
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
                          state=state, previous=history.previous, hostile=hostile)

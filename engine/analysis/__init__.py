@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain
-from engine.analysis.model import Model, Situation, Solution, build_model, in_force, solve
+from engine.analysis.model import Model, Situation, build_model, in_force, reachable_goals, solve
 from engine.analysis.openings import concession_sets, find_openings
 from engine.analysis.whatif import Outcomes
 from engine.verdict import GoalState, Status, Verdict
@@ -16,9 +16,9 @@ from engine.verdict import GoalState, Status, Verdict
 __all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status"]
 
 
-def status_of(model: Model, solution: Solution) -> Status:
+def status_of(model: Model, goals_reachable: dict[str, bool]) -> Status:
     """progress if a goal is done, opening if one is reachable, else deadlock."""
-    return "progress" if any(model.goals.values()) else "opening" if solution.any_goal else "deadlock"
+    return "progress" if any(model.goals.values()) else "opening" if any(goals_reachable.values()) else "deadlock"
 
 
 def quick_status(sit: Situation) -> tuple[Status, bool]:
@@ -30,7 +30,7 @@ def bare_status(sit: Situation) -> Status:
     """The status alone: it reads the day, the claims that hold and the values of the
     subjects in conditions, nothing else of the situation."""
     model = build_model(sit)
-    return status_of(model, solve(model))
+    return status_of(model, reachable_goals(model))
 
 
 def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:
@@ -70,7 +70,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None) -> Verdict:
     model = build_model(sit)
     solution = solve(model)
     done_goals = [g for g, done in model.goals.items() if done]
-    status = status_of(model, solution)
+    status = status_of(model, solution.goals_reachable)
     chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
     found = explain.cycles(sit, solution) if status == "deadlock" else []

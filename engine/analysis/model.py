@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -233,34 +233,11 @@ def liftable(lifters: tuple[Lifters, ...], reach: set[str]) -> bool:
 
 
 def solve(model: Model) -> Solution:
+    waits = _waits(model)
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(model.moves - model.done))  # sorted: the same cycles are found first on every run
-    refused: set[str] = set()
-    lifters: dict[int, Lifters] = {}
-    move_lifters: dict[str, tuple[Lifters, ...]] = {}
-    edges: dict[tuple[str, str], list[Block]] = {}
-    for move, blocks in model.blocks.items():
-        for block in blocks:
-            lifters[id(block)] = found = block_lifters(model, block)
-            if not found:
-                refused.add(move)
-            for target in sorted(waits_for(model, block)):
-                edges.setdefault((move, target), []).append(block)
-        move_lifters[move] = tuple(lifters[id(b)] for b in blocks)
-    graph.add_edges_from((move, target, {"blocks": blocks}) for (move, target), blocks in edges.items())
-    reach = {m for m in graph.nodes if not model.blocks.get(m)}
-    # a move becomes reachable only when a move it waits for does: re-check just those
-    pending = [m for m in graph.nodes if m not in reach]
-    pred = graph.pred
-    while pending:
-        move = pending.pop()
-        if move in reach or not liftable(move_lifters.get(move, ()), reach):
-            continue
-        reach.add(move)
-        pending.extend(m for m in pred[move] if m not in reach)
-    goals_reachable = {
-        g: (not done) and all(_need_met(model, n, reach) for n in model.needs[g]) for g, done in model.goals.items()
-    }
+    graph.add_edges_from((move, target, {"blocks": blocks}) for (move, target), blocks in waits.edges.items())
+    reach = _reach(model, graph.nodes, graph.pred, waits.move_lifters)
     # every move on the way to a goal not done: what its needs (or their substitutes) wait for, directly or not
     relevant = {start for g, done in model.goals.items() if not done for need in model.needs[g]
                 for start in (need, *model.substitutes.get(need, ())) if start in graph}
@@ -270,7 +247,58 @@ def solve(model: Model) -> Solution:
             if target not in relevant:
                 relevant.add(target)
                 stack.append(target)
-    return Solution(reach, goals_reachable, graph, relevant, refused, lifters, move_lifters)
+    return Solution(reach, _goals_reachable(model, reach), graph, relevant, waits.refused, waits.lifters, waits.move_lifters)
+
+
+def reachable_goals(model: Model) -> dict[str, bool]:
+    """``solve(model).goals_reachable`` without the graph, the moves on the way and the
+    rest of the explanation: what a status needs."""
+    waits = _waits(model)
+    pred: dict[str, list[str]] = {}
+    for move, target in waits.edges:
+        pred.setdefault(target, []).append(move)
+    return _goals_reachable(model, _reach(model, model.moves - model.done, pred, waits.move_lifters))
+
+
+@dataclass
+class _Waits:
+    edges: dict[tuple[str, str], list[Block]]  # (blocked move, a move it waits for) -> the blocks behind the wait
+    lifters: dict[int, Lifters]  # id(block) -> its lifters
+    move_lifters: dict[str, tuple[Lifters, ...]]  # move -> its blocks' lifters
+    refused: set[str]  # moves with a block nothing can lift
+
+
+def _waits(model: Model) -> _Waits:
+    waits = _Waits({}, {}, {}, set())
+    for move, blocks in model.blocks.items():
+        for block in blocks:
+            waits.lifters[id(block)] = found = block_lifters(model, block)
+            if not found:
+                waits.refused.add(move)
+            for target in sorted(waits_for(model, block)):
+                waits.edges.setdefault((move, target), []).append(block)
+        waits.move_lifters[move] = tuple(waits.lifters[id(b)] for b in blocks)
+    return waits
+
+
+def _reach(model: Model, moves: Iterable[str], pred: Mapping[str, Iterable[str]], move_lifters: dict[str, tuple[Lifters, ...]]) -> set[str]:
+    """The least set of moves (of ``moves``, those not done) that are free, or whose every
+    block can be lifted by moves in it; ``pred``: move -> the moves that wait for it."""
+    moves = list(moves)
+    reach = {m for m in moves if not model.blocks.get(m)}
+    # a move becomes reachable only when a move it waits for does: re-check just those
+    pending = [m for m in moves if m not in reach]
+    while pending:
+        move = pending.pop()
+        if move in reach or not liftable(move_lifters.get(move, ()), reach):
+            continue
+        reach.add(move)
+        pending.extend(m for m in pred.get(move, ()) if m not in reach)
+    return reach
+
+
+def _goals_reachable(model: Model, reach: set[str]) -> dict[str, bool]:
+    return {g: (not done) and all(_need_met(model, n, reach) for n in model.needs[g]) for g, done in model.goals.items()}
 
 
 def _need_met(model: Model, need: str, reach: set[str]) -> bool:

@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 
 from benchmarks import generate, world
-from engine.analysis.model import build_model, solve
+from engine.analysis.model import build_model, reachable_goals, solve
 from engine.analysis.openings import _Trials
 from engine.analysis.whatif import Outcomes
 from engine.session import Session
@@ -38,6 +38,7 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
         solution = solve(model)
         outcomes = Outcomes(model, solution)
         trials = _Trials(model, outcomes)
+        assert reachable_goals(model) == solution.goals_reachable, cut  # a status's shortcut
         for move in sorted(model.moves - model.done):
             assert outcomes.after_move(move) == solved(model.with_done(move)), (cut, move)
         blocks = [b for bs in model.blocks.values() for b in bs]
@@ -112,6 +113,7 @@ def test_outcomes_equal_solving_on_random_small_wait_graphs(tmp_path):
         for move in sorted(model.moves - model.done):
             expected = solved(model.with_done(move))
             assert outcomes.after_move(move) == expected, (case, move)
+            assert reachable_goals(model.with_done(move)) == solve(model.with_done(move)).goals_reachable, (case, move)
             acyclic_after += expected[1]
         positions = sorted({b.position.id for bs in model.blocks.values() for b in bs})
         for size in range(1, len(positions) + 1):
