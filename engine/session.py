@@ -93,6 +93,7 @@ class Session:
         self._last_verdict: tuple[tuple, Verdict] | None = None
         self._last_status: tuple[tuple, Status] | None = None
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
+        self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
 
     @property
     def horizon(self) -> dt.timedelta:
@@ -267,5 +268,11 @@ class Session:
         return sit.as_of.date(), tuple(facts), tuple(hostile)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
-        return [f for support in self._memory.support(f"hostile:{pattern}:{side}") for f in support]
+        """The live hostile events of one side: the same list while they stay the same."""
+        claim = f"hostile:{pattern}:{side}"
+        support = self._memory.support(claim)  # the same list until that claim's support changes
+        kept = self._hostile_kept.get(claim)
+        if kept is None or kept[0] is not support:
+            kept = self._hostile_kept[claim] = (support, [f for justification in support for f in justification])
+        return kept[1]
 

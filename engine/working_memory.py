@@ -39,10 +39,10 @@ class WorkingMemory:
         would match the others): retract the rest, assert the new."""
         read = self._rules.subjects
         wanted = {f.id: f for f in facts if f.subject in read}
+        if wanted.keys() == self._live.keys():
+            return  # the usual case after a fact no rule reads
         gone = [f for fid, f in self._live.items() if fid not in wanted]
         new = [f for fid, f in wanted.items() if fid not in self._live]
-        if not gone and not new:
-            return
         for fact in gone:
             self._withdraw_support(fact.id)
             del self._live[fact.id]

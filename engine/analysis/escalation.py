@@ -46,19 +46,23 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
     return result
 
 
-KeptChains = dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], list[list[Fact]]]]
+# pattern -> the event lists the chains were found among, their ids, the chains
+KeptChains = dict[str, tuple[tuple[list[Fact], list[Fact]], tuple[tuple[str, ...], tuple[str, ...]], list[list[Fact]]]]
 
 
 def kept_chains(pattern_id: str, pattern: Escalation, sides: tuple[list[Fact], list[Fact]], kept: KeptChains | None) -> list[list[Fact]]:
-    """``chains``, which depend only on the events: with ``kept`` (a session's: pattern ->
-    the ids of the events on each side and the chains found among them) found again only
-    when those events change."""
+    """``chains``, which depend only on the events: with ``kept`` (a session's) found again
+    only when those events change (the same lists again, or events with the same ids)."""
     if kept is None:
         return chains(pattern, sides)
+    known = kept.get(pattern_id)
+    if known is not None and known[0][0] is sides[0] and known[0][1] is sides[1]:
+        return known[2]
     ids = (tuple(f.id for f in sides[0]), tuple(f.id for f in sides[1]))
-    if pattern_id not in kept or kept[pattern_id][0] != ids:
-        kept[pattern_id] = (ids, chains(pattern, sides))
-    return kept[pattern_id][1]
+    if known is None or known[1] != ids:
+        known = (sides, ids, chains(pattern, sides))
+    kept[pattern_id] = (sides, ids, known[2])
+    return known[2]
 
 
 def live(pattern: Escalation, found: list[list[Fact]], as_of: dt.datetime) -> list[list[Fact]]:

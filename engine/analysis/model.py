@@ -40,7 +40,7 @@ class Situation:
     holds: Callable[[str], bool]
     state: dict[str, Fact]
     previous: Callable[[Fact], Fact | None]
-    hostile: dict[str, tuple[list[Fact], list[Fact]]]  # escalation pattern -> live hostile events by side
+    hostile: dict[str, tuple[list[Fact], list[Fact]]]  # escalation pattern -> live hostile events by side (kept by the session: read only)
 
 
 @dataclass(frozen=True)
