@@ -92,6 +92,7 @@ class Solution:
     refused: set[str] = field(default_factory=set)
     lifters: dict[int, Lifters] = field(default_factory=dict, repr=False, compare=False)  # id(block) -> its lifters
     move_lifters: dict[str, tuple[Lifters, ...]] = field(default_factory=dict, repr=False, compare=False)  # its blocks'
+    waits: dict[str, dict[str, list[Block]]] = field(default_factory=dict, repr=False, compare=False)  # the graph's edges as plain dicts
     _blocked: nx.DiGraph | None = field(default=None, repr=False, compare=False)
     _components: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
@@ -107,7 +108,7 @@ class Solution:
             blocked = set(nodes)
             self._blocked = nx.DiGraph()
             self._blocked.add_nodes_from(nodes)
-            self._blocked.add_edges_from((u, v, data) for u in nodes for v, data in self.graph.adj[u].items() if v in blocked)
+            self._blocked.add_edges_from((u, v, {"blocks": blocks}) for u in nodes for v, blocks in self.waits.get(u, {}).items() if v in blocked)
         return self._blocked
 
     def blocked_components(self) -> list[list[str]]:
@@ -236,7 +237,7 @@ def solve(model: Model) -> Solution:
     waits = _waits(model)
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(model.moves - model.done))  # sorted: the same cycles are found first on every run
-    graph.add_edges_from((move, target, {"blocks": blocks}) for (move, target), blocks in waits.edges.items())
+    graph.add_edges_from((move, target, {"blocks": blocks}) for move, targets in waits.edges.items() for target, blocks in targets.items())
     reach = _reach(model, graph.nodes, graph.pred, waits.move_lifters)
     # every move on the way to a goal not done: what its needs (or their substitutes) wait for, directly or not
     relevant = {start for g, done in model.goals.items() if not done for need in model.needs[g]
@@ -247,7 +248,7 @@ def solve(model: Model) -> Solution:
             if target not in relevant:
                 relevant.add(target)
                 stack.append(target)
-    return Solution(reach, _goals_reachable(model, reach), graph, relevant, waits.refused, waits.lifters, waits.move_lifters)
+    return Solution(reach, _goals_reachable(model, reach), graph, relevant, waits.refused, waits.lifters, waits.move_lifters, waits.edges)
 
 
 def reachable_goals(model: Model) -> dict[str, bool]:
@@ -255,14 +256,15 @@ def reachable_goals(model: Model) -> dict[str, bool]:
     rest of the explanation: what a status needs."""
     waits = _waits(model)
     pred: dict[str, list[str]] = {}
-    for move, target in waits.edges:
-        pred.setdefault(target, []).append(move)
+    for move, targets in waits.edges.items():
+        for target in targets:
+            pred.setdefault(target, []).append(move)
     return _goals_reachable(model, _reach(model, model.moves - model.done, pred, waits.move_lifters))
 
 
 @dataclass
 class _Waits:
-    edges: dict[tuple[str, str], list[Block]]  # (blocked move, a move it waits for) -> the blocks behind the wait
+    edges: dict[str, dict[str, list[Block]]]  # blocked move -> each move it waits for -> the blocks behind the wait
     lifters: dict[int, Lifters]  # id(block) -> its lifters
     move_lifters: dict[str, tuple[Lifters, ...]]  # move -> its blocks' lifters
     refused: set[str]  # moves with a block nothing can lift
@@ -276,7 +278,7 @@ def _waits(model: Model) -> _Waits:
             if not found:
                 waits.refused.add(move)
             for target in sorted(waits_for(model, block)):
-                waits.edges.setdefault((move, target), []).append(block)
+                waits.edges.setdefault(move, {}).setdefault(target, []).append(block)
         waits.move_lifters[move] = tuple(waits.lifters[id(b)] for b in blocks)
     return waits
 

@@ -132,12 +132,11 @@ def _by_cycles(model: Model, solution: Solution, trials: _Trials, from_size: int
     checked once.  Small, not guaranteed smallest.  Each strongly connected component of
     the blocked graph is broken on its own (a position blocks one move, so it takes part in
     the cycles of one component only), in order of its first move."""
-    blocked = solution.blocked_graph()
     chosen: list[str] = []
     given: set[str] = set()
     for component in solution.blocked_components():
         inside = set(component)
-        waits = {(a, b): data["blocks"] for a in component for b, data in blocked.adj[a].items() if b in inside}
+        waits = {(a, b): blocks for a in component for b, blocks in solution.waits.get(a, {}).items() if b in inside}
         # strongly connected with as many waits as moves: one cycle, no search needed
         graph = None if len(waits) == len(component) else nx.DiGraph(list(waits))
         while True:

@@ -43,8 +43,12 @@ class Outcomes:
     def __init__(self, model: Model, solution: Solution):
         self.model, self.solution = model, solution
         graph = solution.graph
-        self._pred = {m: list(graph.pred[m]) for m in graph}  # plain lists: read thousands of times a verdict
-        self._succ = {m: list(graph.succ[m]) for m in graph}
+        # plain lists, in the graph's order: read thousands of times a verdict
+        self._succ = {m: list(solution.waits.get(m, ())) for m in graph}
+        self._pred: dict[str, list[str]] = {m: [] for m in graph}
+        for move, targets in solution.waits.items():
+            for target in targets:
+                self._pred[target].append(move)
         self._reachable_goals = [g for g, reachable in solution.goals_reachable.items() if reachable]
         self._goals_of: dict[str, set[str]] = {}
         for goal, done in model.goals.items():
