@@ -53,8 +53,8 @@ def _collector_paused() -> Iterator[None]:
     verdict allocates hundreds of thousands of objects that live until it is built; each
     young collection walked the ones alive so far again, and the older ones everything
     else alive: at 1,000 positions a third of the verdict's time (benchmarks/RESULTS.md).
-    Paused, one collection afterwards frees its reference cycles (networkx graphs).  The
-    switch is the process's: another thread's work meanwhile is not collected either."""
+    Paused, one collection afterwards walks them once.  The switch is the process's:
+    another thread's work meanwhile is not collected either."""
     if not gc.isenabled():
         yield
         return

@@ -235,10 +235,11 @@ def liftable(lifters: tuple[Lifters, ...], reach: set[str]) -> bool:
 
 def solve(model: Model) -> Solution:
     waits = _waits(model)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(sorted(model.moves - model.done))  # sorted: the same cycles are found first on every run
+    moves = sorted(model.moves - model.done)  # sorted: the same cycles are found first on every run
+    graph = nx.DiGraph()  # (its .nodes and .edges views refer back to it: unread here, it is freed as soon as dropped)
+    graph.add_nodes_from(moves)
     graph.add_edges_from((move, target, {"blocks": blocks}) for move, targets in waits.edges.items() for target, blocks in targets.items())
-    reach = _reach(model, graph.nodes, graph.pred, waits.move_lifters)
+    reach = _reach(model, moves, graph.pred, waits.move_lifters)
     # every move on the way to a goal not done: what its needs (or their substitutes) wait for, directly or not
     relevant = {start for g, done in model.goals.items() if not done for need in model.needs[g]
                 for start in (need, *model.substitutes.get(need, ())) if start in graph}

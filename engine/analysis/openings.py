@@ -27,7 +27,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
     candidates: list[dict] = []
     substitutes = {s for subs in model.substitutes.values() for s in subs}
     needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}
-    waited_on = {target for _, target in solution.graph.edges}
+    waited_on = {target for targets in solution.waits.values() for target in targets}
 
     def satisfied_by(move: str) -> list[Block]:
         written = model.written[move]
