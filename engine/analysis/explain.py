@@ -95,8 +95,10 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
     for component in solution.blocked_components():
         if len(found) >= MAX_CYCLES:
             break
-        here = [nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
-                for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
+        single = _single_cycle(solution, component)
+        here = [single] if single else [
+            nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
+            for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
         found += sorted(here, key=_shortest_first)[:MAX_CYCLES - len(found)]
     result = []
     for nodes in sorted(found, key=_shortest_first):
@@ -110,6 +112,22 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
                                   waits_for=target, unmet=unmet_evidence(sit, block)))
         result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
     return result
+
+
+def _single_cycle(solution: Solution, component: list[str]) -> list[str] | None:
+    """The component's one cycle, from its first move, when it holds only one: strongly
+    connected with as many waits as moves, each move waits for exactly one other in it."""
+    members = set(component)
+    nxt = {}
+    for move in component:
+        inside = [target for target in solution.waits.get(move, ()) if target in members]
+        if len(inside) != 1:
+            return None
+        nxt[move] = inside[0]
+    cycle = [component[0]]
+    while nxt[cycle[-1]] != component[0]:
+        cycle.append(nxt[cycle[-1]])
+    return cycle
 
 
 def _shortest_first(nodes: list[str]) -> tuple[int, list[str]]:

@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 
 from benchmarks import generate, world
+from engine.analysis.explain import _single_cycle
 from engine.analysis.model import build_model, reachable_goals, solve
 from engine.analysis.openings import _Trials
 from engine.analysis.whatif import Outcomes
@@ -39,6 +40,9 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
         outcomes = Outcomes(model, solution)
         trials = _Trials(model, outcomes)
         assert reachable_goals(model) == solution.goals_reachable, cut  # a status's shortcut
+        for component in solution.blocked_components():  # explain's shortcut for a component of one cycle
+            found = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in nx.simple_cycles(solution.blocked_subgraph(component))]
+            assert _single_cycle(solution, component) in (found if len(found) == 1 else [None]), (cut, component)
         for move in sorted(model.moves - model.done):
             assert outcomes.after_move(move) == solved(model.with_done(move)), (cut, move)
         blocks = [b for bs in model.blocks.values() for b in bs]
