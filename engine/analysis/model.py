@@ -87,7 +87,7 @@ class Model:
 class Solution:
     reach: set[str]
     goals_reachable: dict[str, bool]
-    graph: nx.DiGraph  # move -> move it waits for; edge attribute "blocks"
+    graph: nx.DiGraph  # move -> move it waits for (the blocks behind each wait: ``waits``)
     relevant: set[str]
     refused: set[str] = field(default_factory=set)
     lifters: dict[int, Lifters] = field(default_factory=dict, repr=False, compare=False)  # id(block) -> its lifters
@@ -238,7 +238,7 @@ def solve(model: Model) -> Solution:
     moves = sorted(model.moves - model.done)  # sorted: the same cycles are found first on every run
     graph = nx.DiGraph()  # (its .nodes and .edges views refer back to it: unread here, it is freed as soon as dropped)
     graph.add_nodes_from(moves)
-    graph.add_edges_from((move, target, {"blocks": blocks}) for move, targets in waits.edges.items() for target, blocks in targets.items())
+    graph.add_edges_from((move, target) for move, targets in waits.edges.items() for target in targets)
     reach = _reach(model, moves, graph.pred, waits.move_lifters)
     # every move on the way to a goal not done: what its needs (or their substitutes) wait for, directly or not
     relevant = {start for g, done in model.goals.items() if not done for need in model.needs[g]

@@ -142,15 +142,14 @@ class Outcomes:
             return False, False  # the first answer is not worked out: the caller asked for both or neither
         removed = {id(b) for b in lifted}
         blocks = {m: () if m in made else tuple(b for b in model.blocks.get(m, ()) if id(b) not in removed) for m in touched}
+        lifters = {m: tuple(self._lifters[id(b)] for b in kept) for m, kept in blocks.items()}  # every other move's: as before
+        if cyclic and not made & base.reach:
+            return self._opens_goal(made, touched, lifters), False
         waits: dict[str, set[str]] = {}  # the wait edges of touched moves (every other move: its old ones, less made moves)
         for move, kept in blocks.items():
             waits[move] = set() if move in made else {
                 x for b in kept for s in b.unmet_subjects for x in model.writers.get(s, ())
                 if x != move and x not in was_done and x not in made}
-
-        lifters = {m: tuple(self._lifters[id(b)] for b in kept) for m, kept in blocks.items()}  # every other move's: as before
-        if cyclic and not made & base.reach:
-            return self._opens_goal(made, waits, lifters), False
         on_the_way = self._on_the_way(made, waits)
         if not both:
             # only moves waiting on a touched one can change: a cycle elsewhere that still counts answers no
