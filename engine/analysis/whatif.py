@@ -21,6 +21,10 @@ moves, and the answers follow exactly from what it touches:
   keeps its blocked cycles; the others are checked on their own subgraph.  A blocked cycle
   counts when a move a goal needs still leads to it: a search backwards from the cycle that
   stops at the first such move.  The answer is "cyclic" at the first cycle that counts.
+- *Witnesses*: a few cycles that count before the change are kept with every move that
+  could alter them (their SCC, its ancestors and descendants).  A change touching none of
+  one witness's moves leaves it counting: the graph stays cyclic without any search, and
+  only whether a goal opens is worked out, up to the first goal completed.
 
 ``tests/unit/test_whatif.py`` holds every answer equal to ``solve`` on the changed model.
 """
