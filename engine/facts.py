@@ -105,10 +105,11 @@ class FactInput(BaseModel):
         return self.at is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """A recorded fact.  ``subject`` is the dotted key; ``seq`` orders recording (a later
-    record wins a tie on ``at``)."""
+    record wins a tie on ``at``).  Slotted: a long history holds many, and each is one
+    object for the garbage collector to walk instead of two (with its ``__dict__``)."""
 
     id: str
     seq: int
