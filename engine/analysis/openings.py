@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Iterable
 
 import networkx as nx
+from pydantic import TypeAdapter
 
 from engine.analysis.model import Block, Model, Situation, Solution, in_force, solve, unmet_comparisons
 from engine.analysis.whatif import Outcomes
@@ -15,6 +16,7 @@ from engine.conditions import describe, expr_holds
 from engine.rulebook.models import Position, Variant
 from engine.verdict import ConcessionSets, Opening, PositionRef
 
+_OPENINGS = TypeAdapter(list[Opening])
 WORK_BUDGET = 100_000  # moves x model solves the concession search may spend before turning greedy
 MAX_SETS = 20
 
@@ -82,7 +84,9 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
 
     candidates.sort(key=lambda c: (not c.get("available_now", False), not c["reaches_goal"], not c["breaks_all_cycles"],
                                    len(c["breaches"]), -len(c["satisfies"]), c["kind"] != "variant", c["what"]))
-    return [Opening(rank=i + 1, **c) for i, c in enumerate(candidates)]
+    for i, candidate in enumerate(candidates):
+        candidate["rank"] = i + 1
+    return _OPENINGS.validate_python(candidates)  # the whole list at once: a third of the time of one by one
 
 
 def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None = None) -> ConcessionSets:
