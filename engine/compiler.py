@@ -28,7 +28,6 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.conditions import to_dnf
 from engine.facts import Fact
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Compare, Expr
@@ -85,7 +84,7 @@ def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> Compiled
     conjuncts: dict[str, tuple[Compare, ...]] = {}
     claims: dict[str, str] = {}
     for claim, expr in claim_names(rulebook).items():
-        for i, conjunct in enumerate(to_dnf(rulebook.expand(expr))):
+        for i, conjunct in enumerate(rulebook.alternatives(expr)):
             conjuncts[f"{claim}#{i}"] = conjunct
             claims[f"{claim}#{i}"] = claim
     events: dict[str, dict[str, Any]] = {}

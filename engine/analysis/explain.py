@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import networkx as nx
 
 from engine.analysis import escalation
-from engine.analysis.model import Block, Model, Situation, Solution, dead_end
+from engine.analysis.model import Block, Model, Situation, Solution
 from engine.conditions import describe
 from engine.facts import Fact
 from engine.rulebook.models import Position, Variant
@@ -137,7 +137,7 @@ def _shortest_first(nodes: list[str]) -> tuple[int, list[str]]:
 def refusals(sit: Situation, model: Model, solution: Solution) -> list[Refusal]:
     return [Refusal(move=m, actor=b.position.actor, position=cite_position(b.position, b.variant),
                     unmet=[] if b.refusal else unmet_evidence(sit, b))
-            for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ()) if dead_end(model, b)]
+            for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ()) if not solution.lifters[id(b)]]  # dead ends
 
 
 def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> list[EscalationChain]:

@@ -90,7 +90,7 @@ class Solution:
     graph: nx.DiGraph  # move -> move it waits for (the blocks behind each wait: ``waits``)
     relevant: set[str]
     refused: set[str] = field(default_factory=set)
-    lifters: dict[int, Lifters] = field(default_factory=dict, repr=False, compare=False)  # id(block) -> its lifters
+    lifters: dict[int, Lifters] = field(default_factory=dict, repr=False, compare=False)  # id(block) -> its lifters (none: a dead end)
     move_lifters: dict[str, tuple[Lifters, ...]] = field(default_factory=dict, repr=False, compare=False)  # its blocks'
     waits: dict[str, dict[str, list[Block]]] = field(default_factory=dict, repr=False, compare=False)  # the graph's edges as plain dicts
     _blocked: nx.DiGraph | None = field(default=None, repr=False, compare=False)
@@ -186,14 +186,6 @@ def closest(failing: list[tuple[Compare, ...]]) -> tuple[Compare, ...]:
 
 def unmet_comparisons(alternatives: list[tuple[Compare, ...]], values: dict) -> tuple[Compare, ...]:
     return closest(failing_per_alternative(alternatives, values))
-
-
-def dead_end(model: Model, block: Block) -> bool:
-    """No alternative of the block's condition can be met by any move not yet made."""
-    if block.refusal:
-        return True
-    return not any(all(any(x not in model.done and x != block.move for x in model.writers.get(s, ())) for s in alt)
-                   for alt in block.alternatives)
 
 
 def waits_for(model: Model, block: Block) -> frozenset[str]:
