@@ -51,11 +51,22 @@ class Block:
     refusal: bool
     unmet: tuple[Compare, ...]  # the failing comparisons of the alternative closest to holding
     alternatives: tuple[frozenset[str], ...] = ()  # per alternative, the subjects that fail
+    ways: tuple[tuple[frozenset[str], ...], ...] = ()  # per alternative, per failing subject (sorted): the moves that meet it
 
     @functools.cached_property
     def unmet_subjects(self) -> frozenset[str]:
         """Every subject whose change could help meet the condition."""
         return frozenset().union(*self.alternatives) if self.alternatives else frozenset(c.subject for c in self.unmet)
+
+    @functools.cached_property
+    def movers(self) -> frozenset[str]:
+        """Every move that meets some failing comparison of some alternative (the moves the
+        blocked move waits for, before leaving out done ones and itself)."""
+        return frozenset().union(*(w for ways in self.ways for w in ways))
+
+    def lifted_by(self, move: str) -> bool:
+        """Making ``move`` alone meets some alternative: it meets each failing comparison."""
+        return not self.refusal and any(all(move in w for w in ways) for ways in self.ways)
 
 
 @dataclass(frozen=True)
@@ -64,7 +75,6 @@ class Model:
     done: frozenset[str]
     blocks: dict[str, tuple[Block, ...]]
     eased: dict[str, tuple[Position, Variant]]  # move -> position whose variant lets it move in step
-    writers: dict[str, frozenset[str]]  # subject -> the moves that could change it
     written: dict[str, frozenset[str]]  # move -> the subjects it changes
     goals: dict[str, bool]  # goal id -> done
     needs: dict[str, tuple[str, ...]]
@@ -75,11 +85,10 @@ class Model:
         return replace(self, blocks={m: tuple(b for b in bs if b.position.id not in gone) for m, bs in self.blocks.items()})
 
     def with_done(self, move: str) -> Model:
-        """As if ``move`` were made: it is done, and every block whose unmet comparisons all
-        read subjects the move changes is lifted."""
-        written = self.written.get(move, frozenset())
+        """As if ``move`` were made: it is done, and every block that some alternative of
+        whose condition the move meets on its own (``Block.lifted_by``) is lifted."""
         return replace(self, done=self.done | {move}, blocks={
-            m: tuple(b for b in bs if b.refusal or not any(alt <= written for alt in b.alternatives))
+            m: tuple(b for b in bs if not b.lifted_by(move))
             for m, bs in self.blocks.items() if m != move})
 
 
@@ -161,12 +170,14 @@ def build_model(sit: Situation) -> Model:
         else:
             condition = position.until
         failing = failing_per_alternative(rb.alternatives(condition), values)
+        meeting = rb.meeting(condition)
         blocks.setdefault(position.withholds, []).append(Block(
-            position, position.withholds, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing)))
+            position, position.withholds, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing),
+            tuple(tuple(meeting[i][s] for s in sorted({c.subject for c in f})) for i, f in enumerate(failing))))
     return Model(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased,
-        writers=rb.writers, written=rb.written,
+        written=rb.written,
         goals={g: sit.holds(f"goal:{g}") for g in rb.goals},
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
         substitutes=rb.substitutes,
@@ -189,8 +200,8 @@ def unmet_comparisons(alternatives: list[tuple[Compare, ...]], values: dict) -> 
 
 
 def waits_for(model: Model, block: Block) -> frozenset[str]:
-    """The moves not yet made that could change a subject of the block's unmet condition."""
-    return frozenset().union(*(model.writers.get(s, ()) for s in block.unmet_subjects)).difference(model.done, (block.move,))
+    """The moves not yet made that would meet a failing comparison of the block's condition."""
+    return block.movers.difference(model.done, (block.move,))
 
 
 Lifters = tuple[tuple[frozenset[str], ...], ...]
@@ -198,13 +209,14 @@ Lifters = tuple[tuple[frozenset[str], ...], ...]
 
 def block_lifters(model: Model, block: Block) -> Lifters:
     """Per alternative of the block's condition that moves not yet made could still meet,
-    per failing subject the moves that could change it (not done, not the blocked move).
-    None at all: a dead end (a refusal, or nothing left could meet the condition)."""
+    per failing comparison's subject the moves that would meet it (not done, not the
+    blocked move).  None at all: a dead end (a refusal, or no move left produces the
+    values the condition needs)."""
     if block.refusal:
         return ()
     found = []
-    for alternative in block.alternatives:
-        ways = tuple(model.writers.get(s, frozenset()).difference(model.done, (block.move,)) for s in alternative)
+    for alternative in block.ways:
+        ways = tuple(w.difference(model.done, (block.move,)) for w in alternative)
         if all(ways):
             found.append(ways)
     return tuple(found)

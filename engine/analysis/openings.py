@@ -32,8 +32,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
     waited_on = {target for targets in solution.waits.values() for target in targets}
 
     def satisfied_by(move: str) -> list[Block]:
-        written = model.written[move]
-        return [b for b in outcomes.blocks_on(written) if not b.refusal and b.move != move and b.unmet_subjects <= written]
+        return [b for b in outcomes.blocks_on(model.written[move]) if b.move != move and b.lifted_by(move)]
 
     for move in sorted(solution.reach & solution.relevant):
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):

@@ -104,14 +104,14 @@ class Outcomes:
         return (1 << len(self._witnesses)) - 1
 
     def lifted_by(self, move: str) -> list[Block]:
-        """The blocks ``Model.with_done(move)`` lifts: not refusals, and some alternative of
-        the condition reads only subjects the move changes."""
+        """The blocks ``Model.with_done(move)`` lifts (``Block.lifted_by``): a move that meets
+        a comparison reads its subject, so only the blocks on the subjects it reads are tried."""
         written = self.model.written.get(move, frozenset())
         seen: set[int] = set()
         lifted = []
         for block_list in (*(self._blocks_on.get(s, ()) for s in written), self._any_move_lifts):
             for block in block_list:
-                if id(block) not in seen and block.move != move and not block.refusal and any(alt <= written for alt in block.alternatives):
+                if id(block) not in seen and block.move != move and block.lifted_by(move):
                     seen.add(id(block))
                     lifted.append(block)
         return lifted
@@ -152,8 +152,7 @@ class Outcomes:
         waits: dict[str, set[str]] = {}  # the wait edges of touched moves (every other move: its old ones, less made moves)
         for move, kept in blocks.items():
             waits[move] = set() if move in made else {
-                x for b in kept for s in b.unmet_subjects for x in model.writers.get(s, ())
-                if x != move and x not in was_done and x not in made}
+                x for b in kept for x in b.movers if x != move and x not in was_done and x not in made}
         on_the_way = self._on_the_way(made, waits)
         if not both:
             # only moves waiting on a touched one can change: a cycle elsewhere that still counts answers no

@@ -24,6 +24,7 @@ from engine.rulebook.models import (
     Subject,
     Variant,
 )
+from engine.values import ValueSet, constraint, guarantees
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Rulebook:
     # expanding builds new models: done once per expression (kept with it, so its id stays its own)
     _expanded: dict[int, tuple[Expr, Expr, frozenset[str]]] = field(default_factory=dict, compare=False, repr=False)
     _alternatives: dict[int, tuple[Expr, list[tuple[Compare, ...]]]] = field(default_factory=dict, compare=False, repr=False)
+    _meeting: dict[int, tuple[Expr, list[dict[str, frozenset[str]]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -80,6 +82,41 @@ class Rulebook:
         for position in self.positions.values():
             found.setdefault(position.withholds, []).append(position)
         return {m: tuple(ps) for m, ps in found.items()}
+
+    @functools.cached_property
+    def produces(self) -> dict[str, dict[str, tuple[ValueSet, ...]]]:
+        """Move -> subject -> the values each alternative of its ``done_when`` leaves that
+        subject (alternatives that do not read the subject leave it as it was: not listed)."""
+        found: dict[str, dict[str, tuple[ValueSet, ...]]] = {}
+        for key, move in self.moves.items():
+            per: dict[str, list[ValueSet]] = {}
+            for conjunct in self.alternatives(move.done_when):
+                for subject in sorted({c.subject for c in conjunct}):
+                    produced = constraint(conjunct, self.subjects[subject])
+                    if produced is not None:
+                        per.setdefault(subject, []).append(produced)
+            found[key] = {s: tuple(v) for s, v in per.items()}
+        return found
+
+    def meeting(self, expr: Expr) -> list[dict[str, frozenset[str]]]:
+        """Per alternative of the expression (``alternatives``), per subject it reads, the
+        moves that *guarantee* the values it needs there: some alternative of the move's
+        ``done_when`` leaves the subject only values the alternative accepts.  A move that
+        merely reads the subject, or allows a value that fails, does not count (a 3.67 %
+        limit does not meet "0 %").  Worked out once per expression."""
+        cached = self._meeting.get(id(expr))
+        if cached is None or cached[0] is not expr:
+            result = []
+            for conjunct in self.alternatives(expr):
+                per: dict[str, frozenset[str]] = {}
+                for subject in {c.subject for c in conjunct}:
+                    needed = constraint(conjunct, self.subjects[subject])
+                    per[subject] = frozenset(m for m in self.writers.get(subject, ())
+                                             if any(guarantees(v, needed) for v in self.produces[m].get(subject, ())))
+                result.append(per)
+            cached = (expr, result)
+            self._meeting[id(expr)] = cached
+        return cached[1]
 
     def subject(self, key: str) -> Subject:
         return _lookup("subject", key, self.subjects)
