@@ -75,6 +75,9 @@ def claim_names(rulebook: Rulebook) -> dict[str, Expr]:
             claims[f"variant:{variant.id}"] = variant.switched_on_by
             if variant.until is not None:
                 claims[f"variant_until:{variant.id}"] = variant.until
+    for oid, offer in rulebook.offers.items():
+        if offer.if_ is not None:
+            claims[f"offer:{oid}"] = offer.if_
     for gid, goal in rulebook.goals.items():
         claims[f"goal:{gid}"] = goal.done_when
     return claims

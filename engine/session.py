@@ -13,7 +13,8 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from engine.analysis import Situation, analyse, bare_status, escalating
+from engine.analysis import Situation, analyse, bare_status, escalating, standing
+from engine.analysis.changes import differences
 from engine.analysis.escalation import KeptChains
 from engine.compiler import CompiledRules
 from engine.errors import FactError, Problem
@@ -187,20 +188,51 @@ class Session:
         return self._last_status[1], escalating(sit, self._chains)
 
     def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
-        """Each time the status or escalation changed, with the verdict from then on."""
+        """Each time the verdict changed: the headline status, a goal's status, what holds
+        the goals back (see ``analysis.standing``), or escalation; with the verdict from
+        then on, what changed and the facts and statements dated at that moment."""
         self.complete()
         end = self._time(until)
         entries: list[TimelineEntry] = []
-        last: tuple[Status, bool] | None = None
+        last: tuple | None = None
+        previous: Verdict | None = None
+        cache: dict[tuple, tuple] = {}
         for moment in self.change_times():
             if moment > end:
                 break
-            current = self.status(moment)
+            sit = self._situation(moment)
+            key = (sit.as_of.date(), self._memory.held(), tuple(
+                (subject, sit.state[subject].value) for subject in self._read if subject in sit.state))
+            if key not in cache:
+                cache[key] = standing(sit)
+            current = (*cache[key], escalating(sit, self._chains))
             if current != last:
                 verdict = self.verdict(moment)
-                entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation, verdict=verdict))
-                last = current
+                entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
+                                             changes=differences(previous, verdict),
+                                             causes=self._causes(moment),
+                                             statements=self._statements(moment), verdict=verdict))
+                last, previous = current, verdict
         return entries
+
+    def _causes(self, moment: dt.datetime) -> list:
+        """The facts dated at ``moment`` (on subjects the rules read, or hostile events)."""
+        from engine.analysis.explain import cite_fact
+
+        sit = self._situation(moment)
+        states = [f for f in sit.state.values() if f.at == moment]
+        events = self.history.events_between(moment - dt.timedelta(microseconds=1), moment)
+        return [cite_fact(sit, f) for f in sorted([*states, *events], key=lambda f: f.seq)]
+
+    def _statements(self, moment: dt.datetime) -> list:
+        """The positions and offers that come into or go out of force at ``moment``."""
+        from engine.analysis.explain import cite_position
+
+        if moment.time() != dt.time(0):
+            return []
+        day = moment.date()
+        stated = [*self.rulebook.positions.values(), *self.rulebook.offers.values()]
+        return [cite_position(p) for p in stated if day in (p.in_force.from_, p.in_force.until)]
 
     def change_times(self) -> list[dt.datetime]:
         """Every time at which a verdict can change: a fact, an event leaving its window,
@@ -211,7 +243,7 @@ class Session:
             window = dt.timedelta(days=pattern.window_days)
             for event in self.history.events():
                 times.add(shift(event.at, window + ONE_SECOND))
-        for position in self.rulebook.positions.values():
+        for position in [*self.rulebook.positions.values(), *self.rulebook.offers.values()]:
             for day in (position.in_force.from_, position.in_force.until):
                 if day is not None:
                     times.add(to_utc(day))

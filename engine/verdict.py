@@ -30,8 +30,9 @@ class FactRef(Model):
 
 
 class PositionRef(Model):
-    """A stated position (or its active variant) cited as evidence."""
+    """A stated position (or its active variant), or an offer (``kind``), cited as evidence."""
 
+    kind: Literal["position", "offer"] = "position"
     id: str
     actor: str
     quote: str
@@ -83,11 +84,12 @@ class Opening(Model):
 
     kind: ``move`` (an actor makes a move), ``variant`` (a softer stated position is
     switched on, or is in force and lets its move go ahead), ``substitute`` (a substitute
-    move in place of a blocked one).  ``move`` is always the move the opening makes
+    move in place of a blocked one), ``ask`` (a move nobody has spoken of: a way to test
+    whether its actor would make it).  ``move`` is always the move the opening makes
     possible; ``variant`` the variant involved, if any."""
 
     rank: int
-    kind: Literal["move", "variant", "substitute"]
+    kind: Literal["move", "variant", "substitute", "ask"]
     what: str
     move: str
     variant: str | None = None
@@ -113,11 +115,46 @@ class ConcessionSets(Model):
     note: str = ""
 
 
+StanceKind = Literal["done", "willing", "free", "offered", "withheld", "refused", "unknown"]
+
+
+class Stance(Model):
+    """Where a move on the way to a goal stands, and what that rests on.
+
+    ``done``; ``willing`` (a position in force whose condition holds, a variant that lets
+    the actor move in step, or an offer whose condition holds: ``evidence``); ``free`` (the
+    move needs nobody's consent); ``offered`` (an offer in force, its condition not met
+    yet: ``unmet``); ``withheld`` (a position in force, its condition unmet); ``refused``
+    (a refusal, or a condition no move can meet); ``unknown`` (nobody has said)."""
+
+    move: str
+    actor: str
+    stance: StanceKind
+    evidence: list[PositionRef] = []
+    unmet: list[Unmet] = []
+
+
 class GoalState(Model):
+    """One goal's own verdict.  ``status``: progress while done, opening while reachable
+    with a party's word behind every remaining move, else deadlock; ``blocked_by`` says
+    why a deadlocked goal is out of reach: ``cycle``, ``refusal`` (or a dead end), or
+    ``untested`` (moves nobody has spoken of, listed in ``untested``; ``reachable_if_willing``
+    says whether the goal would open if they all turned out willing).  ``cycles`` and
+    ``refusals`` name the verdict's cycles (their moves) and dead ends (their moves) on
+    this goal's way; ``openings`` the ranks of the verdict's openings that concern it."""
+
     id: str
     description: str = ""
+    rank: Literal["main", "interim"] = "main"
+    status: Status = "deadlock"
     done: bool
     reachable: bool
+    blocked_by: list[Literal["cycle", "refusal", "untested"]] = []
+    cycles: list[list[str]] = []
+    refusals: list[str] = []
+    untested: list[str] = []
+    reachable_if_willing: bool = False
+    openings: list[int] = []
 
 
 class EscalationChain(Model):
@@ -132,6 +169,7 @@ class Verdict(Model):
     status: Status
     escalation: bool
     goals: list[GoalState]
+    stances: list[Stance] = []
     moves_done: list[str] = []
     positions_in_force: list[PositionRef]
     cycles: list[Cycle]
@@ -148,9 +186,15 @@ class Verdict(Model):
 
 
 class TimelineEntry(Model):
-    """From ``at`` on (until the next entry), the verdict was this."""
+    """From ``at`` on (until the next entry), the verdict was this.  ``changes``: what changed
+    from the entry before, in words (a goal's status, a cycle formed or broken, a refusal,
+    a stance, a position or offer coming into or out of force, escalation); ``causes``: the
+    facts dated at this moment, and the positions and offers whose dates begin or end here."""
 
     at: dt.datetime
     status: Status
     escalation: bool
+    changes: list[str] = []
+    causes: list[FactRef] = []
+    statements: list[PositionRef] = []
     verdict: Verdict

@@ -56,6 +56,10 @@ def timeline_text(entries: list[TimelineEntry]) -> str:
         return "(no facts: empty timeline)"
     lines = []
     for entry in entries:
-        head = entry.verdict.summary[1] if len(entry.verdict.summary) > 1 else ""
+        head = "; ".join(entry.changes)
         lines.append(f"{when(entry.at):<20} {entry.status:<9} {'escalation' if entry.escalation else '':<10} {head}")
+        for cause in entry.causes:
+            lines.append(f"{'':<42}  because: {cause.subject} = {cause.value} ({cause.source or 'no source'})")
+        for stated in entry.statements:
+            lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source})")
     return "\n".join(lines)

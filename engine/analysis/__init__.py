@@ -6,19 +6,32 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from engine.analysis import escalation, explain
-from engine.analysis.model import Model, Situation, build_model, in_force, reachable_goals, solve
+from engine.analysis.model import Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
 from engine.analysis.openings import concession_sets, find_openings
 from engine.analysis.whatif import Outcomes
-from engine.verdict import GoalState, Status, Verdict
+from engine.verdict import ConcessionSets, GoalState, Status, Verdict
 
-__all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status"]
+__all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status", "standing", "statuses"]
+
+
+def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, Status]:
+    """Each goal's own status: progress while done, opening while reachable with a party's
+    word (or a free move) behind every remaining move, else deadlock."""
+    return {g: "progress" if done else "opening" if goals_reachable[g] else "deadlock" for g, done in model.goals.items()}
+
+
+def headline(model: Model, statuses: dict[str, Status]) -> Status:
+    """The verdict's status: the best of the main goals' (progress, then opening, then
+    deadlock).  Interim goals never make it: talks under way do not hide a deal out of reach."""
+    main = [statuses[g] for g in model.main if g in statuses] or list(statuses.values())
+    return "progress" if "progress" in main else "opening" if "opening" in main else "deadlock"
 
 
 def status_of(model: Model, goals_reachable: dict[str, bool]) -> Status:
-    """progress if a goal is done, opening if one is reachable, else deadlock."""
-    return "progress" if any(model.goals.values()) else "opening" if any(goals_reachable.values()) else "deadlock"
+    return headline(model, goal_statuses(model, goals_reachable))
 
 
 def quick_status(sit: Situation) -> tuple[Status, bool]:
@@ -29,8 +42,26 @@ def quick_status(sit: Situation) -> tuple[Status, bool]:
 def bare_status(sit: Situation) -> Status:
     """The status alone: it reads the day, the claims that hold and the values of the
     subjects in conditions, nothing else of the situation."""
+    return statuses(sit)[0]
+
+
+def statuses(sit: Situation) -> tuple[Status, tuple[tuple[str, Status], ...]]:
+    """The headline status and each goal's."""
     model = build_model(sit)
-    return status_of(model, reachable_goals(model))
+    per_goal = goal_statuses(model, reachable_goals(model))
+    return headline(model, per_goal), tuple(per_goal.items())
+
+
+def standing(sit: Situation) -> tuple[Status, tuple[tuple[str, Status], ...], frozenset[str]]:
+    """What a timeline tracks besides escalation: the headline status, each goal's, and what
+    holds the goals back: the stances (``Block.key``) blocking the moves on their way that
+    are not reached.  One issue settled and another taking its place changes the last part
+    while every status stays the same."""
+    model = build_model(sit)
+    solution = solve(model)
+    per_goal = goal_statuses(model, solution.goals_reachable)
+    holding = frozenset(b.key for m in solution.relevant - solution.reach for b in model.blocks.get(m, ()))
+    return headline(model, per_goal), tuple(per_goal.items()), holding
 
 
 def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:
@@ -69,23 +100,38 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None) -> Verdict:
     rb = sit.rulebook
     model = build_model(sit)
     solution = solve(model)
-    done_goals = [g for g, done in model.goals.items() if done]
-    status = status_of(model, solution.goals_reachable)
+    per_goal = goal_statuses(model, solution.goals_reachable)
+    status = headline(model, per_goal)
     chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
-    found = explain.cycles(sit, solution) if status == "deadlock" else []
-    refused = explain.refusals(sit, model, solution) if status == "deadlock" else []
-    outcomes = Outcomes(model, solution) if status != "progress" else None  # under progress: no openings, no concessions
+    stuck = any(s == "deadlock" for s in per_goal.values())
+    found = explain.cycles(sit, solution) if stuck else []
+    refused = explain.refusals(sit, model, solution) if stuck else []
+    open_goals = any(s != "progress" for s in per_goal.values())
+    outcomes = Outcomes(model, solution) if open_goals else None  # every goal done: no openings, no concessions
     openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if outcomes is not None else []
-    concessions = concession_sets(model, solution, outcomes)
+    concessions = _main_concessions(model, solution, outcomes, per_goal)
+    hopeful = reachable_goals(model.hopeful()) if stuck else {}
+    goals = []
+    for g, done in model.goals.items():
+        way = on_the_way(model, solution, g)
+        cycles_here = [c.moves for c in found if way.intersection(c.moves)]
+        refusals_here = sorted({r.move for r in refused if r.move in way})
+        untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []
+        blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]
+        goals.append(GoalState(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
+                               reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
+                               cycles=cycles_here, refusals=refusals_here, untested=untested_here,
+                               reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
+                               openings=[o.rank for o in openings if o.move in way] if not done else []))
     return Verdict(
         scenario=rb.id,
         session=sit.session,
         as_of=sit.as_of,
         status=status,
         escalation=bool(chains),
-        goals=[GoalState(id=g, description=rb.goals[g].description, done=done, reachable=solution.goals_reachable[g])
-               for g, done in model.goals.items()],
+        goals=goals,
+        stances=explain.stances(sit, model, solution),
         moves_done=sorted(model.done),
         positions_in_force=[explain.cite_position(p, _active_variant(sit, p)) for p in rb.positions.values() if in_force(p, sit.as_of)],
         cycles=found,
@@ -94,8 +140,21 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None) -> Verdict:
         concessions=concessions,
         escalation_events=events,
         escalation_chains=chains,
-        summary=explain.summary(sit, status, done_goals, found, refused, openings, concessions, events),
+        summary=explain.summary(sit, status, goals, found, refused, openings, concessions, events),
     )
+
+
+def _main_concessions(model: Model, solution: Solution, outcomes: Outcomes | None, per_goal: dict[str, Status]) -> ConcessionSets:
+    """The smallest concession sets toward the main goals (interim goals do not count:
+    concessions that only open talks do not open the deal)."""
+    main = [g for g in model.main if g in per_goal]
+    if outcomes is None or not main or any(per_goal[g] != "deadlock" for g in main):
+        return concession_sets(model, solution, outcomes)
+    if len(main) == len(model.goals):
+        return concession_sets(model, solution, outcomes)
+    narrowed = replace(model, goals={g: model.goals[g] for g in main}, needs={g: model.needs[g] for g in main})
+    narrowed_solution = solve(narrowed)
+    return concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution))
 
 
 def _active_variant(sit: Situation, position):

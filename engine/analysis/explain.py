@@ -11,17 +11,19 @@ import networkx as nx
 
 from engine.analysis import escalation
 from engine.analysis.model import Block, Model, Situation, Solution
-from engine.conditions import describe
+from engine.conditions import describe, show
 from engine.facts import Fact
-from engine.rulebook.models import Position, Variant
+from engine.rulebook.models import Offer, Position, Variant
 from engine.verdict import (
     ConcessionSets,
     Cycle,
     EscalationChain,
     FactRef,
+    GoalState,
     Opening,
     PositionRef,
     Refusal,
+    Stance,
     Status,
     Step,
     Unmet,
@@ -48,12 +50,13 @@ def _cited(first: object, second: object, build: Callable[[], T]) -> T:
     return cited[2]
 
 
-def cite_position(position: Position, variant: Variant | None = None) -> PositionRef:
+def cite_position(position: Position | Offer, variant: Variant | None = None) -> PositionRef:
+    """A position (or its variant) or an offer, as evidence."""
     def build() -> PositionRef:
         source = variant or position
-        return PositionRef(id=position.id, actor=position.actor, quote=" ".join(source.quote.split()),
-                           source=source.source, said_by=source.said_by, said_on=source.said_on,
-                           variant=variant.id if variant else None)
+        return PositionRef(kind="offer" if isinstance(position, Offer) else "position", id=position.id, actor=position.actor,
+                           quote=" ".join(source.quote.split()), source=source.source, said_by=source.said_by,
+                           said_on=source.said_on, variant=variant.id if variant else None)
 
     return _cited(position, variant, build)
 
@@ -106,9 +109,9 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
         for i, move in enumerate(nodes):
             target = nodes[(i + 1) % len(nodes)]
             for block in blocked[move][target]["blocks"]:
-                steps.append(Step(move=move, actor=block.position.actor,
+                steps.append(Step(move=move, actor=block.stated.actor,
                                   description=sit.rulebook.moves[move].description,
-                                  position=cite_position(block.position, block.variant),
+                                  position=cite_position(block.stated, block.variant),
                                   waits_for=target, unmet=unmet_evidence(sit, block)))
         result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
     return result
@@ -135,9 +138,54 @@ def _shortest_first(nodes: list[str]) -> tuple[int, list[str]]:
 
 
 def refusals(sit: Situation, model: Model, solution: Solution) -> list[Refusal]:
-    return [Refusal(move=m, actor=b.position.actor, position=cite_position(b.position, b.variant),
+    """The dead ends on the way to a goal: refusals, and conditions no move can meet (a
+    move nobody has spoken of is untested, not refused: see ``untested``)."""
+    return [Refusal(move=m, actor=b.stated.actor, position=cite_position(b.stated, b.variant),
                     unmet=[] if b.refusal else unmet_evidence(sit, b))
-            for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ()) if not solution.lifters[id(b)]]  # dead ends
+            for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ())
+            if b.stated is not None and not solution.lifters[id(b)]]
+
+
+def untested(model: Model, solution: Solution, way: set[str] | None = None) -> list[str]:
+    """The moves on the way to a goal (to the goals: ``way`` None) that nobody has spoken
+    of (no position, no offer, not free) and that are not reached otherwise."""
+    moves = solution.relevant if way is None else way
+    return [m for m in sorted(moves - solution.reach) if any(b.kind == "unknown" for b in model.blocks.get(m, ()))]
+
+
+def stances(sit: Situation, model: Model, solution: Solution) -> list[Stance]:
+    """The stance of every move on the way to a goal not done, with what it rests on; the
+    needed moves already made are listed as done."""
+    rb = sit.rulebook
+    result = []
+    needed_done = {m for g, done in model.goals.items() if not done for n in model.needs[g]
+                   for m in (n, *model.substitutes.get(n, ())) if m in model.done}
+    for move in sorted(solution.relevant | needed_done):
+        actor = rb.moves[move].actor
+        if move in model.done:
+            result.append(Stance(move=move, actor=actor, stance="done"))
+            continue
+        blocks = model.blocks.get(move, ())
+        stated = [b for b in blocks if b.kind == "position"]
+        if stated:
+            dead = [b for b in stated if not solution.lifters[id(b)]]
+            shown = dead or stated
+            result.append(Stance(move=move, actor=actor, stance="refused" if dead else "withheld",
+                                 evidence=[cite_position(b.position, b.variant) for b in shown],
+                                 unmet=[u for b in shown for u in unmet_evidence(sit, b)]))
+        elif blocks and blocks[0].kind == "offer":
+            result.append(Stance(move=move, actor=actor, stance="offered", evidence=[cite_position(o) for o in blocks[0].offers],
+                                 unmet=unmet_evidence(sit, blocks[0])))
+        elif blocks:
+            result.append(Stance(move=move, actor=actor, stance="unknown"))
+        elif move in model.eased:
+            position, variant = model.eased[move]
+            result.append(Stance(move=move, actor=actor, stance="willing", evidence=[cite_position(position, variant)]))
+        else:
+            resting = model.willing.get(move, ())
+            result.append(Stance(move=move, actor=actor, stance="willing" if resting else "free",
+                                 evidence=[cite_position(p) for p in resting]))
+    return result
 
 
 def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> list[EscalationChain]:
@@ -150,17 +198,29 @@ def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None)
     return result
 
 
-def summary(sit: Situation, status: Status, done_goals: list[str], found: list[Cycle], refused: list[Refusal],
+def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[Cycle], refused: list[Refusal],
             openings: list[Opening], concessions: ConcessionSets, events: list[FactRef]) -> list[str]:
+    """An analyst's note: the main goal's state and what blocks it (cycles and refusals,
+    with quotes; moves nobody has spoken of), the interim goals, escalation, the ranked
+    ways out, and the smallest concession sets."""
+    rb = sit.rulebook
     day = sit.as_of.date().isoformat()
-    name = sit.rulebook.info.title
+    name = rb.info.title
+    main = [g for g in goals if g.id in rb.main_goals] or goals
     lines = []
     if status == "progress":
-        lines.append(f"As of {day}, {name}: progress — {', '.join(done_goals)} done.")
+        lines.append(f"As of {day}, {name}: progress — {_names(rb, [g.id for g in main if g.status == 'progress'])} done.")
     elif status == "opening":
-        lines.append(f"As of {day}, {name}: there is an opening.")
+        lines.append(f"As of {day}, {name}: there is an opening toward {_names(rb, [g.id for g in main if g.status == 'opening'])}.")
     else:
-        lines.append(f"As of {day}, {name}: deadlock — every path to a goal runs into positions in force.")
+        why = sorted({reason for g in main for reason in g.blocked_by})
+        because = {"cycle": "positions that wait on each other", "refusal": "a refusal or a condition no move can meet",
+                   "untested": "moves nobody has said they would make"}
+        lines.append(f"As of {day}, {name}: deadlock — {_names(rb, [g.id for g in main])} out of reach: "
+                     f"{'; '.join(because[r] for r in why) or 'no path to it'}.")
+    for goal in goals:
+        if goal not in main:
+            lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}.")
     for cycle in found[:3]:
         parts = [f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
                  f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
@@ -168,24 +228,33 @@ def summary(sit: Situation, status: Status, done_goals: list[str], found: list[C
         lines.append("Cycle: " + "; ".join(parts) + ".")
         evidence = {u.fact.id: u.fact for s in cycle.steps for u in s.unmet if u.fact}
         for fact in sorted(evidence.values(), key=lambda f: f.at):
-            lines.append(f"Fact: {fact.subject} is {fact.value}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
+            lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")
     for refusal in refused:
         what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about"
                 if refusal.unmet else f"refuses {refusal.move} outright")
         lines.append(f"{refusal.actor} {what} ({refusal.position.id}: \"{_short(refusal.position.quote)}\").")
+    untested_moves = sorted({m for g in goals for m in g.untested})
+    if untested_moves:
+        lines.append(f"Nobody has said whether they would make {', '.join(untested_moves)}: untested, so no opening rests on them.")
     if events:
         actors = sorted({e.actor for e in events if e.actor})
         lines.append(f"Escalation: {len(events)} hostile events alternating between sides ({', '.join(actors)}) "
                      f"from {events[0].at.date().isoformat()} to {events[-1].at.date().isoformat()}.")
-    for opening in openings[:3]:
+    shown = [o for o in openings if status != "deadlock" or not o.available_now]  # no "Opening now" under a deadlock
+    for opening in shown[:3]:
         label = "Opening now" if opening.available_now else f"Way out {opening.rank}"
         needed = f" [needs: {'; '.join(opening.facts_needed)}]" if opening.facts_needed else ""
         lines.append(f"{label}: {opening.description}{needed}.")
     if concessions.sets:
         sets = " or ".join("{" + ", ".join(s) + "}" for s in concessions.sets[:5])
-        lines.append(f"Smallest concession sets ({concessions.size} position(s){'' if concessions.exact else ', approximate'}): {sets}.")
+        lines.append(f"Smallest concession sets ({concessions.size} stance(s){'' if concessions.exact else ', approximate'}): {sets}.")
     return lines
+
+
+def _names(rb, goals: list[str]) -> str:
+    """Goals as an analyst reads them: their description where there is one."""
+    return ", ".join(f"{g} ({rb.goals[g].description.rstrip('.')})" if rb.goals[g].description else g for g in goals) or "no goal"
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -21,13 +21,14 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import networkx as nx
 
 from engine.conditions import compare_holds
 from engine.facts import Fact
 from engine.rulebook import Rulebook
-from engine.rulebook.models import Compare, Expr, Position, Variant
+from engine.rulebook.models import Compare, Expr, Offer, Position, Variant
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,35 @@ class Situation:
 
 @dataclass(frozen=True)
 class Block:
-    position: Position
+    """What keeps a move from being made with a party's word behind it.
+
+    ``kind``: ``position`` (a position in force withholds it: ``refusal`` when it has no
+    ``until``), ``offer`` (no position speaks of it, but offers do, and none of their
+    conditions holds yet: ``offers``), or ``unknown`` (nobody has said anything of it: no
+    move can lift that, only a statement; it is never a refusal)."""
+
+    position: Position | None
     move: str
     variant: Variant | None
     refusal: bool
     unmet: tuple[Compare, ...]  # the failing comparisons of the alternative closest to holding
     alternatives: tuple[frozenset[str], ...] = ()  # per alternative, the subjects that fail
     ways: tuple[tuple[frozenset[str], ...], ...] = ()  # per alternative, per failing subject (sorted): the moves that meet it
+    kind: Literal["position", "offer", "unknown"] = "position"
+    offers: tuple[Offer, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The stance it stands for, as concessions name it: the position's id, the first
+        offer's id, or ``unknown:MOVE``."""
+        if self.position is not None:
+            return self.position.id
+        return self.offers[0].id if self.offers else f"unknown:{self.move}"
+
+    @property
+    def stated(self) -> Position | Offer | None:
+        """The statement it rests on (None: silence)."""
+        return self.position if self.position is not None else (self.offers[0] if self.offers else None)
 
     @functools.cached_property
     def unmet_subjects(self) -> frozenset[str]:
@@ -66,7 +89,7 @@ class Block:
 
     def lifted_by(self, move: str) -> bool:
         """Making ``move`` alone meets some alternative: it meets each failing comparison."""
-        return not self.refusal and any(all(move in w for w in ways) for ways in self.ways)
+        return any(all(move in w for w in ways) for ways in self.ways)  # a refusal or silence has no ways
 
 
 @dataclass(frozen=True)
@@ -75,14 +98,22 @@ class Model:
     done: frozenset[str]
     blocks: dict[str, tuple[Block, ...]]
     eased: dict[str, tuple[Position, Variant]]  # move -> position whose variant lets it move in step
+    willing: dict[str, tuple[Position | Offer, ...]]  # move not blocked -> what it rests on: positions met, offers met (empty: free)
     written: dict[str, frozenset[str]]  # move -> the subjects it changes
     goals: dict[str, bool]  # goal id -> done
     needs: dict[str, tuple[str, ...]]
     substitutes: dict[str, tuple[str, ...]]
+    main: tuple[str, ...] = ()  # the goals whose status makes the headline (``Rulebook.main_goals``)
 
     def without(self, positions: Iterable[str]) -> Model:
+        """As if these stances (``Block.key``) were given up."""
         gone = set(positions)
-        return replace(self, blocks={m: tuple(b for b in bs if b.position.id not in gone) for m, bs in self.blocks.items()})
+        return replace(self, blocks={m: tuple(b for b in bs if b.key not in gone) for m, bs in self.blocks.items()})
+
+    def hopeful(self) -> Model:
+        """As if every move nobody has spoken of were willing (the old, silence-is-consent
+        reading): what a goal would need if the untested moves turned out willing."""
+        return replace(self, blocks={m: tuple(b for b in bs if b.kind != "unknown") for m, bs in self.blocks.items()})
 
     def with_done(self, move: str) -> Model:
         """As if ``move`` were made: it is done, and every block that some alternative of
@@ -150,6 +181,7 @@ def build_model(sit: Situation) -> Model:
     done = frozenset(m for m in rb.moves if sit.holds(f"move:{m}"))
     blocks: dict[str, list[Block]] = {}
     eased: dict[str, tuple[Position, Variant]] = {}
+    met: dict[str, list[Position]] = {}
     for position in rb.positions.values():
         if not in_force(position, sit.as_of) or position.withholds in done:
             continue
@@ -160,28 +192,56 @@ def build_model(sit: Situation) -> Model:
         if variant is not None and variant.until is not None:
             # softer: the variant's condition or the position's own (if any) will do
             if sit.holds(f"variant_until:{variant.id}") or (position.until is not None and sit.holds(f"until:{position.id}")):
+                met.setdefault(position.withholds, []).append(position)
                 continue
             condition: Expr | None = variant.until
         elif position.until is None:
             blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, True, ()))
             continue
         elif sit.holds(f"until:{position.id}"):
+            met.setdefault(position.withholds, []).append(position)
             continue
         else:
             condition = position.until
-        failing = failing_per_alternative(rb.alternatives(condition), values)
-        meeting = rb.meeting(condition)
-        blocks.setdefault(position.withholds, []).append(Block(
-            position, position.withholds, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing),
-            tuple(tuple(meeting[i][s] for s in sorted({c.subject for c in f})) for i, f in enumerate(failing))))
+        blocks.setdefault(position.withholds, []).append(_conditional(rb, position.withholds, condition, values, position=position, variant=variant))
+    willing: dict[str, tuple[Position | Offer, ...]] = {}
+    for key, move in rb.moves.items():
+        if key in done or key in blocks:
+            continue
+        if key in eased or key in met:
+            willing[key] = tuple(met.get(key, ())) or (eased[key][0],)
+            continue
+        offers = [o for o in rb.offering.get(key, ()) if in_force(o, sit.as_of)]
+        kept = [o for o in offers if o.if_ is None or sit.holds(f"offer:{o.id}")]
+        if kept:
+            willing[key] = tuple(kept)
+        elif offers:  # willing once one of its offers' conditions holds
+            blocks[key] = [_conditional(rb, key, None, values, offers=tuple(offers))]
+        elif move.free:
+            willing[key] = ()
+        else:  # silence is not consent
+            blocks[key] = [Block(None, key, None, False, (), kind="unknown")]
     return Model(
         moves=frozenset(rb.moves), done=done,
-        blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased,
+        blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased, willing=willing,
         written=rb.written,
         goals={g: sit.holds(f"goal:{g}") for g in rb.goals},
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
         substitutes=rb.substitutes,
+        main=rb.main_goals,
     )
+
+
+def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, *, position: Position | None = None,
+                 variant: Variant | None = None, offers: tuple[Offer, ...] = ()) -> Block:
+    """A block lifted by meeting ``condition`` (a position's) or any offer's ``if``."""
+    conditions = [condition] if condition is not None else [o.if_ for o in offers]
+    alternatives = [alt for c in conditions for alt in rb.alternatives(c)]
+    meeting = [per for c in conditions for per in rb.meeting(c)]
+    failing = failing_per_alternative(alternatives, values)
+    return Block(position, move, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing),
+                 tuple(tuple(meeting[i][s] for s in sorted({c.subject for c in f})) for i, f in enumerate(failing)),
+                 kind="position" if position is not None else "offer", offers=offers)
 
 
 def failing_per_alternative(alternatives: list[tuple[Compare, ...]], values: dict) -> list[tuple[Compare, ...]]:
@@ -212,7 +272,7 @@ def block_lifters(model: Model, block: Block) -> Lifters:
     per failing comparison's subject the moves that would meet it (not done, not the
     blocked move).  None at all: a dead end (a refusal, or no move left produces the
     values the condition needs)."""
-    if block.refusal:
+    if block.refusal or block.kind == "unknown":
         return ()
     found = []
     for alternative in block.ways:
@@ -254,6 +314,20 @@ def solve(model: Model) -> Solution:
                 relevant.add(target)
                 stack.append(target)
     return Solution(reach, _goals_reachable(model, reach), graph, relevant, waits.refused, waits.lifters, waits.move_lifters, waits.edges)
+
+
+def on_the_way(model: Model, solution: Solution, goal: str) -> set[str]:
+    """The moves not done on the way to ``goal``: the moves it needs (or their substitutes)
+    and every move they wait for, directly or not."""
+    graph = solution.graph
+    found = {m for need in model.needs[goal] for m in (need, *model.substitutes.get(need, ())) if m in graph}
+    stack = list(found)
+    while stack:
+        for target in graph.succ[stack.pop()]:
+            if target not in found:
+                found.add(target)
+                stack.append(target)
+    return found
 
 
 def reachable_goals(model: Model) -> dict[str, bool]:

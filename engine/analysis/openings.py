@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 import networkx as nx
 from pydantic import TypeAdapter
 
-from engine.analysis.model import Block, Model, Situation, Solution, in_force, solve, unmet_comparisons
+from engine.analysis.model import Block, Model, Situation, Solution, solve, unmet_comparisons
 from engine.analysis.whatif import Outcomes
 from engine.conditions import describe, expr_holds
-from engine.rulebook.models import Position, Variant
+from engine.rulebook.models import Offer, Position, Variant
 from engine.verdict import ConcessionSets, Opening, PositionRef
 
 _OPENINGS = TypeAdapter(list[Opening])
@@ -21,7 +21,7 @@ WORK_BUDGET = 100_000  # moves x model solves the concession search may spend be
 MAX_SETS = 20
 
 
-def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callable[[Position, Variant | None], PositionRef],
+def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callable[[Position | Offer, Variant | None], PositionRef],
                   outcomes: Outcomes | None = None) -> list[Opening]:
     rb = sit.rulebook
     outcomes = outcomes or Outcomes(model, solution)
@@ -38,36 +38,48 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
             continue
         reaches, acyclic = outcomes.after_move(move)
-        met = [p for p in rb.withholding.get(move, ()) if in_force(p, sit.as_of) and p.id not in _blocking_ids(model, move)]
+        actor = rb.moves[move].actor
+        resting = model.willing.get(move, ())
         if move in model.eased:
             position, variant = model.eased[move]
             kind, evidence = "variant", [cite(position, variant)]
-            text = f"{rb.moves[move].actor} can {_verb(rb, move)} in step with the moves its position waits for: variant '{variant.id}' of {position.id} is in force"
+            text = f"{actor} can {_verb(rb, move)} in step with the moves its position waits for: variant '{variant.id}' of {position.id} is in force"
         else:
             kind = "substitute" if move in substitutes else "move"
-            evidence = [cite(p, None) for p in met]
-            reason = f"the condition of {', '.join(p.id for p in met)} is met" if met else "no position in force withholds it"
-            text = f"{rb.moves[move].actor} can {_verb(rb, move)} now: {reason}"
+            evidence = [cite(p, None) for p in resting]
+            positions = [p.id for p in resting if isinstance(p, Position)]
+            offers = [p.id for p in resting if not isinstance(p, Position)]
+            reason = (f"the condition of {', '.join(positions)} is met" if positions else
+                      f"it has offered to ({', '.join(offers)})" if offers else
+                      "it needs nobody's consent (a free move)")
+            text = f"{actor} can {_verb(rb, move)} now: {reason}"
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
-                               actor=rb.moves[move].actor, description=text,
-                               satisfies=[b.position.id for b in satisfied_by(move)], breaches=[],
+                               actor=actor, description=text,
+                               satisfies=[b.key for b in satisfied_by(move)], breaches=[],
                                breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence))
 
     for move in sorted(solution.relevant - solution.reach):
         reaches, acyclic = outcomes.after_move(move)
         unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
-        breaches = list(model.blocks.get(move, ()))
-        kind = "substitute" if move in substitutes else "move"
-        text = f"{rb.moves[move].actor} {_verb(rb, move, third=True)}" + (
-            f", breaching {', '.join(b.position.id for b in breaches)}" if breaches else "")
-        candidates.append(dict(kind=kind, what=move, move=move, actor=rb.moves[move].actor, description=text,
+        blocks = model.blocks.get(move, ())
+        breaches = [b for b in blocks if b.kind == "position"]
+        actor = rb.moves[move].actor
+        if not breaches and any(b.kind == "unknown" for b in blocks):
+            kind, text = "ask", f"Ask {actor} whether it would {_verb(rb, move)}: nobody has said"
+        else:
+            kind = "substitute" if move in substitutes else "move"
+            offered = [b.key for b in blocks if b.kind == "offer"]
+            text = f"{actor} {_verb(rb, move, third=True)}" + (
+                f", breaching {', '.join(b.key for b in breaches)}" if breaches else
+                f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
+        candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
                                facts_needed=[describe(c, rb.subjects[c.subject].unit) for c in unmet],
-                               satisfies=[b.position.id for b in satisfied_by(move)],
-                               breaches=[b.position.id for b in breaches], breaks_all_cycles=acyclic,
-                               reaches_goal=reaches, evidence=[cite(b.position, None) for b in breaches]))
+                               satisfies=[b.key for b in satisfied_by(move)],
+                               breaches=[b.key for b in breaches], breaks_all_cycles=acyclic,
+                               reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None]))
 
     for block in _relevant_blocks(model, solution):
-        for variant in block.position.variants:
+        for variant in (block.position.variants if block.position is not None else ()):
             if variant is block.variant:
                 continue
             softer = variant.simultaneous or (variant.until is not None and expr_holds(rb.expand(variant.until), values))
@@ -76,8 +88,8 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             reaches, acyclic = outcomes.after_lifting([block])
             switch = [describe(c) for c in unmet_comparisons(rb.alternatives(variant.switched_on_by), values)]
             candidates.append(dict(kind="variant", what=variant.id, move=block.move, variant=variant.id, actor=block.position.actor,
-                                   description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.position.id}",
-                                   facts_needed=switch, satisfies=[block.position.id], breaches=[],
+                                   description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.key}",
+                                   facts_needed=switch, satisfies=[block.key], breaches=[],
                                    breaks_all_cycles=acyclic, reaches_goal=reaches,
                                    evidence=[cite(block.position, variant)]))
 
@@ -95,7 +107,7 @@ def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None 
     greedy search, and for scenarios too large even for that, one guided by the cycles."""
     if solution.any_goal or any(model.goals.values()):
         return ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
-    candidates = sorted({b.position.id for b in _relevant_blocks(model, solution)})
+    candidates = sorted({b.key for b in _relevant_blocks(model, solution)})
     if not candidates:
         return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
     trials = _Trials(model, outcomes or Outcomes(model, solution))
@@ -155,20 +167,20 @@ def _by_cycles(model: Model, solution: Solution, trials: _Trials, from_size: int
             counts: dict[str, int] = {}
             for a, b, *_ in cycle:
                 for block in waits[a, b]:
-                    if block.position.id not in given:
-                        counts[block.position.id] = counts.get(block.position.id, 0) + 1
+                    if block.key not in given:
+                        counts[block.key] = counts.get(block.key, 0) + 1
             position = max(sorted(counts), key=counts.__getitem__)
             chosen.append(position)
             given.add(position)
             move = trials.withheld[position]  # only the waits of the move it withholds can lose their last block
-            for edge in [e for e in waits if e[0] == move and all(x.position.id in given for x in waits[e])]:
+            for edge in [e for e in waits if e[0] == move and all(x.key in given for x in waits[e])]:
                 del waits[edge]
                 if graph is not None:
                     graph.remove_edge(*edge)
     reaches, acyclic = trials.outcome(chosen)
     if not reaches:
         after = model.without(chosen)
-        chosen += sorted({b.position.id for b in _relevant_blocks(after, solve(after))} - set(chosen))
+        chosen += sorted({b.key for b in _relevant_blocks(after, solve(after))} - set(chosen))
         reaches, acyclic = trials.outcome(chosen)
     if not (reaches and acyclic):
         return ConcessionSets(size=0, sets=[], exact=False,
@@ -187,8 +199,8 @@ class _Trials:
         self.withheld: dict[str, str] = {}  # position -> the move it withholds
         for blocks in model.blocks.values():
             for block in blocks:
-                self._blocks_of.setdefault(block.position.id, []).append(block)
-                self.withheld[block.position.id] = block.move
+                self._blocks_of.setdefault(block.key, []).append(block)
+                self.withheld[block.key] = block.move
         self._witnessed = {position: outcomes.witnessed(move) for position, move in self.withheld.items()}
         self._every_witness = outcomes.every_witness
 
@@ -211,10 +223,6 @@ class _Trials:
 
 def _relevant_blocks(model: Model, solution: Solution) -> list[Block]:
     return [b for m in sorted(solution.relevant - solution.reach) for b in model.blocks.get(m, ())]
-
-
-def _blocking_ids(model: Model, move: str) -> set[str]:
-    return {b.position.id for b in model.blocks.get(move, ())}
 
 
 def _verb(rb, move: str, third: bool = False) -> str:

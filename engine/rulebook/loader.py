@@ -318,6 +318,7 @@ def _build(info: ScenarioInfo, folder: Path, items: dict[str, list]) -> Rulebook
         conditions=by("conditions"),
         moves=by("moves", "key"),
         positions=positions,
+        offers=by("offers"),
         goals=by("goals"),
         escalations=by("escalation"),
         variants={v.id: (p, v) for p in positions.values() for v in p.variants},

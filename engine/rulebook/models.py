@@ -2,7 +2,7 @@
 
 A scenario is a folder of YAML files; every file is a mapping whose top-level keys are
 sections (``scenario``, ``actors``, ``subjects``, ``conditions``, ``moves``, ``positions``,
-``goals``, ``escalation``).  Sections may be split over files in any way; the loader merges
+``offers``, ``goals``, ``escalation``).  Sections may be split over files in any way; the loader merges
 them.  These models check each item's shape; references between items (an unknown actor, a
 value outside a subject's set, a condition that refers to itself) are checked by
 ``engine.rulebook.references`` once all files are read.
@@ -174,13 +174,17 @@ class Condition(Strict):
 
 
 class Move(Strict):
-    """Something an actor can do, and the condition that shows it done."""
+    """Something an actor can do, and the condition that shows it done.  ``free``: the
+    move needs nobody's decision (an inspector's routine report): it counts as willing
+    without a statement.  Any other move is *unknown* until a position or an offer speaks
+    of it: silence is not consent."""
 
     id: Identifier
     actor: Identifier
     description: str = ""
     done_when: Expr
     substitute_for: DottedName | None = None
+    free: bool = False
 
     @property
     def key(self) -> str:
@@ -238,14 +242,35 @@ class Position(Strict):
     description: str = ""
 
 
+class Offer(Strict):
+    """A conditional commitment an actor has stated: it *will* make its move ``offers`` once
+    ``if`` holds (no ``if``: it will make it now).  The positive counterpart of a position,
+    and evidence of willingness: a move with no position in force on it counts as willing
+    only through an offer (or when it is ``free``)."""
+
+    id: Identifier
+    actor: Identifier
+    offers: DottedName
+    if_: Expr | None = Field(default=None, alias="if")
+    quote: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    said_by: str = ""
+    said_on: dt.date | None = None
+    in_force: InForce = InForce()
+    description: str = ""
+
+
 class Goal(Strict):
     """What counts as the negotiation moving: done when ``done_when`` holds; reached by
-    making every move in ``needs`` (or a substitute of it)."""
+    making every move in ``needs`` (or a substitute of it).  ``rank``: ``main`` goals make
+    the headline status; ``interim`` ones (talks before a deal) get their own status but
+    never hide the main goals' (with no goal marked main, every goal is main)."""
 
     id: Identifier
     description: str = ""
     done_when: Expr
     needs: list[DottedName] = Field(min_length=1)
+    rank: Literal["main", "interim"] = "main"
 
 
 class Escalation(Strict):
@@ -270,11 +295,12 @@ class RuleFile(Strict):
     conditions: list[Condition] = []
     moves: list[Move] = []
     positions: list[Position] = []
+    offers: list[Offer] = []
     goals: list[Goal] = []
     escalation: list[Escalation] = []
 
 
 SECTIONS = tuple(f for f in RuleFile.model_fields if f != "scenario")
 
-for _model in (AllOf, AnyOf, Not, Condition, Move, Variant, Position, Goal):
+for _model in (AllOf, AnyOf, Not, Condition, Move, Variant, Position, Offer, Goal):
     _model.model_rebuild()

@@ -92,6 +92,14 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
             check_expr(variant.switched_on_by, origin, ("variants", i, "switched_on_by"))
             if variant.until is not None:
                 check_expr(variant.until, origin, ("variants", i, "until"))
+    for offer, origin in items["offers"]:
+        known("actor", offer.actor, actors, origin, "actor")
+        if known("move", offer.offers, moves, origin, "offers"):
+            owner = moves[offer.offers].actor
+            if owner != offer.actor:
+                report(origin, f"an actor can only offer its own moves: {offer.offers!r} is {owner}'s, the offer is {offer.actor}'s", "offers")
+        if offer.if_ is not None:
+            check_expr(offer.if_, origin, ("if",))
     for goal, origin in items["goals"]:
         check_expr(goal.done_when, origin, ("done_when",))
         for i, need in enumerate(goal.needs):
@@ -149,6 +157,11 @@ def check_value(subject: Subject, value: Any) -> str | None:
 
 def _check_position_and_variant_ids(items: dict, report: Any) -> None:
     seen: dict[str, Any] = {}
+    for offer, origin in items["offers"]:
+        if offer.id in seen:
+            report(origin, f"duplicate offer id {offer.id!r}: position, variant and offer ids share one namespace (first at {seen[offer.id]})", "id")
+        else:
+            seen[offer.id] = origin.at("id")
     for position, origin in items["positions"]:
         entries = [(position.id, ("id",), "position")] + [
             (v.id, ("variants", i, "id"), "variant") for i, v in enumerate(position.variants)
@@ -156,7 +169,7 @@ def _check_position_and_variant_ids(items: dict, report: Any) -> None:
         for name, path, kind in entries:
             if name in seen:
                 report(origin,
-                       f"duplicate {kind} id {name!r}: position and variant ids share one namespace (first at {seen[name]})", *path)
+                       f"duplicate {kind} id {name!r}: position, variant and offer ids share one namespace (first at {seen[name]})", *path)
             else:
                 seen[name] = origin.at(*path)
 

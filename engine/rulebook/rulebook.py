@@ -18,6 +18,7 @@ from engine.rulebook.models import (
     Goal,
     Move,
     Not,
+    Offer,
     Position,
     Ref,
     ScenarioInfo,
@@ -40,6 +41,7 @@ class Rulebook:
     conditions: dict[str, Condition]
     moves: dict[str, Move]
     positions: dict[str, Position]
+    offers: dict[str, Offer]
     goals: dict[str, Goal]
     escalations: dict[str, Escalation]
     variants: dict[str, tuple[Position, Variant]] = field(default_factory=dict)
@@ -117,6 +119,21 @@ class Rulebook:
             cached = (expr, result)
             self._meeting[id(expr)] = cached
         return cached[1]
+
+    @functools.cached_property
+    def offering(self) -> dict[str, tuple[Offer, ...]]:
+        """Move -> the offers to make it, in file order."""
+        found: dict[str, list[Offer]] = {}
+        for offer in self.offers.values():
+            found.setdefault(offer.offers, []).append(offer)
+        return {m: tuple(os) for m, os in found.items()}
+
+    @functools.cached_property
+    def main_goals(self) -> tuple[str, ...]:
+        """The goals whose status makes the headline: those ranked ``main`` (every goal when
+        none is)."""
+        main = tuple(g for g, goal in self.goals.items() if goal.rank == "main")
+        return main or tuple(self.goals)
 
     def subject(self, key: str) -> Subject:
         return _lookup("subject", key, self.subjects)

@@ -1,7 +1,8 @@
 Feature: Openings in the JCPOA standoff
-  An opening exists when some party can move toward talks or a deal without breaching a
-  position it has stated and still holds: a withheld move's condition is met, a softer
-  variant of a position is switched on, or a substitute move is available.
+  An opening exists when every move left on the way to a goal has a party's word behind
+  it: a withheld move's condition is met, a softer variant of a position is switched on,
+  or an offer in force says the party will make it.  A move nobody has spoken of opens
+  nothing: it is untested.
 
   Background:
     Given the scenario "jcpoa"
@@ -39,14 +40,22 @@ Feature: Openings in the JCPOA standoff
   Scenario: Mediated indirect talks once the refusal of informal talks lapses
     # Iran's refusal of even informal talks was in force from 28 February to 2 April 2021,
     # when Iran agreed to talks in Vienna with the EU carrying messages to the US delegation.
-    Then the status as of 2021-04-01 is deadlock
-    And the status as of 2021-04-05 is opening
+    Then the goal "talks_held" is deadlock as of 2021-04-01
+    And the goal "talks_held" is opening as of 2021-04-05
+    And the move IRN.join_indirect_talks is willing as of 2021-04-05
+    And the status as of 2021-04-05 is deadlock
     And an opening is available now through the substitute IRN.join_indirect_talks as of 2021-04-05
     And an opening reaches talks as of 2021-03-07
     And an opening goes through the substitute IRN.join_indirect_talks as of 2021-03-07
 
-  Scenario: Indirect talks in Vienna are progress
+  Scenario: Indirect talks in Vienna are progress on talks, not on the deal
     When on 2021-04-06 talks are indirect according to "Vienna talks open, 6 April 2021"
-    Then the status as of 2021-04-07 is progress
-    And the goal "talks_held" is done as of 2021-04-07
-    And the goal "deal_restored" is not done as of 2021-04-07
+    Then the goal "talks_held" is progress as of 2021-04-07
+    And the goal "deal_restored" is deadlock as of 2021-04-07
+    And the status as of 2021-04-07 is deadlock
+    And a cycle includes the position "usa_no_relief_until_compliance" as of 2021-04-07
+
+  Scenario: Before anyone spoke of indirect talks, they opened nothing
+    Then the goal "talks_held" is untested as of 2019-06-01
+    And the move IRN.join_indirect_talks is unknown as of 2019-06-01
+    And the status as of 2019-06-01 is deadlock

@@ -25,9 +25,11 @@ Feature: The Westmere dock strike (a fictional dispute)
     And the smallest concession set has 1 move(s)
     And a smallest concession set gives up "emp_no_offer_while_picketing"
 
-  Scenario: Before the company's statement there was nothing to wait for
-    Then the status as of 2024-03-02 is opening
-    And an opening is available now through the move EMP.make_offer as of 2024-03-02
+  Scenario: Before the company's statement nobody had said it would make an offer
+    # silence is not consent: the company had neither refused nor offered
+    Then the status as of 2024-03-02 is deadlock
+    And the move EMP.make_offer is unknown as of 2024-03-02
+    And the goal "work_resumed" is untested as of 2024-03-02
 
   Scenario: The mediator's interim award opens the way
     When on 2024-03-20 MED arbitration is interim_award according to "Invented: conciliation service award (fictional)"

@@ -336,15 +336,46 @@ def concession_set_gives_up(desk: Desk, request, line: str | None, positions: st
         f" sets: {verdict.concessions.sets}")
 
 
-@then(parsers.re(rf'{IN}the goal "(?P<goal>[^"]+)" is (?P<state>done|not done|reachable|unreachable){AS_OF}'))
+@then(parsers.re(rf'{IN}the goal "(?P<goal>[^"]+)" is (?P<state>done|not done|reachable|unreachable|untested|\w+){AS_OF}'))
 def goal_state(desk: Desk, request, line: str | None, goal: str, state: str, date: str | None) -> None:
     here(desk, request)
     gid = desk.goal(goal)
     verdict = desk.verdict(date, line_of(line))
     g = next(g for g in verdict.goals if g.id == gid)
-    actual = {"done": g.done, "not done": not g.done, "reachable": g.reachable, "unreachable": not g.reachable}[state]
+    checks = {"done": g.done, "not done": not g.done, "reachable": g.reachable, "unreachable": not g.reachable,
+              "untested": "untested" in g.blocked_by}
+    actual = checks[state] if state in checks else g.status == status_word(state)
     assert actual, (f"{desk.where}: goal {gid!r}{_in(verdict.session)} as of {verdict.as_of.date()} is not {state}"
-                    f" (done={g.done}, reachable={g.reachable})")
+                    f" (status {g.status}, done={g.done}, reachable={g.reachable}, blocked by {', '.join(g.blocked_by) or 'nothing'}"
+                    f"{', untested: ' + ', '.join(g.untested) if g.untested else ''})")
+
+
+STANCES = ("done", "willing", "free", "offered", "withheld", "refused", "unknown")
+
+
+@then(parsers.re(rf"{IN}the move (?P<move>{DOTTED}) is (?P<stance>\w+){AS_OF}"))
+def move_stance(desk: Desk, request, line: str | None, move: str, stance: str, date: str | None) -> None:
+    here(desk, request)
+    key = desk.move(move)
+    if stance not in STANCES:
+        raise AssertionError(f"{desk.where}: a move's stance is one of {', '.join(STANCES)}; got {stance!r}")
+    verdict = desk.verdict(date, line_of(line))
+    found = {s.move: s for s in verdict.stances}
+    actual = found[key].stance if key in found else ("done" if key in verdict.moves_done else "not on the way to a goal")
+    assert actual == stance, (f"{desk.where}: {key}{_in(verdict.session)} as of {verdict.as_of.date()} is {actual}, not {stance}"
+                              + (f"; it rests on {', '.join(e.id for e in found[key].evidence)}" if key in found and found[key].evidence else ""))
+
+
+@then(parsers.re(rf'{IN}the timeline on (?P<date>\S+) says "(?P<text>[^"]+)"'))
+def timeline_says(desk: Desk, request, line: str | None, date: str, text: str) -> None:
+    here(desk, request)
+    day = parse_date(date, desk.where).date()
+    entries = [e for e in desk.timeline(line_of(line)) if e.at.date() == day]
+    said = [*(c for e in entries for c in e.changes), *(f"{c.subject} = {c.value} ({c.source})" for e in entries for c in e.causes),
+            *(f"{p.id} ({p.said_by or p.source})" for e in entries for p in e.statements)]
+    assert any(norm(text) in norm(item) for item in said), (
+        f"{desk.where}: the timeline{_in(line_of(line))} on {day} does not say {text!r}; it says:\n"
+        + ("\n".join(f"    {item}" for item in said) or "    (no entry that day)"))
 
 
 @then(parsers.re(rf"{IN}the timeline shows (?P<what>.+?) from (?P<date>\S+)"))

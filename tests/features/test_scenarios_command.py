@@ -65,7 +65,7 @@ def test_a_passing_folder_exits_0_and_lists_each_scenario_from_any_folder(tmp_pa
     lines = result.stdout.splitlines()
     feature = STRIKE_FEATURES / "strike.feature"
     assert f"PASSED  {feature}:11  Each side waits for the other" in lines
-    assert f"PASSED  {feature}:60  Pickets and lockouts answering one another" in lines
+    assert f"PASSED  {feature}:62  Pickets and lockouts answering one another" in lines
     assert lines[-1] == "6 scenario(s): 6 passed, 0 failed"
     assert list(tmp_path.iterdir()) == []  # nothing written where it ran
     assert sorted(p.name for p in STRIKE_FEATURES.iterdir()) == ["strike.feature"]

@@ -24,7 +24,7 @@ subjects:
   - {id: ballot, actor: UNI, type: enum, values: [none, accept_award]}
 moves:
   - {id: offer, actor: CO, done_when: {subject: CO.offer_pct, ge: 5}}
-  - {id: award, actor: MED, done_when: {subject: MED.award_pct, ge: 3}}
+  - {id: award, actor: MED, free: true, done_when: {subject: MED.award_pct, ge: 3}}
   - {id: end_pickets, actor: UNI, done_when: {subject: UNI.pickets, eq: down}}
 goals:
   - {id: back_to_work, done_when: {subject: UNI.pickets, eq: down}, needs: [UNI.end_pickets]}

@@ -79,8 +79,11 @@ def test_timeline_text():
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("2016-01-16") and "progress" in lines[0]
-    deadlock = next(line for line in lines if "deadlock" in line)
-    assert deadlock.startswith("2021-02-28") and "irn_reversible_steps" in deadlock
+    deadlock = next(line for line in lines if line[21:29] == "deadlock")
+    assert deadlock.startswith("2018-11-05") and "deal_restored: progress → deadlock" in deadlock
+    assert any("because: USA.oil_sanctions = in_force" in line for line in lines)  # the fact behind the change
+    cycle = next(line for line in lines if "cycle formed" in line)
+    assert cycle.startswith("2021-01-20") and "irn_reversible_steps ⇄ usa_no_relief_until_compliance" in cycle
     assert any(line.startswith("2021-03-03") and "escalation" in line for line in lines)
 
 

@@ -215,7 +215,7 @@ def test_wrong_type_window_days_thirty(tmp_path):
     moves = folder / "moves.yaml"
     edit(moves, "window_days: 30", 'window_days: "thirty"')
     problem = only(folder)
-    assert problem.where == f"{moves}:{line_of(moves, 'window_days')}" == f"{moves}:51"
+    assert problem.where == f"{moves}:{line_of(moves, 'window_days')}" == f"{moves}:53"
     assert problem.field == "escalation.0.window_days"
     assert "valid integer" in problem.message and "'thirty'" in problem.message
 

@@ -98,30 +98,51 @@ def test_escalation_turns_off_after_the_window(seed):
     assert seed.verdict(dt.date(2021, 4, 3)).escalation is False
 
 
-def test_progress_when_talks_are_held(seed):
+def test_talks_held_are_progress_on_the_interim_goal_but_never_hide_the_deal(seed):
     add(seed, {"at": "2021-04-06", "subject": "talks", "value": "indirect", "source": "Vienna talks open"})
     verdict = seed.verdict(dt.date(2021, 4, 7))
-    assert verdict.status == "progress"
-    assert [g.id for g in verdict.goals if g.done] == ["talks_held"]
+    goals = {g.id: g for g in verdict.goals}
+    assert goals["talks_held"].status == "progress" and goals["talks_held"].rank == "interim"
+    assert goals["deal_restored"].status == "deadlock" and goals["deal_restored"].blocked_by == ["cycle"]
+    assert verdict.status == "deadlock"  # the main goal's
+    assert verdict.cycles and verdict.concessions.sets
+    assert "deal_restored" in verdict.summary[0] and "deadlock" in verdict.summary[0]
 
 
 def test_timeline_shows_each_transition_on_its_date(seed):
     entries = seed.timeline()
     pairs = [(e.at.date(), e.status, e.escalation) for e in entries]
-    assert (dt.date(2021, 2, 28), "deadlock", False) in pairs
+    assert (dt.date(2018, 11, 5), "deadlock", False) in pairs
     assert (dt.date(2021, 3, 3), "deadlock", True) in pairs
+    vienna = next(e for e in entries if e.at == dt.datetime(2021, 4, 2, tzinfo=dt.timezone.utc))
+    assert "talks_held: deadlock → opening" in vienna.changes  # a goal's change under the same headline status
+    assert {s.id for s in vienna.statements} == {"irn_no_informal_talks", "irn_vienna_talks"}
     assert all(a.at < b.at for a, b in zip(entries, entries[1:]))
-    assert all((a.status, a.escalation) != (b.status, b.escalation) for a, b in zip(entries, entries[1:]))
+    assert all(b.changes for b in entries[1:])  # each entry says what changed
 
 
-def test_an_opening_cites_only_positions_in_force(seed):
+def test_silence_is_not_consent(seed):
+    # nobody had said in 2019 that Iran would join indirect talks: no opening rests on that
     verdict = seed.verdict(dt.date(2019, 1, 1))
-    assert verdict.status == "opening"
-    first = verdict.openings[0]
-    assert first.available_now and first.kind == "substitute" and first.what == "IRN.join_indirect_talks"
-    assert "no position in force withholds it" in first.description
-    later = seed.verdict(dt.date(2021, 4, 3)).openings[0]
-    assert later.what == "IRN.join_indirect_talks" and "irn_no_informal_talks" not in later.description
+    assert verdict.status == "deadlock"
+    talks = next(g for g in verdict.goals if g.id == "talks_held")
+    assert talks.status == "deadlock" and "untested" in talks.blocked_by and talks.untested == ["IRN.join_indirect_talks"]
+    assert talks.reachable_if_willing
+    ask = next(o for o in verdict.openings if o.move == "IRN.join_indirect_talks")
+    assert ask.kind == "ask" and not ask.available_now and ask.description.startswith("Ask IRN whether it would")
+    assert {s.move: s.stance for s in verdict.stances}["IRN.join_indirect_talks"] == "unknown"
+    assert not any(line.startswith("Opening now") for line in verdict.summary)
+
+
+def test_an_opening_rests_on_an_offer_in_force(seed):
+    later = seed.verdict(dt.date(2021, 4, 3))
+    talks = next(g for g in later.goals if g.id == "talks_held")
+    assert talks.status == "opening"
+    first = next(o for o in later.openings if o.available_now)
+    assert first.what == "IRN.join_indirect_talks" and "irn_vienna_talks" in first.description
+    assert [e.id for e in first.evidence] == ["irn_vienna_talks"] and first.evidence[0].kind == "offer"
+    stance = next(s for s in later.stances if s.move == "IRN.join_indirect_talks")
+    assert stance.stance == "willing" and stance.evidence[0].said_by.startswith("Mohammad Javad Zarif")
 
 
 def test_a_fact_no_rule_reads_gives_the_kept_verdict_and_a_read_one_a_new_one(seed):

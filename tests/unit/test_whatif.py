@@ -48,11 +48,11 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
         blocks = [b for bs in model.blocks.values() for b in bs]
         for block in blocks:
             without = {m: tuple(b for b in bs if b is not block) for m, bs in model.blocks.items()}
-            assert outcomes.after_lifting([block]) == solved(type(model)(**{**model.__dict__, "blocks": without})), (cut, block.position.id)
-        positions = sorted({b.position.id for b in blocks})
+            assert outcomes.after_lifting([block]) == solved(type(model)(**{**model.__dict__, "blocks": without})), (cut, block.key)
+        positions = sorted({b.key for b in blocks})
         for _ in range(60):
             given_up = rng.sample(positions, rng.randint(1, len(positions))) if positions else []
-            lifted = [b for b in blocks if b.position.id in given_up]
+            lifted = [b for b in blocks if b.key in given_up]
             expected = solved(model.without(given_up))
             assert outcomes.after_lifting(lifted) == expected, (cut, given_up)
             assert outcomes.opens_way(lifted) == (expected == (True, True)), (cut, given_up)
@@ -119,10 +119,10 @@ def test_outcomes_equal_solving_on_random_small_wait_graphs(tmp_path):
             assert outcomes.after_move(move) == expected, (case, move)
             assert reachable_goals(model.with_done(move)) == solve(model.with_done(move)).goals_reachable, (case, move)
             acyclic_after += expected[1]
-        positions = sorted({b.position.id for bs in model.blocks.values() for b in bs})
+        positions = sorted({b.key for bs in model.blocks.values() for b in bs})
         for size in range(1, len(positions) + 1):
             given_up = rng.sample(positions, size)
-            lifted = [b for bs in model.blocks.values() for b in bs if b.position.id in given_up]
+            lifted = [b for bs in model.blocks.values() for b in bs if b.key in given_up]
             expected = solved(model.without(given_up))
             assert outcomes.after_lifting(lifted) == expected, (case, given_up)
             assert outcomes.opens_way(lifted) == (expected == (True, True)), (case, given_up)

@@ -1,0 +1,51 @@
+"""What changed from one verdict to the next, in words: the lines of a timeline entry."""
+
+from __future__ import annotations
+
+from engine.verdict import Verdict
+
+__all__ = ["differences"]
+
+
+def differences(before: Verdict | None, after: Verdict) -> list[str]:
+    """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
+    cycles formed or broken, dead ends, stances, positions in force, escalation."""
+    if before is None:
+        return [f"{g.id}: {g.status}" for g in after.goals] + (["escalation on"] if after.escalation else [])
+    lines = []
+    old_goals = {g.id: g for g in before.goals}
+    for goal in after.goals:
+        was = old_goals.get(goal.id)
+        if was is not None and was.status != goal.status:
+            lines.append(f"{goal.id}: {was.status} → {goal.status}")
+    if before.status != after.status:
+        lines.append(f"status: {before.status} → {after.status}")
+    old_cycles = {_cycle_key(c): c for c in before.cycles}
+    new_cycles = {_cycle_key(c): c for c in after.cycles}
+    for key in sorted(new_cycles.keys() - old_cycles.keys()):
+        lines.append(f"cycle formed: {' ⇄ '.join(key)}")
+    for key in sorted(old_cycles.keys() - new_cycles.keys()):
+        lines.append(f"cycle broken: {' ⇄ '.join(key)}")
+    old_refusals = {(r.move, r.position.id) for r in before.refusals}
+    new_refusals = {(r.move, r.position.id) for r in after.refusals}
+    for move, position in sorted(new_refusals - old_refusals):
+        lines.append(f"dead end: {move} ({position})")
+    for move, position in sorted(old_refusals - new_refusals):
+        lines.append(f"dead end gone: {move} ({position})")
+    old_stances = {s.move: s.stance for s in before.stances}
+    for stance in after.stances:
+        was = old_stances.get(stance.move)
+        if was is not None and was != stance.stance:
+            lines.append(f"{stance.move}: {was} → {stance.stance}")
+    old_positions = {p.id for p in before.positions_in_force}
+    new_positions = {p.id for p in after.positions_in_force}
+    lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]
+    lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
+    if before.escalation != after.escalation:
+        lines.append("escalation on" if after.escalation else "escalation off")
+    return lines
+
+
+def _cycle_key(cycle) -> tuple[str, ...]:
+    """A cycle by the positions on it, from the first in sorted order."""
+    return tuple(sorted({s.position.id for s in cycle.steps}))
