@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     except RipenessError as error:
         print(error, file=sys.stderr)
         return 1
-    print(json.dumps({"cases": [as_json(s) for s in scores]}, indent=2) if args.json else "\n\n".join(as_text(s) for s in scores))
+    print(json.dumps({"cases": [as_json(s) for s in scores]}, indent=2, ensure_ascii=False) if args.json else "\n\n".join(as_text(s) for s in scores))
     return 0
 
 
