@@ -3,6 +3,7 @@
     RipenessError                  base: misuse or a fault, never a business outcome
     ├── RuleFileError              one or more rule-file problems (``.problems``)
     ├── FactError                  one or more bad facts (``.problems``); nothing was used
+    ├── LabelsError                a fidelity case's labels file is wrong (``.problems``); never reaches the API
     ├── UnknownNameError           an actor, subject, position, variant or session that does not exist
     ├── SessionError               a session operation that cannot be done (e.g. deleting baseline)
     ├── IdempotencyKeyError        an Idempotency-Key reused with a different request body
@@ -55,6 +56,13 @@ class FactError(_ProblemsError):
     """Facts were rejected; every problem found is in ``problems``; none were used."""
 
     kind = "fact"
+
+
+class LabelsError(_ProblemsError):
+    """A fidelity case's ``labels.yaml`` (historians' labels, see ``fidelity/report.py``) has
+    errors; every one found is in ``problems``."""
+
+    kind = "labels-file"
 
 
 class UnknownNameError(RipenessError):

@@ -1,0 +1,266 @@
+"""The fidelity report: how often the engine agrees with historians' labels of real
+negotiations (see ``docs/fidelity.md``).
+
+A case is a folder ``fidelity/cases/<id>/`` holding ``chronology.md`` and ``labels.yaml``
+(committed before any rule file) and, once modelled, ``rules/`` (a scenario folder) and
+``facts.yaml``.  For a modelled case the facts are replayed through the composition root
+and the engine's timeline is scored against each labelled period, day by day.
+
+Scoring rule.  Days are UTC dates.  The engine's status on day D is the one in force at
+00:00 UTC of D: a change at 00:00 counts from that day, a change later in a day counts from
+the next day.  A period is *right* when the engine's status equals its label on more than
+half of its days; the escalation flag is scored the same way, only for periods that label
+it.  Before the timeline's first change the engine's verdict at the period's start holds.
+
+    .venv/bin/python -m fidelity.report [CASE ...] [--json] [--cases-dir DIR]
+
+Exit code 0 whatever the scores (a report, not a test); 1 when a labels, rule or fact file is
+wrong or a named case does not exist, with the error on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import json
+import sys
+from dataclasses import asdict, dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from engine.errors import FactError, LabelsError, Problem, RipenessError, UnknownNameError
+from engine.rulebook.loader import error_message, fields_of, unknown_field_message
+from engine.verdict import Status
+from engine.yamlsource import YamlSyntaxError, load_located
+from ripeness.bootstrap import load_scenario
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+ONE_DAY = dt.timedelta(days=1)
+
+
+class Period(BaseModel):
+    """One labelled period, ``[from, until)`` in UTC dates, with the historians' status."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: dt.date = Field(alias="from")
+    until: dt.date
+    status: Status
+    escalation: bool | None = None
+    why: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.start >= self.until:
+            raise ValueError(f"'from' ({self.start}) must be before 'until' ({self.until})")
+        return self
+
+
+class Labels(BaseModel):
+    """A case's ``labels.yaml``: contiguous periods covering the case's span."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    case: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    goal: str = ""
+    periods: list[Period] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _contiguous(self) -> Labels:
+        for index, (before, after) in enumerate(pairwise(self.periods), start=1):
+            if after.start != before.until:
+                raise PydanticCustomError(
+                    "not_contiguous", "periods must be contiguous: this period starts on {start}, the one before ends on {until}",
+                    {"index": index, "start": str(after.start), "until": str(before.until)})
+        return self
+
+
+def load_labels(path: Path) -> Labels:
+    """The labels of a case; ``LabelsError`` naming file, line and field for each problem."""
+    try:
+        located = load_located(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LabelsError([Problem(str(path), "", f"cannot be read: {exc.strerror}")]) from None
+    except YamlSyntaxError as exc:
+        raise LabelsError([Problem(f"{path}:{exc.line}", "", str(exc))]) from None
+    try:
+        return Labels.model_validate(located.data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            if error["type"] == "not_contiguous":
+                loc = ("periods", error["ctx"]["index"], "from")
+            field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+            message = (unknown_field_message(str(loc[-1]), fields_of(Period if "periods" in loc[:-1] else Labels))
+                       if error["type"] == "extra_forbidden" else error_message(error))
+            problems.append(Problem(f"{path}:{located.line_of(loc)}", field, message))
+        raise LabelsError(problems) from None
+
+
+@dataclass(frozen=True)
+class EngineSaid:
+    """What the engine said on a day: its headline status, escalation and summary."""
+
+    day: dt.date
+    status: Status
+    escalation: bool
+    summary: list[str]
+
+
+@dataclass(frozen=True)
+class PeriodScore:
+    """One labelled period against the engine: matching days and the first day it differs."""
+
+    period: Period
+    days: int
+    matching: int
+    first_wrong: EngineSaid | None
+    escalation_matching: int | None  # None: the period labels no escalation
+    escalation_first_wrong: EngineSaid | None
+
+    @property
+    def right(self) -> bool:
+        return 2 * self.matching > self.days
+
+    @property
+    def escalation_right(self) -> bool | None:
+        return None if self.escalation_matching is None else 2 * self.escalation_matching > self.days
+
+
+@dataclass(frozen=True)
+class CaseScore:
+    """A case's labels and, once it is modelled, each period's score."""
+
+    folder: Path
+    labels: Labels
+    periods: list[PeriodScore] | None  # None: no rule files yet
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """Right and labelled periods, then right and labelled escalation flags."""
+        periods = self.periods or []
+        escalations = [p.escalation_right for p in periods if p.escalation_right is not None]
+        return sum(p.right for p in periods), len(periods), sum(escalations), len(escalations)
+
+
+class EngineDays:
+    """The engine's status on each UTC day, read off a session's timeline."""
+
+    def __init__(self, changes: list[tuple[dt.datetime, EngineSaid]]):
+        self._changes = changes
+        self._times = [at for at, _ in changes]
+
+    def on(self, day: dt.date) -> EngineSaid:
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        said = self._changes[bisect.bisect_right(self._times, midnight) - 1][1]
+        return EngineSaid(day, said.status, said.escalation, said.summary)
+
+
+def engine_days(folder: Path, labels: Labels) -> EngineDays:
+    """Replay the case's facts and read its timeline up to the end of the labels."""
+    facts = folder / "facts.yaml"
+    if not facts.is_file():
+        raise FactError([Problem(str(facts), "", "missing: a case with rules/ needs its facts.yaml")])
+    session = load_scenario(folder / "rules").replay(facts)
+    try:
+        start, end = labels.periods[0].start, labels.periods[-1].until
+        first = session.verdict(start)  # in force until the timeline's first change
+        changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc), EngineSaid(start, first.status, first.escalation, first.summary))]
+        changes += [(e.at, EngineSaid(e.at.date(), e.status, e.escalation, e.verdict.summary)) for e in session.timeline(end)]
+    finally:
+        session.close()
+    return EngineDays(changes)
+
+
+def score_period(period: Period, days: EngineDays) -> PeriodScore:
+    """The engine's status (and escalation, if labelled) on each day of the period against its label."""
+    said = [days.on(period.start + i * ONE_DAY) for i in range((period.until - period.start).days)]
+    wrong = [s for s in said if s.status != period.status]
+    esc_wrong = None if period.escalation is None else [s for s in said if s.escalation != period.escalation]
+    return PeriodScore(period, len(said), len(said) - len(wrong), next(iter(wrong), None),
+                       None if esc_wrong is None else len(said) - len(esc_wrong), next(iter(esc_wrong or []), None))
+
+
+def score_case(folder: Path) -> CaseScore:
+    """A case folder's labels, scored against the engine when it has rule files."""
+    labels = load_labels(folder / "labels.yaml")
+    if not (folder / "rules").is_dir():
+        return CaseScore(folder, labels, None)
+    days = engine_days(folder, labels)
+    return CaseScore(folder, labels, [score_period(p, days) for p in labels.periods])
+
+
+def case_folders(cases_dir: Path, names: list[str]) -> list[Path]:
+    """The named case folders (all of them, in name order, when none is named)."""
+    known = sorted(p.name for p in cases_dir.iterdir() if (p / "labels.yaml").is_file()) if cases_dir.is_dir() else []
+    for name in names:
+        if name not in known:
+            raise UnknownNameError("fidelity case", name, known)
+    return [cases_dir / name for name in (names or known)]
+
+
+def _said(said: EngineSaid | None) -> dict[str, Any] | None:
+    return None if said is None else {**asdict(said), "day": said.day.isoformat()}
+
+
+def as_json(score: CaseScore) -> dict[str, Any]:
+    """A case's score as plain JSON data (the ``--json`` output, one item per case)."""
+    head: dict[str, Any] = {"case": score.folder.name, "title": score.labels.title, "modelled": score.periods is not None}
+    if score.periods is None:
+        return head
+    right, labelled, esc_right, esc_labelled = score.counts()
+    return {**head, "right": right, "labelled": labelled, "escalation": {"right": esc_right, "labelled": esc_labelled},
+            "periods": [{"from": p.period.start.isoformat(), "until": p.period.until.isoformat(), "label": p.period.status,
+                         "days": p.days, "matching": p.matching, "share": round(p.matching / p.days, 4), "right": p.right,
+                         "first_wrong": _said(p.first_wrong), "escalation_label": p.period.escalation,
+                         "escalation_matching": p.escalation_matching, "escalation_right": p.escalation_right,
+                         "escalation_first_wrong": _said(p.escalation_first_wrong)} for p in score.periods]}
+
+
+def as_text(score: CaseScore) -> str:
+    """A case's score for people: a headline, then one line per period and each miss."""
+    name = f"{score.folder.name} ({score.labels.title})"
+    if score.periods is None:
+        return f"{name}: not modelled yet ({len(score.labels.periods)} periods labelled)"
+    right, labelled, esc_right, esc_labelled = score.counts()
+    lines = [f"{name}: {right}/{labelled} periods right"]
+    for p in score.periods:
+        span = f"{p.period.start} → {p.period.until}  {p.period.status:<8}"
+        lines.append(f"  {span}  {p.matching}/{p.days} days ({p.matching / p.days:.0%})  {'right' if p.right else 'MISS'}")
+        if not p.right and p.first_wrong:
+            summary = p.first_wrong.summary[0] if p.first_wrong.summary else ""
+            lines.append(f"      first wrong day {p.first_wrong.day}: engine said {p.first_wrong.status}. {summary}".rstrip())
+    lines.append(f"  escalation: {esc_right}/{esc_labelled} labelled periods right")
+    for p in score.periods:
+        if p.escalation_right is False and p.escalation_first_wrong:
+            said = p.escalation_first_wrong
+            lines.append(f"    {p.period.start} → {p.period.until}  labelled {str(p.period.escalation).lower()}: "
+                         f"{p.escalation_matching}/{p.days} days; first wrong day {said.day}: engine said {str(said.escalation).lower()}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the report; 0 whatever the scores, 1 on a bad input file or unknown case."""
+    parser = argparse.ArgumentParser(prog="python -m fidelity.report", description="Score the engine against historians' labels of real negotiations.")
+    parser.add_argument("cases", nargs="*", metavar="CASE", help="case ids (folders under the cases directory); default all")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--cases-dir", type=Path, default=CASES_DIR, help="where the case folders are (default fidelity/cases)")
+    args = parser.parse_args(argv)
+    try:
+        scores = [score_case(folder) for folder in case_folders(args.cases_dir, args.cases)]
+    except RipenessError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(json.dumps({"cases": [as_json(s) for s in scores]}, indent=2, ensure_ascii=False) if args.json else "\n\n".join(as_text(s) for s in scores))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The fidelity report scores the engine's timeline against labelled periods, day by day.
+
+A tiny synthetic case (two actors, one position, four facts) is written in a temporary
+cases folder: the union will not go back to work without a pay offer.  The engine says
+``opening`` from 1 March (the employer can make an offer) and ``progress`` once the strike
+ends at 09:00 on 15 March, which counts from 16 March (a change during a day counts from
+the next day)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.errors import LabelsError
+from fidelity.report import CASES_DIR, load_labels, main, score_case
+
+SCENARIO = """\
+scenario: {id: tiny, title: A tiny two-party dispute (synthetic)}
+actors:
+  - {id: UNI, name: Union}
+  - {id: EMP, name: Employer}
+subjects:
+  - {id: on_strike, actor: UNI, type: bool}
+  - {id: pay_offer_pct, actor: EMP, type: number, min: 0, max: 100}
+conditions:
+  - {id: offer_on_table, holds_when: {subject: EMP.pay_offer_pct, gt: 0}}
+  - {id: pickets_ended, holds_when: {subject: UNI.on_strike, eq: false}}
+moves:
+  - {id: return_to_work, actor: UNI, done_when: {condition: pickets_ended}}
+  - {id: make_offer, actor: EMP, done_when: {condition: offer_on_table}}
+goals:
+  - id: work_resumed
+    done_when: {all: [{condition: pickets_ended}, {condition: offer_on_table}]}
+    needs: [UNI.return_to_work, EMP.make_offer]
+positions:
+  - {id: no_return_without_offer, actor: UNI, withholds: UNI.return_to_work,
+     until: {condition: offer_on_table}, quote: No return without an offer., source: synthetic}
+"""
+
+FACTS = """\
+facts:
+  - {at: 2024-03-01, actor: UNI, subject: on_strike, value: true}
+  - {at: 2024-03-01, actor: EMP, subject: pay_offer_pct, value: 0}
+  - {at: "2024-03-10T12:00:00", actor: EMP, subject: pay_offer_pct, value: 3}
+  - {at: "2024-03-15T09:00:00", actor: UNI, subject: on_strike, value: false}
+"""
+
+LABELS = """\
+case: tiny
+title: Tiny
+periods:
+  - {from: 2024-03-01, until: 2024-03-10, status: opening, escalation: false, why: offer possible, sources: [invented]}
+  - {from: 2024-03-10, until: 2024-03-22, status: opening, why: still open, sources: [invented]}
+  - {from: 2024-03-22, until: 2024-03-25, status: progress, escalation: true, why: back at work, sources: [invented]}
+"""
+
+
+@pytest.fixture
+def cases(tmp_path: Path) -> Path:
+    tiny = tmp_path / "tiny"
+    (tiny / "rules").mkdir(parents=True)
+    (tiny / "rules" / "scenario.yaml").write_text(SCENARIO)
+    (tiny / "facts.yaml").write_text(FACTS)
+    (tiny / "labels.yaml").write_text(LABELS)
+    (tmp_path / "unmodelled").mkdir()
+    (tmp_path / "unmodelled" / "labels.yaml").write_text(LABELS.replace("case: tiny", "case: unmodelled"))
+    return tmp_path
+
+
+def test_each_period_is_scored_day_by_day_from_the_timeline(cases: Path) -> None:
+    score = score_case(cases / "tiny")
+    assert score.periods is not None
+    matching, miss, last = score.periods
+    assert (matching.matching, matching.days, matching.right, matching.first_wrong) == (9, 9, True, None)
+    # 15 March is still opening: the strike ended during that day, so progress counts from the 16th
+    assert (miss.matching, miss.days, miss.right) == (6, 12, False)
+    assert miss.first_wrong is not None
+    assert (str(miss.first_wrong.day), miss.first_wrong.status) == ("2024-03-16", "progress")
+    assert (last.matching, last.right) == (3, True)
+    assert (matching.escalation_right, miss.escalation_right, last.escalation_right) == (True, None, False)
+    assert score.counts() == (2, 3, 1, 2)
+
+
+def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--cases-dir", str(cases)]) == 0
+    out = capsys.readouterr().out
+    assert "tiny (Tiny): 2/3 periods right" in out
+    assert "first wrong day 2024-03-16: engine said progress" in out
+    assert "escalation: 1/2 labelled periods right" in out
+    assert "unmodelled (Tiny): not modelled yet" in out
+
+    assert main(["--cases-dir", str(cases), "--json", "tiny"]) == 0
+    (case,) = json.loads(capsys.readouterr().out)["cases"]
+    assert (case["right"], case["labelled"], case["escalation"]) == (2, 3, {"right": 1, "labelled": 2})
+    assert case["periods"][1]["first_wrong"]["day"] == "2024-03-16"
+    assert case["periods"][1]["share"] == 0.5
+
+
+def test_a_malformed_labels_file_is_refused_naming_file_line_and_field(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = cases / "tiny" / "labels.yaml"
+    bad.write_text(LABELS.replace("status: progress", "status: stalemate").replace("from: 2024-03-10", "from: 2024-03-11")
+                   .replace("until: 2024-03-10", "until: 2024-03-09, stauts: opening"))
+    with pytest.raises(LabelsError) as caught:
+        load_labels(bad)
+    problems = {(p.where, p.field) for p in caught.value.problems}
+    assert problems == {(f"{bad}:4", "periods[0].stauts"), (f"{bad}:6", "periods[2].status")}
+    assert "did you mean 'status'" in str(caught.value) and "'deadlock', 'opening' or 'progress'" in str(caught.value)
+
+    bad.write_text(LABELS.replace("from: 2024-03-10", "from: 2024-03-11"))
+    with pytest.raises(LabelsError, match=r"labels.yaml:5: periods\[1\]\.from: periods must be contiguous"):
+        load_labels(bad)
+    bad.write_text(LABELS.replace("until: 2024-03-25", "until: 2024-03-22"))
+    with pytest.raises(LabelsError, match=r"labels.yaml:6: periods\[2\]: .*'from' \(2024-03-22\) must be before 'until'"):
+        load_labels(bad)
+
+    assert main(["--cases-dir", str(cases)]) == 1
+    assert "labels.yaml:6: periods[2]" in capsys.readouterr().err
+
+
+def test_an_unknown_case_is_named_with_the_known_ones(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--cases-dir", str(cases), "tinny"]) == 1
+    assert "unknown fidelity case 'tinny'. Did you mean 'tiny'?" in capsys.readouterr().err
+
+
+def test_the_committed_cases_have_valid_labels() -> None:
+    folders = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
+    assert len(folders) >= 3
+    for folder in folders:
+        assert load_labels(folder / "labels.yaml").case == folder.name
+        assert (folder / "chronology.md").is_file()
