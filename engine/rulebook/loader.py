@@ -23,7 +23,7 @@ from engine.errors import Problem, RuleFileError, suggest
 from engine.rulebook.models import SECTIONS, RuleFile, ScenarioInfo
 from engine.rulebook.references import check_references
 from engine.rulebook.rulebook import Rulebook
-from engine.yamlsource import Located, YamlSyntaxError, load_located
+from engine.yamlsource import MAX_YAML_BYTES, YAML_FILE, FileTooLarge, Located, YamlSyntaxError, load_located, read_limited
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,12 @@ def _read_rule_file(path: Path, problems: list[Problem]) -> ParsedFile | None:
     """The file's usable items (its shape problems added to ``problems``), or None when
     the file cannot be read at all."""
     try:
-        located = load_located(path.read_text(encoding="utf-8"))
+        located = load_located(read_limited(path, MAX_YAML_BYTES, YAML_FILE))
     except YamlSyntaxError as exc:
         problems.append(Problem(f"{path}:{exc.line}", "", str(exc)))
+        return None
+    except FileTooLarge as exc:
+        problems.append(Problem(str(path), "", str(exc)))
         return None
     except UnicodeDecodeError as exc:
         problems.append(Problem(str(path), "", f"not UTF-8 text ({exc.reason})"))
