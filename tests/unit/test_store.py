@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from engine.errors import StoreError
 from engine.session import PAST_QUESTIONS
 from engine.sessions import BASELINE
-from engine.store import FactLog
+from engine.store import FactLog, shown_url
 from ripeness.bootstrap import load_bundled_facts, open_sessions
 from tests.conftest import NOW
 
@@ -134,8 +134,6 @@ def test_a_log_that_cannot_be_opened_never_shows_the_password(url):
 
 
 def test_a_shown_url_masks_only_the_password():
-    from engine.store import shown_url
-
     assert shown_url(f"postgresql+psycopg://ripeness:{SECRET}@db.example:5432/facts") == \
         "postgresql+psycopg://ripeness:***@db.example:5432/facts"
     assert shown_url("sqlite:////var/lib/ripeness/jcpoa.db") == "sqlite:////var/lib/ripeness/jcpoa.db"
