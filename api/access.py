@@ -1,6 +1,11 @@
 """Who may do what.  Tokens come from a file or the ``RIPENESS_TOKENS`` environment variable,
 one per line (or separated by ``;``) as ``TOKEN ROLE [NAME]``; ``#`` starts a comment.
 
+Each token is one identity, the ``created_by`` of the what-ifs it makes: its NAME, or for a
+token without one, the role and the first 12 hex digits of the token's SHA-256
+(``analyst-3fa9c1d2e4b7``), stable across restarts and never the token itself.  Several
+tokens may share a NAME (one person, two tokens); a derived identity is one token's alone.
+
 Roles, each with everything of the ones before it:
     reader    GET anything
     analyst   create what-if sessions, write and delete the ones it created
@@ -13,6 +18,7 @@ refuses to listen on anything but loopback.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 from dataclasses import dataclass
@@ -64,18 +70,45 @@ class Tokens:
         return None
 
 
+def derived_name(token: str, role: str) -> str:
+    """The identity of a token without a NAME: its role and a short digest that does not
+    reveal it (``analyst-3fa9c1d2e4b7``)."""
+    return f"{role}-{hashlib.sha256(token.encode()).hexdigest()[:12]}"
+
+
 def parse_tokens(text: str, where: str) -> Tokens:
-    entries = []
+    """Errors say where (``FILE:LINE``) and never quote a line: it holds a token."""
+    entries: list[tuple[str, Caller]] = []
+    seen: dict[str, int] = {}  # token -> its line
+    derived: dict[str, int] = {}  # derived identity -> its line
+    named: dict[str, int] = {}  # NAME -> its first line
     for number, raw in enumerate(text.replace(";", "\n").splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         parts = line.split()
         if len(parts) not in (2, 3) or parts[1] not in ROLES:
-            raise TokenError(f"{where}:{number}: expected 'TOKEN ROLE [NAME]' with ROLE one of {', '.join(ROLES)}; got {line!r}")
-        if len(parts[0]) < 16:
+            raise TokenError(f"{where}:{number}: expected 'TOKEN ROLE [NAME]' with ROLE one of {', '.join(ROLES)};"
+                             f" got {len(parts)} field(s){'' if len(parts) < 2 or parts[1] in ROLES else ' and no role second'}")
+        token, role = parts[0], parts[1]
+        if len(token) < 16:
             raise TokenError(f"{where}:{number}: a token needs at least 16 characters")
-        entries.append((parts[0], Caller(parts[2] if len(parts) == 3 else parts[1], parts[1])))
+        if token in seen:
+            raise TokenError(f"{where}:{number}: the same token as on line {seen[token]}; a token has one role")
+        seen[token] = number
+        if len(parts) == 3:
+            name = parts[2]
+            named.setdefault(name, number)
+        else:
+            name = derived_name(token, role)
+            if name in derived:  # two tokens whose digests begin alike: never one identity
+                raise TokenError(f"{where}:{number}: this token's identity is the one of line {derived[name]}; give each a NAME")
+            derived[name] = number
+        entries.append((token, Caller(name, role)))
+    for name, number in derived.items():
+        if name in named:
+            raise TokenError(f"{where}:{named[name]}: the NAME {name!r} is the identity of the unnamed token on line"
+                             f" {number}; choose another NAME")
     return Tokens(tuple(entries))
 
 

@@ -107,8 +107,16 @@ class Scenario:
             "positions.yaml": {"positions": [_position_item(p) for p in self.positions]},
         }
         for name, content in files.items():
-            (folder / name).write_text(yaml.safe_dump(content, sort_keys=False, width=200), encoding="utf-8")
+            text = yaml.dump(content, Dumper=_PlainDumper, sort_keys=False, width=200)
+            (folder / name).write_text(text, encoding="utf-8")
         return folder
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value used twice out twice: ripeness refuses YAML anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def scenario(size: ScenarioSize) -> Scenario:

@@ -8,6 +8,7 @@
     ├── SessionError               a session operation that cannot be done (e.g. deleting baseline)
     ├── IdempotencyKeyError        an Idempotency-Key reused with a different request body
     ├── StoreError                 the fact log cannot be opened or refused a write
+    ├── OutsideFolderError         a scenario named by a path outside the folder it must be in
     └── EngineFault                the rules engine failed or swallowed an exception
 
 A deadlock is a ``Verdict``, not an exception.  Each class maps to one problem+json
@@ -87,6 +88,10 @@ class IdempotencyKeyError(RipenessError):
 
 class StoreError(RipenessError):
     """The fact log cannot be opened (wrong schema, another scenario) or refused a write."""
+
+
+class OutsideFolderError(RipenessError):
+    """A scenario name that leads outside the rules folder (``../../etc``); nothing was read."""
 
 
 class EngineFault(RipenessError):

@@ -26,7 +26,7 @@ from engine.rulebook import Rulebook
 from engine.rulebook.loader import error_message, fields_of, merge_union_errors, unknown_field_message
 from engine.rulebook.models import DottedName, Identifier, Scalar
 from engine.rulebook.references import check_value
-from engine.yamlsource import YamlSyntaxError, load_located
+from engine.yamlsource import MAX_YAML_BYTES, YAML_FILE, FileTooLarge, YamlSyntaxError, load_located, read_limited
 
 FactId = Annotated[str, Field(pattern=r"^f[0-9]+$", description="a recorded fact's id, e.g. f12")]
 
@@ -35,6 +35,8 @@ FactId = Annotated[str, Field(pattern=r"^f[0-9]+$", description="a recorded fact
 # window past each event, so times near the ends of Python's calendar cannot be worked with.
 EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.timezone.utc)
 LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
+
+MAX_JSONL_BYTES = 64 * 2**20  # a .jsonl fact file: ~400,000 facts (a YAML one: yamlsource.MAX_YAML_BYTES)
 
 
 def to_utc(value: dt.datetime | dt.date) -> dt.datetime:
@@ -254,8 +256,11 @@ def read_fact_items(path: str | Path) -> list[tuple[str, Any]]:
 
 
 def _read_items(path: Path) -> tuple[list[tuple[str, Any]], list[Problem]]:
+    limit, what = (MAX_JSONL_BYTES, "a .jsonl fact file") if path.suffix == ".jsonl" else (MAX_YAML_BYTES, YAML_FILE)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, limit, what)
+    except FileTooLarge as exc:
+        raise FactError([Problem(str(path), "", str(exc))]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FactError([Problem(str(path), "", f"cannot read the fact file: {exc}")]) from None
     if path.suffix == ".jsonl":

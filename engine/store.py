@@ -45,8 +45,8 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from engine.errors import StoreError
 from engine.facts import Fact
@@ -148,9 +148,9 @@ class FactLog:
                 index.create(self._engine, checkfirst=True)
             with self._engine.begin() as conn:
                 self._check_meta(conn, scenario)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the fact log at {url}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from None
-        self.url = url
+        except (SQLAlchemyError, ImportError) as exc:  # ImportError: no driver for the URL's database
+            raise StoreError(_open_failure(url, exc)) from None
+        self.url = shown_url(url)  # printed at start-up: never the password
         self._write = threading.Lock()
         self._last_seq: int | None = None  # see writing()
         self._views: dict[int, tuple[Bound, ...]] = {}
@@ -349,6 +349,29 @@ class Writing:
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,
                                                    seqs=json.dumps(seqs), reply=None))
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: its password masked (``postgresql://u:***@host/db``);
+    a URL that does not parse is not shown at all."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(a URL that does not parse as dialect+driver://user:password@host/database)"
+
+
+def _open_failure(url: str, exc: Exception) -> str:
+    """Why the log cannot be opened, with the URL shown and the password nowhere (a
+    driver's message may quote the URL it was given)."""
+    reason = f"{exc.__class__.__name__}: {exc.orig if getattr(exc, 'orig', None) is not None else exc}"
+    try:
+        password = make_url(url).password
+    except ArgumentError:
+        password = None
+    for secret in (url, password):
+        if secret:
+            reason = reason.replace(str(secret), "***")
+    return f"cannot open the fact log at {shown_url(url)}: {reason}"
 
 
 def _connect(url: str) -> Engine:

@@ -1,13 +1,24 @@
-"""Read YAML keeping the line of every value, so errors can say where they are."""
+"""Read YAML keeping the line of every value, so errors can say where they are.
+
+Rule files and fact files come from outside, so their YAML is held to a few limits, each
+refused with the file and line: no anchors or aliases (``&a`` / ``*a``: nine aliases of nine
+aliases expand a 1 KB file into gigabytes), at most ``MAX_DEPTH`` levels of nesting, and at
+most ``MAX_YAML_BYTES`` per file (``read_limited``).  Only plain YAML types are built
+(``yaml.SafeLoader``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
 
 Path = tuple[str | int, ...]
+
+MAX_YAML_BYTES = 4 * 2**20  # a YAML rule or fact file: ~20,000 positions or ~25,000 facts, ~20 s to parse
+YAML_FILE = "a YAML rule or fact file"  # how size errors name the kind of file
+MAX_DEPTH = 64  # levels of nested mappings and lists (rule files use about 10)
 
 
 @dataclass
@@ -28,14 +39,63 @@ class Located:
 
 
 class YamlSyntaxError(ValueError):
+    """Text that is not YAML, or YAML ripeness refuses; ``line`` is where (1-based).  Callers
+    turn it into a ``Problem`` with their file name."""
+
     def __init__(self, line: int, message: str):
         self.line = line
         super().__init__(message)
 
 
+class FileTooLarge(ValueError):
+    """A file over its size limit; the message says the limit.  Callers add the file name."""
+
+
+def read_limited(path: FilePath, limit: int, what: str) -> str:
+    """The UTF-8 text of ``path``, refused (``FileTooLarge``) beyond ``limit`` bytes without
+    reading more than that; ``what`` names the kind of file in the message."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"larger than {limit:,} bytes, the most {what} may hold; split it into several files")
+    return data.decode("utf-8")
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that parses but that ripeness does not accept (its message is said as is)."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses anchors and aliases, and nesting beyond ``MAX_DEPTH``,
+    as it composes: nothing is ever expanded."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(None, None, f"YAML aliases (*{event.anchor}) are not allowed in ripeness files;"
+                                       " write each value out", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused(None, None, f"YAML anchors (&{event.anchor}) and aliases are not allowed in ripeness files;"
+                                       " write each value out", event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(None, None, f"YAML nested more than {MAX_DEPTH} levels deep; ripeness files need far fewer",
+                           event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_located(text: str) -> Located:
-    """Parse one YAML document (empty text is ``None``) with the line of every node."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document (empty text is ``None``) with the line of every node.
+    Raises ``YamlSyntaxError`` for text that is not YAML, or has anchors, aliases or
+    nesting deeper than ``MAX_DEPTH``."""
+    loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
         located = Located(None)
@@ -53,6 +113,8 @@ def _describe(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     broke began (pyyaml's "while parsing a flow sequence" with its line)."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
+    if isinstance(exc, _Refused):
+        return line, str(exc.problem)
     message = f"YAML syntax: {exc.problem or exc}"
     if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
         message += f" ({exc.context} started on line {exc.context_mark.line + 1})"

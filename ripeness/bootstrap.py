@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.compiler import CompiledRules, compile_rulebook
+from engine.errors import FactError
 from engine.facts import read_fact_file, read_fact_items
 from engine.rete import DurableRules
-from engine.rulebook import Rulebook, load_rulebook
+from engine.rulebook import Rulebook, load_rulebook, outside_link
 from engine.session import Clock, Session, SystemClock
 from engine.sessions import BASELINE, Sessions
 from engine.store import FactLog
@@ -98,5 +99,8 @@ def load_bundled_facts(sessions: Sessions, scenario: Scenario) -> int:
     path = folder / "facts.yaml" if folder else None
     if path is None or not path.is_file():
         return 0
+    linked = outside_link(path, folder, "its fact files")
+    if linked is not None:
+        raise FactError([linked])
     items = read_fact_items(path)
     return len(sessions.record(BASELINE, items, skip_known=True).ids)

@@ -96,7 +96,9 @@ def scenarios(path: Annotated[Path, typer.Argument(help="A .feature file, or a f
               cucumber_json: Annotated[Optional[Path], typer.Option("--cucumber-json", help="Also write a Cucumber JSON report here.")] = None,
               url: Annotated[Optional[str], typer.Option("--url", envvar="RIPENESS_URL",
                                                          help="Run them on the ripeness server at this base URL (each scenario in what-ifs of its own).")] = None,
-              token: Annotated[Optional[str], typer.Option("--token", envvar="RIPENESS_TOKEN", help="Bearer token for --url.")] = None) -> None:
+              token: Annotated[Optional[str], typer.Option("--token", envvar="RIPENESS_TOKEN", help="Bearer token for --url.")] = None,
+              allow_outside_rules: Annotated[bool, typer.Option("--allow-outside-rules",
+                                                                help="Let Given the scenario name a folder outside the rules folder.")] = False) -> None:
     """Run Gherkin scenarios with the step library; report each one; exit 1 if any fails."""
     from ripeness.gherkin import runner  # imports pytest: only for this command
 
@@ -104,7 +106,7 @@ def scenarios(path: Annotated[Path, typer.Argument(help="A .feature file, or a f
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(2)
-    report = runner.run(path, rules, cucumber_json, url, token)
+    report = runner.run(path, rules, cucumber_json, url, token, allow_outside_rules)
     typer.echo(runner.report_text(report))
     raise typer.Exit(report.exit_code)
 

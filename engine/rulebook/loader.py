@@ -2,7 +2,8 @@
 
 Every ``*.yaml`` / ``*.yml`` file in the folder is a rule file, except fact files
 (``facts.yaml``, ``facts.yml``, ``facts.jsonl`` and any file whose name starts with
-``facts``).  Nothing is returned unless every file is valid.
+``facts``); a link to a file outside the folder is refused.  Nothing is returned unless
+every file is valid.
 
 Every problem is reported, not only the first: an item with a bad shape is left out and the
 others are still checked against each other (a reference to a name that a bad item declares
@@ -23,7 +24,7 @@ from engine.errors import Problem, RuleFileError, suggest
 from engine.rulebook.models import SECTIONS, RuleFile, ScenarioInfo
 from engine.rulebook.references import check_references
 from engine.rulebook.rulebook import Rulebook
-from engine.yamlsource import Located, YamlSyntaxError, load_located
+from engine.yamlsource import MAX_YAML_BYTES, YAML_FILE, FileTooLarge, Located, YamlSyntaxError, load_located, read_limited
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,15 @@ def rule_files(folder: Path) -> list[Path]:
     )
 
 
+def outside_link(path: Path, folder: Path, what: str) -> Problem | None:
+    """The problem with ``path`` if it is a (symbolic) link to a file outside ``folder``:
+    ``what`` (rule files, fact files) must be in the scenario folder itself, so that a
+    folder never reads a file it does not hold."""
+    if path.resolve().is_relative_to(folder.resolve()):
+        return None
+    return Problem(str(path), "", f"a link to a file outside the scenario folder; {what} must be in the folder itself")
+
+
 def load_rulebook(folder: str | Path) -> Rulebook:
     """The scenario in ``folder``; raises ``RuleFileError`` listing every problem."""
     rulebook, problems = check_folder(folder)
@@ -84,6 +94,11 @@ def check_folder(folder: str | Path) -> tuple[Rulebook | None, list[Problem]]:
     infos: list[tuple[ScenarioInfo, Origin]] = []
     unreadable = False
     for path in files:
+        linked = outside_link(path, folder, "rule files")
+        if linked is not None:
+            problems.append(linked)
+            unreadable = True
+            continue
         parsed = _read_rule_file(path, problems)
         if parsed is None:
             unreadable = True
@@ -119,9 +134,12 @@ def _read_rule_file(path: Path, problems: list[Problem]) -> ParsedFile | None:
     """The file's usable items (its shape problems added to ``problems``), or None when
     the file cannot be read at all."""
     try:
-        located = load_located(path.read_text(encoding="utf-8"))
+        located = load_located(read_limited(path, MAX_YAML_BYTES, YAML_FILE))
     except YamlSyntaxError as exc:
         problems.append(Problem(f"{path}:{exc.line}", "", str(exc)))
+        return None
+    except FileTooLarge as exc:
+        problems.append(Problem(str(path), "", str(exc)))
         return None
     except UnicodeDecodeError as exc:
         problems.append(Problem(str(path), "", f"not UTF-8 text ({exc.reason})"))

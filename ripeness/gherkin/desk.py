@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from engine.comparison import Comparison
-from engine.errors import FactError, Problem, UnknownNameError
+from engine.errors import FactError, OutsideFolderError, Problem, RuleFileError, UnknownNameError
 from engine.facts import ResolvedFact, parse_inputs, read_fact_file, to_utc
-from engine.rulebook import Rulebook
+from engine.rulebook import Rulebook, outside_link
 from engine.sessions import BASELINE
 from engine.verdict import TimelineEntry, Verdict
 from ripeness.bootstrap import BUNDLED_RULES, Scenario, load_scenario, resolve_rules_dir
 from ripeness.gherkin.drivers import NOW, Driver, InProcessDriver
 
-__all__ = ["NOW", "Desk", "Line", "known_scenarios", "on_off", "open_scenario", "parse_date", "parse_value", "status_word"]
+__all__ = ["NOW", "Desk", "Line", "known_scenarios", "on_off", "open_scenario", "parse_date", "parse_value", "status_word",
+           "unquoted"]
 
 STATUSES = ("deadlock", "opening", "progress")
 WHAT_IF_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")  # fits in a server name with its prefix
@@ -58,10 +59,15 @@ def known_scenarios(rules_dir: Path | None = None) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / "scenario.yaml").is_file()) if folder.is_dir() else []
 
 
-def open_scenario(name_or_path: str, rules_dir: Path | None = None) -> Scenario:
+def open_scenario(name_or_path: str, rules_dir: Path | None = None, allow_outside: bool = False) -> Scenario:
     """A scenario by folder name (under ``rules_dir``, by default the bundled ``rules/``) or by
     path; an unknown name lists the known ones.  A name comes first: a feature file means
-    the same scenario whatever folder it is run from."""
+    the same scenario whatever folder it is run from.
+
+    The folder must lie inside ``rules_dir`` or the bundled ``rules/`` (links resolved), or
+    ``OutsideFolderError`` is raised before anything is read, unless ``allow_outside``.  A
+    scenario whose files do not load raises ``RuleFileError`` with each problem's file,
+    line and kind, never what the file holds (reports travel: see ``unquoted``)."""
     path = Path(name_or_path)
     named = (rules_dir or BUNDLED_RULES) / path
     if len(path.parts) == 1 and named.is_dir():
@@ -70,9 +76,35 @@ def open_scenario(name_or_path: str, rules_dir: Path | None = None) -> Scenario:
         folder = resolve_rules_dir(path)
         if not folder.is_dir() and not folder.is_absolute() and (BUNDLED_RULES.parent / folder).is_dir():
             folder = BUNDLED_RULES.parent / folder  # a path written from the repository root
+    folder = folder.resolve()
+    roots = [r.resolve() for r in (rules_dir, BUNDLED_RULES) if r is not None]
+    if not allow_outside and not any(folder.is_relative_to(root) for root in roots):
+        raise OutsideFolderError(
+            f"the scenario {name_or_path!r} is the folder {folder}, outside the rules folder {roots[0]};"
+            f" a scenario is a folder under it (known: {', '.join(known_scenarios(rules_dir)) or 'none'})."
+            " To run one kept elsewhere, pass --allow-outside-rules (pytest: --ripeness-allow-outside-rules)")
     if not folder.is_dir():
         raise UnknownNameError("scenario", name_or_path, known_scenarios(rules_dir))
-    return _scenario_at(str(folder.resolve()))
+    try:
+        return _scenario_at(str(folder))
+    except RuleFileError as exc:
+        raise RuleFileError(unquoted(exc.problems, f"`ripeness check {folder}` shows it")) from None
+
+
+# The kinds of problem a report may name; anything else is "invalid value".  Each is the
+# start of a message that quotes nothing before it.
+KINDS = ("YAML syntax", "YAML aliases", "YAML anchors", "YAML nested", "larger than", "not UTF-8", "cannot read",
+         "a link to a file outside the scenario folder", "unknown field", "required field", "expected a mapping",
+         "expected a list of facts", "not valid JSON", "the scenario is described twice")
+
+
+def unquoted(problems: list[Problem], hint: str) -> list[Problem]:
+    """Rule- or fact-file problems for a report: file, line and the kind of problem, never
+    the field names or values they quote (a file outside the scenario's, or a stray one,
+    may hold a secret, and reports end up in CI dashboards); ``hint`` says where to see more."""
+    def kind(message: str) -> str:
+        return next((k for k in KINDS if message.startswith(k)), "invalid value")
+    return [Problem(p.where, "", f"{kind(p.message)} ({hint})") for p in problems]
 
 
 # --- the desk ---------------------------------------------------------------------------------
@@ -105,6 +137,7 @@ class Desk:
 
     driver: Driver = field(default_factory=InProcessDriver)
     rules_dir: Path | None = None
+    allow_outside: bool = False  # scenario folders outside the rules folder may be opened
     where: str = "feature"
     scenario: Scenario | None = None
     as_of: dt.datetime | None = None
@@ -119,7 +152,7 @@ class Desk:
 
     # setup
     def use(self, name_or_path: str) -> None:
-        self.scenario = open_scenario(name_or_path, self.rules_dir)
+        self.scenario = open_scenario(name_or_path, self.rules_dir, self.allow_outside)
         self.lines = {}
         self.driver.use(self.scenario)
         self.lines = {BASELINE: Line(BASELINE)}
@@ -170,10 +203,20 @@ class Desk:
         self._record(name, resolved)
 
     def record_file(self, path: Path, line: str | None = None) -> None:
+        """The facts of a file of the scenario folder (never a link out of it); a file that
+        does not load raises ``FactError`` with file, line and kind only (see ``unquoted``)."""
         name = self.line(line)
         if not path.is_file():
             raise AssertionError(f"{self.where}: scenario {self.rulebook.id!r} has no recorded facts: {path} does not exist")
-        self._record(name, _recorded_facts(path, self.rulebook))
+        folder = self.rulebook.folder
+        linked = outside_link(path, folder, "its fact files") if folder is not None else None
+        if linked is not None:
+            raise FactError([linked])
+        try:
+            facts = _recorded_facts(path, self.rulebook)
+        except FactError as exc:
+            raise FactError(unquoted(exc.problems, f"`ripeness verdict {folder} {path}` shows it")) from None
+        self._record(name, facts)
 
     def _record(self, name: str, facts: list[ResolvedFact]) -> None:
         self.driver.record(name, facts)

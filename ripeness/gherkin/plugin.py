@@ -3,7 +3,8 @@
 
 It brings the step definitions (``steps.py``, ``comparing.py``), remembers the feature file and line of the
 running step for error messages, adds ``--ripeness-rules DIR`` (scenario names are folders
-under DIR instead of the bundled ``rules/``) and ``--ripeness-url URL`` /
+under DIR instead of the bundled ``rules/``; ``--ripeness-allow-outside-rules`` lets a path
+lead outside it) and ``--ripeness-url URL`` /
 ``--ripeness-token TOKEN`` (run on a live ``ripeness serve``; default ``$RIPENESS_URL`` and
 ``$RIPENESS_TOKEN``), and makes a step with no definition show as a failed step in Cucumber
 JSON (pytest-bdd 9 leaves it out: pytest-dev/pytest-bdd#430, #721).
@@ -21,13 +22,15 @@ from pytest_bdd import reporting
 
 from ripeness.gherkin.comparing import *  # noqa: F403  (the step fixtures pytest-bdd registers)
 from ripeness.gherkin.steps import *  # noqa: F403
-from ripeness.gherkin.steps import RULES_OPTION, STEP_WHERE, TOKEN_ENV, TOKEN_OPTION, URL_ENV, URL_OPTION
+from ripeness.gherkin.steps import OUTSIDE_OPTION, RULES_OPTION, STEP_WHERE, TOKEN_ENV, TOKEN_OPTION, URL_ENV, URL_OPTION
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ripeness")
     group.addoption("--ripeness-rules", dest=RULES_OPTION, metavar="DIR", default=None,
                     help='look up scenario names (Given the scenario "NAME") in DIR instead of the bundled rules/')
+    group.addoption("--ripeness-allow-outside-rules", dest=OUTSIDE_OPTION, action="store_true", default=False,
+                    help="let Given the scenario name a folder outside the rules folder (DIR or the bundled rules/)")
     group.addoption("--ripeness-url", dest=URL_OPTION, metavar="URL", default=None,
                     help=f"run the feature files on the ripeness server at URL (default ${URL_ENV}), each Gherkin"
                          " scenario in lines of its own there; scenarios for another rule scenario are skipped")

@@ -131,7 +131,7 @@ def server_problem(url: str, token: str | None = None) -> str | None:
 
 
 def run(path: Path, rules_dir: Path | None = None, cucumber_json: Path | None = None,
-        url: str | None = None, token: str | None = None) -> RunReport:
+        url: str | None = None, token: str | None = None, allow_outside_rules: bool = False) -> RunReport:
     """Run every scenario of the feature file(s) at ``path`` (see ``usage_problem`` first), in
     this process, or on the server at ``url`` (see ``server_problem`` first)."""
     recorder = _Recorder()
@@ -144,6 +144,8 @@ def run(path: Path, rules_dir: Path | None = None, cucumber_json: Path | None = 
                 "--continue-on-collection-errors", "--tb=short", "-q", "-p", "no:cacheprovider"]
         if rules_dir is not None:
             args += ["--ripeness-rules", str(rules_dir.resolve())]
+        if allow_outside_rules:
+            args += ["--ripeness-allow-outside-rules"]
         if cucumber_json is not None:
             args += ["--cucumberjson", str(cucumber_json.absolute())]
         if url is not None:

@@ -7,7 +7,7 @@ facts: ``baseline`` and the what-ifs it forks.  Its driver (``drivers.py``) runs
 in this process over a SQLite file of its own, or, given ``--ripeness-url URL`` (or
 ``RIPENESS_URL``), on a running ``ripeness serve``, in lines of its own there.  Scenario
 names are folders under the bundled ``rules/``, or under the folder given with
-``--ripeness-rules``.
+``--ripeness-rules``; a path outside both is refused unless ``--ripeness-allow-outside-rules``.
 
 Every fact and check takes an optional ``in "NAME"`` (or ``in baseline``) first: the line it
 is about, ``baseline`` when not given.  When the server runs another rule scenario than a
@@ -44,6 +44,7 @@ TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note"
 STEP_WHERE = pytest.StashKey[str]()  # "path/to/x.feature:12" of the running step
 DESK = pytest.StashKey[Desk]()  # the desk of the running Gherkin scenario
 RULES_OPTION = "ripeness_rules"  # dest of --ripeness-rules (see plugin.py)
+OUTSIDE_OPTION = "ripeness_allow_outside_rules"  # dest of --ripeness-allow-outside-rules
 URL_OPTION, URL_ENV = "ripeness_url", "RIPENESS_URL"  # --ripeness-url: run on a live server
 TOKEN_OPTION, TOKEN_ENV = "ripeness_token", "RIPENESS_TOKEN"  # --ripeness-token: its bearer token
 
@@ -89,7 +90,8 @@ def make_driver(config: pytest.Config) -> Driver:
 @pytest.fixture
 def desk(request: pytest.FixtureRequest):
     rules_dir = request.config.getoption(RULES_OPTION, None)
-    d = Desk(driver=make_driver(request.config), rules_dir=Path(rules_dir) if rules_dir else None)
+    d = Desk(driver=make_driver(request.config), rules_dir=Path(rules_dir) if rules_dir else None,
+             allow_outside=bool(request.config.getoption(OUTSIDE_OPTION, False)))
     d.where = request.node.stash.get(STEP_WHERE, request.node.nodeid)
     request.node.stash[DESK] = d
     yield d

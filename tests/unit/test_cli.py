@@ -105,3 +105,11 @@ def test_schema_is_json_schema_of_rule_files():
     assert "positions" in schema["properties"]
     assert set(schema["properties"]) >= {"scenario", "actors", "subjects", "conditions", "moves", "goals"}
     assert schema.get("additionalProperties") is False
+
+
+def test_serve_never_prints_the_database_password():
+    secret = "s3cret-Pa55word"
+    result = run("serve", "--db", f"postgresql://ripeness:{secret}@127.0.0.1:1/facts", "--no-load-facts")
+    assert result.exit_code == 1
+    assert "cannot open the fact log at postgresql://ripeness:***@127.0.0.1:1/facts" in result.output
+    assert secret not in result.output

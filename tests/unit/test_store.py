@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from engine.errors import StoreError
 from engine.session import PAST_QUESTIONS
 from engine.sessions import BASELINE
-from engine.store import FactLog
+from engine.store import FactLog, shown_url
 from ripeness.bootstrap import load_bundled_facts, open_sessions
 from tests.conftest import NOW
 
@@ -117,3 +117,24 @@ def test_a_second_writer_makes_the_next_write_fail_cleanly_and_the_one_after_suc
     assert stored == [*first, *other, *again]
     ours.close()
     theirs.close()
+
+
+SECRET = "s3cret-Pa55word"
+
+
+@pytest.mark.parametrize("url", [
+    f"postgresql://ripeness:{SECRET}@127.0.0.1:1/facts",  # a closed port (or no driver installed)
+    f"sqlite://ripeness:{SECRET}@/no/such/folder/log.db",  # SQLite takes no password: refused
+    f"postgresql//ripeness:{SECRET}@db.example/facts",  # does not parse
+])
+def test_a_log_that_cannot_be_opened_never_shows_the_password(url):
+    with pytest.raises(StoreError, match="cannot open the fact log") as caught:
+        FactLog(url, "jcpoa")
+    assert SECRET not in str(caught.value)
+
+
+def test_a_shown_url_masks_only_the_password():
+    assert shown_url(f"postgresql+psycopg://ripeness:{SECRET}@db.example:5432/facts") == \
+        "postgresql+psycopg://ripeness:***@db.example:5432/facts"
+    assert shown_url("sqlite:////var/lib/ripeness/jcpoa.db") == "sqlite:////var/lib/ripeness/jcpoa.db"
+    assert SECRET not in shown_url(f"postgresql//ripeness:{SECRET}@db.example/facts")
