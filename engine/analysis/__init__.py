@@ -4,7 +4,7 @@ openings and the smallest concession sets, each with the evidence behind it."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain
@@ -40,11 +40,12 @@ def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> boo
                for p, sides in sit.hostile.items())
 
 
-def analyse(sit: Situation, kept: escalation.KeptChains | None = None) -> Verdict:
+def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Callable[[], None] = lambda: None) -> Verdict:
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
-    ``escalation.kept_chains``.  The cyclic garbage collector waits until it is done."""
+    ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
+    the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done."""
     with _collector_paused():
-        return _analyse(sit, kept)
+        return _analyse(sit, kept, check)
 
 
 @contextmanager
@@ -65,19 +66,25 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _analyse(sit: Situation, kept: escalation.KeptChains | None) -> Verdict:
+def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable[[], None]) -> Verdict:
     rb = sit.rulebook
     model = build_model(sit)
+    check()
     solution = solve(model)
+    check()
     done_goals = [g for g, done in model.goals.items() if done]
     status = status_of(model, solution.goals_reachable)
     chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
     found = explain.cycles(sit, solution) if status == "deadlock" else []
+    check()
     refused = explain.refusals(sit, model, solution) if status == "deadlock" else []
     outcomes = Outcomes(model, solution) if status != "progress" else None  # under progress: no openings, no concessions
+    check()
     openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if outcomes is not None else []
+    check()
     concessions = concession_sets(model, solution, outcomes)
+    check()
     return Verdict(
         scenario=rb.id,
         session=sit.session,
