@@ -13,8 +13,10 @@ from pydantic.json_schema import models_json_schema
 from api import problems
 from api.access import Tokens
 from api.lanes import Lanes
+from api.reads import AnalysisCounts
 from api.routes import router
 from api.schemas import FactBatch
+from engine.deadline import DEFAULT_BUDGET
 from engine.facts import FactInput
 from engine.sessions import Sessions
 
@@ -22,8 +24,9 @@ MAX_BODY = 16 * 1024 * 1024
 
 
 def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: int = MAX_BODY,
-               on_shutdown: Callable[[], None] | None = None) -> FastAPI:
-    """The API over ``sessions`` (built by ``ripeness.bootstrap.open_sessions``)."""
+               analysis_budget: float | None = DEFAULT_BUDGET, on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """The API over ``sessions`` (built by ``ripeness.bootstrap.open_sessions``);
+    ``analysis_budget``: seconds a verdict, timeline or comparison may take (None: no limit)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -37,6 +40,8 @@ def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: in
     app.state.sessions = sessions
     app.state.tokens = tokens or Tokens()
     app.state.max_body = max_body
+    app.state.analysis_budget = analysis_budget
+    app.state.analyses = AnalysisCounts()
     app.state.lanes = Lanes(sessions)
     problems.install(app)
     app.include_router(router)

@@ -5,6 +5,7 @@ for validation the JSON pointer of each bad field.  Each ripeness exception maps
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.errors import (
+    AnalysisStopped,
     EngineFault,
     FactError,
     IdempotencyKeyError,
@@ -21,6 +23,7 @@ from engine.errors import (
     SessionError,
     StoreError,
     UnknownNameError,
+    WhatIfLimitError,
 )
 
 MEDIA_TYPE = "application/problem+json"
@@ -72,6 +75,13 @@ def _ripeness(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, UnknownNameError):
         status = 404 if exc.kind == "session" else 422
         return problem(status, f"unknown-{exc.kind}", f"Unknown {exc.kind}", str(exc), known=exc.known, suggestion=exc.suggestion)
+    if isinstance(exc, WhatIfLimitError):
+        return problem(409, "too-many-whatifs", "Too many what-if sessions", str(exc))
+    if isinstance(exc, AnalysisStopped):
+        retry = str(max(1, math.ceil(exc.budget or 1)))
+        return problem(503, "analysis-budget-exceeded", "The analysis took too long", f"{exc}. The server gives each "
+                       "verdict, timeline and comparison a time budget (--analysis-budget); try again later, or ask "
+                       "for a narrower question", headers={"Retry-After": retry})
     if isinstance(exc, SessionError):
         return problem(409, "session-conflict", "Cannot do that to the session", str(exc))
     if isinstance(exc, IdempotencyKeyError):
@@ -122,5 +132,5 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     for status, text in [(400, "Malformed JSON"), (401, "No or unknown token"), (403, "Not allowed for this token"),
                          (404, "Unknown session"), (409, "Conflict"), (413, "Body too large"),
-                         (422, "Invalid input"), (500, "Internal error"), (503, "Fact log unavailable")]
+                         (422, "Invalid input"), (500, "Internal error"), (503, "Fact log unavailable, or an analysis past its time budget")]
 }

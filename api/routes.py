@@ -14,6 +14,7 @@ from pydantic import AfterValidator
 from api.access import Caller, caller, require, require_writer
 from api.lanes import Lanes
 from api.problems import ApiProblem
+from api.reads import analysed
 from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesOut, SessionOut
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
@@ -35,6 +36,9 @@ FACTS_BODY = {"requestBody": {"required": True, "content": {"application/json": 
               {"type": "array", "items": {"$ref": "#/components/schemas/FactInput"}, "minItems": 1, "maxItems": MAX_FACTS}]}}}}}
 
 
+MAX_SESSIONS_PAGE = 1000
+
+
 def _sessions(request: Request) -> Sessions:
     return request.app.state.sessions
 
@@ -46,7 +50,8 @@ def _lanes(request: Request) -> Lanes:
 @router.get("/health", response_model=Health, tags=["service"])
 def health(request: Request) -> Health:
     sessions = _sessions(request)
-    return Health(status="ok", scenario=sessions.rulebook.id, sessions=len(sessions.names()))
+    return Health(status="ok", scenario=sessions.rulebook.id, sessions=len(sessions.names()),
+                  analyses=request.app.state.analyses.now())
 
 
 @router.get("/rules", response_model=RulesOut, tags=["service"])
@@ -88,23 +93,26 @@ def get_facts(sid: str, request: Request, who: Who,
 
 
 @router.get("/sessions/{sid}/verdict", response_model=Verdict, tags=["verdicts"])
-def get_verdict(sid: str, request: Request, who: Who, as_of: AsOf = None) -> Verdict:
+async def get_verdict(sid: str, request: Request, who: Who, as_of: AsOf = None) -> Verdict:
     """Deadlock, opening or progress, with the positions and facts behind it."""
-    return _sessions(request).verdict(sid, _utc(as_of))
+    sessions = _sessions(request)
+    return await analysed(request, f"the verdict of {sid!r}", lambda deadline: sessions.verdict(sid, _utc(as_of), deadline))
 
 
 @router.get("/sessions/{sid}/timeline", response_model=list[TimelineEntry], tags=["verdicts"])
-def get_timeline(sid: str, request: Request, who: Who) -> list[TimelineEntry]:
+async def get_timeline(sid: str, request: Request, who: Who) -> list[TimelineEntry]:
     """Each time the status or escalation changed, with the verdict from then on."""
-    return _sessions(request).timeline(sid)
+    sessions = _sessions(request)
+    return await analysed(request, f"the timeline of {sid!r}", lambda deadline: sessions.timeline(sid, deadline))
 
 
 @router.get("/sessions/{a}/compare/{b}", response_model=Comparison, tags=["verdicts"])
-def compare(a: str, b: str, request: Request, who: Who, as_of: AsOf = None) -> Comparison:
+async def compare(a: str, b: str, request: Request, who: Who, as_of: AsOf = None) -> Comparison:
     """Both verdicts side by side and what differs going from ``a`` to ``b``.  Default time:
     the earlier of the two lines' presents (a what-if forked as of a past date is compared
     as of its own latest fact, or its fork time)."""
-    return _sessions(request).compare(a, b, _utc(as_of))
+    sessions = _sessions(request)
+    return await analysed(request, f"the comparison of {a!r} with {b!r}", lambda deadline: sessions.compare(a, b, _utc(as_of), deadline))
 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut, tags=["sessions"])
@@ -123,10 +131,16 @@ async def create_session(body: NewSession, request: Request, who: Who) -> Sessio
 
 
 @router.get("/sessions", response_model=list[SessionOut], tags=["sessions"])
-def list_sessions(request: Request, who: Who) -> list[SessionOut]:
-    sessions = _sessions(request)
-    records = [sessions.record_of(name) for name in sessions.names()]
-    return [SessionOut.of(r, sessions.parent_name(r)) for r in records]
+def list_sessions(request: Request, response: Response, who: Who,
+                  after: Annotated[int | None, Query(ge=0, description="continue after this cursor (from the Link header)")] = None,
+                  limit: Annotated[int, Query(ge=1, le=MAX_SESSIONS_PAGE)] = MAX_SESSIONS_PAGE) -> list[SessionOut]:
+    """The sessions in creation order, at most ``limit``; when there are more, a
+    ``Link: <...>; rel="next"`` header gives the URL of the next page."""
+    page = _sessions(request).page(after, limit)
+    if page.next_after is not None:
+        following = request.url.include_query_params(after=page.next_after, limit=limit)
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+    return [SessionOut.of(record, parent) for record, parent in page.sessions]
 
 
 @router.get("/sessions/{sid}", response_model=SessionOut, tags=["sessions"])

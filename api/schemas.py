@@ -73,10 +73,21 @@ class SessionOut(BaseModel):
                    created_by=record.created_by, created_at=record.created_at)
 
 
+class Analyses(BaseModel):
+    """Verdicts, timelines and comparisons: how many run now, and how the others ended."""
+
+    running: int
+    answered: int
+    timed_out: int = Field(description="stopped past the time budget (answered 503)")
+    abandoned: int = Field(description="stopped because their client went away")
+    failed: int
+
+
 class Health(BaseModel):
     status: str
     scenario: str
     sessions: int
+    analyses: Analyses
 
 
 class RulesOut(BaseModel):

@@ -6,10 +6,13 @@
     ├── LabelsError                a fidelity case's labels file is wrong (``.problems``); never reaches the API
     ├── UnknownNameError           an actor, subject, position, variant or session that does not exist
     ├── SessionError               a session operation that cannot be done (e.g. deleting baseline)
+    │   ├── WhatIfLimitError       a caller already has as many what-if sessions as allowed
+    │   └── AnalystClosed          the session's analyst was closed (its session dropped) meanwhile
     ├── IdempotencyKeyError        an Idempotency-Key reused with a different request body
     ├── StoreError                 the fact log cannot be opened or refused a write
     ├── OutsideFolderError         a scenario named by a path outside the folder it must be in
-    └── EngineFault                the rules engine failed or swallowed an exception
+    ├── EngineFault                the rules engine failed or swallowed an exception
+    └── AnalysisStopped            an analysis stopped early: past its time budget, or its client went away
 
 A deadlock is a ``Verdict``, not an exception.  Each class maps to one problem+json
 ``type`` at the API boundary.
@@ -82,6 +85,19 @@ class SessionError(RipenessError):
     """A session operation that cannot be done."""
 
 
+class WhatIfLimitError(SessionError):
+    """The caller has as many what-if sessions as one caller may have; nothing was created."""
+
+    def __init__(self, who: str, limit: int):
+        self.who, self.limit = who, limit
+        super().__init__(f"{who or 'this caller'} already has {limit} what-if session(s), as many as one caller may have "
+                         "(the server's --max-whatifs): delete one first")
+
+
+class AnalystClosed(SessionError):
+    """The analyst asked was closed (its session was dropped or deleted meanwhile)."""
+
+
 class IdempotencyKeyError(RipenessError):
     """The key was used before for a different request; nothing was stored."""
 
@@ -96,6 +112,19 @@ class OutsideFolderError(RipenessError):
 
 class EngineFault(RipenessError):
     """durable-rules failed, or raised inside an action (it swallows those)."""
+
+
+class AnalysisStopped(RipenessError):
+    """An analysis stopped before its end: past its time budget (``budget`` seconds), or
+    cancelled because nobody waits for it any more (``cancelled``)."""
+
+    def __init__(self, what: str, *, budget: float | None, cancelled: bool):
+        self.what, self.budget, self.cancelled = what, budget, cancelled
+        if cancelled:
+            message = f"{what} was stopped: nobody waits for it any more"
+        else:
+            message = f"{what} needed more than its time budget of {budget:g} s and was stopped"
+        super().__init__(message)
 
 
 def suggest(name: str, known: list[str]) -> str | None:

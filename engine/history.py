@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from engine.facts import EARLIEST, Fact
@@ -53,6 +54,18 @@ class _Series:
         lo = bisect.bisect_right(self.keys, (start, _LAST))
         hi = bisect.bisect_right(self.keys, (end, _LAST))
         return self.facts[lo:hi]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a verdict as of ``as_of`` reads: the state then (per subject the fact in force),
+    the events inside the window before it (``since < at <= as_of``), and ``previous``: for
+    a fact of that state, the one it superseded.  Nothing in it changes afterwards."""
+
+    as_of: dt.datetime
+    state: dict[str, Fact]
+    events: list[Fact]
+    previous: Callable[[Fact], Fact | None]
 
 
 class History:
@@ -108,6 +121,27 @@ class History:
             if fact is not None:
                 state[subject] = fact
         return state
+
+    def frame(self, as_of: dt.datetime, since: dt.datetime | None, *, detached: bool = True) -> Frame:
+        """What a verdict as of ``as_of`` reads (events after ``since``; None: no events).
+        ``detached``: copied out (what the fact each fact of the state superseded, too), so
+        that adding to or withdrawing from this history afterwards does not change it; else
+        its ``previous`` asks this history (which then must not change: a ``copy``)."""
+        state = self.state_as_of(as_of)
+        events = self.events_between(since, as_of) if since is not None else []
+        if not detached:
+            return Frame(as_of, state, events, self.previous)
+        before = {fact.id: self.previous(fact) for fact in state.values()}
+        return Frame(as_of, state, events, lambda fact: before.get(fact.id))
+
+    def copy(self) -> History:
+        """The same facts in a history of its own: changing either leaves the other as it was."""
+        other = History(self.complete_from)
+        other._states = {subject: _Series(list(s.keys), list(s.facts)) for subject, s in self._states.items()}
+        other._events = _Series(list(self._events.keys), list(self._events.facts))
+        other._by_id = dict(self._by_id)
+        other._head, other._head_at = dict(self._head), self._head_at
+        return other
 
     def previous(self, fact: Fact) -> Fact | None:
         """The fact this one superseded (same subject, just before it), if any."""

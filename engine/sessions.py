@@ -5,8 +5,10 @@ Promises:
   a returned ``Recorded`` means the facts are on disk.
 - With an idempotency key, a retried request gets the first reply and stores nothing twice;
   the same key with a different body is refused (``IdempotencyKeyError``).
-- Calls on one session are serialised by its lock; different sessions run concurrently (the
-  rules engine serialises its own calls).
+- Calls on one session are serialised by its lock, held only to read or change its facts:
+  a verdict or a timeline is worked out afterwards, outside it, from a frame or a copy of
+  the history taken under it (``engine.analyst``), so writes never wait for an analysis.
+  Different sessions run concurrently (the rules engine serialises its own calls).
 - A session is rebuilt from the log the first time it is used after a start, from the
   latest fact per subject and the windowed events only (``FactLog.load_recent``); its whole
   history is read the first time an earlier date, the timeline or a withdrawal needs it.
@@ -16,9 +18,11 @@ Promises:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,11 +30,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from engine.analyst import Analyst
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
-from engine.errors import FactError, IdempotencyKeyError, Problem, SessionError, UnknownNameError
+from engine.deadline import NO_DEADLINE, Deadline
+from engine.errors import (
+    AnalystClosed,
+    FactError,
+    IdempotencyKeyError,
+    Problem,
+    SessionError,
+    UnknownNameError,
+    WhatIfLimitError,
+)
 from engine.facts import Fact, parse_inputs
-from engine.history import History
+from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of
@@ -62,6 +76,14 @@ class FactPost:
 
 
 @dataclass(frozen=True)
+class SessionPage:
+    """Sessions with their parents' names, and the cursor of the next page (None: the last)."""
+
+    sessions: list[tuple[SessionRecord, str | None]]
+    next_after: int | None
+
+
+@dataclass(frozen=True)
 class FactPage:
     facts: list[Fact]
     withdrawn_by: dict[str, str]
@@ -71,15 +93,22 @@ class FactPage:
 class Sessions:
     """The sessions of one scenario over one fact log."""
 
-    def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, log: FactLog, clock: Clock):
+    def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, log: FactLog, clock: Clock,
+                 max_whatifs: int | None = None):
         self.rulebook, self._rules, self._port, self.log, self.clock = rulebook, rules, port, log, clock
+        if max_whatifs is not None and max_whatifs < 0:
+            raise ValueError(f"max_whatifs is a number of sessions, 0 or more; got {max_whatifs}")
+        self.max_whatifs = max_whatifs  # what-if sessions one caller may have at once (None: any number)
         self._guard = threading.Lock()
-        self._records: dict[str, SessionRecord] = {r.name: r for r in log.sessions()}
+        self._records: dict[str, SessionRecord] = {r.name: r for r in log.sessions()}  # in creation order
+        self._by_id: dict[int, SessionRecord] = {r.id: r for r in self._records.values()}
+        self._gone: dict[int, str] = {}  # names of deleted sessions that are some session's parent
+        self._whatifs: Counter[str] = Counter(r.created_by for r in self._records.values() if r.parent_id is not None)
         self._live: dict[str, Session] = {}
         self._locks: dict[str, threading.RLock] = {}
         self._states = [k for k, s in rulebook.subjects.items() if s.kind == "state"]
         if BASELINE not in self._records:
-            self._records[BASELINE] = log.create_session(BASELINE, created_at=clock.now(), description="the live record")
+            self._add(log.create_session(BASELINE, created_at=clock.now(), description="the live record"))
 
     # the set of sessions ----------------------------------------------------------------
     def names(self) -> list[str]:
@@ -96,8 +125,34 @@ class Sessions:
         if record.parent_id is None:
             return None
         with self._guard:
-            names = {r.id: r.name for r in self._records.values()}
-        return names.get(record.parent_id) or self.log.session(record.parent_id).name
+            parent = self._by_id.get(record.parent_id)
+            if parent is not None:
+                return parent.name
+            if record.parent_id in self._gone:
+                return self._gone[record.parent_id]
+        name = self.log.session(record.parent_id).name  # deleted: the log keeps it
+        with self._guard:
+            self._gone[record.parent_id] = name
+        return name
+
+    def page(self, after: int | None = None, limit: int = 1000) -> SessionPage:
+        """The sessions in creation order, after the one numbered ``after`` (a cursor: the
+        ``next_after`` of the page before; it may have been deleted since), at most
+        ``limit``, each with its parent's name.  Costs the page plus one pass over the
+        sessions' numbers."""
+        if limit < 1:
+            raise ValueError(f"limit is at least 1; got {limit}")
+        with self._guard:
+            records = list(self._records.values())
+        start = 0 if after is None else bisect.bisect_right(records, after, key=lambda r: r.id)
+        found = records[start:start + limit + 1]
+        shown = found[:limit]
+        return SessionPage([(r, self.parent_name(r)) for r in shown], shown[-1].id if len(found) > limit else None)
+
+    def whatifs_of(self, who: str) -> int:
+        """How many what-if sessions ``who`` created that are not deleted."""
+        with self._guard:
+            return self._whatifs[who]
 
     def fork(self, name: str, parent: str = BASELINE, as_of: dt.datetime | None = None,
              description: str = "", created_by: str = "") -> SessionRecord:
@@ -108,15 +163,17 @@ class Sessions:
         with self._guard:
             if name in self._records:
                 raise SessionError(f"a session named {name!r} exists already")
+            self._check_whatifs(created_by)
         with self._using(parent) as source:  # no write to the parent in flight: the fork sees all it committed
             fork_at = as_of or self.clock.now()
             seed = source.history.moment(fork_at, source.horizon) if source.history.covers(fork_at) else None
             with self._guard:
                 if name in self._records:
                     raise SessionError(f"a session named {name!r} exists already")
+                self._check_whatifs(created_by)
                 record = self.log.create_session(name, created_at=self.clock.now(), parent=self._records[parent],
                                                  fork_at=fork_at, description=description, created_by=created_by)
-                self._records[name] = record
+                self._add(record)
         # recent state only, the rest on demand: from the parent's memory when it holds that
         # moment, else from the log as a restart does
         if seed is None:
@@ -135,8 +192,11 @@ class Sessions:
             raise SessionError("baseline is the live record and cannot be deleted")
         with self._using(name) as session:
             with self._guard:
-                self.log.delete_session(self._records[name].id, at=self.clock.now(), by=by)
-                del self._records[name]
+                record = self._records[name]
+                self.log.delete_session(record.id, at=self.clock.now(), by=by)
+                del self._records[name], self._by_id[record.id]
+                self._whatifs[record.created_by] -= 1
+                self._gone[record.id] = name  # its what-ifs still name it as their parent
                 self._live.pop(name, None)
                 self._locks.pop(name, None)
             session.close()
@@ -155,7 +215,8 @@ class Sessions:
         """Several requests to one session, in the order given, written in one transaction
         (one commit, one fsync).  Each is still all or nothing on its own: a request whose
         facts are wrong gets its error and changes nothing, and each reply carries the
-        verdict after its own facts (worked out before the commit, given after it).  A retry
+        verdict after its own facts (its frame taken before the commit, the verdict worked
+        out after it, outside the locks, so that other writes need not wait for it).  A retry
         with a known Idempotency-Key gets the first reply; keys must differ within a call.
         If the write fails, every request in it gets that error, and the session is read
         again from the log when next used (its memory had moved ahead)."""
@@ -171,6 +232,7 @@ class Sessions:
                     except IdempotencyKeyError as exc:
                         results[i] = exc
             written: list[int] = []
+            stored: dict[int, tuple[list[Fact], int, Frame]] = {}
             view = self.log.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
@@ -191,26 +253,44 @@ class Sessions:
                         if post.key is not None:
                             write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
                         session.apply(facts)
-                        results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=len(built) - len(facts),
-                                              verdict=session.verdict())
+                        stored[i] = (facts, len(built) - len(facts), session.frame())
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
                 for i in range(len(posts)):
                     if i in written or results[i] is None:
                         results[i] = exc
                 written = []
+            analyst = session.analyst
+        # committed: each reply's verdict is worked out now, outside every lock (writes go on)
         for i in written:
+            facts, skipped, frame = stored[i]
+            try:
+                results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
+                                      verdict=self._answer(analyst, frame))
+            except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
+                results[i] = exc
+                continue
             if posts[i].key is not None:
                 self.log.save_reply(record.id, posts[i].key, results[i].model_dump_json())
         return results  # type: ignore[return-value]  # every entry is set
 
-    def verdict(self, name: str, as_of: dt.datetime | None = None) -> Verdict:
+    def verdict(self, name: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE) -> Verdict:
+        """The verdict now or as of a time, worked out from a frame of the session taken
+        under its lock, then outside it: a write to the session goes on meanwhile."""
         with self._using(name) as session:
-            return session.verdict(as_of)
+            frame, analyst = session.frame(as_of), session.analyst
+        return self._answer(analyst, frame, deadline)
 
-    def timeline(self, name: str) -> list[TimelineEntry]:
+    def timeline(self, name: str, deadline: Deadline = NO_DEADLINE) -> list[TimelineEntry]:
+        """The timeline of a copy of the session's whole history, by an analyst of its own
+        (the session's stays free for its verdicts); writes go on meanwhile."""
         with self._using(name) as session:
-            return session.timeline()
+            history, now = session.snapshot(), self.clock.now()
+        analyst = Analyst(name, self.rulebook, self._rules, self._port)
+        try:
+            return analyst.timeline(history, now, deadline)
+        finally:
+            analyst.close()
 
     def facts(self, name: str, *, subject: str | None = None, actor: str | None = None, start: dt.datetime | None = None,
               end: dt.datetime | None = None, after: str | None = None, limit: int = 1000) -> FactPage:
@@ -231,12 +311,12 @@ class Sessions:
         return FactPage(page, {f"f{k}": f"f{v}" for k, v in withdrawn.items()},
                         page[-1].id if len(found) > limit else None)
 
-    def compare(self, a: str, b: str, as_of: dt.datetime | None = None) -> Comparison:
+    def compare(self, a: str, b: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE) -> Comparison:
         """Both verdicts as of the same time: ``as_of``, or by default the earlier of the two
         lines' presents (see ``present``): a what-if forked as of 2021-03-07 is compared with
         its parent as it stood then, not with the parent's later history."""
         when = as_of or min(self.present(a), self.present(b))
-        return compare(self.verdict(a, when), self.verdict(b, when))
+        return compare(self.verdict(a, when, deadline), self.verdict(b, when, deadline))
 
     def present(self, name: str) -> dt.datetime:
         """Now, for a line forked now (or baseline); for a what-if forked as of a past date,
@@ -256,6 +336,18 @@ class Sessions:
         self.log.close()
 
     # inside -----------------------------------------------------------------------------
+    def _add(self, record: SessionRecord) -> None:
+        """A new session in the set (hold ``_guard``)."""
+        self._records[record.name] = record
+        self._by_id[record.id] = record
+        if record.parent_id is not None:
+            self._whatifs[record.created_by] += 1
+
+    def _check_whatifs(self, who: str) -> None:
+        """Raise ``WhatIfLimitError`` if ``who`` may not create another what-if (hold ``_guard``)."""
+        if self.max_whatifs is not None and self._whatifs[who] >= self.max_whatifs:
+            raise WhatIfLimitError(who, self.max_whatifs)
+
     @contextmanager
     def _using(self, name: str) -> Iterator[Session]:
         with self._guard:
@@ -272,6 +364,18 @@ class Sessions:
                 with self._guard:
                     self._live[name] = session
             yield session
+
+    def _answer(self, analyst: Analyst, frame: Frame, deadline: Deadline = NO_DEADLINE) -> Verdict:
+        """The verdict of a frame by the session's analyst, or, if that was closed meanwhile
+        (its session dropped after a failed write, or deleted), by one of its own."""
+        try:
+            return analyst.verdict(frame, deadline)
+        except AnalystClosed:
+            spare = Analyst(analyst.name, self.rulebook, self._rules, self._port)
+            try:
+                return spare.verdict(frame, deadline)
+            finally:
+                spare.close()
 
     def _forget(self, name: str, session: Session) -> None:
         """Drop a session from memory (it is rebuilt from the log when next used)."""

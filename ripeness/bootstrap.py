@@ -84,10 +84,12 @@ def default_db_url(scenario: Scenario, data_dir: Path = DATA_DIR) -> str:
     return f"sqlite:///{(data_dir / f'{scenario.rulebook.id}.db').resolve()}"
 
 
-def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | None = None) -> Sessions:
-    """The scenario's sessions over its fact log (``baseline`` is created if missing)."""
+def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | None = None, *,
+                  max_whatifs: int | None = None) -> Sessions:
+    """The scenario's sessions over its fact log (``baseline`` is created if missing);
+    ``max_whatifs``: what-if sessions one caller may have at once (None: any number)."""
     log = FactLog(db_url or default_db_url(scenario), scenario.rulebook.id)
-    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock())
+    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock(), max_whatifs)
     settle()
     return sessions
 

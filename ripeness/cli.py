@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from engine.deadline import DEFAULT_BUDGET
 from engine.errors import FactError, RipenessError, RuleFileError
 from engine.facts import to_utc
 from engine.rulebook import check_folder
@@ -118,12 +119,18 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
           port: Annotated[int, typer.Option("--port")] = 8000,
           tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token file (TOKEN ROLE [NAME] per line); default $RIPENESS_TOKENS.")] = None,
           load_facts: Annotated[bool, typer.Option("--load-facts/--no-load-facts",
-                                                   help="Load the scenario's facts.yaml into baseline (facts already there are skipped).")] = True) -> None:
+                                                   help="Load the scenario's facts.yaml into baseline (facts already there are skipped).")] = True,
+          analysis_budget: Annotated[float, typer.Option("--analysis-budget", metavar="SECONDS",
+                                                         help="How long a verdict, timeline or comparison may take before it is stopped "
+                                                              "and answered 503 (0: no limit).")] = DEFAULT_BUDGET,
+          max_whatifs: Annotated[Optional[int], typer.Option("--max-whatifs", metavar="N",
+                                                             help="What-if sessions one caller may have at once (default: any number).")] = None) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     from ripeness.service import ServeError, build_app
 
     try:
-        application, stored = build_app(rules, db, tokens, host, load_facts)
+        application, stored = build_app(rules, db, tokens, host, load_facts, max_whatifs=max_whatifs,
+                                        analysis_budget=analysis_budget if analysis_budget != 0 else None)
     except (ServeError, RipenessError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None

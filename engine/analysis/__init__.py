@@ -4,7 +4,7 @@ openings and the smallest concession sets, each with the evidence behind it."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -71,11 +71,12 @@ def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> boo
                for p, sides in sit.hostile.items())
 
 
-def analyse(sit: Situation, kept: escalation.KeptChains | None = None) -> Verdict:
+def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Callable[[], None] = lambda: None) -> Verdict:
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
-    ``escalation.kept_chains``.  The cyclic garbage collector waits until it is done."""
+    ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
+    the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done."""
     with _collector_paused():
-        return _analyse(sit, kept)
+        return _analyse(sit, kept, check)
 
 
 @contextmanager
@@ -96,21 +97,27 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _analyse(sit: Situation, kept: escalation.KeptChains | None) -> Verdict:
+def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable[[], None]) -> Verdict:
     rb = sit.rulebook
     model = build_model(sit)
+    check()
     solution = solve(model)
+    check()
     per_goal = goal_statuses(model, solution.goals_reachable)
     status = headline(model, per_goal)
     chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
     stuck = any(s == "deadlock" for s in per_goal.values())
     found = explain.cycles(sit, solution) if stuck else []
+    check()
     refused = explain.refusals(sit, model, solution) if stuck else []
     open_goals = any(s != "progress" for s in per_goal.values())
     outcomes = Outcomes(model, solution) if open_goals else None  # every goal done: no openings, no concessions
+    check()
     openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if outcomes is not None else []
+    check()
     concessions = _main_concessions(model, solution, outcomes, per_goal)
+    check()
     hopeful = reachable_goals(model.hopeful()) if stuck else {}
     goals = []
     for g, done in model.goals.items():

@@ -1,8 +1,8 @@
 """The fidelity report scores the engine's timeline against labelled periods, day by day.
 
-A tiny synthetic case (two actors, one position, four facts) is written in a temporary
+A tiny synthetic case (two actors, one position, one offer, four facts) is written in a temporary
 cases folder: the union will not go back to work without a pay offer.  The engine says
-``opening`` from 1 March (the employer can make an offer) and ``progress`` once the strike
+``opening`` from 1 March (the employer has said it will make an offer) and ``progress`` once the strike
 ends at 09:00 on 15 March, which counts from 16 March (a change during a day counts from
 the next day)."""
 
@@ -37,6 +37,8 @@ goals:
 positions:
   - {id: no_return_without_offer, actor: UNI, withholds: UNI.return_to_work,
      until: {condition: offer_on_table}, quote: No return without an offer., source: synthetic}
+offers:
+  - {id: employer_will_offer, actor: EMP, offers: EMP.make_offer, quote: We will put an offer on the table., source: synthetic}
 """
 
 FACTS = """\

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.facts import parse_inputs
+from engine.session import Session
 from tests.conftest import NOW
 
 DAYS = st.integers(min_value=0, max_value=120).map(lambda d: dt.date(2021, 1, 1) + dt.timedelta(days=d))
@@ -138,3 +139,34 @@ def test_the_state_as_of_a_time_is_the_latest_fact_per_subject_then(steps, asked
             if fact.at <= as_of:
                 expected[fact.subject] = fact
         assert history.state_as_of(as_of) == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=histories(), split=st.integers(min_value=0, max_value=60), days=st.lists(DAYS, min_size=1, max_size=3))
+def test_a_frame_taken_before_later_facts_gives_the_verdict_of_that_moment(jcpoa, facts, split, days):
+    """What readers analyse outside the session's lock: a frame (or a copy of the history)
+    taken at some point gives, after any number of later facts and withdrawals, the verdict
+    the session gave at that point."""
+    from engine.analyst import Analyst
+    from engine.facts import to_utc
+    from ripeness.bootstrap import rules_engine
+
+    session = jcpoa.new_session("framed", NOW)
+    cut = min(split, len(facts))
+    for i, fact in enumerate(facts[:cut]):
+        session.record(parse_inputs([(f"fact[{i}]", fact)], jcpoa.rulebook))
+    moments = [to_utc(day) for day in days]
+    then = [session.verdict(at) for at in moments]
+    frames, history = [session.frame(at) for at in moments], session.snapshot()
+    recorded = [f for f in history.events()] + list(history.state_as_of(to_utc(dt.date(2022, 1, 1))).values())
+    for i, fact in enumerate(facts[cut:]):
+        session.record(parse_inputs([(f"fact[{cut + i}]", fact)], jcpoa.rulebook))
+    for gone in recorded[:2]:  # withdrawals change the live history in place
+        session.record(parse_inputs([("withdrawal", {"withdraws": gone.id})], jcpoa.rulebook))
+    reader = Analyst("framed", jcpoa.rulebook, jcpoa.rules, rules_engine())
+    assert [reader.verdict(frame) for frame in frames] == then
+    copied = Session("framed", jcpoa.rulebook, jcpoa.rules, rules_engine(), NOW, history=history)
+    assert [copied.verdict(at) for at in moments] == then
+    reader.close()
+    copied.close()
+    session.close()

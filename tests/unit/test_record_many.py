@@ -4,11 +4,14 @@ verdict after its own facts; a failed write fails them all and changes nothing."
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from engine.errors import FactError, IdempotencyKeyError, StoreError
-from engine.sessions import BASELINE, FactPost
-from ripeness.bootstrap import load_bundled_facts, open_sessions
+from engine.sessions import BASELINE, FactPost, Recorded, Sessions
+from engine.store import FactLog
+from ripeness.bootstrap import load_bundled_facts, open_sessions, rules_engine
 from tests.conftest import NOW
 
 
@@ -71,3 +74,54 @@ def test_a_refused_write_fails_every_request_in_it_and_the_session_is_read_again
     # the memory that had moved ahead is gone: the session is read again from the log
     assert sessions.verdict(BASELINE) == theirs.verdict(BASELINE)
     theirs.close()
+
+
+class Paused:
+    """The real rules engine, except that the calls made by one thread (``held``) wait at a
+    gate until ``go`` is set: a way to hold that thread in the middle of a verdict."""
+
+    def __init__(self, port):
+        self.port, self.held = port, None
+        self.reached, self.go = threading.Event(), threading.Event()
+
+    def open(self, rules):
+        return self.port.open(rules)
+
+    def apply(self, slot, retract, add):
+        if threading.current_thread() is self.held:
+            self.reached.set()
+            self.go.wait()
+        return self.port.apply(slot, retract, add)
+
+    def close(self, slot):
+        self.port.close(slot)
+
+
+def test_the_verdict_of_a_reply_is_worked_out_after_the_commit_and_holds_up_no_other_write(jcpoa, tmp_path):
+    paused = Paused(rules_engine())
+    sessions = Sessions(jcpoa.rulebook, jcpoa.rules, paused, FactLog(f"sqlite:///{tmp_path / 'log.db'}", jcpoa.rulebook.id), NOW)
+    sessions.fork("other")
+    sessions.verdict(BASELINE), sessions.verdict("other")  # both in memory
+    replies: dict[str, object] = {}
+
+    def write(name: str, day: str) -> None:
+        replies[name] = sessions.record_many(name, [enrichment(day, 20.0)])[0]
+
+    first = threading.Thread(target=write, args=(BASELINE, "2021-04-01"))
+    paused.held = first
+    first.start()
+    try:
+        assert paused.reached.wait(60), "the first write never asked the rules engine for its verdict"
+        # the first write is inside its reply's verdict: its facts are committed already ...
+        assert [f.value for f in sessions.facts(BASELINE).facts] == [20.0]
+        # ... and a write to another session goes through meanwhile
+        second = threading.Thread(target=write, args=("other", "2021-04-02"))
+        second.start()
+        second.join(60)
+        assert not second.is_alive(), "a write waited for another session's verdict"
+        assert isinstance(replies["other"], Recorded) and BASELINE not in replies
+    finally:
+        paused.go.set()
+        first.join(60)
+    assert isinstance(replies[BASELINE], Recorded) and replies[BASELINE].verdict == sessions.verdict(BASELINE)
+    sessions.close()

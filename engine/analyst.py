@@ -1,0 +1,248 @@
+"""Verdicts, statuses and timelines of one session line, worked out from what they read.
+
+An ``Analyst`` owns a working memory (its own slots in the rules engine) and what it keeps
+between questions (the last verdict and status with what they were worked out from, the
+escalation chains).  It reads only the frames and histories it is given (``engine.history``:
+copies that later writes do not change), never the session itself: so it answers without
+the session's lock, and writes to the session go on meanwhile.  It answers one question at
+a time (its own lock).
+
+Closing is safe while a question is being answered: the analyst is closed when that answer
+is done, and a question asked after that raises ``AnalystClosed`` (its slots may already
+serve another session).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from engine.analysis import Situation, analyse, bare_status, escalating, standing
+from engine.analysis.changes import differences
+from engine.analysis.escalation import KeptChains
+from engine.analysis.explain import cite_fact, cite_position
+from engine.compiler import CompiledRules
+from engine.deadline import NO_DEADLINE, Deadline
+from engine.errors import AnalystClosed
+from engine.facts import Fact, to_utc
+from engine.history import Frame, History
+from engine.rete import RulesPort
+from engine.rulebook import Rulebook
+from engine.verdict import FactRef, PositionRef, Status, TimelineEntry, Verdict
+from engine.working_memory import WorkingMemory
+
+ONE_SECOND = dt.timedelta(seconds=1)
+FIRST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+LAST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def shift(at: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """``at + delta``, held at the first or last representable time instead of overflowing."""
+    try:
+        return at + delta
+    except OverflowError:
+        return FIRST if delta < dt.timedelta(0) else LAST
+
+
+def horizon_of(rulebook: Rulebook) -> dt.timedelta:
+    """How far back from a time its verdict reads events: the longest escalation run."""
+    return dt.timedelta(days=max((p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
+
+
+def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, detached: bool = True) -> Frame:
+    """What a verdict as of ``as_of`` reads of ``history`` (events within ``horizon`` before it)."""
+    return history.frame(as_of, shift(as_of, -horizon) if horizon else None, detached=detached)
+
+
+def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
+    """Every time at which a verdict can change: a fact, an event leaving its window,
+    a position coming into or going out of force."""
+    times = set(history.times())
+    for pattern in rulebook.escalations.values():
+        window = dt.timedelta(days=pattern.window_days)
+        for event in history.events():
+            times.add(shift(event.at, window + ONE_SECOND))
+    for position in [*rulebook.positions.values(), *rulebook.offers.values()]:
+        for day in (position.in_force.from_, position.in_force.until):
+            if day is not None:
+                times.add(to_utc(day))
+    return sorted(times)
+
+
+def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactRef]:
+    """The facts dated at ``moment``: state facts in force from then, and events then."""
+    states = [f for f in sit.state.values() if f.at == moment]
+    events = history.events_between(moment - dt.timedelta(microseconds=1), moment)
+    return [cite_fact(sit, f) for f in sorted([*states, *events], key=lambda f: f.seq)]
+
+
+def _statements(rulebook: Rulebook, moment: dt.datetime) -> list[PositionRef]:
+    """The positions and offers whose ``in_force`` begins or ends at ``moment``."""
+    if moment.time() != dt.time(0):
+        return []
+    day = moment.date()
+    stated = [*rulebook.positions.values(), *rulebook.offers.values()]
+    return [cite_position(p) for p in stated if day in (p.in_force.from_, p.in_force.until)]
+
+
+class Analyst:
+    """The verdicts of one session line (``name``), from frames of its history."""
+
+    def __init__(self, name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort):
+        self.name = name
+        self.rulebook = rulebook
+        self._memory = WorkingMemory(port, rules)
+        self._horizon = horizon_of(rulebook)
+        # the state subjects some rule reads: the analysis reads no other (see _analysis_key)
+        self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
+        self._last_verdict: tuple[tuple, Verdict] | None = None
+        self._last_status: tuple[tuple, Status] | None = None
+        self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
+        self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
+        self._lock = threading.Lock()
+        self._closing = False
+        self._closed = False
+
+    # questions ----------------------------------------------------------------------------
+    def verdict(self, frame: Frame, deadline: Deadline = NO_DEADLINE) -> Verdict:
+        """The verdict as of ``frame.as_of``.  The last one is kept with everything it was
+        worked out from (``_analysis_key``): asked again with nothing of that changed, as
+        after a fact no rule reads, it is given again with the new time."""
+        with self._answering():
+            return self._verdict(frame, deadline)
+
+    def status(self, frame: Frame) -> tuple[Status, bool]:
+        """Status and escalation only: what a timeline tracks, without the explanation."""
+        with self._answering():
+            return self._status(frame)
+
+    def situation(self, frame: Frame) -> Situation:
+        """The situation a verdict reads (the working memory moved to ``frame``)."""
+        with self._answering():
+            return self._situation(frame)
+
+    def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE) -> list[TimelineEntry]:
+        """Each time up to ``end`` the verdict changed: the headline status, a goal's status,
+        what holds the goals back (``analysis.standing``), or escalation; with the verdict
+        from then on, what changed, and the facts and statements dated at that moment.
+        ``history`` must be whole, and must not change meanwhile (a ``copy``)."""
+        with self._answering():
+            entries: list[TimelineEntry] = []
+            last: tuple | None = None
+            previous: Verdict | None = None
+            kept: dict[tuple, tuple] = {}
+            for moment in change_times(history, self.rulebook):
+                if moment > end:
+                    break
+                deadline.check()
+                frame = frame_of(history, moment, self._horizon, detached=False)
+                sit = self._situation(frame)
+                key = (sit.as_of.date(), self._memory.held(), tuple(
+                    (subject, sit.state[subject].value) for subject in self._read if subject in sit.state))
+                if key not in kept:
+                    kept[key] = standing(sit)
+                current = (*kept[key], escalating(sit, self._chains))
+                if current != last:
+                    verdict = self._verdict(frame, deadline)
+                    entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
+                                                 changes=differences(previous, verdict), causes=_causes(sit, history, moment),
+                                                 statements=_statements(self.rulebook, moment), verdict=verdict))
+                    last, previous = current, verdict
+            return entries
+
+    @property
+    def memory(self) -> WorkingMemory:
+        return self._memory
+
+    def close(self) -> None:
+        """Free the working memory; if a question is being answered, once it is."""
+        self._closing = True
+        self._close_if_free()
+
+    # inside -------------------------------------------------------------------------------
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        try:
+            with self._lock:
+                if self._closing:
+                    self._shut()
+                    raise AnalystClosed(f"the analyst of session {self.name!r} was closed")
+                yield
+        finally:
+            if self._closing:  # closed while answering: the closer could not take the lock
+                self._close_if_free()
+
+    def _close_if_free(self) -> None:
+        if self._lock.acquire(blocking=False):
+            try:
+                self._shut()
+            finally:
+                self._lock.release()
+
+    def _shut(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._memory.close()
+
+    def _verdict(self, frame: Frame, deadline: Deadline) -> Verdict:
+        deadline.check()
+        sit = self._situation(frame)
+        key = self._analysis_key(sit, previous=True)
+        if self._last_verdict is not None and self._last_verdict[0] == key:
+            verdict = self._last_verdict[1]
+            return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
+        deadline.check()
+        verdict = analyse(sit, self._chains, deadline.check)
+        self._last_verdict = (key, verdict)
+        return verdict
+
+    def _status(self, frame: Frame) -> tuple[Status, bool]:
+        """The status is kept on what it reads (the day, the claims that hold, the values of
+        the subjects rules read), the escalation's chains on the hostile events they were found among."""
+        sit = self._situation(frame)
+        key = (sit.as_of.date(), self._memory.held(), tuple(
+            (subject, sit.state[subject].value) for subject in self._read if subject in sit.state))
+        if self._last_status is None or self._last_status[0] != key:
+            self._last_status = (key, bare_status(sit))
+        return self._last_status[1], escalating(sit, self._chains)
+
+    def _situation(self, frame: Frame) -> Situation:
+        state = frame.state
+        self._memory.sync([*(state[s] for s in self._read if s in state), *frame.events])  # no rule reads the other subjects
+        hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
+        return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
+                         state=state, previous=frame.previous, hostile=hostile)
+
+    def _analysis_key(self, sit: Situation, previous: bool) -> tuple:
+        """Everything the analysis reads from a situation, as ids: the day (positions in force
+        and the summary go by day), the facts in force on every subject a rule reads (their
+        values decide every claim and comparison) and, for the explanation, the facts they
+        superseded (trends), and the live hostile events with how many are inside their
+        pattern's window (the exact time decides which chains are live: one whose last event
+        is inside).
+        Facts are never changed once recorded, so equal ids mean equal facts."""
+        state = sit.state
+        facts = []
+        for subject in self._read:
+            fact = state.get(subject)
+            if fact is not None:
+                before = sit.previous(fact) if previous else None
+                facts.append((fact.id, before.id if before is not None else None))
+        hostile = []
+        for pattern, sides in sorted(sit.hostile.items()):
+            # a chain is live while its last event is inside the window: same events inside, same live chains
+            since = shift(sit.as_of, -dt.timedelta(days=self.rulebook.escalations[pattern].window_days))
+            hostile.append((pattern, *(tuple(f.id for f in side) for side in sides),
+                            sum(1 for side in sides for f in side if f.at >= since)))
+        return sit.as_of.date(), tuple(facts), tuple(hostile)
+
+    def _hostile(self, pattern: str, side: int) -> list[Fact]:
+        """The live hostile events of one side: the same list while they stay the same."""
+        claim = f"hostile:{pattern}:{side}"
+        support = self._memory.support(claim)  # the same list until that claim's support changes
+        kept = self._hostile_kept.get(claim)
+        if kept is None or kept[0] is not support:
+            kept = self._hostile_kept[claim] = (support, [f for justification in support for f in justification])
+        return kept[1]
