@@ -14,7 +14,7 @@ from api import problems
 from api.access import Tokens
 from api.lanes import Lanes
 from api.routes import router
-from api.schemas import FactBatch
+from api.schemas import FactBatch, NewSession
 from engine.facts import FactInput
 from engine.sessions import Sessions
 
@@ -40,16 +40,18 @@ def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: in
     app.state.lanes = Lanes(sessions)
     problems.install(app)
     app.include_router(router)
+    app.state.routes = [r for r in (*app.routes, *router.routes) if getattr(r, "methods", None)]  # for Allow headers
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema plus the fact body models, which the facts route parses itself (to
-    report every bad fact with its path, all or nothing)."""
+    """FastAPI's schema plus the body models that routes parse themselves: facts (to report
+    every bad fact with its path, all or nothing) and a new session (to bound its size and
+    nesting)."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        _, extra = models_json_schema([(FactInput, "validation"), (FactBatch, "validation")],
+        _, extra = models_json_schema([(FactInput, "validation"), (FactBatch, "validation"), (NewSession, "validation")],
                                       ref_template="#/components/schemas/{model}")
         schema.setdefault("components", {}).setdefault("schemas", {}).update(extra.get("$defs", {}))
         app.openapi_schema = schema

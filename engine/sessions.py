@@ -24,12 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
-from engine.errors import FactError, IdempotencyKeyError, Problem, SessionError, UnknownNameError
-from engine.facts import Fact, parse_inputs
+from engine.errors import FactError, IdempotencyKeyError, Problem, SessionError, UnknownNameError, brief
+from engine.facts import Fact, dated_after, parse_inputs
 from engine.history import History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -39,6 +39,7 @@ from engine.verdict import TimelineEntry, Verdict
 
 BASELINE = "baseline"
 SESSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+SESSION_NAME_RULE = "a session name is a letter, then up to 63 letters, digits, '_' or '-' (no spaces), such as oil_eased or talks-2021"
 
 
 class Recorded(BaseModel):
@@ -48,6 +49,7 @@ class Recorded(BaseModel):
     ids: list[str]
     skipped: int = 0
     verdict: Verdict
+    warnings: list[str] = Field(default_factory=list, description="what the facts were taken with: each fact dated after now")
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,14 @@ class FactPage:
 
 
 class Sessions:
-    """The sessions of one scenario over one fact log."""
+    """The sessions of one scenario over one fact log.  A fact dated after the clock's now is
+    recorded with a warning in the reply, or refused (``FactError``) with
+    ``refuse_future_facts``."""
 
-    def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, log: FactLog, clock: Clock):
+    def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, log: FactLog, clock: Clock,
+                 *, refuse_future_facts: bool = False):
         self.rulebook, self._rules, self._port, self.log, self.clock = rulebook, rules, port, log, clock
+        self.refuse_future_facts = refuse_future_facts
         self._guard = threading.Lock()
         self._records: dict[str, SessionRecord] = {r.name: r for r in log.sessions()}
         self._live: dict[str, Session] = {}
@@ -103,8 +109,8 @@ class Sessions:
              description: str = "", created_by: str = "") -> SessionRecord:
         """A what-if line: ``parent``'s facts recorded so far and true by ``as_of`` (default
         now), then only its own."""
-        if not SESSION_NAME.match(name):
-            raise SessionError(f"a session name is a letter then up to 63 letters, digits, '_' or '-'; got {name!r}")
+        if not SESSION_NAME.fullmatch(name):
+            raise SessionError(f"{SESSION_NAME_RULE}; got {brief(name)}")
         with self._guard:
             if name in self._records:
                 raise SessionError(f"a session named {name!r} exists already")
@@ -181,6 +187,10 @@ class Sessions:
                         try:
                             resolved = parse_inputs(post.items, self.rulebook)
                             session.check(resolved)
+                            ahead = dated_after(resolved, now)
+                            if ahead and self.refuse_future_facts:
+                                raise FactError([Problem(p.where, p.field, p.message + "; this service takes no facts dated in the future")
+                                                 for p in ahead])
                         except FactError as exc:
                             results[i] = exc
                             continue
@@ -192,7 +202,7 @@ class Sessions:
                             write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
                         session.apply(facts)
                         results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=len(built) - len(facts),
-                                              verdict=session.verdict())
+                                              verdict=session.verdict(), warnings=[str(p) for p in ahead])
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
                 for i in range(len(posts)):

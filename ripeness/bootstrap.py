@@ -83,10 +83,13 @@ def default_db_url(scenario: Scenario, data_dir: Path = DATA_DIR) -> str:
     return f"sqlite:///{(data_dir / f'{scenario.rulebook.id}.db').resolve()}"
 
 
-def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | None = None) -> Sessions:
-    """The scenario's sessions over its fact log (``baseline`` is created if missing)."""
+def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | None = None,
+                  *, refuse_future_facts: bool = False) -> Sessions:
+    """The scenario's sessions over its fact log (``baseline`` is created if missing); with
+    ``refuse_future_facts`` a fact dated after the clock's now is refused, not only warned of."""
     log = FactLog(db_url or default_db_url(scenario), scenario.rulebook.id)
-    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock())
+    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock(),
+                        refuse_future_facts=refuse_future_facts)
     settle()
     return sessions
 

@@ -116,12 +116,14 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
           port: Annotated[int, typer.Option("--port")] = 8000,
           tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token file (TOKEN ROLE [NAME] per line); default $RIPENESS_TOKENS.")] = None,
           load_facts: Annotated[bool, typer.Option("--load-facts/--no-load-facts",
-                                                   help="Load the scenario's facts.yaml into baseline (facts already there are skipped).")] = True) -> None:
+                                                   help="Load the scenario's facts.yaml into baseline (facts already there are skipped).")] = True,
+          refuse_future_facts: Annotated[bool, typer.Option("--refuse-future-facts",
+                                                            help="Refuse (422) a fact dated after now, instead of recording it with a warning.")] = False) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     from ripeness.service import ServeError, build_app
 
     try:
-        application, stored = build_app(rules, db, tokens, host, load_facts)
+        application, stored = build_app(rules, db, tokens, host, load_facts, refuse_future_facts)
     except (ServeError, RipenessError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None

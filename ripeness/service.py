@@ -25,7 +25,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: str, load_facts: bool) -> tuple[FastAPI, int]:
+def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: str, load_facts: bool,
+              refuse_future_facts: bool = False) -> tuple[FastAPI, int]:
     """The app and how many bundled facts were stored in baseline."""
     try:
         tokens = load_tokens(tokens_file)
@@ -35,6 +36,6 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
         raise ServeError(f"refusing to listen on {host} without tokens: give --tokens FILE or set RIPENESS_TOKENS "
                          "(TOKEN ROLE [NAME] per entry), or listen on 127.0.0.1")
     scenario = load_scenario(rules)
-    sessions = open_sessions(scenario, db_url)
+    sessions = open_sessions(scenario, db_url, refuse_future_facts=refuse_future_facts)
     stored = load_bundled_facts(sessions, scenario) if load_facts else 0
     return create_app(sessions, tokens, on_shutdown=sessions.close), stored
