@@ -16,6 +16,7 @@ from api.lanes import Lanes
 from api.routes import router
 from api.schemas import FactBatch, NewSession
 from engine.facts import FactInput
+from engine.rulebook import Rulebook
 from engine.sessions import Sessions
 
 MAX_BODY = 16 * 1024 * 1024
@@ -54,5 +55,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         _, extra = models_json_schema([(FactInput, "validation"), (FactBatch, "validation"), (NewSession, "validation")],
                                       ref_template="#/components/schemas/{model}")
         schema.setdefault("components", {}).setdefault("schemas", {}).update(extra.get("$defs", {}))
+        _name_scenario_terms(schema, app.state.sessions.rulebook)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _name_scenario_terms(schema: dict[str, Any], rulebook: Rulebook) -> None:
+    """The facts query's ``actor`` and ``subject`` take the scenario's names only: say which."""
+    known = {"actor": sorted(rulebook.actors), "subject": sorted(rulebook.subjects)}
+    for parameter in schema["paths"]["/sessions/{sid}/facts"]["get"]["parameters"]:
+        if parameter["in"] == "query" and parameter["name"] in known:
+            parameter["schema"] = {"type": "string", "enum": known[parameter["name"]]}
