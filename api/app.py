@@ -15,9 +15,10 @@ from api.access import Tokens
 from api.lanes import Lanes
 from api.reads import AnalysisCounts
 from api.routes import router
-from api.schemas import FactBatch
+from api.schemas import FactBatch, NewSession
 from engine.deadline import DEFAULT_BUDGET
 from engine.facts import FactInput
+from engine.rulebook import Rulebook
 from engine.sessions import Sessions
 
 MAX_BODY = 16 * 1024 * 1024
@@ -45,17 +46,28 @@ def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: in
     app.state.lanes = Lanes(sessions)
     problems.install(app)
     app.include_router(router)
+    app.state.routes = [r for r in (*app.routes, *router.routes) if getattr(r, "methods", None)]  # for Allow headers
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema plus the fact body models, which the facts route parses itself (to
-    report every bad fact with its path, all or nothing)."""
+    """FastAPI's schema plus the body models that routes parse themselves: facts (to report
+    every bad fact with its path, all or nothing) and a new session (to bound its size and
+    nesting)."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        _, extra = models_json_schema([(FactInput, "validation"), (FactBatch, "validation")],
+        _, extra = models_json_schema([(FactInput, "validation"), (FactBatch, "validation"), (NewSession, "validation")],
                                       ref_template="#/components/schemas/{model}")
         schema.setdefault("components", {}).setdefault("schemas", {}).update(extra.get("$defs", {}))
+        _name_scenario_terms(schema, app.state.sessions.rulebook)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _name_scenario_terms(schema: dict[str, Any], rulebook: Rulebook) -> None:
+    """The facts query's ``actor`` and ``subject`` take the scenario's names only: say which."""
+    known = {"actor": sorted(rulebook.actors), "subject": sorted(rulebook.subjects)}
+    for parameter in schema["paths"]["/sessions/{sid}/facts"]["get"]["parameters"]:
+        if parameter["in"] == "query" and parameter["name"] in known:
+            parameter["schema"] = {"type": "string", "enum": known[parameter["name"]]}

@@ -10,9 +10,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from engine.errors import (
     AnalysisStopped,
@@ -24,6 +25,7 @@ from engine.errors import (
     StoreError,
     UnknownNameError,
     WhatIfLimitError,
+    brief,
 )
 
 MEDIA_TYPE = "application/problem+json"
@@ -105,14 +107,42 @@ def _validation(_: Request, exc: Exception) -> JSONResponse:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         return problem(400, "malformed-json", "Malformed JSON", "the request body is not valid JSON")
-    fields = [FieldError(pointer="/" + "/".join(str(p) for p in e["loc"]), detail=e["msg"]) for e in errors]
+    fields = [FieldError(pointer="/" + "/".join(str(p) for p in e["loc"]), detail=_message(e)) for e in errors]
     return problem(422, "invalid-request", "Invalid request", f"{len(fields)} problem(s) in the request", errors=fields)
 
 
-def _http(_: Request, exc: Exception) -> JSONResponse:
+def _message(error: dict[str, Any]) -> str:
+    """Pydantic's message, with what was given (cut short) when it was a plain value."""
+    message = error["msg"].removeprefix("Value error, ")
+    given = error.get("input")
+    if error["type"] != "missing" and given is not None and not isinstance(given, (dict, list)):
+        message += f" (got {brief(given)})"
+    return message
+
+
+def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-    return problem(exc.status_code, "http", title, str(exc.detail), headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        # the router names only the first route that matched the path; a path has several
+        allowed = _methods_for(request)
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
+        detail = f"{request.method} is not allowed here; this path takes {', '.join(m for m in allowed if m not in ('HEAD', 'OPTIONS'))}"
+        return problem(405, "http", "Method not allowed", detail, headers=headers)
+    title = {404: "Not found"}.get(exc.status_code, "HTTP error")
+    return problem(exc.status_code, "http", title, str(exc.detail), headers=headers)
+
+
+def _methods_for(request: Request) -> list[str]:
+    """Every method some route takes at the request's path, and OPTIONS."""
+    methods = {"OPTIONS"}
+    for route in request.app.state.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:

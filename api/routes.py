@@ -3,13 +3,13 @@ event loop, and renders; writes to one session queue in arrival order (``api.lan
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import AfterValidator
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from api.access import Caller, caller, require, require_writer
 from api.lanes import Lanes
@@ -18,22 +18,20 @@ from api.reads import analysed
 from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesOut, SessionOut
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
-from engine.facts import to_utc
+from engine.facts import Time
 from engine.sessions import FactPost, Recorded, Sessions
 from engine.verdict import TimelineEntry, Verdict
 
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else to_utc(value)
-
-
 router = APIRouter()
 Who = Annotated[Caller, Depends(caller)]
-# the AfterValidator makes a time out of range a 422 that names the parameter
-AsOf = Annotated[dt.datetime | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now"), AfterValidator(_utc)]
+# a time out of range or not ISO 8601 (a number of seconds, "March 2021") is a 422 naming the parameter
+AsOf = Annotated[Time | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
 FACTS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "anyOf": [{"$ref": "#/components/schemas/FactInput"}, {"$ref": "#/components/schemas/FactBatch"},
               {"type": "array", "items": {"$ref": "#/components/schemas/FactInput"}, "minItems": 1, "maxItems": MAX_FACTS}]}}}}}
+SESSION_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewSession"}}}}}
+MAX_SESSION_BODY = 64 * 1024  # bytes of a what-if's body: a name, a parent, a date and a description
+MAX_DEPTH = 32  # levels of JSON nesting in a body (a batch of facts needs 3)
 
 
 MAX_SESSIONS_PAGE = 1000
@@ -83,12 +81,12 @@ async def post_facts(sid: str, request: Request, who: Who,
 def get_facts(sid: str, request: Request, who: Who,
               subject: Annotated[str | None, Query(description="subject id or dotted key (IRN.enrichment_pct)")] = None,
               actor: Annotated[str | None, Query()] = None,
-              start: Annotated[dt.datetime | None, Query(alias="from", description="facts true from this time on"), AfterValidator(_utc)] = None,
-              end: Annotated[dt.datetime | None, Query(alias="to"), AfterValidator(_utc)] = None,
+              start: Annotated[Time | None, Query(alias="from", description="facts true from this time on")] = None,
+              end: Annotated[Time | None, Query(alias="to")] = None,
               after: Annotated[str | None, Query(pattern=r"^f[0-9]{1,18}$", description="continue after this fact id")] = None,
               limit: Annotated[int, Query(ge=1, le=MAX_FACTS)] = 1000) -> FactList:
     """The facts a session sees, in recording order; withdrawn ones are marked ``withdrawn_by``."""
-    page = _sessions(request).facts(sid, subject=subject, actor=actor, start=_utc(start), end=_utc(end), after=after, limit=limit)
+    page = _sessions(request).facts(sid, subject=subject, actor=actor, start=start, end=end, after=after, limit=limit)
     return FactList(session=sid, facts=[FactOut.of(f, page.withdrawn_by.get(f.id)) for f in page.facts], next_after=page.next_after)
 
 
@@ -96,7 +94,7 @@ def get_facts(sid: str, request: Request, who: Who,
 async def get_verdict(sid: str, request: Request, who: Who, as_of: AsOf = None) -> Verdict:
     """Deadlock, opening or progress, with the positions and facts behind it."""
     sessions = _sessions(request)
-    return await analysed(request, f"the verdict of {sid!r}", lambda deadline: sessions.verdict(sid, _utc(as_of), deadline))
+    return await analysed(request, f"the verdict of {sid!r}", lambda deadline: sessions.verdict(sid, as_of, deadline))
 
 
 @router.get("/sessions/{sid}/timeline", response_model=list[TimelineEntry], tags=["verdicts"])
@@ -112,21 +110,21 @@ async def compare(a: str, b: str, request: Request, who: Who, as_of: AsOf = None
     the earlier of the two lines' presents (a what-if forked as of a past date is compared
     as of its own latest fact, or its fork time)."""
     sessions = _sessions(request)
-    return await analysed(request, f"the comparison of {a!r} with {b!r}", lambda deadline: sessions.compare(a, b, _utc(as_of), deadline))
+    return await analysed(request, f"the comparison of {a!r} with {b!r}", lambda deadline: sessions.compare(a, b, as_of, deadline))
 
 
-@router.post("/sessions", status_code=201, response_model=SessionOut, tags=["sessions"])
-async def create_session(body: NewSession, request: Request, who: Who) -> SessionOut:
+@router.post("/sessions", status_code=201, response_model=SessionOut, tags=["sessions"], openapi_extra=SESSION_BODY)
+async def create_session(request: Request, who: Who) -> SessionOut:
     """A what-if session forked from ``parent`` now or as of a date.  It sees the parent's
     facts recorded before the fork and true by the fork time; never the parent's later facts."""
     require(who, "analyst", "creating a what-if session")
+    body = _new_session(await _read_body(request, MAX_SESSION_BODY))
     sessions = _sessions(request)
     try:
         sessions.record_of(body.parent)
     except UnknownNameError as exc:
         raise UnknownNameError("parent session", body.parent, exc.known) from None
-    as_of = to_utc(body.as_of) if body.as_of is not None else None
-    record = await _lanes(request).run(body.parent, lambda: sessions.fork(body.name, body.parent, as_of, body.description, who.name))
+    record = await _lanes(request).run(body.parent, lambda: sessions.fork(body.name, body.parent, body.as_of, body.description, who.name))
     return SessionOut.of(record, body.parent)
 
 
@@ -172,12 +170,45 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _fact_items(raw: bytes) -> list[tuple[str, Any]]:
-    """The facts of a body, each with where it is: ``body`` (one fact), ``facts[3]`` or ``[3]``."""
+def _parse_json(raw: bytes) -> Any:
+    """The body as JSON, nested at most ``MAX_DEPTH`` levels; a 400 problem saying what is
+    wrong otherwise."""
+    if not raw.strip():
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body is empty: send a JSON document")
+    too_deep = ApiProblem(400, "json-too-deep", "JSON nested too deep", f"the body's JSON nests arrays and objects more than {MAX_DEPTH} levels deep")
     try:
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:  # deeper than Python's parser can go: deeper than MAX_DEPTH too
+        raise too_deep from None
+    if _too_deep(body):
+        raise too_deep
+    return body
+
+
+def _too_deep(body: Any) -> bool:
+    """Whether arrays and objects nest more than ``MAX_DEPTH`` levels (walked without recursion)."""
+    level, containers = 0, [body]
+    while containers:
+        level += 1
+        if level > MAX_DEPTH:
+            return True
+        containers = [child for c in containers if isinstance(c, (list, dict))
+                      for child in (c.values() if isinstance(c, dict) else c) if isinstance(child, (list, dict))]
+    return False
+
+
+def _new_session(raw: bytes) -> NewSession:
+    try:
+        return NewSession.model_validate(_parse_json(raw))
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+def _fact_items(raw: bytes) -> list[tuple[str, Any]]:
+    """The facts of a body, each with where it is: ``body`` (one fact), ``facts[3]`` or ``[3]``."""
+    body = _parse_json(raw)
     if isinstance(body, dict) and "facts" in body:
         if set(body) != {"facts"} or not isinstance(body["facts"], list):
             raise FactError([Problem("body", "", "a batch is {\"facts\": [fact, ...]} with nothing else")])

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from engine.facts import Fact, FactInput, to_utc
-from engine.sessions import SESSION_NAME
+from engine.facts import Fact, FactInput, Time, text
+from engine.sessions import SESSION_NAME, SESSION_NAME_RULE
 from engine.store import SessionRecord
 
 MAX_FACTS = 10_000
@@ -47,16 +47,23 @@ class FactList(BaseModel):
 
 
 class NewSession(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=SESSION_NAME.pattern, description="letters, digits, '_' or '-', starting with a letter")
-    parent: str = Field("baseline", description="the session to fork from")
-    as_of: dt.datetime | dt.date | None = Field(None, description="fork as of this date (default: now)")
-    description: str = Field("", max_length=2000)
+    """A what-if session to fork.  The body of ``POST /sessions`` (parsed by the route, like
+    facts, to bound its size and nesting)."""
 
-    @field_validator("as_of")
+    model_config = ConfigDict(extra="forbid")
+    # the pattern is for the schema; the validator says in words what is wrong
+    name: str = Field(json_schema_extra={"pattern": SESSION_NAME.pattern}, max_length=64,
+                      description="a letter, then up to 63 letters, digits, '_' or '-' (oil_eased)")
+    parent: str = Field("baseline", max_length=64, description="the session to fork from")
+    as_of: Time | None = Field(None, description="fork as of this date (default: now)")
+    description: text(2000) = ""
+
+    @field_validator("name")
     @classmethod
-    def _utc(cls, value: dt.datetime | dt.date | None) -> dt.datetime | None:
-        return None if value is None else to_utc(value)
+    def _name(cls, value: str) -> str:
+        if not SESSION_NAME.fullmatch(value):
+            raise ValueError(SESSION_NAME_RULE)
+        return value
 
 
 class SessionOut(BaseModel):

@@ -21,6 +21,7 @@ A deadlock is a ``Verdict``, not an exception.  Each class maps to one problem+j
 from __future__ import annotations
 
 import difflib
+import reprlib
 from dataclasses import dataclass
 
 
@@ -125,6 +126,20 @@ class AnalysisStopped(RipenessError):
         else:
             message = f"{what} needed more than its time budget of {budget:g} s and was stopped"
         super().__init__(message)
+
+
+# what of a wrong input an error message echoes: enough to recognise it, never a 10 MB input
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxdict, _SHOWN.maxlist, _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlong = 3, 6, 6, 80, 80, 40
+
+
+def brief(value: object) -> str:
+    """``repr(value)``, cut short: long text to its first 80 characters and its length,
+    containers to their first items and three levels."""
+    text = _SHOWN.repr(value)
+    if isinstance(value, str) and len(value) > 80:
+        text += f" ({len(value)} characters)"
+    return text
 
 
 def suggest(name: str, known: list[str]) -> str | None:

@@ -4,7 +4,10 @@ step); ``Fact`` is a recorded fact with its id and recording order.
 
 Time: ``at`` is when it became true in the world, an ISO 8601 date or datetime; a naive
 value means UTC, a date means 00:00 UTC that day, between the years 1000 and 8999.  Facts may
-arrive late and out of order.
+arrive late and out of order, and may be dated after now (the API warns of those).
+
+Text (``source``, ``note``, a text ``value``) is bounded in length and never holds the NUL
+character, which some databases cannot store.
 
 Corrections: nothing recorded is changed.  A fact with ``withdraws: "f12"`` withdraws the
 earlier fact ``f12`` (it no longer counts at any time); with ``at`` and ``subject`` too, it
@@ -15,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator, model_validator
 
-from engine.errors import FactError, Problem, suggest
+from engine.errors import FactError, Problem, brief, suggest
 from engine.rulebook import Rulebook
 from engine.rulebook.loader import error_message, fields_of, merge_union_errors, unknown_field_message
 from engine.rulebook.models import DottedName, Identifier, Scalar
@@ -56,38 +60,100 @@ def to_utc(value: dt.datetime | dt.date) -> dt.datetime:
     return utc
 
 
+TIME_RULE = (f"an ISO 8601 date or datetime from the year {EARLIEST.year} to {LATEST.year - 1}, "
+             "such as 2021-03-07 or 2021-03-07T14:30:00Z")
+_ISO_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].*)?", re.DOTALL)
+
+
+def parse_time(value: Any) -> dt.datetime:
+    """An ISO 8601 date or datetime (text, or a ``date``/``datetime``) as UTC; ``ValueError``
+    saying what is allowed for anything else, a number of seconds included."""
+    if isinstance(value, str) and _ISO_SHAPE.fullmatch(value):
+        try:
+            value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    if isinstance(value, dt.date):
+        return to_utc(value)
+    raise ValueError(f"expected {TIME_RULE}")
+
+
+def _time_schema() -> dict[str, Any]:
+    # The schema states the range as a pattern on the year: 1001 to 8998, so that a time with
+    # any zone offset is in range in UTC too (the server takes the edge years when in range).
+    years = "(?:100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-7][0-9]{3}|8[0-8][0-9]{2}|89[0-8][0-9]|899[0-8])"
+    pattern = f"^{years}-"
+    return {"anyOf": [{"type": "string", "format": "date", "pattern": pattern},
+                      {"type": "string", "format": "date-time", "pattern": pattern}],
+            "description": f"{TIME_RULE[0].upper()}{TIME_RULE[1:]}; no zone means UTC, a date 00:00 UTC that day"}
+
+
+TIME_SCHEMA = _time_schema()
+# A time given from outside: a fact's date, a fork's, a query's as_of.
+Time = Annotated[dt.datetime, BeforeValidator(parse_time), WithJsonSchema(TIME_SCHEMA)]
+
+NO_NUL = "^[^\\u0000]*$"  # the JSON Schema pattern of text without NUL
+
+
+def _plain_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text may not contain the NUL character (\\u0000)")
+    return value
+
+
+def text(max_length: int, description: str | None = None) -> Any:
+    """A text field: at most ``max_length`` characters, no NUL."""
+    return Annotated[str, Field(max_length=max_length, description=description, json_schema_extra={"pattern": NO_NUL}),
+                     AfterValidator(_plain_text)]
+
+
+Source = text(2000)
+Note = text(4000)
+MAX_TEXT_VALUE = 2000  # characters of a text value (a statement's words, a state's name)
+_VALUE_SCHEMA = {"anyOf": [{"type": "boolean"}, {"type": "number"},
+                           {"type": "string", "maxLength": MAX_TEXT_VALUE, "pattern": NO_NUL}, {"type": "null"}],
+                 "description": "true or false, a number, or text (at most 2,000 characters)"}
+
+
+def _fact_schema(schema: dict[str, Any]) -> None:
+    """A fact needs ``at`` and ``subject``, or is a withdrawal alone: ``withdraws`` with at
+    most a source and a note."""
+    schema["anyOf"] = [{"required": ["at", "subject"]},
+                       {"required": ["withdraws"], "properties": {name: False for name in ("at", "subject", "actor", "value", "target")}}]
+    schema["properties"]["at"] = TIME_SCHEMA
+
+
 class FactInput(BaseModel):
     """A fact as written by an analyst.  ``subject`` is the subject's id (with ``actor`` for
     an actor's subject) or its dotted name (``IRN.enrichment_pct``).  For an event,
     ``actor`` is who did it and ``target`` whom it was aimed at."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, json_schema_extra=_fact_schema)
 
-    at: dt.datetime | dt.date | None = None
+    at: Annotated[dt.datetime | None, BeforeValidator(lambda v: None if v is None else parse_time(v))] = None
     actor: Identifier | None = None
-    subject: DottedName | None = None
-    value: Scalar | None = None
+    subject: Annotated[DottedName, Field(max_length=129)] | None = None
+    value: Annotated[Scalar | None, WithJsonSchema(_VALUE_SCHEMA)] = None
     target: Identifier | None = None
-    source: str = Field(default="", max_length=2000)
-    note: str = Field(default="", max_length=4000)
+    source: Source = ""
+    note: Note = ""
     withdraws: FactId | None = None
-
-    @field_validator("at")
-    @classmethod
-    def _utc(cls, value: dt.datetime | dt.date | None) -> dt.datetime | None:
-        return None if value is None else to_utc(value)
 
     @field_validator("value")
     @classmethod
-    def _unicode(cls, value: Scalar | None) -> Scalar | None:
+    def _text_value(cls, value: Scalar | None) -> Scalar | None:
+        if not isinstance(value, str):
+            return value
+        if len(value) > MAX_TEXT_VALUE:
+            raise ValueError(f"a text value may have at most {MAX_TEXT_VALUE} characters; this one has {len(value)}")
         # JSON may escape a lone surrogate ("\\ud800"); stored, it could never be sent back.
         # A plain str field refuses it; the str of the union does not.
-        if isinstance(value, str) and not value.isascii():
+        if not value.isascii():
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 raise ValueError("text must be valid Unicode; it holds a lone surrogate (\\ud800-\\udfff)") from None
-        return value
+        return _plain_text(value)
 
     @model_validator(mode="after")
     def _complete(self) -> FactInput:
@@ -200,6 +266,13 @@ def _subject_key(fact: FactInput, rulebook: Rulebook) -> str | None:
     return None
 
 
+def dated_after(facts: list[ResolvedFact], now: dt.datetime) -> list[Problem]:
+    """A problem for each fact dated after ``now``: a warning, or a refusal where the service
+    takes no facts dated in the future."""
+    return [Problem(f.where, "at", f"{f.input.at.isoformat()} is after now ({now.isoformat()}): the fact is dated in the future")
+            for f in facts if f.input.at is not None and f.input.at > now]
+
+
 def parse_inputs(items: list[tuple[str, Any]], rulebook: Rulebook,
                  problems: list[Problem] | None = None) -> list[ResolvedFact]:
     """Validate raw items (each with where it came from); all or nothing.  ``problems``
@@ -221,7 +294,7 @@ def parse_inputs(items: list[tuple[str, Any]], rulebook: Rulebook,
 def _validate(raw: Any, where: str) -> tuple[FactInput | None, list[Problem]]:
     """The fact's shape, with a problem for each field that is wrong."""
     if not isinstance(raw, dict):
-        return None, [Problem(where, "", f"expected a fact: a mapping with at, subject, value, ...; got {raw!r}")]
+        return None, [Problem(where, "", f"expected a fact: a mapping with at, subject, value, ...; got {brief(raw)}")]
     missing = [] if raw.get("withdraws") is not None else [
         Problem(where, name, f"required field {name!r} is missing") for name in ("at", "subject") if raw.get(name) is None]
     try:

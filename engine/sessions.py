@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from engine.analyst import Analyst
 from engine.comparison import Comparison, compare
@@ -42,8 +42,9 @@ from engine.errors import (
     SessionError,
     UnknownNameError,
     WhatIfLimitError,
+    brief,
 )
-from engine.facts import Fact, parse_inputs
+from engine.facts import Fact, dated_after, parse_inputs
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -53,6 +54,7 @@ from engine.verdict import TimelineEntry, Verdict
 
 BASELINE = "baseline"
 SESSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+SESSION_NAME_RULE = "a session name is a letter, then up to 63 letters, digits, '_' or '-' (no spaces), such as oil_eased or talks-2021"
 
 
 class Recorded(BaseModel):
@@ -62,6 +64,7 @@ class Recorded(BaseModel):
     ids: list[str]
     skipped: int = 0
     verdict: Verdict
+    warnings: list[str] = Field(default_factory=list, description="what the facts were taken with: each fact dated after now")
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,17 @@ class FactPage:
 
 
 class Sessions:
-    """The sessions of one scenario over one fact log."""
+    """The sessions of one scenario over one fact log.  A fact dated after the clock's now is
+    recorded with a warning in the reply, or refused (``FactError``) with
+    ``refuse_future_facts``."""
 
     def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, log: FactLog, clock: Clock,
-                 max_whatifs: int | None = None):
+                 max_whatifs: int | None = None, *, refuse_future_facts: bool = False):
         self.rulebook, self._rules, self._port, self.log, self.clock = rulebook, rules, port, log, clock
         if max_whatifs is not None and max_whatifs < 0:
             raise ValueError(f"max_whatifs is a number of sessions, 0 or more; got {max_whatifs}")
         self.max_whatifs = max_whatifs  # what-if sessions one caller may have at once (None: any number)
+        self.refuse_future_facts = refuse_future_facts
         self._guard = threading.Lock()
         self._records: dict[str, SessionRecord] = {r.name: r for r in log.sessions()}  # in creation order
         self._by_id: dict[int, SessionRecord] = {r.id: r for r in self._records.values()}
@@ -158,8 +164,8 @@ class Sessions:
              description: str = "", created_by: str = "") -> SessionRecord:
         """A what-if line: ``parent``'s facts recorded so far and true by ``as_of`` (default
         now), then only its own."""
-        if not SESSION_NAME.match(name):
-            raise SessionError(f"a session name is a letter then up to 63 letters, digits, '_' or '-'; got {name!r}")
+        if not SESSION_NAME.fullmatch(name):
+            raise SessionError(f"{SESSION_NAME_RULE}; got {brief(name)}")
         with self._guard:
             if name in self._records:
                 raise SessionError(f"a session named {name!r} exists already")
@@ -232,7 +238,7 @@ class Sessions:
                     except IdempotencyKeyError as exc:
                         results[i] = exc
             written: list[int] = []
-            stored: dict[int, tuple[list[Fact], int, Frame]] = {}
+            stored: dict[int, tuple[list[Fact], int, Frame, list[str]]] = {}
             view = self.log.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
@@ -243,6 +249,10 @@ class Sessions:
                         try:
                             resolved = parse_inputs(post.items, self.rulebook)
                             session.check(resolved)
+                            ahead = dated_after(resolved, now)
+                            if ahead and self.refuse_future_facts:
+                                raise FactError([Problem(p.where, p.field, p.message + "; this service takes no facts dated in the future")
+                                                 for p in ahead])
                         except FactError as exc:
                             results[i] = exc
                             continue
@@ -253,7 +263,7 @@ class Sessions:
                         if post.key is not None:
                             write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
                         session.apply(facts)
-                        stored[i] = (facts, len(built) - len(facts), session.frame())
+                        stored[i] = (facts, len(built) - len(facts), session.frame(), [str(p) for p in ahead])
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
                 for i in range(len(posts)):
@@ -263,10 +273,10 @@ class Sessions:
             analyst = session.analyst
         # committed: each reply's verdict is worked out now, outside every lock (writes go on)
         for i in written:
-            facts, skipped, frame = stored[i]
+            facts, skipped, frame, warnings = stored[i]
             try:
                 results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
-                                      verdict=self._answer(analyst, frame))
+                                      verdict=self._answer(analyst, frame), warnings=warnings)
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
                 results[i] = exc
                 continue

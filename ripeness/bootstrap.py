@@ -85,11 +85,13 @@ def default_db_url(scenario: Scenario, data_dir: Path = DATA_DIR) -> str:
 
 
 def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | None = None, *,
-                  max_whatifs: int | None = None) -> Sessions:
+                  max_whatifs: int | None = None, refuse_future_facts: bool = False) -> Sessions:
     """The scenario's sessions over its fact log (``baseline`` is created if missing);
-    ``max_whatifs``: what-if sessions one caller may have at once (None: any number)."""
+    ``max_whatifs``: what-if sessions one caller may have at once (None: any number); with
+    ``refuse_future_facts`` a fact dated after the clock's now is refused, not only warned of."""
     log = FactLog(db_url or default_db_url(scenario), scenario.rulebook.id)
-    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock(), max_whatifs)
+    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock(), max_whatifs,
+                        refuse_future_facts=refuse_future_facts)
     settle()
     return sessions
 

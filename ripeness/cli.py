@@ -124,13 +124,16 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
                                                          help="How long a verdict, timeline or comparison may take before it is stopped "
                                                               "and answered 503 (0: no limit).")] = DEFAULT_BUDGET,
           max_whatifs: Annotated[Optional[int], typer.Option("--max-whatifs", metavar="N",
-                                                             help="What-if sessions one caller may have at once (default: any number).")] = None) -> None:
+                                                             help="What-if sessions one caller may have at once (default: any number).")] = None,
+          refuse_future_facts: Annotated[bool, typer.Option("--refuse-future-facts",
+                                                            help="Refuse (422) a fact dated after now, instead of recording it with a warning.")] = False) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     from ripeness.service import ServeError, build_app
 
     try:
         application, stored = build_app(rules, db, tokens, host, load_facts, max_whatifs=max_whatifs,
-                                        analysis_budget=analysis_budget if analysis_budget != 0 else None)
+                                        analysis_budget=analysis_budget if analysis_budget != 0 else None,
+                                        refuse_future_facts=refuse_future_facts)
     except (ServeError, RipenessError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None

@@ -27,10 +27,12 @@ def is_loopback(host: str) -> bool:
 
 
 def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: str, load_facts: bool, *,
-              analysis_budget: float | None = DEFAULT_BUDGET, max_whatifs: int | None = None) -> tuple[FastAPI, int]:
+              analysis_budget: float | None = DEFAULT_BUDGET, max_whatifs: int | None = None,
+              refuse_future_facts: bool = False) -> tuple[FastAPI, int]:
     """The app and how many bundled facts were stored in baseline.  ``analysis_budget``:
     seconds a verdict, timeline or comparison may take (None: no limit); ``max_whatifs``:
-    what-if sessions one caller may have at once (None: any number)."""
+    what-if sessions one caller may have at once (None: any number); ``refuse_future_facts``:
+    a fact dated after now is refused (422), not only warned of."""
     if analysis_budget is not None and analysis_budget <= 0:
         raise ServeError(f"--analysis-budget is a positive number of seconds; got {analysis_budget:g}")
     if max_whatifs is not None and max_whatifs < 0:
@@ -43,6 +45,6 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
         raise ServeError(f"refusing to listen on {host} without tokens: give --tokens FILE or set RIPENESS_TOKENS "
                          "(TOKEN ROLE [NAME] per entry), or listen on 127.0.0.1")
     scenario = load_scenario(rules)
-    sessions = open_sessions(scenario, db_url, max_whatifs=max_whatifs)
+    sessions = open_sessions(scenario, db_url, max_whatifs=max_whatifs, refuse_future_facts=refuse_future_facts)
     stored = load_bundled_facts(sessions, scenario) if load_facts else 0
     return create_app(sessions, tokens, analysis_budget=analysis_budget, on_shutdown=sessions.close), stored

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from engine.errors import Problem, RuleFileError, suggest
+from engine.errors import Problem, RuleFileError, brief, suggest
 from engine.rulebook.models import SECTIONS, RuleFile, ScenarioInfo
 from engine.rulebook.references import check_references
 from engine.rulebook.rulebook import Rulebook
@@ -215,7 +215,7 @@ def error_message(error: dict) -> str:
                    + (", or ACTOR.name" if dotted else ""))
     # a whole item or condition as "got" would repeat the file; plain values help
     if "input" in error and not isinstance(error["input"], dict) and error["type"] != "invalid_condition":
-        message += f" (got {error['input']!r})"
+        message += f" (got {brief(error['input'])})"
     return message
 
 

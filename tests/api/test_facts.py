@@ -3,7 +3,9 @@ withdrawals and corrections, filters."""
 
 from __future__ import annotations
 
+from ripeness.bootstrap import open_sessions
 from tests.api.conftest import client_for, fact, problem_of
+from tests.conftest import NOW
 
 
 def count(client) -> int:
@@ -145,3 +147,75 @@ def test_posts_queued_on_one_session_are_written_together_each_with_its_own_answ
     ids = [int(r.json()["ids"][0][1:]) for i, r in enumerate(replies) if i != 7]
     assert ids == sorted(ids) and len(set(ids)) == 29  # arrival order kept, each stored once
     assert max(groups) > 1 and sum(groups) == 30  # some were written together
+
+
+def test_json_nested_too_deep_is_400_saying_so_and_stores_nothing(client):
+    before = count(client)
+    for depth in (40, 1000, 30_000):
+        body = b"[" * depth + b"]" * depth
+        for path in ("/sessions/baseline/facts", "/sessions"):
+            problem = problem_of(client.post(path, content=body, headers={"content-type": "application/json"}), 400)
+            assert problem["type"] == "/problems/json-too-deep" and "nests arrays and objects more than 32 levels" in problem["detail"]
+    assert count(client) == before
+
+
+def test_an_empty_body_is_400_saying_the_body_is_empty(client):
+    for path in ("/sessions/baseline/facts", "/sessions"):
+        for empty in (b"", b" \n"):
+            problem = problem_of(client.post(path, content=empty, headers={"content-type": "application/json"}), 400)
+            assert problem["detail"] == "the body is empty: send a JSON document"
+
+
+def test_a_nul_character_in_any_text_field_is_422_at_that_field_and_stores_nothing(client):
+    before = count(client)
+    statement = {"at": "2021-01-01", "actor": "IRN", "subject": "statement", "value": "no\x00talks"}
+    body = problem_of(client.post("/sessions/baseline/facts", json={"facts": [
+        fact(note="n\x00"), fact(source="s\x00"), statement, fact(subject="enrichment\x00pct"), fact(actor="IR\x00N")]}), 422)
+    pointers = {e["pointer"]: e["detail"] for e in body["errors"]}
+    assert set(pointers) == {"/facts/0/note", "/facts/1/source", "/facts/2/value", "/facts/3/subject", "/facts/4/actor"}
+    assert all("NUL" in pointers[p] for p in ("/facts/0/note", "/facts/1/source", "/facts/2/value"))
+    assert count(client) == before
+
+
+def test_a_long_input_is_refused_without_echoing_it_whole(client):
+    huge = "x" * 10_000_000
+    response = client.post("/sessions/baseline/facts", json=fact(source=huge))
+    body = problem_of(response, 422)
+    assert len(response.content) < 1000, "the reply echoes the input"
+    assert body["errors"][0]["pointer"] == "/source" and "(10000000 characters)" in body["errors"][0]["detail"]
+    value = problem_of(client.post("/sessions/baseline/facts", json={"at": "2021-01-01", "actor": "IRN", "subject": "statement", "value": "y" * 2001}), 422)
+    assert "at most 2000 characters" in value["errors"][0]["detail"]
+    named = client.post("/sessions", json={"name": "n" * 50_000})
+    assert problem_of(named, 422)["errors"][0]["pointer"] == "/body/name" and len(named.content) < 1000
+
+
+def test_a_time_not_in_iso_8601_says_what_is_allowed_with_an_example(client):
+    for wrong in ("0.0", "1615075200", "March 2021", "2021-02-30"):
+        body = problem_of(client.post("/sessions/baseline/facts", json=fact(at=wrong)), 422)
+        [error] = body["errors"]
+        assert error["pointer"] == "/at" and "ISO 8601" in error["detail"] and "such as 2021-03-07" in error["detail"]
+    body = problem_of(client.post("/sessions/baseline/facts", json=fact(at="0999-12-31")), 422)
+    assert "from the year 1000 to 8999" in body["errors"][0]["detail"]
+
+
+def test_a_fact_dated_after_now_is_recorded_with_a_warning(client):
+    """The test clock's now is 2026-11-23."""
+    body = client.post("/sessions/baseline/facts", json=[fact(at="2021-06-01"), fact(at="2201-06-01")]).json()
+    assert len(body["ids"]) == 2
+    [warning] = body["warnings"]
+    assert warning.startswith("[1]: at: 2201-06-01T00:00:00+00:00 is after now (2026-11-23") and "in the future" in warning
+    assert client.post("/sessions/baseline/facts", json=fact(at="2026-11-22")).json()["warnings"] == []
+
+
+def test_a_service_that_refuses_future_facts_answers_422_and_stores_nothing(jcpoa, db_url):
+    strict = open_sessions(jcpoa, db_url, NOW, refuse_future_facts=True)
+    try:
+        client = client_for(strict)
+        before = count(client)
+        body = problem_of(client.post("/sessions/baseline/facts", json={"facts": [fact(at="2021-06-01"), fact(at="2201-06-01")]}), 422)
+        [error] = body["errors"]
+        assert error["pointer"] == "/facts/1/at" and "takes no facts dated in the future" in error["detail"]
+        assert count(client) == before
+        assert client.post("/sessions/baseline/facts", json=fact(at="2026-11-22")).status_code == 201
+    finally:
+        strict.close()

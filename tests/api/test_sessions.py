@@ -113,3 +113,42 @@ def test_rules_health_and_docs(client):
 def test_an_as_of_that_is_not_a_date_is_422(client):
     body = problem_of(client.get("/sessions/baseline/verdict", params={"as_of": "yesterday"}), 422)
     assert body["errors"][0]["pointer"] == "/query/as_of"
+
+
+def test_a_what_if_body_is_bounded_and_checked_like_facts(client):
+    big = client.post("/sessions", json={"name": "big", "description": "d" * 100_000})
+    assert problem_of(big, 413)["type"] == "/problems/body-too-large"
+    nul = problem_of(client.post("/sessions", json={"name": "nul", "description": "a\x00b"}), 422)
+    assert nul["errors"][0]["pointer"] == "/body/description" and "NUL" in nul["errors"][0]["detail"]
+    assert [s["name"] for s in client.get("/sessions").json()] == ["baseline"]
+
+
+def test_a_wrong_name_or_date_says_in_words_what_is_allowed(client):
+    body = problem_of(client.post("/sessions", json={"name": "oil eased"}), 422)
+    [error] = body["errors"]
+    assert error["pointer"] == "/body/name"
+    assert error["detail"].startswith("a session name is a letter, then up to 63 letters, digits, '_' or '-' (no spaces), such as oil_eased")
+    assert "(got 'oil eased')" in error["detail"]
+    body = problem_of(client.post("/sessions", json={"name": "march", "as_of": "March 2021"}), 422)
+    [error] = body["errors"]
+    assert error["pointer"] == "/body/as_of" and "ISO 8601" in error["detail"] and "such as 2021-03-07" in error["detail"]
+
+
+def test_a_number_is_not_a_date(client):
+    """Pydantic reads 0.0 as seconds since 1970; an analyst never means that."""
+    for path, name in [("/sessions/baseline/verdict", "as_of"), ("/sessions/baseline/compare/baseline", "as_of"),
+                       ("/sessions/baseline/facts", "from"), ("/sessions/baseline/facts", "to")]:
+        body = problem_of(client.get(path, params={name: "0.0"}), 422)
+        assert body["errors"][0]["pointer"] == f"/query/{name}" and "ISO 8601" in body["errors"][0]["detail"]
+    problem_of(client.post("/sessions", json={"name": "epoch", "as_of": 0}), 422)
+
+
+def test_options_and_a_wrong_method_name_every_method_of_the_path(client):
+    for path, methods in [("/sessions/baseline/facts", {"GET", "POST"}), ("/sessions", {"GET", "POST"}),
+                          ("/sessions/baseline", {"GET", "DELETE"}), ("/health", {"GET"})]:
+        options = client.options(path)
+        assert options.status_code == 204
+        assert set(options.headers["allow"].split(", ")) == methods | {"OPTIONS"}
+        wrong = problem_of(client.put(path), 405)
+        assert set(client.put(path).headers["allow"].split(", ")) == methods | {"OPTIONS"}
+        assert wrong["detail"].startswith("PUT is not allowed here")

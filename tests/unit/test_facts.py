@@ -108,7 +108,7 @@ def test_jsonl_wrong_types_and_missing_fields(tmp_path, rulebook):
     assert rejected(path, rulebook) == [
         ("1", "at", "required field 'at' is missing"),
         ("2", "value", "expected true or false, a number or text (got [20])"),
-        ("3", "at", "expected an ISO 8601 date or datetime (got 'tomorrow')"),
+        ("3", "at", "expected an ISO 8601 date or datetime from the year 1000 to 8999, such as 2021-03-07 or 2021-03-07T14:30:00Z (got 'tomorrow')"),
         ("4", "value", "IRN.enrichment_pct is a number (% U-235); got '20'"),
         ("5", "", "expected a fact: a mapping with at, subject, value, ...; got [1, 2]"),
         ("6", "actor", "IRN.enrichment_pct is IRN's subject, but the fact's actor is 'USA'; "
