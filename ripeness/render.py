@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from engine.conditions import show
 from engine.verdict import TimelineEntry, Verdict
 
 
@@ -25,7 +26,7 @@ def verdict_text(verdict: Verdict) -> str:
                 lines.append(f"       — {step.position.said_by}{', ' + str(step.position.said_on) if step.position.said_on else ''}; {step.position.source}")
                 for unmet in step.unmet:
                     fact = unmet.fact
-                    seen = (f"{fact.value}{' ' + fact.unit if fact.unit else ''} since {when(fact.at)} ({fact.source or 'no source'})"
+                    seen = (f"{show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {when(fact.at)} ({fact.source or 'no source'})"
                             if fact else "no fact yet")
                     trend = f", moving {unmet.trend}" if unmet.trend else ""
                     lines.append(f"       unmet: {unmet.test}; now {seen}{trend}")
@@ -59,7 +60,7 @@ def timeline_text(entries: list[TimelineEntry]) -> str:
         head = "; ".join(entry.changes)
         lines.append(f"{when(entry.at):<20} {entry.status:<9} {'escalation' if entry.escalation else '':<10} {head}")
         for cause in entry.causes:
-            lines.append(f"{'':<42}  because: {cause.subject} = {cause.value} ({cause.source or 'no source'})")
+            lines.append(f"{'':<42}  because: {cause.subject} = {show(cause.value)} ({cause.source or 'no source'})")
         for stated in entry.statements:
             lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source})")
     return "\n".join(lines)

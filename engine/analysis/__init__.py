@@ -55,13 +55,13 @@ def statuses(sit: Situation) -> tuple[Status, tuple[tuple[str, Status], ...]]:
 def standing(sit: Situation) -> tuple[Status, tuple[tuple[str, Status], ...], frozenset[str]]:
     """What a timeline tracks besides escalation: the headline status, each goal's, and what
     holds the goals back: the stances (``Block.key``) blocking the moves on their way that
-    are not reached.  One issue settled and another taking its place changes the last part
+    are not reached, and the moves made.  One issue settled and another taking its place changes the last part
     while every status stays the same."""
     model = build_model(sit)
     solution = solve(model)
     per_goal = goal_statuses(model, solution.goals_reachable)
     holding = frozenset(b.key for m in solution.relevant - solution.reach for b in model.blocks.get(m, ()))
-    return headline(model, per_goal), tuple(per_goal.items()), holding
+    return headline(model, per_goal), tuple(per_goal.items()), holding | {f"done:{m}" for m in model.done}
 
 
 def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:
