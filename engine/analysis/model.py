@@ -305,14 +305,8 @@ def solve(model: Model) -> Solution:
     graph.add_edges_from((move, target) for move, targets in waits.edges.items() for target in targets)
     reach = _reach(model, moves, graph.pred, waits.move_lifters)
     # every move on the way to a goal not done: what its needs (or their substitutes) wait for, directly or not
-    relevant = {start for g, done in model.goals.items() if not done for need in model.needs[g]
-                for start in (need, *model.substitutes.get(need, ())) if start in graph}
-    stack = list(relevant)
-    while stack:
-        for target in graph.succ[stack.pop()]:
-            if target not in relevant:
-                relevant.add(target)
-                stack.append(target)
+    relevant = _waited_on(graph, {start for g, done in model.goals.items() if not done for need in model.needs[g]
+                                  for start in (need, *model.substitutes.get(need, ())) if start in graph})
     return Solution(reach, _goals_reachable(model, reach), graph, relevant, waits.refused, waits.lifters, waits.move_lifters, waits.edges)
 
 
@@ -320,7 +314,12 @@ def on_the_way(model: Model, solution: Solution, goal: str) -> set[str]:
     """The moves not done on the way to ``goal``: the moves it needs (or their substitutes)
     and every move they wait for, directly or not."""
     graph = solution.graph
-    found = {m for need in model.needs[goal] for m in (need, *model.substitutes.get(need, ())) if m in graph}
+    return _waited_on(graph, {m for need in model.needs[goal] for m in (need, *model.substitutes.get(need, ())) if m in graph})
+
+
+def _waited_on(graph: nx.DiGraph, starts: set[str]) -> set[str]:
+    """``starts`` and every move they wait for, directly or not."""
+    found = set(starts)
     stack = list(found)
     while stack:
         for target in graph.succ[stack.pop()]:
