@@ -10,7 +10,7 @@ Working-memory facts look like ``{"id": "f12", "t": "s", "subject": "IRN.enrichm
 "value": 20}`` for states and ``{"id": "f13", "t": "e", "subject": "strike", "actor": "MIL",
 "ts": 1613347200}`` for events.  ``id`` is the durable-rules identity and never a join key.
 
-Two limits of durable-rules' C core shape large rulebooks (measured, DURABLE_RULES.md):
+Two limits of durable-rules' C core shape large rulebooks (measured; see docs/architecture.md):
 
 - a node's children sit in one 512-slot open-addressing table, probed linearly from a slot
   chosen by the *property name* only: every ``subject == X`` test under ``t == "s"`` lands in

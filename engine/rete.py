@@ -2,7 +2,7 @@
 
 The port, ``RulesPort``, is small: open a working memory (a *slot*) for a compiled
 ruleset, apply retractions and assertions to it and learn which rules matched, close it.
-``DurableRules`` implements it around the defects measured in ``DURABLE_RULES.md``:
+``DurableRules`` implements it around the defects measured in it (``docs/architecture.md``):
 
 - one owner makes every call into durable-rules, one at a time (its C core keeps global
   state and is not thread-safe): a lock taken by the calling thread, see ``_Owner``;
@@ -274,7 +274,7 @@ class _Owner:
     """Every call into durable-rules, one at a time, under one lock, on the caller's thread.
 
     durable-rules keeps global state and never releases the GIL; its calls must never
-    overlap (DURABLE_RULES.md: several threads making a first call at once break it; calls
+    overlap (docs/architecture.md: several threads making a first call at once break it; calls
     that do not overlap are fine from any thread).  An earlier version handed each call to a
     dedicated thread: under a loaded event loop every hand-off waited for the GIL's switch
     interval, and an API verdict makes dozens of calls (8 clients: 23 requests/s)."""
