@@ -3,8 +3,9 @@ texts as unions of single values (texts with ``ne``/``not_in``: everything but s
 
 This is what makes a block lift by *values*, not by subjects: a move meets a failing
 comparison only when every value its ``done_when`` allows on that subject satisfies the
-comparison (``guarantees``).  A move that allows some satisfying values, or none, without
-guaranteeing one only narrows the gap (``partial`` in explanations).  Intervals are
+comparison (``guarantees``).  A move that allows some satisfying values without
+guaranteeing one does not meet it (``overlaps`` tells those apart; explanations do not
+show such partial moves yet).  Intervals are
 ``portion``'s; every type's values are ordered within the subject (one type per subject),
 so one representation serves them all.
 """

@@ -188,7 +188,7 @@ class Verdict(Model):
 class TimelineEntry(Model):
     """From ``at`` on (until the next entry), the verdict was this.  ``changes``: what changed
     from the entry before, in words (a goal's status, a cycle formed or broken, a refusal,
-    a stance, a position or offer coming into or out of force, escalation); ``causes``: the
+    a stance, a position coming into or out of force, escalation); ``causes``: the
     facts dated at this moment, and the positions and offers whose dates begin or end here."""
 
     at: dt.datetime
