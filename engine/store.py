@@ -293,17 +293,14 @@ class FactLog:
 
     def exists(self, view: list[Bound], fact: Fact) -> bool:
         """Whether the view already holds a fact saying the same thing (same time, subject,
-        value, actor, target and source), not withdrawn."""
-        in_view = _in_view(view)
+        value, actor, target and source), withdrawn or not: a fact an analyst withdrew is
+        known, and loading a fact file again must not bring it back."""
         query = select(facts.c.seq).where(
-            in_view, facts.c.subject == fact.subject, facts.c.at == to_us(fact.at), facts.c.kind == fact.kind,
+            _in_view(view), facts.c.subject == fact.subject, facts.c.at == to_us(fact.at), facts.c.kind == fact.kind,
             facts.c.value == _json(fact.value), _same(facts.c.actor, fact.actor), _same(facts.c.target, fact.target),
-            facts.c.source == fact.source)
+            facts.c.source == fact.source).limit(1)
         with self._engine.connect() as conn:
-            for seq in conn.execute(query).scalars():
-                if conn.execute(select(facts.c.seq).where(in_view, facts.c.withdraws == seq)).first() is None:
-                    return True
-        return False
+            return conn.execute(query).first() is not None
 
     def latest_at(self, session_id: int) -> dt.datetime | None:
         """The latest ``at`` among a session's own facts."""

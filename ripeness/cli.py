@@ -116,7 +116,7 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
           port: Annotated[int, typer.Option("--port")] = 8000,
           tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token file (TOKEN ROLE [NAME] per line); default $RIPENESS_TOKENS.")] = None,
           load_facts: Annotated[bool, typer.Option("--load-facts/--no-load-facts",
-                                                   help="Load the scenario's facts.yaml into baseline (facts already there are skipped).")] = True) -> None:
+                                                   help="Load the scenario's facts.yaml into baseline (facts already there, or withdrawn, are skipped).")] = True) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
     from ripeness.service import ServeError, build_app
 
