@@ -75,7 +75,7 @@ class FactPost:
     items: list[tuple[str, Any]]
     key: str | None = None
     body_hash: str = ""
-    skip_known: bool = False  # leave out facts the session already holds (reloading a fact file)
+    skip_known: bool = False  # leave out facts the session already holds, withdrawn ones too (reloading a fact file)
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,8 @@ class Sessions:
     def record(self, name: str, items: list[tuple[str, Any]], *, key: str | None = None,
                body_hash: str = "", skip_known: bool = False) -> Recorded:
         """Record raw facts (each with where it came from); all or nothing.  ``skip_known``
-        leaves out facts the session already holds (reloading a fact file)."""
+        leaves out facts the session already holds, withdrawn ones too (reloading a fact
+        file must not undo a withdrawal)."""
         result = self.record_many(name, [FactPost(items, key, body_hash, skip_known)])[0]
         if isinstance(result, Exception):
             raise result

@@ -10,8 +10,10 @@ Promises:
   ``Writing`` leaves its ``with`` block, its facts are committed.
 - A session's *view* is its own facts plus, for a fork, its parent's view restricted to the
   facts recorded before the fork (``seq <= fork_seq``) and true by the fork time
-  (``at <= fork_at``), recursively.  Times are stored as integer microseconds since the
-  Unix epoch, UTC.
+  (``at <= fork_at``), recursively.  The withdrawals it sees are bounded by recording order
+  only: a correction the parent recorded before the fork takes its fact away in the fork
+  too, even when the corrected fact is dated after the fork time (and so is not seen).
+  Times are stored as integer microseconds since the Unix epoch, UTC.
 - One server process writes a log at a time (several readers are fine).
 """
 
@@ -123,7 +125,8 @@ class SessionRecord:
 @dataclass(frozen=True)
 class Bound:
     """One line of a session's view: facts of ``session_id`` with ``seq <= max_seq`` and
-    ``at <= max_at`` (None: no limit)."""
+    ``at <= max_at`` (None: no limit); its withdrawals with ``seq <= max_seq`` whatever
+    their ``at``."""
 
     session_id: int
     max_seq: int | None = None
@@ -233,10 +236,14 @@ class FactLog:
 
     # reading ----------------------------------------------------------------------------
     def load_all(self, view: list[Bound]) -> Iterator[Fact]:
-        """Every fact of the view, withdrawals included, in recording order."""
+        """Every fact of the view, withdrawals included, in recording order.  A parent's
+        correction dated after the fork time comes as a withdrawal alone (see the module
+        docstring)."""
+        limits = {b.session_id: to_us(b.max_at) for b in view if b.max_at is not None}
+        query = select(facts).where(or_(_in_view(view), _withdrawing(view))).order_by(facts.c.seq)
         with self._engine.connect() as conn:
-            for row in conn.execute(select(facts).where(_in_view(view)).order_by(facts.c.seq)).yield_per(5000):
-                yield _fact(row)
+            for row in conn.execute(query).yield_per(5000):
+                yield _withdrawal(row) if row.at > limits.get(row.session_id, row.at) else _fact(row)
 
     def load_recent(self, view: list[Bound], at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject the fact in
@@ -252,7 +259,7 @@ class FactLog:
     def _load(self, view: list[Bound], at: dt.datetime, horizon: dt.timedelta, subjects: list[str], later: bool) -> list[Fact]:
         in_view = _in_view(view)
         with self._engine.connect() as conn:
-            withdrawn = set(conn.execute(select(facts.c.withdraws).where(in_view, facts.c.withdraws.is_not(None))).scalars())
+            withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
             found: dict[int, Fact] = {}
             for subject in subjects:
                 candidates = []
@@ -288,22 +295,19 @@ class FactLog:
             rows = list(conn.execute(select(facts).where(*conditions).order_by(facts.c.seq).limit(limit)))
             seqs = [row.seq for row in rows]
             withdrawals = conn.execute(select(facts.c.withdraws, facts.c.seq)
-                                       .where(_in_view(view), facts.c.withdraws.in_(seqs))).all() if seqs else []
+                                       .where(_withdrawing(view), facts.c.withdraws.in_(seqs))).all() if seqs else []
         return [_fact(row) for row in rows], {w: s for w, s in withdrawals}
 
     def exists(self, view: list[Bound], fact: Fact) -> bool:
         """Whether the view already holds a fact saying the same thing (same time, subject,
-        value, actor, target and source), not withdrawn."""
-        in_view = _in_view(view)
+        value, actor, target and source), withdrawn or not: a fact an analyst withdrew is
+        known, and loading a fact file again must not bring it back."""
         query = select(facts.c.seq).where(
-            in_view, facts.c.subject == fact.subject, facts.c.at == to_us(fact.at), facts.c.kind == fact.kind,
+            _in_view(view), facts.c.subject == fact.subject, facts.c.at == to_us(fact.at), facts.c.kind == fact.kind,
             facts.c.value == _json(fact.value), _same(facts.c.actor, fact.actor), _same(facts.c.target, fact.target),
-            facts.c.source == fact.source)
+            facts.c.source == fact.source).limit(1)
         with self._engine.connect() as conn:
-            for seq in conn.execute(query).scalars():
-                if conn.execute(select(facts.c.seq).where(in_view, facts.c.withdraws == seq)).first() is None:
-                    return True
-        return False
+            return conn.execute(query).first() is not None
 
     def latest_at(self, session_id: int) -> dt.datetime | None:
         """The latest ``at`` among a session's own facts."""
@@ -397,16 +401,23 @@ def _least(a: Any, b: Any) -> Any:
     return b if a is None else a if b is None else min(a, b)
 
 
-def _in_view(view: list[Bound]):
+def _in_view(view: list[Bound], *, by_time: bool = True):
+    """The facts a view sees (``by_time=False``: leaving out each line's time limit)."""
     parts = []
     for bound in view:
         part = [facts.c.session_id == bound.session_id]
         if bound.max_seq is not None:
             part.append(facts.c.seq <= bound.max_seq)
-        if bound.max_at is not None:
+        if by_time and bound.max_at is not None:
             part.append(facts.c.at <= to_us(bound.max_at))
         parts.append(and_(*part))
     return or_(*parts) if len(parts) > 1 else parts[0] if parts else true()
+
+
+def _withdrawing(view: list[Bound]):
+    """The withdrawals and corrections that count in a view: recorded in it, whatever their
+    time (a parent's correction dated after the fork still took its fact away before it)."""
+    return and_(facts.c.withdraws.is_not(None), _in_view(view, by_time=False))
 
 
 def _same(column, value):
@@ -429,6 +440,12 @@ def _fact(row: Any) -> Fact:
                 value=json.loads(row.value) if row.value is not None else None, actor=row.actor, target=row.target,
                 source=row.source, note=row.note, recorded_at=from_us(row.recorded_at),
                 withdraws=f"f{row.withdraws}" if row.withdraws is not None else None)
+
+
+def _withdrawal(row: Any) -> Fact:
+    """A correction as a withdrawal alone: what a view that does not see its new fact keeps of it."""
+    return Fact(id=f"f{row.seq}", seq=row.seq, at=from_us(row.at), subject=row.subject, kind="withdrawal", value=None,
+                source=row.source, note=row.note, recorded_at=from_us(row.recorded_at), withdraws=f"f{row.withdraws}")
 
 
 def _session(row: Any) -> SessionRecord:

@@ -98,7 +98,8 @@ def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | 
 
 def load_bundled_facts(sessions: Sessions, scenario: Scenario) -> int:
     """Load the scenario folder's ``facts.yaml`` into ``baseline``; facts already there are
-    not stored again.  The number of facts stored."""
+    not stored again, nor facts withdrawn since (an analyst's correction stays).  The
+    number of facts stored."""
     folder = scenario.rulebook.folder
     path = folder / "facts.yaml" if folder else None
     if path is None or not path.is_file():

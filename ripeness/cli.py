@@ -119,7 +119,7 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
           port: Annotated[int, typer.Option("--port")] = 8000,
           tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Token file (TOKEN ROLE [NAME] per line); default $RIPENESS_TOKENS.")] = None,
           load_facts: Annotated[bool, typer.Option("--load-facts/--no-load-facts",
-                                                   help="Load the scenario's facts.yaml into baseline (facts already there are skipped).")] = True,
+                                                   help="Load the scenario's facts.yaml into baseline (facts already there, or withdrawn, are skipped).")] = True,
           analysis_budget: Annotated[float, typer.Option("--analysis-budget", metavar="SECONDS",
                                                          help="How long a verdict, timeline or comparison may take before it is stopped "
                                                               "and answered 503 (0: no limit).")] = DEFAULT_BUDGET,
