@@ -240,7 +240,8 @@ class FactLog:
         correction dated after the fork time comes as a withdrawal alone (see the module
         docstring)."""
         limits = {b.session_id: to_us(b.max_at) for b in view if b.max_at is not None}
-        query = select(facts).where(or_(_in_view(view), _withdrawing(view))).order_by(facts.c.seq)
+        seen = or_(_in_view(view), _withdrawing(view)) if limits else _in_view(view)
+        query = select(facts).where(seen).order_by(facts.c.seq)
         with self._engine.connect() as conn:
             for row in conn.execute(query).yield_per(5000):
                 yield _withdrawal(row) if row.at > limits.get(row.session_id, row.at) else _fact(row)

@@ -219,3 +219,27 @@ def test_a_service_that_refuses_future_facts_answers_422_and_stores_nothing(jcpo
         assert client.post("/sessions/baseline/facts", json=fact(at="2026-11-22")).status_code == 201
     finally:
         strict.close()
+
+
+def test_concurrent_retries_with_one_key_all_get_the_first_reply_and_store_once(sessions):
+    """Retries of one request that queue up together on a session are never written in one
+    transaction (api/lanes.py): the first stores, the others get its reply."""
+    import asyncio
+
+    import httpx
+
+    from api import create_app
+
+    client = client_for(sessions)
+    before = count(client)
+
+    async def retry_three_times() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(sessions))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            return await asyncio.gather(*(http.post("/sessions/baseline/facts", json=fact(value=7),
+                                                    headers={"Idempotency-Key": "retried"}) for _ in range(3)))
+
+    replies = asyncio.run(retry_three_times())
+    assert [r.status_code for r in replies] == [201] * 3, [r.text for r in replies]
+    assert replies[0].json()["ids"] == replies[1].json()["ids"] == replies[2].json()["ids"]
+    assert count(client) == before + 1

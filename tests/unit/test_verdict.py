@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.conftest import add
+from tests.conftest import NOW, add
 
 MARCH_7 = dt.date(2021, 3, 7)
 
@@ -174,6 +174,23 @@ def test_escalation_ends_a_window_after_the_last_strike_though_the_strikes_are_s
     assert seed.verdict(last + window).escalation
     later = seed.verdict(last + window + dt.timedelta(hours=1))
     assert not later.escalation and later.escalation_chains == []
+
+
+
+def test_a_strike_answered_exactly_a_window_later_still_links_the_chain(jcpoa):
+    """Each answer within ``window_days`` of the one before links the chain, the last day of
+    the window included."""
+    session = jcpoa.new_session("edge", clock=NOW)
+    window = jcpoa.rulebook.escalations["tit_for_tat"].window_days
+    days = [dt.date(2022, 1, 1) + dt.timedelta(days=window * i) for i in range(3)]
+    add(session, *({"at": day.isoformat(), "actor": actor, "target": target, "subject": "strike", "value": "strike"}
+                   for day, (actor, target) in zip(days, [("IRN", "USA"), ("USA", "IRN"), ("IRN", "USA")], strict=True)))
+    verdict = session.verdict(days[-1])
+    assert verdict.escalation and [e.at.date() for e in verdict.escalation_events] == days
+    add(session, {"at": (days[-1] + dt.timedelta(days=window + 1)).isoformat(), "actor": "USA", "target": "IRN",
+                  "subject": "strike", "value": "strike"})  # a day too late: no link, and no chain of its own
+    assert not session.verdict(days[-1] + dt.timedelta(days=window + 1)).escalation
+    session.close()
 
 
 VERDICT_OF_A_GENERATED_SCENARIO = """
