@@ -50,7 +50,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             positions = [p.id for p in resting if isinstance(p, Position)]
             offers = [p.id for p in resting if not isinstance(p, Position)]
             reason = (f"the condition of {', '.join(positions)} is met" if positions else
-                      f"it has offered to ({', '.join(offers)})" if offers else
+                      f"it has said it will (offer {', '.join(offers)})" if offers else
                       "it needs nobody's consent (a free move)")
             text = f"{actor} can {_verb(rb, move)} now: {reason}"
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
