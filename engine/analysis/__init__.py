@@ -14,7 +14,7 @@ from engine.analysis.openings import concession_sets, find_openings
 from engine.analysis.whatif import Outcomes
 from engine.verdict import ConcessionSets, GoalState, Status, Verdict
 
-__all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status", "standing", "statuses"]
+__all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status", "standing"]
 
 
 def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, Status]:
@@ -30,8 +30,6 @@ def headline(model: Model, statuses: dict[str, Status]) -> Status:
     return "progress" if "progress" in main else "opening" if "opening" in main else "deadlock"
 
 
-def status_of(model: Model, goals_reachable: dict[str, bool]) -> Status:
-    return headline(model, goal_statuses(model, goals_reachable))
 
 
 def quick_status(sit: Situation) -> tuple[Status, bool]:
@@ -42,14 +40,8 @@ def quick_status(sit: Situation) -> tuple[Status, bool]:
 def bare_status(sit: Situation) -> Status:
     """The status alone: it reads the day, the claims that hold and the values of the
     subjects in conditions, nothing else of the situation."""
-    return statuses(sit)[0]
-
-
-def statuses(sit: Situation) -> tuple[Status, tuple[tuple[str, Status], ...]]:
-    """The headline status and each goal's."""
     model = build_model(sit)
-    per_goal = goal_statuses(model, reachable_goals(model))
-    return headline(model, per_goal), tuple(per_goal.items())
+    return headline(model, goal_statuses(model, reachable_goals(model)))
 
 
 def standing(sit: Situation) -> tuple[Status, tuple[tuple[str, Status], ...], frozenset[str]]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from engine.errors import UnknownNameError
 from engine.rulebook.models import (
@@ -26,6 +28,8 @@ from engine.rulebook.models import (
     Variant,
 )
 from engine.values import ValueSet, constraint, guarantees
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,7 @@ class Rulebook:
     @functools.cached_property
     def withholding(self) -> dict[str, tuple[Position, ...]]:
         """Move -> the positions that withhold it, in file order."""
-        found: dict[str, list[Position]] = {}
-        for position in self.positions.values():
-            found.setdefault(position.withholds, []).append(position)
-        return {m: tuple(ps) for m, ps in found.items()}
+        return _by_move(self.positions.values(), lambda p: p.withholds)
 
     @functools.cached_property
     def produces(self) -> dict[str, dict[str, tuple[ValueSet, ...]]]:
@@ -123,10 +124,7 @@ class Rulebook:
     @functools.cached_property
     def offering(self) -> dict[str, tuple[Offer, ...]]:
         """Move -> the offers to make it, in file order."""
-        found: dict[str, list[Offer]] = {}
-        for offer in self.offers.values():
-            found.setdefault(offer.offers, []).append(offer)
-        return {m: tuple(os) for m, os in found.items()}
+        return _by_move(self.offers.values(), lambda o: o.offers)
 
     @functools.cached_property
     def main_goals(self) -> tuple[str, ...]:
@@ -200,6 +198,14 @@ def comparisons(expr: Expr) -> list[Compare]:
     if isinstance(expr, Not):
         return comparisons(expr.not_)
     raise TypeError(f"expand the expression before listing comparisons: {expr!r}")
+
+
+def _by_move(items: Iterable[T], move_of: Callable[[T], str]) -> dict[str, tuple[T, ...]]:
+    """Statements grouped by the move they speak of, each group in file order."""
+    found: dict[str, list[T]] = {}
+    for item in items:
+        found.setdefault(move_of(item), []).append(item)
+    return {m: tuple(group) for m, group in found.items()}
 
 
 def _lookup(kind: str, name: str, table: dict):
