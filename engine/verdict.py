@@ -104,15 +104,30 @@ class Opening(Model):
     evidence: list[PositionRef] = []
 
 
+class StanceRef(Model):
+    """A stance a concession set names: ``key`` is the id of its first statement (a position
+    or an offer; restatements name it with ``restates``) or ``unknown:MOVE`` for silence;
+    ``statements`` cites every statement of it in force, restatements included."""
+
+    key: str
+    actor: str
+    move: str
+    kind: Literal["position", "offer", "unknown"]
+    statements: list[PositionRef] = []
+
+
 class ConcessionSets(Model):
-    """The smallest sets of positions whose being given up (or met) breaks every cycle and
+    """The smallest sets of stances whose being given up (or met) breaks every cycle and
     opens the way to a goal.  ``exact`` is false when the search fell back to a greedy
-    approximation (too many positions to try every combination of that size)."""
+    approximation (too many positions to try every combination of that size).  A stance
+    said several times (``restates``) is one concession; ``stances`` cites each stance the
+    sets name, with every quote behind it."""
 
     size: int
     sets: list[list[str]]
     exact: bool
     note: str = ""
+    stances: list[StanceRef] = []
 
 
 StanceKind = Literal["done", "willing", "free", "offered", "withheld", "refused", "unknown"]
@@ -141,7 +156,8 @@ class GoalState(Model):
     ``untested`` (moves nobody has spoken of, listed in ``untested``; ``reachable_if_willing``
     says whether the goal would open if they all turned out willing).  ``cycles`` and
     ``refusals`` name the verdict's cycles (their moves) and dead ends (their moves) on
-    this goal's way; ``openings`` the ranks of the verdict's openings that concern it."""
+    this goal's way; ``openings`` the ranks of the verdict's openings that concern it;
+    ``concessions`` the smallest concession sets toward this goal alone."""
 
     id: str
     description: str = ""
@@ -155,6 +171,7 @@ class GoalState(Model):
     untested: list[str] = []
     reachable_if_willing: bool = False
     openings: list[int] = []
+    concessions: ConcessionSets | None = None
 
 
 class EscalationChain(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.conditions import show
-from engine.verdict import TimelineEntry, Verdict
+from engine.verdict import ConcessionSets, TimelineEntry, Verdict
 
 
 def when(at: dt.datetime) -> str:
@@ -40,16 +40,30 @@ def verdict_text(verdict: Verdict) -> str:
                 lines.append(f"     needs: {'; '.join(opening.facts_needed)}")
             if opening.satisfies:
                 lines.append(f"     satisfies: {', '.join(opening.satisfies)}")
-    if verdict.concessions.sets:
-        lines += ["", f"Smallest concession sets ({verdict.concessions.size}, {'exact' if verdict.concessions.exact else 'approximate'}):"]
-        lines += [f"  - {', '.join(s)}" for s in verdict.concessions.sets]
-        if verdict.concessions.note:
-            lines.append(f"  ({verdict.concessions.note})")
+    lines += _concessions("Smallest concession sets toward the main goals", verdict.concessions)
+    for goal in verdict.goals:
+        if goal.concessions is not None and goal.concessions.sets and goal.concessions != verdict.concessions:
+            lines += _concessions(f"Smallest concession sets toward {goal.id} ({goal.rank})", goal.concessions)
     if verdict.escalation_events:
         lines += ["", "Escalation events:"]
         for event in verdict.escalation_events:
             lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value} ({event.source})")
     return "\n".join(lines)
+
+
+def _concessions(title: str, concessions: ConcessionSets) -> list[str]:
+    """The sets, then each stance they name with every statement of it."""
+    if not concessions.sets:
+        return []
+    lines = ["", f"{title} ({concessions.size}, {'exact' if concessions.exact else 'approximate'}):"]
+    lines += [f"  - {', '.join(s)}" for s in concessions.sets]
+    if concessions.note:
+        lines.append(f"  ({concessions.note})")
+    for stance in concessions.stances:
+        lines.append(f"  {stance.key}: {stance.actor} on {stance.move}" + ("" if stance.statements else ", nobody has said"))
+        for said in stance.statements:
+            lines.append(f"     \"{said.quote}\" — {said.said_by or said.actor}{', ' + str(said.said_on) if said.said_on else ''}; {said.source}")
+    return lines
 
 
 def timeline_text(entries: list[TimelineEntry]) -> str:

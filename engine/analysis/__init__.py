@@ -6,13 +6,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 from engine.analysis import escalation, explain
 from engine.analysis.model import Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
 from engine.analysis.openings import concession_sets, find_openings
 from engine.analysis.whatif import Outcomes
 from engine.verdict import ConcessionSets, GoalState, Status, Verdict
+
+NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
 
 __all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status", "standing"]
 
@@ -108,7 +109,8 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     check()
     openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if outcomes is not None else []
     check()
-    concessions = _main_concessions(model, solution, outcomes, per_goal)
+    main = [g for g in model.main if g in per_goal]
+    concessions = _concessions_toward(sit, model, solution, outcomes, main, per_goal)
     check()
     hopeful = reachable_goals(model.hopeful()) if stuck else {}
     goals = []
@@ -118,11 +120,12 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         refusals_here = sorted({r.move for r in refused if r.move in way})
         untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]
+        own = concessions if [g] == main else _concessions_toward(sit, model, solution, outcomes, [g], per_goal)
         goals.append(GoalState(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
                                reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
                                cycles=cycles_here, refusals=refusals_here, untested=untested_here,
                                reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
-                               openings=[o.rank for o in openings if o.move in way] if not done else []))
+                               openings=[o.rank for o in openings if o.move in way] if not done else [], concessions=own))
     return Verdict(
         scenario=rb.id,
         session=sit.session,
@@ -143,17 +146,21 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     )
 
 
-def _main_concessions(model: Model, solution: Solution, outcomes: Outcomes | None, per_goal: dict[str, Status]) -> ConcessionSets:
-    """The smallest concession sets toward the main goals (interim goals do not count:
-    concessions that only open talks do not open the deal)."""
-    main = [g for g in model.main if g in per_goal]
-    if outcomes is None or not main or any(per_goal[g] != "deadlock" for g in main):
-        return concession_sets(model, solution, outcomes)
-    if len(main) == len(model.goals):
-        return concession_sets(model, solution, outcomes)
-    narrowed = replace(model, goals={g: model.goals[g] for g in main}, needs={g: model.needs[g] for g in main})
-    narrowed_solution = solve(narrowed)
-    return concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution))
+def _concessions_toward(sit: Situation, model: Model, solution: Solution, outcomes: Outcomes | None,
+                        goals: list[str], per_goal: dict[str, Status]) -> ConcessionSets:
+    """The smallest concession sets toward ``goals`` alone (for the headline, the main goals:
+    concessions that only open talks do not open the deal), each stance cited with every
+    statement of it.  Worked out on the model cut down to the moves on those goals' way."""
+    if outcomes is None or not goals or any(per_goal[g] != "deadlock" for g in goals):
+        return NOTHING_TO_CONCEDE
+    if len(goals) == len(model.goals):
+        found = concession_sets(model, solution, outcomes)
+    else:
+        way = set().union(*(on_the_way(model, solution, g) for g in goals))
+        narrowed = model.toward(goals, way)
+        narrowed_solution = solve(narrowed)
+        found = concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution))
+    return found.model_copy(update={"stances": explain.concession_stances(sit, model, found)})
 
 
 def _active_variant(sit: Situation, position):

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import networkx as nx
 
 from engine.analysis import escalation
-from engine.analysis.model import Block, Model, Situation, Solution
+from engine.analysis.model import Block, Model, Situation, Solution, in_force
 from engine.conditions import describe, show
 from engine.facts import Fact
 from engine.rulebook.models import Offer, Position, Variant
@@ -24,6 +24,7 @@ from engine.verdict import (
     PositionRef,
     Refusal,
     Stance,
+    StanceRef,
     Status,
     Step,
     Unmet,
@@ -188,6 +189,25 @@ def stances(sit: Situation, model: Model, solution: Solution) -> list[Stance]:
     return result
 
 
+def concession_stances(sit: Situation, model: Model, concessions: ConcessionSets) -> list[StanceRef]:
+    """Each stance the concession sets name, with every statement of it in force (the first
+    and its restatements, ``restates``), in the order first named."""
+    named = list(dict.fromkeys(key for s in concessions.sets for key in s))
+    if not named:
+        return []
+    blocks: dict[str, Block] = {}
+    for bs in model.blocks.values():
+        for block in bs:
+            blocks.setdefault(block.key, block)
+    result = []
+    for key in named:
+        block = blocks[key]
+        said = [s for s in sit.rulebook.restatements.get(key, ()) if in_force(s, sit.as_of)]
+        result.append(StanceRef(key=key, actor=sit.rulebook.moves[block.move].actor, move=block.move, kind=block.kind,
+                                statements=[cite_position(s) for s in said]))
+    return result
+
+
 def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> list[EscalationChain]:
     result = []
     for pattern_id, sides in sorted(sit.hostile.items()):
@@ -249,6 +269,12 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     if concessions.sets:
         sets = " or ".join("{" + ", ".join(s) + "}" for s in concessions.sets[:5])
         lines.append(f"Smallest concession sets ({concessions.size} stance(s){'' if concessions.exact else ', approximate'}): {sets}.")
+        shown_sets = {key for s in concessions.sets[:5] for key in s}
+        for stance in concessions.stances:
+            if stance.key in shown_sets and len(stance.statements) > 1:  # one statement: already quoted above, or in the cycle
+                said = "; ".join(f"\"{_short(p.quote, 100)}\" — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
+                                 for p in stance.statements)
+                lines.append(f"Stance {stance.key} ({stance.actor} on {stance.move}), said {len(stance.statements)} times: {said}.")
     return lines
 
 

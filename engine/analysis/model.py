@@ -62,11 +62,15 @@ class Block:
     ways: tuple[tuple[frozenset[str], ...], ...] = ()  # per alternative, per failing subject (sorted): the moves that meet it
     kind: Literal["position", "offer", "unknown"] = "position"
     offers: tuple[Offer, ...] = ()
+    stance: str | None = None  # the stance its statement states (``Rulebook.stance_of``), when it restates another
 
     @property
     def key(self) -> str:
-        """The stance it stands for, as concessions name it: the position's id, the first
-        offer's id, or ``unknown:MOVE``."""
+        """The stance it stands for, as concessions name it: the stance its position (or
+        first offer) states (the id of the first statement of it, ``restates``), or
+        ``unknown:MOVE``.  Blocks of one stance are given up together."""
+        if self.stance is not None:
+            return self.stance
         if self.position is not None:
             return self.position.id
         return self.offers[0].id if self.offers else f"unknown:{self.move}"
@@ -109,6 +113,15 @@ class Model:
         """As if these stances (``Block.key``) were given up."""
         gone = set(positions)
         return replace(self, blocks={m: tuple(b for b in bs if b.key not in gone) for m, bs in self.blocks.items()})
+
+    def toward(self, goals: Iterable[str], moves: Iterable[str]) -> Model:
+        """The model of ``goals`` alone, cut down to ``moves`` (every move on their way,
+        ``on_the_way``: closed under waiting, so what is reachable among them is unchanged)."""
+        kept = frozenset(moves) | self.done
+        goals = [g for g in self.goals if g in set(goals)]
+        return replace(self, moves=kept, blocks={m: bs for m, bs in self.blocks.items() if m in kept},
+                       goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
+                       main=tuple(g for g in self.main if g in goals))
 
     def hopeful(self) -> Model:
         """As if every move nobody has spoken of were willing (the old, silence-is-consent
@@ -196,7 +209,8 @@ def build_model(sit: Situation) -> Model:
                 continue
             condition: Expr | None = variant.until
         elif position.until is None:
-            blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, True, ()))
+            blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, True, (),
+                                                                   stance=rb.stance_of[position.id]))
             continue
         elif sit.holds(f"until:{position.id}"):
             met.setdefault(position.withholds, []).append(position)
@@ -239,9 +253,10 @@ def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, 
     alternatives = [alt for c in conditions for alt in rb.alternatives(c)]
     meeting = [per for c in conditions for per in rb.meeting(c)]
     failing = failing_per_alternative(alternatives, values)
+    stated = position if position is not None else offers[0]
     return Block(position, move, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing),
                  tuple(tuple(meeting[i][s] for s in sorted({c.subject for c in f})) for i, f in enumerate(failing)),
-                 kind="position" if position is not None else "offer", offers=offers)
+                 kind="position" if position is not None else "offer", offers=offers, stance=rb.stance_of[stated.id])
 
 
 def failing_per_alternative(alternatives: list[tuple[Compare, ...]], values: dict) -> list[tuple[Compare, ...]]:

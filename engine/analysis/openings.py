@@ -55,7 +55,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             text = f"{actor} can {_verb(rb, move)} now: {reason}"
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
                                actor=actor, description=text,
-                               satisfies=[b.key for b in satisfied_by(move)], breaches=[],
+                               satisfies=list(dict.fromkeys(b.key for b in satisfied_by(move))), breaches=[],
                                breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence))
 
     for move in sorted(solution.relevant - solution.reach):
@@ -68,14 +68,14 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             kind, text = "ask", f"Ask {actor} whether it would {_verb(rb, move)}: nobody has said"
         else:
             kind = "substitute" if move in substitutes else "move"
-            offered = [b.key for b in blocks if b.kind == "offer"]
+            offered = list(dict.fromkeys(b.key for b in blocks if b.kind == "offer"))
             text = f"{actor} {_verb(rb, move, third=True)}" + (
-                f", breaching {', '.join(b.key for b in breaches)}" if breaches else
+                f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
                 f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
         candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
                                facts_needed=[describe(c, rb.subjects[c.subject].unit) for c in unmet],
-                               satisfies=[b.key for b in satisfied_by(move)],
-                               breaches=[b.key for b in breaches], breaks_all_cycles=acyclic,
+                               satisfies=list(dict.fromkeys(b.key for b in satisfied_by(move))),
+                               breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic,
                                reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None]))
 
     for block in _relevant_blocks(model, solution):

@@ -18,10 +18,13 @@ import datetime as dt
 import functools
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
+# words for a reader (titles, descriptions, quotes, sources): a YAML ``>`` block's closing
+# newline and stray spaces at either end are dropped, so they never show in a sentence
+Prose = Annotated[str, StringConstraints(strip_whitespace=True)]
 Scalar = Union[bool, int, float, str]
 
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
@@ -128,14 +131,14 @@ Expr = Annotated[
 
 class ScenarioInfo(Strict):
     id: Identifier
-    title: str
-    description: str = ""
+    title: Prose
+    description: Prose = ""
 
 
 class Actor(Strict):
     id: Identifier
     name: str
-    description: str = ""
+    description: Prose = ""
 
 
 class Subject(Strict):
@@ -150,7 +153,7 @@ class Subject(Strict):
     values: list[str] | None = None
     min: float | None = None
     max: float | None = None
-    description: str = ""
+    description: Prose = ""
 
     @model_validator(mode="after")
     def _values_match_type(self) -> Subject:
@@ -169,7 +172,7 @@ class Subject(Strict):
 
 class Condition(Strict):
     id: Identifier
-    description: str = ""
+    description: Prose = ""
     holds_when: Expr
 
 
@@ -181,7 +184,7 @@ class Move(Strict):
 
     id: Identifier
     actor: Identifier
-    description: str = ""
+    description: Prose = ""
     done_when: Expr
     substitute_for: DottedName | None = None
     free: bool = False
@@ -212,11 +215,11 @@ class Variant(Strict):
     switched_on_by: Expr
     simultaneous: bool = False
     until: Expr | None = None
-    quote: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    said_by: str = ""
+    quote: Prose = Field(min_length=1)
+    source: Prose = Field(min_length=1)
+    said_by: Prose = ""
     said_on: dt.date | None = None
-    description: str = ""
+    description: Prose = ""
 
     @model_validator(mode="after")
     def _softens_something(self) -> Variant:
@@ -233,13 +236,14 @@ class Position(Strict):
     actor: Identifier
     withholds: DottedName
     until: Expr | None = None
-    quote: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    said_by: str = ""
+    quote: Prose = Field(min_length=1)
+    source: Prose = Field(min_length=1)
+    said_by: Prose = ""
     said_on: dt.date | None = None
     in_force: InForce = InForce()
     variants: list[Variant] = []
-    description: str = ""
+    description: Prose = ""
+    restates: Identifier | None = None  # the first statement of the same stance (same actor, same move)
 
 
 class Offer(Strict):
@@ -252,12 +256,13 @@ class Offer(Strict):
     actor: Identifier
     offers: DottedName
     if_: Expr | None = Field(default=None, alias="if")
-    quote: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    said_by: str = ""
+    quote: Prose = Field(min_length=1)
+    source: Prose = Field(min_length=1)
+    said_by: Prose = ""
     said_on: dt.date | None = None
     in_force: InForce = InForce()
-    description: str = ""
+    description: Prose = ""
+    restates: Identifier | None = None  # the first offer of the same stance (same actor, same move)
 
 
 class Goal(Strict):
@@ -267,7 +272,7 @@ class Goal(Strict):
     never hide the main goals' (with no goal marked main, every goal is main)."""
 
     id: Identifier
-    description: str = ""
+    description: Prose = ""
     done_when: Expr
     needs: list[DottedName] = Field(min_length=1)
     rank: Literal["main", "interim"] = "main"
@@ -279,7 +284,7 @@ class Escalation(Strict):
     ``window_days`` pass without the chain going on."""
 
     id: Identifier
-    description: str = ""
+    description: Prose = ""
     events: list[DottedName] = Field(min_length=1)
     sides: list[list[Identifier]] = Field(min_length=2, max_length=2)
     window_days: int = Field(default=30, gt=0, le=3650)

@@ -114,6 +114,8 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         overlap = set(pattern.sides[0]) & set(pattern.sides[1])
         if overlap:
             report(origin, f"an actor cannot be on both sides: {', '.join(sorted(overlap))}", "sides")
+    _check_restatements(items["positions"], "position", "withholds", report)
+    _check_restatements(items["offers"], "offer", "offers", report)
     _check_condition_cycles(items["conditions"], report)
     return problems
 
@@ -172,6 +174,33 @@ def _check_position_and_variant_ids(items: dict, report: Any) -> None:
                        f"duplicate {kind} id {name!r}: position, variant and offer ids share one namespace (first at {seen[name]})", *path)
             else:
                 seen[name] = origin.at(*path)
+
+
+def _check_restatements(statements: list[tuple[Any, Any]], kind: str, move_field: str, report: Any) -> None:
+    """``restates`` names the first statement of the same stance: a statement of the same
+    kind, by the same actor, on the same move, that restates nothing itself."""
+    first = {}
+    for statement, _ in statements:
+        first.setdefault(statement.id, statement)
+    for statement, origin in statements:
+        target = statement.restates
+        if target is None:
+            continue
+        original = first.get(target)
+        if original is None:
+            hint = suggest(target, list(first))
+            article = "an" if kind == "offer" else "a"
+            report(origin, f"restates an unknown {kind} {target!r}{f'; did you mean {hint!r}?' if hint else ''}"
+                           f" ({article} {kind} can only restate {article} {kind})", "restates")
+        elif original is statement:
+            report(origin, f"a {kind} cannot restate itself", "restates")
+        elif original.restates is not None:
+            report(origin, f"{target!r} restates {original.restates!r} itself: name the first statement of the stance,"
+                           f" restates: {original.restates}", "restates")
+        elif original.actor != statement.actor or getattr(original, move_field) != getattr(statement, move_field):
+            report(origin, f"a restatement speaks for the same actor of the same move: {target!r} is {original.actor}'s on"
+                           f" {getattr(original, move_field)}, this {kind} is {statement.actor}'s on {getattr(statement, move_field)}",
+                   "restates")
 
 
 def _check_condition_cycles(conditions: list[tuple[Any, Any]], report: Any) -> None:

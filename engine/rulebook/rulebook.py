@@ -84,7 +84,18 @@ class Rulebook:
     @functools.cached_property
     def withholding(self) -> dict[str, tuple[Position, ...]]:
         """Move -> the positions that withhold it, in file order."""
-        return _by_move(self.positions.values(), lambda p: p.withholds)
+        return _grouped(self.positions.values(), lambda p: p.withholds)
+
+    @functools.cached_property
+    def stance_of(self) -> dict[str, str]:
+        """Position or offer id -> the stance it states: the id of the first statement it
+        ``restates``, or its own.  Restatements count as one stance in concessions."""
+        return {s.id: s.restates or s.id for s in (*self.positions.values(), *self.offers.values())}
+
+    @functools.cached_property
+    def restatements(self) -> dict[str, tuple[Position | Offer, ...]]:
+        """Stance id -> every statement of it (the first, then its restatements, in file order)."""
+        return _grouped([*self.positions.values(), *self.offers.values()], lambda s: self.stance_of[s.id])
 
     @functools.cached_property
     def produces(self) -> dict[str, dict[str, tuple[ValueSet, ...]]]:
@@ -124,7 +135,7 @@ class Rulebook:
     @functools.cached_property
     def offering(self) -> dict[str, tuple[Offer, ...]]:
         """Move -> the offers to make it, in file order."""
-        return _by_move(self.offers.values(), lambda o: o.offers)
+        return _grouped(self.offers.values(), lambda o: o.offers)
 
     @functools.cached_property
     def main_goals(self) -> tuple[str, ...]:
@@ -200,11 +211,12 @@ def comparisons(expr: Expr) -> list[Compare]:
     raise TypeError(f"expand the expression before listing comparisons: {expr!r}")
 
 
-def _by_move(items: Iterable[T], move_of: Callable[[T], str]) -> dict[str, tuple[T, ...]]:
-    """Statements grouped by the move they speak of, each group in file order."""
+def _grouped(items: Iterable[T], key_of: Callable[[T], str]) -> dict[str, tuple[T, ...]]:
+    """Statements grouped by a key (the move they speak of, the stance they state), each
+    group in file order."""
     found: dict[str, list[T]] = {}
     for item in items:
-        found.setdefault(move_of(item), []).append(item)
+        found.setdefault(key_of(item), []).append(item)
     return {m: tuple(group) for m, group in found.items()}
 
 

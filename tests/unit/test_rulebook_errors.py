@@ -361,6 +361,38 @@ def test_position_withholding_another_actors_move(tmp_path):
     assert "an actor can only withhold its own moves: 'A.act' is A's, the position is B's" in problem.message
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    ("{id: r, restates: nope, actor: A, withholds: A.act, quote: q, source: s}", "restates an unknown position 'nope'"),
+    ("{id: r, restates: r, actor: A, withholds: A.act, quote: q, source: s}", "a position cannot restate itself"),
+    ("{id: r, restates: p2, actor: A, withholds: A.act, quote: q, source: s}",
+     "'p2' restates 'p1' itself: name the first statement of the stance, restates: p1"),
+    ("{id: r, restates: p1, actor: B, withholds: B.reply, quote: q, source: s}",
+     "a restatement speaks for the same actor of the same move: 'p1' is A's on A.act, this position is B's on B.reply"),
+])
+def test_a_restatement_names_the_first_statement_of_the_same_stance(tmp_path, line, message):
+    folder = scenario(tmp_path, f"""\
+        positions:
+          - {{id: p1, actor: A, withholds: A.act, quote: q, source: s}}
+          - {{id: p2, restates: p1, actor: A, withholds: A.act, quote: q, source: s}}
+          - {line}
+        """)
+    problem = only(folder)
+    assert problem.field == "positions.2.restates"
+    assert message in problem.message
+
+
+def test_an_offer_restates_an_offer(tmp_path):
+    folder = scenario(tmp_path, """\
+        positions:
+          - {id: p1, actor: A, withholds: A.act, quote: q, source: s}
+        offers:
+          - {id: o1, restates: p1, actor: A, offers: A.act, quote: q, source: s}
+        """)
+    problem = only(folder)
+    assert problem.field == "offers.0.restates"
+    assert "restates an unknown offer 'p1'" in problem.message and "an offer can only restate an offer" in problem.message
+
+
 def test_load_rulebook_raises_with_every_problem(tmp_path):
     folder = scenario(tmp_path, """\
         moves:
@@ -507,3 +539,21 @@ def test_cli_check_bundled_scenario_is_ok():
     assert result.exit_code == 0, result.output
     assert "jcpoa: ok" in result.output
     assert "6 actors" in result.output and "6 positions" in result.output
+
+
+def test_prose_loses_a_folded_blocks_closing_newline_and_a_blank_quote_is_refused(tmp_path):
+    folder = scenario(tmp_path, """\
+        goals:
+          - id: g
+            description: >
+              Alpha acts.
+            done_when: {subject: A.level, ge: 1}
+            needs: [A.act]
+        """)
+    assert load_rulebook(folder).goals["g"].description == "Alpha acts."
+    blank = scenario(tmp_path / "blank", """\
+        positions:
+          - {id: p, actor: A, withholds: A.act, quote: "   ", source: s}
+        """)
+    problem = only(blank)
+    assert problem.field == "positions.0.quote" and "at least 1 character" in problem.message

@@ -1,0 +1,93 @@
+"""Concessions count stances, not quotes; each goal has its own concession sets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+from engine.facts import parse_inputs
+from ripeness.bootstrap import load_scenario
+from tests.conftest import NOW
+
+RULES = """
+scenario: {id: pair, title: Two parties}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
+  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
+  - {id: talks, type: bool}
+moves:
+  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
+  - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
+  - {id: talk, actor: B, done_when: {subject: talks, eq: true}}
+goals:
+  - {id: deal, rank: main, done_when: {all: [{subject: A.a_x, eq: "yes"}, {subject: B.b_y, eq: "yes"}]}, needs: [A.give, B.give]}
+  - {id: talks_held, rank: interim, done_when: {subject: talks, eq: true}, needs: [B.talk]}
+positions:
+  - {id: a_waits, actor: A, withholds: A.give, until: {subject: B.b_y, eq: "yes"},
+     quote: "Beta first.", source: "Alpha's leader, speech", said_by: Alpha leader, said_on: 2024-01-02}
+  - {id: a_waits_again, restates: a_waits, actor: A, withholds: A.give, until: {subject: B.b_y, eq: "yes"},
+     quote: "We said it: Beta moves first.", source: "Alpha's minister, interview", said_by: Alpha minister, said_on: 2024-02-01}
+  - {id: b_waits, actor: B, withholds: B.give, until: {subject: A.a_x, eq: "yes"},
+     quote: "Alpha first.", source: "Beta's leader, speech", said_by: Beta leader, said_on: 2024-01-03}
+  - {id: b_no_talks, actor: B, withholds: B.talk, until: {subject: A.a_x, eq: "yes"},
+     quote: "No talks before Alpha moves.", source: "Beta's envoy", said_on: 2024-01-04}
+"""
+
+FACTS = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
+         {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"},
+         {"at": "2024-01-01", "subject": "talks", "value": False, "source": "s"}]
+
+
+def verdict(tmp_path, rules: str = RULES, as_of=dt.date(2024, 3, 1)):
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(rules))
+    session = load_scenario(tmp_path).new_session("t", NOW)
+    session.record(parse_inputs([(f"f{i}", f) for i, f in enumerate(FACTS)], session.rulebook))
+    try:
+        return session.verdict(as_of)
+    finally:
+        session.close()
+
+
+def test_a_restated_stance_is_one_concession_with_every_quote(tmp_path):
+    result = verdict(tmp_path)
+    assert result.status == "deadlock"
+    assert result.concessions.size == 1
+    assert sorted(map(tuple, result.concessions.sets)) == [("a_waits",), ("b_waits",)]
+    stance = next(s for s in result.concessions.stances if s.key == "a_waits")
+    assert (stance.actor, stance.move, stance.kind) == ("A", "A.give", "position")
+    assert [p.id for p in stance.statements] == ["a_waits", "a_waits_again"]
+    assert any("said 2 times" in line and "We said it" in line for line in result.summary)
+
+
+def test_without_restates_the_two_quotes_are_two_stances(tmp_path):
+    result = verdict(tmp_path, RULES.replace("restates: a_waits, ", ""))
+    # Alpha said it twice, so giving it up looks twice as costly: only Beta's concession is "smallest"
+    assert result.concessions.sets == [["b_waits"]]
+
+
+def test_a_restatement_not_yet_said_is_not_cited(tmp_path):
+    rules = RULES.replace("said_on: 2024-02-01}", "said_on: 2024-02-01, in_force: {from: 2024-02-01}}")
+    before = verdict(tmp_path, rules, as_of=dt.date(2024, 1, 15))
+    assert [p.id for p in next(s for s in before.concessions.stances if s.key == "a_waits").statements] == ["a_waits"]
+
+
+def test_each_goal_has_its_own_concessions(tmp_path):
+    result = verdict(tmp_path)
+    goals = {g.id: g for g in result.goals}
+    assert goals["deal"].concessions == result.concessions  # the main goal's are the headline's
+    talks = goals["talks_held"].concessions
+    assert talks is not None and talks.size == 1
+    assert ["b_no_talks"] in talks.sets  # giving up the ban on talks opens talks, not the deal
+    assert ["b_no_talks"] not in result.concessions.sets
+    assert {s.key for s in talks.stances} == {k for s in talks.sets for k in s}
+
+
+def test_a_goal_in_reach_needs_no_concession(tmp_path):
+    rules = RULES.replace('until: {subject: A.a_x, eq: "yes"},\n     quote: "No talks', 'until: {subject: B.b_y, eq: "no"},\n     quote: "No talks')
+    result = verdict(tmp_path, rules)
+    goals = {g.id: g for g in result.goals}
+    assert goals["talks_held"].status == "opening"
+    assert goals["talks_held"].concessions.sets == [] and goals["talks_held"].concessions.note == "no concession is needed"
