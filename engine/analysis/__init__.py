@@ -24,13 +24,28 @@ def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, S
     return {g: "progress" if done else "opening" if goals_reachable[g] else "deadlock" for g, done in model.goals.items()}
 
 
+_ORDER: dict[Status, int] = {"deadlock": 0, "opening": 1, "progress": 2}
+
+
 def headline(model: Model, statuses: dict[str, Status]) -> Status:
-    """The verdict's status: the best of the main goals' (progress, then opening, then
-    deadlock).  Interim goals never make it: talks under way do not hide a deal out of reach."""
-    main = [statuses[g] for g in model.main if g in statuses] or list(statuses.values())
-    return "progress" if "progress" in main else "opening" if "opening" in main else "deadlock"
+    """The verdict's status, from the goals' own (``docs/concepts.md``, "The headline"):
 
-
+    - the best of the **main** goals' statuses (progress, then opening, then deadlock);
+    - an **interim** goal's better status (talks under way: progress; talks agreed: opening)
+      counts too, unless the main goals are in a *stated* deadlock: out of reach even if
+      every move nobody has spoken of turned out willing (``reachable_if_willing`` false
+      for each), so a cycle of positions or a refusal holds each of them.  Talks under
+      way never hide a standoff on the deal; they do speak for a deal that waits only on
+      moves nobody has spoken of yet."""
+    main = [g for g in model.main if g in statuses] or list(statuses)
+    best = max((statuses[g] for g in main), key=_ORDER.__getitem__, default="deadlock")
+    interim = [statuses[g] for g in statuses if g not in main]
+    better = max(interim, key=_ORDER.__getitem__, default="deadlock")
+    if _ORDER[better] <= _ORDER[best]:
+        return best
+    if best == "deadlock" and not any(reachable_goals(model.hopeful())[g] for g in main):
+        return "deadlock"  # a standoff: no main goal would open even if every untested move were willing
+    return better
 
 
 def quick_status(sit: Situation) -> tuple[Status, bool]:

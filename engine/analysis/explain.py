@@ -228,7 +228,14 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     name = rb.info.title
     main = [g for g in goals if g.id in rb.main_goals] or goals
     lines = []
-    if status == "progress":
+    carried = [g for g in goals if g not in main and g.status == status] if not any(g.status == status for g in main) else []
+    if carried:  # an interim goal carries the headline: the main goals wait only on untested moves, or are open
+        what = "under way" if status == "progress" else "within reach"
+        states = sorted({g.status for g in main})
+        lines.append(f"As of {day}, {name}: {status} — interim goal {_names(rb, [g.id for g in carried])} {what}; "
+                     f"main goal{'s' if len(main) > 1 else ''} {_names(rb, [g.id for g in main])}: {' / '.join(states)}"
+                     + (", held back only by moves nobody has said they would make, not by a standoff." if "deadlock" in states else "."))
+    elif status == "progress":
         lines.append(f"As of {day}, {name}: progress — {_names(rb, [g.id for g in main if g.status == 'progress'])} done.")
     elif status == "opening":
         lines.append(f"As of {day}, {name}: there is an opening toward {_names(rb, [g.id for g in main if g.status == 'opening'])}.")
@@ -239,7 +246,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         lines.append(f"As of {day}, {name}: deadlock — {_names(rb, [g.id for g in main])} out of reach: "
                      f"{'; '.join(because[r] for r in why) or 'no path to it'}.")
     for goal in goals:
-        if goal not in main:
+        if goal not in main and goal not in carried:
             lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}.")
     for cycle in found[:3]:
         parts = [f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"

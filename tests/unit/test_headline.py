@@ -1,0 +1,85 @@
+"""The headline status from the goals' own: interim goals count, except against a standoff
+on the main goals (docs/concepts.md, "The headline")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import pytest
+
+from engine.facts import parse_inputs
+from ripeness.bootstrap import load_scenario
+from tests.conftest import NOW
+
+RULES = """
+scenario: {id: pair, title: Two parties}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
+  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
+  - {id: talks, type: enum, values: [none, agreed, under_way]}
+moves:
+  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
+  - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
+  - {id: talk, actor: B, done_when: {subject: talks, eq: under_way}}
+goals:
+  - {id: deal, rank: main, done_when: {all: [{subject: A.a_x, eq: "yes"}, {subject: B.b_y, eq: "yes"}]}, needs: [A.give, B.give]}
+  - {id: talks_held, rank: interim, done_when: {subject: talks, eq: under_way}, needs: [B.talk]}
+offers:
+  - {id: b_will_talk, actor: B, offers: B.talk, quote: "We will come to the table.", source: "Beta's envoy", said_on: 2024-01-05}
+"""
+STANDOFF = """
+positions:
+  - {id: a_waits, actor: A, withholds: A.give, until: {subject: B.b_y, eq: "yes"}, quote: "Beta first.", source: s}
+  - {id: b_waits, actor: B, withholds: B.give, until: {subject: A.a_x, eq: "yes"}, quote: "Alpha first.", source: s}
+"""
+ONE_DEMAND = """
+positions:
+  - {id: a_waits, actor: A, withholds: A.give, until: {subject: B.b_y, eq: "yes"}, quote: "Beta first.", source: s}
+"""
+REFUSAL = """
+positions:
+  - {id: b_never, actor: B, withholds: B.give, quote: "Never.", source: s}
+"""
+
+
+def verdict(tmp_path, extra: str, talks: str):
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(RULES) + textwrap.dedent(extra))
+    session = load_scenario(tmp_path).new_session("t", NOW)
+    facts = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
+             {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"},
+             {"at": "2024-01-10", "subject": "talks", "value": talks, "source": "s"}]
+    session.record(parse_inputs([(f"f{i}", f) for i, f in enumerate(facts)], session.rulebook))
+    try:
+        return session.verdict(dt.date(2024, 2, 1))
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize(("extra", "talks", "status"), [
+    ("", "under_way", "progress"),  # nobody has refused the deal: talks under way are progress
+    ("", "agreed", "opening"),  # talks agreed (an offer on the table), the deal untested: an opening
+    (ONE_DEMAND, "under_way", "progress"),  # a demand awaiting an answer nobody has given is no standoff
+    (STANDOFF, "under_way", "deadlock"),  # a cycle on the deal: talks never hide it
+    (REFUSAL, "under_way", "deadlock"),  # an outright refusal on the deal's way
+    (STANDOFF, "agreed", "deadlock"),
+])
+def test_interim_goals_count_except_against_a_standoff_on_the_main_goal(tmp_path, extra, talks, status):
+    result = verdict(tmp_path, extra, talks)
+    goals = {g.id: g for g in result.goals}
+    assert goals["deal"].status == "deadlock"  # the main goal's own status never changes with the interim goal
+    assert goals["deal"].reachable_if_willing == (extra in ("", ONE_DEMAND))
+    assert result.status == status
+
+
+def test_the_summary_says_an_interim_goal_carries_the_headline(tmp_path):
+    result = verdict(tmp_path, ONE_DEMAND, "under_way")
+    first = result.summary[0]
+    assert "progress — interim goal talks_held under way" in first
+    assert "main goal deal: deadlock, held back only by moves nobody has said they would make, not by a standoff" in first
+    standoff = verdict(tmp_path, STANDOFF, "under_way")
+    assert "deadlock — deal out of reach: positions that wait on each other" in standoff.summary[0]
+    assert "Interim goal talks_held: progress." in standoff.summary
