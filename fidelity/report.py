@@ -107,12 +107,14 @@ def load_labels(path: Path) -> Labels:
 
 @dataclass(frozen=True)
 class EngineSaid:
-    """What the engine said on a day: its headline status, escalation and summary."""
+    """What the engine said on a day: its headline status, escalation and summary, from
+    the verdict in force since ``since`` (the timeline entry it belongs to)."""
 
     day: dt.date
     status: Status
     escalation: bool
     summary: list[str]
+    since: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ class EngineDays:
     def on(self, day: dt.date) -> EngineSaid:
         midnight = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
         said = self._changes[bisect.bisect_right(self._times, midnight) - 1][1]
-        return EngineSaid(day, said.status, said.escalation, said.summary)
+        return EngineSaid(day, said.status, said.escalation, said.summary, said.since or said.day)
 
 
 def engine_days(folder: Path, labels: Labels) -> EngineDays:
@@ -207,7 +209,7 @@ def case_folders(cases_dir: Path, names: list[str]) -> list[Path]:
 
 
 def _said(said: EngineSaid | None) -> dict[str, Any] | None:
-    return None if said is None else {**asdict(said), "day": said.day.isoformat()}
+    return None if said is None else {**asdict(said), "day": said.day.isoformat(), "since": said.since.isoformat() if said.since else None}
 
 
 def as_json(score: CaseScore) -> dict[str, Any]:
@@ -236,7 +238,8 @@ def as_text(score: CaseScore) -> str:
         lines.append(f"  {span}  {p.matching}/{p.days} days ({p.matching / p.days:.0%})  {'right' if p.right else 'MISS'}")
         if not p.right and p.first_wrong:
             summary = p.first_wrong.summary[0] if p.first_wrong.summary else ""
-            lines.append(f"      first wrong day {p.first_wrong.day}: engine said {p.first_wrong.status}. {summary}".rstrip())
+            since = f" (its verdict since {p.first_wrong.since})" if p.first_wrong.since and p.first_wrong.since != p.first_wrong.day else ""
+            lines.append(f"      first wrong day {p.first_wrong.day}: engine said {p.first_wrong.status}{since}. {summary}".rstrip())
     lines.append(f"  escalation: {esc_right}/{esc_labelled} labelled periods right")
     for p in score.periods:
         if p.escalation_right is False and p.escalation_first_wrong:

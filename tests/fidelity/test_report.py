@@ -89,7 +89,7 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     assert main(["--cases-dir", str(cases)]) == 0
     out = capsys.readouterr().out
     assert "tiny (Tiny): 2/3 periods right" in out
-    assert "first wrong day 2024-03-16: engine said progress" in out
+    assert "first wrong day 2024-03-16: engine said progress (its verdict since 2024-03-15). As of 2024-03-15" in out
     assert "escalation: 1/2 labelled periods right" in out
     assert "unmodelled (Tiny): not modelled yet" in out
 
@@ -97,6 +97,7 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     (case,) = json.loads(capsys.readouterr().out)["cases"]
     assert (case["right"], case["labelled"], case["escalation"]) == (2, 3, {"right": 1, "labelled": 2})
     assert case["periods"][1]["first_wrong"]["day"] == "2024-03-16"
+    assert case["periods"][1]["first_wrong"]["since"] == "2024-03-15"
     assert case["periods"][1]["share"] == 0.5
 
 
