@@ -22,6 +22,7 @@ def urls_of(html: str) -> list[str]:
 def test_the_docs_pages_name_only_local_urls_and_each_answers(client, page):
     reply = client.get(page)
     assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in reply.headers["content-security-policy"]  # the browser fetches nothing from elsewhere
     html = reply.text
     assert "http://" not in html and "https://" not in html and "//cdn" not in html, html
     urls = urls_of(html)
