@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from api import problems
+from api import docs, problems
 from api.access import Tokens
 from api.lanes import Lanes
 from api.reads import AnalysisCounts
@@ -35,7 +35,7 @@ def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: in
         if on_shutdown is not None:
             on_shutdown()
 
-    app = FastAPI(title="ripeness", version="0.1.0", lifespan=lifespan, responses=problems.RESPONSES,
+    app = FastAPI(title="ripeness", version="0.1.0", lifespan=lifespan, responses=problems.RESPONSES, docs_url=None, redoc_url=None,
                   description=f"Negotiation state for scenario '{sessions.rulebook.id}': deadlock or openings, with the evidence. "
                               "Every error is application/problem+json.")
     app.state.sessions = sessions
@@ -45,6 +45,7 @@ def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: in
     app.state.analyses = AnalysisCounts()
     app.state.lanes = Lanes(sessions)
     problems.install(app)
+    docs.install(app)  # /docs and /redoc from packaged assets: they work offline
     app.include_router(router)
     app.state.routes = [r for r in (*app.routes, *router.routes) if getattr(r, "methods", None)]  # for Allow headers
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -127,7 +127,7 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
                                                              help="What-if sessions one caller may have at once (default: any number).")] = None,
           refuse_future_facts: Annotated[bool, typer.Option("--refuse-future-facts",
                                                             help="Refuse (422) a fact dated after now, instead of recording it with a warning.")] = False) -> None:
-    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs and /redoc) and the web page at /."""
     from ripeness.service import ServeError, build_app
 
     try:

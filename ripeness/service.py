@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+import web
 from api import create_app
 from api.access import TokenError, load_tokens
 from engine.deadline import DEFAULT_BUDGET
@@ -47,4 +48,6 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
     scenario = load_scenario(rules)
     sessions = open_sessions(scenario, db_url, max_whatifs=max_whatifs, refuse_future_facts=refuse_future_facts)
     stored = load_bundled_facts(sessions, scenario) if load_facts else 0
-    return create_app(sessions, tokens, analysis_budget=analysis_budget, on_shutdown=sessions.close), stored
+    app = create_app(sessions, tokens, analysis_budget=analysis_budget, on_shutdown=sessions.close)
+    web.install(app)  # the analyst's page at /, over the same calls as the API
+    return app, stored

@@ -1,0 +1,166 @@
+"""The analyst's page in a real browser: the system's Chromium driven by Playwright, against
+a real ``ripeness serve`` with the JCPOA facts.  Every request to anywhere but that server is
+refused and counted (the page must work offline).  Screenshots of each view go to
+``test-output/browser/`` for a reviewer."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.api.conftest import TOKENS
+from tests.e2e.server import Server
+
+CHROMIUM = os.environ.get("RIPENESS_CHROMIUM", "/usr/bin/chromium")
+if not os.access(CHROMIUM, os.X_OK):
+    pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package (.ci/run does) or set RIPENESS_CHROMIUM",
+                allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[dev])")
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "browser"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+EDITOR, READER = "editor-token-0000001", "reader-token-0000001"
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("browser-server")
+    server = Server(f"sqlite:///{folder / 'log.db'}", folder / "serve.log", load_facts=True,
+                    env={**os.environ, "RIPENESS_TOKENS": TOKENS})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_context(server: Server, tmp_path_factory):
+    """A fresh Chromium profile; requests anywhere but the server are aborted and listed."""
+    outside: list[str] = []
+    with playwright_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+
+        def guard(route) -> None:
+            if route.request.url.startswith(server.url + "/"):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        context.outside = outside  # type: ignore[attr-defined]
+        yield context
+        context.close()
+    assert not outside, f"the page asked for something outside the server: {outside}"
+
+
+@pytest.fixture
+def page(browser_context, server):
+    """A new tab: its sessionStorage starts empty, so it asks for a token."""
+    tab = browser_context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    tab.close()
+    assert not errors, f"script errors on the page: {errors}"
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, server: Server, token: str, view: str = "verdict") -> None:
+    page.goto(f"{server.url}/#{view}")
+    page.locator("#token-form").wait_for(state="visible")
+    page.fill("#token", token)
+    page.click("#token-form button[type=submit]")
+    page.locator("#who").filter(has_text="·").wait_for()
+    assert page.locator("#token-form").is_hidden() and page.locator("#forget-token").is_visible()
+
+
+def test_the_verdict_now_and_as_of_a_chosen_date(page, server):
+    sign_in(page, server, READER)
+    assert page.locator("#headline-status").inner_text().lower() in ("deadlock", "opening", "progress")
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    assert page.locator("#headline-status").inner_text().lower() == "deadlock"
+    assert page.locator('[data-goal="deal_restored"]').inner_text().lower().startswith("deadlock")
+    quote = page.locator('[data-position="irn_reversible_steps"]').first
+    assert "reversible upon EFFECTIVE implementation" in quote.inner_text()
+    assert "Mohammad Javad Zarif" in quote.inner_text() and "2020-01-05" in quote.inner_text()
+    assert page.locator("#who").inner_text() == "rita · reader"
+    shot(page, "verdict")
+
+
+def test_an_editor_adds_a_fact_and_sees_errors_beside_the_bad_fields(page, server):
+    sign_in(page, server, EDITOR, "facts")
+    form = page.locator("#fact-form")
+    form.locator('[name="at"]').fill("2021-02-30")
+    form.locator('[name="actor"]').select_option("IRN")
+    form.locator('[name="subject"]').select_option("enrichment_pct")
+    form.locator('[name="value"]').fill("sixty")
+    form.locator("button[type=submit]").click()
+    at_error = form.locator('[data-error-for="at"]')
+    at_error.filter(has_text=re.compile(".+")).wait_for()
+    assert "ISO 8601" in at_error.inner_text() or "2021-02-30" in at_error.inner_text()
+    assert form.locator('[name="at"]').get_attribute("aria-invalid") == "true"
+    shot(page, "facts-error")
+
+    form.locator('[name="at"]').fill("2021-04-17")
+    form.locator('[name="value"]').fill("60")
+    form.locator('[name="source"]').fill("IAEA report to Member States, 17 April 2021")
+    form.locator("button[type=submit]").click()
+    page.locator("#fact-form .form-done", has_text="Recorded").wait_for()
+    row = page.locator("tr", has_text="IAEA report to Member States, 17 April 2021")
+    assert "2021-04-17" in row.inner_text() and "60" in row.inner_text()
+    assert page.locator('#fact-form [data-error-for="at"]').inner_text() == ""
+
+    page.select_option('#facts-filter [name="subject"]', "IRN.enrichment_pct")
+    page.fill('#facts-filter [name="from"]', "2021-04-01")
+    page.click("#facts-filter button[type=submit]")
+    page.locator('#facts-filter [name="from"][value="2021-04-01"]').wait_for()
+    subjects = page.locator(".fact-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.subject)")
+    assert subjects and set(subjects) == {"IRN.enrichment_pct"}
+    shot(page, "facts")
+
+
+def test_a_reader_sees_no_write_controls(page, server):
+    sign_in(page, server, READER, "facts")
+    page.locator(".fact-table").wait_for()
+    assert page.locator("#fact-form").count() == 0
+    assert page.locator("form button", has_text="Add").count() == 0
+    assert page.locator("#who").inner_text() == "rita · reader"
+    shot(page, "facts-reader")
+
+
+def test_the_timeline_leads_to_the_verdict_of_a_date(page, server):
+    sign_in(page, server, READER, "timeline")
+    entries = page.locator("li.entry")
+    entries.first.wait_for()
+    assert entries.count() >= 2
+    shot(page, "timeline")
+    button = page.locator("button.show-date").last  # the earliest change
+    date = button.get_attribute("data-date")
+    button.click()
+    page.locator("#verdict-as-of", has_text=date).wait_for()
+    assert page.locator("#as-of").input_value() == date
+
+
+@pytest.mark.parametrize("path, ready", [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
+def test_the_api_docs_render_offline(page, server, path, ready):
+    page.goto(server.url + path)
+    title = page.locator(ready).first
+    title.wait_for()
+    assert "ripeness" in title.inner_text()
+    shot(page, path.strip("/"))

@@ -1,0 +1,130 @@
+"""The page and its views.  ``/`` is a shell that asks for nothing; its script fetches each
+view as an HTML fragment from ``/web/...`` with the browser session's bearer token, and
+writes facts through the JSON API itself (``POST /sessions/{sid}/facts``).  Each fragment
+checks the caller like the API (``api.access``), reads through the same calls as the API's
+routes (``engine.sessions`` via ``api.reads.analysed`` for analyses, within the server's
+time budget), and renders; errors are the API's problem+json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from api.access import Caller, caller, require_writer
+from api.problems import ApiProblem
+from api.reads import analysed
+from engine.facts import Time
+from engine.sessions import BASELINE, Sessions
+
+HERE = Path(__file__).resolve().parent
+# the page loads nothing from anywhere but this server, and runs no inline script
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+Who = Annotated[Caller, Depends(caller)]
+SessionName = Annotated[str, Query(max_length=64, description="the session to show")]
+AsOf = Annotated[Time | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
+
+
+def day(value: dt.datetime | dt.date | None) -> str:
+    """A time as an analyst writes it: the date alone at midnight UTC, else to the minute."""
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if (value.hour, value.minute, value.second) == (0, 0, 0):
+        return value.date().isoformat()
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def shown(value: Any) -> str:
+    """A fact's value as the API writes it (true, not True)."""
+    return "" if value is None else json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def is_link(source: str) -> bool:
+    return source.startswith(("https://", "http://")) and not any(c.isspace() for c in source)
+
+
+templates.env.filters["day"] = day
+templates.env.filters["shown"] = shown
+templates.env.tests["link"] = is_link
+
+
+def _sessions(request: Request) -> Sessions:
+    return request.app.state.sessions
+
+
+def _render(request: Request, name: str, who: Caller, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, {"who": who, **context})
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"  # a fragment is one caller's view now
+    return response
+
+
+def may_write(who: Caller, sessions: Sessions, sid: str) -> bool:
+    """Whether the API would let ``who`` record facts in ``sid`` (the same rule)."""
+    try:
+        require_writer(who, sessions.record_of(sid))
+    except ApiProblem:
+        return False
+    return True
+
+
+@router.get("/", response_class=HTMLResponse)
+def page(request: Request) -> HTMLResponse:
+    """The shell: no data in it, so it needs no token."""
+    response = templates.TemplateResponse(request, "page.html", {"scenario": _sessions(request).rulebook.id})
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+@router.get("/web/verdict", response_class=HTMLResponse)
+async def verdict_view(request: Request, who: Who, session: SessionName = BASELINE, as_of: AsOf = None) -> HTMLResponse:
+    sessions = _sessions(request)
+    sessions.record_of(session)  # an unknown session is a 404 before any analysis
+    verdict = await analysed(request, f"the verdict of {session!r}", lambda deadline: sessions.verdict(session, as_of, deadline))
+    rulebook = sessions.rulebook
+    blocking = [(cycle_no, step) for cycle_no, cycle in enumerate(verdict.cycles, start=1) for step in cycle.steps]
+    return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking,
+                   main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors)
+
+
+@router.get("/web/facts", response_class=HTMLResponse)
+def facts_view(request: Request, who: Who, session: SessionName = BASELINE,
+               subject: Annotated[str | None, Query(max_length=129)] = None,
+               actor: Annotated[str | None, Query(max_length=64)] = None,
+               start: Annotated[Time | None, Query(alias="from")] = None,
+               end: Annotated[Time | None, Query(alias="to")] = None,
+               after: Annotated[str | None, Query(pattern=r"^f[0-9]{1,18}$")] = None) -> HTMLResponse:
+    sessions = _sessions(request)
+    subject, actor = subject or None, actor or None  # an empty filter field filters nothing
+    found = sessions.facts(session, subject=subject, actor=actor, start=start, end=end, after=after, limit=1000)
+    rulebook = sessions.rulebook
+    return _render(request, "facts.html", who, session=session, page=found, writable=may_write(who, sessions, session),
+                   subject_keys=sorted(rulebook.subjects), actors=rulebook.actors,
+                   subjects={s.id: s for s in rulebook.subjects.values()},
+                   filters={"subject": subject or "", "actor": actor or "", "from": day(start), "to": day(end)})
+
+
+@router.get("/web/timeline", response_class=HTMLResponse)
+async def timeline_view(request: Request, who: Who, session: SessionName = BASELINE) -> HTMLResponse:
+    sessions = _sessions(request)
+    sessions.record_of(session)
+    entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
+    return _render(request, "timeline.html", who, session=session, entries=list(reversed(entries)))
+
+
+def install(app: FastAPI) -> None:
+    """Add the page (``/``), its views (``/web/...``) and its scripts (``/web/static``)."""
+    app.mount("/web/static", StaticFiles(directory=HERE / "static", follow_symlink=False), name="web-static")
+    app.include_router(router)
+    app.state.routes = [*app.state.routes, *router.routes]  # for the Allow header of OPTIONS and 405
