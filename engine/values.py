@@ -4,8 +4,9 @@ texts as unions of single values (texts with ``ne``/``not_in``: everything but s
 This is what makes a block lift by *values*, not by subjects: a move meets a failing
 comparison only when every value its ``done_when`` allows on that subject satisfies the
 comparison (``guarantees``).  A move that allows some satisfying values without
-guaranteeing one does not meet it (``overlaps`` tells those apart; explanations do not
-show such partial moves yet).  Intervals are
+guaranteeing one does not meet it; on a number it may still narrow the gap
+(``distance``, ``worst_distance``: the explanation shows such *partial* moves with the gap
+they leave).  Intervals are
 ``portion``'s; every type's values are ordered within the subject (one type per subject),
 so one representation serves them all.
 """
@@ -20,9 +21,10 @@ import portion
 if TYPE_CHECKING:  # the rulebook reads this module: no import cycle at run time
     from engine.rulebook.models import Compare, Subject
 
-__all__ = ["ValueSet", "admitted", "domain", "constraint", "guarantees", "overlaps"]
+__all__ = ["ValueSet", "admitted", "constraint", "distance", "domain", "guarantees", "overlaps", "worst_distance"]
 
 ValueSet = portion.Interval
+INFINITE = float("inf")
 
 
 def domain(subject: Subject) -> ValueSet:
@@ -73,6 +75,41 @@ def guarantees(produced: ValueSet, needed: ValueSet) -> bool:
 
 def overlaps(produced: ValueSet, needed: ValueSet) -> bool:
     return not (produced & needed).empty
+
+
+def distance(value: float, needed: ValueSet) -> float:
+    """How far a number is from the nearest value in ``needed`` (0 inside it; infinite
+    when nothing is needed)."""
+    best = INFINITE
+    for part in needed:
+        if value in part:
+            return 0.0
+        for bound in (part.lower, part.upper):
+            if bound not in (portion.inf, -portion.inf):
+                best = min(best, float(abs(value - bound)))
+    return best
+
+
+def worst_distance(produced: ValueSet, needed: ValueSet) -> float:
+    """The largest ``distance`` to ``needed`` of a number in ``produced``: the gap a move
+    producing those values may still leave (infinite when it may leave any gap)."""
+    if produced.empty or needed.empty:
+        return INFINITE
+    candidates: list[float] = []
+    for part in produced:
+        for bound, tail in ((part.lower, -portion.inf), (part.upper, portion.inf)):
+            if bound in (portion.inf, -portion.inf):
+                # values without end on that side: a gap unless ``needed`` runs on without end too
+                if not any(n.lower == tail or n.upper == tail for n in needed):
+                    return INFINITE
+            else:
+                candidates.append(bound)
+    parts = list(needed)
+    for left, right in zip(parts, parts[1:]):  # between two needed stretches, the middle is farthest
+        middle = (left.upper + right.lower) / 2
+        if middle in produced:
+            candidates.append(middle)
+    return max((distance(c, needed) for c in candidates), default=0.0)
 
 
 def _union(parts: Iterable[ValueSet]) -> ValueSet:

@@ -42,14 +42,28 @@ class PositionRef(Model):
     variant: str | None = None
 
 
+class Partial(Model):
+    """A move that would narrow an unmet comparison's gap without closing it: every value
+    its ``done_when`` allows is nearer to meeting the comparison than the value now, but
+    not every one meets it.  ``gap``: the distance left at worst, in the subject's unit."""
+
+    move: str
+    actor: str
+    gap: float
+
+
 class Unmet(Model):
     """One comparison of a position's condition that does not hold, and the fact that
     leaves it unmet (none: nothing is known of the subject yet).  ``trend`` says whether
-    the latest change moved toward or away from meeting it."""
+    the latest change moved toward or away from meeting it.  On a number subject, ``gap``
+    is how far the value now is from meeting it, and ``partial`` lists the moves not yet
+    made that would narrow that gap without closing it."""
 
     test: str
     fact: FactRef | None = None
     trend: Literal["toward", "away"] | None = None
+    gap: float | None = None
+    partial: list[Partial] = []
 
 
 class Step(Model):

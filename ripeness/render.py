@@ -30,6 +30,8 @@ def verdict_text(verdict: Verdict) -> str:
                             if fact else "no fact yet")
                     trend = f", moving {unmet.trend}" if unmet.trend else ""
                     lines.append(f"       unmet: {unmet.test}; now {seen}{trend}")
+                    lines += [f"       partial: {p.move} would narrow the gap from {show(unmet.gap)} to {show(p.gap)}"
+                              f"{' ' + fact.unit if fact and fact.unit else ''}, without closing it" for p in unmet.partial]
     if verdict.openings:
         lines += ["", "Openings (ranked):"]
         for opening in verdict.openings:

@@ -13,7 +13,8 @@ from engine.analysis import escalation
 from engine.analysis.model import Block, Model, Situation, Solution, in_force
 from engine.conditions import describe, show
 from engine.facts import Fact
-from engine.rulebook.models import Offer, Position, Variant
+from engine.rulebook.models import Compare, Offer, Position, Variant
+from engine.values import INFINITE, admitted, distance, guarantees, worst_distance
 from engine.verdict import (
     ConcessionSets,
     Cycle,
@@ -21,6 +22,7 @@ from engine.verdict import (
     FactRef,
     GoalState,
     Opening,
+    Partial,
     PositionRef,
     Refusal,
     Stance,
@@ -74,11 +76,43 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
 def unmet_evidence(sit: Situation, block: Block) -> list[Unmet]:
     result = []
     for compare in block.unmet:
-        unit = sit.rulebook.subjects[compare.subject].unit
+        subject = sit.rulebook.subjects[compare.subject]
         fact = sit.state.get(compare.subject)
-        result.append(Unmet(test=describe(compare, unit), fact=cite_fact(sit, fact) if fact else None,
-                            trend=_trend(sit, fact, compare.value) if fact else None))
+        gap, partial = _gap(sit, block, compare, fact)
+        result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
+                            trend=_trend(sit, fact, compare.value) if fact else None, gap=gap, partial=partial))
     return result
+
+
+def _gap(sit: Situation, block: Block, compare: Compare, fact: Fact | None) -> tuple[float | None, list[Partial]]:
+    """How far a number subject's value is from meeting ``compare``, and the moves not yet
+    made (other than the blocked one) that would narrow that without closing it."""
+    rb = sit.rulebook
+    subject = rb.subjects[compare.subject]
+    if subject.type != "number" or fact is None or not _is_number(fact.value):
+        return None, []
+    needed = admitted(compare, subject)
+    now = distance(fact.value, needed)
+    partial = []
+    for move in sorted(rb.writers.get(compare.subject, ())):
+        if move == block.move or sit.holds(f"move:{move}"):
+            continue
+        produced = rb.produces[move].get(compare.subject, ())
+        if any(guarantees(p, needed) for p in produced):
+            continue  # it meets the comparison: a way, not a partial move
+        left = min((worst_distance(p, needed) for p in produced), default=INFINITE)
+        if left < now:
+            partial.append(Partial(move=move, actor=rb.moves[move].actor, gap=_tidy(left)))
+    return _tidy(now), partial
+
+
+def _tidy(number: float) -> float:
+    """A gap as people write it: 16.33, not 16.330000000000002."""
+    return float(f"{number:.10g}")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _trend(sit: Situation, fact: Fact, bound: object) -> str | None:
@@ -258,7 +292,10 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
             lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")
     for refusal in refused:
+        narrowing = [f"{p.move} would narrow the gap on {u.test.split(' ', 1)[0]} from {show(u.gap)} to {show(p.gap)}"
+                     for u in refusal.unmet for p in u.partial]
         what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about"
+                + (f" ({'; '.join(narrowing)}, without closing it)" if narrowing else "")
                 if refusal.unmet else f"refuses {refusal.move} outright")
         lines.append(f"{refusal.actor} {what} ({refusal.position.id}: \"{_short(refusal.position.quote)}\").")
     untested_moves = sorted({m for g in goals for m in g.untested})

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 
+import portion
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.conditions import compare_holds
 from engine.rulebook.models import Compare, Subject
-from engine.values import admitted, guarantees
+from engine.values import admitted, distance, guarantees, worst_distance
 from ripeness.bootstrap import load_scenario
 from tests.unit.test_blocking_model import BASE, RULES, verdict
 
@@ -80,3 +81,35 @@ def test_a_condition_no_move_can_meet_by_value_is_a_dead_end(tmp_path, jcpoa):
     back = next(o for o in result.openings if o.move == "IRN.return_to_limits")
     assert back.satisfies == []  # it met usa_maximum_pressure when only subjects counted
     assert all(s.position.id != "usa_maximum_pressure" for c in result.cycles for s in c.steps)
+
+
+def test_the_gap_a_move_leaves_is_the_farthest_value_it_allows():
+    zero = admitted(compare(NUMBER, "le", 0), NUMBER)
+    assert distance(4.5, zero) == 4.5 and distance(0, zero) == 0
+    assert worst_distance(portion.singleton(3.67), zero) == 3.67
+    five_up = admitted(compare(NUMBER, "ge", 5), NUMBER)
+    assert worst_distance(admitted(compare(NUMBER, "ge", 3), NUMBER), five_up) == 2  # 3 % at worst
+    assert worst_distance(portion.closedopen(3, portion.inf), portion.singleton(5)) == float("inf")  # any value above
+    assert worst_distance(portion.closed(0, 10), portion.closed(0, 1) | portion.closed(9, 10)) == 4  # 5 lies between
+
+
+@given(st.floats(min_value=0, max_value=100, allow_nan=False), st.floats(min_value=0, max_value=100, allow_nan=False),
+       st.floats(min_value=0, max_value=100, allow_nan=False))
+def test_no_value_a_move_allows_is_farther_than_its_worst_gap(low, width, probe):
+    produced = portion.closed(low, min(100, low + width))
+    needed = admitted(compare(NUMBER, "ge", 50), NUMBER) | admitted(compare(NUMBER, "le", 10), NUMBER)
+    if probe in produced:
+        assert distance(probe, needed) <= worst_distance(produced, needed) + 1e-9
+
+
+def test_a_move_that_narrows_the_gap_without_closing_it_is_partial(jcpoa):
+    session = jcpoa.replay(jcpoa.rulebook.folder / "facts.yaml")
+    try:
+        result = session.verdict(dt.date(2020, 1, 10))  # Iran at 4.5 %; the US demands 0 %
+    finally:
+        session.close()
+    refusal = next(r for r in result.refusals if r.position.id == "usa_maximum_pressure")
+    (unmet,) = refusal.unmet
+    assert unmet.gap == 4.5
+    assert [(p.move, p.gap) for p in unmet.partial] == [("IRN.return_to_limits", 3.67)]
+    assert any("IRN.return_to_limits would narrow the gap on IRN.enrichment_pct from 4.5 to 3.67" in line for line in result.summary)
