@@ -100,7 +100,9 @@ class Opening(Model):
     switched on, or is in force and lets its move go ahead), ``substitute`` (a substitute
     move in place of a blocked one), ``ask`` (a move nobody has spoken of: a way to test
     whether its actor would make it).  ``move`` is always the move the opening makes
-    possible; ``variant`` the variant involved, if any."""
+    possible; ``variant`` the variant involved, if any.  ``reaches_goal``: after it, some
+    goal is reachable; ``toward``: the goals not done on whose way its move lies (an
+    opening toward an interim goal only does not open the main one)."""
 
     rank: int
     kind: Literal["move", "variant", "substitute", "ask"]
@@ -116,6 +118,7 @@ class Opening(Model):
     reaches_goal: bool
     available_now: bool = False
     evidence: list[PositionRef] = []
+    toward: list[str] = []
 
 
 class StanceRef(Model):

@@ -38,6 +38,8 @@ def verdict_text(verdict: Verdict) -> str:
             flags = [f for f, on in (("now", opening.available_now), ("reaches a goal", opening.reaches_goal),
                                      ("breaks every cycle", opening.breaks_all_cycles)) if on]
             lines.append(f"  {opening.rank}. [{opening.kind}] {opening.description}" + (f" ({', '.join(flags)})" if flags else ""))
+            if opening.toward:
+                lines.append(f"     toward: {', '.join(opening.toward)}")
             if opening.facts_needed:
                 lines.append(f"     needs: {'; '.join(opening.facts_needed)}")
             if opening.satisfies:

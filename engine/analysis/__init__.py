@@ -122,7 +122,13 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     open_goals = any(s != "progress" for s in per_goal.values())
     outcomes = Outcomes(model, solution) if open_goals else None  # every goal done: no openings, no concessions
     check()
-    openings = find_openings(sit, model, solution, explain.cite_position, outcomes) if outcomes is not None else []
+    ways = {g: on_the_way(model, solution, g) for g in model.goals}
+    toward: dict[str, list[str]] = {}
+    for g, way in ways.items():
+        if not model.goals[g]:
+            for move in way:
+                toward.setdefault(move, []).append(g)
+    openings = find_openings(sit, model, solution, explain.cite_position, outcomes, toward) if outcomes is not None else []
     check()
     main = [g for g in model.main if g in per_goal]
     concessions = _concessions_toward(sit, model, solution, outcomes, main, per_goal)
@@ -130,7 +136,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     hopeful = reachable_goals(model.hopeful()) if stuck else {}
     goals = []
     for g, done in model.goals.items():
-        way = on_the_way(model, solution, g)
+        way = ways[g]
         cycles_here = [c.moves for c in found if way.intersection(c.moves)]
         refusals_here = sorted({r.move for r in refused if r.move in way})
         untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []

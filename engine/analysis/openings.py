@@ -22,8 +22,11 @@ MAX_SETS = 20
 
 
 def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callable[[Position | Offer, Variant | None], PositionRef],
-                  outcomes: Outcomes | None = None) -> list[Opening]:
+                  outcomes: Outcomes | None = None, toward: dict[str, list[str]] | None = None) -> list[Opening]:
+    """The ranked ways out; ``toward``: move -> the goals not done on whose way it lies
+    (``on_the_way``), named by each opening."""
     rb = sit.rulebook
+    toward = toward or {}
     outcomes = outcomes or Outcomes(model, solution)
     values = {k: f.value for k, f in sit.state.items()}
     candidates: list[dict] = []
@@ -56,7 +59,8 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
                                actor=actor, description=text,
                                satisfies=list(dict.fromkeys(b.key for b in satisfied_by(move))), breaches=[],
-                               breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence))
+                               breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence,
+                               toward=toward.get(move, [])))
 
     for move in sorted(solution.relevant - solution.reach):
         reaches, acyclic = outcomes.after_move(move)
@@ -76,7 +80,8 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
                                facts_needed=[describe(c, rb.subjects[c.subject].unit) for c in unmet],
                                satisfies=list(dict.fromkeys(b.key for b in satisfied_by(move))),
                                breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic,
-                               reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None]))
+                               reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None],
+                               toward=toward.get(move, [])))
 
     for block in _relevant_blocks(model, solution):
         for variant in (block.position.variants if block.position is not None else ()):
@@ -91,9 +96,12 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
                                    description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.key}",
                                    facts_needed=switch, satisfies=[block.key], breaches=[],
                                    breaks_all_cycles=acyclic, reaches_goal=reaches,
-                                   evidence=[cite(block.position, variant)]))
+                                   evidence=[cite(block.position, variant)], toward=toward.get(block.move, [])))
 
-    candidates.sort(key=lambda c: (not c.get("available_now", False), not c["reaches_goal"], not c["breaks_all_cycles"],
+    main = set(model.main)
+    # a way toward a main goal before one toward interim goals only: opening talks is not opening the deal
+    candidates.sort(key=lambda c: (not c.get("available_now", False), main.isdisjoint(c["toward"]) if main else False,
+                                   not c["reaches_goal"], not c["breaks_all_cycles"],
                                    len(c["breaches"]), -len(c["satisfies"]), c["kind"] != "variant", c["what"]))
     for i, candidate in enumerate(candidates):
         candidate["rank"] = i + 1

@@ -83,3 +83,18 @@ def test_the_summary_says_an_interim_goal_carries_the_headline(tmp_path):
     standoff = verdict(tmp_path, STANDOFF, "under_way")
     assert "deadlock — deal out of reach: positions that wait on each other" in standoff.summary[0]
     assert "Interim goal talks_held: progress." in standoff.summary
+
+
+def test_each_opening_names_the_goals_it_leads_toward_and_the_main_goals_come_first(tmp_path):
+    silent = RULES[:RULES.index("offers:")]  # nobody has said anything: every opening is a question
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(silent))
+    session = load_scenario(tmp_path).new_session("t", NOW)
+    session.record(parse_inputs([("f", {"at": "2024-01-01", "subject": "talks", "value": "none", "source": "s"})], session.rulebook))
+    try:
+        result = session.verdict(dt.date(2024, 2, 1))
+    finally:
+        session.close()
+    asks = [(o.move, o.toward, o.reaches_goal) for o in result.openings]
+    # asking Beta to talk opens the talks at once, asking either side to give opens nothing alone;
+    # still the questions toward the deal come first: opening talks is not opening the deal
+    assert asks == [("A.give", ["deal"], False), ("B.give", ["deal"], False), ("B.talk", ["talks_held"], True)]
