@@ -1,0 +1,42 @@
+"""The engine's agreement with the historians' labels of the committed fidelity cases, pinned
+so that it cannot fall silently (docs/fidelity.md, "Results").
+
+Each period listed here was right when the pin was last moved; a change to the engine that
+makes one of them wrong fails this test, naming it.  A period that becomes right is not a
+failure: move the pin up (and the numbers in docs/fidelity.md) in the same commit.  The aim
+is to be right, not to tune: never change a case's rules or labels to make this pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from fidelity.report import CASES_DIR, score_case
+
+# case -> (the periods right, by their first day; the escalation flags right, likewise)
+PINNED = {
+    "black_sea_grain": (["2022-02-24", "2022-07-22", "2022-11-02", "2023-03-18", "2023-07-17"], ["2023-07-17"]),
+    "colombia_farc": (["2012-08-26", "2013-05-26", "2014-11-16", "2014-12-10", "2015-04-15", "2015-07-12", "2015-09-23",
+                       "2016-06-23", "2016-11-12"],
+                      ["2014-12-10", "2015-07-12", "2015-09-23", "2016-06-23", "2016-10-02", "2016-11-12"]),
+    "us_dprk_2018": (["2017-11-29", "2018-03-08", "2018-06-01", "2018-11-08", "2019-02-28", "2019-10-05"],
+                     ["2018-01-01", "2018-03-08", "2018-05-24", "2018-06-01", "2018-07-07", "2018-09-19", "2018-11-08",
+                      "2019-01-01", "2019-01-18", "2019-02-28"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PINNED))
+def test_every_period_right_when_pinned_is_still_right(case: str) -> None:
+    score = score_case(CASES_DIR / case)
+    assert score.periods is not None, f"{case} has no rules/ any more"
+    by_start = {p.period.start.isoformat(): p for p in score.periods}
+    periods, escalations = PINNED[case]
+    fallen = [f"{start} ({by_start[start].period.status}: engine {by_start[start].first_wrong.status}"
+              f" from {by_start[start].first_wrong.day})" for start in periods if not by_start[start].right]
+    assert not fallen, f"{case}: periods no longer right: {', '.join(fallen)}"
+    fallen = [start for start in escalations if not by_start[start].escalation_right]
+    assert not fallen, f"{case}: escalation flags no longer right: {', '.join(fallen)}"
+
+
+def test_every_case_with_rules_is_pinned() -> None:
+    modelled = sorted(p.name for p in CASES_DIR.iterdir() if (p / "rules").is_dir())
+    assert modelled == sorted(PINNED)
