@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain
+from engine.analysis.concessions import concession_sets
 from engine.analysis.model import Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
-from engine.analysis.openings import concession_sets, find_openings
+from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
 from engine.verdict import ConcessionSets, GoalState, Status, Verdict
 

@@ -182,6 +182,11 @@ class Solution:
         return sub
 
 
+def relevant_blocks(model: Model, solution: Solution) -> list[Block]:
+    """The blocks on the moves on the way to a goal that are not reached, move by move."""
+    return [b for m in sorted(solution.relevant - solution.reach) for b in model.blocks.get(m, ())]
+
+
 def in_force(position: Position, as_of: dt.datetime) -> bool:
     start, end = position.in_force.from_, position.in_force.until
     day = as_of.date()

@@ -10,9 +10,9 @@ import networkx as nx
 import pytest
 
 from benchmarks import generate, world
+from engine.analysis.concessions import Trials
 from engine.analysis.explain import _single_cycle
 from engine.analysis.model import build_model, reachable_goals, solve
-from engine.analysis.openings import _Trials
 from engine.analysis.whatif import Outcomes
 from engine.session import Session
 from ripeness.bootstrap import rules_engine
@@ -38,7 +38,7 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
         model = build_model(session._situation(session.clock.now()))
         solution = solve(model)
         outcomes = Outcomes(model, solution)
-        trials = _Trials(model, outcomes)
+        trials = Trials(model, outcomes)
         assert reachable_goals(model) == solution.goals_reachable, cut  # a status's shortcut
         for component in solution.blocked_components():  # explain's shortcut for a component of one cycle
             found = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in nx.simple_cycles(solution.blocked_subgraph(component))]
