@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import networkx as nx
 
 from engine.analysis import escalation
-from engine.analysis.model import Block, Model, Situation, Solution, in_force
+from engine.analysis.model import Block, Model, Situation, Solution, in_force, liftable
 from engine.conditions import describe, show
 from engine.facts import Fact
 from engine.rulebook.models import Compare, Offer, Position, Variant
@@ -73,9 +73,11 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     return _cited(fact, sit.rulebook, build)
 
 
-def unmet_evidence(sit: Situation, block: Block) -> list[Unmet]:
+def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] | None = None) -> list[Unmet]:
+    """The evidence behind each failing comparison (``compares``; by default the block's
+    closest alternative's)."""
     result = []
-    for compare in block.unmet:
+    for compare in block.unmet if compares is None else compares:
         subject = sit.rulebook.subjects[compare.subject]
         fact = sit.state.get(compare.subject)
         gap, partial = _gap(sit, block, compare, fact)
@@ -143,11 +145,14 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
         steps = []
         for i, move in enumerate(nodes):
             target = nodes[(i + 1) % len(nodes)]
-            for block in blocked[move][target]["blocks"]:
+            blocks = blocked[move][target]["blocks"]
+            # a block some other alternative of which reached moves can meet does not hold the move back
+            holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
+            for block in holding:
                 steps.append(Step(move=move, actor=block.stated.actor,
                                   description=sit.rulebook.moves[move].description,
                                   position=cite_position(block.stated, block.variant),
-                                  waits_for=target, unmet=unmet_evidence(sit, block)))
+                                  waits_for=target, unmet=unmet_evidence(sit, block, block.unmet_toward(target))))
         result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
     return result
 

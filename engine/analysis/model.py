@@ -62,6 +62,7 @@ class Block:
     ways: tuple[tuple[frozenset[str], ...], ...] = ()  # per alternative, per failing subject (sorted): the moves that meet it
     kind: Literal["position", "offer", "unknown"] = "position"
     offers: tuple[Offer, ...] = ()
+    failing: tuple[tuple[Compare, ...], ...] = ()  # per alternative, its failing comparisons (``alternatives``' order)
     stance: str | None = None  # the stance its statement states (``Rulebook.stance_of``), when it restates another
 
     @property
@@ -90,6 +91,13 @@ class Block:
         """Every move that meets some failing comparison of some alternative (the moves the
         blocked move waits for, before leaving out done ones and itself)."""
         return frozenset().union(*(w for ways in self.ways for w in ways))
+
+    def unmet_toward(self, target: str) -> tuple[Compare, ...]:
+        """The failing comparisons of the alternative closest to holding among those that
+        ``target`` would help meet (what the move waits for ``target`` to change); all
+        alternatives' closest when none."""
+        helped = [f for f, ways in zip(self.failing, self.ways) if any(target in w for w in ways)]
+        return closest(helped) if helped else self.unmet
 
     def lifted_by(self, move: str) -> bool:
         """Making ``move`` alone meets some alternative: it meets each failing comparison."""
@@ -261,7 +269,8 @@ def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, 
     stated = position if position is not None else offers[0]
     return Block(position, move, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing),
                  tuple(tuple(meeting[i][s] for s in sorted({c.subject for c in f})) for i, f in enumerate(failing)),
-                 kind="position" if position is not None else "offer", offers=offers, stance=rb.stance_of[stated.id])
+                 kind="position" if position is not None else "offer", offers=offers, failing=tuple(failing),
+                 stance=rb.stance_of[stated.id])
 
 
 def failing_per_alternative(alternatives: list[tuple[Compare, ...]], values: dict) -> list[tuple[Compare, ...]]:
