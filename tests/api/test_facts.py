@@ -319,3 +319,11 @@ def test_a_client_that_does_not_read_the_verdict_then_may_leave_it_out(client):
     body = client.post("/sessions/baseline/facts", params={"verdict_then": "false"}, json=fact(at="2019-05-08")).json()
     assert body["verdict_then"] is None and body["verdict"]["status"] == "deadlock"
     problem_of(client.post("/sessions/baseline/facts", params={"verdict_then": "maybe"}, json=fact()), 422)
+
+
+def test_a_whole_number_the_rules_engine_cannot_compare_exactly_is_422_at_its_value(client):
+    before = count(client)
+    body = problem_of(client.post("/sessions/baseline/facts", json=fact(subject="stockpile_kg_u", value=2**53 + 1)), 422)
+    [error] = body["errors"]
+    assert error["pointer"] == "/value" and "2**53" in error["detail"]
+    assert count(client) == before
