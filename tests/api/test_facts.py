@@ -287,6 +287,10 @@ def test_a_what_if_reply_gives_its_own_verdict_then(client):
     assert body["verdict_then"]["as_of"].startswith("2021-03-08T00:00:00")
     assert verdict_of(client, "baseline", "2021-03-08")["status"] == "deadlock" and body["verdict_then"]["status"] == "opening"
     assert body["verdict_then"] == verdict_of(client, "oil_eased", "2021-03-08")
+    # before the fork time: the what-if's history before it is read first
+    early = client.post("/sessions/oil_eased/facts", json=fact(at="2019-05-08", actor="USA", subject="oil_sanctions", value="eased")).json()
+    assert early["verdict_then"]["status"] == "progress" and early["verdict_then"] == verdict_of(client, "oil_eased", "2019-05-08")
+    assert verdict_of(client, "baseline", "2019-05-08")["status"] == "deadlock"
 
 
 def test_a_future_fact_gives_the_verdict_as_of_its_date_which_only_it_sees(client):
