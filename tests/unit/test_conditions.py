@@ -6,6 +6,8 @@ For generated subjects of every type, generated named conditions (every operator
 each ``condition:<id>`` claim holds in a real working memory exactly when ``expr_holds``
 says its expanded expression holds over the same values.  One ruleset is compiled per
 example and reused for several sets of facts (the working memory moved between them).
+Every operator is also run over every pair of edge values, and the values a comparison
+admits (``engine.values``) are held to the same table.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine.compiler import compile_rulebook
-from engine.conditions import OPERATORS, expr_holds
+from engine.conditions import OPERATORS, compare_holds, expr_holds
 from engine.errors import FactError, RuleFileError
 from engine.facts import Fact, parse_inputs
 from engine.rulebook import load_rulebook
-from engine.rulebook.models import COMPARISON_OPERATORS
+from engine.rulebook.models import COMPARISON_OPERATORS, Compare, Subject
+from engine.values import admitted
 from engine.working_memory import WorkingMemory
 from ripeness.bootstrap import rules_engine
 
@@ -169,3 +172,20 @@ def test_a_whole_number_beyond_2_to_the_53_is_refused_in_a_fact_and_in_a_rule(nu
         with pytest.raises(RuleFileError) as bad_rule:
             rulebook_of(Path(folder), [{"id": "c0", "holds_when": {"subject": "num", "in": [1, number]}}])
         assert "2**53" in str(bad_rule.value) and "scenario.yaml" in str(bad_rule.value)
+
+
+@st.composite
+def compared_values(draw) -> tuple[dict[str, Any], Any]:
+    compare = draw(comparisons())
+    return compare, draw(values_of(compare["subject"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=compared_values())
+def test_the_values_a_comparison_admits_are_those_it_holds_for(case):
+    """The third reading of an operator, ``engine.values.admitted`` (which values a move's
+    ``done_when`` must guarantee), agrees with the table's too."""
+    raw, value = case
+    compare = Compare.model_validate(raw)
+    subject = Subject(id=raw["subject"], **SUBJECTS[raw["subject"]])
+    assert (value in admitted(compare, subject)) == compare_holds(compare, value)
