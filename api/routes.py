@@ -67,13 +67,16 @@ def rules(request: Request, who: Who) -> RulesOut:
 
 @router.post("/sessions/{sid}/facts", status_code=201, response_model=Recorded, tags=["facts"], openapi_extra=FACTS_BODY)
 async def post_facts(sid: str, request: Request, who: Who,
-                     idempotency_key: Annotated[str | None, Header(max_length=200, description="retry safely: the same key gets the same reply")] = None) -> Recorded:
+                     idempotency_key: Annotated[str | None, Header(max_length=200, description="retry safely: the same key gets the same reply")] = None,
+                     verdict_then: Annotated[bool, Query(description="false: leave out the verdict as of the facts' latest date "
+                                                         "(a bulk load that does not read it need not wait for it)")] = True) -> Recorded:
     """Record one fact, a list, or ``{"facts": [...]}`` (at most 10,000): all or nothing.
-    The reply carries each fact's id and the verdict after them."""
+    The reply carries each fact's id and the verdict after them, now and as of the
+    latest of their dates."""
     sessions = _sessions(request)
     require_writer(who, sessions.record_of(sid))
     raw = await _read_body(request, request.app.state.max_body)
-    post = FactPost(_fact_items(raw), idempotency_key, hashlib.sha256(raw).hexdigest())
+    post = FactPost(_fact_items(raw), idempotency_key, hashlib.sha256(raw).hexdigest(), then=verdict_then)
     return await _lanes(request).record(sid, post)
 
 

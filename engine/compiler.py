@@ -28,6 +28,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.conditions import OPERATORS
 from engine.facts import Fact
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Compare, Expr
@@ -148,14 +149,7 @@ def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]
 
 
 def _test(compare: Compare) -> dict[str, Any]:
-    op, operand = compare.operator, compare.value
-    if op == "eq":
-        return {"value": operand}
-    if op in ("ne", "lt", "le", "gt", "ge"):
-        return {{"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}[op]: {"value": operand}}
-    if op == "in":
-        return {"$or": [{"value": v} for v in operand]} if len(operand) > 1 else {"value": operand[0]}
-    return {"$and": [{"$neq": {"value": v}} for v in operand]} if len(operand) > 1 else {"$neq": {"value": operand[0]}}
+    return OPERATORS[compare.operator].test(compare.value)
 
 
 def _any_of(field_name: str, values: list[str]) -> dict[str, Any]:

@@ -8,22 +8,66 @@ no fact is unmet, and so is its negation: an unknown is never evidence either wa
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from engine.rulebook.models import AllOf, Compare, Expr, Not, Ref
 
-NEGATED = {"eq": "ne", "ne": "eq", "lt": "ge", "le": "gt", "gt": "le", "ge": "lt",
-           "in": "not_in", "not_in": "in"}
-SYMBOL = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in",
-          "not_in": "not in"}
+
+@dataclass(frozen=True)
+class Operator:
+    """One comparison operator of the rule format, in one place: what it means over a
+    subject's known value (``holds(value, operand)``), its negation, how an analyst reads
+    it, and the test durable-rules runs on a state fact's ``value`` (``test(operand)``,
+    ``engine.compiler``).  The two must agree; a property test holds them to it."""
+
+    name: str
+    symbol: str
+    negation: str
+    holds: Callable[[Any, Any], bool]
+    test: Callable[[Any], dict[str, Any]]
+
+
+def _equal(value: Any, operand: Any) -> bool:
+    """Equality as the rules engine sees it: true is not 1."""
+    return value == operand and isinstance(value, bool) == isinstance(operand, bool)
+
+
+def _ordered(order: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """An order on numbers (a value of another type is never in order)."""
+    return lambda value, operand: not isinstance(value, bool) and isinstance(value, (int, float)) and order(value, operand)
+
+
+def _compared(engine_op: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda operand: {engine_op: {"value": operand}}
+
+
+def _one_of(operands: list[Any]) -> dict[str, Any]:
+    return {"$or": [{"value": v} for v in operands]} if len(operands) > 1 else {"value": operands[0]}
+
+
+def _none_of(operands: list[Any]) -> dict[str, Any]:
+    return {"$and": [{"$neq": {"value": v}} for v in operands]} if len(operands) > 1 else {"$neq": {"value": operands[0]}}
+
+
+OPERATORS: dict[str, Operator] = {op.name: op for op in (
+    Operator("eq", "=", "ne", _equal, lambda operand: {"value": operand}),
+    Operator("ne", "≠", "eq", lambda value, operand: not _equal(value, operand), _compared("$neq")),
+    Operator("lt", "<", "ge", _ordered(operator.lt), _compared("$lt")),
+    Operator("le", "≤", "gt", _ordered(operator.le), _compared("$lte")),
+    Operator("gt", ">", "le", _ordered(operator.gt), _compared("$gt")),
+    Operator("ge", "≥", "lt", _ordered(operator.ge), _compared("$gte")),
+    Operator("in", "in", "not_in", lambda value, operands: any(_equal(value, o) for o in operands), _one_of),
+    Operator("not_in", "not in", "in", lambda value, operands: not any(_equal(value, o) for o in operands), _none_of),
+)}
 MAX_CONJUNCTS = 256
-ORDER = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 Conjunct = tuple[Compare, ...]
 
 
 def negate(compare: Compare) -> Compare:
-    op = NEGATED[compare.operator]
+    op = OPERATORS[compare.operator].negation
     return Compare.model_validate({"subject": compare.subject, op: compare.value})
 
 
@@ -49,25 +93,7 @@ def to_dnf(expr: Expr, negated: bool = False) -> list[Conjunct]:
 
 def compare_holds(compare: Compare, value: Any, known: bool = True) -> bool:
     """Whether one comparison holds for a subject's value (False when unknown)."""
-    if not known:
-        return False
-    op, operand = compare.operator, compare.value
-    if op == "eq":
-        return _equal(value, operand)
-    if op == "ne":
-        return not _equal(value, operand)
-    if op == "in":
-        return any(_equal(value, o) for o in operand)
-    if op == "not_in":
-        return not any(_equal(value, o) for o in operand)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return ORDER[op](value, operand)
-
-
-def _equal(value: Any, operand: Any) -> bool:
-    """Equality as the rules engine sees it: true is not 1."""
-    return value == operand and isinstance(value, bool) == isinstance(operand, bool)
+    return known and OPERATORS[compare.operator].holds(value, compare.value)
 
 
 def expr_holds(expr: Expr, values: dict[str, Any]) -> bool:
@@ -84,7 +110,7 @@ def describe(compare: Compare, unit: str = "") -> str:
     value = compare.value
     shown = "[" + ", ".join(map(show, value)) + "]" if isinstance(value, list) else show(value)
     suffix = f" {unit}" if unit and not isinstance(value, list) and compare.operator in ("lt", "le", "gt", "ge", "eq", "ne") else ""
-    return f"{compare.subject} {SYMBOL[compare.operator]} {shown}{suffix}"
+    return f"{compare.subject} {OPERATORS[compare.operator].symbol} {shown}{suffix}"
 
 
 def show(value: Any) -> str:

@@ -69,6 +69,8 @@ class Session:
         self._load_at = load_at
         self._past_questions = 0
         self.analyst = Analyst(name, rulebook, rules, port)
+        self._rules, self._port = rules, port
+        self._past_analyst: Analyst | None = None
         self._next_seq = ids or itertools.count(1).__next__
         self._horizon = horizon_of(rulebook)
 
@@ -172,8 +174,20 @@ class Session:
         self.complete()
         return change_times(self.history, self.rulebook)
 
+    @property
+    def past_analyst(self) -> Analyst:
+        """A second analyst for verdicts as of the dates of facts as they are recorded (a
+        reply's ``verdict_then``), made when first asked for: with a working memory and kept
+        answers of its own, the analyst of the present is not moved back and forth (its
+        kept verdict and escalation chains stay of use)."""
+        if self._past_analyst is None:
+            self._past_analyst = Analyst(self.name, self.rulebook, self._rules, self._port)
+        return self._past_analyst
+
     def close(self) -> None:
         self.analyst.close()
+        if self._past_analyst is not None:
+            self._past_analyst.close()
 
     @property
     def _memory(self) -> WorkingMemory:

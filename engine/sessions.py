@@ -44,7 +44,7 @@ from engine.errors import (
     WhatIfLimitError,
     brief,
 )
-from engine.facts import Fact, dated_after, parse_inputs
+from engine.facts import Fact, ResolvedFact, dated_after, parse_inputs
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -58,12 +58,18 @@ SESSION_NAME_RULE = "a session name is a letter, then up to 63 letters, digits, 
 
 
 class Recorded(BaseModel):
-    """What recording facts answers: their ids, in the order given, and the verdict now."""
+    """What recording facts answers: their ids, in the order given, the verdict now, and
+    the verdict as of the latest of their dates (what they did then)."""
 
     session: str
     ids: list[str]
     skipped: int = 0
-    verdict: Verdict
+    verdict: Verdict = Field(description="the verdict now, after the facts")
+    verdict_then: Verdict | None = Field(None, description=(
+        "the verdict after the facts as of the latest 'at' among them (a withdrawal's is the date of the fact it "
+        "withdraws): what they did then; its 'as_of' is that date, even when it is after now (a fact dated in the "
+        "future: the verdict then, unless other facts come first). Null in a reply stored before this field "
+        "existed, or not asked for (verdict_then=false)"))
     warnings: list[str] = Field(default_factory=list, description="what the facts were taken with: each fact dated after now")
 
 
@@ -76,6 +82,7 @@ class FactPost:
     key: str | None = None
     body_hash: str = ""
     skip_known: bool = False  # leave out facts the session already holds, withdrawn ones too (reloading a fact file)
+    then: bool = True  # the reply also gives the verdict as of the latest fact's date (``Recorded.verdict_then``)
 
 
 @dataclass(frozen=True)
@@ -209,11 +216,12 @@ class Sessions:
 
     # one session ------------------------------------------------------------------------
     def record(self, name: str, items: list[tuple[str, Any]], *, key: str | None = None,
-               body_hash: str = "", skip_known: bool = False) -> Recorded:
+               body_hash: str = "", skip_known: bool = False, then: bool = True) -> Recorded:
         """Record raw facts (each with where it came from); all or nothing.  ``skip_known``
         leaves out facts the session already holds, withdrawn ones too (reloading a fact
-        file must not undo a withdrawal)."""
-        result = self.record_many(name, [FactPost(items, key, body_hash, skip_known)])[0]
+        file must not undo a withdrawal).  ``then``: the reply also gives the verdict as of
+        the latest fact's date (a past date may need the whole history read)."""
+        result = self.record_many(name, [FactPost(items, key, body_hash, skip_known, then)])[0]
         if isinstance(result, Exception):
             raise result
         return result
@@ -222,9 +230,10 @@ class Sessions:
         """Several requests to one session, in the order given, written in one transaction
         (one commit, one fsync).  Each is still all or nothing on its own: a request whose
         facts are wrong gets its error and changes nothing, and each reply carries the
-        verdict after its own facts (its frame taken before the commit, the verdict worked
-        out after it, outside the locks, so that other writes need not wait for it).  A retry
-        with a known Idempotency-Key gets the first reply; keys must differ within a call.
+        verdict after its own facts, now and (``FactPost.then``) as of the latest of their
+        dates (its frames taken before the commit, the verdicts worked out after it, outside
+        the locks, so that other writes need not wait for them).  A retry with a known
+        Idempotency-Key gets the first reply; keys must differ within a call.
         If the write fails, every request in it gets that error, and the session is read
         again from the log when next used (its memory had moved ahead)."""
         if len({p.key for p in posts if p.key is not None}) < sum(p.key is not None for p in posts):
@@ -235,20 +244,29 @@ class Sessions:
             for i, post in enumerate(posts):
                 if post.key is not None:
                     try:
-                        results[i] = self._replay(record, post.key, post.body_hash, session)
+                        results[i] = self._replay(record, post, session)
                     except IdempotencyKeyError as exc:
                         results[i] = exc
+            parsed: dict[int, list[ResolvedFact]] = {}
+            for i, post in enumerate(posts):
+                if results[i] is None:
+                    try:
+                        parsed[i] = parse_inputs(post.items, self.rulebook)
+                    except FactError as exc:
+                        results[i] = exc
+            # the whole history, if these facts need it, read before any of them is written:
+            # read inside the transaction it would lack the facts written so far
+            if any(_needs_history(session, resolved, posts[i].then) for i, resolved in parsed.items()):
+                session.complete()
             written: list[int] = []
-            stored: dict[int, tuple[list[Fact], int, Frame, list[str]]] = {}
+            stored: dict[int, tuple[list[Fact], int, Frame, Frame | None, list[str]]] = {}
             view = self.log.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
                     now = self.clock.now()
-                    for i, post in enumerate(posts):
-                        if results[i] is not None:
-                            continue
+                    for i, resolved in parsed.items():
+                        post = posts[i]
                         try:
-                            resolved = parse_inputs(post.items, self.rulebook)
                             session.check(resolved)
                             ahead = dated_after(resolved, now)
                             if ahead and self.refuse_future_facts:
@@ -264,7 +282,8 @@ class Sessions:
                         if post.key is not None:
                             write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
                         session.apply(facts)
-                        stored[i] = (facts, len(built) - len(facts), session.frame(), [str(p) for p in ahead])
+                        then = session.frame(max(f.at for f in built)) if post.then else None
+                        stored[i] = (facts, len(built) - len(facts), session.frame(), then, [str(p) for p in ahead])
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
                 for i in range(len(posts)):
@@ -272,12 +291,14 @@ class Sessions:
                         results[i] = exc
                 written = []
             analyst = session.analyst
-        # committed: each reply's verdict is worked out now, outside every lock (writes go on)
+            past_analyst = session.past_analyst if any(stored[i][3] is not None for i in written) else analyst
+        # committed: each reply's verdicts are worked out now, outside every lock (writes go on)
         for i in written:
-            facts, skipped, frame, warnings = stored[i]
+            facts, skipped, frame, then, warnings = stored[i]
             try:
+                verdict_then = self._answer(past_analyst, then) if then is not None else None
                 results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
-                                      verdict=self._answer(analyst, frame), warnings=warnings)
+                                      verdict=self._answer(analyst, frame), verdict_then=verdict_then, warnings=warnings)
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
                 results[i] = exc
                 continue
@@ -409,19 +430,29 @@ class Sessions:
                        load_all=lambda: self.log.load_all(view_of(record)),
                        load_at=lambda at: self.log.load_at(view_of(record), at, horizon, self._states))
 
-    def _replay(self, record: SessionRecord, key: str, body_hash: str, session: Session) -> Recorded | None:
+    def _replay(self, record: SessionRecord, post: FactPost, session: Session) -> Recorded | None:
+        key = post.key
+        assert key is not None
         stored = self.log.request(record.id, key)
         if stored is None:
             return None
-        if stored.body_hash != body_hash:
+        if stored.body_hash != post.body_hash:
             raise IdempotencyKeyError(f"the Idempotency-Key {key!r} was used before with a different body; "
                                       "use a new key for a new request")
         if stored.reply is not None:
             return Recorded.model_validate_json(stored.reply)
         # committed, but the process stopped before the reply was saved: answer now, once
-        reply = Recorded(session=record.name, ids=[f"f{s}" for s in stored.seqs], verdict=session.verdict())
+        then = self._then(session, stored.seqs) if post.then else None
+        reply = Recorded(session=record.name, ids=[f"f{s}" for s in stored.seqs], verdict_then=then, verdict=session.verdict())
         self.log.save_reply(record.id, key, reply.model_dump_json())
         return reply
+
+    def _then(self, session: Session, seqs: list[int]) -> Verdict | None:
+        """The verdict as of the latest date among recorded facts that still count (None if
+        none does: all withdrawn since)."""
+        session.complete()
+        dates = [fact.at for fact in map(session.history.get, (f"f{s}" for s in seqs)) if fact is not None]
+        return session.past_analyst.verdict(session.frame(max(dates))) if dates else None
 
     def _subject_key(self, subject: str, actor: str | None) -> str:
         if subject in self.rulebook.subjects:
@@ -429,3 +460,10 @@ class Sessions:
         if actor and f"{actor}.{subject}" in self.rulebook.subjects:
             return f"{actor}.{subject}"
         return self.rulebook.subject(subject).key
+
+
+def _needs_history(session: Session, facts: list[ResolvedFact], then: bool) -> bool:
+    """Whether recording ``facts`` reads more of the session's history than is loaded: a
+    withdrawal names an old fact; a verdict as of a fact's date may be before what is loaded."""
+    return any(f.input.withdraws is not None or (then and f.input.at is not None and not session.history.covers(f.input.at))
+               for f in facts)

@@ -7,9 +7,13 @@ from typing import Any
 
 import networkx as nx
 
-from engine.errors import Problem, suggest
+from engine.errors import Problem, brief, suggest
 from engine.rulebook.models import AllOf, AnyOf, Compare, Expr, Not, Ref, Subject
 
+# whole numbers beyond 2**53 have no exact double: durable-rules compares them with doubles
+# (and saturates past 64 bits) where Python compares them exactly, so the rules and the
+# explanations would disagree on them (tests/unit/test_conditions.py)
+MAX_WHOLE_NUMBER = 2**53
 _SECTION_OF = {"actor": "actors", "subject": "subjects", "condition": "conditions", "move": "moves"}
 
 
@@ -142,6 +146,9 @@ def check_value(subject: Subject, value: Any) -> str | None:
     if subject.type == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"{subject.key} is a number{f' ({subject.unit})' if subject.unit else ''}; got {value!r}"
+        if isinstance(value, int) and abs(value) > MAX_WHOLE_NUMBER:
+            return (f"{subject.key}: a whole number may be at most {MAX_WHOLE_NUMBER:,} either side of 0 (2**53: the rules "
+                    f"engine compares beyond it inexactly); got {brief(value)}")
         if subject.min is not None and value < subject.min:
             return f"{subject.key} must be at least {subject.min:g}; got {value!r}"
         if subject.max is not None and value > subject.max:

@@ -110,7 +110,7 @@ class InProcessDriver:
         self._open().fork(name, parent, as_of, description="a what-if of a Gherkin scenario")
 
     def record(self, line: str, facts: list[ResolvedFact]) -> None:
-        self._open().record(line, [(f.where, raw) for f, raw in zip(facts, _raw(facts))])
+        self._open().record(line, [(f.where, raw) for f, raw in zip(facts, _raw(facts))], then=False)  # the reply is not read
 
     def verdict(self, line: str, as_of: dt.datetime) -> Verdict:
         return self._open().verdict(line, as_of)

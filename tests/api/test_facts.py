@@ -243,3 +243,91 @@ def test_concurrent_retries_with_one_key_all_get_the_first_reply_and_store_once(
     assert [r.status_code for r in replies] == [201] * 3, [r.text for r in replies]
     assert replies[0].json()["ids"] == replies[1].json()["ids"] == replies[2].json()["ids"]
     assert count(client) == before + 1
+
+
+def verdict_of(client, sid: str, as_of: str | None = None) -> dict:
+    return client.get(f"/sessions/{sid}/verdict", params={"as_of": as_of} if as_of else {}).json()
+
+
+def test_a_past_dated_fact_gives_the_verdict_then_which_it_changes_and_now_which_it_does_not(client):
+    """Oil sanctions eased on 2019-05-08, back in force on 2019-06-01: progress then,
+    nothing changed now.  ``verdict_then`` is what GET .../verdict?as_of= says of that date."""
+    oil = {"actor": "USA", "subject": "oil_sanctions", "source": "test"}
+    assert client.post("/sessions/baseline/facts", json={**oil, "at": "2019-06-01", "value": "in_force"}).status_code == 201
+    before_then, before_now = verdict_of(client, "baseline", "2019-05-08"), verdict_of(client, "baseline")
+    response = client.post("/sessions/baseline/facts", json={**oil, "at": "2019-05-08", "value": "eased"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    then, now = body["verdict_then"], body["verdict"]
+    assert then["as_of"].startswith("2019-05-08T00:00:00")
+    assert before_then["status"] == "deadlock" and then["status"] == "progress"
+    assert then == verdict_of(client, "baseline", "2019-05-08")
+    assert now["status"] == before_now["status"] == "deadlock"
+    assert now == {**verdict_of(client, "baseline"), "as_of": now["as_of"]}
+
+
+def test_a_batch_gets_one_verdict_then_as_of_its_latest_date_whatever_the_order(client):
+    batch = [fact(at="2019-05-08", actor="USA", subject="oil_sanctions", value="eased"), fact(at="2018-01-01", value=3.67)]
+    body = client.post("/sessions/baseline/facts", json={"facts": batch}).json()
+    assert body["verdict_then"]["as_of"].startswith("2019-05-08T00:00:00")
+    assert body["verdict_then"] == verdict_of(client, "baseline", "2019-05-08")
+
+
+def test_a_withdrawal_gives_the_verdict_then_as_of_the_withdrawn_facts_date(client):
+    [eased] = client.post("/sessions/baseline/facts", json=fact(at="2019-05-08", actor="USA", subject="oil_sanctions", value="eased")).json()["ids"]
+    body = client.post("/sessions/baseline/facts", json={"withdraws": eased, "note": "never happened"}).json()
+    assert body["verdict_then"]["as_of"].startswith("2019-05-08T00:00:00") and body["verdict_then"]["status"] == "deadlock"
+
+
+def test_a_what_if_reply_gives_its_own_verdict_then(client):
+    fork = client.post("/sessions", json={"name": "oil_eased", "as_of": "2021-03-07"})
+    assert fork.status_code == 201, fork.text
+    body = client.post("/sessions/oil_eased/facts", json=fact(at="2021-03-08", actor="USA", subject="oil_sanctions", value="eased")).json()
+    assert body["session"] == "oil_eased" and body["verdict_then"]["session"] == "oil_eased"
+    assert body["verdict_then"]["as_of"].startswith("2021-03-08T00:00:00")
+    assert verdict_of(client, "baseline", "2021-03-08")["status"] == "deadlock" and body["verdict_then"]["status"] == "opening"
+    assert body["verdict_then"] == verdict_of(client, "oil_eased", "2021-03-08")
+    # before the fork time: the what-if's history before it is read first
+    early = client.post("/sessions/oil_eased/facts", json=fact(at="2019-05-08", actor="USA", subject="oil_sanctions", value="eased")).json()
+    assert early["verdict_then"]["status"] == "progress" and early["verdict_then"] == verdict_of(client, "oil_eased", "2019-05-08")
+    assert verdict_of(client, "baseline", "2019-05-08")["status"] == "deadlock"
+
+
+def test_a_future_fact_gives_the_verdict_as_of_its_date_which_only_it_sees(client):
+    """The test clock's now is 2026-11-23: the verdict now does not see a fact dated 2201;
+    ``verdict_then`` is the verdict on that date, with it."""
+    body = client.post("/sessions/baseline/facts", json=fact(at="2201-06-01", actor="USA", subject="oil_sanctions", value="eased")).json()
+    assert body["warnings"] and body["verdict"]["status"] == "deadlock"
+    assert body["verdict_then"]["as_of"].startswith("2201-06-01T00:00:00") and body["verdict_then"]["status"] != "deadlock"
+    assert body["verdict_then"] == verdict_of(client, "baseline", "2201-06-01")
+
+
+def test_after_a_restart_a_past_dated_fact_gets_the_verdict_then_with_it(open_service):
+    """A restarted session holds its recent state only: the verdict as of an earlier date
+    must still see the fact just posted (its history is read before the write)."""
+    open_service()
+    restarted = client_for(open_service(load_facts=False))
+    body = restarted.post("/sessions/baseline/facts", json=fact(at="2019-05-08", actor="USA", subject="oil_sanctions", value="eased")).json()
+    assert body["verdict_then"]["status"] == "progress"
+    assert body["verdict_then"] == verdict_of(restarted, "baseline", "2019-05-08")
+
+
+def test_the_openapi_reply_of_posting_facts_has_the_verdict_then(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    fields = schemas["Recorded"]["properties"]
+    assert {"verdict", "verdict_then", "warnings"} <= set(fields)
+    assert "latest 'at'" in fields["verdict_then"]["description"]
+
+
+def test_a_client_that_does_not_read_the_verdict_then_may_leave_it_out(client):
+    body = client.post("/sessions/baseline/facts", params={"verdict_then": "false"}, json=fact(at="2019-05-08")).json()
+    assert body["verdict_then"] is None and body["verdict"]["status"] == "deadlock"
+    problem_of(client.post("/sessions/baseline/facts", params={"verdict_then": "maybe"}, json=fact()), 422)
+
+
+def test_a_whole_number_the_rules_engine_cannot_compare_exactly_is_422_at_its_value(client):
+    before = count(client)
+    body = problem_of(client.post("/sessions/baseline/facts", json=fact(subject="stockpile_kg_u", value=2**53 + 1)), 422)
+    [error] = body["errors"]
+    assert error["pointer"] == "/value" and "2**53" in error["detail"]
+    assert count(client) == before

@@ -52,6 +52,54 @@ def test_a_later_request_may_withdraw_a_fact_of_an_earlier_one_in_the_same_write
     assert sessions.verdict(BASELINE) == gone.verdict
 
 
+def test_a_withdrawal_behind_another_request_in_one_write_keeps_that_requests_facts(sessions):
+    """The session holds its recent history only (as after a start), and a withdrawal needs
+    the whole of it: read from the log before anything of the write, not in its middle
+    (where the log does not show the facts written so far, and the session lost them)."""
+    [old] = [f for f in sessions.facts(BASELINE, subject="IRN.enrichment_pct").facts if f.value == 4.5]
+    back = FactPost([("body", {"at": "2021-04-01", "actor": "IRN", "subject": "enrichment_pct", "value": 3.0}),
+                     ("body", {"at": "2021-04-01", "actor": "IRN", "subject": "stockpile_kg_u", "value": 100.0})], then=False)
+    withdraw = FactPost([("body", {"withdraws": old.id, "source": "test"})], then=False)
+    first, gone = sessions.record_many(BASELINE, [back, withdraw])
+    assert not isinstance(gone, Exception), gone
+    assert within_limits(first.verdict) and within_limits(gone.verdict)
+    assert within_limits(sessions.verdict(BASELINE))
+
+
+def test_each_request_gets_the_verdict_as_of_its_own_latest_date_after_its_own_facts(sessions):
+    early, late = sessions.record_many(BASELINE, [enrichment("2019-05-08", 3.0), enrichment("2019-05-09", 4.0)])
+    assert early.verdict_then.as_of.date().isoformat() == "2019-05-08" and late.verdict_then.as_of.date().isoformat() == "2019-05-09"
+    assert early.verdict_then == sessions.verdict(BASELINE, early.verdict_then.as_of)
+    assert late.verdict_then == sessions.verdict(BASELINE, late.verdict_then.as_of)
+
+
+def test_a_request_committed_without_its_reply_is_answered_on_retry_with_the_verdict_then(jcpoa, tmp_path):
+    """A process that stopped between the commit and saving the reply leaves the request
+    without one: the retry after the restart is answered then, as of the fact's date too."""
+    import datetime as dt
+
+    from engine.facts import Fact
+
+    url = f"sqlite:///{tmp_path / 'lost.db'}"
+    first = open_sessions(jcpoa, url, NOW)
+    load_bundled_facts(first, jcpoa)
+    item = {"at": "2019-05-08", "actor": "USA", "subject": "oil_sanctions", "value": "eased"}
+    then = dt.datetime(2019, 5, 8, tzinfo=dt.timezone.utc)
+    with first.log.writing() as write:
+        [seq] = write.allocate(1)
+        write.insert_facts(first.record_of(BASELINE).id, [Fact(id=f"f{seq}", seq=seq, at=then, subject="USA.oil_sanctions",
+                                                               kind="state", value="eased", recorded_at=NOW.now())])
+        write.insert_request(first.record_of(BASELINE).id, "lost", "h", [seq])
+    first.close()
+    again = open_sessions(jcpoa, url, NOW)
+    try:
+        reply, = again.record_many(BASELINE, [FactPost([("body", item)], key="lost", body_hash="h")])
+        assert reply.ids == [f"f{seq}"] and reply.verdict_then.as_of == then and reply.verdict_then.status == "progress"
+        assert reply.verdict_then == again.verdict(BASELINE, then)
+    finally:
+        again.close()
+
+
 def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
     keyed = FactPost(enrichment("2021-04-01", 3.0).items, key="k1", body_hash="h1")
     first, = sessions.record_many(BASELINE, [keyed])
