@@ -239,7 +239,7 @@ def build_model(sit: Situation) -> Model:
             willing[key] = tuple(met.get(key, ())) or (eased[key][0],)
             continue
         offers = [o for o in rb.offering.get(key, ()) if in_force(o, sit.as_of)]
-        kept = [o for o in offers if o.if_ is None or sit.holds(f"offer:{o.id}")]
+        kept = [o for o in offers if o.if_ is None or o.simultaneous or sit.holds(f"offer:{o.id}")]
         if kept:
             willing[key] = tuple(kept)
         elif offers:  # willing once one of its offers' conditions holds

@@ -47,7 +47,9 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             evidence = [cite(p, None) for p in resting]
             positions = [p.id for p in resting if isinstance(p, Position)]
             offers = [p.id for p in resting if not isinstance(p, Position)]
+            in_step = [p.id for p in resting if isinstance(p, Offer) and p.simultaneous and not sit.holds(f"offer:{p.id}")]
             reason = (f"the condition of {', '.join(positions)} is met" if positions else
+                      f"it has said it will, in step with the moves its offer names (offer {', '.join(in_step)})" if in_step else
                       f"it has said it will (offer {', '.join(offers)})" if offers else
                       "it needs nobody's consent (a free move)")
             text = f"{actor} can {_verb(rb, move)} now: {reason}"

@@ -263,6 +263,13 @@ class Offer(Strict):
     in_force: InForce = InForce()
     description: Prose = ""
     restates: Identifier | None = None  # the first offer of the same stance (same actor, same move)
+    simultaneous: bool = False  # the actor will move in step with the moves that meet ``if``, not after them
+
+    @model_validator(mode="after")
+    def _in_step_with_something(self) -> Offer:
+        if self.simultaneous and self.if_ is None:
+            raise ValueError("'simultaneous: true' needs an 'if': the moves the actor will move in step with")
+        return self
 
 
 class Goal(Strict):

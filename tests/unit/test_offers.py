@@ -1,0 +1,69 @@
+"""Offers: made in step (``simultaneous``) or after their condition holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import pytest
+
+from engine.errors import RuleFileError
+from engine.facts import parse_inputs
+from ripeness.bootstrap import load_scenario
+from tests.conftest import NOW
+
+RULES = """
+scenario: {id: swap, title: A swap}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
+  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
+moves:
+  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
+  - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
+goals:
+  - {id: deal, done_when: {all: [{subject: A.a_x, eq: "yes"}, {subject: B.b_y, eq: "yes"}]}, needs: [A.give, B.give]}
+offers:
+  - {id: a_offer, actor: A, offers: A.give, if: {subject: B.b_y, eq: "yes"}, IN_STEP
+     quote: "We will give once Beta has.", source: s}
+  - {id: b_offer, actor: B, offers: B.give, if: {subject: A.a_x, eq: "yes"},
+     quote: "We will give once Alpha has.", source: s}
+"""
+
+
+def verdict(tmp_path, in_step: str):
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(RULES).replace("IN_STEP", in_step))
+    session = load_scenario(tmp_path).new_session("t", NOW)
+    facts = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
+             {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"}]
+    session.record(parse_inputs([(f"f{i}", f) for i, f in enumerate(facts)], session.rulebook))
+    try:
+        return session.verdict(dt.date(2024, 2, 1))
+    finally:
+        session.close()
+
+
+def test_two_offers_each_after_the_other_wait_on_each_other(tmp_path):
+    result = verdict(tmp_path, "")
+    assert result.status == "deadlock"
+    assert {s.move: s.stance for s in result.stances} == {"A.give": "offered", "B.give": "offered"}
+    assert [c.moves for c in result.cycles] == [["A.give", "B.give"]]
+
+
+def test_an_offer_made_in_step_breaks_the_wait(tmp_path):
+    result = verdict(tmp_path, "simultaneous: true,")
+    assert result.status == "opening"
+    stances = {s.move: s for s in result.stances}
+    assert stances["A.give"].stance == "willing" and [e.id for e in stances["A.give"].evidence] == ["a_offer"]
+    now = next(o for o in result.openings if o.move == "A.give")
+    assert now.available_now and "in step with the moves its offer names (offer a_offer)" in now.description
+
+
+def test_an_offer_in_step_with_nothing_is_refused(tmp_path):
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(RULES).replace("IN_STEP", "").replace(
+        'if: {subject: A.a_x, eq: "yes"},', "simultaneous: true,"))
+    with pytest.raises(RuleFileError) as caught:
+        load_scenario(tmp_path)
+    assert "'simultaneous: true' needs an 'if'" in str(caught.value)
