@@ -11,11 +11,6 @@ from tests.e2e.server import Server
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'log.db'}"
-
-
-@pytest.fixture
 def serve(tmp_path: Path, db_url: str) -> Iterator[Callable[..., Server]]:
     """Start a server over the test's fact log (again, for a restart); all are stopped at the end."""
     started: list[Server] = []
