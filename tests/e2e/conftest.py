@@ -1,4 +1,5 @@
-"""End-to-end: ``ripeness serve`` as a process, real HTTP, a real SQLite file."""
+"""End-to-end: ``ripeness serve`` as a process, real HTTP, a real SQLite file (or PostgreSQL
+database: ``db_url`` in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.backends import BACKENDS
 from tests.e2e.server import Server, all_facts, ok
 
 START = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
@@ -157,6 +158,7 @@ def check_each_fact_once(facts: list[dict[str, Any]], requests: list[Request], b
             assert all(stored) or not any(stored), f"request {request.number} (no reply) was stored in part: {stored}"
 
 
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 @pytest.mark.parametrize("load_facts", [False, True], ids=["empty", "bundled-facts"])
 def test_a_killed_server_keeps_every_acknowledged_fact_once(serve, load_facts: bool) -> None:
     server = serve(load_facts=load_facts)

@@ -101,6 +101,7 @@ def test_a_request_committed_without_its_reply_is_answered_on_retry_with_the_ver
         again.close()
 
 
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
     keyed = FactPost(enrichment("2021-04-01", 3.0).items, key="k1", body_hash="h1")
     first, = sessions.record_many(BASELINE, [keyed])
