@@ -29,7 +29,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ApiProblem
 from engine.sessions import BASELINE
-from engine.store import SessionRecord
+from engine.store.ports import SessionRecord
 
 ROLES = ("reader", "analyst", "editor", "admin")
 bearer = HTTPBearer(auto_error=False, description="A token from the server's token file")

@@ -18,7 +18,7 @@ from api.reads import analysed
 from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesOut, SessionOut
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
-from engine.facts import Time
+from engine.facts import Time, text
 from engine.sessions import FactPost, Recorded, Sessions
 from engine.verdict import TimelineEntry, Verdict
 
@@ -67,7 +67,7 @@ def rules(request: Request, who: Who) -> RulesOut:
 
 @router.post("/sessions/{sid}/facts", status_code=201, response_model=Recorded, tags=["facts"], openapi_extra=FACTS_BODY)
 async def post_facts(sid: str, request: Request, who: Who,
-                     idempotency_key: Annotated[str | None, Header(max_length=200, description="retry safely: the same key gets the same reply")] = None,
+                     idempotency_key: Annotated[text(200) | None, Header(description="retry safely: the same key gets the same reply")] = None,
                      verdict_then: Annotated[bool, Query(description="false: leave out the verdict as of the facts' latest date "
                                                          "(a bulk load that does not read it need not wait for it)")] = True) -> Recorded:
     """Record one fact, a list, or ``{"facts": [...]}`` (at most 10,000): all or nothing.

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.facts import Fact, FactInput, Time, text
 from engine.sessions import SESSION_NAME, SESSION_NAME_RULE
-from engine.store import SessionRecord
+from engine.store.ports import SessionRecord
 
 MAX_FACTS = 10_000
 

@@ -10,7 +10,7 @@ Promises:
   the history taken under it (``engine.analyst``), so writes never wait for an analysis.
   Different sessions run concurrently (the rules engine serialises its own calls).
 - A session is rebuilt from the log the first time it is used after a start, from the
-  latest fact per subject and the windowed events only (``FactLog.load_recent``); its whole
+  latest fact per subject and the windowed events only (``FactLog.load_recent``, ``engine.store.ports``); its whole
   history is read the first time an earlier date, the timeline or a withdrawal needs it.
 - A what-if fork sees its parent's facts recorded before the fork and true by the fork time,
   and never the parent's later facts or withdrawals; then only its own.
@@ -49,7 +49,7 @@ from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of
-from engine.store import FactLog, SessionRecord
+from engine.store.ports import SessionRecord, Store
 from engine.verdict import TimelineEntry, Verdict
 
 BASELINE = "baseline"
@@ -105,15 +105,16 @@ class Sessions:
     recorded with a warning in the reply, or refused (``FactError``) with
     ``refuse_future_facts``."""
 
-    def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, log: FactLog, clock: Clock,
+    def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, store: Store, clock: Clock,
                  max_whatifs: int | None = None, *, refuse_future_facts: bool = False):
-        self.rulebook, self._rules, self._port, self.log, self.clock = rulebook, rules, port, log, clock
+        self.rulebook, self._rules, self._port, self.store, self.clock = rulebook, rules, port, store, clock
+        self.log, self._registry, self._replies = store.log, store.registry, store.replies
         if max_whatifs is not None and max_whatifs < 0:
             raise ValueError(f"max_whatifs is a number of sessions, 0 or more; got {max_whatifs}")
         self.max_whatifs = max_whatifs  # what-if sessions one caller may have at once (None: any number)
         self.refuse_future_facts = refuse_future_facts
         self._guard = threading.Lock()
-        self._records: dict[str, SessionRecord] = {r.name: r for r in log.sessions()}  # in creation order
+        self._records: dict[str, SessionRecord] = {r.name: r for r in store.registry.live()}  # in creation order
         self._by_id: dict[int, SessionRecord] = {r.id: r for r in self._records.values()}
         self._gone: dict[int, str] = {}  # names of deleted sessions that are some session's parent
         self._whatifs: Counter[str] = Counter(r.created_by for r in self._records.values() if r.parent_id is not None)
@@ -121,7 +122,7 @@ class Sessions:
         self._locks: dict[str, threading.RLock] = {}
         self._states = [k for k, s in rulebook.subjects.items() if s.kind == "state"]
         if BASELINE not in self._records:
-            self._add(log.create_session(BASELINE, created_at=clock.now(), description="the live record"))
+            self._add(self._registry.create(BASELINE, created_at=clock.now(), description="the live record"))
 
     # the set of sessions ----------------------------------------------------------------
     def names(self) -> list[str]:
@@ -143,7 +144,7 @@ class Sessions:
                 return parent.name
             if record.parent_id in self._gone:
                 return self._gone[record.parent_id]
-        name = self.log.session(record.parent_id).name  # deleted: the log keeps it
+        name = self._registry.get(record.parent_id).name  # deleted: the log keeps it
         with self._guard:
             self._gone[record.parent_id] = name
         return name
@@ -184,7 +185,7 @@ class Sessions:
                 if name in self._records:
                     raise SessionError(f"a session named {name!r} exists already")
                 self._check_whatifs(created_by)
-                record = self.log.create_session(name, created_at=self.clock.now(), parent=self._records[parent],
+                record = self._registry.create(name, created_at=self.clock.now(), parent=self._records[parent],
                                                  fork_at=fork_at, description=description, created_by=created_by)
                 self._add(record)
         # recent state only, the rest on demand: from the parent's memory when it holds that
@@ -206,7 +207,7 @@ class Sessions:
         with self._using(name) as session:
             with self._guard:
                 record = self._records[name]
-                self.log.delete_session(record.id, at=self.clock.now(), by=by)
+                self._registry.delete(record.id, at=self.clock.now(), by=by)
                 del self._records[name], self._by_id[record.id]
                 self._whatifs[record.created_by] -= 1
                 self._gone[record.id] = name  # its what-ifs still name it as their parent
@@ -260,7 +261,7 @@ class Sessions:
                 session.complete()
             written: list[int] = []
             stored: dict[int, tuple[list[Fact], int, Frame, Frame | None, list[str]]] = {}
-            view = self.log.view(record) if any(p.skip_known for p in posts) else []
+            view = self._registry.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
                     now = self.clock.now()
@@ -303,7 +304,7 @@ class Sessions:
                 results[i] = exc
                 continue
             if posts[i].key is not None:
-                self.log.save_reply(record.id, posts[i].key, results[i].model_dump_json())
+                self._replies.save_reply(record.id, posts[i].key, results[i].model_dump_json())
         return results  # type: ignore[return-value]  # every entry is set
 
     def verdict(self, name: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE) -> Verdict:
@@ -336,7 +337,7 @@ class Sessions:
         if after is not None and cursor is None:
             raise FactError([Problem("query", "after", f"'after' takes a fact id such as f12; got {after!r}")])
         after_seq = int(cursor.group(1)) if cursor else 0
-        view = self.log.view(self.record_of(name))
+        view = self._registry.view(self.record_of(name))
         found, withdrawn = self.log.find(view, subject=subject, actor=actor, start=start, end=end,
                                          after_seq=after_seq, limit=limit + 1)
         page = found[:limit]
@@ -365,7 +366,7 @@ class Sessions:
             live, self._live = list(self._live.values()), {}
         for session in live:
             session.close()
-        self.log.close()
+        self.store.close()
 
     # inside -----------------------------------------------------------------------------
     def _add(self, record: SessionRecord) -> None:
@@ -419,13 +420,13 @@ class Sessions:
     def _rebuild(self, record: SessionRecord) -> Session:
         """From the log: recent state only; the rest on demand."""
         now = self.clock.now()
-        view = self.log.view(record)
+        view = self._registry.view(record)
         session = self._session(record, History(complete_from=now))
         session.apply(self.log.load_recent(view, now, session.horizon, self._states))
         return session
 
     def _session(self, record: SessionRecord, history: History) -> Session:
-        view_of, horizon = self.log.view, horizon_of(self.rulebook)
+        view_of, horizon = self._registry.view, horizon_of(self.rulebook)
         return Session(record.name, self.rulebook, self._rules, self._port, self.clock, history=history,
                        load_all=lambda: self.log.load_all(view_of(record)),
                        load_at=lambda at: self.log.load_at(view_of(record), at, horizon, self._states))
@@ -433,7 +434,7 @@ class Sessions:
     def _replay(self, record: SessionRecord, post: FactPost, session: Session) -> Recorded | None:
         key = post.key
         assert key is not None
-        stored = self.log.request(record.id, key)
+        stored = self._replies.request(record.id, key)
         if stored is None:
             return None
         if stored.body_hash != post.body_hash:
@@ -444,7 +445,7 @@ class Sessions:
         # committed, but the process stopped before the reply was saved: answer now, once
         then = self._then(session, stored.seqs) if post.then else None
         reply = Recorded(session=record.name, ids=[f"f{s}" for s in stored.seqs], verdict_then=then, verdict=session.verdict())
-        self.log.save_reply(record.id, key, reply.model_dump_json())
+        self._replies.save_reply(record.id, key, reply.model_dump_json())
         return reply
 
     def _then(self, session: Session, seqs: list[int]) -> Verdict | None:

@@ -15,7 +15,7 @@ from engine.rete import DurableRules
 from engine.rulebook import Rulebook, load_rulebook, outside_link
 from engine.session import Clock, Session, SystemClock
 from engine.sessions import BASELINE, Sessions
-from engine.store import FactLog
+from engine.store import open_store
 
 BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
 DATA_DIR = Path("data")
@@ -89,8 +89,8 @@ def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | 
     """The scenario's sessions over its fact log (``baseline`` is created if missing);
     ``max_whatifs``: what-if sessions one caller may have at once (None: any number); with
     ``refuse_future_facts`` a fact dated after the clock's now is refused, not only warned of."""
-    log = FactLog(db_url or default_db_url(scenario), scenario.rulebook.id)
-    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), log, clock or SystemClock(), max_whatifs,
+    store = open_store(db_url or default_db_url(scenario), scenario.rulebook.id)
+    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), store, clock or SystemClock(), max_whatifs,
                         refuse_future_facts=refuse_future_facts)
     settle()
     return sessions

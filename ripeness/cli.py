@@ -139,7 +139,7 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
         raise typer.Exit(1) from None
     import uvicorn
 
-    typer.echo(f"ripeness: scenario {application.state.sessions.rulebook.id!r}, fact log {application.state.sessions.log.url}"
+    typer.echo(f"ripeness: scenario {application.state.sessions.rulebook.id!r}, fact log {application.state.sessions.store.url}"
                + (f", {stored} bundled fact(s) stored in baseline" if stored else ""), err=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 

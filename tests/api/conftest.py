@@ -21,10 +21,6 @@ editor-token-0000001 editor eddie
 """
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'log.db'}"
-
 
 @pytest.fixture
 def open_service(jcpoa: Scenario, db_url: str) -> Iterator[Callable[..., Sessions]]:

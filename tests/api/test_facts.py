@@ -3,15 +3,21 @@ withdrawals and corrections, filters."""
 
 from __future__ import annotations
 
+import pytest
+
 from ripeness.bootstrap import open_sessions
 from tests.api.conftest import client_for, fact, problem_of
+from tests.backends import BACKENDS
 from tests.conftest import NOW
+
+on_every_backend = pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 
 
 def count(client) -> int:
     return len(client.get("/sessions/baseline/facts", params={"limit": 10000}).json()["facts"])
 
 
+@on_every_backend
 def test_one_fact_gets_an_id_and_the_verdict_after_it(client):
     before = count(client)
     response = client.post("/sessions/baseline/facts", json=fact(value=3.67, at="2021-06-01"))
@@ -31,6 +37,7 @@ def test_a_batch_in_either_shape_gets_ids_in_order(client):
     assert [int(i[1:]) for i in first + second] == sorted(int(i[1:]) for i in first + second)
 
 
+@on_every_backend
 def test_one_bad_fact_stores_none_and_points_at_every_bad_field(client):
     before = count(client)
     response = client.post("/sessions/baseline/facts", json={"facts": [
@@ -67,6 +74,7 @@ def test_unknown_session_is_404_naming_the_known_ones(client):
     problem_of(client.get("/sessions/nope/verdict"), 404)
 
 
+@on_every_backend
 def test_a_retry_with_the_same_key_gets_the_same_reply_and_stores_nothing_twice(client):
     headers = {"Idempotency-Key": "retry-1"}
     first = client.post("/sessions/baseline/facts", json=fact(value=5), headers=headers)
@@ -79,6 +87,7 @@ def test_a_retry_with_the_same_key_gets_the_same_reply_and_stores_nothing_twice(
     assert count(client) == before
 
 
+@on_every_backend
 def test_withdrawing_a_fact_undoes_it_at_every_date_and_keeps_it_listed(client):
     as_of = {"as_of": "2021-03-20"}
     before = client.get("/sessions/baseline/verdict", params=as_of).json()
@@ -104,6 +113,7 @@ def test_a_correction_replaces_a_fact_and_a_bad_withdrawal_changes_nothing(clien
     assert count(client) == before
 
 
+@on_every_backend
 def test_facts_filter_by_subject_actor_and_dates_and_page(client):
     strikes = client.get("/sessions/baseline/facts", params={"subject": "strike", "actor": "USA", "from": "2020-01-01", "to": "2021-12-31"}).json()
     assert strikes["facts"] and all(f["actor"] == "USA" and f["subject"] == "strike" and f["at"] >= "2020" for f in strikes["facts"])
@@ -166,6 +176,7 @@ def test_an_empty_body_is_400_saying_the_body_is_empty(client):
             assert problem["detail"] == "the body is empty: send a JSON document"
 
 
+@on_every_backend
 def test_a_nul_character_in_any_text_field_is_422_at_that_field_and_stores_nothing(client):
     before = count(client)
     statement = {"at": "2021-01-01", "actor": "IRN", "subject": "statement", "value": "no\x00talks"}
@@ -174,6 +185,10 @@ def test_a_nul_character_in_any_text_field_is_422_at_that_field_and_stores_nothi
     pointers = {e["pointer"]: e["detail"] for e in body["errors"]}
     assert set(pointers) == {"/facts/0/note", "/facts/1/source", "/facts/2/value", "/facts/3/subject", "/facts/4/actor"}
     assert all("NUL" in pointers[p] for p in ("/facts/0/note", "/facts/1/source", "/facts/2/value"))
+    assert count(client) == before
+    # the Idempotency-Key is stored too: a NUL in it is refused before it reaches the log
+    keyed = problem_of(client.post("/sessions/baseline/facts", json=fact(), headers={"Idempotency-Key": "a\x00b"}), 422)
+    assert keyed["errors"][0]["pointer"] == "/header/idempotency-key" and "NUL" in keyed["errors"][0]["detail"]
     assert count(client) == before
 
 

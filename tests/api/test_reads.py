@@ -88,12 +88,12 @@ def test_an_analyst_may_have_only_so_many_what_ifs(sessions):
     assert [s["name"] for s in client.get("/sessions", headers=anna).json()] == ["baseline", "w2", "o1", "w3"]
 
 
-def test_serve_takes_the_what_if_limit_and_the_time_budget_and_refuses_wrong_ones(tmp_path):
+def test_serve_takes_the_what_if_limit_and_the_time_budget_and_refuses_wrong_ones(db_url):
     from fastapi.testclient import TestClient
 
     from ripeness.service import ServeError, build_app
 
-    db = f"sqlite:///{tmp_path / 'serve.db'}"
+    db = db_url
     for wrong in ({"max_whatifs": -1}, {"analysis_budget": 0}, {"analysis_budget": -5}):
         with pytest.raises(ServeError, match="--max-whatifs|--analysis-budget"):
             build_app("jcpoa", db, None, "127.0.0.1", False, **wrong)

@@ -20,8 +20,7 @@ def live_ids(client: TestClient) -> tuple[set[str], dict[str, str]]:
     return {f["id"] for f in body["facts"]}, withdrawn
 
 
-def test_a_withdrawn_bundled_fact_stays_withdrawn_after_a_restart(tmp_path):
-    db_url = f"sqlite:///{tmp_path / 'log.db'}"
+def test_a_withdrawn_bundled_fact_stays_withdrawn_after_a_restart(db_url):
     first, stored = serve(db_url)
     with first:
         assert stored > 30

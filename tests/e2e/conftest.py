@@ -1,4 +1,5 @@
-"""End-to-end: ``ripeness serve`` as a process, real HTTP, a real SQLite file."""
+"""End-to-end: ``ripeness serve`` as a process, real HTTP, a real SQLite file (or PostgreSQL
+database: ``db_url`` in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.server import Server
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'log.db'}"
 
 
 @pytest.fixture

@@ -157,7 +157,9 @@ def check_each_fact_once(facts: list[dict[str, Any]], requests: list[Request], b
             assert all(stored) or not any(stored), f"request {request.number} (no reply) was stored in part: {stored}"
 
 
-@pytest.mark.parametrize("load_facts", [False, True], ids=["empty", "bundled-facts"])
+# PostgreSQL with the bundled facts only: the case that does more, at half the time
+@pytest.mark.parametrize(("load_facts", "db_url"), [(False, "sqlite"), (True, "sqlite"), (True, "postgresql")],
+                         ids=["empty-sqlite", "bundled-facts-sqlite", "bundled-facts-postgresql"], indirect=["db_url"])
 def test_a_killed_server_keeps_every_acknowledged_fact_once(serve, load_facts: bool) -> None:
     server = serve(load_facts=load_facts)
     with server.client() as client:

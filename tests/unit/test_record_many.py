@@ -10,8 +10,9 @@ import pytest
 
 from engine.errors import FactError, IdempotencyKeyError, StoreError
 from engine.sessions import BASELINE, FactPost, Recorded, Sessions
-from engine.store import FactLog
+from engine.store import open_store
 from ripeness.bootstrap import load_bundled_facts, open_sessions, rules_engine
+from tests.backends import BACKENDS
 from tests.conftest import NOW
 
 
@@ -20,8 +21,8 @@ def enrichment(day: str, value: float) -> FactPost:
 
 
 @pytest.fixture
-def sessions(jcpoa, tmp_path):
-    opened = open_sessions(jcpoa, f"sqlite:///{tmp_path / 'log.db'}", NOW)
+def sessions(jcpoa, db_url):
+    opened = open_sessions(jcpoa, db_url, NOW)
     load_bundled_facts(opened, jcpoa)
     yield opened
     opened.close()
@@ -40,7 +41,7 @@ def test_each_request_is_all_or_nothing_in_order_with_the_verdict_after_its_own_
     assert isinstance(error, FactError) and "value" in str(error)
     assert within_limits(first.verdict) and not within_limits(second.verdict)  # each reply: after its own facts
     assert [int(i[1:]) for i in (*first.ids, *second.ids)] == sorted(int(i[1:]) for i in (*first.ids, *second.ids))
-    stored = [f.value for f in sessions.log.load_all(sessions.log.view(sessions.record_of(BASELINE))) if f.at.year == 2021 and f.at.month == 4]
+    stored = [f.value for f in sessions.log.load_all(sessions.store.registry.view(sessions.record_of(BASELINE))) if f.at.year == 2021 and f.at.month == 4]
     assert stored == [3.0, 100.0, 60.0]  # nothing of the wrong request
 
 
@@ -73,15 +74,15 @@ def test_each_request_gets_the_verdict_as_of_its_own_latest_date_after_its_own_f
     assert late.verdict_then == sessions.verdict(BASELINE, late.verdict_then.as_of)
 
 
-def test_a_request_committed_without_its_reply_is_answered_on_retry_with_the_verdict_then(jcpoa, tmp_path):
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_request_committed_without_its_reply_is_answered_on_retry_with_the_verdict_then(jcpoa, db_url):
     """A process that stopped between the commit and saving the reply leaves the request
     without one: the retry after the restart is answered then, as of the fact's date too."""
     import datetime as dt
 
     from engine.facts import Fact
 
-    url = f"sqlite:///{tmp_path / 'lost.db'}"
-    first = open_sessions(jcpoa, url, NOW)
+    first = open_sessions(jcpoa, db_url, NOW)
     load_bundled_facts(first, jcpoa)
     item = {"at": "2019-05-08", "actor": "USA", "subject": "oil_sanctions", "value": "eased"}
     then = dt.datetime(2019, 5, 8, tzinfo=dt.timezone.utc)
@@ -91,7 +92,7 @@ def test_a_request_committed_without_its_reply_is_answered_on_retry_with_the_ver
                                                                kind="state", value="eased", recorded_at=NOW.now())])
         write.insert_request(first.record_of(BASELINE).id, "lost", "h", [seq])
     first.close()
-    again = open_sessions(jcpoa, url, NOW)
+    again = open_sessions(jcpoa, db_url, NOW)
     try:
         reply, = again.record_many(BASELINE, [FactPost([("body", item)], key="lost", body_hash="h")])
         assert reply.ids == [f"f{seq}"] and reply.verdict_then.as_of == then and reply.verdict_then.status == "progress"
@@ -100,6 +101,7 @@ def test_a_request_committed_without_its_reply_is_answered_on_retry_with_the_ver
         again.close()
 
 
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
     keyed = FactPost(enrichment("2021-04-01", 3.0).items, key="k1", body_hash="h1")
     first, = sessions.record_many(BASELINE, [keyed])
@@ -111,13 +113,14 @@ def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
         sessions.record_many(BASELINE, [FactPost(keyed.items, key="k2"), FactPost(keyed.items, key="k2")])
 
 
-def test_a_refused_write_fails_every_request_in_it_and_the_session_is_read_again(jcpoa, sessions):
-    theirs = open_sessions(jcpoa, str(sessions.log._engine.url), NOW)  # a second writer: our next write is refused
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_refused_write_fails_every_request_in_it_and_the_session_is_read_again(jcpoa, db_url, sessions):
+    theirs = open_sessions(jcpoa, db_url, NOW)  # a second writer: our next write is refused
     sessions.record_many(BASELINE, [enrichment("2021-04-01", 3.0)])
     theirs.record_many(BASELINE, [enrichment("2021-04-02", 20.0)])
     results = sessions.record_many(BASELINE, [enrichment("2021-04-03", 3.0), enrichment("2021-04-04", 3.1)])
     assert all(isinstance(r, StoreError) for r in results)
-    values = [f.value for f in sessions.log.load_all(sessions.log.view(sessions.record_of(BASELINE))) if f.at.year == 2021 and f.at.month == 4]
+    values = [f.value for f in sessions.log.load_all(sessions.store.registry.view(sessions.record_of(BASELINE))) if f.at.year == 2021 and f.at.month == 4]
     assert values == [3.0, 20.0]
     # the memory that had moved ahead is gone: the session is read again from the log
     assert sessions.verdict(BASELINE) == theirs.verdict(BASELINE)
@@ -145,9 +148,9 @@ class Paused:
         self.port.close(slot)
 
 
-def test_the_verdict_of_a_reply_is_worked_out_after_the_commit_and_holds_up_no_other_write(jcpoa, tmp_path):
+def test_the_verdict_of_a_reply_is_worked_out_after_the_commit_and_holds_up_no_other_write(jcpoa, db_url):
     paused = Paused(rules_engine())
-    sessions = Sessions(jcpoa.rulebook, jcpoa.rules, paused, FactLog(f"sqlite:///{tmp_path / 'log.db'}", jcpoa.rulebook.id), NOW)
+    sessions = Sessions(jcpoa.rulebook, jcpoa.rules, paused, open_store(db_url, jcpoa.rulebook.id), NOW)
     sessions.fork("other")
     sessions.verdict(BASELINE), sessions.verdict("other")  # both in memory
     replies: dict[str, object] = {}

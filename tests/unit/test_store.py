@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from engine.errors import StoreError
 from engine.session import PAST_QUESTIONS
 from engine.sessions import BASELINE
-from engine.store import FactLog, shown_url
+from engine.store import open_store, shown_url
 from ripeness.bootstrap import load_bundled_facts, open_sessions
 from tests.conftest import NOW
 
@@ -28,15 +28,15 @@ def enrichment(day: dt.date, value: float) -> tuple[str, dict]:
 
 
 def test_a_log_belongs_to_one_scenario_and_schema(url):
-    FactLog(url, "jcpoa").close()
+    open_store(url, "jcpoa").close()
     with pytest.raises(StoreError, match="holds facts of scenario 'jcpoa', not 'strike'"):
-        FactLog(url, "strike")
+        open_store(url, "strike")
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE ripeness_meta SET value = '99' WHERE key = 'schema_version'"))
     engine.dispose()
     with pytest.raises(StoreError, match="schema version 99"):
-        FactLog(url, "jcpoa")
+        open_store(url, "jcpoa")
 
 
 def test_a_restart_reads_recent_state_then_each_past_moment_then_the_whole_history(jcpoa, url):
@@ -45,7 +45,7 @@ def test_a_restart_reads_recent_state_then_each_past_moment_then_the_whole_histo
     history = [enrichment(dt.date(2000, 1, 1) + dt.timedelta(days=i), 3 + (i % 5)) for i in range(600)]
     sessions.record(BASELINE, history)
     before_now, before_past = sessions.verdict(BASELINE), sessions.verdict(BASELINE, PAST)
-    total = sum(1 for _ in sessions.log.load_all(sessions.log.view(sessions.record_of(BASELINE))))
+    total = sum(1 for _ in sessions.log.load_all(sessions.store.registry.view(sessions.record_of(BASELINE))))
     sessions.close()
 
     again = open_sessions(jcpoa, url, NOW)
@@ -113,7 +113,7 @@ def test_a_second_writer_makes_the_next_write_fail_cleanly_and_the_one_after_suc
         ours.record(BASELINE, [enrichment(dt.date(2021, 1, 3), 6.0)])
     again = ours.record(BASELINE, [enrichment(dt.date(2021, 1, 3), 6.0)]).ids
     assert len({*first, *other, *again}) == 3
-    stored = [f.id for f in ours.log.load_all(ours.log.view(ours.record_of(BASELINE)))]
+    stored = [f.id for f in ours.log.load_all(ours.store.registry.view(ours.record_of(BASELINE)))]
     assert stored == [*first, *other, *again]
     ours.close()
     theirs.close()
@@ -129,7 +129,7 @@ SECRET = "s3cret-Pa55word"
 ])
 def test_a_log_that_cannot_be_opened_never_shows_the_password(url):
     with pytest.raises(StoreError, match="cannot open the fact log") as caught:
-        FactLog(url, "jcpoa")
+        open_store(url, "jcpoa")
     assert SECRET not in str(caught.value)
 
 

@@ -16,10 +16,10 @@ from tests.conftest import NOW
 
 
 @pytest.fixture
-def page_as(jcpoa: Scenario, tmp_path) -> Iterator[Callable[[str | None], TestClient]]:
+def page_as(jcpoa: Scenario, db_url: str) -> Iterator[Callable[[str | None], TestClient]]:
     """A client of a server with tokens and the page (the JCPOA facts in baseline), acting
     with the given token (None: no header)."""
-    sessions = open_sessions(jcpoa, f"sqlite:///{tmp_path / 'log.db'}", NOW)
+    sessions = open_sessions(jcpoa, db_url, NOW)
     load_bundled_facts(sessions, jcpoa)
     app = create_app(sessions, parse_tokens(TOKENS, "test tokens"))
     web.install(app)

@@ -1,0 +1,110 @@
+"""Opening a fact log through SQLAlchemy: SQLite (WAL, ``synchronous=FULL``) by default, or
+any database SQLAlchemy reaches with its driver installed (PostgreSQL through psycopg 3:
+``postgresql+psycopg://user:password@host/db``).  ``SqlStore`` is the one backend of the
+ports in ``engine.store.ports``."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Connection, create_engine, event, insert, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from engine.errors import StoreError
+from engine.store.log import SqlFactLog
+from engine.store.registry import SqlSessionRegistry
+from engine.store.replies import SqlReplies
+from engine.store.schema import SCHEMA_VERSION, facts, meta, metadata
+
+
+class SqlStore:
+    """A scenario's fact log, sessions and replies in one database (``engine.store.ports.Store``).
+    Opening creates the tables if missing and refuses a database that holds another
+    scenario's facts or another schema version (``StoreError``, never showing the password)."""
+
+    def __init__(self, url: str, scenario: str):
+        try:
+            self._engine = _connect(url)
+            metadata.create_all(self._engine)
+            for index in facts.indexes:  # an index added since the log was made
+                index.create(self._engine, checkfirst=True)
+            with self._engine.begin() as conn:
+                _check_meta(conn, scenario)
+        except (SQLAlchemyError, ImportError) as exc:  # ImportError: no driver for the URL's database
+            raise StoreError(_open_failure(url, exc)) from None
+        self._url = shown_url(url)
+        write = threading.Lock()  # one write at a time in this process, whichever port it comes through
+        self._registry = SqlSessionRegistry(self._engine, write)
+        self._log = SqlFactLog(self._engine, write)
+        self._replies = SqlReplies(self._engine, write)
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def log(self) -> SqlFactLog:
+        return self._log
+
+    @property
+    def registry(self) -> SqlSessionRegistry:
+        return self._registry
+
+    @property
+    def replies(self) -> SqlReplies:
+        return self._replies
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: its password masked (``postgresql://u:***@host/db``);
+    a URL that does not parse is not shown at all."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(a URL that does not parse as dialect+driver://user:password@host/database)"
+
+
+def _check_meta(conn: Connection, scenario: str) -> None:
+    found = {key: value for key, value in conn.execute(select(meta.c.key, meta.c.value))}
+    if not found:
+        conn.execute(insert(meta), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                                    {"key": "scenario", "value": scenario}])
+        return
+    if found.get("schema_version") != str(SCHEMA_VERSION):
+        raise StoreError(f"the fact log has schema version {found.get('schema_version')}; this ripeness reads {SCHEMA_VERSION}")
+    if found.get("scenario") != scenario:
+        raise StoreError(f"the fact log holds facts of scenario {found.get('scenario')!r}, not {scenario!r}: "
+                         "give each scenario its own database")
+
+
+def _open_failure(url: str, exc: Exception) -> str:
+    """Why the log cannot be opened, with the URL shown and the password nowhere (a
+    driver's message may quote the URL it was given)."""
+    reason = f"{exc.__class__.__name__}: {exc.orig if getattr(exc, 'orig', None) is not None else exc}"
+    try:
+        password = make_url(url).password
+    except ArgumentError:
+        password = None
+    for secret in (url, password):
+        if secret:
+            reason = reason.replace(str(secret), "***")
+    return f"cannot open the fact log at {shown_url(url)}: {reason}"
+
+
+def _connect(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")  # a 2xx reply means the fact is on disk
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)

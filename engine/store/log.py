@@ -1,0 +1,170 @@
+"""The append-only facts in SQL (``engine.store.ports.FactLog``): reads over a session's view,
+and the write transaction (``SqlWriting``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, true
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.errors import StoreError
+from engine.facts import Fact
+from engine.store.ports import View
+from engine.store.schema import as_json, fact_of, fact_row, facts, from_us, last_seq, requests, to_us, withdrawal_of
+
+
+class SqlFactLog:
+    def __init__(self, engine: Engine, write: threading.Lock):
+        self._engine, self._write = engine, write
+        self._last_seq: int | None = None  # see writing()
+
+    @contextmanager
+    def writing(self) -> Iterator[SqlWriting]:
+        """The last sequence number is read from the database once and then kept (one
+        process writes a log); a write that fails makes the next one read it again."""
+        with self._write:
+            try:
+                with self._engine.begin() as conn:
+                    writing = SqlWriting(conn, self._last_seq)
+                    yield writing
+                self._last_seq = writing.last_seq
+            except SQLAlchemyError as exc:
+                self._last_seq = None
+                raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
+
+    def load_all(self, view: View) -> Iterator[Fact]:
+        """Every fact of the view, withdrawals included, in recording order.  A parent's
+        correction dated after the fork time comes as a withdrawal alone (see the module
+        docstring)."""
+        limits = {b.session_id: to_us(b.max_at) for b in view if b.max_at is not None}
+        seen = or_(_in_view(view), _withdrawing(view)) if limits else _in_view(view)
+        query = select(facts).where(seen).order_by(facts.c.seq)
+        with self._engine.connect() as conn:
+            for row in conn.execute(query).yield_per(5000):
+                yield withdrawal_of(row) if row.at > limits.get(row.session_id, row.at) else fact_of(row)
+
+    def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
+        """What answers every question at or after ``at``: per state subject the fact in
+        force then and the one before it, every fact after ``at``, and the events after
+        ``at - horizon``; withdrawn facts left out.  Costs the number of subjects, events in
+        the window and withdrawals, not the length of history."""
+        return self._load(view, at, horizon, subjects, later=True)
+
+    def load_at(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
+        """What answers a question about ``at`` alone: as ``load_recent`` without the facts after it."""
+        return self._load(view, at, horizon, subjects, later=False)
+
+    def _load(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str], later: bool) -> list[Fact]:
+        in_view = _in_view(view)
+        with self._engine.connect() as conn:
+            withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
+            found: dict[int, Fact] = {}
+            for subject in subjects:
+                candidates = []
+                for bound in view:
+                    query = (select(facts).where(_in_view([bound]), facts.c.subject == subject, facts.c.kind == "state",
+                                                 facts.c.at <= to_us(at))
+                             .order_by(facts.c.at.desc(), facts.c.seq.desc()).limit(2 + len(withdrawn)))
+                    candidates += [row for row in conn.execute(query) if row.seq not in withdrawn][:2]
+                candidates.sort(key=lambda r: (r.at, r.seq), reverse=True)
+                found.update((row.seq, fact_of(row)) for row in candidates[:2])
+            start = to_us(at) - horizon // dt.timedelta(microseconds=1)
+            window = and_(facts.c.kind == "event", facts.c.at > start, facts.c.at <= to_us(at))
+            rest = select(facts).where(in_view, facts.c.kind != "withdrawal", or_(facts.c.at > to_us(at), window) if later else window)
+            found.update((row.seq, fact_of(row)) for row in conn.execute(rest) if row.seq not in withdrawn)
+        return sorted(found.values(), key=lambda f: f.seq)
+
+    def find(self, view: View, *, subject: str | None = None, actor: str | None = None,
+             start: dt.datetime | None = None, end: dt.datetime | None = None,
+             after_seq: int = 0, limit: int = 1000) -> tuple[list[Fact], dict[int, int]]:
+        """Facts of the view matching the filters (``start <= at <= end``), in recording
+        order after ``after_seq``, at most ``limit``; and which of them were withdrawn (seq of
+        the fact -> seq of the withdrawal)."""
+        conditions = [_in_view(view), facts.c.seq > after_seq]
+        if subject is not None:
+            conditions.append(facts.c.subject == subject)
+        if actor is not None:
+            conditions.append(facts.c.actor == actor)
+        if start is not None:
+            conditions.append(facts.c.at >= to_us(start))
+        if end is not None:
+            conditions.append(facts.c.at <= to_us(end))
+        with self._engine.connect() as conn:
+            rows = list(conn.execute(select(facts).where(*conditions).order_by(facts.c.seq).limit(limit)))
+            seqs = [row.seq for row in rows]
+            withdrawals = conn.execute(select(facts.c.withdraws, facts.c.seq)
+                                       .where(_withdrawing(view), facts.c.withdraws.in_(seqs))).all() if seqs else []
+        return [fact_of(row) for row in rows], {w: s for w, s in withdrawals}
+
+    def exists(self, view: View, fact: Fact) -> bool:
+        """Whether the view already holds a fact saying the same thing (same time, subject,
+        value, actor, target and source), withdrawn or not: a fact an analyst withdrew is
+        known, and loading a fact file again must not bring it back."""
+        query = select(facts.c.seq).where(
+            _in_view(view), facts.c.subject == fact.subject, facts.c.at == to_us(fact.at), facts.c.kind == fact.kind,
+            facts.c.value == as_json(fact.value), _same(facts.c.actor, fact.actor), _same(facts.c.target, fact.target),
+            facts.c.source == fact.source).limit(1)
+        with self._engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def latest_at(self, session_id: int) -> dt.datetime | None:
+        """The latest ``at`` among a session's own facts."""
+        with self._engine.connect() as conn:
+            us = conn.execute(select(func.max(facts.c.at)).where(facts.c.session_id == session_id)).scalar()
+        return from_us(us) if us is not None else None
+
+    def count(self) -> int:
+        with self._engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(facts)).scalar() or 0
+
+
+class SqlWriting:
+    """Inside one write transaction."""
+
+    def __init__(self, conn: Connection, last_seq: int | None):
+        self._conn = conn
+        self.last_seq = last_seq  # the highest sequence number in the log, once known
+
+    def allocate(self, count: int) -> list[int]:
+        if self.last_seq is None:
+            self.last_seq = last_seq(self._conn)
+        first = self.last_seq + 1
+        self.last_seq += count
+        return list(range(first, first + count))
+
+    def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
+        if recorded:
+            self._conn.execute(insert(facts), [fact_row(session_id, fact) for fact in recorded])
+
+    def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
+        self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,
+                                                   seqs=json.dumps(seqs), reply=None))
+
+
+def _in_view(view: View, *, by_time: bool = True):
+    """The facts a view sees (``by_time=False``: leaving out each line's time limit)."""
+    parts = []
+    for bound in view:
+        part = [facts.c.session_id == bound.session_id]
+        if bound.max_seq is not None:
+            part.append(facts.c.seq <= bound.max_seq)
+        if by_time and bound.max_at is not None:
+            part.append(facts.c.at <= to_us(bound.max_at))
+        parts.append(and_(*part))
+    return or_(*parts) if len(parts) > 1 else parts[0] if parts else true()
+
+
+def _withdrawing(view: View):
+    """The withdrawals and corrections that count in a view: recorded in it, whatever their
+    time (a parent's correction dated after the fork still took its fact away before it)."""
+    return and_(facts.c.withdraws.is_not(None), _in_view(view, by_time=False))
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value

@@ -1,0 +1,205 @@
+"""The fact store's ports: what every backend promises, as typed Protocols.
+
+    Store                  one database: its three ports, its shown URL, close()
+    ├── FactLog            the append-only facts of every session, and the write transaction
+    │   └── Writing        inside one write: sequence numbers, facts, idempotent requests
+    ├── SessionRegistry    the sessions (lines of facts), with a tombstone on deletion
+    └── Replies            the reply sent for each Idempotency-Key
+
+Promises shared by every port:
+- Nothing recorded is ever updated or deleted.  A correction is a new fact that withdraws
+  the old one; deleting a session records a tombstone and keeps its facts.
+- ``seq`` numbers every fact in recording order across the whole log (a fact's id is
+  ``f{seq}``); reads come in recording order, so facts with equal times keep it.
+- Times go in and come out as timezone-aware UTC datetimes, to the microsecond.
+- A write is one transaction, all or nothing: when ``FactLog.writing`` leaves its ``with``
+  block its facts and requests are committed; if the block raises, or the database refuses
+  anything in it, nothing of it is stored (``StoreError`` for a refusal).
+- One process writes a log at a time.  Within it, writes are serialised (threads may call
+  at once); a second writer process makes this one's next write fail with ``StoreError``
+  (nothing stored, no sequence number given twice), and the write after that succeeds.
+- Closing a store and opening it again on the same database reads the same facts, sessions
+  and replies.
+
+The backends: ``engine.store.database.SqlStore`` (SQLAlchemy Core: SQLite, PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from engine.facts import Fact
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session as the store knows it.  ``parent_id``/``fork_seq``/``fork_at`` are None for
+    a root line such as ``baseline``."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    fork_seq: int | None
+    fork_at: dt.datetime | None
+    description: str
+    created_by: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One line of a session's view: facts of ``session_id`` with ``seq <= max_seq`` and
+    ``at <= max_at`` (None: no limit); its withdrawals with ``seq <= max_seq`` whatever
+    their ``at``."""
+
+    session_id: int
+    max_seq: int | None = None
+    max_at: dt.datetime | None = None
+
+
+View = list[Bound]  # the lines a session sees, itself first (SessionRegistry.view)
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    """An idempotent request as stored: its body's hash, the facts it stored, and the reply
+    sent (None until saved: the process may stop between the commit and the reply)."""
+
+    body_hash: str
+    seqs: list[int]
+    reply: str | None
+
+
+class Writing(Protocol):
+    """Inside one write transaction (see ``FactLog.writing``)."""
+
+    def allocate(self, count: int) -> list[int]:
+        """The next ``count`` sequence numbers, after every fact in the log and every one
+        allocated before in this process."""
+        ...
+
+    def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
+        """Append recorded facts (their ``seq`` allocated) to a session.  A ``seq`` already
+        in the log is refused: the whole write fails."""
+        ...
+
+    def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
+        """Remember an idempotent request with the facts it stored, in the same transaction
+        as them.  A key already stored for the session is refused: the whole write fails."""
+        ...
+
+
+class FactLog(Protocol):
+    """The facts of every session, appended, never changed.
+
+    A session's *view* is its own facts plus, for a fork, its parent's view restricted to
+    the facts recorded before the fork (``seq <= fork_seq``) and true by the fork time
+    (``at <= fork_at``), recursively.  The withdrawals it sees are bounded by recording
+    order only: a correction the parent recorded before the fork takes its fact away in the
+    fork too, even when the corrected fact is dated after the fork time."""
+
+    def writing(self) -> AbstractContextManager[Writing]:
+        """One write transaction, all or nothing, serialised with every other write."""
+        ...
+
+    def load_all(self, view: View) -> Iterator[Fact]:
+        """Every fact of the view, withdrawals included, in recording order.  A parent's
+        correction dated after the fork time comes as a withdrawal alone."""
+        ...
+
+    def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
+        """What answers every question at or after ``at``: per state subject (of
+        ``subjects``) the fact in force then and the one before it, every fact after
+        ``at``, and the events in ``(at - horizon, at]``; withdrawn facts left out; in
+        recording order.  Costs the subjects, the window and the withdrawals, not the
+        length of history."""
+        ...
+
+    def load_at(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
+        """What answers a question about ``at`` alone: ``load_recent`` without the facts after it."""
+        ...
+
+    def find(self, view: View, *, subject: str | None = None, actor: str | None = None,
+             start: dt.datetime | None = None, end: dt.datetime | None = None,
+             after_seq: int = 0, limit: int = 1000) -> tuple[list[Fact], dict[int, int]]:
+        """Facts of the view matching the filters (``start <= at <= end``), withdrawals
+        included, in recording order after ``after_seq``, at most ``limit``; and which of
+        them were withdrawn in the view (seq of the fact -> seq of the withdrawal)."""
+        ...
+
+    def exists(self, view: View, fact: Fact) -> bool:
+        """Whether the view holds a fact saying the same thing (time, subject, kind, value,
+        actor, target and source), withdrawn or not."""
+        ...
+
+    def latest_at(self, session_id: int) -> dt.datetime | None:
+        """The latest ``at`` among a session's own facts (None: it has none)."""
+        ...
+
+    def count(self) -> int:
+        """How many facts the whole log holds, withdrawals included."""
+        ...
+
+
+class SessionRegistry(Protocol):
+    """The sessions of one scenario.  Numbers are given in creation order and never reused;
+    a session, once created, never changes (deleting it records a tombstone)."""
+
+    def create(self, name: str, *, created_at: dt.datetime, parent: SessionRecord | None = None,
+               fork_at: dt.datetime | None = None, description: str = "", created_by: str = "") -> SessionRecord:
+        """A new session; a fork sees its parent's facts recorded so far (``fork_seq``: the
+        last sequence number in the log) and true by ``fork_at``."""
+        ...
+
+    def live(self) -> list[SessionRecord]:
+        """Every session not deleted, oldest first."""
+        ...
+
+    def get(self, session_id: int) -> SessionRecord:
+        """A session by number, deleted or not (a what-if names its deleted parent)."""
+        ...
+
+    def delete(self, session_id: int, *, at: dt.datetime, by: str = "") -> None:
+        """Record that a session was deleted (when, by whom); its facts stay in the log."""
+        ...
+
+    def view(self, record: SessionRecord) -> View:
+        """The lines a session sees, itself first (see ``FactLog``)."""
+        ...
+
+
+class Replies(Protocol):
+    """The replies to idempotent requests (the request itself is stored with its facts,
+    ``Writing.insert_request``)."""
+
+    def request(self, session_id: int, key: str) -> StoredRequest | None:
+        """The request stored under a session's key, with its reply if saved."""
+        ...
+
+    def save_reply(self, session_id: int, key: str, reply: str) -> None:
+        """The reply sent for a stored request (its facts were committed before)."""
+        ...
+
+
+class Store(Protocol):
+    """One database holding a scenario's facts, sessions and replies."""
+
+    @property
+    def url(self) -> str:
+        """Where it is, as it may be printed: never the password."""
+        ...
+
+    @property
+    def log(self) -> FactLog: ...
+
+    @property
+    def registry(self) -> SessionRegistry: ...
+
+    @property
+    def replies(self) -> Replies: ...
+
+    def close(self) -> None: ...

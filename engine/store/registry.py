@@ -1,0 +1,65 @@
+"""The sessions of a scenario in SQL (``engine.store.ports.SessionRegistry``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
+
+from engine.store.ports import Bound, SessionRecord, View
+from engine.store.schema import last_seq, session_deletions, session_of, sessions, to_us
+
+
+class SqlSessionRegistry:
+    def __init__(self, engine: Engine, write: threading.Lock):
+        self._engine, self._write = engine, write
+        self._views: dict[int, tuple[Bound, ...]] = {}
+
+    def live(self) -> list[SessionRecord]:
+        deleted = select(session_deletions.c.session_id)
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(sessions).where(sessions.c.id.not_in(deleted)).order_by(sessions.c.id))
+            return [session_of(row) for row in rows]
+
+    def get(self, session_id: int) -> SessionRecord:
+        with self._engine.connect() as conn:
+            return session_of(conn.execute(select(sessions).where(sessions.c.id == session_id)).one())
+
+    def create(self, name: str, *, created_at: dt.datetime, parent: SessionRecord | None = None,
+               fork_at: dt.datetime | None = None, description: str = "", created_by: str = "") -> SessionRecord:
+        with self._write, self._engine.begin() as conn:
+            new_id = (conn.execute(select(func.max(sessions.c.id))).scalar() or 0) + 1
+            fork_seq = last_seq(conn) if parent else None
+            conn.execute(insert(sessions).values(
+                id=new_id, name=name, parent_id=parent.id if parent else None, fork_seq=fork_seq,
+                fork_at=to_us(fork_at) if fork_at else None, description=description, created_by=created_by,
+                created_at=to_us(created_at)))
+        return SessionRecord(new_id, name, parent.id if parent else None, fork_seq, fork_at, description, created_by, created_at)
+
+    def delete(self, session_id: int, *, at: dt.datetime, by: str = "") -> None:
+        with self._write, self._engine.begin() as conn:
+            conn.execute(insert(session_deletions).values(session_id=session_id, deleted_at=to_us(at), deleted_by=by))
+
+    def view(self, record: SessionRecord) -> View:
+        """A session and its ancestors never change, so each view is read from the database once."""
+        if record.id not in self._views:
+            self._views[record.id] = tuple(self._read_view(record))
+        return list(self._views[record.id])
+
+    def _read_view(self, record: SessionRecord) -> View:
+        bounds = [Bound(record.id)]
+        max_seq, max_at, parent_id = record.fork_seq, record.fork_at, record.parent_id
+        while parent_id is not None:
+            bounds.append(Bound(parent_id, max_seq, max_at))
+            parent = self.get(parent_id)
+            max_seq = _least(max_seq, parent.fork_seq)
+            max_at = _least(max_at, parent.fork_at)
+            parent_id = parent.parent_id
+        return bounds
+
+
+def _least(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else min(a, b)

@@ -1,0 +1,201 @@
+"""What every fact store promises (``engine.store.ports``), run on each backend: append
+only, all or nothing, ordering, withdrawals, as-of reads, idempotent requests, concurrent
+writers and a restart."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from engine.errors import StoreError
+from tests.contract.conftest import RECORDED, baseline, day, event, everything, fact, state, withdrawal, write
+
+HORIZON = day(30) - day(0)
+SUBJECTS = ["IRN.enrichment_pct", "USA.oil_sanctions"]
+
+
+# append only ------------------------------------------------------------------------------
+def test_a_stored_fact_is_never_overwritten_and_a_deleted_session_keeps_its_facts(backend):
+    store = backend.store
+    root = baseline(store)
+    scratch = store.registry.create("scratch", created_at=RECORDED, parent=root, fork_at=day(10))
+    [kept] = write(store, scratch.id, state(day(1), 3.67))
+    with pytest.raises(StoreError, match="refused the write"), store.log.writing() as writing:
+        writing.insert_facts(root.id, [fact(kept.seq, day(2), value=90)])  # the same number again
+    store.registry.delete(scratch.id, at=RECORDED, by="anna")
+    assert [r.name for r in store.registry.live()] == ["baseline"]
+    assert store.registry.get(scratch.id) == scratch  # the tombstone keeps the record
+    assert everything(store, scratch) == [kept] and store.log.count() == 1
+    assert [f.seq for f in write(store, root.id, state(day(3)))] == [kept.seq + 1]
+
+
+# all or nothing ---------------------------------------------------------------------------
+def test_a_failing_write_stores_nothing_of_its_batch(backend):
+    store = backend.store
+    root = baseline(store)
+    [first] = write(store, root.id, state(day(1)))
+    with pytest.raises(RuntimeError), store.log.writing() as writing:
+        writing.insert_facts(root.id, [fact(s, day(2)) for s in writing.allocate(3)])
+        raise RuntimeError("the caller gave up half-way")
+    with pytest.raises(StoreError), store.log.writing() as writing:
+        seqs = writing.allocate(2)
+        writing.insert_facts(root.id, [fact(seqs[0], day(3)), fact(seqs[1], day(4))])
+        writing.insert_facts(root.id, [fact(first.seq, day(5))])  # refused by the database: the batch goes too
+    assert everything(store, root) == [first] and store.log.count() == 1
+    assert [f.seq for f in write(store, root.id, state(day(6)), state(day(7)))] == [first.seq + 1, first.seq + 2]
+
+
+# ordering ---------------------------------------------------------------------------------
+def test_facts_come_in_recording_order_across_and_within_sessions_and_equal_times_keep_it(backend):
+    store = backend.store
+    root = baseline(store)
+    other = store.registry.create("other", created_at=RECORDED)
+    a = write(store, root.id, state(day(5), 1), state(day(1), 2))
+    b = write(store, other.id, state(day(3), 3))
+    c = write(store, root.id, state(day(5), 4), event(day(5)))  # same time as a[0]
+    assert [f.seq for f in a + b + c] == sorted(f.seq for f in a + b + c) == list(range(a[0].seq, a[0].seq + 5))
+    assert everything(store, root) == a + c
+    assert everything(store, other) == b
+    found, _ = store.log.find(store.registry.view(root), start=day(5), end=day(5))
+    assert found == [a[0], *c]
+    in_force = store.log.load_recent(store.registry.view(root), day(6), HORIZON, SUBJECTS)
+    assert [f.value for f in in_force if f.kind == "state"] == [1, 4]  # the later record wins the tie, the one before it too
+    assert store.log.latest_at(root.id) == day(5) and store.log.latest_at(other.id) == day(3)
+
+
+def test_find_pages_by_sequence_and_filters(backend):
+    store = backend.store
+    root = baseline(store)
+    written = write(store, root.id, *[state(day(i), i) for i in range(6)], event(day(2)))
+    view = store.registry.view(root)
+    page, _ = store.log.find(view, after_seq=written[1].seq, limit=3)
+    assert page == written[2:5]
+    strikes, _ = store.log.find(view, subject="USA.strike", actor="USA")
+    assert strikes == [written[-1]]
+    assert store.log.exists(view, written[3]) and not store.log.exists(view, fact(999, day(3), value=999))
+
+
+# withdrawals ------------------------------------------------------------------------------
+def test_a_withdrawn_fact_stays_in_the_log_and_no_longer_counts(backend):
+    store = backend.store
+    root = baseline(store)
+    right, wrong = write(store, root.id, state(day(1), 3.67), state(day(2), 90))
+    [undo] = write(store, root.id, withdrawal(wrong))
+    view = store.registry.view(root)
+    assert everything(store, root) == [right, wrong, undo]
+    found, withdrawn = store.log.find(view)
+    assert found == [right, wrong, undo] and withdrawn == {wrong.seq: undo.seq}
+    assert [f.value for f in store.log.load_recent(view, day(3), HORIZON, SUBJECTS)] == [3.67]
+    assert store.log.exists(view, wrong)  # known, withdrawn or not: a reload does not bring it back
+
+
+def test_a_fork_sees_its_parents_facts_and_withdrawals_up_to_the_fork_only(backend):
+    store = backend.store
+    root = baseline(store)
+    early, wrong, late_dated = write(store, root.id, state(day(1), 1), state(day(2), 2), state(day(20), 20))
+    [undo] = write(store, root.id, withdrawal(wrong))
+    fork = store.registry.create("fork", created_at=RECORDED, parent=root, fork_at=day(10))
+    after_fork = write(store, root.id, state(day(3), 3))
+    [own] = write(store, fork.id, state(day(11), 11))
+    view = store.registry.view(fork)
+    assert everything(store, fork) == [early, wrong, undo, own]
+    assert late_dated not in everything(store, fork) and after_fork[0] not in everything(store, fork)
+    assert [f.value for f in store.log.load_recent(view, day(12), HORIZON, SUBJECTS)] == [1, 11]
+
+
+# as-of reads ------------------------------------------------------------------------------
+def test_a_moment_holds_the_state_in_force_then_and_the_events_of_its_window(backend):
+    store = backend.store
+    root = baseline(store)
+    old, before, in_force, later = write(store, root.id, state(day(1), 1), state(day(5), 5), state(day(9), 9), state(day(50), 50))
+    early_strike, recent_strike, late_strike = write(store, root.id, event(day(2), "a"), event(day(40), "b"), event(day(60), "c"))
+    view = store.registry.view(root)
+    at = day(45)
+    assert store.log.load_at(view, at, HORIZON, SUBJECTS) == [before, in_force, recent_strike]
+    assert store.log.load_recent(view, at, HORIZON, SUBJECTS) == [before, in_force, later, recent_strike, late_strike]
+    assert old not in store.log.load_at(view, day(10), HORIZON, SUBJECTS) and early_strike not in store.log.load_at(view, at, HORIZON, SUBJECTS)
+
+
+# idempotent requests ----------------------------------------------------------------------
+def test_a_request_is_stored_with_its_facts_once_and_its_reply_saved_later(backend):
+    store = backend.store
+    root = baseline(store)
+    other = store.registry.create("other", created_at=RECORDED)
+    with store.log.writing() as writing:
+        seqs = writing.allocate(2)
+        writing.insert_facts(root.id, [fact(s, day(1)) for s in seqs])
+        writing.insert_request(root.id, "key-1", "hash-1", seqs)
+    stored = store.replies.request(root.id, "key-1")
+    assert (stored.body_hash, stored.seqs, stored.reply) == ("hash-1", seqs, None)
+    assert store.replies.request(other.id, "key-1") is None  # keys belong to a session
+    with pytest.raises(StoreError), store.log.writing() as writing:  # the same key again: nothing of that write
+        [seq] = writing.allocate(1)
+        writing.insert_facts(root.id, [fact(seq, day(2))])
+        writing.insert_request(root.id, "key-1", "hash-2", [seq])
+    assert store.log.count() == 2 and store.replies.request(root.id, "key-1").body_hash == "hash-1"
+    store.replies.save_reply(root.id, "key-1", '{"ids": ["f1", "f2"]}')
+    assert store.replies.request(root.id, "key-1").reply == '{"ids": ["f1", "f2"]}'
+
+
+# concurrent writers -----------------------------------------------------------------------
+def test_threads_writing_at_once_lose_nothing_and_double_nothing(backend):
+    store = backend.store
+    root = baseline(store)
+    others = [store.registry.create(f"w{i}", created_at=RECORDED) for i in range(3)]
+    threads_, writes, size = 6, 15, 3
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            target = ([root, *others])[n % 4]
+            for w in range(writes):
+                write(store, target.id, *[state(day(w), note=f"t{n} w{w} f{i}") for i in range(size)])
+        except BaseException as exc:  # noqa: BLE001  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(threads_)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    stored = [f for record in [root, *others] for f in everything(store, record)]
+    assert sorted(f.seq for f in stored) == list(range(1, threads_ * writes * size + 1))
+    assert len({f.note for f in stored}) == len(stored)
+    for n in range(threads_):  # each write's facts together, in the order given
+        notes = [f.note for f in sorted(stored, key=lambda f: f.seq) if f.note.startswith(f"t{n} ")]
+        assert notes == [f"t{n} w{w} f{i}" for w in range(writes) for i in range(size)]
+
+
+def test_a_second_writer_makes_the_next_write_fail_and_the_one_after_succeed(backend):
+    ours = backend.store
+    root = baseline(ours)
+    theirs = backend.another()
+    [first] = write(ours, root.id, state(day(1)))
+    [other] = write(theirs, root.id, state(day(2)))
+    with pytest.raises(StoreError, match="refused the write"):
+        write(ours, root.id, state(day(3)))
+    [again] = write(ours, root.id, state(day(3)))
+    assert [f.seq for f in everything(ours, root)] == [first.seq, other.seq, again.seq] == [1, 2, 3]
+
+
+# restart ----------------------------------------------------------------------------------
+def test_a_restart_reads_the_same_facts_sessions_and_requests(backend):
+    store = backend.store
+    root = baseline(store)
+    fork = store.registry.create("fork", created_at=RECORDED, parent=root, fork_at=day(4), description="d", created_by="anna")
+    gone = store.registry.create("gone", created_at=RECORDED)
+    write(store, root.id, state(day(1), 1), event(day(2)))
+    with store.log.writing() as writing:
+        seqs = writing.allocate(1)
+        writing.insert_facts(fork.id, [fact(seqs[0], day(5), value="x", subject="USA.oil_sanctions", actor="USA")])
+        writing.insert_request(fork.id, "k", "h", seqs)
+    store.registry.delete(gone.id, at=RECORDED, by="eddie")
+    before = ([everything(store, r) for r in (root, fork)], store.registry.live(), store.replies.request(fork.id, "k"),
+              store.registry.view(fork), store.log.count(), store.log.latest_at(fork.id))
+    again = backend.reopen()
+    after = ([everything(again, r) for r in (root, fork)], again.registry.live(), again.replies.request(fork.id, "k"),
+             again.registry.view(fork), again.log.count(), again.log.latest_at(fork.id))
+    assert after == before
+    assert [f.seq for f in write(again, root.id, state(day(6)))] == [before[4] + 1]
