@@ -1,5 +1,5 @@
 """Setting up a fact log of F facts for the cold-start, as-of and what-if measurements:
-the schema and the ``baseline`` session made by ``engine.store.FactLog``, then the facts
+the schema and the ``baseline`` session made by ``engine.store.open_store``, then the facts
 bulk-inserted with SQLAlchemy Core straight into its ``facts`` table, in the format
 ``engine.store`` writes (times in microseconds, values as sorted JSON, ``seq`` = id)."""
 
@@ -22,13 +22,14 @@ def prepare(db_path: str, scenario: dict[str, Any], stream: dict[str, Any], rule
     later questions is a day after the last fact."""
     from sqlalchemy import create_engine, event, insert
 
-    from engine.store import FactLog, facts, to_us
+    from engine.store import open_store
+    from engine.store.schema import facts, to_us
 
     started = time.perf_counter()
     loaded = world.load(scenario, Path(rules_dir))
     url = f"sqlite:///{db_path}"
-    log = FactLog(url, loaded.rulebook.id)
-    record = log.create_session("baseline", created_at=generate.START, description="the live record")
+    log = open_store(url, loaded.rulebook.id)
+    record = log.registry.create("baseline", created_at=generate.START, description="the live record")
     log.close()
     engine = create_engine(url)
 
