@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ripeness.bootstrap import Scenario, open_sessions
 from ripeness.cli import app
-from tests.conftest import NOW
+from tests.conftest import NOW, ROOT
 
 DATA = Path(__file__).resolve().parent / "data"
 runner = CliRunner()
@@ -187,3 +187,11 @@ def test_the_scenario_is_the_one_whose_imports_folder_holds_the_mapping(docks: S
     assert report["stored"] == 6
     err = run(str(DATA / "acled.yaml"), str(DATA / "acled.csv"), "--db", db, ok=False)
     assert "give --rules DIR" in err
+
+
+def test_the_bundled_strike_scenario_ships_a_mapping_that_reads_acled(tmp_path: Path) -> None:
+    out = tmp_path / "facts.jsonl"
+    report = run(str(ROOT / "rules" / "strike" / "imports" / "acled.yaml"), str(DATA / "acled.csv"), "--out", str(out), "--json")
+    # the riot, the attack (no rule here counts deaths) and the students' march match no rule
+    assert (report["stored"], report["unmatched"]) == (5, 3)
+    assert runner.invoke(app, ["check", str(ROOT / "rules" / "strike")]).exit_code == 0  # imports/ is not read as rules
