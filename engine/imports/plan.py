@@ -90,6 +90,8 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
         for i, rule in enumerate(mapping.rules):
             if not _matches(rule, fields):
                 continue
+            if rule.aggregate == "none" and fields["actor"] is None and rulebook.subjects[rule.subject].kind == "event":
+                continue  # an event needs who did it: a row of actors the mapping does not know is not the scenario's
             if rule.aggregate != "none":
                 counted = True
                 amount = 1.0 if rule.sum is None else _amount(record, rule.sum, wanted.problems)
@@ -142,10 +144,6 @@ def _row_fact(mapping: Mapping, rule: Rule, record: Record, fields: dict[str, st
     fact: dict[str, Any] = {"at": record.date.isoformat(), "subject": rule.subject,
                             "source": _text(f"[{row_key(mapping, record.id)}] {record.get(spec.cite)}".rstrip(), MAX_SOURCE)}
     if subject.kind == "event":
-        if fields["actor"] is None:
-            problems.append(Problem(record.where, spec.actor, f"{record.get(spec.actor)!r} is no actor of the mapping's 'actors', "
-                                    f"and {rule.subject} is an event: it needs the actor who did it"))
-            return None
         fact["actor"] = fields["actor"]
         if fields["target"] is not None:
             fact["target"] = fields["target"]

@@ -195,3 +195,14 @@ def test_the_bundled_strike_scenario_ships_a_mapping_that_reads_acled(tmp_path: 
     # the riot, the attack (no rule here counts deaths) and the students' march match no rule
     assert (report["stored"], report["unmatched"]) == (5, 3)
     assert runner.invoke(app, ["check", str(ROOT / "rules" / "strike")]).exit_code == 0  # imports/ is not read as rules
+
+
+def test_rows_of_unknown_actors_match_no_event_rule_and_bad_values_are_bad_rows(docks_folder: Path, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("import: {id: m, format: gdelt}\nactors: {WSTLAB: UNI}\nrules:\n"
+                       "  - when: {EventRootCode: \"14\"}\n    subject: walkout\n")
+    report = run(str(mapping), str(DATA / "gdelt.tsv"), "--rules", str(docks_folder), "--out", str(tmp_path / "f.jsonl"), "--json")
+    assert (report["stored"], report["unmatched"], report["bad_rows"]) == (4, 2, 0)  # the students' protest and the company's lockout
+    mapping.write_text("import: {id: m, format: plover}\nrules:\n  - {subject: fatalities, value_from: mode}\n")
+    err = run(str(mapping), str(DATA / "plover.jsonl"), "--rules", str(docks_folder), "--out", str(tmp_path / "f.jsonl"), ok=False)
+    assert f"{DATA / 'plover.jsonl'}:1: mode: expected a number for fatalities; got 'demo'" in err
