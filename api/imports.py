@@ -14,6 +14,7 @@ from engine.errors import MappingError, Problem
 from engine.imports import ImportReport, import_into, parse_mapping, read_deletions, read_mapping, read_records
 from engine.rulebook.models import Identifier
 from engine.sessions import Sessions
+from engine.yamlsource import MAX_YAML_BYTES
 
 router = APIRouter()
 Who = Annotated[Caller, Depends(caller)]
@@ -39,7 +40,7 @@ async def post_import(sid: str, request: Request, response: Response, who: Who,
     if (mapping is None) == (mapping_name is None):
         raise ApiProblem(422, "invalid-request", "Invalid request", "send a mapping: upload it as 'mapping', or name one of the "
                          "scenario's imports/ folder as 'mapping_name' (one of the two)")
-    mapping_text = (await mapping.read()).decode("utf-8", errors="replace") if mapping is not None else None
+    mapping_text = _mapping_text(mapping.filename or "upload", await mapping.read()) if mapping is not None else None
 
     def run() -> ImportReport:
         rulebook = sessions.rulebook
@@ -58,3 +59,13 @@ async def post_import(sid: str, request: Request, response: Response, who: Who,
     if not report.ids:
         response.status_code = 200
     return report
+
+
+def _mapping_text(name: str, raw: bytes) -> str:
+    """An uploaded mapping file's text, held to the limits of one in the scenario folder."""
+    if len(raw) > MAX_YAML_BYTES:
+        raise MappingError([Problem(f"mapping:{name}", "", f"larger than {MAX_YAML_BYTES:,} bytes, the most a mapping file may hold")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MappingError([Problem(f"mapping:{name}", "", f"not UTF-8 text (a bad byte at offset {exc.start})")]) from None

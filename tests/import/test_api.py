@@ -97,6 +97,8 @@ def test_a_bad_mapping_is_a_422_with_its_line(client: TestClient, tmp_path: Path
     body = problem_of(client.post("/sessions/baseline/imports", files=files, headers=EDITOR), 422)
     assert body["type"] == "/problems/invalid-mapping"
     assert body["errors"][0]["detail"].startswith("mapping:m.yaml:3: rules.0.subject: unknown subject 'walkotu'")
+    files["mapping"] = ("m.yaml", b"import: {id: m\xff}\n")
+    assert "not UTF-8 text" in problem_of(client.post("/sessions/baseline/imports", files=files, headers=EDITOR), 422)["errors"][0]["detail"]
     wrong_format = upload(client, "acled.csv", format="gdelt")
     assert "this mapping is for acled data" in problem_of(wrong_format, 422)["errors"][0]["detail"]
     assert problem_of(upload(client, "acled.csv", format="csv"), 422)["type"] == "/problems/invalid-request"

@@ -206,3 +206,13 @@ def test_rows_of_unknown_actors_match_no_event_rule_and_bad_values_are_bad_rows(
     mapping.write_text("import: {id: m, format: plover}\nrules:\n  - {subject: fatalities, value_from: mode}\n")
     err = run(str(mapping), str(DATA / "plover.jsonl"), "--rules", str(docks_folder), "--out", str(tmp_path / "f.jsonl"), ok=False)
     assert f"{DATA / 'plover.jsonl'}:1: mode: expected a number for fatalities; got 'demo'" in err
+
+
+def test_a_line_that_is_not_utf8_is_a_bad_row_and_an_unknown_format_is_refused(docks_folder: Path, tmp_path: Path) -> None:
+    source = tmp_path / "latin1.csv"
+    lines = (DATA / "acled.csv").read_bytes().splitlines(keepends=True)
+    source.write_bytes(b"".join(lines[:2]) + lines[2].replace(b"Harbour", b"H\xe4rbour") + b"".join(lines[3:]))
+    err = run("acled", str(source), "--rules", str(docks_folder), "--out", str(tmp_path / "f.jsonl"), ok=False)
+    assert f"{source}:3: not UTF-8 text (a bad byte at column" in err
+    wrong = runner.invoke(app, ["import", "acled", str(DATA / "acled.csv"), "--rules", str(docks_folder), "--format", "csv"])
+    assert wrong.exit_code == 2 and "expected one of plover, acled, gdelt" in wrong.output
