@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import docs, problems
 from api.access import Tokens
+from api.imports import router as imports_router
 from api.lanes import Lanes
 from api.reads import AnalysisCounts
 from api.routes import router
@@ -47,7 +48,8 @@ def create_app(sessions: Sessions, tokens: Tokens | None = None, *, max_body: in
     problems.install(app)
     docs.install(app)  # /docs and /redoc from packaged assets: they work offline
     app.include_router(router)
-    app.state.routes = [r for r in (*app.routes, *router.routes) if getattr(r, "methods", None)]  # for Allow headers
+    app.include_router(imports_router)
+    app.state.routes = [r for r in (*app.routes, *router.routes, *imports_router.routes) if getattr(r, "methods", None)]  # for Allow headers
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

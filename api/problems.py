@@ -20,8 +20,10 @@ from engine.errors import (
     EngineFault,
     FactError,
     IdempotencyKeyError,
+    MappingError,
     RipenessError,
     SessionError,
+    SourceRowError,
     StoreError,
     UnknownNameError,
     WhatIfLimitError,
@@ -74,6 +76,11 @@ def _ripeness(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, FactError):
         return problem(422, "invalid-facts", "Invalid facts", f"{len(exc.problems)} problem(s); nothing was stored",
                        errors=[FieldError(pointer=pointer(p.where, p.field), detail=p.message) for p in exc.problems])
+    if isinstance(exc, (MappingError, SourceRowError)):
+        kind, title = ("invalid-mapping", "Invalid mapping file") if isinstance(exc, MappingError) else ("invalid-rows", "Invalid rows")
+        return problem(422, kind, title, f"{len(exc.problems)} problem(s); nothing was imported",
+                       errors=[FieldError(pointer=f"/{'mapping' if isinstance(exc, MappingError) else 'source'}"
+                                          + (f"/{p.field.replace('.', '/')}" if p.field else ""), detail=str(p)) for p in exc.problems])
     if isinstance(exc, UnknownNameError):
         status = 404 if exc.kind == "session" else 422
         return problem(status, f"unknown-{exc.kind}", f"Unknown {exc.kind}", str(exc), known=exc.known, suggestion=exc.suggestion)

@@ -3,6 +3,8 @@
     RipenessError                  base: misuse or a fault, never a business outcome
     ├── RuleFileError              one or more rule-file problems (``.problems``)
     ├── FactError                  one or more bad facts (``.problems``); nothing was used
+    ├── MappingError               an import mapping file is wrong (``.problems``); nothing was imported
+    ├── SourceRowError             rows of event data that cannot be read (``.problems``); nothing was imported
     ├── LabelsError                a fidelity case's labels file is wrong (``.problems``); never reaches the API
     ├── UnknownNameError           an actor, subject, position, variant or session that does not exist
     ├── SessionError               a session operation that cannot be done (e.g. deleting baseline)
@@ -61,6 +63,20 @@ class FactError(_ProblemsError):
     """Facts were rejected; every problem found is in ``problems``; none were used."""
 
     kind = "fact"
+
+
+class MappingError(_ProblemsError):
+    """An import mapping file (``engine.imports.mapping``) has errors; every one found is in
+    ``problems``; nothing was imported."""
+
+    kind = "mapping-file"
+
+
+class SourceRowError(_ProblemsError):
+    """Rows of an event-data file that cannot be read or turned into facts, each with its
+    file and line; nothing of the file was imported (``--skip-bad`` imports the others)."""
+
+    kind = "source-row"
 
 
 class LabelsError(_ProblemsError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,6 +13,7 @@ import typer
 from engine.deadline import DEFAULT_BUDGET
 from engine.errors import FactError, RipenessError, RuleFileError
 from engine.facts import to_utc
+from engine.imports import FORMATS
 from engine.rulebook import check_folder
 from engine.rulebook.models import RuleFile
 from ripeness import render
@@ -142,6 +144,44 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
     typer.echo(f"ripeness: scenario {application.state.sessions.rulebook.id!r}, fact log {application.state.sessions.store.url}"
                + (f", {stored} bundled fact(s) stored in baseline" if stored else ""), err=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command("import")
+def import_(mapping: Annotated[str, typer.Argument(help="The mapping file (or its name in the scenario's imports/ folder).")],
+            source: Annotated[Path, typer.Argument(help="The event data: PLOVER .jsonl/.tsv, ACLED .csv, GDELT tab-separated.")],
+            fmt: Annotated[Optional[str], typer.Option("--format", help="plover, acled or gdelt (default: the mapping's).")] = None,
+            rules: Annotated[Optional[str], typer.Option("--rules", help="Scenario folder (default: the one whose imports/ holds MAPPING).")] = None,
+            out: Annotated[Optional[Path], typer.Option("--out", help="Write the facts to this .jsonl fact file instead of a session.")] = None,
+            session: Annotated[str, typer.Option("--session", help="The session to import into.")] = "baseline",
+            db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the fact log; default the SQLite file of ripeness serve.")] = None,
+            url: Annotated[Optional[str], typer.Option("--url", envvar="RIPENESS_URL", help="Import on the ripeness server at this base URL.")] = None,
+            token: Annotated[Optional[str], typer.Option("--token", envvar="RIPENESS_TOKEN", help="Bearer token for --url (editor, or a what-if's analyst).")] = None,
+            deletions: Annotated[Optional[Path], typer.Option("--deletions", help="Ids deleted at the source (ACLED's deletions file): their facts are withdrawn.")] = None,
+            skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Leave out bad rows (and list them) instead of refusing the whole file.")] = False,
+            as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
+    """Import coded event data as facts: into a session (safe to re-run), a fact file, or a running server."""
+    from ripeness import importing
+
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}; got {fmt!r}", param_hint="--format")
+    if out is not None and url is not None:
+        raise typer.BadParameter("give --out or --url, not both", param_hint="--out")
+    try:
+        if url is not None:
+            report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad)
+        else:
+            folder = importing.rules_folder(rules, Path(mapping))
+            scenario = load_scenario(folder)
+            size = source.stat().st_size if source.is_file() else 0
+            with typer.progressbar(length=size, label=f"reading {source.name}", file=sys.stderr) as bar:
+                chosen, read, deleted = importing.load(scenario, importing.mapping_path(mapping, folder), source, fmt, deletions, bar.update)
+            if out is not None:
+                report = importing.to_fact_file(scenario, chosen, read, deleted, out, skip_bad)
+            else:
+                report = importing.to_session(scenario, chosen, read, deleted, session, db, skip_bad)
+    except RipenessError as error:
+        _fail(error)
+    typer.echo(report.model_dump_json(indent=2) if as_json else render.import_text(report, out))
 
 
 def main() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from engine.conditions import show
+from engine.imports import ImportReport
 from engine.verdict import ConcessionSets, TimelineEntry, Verdict
 
 
@@ -81,4 +83,16 @@ def timeline_text(entries: list[TimelineEntry]) -> str:
             lines.append(f"{'':<42}  because: {cause.subject} = {show(cause.value)} ({cause.source or 'no source'})")
         for stated in entry.statements:
             lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source})")
+    return "\n".join(lines)
+
+
+def import_text(report: ImportReport, out: Path | None = None) -> str:
+    """An import's counts, one a line, then the bad rows left out."""
+    where = f"written to {out}" if out is not None else "stored"
+    lines = [f"{report.format} data, mapping {report.mapping}: {report.rows} row(s) read",
+             f"  {report.stored} fact(s) {where}, {report.already_there} already there, {report.corrected} corrected, "
+             f"{report.withdrawn} withdrawn",
+             f"  {report.merged} duplicate row(s) merged, {report.outside_range} outside the date range, "
+             f"{report.unmatched} matched no rule, {report.bad_rows} bad row(s) left out"]
+    lines += [f"  bad: {problem}" for problem in report.problems]
     return "\n".join(lines)

@@ -1,0 +1,288 @@
+"""Readers of coded event data: PLOVER/POLECAT (JSON Lines or TSV), ACLED (CSV) and GDELT
+1.0/2.0 event tables (TSV without a header).  Each row becomes a ``Record``: the source's
+own id, its date, its fields as text, and where it was read (file and line); a row that
+cannot be one is a ``Problem`` with its file, line and what was wrong.
+
+GDELT reports one event many times (one row per article); rows with the same date, actor
+codes, root event code and source URL are one event, kept once (``merge_duplicates``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Literal
+
+from engine.errors import Problem, brief
+
+Format = Literal["plover", "acled", "gdelt"]
+FORMATS: tuple[str, ...] = ("plover", "acled", "gdelt")
+RECORD_ID = re.compile(r"^[^\s\[\]]{1,200}$")  # kept in each fact's source, between brackets
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a format names what ripeness reads: the id, the date, who did it and to whom."""
+
+    id: str
+    date: str
+    actor: str
+    target: str
+    cite: str  # where it was reported
+    text: str  # the coder's words about it (a fact's note)
+    fields: tuple[str, ...]  # every field a mapping's ``when`` may test
+    numbers: tuple[str, ...] = ()  # fields that must be numbers when present
+
+
+PLOVER_FIELDS = ("id", "date", "actor", "recipient", "event", "mode", "context", "quad_code", "event_scale", "text", "cite_info")
+ACLED_FIELDS = ("event_id_cnty", "event_date", "year", "disorder_type", "event_type", "sub_event_type", "actor1",
+                "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "country", "admin1",
+                "admin2", "location", "source", "source_scale", "notes", "fatalities")
+_GDELT_HEAD = ("GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate")
+_GDELT_ACTOR = ("Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code", "Religion2Code",
+                "Type1Code", "Type2Code", "Type3Code")
+_GDELT_EVENT = ("IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass", "GoldsteinScale",
+                "NumMentions", "NumSources", "NumArticles", "AvgTone")
+
+
+def _gdelt_columns(adm2: bool) -> tuple[str, ...]:
+    geo = ("Type", "FullName", "CountryCode", "ADM1Code") + (("ADM2Code",) if adm2 else ()) + ("Lat", "Long", "FeatureID")
+    return (_GDELT_HEAD + tuple(f"Actor1{c}" for c in _GDELT_ACTOR) + tuple(f"Actor2{c}" for c in _GDELT_ACTOR)
+            + _GDELT_EVENT + tuple(f"{who}Geo_{c}" for who in ("Actor1", "Actor2", "Action") for c in geo)
+            + ("DATEADDED", "SOURCEURL"))
+
+
+GDELT1 = _gdelt_columns(adm2=False)  # 58 columns (daily files from April 2013)
+GDELT2 = _gdelt_columns(adm2=True)  # 61 columns
+GDELT_LAYOUTS = {len(GDELT1): GDELT1, len(GDELT2): GDELT2, len(GDELT1) - 1: GDELT1[:-1]}  # 57: the backfile, no URL
+
+SPECS: dict[str, Spec] = {
+    "plover": Spec("id", "date", "actor", "recipient", "cite_info", "text", PLOVER_FIELDS, ("quad_code", "event_scale")),
+    "acled": Spec("event_id_cnty", "event_date", "actor1", "actor2", "source", "notes", ACLED_FIELDS, ("fatalities",)),
+    "gdelt": Spec("GLOBALEVENTID", "SQLDATE", "Actor1Code", "Actor2Code", "SOURCEURL", "", GDELT2,
+                  ("QuadClass", "GoldsteinScale", "NumMentions", "NumSources", "NumArticles", "AvgTone")),
+}
+REQUIRED = {"plover": ("id", "date", "actor", "event"), "acled": ("event_id_cnty", "event_date", "event_type", "actor1"),
+            "gdelt": ("GLOBALEVENTID", "SQLDATE", "EventCode")}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of event data: its own id, its day (UTC), and its fields as text."""
+
+    id: str
+    date: dt.date
+    fields: dict[str, str]
+    where: str
+    merged: list[str] = field(default_factory=list)  # ids of duplicate rows folded into this one
+
+    def get(self, name: str) -> str:
+        return self.fields.get(name, "")
+
+
+@dataclass
+class Read:
+    """What a file held: its records and its bad rows."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    merged: int = 0
+
+
+def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int], None] | None = None) -> Read:
+    """Every row of ``stream`` (named ``name`` in problems) in format ``fmt``; ``progress``
+    is told how many bytes each line had."""
+    lines = _lines(stream, progress)
+    result = Read()
+    if fmt == "plover":
+        first = next(lines, None)
+        if first is not None:
+            lines = _chain(first, lines)
+            rows = _jsonl(name, lines, result) if first[1].lstrip().startswith("{") else _csv(name, lines, result, "\t", None)
+        else:
+            rows = iter(())
+    elif fmt == "acled":
+        rows = _csv(name, lines, result, ",", None)
+    elif fmt == "gdelt":
+        rows = _csv(name, lines, result, "\t", GDELT_LAYOUTS)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    seen: dict[str, str] = {}
+    for where, row in rows:
+        record = _record(fmt, where, row, result.problems)
+        if record is None:
+            continue
+        if record.id in seen:
+            result.problems.append(Problem(where, SPECS[fmt].id, f"the id {record.id!r} was already used at {seen[record.id]}"))
+            continue
+        seen[record.id] = where
+        result.records.append(record)
+    if fmt == "gdelt":
+        result.records, result.merged = merge_duplicates(result.records)
+    return result
+
+
+def _lines(stream: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(stream, start=1):
+        if progress is not None:
+            progress(len(raw))
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            text = f"\x00{exc.start}"  # reported by the row reader, which knows the file
+        yield number, text
+
+
+def _chain(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    yield first
+    yield from rest
+
+
+def _undecodable(name: str, number: int, text: str, read: Read) -> bool:
+    if text.startswith("\x00") and text[1:].isdigit():
+        read.problems.append(Problem(f"{name}:{number}", "", f"not UTF-8 text (a bad byte at column {int(text[1:]) + 1})"))
+        return True
+    return False
+
+
+def _jsonl(name: str, lines: Iterable[tuple[int, str]], read: Read) -> Iterator[tuple[str, dict[str, str]]]:
+    for number, text in lines:
+        if _undecodable(name, number, text, read) or not text.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            read.problems.append(Problem(where, "", f"not valid JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        if not isinstance(row, dict):
+            read.problems.append(Problem(where, "", f"expected a JSON object with the PLOVER fields; got {brief(row)}"))
+            continue
+        bad = [k for k, v in row.items() if isinstance(v, (dict, list))]
+        if bad:
+            read.problems.append(Problem(where, bad[0], f"expected a plain value; got {brief(row[bad[0]])}"))
+            continue
+        yield where, {k: "" if v is None else str(v) for k, v in row.items()}
+
+
+def _csv(name: str, lines: Iterable[tuple[int, str]], read: Read, delimiter: str,
+         layouts: dict[int, tuple[str, ...]] | None) -> Iterator[tuple[str, dict[str, str]]]:
+    """Rows of a CSV/TSV file: with a header line, or (GDELT) a fixed layout chosen by the
+    number of columns.  The line of a row is the line it starts on."""
+    numbers: list[int] = []
+
+    def texts() -> Iterator[str]:
+        for number, text in lines:
+            if _undecodable(name, number, text, read):
+                text = "\n"
+            numbers.append(number)
+            yield text
+
+    quoting = csv.QUOTE_NONE if layouts else csv.QUOTE_MINIMAL  # GDELT quotes nothing: a '"' is text
+    reader = csv.reader(texts(), delimiter=delimiter, quoting=quoting, strict=True)
+    header: list[str] | None = None
+    while True:
+        start = len(numbers) + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            read.problems.append(Problem(f"{name}:{numbers[-1] if numbers else start}", "", f"not valid CSV: {exc}"))
+            return  # the reader cannot go on past a broken quote
+        where = f"{name}:{numbers[start - 1] if start <= len(numbers) else start}"
+        if not any(cell.strip() for cell in row):
+            continue
+        if layouts is None and header is None:
+            header = [cell.strip() for cell in row]
+            continue
+        columns = header if header is not None else layouts.get(len(row)) if layouts else None
+        if columns is None:
+            expected = " or ".join(str(n) for n in sorted(layouts or ()))
+            read.problems.append(Problem(where, "", f"{len(row)} tab-separated columns; a GDELT event row has {expected}"))
+            continue
+        if len(row) != len(columns):
+            read.problems.append(Problem(where, "", f"{len(row)} columns; the header line has {len(columns)}"))
+            continue
+        yield where, {k: v.strip() for k, v in zip(columns, row)}
+
+
+def _record(fmt: str, where: str, row: dict[str, str], problems: list[Problem]) -> Record | None:
+    spec = SPECS[fmt]
+    found = [Problem(where, name, f"required field {name!r} is empty or missing") for name in REQUIRED[fmt] if not row.get(name)]
+    rid = row.get(spec.id, "")
+    if rid and not RECORD_ID.match(rid):
+        found.append(Problem(where, spec.id, f"an id is 1 to 200 characters without spaces or brackets; got {brief(rid)}"))
+    day = None
+    if row.get(spec.date):
+        day = parse_day(row[spec.date])
+        if day is None:
+            found.append(Problem(where, spec.date, f"expected a date ({DATE_FORMATS[fmt]}); got {brief(row[spec.date])}"))
+    for name in spec.numbers:
+        value = row.get(name, "")
+        if value and _number(value) is None:
+            found.append(Problem(where, name, f"expected a number; got {brief(value)}"))
+    problems.extend(found)
+    if found or day is None:
+        return None
+    return Record(rid, day, row, where)
+
+
+DATE_FORMATS = {"plover": "YYYY-MM-DD", "acled": "YYYY-MM-DD or 5 March 2024", "gdelt": "YYYYMMDD"}
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A day written as ``2024-03-05``, ``20240305`` or ``05 March 2024`` (None otherwise)."""
+    for pattern in ("%Y-%m-%d", "%Y%m%d", "%d %B %Y", "%d-%B-%Y"):
+        try:
+            day = dt.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+        return day if 1000 <= day.year < 9000 else None
+    return None
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def number(text: str) -> float:
+    value = _number(text)
+    return 0.0 if value is None else value
+
+
+def merge_duplicates(records: list[Record]) -> tuple[list[Record], int]:
+    """GDELT's duplicates: rows with the same ``SQLDATE``, ``Actor1Code``, ``Actor2Code``,
+    ``EventRootCode`` and ``SOURCEURL`` are one event.  The row with the smallest
+    ``GLOBALEVENTID`` is kept (so the result does not depend on row order); the others'
+    ids are listed in its ``merged``.  Rows without a source URL are never merged."""
+    groups: dict[tuple[str, ...], list[Record]] = {}
+    alone: list[Record] = []
+    for record in records:
+        if not record.get("SOURCEURL"):
+            alone.append(record)
+            continue
+        key = tuple(record.get(f) for f in ("SQLDATE", "Actor1Code", "Actor2Code", "EventRootCode", "SOURCEURL"))
+        groups.setdefault(key, []).append(record)
+    kept: list[Record] = list(alone)
+    merged = 0
+    for group in groups.values():
+        group.sort(key=lambda r: (len(r.id), r.id))
+        first = group[0]
+        kept.append(Record(first.id, first.date, first.fields, first.where, [r.id for r in group[1:]]))
+        merged += len(group) - 1
+    kept.sort(key=lambda r: _line(r.where))
+    return kept, merged
+
+
+def _line(where: str) -> int:
+    tail = where.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0

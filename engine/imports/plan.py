@@ -1,0 +1,280 @@
+"""From rows of event data to facts, and from those to what a session must record.
+
+Identity: each imported fact's ``source`` begins with its key in brackets, the mapping's id
+and the row's own id (``[acled_docks:record:WST104]``) or, for an aggregate, the subject
+and period (``[acled_docks:monthly:UNI.pickets:2024-03]``).  Importing again compares each
+key with the live fact the session holds under it: the same fact is left alone, a changed
+one is corrected (a new fact that withdraws the old), a row deleted at the source, or one
+that no longer becomes a fact, is withdrawn.  So a re-import stores nothing twice.
+
+An aggregate is one state fact per period (day, ISO week starting Monday, calendar month)
+dated at the end of its period (the first moment of the next: the count is known only
+then), for every period from the first to the last day taken, zero where no row counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from engine.errors import FactError, MappingError, Problem
+from engine.facts import MAX_TEXT_VALUE, Fact, parse_inputs
+from engine.imports.formats import SPECS, Read, Record, number
+from engine.imports.mapping import Mapping, Rule
+from engine.rulebook import Rulebook
+
+KEY = re.compile(r"^\[([^\]\s]+)\]")
+MAX_PERIODS = 100_000  # periods one aggregating rule may fill: 270 years of days
+MAX_SOURCE, MAX_NOTE = 2000, 4000
+
+
+class ImportReport(BaseModel):
+    """What an import did (or, into a fact file, wrote)."""
+
+    mapping: str
+    format: str
+    rows: int = 0
+    stored: int = 0
+    already_there: int = 0
+    corrected: int = 0
+    withdrawn: int = 0
+    merged: int = 0
+    outside_range: int = 0
+    unmatched: int = 0
+    bad_rows: int = 0
+    problems: list[str] = []
+    ids: list[str] = []
+
+
+@dataclass
+class Wanted:
+    """The facts a file's rows make, by key; the row keys seen; the bad rows."""
+
+    facts: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)  # row keys of rows taken, with or without a fact
+    deleted: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def row_key(mapping: Mapping, record_id: str) -> str:
+    return f"{mapping.id}:record:{record_id}"
+
+
+def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iterable[str] = (),
+                 report: ImportReport | None = None) -> Wanted:
+    """The facts ``read``'s rows make under ``mapping``; rows whose id is in ``deleted``
+    make none (and their earlier facts are withdrawn)."""
+    report = report or ImportReport(mapping=mapping.id, format=mapping.format)
+    wanted = Wanted(problems=list(read.problems))
+    gone = set(deleted)
+    report.rows, report.merged = len(read.records) + read.merged, read.merged
+    buckets: dict[int, dict[dt.date, float]] = {}
+    days: list[dt.date] = []
+    for record in read.records:
+        if record.id in gone or any(m in gone for m in record.merged):
+            wanted.deleted.add(row_key(mapping, record.id))
+            continue
+        if not mapping.takes(record.date):
+            report.outside_range += 1
+            continue
+        days.append(record.date)
+        key = row_key(mapping, record.id)
+        wanted.seen.add(key)
+        fields = _fields(mapping, record)
+        made = counted = False
+        for i, rule in enumerate(mapping.rules):
+            if not _matches(rule, fields):
+                continue
+            if rule.aggregate == "none" and fields["actor"] is None and rulebook.subjects[rule.subject].kind == "event":
+                continue  # an event needs who did it: a row of actors the mapping does not know is not the scenario's
+            if rule.aggregate != "none":
+                counted = True
+                amount = 1.0 if rule.sum is None else _amount(record, rule.sum, wanted.problems)
+                if amount is not None:
+                    bucket = buckets.setdefault(i, {})
+                    start = period_start(rule.aggregate, record.date)
+                    bucket[start] = bucket.get(start, 0.0) + amount
+                continue
+            if made:
+                continue  # a row is one fact at most: its first rule
+            fact = _row_fact(mapping, rule, record, fields, rulebook, wanted.problems)
+            made = True
+            if fact is not None:
+                wanted.facts[key] = (record.where, fact)
+        if not made and not counted:
+            report.unmatched += 1
+    wanted.deleted |= {row_key(mapping, d) for d in gone}
+    for i, rule in enumerate(mapping.rules):
+        if rule.aggregate != "none" and days:
+            _aggregate(mapping, i, buckets.get(i, {}), min(days), max(days), rulebook, wanted)
+    return wanted
+
+
+def _fields(mapping: Mapping, record: Record) -> dict[str, str | None]:
+    spec = SPECS[mapping.format]
+    return {**record.fields, "actor": mapping.actors.get(record.get(spec.actor)), "target": mapping.actors.get(record.get(spec.target))}
+
+
+def _matches(rule: Rule, fields: dict[str, str | None]) -> bool:
+    for name, codes in rule.when.items():
+        have = fields.get(name)
+        if have is None or not any(have.startswith(c[:-1]) if c.endswith("*") else have == c
+                                   for c in (codes if isinstance(codes, list) else [codes])):
+            return False
+    return True
+
+
+def _amount(record: Record, name: str, problems: list[Problem]) -> float | None:
+    text = record.get(name)
+    if not text:
+        problems.append(Problem(record.where, name, f"empty, and the mapping sums {name}: expected a number"))
+        return None
+    return number(text)  # a number: checked when the row was read
+
+
+def _row_fact(mapping: Mapping, rule: Rule, record: Record, fields: dict[str, str | None], rulebook: Rulebook,
+              problems: list[Problem]) -> dict[str, Any] | None:
+    subject = rulebook.subjects[rule.subject]
+    spec = SPECS[mapping.format]
+    fact: dict[str, Any] = {"at": record.date.isoformat(), "subject": rule.subject,
+                            "source": _text(f"[{row_key(mapping, record.id)}] {record.get(spec.cite)}".rstrip(), MAX_SOURCE)}
+    if subject.kind == "event":
+        fact["actor"] = fields["actor"]
+        if fields["target"] is not None:
+            fact["target"] = fields["target"]
+    value = rule.value
+    if rule.value_from is not None:
+        text = record.get(rule.value_from)
+        if subject.kind == "state" and subject.type == "number":
+            if not _is_number(text):
+                problems.append(Problem(record.where, rule.value_from, f"expected a number for {rule.subject}; got {text!r}"))
+                return None
+            value = _whole(float(text))
+        else:
+            value = _text(text, MAX_TEXT_VALUE) or None
+    if value is not None:
+        fact["value"] = value
+    if spec.text and record.get(spec.text):
+        fact["note"] = _text(record.get(spec.text), MAX_NOTE)
+    try:
+        parse_inputs([(record.where, fact)], rulebook)
+    except FactError as exc:
+        problems.extend(exc.problems)
+        return None
+    return fact
+
+
+def _aggregate(mapping: Mapping, i: int, bucket: dict[dt.date, float], first: dt.date, last: dt.date,
+               rulebook: Rulebook, wanted: Wanted) -> None:
+    rule = mapping.rules[i]
+    start = period_start(rule.aggregate, mapping.info.from_ or first)
+    end = period_start(rule.aggregate, (mapping.info.until - dt.timedelta(days=1)) if mapping.info.until else last)
+    periods = 0
+    while start <= end:
+        periods += 1
+        if periods > MAX_PERIODS:
+            raise MappingError([Problem(mapping.where, f"rules.{i}.aggregate", f"more than {MAX_PERIODS:,} {rule.aggregate} periods "
+                                        "between the first and last day taken: narrow the mapping's from/until")])
+        following = next_period(rule.aggregate, start)
+        key = f"{mapping.id}:{rule.aggregate}:{rule.subject}:{period_label(rule.aggregate, start)}"
+        value = _whole(bucket.get(start, 0.0))
+        what = "rows" if rule.sum is None else f"the {rule.sum} of the rows"
+        fact = {"at": following.isoformat(), "subject": rule.subject, "value": value,
+                "source": f"[{key}] {mapping.format} data: {what} from {start.isoformat()} to {(following - dt.timedelta(days=1)).isoformat()}"}
+        where = f"{mapping.where}: rules.{i} ({period_label(rule.aggregate, start)})"
+        try:
+            parse_inputs([(where, fact)], rulebook)
+            wanted.facts[key] = (where, fact)
+        except FactError as exc:
+            wanted.problems.extend(exc.problems)
+        start = following
+
+
+def period_start(period: str, day: dt.date) -> dt.date:
+    if period == "weekly":
+        return day - dt.timedelta(days=day.weekday())
+    if period == "monthly":
+        return day.replace(day=1)
+    return day
+
+
+def next_period(period: str, start: dt.date) -> dt.date:
+    if period == "weekly":
+        return start + dt.timedelta(days=7)
+    if period == "monthly":
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start + dt.timedelta(days=1)
+
+
+def period_label(period: str, start: dt.date) -> str:
+    if period == "weekly":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.isoformat()[:7] if period == "monthly" else start.isoformat()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return value == value and abs(value) != float("inf")
+
+
+def _whole(value: float) -> int | float:
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
+
+
+def _text(text: str, limit: int) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# --- against what a session holds ------------------------------------------------------
+def live_by_key(mapping: Mapping, facts: Iterable[Fact], withdrawn: set[str]) -> dict[str, Fact]:
+    """The live facts an earlier import of this mapping recorded, by key (the latest wins)."""
+    found: dict[str, Fact] = {}
+    prefix = f"{mapping.id}:"
+    for fact in facts:
+        if fact.kind not in ("state", "event") or fact.id in withdrawn:
+            continue
+        match = KEY.match(fact.source)
+        if match and match.group(1).startswith(prefix):
+            found[match.group(1)] = fact
+    return found
+
+
+def changes(wanted: Wanted, live: dict[str, Fact], report: ImportReport) -> list[tuple[str, dict[str, Any]]]:
+    """The items to record so that the session holds exactly the wanted facts (for the keys
+    this file speaks of), counted in ``report``."""
+    items: list[tuple[str, dict[str, Any]]] = []
+    for key, (where, fact) in wanted.facts.items():
+        old = live.get(key)
+        if old is None:
+            items.append((where, fact))
+            report.stored += 1
+        elif _same(old, fact):
+            report.already_there += 1
+        else:
+            items.append((where, {**fact, "withdraws": old.id}))
+            report.corrected += 1
+    for key in sorted((wanted.seen - wanted.facts.keys()) | wanted.deleted):
+        old = live.get(key)
+        if old is not None:
+            why = "deleted at the source" if key in wanted.deleted else "no longer imported by the mapping"
+            items.append((f"[{key}]", {"withdraws": old.id, "source": f"[{key}] {why}"}))
+            report.withdrawn += 1
+    return items
+
+
+def _same(old: Fact, fact: dict[str, Any]) -> bool:
+    at = dt.datetime.fromisoformat(fact["at"]).replace(tzinfo=dt.timezone.utc)
+    value = fact.get("value")
+    return (old.at == at and old.subject == fact["subject"] and old.actor == fact.get("actor")
+            and old.target == fact.get("target") and type(old.value) is type(value) and old.value == value
+            and old.source == fact["source"] and old.note == fact.get("note", ""))
