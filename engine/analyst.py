@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from engine.analysis import Situation, analyse, bare_status, escalating, standing
+from engine.analysis import Situation, analyse, bare_status, escalating, in_force, standing
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains, Watch, hostile
+from engine.analysis.escalation import KeptChains, Watch
 from engine.analysis.explain import cite_fact, cite_position
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
@@ -77,10 +77,10 @@ def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
 @dataclass(frozen=True)
 class ModelInputs:
     """What the blocking model reads of a situation (``analysis.build_model``), and so what
-    a status or a ``standing`` is kept on: the day (positions and offers in force go by
-    day), the claims that hold, and the value in force of each subject a rule reads."""
+    a status or a ``standing`` is kept on: the positions and offers in force (all it reads
+    of the time), the claims that hold, and the value in force of each subject a rule reads."""
 
-    day: dt.date
+    in_force: frozenset[str]  # "position:ID", "offer:ID"
     claims: frozenset[str]
     values: tuple[tuple[str, Any], ...]
 
@@ -98,15 +98,19 @@ class Snapshot:
     standing is keyed on a snapshot or its ``model``, so an input cannot be left out of
     one key and not another."""
 
+    day: dt.date  # the summary and the citations go by day
     model: ModelInputs
     facts: tuple[tuple[str, str | None], ...]
     hostile: tuple[tuple[str, tuple[str, ...], tuple[str, ...], int], ...]
 
 
-def model_inputs(as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str], claims: frozenset[str]) -> ModelInputs:
+def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str],
+                 claims: frozenset[str]) -> ModelInputs:
     """``Snapshot.model`` of a situation as of ``as_of`` with ``state`` in force and
     ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others)."""
-    return ModelInputs(as_of.date(), claims, tuple((subject, state[subject].value) for subject in read if subject in state))
+    stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of)),
+                        *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of))])
+    return ModelInputs(stated, claims, tuple((subject, state[subject].value) for subject in read if subject in state))
 
 
 def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Snapshot:
@@ -122,7 +126,7 @@ def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Sna
         # a chain is live while its last event is inside the window: same events inside, same live chains
         since = shift(sit.as_of, -dt.timedelta(days=sit.rulebook.escalations[pattern].window_days))
         live.append((pattern, *(tuple(f.id for f in side) for side in sides), sum(1 for side in sides for f in side if f.at >= since)))
-    return Snapshot(model_inputs(sit.as_of, sit.state, read, claims), tuple(facts), tuple(live))
+    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), tuple(live))
 
 
 def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactRef]:
@@ -193,14 +197,15 @@ class Analyst:
             self._memory.sync([])  # the walk brings the state in by difference from nothing
             walk = history.walk()
             events = history.events()
-            watches = [Watch(pattern, events) for pattern in self.rulebook.escalations.values()]
+            watches = {p: Watch(pattern, events) for p, pattern in self.rulebook.escalations.items()}
             entries: list[TimelineEntry] = []
             last: tuple | None = None
             previous: Verdict | None = None
             kept: dict[ModelInputs, tuple] = {}
             inputs: ModelInputs | None = None
             claims: frozenset[str] | None = None
-            standing_now: tuple | None = None
+            day: dt.date | None = None
+            standing_now: tuple = ()
             for moment in change_times(history, self.rulebook):
                 if moment > end:
                     break
@@ -208,21 +213,21 @@ class Analyst:
                 since = shift(moment, -self._horizon) if self._horizon else None
                 step = walk.advance(moment, since)
                 self._memory.apply(step.went, step.came)
-                if (inputs is None or claims is not self._memory.held() or moment.date() != inputs.day
+                if (claims is not self._memory.held() or moment.date() != day
                         or any(f.subject in self._read_set for f in step.came)):
-                    claims = self._memory.held()
-                    now = model_inputs(moment, walk.state, self._read, claims)
+                    claims, day = self._memory.held(), moment.date()
+                    now = model_inputs(self.rulebook, moment, walk.state, self._read, claims)
                     if now != inputs:
                         inputs = now
-                        standing_now = kept.get(inputs)
-                        if standing_now is None:
-                            standing_now = kept[inputs] = standing(self._walked(walk, history))
+                        if inputs not in kept:
+                            kept[inputs] = standing(self._walked(walk, history, watches, since))
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
-                current = (*standing_now, any(watch.on(moment, since) for watch in watches) if since is not None else False)
+                        standing_now = kept[inputs]
+                escalation = since is not None and any(watch.on(moment, since) for watch in watches.values())
+                current = (*standing_now, escalation)
                 if current != last:
-                    frame = walk.frame()
-                    sit = self._walked(walk, history, frame)
+                    sit = self._walked(walk, history, watches, since, walk.frame())
                     verdict = self._answer(sit, snapshot(sit, self._read, self._memory.held()), deadline)
                     entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
                                                  changes=differences(previous, verdict), causes=_causes(sit, history, moment),
@@ -283,7 +288,7 @@ class Analyst:
         """The status is kept on what the model reads (``ModelInputs``), the escalation's
         chains on the hostile events they were found among."""
         sit = self._situation(frame)
-        inputs = model_inputs(sit.as_of, sit.state, self._read, self._memory.held())
+        inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held())
         if self._last_status is None or self._last_status[0] != inputs:
             self._last_status = (inputs, bare_status(sit))
         return self._last_status[1], escalating(sit, self._chains)
@@ -295,13 +300,15 @@ class Analyst:
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
                          state=state, previous=frame.previous, hostile=hostile)
 
-    def _walked(self, walk: Walk, history: History, frame: Frame | None = None) -> Situation:
-        """The situation where a timeline's walk stands: the working memory holds its state
-        (no events), and the hostile events are those of the window the rules would match
-        (``escalation.sides_of``)."""
-        events = frame.events if frame is not None else walk.events
-        sides = {p: hostile(pattern, events) for p, pattern in self.rulebook.escalations.items()}
-        return Situation(rulebook=self.rulebook, session=self.name, as_of=walk.as_of, holds=self._memory.holds,  # type: ignore[arg-type]
+    def _walked(self, walk: Walk, history: History, watches: Mapping[str, Watch], since: dt.datetime | None,
+                frame: Frame | None = None) -> Situation:
+        """The situation where a timeline's walk stands (``frame``: copied out of it): the
+        working memory holds its state, not its events; the hostile events are those of
+        its window that the rules match (``Watch.hostile``)."""
+        as_of = walk.as_of
+        assert as_of is not None, "the walk has begun"
+        sides = {p: watch.hostile(since, as_of) if since is not None else ([], []) for p, watch in watches.items()}
+        return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
                          state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:

@@ -11,6 +11,7 @@ that from the whole history's events at once, in time linear in their number.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -114,6 +115,8 @@ class Watch:
     def __init__(self, pattern: Escalation, events: Sequence[Fact]):
         self._window = dt.timedelta(days=pattern.window_days)
         items = [(fact.at, side) for fact in events for side in sides_of(pattern, fact)]
+        self._sides = hostile(pattern, events)
+        self._keys = tuple([(f.at, f.seq) for f in side] for side in self._sides)
         self._items = list(zip((at for at, _ in items), _latest_starts(items, self._window, pattern.exchanges), strict=True))
         self._live: deque[tuple[dt.datetime, dt.datetime]] = deque()  # (at, start): starts decreasing
         self._next = 0
@@ -139,6 +142,18 @@ class Watch:
         while live and low is not None and live[0][0] < low:
             live.popleft()
         return bool(live) and live[0][1] > since
+
+
+    def hostile(self, since: dt.datetime, as_of: dt.datetime) -> tuple[list[Fact], list[Fact]]:
+        """The hostile events by side with ``since < at <= as_of``: what the rules match
+        in that frame (``hostile``), in time order."""
+        found = []
+        for side, keys in zip(self._sides, self._keys, strict=True):
+            found.append(side[bisect.bisect_right(keys, (since, _LAST)):bisect.bisect_right(keys, (as_of, _LAST))])
+        return found[0], found[1]
+
+
+_LAST = 2**62  # after every sequence number
 
 
 def _latest_starts(items: list[tuple[dt.datetime, int]], window: dt.timedelta, exchanges: int) -> list[dt.datetime | None]:
