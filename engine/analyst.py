@@ -212,7 +212,8 @@ class Analyst:
                 deadline.check()
                 since = shift(moment, -self._horizon) if self._horizon else None
                 step = walk.advance(moment, since)
-                self._memory.apply(step.went, step.came)
+                if step.came:
+                    self._memory.apply(step.went, step.came)
                 if (claims is not self._memory.held() or moment.date() != day
                         or any(f.subject in self._read_set for f in step.came)):
                     claims, day = self._memory.held(), moment.date()

@@ -213,18 +213,26 @@ class Walk:
         if self.as_of is not None and as_of < self.as_of:
             raise ValueError(f"a walk goes forward in time only: asked {as_of} after {self.as_of}")
         self.as_of = as_of
-        facts, state, before = self._facts, self.state, {}
-        while self._next < len(facts) and facts[self._next].at <= as_of:
-            fact = facts[self._next]
-            self._next += 1
-            if fact.subject not in before:
-                before[fact.subject] = state.get(fact.subject)
-            state[fact.subject] = fact  # in (at, seq) order: the last one stands
-        came = [state[s] for s, was in before.items() if was is not state[s]]
-        went = [was for s, was in before.items() if was is not None and was is not state[s]]
-        lo = bisect.bisect_right(self._keys, (since, _LAST)) if since is not None else len(self._keys)
-        hi = bisect.bisect_right(self._keys, (as_of, _LAST))
-        lo = min(max(lo, self._lo), hi)
+        facts, state = self._facts, self.state
+        came: list[Fact] = []
+        went: list[Fact] = []
+        if self._next < len(facts) and facts[self._next].at <= as_of:
+            before: dict[str, Fact | None] = {}
+            while self._next < len(facts) and facts[self._next].at <= as_of:
+                fact = facts[self._next]
+                self._next += 1
+                if fact.subject not in before:
+                    before[fact.subject] = state.get(fact.subject)
+                state[fact.subject] = fact  # in (at, seq) order: the last one stands
+            came = [state[s] for s, was in before.items() if was is not state[s]]
+            went = [was for s, was in before.items() if was is not None and was is not state[s]]
+        keys, lo, hi = self._keys, self._lo, self._hi
+        while hi < len(keys) and keys[hi][0] <= as_of:
+            hi += 1
+        if since is None:
+            lo = hi
+        while lo < hi and keys[lo][0] <= since:  # type: ignore[operator]  # since is set: lo < hi only then
+            lo += 1
         step = Step(came, went, self._events[max(self._hi, lo):hi], self._events[self._lo:min(lo, self._hi)])
         self._lo, self._hi = lo, hi
         return step

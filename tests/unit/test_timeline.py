@@ -155,3 +155,22 @@ def test_a_generated_jcpoa_timeline_equals_its_definition(jcpoa, facts):
         assert timeline(session) == reference(session)
     finally:
         session.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(facts=strike_logs(), horizon_days=st.integers(0, 30))
+def test_a_walk_goes_through_the_frames_of_its_history(strike, facts, horizon_days):
+    session = record(strike, facts)
+    try:
+        history, horizon = session.history, dt.timedelta(days=horizon_days)
+        walk, live, state = history.walk(), [], {}
+        for moment in session.change_times():
+            since = moment - horizon if horizon_days else None
+            step = walk.advance(moment, since)
+            expected = history.frame(moment, since)
+            live = [e for e in live if e not in step.left] + step.entered
+            state = {**{k: f for k, f in state.items() if f not in step.went}, **{f.subject: f for f in step.came}}
+            assert walk.frame().state == expected.state == state
+            assert walk.frame().events == expected.events == live
+    finally:
+        session.close()
