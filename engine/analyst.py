@@ -192,7 +192,7 @@ class Analyst:
         moment to the next by what changed there, holding the state only; escalation comes
         from a ``Watch`` over every event.  The standing is worked out again only when
         what the model reads changed (``ModelInputs``), the verdict only when the standing
-        or escalation did (so never the kept one: that one's standing or escalation differs).  So a moment costs what changed at it, not the length of the log."""
+        or escalation did.  So a moment costs what changed at it, not the length of the log."""
         with self._answering():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
             walk = history.walk()
@@ -229,7 +229,7 @@ class Analyst:
                 current = (*standing_now, escalation)
                 if current != last:
                     sit = self._walked(walk, history, watches, since, walk.frame())
-                    deadline.check()  # the kept verdict is the last entry's, whose standing or escalation differs: no use asking it
+                    deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = analyse(sit, self._chains, deadline.check)
                     entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
                                                  changes=differences(previous, verdict), causes=_causes(sit, history, moment),
