@@ -185,8 +185,9 @@ def percentile(values: list[float], q: float) -> float:
 def worked_out(ask: Callable[[dt.datetime], Any], after: dt.datetime, count: int) -> list[float]:
     """Seconds for ``count`` answers each worked out afresh: asked as of a later day each
     time (nothing recorded after ``after``, so the same facts), because a session keeps its
-    last verdict and status with what they were worked out from and gives them again when
-    nothing of it changed."""
+    last verdict with what it was worked out from, the day included, and gives it again when
+    nothing of it changed.  (Its last status is kept on what the model reads, which a new
+    day alone does not change: ``verdict.py`` times the status worked out.)"""
     times = []
     for k in range(count):
         start = time.perf_counter()

@@ -63,18 +63,20 @@ def prepare(db_path: str, scenario: dict[str, Any], stream: dict[str, Any], rule
             "now": now.isoformat(), "seconds": time.perf_counter() - started}
 
 
-_prepared: dict[tuple[int, str], dict[str, Any]] = {}
+_prepared: dict[tuple[int, int, str], dict[str, Any]] = {}
 
 
-def ensure(cfg: Any, facts: int, folder: Path) -> dict[str, Any]:
-    """A log of ``facts`` facts in ``folder`` for this run (written once, in its own process);
-    its info with ``db``, ``url`` and ``rules`` added."""
+def ensure(cfg: Any, facts: int, folder: Path, events: int | None = None) -> dict[str, Any]:
+    """A log of ``facts`` facts in ``folder`` for this run (written once, in its own process),
+    about ``events`` of them events (default: the configured share); its info with ``db``,
+    ``url`` and ``rules`` added."""
     from benchmarks.common import in_child
 
-    key = (facts, str(folder))
+    events = max(1, facts * cfg.event_share_pct // 100) if events is None else events
+    key = (facts, events, str(folder))
     if key not in _prepared:
-        db, rules = folder / f"log-{facts}.db", folder / f"rules-{facts}"
-        stream = dict(facts=facts, subjects=cfg.stream_subjects, events=max(1, facts * cfg.event_share_pct // 100), seed=cfg.seed)
+        db, rules = folder / f"log-{facts}-{events}.db", folder / f"rules-{facts}-{events}"
+        stream = dict(facts=facts, subjects=cfg.stream_subjects, events=events, seed=cfg.seed)
         out = in_child("logdb:prepare", cfg.setup_timeout, db_path=str(db), scenario=cfg.scenario, stream=stream, rules_dir=str(rules))
         if not out.ok:
             raise RuntimeError(f"writing a log of {facts:,} facts failed: {out.error}")

@@ -50,6 +50,7 @@ class Config:
     history_facts: tuple[int, ...] = (100_000,)
     asof_dates: int = 20
     timeline_facts: tuple[int, ...] = (10_000,)
+    timeline_events: tuple[int, ...] = (10_000,)
     timeline_timeout: float = 120.0
     timeout: float = 300.0
     setup_timeout: float = 900.0
@@ -58,7 +59,7 @@ class Config:
     def full(cls) -> Config:
         return cls(mode="full", ingest_facts=(10_000, 100_000, 1_000_000), per_fact_facts=10_000, api_seconds=15.0, api_requests=100_000,
                    api_batch_repeats=3, verdict_timeout=300.0, whatif_repeats=20, whatif_alive=5_000, whatif_alive_whole=50,
-                   history_facts=(1_000_000,), asof_dates=50, timeline_facts=(10_000, 100_000), timeline_timeout=900.0,
+                   history_facts=(1_000_000,), asof_dates=50, timeline_facts=(10_000, 100_000, 1_000_000), timeline_events=(100_000,), timeline_timeout=900.0,
                    timeout=1800.0, setup_timeout=1800.0)
 
 
@@ -90,6 +91,7 @@ def parse(argv: list[str]) -> tuple[Config, list[str], argparse.Namespace]:
     g.add_argument("--alive", type=int, help="what-if sessions alive at once")
     g.add_argument("--history-facts", type=_ints, help="facts in the log for cold start and as-of")
     g.add_argument("--timeline-facts", type=_ints, help="facts in the log whose full timeline is timed")
+    g.add_argument("--timeline-events", type=_ints, help="events in the log (with a tenth as many state facts) whose full timeline is timed")
     p.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md", help="results file (default benchmarks/RESULTS.md)")
     p.add_argument("--no-write", action="store_true", help="print only; RESULTS.md is left alone")
     args = p.parse_args(argv)
@@ -104,7 +106,8 @@ def parse(argv: list[str]) -> tuple[Config, list[str], argparse.Namespace]:
     for name, key in (("seed", "seed"), ("subjects", "stream_subjects"), ("events_pct", "event_share_pct"), ("facts", "ingest_facts"),
                       ("every", "ingest_every"), ("per_fact_facts", "per_fact_facts"), ("clients", "api_clients"),
                       ("api_seconds", "api_seconds"), ("positions", "verdict_positions"), ("whatif_facts", "whatif_facts"),
-                      ("alive", "whatif_alive"), ("history_facts", "history_facts"), ("timeline_facts", "timeline_facts")):
+                      ("alive", "whatif_alive"), ("history_facts", "history_facts"), ("timeline_facts", "timeline_facts"),
+                      ("timeline_events", "timeline_events")):
         if getattr(args, name) is not None:
             cfg = replace(cfg, **{key: getattr(args, name)})
     return cfg, list(args.only or WORKLOADS), args

@@ -16,24 +16,27 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
-from engine.analysis import Situation, analyse, bare_status, escalating, standing
+from engine.analysis import Situation, analyse, bare_status, escalating, in_force, standing
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains
+from engine.analysis.escalation import KeptChains, Watch
 from engine.analysis.explain import cite_fact, cite_position
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
 from engine.facts import Fact, to_utc
-from engine.history import Frame, History
+from engine.history import Frame, History, Walk
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.verdict import FactRef, PositionRef, Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
 ONE_SECOND = dt.timedelta(seconds=1)
+KEPT_STANDINGS = 4096  # a timeline keeps the standings of this many model inputs (the oldest go first)
 FIRST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 LAST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
@@ -71,6 +74,61 @@ def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
     return sorted(times)
 
 
+@dataclass(frozen=True)
+class ModelInputs:
+    """What the blocking model reads of a situation (``analysis.build_model``), and so what
+    a status or a ``standing`` is kept on: the positions and offers in force (all it reads
+    of the time), the claims that hold, and the value in force of each subject a rule reads."""
+
+    in_force: frozenset[str]  # "position:ID", "offer:ID"
+    claims: frozenset[str]
+    values: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a verdict reads of a situation, frozen and hashable: what the blocking
+    model reads (``model``); per subject a rule reads, the fact in force and the one it
+    superseded (the explanation cites them, trends compare them); per escalation pattern
+    the live hostile events of each side and how many of them are inside its window (the
+    exact time decides which chains are live: one whose last event is inside).  Facts are
+    never changed once recorded: equal ids, equal facts.
+
+    Built in one place (``snapshot``, ``model_inputs``): every kept verdict, status and
+    standing is keyed on a snapshot or its ``model``, so an input cannot be left out of
+    one key and not another."""
+
+    day: dt.date  # the summary and the citations go by day
+    model: ModelInputs
+    facts: tuple[tuple[str, str | None], ...]
+    hostile: tuple[tuple[str, tuple[str, ...], tuple[str, ...], int], ...]
+
+
+def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str],
+                 claims: frozenset[str]) -> ModelInputs:
+    """``Snapshot.model`` of a situation as of ``as_of`` with ``state`` in force and
+    ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others)."""
+    stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of)),
+                        *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of))])
+    return ModelInputs(stated, claims, tuple((subject, state[subject].value) for subject in read if subject in state))
+
+
+def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Snapshot:
+    """What a verdict of ``sit`` reads (see ``Snapshot``); ``claims``: those that hold."""
+    facts = []
+    for subject in read:
+        fact = sit.state.get(subject)
+        if fact is not None:
+            before = sit.previous(fact)
+            facts.append((fact.id, before.id if before is not None else None))
+    live = []
+    for pattern, sides in sorted(sit.hostile.items()):
+        # a chain is live while its last event is inside the window: same events inside, same live chains
+        since = shift(sit.as_of, -dt.timedelta(days=sit.rulebook.escalations[pattern].window_days))
+        live.append((pattern, *(tuple(f.id for f in side) for side in sides), sum(1 for side in sides for f in side if f.at >= since)))
+    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), tuple(live))
+
+
 def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactRef]:
     """The facts dated at ``moment``: state facts in force from then, and events then."""
     states = [f for f in sit.state.values() if f.at == moment]
@@ -95,10 +153,11 @@ class Analyst:
         self.rulebook = rulebook
         self._memory = WorkingMemory(port, rules)
         self._horizon = horizon_of(rulebook)
-        # the state subjects some rule reads: the analysis reads no other (see _analysis_key)
+        # the state subjects some rule reads: the analysis reads no other (see Snapshot)
         self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
-        self._last_verdict: tuple[tuple, Verdict] | None = None
-        self._last_status: tuple[tuple, Status] | None = None
+        self._read_set = frozenset(self._read)
+        self._last_verdict: tuple[Snapshot, Verdict] | None = None
+        self._last_status: tuple[ModelInputs, Status] | None = None
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -108,7 +167,7 @@ class Analyst:
     # questions ----------------------------------------------------------------------------
     def verdict(self, frame: Frame, deadline: Deadline = NO_DEADLINE) -> Verdict:
         """The verdict as of ``frame.as_of``.  The last one is kept with everything it was
-        worked out from (``_analysis_key``): asked again with nothing of that changed, as
+        worked out from (``Snapshot``): asked again with nothing of that changed, as
         after a fact no rule reads, it is given again with the new time."""
         with self._answering():
             return self._verdict(frame, deadline)
@@ -127,25 +186,51 @@ class Analyst:
         """Each time up to ``end`` the verdict changed: the headline status, a goal's status,
         what holds the goals back (``analysis.standing``), or escalation; with the verdict
         from then on, what changed, and the facts and statements dated at that moment.
-        ``history`` must be whole, and must not change meanwhile (a ``copy``)."""
+        ``history`` must be whole, and must not change meanwhile (a ``copy``).
+
+        It walks the history once (``History.walk``): the working memory moves from one
+        moment to the next by what changed there, holding the state only; escalation comes
+        from a ``Watch`` over every event.  The standing is worked out again only when
+        what the model reads changed (``ModelInputs``), the verdict only when the standing
+        or escalation did.  So a moment costs what changed at it, not the length of the log."""
         with self._answering():
+            self._memory.sync([])  # the walk brings the state in by difference from nothing
+            walk = history.walk()
+            events = history.events()
+            watches = {p: Watch(pattern, events) for p, pattern in self.rulebook.escalations.items()}
             entries: list[TimelineEntry] = []
             last: tuple | None = None
             previous: Verdict | None = None
-            kept: dict[tuple, tuple] = {}
+            kept: dict[ModelInputs, tuple] = {}
+            inputs: ModelInputs | None = None
+            claims: frozenset[str] | None = None
+            day: dt.date | None = None
+            standing_now: tuple = ()
             for moment in change_times(history, self.rulebook):
                 if moment > end:
                     break
                 deadline.check()
-                frame = frame_of(history, moment, self._horizon, detached=False)
-                sit = self._situation(frame)
-                key = (sit.as_of.date(), self._memory.held(), tuple(
-                    (subject, sit.state[subject].value) for subject in self._read if subject in sit.state))
-                if key not in kept:
-                    kept[key] = standing(sit)
-                current = (*kept[key], escalating(sit, self._chains))
+                since = shift(moment, -self._horizon) if self._horizon else None
+                step = walk.advance(moment, since)
+                if step.came:
+                    self._memory.apply(step.went, step.came)
+                if (claims is not self._memory.held() or moment.date() != day
+                        or any(f.subject in self._read_set for f in step.came)):
+                    claims, day = self._memory.held(), moment.date()
+                    now = model_inputs(self.rulebook, moment, walk.state, self._read, claims)
+                    if now != inputs:
+                        inputs = now
+                        if inputs not in kept:
+                            kept[inputs] = standing(self._walked(walk, history, watches, since))
+                            if len(kept) > KEPT_STANDINGS:
+                                del kept[next(iter(kept))]
+                        standing_now = kept[inputs]
+                escalation = since is not None and any(watch.on(moment, since) for watch in watches.values())
+                current = (*standing_now, escalation)
                 if current != last:
-                    verdict = self._verdict(frame, deadline)
+                    sit = self._walked(walk, history, watches, since, walk.frame())
+                    deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
+                    verdict = analyse(sit, self._chains, deadline.check)
                     entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
                                                  changes=differences(previous, verdict), causes=_causes(sit, history, moment),
                                                  statements=_statements(self.rulebook, moment), verdict=verdict))
@@ -189,23 +274,25 @@ class Analyst:
     def _verdict(self, frame: Frame, deadline: Deadline) -> Verdict:
         deadline.check()
         sit = self._situation(frame)
-        key = self._analysis_key(sit, previous=True)
-        if self._last_verdict is not None and self._last_verdict[0] == key:
+        return self._answer(sit, snapshot(sit, self._read, self._memory.held()), deadline)
+
+    def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline) -> Verdict:
+        """The verdict of ``sit``: the last one again (with the new time) if ``seen`` is what it was worked out from."""
+        if self._last_verdict is not None and self._last_verdict[0] == seen:
             verdict = self._last_verdict[1]
             return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
         deadline.check()
         verdict = analyse(sit, self._chains, deadline.check)
-        self._last_verdict = (key, verdict)
+        self._last_verdict = (seen, verdict)
         return verdict
 
     def _status(self, frame: Frame) -> tuple[Status, bool]:
-        """The status is kept on what it reads (the day, the claims that hold, the values of
-        the subjects rules read), the escalation's chains on the hostile events they were found among."""
+        """The status is kept on what the model reads (``ModelInputs``), the escalation's
+        chains on the hostile events they were found among."""
         sit = self._situation(frame)
-        key = (sit.as_of.date(), self._memory.held(), tuple(
-            (subject, sit.state[subject].value) for subject in self._read if subject in sit.state))
-        if self._last_status is None or self._last_status[0] != key:
-            self._last_status = (key, bare_status(sit))
+        inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held())
+        if self._last_status is None or self._last_status[0] != inputs:
+            self._last_status = (inputs, bare_status(sit))
         return self._last_status[1], escalating(sit, self._chains)
 
     def _situation(self, frame: Frame) -> Situation:
@@ -215,28 +302,16 @@ class Analyst:
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
                          state=state, previous=frame.previous, hostile=hostile)
 
-    def _analysis_key(self, sit: Situation, previous: bool) -> tuple:
-        """Everything the analysis reads from a situation, as ids: the day (positions in force
-        and the summary go by day), the facts in force on every subject a rule reads (their
-        values decide every claim and comparison) and, for the explanation, the facts they
-        superseded (trends), and the live hostile events with how many are inside their
-        pattern's window (the exact time decides which chains are live: one whose last event
-        is inside).
-        Facts are never changed once recorded, so equal ids mean equal facts."""
-        state = sit.state
-        facts = []
-        for subject in self._read:
-            fact = state.get(subject)
-            if fact is not None:
-                before = sit.previous(fact) if previous else None
-                facts.append((fact.id, before.id if before is not None else None))
-        hostile = []
-        for pattern, sides in sorted(sit.hostile.items()):
-            # a chain is live while its last event is inside the window: same events inside, same live chains
-            since = shift(sit.as_of, -dt.timedelta(days=self.rulebook.escalations[pattern].window_days))
-            hostile.append((pattern, *(tuple(f.id for f in side) for side in sides),
-                            sum(1 for side in sides for f in side if f.at >= since)))
-        return sit.as_of.date(), tuple(facts), tuple(hostile)
+    def _walked(self, walk: Walk, history: History, watches: Mapping[str, Watch], since: dt.datetime | None,
+                frame: Frame | None = None) -> Situation:
+        """The situation where a timeline's walk stands (``frame``: copied out of it): the
+        working memory holds its state, not its events; the hostile events are those of
+        its window that the rules match (``Watch.hostile``)."""
+        as_of = walk.as_of
+        assert as_of is not None, "the walk has begun"
+        sides = {p: watch.hostile(since, as_of) if since is not None else ([], []) for p, watch in watches.items()}
+        return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
+                         state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
         """The live hostile events of one side: the same list while they stay the same."""

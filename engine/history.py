@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -143,6 +144,10 @@ class History:
         other._head, other._head_at = dict(self._head), self._head_at
         return other
 
+    def walk(self) -> Walk:
+        """Frames at times that never go back, each from the one before (see ``Walk``)."""
+        return Walk(self)
+
     def previous(self, fact: Fact) -> Fact | None:
         """The fact this one superseded (same subject, just before it), if any."""
         series = self._states.get(fact.subject)
@@ -175,3 +180,69 @@ class History:
 
     def _series(self, fact: Fact) -> _Series:
         return self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())
+
+
+@dataclass
+class Step:
+    """What changed from one time of a ``Walk`` to the next: the state facts that came
+    into force and those that went out of it (superseded), the events that entered the
+    window and those that left it."""
+
+    came: list[Fact]
+    went: list[Fact]
+    entered: list[Fact]
+    left: list[Fact]
+
+
+class Walk:
+    """The frames of a history at times that never go back, each worked out from the one
+    before: a timeline's, costing what changed from one time to the next instead of the
+    number of subjects.  The history must not change meanwhile (a ``copy``)."""
+
+    def __init__(self, history: History):
+        self._history = history
+        self._facts = list(heapq.merge(*(s.facts for s in history._states.values()), key=lambda f: (f.at, f.seq)))
+        self._events, self._keys = history._events.facts, history._events.keys
+        self.state: dict[str, Fact] = {}  # as of the last time: read only
+        self.as_of: dt.datetime | None = None
+        self._next = self._lo = self._hi = 0
+
+    def advance(self, as_of: dt.datetime, since: dt.datetime | None) -> Step:
+        """Move to ``as_of``, the window to the events after ``since`` (None: no events);
+        neither may go back."""
+        if self.as_of is not None and as_of < self.as_of:
+            raise ValueError(f"a walk goes forward in time only: asked {as_of} after {self.as_of}")
+        self.as_of = as_of
+        facts, state = self._facts, self.state
+        came: list[Fact] = []
+        went: list[Fact] = []
+        if self._next < len(facts) and facts[self._next].at <= as_of:
+            before: dict[str, Fact | None] = {}
+            while self._next < len(facts) and facts[self._next].at <= as_of:
+                fact = facts[self._next]
+                self._next += 1
+                if fact.subject not in before:
+                    before[fact.subject] = state.get(fact.subject)
+                state[fact.subject] = fact  # in (at, seq) order: the last one stands
+            came = [state[s] for s, was in before.items() if was is not state[s]]
+            went = [was for s, was in before.items() if was is not None and was is not state[s]]
+        keys, lo, hi = self._keys, self._lo, self._hi
+        while hi < len(keys) and keys[hi][0] <= as_of:
+            hi += 1
+        if since is None:
+            lo = hi
+        while lo < hi and keys[lo][0] <= since:  # type: ignore[operator]  # since is set: lo < hi only then
+            lo += 1
+        step = Step(came, went, self._events[max(self._hi, lo):hi], self._events[self._lo:min(lo, self._hi)])
+        self._lo, self._hi = lo, hi
+        return step
+
+    def frame(self) -> Frame:
+        """The frame as of the last time (its ``previous`` asks the history)."""
+        assert self.as_of is not None, "advance() first"
+        return Frame(self.as_of, dict(self.state), self._events[self._lo:self._hi], self._history.previous)
+
+    @property
+    def events(self) -> list[Fact]:
+        """The events in the window as of the last time (a new list)."""
+        return self._events[self._lo:self._hi]

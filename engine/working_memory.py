@@ -41,8 +41,17 @@ class WorkingMemory:
         wanted = {f.id: f for f in facts if f.subject in read}
         if wanted.keys() == self._live.keys():
             return  # the usual case after a fact no rule reads
-        gone = [f for fid, f in self._live.items() if fid not in wanted]
-        new = [f for fid, f in wanted.items() if fid not in self._live]
+        self.apply([f for fid, f in self._live.items() if fid not in wanted], [f for fid, f in wanted.items() if fid not in self._live])
+
+    def apply(self, gone: Iterable[Fact], new: Iterable[Fact]) -> None:
+        """Retract ``gone`` and assert ``new``: a change by difference, costing what changed
+        (a timeline going from one moment to the next).  A fact in ``gone`` that is not live
+        and one in ``new`` that is (or is on a subject no rule reads) are left alone."""
+        read = self._rules.subjects
+        gone = [f for f in {f.id: f for f in gone}.values() if f.id in self._live]
+        new = [f for f in {f.id: f for f in new}.values() if f.subject in read and f.id not in self._live]
+        if not gone and not new:
+            return
         for fact in gone:
             self._withdraw_support(fact.id)
             del self._live[fact.id]

@@ -4,11 +4,17 @@ pattern's window of the one before.
 The rules engine says which live events are hostile and on which side; this module puts
 them in order.  A chain of at least ``exchanges`` events keeps escalation on until
 ``window_days`` pass after its last event without an answer.
+
+A timeline asks whether escalation is on at every moment of a history: ``Watch`` answers
+that from the whole history's events at once, in time linear in their number.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections import deque
+from collections.abc import Iterable, Sequence
 
 from engine.facts import Fact
 from engine.rulebook.models import Escalation
@@ -16,7 +22,11 @@ from engine.rulebook.models import Escalation
 
 def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
     """The maximal chains of at least ``exchanges`` events (longest chain ending at each
-    event, keeping those that no longer chain extends), in time order."""
+    event, keeping those that no longer chain extends), in time order.
+
+    The longest chain ending at an event links to the longest ending at an earlier event
+    of the other side within the window (of equals, the latest in order): found with one
+    sliding-window maximum per side, so the work is linear in the number of events."""
     window = dt.timedelta(days=pattern.window_days)
     # events at the same time in order of what they say, not of when they were recorded: the chains
     # (and the events they cite) must not depend on the order facts arrived in
@@ -24,15 +34,20 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
                      for side in (0, 1) for f in sides[side]}.items())
     length: list[int] = []
     before: list[int | None] = []
+    best: tuple[deque[int], deque[int]] = (deque(), deque())  # per side: indices, lengths decreasing, in order
+    pushed = 0
     for i, ((at, side, *_), _fact) in enumerate(events):
-        best, link = 1, None
-        for j in range(i - 1, -1, -1):
-            at_j, side_j, *_ = events[j][0]
-            if at - at_j > window:
-                break
-            if side_j != side and at_j < at and length[j] + 1 > best:
-                best, link = length[j] + 1, j
-        length.append(best)
+        while pushed < i and events[pushed][0][0] < at:  # every earlier event (not one at the same time) may link
+            mine = best[events[pushed][0][1]]
+            while mine and length[mine[-1]] <= length[pushed]:
+                mine.pop()  # an earlier event no longer than a later one is never the best link again
+            mine.append(pushed)
+            pushed += 1
+        other = best[1 - side]
+        while other and at - events[other[0]][0][0] > window:
+            other.popleft()
+        link = other[0] if other else None
+        length.append(1 if link is None else length[link] + 1)
         before.append(link)
     extended = {before[i] for i in range(len(events)) if length[i] >= pattern.exchanges}
     result = []
@@ -44,8 +59,6 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
                 k = before[k]
             result.append(chain[::-1])
     return result
-
-
 # pattern -> the event lists the chains were found among, their ids, the chains
 KeptChains = dict[str, tuple[tuple[list[Fact], list[Fact]], tuple[tuple[str, ...], tuple[str, ...]], list[list[Fact]]]]
 
@@ -69,3 +82,99 @@ def live(pattern: Escalation, found: list[list[Fact]], as_of: dt.datetime) -> li
     """The chains still answered within the window as of ``as_of``."""
     window = dt.timedelta(days=pattern.window_days)
     return [c for c in found if c[-1].at <= as_of and as_of - c[-1].at <= window]
+
+
+def sides_of(pattern: Escalation, fact: Fact) -> tuple[int, ...]:
+    """The sides on which ``fact`` is one of ``pattern``'s hostile events: what its rules
+    match (``engine.compiler``): an event on one of its subjects by an actor of that side."""
+    if fact.kind != "event" or fact.subject not in pattern.events or fact.actor is None:
+        return ()
+    return tuple(side for side in (0, 1) if fact.actor in pattern.sides[side])
+
+
+def hostile(pattern: Escalation, events: Iterable[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """``events``' hostile ones by side, in their order."""
+    sides: tuple[list[Fact], list[Fact]] = ([], [])
+    for fact in events:
+        for side in sides_of(pattern, fact):
+            sides[side].append(fact)
+    return sides
+
+
+class Watch:
+    """Whether ``pattern``'s escalation is on at each of a line of times that never goes
+    back, among a fixed list of events in time order (a whole history's).
+
+    Escalation is on as of T when a chain of ``exchanges`` events, all in the frame T reads
+    (after ``since``, not after T), ends at most a window before T: of the chains ending at
+    an event, the one that starts latest decides.  That start is worked out once for every
+    event (one sliding maximum per side and link of the chain), then each time asked is a
+    sliding maximum over the window before it: the work is linear in the number of events
+    and times.  It agrees with ``chains`` and ``live`` (``escalating``) on every frame."""
+
+    def __init__(self, pattern: Escalation, events: Sequence[Fact]):
+        self._window = dt.timedelta(days=pattern.window_days)
+        items = [(fact.at, side) for fact in events for side in sides_of(pattern, fact)]
+        self._sides = hostile(pattern, events)
+        self._keys = tuple([(f.at, f.seq) for f in side] for side in self._sides)
+        self._items = list(zip((at for at, _ in items), _latest_starts(items, self._window, pattern.exchanges), strict=True))
+        self._live: deque[tuple[dt.datetime, dt.datetime]] = deque()  # (at, start): starts decreasing
+        self._next = 0
+        self._last: dt.datetime | None = None
+
+    def on(self, as_of: dt.datetime, since: dt.datetime) -> bool:
+        if self._last is not None and as_of < self._last:
+            raise ValueError(f"a Watch goes forward in time only: asked {as_of} after {self._last}")
+        self._last = as_of
+        items, live = self._items, self._live
+        while self._next < len(items) and items[self._next][0] <= as_of:
+            at, start = items[self._next]
+            self._next += 1
+            if start is None:
+                continue  # ends no chain of enough exchanges
+            while live and live[-1][1] <= start:
+                live.pop()  # an earlier event starting no later is never the best again
+            live.append((at, start))
+        try:
+            low = as_of - self._window
+        except OverflowError:
+            low = None  # every event is within the window
+        while live and low is not None and live[0][0] < low:
+            live.popleft()
+        return bool(live) and live[0][1] > since
+
+
+    def hostile(self, since: dt.datetime, as_of: dt.datetime) -> tuple[list[Fact], list[Fact]]:
+        """The hostile events by side with ``since < at <= as_of``: what the rules match
+        in that frame (``hostile``), in time order."""
+        found = []
+        for side, keys in zip(self._sides, self._keys, strict=True):
+            found.append(side[bisect.bisect_right(keys, (since, _LAST)):bisect.bisect_right(keys, (as_of, _LAST))])
+        return found[0], found[1]
+
+
+_LAST = 2**62  # after every sequence number
+
+
+def _latest_starts(items: list[tuple[dt.datetime, int]], window: dt.timedelta, exchanges: int) -> list[dt.datetime | None]:
+    """For each (time, side) in time order, the latest time at which a chain of
+    ``exchanges`` events ending there can start (None: no such chain)."""
+    starts: list[dt.datetime | None] = [at for at, _ in items]
+    for _ in range(exchanges - 1):  # chains one event longer each round
+        shorter, starts = starts, []
+        best: tuple[deque[int], deque[int]] = (deque(), deque())  # per side: indices, starts decreasing
+        pushed = 0
+        for i, (at, side) in enumerate(items):
+            while pushed < i and items[pushed][0] < at:
+                begins = shorter[pushed]
+                if begins is not None:
+                    mine = best[items[pushed][1]]
+                    while mine and shorter[mine[-1]] <= begins:  # type: ignore[operator]  # kept: never None
+                        mine.pop()
+                    mine.append(pushed)
+                pushed += 1
+            other = best[1 - side]
+            while other and at - items[other[0]][0] > window:
+                other.popleft()
+            starts.append(shorter[other[0]] if other else None)
+    return starts

@@ -14,16 +14,21 @@ from tests.api.conftest import TOKENS, client_for, problem_of
 
 ANNA, OMAR = "analyst-token-000001", "analyst-token-000002"
 
-STRIKES = 1000  # a timeline over them takes many seconds
+STRIKES = 2000  # with as many swings of enrichment, a timeline over them takes seconds
 
 
 def strikes(sessions: Sessions, count: int = STRIKES) -> None:
-    """``count`` strikes, six hours apart, the two sides in turn (tit-for-tat all along)."""
+    """``count`` strikes, six hours apart, the two sides in turn (tit-for-tat all along), and
+    between them Iran's enrichment back within the limits and out of them again: each swing
+    a change of the timeline, with a verdict citing the strikes' chains."""
     start = dt.datetime(2022, 1, 1, tzinfo=dt.timezone.utc)
     sides = [("IRN", "USA"), ("USA", "IRN")]
-    sessions.record(BASELINE, [(f"[{i}]", {"at": (start + dt.timedelta(hours=6 * i)).isoformat(), "actor": sides[i % 2][0],
-                                           "target": sides[i % 2][1], "subject": "strike", "value": "drone", "source": "test"})
-                               for i in range(count)])
+    sessions.record(BASELINE, [(f"[{i}]", fact) for i, fact in enumerate([
+        {"at": start.isoformat(), "actor": "IRN", "subject": "stockpile_kg_u", "value": 100, "source": "test"},
+        *({"at": (start + dt.timedelta(hours=6 * i)).isoformat(), "actor": sides[i % 2][0], "target": sides[i % 2][1],
+           "subject": "strike", "value": "drone", "source": "test"} for i in range(count)),
+        *({"at": (start + dt.timedelta(hours=6 * i + 3)).isoformat(), "actor": "IRN", "subject": "enrichment_pct",
+           "value": [3.67, 60][i % 2], "source": "test"} for i in range(count))])])
 
 
 def settled(client) -> dict:

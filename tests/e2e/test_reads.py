@@ -12,7 +12,7 @@ import httpx
 
 from tests.e2e.server import ok
 
-STRIKES = 1000  # a timeline over them takes many seconds
+STRIKES = 2000  # with as many swings of enrichment, a timeline over them takes seconds
 
 
 def analyses(client: httpx.Client) -> dict:
@@ -33,9 +33,12 @@ def test_a_write_goes_through_while_a_timeline_runs_and_a_client_that_leaves_sto
     start = dt.datetime(2022, 1, 1, tzinfo=dt.timezone.utc)
     sides = [("IRN", "USA"), ("USA", "IRN")]
     with server.client() as client:
-        ok(client.post("/sessions/baseline/facts", json=[
-            {"at": (start + dt.timedelta(hours=6 * i)).isoformat(), "actor": sides[i % 2][0], "target": sides[i % 2][1],
-             "subject": "strike", "value": "drone", "source": "test"} for i in range(STRIKES)]), 201)
+        ok(client.post("/sessions/baseline/facts", json=[  # strikes, tit-for-tat, and enrichment in and out of the limits between them
+            {"at": start.isoformat(), "actor": "IRN", "subject": "stockpile_kg_u", "value": 100, "source": "test"},
+            *({"at": (start + dt.timedelta(hours=6 * i)).isoformat(), "actor": sides[i % 2][0], "target": sides[i % 2][1],
+               "subject": "strike", "value": "drone", "source": "test"} for i in range(STRIKES)),
+            *({"at": (start + dt.timedelta(hours=6 * i + 3)).isoformat(), "actor": "IRN", "subject": "enrichment_pct",
+               "value": [3.67, 60][i % 2], "source": "test"} for i in range(STRIKES))]), 201)
         timeline = socket.create_connection(("127.0.0.1", server.port))
         try:
             timeline.sendall(f"GET /sessions/baseline/timeline HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())

@@ -1,0 +1,95 @@
+"""Escalation chains, against the plain definition: each event's longest chain found by
+looking at every earlier event of the other side within the window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.analysis.escalation import Watch, chains, hostile, live
+from engine.facts import Fact
+from engine.rulebook.models import Escalation
+
+START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+ACTORS = ["UNI", "EMP", "MED", "BOTH"]
+
+
+def pattern(window_days: int, exchanges: int) -> Escalation:
+    return Escalation(id="tit_for_tat", events=["walkout", "lockout"], sides=[["UNI", "BOTH"], ["EMP", "BOTH"]],
+                      window_days=window_days, exchanges=exchanges)
+
+
+def plain_chains(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
+    """The definition, quadratic: every earlier event of the other side within the window is tried."""
+    window = dt.timedelta(days=p.window_days)
+    events = sorted({(f.at, side, f.actor or "", f.target or "", str(f.value), f.source, f.note, f.seq, f.id): f
+                     for side in (0, 1) for f in sides[side]}.items())
+    length: list[int] = []
+    before: list[int | None] = []
+    for i, ((at, side, *_), _fact) in enumerate(events):
+        best, link = 1, None
+        for j in range(i - 1, -1, -1):
+            at_j, side_j, *_ = events[j][0]
+            if at - at_j > window:
+                break
+            if side_j != side and at_j < at and length[j] + 1 > best:
+                best, link = length[j] + 1, j
+        length.append(best)
+        before.append(link)
+    extended = {before[i] for i in range(len(events)) if length[i] >= p.exchanges}
+    result = []
+    for i in range(len(events)):
+        if length[i] >= p.exchanges and i not in extended:
+            chain, k = [], i
+            while k is not None:
+                chain.append(events[k][1])
+                k = before[k]
+            result.append(chain[::-1])
+    return result
+
+
+@st.composite
+def histories(draw) -> list[Fact]:
+    hours = draw(st.lists(st.integers(min_value=0, max_value=4 * 40).map(lambda q: 6 * q), max_size=60))  # on a coarse grid: ties, and events on the edges of windows
+    facts = []
+    for seq, hour in enumerate(sorted(hours), start=1):
+        at = START + dt.timedelta(hours=hour if draw(st.booleans()) else hour - hour % 24)  # many at midnight: ties
+        subject = draw(st.sampled_from(["walkout", "lockout", "statement"]))
+        facts.append(Fact(id=f"f{seq}", seq=seq, at=at, subject=subject, kind="event", value=f"event {seq}",
+                          actor=draw(st.sampled_from(ACTORS))))
+    return sorted(facts, key=lambda f: (f.at, f.seq))
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4))
+def test_chains_are_the_plain_definitions(facts, window_days, exchanges):
+    p = pattern(window_days, exchanges)
+    sides = hostile(p, facts)
+    assert chains(p, sides) == plain_chains(p, sides)
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),
+       steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data())
+def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data):
+    p = pattern(window_days, exchanges)
+    horizon_days = data.draw(st.integers(1, window_days * exchanges))  # a session's: at most its longest run
+    watch = Watch(p, facts)
+    at = START - dt.timedelta(days=1)
+    for step in steps:
+        at += dt.timedelta(hours=step)
+        since = at - dt.timedelta(days=horizon_days)
+        sides = hostile(p, [f for f in facts if since < f.at <= at])
+        assert watch.on(at, since) == bool(live(p, plain_chains(p, sides), at)), at
+
+
+def test_a_chain_starting_on_the_frames_edge_is_not_in_it():
+    p = pattern(window_days=1, exchanges=2)
+    facts = [Fact(id="f1", seq=1, at=START, subject="walkout", kind="event", value="picket", actor="UNI"),
+             Fact(id="f2", seq=2, at=START + dt.timedelta(days=1), subject="lockout", kind="event", value="lockout", actor="EMP")]
+    for since, on in ((START, False), (START - dt.timedelta(seconds=1), True)):  # a frame holds the events after since
+        at = START + dt.timedelta(days=2)
+        assert bool(live(p, plain_chains(p, hostile(p, [f for f in facts if since < f.at <= at])), at)) is on
+        assert Watch(p, facts).on(at, since) is on

@@ -1,0 +1,176 @@
+"""The timeline is exactly its definition, however it is worked out: at each change time, the
+verdict as of then, kept where the headline, a goal's status, what holds the goals back or
+escalation differs from the entry before.
+
+The reference below asks each change time from scratch (a situation of its own, the
+analysis without any kept verdict, status or chains); the timeline must give the same
+entries, verdicts, changes, causes and statements, for the bundled facts of both scenarios
+and for generated logs (many events at once, ties, facts on subjects no rule reads,
+withdrawals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.analysis import analyse, escalating, standing
+from engine.analysis.changes import differences
+from engine.analysis.explain import cite_fact, cite_position
+from engine.facts import parse_inputs
+from engine.session import Session
+from ripeness.bootstrap import Scenario, load_scenario
+from tests.conftest import JCPOA, NOW
+
+STRIKE = JCPOA.parent / "strike"
+
+
+@pytest.fixture(scope="module")
+def strike() -> Scenario:
+    return load_scenario(STRIKE)
+
+
+def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The timeline by its definition, every moment worked out on its own."""
+    rulebook, entries, last, previous = session.rulebook, [], None, None
+    events = session.history.events()
+    for moment in session.change_times():
+        if end is not None and moment > end:
+            break
+        frame = session.frame(moment)
+        sit = session.analyst.situation(frame)
+        current = (*standing(sit), escalating(sit))
+        if current == last:
+            continue
+        verdict = analyse(sit)
+        dated = [f for f in frame.state.values() if f.at == moment] + [e for e in events if e.at == moment]
+        statements = [cite_position(p) for p in [*rulebook.positions.values(), *rulebook.offers.values()]
+                      if moment.time() == dt.time(0) and moment.date() in (p.in_force.from_, p.in_force.until)]
+        entries.append({"at": moment, "status": verdict.status, "escalation": verdict.escalation,
+                        "changes": differences(previous, verdict), "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
+                        "statements": statements, "verdict": verdict})
+        last, previous = current, verdict
+    return [_json(e) for e in entries]
+
+
+def _json(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.model_dump(mode="json") if hasattr(v, "model_dump") else
+            [x.model_dump(mode="json") if hasattr(x, "model_dump") else x for x in v] if isinstance(v, list) else v
+            for k, v in entry.items()}
+
+
+def timeline(session: Session, end: dt.datetime | None = None) -> list[dict[str, Any]]:
+    return [_json(dict(e)) for e in session.timeline(end)]
+
+
+def record(scenario: Scenario, facts: list[dict[str, Any]], name: str = "line") -> Session:
+    session = scenario.new_session(name, NOW)
+    for i, fact in enumerate(facts):  # one at a time, as they arrive
+        session.record(parse_inputs([(f"fact[{i}]", fact)], scenario.rulebook))
+    return session
+
+
+@pytest.mark.parametrize("folder", [JCPOA, STRIKE], ids=["jcpoa", "strike"])
+def test_the_bundled_timelines_equal_their_definition(folder: Path):
+    scenario = load_scenario(folder)
+    session = scenario.replay(folder / "facts.yaml", clock=NOW)
+    try:
+        expected = reference(session)
+        assert len(expected) > 3
+        assert timeline(session) == expected
+        moments = session.change_times()
+        middle = moments[len(moments) // 2]
+        assert timeline(session, middle) == reference(session, middle)  # up to a time
+        assert timeline(session) == expected  # asked again: nothing kept from before changes it
+    finally:
+        session.close()
+
+
+STRIKE_DAYS = st.integers(min_value=0, max_value=60).map(lambda d: dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=d))
+STRIKE_TIMES = st.one_of(STRIKE_DAYS, st.tuples(STRIKE_DAYS, st.integers(0, 23)).map(lambda p: p[0] + dt.timedelta(hours=p[1])))
+STRIKE_STATES = {
+    ("UNI", "on_strike"): st.booleans(),
+    ("EMP", "pay_offer_pct"): st.sampled_from([0, 2, 3.5, 5, 8]),
+    ("MED", "arbitration"): st.sampled_from(["none", "proposed", "interim_award"]),
+}
+
+
+@st.composite
+def strike_logs(draw) -> list[dict[str, Any]]:
+    facts: list[dict[str, Any]] = []
+    for (actor, subject), values in STRIKE_STATES.items():
+        for at in draw(st.lists(STRIKE_TIMES, max_size=5)):
+            facts.append({"at": at.isoformat(), "actor": actor, "subject": subject, "value": draw(values)})
+    for at in draw(st.lists(STRIKE_TIMES, max_size=25)):
+        subject, actor = draw(st.sampled_from([("walkout", "UNI"), ("lockout", "EMP"), ("walkout", "EMP"), ("lockout", "MED")]))
+        facts.append({"at": at.isoformat(), "actor": actor, "subject": subject, "value": f"event {len(facts)}"})
+    return draw(st.permutations(facts))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(facts=strike_logs(), withdrawn=st.sets(st.integers(min_value=0, max_value=40), max_size=3))
+def test_a_generated_strike_timeline_equals_its_definition(strike, facts, withdrawn):
+    session = record(strike, facts)
+    try:
+        targets = [f"f{i + 1}" for i in sorted(withdrawn) if i < len(facts)]
+        if targets:
+            session.record(parse_inputs([(f"w[{i}]", {"withdraws": t}) for i, t in enumerate(targets)], strike.rulebook))
+        assert timeline(session) == reference(session)
+    finally:
+        session.close()
+
+
+JCPOA_DAYS = st.integers(min_value=0, max_value=1200).map(lambda d: dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=d))
+JCPOA_STATES = {
+    ("IRN", "enrichment_pct"): st.sampled_from([2.0, 3.67, 3.68, 20.0, 60.0]),
+    ("IRN", "stockpile_kg_u"): st.sampled_from([100.0, 202.8, 202.9, 2967.8]),
+    ("USA", "oil_sanctions"): st.sampled_from(["in_force", "eased", "lifted"]),
+    ("USA", "relief_policy"): st.sampled_from(["iran_first", "compliance_for_compliance"]),
+    (None, "talks"): st.sampled_from(["none", "indirect", "direct"]),
+}
+
+
+@st.composite
+def jcpoa_logs(draw) -> list[dict[str, Any]]:
+    facts = []
+    for (actor, subject), values in JCPOA_STATES.items():
+        for at in draw(st.lists(JCPOA_DAYS, max_size=5)):
+            facts.append({"at": at.isoformat(), "actor": actor, "subject": subject, "value": draw(values)})
+    for at in draw(st.lists(JCPOA_DAYS, max_size=12)):
+        actor = draw(st.sampled_from(["IRN", "MIL", "USA"]))
+        facts.append({"at": at.isoformat(), "actor": actor, "subject": "strike", "value": "strike"})
+    facts = [{k: v for k, v in f.items() if v is not None} for f in facts]
+    return draw(st.permutations(facts))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(facts=jcpoa_logs())
+def test_a_generated_jcpoa_timeline_equals_its_definition(jcpoa, facts):
+    session = record(jcpoa, facts)
+    try:
+        assert timeline(session) == reference(session)
+    finally:
+        session.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(facts=strike_logs(), horizon_days=st.integers(0, 30))
+def test_a_walk_goes_through_the_frames_of_its_history(strike, facts, horizon_days):
+    session = record(strike, facts)
+    try:
+        history, horizon = session.history, dt.timedelta(days=horizon_days)
+        walk, live, state = history.walk(), [], {}
+        for moment in session.change_times():
+            since = moment - horizon if horizon_days else None
+            step = walk.advance(moment, since)
+            expected = history.frame(moment, since)
+            live = [e for e in live if e not in step.left] + step.entered
+            state = {**{k: f for k, f in state.items() if f not in step.went}, **{f.subject: f for f in step.came}}
+            assert walk.frame().state == expected.state == state
+            assert walk.frame().events == expected.events == live
+    finally:
+        session.close()
