@@ -231,10 +231,14 @@ class Analyst:
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = analyse(sit, self._chains, deadline.check)
+                    changes = differences(previous, verdict)
+                    last = current
+                    if previous is not None and not changes:
+                        continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
                     entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
-                                                 changes=differences(previous, verdict), causes=_causes(sit, history, moment),
+                                                 changes=changes, causes=_causes(sit, history, moment),
                                                  statements=_statements(self.rulebook, moment), verdict=verdict))
-                    last, previous = current, verdict
+                    previous = verdict
             return entries
 
     @property

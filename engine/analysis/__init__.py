@@ -61,16 +61,32 @@ def bare_status(sit: Situation) -> Status:
     return headline(model, goal_statuses(model, reachable_goals(model)))
 
 
-def standing(sit: Situation) -> tuple[Status, tuple[tuple[str, Status], ...], frozenset[str]]:
-    """What a timeline tracks besides escalation: the headline status, each goal's, and what
-    holds the goals back: the stances (``Block.key``) blocking the moves on their way that
-    are not reached, and the moves made.  One issue settled and another taking its place changes the last part
+Standing = tuple[Status, tuple[tuple[str, Status], ...], frozenset]
+
+
+def standing(sit: Situation) -> Standing:
+    """What a timeline tracks besides escalation, without the explanation: the headline
+    status, each goal's, and a fingerprint of everything else ``changes.differences``
+    compares: the stances of the moves on the way (and what holds each back: the stance
+    keys, the waits between blocked moves, from which every cycle is made, and the dead
+    ends), the moves made, and the positions in force.  Whatever ``differences`` would
+    report changes this; it may also change when ``differences`` finds nothing (then the
+    timeline makes no entry).  One issue settled and another taking its place changes it
     while every status stays the same."""
     model = build_model(sit)
     solution = solve(model)
     per_goal = goal_statuses(model, solution.goals_reachable)
-    holding = frozenset(b.key for m in solution.relevant - solution.reach for b in model.blocks.get(m, ()))
-    return headline(model, per_goal), tuple(per_goal.items()), holding | {f"done:{m}" for m in model.done}
+    blocked = solution.relevant - solution.reach
+    marks: set = {("holds", b.key) for m in blocked for b in model.blocks.get(m, ())}
+    marks |= {("done", m) for m in model.done}
+    marks |= {("stance", m, explain.stance_kind(model, solution, m)) for m in explain.on_the_way_or_done(model, solution)}
+    marks |= {("waits", m, target, b.key) for m in blocked for target, blocks in solution.waits.get(m, {}).items()
+              if target in blocked for b in blocks}
+    marks |= {("dead end", m, b.key) for m in solution.refused & solution.relevant for b in model.blocks.get(m, ())
+              if b.stated is not None and not solution.lifters[id(b)]}
+    marks |= {("reached", m) for m in solution.relevant & solution.reach}  # which blocks still hold a cycle's step
+    marks |= {("in force", p.id) for p in sit.rulebook.positions.values() if in_force(p, sit.as_of)}
+    return headline(model, per_goal), tuple(per_goal.items()), frozenset(marks)
 
 
 def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:

@@ -35,8 +35,12 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     old_stances = {s.move: s.stance for s in before.stances}
     for stance in after.stances:
         was = old_stances.get(stance.move)
-        if was is not None and was != stance.stance:
+        if was is None:
+            lines.append(f"{stance.move}: {stance.stance} (now on the way to a goal)")
+        elif was != stance.stance:
             lines.append(f"{stance.move}: {was} → {stance.stance}")
+    gone = old_stances.keys() - {s.move for s in after.stances}
+    lines += [f"{move}: no longer on the way to a goal" for move in sorted(gone)]
     old_positions = {p.id for p in before.positions_in_force}
     new_positions = {p.id for p in after.positions_in_force}
     lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]

@@ -26,6 +26,7 @@ from engine.verdict import (
     PositionRef,
     Refusal,
     Stance,
+    StanceKind,
     StanceRef,
     Status,
     Step,
@@ -193,38 +194,52 @@ def untested(model: Model, solution: Solution, way: set[str] | None = None) -> l
     return [m for m in sorted(moves - solution.reach) if any(b.kind == "unknown" for b in model.blocks.get(m, ()))]
 
 
+def on_the_way_or_done(model: Model, solution: Solution) -> list[str]:
+    """The moves a verdict gives a stance: every move on the way to a goal not done, and the
+    moves such goals need (or their substitutes) already made."""
+    needed_done = {m for g, done in model.goals.items() if not done for n in model.needs[g]
+                   for m in (n, *model.substitutes.get(n, ())) if m in model.done}
+    return sorted(solution.relevant | needed_done)
+
+
+def stance_kind(model: Model, solution: Solution, move: str) -> StanceKind:
+    """Where ``move`` stands (``Stance``), without the evidence."""
+    if move in model.done:
+        return "done"
+    blocks = model.blocks.get(move, ())
+    stated = [b for b in blocks if b.kind == "position"]
+    if stated:
+        return "refused" if any(not solution.lifters[id(b)] for b in stated) else "withheld"
+    if blocks:
+        return "offered" if blocks[0].kind == "offer" else "unknown"
+    return "willing" if move in model.eased or model.willing.get(move, ()) else "free"
+
+
 def stances(sit: Situation, model: Model, solution: Solution) -> list[Stance]:
     """The stance of every move on the way to a goal not done, with what it rests on; the
     needed moves already made are listed as done."""
     rb = sit.rulebook
     result = []
-    needed_done = {m for g, done in model.goals.items() if not done for n in model.needs[g]
-                   for m in (n, *model.substitutes.get(n, ())) if m in model.done}
-    for move in sorted(solution.relevant | needed_done):
+    for move in on_the_way_or_done(model, solution):
         actor = rb.moves[move].actor
-        if move in model.done:
-            result.append(Stance(move=move, actor=actor, stance="done"))
-            continue
+        kind = stance_kind(model, solution, move)
         blocks = model.blocks.get(move, ())
-        stated = [b for b in blocks if b.kind == "position"]
-        if stated:
-            dead = [b for b in stated if not solution.lifters[id(b)]]
-            shown = dead or stated
-            result.append(Stance(move=move, actor=actor, stance="refused" if dead else "withheld",
+        if kind in ("done", "unknown", "free"):
+            result.append(Stance(move=move, actor=actor, stance=kind))
+        elif kind in ("refused", "withheld"):
+            stated = [b for b in blocks if b.kind == "position"]
+            shown = [b for b in stated if not solution.lifters[id(b)]] or stated
+            result.append(Stance(move=move, actor=actor, stance=kind,
                                  evidence=[cite_position(b.position, b.variant) for b in shown],
                                  unmet=[u for b in shown for u in unmet_evidence(sit, b)]))
-        elif blocks and blocks[0].kind == "offer":
-            result.append(Stance(move=move, actor=actor, stance="offered", evidence=[cite_position(o) for o in blocks[0].offers],
+        elif kind == "offered":
+            result.append(Stance(move=move, actor=actor, stance=kind, evidence=[cite_position(o) for o in blocks[0].offers],
                                  unmet=unmet_evidence(sit, blocks[0])))
-        elif blocks:
-            result.append(Stance(move=move, actor=actor, stance="unknown"))
         elif move in model.eased:
             position, variant = model.eased[move]
-            result.append(Stance(move=move, actor=actor, stance="willing", evidence=[cite_position(position, variant)]))
+            result.append(Stance(move=move, actor=actor, stance=kind, evidence=[cite_position(position, variant)]))
         else:
-            resting = model.willing.get(move, ())
-            result.append(Stance(move=move, actor=actor, stance="willing" if resting else "free",
-                                 evidence=[cite_position(p) for p in resting]))
+            result.append(Stance(move=move, actor=actor, stance=kind, evidence=[cite_position(p) for p in model.willing[move]]))
     return result
 
 

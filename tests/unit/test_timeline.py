@@ -1,6 +1,7 @@
 """The timeline is exactly its definition, however it is worked out: at each change time, the
-verdict as of then, kept where the headline, a goal's status, what holds the goals back or
-escalation differs from the entry before.
+verdict as of then, kept where what an analyst reads of it (``changes.differences``: goals'
+statuses, the headline, cycles, dead ends, stances, positions in force, escalation) differs
+from the entry before.
 
 The reference below asks each change time from scratch (a situation of its own, the
 analysis without any kept verdict, status or chains); the timeline must give the same
@@ -47,13 +48,16 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         if current == last:
             continue
         verdict = analyse(sit)
+        last = current
+        if previous is not None and not differences(previous, verdict):
+            continue  # nothing an analyst reads changed
         dated = [f for f in frame.state.values() if f.at == moment] + [e for e in events if e.at == moment]
         statements = [cite_position(p) for p in [*rulebook.positions.values(), *rulebook.offers.values()]
                       if moment.time() == dt.time(0) and moment.date() in (p.in_force.from_, p.in_force.until)]
         entries.append({"at": moment, "status": verdict.status, "escalation": verdict.escalation,
                         "changes": differences(previous, verdict), "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
                         "statements": statements, "verdict": verdict})
-        last, previous = current, verdict
+        previous = verdict
     return [_json(e) for e in entries]
 
 
@@ -174,3 +178,20 @@ def test_a_walk_goes_through_the_frames_of_its_history(strike, facts, horizon_da
             assert walk.frame().events == expected.events == live
     finally:
         session.close()
+
+
+def test_every_entry_says_what_changed_and_a_statement_is_an_entry_on_its_own_day():
+    folder = JCPOA.parents[1] / "fidelity" / "cases" / "colombia_farc"
+    scenario = load_scenario(folder / "rules")
+    session = scenario.replay(folder / "facts.yaml", clock=NOW)
+    try:
+        entries = session.timeline()
+    finally:
+        session.close()
+    assert entries and all(e.changes for e in entries)
+    # the government's refusal of a bilateral ceasefire took force on 4 September 2012: its own entry, that day
+    (entry,) = [e for e in entries if e.at.date().isoformat() == "2012-09-04"]
+    assert "in force: gov_no_bilateral_ceasefire_before_agreement" in entry.changes
+    # its end on 23 June 2016 is said that day, not under a later entry
+    (ended,) = [e for e in entries if e.at.date().isoformat() == "2016-06-23"]
+    assert "no longer in force: gov_no_bilateral_ceasefire_before_agreement" in ended.changes
