@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain
-from engine.analysis.concessions import concession_sets
-from engine.analysis.model import Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
+from engine.analysis.concessions import WORK_BUDGET, concession_sets
+from engine.analysis.model import Block, Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
 from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
 from engine.verdict import ConcessionSets, GoalState, Status, Verdict
 
+MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
 NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
 
 __all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status", "standing"]
@@ -148,8 +149,17 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     openings = find_openings(sit, model, solution, explain.cite_position, outcomes, toward) if outcomes is not None else []
     check()
     main = [g for g in model.main if g in per_goal]
-    concessions = _concessions_toward(sit, model, solution, outcomes, main, per_goal)
+    stance_blocks = explain.blocks_by_stance(model)
+    concessions = _concessions_toward(sit, model, solution, outcomes, main, per_goal, ways, stance_blocks=stance_blocks)
     check()
+    # each goal's own sets: the goals in deadlock share one work budget, and at most MAX_GOAL_CONCESSIONS are searched
+    stuck_goals = [g for g in model.goals if per_goal[g] == "deadlock" and [g] != main]
+    searched = set(sorted(stuck_goals, key=lambda g: g not in model.main)[:MAX_GOAL_CONCESSIONS])  # main goals first, then file order
+    share = WORK_BUDGET // max(1, len(searched))
+    by_way: dict[frozenset[str], ConcessionSets] = {}
+    ranks: dict[str, list[int]] = {}
+    for opening in openings:
+        ranks.setdefault(opening.move, []).append(opening.rank)
     hopeful = reachable_goals(model.hopeful()) if stuck else {}
     goals = []
     for g, done in model.goals.items():
@@ -158,12 +168,22 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         refusals_here = sorted({r.move for r in refused if r.move in way})
         untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]
-        own = concessions if [g] == main else _concessions_toward(sit, model, solution, outcomes, [g], per_goal)
+        if [g] == main or per_goal[g] != "deadlock":
+            own = concessions if [g] == main else NOTHING_TO_CONCEDE
+        elif g not in searched:
+            own = ConcessionSets(size=0, sets=[], exact=False,
+                                 note=f"not worked out: more than {MAX_GOAL_CONCESSIONS} goals are in deadlock, and the sets are "
+                                      f"searched for the first {MAX_GOAL_CONCESSIONS} (main goals first, then in file order)")
+        else:
+            key = frozenset(way) | {f"goal:{n}" for n in model.needs[g]}  # goals with one way and one need share their sets
+            if key not in by_way:
+                by_way[key] = _concessions_toward(sit, model, solution, outcomes, [g], per_goal, ways, share, stance_blocks)
+            own = by_way[key]
         goals.append(GoalState(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
                                reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
                                cycles=cycles_here, refusals=refusals_here, untested=untested_here,
                                reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
-                               openings=[o.rank for o in openings if o.move in way] if not done else [], concessions=own))
+                               openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
     return Verdict(
         scenario=rb.id,
         session=sit.session,
@@ -185,20 +205,21 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
 
 
 def _concessions_toward(sit: Situation, model: Model, solution: Solution, outcomes: Outcomes | None,
-                        goals: list[str], per_goal: dict[str, Status]) -> ConcessionSets:
+                        goals: list[str], per_goal: dict[str, Status], ways: dict[str, set[str]],
+                        work_budget: int = WORK_BUDGET, stance_blocks: dict[str, Block] | None = None) -> ConcessionSets:
     """The smallest concession sets toward ``goals`` alone (for the headline, the main goals:
     concessions that only open talks do not open the deal), each stance cited with every
-    statement of it.  Worked out on the model cut down to the moves on those goals' way."""
+    statement of it.  Worked out on the model cut down to the moves on those goals' way
+    (``ways``), within ``work_budget``."""
     if outcomes is None or not goals or any(per_goal[g] != "deadlock" for g in goals):
         return NOTHING_TO_CONCEDE
     if len(goals) == len(model.goals):
-        found = concession_sets(model, solution, outcomes)
+        found = concession_sets(model, solution, outcomes, work_budget)
     else:
-        way = set().union(*(on_the_way(model, solution, g) for g in goals))
-        narrowed = model.toward(goals, way)
+        narrowed = model.toward(goals, set().union(*(ways[g] for g in goals)))
         narrowed_solution = solve(narrowed)
-        found = concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution))
-    return found.model_copy(update={"stances": explain.concession_stances(sit, model, found)})
+        found = concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget)
+    return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
 
 
 def _active_variant(sit: Situation, position):

@@ -19,11 +19,13 @@ WORK_BUDGET = 100_000  # moves x model solves the concession search may spend be
 MAX_SETS = 20
 
 
-def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None = None) -> ConcessionSets:
+def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None = None,
+                    work_budget: int = WORK_BUDGET) -> ConcessionSets:
     """Smallest sets of blocking positions whose removal breaks every cycle and makes some
     goal reachable.  Exact while the combinations to try fit the work budget (a try costs
     up to a solve of the whole model, so the budget shrinks as the scenario grows); then a
-    greedy search, and for scenarios too large even for that, one guided by the cycles."""
+    greedy search, and for scenarios too large even for that, one guided by the cycles.
+    ``work_budget``: moves x solves to spend (a verdict shares one among its goals)."""
     if solution.any_goal or any(model.goals.values()):
         return ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
     candidates = sorted({b.key for b in relevant_blocks(model, solution)})
@@ -31,7 +33,7 @@ def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None 
         return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
     trials = Trials(model, outcomes or Outcomes(model, solution))
     opens_way = trials.opens_way
-    budget = max(len(candidates) + 1, WORK_BUDGET // max(1, len(model.moves)))
+    budget = max(len(candidates) + 1, work_budget // max(1, len(model.moves)))
     tried = 0
     for size in range(1, len(candidates) + 1):
         count = math.comb(len(candidates), size)

@@ -14,7 +14,7 @@ from engine.analysis.model import Block, Model, Situation, Solution, in_force, l
 from engine.conditions import describe, show
 from engine.facts import Fact
 from engine.rulebook.models import Compare, Offer, Position, Variant
-from engine.values import INFINITE, admitted, distance, guarantees, worst_distance
+from engine.values import distance
 from engine.verdict import (
     ConcessionSets,
     Cycle,
@@ -91,21 +91,12 @@ def _gap(sit: Situation, block: Block, compare: Compare, fact: Fact | None) -> t
     """How far a number subject's value is from meeting ``compare``, and the moves not yet
     made (other than the blocked one) that would narrow that without closing it."""
     rb = sit.rulebook
-    subject = rb.subjects[compare.subject]
-    if subject.type != "number" or fact is None or not _is_number(fact.value):
+    if rb.subjects[compare.subject].type != "number" or fact is None or not _is_number(fact.value):
         return None, []
-    needed = admitted(compare, subject)
+    needed, moves = rb.narrowing(compare)
     now = distance(fact.value, needed)
-    partial = []
-    for move in sorted(rb.writers.get(compare.subject, ())):
-        if move == block.move or sit.holds(f"move:{move}"):
-            continue
-        produced = rb.produces[move].get(compare.subject, ())
-        if any(guarantees(p, needed) for p in produced):
-            continue  # it meets the comparison: a way, not a partial move
-        left = min((worst_distance(p, needed) for p in produced), default=INFINITE)
-        if left < now:
-            partial.append(Partial(move=move, actor=rb.moves[move].actor, gap=_tidy(left)))
+    partial = [Partial(move=move, actor=rb.moves[move].actor, gap=_tidy(left)) for move, meets, left in moves
+               if not meets and left < now and move != block.move and not sit.holds(f"move:{move}")]
     return _tidy(now), partial
 
 
@@ -243,18 +234,20 @@ def stances(sit: Situation, model: Model, solution: Solution) -> list[Stance]:
     return result
 
 
-def concession_stances(sit: Situation, model: Model, concessions: ConcessionSets) -> list[StanceRef]:
-    """Each stance the concession sets name, with every statement of it in force (the first
-    and its restatements, ``restates``), in the order first named."""
-    named = list(dict.fromkeys(key for s in concessions.sets for key in s))
-    if not named:
-        return []
-    blocks: dict[str, Block] = {}
+def blocks_by_stance(model: Model) -> dict[str, Block]:
+    """Stance key -> a block of it (the first): what ``concession_stances`` reads."""
+    found: dict[str, Block] = {}
     for bs in model.blocks.values():
         for block in bs:
-            blocks.setdefault(block.key, block)
+            found.setdefault(block.key, block)
+    return found
+
+
+def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict[str, Block]) -> list[StanceRef]:
+    """Each stance the concession sets name, with every statement of it in force (the first
+    and its restatements, ``restates``), in the order first named; ``blocks``: ``blocks_by_stance``."""
     result = []
-    for key in named:
+    for key in dict.fromkeys(key for s in concessions.sets for key in s):
         block = blocks[key]
         said = [s for s in sit.rulebook.restatements.get(key, ()) if in_force(s, sit.as_of)]
         result.append(StanceRef(key=key, actor=sit.rulebook.moves[block.move].actor, move=block.move, kind=block.kind,
@@ -282,7 +275,9 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     name = rb.info.title
     main = [g for g in goals if g.id in rb.main_goals] or goals
     lines = []
-    carried = [g for g in goals if g not in main and g.status == status] if not any(g.status == status for g in main) else []
+    main_ids = {g.id for g in main}
+    carried = [g for g in goals if g.id not in main_ids and g.status == status] if not any(g.status == status for g in main) else []
+    carried_ids = {g.id for g in carried}
     if carried:  # an interim goal carries the headline: the main goals wait only on untested moves, or are open
         what = "under way" if status == "progress" else "within reach"
         states = sorted({g.status for g in main})
@@ -300,7 +295,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         lines.append(f"As of {day}, {name}: deadlock — {_names(rb, [g.id for g in main])} out of reach: "
                      f"{'; '.join(because[r] for r in why) or 'no path to it'}.")
     for goal in goals:
-        if goal not in main and goal not in carried:
+        if goal.id not in main_ids and goal.id not in carried_ids:
             lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}.")
     for cycle in found[:3]:
         parts = [f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"

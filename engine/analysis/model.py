@@ -127,7 +127,7 @@ class Model:
         ``on_the_way``: closed under waiting, so what is reachable among them is unchanged)."""
         kept = frozenset(moves) | self.done
         goals = [g for g in self.goals if g in set(goals)]
-        return replace(self, moves=kept, blocks={m: bs for m, bs in self.blocks.items() if m in kept},
+        return replace(self, moves=kept, blocks={m: self.blocks[m] for m in kept if m in self.blocks},
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in goals))
 

@@ -27,7 +27,7 @@ from engine.rulebook.models import (
     Subject,
     Variant,
 )
-from engine.values import ValueSet, constraint, guarantees
+from engine.values import INFINITE, ValueSet, admitted, constraint, guarantees, worst_distance
 
 T = TypeVar("T")
 
@@ -53,6 +53,7 @@ class Rulebook:
     _expanded: dict[int, tuple[Expr, Expr, frozenset[str]]] = field(default_factory=dict, compare=False, repr=False)
     _alternatives: dict[int, tuple[Expr, list[tuple[Compare, ...]]]] = field(default_factory=dict, compare=False, repr=False)
     _meeting: dict[int, tuple[Expr, list[dict[str, frozenset[str]]]]] = field(default_factory=dict, compare=False, repr=False)
+    _narrowing: dict[int, tuple[Compare, ValueSet, tuple[tuple[str, bool, float], ...]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -131,6 +132,24 @@ class Rulebook:
             cached = (expr, result)
             self._meeting[id(expr)] = cached
         return cached[1]
+
+    def narrowing(self, compare: Compare) -> tuple[ValueSet, tuple[tuple[str, bool, float], ...]]:
+        """The values ``compare`` needs of its subject, and for each move that changes the
+        subject (in key order): whether it meets the comparison, and the gap it leaves at
+        worst (``values.worst_distance``; number subjects only).  Worked out once per comparison."""
+        cached = self._narrowing.get(id(compare))
+        if cached is None or cached[0] is not compare:
+            subject = self.subjects[compare.subject]
+            needed = admitted(compare, subject)
+            moves = []
+            for move in sorted(self.writers.get(compare.subject, ())):
+                produced = self.produces[move].get(compare.subject, ())
+                meets = any(guarantees(p, needed) for p in produced)
+                left = min((worst_distance(p, needed) for p in produced), default=INFINITE) if subject.type == "number" else INFINITE
+                moves.append((move, meets, left))
+            cached = (compare, needed, tuple(moves))
+            self._narrowing[id(compare)] = cached
+        return cached[1], cached[2]
 
     @functools.cached_property
     def offering(self) -> dict[str, tuple[Offer, ...]]:

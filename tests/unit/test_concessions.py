@@ -91,3 +91,26 @@ def test_a_goal_in_reach_needs_no_concession(tmp_path):
     goals = {g.id: g for g in result.goals}
     assert goals["talks_held"].status == "opening"
     assert goals["talks_held"].concessions.sets == [] and goals["talks_held"].concessions.note == "no concession is needed"
+
+
+def test_a_verdict_searches_the_own_sets_of_twenty_goals_at_most_and_says_so(tmp_path):
+    n = 22
+    rules = ["scenario: {id: many, title: Many goals}", "actors:", "  - {id: A, name: Alpha}", "subjects:"]
+    rules += [f"  - {{id: s{i}, actor: A, type: bool}}" for i in range(n)]
+    rules += ["moves:"] + [f"  - {{id: m{i}, actor: A, done_when: {{subject: A.s{i}, eq: true}}}}" for i in range(n)]
+    rules += ["goals:"] + [f"  - {{id: g{i:02d}, rank: {'main' if i == 0 else 'interim'}, done_when: {{subject: A.s{i}, eq: true}},"
+                           f" needs: [A.m{i}]}}" for i in range(n)]
+    rules += ["positions:"] + [f"  - {{id: p{i}, actor: A, withholds: A.m{i}, quote: never, source: s}}" for i in range(n)]
+    (tmp_path / "rules.yaml").write_text("\n".join(rules) + "\n")
+    session = load_scenario(tmp_path).new_session("t", NOW)
+    session.record(parse_inputs([(f"f{i}", {"at": "2024-01-01", "actor": "A", "subject": f"s{i}", "value": False, "source": "s"})
+                                 for i in range(n)], session.rulebook))
+    try:
+        result = session.verdict(dt.date(2024, 3, 1))
+    finally:
+        session.close()
+    goals = {g.id: g.concessions for g in result.goals}
+    assert goals["g00"] == result.concessions and result.concessions.sets == [["p0"]]
+    assert [goals[f"g{i:02d}"].sets for i in range(1, 21)] == [[[f"p{i}"]] for i in range(1, 21)]  # the main goal, then 20 more
+    for late in ("g21",):
+        assert goals[late].sets == [] and not goals[late].exact and "not worked out: more than 20 goals" in goals[late].note
