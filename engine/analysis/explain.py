@@ -257,10 +257,17 @@ def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict
 
 def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> list[EscalationChain]:
     result = []
+    cited: dict[int, FactRef] = {}  # live chains overlap: each event is cited once a verdict, not once a chain
     for pattern_id, sides in sorted(sit.hostile.items()):
         pattern = sit.rulebook.escalations[pattern_id]
         for chain in escalation.live(pattern, escalation.kept_chains(pattern_id, pattern, sides, kept), sit.as_of):
-            result.append(EscalationChain(pattern=pattern_id, events=[cite_fact(sit, e) for e in chain]))
+            events = []
+            for e in chain:
+                ref = cited.get(e.seq)
+                if ref is None:
+                    ref = cited[e.seq] = cite_fact(sit, e)
+                events.append(ref)
+            result.append(EscalationChain(pattern=pattern_id, events=events))
     result.sort(key=lambda c: [e.at for e in c.events])
     return result
 
