@@ -297,9 +297,15 @@ class Sessions:
         for i in written:
             facts, skipped, frame, then, warnings = stored[i]
             try:
-                verdict_then = self._answer(past_analyst, then) if then is not None else None
+                verdict = self._answer(analyst, frame)
+                if then is None:
+                    verdict_then = None
+                elif reads_alike(then, frame, self.rulebook):  # a fact of today, nothing due since: the same verdict
+                    verdict_then = verdict.model_copy(update={"as_of": then.as_of})
+                else:
+                    verdict_then = self._answer(past_analyst, then)
                 results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
-                                      verdict=self._answer(analyst, frame), verdict_then=verdict_then, warnings=warnings)
+                                      verdict=verdict, verdict_then=verdict_then, warnings=warnings)
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
                 results[i] = exc
                 continue
@@ -468,3 +474,17 @@ def _needs_history(session: Session, facts: list[ResolvedFact], then: bool) -> b
     withdrawal names an old fact; a verdict as of a fact's date may be before what is loaded."""
     return any(f.input.withdraws is not None or (then and f.input.at is not None and not session.history.covers(f.input.at))
                for f in facts)
+
+
+def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
+    """Whether a verdict as of ``a`` reads what one as of ``b`` does, so that they differ in
+    their time only: the same day (positions in force and the summary go by day), the same
+    facts in force and the same events in the window, and per escalation pattern the same
+    number of them inside its window (the exact time decides which chains are live)."""
+    if a.as_of.date() != b.as_of.date() or a.state != b.state or a.events != b.events:
+        return False
+    for pattern in rulebook.escalations.values():
+        window = dt.timedelta(days=pattern.window_days)
+        if sum(1 for e in a.events if e.at >= a.as_of - window) != sum(1 for e in b.events if e.at >= b.as_of - window):
+            return False
+    return True

@@ -176,3 +176,29 @@ def test_the_verdict_of_a_reply_is_worked_out_after_the_commit_and_holds_up_no_o
         first.join(60)
     assert isinstance(replies[BASELINE], Recorded) and replies[BASELINE].verdict == sessions.verdict(BASELINE)
     sessions.close()
+
+
+def test_a_fact_of_today_gives_the_verdict_now_as_the_verdict_then_without_working_it_out_again(sessions):
+    (today,) = sessions.record_many(BASELINE, [enrichment("2026-11-23T00:00:00", 60.0)])  # NOW is that instant
+    assert today.verdict_then == today.verdict  # one verdict: as of the fact's time, which is now
+    (earlier,) = sessions.record_many(BASELINE, [enrichment("2026-11-22", 50.0)])
+    assert earlier.verdict_then.as_of.date().isoformat() == "2026-11-22"
+    assert earlier.verdict_then == sessions.verdict(BASELINE, earlier.verdict_then.as_of)  # another day: worked out
+
+
+def test_frames_read_alike_only_on_one_day_with_the_same_facts_and_the_same_live_events(jcpoa, seed):
+    import datetime as dt
+
+    from engine.sessions import reads_alike
+    from tests.conftest import add
+
+    utc = dt.timezone.utc
+    morning, evening = dt.datetime(2021, 3, 7, 1, tzinfo=utc), dt.datetime(2021, 3, 7, 23, tzinfo=utc)
+    assert reads_alike(seed.frame(morning), seed.frame(evening), jcpoa.rulebook)
+    assert not reads_alike(seed.frame(evening), seed.frame(evening + dt.timedelta(hours=2)), jcpoa.rulebook)  # next day
+    # a strike at noon leaves the 30-day window at noon 30 days later: same day, same facts, not alike across it
+    add(seed, {"at": "2021-03-10T12:00:00", "actor": "USA", "target": "MIL", "subject": "strike", "value": "air strike", "source": "test"})
+    noon = dt.datetime(2021, 4, 9, 12, tzinfo=utc)
+    before, after = noon - dt.timedelta(minutes=1), noon + dt.timedelta(minutes=1)
+    assert seed.frame(before).events == seed.frame(after).events
+    assert not reads_alike(seed.frame(before), seed.frame(after), jcpoa.rulebook)
