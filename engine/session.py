@@ -147,6 +147,21 @@ class Session:
         when = self._time(as_of)
         return frame_of(self._history_for(when), when, self._horizon)
 
+    def moment(self, as_of: dt.datetime) -> History | None:
+        """The facts a verdict as of ``as_of`` reads, read from the log into a history of
+        their own, when the loaded history does not cover that time (None: it does, or the
+        log cannot be read so).  Facts recorded after the read can be added to it."""
+        if self.history.covers(as_of) or self._load_at is None:
+            return None
+        moment = History()
+        for fact in self._load_at(as_of):
+            moment.add(fact)
+        return moment
+
+    def frame_in(self, history: History, as_of: dt.datetime) -> Frame:
+        """The frame as of ``as_of`` of ``history`` (a ``moment``)."""
+        return frame_of(history, as_of, self._horizon)
+
     def snapshot(self) -> History:
         """The whole history as it is now, in a copy later facts do not change (what a
         timeline reads)."""

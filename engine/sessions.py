@@ -255,10 +255,21 @@ class Sessions:
                         parsed[i] = parse_inputs(post.items, self.rulebook)
                     except FactError as exc:
                         results[i] = exc
-            # the whole history, if these facts need it, read before any of them is written:
-            # read inside the transaction it would lack the facts written so far
-            if any(_needs_history(session, resolved, posts[i].then) for i, resolved in parsed.items()):
+            # the whole history, if a withdrawal needs it, read before any fact is written: read inside
+            # the transaction it would lack the facts written so far
+            if any(f.input.withdraws is not None for resolved in parsed.values() for f in resolved):
                 session.complete()
+            # a verdict as of a date before what is loaded reads that moment of the log, read now for the same
+            # reason; the facts of this write dated by then are added to it as they are built
+            moments: dict[int, tuple[dt.datetime, History]] = {}
+            for i, resolved in parsed.items():
+                dates = [f.input.at for f in resolved if f.input.at is not None]
+                if posts[i].then and dates:
+                    at = max(dates)
+                    moment = session.moment(at)
+                    if moment is not None:
+                        moments[i] = (at, moment)
+            built_so_far: list[Fact] = []
             written: list[int] = []
             stored: dict[int, tuple[list[Fact], int, Frame, Frame | None, list[str]]] = {}
             view = self._registry.view(record) if any(p.skip_known for p in posts) else []
@@ -283,7 +294,15 @@ class Sessions:
                         if post.key is not None:
                             write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
                         session.apply(facts)
-                        then = session.frame(max(f.at for f in built)) if post.then else None
+                        built_so_far += facts
+                        if i in moments:
+                            at, moment = moments[i]
+                            for fact in built_so_far:  # this request's facts, and those of the requests before it
+                                if fact.at <= at and fact.kind != "withdrawal":
+                                    moment.add(fact)
+                            then = session.frame_in(moment, max(f.at for f in built))
+                        else:
+                            then = session.frame(max(f.at for f in built)) if post.then else None
                         stored[i] = (facts, len(built) - len(facts), session.frame(), then, [str(p) for p in ahead])
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
@@ -467,13 +486,6 @@ class Sessions:
         if actor and f"{actor}.{subject}" in self.rulebook.subjects:
             return f"{actor}.{subject}"
         return self.rulebook.subject(subject).key
-
-
-def _needs_history(session: Session, facts: list[ResolvedFact], then: bool) -> bool:
-    """Whether recording ``facts`` reads more of the session's history than is loaded: a
-    withdrawal names an old fact; a verdict as of a fact's date may be before what is loaded."""
-    return any(f.input.withdraws is not None or (then and f.input.at is not None and not session.history.covers(f.input.at))
-               for f in facts)
 
 
 def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:

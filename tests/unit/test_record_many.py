@@ -202,3 +202,22 @@ def test_frames_read_alike_only_on_one_day_with_the_same_facts_and_the_same_live
     before, after = noon - dt.timedelta(minutes=1), noon + dt.timedelta(minutes=1)
     assert seed.frame(before).events == seed.frame(after).events
     assert not reads_alike(seed.frame(before), seed.frame(after), jcpoa.rulebook)
+
+
+def test_after_a_restart_backdated_requests_in_one_write_each_see_their_own_moment_of_the_log(jcpoa, db_url):
+    """A session started from recent state reads a verdict as of an earlier date from that
+    moment of the log (not the whole history), with the facts of its own write added: each
+    request sees its own facts and those before it in the write, not those after."""
+    first = open_sessions(jcpoa, db_url, NOW)
+    load_bundled_facts(first, jcpoa)
+    first.close()
+    again = open_sessions(jcpoa, db_url, NOW)
+    try:
+        eased = FactPost([("body", {"at": "2019-05-08", "actor": "USA", "subject": "oil_sanctions", "value": "eased", "source": "t"})])
+        early, late = again.record_many(BASELINE, [eased, enrichment("2019-05-09", 3.0)])
+        assert early.verdict_then.status == "progress" and late.verdict_then.as_of.date().isoformat() == "2019-05-09"
+        # the answers equal the verdicts asked afterwards of the whole history
+        assert early.verdict_then == again.verdict(BASELINE, early.verdict_then.as_of)
+        assert late.verdict_then == again.verdict(BASELINE, late.verdict_then.as_of)
+    finally:
+        again.close()
