@@ -150,8 +150,13 @@ class Session:
     def moment(self, as_of: dt.datetime) -> History | None:
         """The facts a verdict as of ``as_of`` reads, read from the log into a history of
         their own, when the loaded history does not cover that time (None: it does, or the
-        log cannot be read so).  Facts recorded after the read can be added to it."""
+        log cannot be read so; after ``PAST_QUESTIONS`` such questions the whole history is
+        read instead, once).  Facts recorded after the read can be added to it."""
         if self.history.covers(as_of) or self._load_at is None:
+            return None
+        self._past_questions += 1
+        if self._past_questions > PAST_QUESTIONS:  # asked often: the whole history once, then none of these reads
+            self.complete()
             return None
         moment = History()
         for fact in self._load_at(as_of):
