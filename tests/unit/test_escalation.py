@@ -1,5 +1,6 @@
 """Escalation chains, against the plain definition: each event's longest chain found by
-looking at every earlier event of the other side within the window."""
+looking at every earlier event of the other side within the window ("earlier": by ``at``,
+then by recording order ``seq``, so that two events of one day chain in the order recorded)."""
 
 from __future__ import annotations
 
@@ -24,17 +25,16 @@ def pattern(window_days: int, exchanges: int) -> Escalation:
 def plain_chains(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
     """The definition, quadratic: every earlier event of the other side within the window is tried."""
     window = dt.timedelta(days=p.window_days)
-    events = sorted({(f.at, side, f.actor or "", f.target or "", str(f.value), f.source, f.note, f.seq, f.id): f
-                     for side in (0, 1) for f in sides[side]}.items())
+    events = sorted({(f.at, f.seq, side): f for side in (0, 1) for f in sides[side]}.items())
     length: list[int] = []
     before: list[int | None] = []
-    for i, ((at, side, *_), _fact) in enumerate(events):
+    for i, ((at, seq, side), _fact) in enumerate(events):
         best, link = 1, None
         for j in range(i - 1, -1, -1):
-            at_j, side_j, *_ = events[j][0]
+            at_j, seq_j, side_j = events[j][0]
             if at - at_j > window:
                 break
-            if side_j != side and at_j < at and length[j] + 1 > best:
+            if side_j != side and (at_j, seq_j) < (at, seq) and length[j] + 1 > best:
                 best, link = length[j] + 1, j
         length.append(best)
         before.append(link)
@@ -93,3 +93,38 @@ def test_a_chain_starting_on_the_frames_edge_is_not_in_it():
         at = START + dt.timedelta(days=2)
         assert bool(live(p, plain_chains(p, hostile(p, [f for f in facts if since < f.at <= at])), at)) is on
         assert Watch(p, facts).on(at, since) is on
+
+
+def event(seq: int, at: dt.datetime, subject: str, actor: str) -> Fact:
+    return Fact(id=f"f{seq}", seq=seq, at=at, subject=subject, kind="event", value=f"event {seq}", actor=actor)
+
+
+def test_events_of_one_day_chain_in_the_order_they_were_recorded():
+    p = pattern(window_days=1, exchanges=3)
+    walkout, lockout, again = event(1, START, "walkout", "UNI"), event(2, START, "lockout", "EMP"), event(3, START, "walkout", "UNI")
+    facts = [walkout, lockout, again]
+    assert chains(p, hostile(p, facts)) == [[walkout, lockout, again]]
+    assert Watch(p, facts).on(START, START - dt.timedelta(seconds=1))
+    # recorded walkout, walkout, lockout: the two walkouts do not alternate, so two exchanges only
+    facts = [event(1, START, "walkout", "UNI"), event(2, START, "walkout", "UNI"), event(3, START, "lockout", "EMP")]
+    assert chains(p, hostile(p, facts)) == []
+    assert not Watch(p, facts).on(START, START - dt.timedelta(seconds=1))
+
+
+def test_a_time_of_day_orders_events_of_one_day_before_recording_order_does():
+    p = pattern(window_days=1, exchanges=3)
+    evening = event(1, START + dt.timedelta(hours=20), "walkout", "UNI")
+    morning = event(2, START + dt.timedelta(hours=9), "lockout", "EMP")
+    noon = event(3, START + dt.timedelta(hours=12), "walkout", "UNI")
+    facts = [morning, noon, evening]  # in event order, as a history holds them
+    assert chains(p, hostile(p, facts)) == []  # lockout 09:00, walkout 12:00, walkout 20:00: two exchanges
+    assert not Watch(p, facts).on(START + dt.timedelta(days=1), START - dt.timedelta(seconds=1))
+    answer = event(4, START + dt.timedelta(hours=21), "lockout", "EMP")
+    assert chains(p, hostile(p, [*facts, answer])) == [[morning, evening, answer]]  # of equal chains, the latest
+
+
+def test_a_fact_on_both_sides_does_not_answer_itself():
+    p = pattern(window_days=1, exchanges=2)
+    both = event(1, START, "walkout", "BOTH")
+    assert chains(p, hostile(p, [both])) == []
+    assert not Watch(p, [both]).on(START, START - dt.timedelta(seconds=1))

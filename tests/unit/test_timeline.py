@@ -195,3 +195,30 @@ def test_every_entry_says_what_changed_and_a_statement_is_an_entry_on_its_own_da
     # its end on 23 June 2016 is said that day, not under a later entry
     (ended,) = [e for e in entries if e.at.date().isoformat() == "2016-06-23"]
     assert "no longer in force: gov_no_bilateral_ceasefire_before_agreement" in ended.changes
+
+
+def test_a_same_day_exchange_turns_escalation_on_that_day(strike):
+    """A walkout, a lockout and a second walkout all dated 2024-03-04 (no time of day) chain
+    in the order recorded: escalation is on from that day, in the verdict and the timeline."""
+    day = "2024-03-04"
+    facts = [{"at": day, "actor": "UNI", "subject": "walkout", "value": "walkout at the plant"},
+             {"at": day, "actor": "EMP", "subject": "lockout", "value": "gates locked"},
+             {"at": day, "actor": "UNI", "subject": "walkout", "value": "second walkout"}]
+    session = record(strike, facts)
+    try:
+        at = dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)
+        verdict = session.verdict(at)
+        assert verdict.escalation
+        assert [e.value for chain in verdict.escalation_chains for e in chain.events] == [f["value"] for f in facts]
+        entries = timeline(session)
+        switches = [(e["at"], e["escalation"]) for e in entries if "escalation on" in e["changes"] or "escalation off" in e["changes"]]
+        assert switches == [(at, True), (at + dt.timedelta(days=14, seconds=1), False)]
+        assert entries == reference(session)
+    finally:
+        session.close()
+    # recorded walkout, walkout, lockout: only two of them alternate
+    session = record(strike, [facts[0], facts[2], facts[1]])
+    try:
+        assert not session.verdict(dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)).escalation
+    finally:
+        session.close()
