@@ -85,10 +85,10 @@ def live(pattern: Escalation, found: list[list[Fact]], as_of: dt.datetime) -> li
 
 def sides_of(pattern: Escalation, fact: Fact) -> tuple[int, ...]:
     """The sides on which ``fact`` is one of ``pattern``'s hostile events: what its rules
-    match (``engine.compiler``): an event on one of its subjects by an actor of that side."""
-    if fact.kind != "event" or fact.subject not in pattern.events or fact.actor is None:
+    match (``engine.compiler``): an event on one of that side's subjects by an actor of that side."""
+    if fact.kind != "event" or fact.actor is None:
         return ()
-    return tuple(side for side in (0, 1) if fact.actor in pattern.sides[side])
+    return tuple(side for side in (0, 1) if fact.actor in pattern.sides[side] and fact.subject in pattern.events_of(side))
 
 
 def hostile(pattern: Escalation, events: Iterable[Fact]) -> tuple[list[Fact], list[Fact]]:

@@ -17,9 +17,20 @@ START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 ACTORS = ["UNI", "EMP", "MED", "BOTH"]
 
 
-def pattern(window_days: int, exchanges: int) -> Escalation:
-    return Escalation(id="tit_for_tat", events=["walkout", "lockout"], sides=[["UNI", "BOTH"], ["EMP", "BOTH"]],
+BOTH_SIDES = ["walkout", "lockout"]
+EACH_SIDE = [["walkout"], ["lockout", "statement"]]  # counter-measures across domains: a walkout answered by a lockout or a statement
+
+
+def pattern(window_days: int, exchanges: int, events: list = BOTH_SIDES) -> Escalation:
+    return Escalation(id="tit_for_tat", events=events, sides=[["UNI", "BOTH"], ["EMP", "BOTH"]],
                       window_days=window_days, exchanges=exchanges)
+
+
+def plain_hostile(p: Escalation, facts: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """Side by side: an event of that side's subjects by an actor of that side."""
+    acts = (p.events, p.events) if isinstance(p.events[0], str) else p.events
+    return tuple([f for f in facts if f.kind == "event" and f.subject in acts[side] and f.actor in p.sides[side]]  # type: ignore[return-value]
+                 for side in (0, 1))
 
 
 def plain_chains(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
@@ -63,25 +74,27 @@ def histories(draw) -> list[Fact]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4))
-def test_chains_are_the_plain_definitions(facts, window_days, exchanges):
-    p = pattern(window_days, exchanges)
+@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4), events=st.sampled_from([BOTH_SIDES, EACH_SIDE]))
+def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events):
+    p = pattern(window_days, exchanges, events)
     sides = hostile(p, facts)
+    assert sides == plain_hostile(p, facts)
     assert chains(p, sides) == plain_chains(p, sides)
 
 
 @settings(max_examples=200, deadline=None)
 @given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),
-       steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data())
-def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data):
-    p = pattern(window_days, exchanges)
+       steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data(),
+       events=st.sampled_from([BOTH_SIDES, EACH_SIDE]))
+def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data, events):
+    p = pattern(window_days, exchanges, events)
     horizon_days = data.draw(st.integers(1, window_days * exchanges))  # a session's: at most its longest run
     watch = Watch(p, facts)
     at = START - dt.timedelta(days=1)
     for step in steps:
         at += dt.timedelta(hours=step)
         since = at - dt.timedelta(days=horizon_days)
-        sides = hostile(p, [f for f in facts if since < f.at <= at])
+        sides = plain_hostile(p, [f for f in facts if since < f.at <= at])
         assert watch.on(at, since) == bool(live(p, plain_chains(p, sides), at)), at
 
 
@@ -128,3 +141,15 @@ def test_a_fact_on_both_sides_does_not_answer_itself():
     both = event(1, START, "walkout", "BOTH")
     assert chains(p, hostile(p, [both])) == []
     assert not Watch(p, [both]).on(START, START - dt.timedelta(seconds=1))
+
+
+def test_each_side_answers_with_its_own_acts():
+    """A walkout answered by a lockout counts; a walkout answered by an employer's walkout
+    does not: with events given a side, the union's acts are walkouts, the employer's lockouts."""
+    p = pattern(window_days=2, exchanges=3, events=[["walkout"], ["lockout"]])
+    walkout, lockout, again = event(1, START, "walkout", "UNI"), event(2, START + dt.timedelta(days=1), "lockout", "EMP"), \
+        event(3, START + dt.timedelta(days=2), "walkout", "UNI")
+    assert chains(p, hostile(p, [walkout, lockout, again])) == [[walkout, lockout, again]]
+    wrong_domain = event(2, START + dt.timedelta(days=1), "walkout", "EMP")  # not one of the employer's acts here
+    assert hostile(p, [walkout, wrong_domain, again]) == ([walkout, again], [])
+    assert not Watch(p, [walkout, wrong_domain, again]).on(START + dt.timedelta(days=2), START - dt.timedelta(seconds=1))

@@ -222,3 +222,37 @@ def test_a_same_day_exchange_turns_escalation_on_that_day(strike):
         assert not session.verdict(dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)).escalation
     finally:
         session.close()
+
+
+def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
+    """The strike scenario with each side's own acts (``events: [[walkout], [lockout]]``):
+    the employer's walkout is no act of its side, so it answers nothing; its lockout does."""
+    import shutil
+    folder = tmp_path / "strike"
+    shutil.copytree(STRIKE, folder)
+    moves = folder / "moves.yaml"
+    text = moves.read_text(encoding="utf-8")
+    assert "    events: [walkout, lockout]\n" in text
+    moves.write_text(text.replace("    events: [walkout, lockout]\n", "    events: [[walkout], [lockout]]\n"), encoding="utf-8")
+    scenario = load_scenario(folder)
+    day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+    facts = [{"at": (day + dt.timedelta(days=d)).date().isoformat(), "actor": actor, "subject": subject, "value": f"{subject} {d}"}
+             for d, actor, subject in [(0, "UNI", "walkout"), (1, "EMP", "walkout"), (2, "UNI", "walkout"),
+                                       (3, "EMP", "lockout"), (4, "UNI", "walkout")]]
+    session = record(scenario, facts)
+    try:
+        assert not session.verdict(day + dt.timedelta(days=2)).escalation  # walkout, walkout, walkout: no exchange
+        verdict = session.verdict(day + dt.timedelta(days=4))
+        assert verdict.escalation
+        assert [[e.value for e in chain.events] for chain in verdict.escalation_chains] == [["walkout 2", "lockout 3", "walkout 4"]]
+        entries = timeline(session)
+        assert [e["at"] for e in entries if "escalation on" in e["changes"]] == [day + dt.timedelta(days=4)]
+        assert entries == reference(session)
+    finally:
+        session.close()
+    # the same facts with the bundled pattern (walkouts and lockouts on either side): on from the third walkout
+    session = record(load_scenario(STRIKE), facts)
+    try:
+        assert session.verdict(day + dt.timedelta(days=2)).escalation
+    finally:
+        session.close()
