@@ -1,9 +1,10 @@
 """Tit-for-tat chains: hostile events alternating between two sides, each within the
-pattern's window of the one before.
+pattern's window of the one before; and, for a pattern with an ``intensity``, runs of one
+side's acts, that many within the window.
 
 The rules engine says which live events are hostile and on which side; this module puts
-them in order.  A chain of at least ``exchanges`` events keeps escalation on until
-``window_days`` pass after its last event without an answer.
+them in order.  A chain of at least ``exchanges`` events (or a run) keeps escalation on
+until ``window_days`` pass after its last event without an answer.
 
 A timeline asks whether escalation is on at every moment of a history: ``Watch`` answers
 that from the whole history's events at once, in time linear in their number.
@@ -57,7 +58,25 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
                 chain.append(events[k][1])
                 k = before[k]
             result.append(chain[::-1])
+    if pattern.intensity is not None:
+        for side in (0, 1):
+            result += _runs([f for (_, _, s), f in events if s == side], window, pattern.intensity)
     return result
+
+
+def _runs(acts: list[Fact], window: dt.timedelta, intensity: int) -> list[list[Fact]]:
+    """One side's acts (in event order) that make intensity runs: an act ends a run when it
+    and the ``intensity - 1`` acts before it span at most ``window``; runs sharing an act
+    are one run, from its first act to its last."""
+    found: list[list[int]] = []  # [first, last] index of each run
+    for i in range(intensity - 1, len(acts)):
+        first = i - intensity + 1
+        if acts[i].at - acts[first].at <= window:
+            if found and first <= found[-1][1]:
+                found[-1][1] = i
+            else:
+                found.append([first, i])
+    return [acts[first:last + 1] for first, last in found]
 # pattern -> the event lists the chains were found among, their ids, the chains
 KeptChains = dict[str, tuple[tuple[list[Fact], list[Fact]], tuple[tuple[str, ...], tuple[str, ...]], list[list[Fact]]]]
 
@@ -116,7 +135,11 @@ class Watch:
         items = [(fact.at, fact.seq, side) for fact in events for side in sides_of(pattern, fact)]
         self._sides = hostile(pattern, events)
         self._keys = tuple([(f.at, f.seq) for f in side] for side in self._sides)
-        self._items = list(zip((at for at, _, _ in items), _latest_starts(items, self._window, pattern.exchanges), strict=True))
+        starts = _latest_starts(items, self._window, pattern.exchanges)
+        if pattern.intensity is not None:
+            starts = [max((s for s in both if s is not None), default=None)
+                      for both in zip(starts, _run_starts(items, self._window, pattern.intensity), strict=True)]
+        self._items = list(zip((at for at, _, _ in items), starts, strict=True))
         self._live: deque[tuple[dt.datetime, dt.datetime]] = deque()  # (at, start): starts decreasing
         self._next = 0
         self._last: dt.datetime | None = None
@@ -176,4 +199,18 @@ def _latest_starts(items: list[tuple[dt.datetime, int, int]], window: dt.timedel
             while other and at - items[other[0]][0] > window:
                 other.popleft()
             starts.append(shorter[other[0]] if other else None)
+    return starts
+
+
+def _run_starts(items: list[tuple[dt.datetime, int, int]], window: dt.timedelta, intensity: int) -> list[dt.datetime | None]:
+    """For each (time, seq, side) in event order, when the intensity run ending there
+    starts: the time of the act of that side ``intensity - 1`` before it, if within
+    ``window`` (None: no run ends there)."""
+    seen = (deque(maxlen=intensity), deque(maxlen=intensity))  # per side: the times of its last acts
+    starts: list[dt.datetime | None] = []
+    for at, _, side in items:
+        mine = seen[side]
+        mine.append(at)
+        first = mine[0] if len(mine) == intensity else None
+        starts.append(first if first is not None and at - first <= window else None)
     return starts

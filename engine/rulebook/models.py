@@ -309,7 +309,8 @@ class Escalation(Strict):
     ``sides``, each within ``window_days`` of the one before.  Escalation stays on until
     ``window_days`` pass without the chain going on.  ``events``: the event subjects that
     are hostile acts on either side, or two lists, each side's own (a censure answered by
-    a nuclear step)."""
+    a nuclear step).  ``intensity``: escalation is also on after that many acts of one side
+    within ``window_days``, answered or not."""
 
     id: Identifier
     description: Prose = ""
@@ -317,6 +318,7 @@ class Escalation(Strict):
     sides: list[list[Identifier]] = Field(min_length=2, max_length=2)
     window_days: int = Field(default=30, gt=0, le=3650)
     exchanges: int = Field(default=3, ge=2, le=8)
+    intensity: int | None = Field(default=None, ge=2, le=10000)
 
     @field_validator("events", mode="before")
     @classmethod

@@ -21,9 +21,31 @@ BOTH_SIDES = ["walkout", "lockout"]
 EACH_SIDE = [["walkout"], ["lockout", "statement"]]  # counter-measures across domains: a walkout answered by a lockout or a statement
 
 
-def pattern(window_days: int, exchanges: int, events: list = BOTH_SIDES) -> Escalation:
+def pattern(window_days: int, exchanges: int, events: list = BOTH_SIDES, intensity: int | None = None) -> Escalation:
     return Escalation(id="tit_for_tat", events=events, sides=[["UNI", "BOTH"], ["EMP", "BOTH"]],
-                      window_days=window_days, exchanges=exchanges)
+                      window_days=window_days, exchanges=exchanges, intensity=intensity)
+
+
+def plain_runs(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
+    """The intensity runs by their definition: an event of a side ends a run when it and the
+    ``intensity - 1`` acts of that side before it (in event order) span at most the window;
+    runs sharing an event are one, from its first act to its last."""
+    if p.intensity is None:
+        return []
+    window = dt.timedelta(days=p.window_days)
+    result = []
+    for side in (0, 1):
+        acts = sorted(sides[side], key=lambda f: (f.at, f.seq))
+        blocks = [(i - p.intensity + 1, i) for i in range(len(acts))
+                  if i >= p.intensity - 1 and acts[i].at - acts[i - p.intensity + 1].at <= window]
+        merged: list[list[int]] = []
+        for lo, hi in blocks:
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = hi
+            else:
+                merged.append([lo, hi])
+        result += [acts[lo:hi + 1] for lo, hi in merged]
+    return result
 
 
 def plain_hostile(p: Escalation, facts: list[Fact]) -> tuple[list[Fact], list[Fact]]:
@@ -74,20 +96,21 @@ def histories(draw) -> list[Fact]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4), events=st.sampled_from([BOTH_SIDES, EACH_SIDE]))
-def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events):
-    p = pattern(window_days, exchanges, events)
+@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4), events=st.sampled_from([BOTH_SIDES, EACH_SIDE]),
+       intensity=st.none() | st.integers(2, 6))
+def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events, intensity):
+    p = pattern(window_days, exchanges, events, intensity)
     sides = hostile(p, facts)
     assert sides == plain_hostile(p, facts)
-    assert chains(p, sides) == plain_chains(p, sides)
+    assert chains(p, sides) == plain_chains(p, sides) + plain_runs(p, sides)
 
 
 @settings(max_examples=200, deadline=None)
 @given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),
        steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data(),
-       events=st.sampled_from([BOTH_SIDES, EACH_SIDE]))
-def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data, events):
-    p = pattern(window_days, exchanges, events)
+       events=st.sampled_from([BOTH_SIDES, EACH_SIDE]), intensity=st.none() | st.integers(2, 6))
+def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data, events, intensity):
+    p = pattern(window_days, exchanges, events, intensity)
     horizon_days = data.draw(st.integers(1, window_days * exchanges))  # a session's: at most its longest run
     watch = Watch(p, facts)
     at = START - dt.timedelta(days=1)
@@ -95,7 +118,7 @@ def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exch
         at += dt.timedelta(hours=step)
         since = at - dt.timedelta(days=horizon_days)
         sides = plain_hostile(p, [f for f in facts if since < f.at <= at])
-        assert watch.on(at, since) == bool(live(p, plain_chains(p, sides), at)), at
+        assert watch.on(at, since) == bool(live(p, plain_chains(p, sides) + plain_runs(p, sides), at)), at
 
 
 def test_a_chain_starting_on_the_frames_edge_is_not_in_it():
@@ -153,3 +176,19 @@ def test_each_side_answers_with_its_own_acts():
     wrong_domain = event(2, START + dt.timedelta(days=1), "walkout", "EMP")  # not one of the employer's acts here
     assert hostile(p, [walkout, wrong_domain, again]) == ([walkout, again], [])
     assert not Watch(p, [walkout, wrong_domain, again]).on(START + dt.timedelta(days=2), START - dt.timedelta(seconds=1))
+
+
+def test_intensity_counts_one_sides_acts_within_the_window():
+    """``intensity: 3``: three walkouts within two days are escalation with no answer at all,
+    on from the third until two days (and a second) after the last act of the run."""
+    p = pattern(window_days=2, exchanges=3, intensity=3)
+    acts = [event(i + 1, START + dt.timedelta(days=d), "walkout", "UNI") for i, d in enumerate([0, 1, 2, 3, 10])]
+    assert chains(p, hostile(p, acts)) == [acts[:4]]  # days 0-2 and 1-3 share acts: one run; day 10 is alone
+    before = START - dt.timedelta(seconds=1)
+    for day, on in ((1, False), (2, True), (5, True), (5.0001, False), (10, False)):
+        at = START + dt.timedelta(days=day)
+        assert bool(live(p, chains(p, hostile(p, [a for a in acts if a.at <= at])), at)) is on, day
+        assert Watch(p, acts).on(at, before) is on, day
+    spread = [event(i + 1, START + dt.timedelta(days=d), "walkout", "UNI") for i, d in enumerate([0, 2, 4])]
+    assert chains(p, hostile(p, spread)) == []  # three acts over four days: not within two
+    assert chains(pattern(window_days=2, exchanges=3), hostile(p, acts)) == []  # no intensity given: alternation only

@@ -595,3 +595,12 @@ def test_per_side_events_errors_name_the_field(tmp_path, events, field, message)
     assert problem.where == f"{folder / 'extra.yaml'}:6"
     assert problem.field == field
     assert message in problem.message, problem.message
+
+
+@pytest.mark.parametrize(("intensity", "message"), [("1", "greater than or equal to 2"), ("many", "valid integer")])
+def test_a_bad_intensity_names_the_field(tmp_path, intensity, message):
+    folder = scenario(tmp_path, PER_SIDE.replace("EVENTS", "[censure, strike]") + f"    intensity: {intensity}\n")
+    problem = only(folder)
+    assert problem.where == f"{folder / 'extra.yaml'}:7"
+    assert problem.field == "escalation.0.intensity"
+    assert message in problem.message, problem.message

@@ -256,3 +256,35 @@ def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
         assert session.verdict(day + dt.timedelta(days=2)).escalation
     finally:
         session.close()
+
+
+def test_intensity_through_the_rules_engine(tmp_path):
+    """The strike scenario with ``intensity: 3``: three walkouts in a week, unanswered, are
+    escalation from the third until 14 days (and a second) after it, in verdicts and the timeline."""
+    import shutil
+    folder = tmp_path / "strike"
+    shutil.copytree(STRIKE, folder)
+    moves = folder / "moves.yaml"
+    text = moves.read_text(encoding="utf-8")
+    assert "    exchanges: 3\n" in text
+    moves.write_text(text.replace("    exchanges: 3\n", "    exchanges: 3\n    intensity: 3\n"), encoding="utf-8")
+    scenario = load_scenario(folder)
+    day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+    facts = [{"at": (day + dt.timedelta(days=d)).date().isoformat(), "actor": "UNI", "subject": "walkout", "value": f"walkout {d}"}
+             for d in (0, 3, 6)]
+    session = record(scenario, facts)
+    try:
+        assert not session.verdict(day + dt.timedelta(days=5)).escalation
+        verdict = session.verdict(day + dt.timedelta(days=6))
+        assert [[e.value for e in chain.events] for chain in verdict.escalation_chains] == [["walkout 0", "walkout 3", "walkout 6"]]
+        entries = timeline(session)
+        switches = [(e["at"], e["escalation"]) for e in entries if "escalation on" in e["changes"] or "escalation off" in e["changes"]]
+        assert switches == [(day + dt.timedelta(days=6), True), (day + dt.timedelta(days=20, seconds=1), False)]
+        assert entries == reference(session)
+    finally:
+        session.close()
+    session = record(load_scenario(STRIKE), facts)  # the bundled pattern: no intensity, and nobody answered
+    try:
+        assert not session.verdict(day + dt.timedelta(days=6)).escalation
+    finally:
+        session.close()
