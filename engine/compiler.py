@@ -96,9 +96,9 @@ def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> Compiled
         for side in (0, 1):
             name = f"hostile:{pattern.id}:{side}#0"
             events[name] = {"all": [{"e": {"$and": [
-                {"t": EVENT}, _any_of("subject", pattern.events), _any_of("actor", pattern.sides[side])]}}]}
+                {"t": EVENT}, _any_of("subject", pattern.events_of(side)), _any_of("actor", pattern.sides[side])]}}]}
             claims[name] = f"hostile:{pattern.id}:{side}"
-    event_subjects = {s for pattern in rulebook.escalations.values() for s in pattern.events}
+    event_subjects = {s for pattern in rulebook.escalations.values() for s in pattern.subjects}
     whole = _ruleset(rulebook.id, conjuncts, events, event_subjects, claims)
     if len(whole.rules) <= max_rules:
         return whole

@@ -1,9 +1,10 @@
 """Tit-for-tat chains: hostile events alternating between two sides, each within the
-pattern's window of the one before.
+pattern's window of the one before; and, for a pattern with an ``intensity``, runs of one
+side's acts, that many within the window.
 
 The rules engine says which live events are hostile and on which side; this module puts
-them in order.  A chain of at least ``exchanges`` events keeps escalation on until
-``window_days`` pass after its last event without an answer.
+them in order.  A chain of at least ``exchanges`` events (or a run) keeps escalation on
+until ``window_days`` pass after its last event without an answer.
 
 A timeline asks whether escalation is on at every moment of a history: ``Watch`` answers
 that from the whole history's events at once, in time linear in their number.
@@ -22,23 +23,22 @@ from engine.rulebook.models import Escalation
 
 def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
     """The maximal chains of at least ``exchanges`` events (longest chain ending at each
-    event, keeping those that no longer chain extends), in time order.
+    event, keeping those that no longer chain extends), in event order (``at``, then ``seq``).
 
     The longest chain ending at an event links to the longest ending at an earlier event
     of the other side within the window (of equals, the latest in order): found with one
-    sliding-window maximum per side, so the work is linear in the number of events."""
+    sliding-window maximum per side, so the work is linear in the number of events.
+    "Earlier" is event order: events at the same time (two dated the same day, with no
+    time of day) follow each other in the order they were recorded."""
     window = dt.timedelta(days=pattern.window_days)
-    # events at the same time in order of what they say, not of when they were recorded: the chains
-    # (and the events they cite) must not depend on the order facts arrived in
-    events = sorted({(f.at, side, f.actor or "", f.target or "", str(f.value), f.source, f.note, f.seq, f.id): f
-                     for side in (0, 1) for f in sides[side]}.items())
+    events = sorted({(f.at, f.seq, side): f for side in (0, 1) for f in sides[side]}.items())
     length: list[int] = []
     before: list[int | None] = []
     best: tuple[deque[int], deque[int]] = (deque(), deque())  # per side: indices, lengths decreasing, in order
     pushed = 0
-    for i, ((at, side, *_), _fact) in enumerate(events):
-        while pushed < i and events[pushed][0][0] < at:  # every earlier event (not one at the same time) may link
-            mine = best[events[pushed][0][1]]
+    for i, ((at, seq, side), _fact) in enumerate(events):
+        while pushed < i and events[pushed][0][:2] < (at, seq):  # every earlier event (not the same fact on the other side) may link
+            mine = best[events[pushed][0][2]]
             while mine and length[mine[-1]] <= length[pushed]:
                 mine.pop()  # an earlier event no longer than a later one is never the best link again
             mine.append(pushed)
@@ -58,7 +58,25 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
                 chain.append(events[k][1])
                 k = before[k]
             result.append(chain[::-1])
+    if pattern.intensity is not None:
+        for side in (0, 1):
+            result += _runs([f for (_, _, s), f in events if s == side], window, pattern.intensity)
     return result
+
+
+def _runs(acts: list[Fact], window: dt.timedelta, intensity: int) -> list[list[Fact]]:
+    """One side's acts (in event order) that make intensity runs: an act ends a run when it
+    and the ``intensity - 1`` acts before it span at most ``window``; runs sharing an act
+    are one run, from its first act to its last."""
+    found: list[list[int]] = []  # [first, last] index of each run
+    for i in range(intensity - 1, len(acts)):
+        first = i - intensity + 1
+        if acts[i].at - acts[first].at <= window:
+            if found and first <= found[-1][1]:
+                found[-1][1] = i
+            else:
+                found.append([first, i])
+    return [acts[first:last + 1] for first, last in found]
 # pattern -> the event lists the chains were found among, their ids, the chains
 KeptChains = dict[str, tuple[tuple[list[Fact], list[Fact]], tuple[tuple[str, ...], tuple[str, ...]], list[list[Fact]]]]
 
@@ -86,10 +104,10 @@ def live(pattern: Escalation, found: list[list[Fact]], as_of: dt.datetime) -> li
 
 def sides_of(pattern: Escalation, fact: Fact) -> tuple[int, ...]:
     """The sides on which ``fact`` is one of ``pattern``'s hostile events: what its rules
-    match (``engine.compiler``): an event on one of its subjects by an actor of that side."""
-    if fact.kind != "event" or fact.subject not in pattern.events or fact.actor is None:
+    match (``engine.compiler``): an event on one of that side's subjects by an actor of that side."""
+    if fact.kind != "event" or fact.actor is None:
         return ()
-    return tuple(side for side in (0, 1) if fact.actor in pattern.sides[side])
+    return tuple(side for side in (0, 1) if fact.actor in pattern.sides[side] and fact.subject in pattern.events_of(side))
 
 
 def hostile(pattern: Escalation, events: Iterable[Fact]) -> tuple[list[Fact], list[Fact]]:
@@ -103,7 +121,7 @@ def hostile(pattern: Escalation, events: Iterable[Fact]) -> tuple[list[Fact], li
 
 class Watch:
     """Whether ``pattern``'s escalation is on at each of a line of times that never goes
-    back, among a fixed list of events in time order (a whole history's).
+    back, among a fixed list of events in event order (``at``, then ``seq``: a whole history's).
 
     Escalation is on as of T when a chain of ``exchanges`` events, all in the frame T reads
     (after ``since``, not after T), ends at most a window before T: of the chains ending at
@@ -114,10 +132,14 @@ class Watch:
 
     def __init__(self, pattern: Escalation, events: Sequence[Fact]):
         self._window = dt.timedelta(days=pattern.window_days)
-        items = [(fact.at, side) for fact in events for side in sides_of(pattern, fact)]
+        items = [(fact.at, fact.seq, side) for fact in events for side in sides_of(pattern, fact)]
         self._sides = hostile(pattern, events)
         self._keys = tuple([(f.at, f.seq) for f in side] for side in self._sides)
-        self._items = list(zip((at for at, _ in items), _latest_starts(items, self._window, pattern.exchanges), strict=True))
+        starts = _latest_starts(items, self._window, pattern.exchanges)
+        if pattern.intensity is not None:
+            starts = [max((s for s in both if s is not None), default=None)
+                      for both in zip(starts, _run_starts(items, self._window, pattern.intensity), strict=True)]
+        self._items = list(zip((at for at, _, _ in items), starts, strict=True))
         self._live: deque[tuple[dt.datetime, dt.datetime]] = deque()  # (at, start): starts decreasing
         self._next = 0
         self._last: dt.datetime | None = None
@@ -156,19 +178,19 @@ class Watch:
 _LAST = 2**62  # after every sequence number
 
 
-def _latest_starts(items: list[tuple[dt.datetime, int]], window: dt.timedelta, exchanges: int) -> list[dt.datetime | None]:
-    """For each (time, side) in time order, the latest time at which a chain of
+def _latest_starts(items: list[tuple[dt.datetime, int, int]], window: dt.timedelta, exchanges: int) -> list[dt.datetime | None]:
+    """For each (time, seq, side) in event order, the latest time at which a chain of
     ``exchanges`` events ending there can start (None: no such chain)."""
-    starts: list[dt.datetime | None] = [at for at, _ in items]
+    starts: list[dt.datetime | None] = [at for at, _, _ in items]
     for _ in range(exchanges - 1):  # chains one event longer each round
         shorter, starts = starts, []
         best: tuple[deque[int], deque[int]] = (deque(), deque())  # per side: indices, starts decreasing
         pushed = 0
-        for i, (at, side) in enumerate(items):
-            while pushed < i and items[pushed][0] < at:
+        for i, (at, seq, side) in enumerate(items):
+            while pushed < i and items[pushed][:2] < (at, seq):
                 begins = shorter[pushed]
                 if begins is not None:
-                    mine = best[items[pushed][1]]
+                    mine = best[items[pushed][2]]
                     while mine and shorter[mine[-1]] <= begins:  # type: ignore[operator]  # kept: never None
                         mine.pop()
                     mine.append(pushed)
@@ -177,4 +199,18 @@ def _latest_starts(items: list[tuple[dt.datetime, int]], window: dt.timedelta, e
             while other and at - items[other[0]][0] > window:
                 other.popleft()
             starts.append(shorter[other[0]] if other else None)
+    return starts
+
+
+def _run_starts(items: list[tuple[dt.datetime, int, int]], window: dt.timedelta, intensity: int) -> list[dt.datetime | None]:
+    """For each (time, seq, side) in event order, when the intensity run ending there
+    starts: the time of the act of that side ``intensity - 1`` before it, if within
+    ``window`` (None: no run ends there)."""
+    seen = (deque(maxlen=intensity), deque(maxlen=intensity))  # per side: the times of its last acts
+    starts: list[dt.datetime | None] = []
+    for at, _, side in items:
+        mine = seen[side]
+        mine.append(at)
+        first = mine[0] if len(mine) == intensity else None
+        starts.append(first if first is not None and at - first <= window else None)
     return starts

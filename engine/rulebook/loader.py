@@ -298,7 +298,7 @@ def _step(tp: Any, part: Any) -> Any:
     return None
 
 
-_UNION_TAGS = {"compare", "all", "any", "not", "ref"}
+_UNION_TAGS = {"compare", "all", "any", "not", "ref", "both_sides", "each_side"}
 
 
 def data_path_of(data: Any, loc: tuple) -> tuple:

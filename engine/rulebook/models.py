@@ -18,7 +18,7 @@ import datetime as dt
 import functools
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
@@ -285,17 +285,60 @@ class Goal(Strict):
     rank: Literal["main", "interim"] = "main"
 
 
+def _events_shape(value: Any) -> str:
+    """Which form a pattern's ``events`` is in: a list of lists is one a side."""
+    if isinstance(value, list) and any(isinstance(item, list) for item in value):
+        return "each_side"
+    return "both_sides"
+
+
+EventSubjects = Annotated[list[DottedName], Field(min_length=1)]
+# a pattern's hostile acts: the same event subjects for both sides, or each side its own
+# (as in ``sides``: the first list is the first side's acts), for counter-measures across domains
+PatternEvents = Annotated[
+    Union[
+        Annotated[EventSubjects, Tag("both_sides")],
+        Annotated[list[EventSubjects], Field(min_length=2, max_length=2), Tag("each_side")],
+    ],
+    Discriminator(_events_shape),
+]
+
+
 class Escalation(Strict):
     """Tit-for-tat: ``exchanges`` hostile events in a row, alternating between the two
     ``sides``, each within ``window_days`` of the one before.  Escalation stays on until
-    ``window_days`` pass without the chain going on."""
+    ``window_days`` pass without the chain going on.  ``events``: the event subjects that
+    are hostile acts on either side, or two lists, each side's own (a censure answered by
+    a nuclear step).  ``intensity``: escalation is also on after that many acts of one side
+    within ``window_days``, answered or not."""
 
     id: Identifier
     description: Prose = ""
-    events: list[DottedName] = Field(min_length=1)
+    events: PatternEvents
     sides: list[list[Identifier]] = Field(min_length=2, max_length=2)
     window_days: int = Field(default=30, gt=0, le=3650)
     exchanges: int = Field(default=3, ge=2, le=8)
+    intensity: int | None = Field(default=None, ge=2, le=10000)
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _two_sides(cls, value: Any) -> Any:
+        if _events_shape(value) == "each_side":
+            if not all(isinstance(item, list) for item in value):
+                raise ValueError("expected a list of event subjects (both sides' acts), or two lists of them "
+                                 "(each side's own acts, in the order of sides), not a mix of the two")
+            if len(value) != 2:
+                raise ValueError(f"expected two lists of event subjects, one for each of the two sides, not {len(value)}")
+        return value
+
+    def events_of(self, side: int) -> list[str]:
+        """The event subjects that are hostile acts of ``side`` (0 or 1)."""
+        return self.events[side] if _events_shape(self.events) == "each_side" else self.events  # type: ignore[return-value]
+
+    @property
+    def subjects(self) -> list[str]:
+        """Every event subject the pattern reads, once each, in the order written."""
+        return list(dict.fromkeys([*self.events_of(0), *self.events_of(1)]))
 
 
 class RuleFile(Strict):

@@ -109,9 +109,12 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         for i, need in enumerate(goal.needs):
             known("move", need, moves, origin, "needs", i)
     for pattern, origin in items["escalation"]:
-        for i, event in enumerate(pattern.events):
-            if known("subject", event, subjects, origin, "events", i) and subjects[event].kind != "event":
-                report(origin, f"{event!r} is a state subject; escalation counts event subjects (kind: event)", "events", i)
+        per_side = pattern.events_of(0) is not pattern.events_of(1)
+        for s, acts in enumerate((pattern.events_of(0), pattern.events_of(1)) if per_side else (pattern.events,)):
+            for i, event in enumerate(acts):
+                at = ("events", s, i) if per_side else ("events", i)
+                if known("subject", event, subjects, origin, *at) and subjects[event].kind != "event":
+                    report(origin, f"{event!r} is a state subject; escalation counts event subjects (kind: event)", *at)
         for s, side in enumerate(pattern.sides):
             for a, actor in enumerate(side):
                 known("actor", actor, actors, origin, "sides", s, a)

@@ -1,5 +1,6 @@
 """Escalation chains, against the plain definition: each event's longest chain found by
-looking at every earlier event of the other side within the window."""
+looking at every earlier event of the other side within the window ("earlier": by ``at``,
+then by recording order ``seq``, so that two events of one day chain in the order recorded)."""
 
 from __future__ import annotations
 
@@ -16,25 +17,57 @@ START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 ACTORS = ["UNI", "EMP", "MED", "BOTH"]
 
 
-def pattern(window_days: int, exchanges: int) -> Escalation:
-    return Escalation(id="tit_for_tat", events=["walkout", "lockout"], sides=[["UNI", "BOTH"], ["EMP", "BOTH"]],
-                      window_days=window_days, exchanges=exchanges)
+BOTH_SIDES = ["walkout", "lockout"]
+EACH_SIDE = [["walkout"], ["lockout", "statement"]]  # counter-measures across domains: a walkout answered by a lockout or a statement
+
+
+def pattern(window_days: int, exchanges: int, events: list = BOTH_SIDES, intensity: int | None = None) -> Escalation:
+    return Escalation(id="tit_for_tat", events=events, sides=[["UNI", "BOTH"], ["EMP", "BOTH"]],
+                      window_days=window_days, exchanges=exchanges, intensity=intensity)
+
+
+def plain_runs(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
+    """The intensity runs by their definition: an event of a side ends a run when it and the
+    ``intensity - 1`` acts of that side before it (in event order) span at most the window;
+    runs sharing an event are one, from its first act to its last."""
+    if p.intensity is None:
+        return []
+    window = dt.timedelta(days=p.window_days)
+    result = []
+    for side in (0, 1):
+        acts = sorted(sides[side], key=lambda f: (f.at, f.seq))
+        blocks = [(i - p.intensity + 1, i) for i in range(len(acts))
+                  if i >= p.intensity - 1 and acts[i].at - acts[i - p.intensity + 1].at <= window]
+        merged: list[list[int]] = []
+        for lo, hi in blocks:
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = hi
+            else:
+                merged.append([lo, hi])
+        result += [acts[lo:hi + 1] for lo, hi in merged]
+    return result
+
+
+def plain_hostile(p: Escalation, facts: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """Side by side: an event of that side's subjects by an actor of that side."""
+    acts = (p.events, p.events) if isinstance(p.events[0], str) else p.events
+    return tuple([f for f in facts if f.kind == "event" and f.subject in acts[side] and f.actor in p.sides[side]]  # type: ignore[return-value]
+                 for side in (0, 1))
 
 
 def plain_chains(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
     """The definition, quadratic: every earlier event of the other side within the window is tried."""
     window = dt.timedelta(days=p.window_days)
-    events = sorted({(f.at, side, f.actor or "", f.target or "", str(f.value), f.source, f.note, f.seq, f.id): f
-                     for side in (0, 1) for f in sides[side]}.items())
+    events = sorted({(f.at, f.seq, side): f for side in (0, 1) for f in sides[side]}.items())
     length: list[int] = []
     before: list[int | None] = []
-    for i, ((at, side, *_), _fact) in enumerate(events):
+    for i, ((at, seq, side), _fact) in enumerate(events):
         best, link = 1, None
         for j in range(i - 1, -1, -1):
-            at_j, side_j, *_ = events[j][0]
+            at_j, seq_j, side_j = events[j][0]
             if at - at_j > window:
                 break
-            if side_j != side and at_j < at and length[j] + 1 > best:
+            if side_j != side and (at_j, seq_j) < (at, seq) and length[j] + 1 > best:
                 best, link = length[j] + 1, j
         length.append(best)
         before.append(link)
@@ -63,26 +96,29 @@ def histories(draw) -> list[Fact]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4))
-def test_chains_are_the_plain_definitions(facts, window_days, exchanges):
-    p = pattern(window_days, exchanges)
+@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4), events=st.sampled_from([BOTH_SIDES, EACH_SIDE]),
+       intensity=st.none() | st.integers(2, 6))
+def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events, intensity):
+    p = pattern(window_days, exchanges, events, intensity)
     sides = hostile(p, facts)
-    assert chains(p, sides) == plain_chains(p, sides)
+    assert sides == plain_hostile(p, facts)
+    assert chains(p, sides) == plain_chains(p, sides) + plain_runs(p, sides)
 
 
 @settings(max_examples=200, deadline=None)
 @given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),
-       steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data())
-def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data):
-    p = pattern(window_days, exchanges)
+       steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data(),
+       events=st.sampled_from([BOTH_SIDES, EACH_SIDE]), intensity=st.none() | st.integers(2, 6))
+def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data, events, intensity):
+    p = pattern(window_days, exchanges, events, intensity)
     horizon_days = data.draw(st.integers(1, window_days * exchanges))  # a session's: at most its longest run
     watch = Watch(p, facts)
     at = START - dt.timedelta(days=1)
     for step in steps:
         at += dt.timedelta(hours=step)
         since = at - dt.timedelta(days=horizon_days)
-        sides = hostile(p, [f for f in facts if since < f.at <= at])
-        assert watch.on(at, since) == bool(live(p, plain_chains(p, sides), at)), at
+        sides = plain_hostile(p, [f for f in facts if since < f.at <= at])
+        assert watch.on(at, since) == bool(live(p, plain_chains(p, sides) + plain_runs(p, sides), at)), at
 
 
 def test_a_chain_starting_on_the_frames_edge_is_not_in_it():
@@ -93,3 +129,66 @@ def test_a_chain_starting_on_the_frames_edge_is_not_in_it():
         at = START + dt.timedelta(days=2)
         assert bool(live(p, plain_chains(p, hostile(p, [f for f in facts if since < f.at <= at])), at)) is on
         assert Watch(p, facts).on(at, since) is on
+
+
+def event(seq: int, at: dt.datetime, subject: str, actor: str) -> Fact:
+    return Fact(id=f"f{seq}", seq=seq, at=at, subject=subject, kind="event", value=f"event {seq}", actor=actor)
+
+
+def test_events_of_one_day_chain_in_the_order_they_were_recorded():
+    p = pattern(window_days=1, exchanges=3)
+    walkout, lockout, again = event(1, START, "walkout", "UNI"), event(2, START, "lockout", "EMP"), event(3, START, "walkout", "UNI")
+    facts = [walkout, lockout, again]
+    assert chains(p, hostile(p, facts)) == [[walkout, lockout, again]]
+    assert Watch(p, facts).on(START, START - dt.timedelta(seconds=1))
+    # recorded walkout, walkout, lockout: the two walkouts do not alternate, so two exchanges only
+    facts = [event(1, START, "walkout", "UNI"), event(2, START, "walkout", "UNI"), event(3, START, "lockout", "EMP")]
+    assert chains(p, hostile(p, facts)) == []
+    assert not Watch(p, facts).on(START, START - dt.timedelta(seconds=1))
+
+
+def test_a_time_of_day_orders_events_of_one_day_before_recording_order_does():
+    p = pattern(window_days=1, exchanges=3)
+    evening = event(1, START + dt.timedelta(hours=20), "walkout", "UNI")
+    morning = event(2, START + dt.timedelta(hours=9), "lockout", "EMP")
+    noon = event(3, START + dt.timedelta(hours=12), "walkout", "UNI")
+    facts = [morning, noon, evening]  # in event order, as a history holds them
+    assert chains(p, hostile(p, facts)) == []  # lockout 09:00, walkout 12:00, walkout 20:00: two exchanges
+    assert not Watch(p, facts).on(START + dt.timedelta(days=1), START - dt.timedelta(seconds=1))
+    answer = event(4, START + dt.timedelta(hours=21), "lockout", "EMP")
+    assert chains(p, hostile(p, [*facts, answer])) == [[morning, evening, answer]]  # of equal chains, the latest
+
+
+def test_a_fact_on_both_sides_does_not_answer_itself():
+    p = pattern(window_days=1, exchanges=2)
+    both = event(1, START, "walkout", "BOTH")
+    assert chains(p, hostile(p, [both])) == []
+    assert not Watch(p, [both]).on(START, START - dt.timedelta(seconds=1))
+
+
+def test_each_side_answers_with_its_own_acts():
+    """A walkout answered by a lockout counts; a walkout answered by an employer's walkout
+    does not: with events given a side, the union's acts are walkouts, the employer's lockouts."""
+    p = pattern(window_days=2, exchanges=3, events=[["walkout"], ["lockout"]])
+    walkout, lockout, again = event(1, START, "walkout", "UNI"), event(2, START + dt.timedelta(days=1), "lockout", "EMP"), \
+        event(3, START + dt.timedelta(days=2), "walkout", "UNI")
+    assert chains(p, hostile(p, [walkout, lockout, again])) == [[walkout, lockout, again]]
+    wrong_domain = event(2, START + dt.timedelta(days=1), "walkout", "EMP")  # not one of the employer's acts here
+    assert hostile(p, [walkout, wrong_domain, again]) == ([walkout, again], [])
+    assert not Watch(p, [walkout, wrong_domain, again]).on(START + dt.timedelta(days=2), START - dt.timedelta(seconds=1))
+
+
+def test_intensity_counts_one_sides_acts_within_the_window():
+    """``intensity: 3``: three walkouts within two days are escalation with no answer at all,
+    on from the third until two days (and a second) after the last act of the run."""
+    p = pattern(window_days=2, exchanges=3, intensity=3)
+    acts = [event(i + 1, START + dt.timedelta(days=d), "walkout", "UNI") for i, d in enumerate([0, 1, 2, 3, 10])]
+    assert chains(p, hostile(p, acts)) == [acts[:4]]  # days 0-2 and 1-3 share acts: one run; day 10 is alone
+    before = START - dt.timedelta(seconds=1)
+    for day, on in ((1, False), (2, True), (5, True), (5.0001, False), (10, False)):
+        at = START + dt.timedelta(days=day)
+        assert bool(live(p, chains(p, hostile(p, [a for a in acts if a.at <= at])), at)) is on, day
+        assert Watch(p, acts).on(at, before) is on, day
+    spread = [event(i + 1, START + dt.timedelta(days=d), "walkout", "UNI") for i, d in enumerate([0, 2, 4])]
+    assert chains(p, hostile(p, spread)) == []  # three acts over four days: not within two
+    assert chains(pattern(window_days=2, exchanges=3), hostile(p, acts)) == []  # no intensity given: alternation only

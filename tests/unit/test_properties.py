@@ -28,7 +28,7 @@ def histories(draw) -> list[dict[str, Any]]:
     for (actor, subject), values in STATES.items():
         days = draw(st.sets(DAYS, max_size=4))  # one fact per subject and day: no arrival-order ties
         facts += [{"at": d.isoformat(), "actor": actor, "subject": subject, "value": draw(values)} for d in days]
-    for day in draw(st.lists(DAYS, max_size=8)):
+    for day in draw(st.sets(DAYS, max_size=8)):  # one strike a day: strikes of one day chain in recording order
         actor = draw(st.sampled_from(["IRN", "MIL", "USA"]))
         facts.append({"at": day.isoformat(), "actor": actor, "subject": "strike", "value": "strike"})
     return [{k: v for k, v in f.items() if v is not None} for f in facts]

@@ -557,3 +557,50 @@ def test_prose_loses_a_folded_blocks_closing_newline_and_a_blank_quote_is_refuse
         """)
     problem = only(blank)
     assert problem.field == "positions.0.quote" and "at least 1 character" in problem.message
+
+
+PER_SIDE = """\
+    subjects:
+      - {id: censure, kind: event, type: text}
+    escalation:
+      - id: tft
+        sides: [[A], [B]]
+        events: EVENTS
+    """
+
+
+def test_a_pattern_gives_each_side_its_own_hostile_acts(tmp_path):
+    folder = scenario(tmp_path, PER_SIDE.replace("EVENTS", "[[censure], [strike]]"))
+    rulebook, problems = check_folder(folder)
+    assert problems == []
+    pattern = rulebook.escalations["tft"]
+    assert (pattern.events_of(0), pattern.events_of(1)) == (["censure"], ["strike"])
+    both = check_folder(scenario(tmp_path / "both", PER_SIDE.replace("EVENTS", "[censure, strike]")))[0].escalations["tft"]
+    assert (both.events_of(0), both.events_of(1)) == (["censure", "strike"], ["censure", "strike"])
+
+
+@pytest.mark.parametrize(("events", "field", "message"), [
+    ("[[censure]]", "escalation.0.events", "expected two lists of event subjects, one for each of the two sides, not 1"),
+    ("[[censure], [strike], [strike]]", "escalation.0.events", "one for each of the two sides, not 3"),
+    ("[[censure], strike]", "escalation.0.events", "not a mix of the two (got [['censure'], 'strike'])"),
+    ("[[censure], []]", "escalation.0.events.1", "at least 1 item"),
+    ("[]", "escalation.0.events", "at least 1 item"),
+    ("[[censure], [strike-2]]", "escalation.0.events.1.0", "expected a name of letters"),
+    ("[[censure], [nope]]", "escalation.0.events.1.0", "unknown subject 'nope'"),
+    ("[[censure], [mood]]", "escalation.0.events.1.0", "'mood' is a state subject"),
+])
+def test_per_side_events_errors_name_the_field(tmp_path, events, field, message):
+    folder = scenario(tmp_path, PER_SIDE.replace("EVENTS", events))
+    problem = only(folder)
+    assert problem.where == f"{folder / 'extra.yaml'}:6"
+    assert problem.field == field
+    assert message in problem.message, problem.message
+
+
+@pytest.mark.parametrize(("intensity", "message"), [("1", "greater than or equal to 2"), ("many", "valid integer")])
+def test_a_bad_intensity_names_the_field(tmp_path, intensity, message):
+    folder = scenario(tmp_path, PER_SIDE.replace("EVENTS", "[censure, strike]") + f"    intensity: {intensity}\n")
+    problem = only(folder)
+    assert problem.where == f"{folder / 'extra.yaml'}:7"
+    assert problem.field == "escalation.0.intensity"
+    assert message in problem.message, problem.message

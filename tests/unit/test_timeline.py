@@ -195,3 +195,96 @@ def test_every_entry_says_what_changed_and_a_statement_is_an_entry_on_its_own_da
     # its end on 23 June 2016 is said that day, not under a later entry
     (ended,) = [e for e in entries if e.at.date().isoformat() == "2016-06-23"]
     assert "no longer in force: gov_no_bilateral_ceasefire_before_agreement" in ended.changes
+
+
+def test_a_same_day_exchange_turns_escalation_on_that_day(strike):
+    """A walkout, a lockout and a second walkout all dated 2024-03-04 (no time of day) chain
+    in the order recorded: escalation is on from that day, in the verdict and the timeline."""
+    day = "2024-03-04"
+    facts = [{"at": day, "actor": "UNI", "subject": "walkout", "value": "walkout at the plant"},
+             {"at": day, "actor": "EMP", "subject": "lockout", "value": "gates locked"},
+             {"at": day, "actor": "UNI", "subject": "walkout", "value": "second walkout"}]
+    session = record(strike, facts)
+    try:
+        at = dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)
+        verdict = session.verdict(at)
+        assert verdict.escalation
+        assert [e.value for chain in verdict.escalation_chains for e in chain.events] == [f["value"] for f in facts]
+        entries = timeline(session)
+        switches = [(e["at"], e["escalation"]) for e in entries if "escalation on" in e["changes"] or "escalation off" in e["changes"]]
+        assert switches == [(at, True), (at + dt.timedelta(days=14, seconds=1), False)]
+        assert entries == reference(session)
+    finally:
+        session.close()
+    # recorded walkout, walkout, lockout: only two of them alternate
+    session = record(strike, [facts[0], facts[2], facts[1]])
+    try:
+        assert not session.verdict(dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)).escalation
+    finally:
+        session.close()
+
+
+def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
+    """The strike scenario with each side's own acts (``events: [[walkout], [lockout]]``):
+    the employer's walkout is no act of its side, so it answers nothing; its lockout does."""
+    import shutil
+    folder = tmp_path / "strike"
+    shutil.copytree(STRIKE, folder)
+    moves = folder / "moves.yaml"
+    text = moves.read_text(encoding="utf-8")
+    assert "    events: [walkout, lockout]\n" in text
+    moves.write_text(text.replace("    events: [walkout, lockout]\n", "    events: [[walkout], [lockout]]\n"), encoding="utf-8")
+    scenario = load_scenario(folder)
+    day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+    facts = [{"at": (day + dt.timedelta(days=d)).date().isoformat(), "actor": actor, "subject": subject, "value": f"{subject} {d}"}
+             for d, actor, subject in [(0, "UNI", "walkout"), (1, "EMP", "walkout"), (2, "UNI", "walkout"),
+                                       (3, "EMP", "lockout"), (4, "UNI", "walkout")]]
+    session = record(scenario, facts)
+    try:
+        assert not session.verdict(day + dt.timedelta(days=2)).escalation  # walkout, walkout, walkout: no exchange
+        verdict = session.verdict(day + dt.timedelta(days=4))
+        assert verdict.escalation
+        assert [[e.value for e in chain.events] for chain in verdict.escalation_chains] == [["walkout 2", "lockout 3", "walkout 4"]]
+        entries = timeline(session)
+        assert [e["at"] for e in entries if "escalation on" in e["changes"]] == [day + dt.timedelta(days=4)]
+        assert entries == reference(session)
+    finally:
+        session.close()
+    # the same facts with the bundled pattern (walkouts and lockouts on either side): on from the third walkout
+    session = record(load_scenario(STRIKE), facts)
+    try:
+        assert session.verdict(day + dt.timedelta(days=2)).escalation
+    finally:
+        session.close()
+
+
+def test_intensity_through_the_rules_engine(tmp_path):
+    """The strike scenario with ``intensity: 3``: three walkouts in a week, unanswered, are
+    escalation from the third until 14 days (and a second) after it, in verdicts and the timeline."""
+    import shutil
+    folder = tmp_path / "strike"
+    shutil.copytree(STRIKE, folder)
+    moves = folder / "moves.yaml"
+    text = moves.read_text(encoding="utf-8")
+    assert "    exchanges: 3\n" in text
+    moves.write_text(text.replace("    exchanges: 3\n", "    exchanges: 3\n    intensity: 3\n"), encoding="utf-8")
+    scenario = load_scenario(folder)
+    day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
+    facts = [{"at": (day + dt.timedelta(days=d)).date().isoformat(), "actor": "UNI", "subject": "walkout", "value": f"walkout {d}"}
+             for d in (0, 3, 6)]
+    session = record(scenario, facts)
+    try:
+        assert not session.verdict(day + dt.timedelta(days=5)).escalation
+        verdict = session.verdict(day + dt.timedelta(days=6))
+        assert [[e.value for e in chain.events] for chain in verdict.escalation_chains] == [["walkout 0", "walkout 3", "walkout 6"]]
+        entries = timeline(session)
+        switches = [(e["at"], e["escalation"]) for e in entries if "escalation on" in e["changes"] or "escalation off" in e["changes"]]
+        assert switches == [(day + dt.timedelta(days=6), True), (day + dt.timedelta(days=20, seconds=1), False)]
+        assert entries == reference(session)
+    finally:
+        session.close()
+    session = record(load_scenario(STRIKE), facts)  # the bundled pattern: no intensity, and nobody answered
+    try:
+        assert not session.verdict(day + dt.timedelta(days=6)).escalation
+    finally:
+        session.close()
