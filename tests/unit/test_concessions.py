@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
-from engine.facts import parse_inputs
-from ripeness.bootstrap import load_scenario
-from tests.conftest import NOW
+from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES, verdict_of
 
-RULES = """
-scenario: {id: pair, title: Two parties}
-actors:
-  - {id: A, name: Alpha}
-  - {id: B, name: Beta}
-subjects:
-  - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
-  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
-  - {id: talks, type: bool}
+RULES = "scenario: {id: pair, title: Two parties}" + TWO_PARTIES + """  - {id: talks, type: bool}
 moves:
   - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
   - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
@@ -36,19 +25,11 @@ positions:
      quote: "No talks before Alpha moves.", source: "Beta's envoy", said_on: 2024-01-04}
 """
 
-FACTS = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
-         {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"},
-         {"at": "2024-01-01", "subject": "talks", "value": False, "source": "s"}]
+FACTS = [*NOTHING_GIVEN, {"at": "2024-01-01", "subject": "talks", "value": False, "source": "s"}]
 
 
 def verdict(tmp_path, rules: str = RULES, as_of=dt.date(2024, 3, 1)):
-    (tmp_path / "rules.yaml").write_text(textwrap.dedent(rules))
-    session = load_scenario(tmp_path).new_session("t", NOW)
-    session.record(parse_inputs([(f"f{i}", f) for i, f in enumerate(FACTS)], session.rulebook))
-    try:
-        return session.verdict(as_of)
-    finally:
-        session.close()
+    return verdict_of(tmp_path, rules, FACTS, as_of)
 
 
 def test_a_restated_stance_is_one_concession_with_every_quote(tmp_path):
@@ -101,14 +82,8 @@ def test_a_verdict_searches_the_own_sets_of_twenty_goals_at_most_and_says_so(tmp
     rules += ["goals:"] + [f"  - {{id: g{i:02d}, rank: {'main' if i == 0 else 'interim'}, done_when: {{subject: A.s{i}, eq: true}},"
                            f" needs: [A.m{i}]}}" for i in range(n)]
     rules += ["positions:"] + [f"  - {{id: p{i}, actor: A, withholds: A.m{i}, quote: never, source: s}}" for i in range(n)]
-    (tmp_path / "rules.yaml").write_text("\n".join(rules) + "\n")
-    session = load_scenario(tmp_path).new_session("t", NOW)
-    session.record(parse_inputs([(f"f{i}", {"at": "2024-01-01", "actor": "A", "subject": f"s{i}", "value": False, "source": "s"})
-                                 for i in range(n)], session.rulebook))
-    try:
-        result = session.verdict(dt.date(2024, 3, 1))
-    finally:
-        session.close()
+    facts = [{"at": "2024-01-01", "actor": "A", "subject": f"s{i}", "value": False, "source": "s"} for i in range(n)]
+    result = verdict_of(tmp_path, "\n".join(rules) + "\n", facts, dt.date(2024, 3, 1))
     goals = {g.id: g.concessions for g in result.goals}
     assert goals["g00"] == result.concessions and result.concessions.sets == [["p0"]]
     assert [goals[f"g{i:02d}"].sets for i in range(1, 21)] == [[[f"p{i}"]] for i in range(1, 21)]  # the main goal, then 20 more

@@ -4,11 +4,8 @@ alternative of which is already within reach, and the comparisons the next move 
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
-from engine.facts import parse_inputs
-from ripeness.bootstrap import load_scenario
-from tests.conftest import NOW
+from tests.unit.small import verdict_of
 
 RULES = """
 scenario: {id: steps, title: Cycle steps}
@@ -39,14 +36,8 @@ positions:
 
 
 def test_a_step_names_only_what_holds_the_move_and_what_the_next_move_would_meet(tmp_path):
-    (tmp_path / "rules.yaml").write_text(textwrap.dedent(RULES))
-    session = load_scenario(tmp_path).new_session("t", NOW)
     facts = [{"at": "2024-01-01", "subject": s, "value": "no", "source": "s"} for s in "abecd"]
-    session.record(parse_inputs([(f"f{i}", f) for i, f in enumerate(facts)], session.rulebook))
-    try:
-        verdict = session.verdict(dt.date(2024, 2, 1))
-    finally:
-        session.close()
+    verdict = verdict_of(tmp_path, RULES, facts, dt.date(2024, 2, 1))
     (cycle,) = verdict.cycles
     assert cycle.moves == ["A.go", "B.go"]
     alpha = [s for s in cycle.steps if s.move == "A.go"]

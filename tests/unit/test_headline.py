@@ -8,19 +8,9 @@ import textwrap
 
 import pytest
 
-from engine.facts import parse_inputs
-from ripeness.bootstrap import load_scenario
-from tests.conftest import NOW
+from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES, verdict_of
 
-RULES = """
-scenario: {id: pair, title: Two parties}
-actors:
-  - {id: A, name: Alpha}
-  - {id: B, name: Beta}
-subjects:
-  - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
-  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
-  - {id: talks, type: enum, values: [none, agreed, under_way]}
+RULES = "scenario: {id: pair, title: Two parties}" + TWO_PARTIES + """  - {id: talks, type: enum, values: [none, agreed, under_way]}
 moves:
   - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
   - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
@@ -47,16 +37,8 @@ positions:
 
 
 def verdict(tmp_path, extra: str, talks: str):
-    (tmp_path / "rules.yaml").write_text(textwrap.dedent(RULES) + textwrap.dedent(extra))
-    session = load_scenario(tmp_path).new_session("t", NOW)
-    facts = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
-             {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"},
-             {"at": "2024-01-10", "subject": "talks", "value": talks, "source": "s"}]
-    session.record(parse_inputs([(f"f{i}", f) for i, f in enumerate(facts)], session.rulebook))
-    try:
-        return session.verdict(dt.date(2024, 2, 1))
-    finally:
-        session.close()
+    facts = [*NOTHING_GIVEN, {"at": "2024-01-10", "subject": "talks", "value": talks, "source": "s"}]
+    return verdict_of(tmp_path, RULES + textwrap.dedent(extra), facts, dt.date(2024, 2, 1))
 
 
 @pytest.mark.parametrize(("extra", "talks", "status"), [
@@ -87,13 +69,7 @@ def test_the_summary_says_an_interim_goal_carries_the_headline(tmp_path):
 
 def test_each_opening_names_the_goals_it_leads_toward_and_the_main_goals_come_first(tmp_path):
     silent = RULES[:RULES.index("offers:")]  # nobody has said anything: every opening is a question
-    (tmp_path / "rules.yaml").write_text(textwrap.dedent(silent))
-    session = load_scenario(tmp_path).new_session("t", NOW)
-    session.record(parse_inputs([("f", {"at": "2024-01-01", "subject": "talks", "value": "none", "source": "s"})], session.rulebook))
-    try:
-        result = session.verdict(dt.date(2024, 2, 1))
-    finally:
-        session.close()
+    result = verdict_of(tmp_path, silent, [{"at": "2024-01-01", "subject": "talks", "value": "none", "source": "s"}], dt.date(2024, 2, 1))
     asks = [(o.move, o.toward, o.reaches_goal) for o in result.openings]
     # asking Beta to talk opens the talks at once, asking either side to give opens nothing alone;
     # still the questions toward the deal come first: opening talks is not opening the deal

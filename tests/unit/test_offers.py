@@ -8,18 +8,10 @@ import textwrap
 import pytest
 
 from engine.errors import RuleFileError
-from engine.facts import parse_inputs
 from ripeness.bootstrap import load_scenario
-from tests.conftest import NOW
+from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES, verdict_of
 
-RULES = """
-scenario: {id: swap, title: A swap}
-actors:
-  - {id: A, name: Alpha}
-  - {id: B, name: Beta}
-subjects:
-  - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
-  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
+RULES = "scenario: {id: swap, title: A swap}" + TWO_PARTIES + """
 moves:
   - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
   - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
@@ -34,15 +26,7 @@ offers:
 
 
 def verdict(tmp_path, in_step: str):
-    (tmp_path / "rules.yaml").write_text(textwrap.dedent(RULES).replace("IN_STEP", in_step))
-    session = load_scenario(tmp_path).new_session("t", NOW)
-    facts = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
-             {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"}]
-    session.record(parse_inputs([(f"f{i}", f) for i, f in enumerate(facts)], session.rulebook))
-    try:
-        return session.verdict(dt.date(2024, 2, 1))
-    finally:
-        session.close()
+    return verdict_of(tmp_path, RULES.replace("IN_STEP", in_step), NOTHING_GIVEN, dt.date(2024, 2, 1))
 
 
 def test_two_offers_each_after_the_other_wait_on_each_other(tmp_path):

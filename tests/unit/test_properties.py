@@ -11,15 +11,10 @@ from hypothesis import strategies as st
 from engine.facts import parse_inputs
 from engine.session import Session
 from tests.conftest import NOW
+from tests.unit.small import JCPOA_VALUES
 
 DAYS = st.integers(min_value=0, max_value=120).map(lambda d: dt.date(2021, 1, 1) + dt.timedelta(days=d))
-STATES = {
-    ("IRN", "enrichment_pct"): st.sampled_from([2.0, 3.67, 3.68, 20.0, 60.0]),
-    ("IRN", "stockpile_kg_u"): st.sampled_from([100.0, 202.8, 202.9, 2967.8]),
-    ("USA", "oil_sanctions"): st.sampled_from(["in_force", "eased", "lifted"]),
-    ("USA", "relief_policy"): st.sampled_from(["iran_first", "compliance_for_compliance"]),
-    (None, "talks"): st.sampled_from(["none", "indirect", "direct"]),
-}
+STATES = JCPOA_VALUES
 
 
 @st.composite

@@ -26,6 +26,7 @@ from engine.facts import parse_inputs
 from engine.session import Session
 from ripeness.bootstrap import Scenario, load_scenario
 from tests.conftest import JCPOA, NOW
+from tests.unit.small import JCPOA_VALUES
 
 STRIKE = JCPOA.parent / "strike"
 
@@ -129,13 +130,7 @@ def test_a_generated_strike_timeline_equals_its_definition(strike, facts, withdr
 
 
 JCPOA_DAYS = st.integers(min_value=0, max_value=1200).map(lambda d: dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=d))
-JCPOA_STATES = {
-    ("IRN", "enrichment_pct"): st.sampled_from([2.0, 3.67, 3.68, 20.0, 60.0]),
-    ("IRN", "stockpile_kg_u"): st.sampled_from([100.0, 202.8, 202.9, 2967.8]),
-    ("USA", "oil_sanctions"): st.sampled_from(["in_force", "eased", "lifted"]),
-    ("USA", "relief_policy"): st.sampled_from(["iran_first", "compliance_for_compliance"]),
-    (None, "talks"): st.sampled_from(["none", "indirect", "direct"]),
-}
+JCPOA_STATES = JCPOA_VALUES
 
 
 @st.composite

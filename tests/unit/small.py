@@ -1,0 +1,47 @@
+"""Small scenarios written inside a test: rule text and facts in, a verdict out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+from engine.facts import parse_inputs
+from engine.verdict import Verdict
+from ripeness.bootstrap import load_scenario
+from tests.conftest import NOW
+
+# two parties, each with one thing to give ("no" until given): the start of several scenarios
+TWO_PARTIES = """
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
+  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
+"""
+# values worth trying for each state subject of rules/jcpoa (on and around its thresholds)
+JCPOA_VALUES = {
+    ("IRN", "enrichment_pct"): st.sampled_from([2.0, 3.67, 3.68, 20.0, 60.0]),
+    ("IRN", "stockpile_kg_u"): st.sampled_from([100.0, 202.8, 202.9, 2967.8]),
+    ("USA", "oil_sanctions"): st.sampled_from(["in_force", "eased", "lifted"]),
+    ("USA", "relief_policy"): st.sampled_from(["iran_first", "compliance_for_compliance"]),
+    (None, "talks"): st.sampled_from(["none", "indirect", "direct"]),
+}
+NOTHING_GIVEN = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
+                 {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"}]
+
+
+def verdict_of(folder: Path, rules: str, facts: list[dict[str, Any]], as_of: dt.date) -> Verdict:
+    """Write ``rules`` as the folder's one rule file, record ``facts`` in a new session, and
+    ask its verdict as of ``as_of``."""
+    (folder / "rules.yaml").write_text(textwrap.dedent(rules))
+    session = load_scenario(folder).new_session("t", NOW)
+    session.record(parse_inputs([(f"fact[{i}]", f) for i, f in enumerate(facts)], session.rulebook))
+    try:
+        return session.verdict(as_of)
+    finally:
+        session.close()
