@@ -14,13 +14,12 @@ from tests.conftest import NOW
 from tests.unit.small import JCPOA_VALUES
 
 DAYS = st.integers(min_value=0, max_value=120).map(lambda d: dt.date(2021, 1, 1) + dt.timedelta(days=d))
-STATES = JCPOA_VALUES
 
 
 @st.composite
 def histories(draw) -> list[dict[str, Any]]:
     facts = []
-    for (actor, subject), values in STATES.items():
+    for (actor, subject), values in JCPOA_VALUES.items():
         days = draw(st.sets(DAYS, max_size=4))  # one fact per subject and day: no arrival-order ties
         facts += [{"at": d.isoformat(), "actor": actor, "subject": subject, "value": draw(values)} for d in days]
     for day in draw(st.sets(DAYS, max_size=8)):  # one strike a day: strikes of one day chain in recording order

@@ -130,13 +130,12 @@ def test_a_generated_strike_timeline_equals_its_definition(strike, facts, withdr
 
 
 JCPOA_DAYS = st.integers(min_value=0, max_value=1200).map(lambda d: dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=d))
-JCPOA_STATES = JCPOA_VALUES
 
 
 @st.composite
 def jcpoa_logs(draw) -> list[dict[str, Any]]:
     facts = []
-    for (actor, subject), values in JCPOA_STATES.items():
+    for (actor, subject), values in JCPOA_VALUES.items():
         for at in draw(st.lists(JCPOA_DAYS, max_size=5)):
             facts.append({"at": at.isoformat(), "actor": actor, "subject": subject, "value": draw(values)})
     for at in draw(st.lists(JCPOA_DAYS, max_size=12)):
