@@ -124,9 +124,25 @@ def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Sna
     live = []
     for pattern, sides in sorted(sit.hostile.items()):
         # a chain is live while its last event is inside the window: same events inside, same live chains
-        since = shift(sit.as_of, -dt.timedelta(days=sit.rulebook.escalations[pattern].window_days))
-        live.append((pattern, *(tuple(f.id for f in side) for side in sides), sum(1 for side in sides for f in side if f.at >= since)))
+        inside = _inside_window([f for side in sides for f in side], sit.as_of, sit.rulebook.escalations[pattern].window_days)
+        live.append((pattern, *(tuple(f.id for f in side) for side in sides), inside))
     return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), tuple(live))
+
+
+def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
+    """Whether verdicts as of two frames read the same (``Snapshot``'s rule, on frames): the
+    same day, the same facts in force and events in the window, and per escalation pattern
+    the same number of events inside its window.  Then they differ in their time only."""
+    if a.as_of.date() != b.as_of.date() or a.state != b.state or a.events != b.events:
+        return False
+    return all(_inside_window(a.events, a.as_of, p.window_days) == _inside_window(b.events, b.as_of, p.window_days)
+               for p in rulebook.escalations.values())
+
+
+def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int) -> int:
+    """How many of ``events`` are no more than ``window_days`` before ``as_of``."""
+    since = shift(as_of, -dt.timedelta(days=window_days))
+    return sum(1 for f in events if f.at >= since)
 
 
 def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactRef]:

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.analyst import Analyst
+from engine.analyst import Analyst, reads_alike
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
@@ -486,17 +486,3 @@ class Sessions:
         if actor and f"{actor}.{subject}" in self.rulebook.subjects:
             return f"{actor}.{subject}"
         return self.rulebook.subject(subject).key
-
-
-def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
-    """Whether a verdict as of ``a`` reads what one as of ``b`` does, so that they differ in
-    their time only: the same day (positions in force and the summary go by day), the same
-    facts in force and the same events in the window, and per escalation pattern the same
-    number of them inside its window (the exact time decides which chains are live)."""
-    if a.as_of.date() != b.as_of.date() or a.state != b.state or a.events != b.events:
-        return False
-    for pattern in rulebook.escalations.values():
-        window = dt.timedelta(days=pattern.window_days)
-        if sum(1 for e in a.events if e.at >= a.as_of - window) != sum(1 for e in b.events if e.at >= b.as_of - window):
-            return False
-    return True

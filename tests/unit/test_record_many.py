@@ -189,7 +189,7 @@ def test_a_fact_of_today_gives_the_verdict_now_as_the_verdict_then_without_worki
 def test_frames_read_alike_only_on_one_day_with_the_same_facts_and_the_same_live_events(jcpoa, seed):
     import datetime as dt
 
-    from engine.sessions import reads_alike
+    from engine.analyst import reads_alike
     from tests.conftest import add
 
     utc = dt.timezone.utc
