@@ -111,7 +111,7 @@ def _is_number(value: object) -> bool:
 
 def _trend(sit: Situation, fact: Fact, bound: object) -> str | None:
     before = sit.previous(fact)
-    if before is None or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (fact.value, before.value, bound)):
+    if before is None or not all(_is_number(v) for v in (fact.value, before.value, bound)):
         return None
     gap_now, gap_before = abs(fact.value - bound), abs(before.value - bound)
     return "away" if gap_now > gap_before else "toward" if gap_now < gap_before else None
@@ -314,8 +314,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
             lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")
     for refusal in refused:
-        narrowing = [f"{p.move} would narrow the gap on {u.test.split(' ', 1)[0]} from {show(u.gap)} to {show(p.gap)}"
-                     for u in refusal.unmet for p in u.partial]
+        narrowing = [f"{p.move} would narrow the gap on {u.fact.subject} from {show(u.gap)} to {show(p.gap)}"
+                     for u in refusal.unmet if u.fact is not None for p in u.partial]
         what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about"
                 + (f" ({'; '.join(narrowing)}, without closing it)" if narrowing else "")
                 if refusal.unmet else f"refuses {refusal.move} outright")
