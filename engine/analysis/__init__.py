@@ -29,7 +29,7 @@ def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, S
 _ORDER: dict[Status, int] = {"deadlock": 0, "opening": 1, "progress": 2}
 
 
-def headline(model: Model, statuses: dict[str, Status]) -> Status:
+def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool] | None = None) -> Status:
     """The verdict's status, from the goals' own (``docs/concepts.md``, "The headline"):
 
     - the best of the **main** goals' statuses (progress, then opening, then deadlock);
@@ -38,14 +38,17 @@ def headline(model: Model, statuses: dict[str, Status]) -> Status:
       every move nobody has spoken of turned out willing (``reachable_if_willing`` false
       for each), so a cycle of positions or a refusal holds each of them.  Talks under
       way never hide a standoff on the deal; they do speak for a deal that waits only on
-      moves nobody has spoken of yet."""
+      moves nobody has spoken of yet.
+    ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out."""
     main = [g for g in model.main if g in statuses] or list(statuses)
     best = max((statuses[g] for g in main), key=_ORDER.__getitem__, default="deadlock")
     interim = [statuses[g] for g in statuses if g not in main]
     better = max(interim, key=_ORDER.__getitem__, default="deadlock")
     if _ORDER[better] <= _ORDER[best]:
         return best
-    if best == "deadlock" and not any(reachable_goals(model.hopeful())[g] for g in main):
+    if hopeful is None and best == "deadlock":
+        hopeful = reachable_goals(model.hopeful())
+    if best == "deadlock" and not any(hopeful[g] for g in main):
         return "deadlock"  # a standoff: no main goal would open even if every untested move were willing
     return better
 
@@ -130,10 +133,11 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     solution = solve(model)
     check()
     per_goal = goal_statuses(model, solution.goals_reachable)
-    status = headline(model, per_goal)
+    stuck = any(s == "deadlock" for s in per_goal.values())
+    hopeful = reachable_goals(model.hopeful()) if stuck else {}
+    status = headline(model, per_goal, hopeful)
     chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
-    stuck = any(s == "deadlock" for s in per_goal.values())
     found = explain.cycles(sit, solution) if stuck else []
     check()
     refused = explain.refusals(sit, model, solution) if stuck else []
@@ -160,7 +164,6 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     ranks: dict[str, list[int]] = {}
     for opening in openings:
         ranks.setdefault(opening.move, []).append(opening.rank)
-    hopeful = reachable_goals(model.hopeful()) if stuck else {}
     goals = []
     for g, done in model.goals.items():
         way = ways[g]
