@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from pydantic import TypeAdapter
 
-from engine.analysis.model import Block, Model, Situation, Solution, relevant_blocks, unmet_comparisons
+from engine.analysis.model import Model, Situation, Solution, relevant_blocks, unmet_comparisons
 from engine.analysis.whatif import Outcomes
 from engine.conditions import describe, expr_holds
 from engine.rulebook.models import Offer, Position, Variant
@@ -28,9 +28,6 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
     substitutes = {s for subs in model.substitutes.values() for s in subs}
     needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}
     waited_on = {target for targets in solution.waits.values() for target in targets}
-
-    def satisfied_by(move: str) -> list[Block]:
-        return [b for b in outcomes.blocks_on(model.written[move]) if b.move != move and b.lifted_by(move)]
 
     for move in sorted(solution.reach & solution.relevant):
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
@@ -55,7 +52,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             text = f"{actor} can {_verb(rb, move)} now: {reason}"
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
                                actor=actor, description=text,
-                               satisfies=list(dict.fromkeys(b.key for b in satisfied_by(move))), breaches=[],
+                               satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))), breaches=[],
                                breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence,
                                toward=toward.get(move, [])))
 
@@ -75,7 +72,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
                 f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
         candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
                                facts_needed=[describe(c, rb.subjects[c.subject].unit) for c in unmet],
-                               satisfies=list(dict.fromkeys(b.key for b in satisfied_by(move))),
+                               satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))),
                                breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic,
                                reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None],
                                toward=toward.get(move, [])))

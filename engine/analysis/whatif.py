@@ -104,8 +104,9 @@ class Outcomes:
         return (1 << len(self._witnesses)) - 1
 
     def lifted_by(self, move: str) -> list[Block]:
-        """The blocks ``Model.with_done(move)`` lifts (``Block.lifted_by``): a move that meets
-        a comparison reads its subject, so only the blocks on the subjects it reads are tried."""
+        """The blocks ``Model.with_done(move)`` lifts (``Block.lifted_by``), in the model's
+        order: a move that meets a comparison reads its subject, so only the blocks on the
+        subjects it reads are tried."""
         written = self.model.written.get(move, frozenset())
         seen: set[int] = set()
         lifted = []
@@ -114,12 +115,8 @@ class Outcomes:
                 if id(block) not in seen and block.move != move and block.lifted_by(move):
                     seen.add(id(block))
                     lifted.append(block)
+        lifted.sort(key=lambda b: self._order[id(b)])
         return lifted
-
-    def blocks_on(self, subjects: Iterable[str]) -> list[Block]:
-        """The blocks with an unmet comparison on one of ``subjects``, each once, in the model's order."""
-        found = {id(b): b for subject in subjects for b in self._blocks_on.get(subject, ())}
-        return [found[key] for key in sorted(found, key=self._order.__getitem__)]
 
     def after_move(self, move: str) -> tuple[bool, bool]:
         """As ``solve(model.with_done(move))``."""
