@@ -12,6 +12,7 @@ withdrawals)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -218,17 +219,21 @@ def test_a_same_day_exchange_turns_escalation_on_that_day(strike):
         session.close()
 
 
-def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
-    """The strike scenario with each side's own acts (``events: [[walkout], [lockout]]``):
-    the employer's walkout is no act of its side, so it answers nothing; its lockout does."""
-    import shutil
+def strike_with(tmp_path: Path, old: str, new: str) -> Scenario:
+    """A copy of the strike scenario whose moves.yaml has ``old`` (which must be there) replaced by ``new``."""
     folder = tmp_path / "strike"
     shutil.copytree(STRIKE, folder)
     moves = folder / "moves.yaml"
     text = moves.read_text(encoding="utf-8")
-    assert "    events: [walkout, lockout]\n" in text
-    moves.write_text(text.replace("    events: [walkout, lockout]\n", "    events: [[walkout], [lockout]]\n"), encoding="utf-8")
-    scenario = load_scenario(folder)
+    assert old in text
+    moves.write_text(text.replace(old, new), encoding="utf-8")
+    return load_scenario(folder)
+
+
+def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
+    """The strike scenario with each side's own acts (``events: [[walkout], [lockout]]``):
+    the employer's walkout is no act of its side, so it answers nothing; its lockout does."""
+    scenario = strike_with(tmp_path, "    events: [walkout, lockout]\n", "    events: [[walkout], [lockout]]\n")
     day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
     facts = [{"at": (day + dt.timedelta(days=d)).date().isoformat(), "actor": actor, "subject": subject, "value": f"{subject} {d}"}
              for d, actor, subject in [(0, "UNI", "walkout"), (1, "EMP", "walkout"), (2, "UNI", "walkout"),
@@ -255,14 +260,7 @@ def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
 def test_intensity_through_the_rules_engine(tmp_path):
     """The strike scenario with ``intensity: 3``: three walkouts in a week, unanswered, are
     escalation from the third until 14 days (and a second) after it, in verdicts and the timeline."""
-    import shutil
-    folder = tmp_path / "strike"
-    shutil.copytree(STRIKE, folder)
-    moves = folder / "moves.yaml"
-    text = moves.read_text(encoding="utf-8")
-    assert "    exchanges: 3\n" in text
-    moves.write_text(text.replace("    exchanges: 3\n", "    exchanges: 3\n    intensity: 3\n"), encoding="utf-8")
-    scenario = load_scenario(folder)
+    scenario = strike_with(tmp_path, "    exchanges: 3\n", "    exchanges: 3\n    intensity: 3\n")
     day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
     facts = [{"at": (day + dt.timedelta(days=d)).date().isoformat(), "actor": "UNI", "subject": "walkout", "value": f"walkout {d}"}
              for d in (0, 3, 6)]
