@@ -149,13 +149,13 @@ class Session:
 
     def moment(self, as_of: dt.datetime) -> History | None:
         """The facts a verdict as of ``as_of`` reads, read from the log into a history of
-        their own, when the loaded history does not cover that time (None: it does, or the
-        log cannot be read so; after ``PAST_QUESTIONS`` such questions the whole history is
-        read instead, once).  Facts recorded after the read can be added to it."""
-        if self.history.covers(as_of) or self._load_at is None:
+        their own, when the loaded history does not cover that time (None: it does, or it
+        was made whole instead: after ``PAST_QUESTIONS`` such questions, or when the log
+        cannot be read at a time).  Facts recorded after the read can be added to it."""
+        if self.history.covers(as_of):
             return None
         self._past_questions += 1
-        if self._past_questions > PAST_QUESTIONS:  # asked often: the whole history once, then none of these reads
+        if self._load_at is None or self._past_questions > PAST_QUESTIONS:  # asked often: the whole history, once
             self.complete()
             return None
         moment = History()
@@ -220,13 +220,5 @@ class Session:
         return self.clock.now() if as_of is None else to_utc(as_of)
 
     def _history_for(self, as_of: dt.datetime) -> History:
-        if self.history.covers(as_of):
-            return self.history
-        self._past_questions += 1
-        if self._load_at is None or self._past_questions > PAST_QUESTIONS:
-            self.complete()
-            return self.history
-        moment = History()
-        for fact in self._load_at(as_of):
-            moment.add(fact)
-        return moment
+        moment = self.moment(as_of)
+        return self.history if moment is None else moment
