@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from engine.errors import UnknownNameError
 from engine.rulebook.models import (
@@ -30,6 +30,8 @@ from engine.rulebook.models import (
 from engine.values import INFINITE, ValueSet, admitted, constraint, guarantees, worst_distance
 
 T = TypeVar("T")
+R = TypeVar("R")
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,11 @@ class Rulebook:
     escalations: dict[str, Escalation]
     variants: dict[str, tuple[Position, Variant]] = field(default_factory=dict)
     # expanding builds new models: done once per expression (kept with it, so its id stays its own)
-    _expanded: dict[int, tuple[Expr, Expr, frozenset[str]]] = field(default_factory=dict, compare=False, repr=False)
+    _expanded: dict[int, tuple[Expr, tuple[Expr, frozenset[str]]]] = field(default_factory=dict, compare=False, repr=False)
     _alternatives: dict[int, tuple[Expr, list[tuple[Compare, ...]]]] = field(default_factory=dict, compare=False, repr=False)
     _meeting: dict[int, tuple[Expr, list[dict[str, frozenset[str]]]]] = field(default_factory=dict, compare=False, repr=False)
-    _narrowing: dict[int, tuple[Compare, ValueSet, tuple[tuple[str, bool, float], ...]]] = field(default_factory=dict, compare=False, repr=False)
+    _narrowing: dict[int, tuple[Compare, tuple[ValueSet, tuple[tuple[str, bool, float], ...]]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -119,37 +122,35 @@ class Rulebook:
         ``done_when`` leaves the subject only values the alternative accepts.  A move that
         merely reads the subject, or allows a value that fails, does not count (a 3.67 %
         limit does not meet "0 %").  Worked out once per expression."""
-        cached = self._meeting.get(id(expr))
-        if cached is None or cached[0] is not expr:
-            result = []
-            for conjunct in self.alternatives(expr):
-                per: dict[str, frozenset[str]] = {}
-                for subject in {c.subject for c in conjunct}:
-                    needed = constraint(conjunct, self.subjects[subject])
-                    per[subject] = frozenset(m for m in self.writers.get(subject, ())
-                                             if any(guarantees(v, needed) for v in self.produces[m].get(subject, ())))
-                result.append(per)
-            cached = (expr, result)
-            self._meeting[id(expr)] = cached
-        return cached[1]
+        return _kept(self._meeting, expr, self._meeting_of)
+
+    def _meeting_of(self, expr: Expr) -> list[dict[str, frozenset[str]]]:
+        result = []
+        for conjunct in self.alternatives(expr):
+            per: dict[str, frozenset[str]] = {}
+            for subject in {c.subject for c in conjunct}:
+                needed = constraint(conjunct, self.subjects[subject])
+                per[subject] = frozenset(m for m in self.writers.get(subject, ())
+                                         if any(guarantees(v, needed) for v in self.produces[m].get(subject, ())))
+            result.append(per)
+        return result
 
     def narrowing(self, compare: Compare) -> tuple[ValueSet, tuple[tuple[str, bool, float], ...]]:
         """The values ``compare`` needs of its subject, and for each move that changes the
         subject (in key order): whether it meets the comparison, and the gap it leaves at
         worst (``values.worst_distance``; number subjects only).  Worked out once per comparison."""
-        cached = self._narrowing.get(id(compare))
-        if cached is None or cached[0] is not compare:
-            subject = self.subjects[compare.subject]
-            needed = admitted(compare, subject)
-            moves = []
-            for move in sorted(self.writers.get(compare.subject, ())):
-                produced = self.produces[move].get(compare.subject, ())
-                meets = any(guarantees(p, needed) for p in produced)
-                left = min((worst_distance(p, needed) for p in produced), default=INFINITE) if subject.type == "number" else INFINITE
-                moves.append((move, meets, left))
-            cached = (compare, needed, tuple(moves))
-            self._narrowing[id(compare)] = cached
-        return cached[1], cached[2]
+        return _kept(self._narrowing, compare, self._narrowing_of)
+
+    def _narrowing_of(self, compare: Compare) -> tuple[ValueSet, tuple[tuple[str, bool, float], ...]]:
+        subject = self.subjects[compare.subject]
+        needed = admitted(compare, subject)
+        moves = []
+        for move in sorted(self.writers.get(compare.subject, ())):
+            produced = self.produces[move].get(compare.subject, ())
+            meets = any(guarantees(p, needed) for p in produced)
+            left = min((worst_distance(p, needed) for p in produced), default=INFINITE) if subject.type == "number" else INFINITE
+            moves.append((move, meets, left))
+        return needed, tuple(moves)
 
     @functools.cached_property
     def offering(self) -> dict[str, tuple[Offer, ...]]:
@@ -185,25 +186,23 @@ class Rulebook:
     def alternatives(self, expr: Expr) -> list[tuple[Compare, ...]]:
         """The expanded expression as alternatives of comparisons, all of which must hold
         (``engine.conditions.to_dnf``), worked out once per expression."""
-        cached = self._alternatives.get(id(expr))
-        if cached is None or cached[0] is not expr:
-            from engine.conditions import to_dnf  # it reads the rulebook's models: imported here, not at the top
+        return _kept(self._alternatives, expr, self._alternatives_of)
 
-            cached = (expr, to_dnf(self.expand(expr)))
-            self._alternatives[id(expr)] = cached
-        return cached[1]
+    def _alternatives_of(self, expr: Expr) -> list[tuple[Compare, ...]]:
+        from engine.conditions import to_dnf  # it reads the rulebook's models: imported here, not at the top
+
+        return to_dnf(self.expand(expr))
 
     def subjects_of(self, expr: Expr) -> set[str]:
         """Every subject key the expression reads, through named conditions."""
         return set(self._expansion(expr)[1])
 
     def _expansion(self, expr: Expr) -> tuple[Expr, frozenset[str]]:
-        cached = self._expanded.get(id(expr))
-        if cached is None or cached[0] is not expr:
-            expanded = self._expand(expr)
-            cached = (expr, expanded, frozenset(c.subject for c in comparisons(expanded)))
-            self._expanded[id(expr)] = cached
-        return cached[1], cached[2]
+        return _kept(self._expanded, expr, self._expansion_of)
+
+    def _expansion_of(self, expr: Expr) -> tuple[Expr, frozenset[str]]:
+        expanded = self._expand(expr)
+        return expanded, frozenset(c.subject for c in comparisons(expanded))
 
     def _expand(self, expr: Expr) -> Expr:
         if isinstance(expr, Ref):
@@ -228,6 +227,15 @@ def comparisons(expr: Expr) -> list[Compare]:
     if isinstance(expr, Not):
         return comparisons(expr.not_)
     raise TypeError(f"expand the expression before listing comparisons: {expr!r}")
+
+
+def _kept(cache: dict[int, tuple[Any, R]], item: K, work: Callable[[K], R]) -> R:
+    """``work(item)``, worked out once per item: kept with the item itself, so that its id
+    stays its own (a rulebook's expressions live as long as it does)."""
+    kept = cache.get(id(item))
+    if kept is None or kept[0] is not item:
+        kept = cache[id(item)] = (item, work(item))
+    return kept[1]
 
 
 def _grouped(items: Iterable[T], key_of: Callable[[T], str]) -> dict[str, tuple[T, ...]]:
