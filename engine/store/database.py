@@ -13,9 +13,10 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from engine.errors import StoreError
 from engine.store.log import SqlFactLog
+from engine.store.migrations import SCHEMA_VERSION, migrate
 from engine.store.registry import SqlSessionRegistry
 from engine.store.replies import SqlReplies
-from engine.store.schema import SCHEMA_VERSION, facts, meta, metadata
+from engine.store.schema import facts, meta, metadata
 
 
 class SqlStore:
@@ -74,8 +75,11 @@ def _check_meta(conn: Connection, scenario: str) -> None:
         conn.execute(insert(meta), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
                                     {"key": "scenario", "value": scenario}])
         return
-    if found.get("schema_version") != str(SCHEMA_VERSION):
-        raise StoreError(f"the fact log has schema version {found.get('schema_version')}; this ripeness reads {SCHEMA_VERSION}")
+    version = found.get("schema_version", "")
+    if not version.isdigit():
+        raise StoreError(f"the fact log's schema version is {version!r}, not a number: is this a ripeness log?")
+    if int(version) != SCHEMA_VERSION:  # older: brought up here, in this transaction; newer: refused
+        migrate(conn, int(version))
     if found.get("scenario") != scenario:
         raise StoreError(f"the fact log holds facts of scenario {found.get('scenario')!r}, not {scenario!r}: "
                          "give each scenario its own database")

@@ -15,7 +15,6 @@ from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData,
 from engine.facts import Fact
 from engine.store.ports import SessionRecord
 
-SCHEMA_VERSION = 1
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _Seq = BigInteger().with_variant(Integer, "sqlite")  # SQLite's INTEGER is already 64-bit
 

@@ -1,0 +1,72 @@
+"""How a fact log written by an older ripeness is brought up to this one's schema.
+
+A log records its schema version in ``ripeness_meta``.  Each ``Step`` takes a log from the
+version before it to its own ``version`` (adding a column, a table, an index); opening a log
+runs the steps it lacks, in order, in the transaction that checks it, so a log is either
+brought all the way up or left as it was.  A log of a newer version than this ripeness reads
+is refused (``StoreError``): an older program must not write into it.
+
+Tables and indexes that are missing altogether are made by ``metadata.create_all`` before the
+steps run; a step is for what ``create_all`` cannot do to a table that exists (a new column).
+New steps go at the end of ``STEPS``, with the next version number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Connection, Table, inspect, text, update
+
+from engine.errors import StoreError
+from engine.store.schema import meta
+
+BASE_VERSION = 1  # the schema of every log made before migrations existed
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int  # the version the log has after this step
+    summary: str  # what it changes, in words (shown when it runs)
+    apply: Callable[[Connection], None]
+
+
+def add_column(conn: Connection, table: Table, column: Column) -> None:
+    """Add ``column`` (nullable, no default: old rows read as NULL) to ``table`` if missing."""
+    if column.name in {c["name"] for c in inspect(conn).get_columns(table.name)}:
+        return
+    kind = column.type.compile(dialect=conn.dialect)
+    name = conn.dialect.identifier_preparer.quote(column.name)
+    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+
+STEPS: list[Step] = []
+
+SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION
+
+
+def migrate(conn: Connection, found: int, steps: Sequence[Step] = STEPS) -> int:
+    """Run the ``steps`` after version ``found`` in order and record the version reached in
+    ``ripeness_meta``; return it.  ``StoreError`` for a log newer than the last step, or
+    steps out of order.
+
+    The version is written first: on SQLite (Python's driver) a transaction begins at the
+    first write, and only what follows it is undone with it, DDL included."""
+    latest = steps[-1].version if steps else BASE_VERSION
+    if found > latest:
+        raise StoreError(f"the fact log has schema version {found}; this ripeness reads up to {latest}: "
+                         "use the ripeness that wrote it, or a newer one")
+    if found == latest:
+        return found
+    conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(latest)))
+    version = found
+    for step in steps:
+        if step.version <= found:
+            continue
+        if step.version != version + 1:
+            raise StoreError(f"migration steps out of order: {step.version} after {version}")
+        step.apply(conn)
+        version = step.version
+    if version != latest:
+        raise StoreError(f"migration steps out of order: they end at {version}, not {latest}")
+    return version
