@@ -20,7 +20,7 @@ from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
 from engine.facts import Time, text
 from engine.sessions import FactPost, Recorded, Sessions
-from engine.verdict import TimelineEntry, Verdict
+from engine.verdict import StatementState, TimelineEntry, Verdict
 
 router = APIRouter()
 Who = Annotated[Caller, Depends(caller)]
@@ -62,7 +62,8 @@ def rules(request: Request, who: Who) -> RulesOut:
     return RulesOut(scenario=rb.info.model_dump(mode="json", by_alias=True, exclude_none=True),
                     actors=dump(rb.actors.values()), subjects=[{"key": k, **s.model_dump(mode="json", exclude_none=True)} for k, s in rb.subjects.items()],
                     conditions=dump(rb.conditions.values()), moves=[{"key": k, **m.model_dump(mode="json", by_alias=True, exclude_none=True)} for k, m in rb.moves.items()],
-                    positions=dump(rb.positions.values()), goals=dump(rb.goals.values()), escalations=dump(rb.escalations.values()))
+                    positions=dump(rb.positions.values()), offers=dump(rb.offers.values()), goals=dump(rb.goals.values()),
+                    escalations=dump(rb.escalations.values()))
 
 
 @router.post("/sessions/{sid}/facts", status_code=201, response_model=Recorded, tags=["facts"], openapi_extra=FACTS_BODY)
@@ -105,6 +106,14 @@ async def get_timeline(sid: str, request: Request, who: Who) -> list[TimelineEnt
     """Each time the status or escalation changed, with the verdict from then on."""
     sessions = _sessions(request)
     return await analysed(request, f"the timeline of {sid!r}", lambda deadline: sessions.timeline(sid, deadline))
+
+
+@router.get("/sessions/{sid}/statements", response_model=list[StatementState], tags=["verdicts"])
+def get_statements(sid: str, request: Request, who: Who, as_of: AsOf = None) -> list[StatementState]:
+    """The session's positions and offers as of a date (now by default): those of the rule
+    files and those stated by its facts, each in force or not, since and until when, and
+    the facts that stated and ended it."""
+    return _sessions(request).statements(sid, as_of)
 
 
 @router.get("/sessions/{a}/compare/{b}", response_model=Comparison, tags=["verdicts"])

@@ -98,7 +98,9 @@ class Health(BaseModel):
 
 
 class RulesOut(BaseModel):
-    """The scenario as loaded: everything an analyst wrote, with quotes and sources."""
+    """The scenario as loaded from its rule files: everything an analyst wrote there, with
+    quotes and sources.  A session's positions and offers as of a date, those stated by its
+    facts included, are at ``GET /sessions/{sid}/statements``."""
 
     scenario: dict[str, Any]
     actors: list[dict[str, Any]]
@@ -106,5 +108,6 @@ class RulesOut(BaseModel):
     conditions: list[dict[str, Any]]
     moves: list[dict[str, Any]]
     positions: list[dict[str, Any]]
+    offers: list[dict[str, Any]] = []
     goals: list[dict[str, Any]]
     escalations: list[dict[str, Any]]

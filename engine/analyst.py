@@ -146,10 +146,12 @@ def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int)
 
 
 def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactRef]:
-    """The facts dated at ``moment``: state facts in force from then, and events then."""
+    """The facts dated at ``moment``: state facts in force from then, and events then; at
+    the start of a day, the statement facts of that day (a statement is in force by days)."""
     states = [f for f in sit.state.values() if f.at == moment]
     events = history.events_between(moment - dt.timedelta(microseconds=1), moment)
-    return [cite_fact(sit, f) for f in sorted([*states, *events], key=lambda f: f.seq)]
+    said = [f for f in history.statements() if f.at.date() == moment.date()] if moment.time() == dt.time(0) else []
+    return [cite_fact(sit, f) for f in sorted([*states, *events, *said], key=lambda f: f.seq)]
 
 
 def _statements(rulebook: Rulebook, moment: dt.datetime) -> list[PositionRef]:
@@ -166,7 +168,7 @@ class Analyst:
 
     def __init__(self, name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort):
         self.name = name
-        self.rulebook = rulebook
+        self.rulebook, self.rules = rulebook, rules
         self._memory = WorkingMemory(port, rules)
         self._horizon = horizon_of(rulebook)
         # the state subjects some rule reads: the analysis reads no other (see Snapshot)

@@ -9,6 +9,10 @@ arrive late and out of order, and may be dated after now (the API warns of those
 Text (``source``, ``note``, a text ``value``) is bounded in length and never holds the NUL
 character, which some databases cannot store.
 
+Statements: a fact with ``states`` (a position or an offer, written as in a rule file) or
+``ends`` (the ids of statements that stop being in force) is a *statement fact*; see
+``engine.statements``.
+
 Corrections: nothing recorded is changed.  A fact with ``withdraws: "f12"`` withdraws the
 earlier fact ``f12`` (it no longer counts at any time); with ``at`` and ``subject`` too, it
 is a correction that replaces it; alone (with an optional source and note) it only withdraws.
@@ -28,7 +32,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from engine.errors import FactError, Problem, brief, suggest
 from engine.rulebook import Rulebook
 from engine.rulebook.loader import error_message, fields_of, merge_union_errors, unknown_field_message
-from engine.rulebook.models import DottedName, Identifier, Scalar
+from engine.rulebook.models import DottedName, Identifier, Offer, Position, Scalar
 from engine.rulebook.references import check_value
 from engine.yamlsource import MAX_YAML_BYTES, YAML_FILE, FileTooLarge, YamlSyntaxError, load_located, read_limited
 
@@ -115,10 +119,37 @@ _VALUE_SCHEMA = {"anyOf": [{"type": "boolean"}, {"type": "number"},
                  "description": "true or false, a number, or text (at most 2,000 characters)"}
 
 
+class Stated(BaseModel):
+    """What a statement fact states: one position or one offer, as in a rule file, without
+    ``in_force`` (it is in force from the fact's date)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    position: Position | None = None
+    offer: Offer | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Stated:
+        if (self.position is None) == (self.offer is None):
+            raise ValueError("give exactly one of 'position' and 'offer'")
+        return self
+
+    @property
+    def declaration(self) -> Position | Offer:
+        return self.position if self.position is not None else self.offer  # type: ignore[return-value]
+
+
+def _listed(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+STATEMENT_FIELDS = ("states", "ends", "quote")
+
+
 def _fact_schema(schema: dict[str, Any]) -> None:
-    """A fact needs ``at`` and ``subject``, or is a withdrawal alone: ``withdraws`` with at
-    most a source and a note."""
-    schema["anyOf"] = [{"required": ["at", "subject"]},
+    """A fact needs ``at`` and ``subject``, or is a statement (``at`` with ``states`` or
+    ``ends``), or is a withdrawal alone: ``withdraws`` with at most a source and a note."""
+    schema["anyOf"] = [{"required": ["at", "subject"]}, {"required": ["at", "states"]}, {"required": ["at", "ends"]},
                        {"required": ["withdraws"], "properties": {name: False for name in ("at", "subject", "actor", "value", "target")}}]
     schema["properties"]["at"] = TIME_SCHEMA
 
@@ -138,6 +169,9 @@ class FactInput(BaseModel):
     source: Source = ""
     note: Note = ""
     withdraws: FactId | None = None
+    states: Stated | None = None
+    ends: Annotated[list[Identifier], BeforeValidator(_listed), Field(min_length=1, max_length=100)] | None = None
+    quote: text(2000, "a statement fact's words (those of an 'ends'; a stated position has its own 'quote')") = ""
 
     @field_validator("value")
     @classmethod
@@ -157,6 +191,16 @@ class FactInput(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> FactInput:
+        if self.is_statement:
+            given = [name for name in ("subject", "actor", "value", "target", "withdraws") if getattr(self, name) is not None]
+            if given:
+                raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source' and 'note', "
+                                 f"not {', '.join(repr(g) for g in given)}: the position or offer names its own actor")
+            if self.at is None:
+                raise ValueError("'at' required: the date the statement was made")
+            return self
+        if self.quote:
+            raise ValueError("'quote' is for statement facts (with 'states' or 'ends'); a fact's words go in 'note'")
         if self.withdraws is not None and self.at is None and self.subject is None:
             if any(v is not None for v in (self.actor, self.value, self.target)):
                 raise ValueError("a withdrawal alone carries only 'withdraws', 'source' and 'note'; "
@@ -172,6 +216,23 @@ class FactInput(BaseModel):
     def is_withdrawal_only(self) -> bool:
         return self.at is None
 
+    @property
+    def is_statement(self) -> bool:
+        return self.states is not None or self.ends is not None
+
+    def statement_value(self) -> dict[str, Any]:
+        """What a statement fact stores as its value: the declaration as written (JSON, no
+        defaults filled in), the ids it ends, its quote."""
+        value: dict[str, Any] = {}
+        if self.states is not None:
+            kind = "position" if self.states.position is not None else "offer"
+            value["states"] = {kind: self.states.declaration.model_dump(mode="json", by_alias=True, exclude_unset=True)}
+        if self.ends:
+            value["ends"] = list(self.ends)
+        if self.quote:
+            value["quote"] = self.quote
+        return value
+
 
 @dataclass(frozen=True, slots=True)
 class Fact:
@@ -183,7 +244,7 @@ class Fact:
     seq: int
     at: dt.datetime
     subject: str
-    kind: Literal["state", "event"]
+    kind: Literal["state", "event", "statement"]
     value: Any
     actor: str | None = None
     target: str | None = None
@@ -213,7 +274,7 @@ class ResolvedFact:
 
     input: FactInput
     subject: str
-    kind: Literal["state", "event", "withdrawal"]
+    kind: Literal["state", "event", "statement", "withdrawal"]
     where: str = ""
 
 
@@ -221,6 +282,9 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
     """Check a fact against the scenario: known subject and actors, allowed value."""
     if fact.is_withdrawal_only:
         return ResolvedFact(fact, "", "withdrawal", where), []
+    if fact.is_statement:  # checked against the session's statements by the session
+        named = fact.states.declaration.id if fact.states is not None else fact.ends[0]  # type: ignore[index]
+        return ResolvedFact(fact, named, "statement", where), []
     problems = [Problem(where, fld, f"unknown actor {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
                         + f" (known: {', '.join(sorted(rulebook.actors))})")
                 for fld in ("actor", "target") if (name := getattr(fact, fld)) is not None and name not in rulebook.actors
@@ -295,8 +359,9 @@ def _validate(raw: Any, where: str) -> tuple[FactInput | None, list[Problem]]:
     """The fact's shape, with a problem for each field that is wrong."""
     if not isinstance(raw, dict):
         return None, [Problem(where, "", f"expected a fact: a mapping with at, subject, value, ...; got {brief(raw)}")]
+    needed = ("at",) if raw.get("states") is not None or raw.get("ends") is not None else ("at", "subject")
     missing = [] if raw.get("withdraws") is not None else [
-        Problem(where, name, f"required field {name!r} is missing") for name in ("at", "subject") if raw.get(name) is None]
+        Problem(where, name, f"required field {name!r} is missing") for name in needed if raw.get(name) is None]
     try:
         fact = FactInput.model_validate(raw)
     except ValidationError as exc:

@@ -79,12 +79,17 @@ class History:
         self.complete_from = complete_from
         self._head: dict[str, Fact] = {}  # per state subject its last fact: the state at or after _head_at
         self._head_at: dt.datetime | None = None  # the latest time of a state fact
+        self._statements: dict[str, Fact] = {}  # statement facts (``engine.statements``): all of them, whatever the time
 
     def covers(self, as_of: dt.datetime) -> bool:
         """Whether questions about ``as_of`` can be answered from what is loaded."""
         return self.complete_from is None or as_of >= self.complete_from
 
     def add(self, fact: Fact) -> None:
+        if fact.kind == "statement":  # they make the rulebook, at every time: not a series
+            self._statements[fact.id] = fact
+            self._by_id[fact.id] = fact
+            return
         series = self._series(fact)
         series.add(fact)
         self._by_id[fact.id] = fact
@@ -96,7 +101,9 @@ class History:
     def withdraw(self, fact_id: str) -> Fact | None:
         """Remove a fact from every time; the withdrawn fact, or None if it is not here."""
         fact = self._by_id.pop(fact_id, None)
-        if fact is not None:
+        if fact is not None and fact.kind == "statement":
+            del self._statements[fact_id]
+        elif fact is not None:
             series = self._series(fact)
             series.remove(fact)
             if series is not self._events:
@@ -112,6 +119,10 @@ class History:
 
     def __len__(self) -> int:
         return len(self._by_id)
+
+    def statements(self) -> list[Fact]:
+        """Every statement fact, in recording order (``engine.statements`` orders them by day)."""
+        return sorted(self._statements.values(), key=lambda f: f.seq)
 
     def state_as_of(self, as_of: dt.datetime) -> dict[str, Fact]:
         if self._head_at is not None and as_of >= self._head_at:
@@ -142,6 +153,7 @@ class History:
         other._events = _Series(list(self._events.keys), list(self._events.facts))
         other._by_id = dict(self._by_id)
         other._head, other._head_at = dict(self._head), self._head_at
+        other._statements = dict(self._statements)
         return other
 
     def walk(self) -> Walk:
@@ -176,6 +188,7 @@ class History:
             found += series.facts[max(0, i - 2):i]
         start = at - horizon if at - EARLIEST > horizon else EARLIEST
         found += self._events.between(start, at)
+        found += [f for f in self._statements.values() if f.at <= at]
         return sorted(found, key=lambda f: f.seq)
 
     def _series(self, fact: Fact) -> _Series:

@@ -16,12 +16,13 @@ from typing import Protocol
 
 from engine.analysis import Situation
 from engine.analyst import Analyst, change_times, frame_of, horizon_of
-from engine.compiler import CompiledRules
-from engine.errors import FactError, Problem
+from engine.compiler import CompiledRules, compile_rulebook
+from engine.errors import FactError, Problem, RuleFileError
 from engine.facts import Fact, ResolvedFact, to_utc
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
+from engine.statements import no_longer_accepted, stated_rulebook, statement_problems, statements_of
 from engine.verdict import Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
@@ -54,6 +55,10 @@ class Session:
     earlier time is answered from ``load_at(time)`` (that moment's state and windowed events)
     for the first ``PAST_QUESTIONS`` such questions, then from the whole history.
 
+    Its ``rulebook`` is the scenario's (``base``) with the session's statement facts applied
+    (``engine.statements``); a statement recorded or withdrawn makes it again, compiles it,
+    and gives the session new analysts.
+
     Not thread-safe by itself: callers serialise access to one session (the rules engine
     behind it is safe to share)."""
 
@@ -62,17 +67,20 @@ class Session:
                  load_all: Callable[[], Iterable[Fact]] | None = None,
                  load_at: Callable[[dt.datetime], Iterable[Fact]] | None = None):
         self.name = name
-        self.rulebook = rulebook
+        self.base, self.rulebook, self.rules = rulebook, rulebook, rules
+        self._base_rules = rules
+        self._stated: tuple[str, ...] = ()  # the ids of the statement facts ``rulebook`` applies
         self.clock = clock
         self.history = history if history is not None else History()
         self._load_all = load_all
         self._load_at = load_at
         self._past_questions = 0
+        self._port = port
         self.analyst = Analyst(name, rulebook, rules, port)
-        self._rules, self._port = rules, port
         self._past_analyst: Analyst | None = None
         self._next_seq = ids or itertools.count(1).__next__
         self._horizon = horizon_of(rulebook)
+        self._restate()
 
     @property
     def horizon(self) -> dt.timedelta:
@@ -89,7 +97,9 @@ class Session:
         return recorded
 
     def check(self, facts: list[ResolvedFact]) -> None:
-        """Raise ``FactError`` unless every withdrawal names a fact of this session, once."""
+        """Raise ``FactError`` unless every withdrawal names a fact of this session, once,
+        and the session's statements with these (and without those withdrawn) still fit the
+        rule files (``engine.statements``)."""
         problems: list[Problem] = []
         seen: set[str] = set()
         for item in facts:
@@ -103,6 +113,11 @@ class Session:
                 problems.append(Problem(item.where, "withdraws", f"no fact {target!r} in session {self.name!r} "
                                         "(it does not exist here, or was already withdrawn)"))
             seen.add(target)
+        stating = [item for item in facts if item.kind == "statement"]
+        if not problems and (stating or any(self.history.get(t) is not None and self.history.get(t).kind == "statement" for t in seen)):
+            kept = [f for f in self.history.statements() if f.id not in seen]
+            new = self.build(stating, [2**62 + i for i in range(len(stating))], self.clock.now())  # after every recorded one
+            problems += statement_problems(self.base, kept, new, {f.id: item.where for f, item in zip(new, stating)})
         if problems:
             raise FactError(problems)
 
@@ -111,7 +126,12 @@ class Session:
         built = []
         for item, seq in zip(facts, seqs, strict=True):
             given = item.input
-            if item.kind == "withdrawal":
+            if item.kind == "statement":
+                declared = given.states.declaration if given.states is not None else None
+                fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind="statement",
+                            value=given.statement_value(), actor=declared.actor if declared is not None else None,
+                            source=given.source, note=given.note, recorded_at=recorded_at)
+            elif item.kind == "withdrawal":
                 target = self.history.get(given.withdraws)
                 assert target is not None, "check() first"
                 fact = Fact(id=f"f{seq}", seq=seq, at=target.at, subject=target.subject, kind="withdrawal", value=None,
@@ -125,11 +145,35 @@ class Session:
 
     def apply(self, facts: Iterable[Fact]) -> None:
         """Add recorded facts, in recording order (a withdrawal removes the fact it names)."""
+        restate = False
         for fact in facts:
             if fact.withdraws is not None:
-                self.history.withdraw(fact.withdraws)
+                gone = self.history.withdraw(fact.withdraws)
+                restate |= gone is not None and gone.kind == "statement"
             if fact.kind != "withdrawal":
                 self.history.add(fact)
+                restate |= fact.kind == "statement"
+        if restate:
+            self._restate()
+
+    def _restate(self) -> None:
+        """Make the rulebook again from the statement facts, if they changed: compile it and
+        give the session new analysts (the old ones are closed: a question they are still
+        answering is answered, see ``Analyst.close``)."""
+        statements = self.history.statements()
+        key = tuple(f.id for f in statements)
+        if key == self._stated:
+            return
+        rulebook, problems = stated_rulebook(self.base, statements_of(statements))
+        if problems:  # recorded when they fitted: the rule files changed since
+            raise RuleFileError(no_longer_accepted(self.name, problems))
+        self._stated, self.rulebook = key, rulebook
+        self.rules = self._base_rules if rulebook is self.base else compile_rulebook(rulebook)
+        self.analyst.close()
+        self.analyst = Analyst(self.name, self.rulebook, self.rules, self._port)
+        if self._past_analyst is not None:
+            self._past_analyst.close()
+            self._past_analyst = None
 
     def add(self, fact: Fact) -> None:
         """Add an already recorded fact (replaying a log)."""
@@ -201,7 +245,7 @@ class Session:
         answers of its own, the analyst of the present is not moved back and forth (its
         kept verdict and escalation chains stay of use)."""
         if self._past_analyst is None:
-            self._past_analyst = Analyst(self.name, self.rulebook, self._rules, self._port)
+            self._past_analyst = Analyst(self.name, self.rulebook, self.rules, self._port)
         return self._past_analyst
 
     def close(self) -> None:

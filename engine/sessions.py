@@ -39,6 +39,7 @@ from engine.errors import (
     FactError,
     IdempotencyKeyError,
     Problem,
+    RuleFileError,
     SessionError,
     UnknownNameError,
     WhatIfLimitError,
@@ -49,8 +50,9 @@ from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of
+from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
 from engine.store.ports import SessionRecord, Store
-from engine.verdict import TimelineEntry, Verdict
+from engine.verdict import StatementState, TimelineEntry, Verdict
 
 BASELINE = "baseline"
 SESSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -123,6 +125,21 @@ class Sessions:
         self._states = [k for k, s in rulebook.subjects.items() if s.kind == "state"]
         if BASELINE not in self._records:
             self._add(self._registry.create(BASELINE, created_at=clock.now(), description="the live record"))
+        self._check_statements()
+
+    def _check_statements(self) -> None:
+        """Refuse to start (``RuleFileError``, naming each session and fact) when the rule
+        files no longer accept a recorded statement fact: it was checked against the rule
+        files of its day, which have changed since (a position it ends was renamed, a move
+        it names removed)."""
+        problems = []
+        for record in self._records.values():
+            stated = self.log.statements(self._registry.view(record))
+            if stated:
+                _, found = stated_rulebook(self.rulebook, statements_of(stated))
+                problems += no_longer_accepted(record.name, found)
+        if problems:
+            raise RuleFileError(problems)
 
     # the set of sessions ----------------------------------------------------------------
     def names(self) -> list[str]:
@@ -271,7 +288,7 @@ class Sessions:
                         moments[i] = (at, moment)
             built_so_far: list[Fact] = []
             written: list[int] = []
-            stored: dict[int, tuple[list[Fact], int, Frame, Frame | None, list[str]]] = {}
+            stored: dict[int, tuple[list[Fact], int, Frame, Frame | None, list[str], tuple[Analyst, Analyst]]] = {}
             view = self._registry.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
@@ -303,18 +320,18 @@ class Sessions:
                             then = session.frame_in(moment, max(f.at for f in built))
                         else:
                             then = session.frame(max(f.at for f in built)) if post.then else None
-                        stored[i] = (facts, len(built) - len(facts), session.frame(), then, [str(p) for p in ahead])
+                        # the analysts of the rulebook after this request's statements (a later one may change it)
+                        analysts = (session.analyst, session.past_analyst if then is not None else session.analyst)
+                        stored[i] = (facts, len(built) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
                 for i in range(len(posts)):
                     if i in written or results[i] is None:
                         results[i] = exc
                 written = []
-            analyst = session.analyst
-            past_analyst = session.past_analyst if any(stored[i][3] is not None for i in written) else analyst
         # committed: each reply's verdicts are worked out now, outside every lock (writes go on)
         for i in written:
-            facts, skipped, frame, then, warnings = stored[i]
+            facts, skipped, frame, then, warnings, (analyst, past_analyst) = stored[i]
             try:
                 verdict = self._answer(analyst, frame)
                 if then is None:
@@ -344,11 +361,19 @@ class Sessions:
         (the session's stays free for its verdicts); writes go on meanwhile."""
         with self._using(name) as session:
             history, now = session.snapshot(), self.clock.now()
-        analyst = Analyst(name, self.rulebook, self._rules, self._port)
+            rulebook, rules = session.rulebook, session.rules
+        analyst = Analyst(name, rulebook, rules, self._port)
         try:
             return analyst.timeline(history, now, deadline)
         finally:
             analyst.close()
+
+    def statements(self, name: str, as_of: dt.datetime | None = None) -> list[StatementState]:
+        """The session's positions and offers (the rule files' and those stated by its
+        facts) as of a time (now by default): in force or not, since when, stated and ended
+        by which facts (``engine.statements``)."""
+        with self._using(name) as session:
+            return statements_as_of(session.rulebook, session.history.statements(), as_of or self.clock.now())
 
     def facts(self, name: str, *, subject: str | None = None, actor: str | None = None, start: dt.datetime | None = None,
               end: dt.datetime | None = None, after: str | None = None, limit: int = 1000) -> FactPage:
@@ -429,7 +454,7 @@ class Sessions:
         try:
             return analyst.verdict(frame, deadline)
         except AnalystClosed:
-            spare = Analyst(analyst.name, self.rulebook, self._rules, self._port)
+            spare = Analyst(analyst.name, analyst.rulebook, analyst.rules, self._port)
             try:
                 return spare.verdict(frame, deadline)
             finally:

@@ -42,6 +42,27 @@ class PositionRef(Model):
     variant: str | None = None
 
 
+class StatementState(Model):
+    """A position or an offer of a session as of a date: in force or not, since and until
+    when (``until``: the first day it is no longer in force), and where it was stated: the
+    rule files, or the statement fact that stated it (``stated_by``) and those that ended
+    it (``ended_by``).  ``declaration``: as written, without ``in_force``."""
+
+    kind: Literal["position", "offer"]
+    id: str
+    actor: str
+    move: str
+    in_force: bool
+    since: dt.date | None = None
+    until: dt.date | None = None
+    restates: str | None = None
+    quote: str
+    source: str
+    stated_by: str
+    ended_by: list[str] = []
+    declaration: dict[str, Any]
+
+
 class Partial(Model):
     """A move that would narrow an unmet comparison's gap without closing it: every value
     its ``done_when`` allows is nearer to meeting the comparison than the value now, but

@@ -90,8 +90,12 @@ def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | 
     ``max_whatifs``: what-if sessions one caller may have at once (None: any number); with
     ``refuse_future_facts`` a fact dated after the clock's now is refused, not only warned of."""
     store = open_store(db_url or default_db_url(scenario), scenario.rulebook.id)
-    sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), store, clock or SystemClock(), max_whatifs,
-                        refuse_future_facts=refuse_future_facts)
+    try:
+        sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), store, clock or SystemClock(), max_whatifs,
+                            refuse_future_facts=refuse_future_facts)
+    except BaseException:  # e.g. recorded statements the rule files no longer accept: nothing left open
+        store.close()
+        raise
     settle()
     return sessions
 

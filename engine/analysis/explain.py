@@ -65,10 +65,20 @@ def cite_position(position: Position | Offer, variant: Variant | None = None) ->
     return _cited(position, variant, build)
 
 
+def statement_words(value: dict) -> str:
+    """A statement fact's value in words: what it states and ends, and its quote."""
+    words = [f"states {kind} {decl.get('id')}" for kind, decl in (value.get("states") or {}).items()]
+    if value.get("ends"):
+        words.append(f"ends {', '.join(value['ends'])}")
+    quote = f": \"{value['quote']}\"" if value.get("quote") else ""
+    return "; ".join(words) + quote
+
+
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     def build() -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
-        return FactRef(id=fact.id, subject=fact.subject, value=fact.value, unit=subject.unit if subject else "",
+        value = statement_words(fact.value) if fact.kind == "statement" else fact.value
+        return FactRef(id=fact.id, subject=fact.subject, value=value, unit=subject.unit if subject else "",
                        at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note)
 
     return _cited(fact, sit.rulebook, build)

@@ -51,8 +51,8 @@ class SqlFactLog:
 
     def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject the fact in
-        force then and the one before it, every fact after ``at``, and the events after
-        ``at - horizon``; withdrawn facts left out.  Costs the number of subjects, events in
+        force then and the one before it, every fact after ``at``, the events after
+        ``at - horizon`` and every statement fact; withdrawn facts left out.  Costs the number of subjects, events in
         the window and withdrawals, not the length of history."""
         return self._load(view, at, horizon, subjects, later=True)
 
@@ -76,9 +76,17 @@ class SqlFactLog:
                 found.update((row.seq, fact_of(row)) for row in candidates[:2])
             start = to_us(at) - horizon // dt.timedelta(microseconds=1)
             window = and_(facts.c.kind == "event", facts.c.at > start, facts.c.at <= to_us(at))
-            rest = select(facts).where(in_view, facts.c.kind != "withdrawal", or_(facts.c.at > to_us(at), window) if later else window)
+            stated = facts.c.kind == "statement"  # every one: they make the session's rulebook (engine.statements)
+            rest = select(facts).where(in_view, facts.c.kind != "withdrawal", or_(facts.c.at > to_us(at), window, stated) if later else or_(window, stated))
             found.update((row.seq, fact_of(row)) for row in conn.execute(rest) if row.seq not in withdrawn)
         return sorted(found.values(), key=lambda f: f.seq)
+
+    def statements(self, view: View) -> list[Fact]:
+        """The statement facts of the view not withdrawn, in recording order."""
+        with self._engine.connect() as conn:
+            withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
+            query = select(facts).where(_in_view(view), facts.c.kind == "statement").order_by(facts.c.seq)
+            return [fact_of(row) for row in conn.execute(query) if row.seq not in withdrawn]
 
     def find(self, view: View, *, subject: str | None = None, actor: str | None = None,
              start: dt.datetime | None = None, end: dt.datetime | None = None,

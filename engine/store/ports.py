@@ -114,13 +114,20 @@ class FactLog(Protocol):
     def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject (of
         ``subjects``) the fact in force then and the one before it, every fact after
-        ``at``, and the events in ``(at - horizon, at]``; withdrawn facts left out; in
+        ``at``, the events in ``(at - horizon, at]`` and every statement fact (they make the
+        session's rulebook); withdrawn facts left out; in
         recording order.  Costs the subjects, the window and the withdrawals, not the
         length of history."""
         ...
 
     def load_at(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
-        """What answers a question about ``at`` alone: ``load_recent`` without the facts after it."""
+        """What answers a question about ``at`` alone: ``load_recent`` without the facts after it
+        (but with every statement fact)."""
+        ...
+
+    def statements(self, view: View) -> list[Fact]:
+        """The statement facts of the view (``engine.statements``) that are not withdrawn,
+        in recording order.  Costs the statement facts and withdrawals, not the log."""
         ...
 
     def find(self, view: View, *, subject: str | None = None, actor: str | None = None,

@@ -52,6 +52,9 @@ facts = Table("facts", metadata,
               Index("facts_by_time", "session_id", "at"),
               Index("facts_by_withdrawn", "withdraws"),
               Index("facts_withdrawals", "session_id", "withdraws"))
+# the statement facts of a session (``FactLog.statements``): few, read at every start
+Index("facts_statements", facts.c.session_id, facts.c.seq,
+      sqlite_where=facts.c.kind == "statement", postgresql_where=facts.c.kind == "statement")
 requests = Table("requests", metadata,
                  Column("session_id", Integer, primary_key=True, autoincrement=False),
                  Column("key", String(200), primary_key=True),

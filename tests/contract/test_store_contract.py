@@ -104,6 +104,22 @@ def test_a_fork_sees_its_parents_facts_and_withdrawals_up_to_the_fork_only(backe
     assert [f.value for f in store.log.load_recent(view, day(12), HORIZON, SUBJECTS)] == [1, 11]
 
 
+def test_statement_facts_of_a_view_come_whole_in_recording_order_without_the_withdrawn(backend):
+    store = backend.store
+    root = baseline(store)
+
+    def said(at, name: str):
+        return lambda seq: fact(seq, at, name, {"ends": [name]}, kind="statement")
+
+    kept, dropped, late = write(store, root.id, said(day(5), "p"), said(day(1), "q"), said(day(20), "r"))
+    write(store, root.id, state(day(2), 2), withdrawal(dropped))
+    fork = store.registry.create("fork", created_at=RECORDED, parent=root, fork_at=day(10))
+    [own] = write(store, fork.id, said(day(11), "s"))
+    assert store.log.statements(store.registry.view(root)) == [kept, late]
+    assert store.log.statements(store.registry.view(fork)) == [kept, own]
+    assert [f for f in store.log.load_recent(store.registry.view(root), day(3), HORIZON, SUBJECTS) if f.kind == "statement"] == [kept, late]
+
+
 # as-of reads ------------------------------------------------------------------------------
 def test_a_moment_holds_the_state_in_force_then_and_the_events_of_its_window(backend):
     store = backend.store

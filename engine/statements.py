@@ -1,0 +1,203 @@
+"""Statements as facts: positions and offers stated, restated, softened and ended on dates,
+recorded in a session's log like any other fact.
+
+A *statement fact* (kind ``statement``) carries, at its date ``at``:
+
+- ``states``: a whole position or offer, written as in a rule file (``{position: {...}}`` or
+  ``{offer: {...}}``) but without ``in_force``: it is in force from ``at``'s day.  With
+  ``restates: X`` it says again, or in softer terms, the stance X first stated;
+- ``ends``: the ids of statements (of the rule files or stated earlier) that stop being in
+  force from ``at``'s day, with the words that ended them in ``quote`` if any.
+
+One fact may do both: a softened position is the new terms stated, the old ones ended.
+
+A session's *rulebook* is then the scenario's rule files with its statement facts applied
+(``stated_rulebook``): each stated position or offer added, in force from its day until a
+later fact ends it; each ended one in force until that day (or its own ``in_force.until``,
+whichever is first).  The facts are applied in date order (recording order on one date),
+whatever order they were recorded in, so a statement learnt late can be dated when it was
+made.  Everything downstream (the blocking model, stances, openings, the timeline, as-of
+verdicts, what-ifs) reads the rulebook and sees the statements in force at its time.
+
+The result is checked exactly as rule files are (``engine.rulebook.references``): every
+problem names the fact (its file and line, its place in a request, or its id) and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from engine.errors import Problem
+from engine.facts import Fact
+from engine.rulebook import Rulebook
+from engine.rulebook.models import SECTIONS, InForce, Offer, Position
+from engine.rulebook.references import check_references
+from engine.verdict import StatementState
+
+__all__ = ["Statement", "no_longer_accepted", "statement_problems", "stated_rulebook", "statements_as_of", "statements_of"]
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where an item of a derived rulebook comes from, for ``check_references``' reports:
+    a statement fact (its place and the path of the declaration inside it) or the rule files."""
+
+    place: str
+    path: tuple = ()
+
+    def at(self, *more: Any) -> str:
+        return self.place
+
+    def field(self, *more: Any) -> str:
+        return ".".join(str(p) for p in self.path + tuple(more))
+
+
+_RULE_FILES = _Where("the rule files")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement fact read: when, what it states (a position or an offer, or None) and
+    which statements it ends; ``where`` names it in problems."""
+
+    at: dt.datetime
+    seq: int
+    states: Position | Offer | None
+    ends: tuple[str, ...]
+    where: str
+
+    @property
+    def kind(self) -> str:
+        return "position" if isinstance(self.states, Position) else "offer"
+
+
+def statements_of(facts: Sequence[Fact], where: dict[str, str] | None = None) -> list[Statement]:
+    """The statement facts among ``facts`` read (``where``: fact id -> its place in the input,
+    for problems; the fact's id otherwise), in the order they apply: by day, then recording."""
+    read = []
+    for fact in facts:
+        if fact.kind != "statement":
+            continue
+        value = fact.value or {}
+        stated = value.get("states") or {}
+        states: Position | Offer | None = None
+        if "position" in stated:
+            states = Position.model_validate(stated["position"])
+        elif "offer" in stated:
+            states = Offer.model_validate(stated["offer"])
+        read.append(Statement(fact.at, fact.seq, states, tuple(value.get("ends") or ()),
+                              (where or {}).get(fact.id, fact.id)))
+    return sorted(read, key=lambda s: (s.at.date(), s.seq))
+
+
+def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Rulebook, list[Problem]]:
+    """The rulebook of ``base`` with ``statements`` applied (see the module docstring), and
+    every problem found (then the rulebook is ``base``, unchanged)."""
+    if not statements:
+        return base, []
+    problems: list[Problem] = []
+    positions: dict[str, tuple[Position, _Where]] = {k: (p, _RULE_FILES) for k, p in base.positions.items()}
+    offers: dict[str, tuple[Offer, _Where]] = {k: (o, _RULE_FILES) for k, o in base.offers.items()}
+    later = {st.states.id: st.at.date() for st in reversed(statements) if st.states is not None}  # id -> its first day
+    for st in statements:
+        day = st.at.date()
+        if st.states is not None:
+            where = _Where(st.where, ("states", st.kind))
+            if "in_force" in st.states.model_fields_set:
+                problems.append(Problem(st.where, where.field("in_force"),
+                                        f"a stated {st.kind} is in force from the fact's date ('at') until a later fact "
+                                        "ends it ('ends'); leave 'in_force' out"))
+                continue
+            item = st.states.model_copy(update={"in_force": InForce(**{"from": day})})
+            table = positions if isinstance(item, Position) else offers
+            if item.id in positions or item.id in offers:
+                first = positions.get(item.id, offers.get(item.id))[1].place  # type: ignore[index]
+                problems.append(Problem(st.where, where.field("id"), f"{item.id!r} is already a statement's id "
+                                        f"(in {first}); give the new {st.kind} an id of its own, with "
+                                        f"'restates: {item.id}' if it says the same again or in softer terms"))
+                continue
+            table[item.id] = (item, where)
+        for n, ended in enumerate(st.ends):
+            table = positions if ended in positions else offers if ended in offers else None
+            if table is None and ended in later:
+                problems.append(Problem(st.where, "ends", f"{ended!r} is stated only on {later[ended].isoformat()}; "
+                                        f"it cannot end on {day.isoformat()}"))
+                continue
+            if table is None:
+                problems.append(Problem(st.where, f"ends.{n}" if len(st.ends) > 1 else "ends",
+                                        f"no position or offer {ended!r} to end (known: "
+                                        f"{', '.join(sorted([*positions, *offers])) or 'none'})"))
+                continue
+            item, origin = table[ended]
+            start, until = item.in_force.from_, item.in_force.until
+            if start is not None and day < start:
+                problems.append(Problem(st.where, "ends", f"{ended!r} is in force only from {start.isoformat()}; "
+                                        f"it cannot end on {day.isoformat()}"))
+                continue
+            if until is not None and until <= day:
+                problems.append(Problem(st.where, "ends", f"{ended!r} is no longer in force on {day.isoformat()} "
+                                        f"(it ended on {until.isoformat()})"))
+                continue
+            table[ended] = (item.model_copy(update={"in_force": InForce(**{"from": start, "until": day})}), origin)
+    if problems:
+        return base, problems
+    items = _items_of(base)
+    items["positions"] = [(p, origin) for p, origin in positions.values()]
+    items["offers"] = [(o, origin) for o, origin in offers.values()]
+    problems = check_references(items)
+    if problems:
+        return base, problems
+    kept = {k: p for k, (p, _) in positions.items()}
+    return replace(base, positions=kept, offers={k: o for k, (o, _) in offers.items()},
+                   variants={v.id: (p, v) for p in kept.values() for v in p.variants}), []
+
+
+def statement_problems(base: Rulebook, earlier: Sequence[Fact], new: Sequence[Fact], where: dict[str, str]) -> list[Problem]:
+    """The problems of adding the statement facts ``new`` to a session holding ``earlier``
+    (``where``: each new fact's place in its input)."""
+    _, problems = stated_rulebook(base, statements_of([*earlier, *new], where))
+    return problems
+
+
+def no_longer_accepted(session: str, problems: Sequence[Problem]) -> list[Problem]:
+    """``problems`` of a session's recorded statement facts, said as what they are: the rule
+    files changed since the facts were checked against them."""
+    return [Problem(f"session {session!r}, fact {p.where}", p.field,
+                    f"{p.message} (the rule files no longer accept this recorded statement)") for p in problems]
+
+
+def _items_of(rulebook: Rulebook) -> dict[str, list[tuple[Any, _Where]]]:
+    """The sections of a valid rulebook as ``check_references`` reads them."""
+    items: dict[str, list[tuple[Any, _Where]]] = {section: [] for section in SECTIONS}
+    sections = {"actors": rulebook.actors, "subjects": rulebook.subjects, "conditions": rulebook.conditions,
+                "moves": rulebook.moves, "goals": rulebook.goals, "escalation": rulebook.escalations}
+    items.update((name, [(item, _RULE_FILES) for item in table.values()]) for name, table in sections.items())
+    return items
+
+
+def statements_as_of(rulebook: Rulebook, facts: Sequence[Fact], as_of: dt.datetime) -> list[StatementState]:
+    """Every position and offer of a session's ``rulebook`` (made from the statement
+    ``facts``), whether it is in force at ``as_of``, since and until when, and the facts
+    that stated and ended it (``rule files`` for one written there)."""
+    stated_by: dict[str, str] = {}
+    ended_by: dict[str, list[str]] = {}
+    for fact in sorted(facts, key=lambda f: f.seq):
+        value = fact.value or {}
+        for declaration in (value.get("states") or {}).values():
+            stated_by[declaration["id"]] = fact.id
+        for ended in value.get("ends") or ():
+            ended_by.setdefault(ended, []).append(fact.id)
+    day = as_of.date()
+    found = []
+    for kind, item in [*(("position", p) for p in rulebook.positions.values()), *(("offer", o) for o in rulebook.offers.values())]:
+        start, end = item.in_force.from_, item.in_force.until
+        found.append(StatementState(
+            kind=kind, id=item.id, actor=item.actor, move=item.withholds if isinstance(item, Position) else item.offers,
+            in_force=(start is None or start <= day) and (end is None or day < end), since=start, until=end,
+            restates=item.restates, quote=item.quote, source=item.source,
+            stated_by=stated_by.get(item.id, "rule files"), ended_by=ended_by.get(item.id, []),
+            declaration=item.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"in_force"})))
+    return found
