@@ -22,7 +22,7 @@ from engine.errors import FactError, OutsideFolderError, Problem, RuleFileError,
 from engine.facts import ResolvedFact, parse_inputs, read_fact_file, to_utc
 from engine.rulebook import Rulebook, outside_link
 from engine.sessions import BASELINE
-from engine.verdict import TimelineEntry, Verdict
+from engine.verdict import StatementState, TimelineEntry, Verdict
 from ripeness.bootstrap import BUNDLED_RULES, Scenario, load_scenario, resolve_rules_dir
 from ripeness.gherkin.drivers import NOW, Driver, InProcessDriver
 
@@ -242,6 +242,10 @@ class Desk:
             self._verdicts[name, at] = self.driver.verdict(name, at)
         self.last_verdict = self._verdicts[name, at]
         return self.last_verdict
+
+    def statements(self, date: str | None = None, line: str | None = None) -> list[StatementState]:
+        """The line's positions and offers as of the date (``engine.statements``)."""
+        return self.driver.statements(self.line(line), self.when(date))
 
     def compare(self, a: str | None, b: str | None, date: str | None = None) -> Comparison:
         """Going from line ``a`` to line ``b``, both as of the date; without one, as of the

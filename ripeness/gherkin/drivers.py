@@ -27,7 +27,7 @@ from engine.comparison import Comparison
 from engine.facts import EARLIEST, ResolvedFact
 from engine.session import FixedClock
 from engine.sessions import BASELINE, Sessions
-from engine.verdict import TimelineEntry, Verdict
+from engine.verdict import StatementState, TimelineEntry, Verdict
 from ripeness.bootstrap import Scenario, open_sessions
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
@@ -71,11 +71,14 @@ class Driver(Protocol):
 
     def timeline(self, line: str) -> list[TimelineEntry]: ...
 
+    def statements(self, line: str, as_of: dt.datetime) -> list[StatementState]: ...
+
     def close(self) -> None: ...
 
 
 def _raw(facts: list[ResolvedFact]) -> list[dict[str, Any]]:
-    return [f.input.model_dump(mode="json", exclude_none=True) for f in facts]
+    # as written (by alias, nothing unset filled in): a stated position is sent as its author wrote it
+    return [f.input.model_dump(mode="json", exclude_none=True, exclude_unset=True, by_alias=True) for f in facts]
 
 
 def _scratch() -> str | None:
@@ -120,6 +123,9 @@ class InProcessDriver:
 
     def timeline(self, line: str) -> list[TimelineEntry]:
         return self._open().timeline(line)
+
+    def statements(self, line: str, as_of: dt.datetime) -> list[StatementState]:
+        return self._open().statements(line, as_of)
 
     def close(self) -> None:
         if self._sessions is not None:
@@ -184,6 +190,10 @@ class HttpDriver:
         entries = [TimelineEntry.model_validate(e) for e in self._call("GET", f"/sessions/{self._server(line)}/timeline")]
         return [e.model_copy(update={"verdict": e.verdict.model_copy(update={"session": line})})
                 for e in entries if e.at <= self.now]
+
+    def statements(self, line: str, as_of: dt.datetime) -> list[StatementState]:
+        found = self._call("GET", f"/sessions/{self._server(line)}/statements", params={"as_of": as_of.isoformat()})
+        return [StatementState.model_validate(s) for s in found]
 
     def close(self) -> None:
         try:

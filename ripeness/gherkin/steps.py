@@ -35,8 +35,9 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, step, then
 
-from engine.errors import UnknownNameError
+from engine.errors import FactError, Problem, UnknownNameError, brief
 from engine.verdict import Opening, Verdict
+from engine.yamlsource import YamlSyntaxError, load_located
 from ripeness.gherkin.desk import Desk, on_off, parse_date, parse_value, status_word
 from ripeness.gherkin.drivers import Driver, HttpDriver, InProcessDriver, ScenarioMismatch
 
@@ -191,6 +192,37 @@ def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]
                 fact[column] = cell
         items.append((row_where, fact))
     desk.record(items, line=line_of(line))
+
+
+@step(parsers.re(rf'{IN}on {DATE} (?P<actor>{NAME}) states the (?P<kind>position|offer) "(?P<sid>{NAME})"{SOURCE}:?'))
+def statement_fact(desk: Desk, request, line: str | None, date: str, actor: str, kind: str, sid: str,
+                   source: str | None, docstring: str | None = None) -> None:
+    """A position or offer stated on a date (``engine.statements``), its terms in a doc string
+    written as in a rule file, without id, actor and in_force."""
+    where = here(desk, request)
+    if not docstring:
+        raise AssertionError(f'{where}: write the {kind} under this step as a doc string (between """ lines), in YAML as in a '
+                             f"rule file: {'withholds, until' if kind == 'position' else 'offers, if'}, quote")
+    try:
+        body = load_located(docstring).data
+    except YamlSyntaxError as exc:
+        raise FactError([Problem(where, "", f"the doc string is not YAML (its line {exc.line}): {exc}")]) from None
+    if not isinstance(body, dict):
+        raise FactError([Problem(where, "", f"the doc string must be a mapping of the {kind}'s fields; got {brief(body)}")])
+    said = source if source is not None else f"feature {where}"
+    declaration = {"id": sid, "actor": actor, "source": said, **body}
+    fact = {"at": parse_date(date, where), "source": said, "states": {kind: declaration}}
+    desk.record([(where, fact)], sentence="statement", line=line_of(line))
+
+
+@step(parsers.re(rf'{IN}on {DATE} the (?:position|offer|statement) "(?P<sid>{NAME})" ends'
+                 rf'(?: saying "(?P<quote>[^"]*)")?{SOURCE}'))
+def statement_ends(desk: Desk, request, line: str | None, date: str, sid: str, quote: str | None, source: str | None) -> None:
+    where = here(desk, request)
+    fact = {"at": parse_date(date, where), "ends": [sid], "source": source if source is not None else f"feature {where}"}
+    if quote:
+        fact["quote"] = quote
+    desk.record([(where, fact)], sentence="statement", line=line_of(line))
 
 
 # --- Then: the verdict (of baseline, or of the line named by `in "NAME"`) ----------------------
@@ -366,6 +398,20 @@ def move_stance(desk: Desk, request, line: str | None, move: str, stance: str, d
     actual = found[key].stance if key in found else ("done" if key in verdict.moves_done else "not on the way to a goal")
     assert actual == stance, (f"{desk.where}: {key}{_in(verdict.session)} as of {verdict.as_of.date()} is {actual}, not {stance}"
                               + (f"; it rests on {', '.join(e.id for e in found[key].evidence)}" if key in found and found[key].evidence else ""))
+
+
+@then(parsers.re(rf'{IN}the (?P<kind>position|offer) "(?P<sid>{NAME})" is (?P<state>in force|not in force){AS_OF}'))
+def statement_in_force(desk: Desk, request, line: str | None, kind: str, sid: str, state: str, date: str | None) -> None:
+    where = here(desk, request)
+    found = {s.id: s for s in desk.statements(date, line_of(line))}
+    if sid not in found or found[sid].kind != kind:
+        known = [k for k, s in found.items() if s.kind == kind]
+        raise UnknownNameError(kind, sid, known)
+    held = found[sid]
+    if held.in_force != (state == "in force"):
+        span = f"in force from {held.since or 'the start'} until {held.until or 'now'}"
+        raise AssertionError(f"{where}: expected the {kind} {sid!r} {state}; it is {span} (stated by {held.stated_by}"
+                             + (f", ended by {', '.join(held.ended_by)}" if held.ended_by else "") + ")")
 
 
 @then(parsers.re(rf'{IN}the timeline on (?P<date>\S+) says "(?P<text>[^"]+)"'))

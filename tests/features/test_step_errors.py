@@ -269,3 +269,31 @@ def test_unknown_names_raise_unknown_name_error():
         status_word("Deadlocked")
     with pytest.raises(AssertionError, match="not a date"):
         parse_date("2021-13-45")
+
+
+def test_a_stated_position_without_its_terms_says_how_to_write_them(pytester):
+    outcome, text = run_feature(pytester, """
+        When on 2021-03-10 IRN states the position "irn_new"
+    """)
+    assert outcome == "failed"
+    assert 'write the position under this step as a doc string' in text and "withholds, until, quote" in text
+
+
+def test_a_stated_position_with_a_wrong_field_names_the_step_and_the_field(pytester):
+    outcome, text = run_feature(pytester, '''
+        When on 2021-03-10 IRN states the position "irn_new":
+          """
+          withholds: IRN.join_talk
+          quote: "No."
+          """
+    ''')
+    assert outcome == "failed"
+    assert "case.feature:4: states.position.withholds: unknown move 'IRN.join_talk'; did you mean 'IRN.join_talks'?" in text
+
+
+def test_ending_a_position_that_does_not_exist_names_it(pytester):
+    outcome, text = run_feature(pytester, """
+        When on 2021-03-10 the position "irn_no_talks" ends
+    """)
+    assert outcome == "failed"
+    assert "ends: no position or offer 'irn_no_talks' to end" in text
