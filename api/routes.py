@@ -60,6 +60,7 @@ def rules(request: Request, who: Who) -> RulesOut:
         return [item.model_dump(mode="json", by_alias=True, exclude_none=True) for item in items]
 
     return RulesOut(scenario=rb.info.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    version=_sessions(request).rules_version, fingerprint=rb.fingerprint,
                     actors=dump(rb.actors.values()), subjects=[{"key": k, **s.model_dump(mode="json", exclude_none=True)} for k, s in rb.subjects.items()],
                     conditions=dump(rb.conditions.values()), moves=[{"key": k, **m.model_dump(mode="json", by_alias=True, exclude_none=True)} for k, m in rb.moves.items()],
                     positions=dump(rb.positions.values()), offers=dump(rb.offers.values()), goals=dump(rb.goals.values()),

@@ -34,6 +34,8 @@ class FactOut(BaseModel):
     recorded_at: dt.datetime | None = None
     withdraws: str | None = Field(None, description="the id of the fact this one withdraws (a correction)")
     withdrawn_by: str | None = Field(None, description="the id of the fact that withdrew this one; it no longer counts")
+    rules_version: int | None = Field(None, description="the version of the scenario's rule files the fact was checked "
+                                      "against (GET /rules shows the version loaded now); none for facts recorded before versions")
 
     @classmethod
     def of(cls, fact: Fact, withdrawn_by: str | None = None) -> FactOut:
@@ -103,6 +105,10 @@ class RulesOut(BaseModel):
     facts included, are at ``GET /sessions/{sid}/statements``."""
 
     scenario: dict[str, Any]
+    version: int = Field(description="the version of these rule files in the fact log (1, 2, ... as they changed); "
+                         "each fact records the version it was checked against")
+    fingerprint: str = Field(description="SHA-256 of the rules as loaded (the same rules, however laid out in files, "
+                             "have the same fingerprint)")
     actors: list[dict[str, Any]]
     subjects: list[dict[str, Any]]
     conditions: list[dict[str, Any]]

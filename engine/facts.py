@@ -252,6 +252,7 @@ class Fact:
     note: str = ""
     recorded_at: dt.datetime | None = None
     withdraws: str | None = None
+    rules_version: int | None = None  # the version of the rule files it was checked against (``RulebookVersions``)
 
     @property
     def ts(self) -> int:
@@ -263,7 +264,7 @@ class Fact:
             "value": self.value, "actor": self.actor, "target": self.target,
             "source": self.source, "note": self.note,
             "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
-            "withdraws": self.withdraws,
+            "withdraws": self.withdraws, "rules_version": self.rules_version,
         }
 
 
@@ -316,6 +317,26 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
     elif fact.actor is None:
         problems.append(Problem(where, "actor", f"an event needs the actor who did it ({key} is an event subject)"))
     return (None if problems else ResolvedFact(fact, key, subject.kind, where)), problems
+
+
+def recheck(fact: Fact, rulebook: Rulebook) -> list[Problem]:
+    """What is wrong with a recorded state or event fact under ``rulebook`` (rule files that
+    changed since it was checked): its subject gone or of another kind, an actor gone, a
+    value no longer allowed.  ``where`` is the fact's id.  Statement facts are checked by
+    ``engine.statements``."""
+    if fact.kind not in ("state", "event"):
+        return []
+    subject = rulebook.subjects.get(fact.subject)
+    if subject is None:
+        return [Problem(fact.id, "subject", f"unknown subject {fact.subject!r}")]
+    if subject.kind != fact.kind:
+        return [Problem(fact.id, "subject", f"{fact.subject} is now {'an event' if subject.kind == 'event' else 'a state'} subject; "
+                        f"the fact is {'an event' if fact.kind == 'event' else 'a state'}")]
+    problems = [Problem(fact.id, name, f"unknown actor {who!r}") for name in ("actor", "target")
+                if (who := getattr(fact, name)) is not None and who not in rulebook.actors]
+    if fact.kind == "state" and (message := check_value(subject, fact.value)):
+        problems.append(Problem(fact.id, "value", message))
+    return problems
 
 
 def _subject_key(fact: FactInput, rulebook: Rulebook) -> str | None:

@@ -121,8 +121,10 @@ class Session:
         if problems:
             raise FactError(problems)
 
-    def build(self, facts: list[ResolvedFact], seqs: list[int], recorded_at: dt.datetime) -> list[Fact]:
-        """Checked facts as recorded facts with the given sequence numbers (ids ``f{seq}``)."""
+    def build(self, facts: list[ResolvedFact], seqs: list[int], recorded_at: dt.datetime,
+              rules_version: int | None = None) -> list[Fact]:
+        """Checked facts as recorded facts with the given sequence numbers (ids ``f{seq}``),
+        checked against the rule files of ``rules_version`` (``RulebookVersions``)."""
         built = []
         for item, seq in zip(facts, seqs, strict=True):
             given = item.input
@@ -130,16 +132,17 @@ class Session:
                 declared = given.states.declaration if given.states is not None else None
                 fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind="statement",
                             value=given.statement_value(), actor=declared.actor if declared is not None else None,
-                            source=given.source, note=given.note, recorded_at=recorded_at)
+                            source=given.source, note=given.note, recorded_at=recorded_at, rules_version=rules_version)
             elif item.kind == "withdrawal":
                 target = self.history.get(given.withdraws)
                 assert target is not None, "check() first"
                 fact = Fact(id=f"f{seq}", seq=seq, at=target.at, subject=target.subject, kind="withdrawal", value=None,
-                            source=given.source, note=given.note, recorded_at=recorded_at, withdraws=given.withdraws)
+                            source=given.source, note=given.note, recorded_at=recorded_at, withdraws=given.withdraws,
+                            rules_version=rules_version)
             else:
                 fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind=item.kind,
                             value=given.value, actor=given.actor, target=given.target, source=given.source,
-                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws)
+                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws, rules_version=rules_version)
             built.append(fact)
         return built
 

@@ -45,7 +45,7 @@ from engine.errors import (
     WhatIfLimitError,
     brief,
 )
-from engine.facts import Fact, ResolvedFact, dated_after, parse_inputs
+from engine.facts import Fact, ResolvedFact, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -55,6 +55,7 @@ from engine.store.ports import SessionRecord, Store
 from engine.verdict import StatementState, TimelineEntry, Verdict
 
 BASELINE = "baseline"
+MAX_REPORTED = 50  # recorded facts named when changed rule files no longer accept them (the first ones)
 SESSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 SESSION_NAME_RULE = "a session name is a letter, then up to 63 letters, digits, '_' or '-' (no spaces), such as oil_eased or talks-2021"
 
@@ -125,21 +126,30 @@ class Sessions:
         self._states = [k for k, s in rulebook.subjects.items() if s.kind == "state"]
         if BASELINE not in self._records:
             self._add(self._registry.create(BASELINE, created_at=clock.now(), description="the live record"))
-        self._check_statements()
+        latest = store.versions.latest(rulebook.id)
+        if latest is None or latest.fingerprint != rulebook.fingerprint:
+            self._check_recorded()  # before the new version is recorded: a refused start changes nothing
+        self.rules_version = store.versions.record(rulebook.id, rulebook.fingerprint, rulebook.canonical, clock.now()).version
 
-    def _check_statements(self) -> None:
-        """Refuse to start (``RuleFileError``, naming each session and fact) when the rule
-        files no longer accept a recorded statement fact: it was checked against the rule
-        files of its day, which have changed since (a position it ends was renamed, a move
-        it names removed)."""
-        problems = []
+    def _check_recorded(self) -> None:
+        """Refuse to start (``RuleFileError``, naming each session, fact and field) when the
+        rule files, changed since the facts were recorded, no longer accept one of them: a
+        state or event whose subject, actor or value the rules no longer have, or a statement
+        fact that names a move, position or subject they no longer have."""
+        problems: list[Problem] = []
+        ids = sorted({b.session_id for r in self._records.values() for b in self._registry.view(r)})
+        for fact in self.log.scan(ids):
+            problems += [Problem(f"fact {p.where}", p.field, f"{p.message} (the rule files no longer accept this recorded fact)")
+                         for p in recheck(fact, self.rulebook)]
+            if len(problems) >= MAX_REPORTED:
+                break
         for record in self._records.values():
             stated = self.log.statements(self._registry.view(record))
-            if stated:
+            if stated and len(problems) < MAX_REPORTED:
                 _, found = stated_rulebook(self.rulebook, statements_of(stated))
                 problems += no_longer_accepted(record.name, found)
         if problems:
-            raise RuleFileError(problems)
+            raise RuleFileError(problems[:MAX_REPORTED])
 
     # the set of sessions ----------------------------------------------------------------
     def names(self) -> list[str]:
@@ -305,7 +315,7 @@ class Sessions:
                             results[i] = exc
                             continue
                         written.append(i)
-                        built = session.build(resolved, write.allocate(len(resolved)), now)
+                        built = session.build(resolved, write.allocate(len(resolved)), now, self.rules_version)
                         facts = [f for f in built if not (post.skip_known and self.log.exists(view, f))]
                         write.insert_facts(record.id, facts)
                         if post.key is not None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from engine.errors import UnknownNameError
 from engine.rulebook.models import (
@@ -61,6 +66,26 @@ class Rulebook:
     @property
     def id(self) -> str:
         return self.info.id
+
+    @functools.cached_property
+    def canonical(self) -> str:
+        """What the rule files say, as JSON text with sorted keys: the same for the same rules
+        however the files are laid out, split or commented (what a fact is checked against)."""
+        def plain(value: Any) -> Any:
+            if isinstance(value, BaseModel):
+                return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            if isinstance(value, dict):
+                return {key: plain(item) for key, item in value.items()}
+            return value
+
+        kept = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if not f.name.startswith("_") and f.name not in ("folder", "variants")}
+        return json.dumps(kept, sort_keys=True, ensure_ascii=False)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A SHA-256 of ``canonical``: equal rules, equal fingerprints."""
+        return hashlib.sha256(self.canonical.encode()).hexdigest()
 
     @functools.cached_property
     def writers(self) -> dict[str, frozenset[str]]:

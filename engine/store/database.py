@@ -17,6 +17,7 @@ from engine.store.migrations import SCHEMA_VERSION, migrate
 from engine.store.registry import SqlSessionRegistry
 from engine.store.replies import SqlReplies
 from engine.store.schema import facts, meta, metadata
+from engine.store.versions import SqlRulebookVersions
 
 
 class SqlStore:
@@ -39,6 +40,7 @@ class SqlStore:
         self._registry = SqlSessionRegistry(self._engine, write)
         self._log = SqlFactLog(self._engine, write)
         self._replies = SqlReplies(self._engine, write)
+        self._versions = SqlRulebookVersions(self._engine, write)
 
     @property
     def url(self) -> str:
@@ -55,6 +57,10 @@ class SqlStore:
     @property
     def replies(self) -> SqlReplies:
         return self._replies
+
+    @property
+    def versions(self) -> SqlRulebookVersions:
+        return self._versions
 
     def close(self) -> None:
         self._engine.dispose()

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Table, inspect, text, update
+from sqlalchemy import Column, Connection, Integer, Table, inspect, text, update
 
 from engine.errors import StoreError
-from engine.store.schema import meta
+from engine.store.schema import facts, meta
 
 BASE_VERSION = 1  # the schema of every log made before migrations existed
 
@@ -40,7 +40,13 @@ def add_column(conn: Connection, table: Table, column: Column) -> None:
     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
-STEPS: list[Step] = []
+def _rules_versions(conn: Connection) -> None:
+    add_column(conn, facts, Column("rules_version", Integer))
+
+
+STEPS: list[Step] = [
+    Step(2, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
+]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION
 

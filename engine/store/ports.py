@@ -130,6 +130,11 @@ class FactLog(Protocol):
         in recording order.  Costs the statement facts and withdrawals, not the log."""
         ...
 
+    def scan(self, session_ids: list[int]) -> Iterator[Fact]:
+        """Every fact recorded in these sessions that counts (neither a withdrawal nor
+        withdrawn), in recording order: what is checked again when the rule files change."""
+        ...
+
     def find(self, view: View, *, subject: str | None = None, actor: str | None = None,
              start: dt.datetime | None = None, end: dt.datetime | None = None,
              after_seq: int = 0, limit: int = 1000) -> tuple[list[Fact], dict[int, int]]:
@@ -192,6 +197,35 @@ class Replies(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RulebookVersion:
+    """A version of a scenario's rule files: its number (1, 2, ... in the order first
+    loaded, across the database), the rules as JSON text (``Rulebook.canonical``) and their
+    SHA-256, and when first loaded."""
+
+    version: int
+    scenario: str
+    fingerprint: str
+    recorded_at: dt.datetime
+    rules: str
+
+
+class RulebookVersions(Protocol):
+    """Which rule files facts were checked against.  Each fact records the version of the
+    rule files loaded when it was recorded (``Fact.rules_version``)."""
+
+    def record(self, scenario: str, fingerprint: str, rules: str, at: dt.datetime) -> RulebookVersion:
+        """The version of these rules: the one they were given when first recorded (equal
+        fingerprints, one version), or the next number.  Safe to call at every start."""
+        ...
+
+    def latest(self, scenario: str) -> RulebookVersion | None:
+        """The scenario's most recently recorded version (None: none yet)."""
+        ...
+
+    def get(self, version: int) -> RulebookVersion | None: ...
+
+
 class Store(Protocol):
     """One database holding a scenario's facts, sessions and replies."""
 
@@ -208,5 +242,8 @@ class Store(Protocol):
 
     @property
     def replies(self) -> Replies: ...
+
+    @property
+    def versions(self) -> RulebookVersions: ...
 
     def close(self) -> None: ...

@@ -48,6 +48,7 @@ facts = Table("facts", metadata,
               Column("note", Text, nullable=False),
               Column("recorded_at", BigInteger, nullable=False),
               Column("withdraws", _Seq, nullable=True),
+              Column("rules_version", Integer, nullable=True),  # the rule files it was checked against (None: before versions)
               Index("facts_by_subject", "session_id", "subject", "at", "seq"),
               Index("facts_by_time", "session_id", "at"),
               Index("facts_by_withdrawn", "withdraws"),
@@ -55,6 +56,13 @@ facts = Table("facts", metadata,
 # the statement facts of a session (``FactLog.statements``): few, read at every start
 Index("facts_statements", facts.c.session_id, facts.c.seq,
       sqlite_where=facts.c.kind == "statement", postgresql_where=facts.c.kind == "statement")
+# each version of a scenario's rule files that facts were checked against (``RulebookVersions``)
+rulebooks = Table("rulebooks", metadata,
+                  Column("version", Integer, primary_key=True, autoincrement=False),
+                  Column("scenario", String(64), nullable=False),
+                  Column("fingerprint", String(64), nullable=False, unique=True),
+                  Column("recorded_at", BigInteger, nullable=False),
+                  Column("rules", Text, nullable=False))
 requests = Table("requests", metadata,
                  Column("session_id", Integer, primary_key=True, autoincrement=False),
                  Column("key", String(200), primary_key=True),
@@ -84,14 +92,14 @@ def fact_row(session_id: int, fact: Fact) -> dict[str, Any]:
     return {"seq": fact.seq, "session_id": session_id, "at": to_us(fact.at), "subject": fact.subject, "kind": fact.kind,
             "value": as_json(fact.value), "actor": fact.actor, "target": fact.target, "source": fact.source,
             "note": fact.note, "recorded_at": to_us(fact.recorded_at or EPOCH),
-            "withdraws": int(fact.withdraws[1:]) if fact.withdraws else None}
+            "withdraws": int(fact.withdraws[1:]) if fact.withdraws else None, "rules_version": fact.rules_version}
 
 
 def fact_of(row: Any) -> Fact:
     return Fact(id=f"f{row.seq}", seq=row.seq, at=from_us(row.at), subject=row.subject, kind=row.kind,
                 value=json.loads(row.value) if row.value is not None else None, actor=row.actor, target=row.target,
                 source=row.source, note=row.note, recorded_at=from_us(row.recorded_at),
-                withdraws=f"f{row.withdraws}" if row.withdraws is not None else None)
+                withdraws=f"f{row.withdraws}" if row.withdraws is not None else None, rules_version=row.rules_version)
 
 
 def withdrawal_of(row: Any) -> Fact:

@@ -3,6 +3,9 @@ the same promises on every backend."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import Column, Integer, create_engine, inspect, text
 
@@ -61,3 +64,34 @@ def test_steps_run_in_order_once_and_all_or_nothing(backend):
     with pytest.raises(StoreError, match="out of order"), engine.begin() as conn:
         migrate(conn, 1, [Step(3, "skips 2", lambda conn: None)])
     engine.dispose()
+
+
+def test_a_version_1_log_opens_with_its_facts_and_new_facts_record_their_rules_version(backend):
+    from tests.contract.conftest import baseline, fact, write
+
+    record = baseline(backend.store)
+    [old] = write(backend.store, record.id, lambda seq: fact(seq, dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)))
+    backend.store.close()
+    engine = create_engine(backend.url)
+    with engine.begin() as conn:  # the log as ripeness wrote it before versions of the rule files
+        conn.execute(text("ALTER TABLE facts DROP COLUMN rules_version"))
+        conn.execute(text("UPDATE ripeness_meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+    store = backend.reopen()
+    [read] = list(store.log.load_all(store.registry.view(record)))
+    assert read == old and read.rules_version is None
+    version = store.versions.record(SCENARIO, "ab" * 32, "{}", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    [new] = write(store, record.id, lambda seq: replace(fact(seq, dt.datetime(2021, 2, 1, tzinfo=dt.timezone.utc)),
+                                                        rules_version=version.version))
+    assert [f.rules_version for f in store.log.load_all(store.registry.view(record))] == [None, version.version]
+
+
+def test_rule_file_versions_are_numbered_once_per_fingerprint(backend):
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    versions = backend.store.versions
+    assert versions.latest(SCENARIO) is None
+    first = versions.record(SCENARIO, "a" * 64, '{"x": 1}', at)
+    assert versions.record(SCENARIO, "a" * 64, '{"x": 1}', at + dt.timedelta(days=1)) == first
+    second = versions.record(SCENARIO, "b" * 64, '{"x": 2}', at)
+    assert (first.version, second.version) == (1, 2) and versions.latest(SCENARIO) == second
+    assert backend.reopen().versions.get(1) == first
