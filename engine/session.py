@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
@@ -27,6 +29,28 @@ from engine.verdict import Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
 PAST_QUESTIONS = 8  # past-date questions answered from the log before the whole history is loaded
+
+
+KEPT_COMPILED = 64  # rulebooks made from statement facts whose compiled rules are kept (the oldest go first)
+_compiled_rules: OrderedDict[str, CompiledRules] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
+def _compiled(rulebook: Rulebook) -> CompiledRules:
+    """The compiled rules of a rulebook made from statement facts, kept on its fingerprint
+    (a digest of everything it says): a what-if and its parent, or a session rebuilt after a
+    restart, share one compilation and the rules engine's slots for it."""
+    with _compiled_lock:
+        kept = _compiled_rules.get(rulebook.fingerprint)
+        if kept is not None:
+            _compiled_rules.move_to_end(rulebook.fingerprint)
+            return kept
+    compiled = compile_rulebook(rulebook)
+    with _compiled_lock:
+        _compiled_rules[rulebook.fingerprint] = compiled
+        while len(_compiled_rules) > KEPT_COMPILED:
+            _compiled_rules.popitem(last=False)
+    return compiled
 
 
 class Clock(Protocol):
@@ -114,7 +138,8 @@ class Session:
                                         "(it does not exist here, or was already withdrawn)"))
             seen.add(target)
         stating = [item for item in facts if item.kind == "statement"]
-        if not problems and (stating or any(self.history.get(t) is not None and self.history.get(t).kind == "statement" for t in seen)):
+        unsaid = [t for t in seen if (gone := self.history.get(t)) is not None and gone.kind == "statement"]
+        if not problems and (stating or unsaid):
             kept = [f for f in self.history.statements() if f.id not in seen]
             new = self.build(stating, [2**62 + i for i in range(len(stating))], self.clock.now())  # after every recorded one
             problems += statement_problems(self.base, kept, new, {f.id: item.where for f, item in zip(new, stating)})
@@ -171,7 +196,7 @@ class Session:
         if problems:  # recorded when they fitted: the rule files changed since
             raise RuleFileError(no_longer_accepted(self.name, problems))
         self._stated, self.rulebook = key, rulebook
-        self.rules = self._base_rules if rulebook is self.base else compile_rulebook(rulebook)
+        self.rules = self._base_rules if rulebook is self.base else _compiled(rulebook)
         self.analyst.close()
         self.analyst = Analyst(self.name, self.rulebook, self.rules, self._port)
         if self._past_analyst is not None:
