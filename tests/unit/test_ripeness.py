@@ -171,3 +171,18 @@ def test_cost_errors_name_file_line_and_field(tmp_path):
     assert problem.field == "costs.0.when.eq" and "furious" in problem.message
     rulebook, problems = check_folder(JCPOA)
     assert not problems and set(rulebook.costs) == {"irn_oil_sanctions", "irn_maximum_pressure", "usa_nuclear_advance"}
+
+
+def test_the_cli_prints_ripeness_with_its_evidence():
+    from typer.testing import CliRunner
+
+    from ripeness.cli import app
+
+    result = CliRunner().invoke(app, ["verdict", str(JCPOA), str(JCPOA / "facts.yaml"), "--as-of", "2021-03-07"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Ripeness of deal_restored: RIPE since 2021-02-18" in text
+    assert "irn_oil_sanctions: USA.oil_sanctions = in_force since 2018-11-05" in text
+    assert "US Treasury, re-imposition of sanctions" in text
+    assert "escalation failed to change it" in text
+    assert "Antony Blinken" in text
