@@ -42,18 +42,20 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
     rb = sit.rulebook
     day = sit.as_of.date()
     hurts = [h for h in (_hurt(sit, cost) for cost in rb.costs.values()) if h is not None]
+    index = _Index(verdict, rb, day)
+    main = frozenset(rb.main_goals)
     found = []
     for goal in verdict.goals:
-        if goal.id not in rb.main_goals:
+        if goal.id not in main:
             continue
         sides = sorted({rb.moves[m].actor for m in rb.goals[goal.id].needs if m in rb.moves})
         parties = [_party(p, p in sides, [h for h in hurts if h.party == p])
                    for p in sorted({*sides, *(c.party for c in rb.costs.values())})]
         mutual = bool(sides) and all(p.hurting for p in parties if p.side)
-        stalemate = _stalemate(sit, verdict, goal, day)
+        stalemate = _stalemate(sit, index, goal, day)
         mhs = mutual and stalemate.holds
         mhs_since = _latest([stalemate.since, *(p.since for p in parties if p.side)]) if mhs else None
-        way_out = _way_out(verdict, goal, day)
+        way_out = _way_out(index, goal, day)
         status = "ripe" if mhs and way_out.holds else "ripening" if mhs or way_out.holds else "not_ripe"
         since = (_latest([mhs_since, way_out.since]) if status == "ripe"
                  else mhs_since if mhs else way_out.since if way_out.holds else None)
@@ -193,30 +195,49 @@ def _worsening(cost: Cost, before: float, now: float) -> float:
 
 # --- stalemate ----------------------------------------------------------------------------
 
-def _stalemate(sit: Situation, verdict: Verdict, goal: GoalState, day: dt.date) -> Stalemate:
+class _Index:
+    """What the goals' assessments look up in a verdict, gathered once (a verdict may have
+    hundreds of main goals): per move the statements and facts of the cycles' steps and
+    dead ends on it, and when it has been withheld since; the openings by rank."""
+
+    def __init__(self, verdict: Verdict, rb: Rulebook, day: dt.date):
+        self.rulebook, self.day = rb, day
+        self.openings = {o.rank: o for o in verdict.openings}
+        self.chains = verdict.escalation_chains
+        self.statements: dict[str, dict[str, PositionRef]] = {}
+        self.facts: dict[str, dict[str, FactRef]] = {}
+        held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
+        held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
+        for move, position, unmet in held:
+            self.statements.setdefault(move, {}).setdefault(position.id, position)
+            self.facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
+        self._withheld: dict[str, dt.date | None] = {}
+
+    def withheld_since(self, move: str) -> dt.date | None:
+        if move not in self._withheld:
+            self._withheld[move] = _withheld_since(self.rulebook, move, self.day)
+        return self._withheld[move]
+
+
+def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> Stalemate:
     min_days = sit.rulebook.info.stalemate_days
     deadlock = goal.status == "deadlock" and any(b in goal.blocked_by for b in ("cycle", "refusal"))
     if not deadlock:
         why = "the goal is not in deadlock" if goal.status != "deadlock" else "no cycle or refusal holds it (only untested moves)"
-        return Stalemate(holds=False, deadlock=False, min_days=min_days, text=f"no stalemate: {why}")
+        return Stalemate(holds=False, deadlock=False, min_days=min_days, moves=[], statements=[], facts=[], escalation=[],
+                         text=f"no stalemate: {why}")
     moves = sorted({m for cycle in goal.cycles for m in cycle} | set(goal.refusals))
-    starts = [_withheld_since(sit.rulebook, m, day) for m in moves]
-    known = [s for s in starts if s is not None]
+    known = [s for s in map(index.withheld_since, moves) if s is not None]
     since_deadlock = max(known) if known else None
     days = (day - since_deadlock).days if since_deadlock is not None else None
     holds = days is None or days >= min_days
     statements: dict[str, PositionRef] = {}
     facts: dict[str, FactRef] = {}
-    for cycle in verdict.cycles:
-        for step in cycle.steps:
-            if step.move in moves:
-                statements.setdefault(step.position.id, step.position)
-                facts.update((u.fact.id, u.fact) for u in step.unmet if u.fact is not None)
-    for refusal in verdict.refusals:
-        if refusal.move in moves:
-            statements.setdefault(refusal.position.id, refusal.position)
-            facts.update((u.fact.id, u.fact) for u in refusal.unmet if u.fact is not None)
-    failed = [c for c in verdict.escalation_chains if since_deadlock is None or c.events[0].at.date() >= since_deadlock] if holds else []
+    for move in moves:
+        for key, position in index.statements.get(move, {}).items():
+            statements.setdefault(key, position)
+        facts.update(index.facts.get(move, {}))
+    failed = [c for c in index.chains if since_deadlock is None or c.events[0].at.date() >= since_deadlock] if holds else []
     acts = sorted({e.id: e for c in failed for e in c.events}.values(), key=lambda e: e.at)
     lasted = f"for {days} days (since {since_deadlock})" if days is not None else "since before any dated statement"
     if holds:
@@ -258,16 +279,17 @@ def _start(statement: Position | Offer, day: dt.date) -> dt.date | None:
 
 # --- way out ------------------------------------------------------------------------------
 
-def _way_out(verdict: Verdict, goal: GoalState, day: dt.date) -> WayOut:
+def _way_out(index: _Index, goal: GoalState, day: dt.date) -> WayOut:
     if goal.status == "progress":
-        return WayOut(holds=False, text="no way out needed: the goal is done")
-    chosen = [o for o in verdict.openings if o.rank in goal.openings and goal.id in o.toward and o.kind != "ask"
-              and not o.breaches and o.evidence and all(e.said_on is None or e.said_on <= day for e in o.evidence)
-              and (o.available_now or o.reaches_goal)]
+        return WayOut(holds=False, openings=[], statements=[], text="no way out needed: the goal is done")
+    mine = [index.openings[r] for r in goal.openings if r in index.openings]
+    chosen = [o for o in mine if goal.id in o.toward and o.kind != "ask" and not o.breaches and o.evidence
+              and all(e.said_on is None or e.said_on <= day for e in o.evidence) and (o.available_now or o.reaches_goal)]
     if goal.status == "opening":
-        chosen = chosen or [o for o in verdict.openings if o.rank in goal.openings and o.available_now]
+        chosen = chosen or [o for o in mine if o.available_now]
     if not chosen and goal.status != "opening":
-        return WayOut(holds=False, text="no way out: no opening toward the goal rests on a statement without breaching a position")
+        return WayOut(holds=False, openings=[], statements=[],
+                      text="no way out: no opening toward the goal rests on a statement without breaching a position")
     statements = list({e.id + (e.variant or ""): e for o in chosen for e in o.evidence}.values())
     dates = [e.said_on for e in statements if e.said_on is not None]
     described = "; ".join(f"{o.description}" for o in chosen) or "every remaining move is done, willing or free"
