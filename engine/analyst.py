@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from engine.analysis import Situation, analyse, bare_status, escalating, in_force, standing
+from engine.analysis import Situation, analyse, bare_status, escalating, in_force, ripeness, standing
 from engine.analysis.changes import differences
 from engine.analysis.escalation import KeptChains, Watch
 from engine.analysis.explain import cite_fact, cite_position
@@ -71,7 +71,13 @@ def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
         for day in (position.in_force.from_, position.in_force.until):
             if day is not None:
                 times.add(to_utc(day))
+    times |= ripeness_marks(history, rulebook)
     return sorted(times)
+
+
+def ripeness_marks(history: History, rulebook: Rulebook) -> set[dt.datetime]:
+    """The times at which ripeness can change with no fact dated then (``ripeness.marks``)."""
+    return ripeness.marks(rulebook, [f for s in sorted(ripeness.cost_subjects(rulebook)) for f in history.facts_of(s)])
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,9 @@ class Analyst:
         # the state subjects some rule reads: the analysis reads no other (see Snapshot)
         self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
         self._read_set = frozenset(self._read)
+        # the state subjects declared costs read besides (ripeness): a kept verdict is kept on their facts too
+        self._costs = sorted(ripeness.cost_subjects(rulebook) - self._read_set)
+        self._cost_set = frozenset(ripeness.cost_subjects(rulebook))
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs, Status] | None = None
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
@@ -224,6 +233,8 @@ class Analyst:
             claims: frozenset[str] | None = None
             day: dt.date | None = None
             standing_now: tuple = ()
+            latest: Verdict | None = None  # the last verdict worked out (whether or not it made an entry)
+            marks = ripeness_marks(history, self.rulebook)
             for moment in change_times(history, self.rulebook):
                 if moment > end:
                     break
@@ -248,15 +259,25 @@ class Analyst:
                 if current != last:
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
-                    verdict = analyse(sit, self._chains, deadline.check)
+                    verdict = latest = analyse(sit, self._chains, deadline.check)
                     changes = differences(previous, verdict)
                     last = current
-                    if previous is not None and not changes:
-                        continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
-                    entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
-                                                 changes=changes, causes=_causes(sit, history, moment),
-                                                 statements=_statements(self.rulebook, moment), verdict=verdict))
-                    previous = verdict
+                elif latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came)):
+                    # standing and escalation as before: only ripeness may change (a cost, or time passing)
+                    sit = self._walked(walk, history, watches, since, walk.frame())
+                    found = ripeness.assess(sit, latest)
+                    if found == latest.ripeness:
+                        continue
+                    verdict = latest = latest.model_copy(update={"as_of": moment, "ripeness": found})
+                    changes = differences(previous, verdict)
+                else:
+                    continue
+                if previous is not None and not changes:
+                    continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
+                entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
+                                             changes=changes, causes=_causes(sit, history, moment),
+                                             statements=_statements(self.rulebook, moment), verdict=verdict))
+                previous = verdict
             return entries
 
     @property
@@ -296,7 +317,7 @@ class Analyst:
     def _verdict(self, frame: Frame, deadline: Deadline) -> Verdict:
         deadline.check()
         sit = self._situation(frame)
-        return self._answer(sit, snapshot(sit, self._read, self._memory.held()), deadline)
+        return self._answer(sit, snapshot(sit, [*self._read, *self._costs], self._memory.held()), deadline)
 
     def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline) -> Verdict:
         """The verdict of ``sit``: the last one again (with the new time) if ``seen`` is what it was worked out from."""

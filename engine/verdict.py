@@ -217,6 +217,88 @@ class EscalationChain(Model):
     events: list[FactRef]
 
 
+RipenessStatus = Literal["ripe", "ripening", "not_ripe"]
+
+
+class Hurt(Model):
+    """One declared cost (``costs`` in the rule files) that a party bears now: ``why`` it
+    counts (``threshold``: at or beyond it; ``rising``: its latest change made it worse,
+    recently; ``condition``: its ``when`` holds; ``position``: a statement named in
+    ``while_in_force`` is in force), since when, and the facts and statements behind it."""
+
+    cost: str
+    party: str
+    description: str = ""
+    why: Literal["threshold", "rising", "condition", "position"]
+    since: dt.date | None = None
+    text: str
+    facts: list[FactRef] = []
+    statements: list[PositionRef] = []
+
+
+class PartyHurting(Model):
+    """Whether a party hurts now: some cost it bears does (``costs``); ``since``: the
+    earliest date from which one of those has held."""
+
+    party: str
+    side: bool  # the party makes a move the goal needs: one of the sides whose hurting makes it mutual
+    hurting: bool
+    since: dt.date | None = None
+    costs: list[Hurt] = []
+
+
+class Stalemate(Model):
+    """A deadlock that has lasted: the goal is held by a cycle of positions or a refusal
+    (a stated standoff), and the moves holding it have been withheld by positions in force
+    without a break since ``deadlock_since``, for at least ``min_days`` (the scenario's
+    ``stalemate_days``).  ``since``: the day it became a stalemate.  ``escalation_failed``:
+    a chain of hostile acts ran during that deadlock and it still holds (the strongest
+    sign); ``escalation``: its acts."""
+
+    holds: bool
+    deadlock: bool
+    deadlock_since: dt.date | None = None
+    days: int | None = None
+    min_days: int
+    since: dt.date | None = None
+    moves: list[str] = []
+    statements: list[PositionRef] = []
+    facts: list[FactRef] = []
+    escalation_failed: bool = False
+    escalation: list[FactRef] = []
+    text: str
+
+
+class WayOut(Model):
+    """A way out resting on stated willingness: the goal is itself an opening (every
+    remaining move done, willing or free), or an opening toward it that reaches it rests on
+    statements made by now (an offer, a softer variant, a position whose condition holds).
+    ``openings``: their ranks; ``since``: the latest date those statements were made."""
+
+    holds: bool
+    since: dt.date | None = None
+    openings: list[int] = []
+    statements: list[PositionRef] = []
+    text: str
+
+
+class Ripeness(Model):
+    """Zartman's ripeness of one main goal: ``ripe`` (a mutually hurting stalemate and a way
+    out), ``ripening`` (one of the two), or ``not_ripe``; ``since``: the day the status
+    began, as far as its parts tell (none for not_ripe).  It never changes the goal's status."""
+
+    goal: str
+    status: RipenessStatus
+    since: dt.date | None = None
+    parties: list[PartyHurting] = []
+    mutually_hurting: bool
+    stalemate: Stalemate
+    mutually_hurting_stalemate: bool
+    mhs_since: dt.date | None = None
+    way_out: WayOut
+    text: str
+
+
 class Verdict(Model):
     scenario: str
     session: str
@@ -234,6 +316,7 @@ class Verdict(Model):
     escalation_events: list[FactRef]
     escalation_chains: list[EscalationChain]
     summary: list[str]
+    ripeness: list[Ripeness] = []  # per main goal: see ``engine.analysis.ripeness``
 
     def key(self) -> tuple[str, bool]:
         """What a timeline tracks: status and escalation."""

@@ -50,11 +50,36 @@ def verdict_text(verdict: Verdict) -> str:
     for goal in verdict.goals:
         if goal.concessions is not None and goal.concessions.sets and goal.concessions != verdict.concessions:
             lines += _concessions(f"Smallest concession sets toward {goal.id} ({goal.rank})", goal.concessions)
+    lines += _ripeness(verdict)
     if verdict.escalation_events:
         lines += ["", "Escalation events:"]
         for event in verdict.escalation_events:
             lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value} ({event.source})")
     return "\n".join(lines)
+
+
+def _ripeness(verdict: Verdict) -> list[str]:
+    """Each main goal's ripeness, then its parts with the facts and statements behind them."""
+    lines = []
+    for ripe in verdict.ripeness:
+        since = f" since {ripe.since}" if ripe.since else ""
+        lines += ["", f"Ripeness of {ripe.goal}: {ripe.status.replace('_', ' ').upper()}{since}"
+                      f" (mutually hurting stalemate: {'yes' if ripe.mutually_hurting_stalemate else 'no'}, "
+                      f"way out: {'yes' if ripe.way_out.holds else 'no'})"]
+        for party in ripe.parties:
+            side = "" if party.side else " (not a side of this goal)"
+            lines.append(f"  {party.party}{side}: {'hurting since ' + str(party.since) if party.hurting and party.since else 'hurting' if party.hurting else 'not hurting'}")
+            for cost in party.costs:
+                lines.append(f"     {cost.cost}: {cost.text}")
+                lines += [f"       fact: {f.subject} = {show(f.value)} on {when(f.at)} ({f.source or 'no source'})" for f in cost.facts]
+                lines += [f"       statement: {s.id} ({s.said_by or s.source})" for s in cost.statements]
+        lines.append(f"  {ripe.stalemate.text}")
+        lines += [f"     statement: {s.id} ({s.said_by or s.source})" for s in ripe.stalemate.statements]
+        lines += [f"     hostile act: {when(e.at)} {e.actor}: {e.value} ({e.source})" for e in ripe.stalemate.escalation]
+        lines.append(f"  {ripe.way_out.text}" + (f" (since {ripe.way_out.since})" if ripe.way_out.since else ""))
+        lines += [f"     \"{s.quote}\" — {s.said_by or s.actor}{', ' + str(s.said_on) if s.said_on else ''}; {s.source}"
+                  for s in ripe.way_out.statements]
+    return lines
 
 
 def _concessions(title: str, concessions: ConcessionSets) -> list[str]:

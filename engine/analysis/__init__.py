@@ -7,7 +7,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from engine.analysis import escalation, explain
+from engine.analysis import escalation, explain, ripeness
 from engine.analysis.concessions import WORK_BUDGET, concession_sets
 from engine.analysis.model import Block, Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
 from engine.analysis.openings import find_openings
@@ -187,7 +187,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
                                cycles=cycles_here, refusals=refusals_here, untested=untested_here,
                                reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
                                openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
-    return Verdict(
+    verdict = Verdict(
         scenario=rb.id,
         session=sit.session,
         as_of=sit.as_of,
@@ -205,6 +205,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         escalation_chains=chains,
         summary=explain.summary(sit, status, goals, found, refused, openings, concessions, events),
     )
+    return verdict.model_copy(update={"ripeness": ripeness.assess(sit, verdict)})
 
 
 def _concessions_toward(sit: Situation, model: Model, solution: Solution, outcomes: Outcomes | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.analysis import ripeness
 from engine.verdict import Verdict
 
 __all__ = ["differences"]
@@ -9,9 +10,10 @@ __all__ = ["differences"]
 
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
-    cycles formed or broken, dead ends, stances, positions in force, escalation."""
+    cycles formed or broken, dead ends, stances, positions in force, escalation, ripeness."""
     if before is None:
-        return [f"{g.id}: {g.status}" for g in after.goals] + (["escalation on"] if after.escalation else [])
+        return ([f"{g.id}: {g.status}" for g in after.goals] + (["escalation on"] if after.escalation else [])
+                + ripeness.differences(None, after))
     lines = []
     old_goals = {g.id: g for g in before.goals}
     for goal in after.goals:
@@ -47,7 +49,7 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
     if before.escalation != after.escalation:
         lines.append("escalation on" if after.escalation else "escalation off")
-    return lines
+    return lines + ripeness.differences(before, after)
 
 
 def _cycle_key(cycle) -> tuple[str, ...]:

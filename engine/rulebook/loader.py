@@ -339,5 +339,6 @@ def _build(info: ScenarioInfo, folder: Path, items: dict[str, list]) -> Rulebook
         offers=by("offers"),
         goals=by("goals"),
         escalations=by("escalation"),
+        costs=by("costs"),
         variants={v.id: (p, v) for p in positions.values() for v in p.variants},
     )

@@ -2,7 +2,7 @@
 
 A scenario is a folder of YAML files; every file is a mapping whose top-level keys are
 sections (``scenario``, ``actors``, ``subjects``, ``conditions``, ``moves``, ``positions``,
-``offers``, ``goals``, ``escalation``).  Sections may be split over files in any way; the loader merges
+``offers``, ``goals``, ``escalation``, ``costs``).  Sections may be split over files in any way; the loader merges
 them.  These models check each item's shape; references between items (an unknown actor, a
 value outside a subject's set, a condition that refers to itself) are checked by
 ``engine.rulebook.references`` once all files are read.
@@ -133,6 +133,8 @@ class ScenarioInfo(Strict):
     id: Identifier
     title: Prose
     description: Prose = ""
+    # how long a main goal's deadlock must have lasted to be a stalemate (ripeness)
+    stalemate_days: int = Field(default=180, ge=1, le=36500)
 
 
 class Actor(Strict):
@@ -341,6 +343,42 @@ class Escalation(Strict):
         return list(dict.fromkeys([*self.events_of(0), *self.events_of(1)]))
 
 
+class Cost(Strict):
+    """A cost a party bears, declared so that ripeness can say when the party *hurts*.
+
+    On a number state ``subject``: the party hurts while its value is at or beyond
+    ``threshold`` (beyond on the ``worse`` side: ``higher`` by default, ``lower`` for a
+    cost measured by what is lost, such as exports), or while it is *rising*: its latest
+    change made it worse by more than ``by`` no more than ``rising_days`` days ago.
+    ``when``: a condition; the party hurts while it holds (sanctions in force).
+    ``while_in_force``: positions or offers; the party hurts while one of them is in force.
+    A cost needs at least one of ``threshold``, ``rising_days``, ``when`` and
+    ``while_in_force``; ``threshold`` and ``rising_days`` need a ``subject``."""
+
+    id: Identifier
+    party: Identifier
+    description: Prose = ""
+    subject: DottedName | None = None
+    worse: Literal["higher", "lower"] = "higher"
+    threshold: float | None = None
+    rising_days: int | None = Field(default=None, ge=1, le=3650)
+    by: float = Field(default=0, ge=0)
+    when: Expr | None = None
+    while_in_force: list[Identifier] = []
+    source: Prose = ""
+
+    @model_validator(mode="after")
+    def _says_when_it_hurts(self) -> Cost:
+        if self.threshold is None and self.rising_days is None and self.when is None and not self.while_in_force:
+            raise ValueError("a cost needs at least one of 'threshold', 'rising_days' (both with a 'subject'), "
+                             "'when' (a condition) or 'while_in_force' (position or offer ids)")
+        if self.subject is None and (self.threshold is not None or self.rising_days is not None):
+            raise ValueError("'threshold' and 'rising_days' read a 'subject': name the number subject that measures the cost")
+        if self.subject is not None and self.threshold is None and self.rising_days is None:
+            raise ValueError("a 'subject' is read only with a 'threshold' or 'rising_days': give one, or leave the subject out")
+        return self
+
+
 class RuleFile(Strict):
     """One YAML file of a scenario: any subset of the sections."""
 
@@ -353,9 +391,10 @@ class RuleFile(Strict):
     offers: list[Offer] = []
     goals: list[Goal] = []
     escalation: list[Escalation] = []
+    costs: list[Cost] = []
 
 
 SECTIONS = tuple(f for f in RuleFile.model_fields if f != "scenario")
 
-for _model in (AllOf, AnyOf, Not, Condition, Move, Variant, Position, Offer, Goal):
+for _model in (AllOf, AnyOf, Not, Condition, Move, Variant, Position, Offer, Goal, Cost):
     _model.model_rebuild()

@@ -121,10 +121,35 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         overlap = set(pattern.sides[0]) & set(pattern.sides[1])
         if overlap:
             report(origin, f"an actor cannot be on both sides: {', '.join(sorted(overlap))}", "sides")
+    _check_costs(items, actors, subjects, report, known, check_expr)
     _check_restatements(items["positions"], "position", "withholds", report)
     _check_restatements(items["offers"], "offer", "offers", report)
     _check_condition_cycles(items["conditions"], report)
     return problems
+
+
+def _check_costs(items: dict[str, list[tuple[Any, Any]]], actors: dict, subjects: dict, report, known, check_expr) -> None:
+    """Each cost's party, subject (a number state subject), condition and statements exist."""
+    seen: dict[str, Any] = {}
+    stated = {item.id for section in ("positions", "offers") for item, _ in items[section]}
+    for cost, origin in items["costs"]:
+        if cost.id in seen:
+            report(origin, f"duplicate cost id {cost.id!r} (first at {seen[cost.id].at()})", "id")
+        seen.setdefault(cost.id, origin)
+        known("actor", cost.party, actors, origin, "party")
+        if cost.subject is not None and known("subject", cost.subject, subjects, origin, "subject"):
+            subject = subjects[cost.subject]
+            if subject.kind != "state" or subject.type != "number":
+                report(origin, f"{cost.subject!r} is a{'n' if subject.kind == 'event' else ''} {subject.kind} subject of type "
+                       f"{subject.type}; a cost's 'threshold' and 'rising_days' read a number state subject "
+                       "(use 'when' for a condition on any state subject)", "subject")
+        if cost.when is not None:
+            check_expr(cost.when, origin, ("when",))
+        for i, statement in enumerate(cost.while_in_force):
+            if statement not in stated:
+                hint = suggest(statement, sorted(stated))
+                report(origin, f"unknown position or offer {statement!r}{'; did you mean ' + repr(hint) + '?' if hint else ''}",
+                       "while_in_force", i)
 
 
 def value_problem(subject: Subject, compare: Compare) -> str | None:

@@ -20,6 +20,7 @@ from engine.rulebook.models import (
     AnyOf,
     Compare,
     Condition,
+    Cost,
     Escalation,
     Expr,
     Goal,
@@ -56,6 +57,7 @@ class Rulebook:
     goals: dict[str, Goal]
     escalations: dict[str, Escalation]
     variants: dict[str, tuple[Position, Variant]] = field(default_factory=dict)
+    costs: dict[str, Cost] = field(default_factory=dict)  # what each party bears (ripeness)
     # expanding builds new models: done once per expression (kept with it, so its id stays its own)
     _expanded: dict[int, tuple[Expr, tuple[Expr, frozenset[str]]]] = field(default_factory=dict, compare=False, repr=False)
     _alternatives: dict[int, tuple[Expr, list[tuple[Compare, ...]]]] = field(default_factory=dict, compare=False, repr=False)

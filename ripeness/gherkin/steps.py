@@ -414,6 +414,51 @@ def statement_in_force(desk: Desk, request, line: str | None, kind: str, sid: st
                              + (f", ended by {', '.join(held.ended_by)}" if held.ended_by else "") + ")")
 
 
+RIPENESS = {"ripe": "ripe", "ripening": "ripening", "not ripe": "not_ripe"}
+
+
+@then(parsers.re(rf'{IN}the ripeness of "(?P<goal>[^"]+)" is (?P<state>ripe|ripening|not ripe|.+?){AS_OF}'))
+def ripeness_is(desk: Desk, request, line: str | None, goal: str, state: str, date: str | None) -> None:
+    here(desk, request)
+    ripe = _ripeness(desk, line, goal, date)
+    if state not in RIPENESS:
+        raise UnknownNameError("ripeness", state, list(RIPENESS))
+    assert ripe.status == RIPENESS[state], (
+        f"{desk.where}: expected the ripeness of {ripe.goal!r}{_in(line_of(line))} to be {state!r}, it is "
+        f"{ripe.status.replace('_', ' ')!r}: {ripe.text}")
+
+
+@then(parsers.re(rf"{IN}(?P<party>{NAME}) is (?P<state>hurting|not hurting){AS_OF}"))
+def party_hurting(desk: Desk, request, line: str | None, party: str, state: str, date: str | None) -> None:
+    here(desk, request)
+    party = desk.actor(party)
+    verdict = desk.verdict(date, line_of(line))
+    found = [p for r in verdict.ripeness for p in r.parties if p.party == party]
+    hurting = bool(found) and found[0].hurting
+    costs = "; ".join(c.text for c in found[0].costs) if found else "no cost of its is declared"
+    assert hurting is (state == "hurting"), (
+        f"{desk.where}: {party}{_in(verdict.session)} as of {verdict.as_of.date()} is {'hurting' if hurting else 'not hurting'} ({costs or 'no cost it bears now'})")
+
+
+@then(parsers.re(rf'{IN}there is (?:(?P<no>no )|an? )(?P<part>mutually hurting stalemate|stalemate|way out) (?:on|toward) "(?P<goal>[^"]+)"{AS_OF}'))
+def ripeness_part(desk: Desk, request, line: str | None, no: str | None, part: str, goal: str, date: str | None) -> None:
+    here(desk, request)
+    ripe = _ripeness(desk, line, goal, date)
+    actual = {"mutually hurting stalemate": ripe.mutually_hurting_stalemate, "stalemate": ripe.stalemate.holds,
+              "way out": ripe.way_out.holds}[part]
+    assert actual is (no is None), f"{desk.where}: there is {'a' if actual else 'no'} {part} on {ripe.goal!r}: {ripe.text}"
+
+
+def _ripeness(desk: Desk, line: str | None, goal: str, date: str | None):
+    gid = desk.goal(goal)
+    verdict = desk.verdict(date, line_of(line))
+    found = next((r for r in verdict.ripeness if r.goal == gid), None)
+    if found is None:
+        raise AssertionError(f"{desk.where}: {gid!r} is not a main goal: ripeness is assessed for the main goals "
+                             f"({', '.join(r.goal for r in verdict.ripeness) or 'none'})")
+    return found
+
+
 @then(parsers.re(rf'{IN}the timeline on (?P<date>\S+) says "(?P<text>[^"]+)"'))
 def timeline_says(desk: Desk, request, line: str | None, date: str, text: str) -> None:
     here(desk, request)

@@ -152,3 +152,16 @@ def test_options_and_a_wrong_method_name_every_method_of_the_path(client):
         wrong = problem_of(client.put(path), 405)
         assert set(client.put(path).headers["allow"].split(", ")) == methods | {"OPTIONS"}
         assert wrong["detail"].startswith("PUT is not allowed here")
+
+
+def test_the_verdict_and_timeline_carry_ripeness(client):
+    verdict = client.get("/sessions/baseline/verdict", params={"as_of": "2021-03-07"}).json()
+    assert verdict["status"] == "deadlock"
+    [deal] = verdict["ripeness"]
+    assert (deal["goal"], deal["status"], deal["since"]) == ("deal_restored", "ripe", "2021-02-18")
+    assert deal["stalemate"]["escalation_failed"] and deal["way_out"]["statements"][0]["variant"] == "compliance_for_compliance"
+    iran = next(p for p in deal["parties"] if p["party"] == "IRN")
+    assert iran["hurting"] and iran["costs"][0]["facts"][0]["source"].startswith("US Treasury")
+    entries = client.get("/sessions/baseline/timeline").json()
+    ripe = [e for e in entries if any("ripening → ripe" in c for c in e["changes"])]
+    assert [e["at"][:10] for e in ripe] == ["2021-02-18"]

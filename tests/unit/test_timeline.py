@@ -1,7 +1,8 @@
 """The timeline is exactly its definition, however it is worked out: at each change time, the
 verdict as of then, kept where what an analyst reads of it (``changes.differences``: goals'
-statuses, the headline, cycles, dead ends, stances, positions in force, escalation) differs
-from the entry before.
+statuses, the headline, cycles, dead ends, stances, positions in force, escalation, ripeness)
+differs from the entry before.  Between changes of the standing or escalation only ripeness
+can change (a cost, or time passing): it is worked out again on the last verdict.
 
 The reference below asks each change time from scratch (a situation of its own, the
 analysis without any kept verdict, status or chains); the timeline must give the same
@@ -20,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.analysis import analyse, escalating, standing
+from engine.analysis import analyse, escalating, ripeness, standing
 from engine.analysis.changes import differences
 from engine.analysis.explain import cite_fact, cite_position
 from engine.facts import parse_inputs
@@ -39,7 +40,7 @@ def strike() -> Scenario:
 
 def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The timeline by its definition, every moment worked out on its own."""
-    rulebook, entries, last, previous = session.rulebook, [], None, None
+    rulebook, entries, last, previous, latest = session.rulebook, [], None, None, None
     events = session.history.events()
     for moment in session.change_times():
         if end is not None and moment > end:
@@ -47,10 +48,16 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         frame = session.frame(moment)
         sit = session.analyst.situation(frame)
         current = (*standing(sit), escalating(sit))
-        if current == last:
+        if current != last:
+            verdict = latest = analyse(sit)
+            last = current
+        elif latest is not None:  # at every moment, not only where a cost or time passing could change it
+            found = ripeness.assess(sit, latest)
+            if found == latest.ripeness:
+                continue
+            verdict = latest = latest.model_copy(update={"as_of": moment, "ripeness": found})
+        else:
             continue
-        verdict = analyse(sit)
-        last = current
         if previous is not None and not differences(previous, verdict):
             continue  # nothing an analyst reads changed
         dated = [f for f in frame.state.values() if f.at == moment] + [e for e in events if e.at == moment]
