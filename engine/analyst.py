@@ -30,9 +30,11 @@ from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
 from engine.facts import Fact, to_utc
 from engine.history import Frame, History, Walk
+from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
+from engine.lapses import statements as lapse_statements
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.verdict import FactRef, PositionRef, Status, TimelineEntry, Verdict
+from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
 ONE_SECOND = dt.timedelta(seconds=1)
@@ -71,6 +73,7 @@ def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
         for day in (position.in_force.from_, position.in_force.until):
             if day is not None:
                 times.add(to_utc(day))
+    times.update(to_utc(day) for day in lapse_days(rulebook, history.facts_of))  # a lapse is a moment of its own
     return sorted(times)
 
 
@@ -108,8 +111,9 @@ def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fac
                  claims: frozenset[str]) -> ModelInputs:
     """``Snapshot.model`` of a situation as of ``as_of`` with ``state`` in force and
     ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others)."""
-    stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of)),
-                        *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of))])
+    stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of, state)),
+                        *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of, state)),
+                        *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants if lapsed(v, as_of, state))])
     return ModelInputs(stated, claims, tuple((subject, state[subject].value) for subject in read if subject in state))
 
 
@@ -152,6 +156,28 @@ def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactR
     return [cite_fact(sit, f) for f in sorted([*states, *events], key=lambda f: f.seq)]
 
 
+def _lapsed(sit: Situation, moment: dt.datetime) -> list[Lapsed]:
+    """The statements that lapse at ``moment`` (their lapse day, as the state then has it)."""
+    if moment.time() != dt.time(0):
+        return []
+    day = moment.date()
+    found = []
+    for statement in lapse_statements(sit.rulebook):
+        if lapse_day(statement, sit.state) == day:
+            kind, actor = _kind_and_actor(sit.rulebook, statement)
+            found.append(Lapsed(kind=kind, id=statement.id, actor=actor,
+                                lapsed=f"{kind} {statement.id} lapsed {why(statement, sit.state)}"))
+    return found
+
+
+def _kind_and_actor(rulebook: Rulebook, statement) -> tuple[str, str]:
+    if statement.id in rulebook.positions:
+        return "position", rulebook.positions[statement.id].actor
+    if statement.id in rulebook.offers:
+        return "offer", rulebook.offers[statement.id].actor
+    return "variant", rulebook.variants[statement.id][0].actor
+
+
 def _statements(rulebook: Rulebook, moment: dt.datetime) -> list[PositionRef]:
     """The positions and offers whose ``in_force`` begins or ends at ``moment``."""
     if moment.time() != dt.time(0):
@@ -170,7 +196,9 @@ class Analyst:
         self._memory = WorkingMemory(port, rules)
         self._horizon = horizon_of(rulebook)
         # the state subjects some rule reads: the analysis reads no other (see Snapshot)
-        self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
+        # (and those a lapse counts from: what is in force depends on them)
+        self._read = sorted({s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state"}
+                            | anchor_subjects(rulebook))
         self._read_set = frozenset(self._read)
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs, Status] | None = None
@@ -253,7 +281,8 @@ class Analyst:
                         continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
                     entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
                                                  changes=changes, causes=_causes(sit, history, moment),
-                                                 statements=_statements(self.rulebook, moment), verdict=verdict))
+                                                 statements=_statements(self.rulebook, moment), lapsed=_lapsed(sit, moment),
+                                                 verdict=verdict))
                     previous = verdict
             return entries
 

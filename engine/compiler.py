@@ -41,7 +41,8 @@ MAX_RULES = 2_000  # rules in one durable-rules ruleset (its hard limit is 4,096
 @dataclass(frozen=True)
 class CompiledRules:
     """``rules``: rule name -> durable-rules definition without ``run``; ``claims``: rule
-    name -> the claim it supports (``"move:USA.grant_relief"``).  No rule joins facts on each other's values."""
+    name -> the claim it supports (``"move:USA.grant_relief"``).  The only joins on values are
+    comparisons of two subjects (``_patterns``)."""
 
     name: str
     rules: dict[str, dict[str, Any]]
@@ -59,7 +60,14 @@ class CompiledRules:
         """``fact`` as this ruleset's working memory holds it."""
         if fact.kind == "event":
             return {"id": fact.id, "t": EVENT, "subject": fact.subject, "actor": fact.actor, "ts": fact.ts}
-        return {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": fact.value}
+        return {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": _number(fact.value)}
+
+
+def _number(value: Any) -> Any:
+    """A number as a float, and -0.0 as 0.0 (exact: whole numbers are at most 2**53).
+    durable-rules compares 1 with 1.0, and 0 with -0.0, as equal against a literal, but not
+    in a join of two facts' values: so it only ever sees floats, and one zero."""
+    return float(value) + 0.0 if type(value) in (int, float) else value
 
 
 def claim_names(rulebook: Rulebook) -> dict[str, Expr]:
@@ -130,7 +138,7 @@ def routing_levels(subjects: int) -> int:
 
 def _ruleset(name: str, conjuncts: dict[str, tuple[Compare, ...]], events: dict[str, dict[str, Any]],
              event_subjects: set[str], claims: dict[str, str]) -> CompiledRules:
-    state_subjects = {c.subject for conjunct in conjuncts.values() for c in conjunct}
+    state_subjects = {s for conjunct in conjuncts.values() for c in conjunct for s in c.subjects}
     levels = routing_levels(len(state_subjects))
     rules = {rule: {"all": _patterns(conjunct, levels)} for rule, conjunct in conjuncts.items()}
     rules.update(events)
@@ -139,17 +147,25 @@ def _ruleset(name: str, conjuncts: dict[str, tuple[Compare, ...]], events: dict[
 
 
 def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]]:
-    by_subject: dict[str, list[dict[str, Any]]] = {}
+    """One pattern a subject (in subject order, named ``p0``, ``p1``...).  A comparison of
+    two subjects is a join: its test goes on the later of the two patterns, referring to
+    the earlier one's ``value`` (durable-rules resolves a reference to an earlier pattern
+    only), with the operator mirrored when its own subject's pattern comes first."""
+    order = {s: i for i, s in enumerate(sorted({s for c in conjunct for s in c.subjects}))}
+    tests: dict[str, list[dict[str, Any]]] = {s: [] for s in order}
     for compare in conjunct:
-        by_subject.setdefault(compare.subject, []).append(_test(compare))
+        op = OPERATORS[compare.operator]
+        if compare.other is None:
+            tests[compare.subject].append(op.test(compare.value))
+        elif order[compare.other] < order[compare.subject]:
+            tests[compare.subject].append(op.test({f"p{order[compare.other]}": "value"}))
+        else:  # the other subject's pattern comes later: the mirrored test goes there
+            assert op.mirror is not None, "only the ordered and equality operators take a subject"
+            tests[compare.other].append(OPERATORS[op.mirror].test({f"p{order[compare.subject]}": "value"}))
     return [
-        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject}, *tests]}}
-        for i, (subject, tests) in enumerate(sorted(by_subject.items()))
+        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject}, *tests[subject]]}}
+        for subject, i in order.items()
     ]
-
-
-def _test(compare: Compare) -> dict[str, Any]:
-    return OPERATORS[compare.operator].test(compare.value)
 
 
 def _any_of(field_name: str, values: list[str]) -> dict[str, Any]:

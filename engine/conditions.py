@@ -2,17 +2,19 @@
 comparisons, then a disjunction of conjunctions (DNF).
 
 Semantics shared by the rules engine and the explanations: a comparison on a subject with
-no fact is unmet, and so is its negation: an unknown is never evidence either way.
+no fact is unmet, and so is its negation: an unknown is never evidence either way.  A
+comparison of two subjects (``{subject: A, le: {subject: B}}``) reads both values in force,
+and is unmet (negated or not) while either is unknown.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rulebook.models import AllOf, Compare, Expr, Not, Ref
+from engine.rulebook.models import AllOf, Compare, Expr, Not, OtherSubject, Ref
 
 
 @dataclass(frozen=True)
@@ -20,13 +22,20 @@ class Operator:
     """One comparison operator of the rule format, in one place: what it means over a
     subject's known value (``holds(value, operand)``), its negation, how an analyst reads
     it, and the test durable-rules runs on a state fact's ``value`` (``test(operand)``,
-    ``engine.compiler``).  The two must agree; a property test holds them to it."""
+    ``engine.compiler``).  The two must agree; a property test holds them to it.
+
+    Against another subject the operand is that subject's value: ``holds`` gets it, and
+    ``test`` gets ``{PATTERN: "value"}``, durable-rules' reference to the ``value`` of the
+    fact an earlier pattern of the same rule matched (a join).  ``mirror``: the operator
+    with its sides swapped (``a < b`` is ``b > a``), for a test written on the other
+    fact's pattern; None for the list operators, which take no subject."""
 
     name: str
     symbol: str
     negation: str
     holds: Callable[[Any, Any], bool]
     test: Callable[[Any], dict[str, Any]]
+    mirror: str | None = None
 
 
 def _equal(value: Any, operand: Any) -> bool:
@@ -52,12 +61,12 @@ def _none_of(operands: list[Any]) -> dict[str, Any]:
 
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in (
-    Operator("eq", "=", "ne", _equal, lambda operand: {"value": operand}),
-    Operator("ne", "≠", "eq", lambda value, operand: not _equal(value, operand), _compared("$neq")),
-    Operator("lt", "<", "ge", _ordered(operator.lt), _compared("$lt")),
-    Operator("le", "≤", "gt", _ordered(operator.le), _compared("$lte")),
-    Operator("gt", ">", "le", _ordered(operator.gt), _compared("$gt")),
-    Operator("ge", "≥", "lt", _ordered(operator.ge), _compared("$gte")),
+    Operator("eq", "=", "ne", _equal, lambda operand: {"value": operand}, "eq"),
+    Operator("ne", "≠", "eq", lambda value, operand: not _equal(value, operand), _compared("$neq"), "ne"),
+    Operator("lt", "<", "ge", _ordered(operator.lt), _compared("$lt"), "gt"),
+    Operator("le", "≤", "gt", _ordered(operator.le), _compared("$lte"), "ge"),
+    Operator("gt", ">", "le", _ordered(operator.gt), _compared("$gt"), "lt"),
+    Operator("ge", "≥", "lt", _ordered(operator.ge), _compared("$gte"), "le"),
     Operator("in", "in", "not_in", lambda value, operands: any(_equal(value, o) for o in operands), _one_of),
     Operator("not_in", "not in", "in", lambda value, operands: not any(_equal(value, o) for o in operands), _none_of),
 )}
@@ -92,22 +101,34 @@ def to_dnf(expr: Expr, negated: bool = False) -> list[Conjunct]:
 
 
 def compare_holds(compare: Compare, value: Any, known: bool = True) -> bool:
-    """Whether one comparison holds for a subject's value (False when unknown)."""
+    """Whether one comparison with a value operand holds for a subject's value (False when
+    unknown).  A comparison of two subjects needs both values: ``compare_met``."""
+    if compare.other is not None:
+        raise TypeError(f"{compare.subject} is compared with {compare.other}: use compare_met with both values")
     return known and OPERATORS[compare.operator].holds(value, compare.value)
 
 
-def expr_holds(expr: Expr, values: dict[str, Any]) -> bool:
+def compare_met(compare: Compare, values: Mapping[str, Any]) -> bool:
+    """Whether one comparison holds over ``values`` (subject key -> value in force; absent
+    = unknown): False when a subject it reads is unknown."""
+    if compare.subject not in values:
+        return False
+    if compare.other is None:
+        return OPERATORS[compare.operator].holds(values[compare.subject], compare.value)
+    return compare.other in values and OPERATORS[compare.operator].holds(values[compare.subject], values[compare.other])
+
+
+def expr_holds(expr: Expr, values: Mapping[str, Any]) -> bool:
     """Evaluate an expanded expression over ``values`` (subject key -> value; absent =
     unknown).  Used to explain verdicts; the rules engine is what decides them."""
-    return any(
-        all(compare_holds(c, values.get(c.subject), c.subject in values) for c in conjunct)
-        for conjunct in to_dnf(expr)
-    )
+    return any(all(compare_met(c, values) for c in conjunct) for conjunct in to_dnf(expr))
 
 
 def describe(compare: Compare, unit: str = "") -> str:
     """``IRN.enrichment_pct ≤ 3.67 %``."""
     value = compare.value
+    if isinstance(value, OtherSubject):
+        return f"{compare.subject} {OPERATORS[compare.operator].symbol} {value.subject}"
     shown = "[" + ", ".join(map(show, value)) + "]" if isinstance(value, list) else show(value)
     suffix = f" {unit}" if unit and not isinstance(value, list) and compare.operator in ("lt", "le", "gt", "ge", "eq", "ne") else ""
     return f"{compare.subject} {OPERATORS[compare.operator].symbol} {shown}{suffix}"

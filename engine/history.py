@@ -157,6 +157,11 @@ class History:
         """Events with ``start < at <= end``, in time order."""
         return self._events.between(start, end)
 
+    def facts_of(self, subject: str) -> list[Fact]:
+        """Every fact of a state subject, in time order."""
+        series = self._states.get(subject)
+        return list(series.facts) if series else []
+
     def events(self) -> list[Fact]:
         """Every event, in time order."""
         return list(self._events.facts)

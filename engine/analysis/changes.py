@@ -9,7 +9,8 @@ __all__ = ["differences"]
 
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
-    cycles formed or broken, dead ends, stances, positions in force, escalation."""
+    cycles formed or broken, dead ends, stances, positions in force, deadlines passed
+    (a statement that lapsed), escalation."""
     if before is None:
         return [f"{g.id}: {g.status}" for g in after.goals] + (["escalation on"] if after.escalation else [])
     lines = []
@@ -45,6 +46,8 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     new_positions = {p.id for p in after.positions_in_force}
     lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]
     lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
+    gone_by = {(d.kind, d.id) for d in after.deadlines}
+    lines += [f"lapsed: {d.lapses}" for d in before.deadlines if d.on <= after.as_of.date() and (d.kind, d.id) not in gone_by]
     if before.escalation != after.escalation:
         lines.append("escalation on" if after.escalation else "escalation off")
     return lines

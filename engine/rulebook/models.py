@@ -37,18 +37,26 @@ class Strict(BaseModel):
 # --- condition expressions ---------------------------------------------------------------
 
 
-class Compare(Strict):
-    """``{subject: IRN.enrichment_pct, le: 3.67}``: one subject against one value (or a list
-    for ``in`` / ``not_in``).  A subject with no fact yet makes the comparison unmet, and so
-    does a negated one: an unknown is never evidence."""
+class OtherSubject(Strict):
+    """``{subject: IRN.declared_cap}`` as a comparison's operand: the value in force of another
+    state subject (of the same type and unit), compared with the first one's."""
 
     subject: DottedName
-    eq: Scalar | None = None
-    ne: Scalar | None = None
-    lt: float | None = None
-    le: float | None = None
-    gt: float | None = None
-    ge: float | None = None
+
+
+class Compare(Strict):
+    """``{subject: IRN.enrichment_pct, le: 3.67}``: one subject against one value (or a list
+    for ``in`` / ``not_in``), or against another subject (``le: {subject: IRN.cap}``, for
+    ``eq``, ``ne``, ``lt``, ``le``, ``gt``, ``ge``).  A subject with no fact yet makes the
+    comparison unmet, and so does a negated one: an unknown is never evidence."""
+
+    subject: DottedName
+    eq: Scalar | OtherSubject | None = None
+    ne: Scalar | OtherSubject | None = None
+    lt: float | OtherSubject | None = None
+    le: float | OtherSubject | None = None
+    gt: float | OtherSubject | None = None
+    ge: float | OtherSubject | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
     not_in: list[Scalar] | None = None
 
@@ -72,6 +80,16 @@ class Compare(Strict):
     @functools.cached_property
     def value(self) -> Any:
         return self.operand(self.operator)
+
+    @functools.cached_property
+    def other(self) -> str | None:
+        """The subject compared with, when the operand is another subject (else None)."""
+        return self.value.subject if isinstance(self.value, OtherSubject) else None
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The subjects the comparison reads: its own, then the other one if any."""
+        return (self.subject,) if self.other is None else (self.subject, self.other)
 
 
 class AllOf(Strict):
@@ -205,6 +223,27 @@ class InForce(Strict):
         return self
 
 
+class Lapse(Strict):
+    """When a statement stops being in force by itself (an interim understanding, an offer
+    with a deadline): on a ``date``, or ``days`` after a date: the statement's own
+    ``in_force.from`` (else its ``said_on``), or with ``after`` the date of the fact in force
+    on ``after``'s subject while that fact meets ``after`` (``{subject: S, eq: V}``: a later
+    fact on S renews it).  It is out of force from that day on (as ``in_force.until``)."""
+
+    date: dt.date | None = None  # not ``on``: YAML reads a bare ``on`` key as true
+    days: int | None = Field(default=None, gt=0, le=36500)
+    after: Compare | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Lapse:
+        if self.after is not None and self.days is None:
+            raise ValueError("'after' counts 'days' from a fact: give 'days: N' with it, or use 'date: DATE' alone")
+        if (self.date is None) == (self.days is None):
+            raise ValueError("a lapse needs either 'date: DATE' or 'days: N' (with an optional 'after'); got "
+                             + ("both" if self.date is not None else "neither"))
+        return self
+
+
 class Variant(Strict):
     """A softer form of a position, in force while ``switched_on_by`` holds.
     ``simultaneous: true``: the actor will make its move in step with the moves that meet
@@ -220,6 +259,7 @@ class Variant(Strict):
     said_by: Prose = ""
     said_on: dt.date | None = None
     description: Prose = ""
+    lapses: Lapse | None = None  # when the softer form stops by itself (see ``Lapse``)
 
     @model_validator(mode="after")
     def _softens_something(self) -> Variant:
@@ -244,6 +284,7 @@ class Position(Strict):
     variants: list[Variant] = []
     description: Prose = ""
     restates: Identifier | None = None  # the first statement of the same stance (same actor, same move)
+    lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 
 
 class Offer(Strict):
@@ -264,6 +305,7 @@ class Offer(Strict):
     description: Prose = ""
     restates: Identifier | None = None  # the first offer of the same stance (same actor, same move)
     simultaneous: bool = False  # the actor will move in step with the moves that meet ``if``, not after them
+    lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 
     @model_validator(mode="after")
     def _in_step_with_something(self) -> Offer:
@@ -357,5 +399,5 @@ class RuleFile(Strict):
 
 SECTIONS = tuple(f for f in RuleFile.model_fields if f != "scenario")
 
-for _model in (AllOf, AnyOf, Not, Condition, Move, Variant, Position, Offer, Goal):
+for _model in (AllOf, AnyOf, Not, Condition, Move, Lapse, Variant, Position, Offer, Goal):
     _model.model_rebuild()

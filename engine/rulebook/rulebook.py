@@ -130,10 +130,28 @@ class Rulebook:
             per: dict[str, frozenset[str]] = {}
             for subject in {c.subject for c in conjunct}:
                 needed = constraint(conjunct, self.subjects[subject])
+                joined = {c for c in conjunct if c.subject == subject and c.other is not None}
                 per[subject] = frozenset(m for m in self.writers.get(subject, ())
-                                         if any(guarantees(v, needed) for v in self.produces[m].get(subject, ())))
+                                         if any(guarantees(v, needed) for v in self.produces[m].get(subject, ()))
+                                         or (joined and self._states(m, subject, joined, conjunct)))
             result.append(per)
         return result
+
+    def _states(self, move: str, subject: str, joined: set[Compare], conjunct: tuple[Compare, ...]) -> bool:
+        """Whether some alternative of ``move``'s ``done_when`` states, word for word, every
+        comparison of ``subject`` with another subject in ``conjunct`` (``joined``), and
+        guarantees its value comparisons on ``subject`` too.  A bound that is another
+        subject's value is not known in advance, so no value a move leaves is taken to meet
+        it (``engine.values.admitted``): only a move that is *done* when the comparison
+        holds meets it."""
+        plain = [c for c in conjunct if c.subject == subject and c.other is None]
+        needed = constraint(plain, self.subjects[subject]) if plain else None
+        for alternative in self.alternatives(self.moves[move].done_when):
+            if joined <= set(alternative):
+                produced = constraint([c for c in alternative if c.other is None], self.subjects[subject])
+                if needed is None or (produced is not None and guarantees(produced, needed)):
+                    return True
+        return False
 
     def narrowing(self, compare: Compare) -> tuple[ValueSet, tuple[tuple[str, bool, float], ...]]:
         """The values ``compare`` needs of its subject, and for each move that changes the
@@ -202,7 +220,7 @@ class Rulebook:
 
     def _expansion_of(self, expr: Expr) -> tuple[Expr, frozenset[str]]:
         expanded = self._expand(expr)
-        return expanded, frozenset(c.subject for c in comparisons(expanded))
+        return expanded, frozenset(s for c in comparisons(expanded) for s in c.subjects)
 
     def _expand(self, expr: Expr) -> Expr:
         if isinstance(expr, Ref):
