@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +34,7 @@ from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
 from engine.lapses import statements as lapse_statements
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
+from engine.trends import trended as trended_fact
 from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
@@ -257,7 +258,7 @@ class Analyst:
                 since = shift(moment, -self._horizon) if self._horizon else None
                 step = walk.advance(moment, since)
                 if step.came:
-                    self._memory.apply(step.went, step.came)
+                    self._memory.apply(self._fed(step.went, history.previous), self._fed(step.came, history.previous))
                 if (claims is not self._memory.held() or moment.date() != day
                         or any(f.subject in self._read_set for f in step.came)):
                     claims, day = self._memory.held(), moment.date()
@@ -346,7 +347,8 @@ class Analyst:
 
     def _situation(self, frame: Frame) -> Situation:
         state = frame.state
-        self._memory.sync([*(state[s] for s in self._read if s in state), *frame.events])  # no rule reads the other subjects
+        # no rule reads the other subjects
+        self._memory.sync([*self._fed([state[s] for s in self._read if s in state], frame.previous), *frame.events])
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
                          state=state, previous=frame.previous, hostile=hostile)
@@ -361,6 +363,12 @@ class Analyst:
         sides = {p: watch.hostile(since, as_of) if since is not None else ([], []) for p, watch in watches.items()}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
                          state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides)
+
+    def _fed(self, facts: Sequence[Fact], previous: Callable[[Fact], Fact | None]) -> list[Fact]:
+        """State facts as the working memory takes them: on a subject a trend reads, with the
+        value each superseded (``engine.trends``)."""
+        trended = self.rulebook.trended
+        return [trended_fact(f, previous) if f.subject in trended else f for f in facts] if trended else list(facts)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
         """The live hostile events of one side: the same list while they stay the same."""

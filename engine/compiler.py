@@ -24,6 +24,7 @@ Two limits of durable-rules' C core shape large rulebooks (measured; see docs/ar
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ class CompiledRules:
     subjects: frozenset[str] = frozenset()  # every subject some rule reads; facts of others need not be asserted
     routing: int = 0  # routing levels in front of each state subject test (see the module docstring)
     parts: tuple[CompiledRules, ...] = ()  # the rulesets durable-rules is given, when this one is split
+    trended: frozenset[str] = frozenset()  # the subjects a trend reads: their facts carry ``prev`` (engine.trends)
 
     @property
     def rulesets(self) -> tuple[CompiledRules, ...]:
@@ -60,7 +62,11 @@ class CompiledRules:
         """``fact`` as this ruleset's working memory holds it."""
         if fact.kind == "event":
             return {"id": fact.id, "t": EVENT, "subject": fact.subject, "actor": fact.actor, "ts": fact.ts}
-        return {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": _number(fact.value)}
+        engine = {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": _number(fact.value)}
+        previous = getattr(fact, "previous", None)  # a ``Trended`` fact: the value it superseded
+        if previous is not None:
+            engine["prev"] = _number(previous)
+        return engine
 
 
 def _number(value: Any) -> Any:
@@ -107,7 +113,8 @@ def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> Compiled
                 {"t": EVENT}, _any_of("subject", pattern.events_of(side)), _any_of("actor", pattern.sides[side])]}}]}
             claims[name] = f"hostile:{pattern.id}:{side}"
     event_subjects = {s for pattern in rulebook.escalations.values() for s in pattern.subjects}
-    whole = _ruleset(rulebook.id, conjuncts, events, event_subjects, claims)
+    trended = frozenset(c.subject for conjunct in conjuncts.values() for c in conjunct if c.change is not None)
+    whole = dataclasses.replace(_ruleset(rulebook.id, conjuncts, events, event_subjects, claims), trended=trended)
     if len(whole.rules) <= max_rules:
         return whole
     # rules reading the same subjects side by side, so that a fact goes to few parts
@@ -117,7 +124,7 @@ def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> Compiled
     if events:
         parts.append(_ruleset(f"{rulebook.id}.{len(parts)}", {}, events, event_subjects, claims))
     return CompiledRules(name=whole.name, rules=whole.rules, claims=whole.claims, subjects=whole.subjects,
-                         routing=whole.routing, parts=tuple(parts))
+                         routing=whole.routing, parts=tuple(parts), trended=trended)
 
 
 def route(subject: str, levels: int) -> dict[str, int]:

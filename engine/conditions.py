@@ -4,7 +4,9 @@ comparisons, then a disjunction of conjunctions (DNF).
 Semantics shared by the rules engine and the explanations: a comparison on a subject with
 no fact is unmet, and so is its negation: an unknown is never evidence either way.  A
 comparison of two subjects (``{subject: A, le: {subject: B}}``) reads both values in force,
-and is unmet (negated or not) while either is unknown.
+and is unmet (negated or not) while either is unknown.  A trend (``{subject: A, change:
+{le: 0}}``) reads the value in force and the value of the fact it superseded (``values``
+holds it under ``previous_key(A)``), and is unmet (negated or not) while either is unknown.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rulebook.models import AllOf, Compare, Expr, Not, OtherSubject, Ref
+from engine.rulebook.models import AllOf, Change, Compare, Expr, Not, OtherSubject, Ref
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,40 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
     Operator("in", "in", "not_in", lambda value, operands: any(_equal(value, o) for o in operands), _one_of),
     Operator("not_in", "not in", "in", lambda value, operands: not any(_equal(value, o) for o in operands), _none_of),
 )}
+
+
+def _changed(pair: tuple[Any, Any], change: Change) -> bool:
+    """``now OP previous + N``: the same sum, in doubles, as the rules engine's test."""
+    now, before = pair
+    numbers = all(not isinstance(v, bool) and isinstance(v, (int, float)) for v in (now, before))
+    return numbers and OPERATORS[change.operator].holds(float(now), float(before) + float(change.value))
+
+
+def _change_test(change: Change) -> dict[str, Any]:
+    """``value OP prev + N`` on one fact (``prev``: the superseded fact's value, carried on
+    a state fact of a subject a trend reads: ``engine.compiler``).  A fact without ``prev``
+    must not match: durable-rules would read the missing field as 0."""
+    return {"$and": [{"$ex": {"prev": 1}}, OPERATORS[change.operator].test({"$add": {"$l": {"$m": "prev"}, "$r": float(change.value)}})]}
+
+
+OPERATORS["change"] = Operator("change", "changed", "change", _changed, _change_test)
 MAX_CONJUNCTS = 256
+PREVIOUS = "@previous"  # a subject key never holds "@": the value of the fact the one in force superseded
+
+
+def previous_key(subject: str) -> str:
+    """Where ``values`` (``compare_met``) holds the value of the fact a subject's fact in
+    force superseded."""
+    return subject + PREVIOUS
 
 Conjunct = tuple[Compare, ...]
 
 
 def negate(compare: Compare) -> Compare:
+    if compare.change is not None:  # a trend's negation: the opposite change (unknown stays unmet)
+        inner = compare.change
+        return Compare.model_validate({"subject": compare.subject,
+                                       "change": {OPERATORS[inner.operator].negation: inner.value}})
     op = OPERATORS[compare.operator].negation
     return Compare.model_validate({"subject": compare.subject, op: compare.value})
 
@@ -103,8 +133,8 @@ def to_dnf(expr: Expr, negated: bool = False) -> list[Conjunct]:
 def compare_holds(compare: Compare, value: Any, known: bool = True) -> bool:
     """Whether one comparison with a value operand holds for a subject's value (False when
     unknown).  A comparison of two subjects needs both values: ``compare_met``."""
-    if compare.other is not None:
-        raise TypeError(f"{compare.subject} is compared with {compare.other}: use compare_met with both values")
+    if compare.other is not None or compare.change is not None:
+        raise TypeError(f"{compare.subject}: a comparison with another subject or a change needs compare_met")
     return known and OPERATORS[compare.operator].holds(value, compare.value)
 
 
@@ -113,6 +143,9 @@ def compare_met(compare: Compare, values: Mapping[str, Any]) -> bool:
     = unknown): False when a subject it reads is unknown."""
     if compare.subject not in values:
         return False
+    if compare.change is not None:
+        before = previous_key(compare.subject)
+        return before in values and _changed((values[compare.subject], values[before]), compare.change)
     if compare.other is None:
         return OPERATORS[compare.operator].holds(values[compare.subject], compare.value)
     return compare.other in values and OPERATORS[compare.operator].holds(values[compare.subject], values[compare.other])
@@ -129,6 +162,8 @@ def describe(compare: Compare, unit: str = "") -> str:
     value = compare.value
     if isinstance(value, OtherSubject):
         return f"{compare.subject} {OPERATORS[compare.operator].symbol} {value.subject}"
+    if isinstance(value, Change):  # IRN.stockpile_kg ≤ its previous value + 0 kg
+        return f"{compare.subject} {OPERATORS[value.operator].symbol} its previous value + {show(value.value)}{' ' + unit if unit else ''}"
     shown = "[" + ", ".join(map(show, value)) + "]" if isinstance(value, list) else show(value)
     suffix = f" {unit}" if unit and not isinstance(value, list) and compare.operator in ("lt", "le", "gt", "ge", "eq", "ne") else ""
     return f"{compare.subject} {OPERATORS[compare.operator].symbol} {shown}{suffix}"

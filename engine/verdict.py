@@ -58,11 +58,13 @@ class Unmet(Model):
     the latest change moved toward or away from meeting it.  On a number subject, ``gap``
     is how far the value now is from meeting it, and ``partial`` lists the moves not yet
     made that would narrow that gap without closing it.  A comparison of two subjects
-    cites the other subject's fact too (``other``; none: nothing known of it yet)."""
+    cites the other subject's fact too (``other``; none: nothing known of it yet), a trend
+    the fact the one in force superseded (``previous``; none: there was none)."""
 
     test: str
     fact: FactRef | None = None
     other: FactRef | None = None
+    previous: FactRef | None = None
     trend: Literal["toward", "away"] | None = None
     gap: float | None = None
     partial: list[Partial] = []

@@ -86,6 +86,11 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
             result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
                                 other=cite_fact(sit, other) if other else None))
             continue
+        if compare.change is not None:  # a trend: the fact in force and the one it superseded, no gap
+            before = sit.previous(fact) if fact else None
+            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
+                                previous=cite_fact(sit, before) if before else None))
+            continue
         gap, partial = _gap(sit, block, compare, fact)
         result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
                             trend=_trend(sit, fact, compare.value) if fact else None, gap=gap, partial=partial))
@@ -314,7 +319,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                  f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
                  f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
         lines.append("Cycle: " + "; ".join(parts) + ".")
-        evidence = {f.id: f for s in cycle.steps for u in s.unmet for f in (u.fact, u.other) if f}
+        evidence = {f.id: f for s in cycle.steps for u in s.unmet for f in (u.fact, u.other, u.previous) if f}
         for fact in sorted(evidence.values(), key=lambda f: f.at):
             lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")

@@ -30,6 +30,7 @@ from engine.facts import Fact
 from engine.lapses import lapsed
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Compare, Expr, Offer, Position, Variant
+from engine.trends import with_previous
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,12 @@ def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str,
     return (start is None or start <= day) and (end is None or day < end) and not lapsed(position, as_of, state or {})
 
 
+def values_of(sit: Situation) -> dict:
+    """What ``conditions.compare_met`` reads of a situation: each subject's value in force,
+    and for a subject a trend reads, the value of the fact that one superseded."""
+    return with_previous({k: f.value for k, f in sit.state.items()}, sit.state, sit.previous, sit.rulebook.trended)
+
+
 def active_variant(sit: Situation, position: Position) -> Variant | None:
     """The position's first variant switched on and not lapsed, if any."""
     return next((v for v in position.variants if sit.holds(f"variant:{v.id}") and not lapsed(v, sit.as_of, sit.state)), None)
@@ -211,7 +218,7 @@ def active_variant(sit: Situation, position: Position) -> Variant | None:
 
 def build_model(sit: Situation) -> Model:
     rb = sit.rulebook
-    values = {k: f.value for k, f in sit.state.items()}
+    values = values_of(sit)
     done = frozenset(m for m in rb.moves if sit.holds(f"move:{m}"))
     blocks: dict[str, list[Block]] = {}
     eased: dict[str, tuple[Position, Variant]] = {}

@@ -27,7 +27,7 @@ DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-
 Prose = Annotated[str, StringConstraints(strip_whitespace=True)]
 Scalar = Union[bool, int, float, str]
 
-COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "change")
 
 
 class Strict(BaseModel):
@@ -42,6 +42,34 @@ class OtherSubject(Strict):
     state subject (of the same type and unit), compared with the first one's."""
 
     subject: DottedName
+
+
+class Change(Strict):
+    """``{le: 0}`` as a comparison's ``change``: how the value in force compares with the
+    value of the fact it superseded plus a number (``le: 0``: it has not grown; ``ge: 50``:
+    it rose by at least 50).  Exactly one of the six operators."""
+
+    eq: float | None = None
+    ne: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_operator(self) -> Change:
+        given = [op for op in ("eq", "ne", "lt", "le", "gt", "ge") if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a change needs exactly one operator of eq, ne, lt, le, gt, ge; got {', '.join(given) or 'none'}")
+        return self
+
+    @functools.cached_property
+    def operator(self) -> str:
+        return next(op for op in ("eq", "ne", "lt", "le", "gt", "ge") if getattr(self, op) is not None)
+
+    @functools.cached_property
+    def value(self) -> float:
+        return getattr(self, self.operator)
 
 
 class Compare(Strict):
@@ -59,6 +87,7 @@ class Compare(Strict):
     ge: float | OtherSubject | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
     not_in: list[Scalar] | None = None
+    change: Change | None = None  # since the previous fact on the subject (``Change``)
 
     @model_validator(mode="after")
     def _exactly_one_operator(self) -> Compare:

@@ -160,6 +160,8 @@ def value_problem(subject: Subject, compare: Compare) -> str | None:
     if subject.kind == "event":
         return f"{subject.key} is an event subject; conditions read state subjects only"
     op, operand = compare.operator, compare.value
+    if op == "change":  # a trend: a number subject, changed by a number (a float; no min or max: it is a difference)
+        return f"a change compares numbers, but {subject.key} is {subject.type}" if subject.type != "number" else None
     values = operand if op in ("in", "not_in") else [operand]
     if op in ("lt", "le", "gt", "ge") and subject.type != "number":
         return f"{op} compares numbers, but {subject.key} is {subject.type}"

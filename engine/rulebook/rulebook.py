@@ -72,6 +72,16 @@ class Rulebook:
         return {s: frozenset(ms) for s, ms in found.items()}
 
     @functools.cached_property
+    def trended(self) -> frozenset[str]:
+        """The subjects some trend reads (``{subject: S, change: ...}``, ``engine.trends``)."""
+        exprs: list[Expr] = [c.holds_when for c in self.conditions.values()]
+        exprs += [m.done_when for m in self.moves.values()] + [g.done_when for g in self.goals.values()]
+        for position in self.positions.values():
+            exprs += [e for e in (position.until, *(x for v in position.variants for x in (v.switched_on_by, v.until))) if e is not None]
+        exprs += [o.if_ for o in self.offers.values() if o.if_ is not None]
+        return frozenset(c.subject for e in exprs for c in comparisons(self.expand(e)) if c.change is not None)
+
+    @functools.cached_property
     def written(self) -> dict[str, frozenset[str]]:
         """Move -> the subjects its ``done_when`` reads (the subjects making it changes)."""
         return {key: frozenset(self.subjects_of(move.done_when)) for key, move in self.moves.items()}

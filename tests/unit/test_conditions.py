@@ -23,11 +23,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine.compiler import compile_rulebook
-from engine.conditions import OPERATORS, compare_holds, expr_holds
+from engine.conditions import OPERATORS, PREVIOUS, compare_holds, expr_holds, previous_key
 from engine.errors import FactError, RuleFileError
 from engine.facts import Fact, parse_inputs
 from engine.rulebook import load_rulebook
 from engine.rulebook.models import COMPARISON_OPERATORS, Compare, Subject
+from engine.trends import trended
 from engine.values import admitted
 from engine.working_memory import WorkingMemory
 from ripeness.bootstrap import rules_engine
@@ -67,9 +68,12 @@ def comparisons(draw, joined: bool = True) -> dict[str, Any]:
     """A comparison with a value, or (``joined``) sometimes with another subject."""
     subject = draw(st.sampled_from(sorted(SUBJECTS)))
     ordered = SUBJECTS[subject]["type"] == "number"
-    op = draw(st.sampled_from([op for op in COMPARISON_OPERATORS if ordered or op not in ("lt", "le", "gt", "ge")]))
+    op = draw(st.sampled_from([op for op in COMPARISON_OPERATORS if op != "change" and (ordered or op not in ("lt", "le", "gt", "ge"))]))
     if joined and op not in ("in", "not_in") and draw(st.integers(0, 2)) == 0:
         return {"subject": subject, op: {"subject": draw(st.sampled_from(PARTNERS[subject]))}}
+    if joined and ordered and draw(st.integers(0, 3)) == 0:  # a trend: since the previous fact
+        change = draw(st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]))
+        return {"subject": subject, "change": {change: draw(st.one_of(st.integers(-5, 5), st.sampled_from(EDGES)))}}
     values = values_of(subject)
     operand = draw(st.lists(values, min_size=1, max_size=3)) if op in ("in", "not_in") else draw(values)
     return {"subject": subject, op: operand}
@@ -93,8 +97,10 @@ def conditions(draw) -> list[dict[str, Any]]:
 
 
 def fact_sets() -> st.SearchStrategy[list[dict[str, Any]]]:
-    """Values of some subjects (absent: no fact, unknown)."""
-    return st.lists(st.fixed_dictionaries({}, optional={s: values_of(s) for s in SUBJECTS}), min_size=1, max_size=4)
+    """Values of some subjects (absent: no fact, unknown), and of some number subjects the
+    value of the fact before (``previous_key``; absent: none before)."""
+    before = {previous_key(s): values_of(s) for s, kind in SUBJECTS.items() if kind["type"] == "number"}
+    return st.lists(st.fixed_dictionaries({}, optional={**{s: values_of(s) for s in SUBJECTS}, **before}), min_size=1, max_size=4)
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -115,9 +121,17 @@ def rulebook_of(folder: Path, named: list[dict[str, Any]]):
 def engine_facts(rulebook, values: dict[str, Any]) -> list[Fact]:
     """The values as facts, validated as an analyst's input is."""
     at = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
-    resolved = parse_inputs([(f"[{i}]", {"at": "2021-01-01", "subject": s, "value": v}) for i, (s, v) in enumerate(values.items())], rulebook)
-    return [Fact(id=f"{r.subject}={r.input.value!r}", seq=i, at=at, subject=r.subject, kind="state", value=r.input.value)
-            for i, r in enumerate(resolved)]
+    plain = [(s, v) for s, v in values.items() if PREVIOUS not in s]
+    resolved = parse_inputs([(f"[{i}]", {"at": "2021-01-01", "subject": s, "value": v}) for i, (s, v) in enumerate(plain)], rulebook)
+    facts = [Fact(id=f"{r.subject}={r.input.value!r}", seq=i, at=at, subject=r.subject, kind="state", value=r.input.value)
+             for i, r in enumerate(resolved)]
+
+    def before(fact: Fact) -> Fact | None:
+        key = previous_key(fact.subject)
+        return Fact(id=f"{fact.subject}~{values[key]!r}", seq=-1, at=at, subject=fact.subject, kind="state",
+                    value=values[key]) if key in values else None
+
+    return [trended(f, before) for f in facts]  # as the analyst gives them: with the value each superseded
 
 
 def test_every_operator_of_the_rule_format_is_in_the_one_table():
@@ -169,6 +183,30 @@ def test_the_evaluators_agree_on_every_operator_over_edge_values():
                 disagree = [c.holds_when for cid, c in rulebook.conditions.items()
                             if memory.holds(f"condition:{cid}") != expr_holds(rulebook.expand(c.holds_when), {subject: value})]
                 assert not disagree, (subject, value, disagree)
+    finally:
+        memory.close()
+
+
+def test_the_evaluators_agree_on_a_change_since_the_previous_fact_over_edge_values():
+    """Each operator of a trend, by a few amounts, on every pair of edge values (now, before):
+    ``value OP prev + N`` in the rules engine, the same sum in doubles in Python."""
+    amounts = [0, 1, -1, 0.1, 2**53, -1e300]
+    named = [{"id": f"c{i}", "holds_when": {"subject": "num", "change": {op: n}}}
+             for i, (op, n) in enumerate((op, n) for op in ("eq", "ne", "lt", "le", "gt", "ge") for n in amounts)]
+    named += [{"id": f"n{i}", "holds_when": {"not": c["holds_when"]}} for i, c in enumerate(named)]
+    with tempfile.TemporaryDirectory(prefix="ripeness-conditions-") as folder:
+        rulebook = rulebook_of(Path(folder), named)
+    memory = WorkingMemory(rules_engine(), compile_rulebook(rulebook))
+    try:
+        for now in EDGES:
+            for then in [*EDGES, None]:  # None: no fact before, the trend unknown
+                values = {"num": now} if then is None else {"num": now, previous_key("num"): then}
+                memory.sync(engine_facts(rulebook, values))
+                disagree = [c.holds_when for cid, c in rulebook.conditions.items()
+                            if memory.holds(f"condition:{cid}") != expr_holds(rulebook.expand(c.holds_when), values)]
+                assert not disagree, (values, disagree)
+                if then is None:
+                    assert not any(memory.holds(f"condition:{cid}") for cid in rulebook.conditions)
     finally:
         memory.close()
 
