@@ -26,6 +26,7 @@ from engine.analysis.changes import differences
 from engine.analysis.escalation import KeptChains, Watch
 from engine.analysis.explain import cite_fact, cite_position
 from engine.compiler import CompiledRules
+from engine.conditions import day_number
 from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
 from engine.facts import Fact, to_utc
@@ -34,6 +35,7 @@ from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
 from engine.lapses import statements as lapse_statements
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
+from engine.rulebook.models import TODAY
 from engine.trends import trended as trended_fact
 from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
@@ -75,7 +77,14 @@ def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
             if day is not None:
                 times.add(to_utc(day))
     times.update(to_utc(day) for day in lapse_days(rulebook, history.facts_of))  # a lapse is a moment of its own
+    times.update(to_utc(day + dt.timedelta(days=1)) for day in rulebook.deadlines if day < dt.date.max)  # missed from the next day
     return sorted(times)
+
+
+def clock(as_of: dt.datetime | dt.date) -> Fact:
+    """The day asked, as the rules read it (``TODAY``: what a missed deadline compares)."""
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    return Fact(id=f"{TODAY}:{day.isoformat()}", seq=0, at=to_utc(day), subject=TODAY, kind="state", value=day_number(day))
 
 
 @dataclass(frozen=True)
@@ -259,6 +268,8 @@ class Analyst:
                 step = walk.advance(moment, since)
                 if step.came:
                     self._memory.apply(self._fed(step.went, history.previous), self._fed(step.came, history.previous))
+                if self.rulebook.deadlines and moment.date() != day:  # the clock a missed deadline reads
+                    self._memory.apply([clock(day)] if day is not None else [], [clock(moment)])
                 if (claims is not self._memory.held() or moment.date() != day
                         or any(f.subject in self._read_set for f in step.came)):
                     claims, day = self._memory.held(), moment.date()
@@ -348,7 +359,8 @@ class Analyst:
     def _situation(self, frame: Frame) -> Situation:
         state = frame.state
         # no rule reads the other subjects
-        self._memory.sync([*self._fed([state[s] for s in self._read if s in state], frame.previous), *frame.events])
+        self._memory.sync([*self._fed([state[s] for s in self._read if s in state], frame.previous), *frame.events,
+                           *([clock(frame.as_of)] if self.rulebook.deadlines else [])])
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
                          state=state, previous=frame.previous, hostile=hostile)

@@ -29,10 +29,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.conditions import OPERATORS
+from engine.conditions import OPERATORS, clock_test, day_number, within_tests
 from engine.facts import Fact
 from engine.rulebook import Rulebook
-from engine.rulebook.models import Compare, Expr
+from engine.rulebook.models import TODAY, Compare, Expr
 
 STATE, EVENT = "s", "e"
 FANOUT = 16  # children of a node per routing level (durable-rules walks them all for each fact)
@@ -62,7 +62,8 @@ class CompiledRules:
         """``fact`` as this ruleset's working memory holds it."""
         if fact.kind == "event":
             return {"id": fact.id, "t": EVENT, "subject": fact.subject, "actor": fact.actor, "ts": fact.ts}
-        engine = {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": _number(fact.value)}
+        engine = {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": _number(fact.value),
+                  "day": day_number(fact.at.date())}  # what a deadline (``within``) reads
         previous = getattr(fact, "previous", None)  # a ``Trended`` fact: the value it superseded
         if previous is not None:
             engine["prev"] = _number(previous)
@@ -162,7 +163,11 @@ def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]
     tests: dict[str, list[dict[str, Any]]] = {s: [] for s in order}
     for compare in conjunct:
         op = OPERATORS[compare.operator]
-        if compare.other is None:
+        if compare.within is not None:  # a deadline: the fact's day, and once missed the clock's
+            tests[compare.subject].append(within_tests(compare, op.test(compare.value)))
+            if compare.within.missed:
+                tests[TODAY].append(clock_test(compare))
+        elif compare.other is None:
             tests[compare.subject].append(op.test(compare.value))
         elif order[compare.other] < order[compare.subject]:
             tests[compare.subject].append(op.test({f"p{order[compare.other]}": "value"}))

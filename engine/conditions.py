@@ -6,7 +6,10 @@ no fact is unmet, and so is its negation: an unknown is never evidence either wa
 comparison of two subjects (``{subject: A, le: {subject: B}}``) reads both values in force,
 and is unmet (negated or not) while either is unknown.  A trend (``{subject: A, change:
 {le: 0}}``) reads the value in force and the value of the fact it superseded (``values``
-holds it under ``previous_key(A)``), and is unmet (negated or not) while either is unknown.
+holds it under ``previous_key(A)``), and is unmet (negated or not) while either is unknown.  A deadline (``within: {days: 60,
+of: D}``) reads the fact in force and its date (under ``day_key``) and, once negated
+(``missed``), the day asked (``TODAY``): met in time, missed after the deadline, and
+neither before it while unmet.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rulebook.models import AllOf, Change, Compare, Expr, Not, OtherSubject, Ref
+from engine.rulebook.models import TODAY, AllOf, Change, Compare, Expr, Not, OtherSubject, Ref
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,20 @@ MAX_CONJUNCTS = 256
 PREVIOUS = "@previous"  # a subject key never holds "@": the value of the fact the one in force superseded
 
 
+DAY = "@day"  # where ``values`` holds the date (a day number) of a subject's fact in force
+
+
+def day_key(subject: str) -> str:
+    """Where ``values`` (``compare_met``) holds the day (``date.toordinal()``) of the fact in
+    force on a subject a deadline reads."""
+    return subject + DAY
+
+
+def day_number(day: Any) -> float:
+    """A date as the rules engine compares it: its day number, as a float."""
+    return float(day.toordinal())
+
+
 def previous_key(subject: str) -> str:
     """Where ``values`` (``compare_met``) holds the value of the fact a subject's fact in
     force superseded."""
@@ -102,6 +119,8 @@ Conjunct = tuple[Compare, ...]
 
 
 def negate(compare: Compare) -> Compare:
+    if compare.within is not None:  # met in time <-> missed (the comparison itself unchanged)
+        return compare.model_copy(update={"within": compare.within.model_copy(update={"missed": not compare.within.missed})})
     if compare.change is not None:  # a trend's negation: the opposite change (unknown stays unmet)
         inner = compare.change
         return Compare.model_validate({"subject": compare.subject,
@@ -143,12 +162,46 @@ def compare_met(compare: Compare, values: Mapping[str, Any]) -> bool:
     = unknown): False when a subject it reads is unknown."""
     if compare.subject not in values:
         return False
+    if compare.within is not None:
+        return _in_time(compare, values)
     if compare.change is not None:
         before = previous_key(compare.subject)
         return before in values and _changed((values[compare.subject], values[before]), compare.change)
     if compare.other is None:
         return OPERATORS[compare.operator].holds(values[compare.subject], compare.value)
     return compare.other in values and OPERATORS[compare.operator].holds(values[compare.subject], values[compare.other])
+
+
+def _in_time(compare: Compare, values: Mapping[str, Any]) -> bool:
+    """A deadline: ``met`` (the comparison holds on the fact in force, dated by the last day
+    in time) or, ``missed``, the day asked is after that day and the fact is not met in time."""
+    within = compare.within
+    assert within is not None
+    day = values.get(day_key(compare.subject))
+    if day is None:
+        return False
+    met = compare_met(compare.model_copy(update={"within": None}), values) and day <= day_number(within.deadline)
+    if not within.missed:
+        return met
+    return TODAY in values and values[TODAY] > day_number(within.deadline) and not met
+
+
+def within_tests(compare: Compare, base: dict[str, Any]) -> dict[str, Any]:
+    """The test on the subject's fact of a deadline (``base``: the comparison's own test);
+    a missed one also needs the clock's test (``clock_test``)."""
+    within = compare.within
+    assert within is not None
+    last = day_number(within.deadline)
+    if not within.missed:
+        return {"$and": [base, {"$lte": {"day": last}}]}
+    negated = OPERATORS[OPERATORS[compare.operator].negation].test(compare.value) if compare.change is None else None
+    return {"$or": [negated, {"$gt": {"day": last}}]}
+
+
+def clock_test(compare: Compare) -> dict[str, Any]:
+    """The test on the clock (``TODAY``) of a missed deadline: the day asked is after it."""
+    assert compare.within is not None
+    return {"$gt": {"value": day_number(compare.within.deadline)}}
 
 
 def expr_holds(expr: Expr, values: Mapping[str, Any]) -> bool:
@@ -160,6 +213,10 @@ def expr_holds(expr: Expr, values: Mapping[str, Any]) -> bool:
 def describe(compare: Compare, unit: str = "") -> str:
     """``IRN.enrichment_pct ≤ 3.67 %``."""
     value = compare.value
+    if compare.within is not None:  # USA.oil_sanctions in [eased, lifted] within 60 days of 2020-12-02
+        met = describe(compare.model_copy(update={"within": None}), unit)
+        when = f"within {compare.within.days} days of {compare.within.of.isoformat()}"
+        return f"not ({met}) {when}" if compare.within.missed else f"{met} {when}"
     if isinstance(value, OtherSubject):
         return f"{compare.subject} {OPERATORS[compare.operator].symbol} {value.subject}"
     if isinstance(value, Change):  # IRN.stockpile_kg ≤ its previous value + 0 kg

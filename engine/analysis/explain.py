@@ -86,6 +86,9 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
             result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
                                 other=cite_fact(sit, other) if other else None))
             continue
+        if compare.within is not None:  # a deadline: the fact in force (its date counts), no gap
+            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None))
+            continue
         if compare.change is not None:  # a trend: the fact in force and the one it superseded, no gap
             before = sit.previous(fact) if fact else None
             result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,

@@ -25,11 +25,11 @@ from typing import Literal
 
 import networkx as nx
 
-from engine.conditions import compare_met
+from engine.conditions import compare_met, day_key, day_number
 from engine.facts import Fact
 from engine.lapses import lapsed
 from engine.rulebook import Rulebook
-from engine.rulebook.models import Compare, Expr, Offer, Position, Variant
+from engine.rulebook.models import TODAY, Compare, Expr, Offer, Position, Variant
 from engine.trends import with_previous
 
 
@@ -208,7 +208,11 @@ def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str,
 def values_of(sit: Situation) -> dict:
     """What ``conditions.compare_met`` reads of a situation: each subject's value in force,
     and for a subject a trend reads, the value of the fact that one superseded."""
-    return with_previous({k: f.value for k, f in sit.state.items()}, sit.state, sit.previous, sit.rulebook.trended)
+    values = with_previous({k: f.value for k, f in sit.state.items()}, sit.state, sit.previous, sit.rulebook.trended)
+    if sit.rulebook.dated:  # deadlines: the date of each fact they read, and the day asked
+        values.update((day_key(s), day_number(sit.state[s].at.date())) for s in sit.rulebook.dated if s in sit.state)
+        values[TODAY] = day_number(sit.as_of.date())
+    return values
 
 
 def active_variant(sit: Situation, position: Position) -> Variant | None:

@@ -27,6 +27,7 @@ DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-
 Prose = Annotated[str, StringConstraints(strip_whitespace=True)]
 Scalar = Union[bool, int, float, str]
 
+TODAY = "@today"  # not a subject of any rule file: the day a verdict is asked for, as rules read it (``Within``)
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "change")
 
 
@@ -72,6 +73,25 @@ class Change(Strict):
         return getattr(self, self.operator)
 
 
+class Within(Strict):
+    """``{days: 60, of: 2020-12-02}`` on a comparison: it was met in time, by the fact in
+    force dated no later than ``days`` after ``of``.  ``missed: true`` is its negation (what
+    ``{not: ...}`` makes of it): the deadline has passed and the fact in force does not meet
+    it in time.  Before the deadline neither holds."""
+
+    days: int = Field(gt=0, le=36500)
+    of: dt.date
+    missed: bool = False
+
+    @property
+    def deadline(self) -> dt.date:
+        """The last day that counts as in time."""
+        try:
+            return self.of + dt.timedelta(days=self.days)
+        except OverflowError:
+            return dt.date.max
+
+
 class Compare(Strict):
     """``{subject: IRN.enrichment_pct, le: 3.67}``: one subject against one value (or a list
     for ``in`` / ``not_in``), or against another subject (``le: {subject: IRN.cap}``, for
@@ -88,6 +108,7 @@ class Compare(Strict):
     in_: list[Scalar] | None = Field(default=None, alias="in")
     not_in: list[Scalar] | None = None
     change: Change | None = None  # since the previous fact on the subject (``Change``)
+    within: Within | None = None  # met in time, or (``missed``) not (``Within``)
 
     @model_validator(mode="after")
     def _exactly_one_operator(self) -> Compare:
@@ -117,7 +138,10 @@ class Compare(Strict):
 
     @property
     def subjects(self) -> tuple[str, ...]:
-        """The subjects the comparison reads: its own, then the other one if any."""
+        """The subjects the comparison reads: its own, then the other one if any (or
+        ``@today``, the day asked, for a missed deadline)."""
+        if self.within is not None and self.within.missed:
+            return (self.subject, TODAY)
         return (self.subject,) if self.other is None else (self.subject, self.other)
 
 

@@ -58,7 +58,9 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
 
     def check_expr(expr: Expr, origin: Any, path: tuple) -> None:
         if isinstance(expr, Compare):
-            if known("subject", expr.subject, subjects, origin, *path, "subject"):
+            if expr.within is not None and (expr.other is not None or expr.change is not None):
+                report(origin, "'within' takes a comparison with a value: not with another subject, nor a change", *path, "within")
+            elif known("subject", expr.subject, subjects, origin, *path, "subject"):
                 if expr.other is None:
                     message = value_problem(subjects[expr.subject], expr)
                     if message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -72,14 +73,29 @@ class Rulebook:
         return {s: frozenset(ms) for s, ms in found.items()}
 
     @functools.cached_property
-    def trended(self) -> frozenset[str]:
-        """The subjects some trend reads (``{subject: S, change: ...}``, ``engine.trends``)."""
+    def _compared(self) -> tuple[Compare, ...]:
+        """Every comparison of every condition, expanded."""
         exprs: list[Expr] = [c.holds_when for c in self.conditions.values()]
         exprs += [m.done_when for m in self.moves.values()] + [g.done_when for g in self.goals.values()]
         for position in self.positions.values():
             exprs += [e for e in (position.until, *(x for v in position.variants for x in (v.switched_on_by, v.until))) if e is not None]
         exprs += [o.if_ for o in self.offers.values() if o.if_ is not None]
-        return frozenset(c.subject for e in exprs for c in comparisons(self.expand(e)) if c.change is not None)
+        return tuple(c for e in exprs for c in comparisons(self.expand(e)))
+
+    @functools.cached_property
+    def trended(self) -> frozenset[str]:
+        """The subjects some trend reads (``{subject: S, change: ...}``, ``engine.trends``)."""
+        return frozenset(c.subject for c in self._compared if c.change is not None)
+
+    @functools.cached_property
+    def dated(self) -> frozenset[str]:
+        """The subjects some deadline reads (``within``): their facts' dates count."""
+        return frozenset(c.subject for c in self._compared if c.within is not None)
+
+    @functools.cached_property
+    def deadlines(self) -> frozenset[dt.date]:
+        """The last day in time of every deadline (``within``) of the conditions."""
+        return frozenset(c.within.deadline for c in self._compared if c.within is not None)
 
     @functools.cached_property
     def written(self) -> dict[str, frozenset[str]]:

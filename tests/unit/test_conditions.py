@@ -22,12 +22,13 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from engine.analyst import clock
 from engine.compiler import compile_rulebook
-from engine.conditions import OPERATORS, PREVIOUS, compare_holds, expr_holds, previous_key
+from engine.conditions import OPERATORS, PREVIOUS, compare_holds, day_key, day_number, expr_holds, previous_key
 from engine.errors import FactError, RuleFileError
 from engine.facts import Fact, parse_inputs
 from engine.rulebook import load_rulebook
-from engine.rulebook.models import COMPARISON_OPERATORS, Compare, Subject
+from engine.rulebook.models import COMPARISON_OPERATORS, TODAY, Compare, Subject
 from engine.trends import trended
 from engine.values import admitted
 from engine.working_memory import WorkingMemory
@@ -40,6 +41,8 @@ SUBJECTS = {"num": {"type": "number"}, "pct": {"type": "number", "min": 0, "max"
             "num2": {"type": "number"}, "mode2": {"type": "enum", "values": ENUM}, "flag2": {"type": "bool"},
             "words2": {"type": "text"}}
 # the subjects each one may be compared with (same type, same unit)
+FACT_DAY = dt.date(2021, 1, 1)  # every generated fact's date
+DAYS = [FACT_DAY + dt.timedelta(days=d) for d in range(-8, 9)]  # deadlines and days asked around it
 PARTNERS = {s: [o for o in SUBJECTS if o != s and SUBJECTS[o]["type"] == kind["type"]] for s, kind in SUBJECTS.items()}
 # numbers where two evaluators could part: exponents, -0.0, the last exact whole numbers of a
 # double and floats beyond them (whole numbers beyond 2**53 are refused: see below)
@@ -71,6 +74,10 @@ def comparisons(draw, joined: bool = True) -> dict[str, Any]:
     op = draw(st.sampled_from([op for op in COMPARISON_OPERATORS if op != "change" and (ordered or op not in ("lt", "le", "gt", "ge"))]))
     if joined and op not in ("in", "not_in") and draw(st.integers(0, 2)) == 0:
         return {"subject": subject, op: {"subject": draw(st.sampled_from(PARTNERS[subject]))}}
+    if joined and draw(st.integers(0, 4)) == 0:  # a deadline: the facts are dated 2021-01-01, the day asked varies
+        compare = draw(comparisons(joined=False))
+        if "change" not in compare:
+            return {**compare, "within": {"days": draw(st.integers(1, 5)), "of": draw(st.sampled_from(DAYS)).isoformat()}}
     if joined and ordered and draw(st.integers(0, 3)) == 0:  # a trend: since the previous fact
         change = draw(st.sampled_from(["eq", "ne", "lt", "le", "gt", "ge"]))
         return {"subject": subject, "change": {change: draw(st.one_of(st.integers(-5, 5), st.sampled_from(EDGES)))}}
@@ -100,7 +107,14 @@ def fact_sets() -> st.SearchStrategy[list[dict[str, Any]]]:
     """Values of some subjects (absent: no fact, unknown), and of some number subjects the
     value of the fact before (``previous_key``; absent: none before)."""
     before = {previous_key(s): values_of(s) for s, kind in SUBJECTS.items() if kind["type"] == "number"}
-    return st.lists(st.fixed_dictionaries({}, optional={**{s: values_of(s) for s in SUBJECTS}, **before}), min_size=1, max_size=4)
+    today = {TODAY: st.sampled_from(DAYS).map(day_number)}
+    return st.lists(st.fixed_dictionaries({}, optional={**{s: values_of(s) for s in SUBJECTS}, **before, **today}), min_size=1, max_size=4)
+
+
+def read_as(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` as the explaining evaluator reads them: each fact's day (they are all dated
+    2021-01-01, see ``engine_facts``) besides its value."""
+    return {**values, **{day_key(s): day_number(FACT_DAY) for s in values if s in SUBJECTS}}
 
 
 class _NoAliases(yaml.SafeDumper):
@@ -121,7 +135,7 @@ def rulebook_of(folder: Path, named: list[dict[str, Any]]):
 def engine_facts(rulebook, values: dict[str, Any]) -> list[Fact]:
     """The values as facts, validated as an analyst's input is."""
     at = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
-    plain = [(s, v) for s, v in values.items() if PREVIOUS not in s]
+    plain = [(s, v) for s, v in values.items() if PREVIOUS not in s and s != TODAY]
     resolved = parse_inputs([(f"[{i}]", {"at": "2021-01-01", "subject": s, "value": v}) for i, (s, v) in enumerate(plain)], rulebook)
     facts = [Fact(id=f"{r.subject}={r.input.value!r}", seq=i, at=at, subject=r.subject, kind="state", value=r.input.value)
              for i, r in enumerate(resolved)]
@@ -131,7 +145,8 @@ def engine_facts(rulebook, values: dict[str, Any]) -> list[Fact]:
         return Fact(id=f"{fact.subject}~{values[key]!r}", seq=-1, at=at, subject=fact.subject, kind="state",
                     value=values[key]) if key in values else None
 
-    return [trended(f, before) for f in facts]  # as the analyst gives them: with the value each superseded
+    today = [clock(dt.date.fromordinal(int(values[TODAY])))] if TODAY in values else []  # the day asked
+    return [*(trended(f, before) for f in facts), *today]  # as the analyst gives them: with the value each superseded
 
 
 def test_every_operator_of_the_rule_format_is_in_the_one_table():
@@ -155,7 +170,7 @@ def test_the_rules_engine_and_the_explaining_evaluator_agree_on_every_condition(
         for values in sets:
             memory.sync(engine_facts(rulebook, values))
             for cid, condition in rulebook.conditions.items():
-                explained = expr_holds(rulebook.expand(condition.holds_when), values)
+                explained = expr_holds(rulebook.expand(condition.holds_when), read_as(values))
                 assert memory.holds(f"condition:{cid}") == explained, (cid, condition.holds_when, values)
     finally:
         memory.close()
