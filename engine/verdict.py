@@ -201,16 +201,18 @@ class EscalationChain(Model):
 
 
 class Deadline(Model):
-    """A statement in force that lapses by itself (``lapses`` in the rule files): the day it
-    is out of force (``on``), how many days from the verdict's date (``days_left``), why
-    (``lapses``: "offer o1 lapses 90 days after A.deal = signed (2024-01-01, f3)") and what
-    happens then (``then``)."""
+    """A statement in force that lapses by itself (``lapses`` in the rule files: ``kind`` is
+    the statement's), or whose condition has a deadline not yet met (``within``: ``kind``
+    ``condition``, ``id`` the statement's): the day (``on``: the lapse day, or the last day
+    in time), how many days from the verdict's date (``days_left``), what it is (``what``:
+    "offer o1 lapses 90 days after A.deal = signed (2024-01-01, f3)", "position p waits for
+    B.sanctions = lifted within 60 days of 2020-12-02") and what happens then (``then``)."""
 
-    kind: Literal["position", "offer", "variant"]
+    kind: Literal["position", "offer", "variant", "condition"]
     id: str
     on: dt.date
     days_left: int
-    lapses: str
+    what: str
     then: str
 
 

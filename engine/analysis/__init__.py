@@ -3,15 +3,29 @@ openings and the smallest concession sets, each with the evidence behind it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain
 from engine.analysis.concessions import WORK_BUDGET, concession_sets
-from engine.analysis.model import Block, Model, Situation, Solution, active_variant, build_model, in_force, on_the_way, reachable_goals, solve
+from engine.analysis.model import (
+    Block,
+    Model,
+    Situation,
+    Solution,
+    active_variant,
+    build_model,
+    in_force,
+    on_the_way,
+    reachable_goals,
+    solve,
+    values_of,
+)
 from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
+from engine.conditions import compare_met, describe, negate
 from engine.lapses import lapse_day, why
 from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 
@@ -111,12 +125,30 @@ def deadlines(sit: Situation) -> list[Deadline]:
         if in_force(offer, sit.as_of, sit.state):
             found.append((offer, "offer", f"{offer.actor} no longer offers {offer.offers}"))
     result = []
+    today = sit.as_of.date()
     for statement, kind, then in found:
         day = lapse_day(statement, sit.state)
         if day is not None:
-            result.append(Deadline(kind=kind, id=statement.id, on=day, days_left=(day - sit.as_of.date()).days,
-                                   lapses=f"{kind} {statement.id} lapses {why(statement, sit.state)}", then=then))
-    return sorted(result, key=lambda d: (d.on, d.id))
+            result.append(Deadline(kind=kind, id=statement.id, on=day, days_left=(day - today).days,
+                                   what=f"{kind} {statement.id} lapses {why(statement, sit.state)}", then=then))
+    if rb.deadlines:  # a condition's deadline (``within``) not yet passed nor met, of a statement in force
+        values = values_of(sit)
+        for statement, kind, _ in found:
+            for expr in _conditions_of(statement):
+                for compare in {c for alternative in rb.alternatives(expr) for c in alternative if c.within is not None}:
+                    last = compare.within.deadline
+                    met = compare if not compare.within.missed else negate(compare)
+                    if last >= today and not compare_met(met, values):
+                        result.append(Deadline(kind="condition", id=statement.id, on=last, days_left=(last - today).days,
+                                               what=f"{kind} {statement.id} waits for {describe(met)}",
+                                               then=f"missed from {(last + dt.timedelta(days=1)).isoformat()}: not met in time"))
+    return sorted(result, key=lambda d: (d.on, d.id, d.what))
+
+
+def _conditions_of(statement) -> list:
+    """The conditions a statement reads: a position's ``until``, a variant's two, an offer's ``if``."""
+    exprs = [getattr(statement, "until", None), getattr(statement, "switched_on_by", None), getattr(statement, "if_", None)]
+    return [e for e in exprs if e is not None]
 
 
 def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:

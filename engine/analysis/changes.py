@@ -46,8 +46,14 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     new_positions = {p.id for p in after.positions_in_force}
     lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]
     lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
-    gone_by = {(d.kind, d.id) for d in after.deadlines}
-    lines += [f"lapsed: {d.lapses}" for d in before.deadlines if d.on <= after.as_of.date() and (d.kind, d.id) not in gone_by]
+    still = {(d.kind, d.id, d.what) for d in after.deadlines}
+    for d in before.deadlines:  # a lapse from its day on; a condition's deadline once its last day in time is over
+        if (d.kind, d.id, d.what) in still:
+            continue
+        if d.kind != "condition" and d.on <= after.as_of.date():
+            lines.append(f"lapsed: {d.what}")
+        elif d.kind == "condition" and d.on < after.as_of.date():
+            lines.append(f"deadline passed: {d.what}")
     if before.escalation != after.escalation:
         lines.append("escalation on" if after.escalation else "escalation off")
     return lines

@@ -372,7 +372,7 @@ def move_stance(desk: Desk, request, line: str | None, move: str, stance: str, d
 def lapses_in(desk: Desk, request, line: str | None, statement: str, days: str, date: str | None) -> None:
     here(desk, request)
     verdict = desk.verdict(date, line_of(line))
-    found = [d for d in verdict.deadlines if d.id == statement]
+    found = [d for d in verdict.deadlines if d.id == statement and d.kind != "condition"]
     listing = "; ".join(f"{d.id} on {d.on} ({d.days_left} days)" for d in verdict.deadlines) or "none"
     assert found and found[0].days_left == int(days), (
         f"{desk.where}: expected {statement!r} to lapse in {days} days{_in(verdict.session)} as of {verdict.as_of.date()};"

@@ -62,4 +62,4 @@ def test_the_new_fields_are_in_the_openapi_schema(client_of):
     assert {"deadlines"} <= schemas["Verdict"]["properties"].keys()
     assert {"other", "previous"} <= schemas["Unmet"]["properties"].keys()
     assert {"lapsed"} <= schemas["TimelineEntry"]["properties"].keys()
-    assert {"kind", "id", "on", "days_left", "lapses", "then"} <= schemas["Deadline"]["properties"].keys()
+    assert {"kind", "id", "on", "days_left", "what", "then"} <= schemas["Deadline"]["properties"].keys()

@@ -108,8 +108,18 @@ def test_late_relief_in_a_whatif_does_not_count_and_the_deadline_is_missed(sessi
     verdict = sessions.verdict("late", at("2021-02-15"))
     assert verdict.status == "deadlock"
     assert verdict.refusals[0].unmet[0].fact.at.date() == dt.date(2021, 2, 10)
-    entries = [(e.at.date().isoformat(), e.status) for e in sessions.timeline("late")]
-    assert entries == [("2020-12-02", "deadlock")]
+    entries = sessions.timeline("late")
+    assert [(e.at.date().isoformat(), e.status) for e in entries] == [("2020-12-02", "deadlock"), ("2021-02-01", "deadlock")]
+    assert entries[1].changes == ["deadline passed: position a_law waits for B.sanctions = lifted within 60 days of 2020-12-02"]
+    assert not entries[1].causes  # the deadline itself is the change: no fact is dated then
+
+
+def test_the_verdict_names_a_pending_deadline_of_a_condition(sessions):
+    [deadline] = sessions.verdict(BASELINE, at("2021-01-15")).deadlines
+    assert (deadline.kind, deadline.id, deadline.on, deadline.days_left) == ("condition", "a_law", dt.date(2021, 1, 31), 16)
+    assert deadline.what == "position a_law waits for B.sanctions = lifted within 60 days of 2020-12-02"
+    assert deadline.then == "missed from 2021-02-01: not met in time"
+    assert not sessions.verdict(BASELINE, at("2021-01-25")).deadlines  # met in time: nothing pending
 
 
 def test_missed_holds_only_once_the_deadline_has_passed(tmp_path):

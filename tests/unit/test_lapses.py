@@ -87,7 +87,7 @@ def test_a_verdict_names_each_deadline_how_far_away_and_what_happens(sessions):
     assert verdict.status == "opening"
     offer, position = verdict.deadlines
     assert (offer.kind, offer.id, offer.on, offer.days_left) == ("offer", "a_interim", LAPSE, 68)
-    assert offer.lapses.startswith("offer a_interim lapses 90 days after understanding = signed (2024-01-10")
+    assert offer.what.startswith("offer a_interim lapses 90 days after understanding = signed (2024-01-10")
     assert offer.then == "A no longer offers A.allow"
     assert (position.kind, position.id, position.on, position.days_left) == ("position", "b_access_first", dt.date(2024, 12, 31), 334)
     assert position.then == "B no longer withholds B.relieve"
