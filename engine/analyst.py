@@ -93,7 +93,7 @@ class ModelInputs:
     a status or a ``standing`` is kept on: the positions and offers in force (all it reads
     of the time), the claims that hold, and the value in force of each subject a rule reads."""
 
-    in_force: frozenset[str]  # "position:ID", "offer:ID"
+    in_force: frozenset[str]  # "position:ID", "offer:ID", "lapsed:VARIANT", "passed:DAY" (a condition's deadline)
     claims: frozenset[str]
     values: tuple[tuple[str, Any], ...]
 
@@ -123,7 +123,8 @@ def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fac
     ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others)."""
     stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of, state)),
                         *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of, state)),
-                        *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants if lapsed(v, as_of, state))])
+                        *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants if lapsed(v, as_of, state)),
+                        *(f"passed:{d.isoformat()}" for d in rulebook.deadlines if d < as_of.date())])  # a condition's deadline
     return ModelInputs(stated, claims, tuple((subject, state[subject].value) for subject in read if subject in state))
 
 

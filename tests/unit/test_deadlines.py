@@ -114,6 +114,24 @@ def test_late_relief_in_a_whatif_does_not_count_and_the_deadline_is_missed(sessi
     assert not entries[1].causes  # the deadline itself is the change: no fact is dated then
 
 
+def test_a_deadline_passing_is_an_entry_even_when_no_claim_changes(tmp_path):
+    """Without the named ``relief_missed`` no claim changes on the day after the deadline:
+    the entry comes from the deadline passing alone."""
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    rules = RULES.replace("  - id: relief_missed\n    holds_when: {not: {condition: relief_in_time}}\n", "")
+    assert "relief_missed" not in rules
+    (folder / "rules.yaml").write_text(rules, encoding="utf-8")
+    opened = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'log.db'}", NOW)
+    try:
+        opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(FACTS[:2])])
+        entries = opened.timeline(BASELINE)
+        assert [(e.at.date().isoformat(), e.changes) for e in entries[1:]] == [
+            ("2021-02-01", ["deadline passed: position a_law waits for B.sanctions = lifted within 60 days of 2020-12-02"])]
+    finally:
+        opened.close()
+
+
 def test_the_verdict_names_a_pending_deadline_of_a_condition(sessions):
     [deadline] = sessions.verdict(BASELINE, at("2021-01-15")).deadlines
     assert (deadline.kind, deadline.id, deadline.on, deadline.days_left) == ("condition", "a_law", dt.date(2021, 1, 31), 16)
