@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +26,18 @@ from engine.analysis.changes import differences
 from engine.analysis.escalation import KeptChains, Watch
 from engine.analysis.explain import cite_fact, cite_position
 from engine.compiler import CompiledRules
+from engine.conditions import day_number
 from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
 from engine.facts import Fact, to_utc
 from engine.history import Frame, History, Walk
+from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
+from engine.lapses import statements as lapse_statements
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.verdict import FactRef, PositionRef, Status, TimelineEntry, Verdict
+from engine.rulebook.models import TODAY
+from engine.trends import trended as trended_fact
+from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
 ONE_SECOND = dt.timedelta(seconds=1)
@@ -71,6 +76,8 @@ def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
         for day in (position.in_force.from_, position.in_force.until):
             if day is not None:
                 times.add(to_utc(day))
+    times.update(to_utc(day) for day in lapse_days(rulebook, history.facts_of))  # a lapse is a moment of its own
+    times.update(to_utc(day + dt.timedelta(days=1)) for day in rulebook.deadlines if day < dt.date.max)  # missed from the next day
     times |= ripeness_marks(history, rulebook)
     return sorted(times)
 
@@ -80,13 +87,19 @@ def ripeness_marks(history: History, rulebook: Rulebook) -> set[dt.datetime]:
     return ripeness.marks(rulebook, [f for s in sorted(ripeness.cost_subjects(rulebook)) for f in history.facts_of(s)])
 
 
+def clock(as_of: dt.datetime | dt.date) -> Fact:
+    """The day asked, as the rules read it (``TODAY``: what a missed deadline compares)."""
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    return Fact(id=f"{TODAY}:{day.isoformat()}", seq=0, at=to_utc(day), subject=TODAY, kind="state", value=day_number(day))
+
+
 @dataclass(frozen=True)
 class ModelInputs:
     """What the blocking model reads of a situation (``analysis.build_model``), and so what
     a status or a ``standing`` is kept on: the positions and offers in force (all it reads
     of the time), the claims that hold, and the value in force of each subject a rule reads."""
 
-    in_force: frozenset[str]  # "position:ID", "offer:ID"
+    in_force: frozenset[str]  # "position:ID", "offer:ID", "lapsed:VARIANT", "passed:DAY" (a condition's deadline)
     claims: frozenset[str]
     values: tuple[tuple[str, Any], ...]
 
@@ -114,8 +127,10 @@ def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fac
                  claims: frozenset[str]) -> ModelInputs:
     """``Snapshot.model`` of a situation as of ``as_of`` with ``state`` in force and
     ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others)."""
-    stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of)),
-                        *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of))])
+    stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of, state)),
+                        *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of, state)),
+                        *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants if lapsed(v, as_of, state)),
+                        *(f"passed:{d.isoformat()}" for d in rulebook.deadlines if d < as_of.date())])  # a condition's deadline
     return ModelInputs(stated, claims, tuple((subject, state[subject].value) for subject in read if subject in state))
 
 
@@ -160,6 +175,28 @@ def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactR
     return [cite_fact(sit, f) for f in sorted([*states, *events, *said], key=lambda f: f.seq)]
 
 
+def _lapsed(sit: Situation, moment: dt.datetime) -> list[Lapsed]:
+    """The statements that lapse at ``moment`` (their lapse day, as the state then has it)."""
+    if moment.time() != dt.time(0):
+        return []
+    day = moment.date()
+    found = []
+    for statement in lapse_statements(sit.rulebook):
+        if lapse_day(statement, sit.state) == day:
+            kind, actor = _kind_and_actor(sit.rulebook, statement)
+            found.append(Lapsed(kind=kind, id=statement.id, actor=actor,
+                                lapsed=f"{kind} {statement.id} lapsed {why(statement, sit.state)}"))
+    return found
+
+
+def _kind_and_actor(rulebook: Rulebook, statement) -> tuple[str, str]:
+    if statement.id in rulebook.positions:
+        return "position", rulebook.positions[statement.id].actor
+    if statement.id in rulebook.offers:
+        return "offer", rulebook.offers[statement.id].actor
+    return "variant", rulebook.variants[statement.id][0].actor
+
+
 def _statements(rulebook: Rulebook, moment: dt.datetime) -> list[PositionRef]:
     """The positions and offers whose ``in_force`` begins or ends at ``moment``."""
     if moment.time() != dt.time(0):
@@ -178,7 +215,9 @@ class Analyst:
         self._memory = WorkingMemory(port, rules)
         self._horizon = horizon_of(rulebook)
         # the state subjects some rule reads: the analysis reads no other (see Snapshot)
-        self._read = sorted(s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state")
+        # (and those a lapse counts from: what is in force depends on them)
+        self._read = sorted({s for s in rules.subjects if s in rulebook.subjects and rulebook.subjects[s].kind == "state"}
+                            | anchor_subjects(rulebook))
         self._read_set = frozenset(self._read)
         # the state subjects declared costs read besides (ripeness): a kept verdict is kept on their facts too
         self._costs = sorted(ripeness.cost_subjects(rulebook) - self._read_set)
@@ -242,7 +281,9 @@ class Analyst:
                 since = shift(moment, -self._horizon) if self._horizon else None
                 step = walk.advance(moment, since)
                 if step.came:
-                    self._memory.apply(step.went, step.came)
+                    self._memory.apply(self._fed(step.went, history.previous), self._fed(step.came, history.previous))
+                if self.rulebook.deadlines and moment.date() != day:  # the clock a missed deadline reads
+                    self._memory.apply([clock(day)] if day is not None else [], [clock(moment)])
                 if (claims is not self._memory.held() or moment.date() != day
                         or any(f.subject in self._read_set for f in step.came)):
                     claims, day = self._memory.held(), moment.date()
@@ -276,7 +317,8 @@ class Analyst:
                     continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
                 entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
                                              changes=changes, causes=_causes(sit, history, moment),
-                                             statements=_statements(self.rulebook, moment), verdict=verdict))
+                                             statements=_statements(self.rulebook, moment), lapsed=_lapsed(sit, moment),
+                                             verdict=verdict))
                 previous = verdict
             return entries
 
@@ -340,7 +382,9 @@ class Analyst:
 
     def _situation(self, frame: Frame) -> Situation:
         state = frame.state
-        self._memory.sync([*(state[s] for s in self._read if s in state), *frame.events])  # no rule reads the other subjects
+        # no rule reads the other subjects
+        self._memory.sync([*self._fed([state[s] for s in self._read if s in state], frame.previous), *frame.events,
+                           *([clock(frame.as_of)] if self.rulebook.deadlines else [])])
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
                          state=state, previous=frame.previous, hostile=hostile)
@@ -355,6 +399,12 @@ class Analyst:
         sides = {p: watch.hostile(since, as_of) if since is not None else ([], []) for p, watch in watches.items()}
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
                          state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides)
+
+    def _fed(self, facts: Sequence[Fact], previous: Callable[[Fact], Fact | None]) -> list[Fact]:
+        """State facts as the working memory takes them: on a subject a trend reads, with the
+        value each superseded (``engine.trends``)."""
+        trended = self.rulebook.trended
+        return [trended_fact(f, previous) if f.subject in trended else f for f in facts] if trended else list(facts)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
         """The live hostile events of one side: the same list while they stay the same."""

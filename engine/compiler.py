@@ -24,14 +24,15 @@ Two limits of durable-rules' C core shape large rulebooks (measured; see docs/ar
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.conditions import OPERATORS
+from engine.conditions import OPERATORS, clock_test, day_number, within_tests
 from engine.facts import Fact
 from engine.rulebook import Rulebook
-from engine.rulebook.models import Compare, Expr
+from engine.rulebook.models import TODAY, Compare, Expr
 
 STATE, EVENT = "s", "e"
 FANOUT = 16  # children of a node per routing level (durable-rules walks them all for each fact)
@@ -41,7 +42,8 @@ MAX_RULES = 2_000  # rules in one durable-rules ruleset (its hard limit is 4,096
 @dataclass(frozen=True)
 class CompiledRules:
     """``rules``: rule name -> durable-rules definition without ``run``; ``claims``: rule
-    name -> the claim it supports (``"move:USA.grant_relief"``).  No rule joins facts on each other's values."""
+    name -> the claim it supports (``"move:USA.grant_relief"``).  The only joins on values are
+    comparisons of two subjects (``_patterns``)."""
 
     name: str
     rules: dict[str, dict[str, Any]]
@@ -49,6 +51,7 @@ class CompiledRules:
     subjects: frozenset[str] = frozenset()  # every subject some rule reads; facts of others need not be asserted
     routing: int = 0  # routing levels in front of each state subject test (see the module docstring)
     parts: tuple[CompiledRules, ...] = ()  # the rulesets durable-rules is given, when this one is split
+    trended: frozenset[str] = frozenset()  # the subjects a trend reads: their facts carry ``prev`` (engine.trends)
 
     @property
     def rulesets(self) -> tuple[CompiledRules, ...]:
@@ -59,7 +62,19 @@ class CompiledRules:
         """``fact`` as this ruleset's working memory holds it."""
         if fact.kind == "event":
             return {"id": fact.id, "t": EVENT, "subject": fact.subject, "actor": fact.actor, "ts": fact.ts}
-        return {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": fact.value}
+        engine = {"id": fact.id, "t": STATE, **route(fact.subject, self.routing), "subject": fact.subject, "value": _number(fact.value),
+                  "day": day_number(fact.at.date())}  # what a deadline (``within``) reads
+        previous = getattr(fact, "previous", None)  # a ``Trended`` fact: the value it superseded
+        if previous is not None:
+            engine["prev"] = _number(previous)
+        return engine
+
+
+def _number(value: Any) -> Any:
+    """A number as a float, and -0.0 as 0.0 (exact: whole numbers are at most 2**53).
+    durable-rules compares 1 with 1.0, and 0 with -0.0, as equal against a literal, but not
+    in a join of two facts' values: so it only ever sees floats, and one zero."""
+    return float(value) + 0.0 if type(value) in (int, float) else value
 
 
 def claim_names(rulebook: Rulebook) -> dict[str, Expr]:
@@ -99,7 +114,8 @@ def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> Compiled
                 {"t": EVENT}, _any_of("subject", pattern.events_of(side)), _any_of("actor", pattern.sides[side])]}}]}
             claims[name] = f"hostile:{pattern.id}:{side}"
     event_subjects = {s for pattern in rulebook.escalations.values() for s in pattern.subjects}
-    whole = _ruleset(rulebook.id, conjuncts, events, event_subjects, claims)
+    trended = frozenset(c.subject for conjunct in conjuncts.values() for c in conjunct if c.change is not None)
+    whole = dataclasses.replace(_ruleset(rulebook.id, conjuncts, events, event_subjects, claims), trended=trended)
     if len(whole.rules) <= max_rules:
         return whole
     # rules reading the same subjects side by side, so that a fact goes to few parts
@@ -109,7 +125,7 @@ def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> Compiled
     if events:
         parts.append(_ruleset(f"{rulebook.id}.{len(parts)}", {}, events, event_subjects, claims))
     return CompiledRules(name=whole.name, rules=whole.rules, claims=whole.claims, subjects=whole.subjects,
-                         routing=whole.routing, parts=tuple(parts))
+                         routing=whole.routing, parts=tuple(parts), trended=trended)
 
 
 def route(subject: str, levels: int) -> dict[str, int]:
@@ -130,7 +146,7 @@ def routing_levels(subjects: int) -> int:
 
 def _ruleset(name: str, conjuncts: dict[str, tuple[Compare, ...]], events: dict[str, dict[str, Any]],
              event_subjects: set[str], claims: dict[str, str]) -> CompiledRules:
-    state_subjects = {c.subject for conjunct in conjuncts.values() for c in conjunct}
+    state_subjects = {s for conjunct in conjuncts.values() for c in conjunct for s in c.subjects}
     levels = routing_levels(len(state_subjects))
     rules = {rule: {"all": _patterns(conjunct, levels)} for rule, conjunct in conjuncts.items()}
     rules.update(events)
@@ -139,17 +155,29 @@ def _ruleset(name: str, conjuncts: dict[str, tuple[Compare, ...]], events: dict[
 
 
 def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]]:
-    by_subject: dict[str, list[dict[str, Any]]] = {}
+    """One pattern a subject (in subject order, named ``p0``, ``p1``...).  A comparison of
+    two subjects is a join: its test goes on the later of the two patterns, referring to
+    the earlier one's ``value`` (durable-rules resolves a reference to an earlier pattern
+    only), with the operator mirrored when its own subject's pattern comes first."""
+    order = {s: i for i, s in enumerate(sorted({s for c in conjunct for s in c.subjects}))}
+    tests: dict[str, list[dict[str, Any]]] = {s: [] for s in order}
     for compare in conjunct:
-        by_subject.setdefault(compare.subject, []).append(_test(compare))
+        op = OPERATORS[compare.operator]
+        if compare.within is not None:  # a deadline: the fact's day, and once missed the clock's
+            tests[compare.subject].append(within_tests(compare, op.test(compare.value)))
+            if compare.within.missed:
+                tests[TODAY].append(clock_test(compare))
+        elif compare.other is None:
+            tests[compare.subject].append(op.test(compare.value))
+        elif order[compare.other] < order[compare.subject]:
+            tests[compare.subject].append(op.test({f"p{order[compare.other]}": "value"}))
+        else:  # the other subject's pattern comes later: the mirrored test goes there
+            assert op.mirror is not None, "only the ordered and equality operators take a subject"
+            tests[compare.other].append(OPERATORS[op.mirror].test({f"p{order[compare.subject]}": "value"}))
     return [
-        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject}, *tests]}}
-        for i, (subject, tests) in enumerate(sorted(by_subject.items()))
+        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject}, *tests[subject]]}}
+        for subject, i in order.items()
     ]
-
-
-def _test(compare: Compare) -> dict[str, Any]:
-    return OPERATORS[compare.operator].test(compare.value)
 
 
 def _any_of(field_name: str, values: list[str]) -> dict[str, Any]:

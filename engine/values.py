@@ -41,7 +41,12 @@ def domain(subject: Subject) -> ValueSet:
 
 
 def admitted(compare: Compare, subject: Subject) -> ValueSet:
-    """The values of ``subject`` for which ``compare`` holds."""
+    """The values of ``subject`` for which ``compare`` holds.  Against another subject
+    (``le: {subject: B}``) the bound is not known in advance: taken to be none (empty), so
+    that no value a move leaves is ever taken to meet it, and a move's ``done_when`` that
+    reads one promises no value of its own (``Rulebook.meeting`` has the one exception)."""
+    if compare.other is not None or compare.change is not None or compare.within is not None:  # trends, deadlines too
+        return portion.empty()
     op, operand, whole = compare.operator, compare.value, domain(subject)
     if op in ("eq", "in"):
         found = _union(portion.singleton(v) for v in (operand if op == "in" else [operand]))

@@ -78,10 +78,14 @@ class Unmet(Model):
     leaves it unmet (none: nothing is known of the subject yet).  ``trend`` says whether
     the latest change moved toward or away from meeting it.  On a number subject, ``gap``
     is how far the value now is from meeting it, and ``partial`` lists the moves not yet
-    made that would narrow that gap without closing it."""
+    made that would narrow that gap without closing it.  A comparison of two subjects
+    cites the other subject's fact too (``other``; none: nothing known of it yet), a trend
+    the fact the one in force superseded (``previous``; none: there was none)."""
 
     test: str
     fact: FactRef | None = None
+    other: FactRef | None = None
+    previous: FactRef | None = None
     trend: Literal["toward", "away"] | None = None
     gap: float | None = None
     partial: list[Partial] = []
@@ -299,6 +303,31 @@ class Ripeness(Model):
     text: str
 
 
+class Deadline(Model):
+    """A statement in force that lapses by itself (``lapses`` in the rule files: ``kind`` is
+    the statement's), or whose condition has a deadline not yet met (``within``: ``kind``
+    ``condition``, ``id`` the statement's): the day (``on``: the lapse day, or the last day
+    in time), how many days from the verdict's date (``days_left``), what it is (``what``:
+    "offer o1 lapses 90 days after A.deal = signed (2024-01-01, f3)", "position p waits for
+    B.sanctions = lifted within 60 days of 2020-12-02") and what happens then (``then``)."""
+
+    kind: Literal["position", "offer", "variant", "condition"]
+    id: str
+    on: dt.date
+    days_left: int
+    what: str
+    then: str
+
+
+class Lapsed(Model):
+    """A statement that lapsed at a timeline entry's moment: a cause in its own right."""
+
+    kind: Literal["position", "offer", "variant"]
+    id: str
+    actor: str
+    lapsed: str  # "offer o1 lapsed 90 days after A.deal = signed (2024-01-01, f3)"
+
+
 class Verdict(Model):
     scenario: str
     session: str
@@ -309,6 +338,7 @@ class Verdict(Model):
     stances: list[Stance] = []
     moves_done: list[str] = []
     positions_in_force: list[PositionRef]
+    deadlines: list[Deadline] = []
     cycles: list[Cycle]
     refusals: list[Refusal]
     openings: list[Opening]
@@ -335,4 +365,5 @@ class TimelineEntry(Model):
     changes: list[str] = []
     causes: list[FactRef] = []
     statements: list[PositionRef] = []
+    lapsed: list[Lapsed] = []
     verdict: Verdict

@@ -3,16 +3,31 @@ openings and the smallest concession sets, each with the evidence behind it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain, ripeness
 from engine.analysis.concessions import WORK_BUDGET, concession_sets
-from engine.analysis.model import Block, Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
+from engine.analysis.model import (
+    Block,
+    Model,
+    Situation,
+    Solution,
+    active_variant,
+    build_model,
+    in_force,
+    on_the_way,
+    reachable_goals,
+    solve,
+    values_of,
+)
 from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
-from engine.verdict import ConcessionSets, GoalState, Status, Verdict
+from engine.conditions import compare_met, describe, negate
+from engine.lapses import lapse_day, why
+from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
 NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
@@ -89,8 +104,51 @@ def standing(sit: Situation) -> Standing:
     marks |= {("dead end", m, b.key) for m in solution.refused & solution.relevant for b in model.blocks.get(m, ())
               if b.stated is not None and not solution.lifters[id(b)]}
     marks |= {("reached", m) for m in solution.relevant & solution.reach}  # which blocks still hold a cycle's step
-    marks |= {("in force", p.id) for p in sit.rulebook.positions.values() if in_force(p, sit.as_of)}
+    marks |= {("in force", p.id) for p in sit.rulebook.positions.values() if in_force(p, sit.as_of, sit.state)}
+    marks |= {("in force", o.id) for o in sit.rulebook.offers.values() if in_force(o, sit.as_of, sit.state)}
+    marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
     return headline(model, per_goal), tuple(per_goal.items()), frozenset(marks)
+
+
+def deadlines(sit: Situation) -> list[Deadline]:
+    """Each statement in force (a position, its variant switched on, an offer) that lapses
+    after ``sit.as_of``: when, in how many days, and what happens then; soonest first."""
+    rb = sit.rulebook
+    found = []
+    for position in rb.positions.values():
+        if in_force(position, sit.as_of, sit.state):
+            found.append((position, "position", f"{position.actor} no longer withholds {position.withholds}"))
+            variant = active_variant(sit, position)
+            if variant is not None:
+                found.append((variant, "variant", f"{position.id} is no longer softened by {variant.id}"))
+    for offer in rb.offers.values():
+        if in_force(offer, sit.as_of, sit.state):
+            found.append((offer, "offer", f"{offer.actor} no longer offers {offer.offers}"))
+    result = []
+    today = sit.as_of.date()
+    for statement, kind, then in found:
+        day = lapse_day(statement, sit.state)
+        if day is not None:
+            result.append(Deadline(kind=kind, id=statement.id, on=day, days_left=(day - today).days,
+                                   what=f"{kind} {statement.id} lapses {why(statement, sit.state)}", then=then))
+    if rb.deadlines:  # a condition's deadline (``within``) not yet passed nor met, of a statement in force
+        values = values_of(sit)
+        for statement, kind, _ in found:
+            for expr in _conditions_of(statement):
+                for compare in {c for alternative in rb.alternatives(expr) for c in alternative if c.within is not None}:
+                    last = compare.within.deadline
+                    met = compare if not compare.within.missed else negate(compare)
+                    if last >= today and not compare_met(met, values):
+                        result.append(Deadline(kind="condition", id=statement.id, on=last, days_left=(last - today).days,
+                                               what=f"{kind} {statement.id} waits for {describe(met)}",
+                                               then=f"missed from {(last + dt.timedelta(days=1)).isoformat()}: not met in time"))
+    return sorted(result, key=lambda d: (d.on, d.id, d.what))
+
+
+def _conditions_of(statement) -> list:
+    """The conditions a statement reads: a position's ``until``, a variant's two, an offer's ``if``."""
+    exprs = [getattr(statement, "until", None), getattr(statement, "switched_on_by", None), getattr(statement, "if_", None)]
+    return [e for e in exprs if e is not None]
 
 
 def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:
@@ -196,7 +254,8 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         goals=goals,
         stances=explain.stances(sit, model, solution),
         moves_done=sorted(model.done),
-        positions_in_force=[explain.cite_position(p, _active_variant(sit, p)) for p in rb.positions.values() if in_force(p, sit.as_of)],
+        positions_in_force=[explain.cite_position(p, active_variant(sit, p)) for p in rb.positions.values() if in_force(p, sit.as_of, sit.state)],
+        deadlines=deadlines(sit),
         cycles=found,
         refusals=refused,
         openings=openings,
@@ -225,6 +284,3 @@ def _concessions_toward(sit: Situation, model: Model, solution: Solution, outcom
         found = concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget)
     return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
 
-
-def _active_variant(sit: Situation, position):
-    return next((v for v in position.variants if sit.holds(f"variant:{v.id}")), None)

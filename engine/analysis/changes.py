@@ -10,7 +10,8 @@ __all__ = ["differences"]
 
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
-    cycles formed or broken, dead ends, stances, positions in force, escalation, ripeness."""
+    cycles formed or broken, dead ends, stances, positions in force, deadlines passed
+    (a statement that lapsed), escalation, ripeness."""
     if before is None:
         return ([f"{g.id}: {g.status}" for g in after.goals] + (["escalation on"] if after.escalation else [])
                 + ripeness.differences(None, after))
@@ -47,6 +48,14 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     new_positions = {p.id for p in after.positions_in_force}
     lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]
     lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
+    still = {(d.kind, d.id, d.what) for d in after.deadlines}
+    for d in before.deadlines:  # a lapse from its day on; a condition's deadline once its last day in time is over
+        if (d.kind, d.id, d.what) in still:
+            continue
+        if d.kind != "condition" and d.on <= after.as_of.date():
+            lines.append(f"lapsed: {d.what}")
+        elif d.kind == "condition" and d.on < after.as_of.date():
+            lines.append(f"deadline passed: {d.what}")
     if before.escalation != after.escalation:
         lines.append("escalation on" if after.escalation else "escalation off")
     return lines + ripeness.differences(before, after)

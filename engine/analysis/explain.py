@@ -91,6 +91,19 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
     for compare in block.unmet if compares is None else compares:
         subject = sit.rulebook.subjects[compare.subject]
         fact = sit.state.get(compare.subject)
+        if compare.other is not None:  # against another subject: both facts cited, no gap (the bound moves)
+            other = sit.state.get(compare.other)
+            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
+                                other=cite_fact(sit, other) if other else None))
+            continue
+        if compare.within is not None:  # a deadline: the fact in force (its date counts), no gap
+            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None))
+            continue
+        if compare.change is not None:  # a trend: the fact in force and the one it superseded, no gap
+            before = sit.previous(fact) if fact else None
+            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
+                                previous=cite_fact(sit, before) if before else None))
+            continue
         gap, partial = _gap(sit, block, compare, fact)
         result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
                             trend=_trend(sit, fact, compare.value) if fact else None, gap=gap, partial=partial))
@@ -259,7 +272,7 @@ def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict
     result = []
     for key in dict.fromkeys(key for s in concessions.sets for key in s):
         block = blocks[key]
-        said = [s for s in sit.rulebook.restatements.get(key, ()) if in_force(s, sit.as_of)]
+        said = [s for s in sit.rulebook.restatements.get(key, ()) if in_force(s, sit.as_of, sit.state)]
         result.append(StanceRef(key=key, actor=sit.rulebook.moves[block.move].actor, move=block.move, kind=block.kind,
                                 statements=[cite_position(s) for s in said]))
     return result
@@ -319,7 +332,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                  f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
                  f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
         lines.append("Cycle: " + "; ".join(parts) + ".")
-        evidence = {u.fact.id: u.fact for s in cycle.steps for u in s.unmet if u.fact}
+        evidence = {f.id: f for s in cycle.steps for u in s.unmet for f in (u.fact, u.other, u.previous) if f}
         for fact in sorted(evidence.values(), key=lambda f: f.at):
             lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")

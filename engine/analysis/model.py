@@ -25,10 +25,12 @@ from typing import Literal
 
 import networkx as nx
 
-from engine.conditions import compare_holds
+from engine.conditions import compare_met, day_key, day_number
 from engine.facts import Fact
+from engine.lapses import lapsed
 from engine.rulebook import Rulebook
-from engine.rulebook.models import Compare, Expr, Offer, Position, Variant
+from engine.rulebook.models import TODAY, Compare, Expr, Offer, Position, Variant
+from engine.trends import with_previous
 
 
 @dataclass(frozen=True)
@@ -195,23 +197,40 @@ def relevant_blocks(model: Model, solution: Solution) -> list[Block]:
     return [b for m in sorted(solution.relevant - solution.reach) for b in model.blocks.get(m, ())]
 
 
-def in_force(position: Position, as_of: dt.datetime) -> bool:
+def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str, Fact] | None = None) -> bool:
+    """Within its ``in_force`` dates and not lapsed (``engine.lapses``: a lapse counted from
+    a fact reads ``state``, the facts in force then; without it such a lapse is not seen)."""
     start, end = position.in_force.from_, position.in_force.until
     day = as_of.date()
-    return (start is None or start <= day) and (end is None or day < end)
+    return (start is None or start <= day) and (end is None or day < end) and not lapsed(position, as_of, state or {})
+
+
+def values_of(sit: Situation) -> dict:
+    """What ``conditions.compare_met`` reads of a situation: each subject's value in force,
+    and for a subject a trend reads, the value of the fact that one superseded."""
+    values = with_previous({k: f.value for k, f in sit.state.items()}, sit.state, sit.previous, sit.rulebook.trended)
+    if sit.rulebook.dated:  # deadlines: the date of each fact they read, and the day asked
+        values.update((day_key(s), day_number(sit.state[s].at.date())) for s in sit.rulebook.dated if s in sit.state)
+        values[TODAY] = day_number(sit.as_of.date())
+    return values
+
+
+def active_variant(sit: Situation, position: Position) -> Variant | None:
+    """The position's first variant switched on and not lapsed, if any."""
+    return next((v for v in position.variants if sit.holds(f"variant:{v.id}") and not lapsed(v, sit.as_of, sit.state)), None)
 
 
 def build_model(sit: Situation) -> Model:
     rb = sit.rulebook
-    values = {k: f.value for k, f in sit.state.items()}
+    values = values_of(sit)
     done = frozenset(m for m in rb.moves if sit.holds(f"move:{m}"))
     blocks: dict[str, list[Block]] = {}
     eased: dict[str, tuple[Position, Variant]] = {}
     met: dict[str, list[Position]] = {}
     for position in rb.positions.values():
-        if not in_force(position, sit.as_of) or position.withholds in done:
+        if not in_force(position, sit.as_of, sit.state) or position.withholds in done:
             continue
-        variant = next((v for v in position.variants if sit.holds(f"variant:{v.id}")), None)
+        variant = active_variant(sit, position)
         if variant is not None and variant.simultaneous:
             eased[position.withholds] = (position, variant)
             continue
@@ -238,7 +257,7 @@ def build_model(sit: Situation) -> Model:
         if key in eased or key in met:
             willing[key] = tuple(met.get(key, ())) or (eased[key][0],)
             continue
-        offers = [o for o in rb.offering.get(key, ()) if in_force(o, sit.as_of)]
+        offers = [o for o in rb.offering.get(key, ()) if in_force(o, sit.as_of, sit.state)]
         kept = [o for o in offers if o.if_ is None or o.simultaneous or sit.holds(f"offer:{o.id}")]
         if kept:
             willing[key] = tuple(kept)
@@ -275,7 +294,7 @@ def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, 
 
 def failing_per_alternative(alternatives: list[tuple[Compare, ...]], values: dict) -> list[tuple[Compare, ...]]:
     """For each alternative of a condition (``Rulebook.alternatives``), its comparisons that fail."""
-    return [tuple(c for c in conjunct if not compare_holds(c, values.get(c.subject), c.subject in values)) for conjunct in alternatives]
+    return [tuple(c for c in conjunct if not compare_met(c, values)) for conjunct in alternatives]
 
 
 def closest(failing: list[tuple[Compare, ...]]) -> tuple[Compare, ...]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from pydantic import TypeAdapter
 
-from engine.analysis.model import Model, Situation, Solution, relevant_blocks, unmet_comparisons
+from engine.analysis.model import Model, Situation, Solution, relevant_blocks, unmet_comparisons, values_of
 from engine.analysis.whatif import Outcomes
 from engine.conditions import describe, expr_holds
 from engine.rulebook.models import Offer, Position, Variant
@@ -23,7 +23,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
     rb = sit.rulebook
     toward = toward or {}
     outcomes = outcomes or Outcomes(model, solution)
-    values = {k: f.value for k, f in sit.state.items()}
+    values = values_of(sit)
     candidates: list[dict] = []
     substitutes = {s for subs in model.substitutes.values() for s in subs}
     needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}

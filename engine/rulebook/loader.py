@@ -228,7 +228,28 @@ def unknown_field_message(name: str, expected: list[str]) -> str:
 
 
 _MEMBER_TAGS = {"bool": "true or false", "int": "a number", "float": "a number", "str": "text",
-                "datetime": "an ISO 8601 date or datetime", "date": "an ISO 8601 date or datetime"}
+                "datetime": "an ISO 8601 date or datetime", "date": "an ISO 8601 date or datetime",
+                "OtherSubject": "another subject as {subject: ...}"}
+
+
+def _other_subject_errors(errors: list[dict]) -> list[dict]:
+    """A comparison's operand written as a mapping is meant as another subject: its errors
+    are the ``{subject: ...}`` form's alone (located without pydantic's member name), not
+    also "expected a number"."""
+    meant = {tuple(e["loc"])[:i] for e in errors for i, part in enumerate(e["loc"])
+             if part == "OtherSubject" and i + 1 < len(e["loc"])}
+    if not meant:
+        return errors
+    kept = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        if loc[:-1] in meant and loc[-1] in _MEMBER_TAGS:
+            continue  # "expected a number" for a mapping meant as a subject
+        if "OtherSubject" in loc:
+            i = loc.index("OtherSubject")
+            error = {**error, "loc": loc[:i] + loc[i + 1:]}
+        kept.append(error)
+    return kept
 
 
 def merge_union_errors(errors: list[dict]) -> list[dict]:
@@ -237,9 +258,9 @@ def merge_union_errors(errors: list[dict]) -> list[dict]:
     reads better."""
     merged: dict[tuple, dict] = {}
     result: list[dict] = []
-    for error in errors:
+    for error in _other_subject_errors(errors):
         loc = tuple(error["loc"])
-        if not loc or loc[-1] not in _MEMBER_TAGS:
+        if not loc or loc[-1] not in _MEMBER_TAGS or loc[-1] in fields_of(_model_at(loc)):  # a field named ``date``
             result.append(error)
             continue
         kind = _MEMBER_TAGS[loc[-1]]
@@ -270,6 +291,9 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
         if tp is None:
             return None
     tp = _strip(tp)
+    if get_origin(tp) in (Union, UnionType):  # a value or {subject: ...}: the mapping's model
+        models = [m for m in get_args(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
+        tp = models[0] if len(models) == 1 else None
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
@@ -293,8 +317,12 @@ def _step(tp: Any, part: Any) -> Any:
     if get_origin(tp) is list:
         return get_args(tp)[0]
     if get_origin(tp) in (Union, UnionType):
-        return next((m for m in get_args(tp)
-                     if any(isinstance(t, Tag) and t.tag == part for t in getattr(m, "__metadata__", ()))), None)
+        tagged = next((m for m in get_args(tp)
+                       if any(isinstance(t, Tag) and t.tag == part for t in getattr(m, "__metadata__", ()))), None)
+        if tagged is not None:
+            return tagged
+        models = [m for m in get_args(tp) if isinstance(m, type) and issubclass(m, BaseModel)]  # a value or {subject: ...}
+        return _step(models[0], part) if len(models) == 1 else None
     return None
 
 

@@ -27,7 +27,8 @@ DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-
 Prose = Annotated[str, StringConstraints(strip_whitespace=True)]
 Scalar = Union[bool, int, float, str]
 
-COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+TODAY = "@today"  # not a subject of any rule file: the day a verdict is asked for, as rules read it (``Within``)
+COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "change")
 
 
 class Strict(BaseModel):
@@ -37,20 +38,77 @@ class Strict(BaseModel):
 # --- condition expressions ---------------------------------------------------------------
 
 
-class Compare(Strict):
-    """``{subject: IRN.enrichment_pct, le: 3.67}``: one subject against one value (or a list
-    for ``in`` / ``not_in``).  A subject with no fact yet makes the comparison unmet, and so
-    does a negated one: an unknown is never evidence."""
+class OtherSubject(Strict):
+    """``{subject: IRN.declared_cap}`` as a comparison's operand: the value in force of another
+    state subject (of the same type and unit), compared with the first one's."""
 
     subject: DottedName
-    eq: Scalar | None = None
-    ne: Scalar | None = None
+
+
+class Change(Strict):
+    """``{le: 0}`` as a comparison's ``change``: how the value in force compares with the
+    value of the fact it superseded plus a number (``le: 0``: it has not grown; ``ge: 50``:
+    it rose by at least 50).  Exactly one of the six operators."""
+
+    eq: float | None = None
+    ne: float | None = None
     lt: float | None = None
     le: float | None = None
     gt: float | None = None
     ge: float | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_operator(self) -> Change:
+        given = [op for op in ("eq", "ne", "lt", "le", "gt", "ge") if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a change needs exactly one operator of eq, ne, lt, le, gt, ge; got {', '.join(given) or 'none'}")
+        return self
+
+    @functools.cached_property
+    def operator(self) -> str:
+        return next(op for op in ("eq", "ne", "lt", "le", "gt", "ge") if getattr(self, op) is not None)
+
+    @functools.cached_property
+    def value(self) -> float:
+        return getattr(self, self.operator)
+
+
+class Within(Strict):
+    """``{days: 60, of: 2020-12-02}`` on a comparison: it was met in time, by the fact in
+    force dated no later than ``days`` after ``of``.  ``missed: true`` is its negation (what
+    ``{not: ...}`` makes of it): the deadline has passed and the fact in force does not meet
+    it in time.  Before the deadline neither holds."""
+
+    days: int = Field(gt=0, le=36500)
+    of: dt.date
+    missed: bool = False
+
+    @property
+    def deadline(self) -> dt.date:
+        """The last day that counts as in time."""
+        try:
+            return self.of + dt.timedelta(days=self.days)
+        except OverflowError:
+            return dt.date.max
+
+
+class Compare(Strict):
+    """``{subject: IRN.enrichment_pct, le: 3.67}``: one subject against one value (or a list
+    for ``in`` / ``not_in``), or against another subject (``le: {subject: IRN.cap}``, for
+    ``eq``, ``ne``, ``lt``, ``le``, ``gt``, ``ge``).  A subject with no fact yet makes the
+    comparison unmet, and so does a negated one: an unknown is never evidence."""
+
+    subject: DottedName
+    eq: Scalar | OtherSubject | None = None
+    ne: Scalar | OtherSubject | None = None
+    lt: float | OtherSubject | None = None
+    le: float | OtherSubject | None = None
+    gt: float | OtherSubject | None = None
+    ge: float | OtherSubject | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
     not_in: list[Scalar] | None = None
+    change: Change | None = None  # since the previous fact on the subject (``Change``)
+    within: Within | None = None  # met in time, or (``missed``) not (``Within``)
 
     @model_validator(mode="after")
     def _exactly_one_operator(self) -> Compare:
@@ -72,6 +130,19 @@ class Compare(Strict):
     @functools.cached_property
     def value(self) -> Any:
         return self.operand(self.operator)
+
+    @functools.cached_property
+    def other(self) -> str | None:
+        """The subject compared with, when the operand is another subject (else None)."""
+        return self.value.subject if isinstance(self.value, OtherSubject) else None
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The subjects the comparison reads: its own, then the other one if any (or
+        ``@today``, the day asked, for a missed deadline)."""
+        if self.within is not None and self.within.missed:
+            return (self.subject, TODAY)
+        return (self.subject,) if self.other is None else (self.subject, self.other)
 
 
 class AllOf(Strict):
@@ -207,6 +278,27 @@ class InForce(Strict):
         return self
 
 
+class Lapse(Strict):
+    """When a statement stops being in force by itself (an interim understanding, an offer
+    with a deadline): on a ``date``, or ``days`` after a date: the statement's own
+    ``in_force.from`` (else its ``said_on``), or with ``after`` the date of the fact in force
+    on ``after``'s subject while that fact meets ``after`` (``{subject: S, eq: V}``: a later
+    fact on S renews it).  It is out of force from that day on (as ``in_force.until``)."""
+
+    date: dt.date | None = None  # not ``on``: YAML reads a bare ``on`` key as true
+    days: int | None = Field(default=None, gt=0, le=36500)
+    after: Compare | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Lapse:
+        if self.after is not None and self.days is None:
+            raise ValueError("'after' counts 'days' from a fact: give 'days: N' with it, or use 'date: DATE' alone")
+        if (self.date is None) == (self.days is None):
+            raise ValueError("a lapse needs either 'date: DATE' or 'days: N' (with an optional 'after'); got "
+                             + ("both" if self.date is not None else "neither"))
+        return self
+
+
 class Variant(Strict):
     """A softer form of a position, in force while ``switched_on_by`` holds.
     ``simultaneous: true``: the actor will make its move in step with the moves that meet
@@ -222,6 +314,7 @@ class Variant(Strict):
     said_by: Prose = ""
     said_on: dt.date | None = None
     description: Prose = ""
+    lapses: Lapse | None = None  # when the softer form stops by itself (see ``Lapse``)
 
     @model_validator(mode="after")
     def _softens_something(self) -> Variant:
@@ -246,6 +339,7 @@ class Position(Strict):
     variants: list[Variant] = []
     description: Prose = ""
     restates: Identifier | None = None  # the first statement of the same stance (same actor, same move)
+    lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 
 
 class Offer(Strict):
@@ -266,6 +360,7 @@ class Offer(Strict):
     description: Prose = ""
     restates: Identifier | None = None  # the first offer of the same stance (same actor, same move)
     simultaneous: bool = False  # the actor will move in step with the moves that meet ``if``, not after them
+    lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 
     @model_validator(mode="after")
     def _in_step_with_something(self) -> Offer:
@@ -396,5 +491,5 @@ class RuleFile(Strict):
 
 SECTIONS = tuple(f for f in RuleFile.model_fields if f != "scenario")
 
-for _model in (AllOf, AnyOf, Not, Condition, Move, Variant, Position, Offer, Goal, Cost):
+for _model in (AllOf, AnyOf, Not, Condition, Move, Lapse, Variant, Position, Offer, Goal, Cost):
     _model.model_rebuild()

@@ -58,10 +58,17 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
 
     def check_expr(expr: Expr, origin: Any, path: tuple) -> None:
         if isinstance(expr, Compare):
-            if known("subject", expr.subject, subjects, origin, *path, "subject"):
-                message = value_problem(subjects[expr.subject], expr)
-                if message:
-                    report(origin, message, *path, expr.operator)
+            if expr.within is not None and (expr.other is not None or expr.change is not None):
+                report(origin, "'within' takes a comparison with a value: not with another subject, nor a change", *path, "within")
+            elif known("subject", expr.subject, subjects, origin, *path, "subject"):
+                if expr.other is None:
+                    message = value_problem(subjects[expr.subject], expr)
+                    if message:
+                        report(origin, message, *path, expr.operator)
+                elif known("subject", expr.other, subjects, origin, *path, expr.operator, "subject"):
+                    message = pair_problem(subjects[expr.subject], subjects[expr.other], expr.operator)
+                    if message:
+                        report(origin, message, *path, expr.operator, "subject")
         elif isinstance(expr, Ref):
             known("condition", expr.condition, conditions, origin, *path, "condition")
         elif isinstance(expr, (AllOf, AnyOf)):
@@ -71,6 +78,26 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
                 check_expr(part, origin, path + (tag, i))
         elif isinstance(expr, Not):
             check_expr(expr.not_, origin, path + ("not",))
+
+    def check_lapse(statement: Any, origin: Any, path: tuple) -> None:
+        lapse = statement.lapses
+        if lapse is None:
+            return
+        if lapse.after is not None:
+            after = lapse.after
+            if after.other is not None:
+                report(origin, "a lapse counts from a fact with a value: compare 'after' with a value, not another subject",
+                       *path, "lapses", "after", after.operator)
+            elif known("subject", after.subject, subjects, origin, *path, "lapses", "after", "subject"):
+                message = value_problem(subjects[after.subject], after)
+                if message:
+                    report(origin, message, *path, "lapses", "after", after.operator)
+        elif lapse.days is not None:
+            in_force = getattr(statement, "in_force", None)
+            if statement.said_on is None and (in_force is None or in_force.from_ is None):
+                report(origin, f"'lapses: {{days: {lapse.days}}}' counts from the statement's date: give it 'said_on'"
+                       + (" or 'in_force: {from: ...}'" if in_force is not None else "")
+                       + ", or count from a fact with 'after: {subject: ..., eq: ...}'", *path, "lapses", "days")
 
     for subject, origin in items["subjects"]:
         if subject.actor is not None:
@@ -92,7 +119,9 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
                        "withholds")
         if position.until is not None:
             check_expr(position.until, origin, ("until",))
+        check_lapse(position, origin, ())
         for i, variant in enumerate(position.variants):
+            check_lapse(variant, origin, ("variants", i))
             check_expr(variant.switched_on_by, origin, ("variants", i, "switched_on_by"))
             if variant.until is not None:
                 check_expr(variant.until, origin, ("variants", i, "until"))
@@ -102,6 +131,7 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
             owner = moves[offer.offers].actor
             if owner != offer.actor:
                 report(origin, f"an actor can only offer its own moves: {offer.offers!r} is {owner}'s, the offer is {offer.actor}'s", "offers")
+        check_lapse(offer, origin, ())
         if offer.if_ is not None:
             check_expr(offer.if_, origin, ("if",))
     for goal, origin in items["goals"]:
@@ -157,6 +187,8 @@ def value_problem(subject: Subject, compare: Compare) -> str | None:
     if subject.kind == "event":
         return f"{subject.key} is an event subject; conditions read state subjects only"
     op, operand = compare.operator, compare.value
+    if op == "change":  # a trend: a number subject, changed by a number (a float; no min or max: it is a difference)
+        return f"a change compares numbers, but {subject.key} is {subject.type}" if subject.type != "number" else None
     values = operand if op in ("in", "not_in") else [operand]
     if op in ("lt", "le", "gt", "ge") and subject.type != "number":
         return f"{op} compares numbers, but {subject.key} is {subject.type}"
@@ -164,6 +196,26 @@ def value_problem(subject: Subject, compare: Compare) -> str | None:
         message = check_value(subject, value)
         if message:
             return message
+    return None
+
+
+def pair_problem(subject: Subject, other: Subject, op: str) -> str | None:
+    """Why ``subject`` cannot be compared with ``other`` by ``op``, or None: both state
+    subjects, not the same one, of one type and unit (an enum: the same values)."""
+    for one in (subject, other):
+        if one.kind == "event":
+            return f"{one.key} is an event subject; conditions read state subjects only"
+    if subject.key == other.key:
+        return f"{subject.key} is compared with itself; compare it with another subject or a value"
+    if subject.type != other.type:
+        return f"{subject.key} is {subject.type} but {other.key} is {other.type}: only subjects of one type compare"
+    if op in ("lt", "le", "gt", "ge") and subject.type != "number":
+        return f"{op} compares numbers, but {subject.key} and {other.key} are {subject.type}"
+    if subject.unit != other.unit:
+        return (f"{subject.key} is in {subject.unit or 'no unit'} but {other.key} is in {other.unit or 'no unit'}:"
+                " only subjects of one unit compare")
+    if subject.type == "enum" and set(subject.values or ()) != set(other.values or ()):
+        return f"{subject.key} and {other.key} take different values ({', '.join(subject.values or ())} / {', '.join(other.values or ())})"
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -99,6 +100,31 @@ class Rulebook:
         return {s: frozenset(ms) for s, ms in found.items()}
 
     @functools.cached_property
+    def _compared(self) -> tuple[Compare, ...]:
+        """Every comparison of every condition, expanded."""
+        exprs: list[Expr] = [c.holds_when for c in self.conditions.values()]
+        exprs += [m.done_when for m in self.moves.values()] + [g.done_when for g in self.goals.values()]
+        for position in self.positions.values():
+            exprs += [e for e in (position.until, *(x for v in position.variants for x in (v.switched_on_by, v.until))) if e is not None]
+        exprs += [o.if_ for o in self.offers.values() if o.if_ is not None]
+        return tuple(c for e in exprs for c in comparisons(self.expand(e)))
+
+    @functools.cached_property
+    def trended(self) -> frozenset[str]:
+        """The subjects some trend reads (``{subject: S, change: ...}``, ``engine.trends``)."""
+        return frozenset(c.subject for c in self._compared if c.change is not None)
+
+    @functools.cached_property
+    def dated(self) -> frozenset[str]:
+        """The subjects some deadline reads (``within``): their facts' dates count."""
+        return frozenset(c.subject for c in self._compared if c.within is not None)
+
+    @functools.cached_property
+    def deadlines(self) -> frozenset[dt.date]:
+        """The last day in time of every deadline (``within``) of the conditions."""
+        return frozenset(c.within.deadline for c in self._compared if c.within is not None)
+
+    @functools.cached_property
     def written(self) -> dict[str, frozenset[str]]:
         """Move -> the subjects its ``done_when`` reads (the subjects making it changes)."""
         return {key: frozenset(self.subjects_of(move.done_when)) for key, move in self.moves.items()}
@@ -157,10 +183,28 @@ class Rulebook:
             per: dict[str, frozenset[str]] = {}
             for subject in {c.subject for c in conjunct}:
                 needed = constraint(conjunct, self.subjects[subject])
+                joined = {c for c in conjunct if c.subject == subject and c.other is not None}
                 per[subject] = frozenset(m for m in self.writers.get(subject, ())
-                                         if any(guarantees(v, needed) for v in self.produces[m].get(subject, ())))
+                                         if any(guarantees(v, needed) for v in self.produces[m].get(subject, ()))
+                                         or (joined and self._states(m, subject, joined, conjunct)))
             result.append(per)
         return result
+
+    def _states(self, move: str, subject: str, joined: set[Compare], conjunct: tuple[Compare, ...]) -> bool:
+        """Whether some alternative of ``move``'s ``done_when`` states, word for word, every
+        comparison of ``subject`` with another subject in ``conjunct`` (``joined``), and
+        guarantees its value comparisons on ``subject`` too.  A bound that is another
+        subject's value is not known in advance, so no value a move leaves is taken to meet
+        it (``engine.values.admitted``): only a move that is *done* when the comparison
+        holds meets it."""
+        plain = [c for c in conjunct if c.subject == subject and c.other is None]
+        needed = constraint(plain, self.subjects[subject]) if plain else None
+        for alternative in self.alternatives(self.moves[move].done_when):
+            if joined <= set(alternative):
+                produced = constraint([c for c in alternative if c.other is None], self.subjects[subject])
+                if needed is None or (produced is not None and guarantees(produced, needed)):
+                    return True
+        return False
 
     def narrowing(self, compare: Compare) -> tuple[ValueSet, tuple[tuple[str, bool, float], ...]]:
         """The values ``compare`` needs of its subject, and for each move that changes the
@@ -229,7 +273,7 @@ class Rulebook:
 
     def _expansion_of(self, expr: Expr) -> tuple[Expr, frozenset[str]]:
         expanded = self._expand(expr)
-        return expanded, frozenset(c.subject for c in comparisons(expanded))
+        return expanded, frozenset(s for c in comparisons(expanded) for s in c.subjects)
 
     def _expand(self, expr: Expr) -> Expr:
         if isinstance(expr, Ref):

@@ -459,13 +459,25 @@ def _ripeness(desk: Desk, line: str | None, goal: str, date: str | None):
     return found
 
 
+@then(parsers.re(rf'{IN}"(?P<statement>[^"]+)" lapses in (?P<days>\d+) days?{AS_OF}'))
+def lapses_in(desk: Desk, request, line: str | None, statement: str, days: str, date: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
+    found = [d for d in verdict.deadlines if d.id == statement and d.kind != "condition"]
+    listing = "; ".join(f"{d.id} on {d.on} ({d.days_left} days)" for d in verdict.deadlines) or "none"
+    assert found and found[0].days_left == int(days), (
+        f"{desk.where}: expected {statement!r} to lapse in {days} days{_in(verdict.session)} as of {verdict.as_of.date()};"
+        f" the verdict's deadlines: {listing}")
+
+
 @then(parsers.re(rf'{IN}the timeline on (?P<date>\S+) says "(?P<text>[^"]+)"'))
 def timeline_says(desk: Desk, request, line: str | None, date: str, text: str) -> None:
     here(desk, request)
     day = parse_date(date, desk.where).date()
     entries = [e for e in desk.timeline(line_of(line)) if e.at.date() == day]
     said = [*(c for e in entries for c in e.changes), *(f"{c.subject} = {c.value} ({c.source})" for e in entries for c in e.causes),
-            *(f"{p.id} ({p.said_by or p.source})" for e in entries for p in e.statements)]
+            *(f"{p.id} ({p.said_by or p.source})" for e in entries for p in e.statements),
+            *(x.lapsed for e in entries for x in e.lapsed)]
     assert any(norm(text) in norm(item) for item in said), (
         f"{desk.where}: the timeline{_in(line_of(line))} on {day} does not say {text!r}; it says:\n"
         + ("\n".join(f"    {item}" for item in said) or "    (no entry that day)"))

@@ -229,7 +229,7 @@ def test_wrong_type_text_where_a_number_is_compared(tmp_path):
     problem = only(folder)
     assert problem.where.endswith("extra.yaml:3")
     assert problem.field == "conditions.0.holds_when.ge"
-    assert "valid number" in problem.message and "'high'" in problem.message
+    assert "expected a number or another subject as {subject: ...}" in problem.message and "'high'" in problem.message
 
 
 def test_a_value_fitting_no_kind_is_one_problem_not_four(tmp_path):
@@ -240,7 +240,7 @@ def test_a_value_fitting_no_kind_is_one_problem_not_four(tmp_path):
         """)
     problem = only(folder)
     assert problem.field == "conditions.0.holds_when.eq"
-    assert problem.message == "expected true or false, a number or text (got ['calm'])"
+    assert problem.message == "expected true or false, a number, text or another subject as {subject: ...} (got ['calm'])"
 
 
 def test_value_outside_enum(tmp_path):

@@ -25,7 +25,10 @@ from engine.analysis import analyse, escalating, ripeness, standing
 from engine.analysis.changes import differences
 from engine.analysis.explain import cite_fact, cite_position
 from engine.facts import parse_inputs
+from engine.lapses import lapse_day, why
+from engine.lapses import statements as lapse_statements
 from engine.session import Session
+from engine.verdict import Lapsed
 from ripeness.bootstrap import Scenario, load_scenario
 from tests.conftest import JCPOA, NOW
 from tests.unit.small import JCPOA_VALUES
@@ -63,11 +66,22 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         dated = [f for f in frame.state.values() if f.at == moment] + [e for e in events if e.at == moment]
         statements = [cite_position(p) for p in [*rulebook.positions.values(), *rulebook.offers.values()]
                       if moment.time() == dt.time(0) and moment.date() in (p.in_force.from_, p.in_force.until)]
+        lapsed = [Lapsed(kind=kind, id=s.id, actor=actor, lapsed=f"{kind} {s.id} lapsed {why(s, frame.state)}")
+                  for s in lapse_statements(rulebook) if moment.time() == dt.time(0) and lapse_day(s, frame.state) == moment.date()
+                  for kind, actor in [_kind_and_actor(rulebook, s.id)]]
         entries.append({"at": moment, "status": verdict.status, "escalation": verdict.escalation,
                         "changes": differences(previous, verdict), "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
-                        "statements": statements, "verdict": verdict})
+                        "statements": statements, "lapsed": lapsed, "verdict": verdict})
         previous = verdict
     return [_json(e) for e in entries]
+
+
+def _kind_and_actor(rulebook, sid: str) -> tuple[str, str]:
+    if sid in rulebook.positions:
+        return "position", rulebook.positions[sid].actor
+    if sid in rulebook.offers:
+        return "offer", rulebook.offers[sid].actor
+    return "variant", rulebook.variants[sid][0].actor
 
 
 def _json(entry: dict[str, Any]) -> dict[str, Any]:
