@@ -194,3 +194,17 @@ def test_the_same_statements_in_any_recording_order_give_the_same_verdicts(tmp_p
     finally:
         shuffled.close()
         in_order.close()
+
+
+def test_a_stated_offer_that_lapses_counts_its_days_from_the_day_it_was_stated(tmp_path):
+    interim = {"at": "2024-03-01", "source": "an interim understanding", "states": {"offer": {
+        "id": "a_interim", "actor": "A", "offers": "A.give", "lapses": {"days": 90},
+        "quote": "For three months, we give.", "source": "an interim understanding"}}}
+    session = session_of(tmp_path, [*NOTHING_GIVEN, interim])
+    try:
+        assert stances(session.verdict(dt.date(2024, 5, 29)))["A.give"] == "willing"  # day 89
+        assert stances(session.verdict(dt.date(2024, 5, 30)))["A.give"] == "unknown"  # 90 days on: lapsed
+        lapsed = {e.at.date(): e for e in session.timeline(dt.date(2024, 7, 1))}[dt.date(2024, 5, 30)]
+        assert [x.id for x in lapsed.lapsed] == ["a_interim"]
+    finally:
+        session.close()
