@@ -9,7 +9,18 @@ from contextlib import contextmanager
 
 from engine.analysis import escalation, explain
 from engine.analysis.concessions import WORK_BUDGET, concession_sets
-from engine.analysis.model import Block, Model, Situation, Solution, build_model, in_force, on_the_way, reachable_goals, solve
+from engine.analysis.model import (
+    Block,
+    Model,
+    Situation,
+    Solution,
+    build_model,
+    in_force,
+    on_the_way,
+    reachable_goals,
+    reachable_if_willing,
+    solve,
+)
 from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
 from engine.verdict import ConcessionSets, GoalState, Status, Verdict
@@ -29,7 +40,8 @@ def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, S
 _ORDER: dict[Status, int] = {"deadlock": 0, "opening": 1, "progress": 2}
 
 
-def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool] | None = None) -> Status:
+def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool] | None = None,
+             solution: Solution | None = None) -> Status:
     """The verdict's status, from the goals' own (``docs/concepts.md``, "The headline"):
 
     - the best of the **main** goals' statuses (progress, then opening, then deadlock);
@@ -39,7 +51,8 @@ def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool]
       for each), so a cycle of positions or a refusal holds each of them.  Talks under
       way never hide a standoff on the deal; they do speak for a deal that waits only on
       moves nobody has spoken of yet.
-    ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out."""
+    ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out; else it is
+    worked out when needed, from ``solution`` (``solve(model)``) if given."""
     main = [g for g in model.main if g in statuses] or list(statuses)
     best = max((statuses[g] for g in main), key=_ORDER.__getitem__, default="deadlock")
     interim = [statuses[g] for g in statuses if g not in main]
@@ -47,7 +60,7 @@ def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool]
     if _ORDER[better] <= _ORDER[best]:
         return best
     if hopeful is None and best == "deadlock":
-        hopeful = reachable_goals(model.hopeful())
+        hopeful = reachable_goals(model.hopeful()) if solution is None else reachable_if_willing(model, solution)
     if best == "deadlock" and not any(hopeful[g] for g in main):
         return "deadlock"  # a standoff: no main goal would open even if every untested move were willing
     return better
@@ -90,7 +103,7 @@ def standing(sit: Situation) -> Standing:
               if b.stated is not None and not solution.lifters[id(b)]}
     marks |= {("reached", m) for m in solution.relevant & solution.reach}  # which blocks still hold a cycle's step
     marks |= {("in force", p.id) for p in sit.rulebook.positions.values() if in_force(p, sit.as_of)}
-    return headline(model, per_goal), tuple(per_goal.items()), frozenset(marks)
+    return headline(model, per_goal, solution=solution), tuple(per_goal.items()), frozenset(marks)
 
 
 def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> bool:
@@ -134,7 +147,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     check()
     per_goal = goal_statuses(model, solution.goals_reachable)
     stuck = any(s == "deadlock" for s in per_goal.values())
-    hopeful = reachable_goals(model.hopeful()) if stuck else {}
+    hopeful = reachable_if_willing(model, solution) if stuck else {}
     status = headline(model, per_goal, hopeful)
     chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)

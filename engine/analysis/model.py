@@ -126,7 +126,8 @@ class Model:
         """The model of ``goals`` alone, cut down to ``moves`` (every move on their way,
         ``on_the_way``: closed under waiting, so what is reachable among them is unchanged)."""
         kept = frozenset(moves) | self.done
-        goals = [g for g in self.goals if g in set(goals)]
+        wanted = set(goals)
+        goals = [g for g in self.goals if g in wanted]
         return replace(self, moves=kept, blocks={m: self.blocks[m] for m in kept if m in self.blocks},
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in goals))
@@ -367,6 +368,15 @@ def reachable_goals(model: Model) -> dict[str, bool]:
         for target in targets:
             pred.setdefault(target, []).append(move)
     return _goals_reachable(model, _reach(model, model.moves - model.done, pred, waits.move_lifters))
+
+
+def reachable_if_willing(model: Model, solution: Solution) -> dict[str, bool]:
+    """``reachable_goals(model.hopeful())`` from ``solve(model)``'s waits: a move nobody has
+    spoken of has a block with no lifters and no waits, so leaving those blocks out changes
+    no wait and no other block's lifters, only which moves start out reached."""
+    hopeful = model.hopeful()
+    move_lifters = {m: tuple(solution.lifters[id(b)] for b in bs) for m, bs in hopeful.blocks.items()}
+    return _goals_reachable(hopeful, _reach(hopeful, model.moves - model.done, solution.graph.pred, move_lifters))
 
 
 @dataclass
