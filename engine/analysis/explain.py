@@ -65,6 +65,11 @@ def cite_position(position: Position | Offer, variant: Variant | None = None) ->
     return _cited(position, variant, build)
 
 
+def condition_text(compare: Compare, unit: str = "") -> str:
+    """``describe(compare, unit)``, worked out once per comparison (comparisons never change)."""
+    return _cited(compare, unit, lambda: describe(compare, unit))
+
+
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     def build() -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
@@ -82,7 +87,7 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
         subject = sit.rulebook.subjects[compare.subject]
         fact = sit.state.get(compare.subject)
         gap, partial = _gap(sit, block, compare, fact)
-        result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
+        result.append(Unmet(test=condition_text(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
                             trend=_trend(sit, fact, compare.value) if fact else None, gap=gap, partial=partial))
     return result
 
@@ -94,10 +99,27 @@ def _gap(sit: Situation, block: Block, compare: Compare, fact: Fact | None) -> t
     if rb.subjects[compare.subject].type != "number" or fact is None or not _is_number(fact.value):
         return None, []
     needed, moves = rb.narrowing(compare)
-    now = distance(fact.value, needed)
+    now = _distance(compare, needed, fact.value)
     partial = [Partial(move=move, actor=rb.moves[move].actor, gap=_tidy(left)) for move, meets, left in moves
                if not meets and left < now and move != block.move and not sit.holds(f"move:{move}")]
     return _tidy(now), partial
+
+
+_DISTANCES: dict[tuple[int, object], tuple[Compare, float]] = {}
+
+
+def _distance(compare: Compare, needed: object, value: float) -> float:
+    """``distance(value, needed)``, ``needed`` being what ``compare`` needs: worked out once
+    per comparison and value (kept with the comparison, so that its id stays its own; at
+    most ``MAX_CITED`` kept).  Values of a subject change far less often than verdicts
+    are asked, and the interval arithmetic is most of an unmet condition's evidence."""
+    key = (id(compare), value)
+    kept = _DISTANCES.get(key)
+    if kept is None or kept[0] is not compare:
+        if len(_DISTANCES) >= MAX_CITED:
+            _DISTANCES.clear()
+        kept = _DISTANCES[key] = (compare, distance(value, needed))
+    return kept[1]
 
 
 def _tidy(number: float) -> float:

@@ -82,18 +82,9 @@ class Outcomes:
             move = self._sccs[index][0]
             if unchanged(move):
                 self._witnesses.append(_ancestors(self._pred, [move]) | _ancestors(self._succ, [move]))
-        self._blocks_on: dict[str, list[Block]] = {}
-        self._any_move_lifts: list[Block] = []  # an alternative with no failing comparison: any move lifts it
-        self._order: dict[int, int] = {}  # block -> its place in the model (answers keep the model's order)
         self._lifters, self._move_lifters = solution.lifters, solution.move_lifters
+        self._lifting: dict[str, list[Block]] | None = None  # move -> the blocks it lifts on its own (openings ask)
         self._lifted: dict[str, tuple[Block, ...]] = {}  # move -> lifted_by(move): openings ask twice per candidate
-        for blocks in model.blocks.values():
-            for block in blocks:
-                self._order[id(block)] = len(self._order)
-                for subject in block.unmet_subjects:
-                    self._blocks_on.setdefault(subject, []).append(block)
-                if any(not alt for alt in block.alternatives):
-                    self._any_move_lifts.append(block)
 
     def witnessed(self, move: str) -> int:
         """The witness cycles a change touching ``move`` might alter, as bits: a change
@@ -106,24 +97,36 @@ class Outcomes:
 
     def lifted_by(self, move: str) -> tuple[Block, ...]:
         """The blocks ``Model.with_done(move)`` lifts (``Block.lifted_by``), in the model's
-        order: a move that meets a comparison reads its subject, so only the blocks on the
-        subjects it reads are tried.  Worked out once per move."""
+        order.  Worked out for every move at once, the first time one is asked: a block is
+        lifted by the moves in each failing subject's ways of one of its alternatives (by
+        any move when an alternative has no failing comparison)."""
         found = self._lifted.get(move)
         if found is None:
-            found = self._lifted[move] = self._lifted_by(move)
+            if self._lifting is None:
+                self._lifting = self._lifting_index()
+            found = self._lifted[move] = tuple(b for b in self._lifting.get(move, ()) if b.move != move)
         return found
 
-    def _lifted_by(self, move: str) -> tuple[Block, ...]:
-        written = self.model.written.get(move, frozenset())
-        seen: set[int] = set()
-        lifted = []
-        for block_list in (*(self._blocks_on.get(s, ()) for s in written), self._any_move_lifts):
-            for block in block_list:
-                if id(block) not in seen and block.move != move and block.lifted_by(move):
-                    seen.add(id(block))
-                    lifted.append(block)
-        lifted.sort(key=lambda b: self._order[id(b)])
-        return tuple(lifted)
+    def _lifting_index(self) -> dict[str, list[Block]]:
+        index: dict[str, list[Block]] = {}
+        anyone: list[Block] = []  # lifted by any move, kept in their place among the others below
+        moves = self.model.moves
+        for blocks in self.model.blocks.values():
+            for block in blocks:
+                alone: set[str] = set()
+                for ways in block.ways:
+                    if not ways:
+                        anyone.append(block)
+                        break
+                    alone.update(frozenset.intersection(*ways))
+                else:
+                    for move in alone:
+                        index.setdefault(move, []).append(block)
+        if anyone:  # rare: merged into every move's list, in the model's order
+            order = {id(b): i for i, b in enumerate(b for bs in self.model.blocks.values() for b in bs)}
+            for move in moves:
+                index[move] = sorted({id(b): b for b in (*index.get(move, ()), *anyone)}.values(), key=lambda b: order[id(b)])
+        return index
 
     def after_move(self, move: str) -> tuple[bool, bool]:
         """As ``solve(model.with_done(move))``."""
