@@ -177,10 +177,14 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     ranks: dict[str, list[int]] = {}
     for opening in openings:
         ranks.setdefault(opening.move, []).append(opening.rank)
+    cycles_of: dict[str, list[int]] = {}  # move -> the cycles through it (by index in ``found``)
+    for i, cycle in enumerate(found):
+        for move in cycle.moves:
+            cycles_of.setdefault(move, []).append(i)
     goals = []
     for g, done in model.goals.items():
         way = ways[g]
-        cycles_here = [c.moves for c in found if way.intersection(c.moves)]
+        cycles_here = [found[i].moves for i in sorted({i for m in way for i in cycles_of.get(m, ())})]
         refusals_here = sorted({r.move for r in refused if r.move in way})
         untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]

@@ -231,7 +231,7 @@ def build_model(sit: Situation) -> Model:
             continue
         else:
             condition = position.until
-        blocks.setdefault(position.withholds, []).append(_conditional(rb, position.withholds, condition, values, position=position, variant=variant))
+        blocks.setdefault(position.withholds, []).append(_position_block(rb, position, variant, condition, values))
     willing: dict[str, tuple[Position | Offer, ...]] = {}
     for key, move in rb.moves.items():
         if key in done or key in blocks:
@@ -258,6 +258,29 @@ def build_model(sit: Situation) -> Model:
         substitutes=rb.substitutes,
         main=rb.main_goals,
     )
+
+
+MAX_KEPT_BLOCKS = 20_000
+_BLOCKS: dict[tuple, tuple[Position, Variant | None, Expr, Block]] = {}
+
+
+def _position_block(rb: Rulebook, position: Position, variant: Variant | None, condition: Expr, values: dict) -> Block:
+    """``_conditional`` for a position, kept per position, variant, condition and the values
+    of the subjects the condition reads: from one verdict to the next few of them change,
+    and a block is frozen (its lifters and waits are worked out per model).  Kept with its
+    sources, so that their ids stay their own; at most ``MAX_KEPT_BLOCKS`` kept."""
+    read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in sorted(rb.subjects_of(condition)))
+    key = (id(position), id(variant), id(condition), read)
+    try:
+        kept = _BLOCKS.get(key)
+    except TypeError:  # a value that cannot be a key (none of the value types of rule files, but not worth a wrong answer)
+        return _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
+    if kept is None or kept[0] is not position or kept[1] is not variant or kept[2] is not condition:
+        if len(_BLOCKS) >= MAX_KEPT_BLOCKS:
+            _BLOCKS.clear()
+        block = _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
+        kept = _BLOCKS[key] = (position, variant, condition, block)
+    return kept[3]
 
 
 def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, *, position: Position | None = None,
