@@ -20,6 +20,7 @@ from engine.analysis.model import (
     in_force,
     on_the_way,
     reachable_goals,
+    reachable_if_willing,
     solve,
     values_of,
 )
@@ -44,7 +45,8 @@ def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, S
 _ORDER: dict[Status, int] = {"deadlock": 0, "opening": 1, "progress": 2}
 
 
-def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool] | None = None) -> Status:
+def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool] | None = None,
+             solution: Solution | None = None) -> Status:
     """The verdict's status, from the goals' own (``docs/concepts.md``, "The headline"):
 
     - the best of the **main** goals' statuses (progress, then opening, then deadlock);
@@ -54,7 +56,8 @@ def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool]
       for each), so a cycle of positions or a refusal holds each of them.  Talks under
       way never hide a standoff on the deal; they do speak for a deal that waits only on
       moves nobody has spoken of yet.
-    ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out."""
+    ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out; else it is
+    worked out when needed, from ``solution`` (``solve(model)``) if given."""
     main = [g for g in model.main if g in statuses] or list(statuses)
     best = max((statuses[g] for g in main), key=_ORDER.__getitem__, default="deadlock")
     interim = [statuses[g] for g in statuses if g not in main]
@@ -62,7 +65,7 @@ def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool]
     if _ORDER[better] <= _ORDER[best]:
         return best
     if hopeful is None and best == "deadlock":
-        hopeful = reachable_goals(model.hopeful())
+        hopeful = reachable_goals(model.hopeful()) if solution is None else reachable_if_willing(model, solution)
     if best == "deadlock" and not any(hopeful[g] for g in main):
         return "deadlock"  # a standoff: no main goal would open even if every untested move were willing
     return better
@@ -107,7 +110,7 @@ def standing(sit: Situation) -> Standing:
     marks |= {("in force", p.id) for p in sit.rulebook.positions.values() if in_force(p, sit.as_of, sit.state)}
     marks |= {("in force", o.id) for o in sit.rulebook.offers.values() if in_force(o, sit.as_of, sit.state)}
     marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
-    return headline(model, per_goal), tuple(per_goal.items()), frozenset(marks)
+    return headline(model, per_goal, solution=solution), tuple(per_goal.items()), frozenset(marks)
 
 
 def deadlines(sit: Situation) -> list[Deadline]:
@@ -192,7 +195,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     check()
     per_goal = goal_statuses(model, solution.goals_reachable)
     stuck = any(s == "deadlock" for s in per_goal.values())
-    hopeful = reachable_goals(model.hopeful()) if stuck else {}
+    hopeful = reachable_if_willing(model, solution) if stuck else {}
     status = headline(model, per_goal, hopeful)
     chains = explain.escalation_chains(sit, kept)
     events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
@@ -222,10 +225,14 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     ranks: dict[str, list[int]] = {}
     for opening in openings:
         ranks.setdefault(opening.move, []).append(opening.rank)
+    cycles_of: dict[str, list[int]] = {}  # move -> the cycles through it (by index in ``found``)
+    for i, cycle in enumerate(found):
+        for move in cycle.moves:
+            cycles_of.setdefault(move, []).append(i)
     goals = []
     for g, done in model.goals.items():
         way = ways[g]
-        cycles_here = [c.moves for c in found if way.intersection(c.moves)]
+        cycles_here = [found[i].moves for i in sorted({i for m in way for i in cycles_of.get(m, ())})]
         refusals_here = sorted({r.move for r in refused if r.move in way})
         untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]

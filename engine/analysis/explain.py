@@ -74,6 +74,11 @@ def statement_words(value: dict) -> str:
     return "; ".join(words) + quote
 
 
+def condition_text(compare: Compare, unit: str = "") -> str:
+    """``describe(compare, unit)``, worked out once per comparison (comparisons never change)."""
+    return _cited(compare, unit, lambda: describe(compare, unit))
+
+
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     def build() -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
@@ -89,38 +94,81 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
     closest alternative's)."""
     result = []
     for compare in block.unmet if compares is None else compares:
-        subject = sit.rulebook.subjects[compare.subject]
-        fact = sit.state.get(compare.subject)
-        if compare.other is not None:  # against another subject: both facts cited, no gap (the bound moves)
-            other = sit.state.get(compare.other)
-            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
-                                other=cite_fact(sit, other) if other else None))
+        if compare.other is not None or compare.within is not None or compare.change is not None:
+            result.append(_timed_evidence(sit, compare))  # no gap: the bound moves, or time counts
             continue
-        if compare.within is not None:  # a deadline: the fact in force (its date counts), no gap
-            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None))
-            continue
-        if compare.change is not None:  # a trend: the fact in force and the one it superseded, no gap
-            before = sit.previous(fact) if fact else None
-            result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
-                                previous=cite_fact(sit, before) if before else None))
-            continue
-        gap, partial = _gap(sit, block, compare, fact)
-        result.append(Unmet(test=describe(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
-                            trend=_trend(sit, fact, compare.value) if fact else None, gap=gap, partial=partial))
+        unmet, narrowing = _evidence(sit, compare)
+        partial = [Partial(move=move, actor=actor, gap=left) for move, actor, left in narrowing
+                   if move != block.move and not sit.holds(f"move:{move}")]
+        result.append(unmet.model_copy(update={"partial": partial}) if partial else unmet)
     return result
 
 
-def _gap(sit: Situation, block: Block, compare: Compare, fact: Fact | None) -> tuple[float | None, list[Partial]]:
-    """How far a number subject's value is from meeting ``compare``, and the moves not yet
-    made (other than the blocked one) that would narrow that without closing it."""
+def _timed_evidence(sit: Situation, compare: Compare) -> Unmet:
+    """The evidence of a comparison with another subject (both facts cited), a deadline (the
+    fact in force: its date counts) or a trend (the fact in force and the one it superseded)."""
+    subject = sit.rulebook.subjects[compare.subject]
+    fact = sit.state.get(compare.subject)
+    cited = cite_fact(sit, fact) if fact else None
+    if compare.other is not None:
+        other = sit.state.get(compare.other)
+        return Unmet(test=condition_text(compare, subject.unit), fact=cited, other=cite_fact(sit, other) if other else None)
+    if compare.change is not None:
+        before = sit.previous(fact) if fact else None
+        return Unmet(test=condition_text(compare, subject.unit), fact=cited, previous=cite_fact(sit, before) if before else None)
+    return Unmet(test=condition_text(compare, subject.unit), fact=cited)
+
+
+_EVIDENCE: dict[tuple[int, int, int], tuple[object, object, object, tuple[Unmet, list[tuple[str, str, float]]]]] = {}
+
+
+def _evidence(sit: Situation, compare: Compare) -> tuple[Unmet, list[tuple[str, str, float]]]:
+    """A failing comparison's evidence without its partial moves, and the moves that would
+    narrow its gap (move, actor, gap left), before leaving out the blocked move and the
+    moves made: it reads only the comparison, the fact in force on its subject and the
+    one that fact superseded, so it is kept per those three (as citations are; at most
+    ``MAX_CITED`` kept).  Shared by the verdicts and blocks that read them alike."""
+    fact = sit.state.get(compare.subject)
+    before = sit.previous(fact) if fact is not None else None
+    key = (id(compare), id(fact), id(before))
+    kept = _EVIDENCE.get(key)
+    if kept is None or kept[0] is not compare or kept[1] is not fact or kept[2] is not before:
+        if len(_EVIDENCE) >= MAX_CITED:
+            _EVIDENCE.clear()
+        subject = sit.rulebook.subjects[compare.subject]
+        gap, narrowing = _gap(sit, compare, fact)
+        unmet = Unmet(test=condition_text(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
+                      trend=_trend(fact, before, compare.value) if fact else None, gap=gap, partial=[])
+        kept = _EVIDENCE[key] = (compare, fact, before, (unmet, narrowing))
+    return kept[3]
+
+
+def _gap(sit: Situation, compare: Compare, fact: Fact | None) -> tuple[float | None, list[tuple[str, str, float]]]:
+    """How far a number subject's value is from meeting ``compare``, and the moves that
+    would narrow that without closing it (move, actor, the gap left)."""
     rb = sit.rulebook
     if rb.subjects[compare.subject].type != "number" or fact is None or not _is_number(fact.value):
         return None, []
     needed, moves = rb.narrowing(compare)
-    now = distance(fact.value, needed)
-    partial = [Partial(move=move, actor=rb.moves[move].actor, gap=_tidy(left)) for move, meets, left in moves
-               if not meets and left < now and move != block.move and not sit.holds(f"move:{move}")]
-    return _tidy(now), partial
+    now = _distance(compare, needed, fact.value)
+    return _tidy(now), [(move, rb.moves[move].actor, _tidy(left)) for move, meets, left in moves if not meets and left < now]
+
+
+_DISTANCES: dict[tuple[int, object], tuple[Compare, float]] = {}
+
+
+def _distance(compare: Compare, needed: object, value: float) -> float:
+    """``distance(value, needed)``, ``needed`` being what ``compare`` needs: worked out once
+    per comparison and value (kept with the comparison, so that its id stays its own; at
+    most ``MAX_CITED`` kept).  Values of a subject change far less often than verdicts
+    are asked, and the interval arithmetic is most of an unmet condition's evidence."""
+    key = (id(compare), value)
+    kept = _DISTANCES.get(key)
+    if kept is None or kept[0] is not compare:
+        if len(_DISTANCES) >= MAX_CITED:
+            _DISTANCES.clear()
+        kept = _DISTANCES[key] = (compare, distance(value, needed))
+    return kept[1]
 
 
 def _tidy(number: float) -> float:
@@ -132,8 +180,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _trend(sit: Situation, fact: Fact, bound: object) -> str | None:
-    before = sit.previous(fact)
+def _trend(fact: Fact, before: Fact | None, bound: object) -> str | None:
     if before is None or not all(_is_number(v) for v in (fact.value, before.value, bound)):
         return None
     gap_now, gap_before = abs(fact.value - bound), abs(before.value - bound)

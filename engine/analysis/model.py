@@ -128,7 +128,8 @@ class Model:
         """The model of ``goals`` alone, cut down to ``moves`` (every move on their way,
         ``on_the_way``: closed under waiting, so what is reachable among them is unchanged)."""
         kept = frozenset(moves) | self.done
-        goals = [g for g in self.goals if g in set(goals)]
+        wanted = set(goals)
+        goals = [g for g in self.goals if g in wanted]
         return replace(self, moves=kept, blocks={m: self.blocks[m] for m in kept if m in self.blocks},
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in goals))
@@ -249,7 +250,7 @@ def build_model(sit: Situation) -> Model:
             continue
         else:
             condition = position.until
-        blocks.setdefault(position.withholds, []).append(_conditional(rb, position.withholds, condition, values, position=position, variant=variant))
+        blocks.setdefault(position.withholds, []).append(_position_block(rb, position, variant, condition, values))
     willing: dict[str, tuple[Position | Offer, ...]] = {}
     for key, move in rb.moves.items():
         if key in done or key in blocks:
@@ -276,6 +277,32 @@ def build_model(sit: Situation) -> Model:
         substitutes=rb.substitutes,
         main=rb.main_goals,
     )
+
+
+MAX_KEPT_BLOCKS = 20_000
+_BLOCKS: dict[tuple, tuple[Position, Variant | None, Expr, Block]] = {}
+
+
+def _position_block(rb: Rulebook, position: Position, variant: Variant | None, condition: Expr, values: dict) -> Block:
+    """``_conditional`` for a position, kept per position, variant, condition and the values
+    of the subjects the condition reads: from one verdict to the next few of them change,
+    and a block is frozen (its lifters and waits are worked out per model).  Kept with its
+    sources, so that their ids stay their own; at most ``MAX_KEPT_BLOCKS`` kept."""
+    if any(c.within is not None or c.change is not None for alternative in rb.alternatives(condition) for c in alternative):
+        # a deadline reads the day and its fact's date, a trend the superseded value: not kept
+        return _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
+    read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in sorted(rb.subjects_of(condition)))
+    key = (id(position), id(variant), id(condition), read)
+    try:
+        kept = _BLOCKS.get(key)
+    except TypeError:  # a value that cannot be a key (none of the value types of rule files, but not worth a wrong answer)
+        return _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
+    if kept is None or kept[0] is not position or kept[1] is not variant or kept[2] is not condition:
+        if len(_BLOCKS) >= MAX_KEPT_BLOCKS:
+            _BLOCKS.clear()
+        block = _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
+        kept = _BLOCKS[key] = (position, variant, condition, block)
+    return kept[3]
 
 
 def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, *, position: Position | None = None,
@@ -386,6 +413,15 @@ def reachable_goals(model: Model) -> dict[str, bool]:
         for target in targets:
             pred.setdefault(target, []).append(move)
     return _goals_reachable(model, _reach(model, model.moves - model.done, pred, waits.move_lifters))
+
+
+def reachable_if_willing(model: Model, solution: Solution) -> dict[str, bool]:
+    """``reachable_goals(model.hopeful())`` from ``solve(model)``'s waits: a move nobody has
+    spoken of has a block with no lifters and no waits, so leaving those blocks out changes
+    no wait and no other block's lifters, only which moves start out reached."""
+    hopeful = model.hopeful()
+    move_lifters = {m: tuple(solution.lifters[id(b)] for b in bs) for m, bs in hopeful.blocks.items()}
+    return _goals_reachable(hopeful, _reach(hopeful, model.moves - model.done, solution.graph.pred, move_lifters))
 
 
 @dataclass

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from pydantic import TypeAdapter
 
+from engine.analysis.explain import condition_text
 from engine.analysis.model import Model, Situation, Solution, relevant_blocks, unmet_comparisons, values_of
 from engine.analysis.whatif import Outcomes
-from engine.conditions import describe, expr_holds
+from engine.conditions import expr_holds
 from engine.rulebook.models import Offer, Position, Variant
 from engine.verdict import Opening, PositionRef
 
@@ -71,7 +72,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
                 f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
                 f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
         candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
-                               facts_needed=[describe(c, rb.subjects[c.subject].unit) for c in unmet],
+                               facts_needed=[condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
                                satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))),
                                breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic,
                                reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None],
@@ -85,7 +86,7 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
             if not softer:
                 continue
             reaches, acyclic = outcomes.after_lifting([block])
-            switch = [describe(c) for c in unmet_comparisons(rb.alternatives(variant.switched_on_by), values)]
+            switch = [condition_text(c) for c in unmet_comparisons(rb.alternatives(variant.switched_on_by), values)]
             candidates.append(dict(kind="variant", what=variant.id, move=block.move, variant=variant.id, actor=block.position.actor,
                                    description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.key}",
                                    facts_needed=switch, satisfies=[block.key], breaches=[],

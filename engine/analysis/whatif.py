@@ -31,7 +31,7 @@ moves, and the answers follow exactly from what it touches:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import networkx as nx
 
@@ -81,18 +81,10 @@ class Outcomes:
                 break
             move = self._sccs[index][0]
             if unchanged(move):
-                self._witnesses.append({move} | nx.ancestors(graph, move) | nx.descendants(graph, move))
-        self._blocks_on: dict[str, list[Block]] = {}
-        self._any_move_lifts: list[Block] = []  # an alternative with no failing comparison: any move lifts it
-        self._order: dict[int, int] = {}  # block -> its place in the model (answers keep the model's order)
+                self._witnesses.append(_ancestors(self._pred, [move]) | _ancestors(self._succ, [move]))
         self._lifters, self._move_lifters = solution.lifters, solution.move_lifters
-        for blocks in model.blocks.values():
-            for block in blocks:
-                self._order[id(block)] = len(self._order)
-                for subject in block.unmet_subjects:
-                    self._blocks_on.setdefault(subject, []).append(block)
-                if any(not alt for alt in block.alternatives):
-                    self._any_move_lifts.append(block)
+        self._lifting: dict[str, list[Block]] | None = None  # move -> the blocks it lifts on its own (openings ask)
+        self._lifted: dict[str, tuple[Block, ...]] = {}  # move -> lifted_by(move): openings ask twice per candidate
 
     def witnessed(self, move: str) -> int:
         """The witness cycles a change touching ``move`` might alter, as bits: a change
@@ -103,20 +95,38 @@ class Outcomes:
     def every_witness(self) -> int:
         return (1 << len(self._witnesses)) - 1
 
-    def lifted_by(self, move: str) -> list[Block]:
+    def lifted_by(self, move: str) -> tuple[Block, ...]:
         """The blocks ``Model.with_done(move)`` lifts (``Block.lifted_by``), in the model's
-        order: a move that meets a comparison reads its subject, so only the blocks on the
-        subjects it reads are tried."""
-        written = self.model.written.get(move, frozenset())
-        seen: set[int] = set()
-        lifted = []
-        for block_list in (*(self._blocks_on.get(s, ()) for s in written), self._any_move_lifts):
-            for block in block_list:
-                if id(block) not in seen and block.move != move and block.lifted_by(move):
-                    seen.add(id(block))
-                    lifted.append(block)
-        lifted.sort(key=lambda b: self._order[id(b)])
-        return lifted
+        order.  Worked out for every move at once, the first time one is asked: a block is
+        lifted by the moves in each failing subject's ways of one of its alternatives (by
+        any move when an alternative has no failing comparison)."""
+        found = self._lifted.get(move)
+        if found is None:
+            if self._lifting is None:
+                self._lifting = self._lifting_index()
+            found = self._lifted[move] = tuple(b for b in self._lifting.get(move, ()) if b.move != move)
+        return found
+
+    def _lifting_index(self) -> dict[str, list[Block]]:
+        index: dict[str, list[Block]] = {}
+        anyone: list[Block] = []  # lifted by any move, kept in their place among the others below
+        moves = self.model.moves
+        for blocks in self.model.blocks.values():
+            for block in blocks:
+                alone: set[str] = set()
+                for ways in block.ways:
+                    if not ways:
+                        anyone.append(block)
+                        break
+                    alone.update(frozenset.intersection(*ways))
+                else:
+                    for move in alone:
+                        index.setdefault(move, []).append(block)
+        if anyone:  # rare: merged into every move's list, in the model's order
+            order = {id(b): i for i, b in enumerate(b for bs in self.model.blocks.values() for b in bs)}
+            for move in moves:
+                index[move] = sorted({id(b): b for b in (*index.get(move, ()), *anyone)}.values(), key=lambda b: order[id(b)])
+        return index
 
     def after_move(self, move: str) -> tuple[bool, bool]:
         """As ``solve(model.with_done(move))``."""
@@ -133,7 +143,7 @@ class Outcomes:
 
     # --- the changed model, seen through the old one -----------------------------------------
 
-    def _outcome(self, made: set[str], lifted: list[Block], both: bool = True) -> tuple[bool, bool]:
+    def _outcome(self, made: set[str], lifted: Sequence[Block], both: bool = True) -> tuple[bool, bool]:
         model, base, pred = self.model, self.solution, self._pred
         was_done = model.done
         made = {m for m in made if m not in was_done}
@@ -238,13 +248,13 @@ class Outcomes:
         succ, scc_of = self._succ, self._scc_of
         blocked = {m for index in changed for m in self._sccs[index] if m not in made and not reached(m)}
         # the waits inside each changed SCC, all in one graph: its cycles are theirs
-        sub = nx.DiGraph((m, x) for m in blocked for x in (waits[m] if m in waits else succ[m])
-                         if x in blocked and scc_of[x] == scc_of[m])
-        return not any(len(part) > 1 and on_the_way(next(iter(part))) for part in nx.strongly_connected_components(sub))
+        sub = {m: [x for x in (waits[m] if m in waits else succ[m]) if x in blocked and scc_of[x] == scc_of[m]] for m in blocked}
+        return not any(on_the_way(part[0]) for part in _cyclic_components(sub))
 
 
 def _ancestors(pred: dict[str, list[str]], moves: Iterable[str]) -> set[str]:
-    """``moves`` and every move that waits on one of them, directly or not."""
+    """``moves`` and every move that waits on one of them, directly or not (given the
+    successors instead: every move they wait for)."""
     found = set(moves)
     stack = [m for m in found if m in pred]
     while stack:
@@ -253,3 +263,46 @@ def _ancestors(pred: dict[str, list[str]], moves: Iterable[str]) -> set[str]:
                 found.add(p)
                 stack.append(p)
     return found
+
+
+def _cyclic_components(succ: dict[str, list[str]]) -> Iterator[list[str]]:
+    """The strongly connected components of more than one move of the graph ``succ``
+    (every target a key), one at a time (Tarjan's algorithm, without recursion): a
+    graph of a few moves, asked about thousands of times a verdict, for which building a
+    networkx graph cost more than the search."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    for root in succ:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(succ[target])))
+                    break
+                if target in on_stack and index[target] < low[node]:
+                    low[node] = index[target]
+            else:
+                work.pop()
+                if work and low[node] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node]
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        yield component

@@ -157,6 +157,24 @@ def test_a_fact_no_rule_reads_gives_the_kept_verdict_and_a_read_one_a_new_one(se
     assert cited == {seed.history.state_as_of(as_of)["IRN.enrichment_pct"].id}
 
 
+def test_a_withheld_move_shows_what_is_unmet_by_the_values_of_its_own_verdict(seed):
+    """Blocks and their evidence are kept from one verdict to the next (by the values they
+    read): a value that changes and changes back is seen each time, with its gap."""
+    as_of = dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc)
+
+    def unmet() -> list[tuple[str, float | None]]:
+        stance = next(s for s in seed.verdict(as_of).stances if s.move == "USA.grant_relief")
+        assert stance.stance == "withheld"
+        return [(u.test, u.gap) for u in stance.unmet]
+
+    both = [("IRN.enrichment_pct ≤ 3.67 % U-235", 16.33), ("IRN.stockpile_kg_u ≤ 202.8 kg U", 2765.0)]
+    assert unmet() == both
+    add(seed, {"at": "2021-03-06", "actor": "IRN", "subject": "enrichment_pct", "value": 3.67})
+    assert unmet() == both[1:]
+    add(seed, {"at": "2021-03-06T12:00:00", "actor": "IRN", "subject": "enrichment_pct", "value": 20})
+    assert unmet() == both
+
+
 def test_a_late_fact_that_changes_only_a_trend_gives_a_new_verdict(seed):
     as_of = dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc)
 

@@ -12,7 +12,7 @@ import pytest
 from benchmarks import generate, world
 from engine.analysis.concessions import Trials
 from engine.analysis.explain import _single_cycle
-from engine.analysis.model import build_model, reachable_goals, solve
+from engine.analysis.model import build_model, reachable_goals, reachable_if_willing, solve
 from engine.analysis.whatif import Outcomes
 from engine.session import Session
 from ripeness.bootstrap import rules_engine
@@ -40,6 +40,7 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
         outcomes = Outcomes(model, solution)
         trials = Trials(model, outcomes)
         assert reachable_goals(model) == solution.goals_reachable, cut  # a status's shortcut
+        assert reachable_if_willing(model, solution) == reachable_goals(model.hopeful()), cut  # the headline's shortcut
         for component in solution.blocked_components():  # explain's shortcut for a component of one cycle
             found = [c[c.index(min(c)):] + c[:c.index(min(c))] for c in nx.simple_cycles(solution.blocked_subgraph(component))]
             assert _single_cycle(solution, component) in (found if len(found) == 1 else [None]), (cut, component)
@@ -113,7 +114,9 @@ def test_outcomes_equal_solving_on_random_small_wait_graphs(tmp_path):
         flags = [s for s in rulebook.subjects if s.startswith("X.s")]
         session.record(parse_inputs([(s, {"at": "2021-01-01", "subject": s, "value": rng.random() < 0.2}) for s in flags], rulebook))
         model = build_model(session._situation(session.clock.now()))
-        outcomes = Outcomes(model, solve(model))
+        solution = solve(model)
+        outcomes = Outcomes(model, solution)
+        assert reachable_if_willing(model, solution) == reachable_goals(model.hopeful()), case  # moves nobody spoke of, willing
         for move in sorted(model.moves - model.done):
             expected = solved(model.with_done(move))
             assert outcomes.after_move(move) == expected, (case, move)
