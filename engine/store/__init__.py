@@ -3,9 +3,9 @@ SQL backend (``engine.store.database.SqlStore``: SQLite by default, PostgreSQL f
 The rest of ripeness depends on the ports; only the composition root opens a backend."""
 
 from engine.store.database import SqlStore, shown_url
-from engine.store.ports import Bound, FactLog, Replies, SessionRecord, SessionRegistry, Store, StoredRequest, View, Writing
+from engine.store.ports import Bound, FactLog, Position, Replies, SessionRecord, SessionRegistry, Store, StoredRequest, View, Writing
 
-__all__ = ["Bound", "FactLog", "Replies", "SessionRecord", "SessionRegistry", "SqlStore", "Store", "StoredRequest", "View",
+__all__ = ["Bound", "FactLog", "Position", "Replies", "SessionRecord", "SessionRegistry", "SqlStore", "Store", "StoredRequest", "View",
            "Writing", "open_store", "shown_url"]
 
 
