@@ -1,0 +1,95 @@
+"""Several replicas on one log (``Sessions.catch_up``): two sets of sessions over the same
+database, as two ``ripeness serve`` processes would have, each following the other's
+writes, forks and deletions.  On SQLite both live in this process (a second process is
+refused); on PostgreSQL they could be anywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import SessionError, UnknownNameError
+from engine.sessions import BASELINE, FactPost, Sessions
+from ripeness.bootstrap import load_bundled_facts, open_sessions
+from tests.backends import BACKENDS
+from tests.conftest import NOW
+
+AS_OF = "2021-05-01"
+
+
+def enrichment(day: str, value: float) -> FactPost:
+    return FactPost([("body", {"at": day, "actor": "IRN", "subject": "enrichment_pct", "value": value, "source": "test"})])
+
+
+@pytest.fixture(params=BACKENDS)
+def replicas(request, jcpoa):
+    url = request.getfixturevalue("db_url") if request.param == "sqlite" else _postgres(request)
+    first = open_sessions(jcpoa, url, NOW)
+    load_bundled_facts(first, jcpoa)
+    second = open_sessions(jcpoa, url, NOW)
+    yield first, second
+    first.close()
+    second.close()
+
+
+def _postgres(request) -> str:
+    server = request.getfixturevalue("postgres_server")
+    url = server.fresh_url()
+    request.addfinalizer(lambda: server.drop(url))
+    return url
+
+
+def same(a: Sessions, b: Sessions, name: str) -> None:
+    """Both replicas hold the same facts and give byte-identical verdicts for ``name``."""
+    assert a.facts(name, limit=10_000) == b.facts(name, limit=10_000)
+    at = NOW.now().fromisoformat(AS_OF + "T00:00:00+00:00")
+    assert a.verdict(name, at).model_dump_json() == b.verdict(name, at).model_dump_json()
+    assert a.verdict(name).model_dump_json() == b.verdict(name).model_dump_json()  # now (a fixed clock): from memory
+
+
+def test_each_replica_follows_the_others_facts_forks_and_deletions(replicas):
+    a, b = replicas
+    b.verdict(BASELINE)  # in b's memory before a writes
+    a.record_many(BASELINE, [enrichment("2021-04-10", 60.0)])
+    assert b.catch_up() and not b.catch_up()  # once caught up, nothing more to do
+    same(a, b, BASELINE)
+    a.fork("oil", as_of=NOW.now().fromisoformat("2021-04-20T00:00:00+00:00"))
+    b.catch_up()
+    assert "oil" in b.names()
+    b.record_many("oil", [enrichment("2021-04-21", 3.67)])
+    a.catch_up()
+    same(a, b, "oil")
+    b.delete("oil")
+    a.catch_up()
+    assert "oil" not in a.names()
+    with pytest.raises(UnknownNameError):
+        a.verdict("oil")
+
+
+def test_a_name_taken_on_one_replica_is_refused_on_the_other_before_it_caught_up(replicas):
+    a, b = replicas
+    a.fork("talks")
+    with pytest.raises(SessionError, match="'talks' exists already"):
+        b.fork("talks")
+    b.catch_up()
+    assert b.names() == a.names() == [BASELINE, "talks"]
+
+
+def test_a_fork_sees_what_another_replica_wrote_to_its_parent_before_it(replicas):
+    a, b = replicas
+    a.verdict(BASELINE)  # a's memory of baseline, soon behind
+    b.record_many(BASELINE, [enrichment("2021-04-10", 60.0)])
+    a.fork("after")  # a has not caught up: the fork is read from the log
+    b.catch_up()
+    assert [f.value for f in a.facts("after", subject="enrichment_pct", actor="IRN").facts][-1] == 60.0
+    same(a, b, "after")
+
+
+def test_a_session_deleted_on_one_replica_cannot_be_written_or_deleted_on_the_other(replicas):
+    a, b = replicas
+    a.fork("scratch")
+    b.catch_up()
+    b.delete("scratch")
+    with pytest.raises(UnknownNameError):
+        a.record("scratch", enrichment("2021-04-10", 60.0).items)
+    with pytest.raises(UnknownNameError):
+        a.delete("scratch")  # already gone: a knows it now
