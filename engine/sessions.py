@@ -124,7 +124,7 @@ class Sessions:
         self._position = store.log.position()  # how far this process has followed the log (``catch_up``)
         self._following = threading.Lock()
         self._records: dict[str, SessionRecord] = {r.name: r for r in store.registry.live()}  # in creation order
-        self._top_id = max((r.id for r in self._records.values()), default=0)  # the last session seen, deleted or not
+        self._top_id = max((r.id for r in self._records.values()), default=0)  # the last session catch_up read, deleted or not
         self._heads: dict[str, int] = {}  # each session in memory: the number of its last own fact applied (its version)
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
@@ -446,10 +446,14 @@ class Sessions:
             for record in gone:
                 self._drop(record)
             with self._guard:
+                added = False
                 for record in self._registry.since(self._top_id):
                     self._top_id = max(self._top_id, record.id)
                     if record.id not in deleted and record.id not in self._by_id and record.name not in self._records:
                         self._add(record)
+                        added = True
+                if added:  # kept in creation order (``page`` relies on it), whichever replica made them
+                    self._records = dict(sorted(self._records.items(), key=lambda item: item[1].id))
             for session_id, seq in self.log.written(self._position.last_seq, position.last_seq).items():
                 with self._guard:
                     record = self._by_id.get(session_id)
@@ -488,7 +492,6 @@ class Sessions:
         """A new session in the set (hold ``_guard``)."""
         self._records[record.name] = record
         self._by_id[record.id] = record
-        self._top_id = max(self._top_id, record.id)
         if record.parent_id is not None:
             self._whatifs[record.created_by] += 1
 

@@ -84,6 +84,18 @@ def test_a_fork_sees_what_another_replica_wrote_to_its_parent_before_it(replicas
     same(a, b, "after")
 
 
+def test_forks_made_on_both_replicas_in_turn_all_appear_on_both(replicas):
+    a, b = replicas
+    a.fork("w1")
+    b.fork("w2")
+    a.fork("w3")
+    b.fork("w4")  # after w3, which b has not read yet
+    a.catch_up()
+    b.catch_up()
+    assert a.names() == b.names() == [BASELINE, "w1", "w2", "w3", "w4"]  # in creation order on both
+    assert [r.name for r, _ in b.page(after=a.record_of("w2").id).sessions] == ["w3", "w4"]
+
+
 def test_a_session_deleted_on_one_replica_cannot_be_written_or_deleted_on_the_other(replicas):
     a, b = replicas
     a.fork("scratch")
