@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event, insert, select, text
@@ -31,7 +32,7 @@ class SqlStore:
         self._sqlite_lock = _SqliteLock.take(url)  # before anything is read: a second process is refused here
         try:
             self._engine = _connect(url)
-            with _OPENING, self._engine.begin() as conn:
+            with _OPENING if self._engine.dialect.name == "sqlite" else nullcontext(), self._engine.begin() as conn:
                 # one process at a time makes the tables and brings the schema up, in one
                 # transaction (PostgreSQL's DDL is transactional): replicas may start at once
                 if conn.dialect.name == "postgresql":
@@ -79,7 +80,7 @@ class SqlStore:
 
 
 _OPENING_LOCK = 0x72697065  # PostgreSQL advisory lock held while a process makes or migrates the tables
-_OPENING = threading.Lock()  # and within this process (SQLite's DDL is not transactional under Python's driver)
+_OPENING = threading.Lock()  # the same for SQLite within this process (its DDL is not transactional under Python's driver)
 
 
 class _SqliteLock:
