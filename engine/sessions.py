@@ -261,8 +261,10 @@ class Sessions:
         for _ in range(WRITE_ATTEMPTS):
             results = self._record_once(name, posts)
             if not any(isinstance(r, WriteConflict) for r in results):
-                break
-        return results
+                return results
+        overtaken = WriteConflict(f"session {name!r} was written by another replica each of the {WRITE_ATTEMPTS} times this "
+                                  "one tried to write it; nothing of this request was stored: send it again")
+        return [overtaken if isinstance(r, WriteConflict) else r for r in results]
 
     def _record_once(self, name: str, posts: list[FactPost]) -> list[Recorded | Exception]:
         """Several requests to one session, in the order given, written in one transaction
@@ -535,7 +537,7 @@ class Sessions:
             lock = self._locks.setdefault(record.name, threading.RLock())
         with lock:
             with self._guard:
-                if self._by_id.get(record.id) is not record:
+                if record.id not in self._by_id:
                     return  # dropped already
                 del self._records[record.name], self._by_id[record.id]
                 if record.parent_id is not None:
