@@ -25,8 +25,10 @@ CLIENTS = 8
 REQUESTS_PER_CLIENT = 12
 KILL_AFTER = 30  # requests acknowledged before replica 1 is killed
 SESSIONS = ["baseline", "oil", "talks"]
-START = dt.datetime(2021, 6, 1, tzinfo=dt.timezone.utc)
-AS_OF = ["2021-06-01", "2021-06-03", "2021-07-01"]
+# the facts' dates end a day ago, so that the strikes are live in the verdict of the present,
+# which each replica works out from its memory: one that missed a fact would answer another
+START = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=5)).replace(minute=0, second=0, microsecond=0)
+AS_OF = [(START + dt.timedelta(days=d)).date().isoformat() for d in (0, 2, 3)]
 CONVERGE_SECONDS = 5
 
 
@@ -36,9 +38,11 @@ def request_fact(client: int, n: int) -> dict[str, Any]:
     if n % 3 == 0:
         body = {"actor": "IRN", "subject": "enrichment_pct", "value": [3.5, 3.67, 4.5, 20, 60, 2.5, 90, 3.6][client]}
     elif n % 3 == 1:
-        body = {"actor": "USA", "subject": "oil_sanctions", "value": ["in_force", "eased", "lifted"][(client + n) % 3]}
+        # up and down: the verdict's trend reads the stockpile in force and the one before it
+        body = {"actor": "IRN", "subject": "stockpile_kg_u", "value": [900, 2500, 1500, 3000][(client + n) % 4] + client}
     else:
-        body = {"actor": "USA", "subject": "strike", "target": "IRN", "value": note}
+        side = ("USA", "IRN") if (client + n) % 2 else ("IRN", "USA")  # tit for tat: each strike is in the verdict's chains
+        body = {"actor": side[0], "subject": "strike", "target": side[1], "value": note}
     return {"at": at, **body, "source": f"client {client}", "note": note}
 
 
@@ -123,7 +127,7 @@ def test_three_replicas_one_killed_lose_nothing_double_nothing_and_converge(repl
     first, killed, _ = replicas
     with first.client() as http:
         for name in SESSIONS[1:]:
-            ok(http.post("/sessions", json={"name": name, "as_of": "2021-05-31"}), 201)
+            ok(http.post("/sessions", json={"name": name, "as_of": (START - dt.timedelta(days=1)).isoformat()}), 201)
     deadline = time.monotonic() + 1
     while time.monotonic() < deadline and converged(replicas) is None:  # what-ifs appear on every replica within 1 s
         time.sleep(0.05)

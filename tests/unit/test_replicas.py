@@ -105,3 +105,33 @@ def test_a_session_deleted_on_one_replica_cannot_be_written_or_deleted_on_the_ot
         a.record("scratch", enrichment("2021-04-10", 60.0).items)
     with pytest.raises(UnknownNameError):
         a.delete("scratch")  # already gone: a knows it now
+
+
+def trends(found, subject: str) -> set[tuple]:
+    """Every (value, trend) the verdict gives for an unmet comparison on ``subject``."""
+    if isinstance(found, list):
+        return set().union(*(trends(item, subject) for item in found))
+    if not isinstance(found, dict):
+        return set()
+    here = {(found["fact"]["value"], found.get("trend"))} if (found.get("fact") or {}).get("subject") == subject and "trend" in found else set()
+    return here.union(*(trends(value, subject) for value in found.values()))
+
+
+def stockpile(day: str, kg: float) -> FactPost:
+    return FactPost([("body", {"at": day, "actor": "IRN", "subject": "stockpile_kg_u", "value": kg, "source": "test"})])
+
+
+def test_a_replica_writing_before_it_caught_up_writes_after_what_it_had_not_read(replicas):
+    """Its write expects the session as it read it; the other replica's fact in between
+    makes it read the session again first, so its memory holds both: the verdict of the
+    present says the stockpile moves away from the limit (1,000 kg, then 2,000), not toward
+    it (from the 2,967.8 kg of February 2021)."""
+    a, b = replicas
+    a.verdict(BASELINE)
+    b.verdict(BASELINE)
+    a.record_many(BASELINE, [stockpile("2026-11-20", 1000.0)])
+    b.record_many(BASELINE, [stockpile("2026-11-21", 2000.0)])  # b has not caught up with a's fact
+    b.catch_up()
+    assert trends(b.verdict(BASELINE).model_dump(), "IRN.stockpile_kg_u") == {(2000.0, "away")}
+    a.catch_up()
+    same(a, b, BASELINE)
