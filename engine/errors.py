@@ -12,6 +12,8 @@
     │   └── AnalystClosed          the session's analyst was closed (its session dropped) meanwhile
     ├── IdempotencyKeyError        an Idempotency-Key reused with a different request body
     ├── StoreError                 the fact log cannot be opened or refused a write
+    │   ├── WriteConflict          a session was written by another replica since this one read it (retried)
+    │   └── SessionGone            the session was deleted (by another replica, say): nothing written
     ├── OutsideFolderError         a scenario named by a path outside the folder it must be in
     ├── EngineFault                the rules engine failed or swallowed an exception
     └── AnalysisStopped            an analysis stopped early: past its time budget, or its client went away
@@ -121,6 +123,22 @@ class IdempotencyKeyError(RipenessError):
 
 class StoreError(RipenessError):
     """The fact log cannot be opened (wrong schema, another scenario) or refused a write."""
+
+
+class WriteConflict(StoreError):
+    """A write expected a session at one version (its last fact) and found another: a
+    replica wrote it meanwhile.  Nothing was stored; ``engine.sessions`` reads the session
+    again and retries."""
+
+
+class SessionGone(StoreError):
+    """A write into, a fork of, or a deletion of a session that is deleted in the log
+    (another replica deleted it).  Nothing was stored; ``engine.sessions`` answers as for
+    an unknown session."""
+
+    def __init__(self, session_id: int):
+        self.session_id = session_id
+        super().__init__(f"session {session_id} is deleted")
 
 
 class OutsideFolderError(RipenessError):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import logging
 import re
 import threading
 from collections import Counter
@@ -41,8 +42,10 @@ from engine.errors import (
     Problem,
     RuleFileError,
     SessionError,
+    SessionGone,
     UnknownNameError,
     WhatIfLimitError,
+    WriteConflict,
     brief,
 )
 from engine.facts import Fact, ResolvedFact, dated_after, parse_inputs, recheck
@@ -54,8 +57,12 @@ from engine.statements import no_longer_accepted, stated_rulebook, statements_as
 from engine.store.ports import SessionRecord, Store
 from engine.verdict import StatementState, TimelineEntry, Verdict
 
+log = logging.getLogger("ripeness.sessions")
+
 BASELINE = "baseline"
 MAX_REPORTED = 50  # recorded facts named when changed rule files no longer accept them (the first ones)
+WRITE_ATTEMPTS = 5  # a write that another replica keeps overtaking is tried this many times (WriteConflict)
+FOLLOW_SECONDS = 0.2  # how often a following service reads the log's position (``Sessions.follow``)
 SESSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 SESSION_NAME_RULE = "a session name is a letter, then up to 63 letters, digits, '_' or '-' (no spaces), such as oil_eased or talks-2021"
 
@@ -117,7 +124,13 @@ class Sessions:
         self.max_whatifs = max_whatifs  # what-if sessions one caller may have at once (None: any number)
         self.refuse_future_facts = refuse_future_facts
         self._guard = threading.Lock()
+        self._position = store.log.position()  # how far this process has followed the log (``catch_up``)
+        self._following = threading.Lock()
         self._records: dict[str, SessionRecord] = {r.name: r for r in store.registry.live()}  # in creation order
+        self._top_id = max((r.id for r in self._records.values()), default=0)  # the last session catch_up read, deleted or not
+        self._heads: dict[str, int] = {}  # each session in memory: the number of its last own fact applied (its version)
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
         self._by_id: dict[int, SessionRecord] = {r.id: r for r in self._records.values()}
         self._gone: dict[int, str] = {}  # names of deleted sessions that are some session's parent
         self._whatifs: Counter[str] = Counter(r.created_by for r in self._records.values() if r.parent_id is not None)
@@ -125,7 +138,10 @@ class Sessions:
         self._locks: dict[str, threading.RLock] = {}
         self._states = [k for k, s in rulebook.subjects.items() if s.kind == "state"]
         if BASELINE not in self._records:
-            self._add(self._registry.create(BASELINE, created_at=clock.now(), description="the live record"))
+            try:
+                self._add(self._registry.create(BASELINE, created_at=clock.now(), description="the live record"))
+            except SessionError:  # another replica, starting at the same time, made it first
+                self._add(next(r for r in self._registry.live() if r.name == BASELINE))
         latest = store.versions.latest(rulebook.id)
         if latest is None or latest.fingerprint != rulebook.fingerprint:
             self._check_recorded()  # before the new version is recorded: a refused start changes nothing
@@ -212,9 +228,18 @@ class Sessions:
                 if name in self._records:
                     raise SessionError(f"a session named {name!r} exists already")
                 self._check_whatifs(created_by)
-                record = self._registry.create(name, created_at=self.clock.now(), parent=self._records[parent],
-                                                 fork_at=fork_at, description=description, created_by=created_by)
+                parent_record = self._records[parent]
+            try:
+                record = self._registry.create(name, created_at=self.clock.now(), parent=parent_record,
+                                               fork_at=fork_at, description=description, created_by=created_by)
+            except SessionGone:  # deleted by another replica
+                self._drop(parent_record)
+                raise UnknownNameError("session", parent, self.names()) from None
+            with self._guard:
                 self._add(record)
+            # the parent's memory holds what the fork sees only if no other replica wrote it meanwhile
+            if seed is not None and self.log.head(parent_record.id, record.fork_seq) != self._heads.get(parent, -1):
+                seed = None
         # recent state only, the rest on demand: from the parent's memory when it holds that
         # moment, else from the log as a restart does
         if seed is None:
@@ -222,6 +247,8 @@ class Sessions:
         else:
             session = self._session(record, History(complete_from=fork_at))
             session.apply(seed)
+            with self._guard:
+                self._heads[name] = 0
         with self._guard:
             kept = self._live.setdefault(name, session)
         if kept is not session:  # a reader rebuilt it first
@@ -231,16 +258,15 @@ class Sessions:
     def delete(self, name: str, by: str = "") -> None:
         if name == BASELINE:
             raise SessionError("baseline is the live record and cannot be deleted")
-        with self._using(name) as session:
+        with self._using(name):
             with self._guard:
                 record = self._records[name]
+            try:
                 self._registry.delete(record.id, at=self.clock.now(), by=by)
-                del self._records[name], self._by_id[record.id]
-                self._whatifs[record.created_by] -= 1
-                self._gone[record.id] = name  # its what-ifs still name it as their parent
-                self._live.pop(name, None)
-                self._locks.pop(name, None)
-            session.close()
+            except SessionGone:  # another replica deleted it first
+                self._drop(record)
+                raise UnknownNameError("session", name, self.names()) from None
+            self._drop(record)
 
     # one session ------------------------------------------------------------------------
     def record(self, name: str, items: list[tuple[str, Any]], *, key: str | None = None,
@@ -255,6 +281,19 @@ class Sessions:
         return result
 
     def record_many(self, name: str, posts: list[FactPost]) -> list[Recorded | Exception]:
+        """Several requests to one session, in the order given, written in one transaction
+        (see ``_record_once``).  When another replica wrote the session since this one read
+        it (``WriteConflict``), the session is read again from the log and the write tried
+        again, up to ``WRITE_ATTEMPTS`` times; a session deleted elsewhere is unknown here."""
+        for _ in range(WRITE_ATTEMPTS):
+            results = self._record_once(name, posts)
+            if not any(isinstance(r, WriteConflict) for r in results):
+                return results
+        overtaken = WriteConflict(f"session {name!r} was written by another replica each of the {WRITE_ATTEMPTS} times this "
+                                  "one tried to write it; nothing of this request was stored: send it again")
+        return [overtaken if isinstance(r, WriteConflict) else r for r in results]
+
+    def _record_once(self, name: str, posts: list[FactPost]) -> list[Recorded | Exception]:
         """Several requests to one session, in the order given, written in one transaction
         (one commit, one fsync).  Each is still all or nothing on its own: a request whose
         facts are wrong gets its error and changes nothing, and each reply carries the
@@ -302,6 +341,7 @@ class Sessions:
             view = self._registry.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
+                    write.expect(record.id, self._heads[name])
                     now = self.clock.now()
                     for i, resolved in parsed.items():
                         post = posts[i]
@@ -335,10 +375,17 @@ class Sessions:
                         stored[i] = (facts, len(built) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
             except Exception as exc:  # nothing of this transaction was stored
                 self._forget(name, session)
+                if isinstance(exc, SessionGone):  # deleted by another replica
+                    self._drop(record)
+                    exc = UnknownNameError("session", name, self.names())
                 for i in range(len(posts)):
-                    if i in written or results[i] is None:
+                    if i in written or results[i] is None or isinstance(exc, WriteConflict):
                         results[i] = exc
                 written = []
+            else:
+                if built_so_far:
+                    with self._guard:
+                        self._heads[name] = max(f.seq for f in built_so_far)
         # committed: each reply's verdicts are worked out now, outside every lock (writes go on)
         for i in written:
             facts, skipped, frame, then, warnings, (analyst, past_analyst) = stored[i]
@@ -421,7 +468,56 @@ class Sessions:
         latest = self.log.latest_at(record.id)
         return max(record.fork_at, latest) if latest else record.fork_at
 
+    # other replicas ---------------------------------------------------------------------
+    def catch_up(self) -> bool:
+        """Follow the log from where this process last read it: sessions created or deleted
+        elsewhere appear or go, and each session in memory that another replica wrote is
+        dropped, to be read again from the log when next used.  Whether anything moved."""
+        with self._following:
+            position = self.log.position()
+            if position == self._position:
+                return False
+            deleted = self._registry.deleted()
+            with self._guard:
+                gone = [r for r in self._records.values() if r.id in deleted]
+            for record in gone:
+                self._drop(record)
+            with self._guard:
+                added = False
+                for record in self._registry.since(self._top_id):
+                    self._top_id = max(self._top_id, record.id)
+                    if record.id not in deleted and record.id not in self._by_id and record.name not in self._records:
+                        self._add(record)
+                        added = True
+                if added:  # kept in creation order (``page`` relies on it), whichever replica made them
+                    self._records = dict(sorted(self._records.items(), key=lambda item: item[1].id))
+            for session_id, seq in self.log.written(self._position.last_seq, position.last_seq).items():
+                with self._guard:
+                    record = self._by_id.get(session_id)
+                if record is not None:
+                    self._refresh(record.name, seq)
+            self._position = position
+            return True
+
+    def follow(self, every: float = FOLLOW_SECONDS) -> None:
+        """Catch up with the log every ``every`` seconds, in a thread, until ``close``."""
+        if self._follower is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(every):
+                try:
+                    self.catch_up()
+                except Exception:  # noqa: BLE001  # the database may be away a moment: try again next time
+                    log.exception("catching up with the fact log failed; trying again")
+
+        self._follower = threading.Thread(target=loop, name="ripeness-follower", daemon=True)
+        self._follower.start()
+
     def close(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(5)
         with self._guard:
             live, self._live = list(self._live.values()), {}
         for session in live:
@@ -470,6 +566,37 @@ class Sessions:
             finally:
                 spare.close()
 
+    def _drop(self, record: SessionRecord) -> None:
+        """A deleted session out of the set and out of memory (waits for its lock)."""
+        with self._guard:
+            lock = self._locks.setdefault(record.name, threading.RLock())
+        with lock:
+            with self._guard:
+                if record.id not in self._by_id:
+                    return  # dropped already
+                del self._records[record.name], self._by_id[record.id]
+                if record.parent_id is not None:
+                    self._whatifs[record.created_by] -= 1
+                self._gone[record.id] = record.name  # its what-ifs still name it as their parent
+                session = self._live.pop(record.name, None)
+                self._locks.pop(record.name, None)
+                self._heads.pop(record.name, None)
+            if session is not None:
+                session.close()
+
+    def _refresh(self, name: str, seq: int) -> None:
+        """Drop a session from memory if it has not applied its fact ``seq`` (another replica wrote it)."""
+        with self._guard:
+            session = self._live.get(name)
+            if session is None:
+                return
+            lock = self._locks.setdefault(name, threading.RLock())
+        with lock:
+            with self._guard:
+                if self._live.get(name) is not session or self._heads.get(name, 0) >= seq:
+                    return
+            self._forget(name, session)
+
     def _forget(self, name: str, session: Session) -> None:
         """Drop a session from memory (it is rebuilt from the log when next used)."""
         with self._guard:
@@ -481,6 +608,9 @@ class Sessions:
         """From the log: recent state only; the rest on demand."""
         now = self.clock.now()
         view = self._registry.view(record)
+        head = self.log.head(record.id)  # read first: a fact written meanwhile makes the next write read it again
+        with self._guard:
+            self._heads[record.name] = head
         session = self._session(record, History(complete_from=now))
         session.apply(self.log.load_recent(view, now, session.horizon, self._states))
         return session

@@ -48,6 +48,7 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
     scenario = load_scenario(rules)
     sessions = open_sessions(scenario, db_url, max_whatifs=max_whatifs, refuse_future_facts=refuse_future_facts)
     stored = load_bundled_facts(sessions, scenario) if load_facts else 0
+    sessions.follow()  # other replicas' writes on the same log appear within a fraction of a second
     app = create_app(sessions, tokens, analysis_budget=analysis_budget, on_shutdown=sessions.close)
     web.install(app)  # the analyst's page at /, over the same calls as the API
     return app, stored

@@ -6,6 +6,7 @@ from engine.store.database import SqlStore, shown_url
 from engine.store.ports import (
     Bound,
     FactLog,
+    Position,
     Replies,
     RulebookVersion,
     RulebookVersions,
@@ -17,8 +18,8 @@ from engine.store.ports import (
     Writing,
 )
 
-__all__ = ["Bound", "FactLog", "Replies", "RulebookVersion", "RulebookVersions", "SessionRecord", "SessionRegistry", "SqlStore",
-           "Store", "StoredRequest", "View", "Writing", "open_store", "shown_url"]
+__all__ = ["Bound", "FactLog", "Position", "Replies", "RulebookVersion", "RulebookVersions", "SessionRecord", "SessionRegistry",
+           "SqlStore", "Store", "StoredRequest", "View", "Writing", "open_store", "shown_url"]
 
 
 def open_store(url: str, scenario: str) -> Store:

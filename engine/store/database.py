@@ -5,9 +5,13 @@ ports in ``engine.store.ports``."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+from contextlib import nullcontext
+from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, event, insert, select
+from sqlalchemy import Connection, create_engine, event, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -16,7 +20,7 @@ from engine.store.log import SqlFactLog
 from engine.store.migrations import SCHEMA_VERSION, migrate
 from engine.store.registry import SqlSessionRegistry
 from engine.store.replies import SqlReplies
-from engine.store.schema import facts, meta, metadata
+from engine.store.schema import facts, init_position, meta, metadata
 from engine.store.versions import SqlRulebookVersions
 
 
@@ -26,15 +30,24 @@ class SqlStore:
     scenario's facts or another schema version (``StoreError``, never showing the password)."""
 
     def __init__(self, url: str, scenario: str):
+        self._sqlite_lock = _SqliteLock.take(url)  # before anything is read: a second process is refused here
         try:
             self._engine = _connect(url)
-            metadata.create_all(self._engine)
-            for index in facts.indexes:  # an index added since the log was made
-                index.create(self._engine, checkfirst=True)
-            with self._engine.begin() as conn:
+            with _OPENING if self._engine.dialect.name == "sqlite" else nullcontext(), self._engine.begin() as conn:
+                # one process at a time makes the tables and brings the schema up, in one
+                # transaction (PostgreSQL's DDL is transactional): replicas may start at once
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OPENING_LOCK})
+                metadata.create_all(conn)
+                for index in facts.indexes:  # an index added since the log was made
+                    index.create(conn, checkfirst=True)
                 _check_meta(conn, scenario)
         except (SQLAlchemyError, ImportError) as exc:  # ImportError: no driver for the URL's database
+            self._release()
             raise StoreError(_open_failure(url, exc)) from None
+        except BaseException:
+            self._release()
+            raise
         self._url = shown_url(url)
         write = threading.Lock()  # one write at a time in this process, whichever port it comes through
         self._registry = SqlSessionRegistry(self._engine, write)
@@ -64,6 +77,68 @@ class SqlStore:
 
     def close(self) -> None:
         self._engine.dispose()
+        self._release()
+
+    def _release(self) -> None:
+        if self._sqlite_lock is not None:
+            self._sqlite_lock.release()
+            self._sqlite_lock = None
+
+
+_OPENING_LOCK = 0x72697065  # PostgreSQL advisory lock held while a process makes or migrates the tables
+_OPENING = threading.Lock()  # the same for SQLite within this process (its DDL is not transactional under Python's driver)
+
+
+class _SqliteLock:
+    """One process per SQLite log: an exclusive ``flock`` on ``LOG.lock`` beside the file,
+    held while any store of this process has the log open (shared by them, counted), and
+    let go by the system when the process ends, even by SIGKILL.  Another process opening
+    the log is refused (``StoreError``), saying which process holds it and why."""
+
+    _held: dict[Path, _SqliteLock] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, path: Path, fd: int):
+        self.path, self.fd, self.users = path, fd, 0
+
+    @classmethod
+    def take(cls, url: str) -> _SqliteLock | None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            return None  # refused when the engine is made, with the URL's problem
+        database = parsed.database or ""
+        if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+            return None
+        path = Path(database).resolve()
+        if not path.parent.is_dir():
+            return None  # SQLite refuses it, saying so
+        with cls._guard:
+            held = cls._held.get(path)
+            if held is None:
+                lock_file = path.with_name(path.name + ".lock")
+                fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
+                    os.close(fd)
+                    raise StoreError(
+                        f"the SQLite fact log {path} is open in process {holder} ({lock_file} is locked): a SQLite log "
+                        "is written by one process at a time. Stop that process first, or move the log to PostgreSQL "
+                        "to run several replicas (docs/deploy.md)") from None
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                held = cls._held[path] = cls(path, fd)
+            held.users += 1
+            return held
+
+    def release(self) -> None:
+        with self._guard:
+            self.users -= 1
+            if self.users == 0:
+                del self._held[self.path]
+                os.close(self.fd)  # the flock goes with it
 
 
 def shown_url(url: str) -> str:
@@ -80,6 +155,7 @@ def _check_meta(conn: Connection, scenario: str) -> None:
     if not found:
         conn.execute(insert(meta), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
                                     {"key": "scenario", "value": scenario}])
+        init_position(conn)
         return
     version = found.get("schema_version", "")
     if not version.isdigit():

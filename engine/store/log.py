@@ -9,34 +9,67 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, true
+from sqlalchemy import Connection, and_, func, insert, or_, select, true, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.errors import StoreError
+from engine.errors import SessionGone, StoreError, WriteConflict
 from engine.facts import Fact
-from engine.store.ports import View
-from engine.store.schema import as_json, fact_of, fact_row, facts, from_us, last_seq, requests, to_us, withdrawal_of
+from engine.store.ports import Position, View
+from engine.store.schema import (
+    POSITION_ROW,
+    as_json,
+    fact_of,
+    fact_row,
+    facts,
+    from_us,
+    lock_position,
+    log_position,
+    requests,
+    session_deletions,
+    to_us,
+    withdrawal_of,
+)
 
 
 class SqlFactLog:
     def __init__(self, engine: Engine, write: threading.Lock):
         self._engine, self._write = engine, write
-        self._last_seq: int | None = None  # see writing()
 
     @contextmanager
     def writing(self) -> Iterator[SqlWriting]:
-        """The last sequence number is read from the database once and then kept (one
-        process writes a log); a write that fails makes the next one read it again."""
+        """The log's position is taken first, so that writes of every process are serialised
+        (``schema.log_position``); it is set past the numbers given as the write ends."""
         with self._write:
             try:
                 with self._engine.begin() as conn:
-                    writing = SqlWriting(conn, self._last_seq)
+                    writing = SqlWriting(conn, lock_position(conn))
                     yield writing
-                self._last_seq = writing.last_seq
+                    writing.finish()
             except SQLAlchemyError as exc:
-                self._last_seq = None
                 raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
+
+    def position(self) -> Position:
+        """How far the log has come: every fact up to ``last_seq`` is committed and readable."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(log_position.c.last_seq, log_position.c.changes)
+                               .where(log_position.c.id == POSITION_ROW)).one()
+        return Position(row.last_seq, row.changes)
+
+    def written(self, after_seq: int, upto_seq: int) -> dict[int, int]:
+        """The sessions with facts numbered in ``(after_seq, upto_seq]``, each with the last of them."""
+        query = (select(facts.c.session_id, func.max(facts.c.seq)).where(facts.c.seq > after_seq, facts.c.seq <= upto_seq)
+                 .group_by(facts.c.session_id))
+        with self._engine.connect() as conn:
+            return {session_id: seq for session_id, seq in conn.execute(query)}
+
+    def head(self, session_id: int, upto_seq: int | None = None) -> int:
+        """A session's version: the number of its last own fact (at most ``upto_seq``; 0: none)."""
+        query = select(func.max(facts.c.seq)).where(facts.c.session_id == session_id)
+        if upto_seq is not None:
+            query = query.where(facts.c.seq <= upto_seq)
+        with self._engine.connect() as conn:
+            return conn.execute(query).scalar() or 0
 
     def load_all(self, view: View) -> Iterator[Fact]:
         """Every fact of the view, withdrawals included, in recording order.  A parent's
@@ -143,18 +176,30 @@ class SqlFactLog:
 
 
 class SqlWriting:
-    """Inside one write transaction."""
+    """Inside one write transaction, the log's position held (``lock_position``)."""
 
-    def __init__(self, conn: Connection, last_seq: int | None):
+    def __init__(self, conn: Connection, last_seq: int):
         self._conn = conn
-        self.last_seq = last_seq  # the highest sequence number in the log, once known
+        self.last_seq = last_seq  # the highest sequence number given, this write's included
+        self._given = last_seq
 
     def allocate(self, count: int) -> list[int]:
-        if self.last_seq is None:
-            self.last_seq = last_seq(self._conn)
         first = self.last_seq + 1
         self.last_seq += count
         return list(range(first, first + count))
+
+    def expect(self, session_id: int, version: int) -> None:
+        """Refuse the write unless the session is live and its last fact is still ``version``."""
+        if self._conn.execute(select(session_deletions.c.session_id)
+                              .where(session_deletions.c.session_id == session_id)).first() is not None:
+            raise SessionGone(session_id)
+        found = self._conn.execute(select(func.max(facts.c.seq)).where(facts.c.session_id == session_id)).scalar() or 0
+        if found != version:
+            raise WriteConflict(f"session {session_id} is at version {found}, not {version}: it was written elsewhere since read")
+
+    def finish(self) -> None:
+        if self.last_seq != self._given:
+            self._conn.execute(update(log_position).where(log_position.c.id == POSITION_ROW).values(last_seq=self.last_seq))
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
         if recorded:

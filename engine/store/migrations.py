@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Integer, Table, inspect, text, update
+from sqlalchemy import Column, Connection, Integer, Table, insert, inspect, select, text, update
 
 from engine.errors import StoreError
-from engine.store.schema import facts, meta
+from engine.store.schema import facts, init_position, meta, session_deletions, session_names, sessions
 
 BASE_VERSION = 1  # the schema of every log made before migrations existed
 
@@ -40,12 +40,26 @@ def add_column(conn: Connection, table: Table, column: Column) -> None:
     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
+def _replicas(conn: Connection) -> None:
+    """Several replicas on one log: the position row after every fact already written, and
+    the name of each live session claimed (when two live sessions share one, written before
+    names were unique, the older keeps it)."""
+    init_position(conn)
+    claimed = set(conn.execute(select(session_names.c.name)).scalars())
+    deleted = select(session_deletions.c.session_id)
+    for row in conn.execute(select(sessions.c.id, sessions.c.name).where(sessions.c.id.not_in(deleted)).order_by(sessions.c.id)):
+        if row.name not in claimed:
+            conn.execute(insert(session_names).values(name=row.name, session_id=row.id))
+            claimed.add(row.name)
+
+
 def _rules_versions(conn: Connection) -> None:
     add_column(conn, facts, Column("rules_version", Integer))
 
 
 STEPS: list[Step] = [
-    Step(2, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
+    Step(2, "replicas: one serialised log position, unique names of live sessions", _replicas),
+    Step(3, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
 ]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION

@@ -15,9 +15,14 @@ Promises shared by every port:
 - A write is one transaction, all or nothing: when ``FactLog.writing`` leaves its ``with``
   block its facts and requests are committed; if the block raises, or the database refuses
   anything in it, nothing of it is stored (``StoreError`` for a refusal).
-- One process writes a log at a time.  Within it, writes are serialised (threads may call
-  at once); a second writer process makes this one's next write fail with ``StoreError``
-  (nothing stored, no sequence number given twice), and the write after that succeeds.
+- Writes are serialised across every process writing the log (threads may call at once):
+  each takes the log's position first, so sequence numbers are given and committed in
+  order, and ``FactLog.position`` tells a reader how far it may read without skipping.
+  Several processes (replicas) may write a PostgreSQL log; a SQLite log is held by one
+  process, and another is refused when it opens it (``StoreError``, saying why).
+- A write names the version of the session it expects (``Writing.expect``: its last fact),
+  and is refused (``WriteConflict``) if another writer moved it, or (``SessionGone``) if
+  the session was deleted.  Live sessions' names are unique in the database.
 - Closing a store and opening it again on the same database reads the same facts, sessions
   and replies.
 
@@ -61,6 +66,15 @@ class Bound:
     max_at: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class Position:
+    """How far a log has come: every fact numbered up to ``last_seq`` is committed, and
+    ``changes`` counts the write transactions (facts, sessions created or deleted)."""
+
+    last_seq: int
+    changes: int
+
+
 View = list[Bound]  # the lines a session sees, itself first (SessionRegistry.view)
 
 
@@ -78,8 +92,12 @@ class Writing(Protocol):
     """Inside one write transaction (see ``FactLog.writing``)."""
 
     def allocate(self, count: int) -> list[int]:
-        """The next ``count`` sequence numbers, after every fact in the log and every one
-        allocated before in this process."""
+        """The next ``count`` sequence numbers, after every one given before by any process."""
+        ...
+
+    def expect(self, session_id: int, version: int) -> None:
+        """Refuse the whole write unless the session is live (``SessionGone``) and its last
+        own fact is numbered ``version`` (0: none; ``WriteConflict``)."""
         ...
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
@@ -156,6 +174,18 @@ class FactLog(Protocol):
         """How many facts the whole log holds, withdrawals included."""
         ...
 
+    def position(self) -> Position:
+        """How far the log has come, for a replica following it."""
+        ...
+
+    def written(self, after_seq: int, upto_seq: int) -> dict[int, int]:
+        """The sessions with facts numbered in ``(after_seq, upto_seq]``, each with its last one."""
+        ...
+
+    def head(self, session_id: int, upto_seq: int | None = None) -> int:
+        """A session's version: the number of its last own fact (at most ``upto_seq``; 0: none)."""
+        ...
+
 
 class SessionRegistry(Protocol):
     """The sessions of one scenario.  Numbers are given in creation order and never reused;
@@ -164,7 +194,8 @@ class SessionRegistry(Protocol):
     def create(self, name: str, *, created_at: dt.datetime, parent: SessionRecord | None = None,
                fork_at: dt.datetime | None = None, description: str = "", created_by: str = "") -> SessionRecord:
         """A new session; a fork sees its parent's facts recorded so far (``fork_seq``: the
-        last sequence number in the log) and true by ``fork_at``."""
+        last sequence number in the log) and true by ``fork_at``.  A name a live session
+        has is refused (``SessionError``), and so is a deleted parent (``SessionGone``)."""
         ...
 
     def live(self) -> list[SessionRecord]:
@@ -176,7 +207,16 @@ class SessionRegistry(Protocol):
         ...
 
     def delete(self, session_id: int, *, at: dt.datetime, by: str = "") -> None:
-        """Record that a session was deleted (when, by whom); its facts stay in the log."""
+        """Record that a session was deleted (when, by whom); its facts stay in the log, its
+        name is free again.  ``SessionGone`` if it was deleted already."""
+        ...
+
+    def since(self, session_id: int) -> list[SessionRecord]:
+        """The sessions numbered after ``session_id``, deleted or not, oldest first."""
+        ...
+
+    def deleted(self) -> set[int]:
+        """The numbers of every deleted session."""
         ...
 
     def view(self, record: SessionRecord) -> View:

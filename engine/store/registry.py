@@ -6,11 +6,12 @@ import datetime as dt
 import threading
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.engine import Engine
 
+from engine.errors import SessionError, SessionGone
 from engine.store.ports import Bound, SessionRecord, View
-from engine.store.schema import last_seq, session_deletions, session_of, sessions, to_us
+from engine.store.schema import lock_position, session_deletions, session_names, session_of, sessions, to_us
 
 
 class SqlSessionRegistry:
@@ -31,17 +32,39 @@ class SqlSessionRegistry:
     def create(self, name: str, *, created_at: dt.datetime, parent: SessionRecord | None = None,
                fork_at: dt.datetime | None = None, description: str = "", created_by: str = "") -> SessionRecord:
         with self._write, self._engine.begin() as conn:
+            position = lock_position(conn)  # serialised with every write of every process
+            if parent is not None and _is_deleted(conn, parent.id):
+                raise SessionGone(parent.id)
+            taken = conn.execute(select(session_names.c.session_id).where(session_names.c.name == name)).first()
+            if taken is not None:
+                raise SessionError(f"a session named {name!r} exists already")
             new_id = (conn.execute(select(func.max(sessions.c.id))).scalar() or 0) + 1
-            fork_seq = last_seq(conn) if parent else None
+            fork_seq = position if parent else None
             conn.execute(insert(sessions).values(
                 id=new_id, name=name, parent_id=parent.id if parent else None, fork_seq=fork_seq,
                 fork_at=to_us(fork_at) if fork_at else None, description=description, created_by=created_by,
                 created_at=to_us(created_at)))
+            conn.execute(insert(session_names).values(name=name, session_id=new_id))
         return SessionRecord(new_id, name, parent.id if parent else None, fork_seq, fork_at, description, created_by, created_at)
 
     def delete(self, session_id: int, *, at: dt.datetime, by: str = "") -> None:
         with self._write, self._engine.begin() as conn:
+            lock_position(conn)
+            if _is_deleted(conn, session_id):
+                raise SessionGone(session_id)
             conn.execute(insert(session_deletions).values(session_id=session_id, deleted_at=to_us(at), deleted_by=by))
+            conn.execute(delete(session_names).where(session_names.c.session_id == session_id))
+
+    def since(self, session_id: int) -> list[SessionRecord]:
+        """The sessions numbered after ``session_id``, deleted or not, oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(sessions).where(sessions.c.id > session_id).order_by(sessions.c.id))
+            return [session_of(row) for row in rows]
+
+    def deleted(self) -> set[int]:
+        """The numbers of every deleted session."""
+        with self._engine.connect() as conn:
+            return set(conn.execute(select(session_deletions.c.session_id)).scalars())
 
     def view(self, record: SessionRecord) -> View:
         """A session and its ancestors never change, so each view is read from the database once."""
@@ -59,6 +82,10 @@ class SqlSessionRegistry:
             max_at = _least(max_at, parent.fork_at)
             parent_id = parent.parent_id
         return bounds
+
+
+def _is_deleted(conn: Connection, session_id: int) -> bool:
+    return conn.execute(select(session_deletions.c.session_id).where(session_deletions.c.session_id == session_id)).first() is not None
 
 
 def _least(a: Any, b: Any) -> Any:

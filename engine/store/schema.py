@@ -10,8 +10,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, String, Table, Text, func, select
+from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, String, Table, Text, func, insert, select, update
 
+from engine.errors import StoreError
 from engine.facts import Fact
 from engine.store.ports import SessionRecord
 
@@ -52,7 +53,8 @@ facts = Table("facts", metadata,
               Index("facts_by_subject", "session_id", "subject", "at", "seq"),
               Index("facts_by_time", "session_id", "at"),
               Index("facts_by_withdrawn", "withdraws"),
-              Index("facts_withdrawals", "session_id", "withdraws"))
+              Index("facts_withdrawals", "session_id", "withdraws"),
+              Index("facts_by_session", "session_id", "seq"))
 # the statement facts of a session (``FactLog.statements``): few, read at every start
 Index("facts_statements", facts.c.session_id, facts.c.seq,
       sqlite_where=facts.c.kind == "statement", postgresql_where=facts.c.kind == "statement")
@@ -63,6 +65,21 @@ rulebooks = Table("rulebooks", metadata,
                   Column("fingerprint", String(64), nullable=False, unique=True),
                   Column("recorded_at", BigInteger, nullable=False),
                   Column("rules", Text, nullable=False))
+# Several replicas on one log (schema version 2).  ``log_position`` is one row, updated by
+# every write transaction (facts, a session created or deleted) before anything else: its
+# row lock serialises the writers of every process, so sequence numbers are given, and
+# committed, in order, and a reader that sees ``last_seq`` sees every fact up to it.
+# ``changes`` counts those transactions (a replica polls it to learn that something moved).
+# ``session_names`` claims the name of each live session, unique in the database; deleting
+# the session releases it.  Neither is part of the log: they are updated in place.
+POSITION_ROW = 1
+log_position = Table("log_position", metadata,
+                     Column("id", Integer, primary_key=True, autoincrement=False),
+                     Column("last_seq", _Seq, nullable=False),
+                     Column("changes", _Seq, nullable=False))
+session_names = Table("session_names", metadata,
+                      Column("name", String(64), primary_key=True),
+                      Column("session_id", Integer, nullable=False))
 requests = Table("requests", metadata,
                  Column("session_id", Integer, primary_key=True, autoincrement=False),
                  Column("key", String(200), primary_key=True),
@@ -82,6 +99,23 @@ def from_us(us: int) -> dt.datetime:
 def last_seq(conn: Connection) -> int:
     """The highest sequence number in the log (0: none yet)."""
     return conn.execute(select(func.max(facts.c.seq))).scalar() or 0
+
+
+def lock_position(conn: Connection) -> int:
+    """Take the log's write position for this transaction (every other writer, in any
+    process, waits until it ends) and count one more change; the last sequence number given."""
+    conn.execute(update(log_position).where(log_position.c.id == POSITION_ROW)
+                 .values(changes=log_position.c.changes + 1))
+    found = conn.execute(select(log_position.c.last_seq).where(log_position.c.id == POSITION_ROW)).scalar()
+    if found is None:
+        raise StoreError("the fact log has no position row: it was not opened by this ripeness")
+    return found
+
+
+def init_position(conn: Connection) -> None:
+    """Make the position row if missing, after every fact already in the log."""
+    if conn.execute(select(log_position.c.id).where(log_position.c.id == POSITION_ROW)).first() is None:
+        conn.execute(insert(log_position).values(id=POSITION_ROW, last_seq=last_seq(conn), changes=0))
 
 
 def as_json(value: Any) -> str:

@@ -7,9 +7,12 @@ import threading
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from engine.store.ports import RulebookVersion
 from engine.store.schema import from_us, rulebooks, to_us
+
+RECORD_ATTEMPTS = 5
 
 
 class SqlRulebookVersions:
@@ -17,14 +20,23 @@ class SqlRulebookVersions:
         self._engine, self._write = engine, write
 
     def record(self, scenario: str, fingerprint: str, rules: str, at: dt.datetime) -> RulebookVersion:
-        with self._write, self._engine.begin() as conn:
-            row = conn.execute(select(rulebooks).where(rulebooks.c.fingerprint == fingerprint)).first()
-            if row is None:
-                number = (conn.execute(select(func.max(rulebooks.c.version))).scalar() or 0) + 1
-                conn.execute(insert(rulebooks).values(version=number, scenario=scenario, fingerprint=fingerprint,
-                                                      recorded_at=to_us(at), rules=rules))
-                row = conn.execute(select(rulebooks).where(rulebooks.c.version == number)).one()
-        return _version_of(row)
+        """Another process starting at the same time may number the same rules, or other
+        rules, first: the insert then fails on the unique fingerprint or number, and the
+        version is read again (a few tries)."""
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                with self._write, self._engine.begin() as conn:
+                    row = conn.execute(select(rulebooks).where(rulebooks.c.fingerprint == fingerprint)).first()
+                    if row is None:
+                        number = (conn.execute(select(func.max(rulebooks.c.version))).scalar() or 0) + 1
+                        conn.execute(insert(rulebooks).values(version=number, scenario=scenario, fingerprint=fingerprint,
+                                                              recorded_at=to_us(at), rules=rules))
+                        row = conn.execute(select(rulebooks).where(rulebooks.c.version == number)).one()
+                return _version_of(row)
+            except IntegrityError:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def latest(self, scenario: str) -> RulebookVersion | None:
         with self._engine.connect() as conn:

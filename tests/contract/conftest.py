@@ -31,7 +31,17 @@ class Backend:
 
     url: str
     store: Store
+    new_url: Callable[[], str]
     opened: list[Store] = field(default_factory=list)
+
+    def fresh(self) -> str:
+        """The URL of another new, empty log on the same backend."""
+        return self.new_url()
+
+    def open(self, url: str) -> Store:
+        store = open_store(url, SCENARIO)
+        self.opened.append(store)
+        return store
 
     def reopen(self) -> Store:
         self.store.close()
@@ -48,8 +58,11 @@ class Backend:
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    url = f"sqlite:///{tmp_path / 'log.db'}" if request.param == "sqlite" else _postgres_url(request)
-    opened = Backend(url, open_store(url, SCENARIO))
+    numbers = iter(range(1, 100))
+    new_url = ((lambda: f"sqlite:///{tmp_path / f'log{next(numbers)}.db'}") if request.param == "sqlite"
+               else (lambda: _postgres_url(request)))
+    url = new_url()
+    opened = Backend(url, open_store(url, SCENARIO), new_url)
     opened.opened.append(opened.store)
     yield opened
     for store in opened.opened:

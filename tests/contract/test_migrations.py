@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import Column, Integer, create_engine, inspect, text
 
-from engine.errors import StoreError
+from engine.errors import SessionError, StoreError
 from engine.store import open_store
 from engine.store.migrations import SCHEMA_VERSION, Step, add_column, migrate
 from engine.store.schema import facts
-from tests.contract.conftest import SCENARIO
+from tests.contract.conftest import RECORDED, SCENARIO, baseline, day, fact, state, write
 
 
 def _set_version(url: str, version: str) -> None:
@@ -67,8 +67,6 @@ def test_steps_run_in_order_once_and_all_or_nothing(backend):
 
 
 def test_a_version_1_log_opens_with_its_facts_and_new_facts_record_their_rules_version(backend):
-    from tests.contract.conftest import baseline, fact, write
-
     record = baseline(backend.store)
     [old] = write(backend.store, record.id, lambda seq: fact(seq, dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)))
     backend.store.close()
@@ -95,3 +93,28 @@ def test_rule_file_versions_are_numbered_once_per_fingerprint(backend):
     second = versions.record(SCENARIO, "b" * 64, '{"x": 2}', at)
     assert (first.version, second.version) == (1, 2) and versions.latest(SCENARIO) == second
     assert backend.reopen().versions.get(1) == first
+
+
+def test_a_log_of_version_1_gets_its_position_and_session_names_and_works_on(backend):
+    """A log written before several replicas could share it (no position row, no name
+    claims): opening it brings both, and writes go on after its last fact."""
+    store = backend.store
+    root = baseline(store)
+    fork = store.registry.create("oil", created_at=RECORDED, parent=root, fork_at=day(1))
+    gone = store.registry.create("gone", created_at=RECORDED)
+    store.registry.delete(gone.id, at=RECORDED)
+    written = write(store, root.id, state(day(1)), state(day(2)))
+    store.close()
+    engine = create_engine(backend.url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE log_position"))
+        conn.execute(text("DROP TABLE session_names"))
+        conn.execute(text("UPDATE ripeness_meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+    again = backend.reopen()
+    assert again.log.position().last_seq == written[-1].seq
+    assert [f.seq for f in write(again, root.id, state(day(3)))] == [written[-1].seq + 1]
+    with pytest.raises(SessionError, match="'oil' exists already"):
+        again.registry.create("oil", created_at=RECORDED, parent=root, fork_at=day(2))
+    assert again.registry.create("gone", created_at=RECORDED).name == "gone"  # a deleted session's name is free
+    assert [r.id for r in again.registry.live()] == [root.id, fork.id, gone.id + 1]

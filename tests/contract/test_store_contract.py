@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from engine.errors import StoreError
+from engine.errors import SessionError, SessionGone, StoreError, WriteConflict
 from tests.contract.conftest import RECORDED, baseline, day, event, everything, fact, state, withdrawal, write
 
 HORIZON = day(30) - day(0)
@@ -184,16 +184,114 @@ def test_threads_writing_at_once_lose_nothing_and_double_nothing(backend):
         assert notes == [f"t{n} w{w} f{i}" for w in range(writes) for i in range(size)]
 
 
-def test_a_second_writer_makes_the_next_write_fail_and_the_one_after_succeed(backend):
+def test_writers_of_every_process_share_one_order_that_a_reader_follows_without_skipping(backend):
+    """Two stores (processes: on SQLite, two in one process, as a second is refused) write
+    at once; a reader that reads up to the log's position never finds a hole in it."""
+    ours = backend.store
+    root = baseline(ours)
+    stores = [ours, backend.another()]
+    writers, writes = 4, 12
+    errors: list[BaseException] = []
+    done = threading.Event()
+    holes: list[tuple[int, list[int]]] = []
+
+    def writer(n: int) -> None:
+        try:
+            for w in range(writes):
+                with stores[n % 2].log.writing() as writing:
+                    [seq] = writing.allocate(1)
+                    writing.insert_facts(root.id, [fact(seq, day(w), note=f"t{n} w{w}")])
+        except BaseException as exc:  # noqa: BLE001  # reported below
+            errors.append(exc)
+
+    def reader() -> None:
+        while not done.is_set():
+            upto = ours.log.position().last_seq
+            seqs = [f.seq for f in everything(ours, root) if f.seq <= upto]
+            if seqs != list(range(1, upto + 1)):
+                holes.append((upto, seqs))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    watching = threading.Thread(target=reader)
+    watching.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    done.set()
+    watching.join(60)
+    assert errors == [] and holes == []
+    assert [f.seq for f in everything(stores[1], root)] == list(range(1, writers * writes + 1))
+    assert ours.log.position().last_seq == writers * writes
+
+
+def test_a_write_expecting_another_version_of_its_session_stores_nothing(backend):
     ours = backend.store
     root = baseline(ours)
     theirs = backend.another()
     [first] = write(ours, root.id, state(day(1)))
     [other] = write(theirs, root.id, state(day(2)))
-    with pytest.raises(StoreError, match="refused the write"):
-        write(ours, root.id, state(day(3)))
-    [again] = write(ours, root.id, state(day(3)))
-    assert [f.seq for f in everything(ours, root)] == [first.seq, other.seq, again.seq] == [1, 2, 3]
+    assert ours.log.head(root.id) == other.seq and ours.log.head(root.id, first.seq) == first.seq
+    with pytest.raises(WriteConflict, match=f"version {other.seq}, not {first.seq}"), ours.log.writing() as writing:
+        writing.expect(root.id, first.seq)
+        writing.insert_facts(root.id, [fact(s, day(3)) for s in writing.allocate(1)])
+    with ours.log.writing() as writing:
+        writing.expect(root.id, other.seq)
+        writing.insert_facts(root.id, [fact(s, day(3)) for s in writing.allocate(1)])
+    assert [f.seq for f in everything(ours, root)] == [1, 2, 3]
+
+
+def test_a_session_deleted_by_one_writer_is_refused_to_every_other(backend):
+    ours = backend.store
+    root = baseline(ours)
+    scratch = ours.registry.create("scratch", created_at=RECORDED, parent=root, fork_at=day(10))
+    theirs = backend.another()
+    theirs.registry.delete(scratch.id, at=RECORDED, by="eddie")
+    with pytest.raises(SessionGone), ours.log.writing() as writing:
+        writing.expect(scratch.id, 0)
+        writing.insert_facts(scratch.id, [fact(s, day(3)) for s in writing.allocate(1)])
+    with pytest.raises(SessionGone):
+        ours.registry.delete(scratch.id, at=RECORDED)
+    with pytest.raises(SessionGone):
+        ours.registry.create("child", created_at=RECORDED, parent=scratch, fork_at=day(10))
+    assert ours.log.count() == 0 and ours.registry.deleted() == {scratch.id}
+
+
+def test_live_session_names_are_unique_across_writers_and_free_again_after_deletion(backend):
+    ours = backend.store
+    root = baseline(ours)
+    theirs = backend.another()
+    first = ours.registry.create("oil", created_at=RECORDED, parent=root, fork_at=day(1))
+    with pytest.raises(SessionError, match="'oil' exists already"):
+        theirs.registry.create("oil", created_at=RECORDED, parent=root, fork_at=day(2))
+    with pytest.raises(SessionError, match="'baseline' exists already"):
+        theirs.registry.create("baseline", created_at=RECORDED)
+    theirs.registry.delete(first.id, at=RECORDED)
+    again = theirs.registry.create("oil", created_at=RECORDED, parent=root, fork_at=day(2))
+    assert [r.name for r in ours.registry.live()] == ["baseline", "oil"] and ours.registry.live()[1] == again
+    assert ours.registry.since(root.id) == [first, again]
+
+
+def test_stores_opened_at_once_on_a_new_log_make_its_tables_once(backend):
+    """Replicas starting together: each opens the log, none fails on the tables the others make."""
+    fresh = backend.fresh()
+    opened: list = []
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        try:
+            opened.append(backend.open(fresh))
+        except BaseException as exc:  # noqa: BLE001  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and len(opened) == 4
+    root = baseline(opened[0])
+    assert [f.seq for f in write(opened[3], root.id, state(day(1)))] == [1]
 
 
 # restart ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from engine.errors import FactError, IdempotencyKeyError, StoreError
+from engine.errors import FactError, IdempotencyKeyError, UnknownNameError
 from engine.sessions import BASELINE, FactPost, Recorded, Sessions
 from engine.store import open_store
 from ripeness.bootstrap import load_bundled_facts, open_sessions, rules_engine
@@ -114,16 +114,28 @@ def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
 
 
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
-def test_a_refused_write_fails_every_request_in_it_and_the_session_is_read_again(jcpoa, db_url, sessions):
-    theirs = open_sessions(jcpoa, db_url, NOW)  # a second writer: our next write is refused
+def test_a_write_overtaken_by_another_replica_reads_the_session_again_and_goes_in_after_it(jcpoa, db_url, sessions):
+    theirs = open_sessions(jcpoa, db_url, NOW)  # another replica on the same log
     sessions.record_many(BASELINE, [enrichment("2021-04-01", 3.0)])
     theirs.record_many(BASELINE, [enrichment("2021-04-02", 20.0)])
     results = sessions.record_many(BASELINE, [enrichment("2021-04-03", 3.0), enrichment("2021-04-04", 3.1)])
-    assert all(isinstance(r, StoreError) for r in results)
+    assert all(isinstance(r, Recorded) for r in results)
     values = [f.value for f in sessions.log.load_all(sessions.store.registry.view(sessions.record_of(BASELINE))) if f.at.year == 2021 and f.at.month == 4]
-    assert values == [3.0, 20.0]
-    # the memory that had moved ahead is gone: the session is read again from the log
+    assert values == [3.0, 20.0, 3.0, 3.1]
+    theirs.catch_up()
     assert sessions.verdict(BASELINE) == theirs.verdict(BASELINE)
+    theirs.close()
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_a_write_into_a_session_another_replica_deleted_fails_every_request_in_it(jcpoa, db_url, sessions):
+    sessions.fork("scratch")
+    theirs = open_sessions(jcpoa, db_url, NOW)
+    theirs.delete("scratch")
+    before = sessions.log.count()
+    results = sessions.record_many("scratch", [enrichment("2021-04-03", 3.0), enrichment("2021-04-04", 3.1)])
+    assert all(isinstance(r, UnknownNameError) for r in results) and sessions.log.count() == before
+    assert "scratch" not in sessions.names()
     theirs.close()
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -12,7 +15,7 @@ from engine.session import PAST_QUESTIONS
 from engine.sessions import BASELINE
 from engine.store import open_store, shown_url
 from ripeness.bootstrap import load_bundled_facts, open_sessions
-from tests.conftest import NOW
+from tests.conftest import NOW, ROOT
 
 UTC = dt.timezone.utc
 PAST = dt.datetime(2021, 3, 7, tzinfo=UTC)
@@ -102,21 +105,30 @@ def test_loading_the_bundled_facts_twice_stores_them_once(jcpoa, url):
     sessions.close()
 
 
-def test_a_second_writer_makes_the_next_write_fail_cleanly_and_the_one_after_succeed(jcpoa, url):
-    """One process writes a log and keeps the last sequence number; if another writes too,
-    the next write is refused (nothing stored, no id given twice), and the one after reads
-    the log again."""
+def test_two_stores_of_one_process_write_one_log_in_turn(jcpoa, url):
+    """Two sessions sets in one process share the log's order: a write that another one
+    overtook reads the session again and goes in after it; no id is given twice."""
     ours, theirs = open_sessions(jcpoa, url, NOW), open_sessions(jcpoa, url, NOW)
     first = ours.record(BASELINE, [enrichment(dt.date(2021, 1, 1), 4.0)]).ids
     other = theirs.record(BASELINE, [enrichment(dt.date(2021, 1, 2), 5.0)]).ids
-    with pytest.raises(StoreError, match="refused the write"):
-        ours.record(BASELINE, [enrichment(dt.date(2021, 1, 3), 6.0)])
     again = ours.record(BASELINE, [enrichment(dt.date(2021, 1, 3), 6.0)]).ids
     assert len({*first, *other, *again}) == 3
     stored = [f.id for f in ours.log.load_all(ours.store.registry.view(ours.record_of(BASELINE)))]
     assert stored == [*first, *other, *again]
     ours.close()
     theirs.close()
+
+
+def test_a_second_process_cannot_open_a_sqlite_log_and_is_told_why(url, tmp_path):
+    held = open_store(url, "jcpoa")
+    code = f"from engine.store import open_store\nopen_store({url!r}, 'jcpoa')"
+    refused = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 1
+    assert f"is open in process {os.getpid()}" in refused.stderr
+    assert "one process at a time" in refused.stderr and "PostgreSQL" in refused.stderr
+    held.close()  # let go: the next process may open it
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
 
 
 SECRET = "s3cret-Pa55word"
