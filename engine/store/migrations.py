@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Table, inspect, text, update
+from sqlalchemy import Column, Connection, Table, inspect, select, text, update
 
 from engine.errors import StoreError
-from engine.store.schema import meta
+from engine.store.schema import meta, sessions
 
 BASE_VERSION = 1  # the schema of every log made before migrations existed
 
@@ -40,7 +40,18 @@ def add_column(conn: Connection, table: Table, column: Column) -> None:
     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
-STEPS: list[Step] = []
+def _scenario_of_sessions(conn: Connection) -> None:
+    """Sessions name their scenario, so that one log holds several: every session of an
+    older log is of the scenario the log was made for (``ripeness_meta``'s ``scenario``)."""
+    add_column(conn, sessions, Column("scenario", sessions.c.scenario.type))
+    made_for = conn.execute(select(meta.c.value).where(meta.c.key == "scenario")).scalar()
+    conn.execute(update(sessions).where(sessions.c.scenario.is_(None)).values(scenario=made_for))
+    next(i for i in sessions.indexes if i.name == "sessions_by_scenario").create(conn, checkfirst=True)
+
+
+STEPS: list[Step] = [
+    Step(2, "scenarios: each session names its scenario, so that one log serves several", _scenario_of_sessions),
+]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION
 

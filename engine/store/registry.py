@@ -14,14 +14,17 @@ from engine.store.schema import last_seq, session_deletions, session_of, session
 
 
 class SqlSessionRegistry:
-    def __init__(self, engine: Engine, write: threading.Lock):
-        self._engine, self._write = engine, write
+    """The sessions of one scenario (``scenario``); the log may hold others' too, never seen here."""
+
+    def __init__(self, engine: Engine, write: threading.Lock, scenario: str):
+        self._engine, self._write, self.scenario = engine, write, scenario
         self._views: dict[int, tuple[Bound, ...]] = {}
 
     def live(self) -> list[SessionRecord]:
         deleted = select(session_deletions.c.session_id)
         with self._engine.connect() as conn:
-            rows = conn.execute(select(sessions).where(sessions.c.id.not_in(deleted)).order_by(sessions.c.id))
+            rows = conn.execute(select(sessions).where(sessions.c.scenario == self.scenario, sessions.c.id.not_in(deleted))
+                                .order_by(sessions.c.id))
             return [session_of(row) for row in rows]
 
     def get(self, session_id: int) -> SessionRecord:
@@ -36,7 +39,7 @@ class SqlSessionRegistry:
             conn.execute(insert(sessions).values(
                 id=new_id, name=name, parent_id=parent.id if parent else None, fork_seq=fork_seq,
                 fork_at=to_us(fork_at) if fork_at else None, description=description, created_by=created_by,
-                created_at=to_us(created_at)))
+                created_at=to_us(created_at), scenario=self.scenario))
         return SessionRecord(new_id, name, parent.id if parent else None, fork_seq, fork_at, description, created_by, created_at)
 
     def delete(self, session_id: int, *, at: dt.datetime, by: str = "") -> None:

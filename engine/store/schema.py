@@ -30,7 +30,10 @@ sessions = Table("sessions", metadata,
                  Column("fork_at", BigInteger, nullable=True),
                  Column("description", Text, nullable=False),
                  Column("created_by", String(200), nullable=False),
-                 Column("created_at", BigInteger, nullable=False))
+                 Column("created_at", BigInteger, nullable=False),
+                 # which scenario's line it is (migration step "scenarios"): one log holds several
+                 Column("scenario", String(64), nullable=True),
+                 Index("sessions_by_scenario", "scenario", "id"))
 session_deletions = Table("session_deletions", metadata,
                           Column("session_id", Integer, primary_key=True, autoincrement=False),
                           Column("deleted_at", BigInteger, nullable=False),
