@@ -115,7 +115,11 @@ def scenarios(path: Annotated[Path, typer.Argument(help="A .feature file, or a f
 
 
 @app.command()
-def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (or a name under rules/).")] = "jcpoa",
+def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (or a name under rules/), or a folder of "
+                                                              "scenario folders, each served under /scenarios/ID.")] = "jcpoa",
+          default_scenario: Annotated[Optional[str], typer.Option("--default-scenario", metavar="ID",
+                                                                  help="With a folder of scenarios: the one also served at the paths "
+                                                                       "without /scenarios/ID (default: the first by name).")] = None,
           db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the fact log; default a SQLite file in ./data.")] = None,
           host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
           port: Annotated[int, typer.Option("--port")] = 8000,
@@ -135,14 +139,15 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
     try:
         application, stored = build_app(rules, db, tokens, host, load_facts, max_whatifs=max_whatifs,
                                         analysis_budget=analysis_budget if analysis_budget != 0 else None,
-                                        refuse_future_facts=refuse_future_facts)
+                                        refuse_future_facts=refuse_future_facts, default_scenario=default_scenario)
     except (ServeError, RipenessError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
     import uvicorn
 
-    typer.echo(f"ripeness: scenario {application.state.sessions.rulebook.id!r}, fact log {application.state.sessions.store.url}"
-               + (f", {stored} bundled fact(s) stored in baseline" if stored else ""), err=True)
+    scenarios = application.state.scenarios
+    typer.echo(f"ripeness: scenario(s) {', '.join(scenarios.ids())} (default {scenarios.default_id!r}), "
+               f"fact log {scenarios.default.store.url}" + (f", {stored} bundled fact(s) stored" if stored else ""), err=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
