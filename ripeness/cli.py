@@ -161,6 +161,8 @@ def import_(mapping: Annotated[str, typer.Argument(help="The mapping file (or it
             db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the fact log; default the SQLite file of ripeness serve.")] = None,
             url: Annotated[Optional[str], typer.Option("--url", envvar="RIPENESS_URL", help="Import on the ripeness server at this base URL.")] = None,
             token: Annotated[Optional[str], typer.Option("--token", envvar="RIPENESS_TOKEN", help="Bearer token for --url (editor, or a what-if's analyst).")] = None,
+            scenario: Annotated[Optional[str], typer.Option("--scenario", metavar="ID",
+                                                           help="With --url: the scenario of a server of several (default: its default one).")] = None,
             deletions: Annotated[Optional[Path], typer.Option("--deletions", help="Ids deleted at the source (ACLED's deletions file): their facts are withdrawn.")] = None,
             skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Leave out bad rows (and list them) instead of refusing the whole file.")] = False,
             as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
@@ -171,9 +173,11 @@ def import_(mapping: Annotated[str, typer.Argument(help="The mapping file (or it
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}; got {fmt!r}", param_hint="--format")
     if out is not None and url is not None:
         raise typer.BadParameter("give --out or --url, not both", param_hint="--out")
+    if scenario is not None and url is None:
+        raise typer.BadParameter("--scenario names a scenario of the server at --url; a local import takes --rules", param_hint="--scenario")
     try:
         if url is not None:
-            report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad)
+            report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad, scenario)
         else:
             folder = importing.rules_folder(rules, Path(mapping))
             scenario = load_scenario(folder)
