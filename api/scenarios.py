@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.access import Caller, caller, identity, require
 from api.lanes import Lanes
+from engine.rulebook.loader import rule_files
 from engine.scenarios import Scenarios, Served
 from engine.sessions import Sessions
 
@@ -58,7 +59,7 @@ class ScenarioOut(BaseModel):
     id: str
     title: str
     default: bool = Field(description="served also at the routes without /scenarios/{id}")
-    rule_files: list[str] = Field(description="its rule files, relative to its folder")
+    rule_files: list[str] = Field(description="its rule files, relative to its folder (as loaded now)")
     loaded_at: dt.datetime = Field(description="when its rule files were last loaded (start or reload)")
     sessions: int = Field(description="its sessions, baseline included")
     facts: int = Field(description="the facts its sessions recorded, withdrawals included")
@@ -67,7 +68,7 @@ class ScenarioOut(BaseModel):
     def of(cls, served: Served, default: bool) -> ScenarioOut:
         sessions = served.sessions
         folder = sessions.rulebook.folder
-        files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.yaml") if p.is_file()) if folder else []
+        files = [str(p.relative_to(folder)) for p in rule_files(folder)] if folder else []
         return cls(id=served.id, title=sessions.rulebook.info.title, default=default, rule_files=files,
                    loaded_at=served.loaded_at, sessions=len(sessions.names()), facts=sessions.fact_count())
 

@@ -66,6 +66,7 @@ def test_every_scenario_folder_is_listed_with_its_files_and_counts(as_):
     assert list(by_id) == ["jcpoa", "strike"]
     assert by_id["jcpoa"]["default"] and not by_id["strike"]["default"]
     assert "scenario.yaml" in by_id["strike"]["rule_files"] and "positions.yaml" in by_id["strike"]["rule_files"]
+    assert "facts.yaml" not in by_id["strike"]["rule_files"]
     assert by_id["strike"]["title"] and by_id["strike"]["sessions"] == 1 and by_id["strike"]["facts"] == 0
     assert by_id["strike"]["loaded_at"].startswith("2026-11-23")
 
