@@ -80,14 +80,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         _, extra = models_json_schema([(FactInput, "validation"), (FactBatch, "validation"), (NewSession, "validation")],
                                       ref_template="#/components/schemas/{model}")
         schema.setdefault("components", {}).setdefault("schemas", {}).update(extra.get("$defs", {}))
-        _name_scenario_terms(schema, app.state.sessions.rulebook)
+        scenarios: Scenarios = app.state.scenarios
+        _name_scenario_terms(schema, "/sessions/{sid}/facts", scenarios.default.rulebook)
+        if len(scenarios.ids()) == 1:  # the prefixed path's scenario is that one; with several, any of theirs
+            _name_scenario_terms(schema, SCENARIO_PREFIX + "/sessions/{sid}/facts", scenarios.default.rulebook)
         app.openapi_schema = schema
     return app.openapi_schema
 
 
-def _name_scenario_terms(schema: dict[str, Any], rulebook: Rulebook) -> None:
+def _name_scenario_terms(schema: dict[str, Any], path: str, rulebook: Rulebook) -> None:
     """The facts query's ``actor`` and ``subject`` take the scenario's names only: say which."""
     known = {"actor": sorted(rulebook.actors), "subject": sorted(rulebook.subjects)}
-    for parameter in schema["paths"]["/sessions/{sid}/facts"]["get"]["parameters"]:
+    for parameter in schema["paths"][path]["get"]["parameters"]:
         if parameter["in"] == "query" and parameter["name"] in known:
             parameter["schema"] = {"type": "string", "enum": known[parameter["name"]]}

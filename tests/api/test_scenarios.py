@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from api.access import parse_tokens
+from api.access import TokenError, parse_tokens
 from engine.scenarios import Scenarios
 from ripeness.bootstrap import BUNDLED_RULES, open_scenarios
 from tests.api.conftest import fact, problem_of
@@ -197,3 +197,19 @@ def test_the_openapi_document_describes_the_scenario_routes(as_):
     assert {p["name"] for p in verdict["parameters"] if p["in"] == "path"} == {"scenario", "sid"}
     assert "422" in paths["/scenarios/{scenario}/reload"]["post"]["responses"]
     assert "ScenarioOut" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize("grants", ["editor@", "boss@strike", "reader,,editor@strike", "@strike"])
+def test_a_grant_that_is_not_role_or_role_at_scenario_is_refused_with_its_line(grants):
+    with pytest.raises(TokenError, match=r"tokens:2: expected 'TOKEN ROLE \[NAME\]'.*ROLE@SCENARIO") as refused:
+        parse_tokens(f"# first\nsecret-token-00000001 {grants} someone\n", "tokens")
+    assert "secret-token" not in str(refused.value)
+
+
+def test_a_token_has_the_highest_role_granted_it_in_each_scenario():
+    tokens = parse_tokens("tok-0123456789abcdef reader,admin@strike,analyst@jcpoa\n", "tokens")
+    who = tokens.caller("tok-0123456789abcdef")
+    assert (who.in_scenario("strike").role, who.in_scenario("jcpoa").role, who.in_scenario("other").role) == ("admin", "analyst", "reader")
+    assert who.name.startswith("reader-")  # an unnamed token's identity: its first role, as before
+    only = parse_tokens("tok-fedcba9876543210 analyst@strike bob\n", "tokens").caller("tok-fedcba9876543210")
+    assert only.in_scenario("jcpoa") is None and only.in_scenario("strike").role == "analyst"
