@@ -4,7 +4,9 @@ sessions never mixed; listing, reloading, and roles granted per scenario."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from api.access import TokenError, parse_tokens
+from api.lanes import Lanes
 from engine.scenarios import Scenarios
 from ripeness.bootstrap import BUNDLED_RULES, open_scenarios
 from tests.api.conftest import fact, problem_of
@@ -213,3 +216,29 @@ def test_a_token_has_the_highest_role_granted_it_in_each_scenario():
     assert who.name.startswith("reader-")  # an unnamed token's identity: its first role, as before
     only = parse_tokens("tok-fedcba9876543210 analyst@strike bob\n", "tokens").caller("tok-fedcba9876543210")
     assert only.in_scenario("jcpoa") is None and only.in_scenario("strike").role == "analyst"
+
+
+def test_a_reload_waits_for_the_writes_in_flight_and_holds_those_that_arrive_meanwhile(serve):
+    """The swap of a reload runs with no write of the scenario in flight: a session's memory is
+    read again from the log, and must not miss a write committed meanwhile."""
+    scenarios = serve()
+    lanes = Lanes(lambda: scenarios.get("strike"))
+    release, order = threading.Event(), []
+
+    def slow_write() -> None:
+        release.wait(10)
+        order.append("write in flight")
+
+    async def run() -> None:
+        in_flight = asyncio.ensure_future(lanes.run("baseline", slow_write))
+        await asyncio.sleep(0.05)
+        swap = asyncio.ensure_future(lanes.quiesced(lambda: order.append("swap")))
+        await asyncio.sleep(0.05)
+        later = asyncio.ensure_future(lanes.run("baseline", lambda: order.append("write after")))
+        await asyncio.sleep(0.1)
+        assert order == []  # the swap waits for the write in flight; the later write for the swap
+        release.set()
+        await asyncio.gather(in_flight, swap, later)
+
+    asyncio.run(run())
+    assert order == ["write in flight", "swap", "write after"]
