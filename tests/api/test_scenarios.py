@@ -242,3 +242,17 @@ def test_a_reload_waits_for_the_writes_in_flight_and_holds_those_that_arrive_mea
 
     asyncio.run(run())
     assert order == ["write in flight", "swap", "write after"]
+
+
+def test_one_scenario_folder_is_served_as_before_and_can_be_reloaded(root, db_url):
+    scenarios = open_scenarios(root / "strike", db_url, NOW)
+    try:
+        client = TestClient(create_app(scenarios), raise_server_exceptions=False)
+        assert [s["id"] for s in client.get("/scenarios").json()] == ["strike"]
+        assert client.post("/sessions/baseline/facts", json=STRIKE_FACT).status_code == 201
+        assert client.get("/scenarios/strike/sessions/baseline/facts").json()["facts"][0]["subject"] == "EMP.pay_offer_pct"
+        reloaded = client.post("/scenarios/strike/reload")
+        assert reloaded.status_code == 200 and reloaded.json()["facts"] == 1, reloaded.text
+        assert problem_of(client.post("/scenarios/jcpoa/reload"), 404)["known"] == ["strike"]  # no other folder to add
+    finally:
+        scenarios.close()
