@@ -1,6 +1,11 @@
 """Who may do what.  Tokens come from a file or the ``RIPENESS_TOKENS`` environment variable,
 one per line (or separated by ``;``) as ``TOKEN ROLE [NAME]``; ``#`` starts a comment.
 
+ROLE may be a comma-separated list of grants, each a role in every scenario (``reader``) or
+in one scenario (``editor@strike``); in a scenario a token has the highest role granted it
+there, and a token with no role in a scenario is refused there (403):
+``tok-0123456789abcdef reader,editor@strike alice``.
+
 Each token is one identity, the ``created_by`` of the what-ifs it makes: its NAME, or for a
 token without one, the role and the first 12 hex digits of the token's SHA-256
 (``analyst-3fa9c1d2e4b7``), stable across restarts and never the token itself.  Several
@@ -37,11 +42,22 @@ bearer = HTTPBearer(auto_error=False, description="A token from the server's tok
 
 @dataclass(frozen=True)
 class Caller:
+    """An identity and its role (``""``: none in every scenario); ``grants``: the roles it has
+    in some scenarios only (scenario id -> role)."""
+
     name: str
     role: str
+    grants: tuple[tuple[str, str], ...] = ()
 
     def at_least(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return self.role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
+
+    def in_scenario(self, scenario: str) -> Caller | None:
+        """This caller with its role in ``scenario`` (the highest granted there); None: none."""
+        roles = [r for r in (self.role, *(r for s, r in self.grants if s == scenario)) if r]
+        if not roles:
+            return None
+        return Caller(self.name, max(roles, key=ROLES.index), self.grants)
 
 
 LOCAL = Caller("local", "admin")
@@ -87,10 +103,12 @@ def parse_tokens(text: str, where: str) -> Tokens:
         if not line:
             continue
         parts = line.split()
-        if len(parts) not in (2, 3) or parts[1] not in ROLES:
-            raise TokenError(f"{where}:{number}: expected 'TOKEN ROLE [NAME]' with ROLE one of {', '.join(ROLES)};"
-                             f" got {len(parts)} field(s){'' if len(parts) < 2 or parts[1] in ROLES else ' and no role second'}")
-        token, role = parts[0], parts[1]
+        grants = _grants(parts[1]) if len(parts) in (2, 3) else None
+        if grants is None:
+            raise TokenError(f"{where}:{number}: expected 'TOKEN ROLE [NAME]' with ROLE one of {', '.join(ROLES)}, or a"
+                             f" comma-separated list of them and of ROLE@SCENARIO; got {len(parts)} field(s)"
+                             f"{'' if len(parts) < 2 or _grants(parts[1]) is not None else ' and no role second'}")
+        token, role = parts[0], grants[0][1]
         if len(token) < 16:
             raise TokenError(f"{where}:{number}: a token needs at least 16 characters")
         if token in seen:
@@ -104,12 +122,25 @@ def parse_tokens(text: str, where: str) -> Tokens:
             if name in derived:  # two tokens whose digests begin alike: never one identity
                 raise TokenError(f"{where}:{number}: this token's identity is the one of line {derived[name]}; give each a NAME")
             derived[name] = number
-        entries.append((token, Caller(name, role)))
+        everywhere = [r for s, r in grants if s is None]
+        entries.append((token, Caller(name, max(everywhere, key=ROLES.index) if everywhere else "",
+                                      tuple((s, r) for s, r in grants if s is not None))))
     for name, number in derived.items():
         if name in named:
             raise TokenError(f"{where}:{named[name]}: the NAME {name!r} is the identity of the unnamed token on line"
                              f" {number}; choose another NAME")
     return Tokens(tuple(entries))
+
+
+def _grants(field: str) -> list[tuple[str | None, str]] | None:
+    """``reader,editor@strike`` -> [(None, reader), (strike, editor)]; None if it is not one."""
+    grants: list[tuple[str | None, str]] = []
+    for grant in field.split(","):
+        role, at, scenario = grant.partition("@")
+        if role not in ROLES or (at and not scenario):
+            return None
+        grants.append((scenario or None, role))
+    return grants
 
 
 def load_tokens(path: Path | None = None, environ: dict[str, str] | None = None) -> Tokens:
@@ -123,8 +154,8 @@ def load_tokens(path: Path | None = None, environ: dict[str, str] | None = None)
     return parse_tokens(text, "RIPENESS_TOKENS")
 
 
-async def caller(request: Request) -> Caller:
-    """The caller behind the request's bearer token (FastAPI dependency)."""
+async def identity(request: Request) -> Caller:
+    """The caller behind the request's bearer token, with all its grants (FastAPI dependency)."""
     credentials: HTTPAuthorizationCredentials | None = await bearer(request)
     tokens: Tokens = request.app.state.tokens
     found = tokens.caller(credentials.credentials if credentials else None)
@@ -132,6 +163,17 @@ async def caller(request: Request) -> Caller:
         raise ApiProblem(401, "unauthorized", "Unauthorized", "send 'Authorization: Bearer TOKEN' with a known token",
                          headers={"WWW-Authenticate": "Bearer"})
     return found
+
+
+async def caller(request: Request) -> Caller:
+    """The caller with its role in the request's scenario (``/scenarios/{scenario}/...``, or
+    the default one); 403 when its token has none there (FastAPI dependency)."""
+    found = await identity(request)
+    scenario = request.path_params.get("scenario") or request.app.state.scenarios.default_id
+    there = found.in_scenario(scenario)
+    if there is None:
+        raise ApiProblem(403, "forbidden", "Forbidden", f"{found.name} has no role in the scenario {scenario!r}")
+    return there
 
 
 def require(who: Caller, role: str, doing: str) -> None:

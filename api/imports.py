@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 
 from api.access import Caller, caller, require_writer
 from api.problems import ApiProblem
+from api.scenarios import lanes_of, sessions_of
 from engine.errors import MappingError, Problem
 from engine.imports import ImportReport, import_into, parse_mapping, read_deletions, read_mapping, read_records
 from engine.rulebook.models import Identifier
@@ -32,8 +33,7 @@ async def post_import(sid: str, request: Request, response: Response, who: Who,
     """Import event data as facts: new rows are stored, rows imported before are left alone
     (or corrected when they changed), deleted ones withdrawn; all or nothing.  201 with the
     counts; 200 when nothing was stored."""
-    sessions: Sessions = request.app.state.sessions
-    require_writer(who, sessions.record_of(sid))
+    require_writer(who, sessions_of(request).record_of(sid))
     for part in (source, mapping, deletions):
         if part is not None and (part.size or 0) > MAX_UPLOAD:
             raise ApiProblem(413, "body-too-large", "Upload too large", f"{part.filename}: an uploaded file may be at most {MAX_UPLOAD} bytes")
@@ -43,6 +43,7 @@ async def post_import(sid: str, request: Request, response: Response, who: Who,
     mapping_text = _mapping_text(mapping.filename or "upload", await mapping.read()) if mapping is not None else None
 
     def run() -> ImportReport:
+        sessions: Sessions = sessions_of(request)  # when the job runs: a reload may have come first
         rulebook = sessions.rulebook
         if mapping_text is not None:
             chosen = parse_mapping(mapping_text, f"mapping:{mapping.filename or 'upload'}", rulebook, format)
@@ -55,7 +56,7 @@ async def post_import(sid: str, request: Request, response: Response, who: Who,
         read = read_records(chosen.format, f"source:{source.filename or 'upload'}", source.file)
         return import_into(sessions, sid, chosen, read, deleted=deleted, skip_bad=skip_bad)
 
-    report = await request.app.state.lanes.run(sid, run)
+    report = await lanes_of(request).run(sid, run)
     if not report.ids:
         response.status_code = 200
     return report

@@ -6,6 +6,9 @@ another are written together, ``Sessions.record_many``: one transaction and one 
 after its own facts), given only once the commit is done.  With one client a lane holds one
 POST at a time and nothing changes; with several, the commit that dominated each request is
 shared.  Forks and deletions go through the same lane, alone.
+
+The sessions a job runs on are looked up when it runs, so a scenario reloaded meanwhile
+(``quiesced``: no job runs while it is swapped) takes the jobs queued after it.
 """
 
 from __future__ import annotations
@@ -31,10 +34,34 @@ class _Job:
 
 
 class Lanes:
-    def __init__(self, sessions: Sessions):
-        self._sessions = sessions
+    """The write lanes of one scenario's sessions (``sessions``: them, or where to find them now)."""
+
+    def __init__(self, sessions: Sessions | Callable[[], Sessions]):
+        self._current: Callable[[], Sessions] = sessions if callable(sessions) else (lambda: sessions)
         self._queues: dict[str, deque[_Job]] = {}
         self._workers: dict[str, asyncio.Task] = {}
+        self._paused = False
+
+    @property
+    def _sessions(self) -> Sessions:
+        return self._current()
+
+    async def quiesced(self, fn: Callable[[], Any]) -> Any:
+        """``fn()`` (in a worker thread) once every job in flight has ended, with no job
+        started until it returns; jobs that arrive meanwhile wait, then run in order."""
+        self._paused = True
+        try:
+            while self._workers:
+                await asyncio.gather(*self._workers.values(), return_exceptions=True)
+            return await run_in_threadpool(fn)
+        finally:
+            self._paused = False
+            for sid in list(self._queues):
+                self._start(sid)
+
+    def _start(self, sid: str) -> None:
+        if sid not in self._workers and not self._paused:
+            self._workers[sid] = asyncio.get_running_loop().create_task(self._drain(sid))
 
     async def record(self, sid: str, post: FactPost) -> Recorded:
         return await self._submit(sid, _Job(post=post))
@@ -44,21 +71,25 @@ class Lanes:
 
     async def _submit(self, sid: str, job: _Job) -> Any:
         self._queues.setdefault(sid, deque()).append(job)
-        if sid not in self._workers:
-            self._workers[sid] = asyncio.get_running_loop().create_task(self._drain(sid))
+        self._start(sid)
         return await job.future
 
     async def _drain(self, sid: str) -> None:
         queue = self._queues[sid]
+        stopped = True
         try:
             await self._work(sid, queue)
+            stopped = False
         finally:  # also when cancelled (shutdown): nobody waits forever on a lane that stopped
-            for job in queue:
-                job.future.cancel()
-            del self._queues[sid], self._workers[sid]
+            del self._workers[sid]
+            if stopped:
+                for job in queue:
+                    job.future.cancel()
+            if stopped or not queue:  # else paused: its jobs wait for the lane to start again
+                del self._queues[sid]
 
     async def _work(self, sid: str, queue: deque[_Job]) -> None:
-        while queue:
+        while queue and not self._paused:
             group = [queue.popleft()]
             if group[0].post is None:
                 call: Callable[[], Any] = group[0].run  # type: ignore[assignment]

@@ -22,6 +22,7 @@ from engine.errors import (
     IdempotencyKeyError,
     MappingError,
     RipenessError,
+    RuleFileError,
     SessionError,
     SourceRowError,
     StoreError,
@@ -81,8 +82,12 @@ def _ripeness(_: Request, exc: Exception) -> JSONResponse:
         return problem(422, kind, title, f"{len(exc.problems)} problem(s); nothing was imported",
                        errors=[FieldError(pointer=f"/{'mapping' if isinstance(exc, MappingError) else 'source'}"
                                           + (f"/{p.field.replace('.', '/')}" if p.field else ""), detail=str(p)) for p in exc.problems])
+    if isinstance(exc, RuleFileError):
+        return problem(422, "invalid-rules", "Invalid rule files", f"{len(exc.problems)} problem(s) in the scenario's rule files; "
+                       "nothing was changed", errors=[FieldError(pointer="/" + p.field.replace(".", "/") if p.field else "",
+                                                                 detail=str(p)) for p in exc.problems])
     if isinstance(exc, UnknownNameError):
-        status = 404 if exc.kind == "session" else 422
+        status = 404 if exc.kind in ("session", "scenario") else 422
         return problem(status, f"unknown-{exc.kind}", f"Unknown {exc.kind}", str(exc), known=exc.known, suggestion=exc.suggestion)
     if isinstance(exc, WhatIfLimitError):
         return problem(409, "too-many-whatifs", "Too many what-if sessions", str(exc))
@@ -145,10 +150,14 @@ def _http(request: Request, exc: Exception) -> Response:
 def _methods_for(request: Request) -> list[str]:
     """Every method some route takes at the request's path, and OPTIONS."""
     methods = {"OPTIONS"}
+    path = request.scope["path"]
+    prefix = getattr(request.app.state, "route_prefix", None)
+    paths = {path, prefix.sub("", path)} if prefix is not None else {path}
     for route in request.app.state.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+        for one in paths:
+            match, _ = route.matches({**request.scope, "path": one})
+            if match is not Match.NONE:
+                methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods)
 
 
@@ -168,6 +177,6 @@ def install(app: FastAPI) -> None:
 RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     for status, text in [(400, "Malformed JSON"), (401, "No or unknown token"), (403, "Not allowed for this token"),
-                         (404, "Unknown session"), (409, "Conflict"), (413, "Body too large"),
+                         (404, "Unknown session or scenario"), (409, "Conflict"), (413, "Body too large"),
                          (422, "Invalid input"), (500, "Internal error"), (503, "Fact log unavailable, or an analysis past its time budget")]
 }

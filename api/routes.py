@@ -15,6 +15,7 @@ from api.access import Caller, caller, require, require_writer
 from api.lanes import Lanes
 from api.problems import ApiProblem
 from api.reads import analysed
+from api.scenarios import lanes_of, sessions_of
 from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesOut, SessionOut
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
@@ -38,11 +39,11 @@ MAX_SESSIONS_PAGE = 1000
 
 
 def _sessions(request: Request) -> Sessions:
-    return request.app.state.sessions
+    return sessions_of(request)
 
 
 def _lanes(request: Request) -> Lanes:
-    return request.app.state.lanes
+    return lanes_of(request)
 
 
 @router.get("/health", response_model=Health, tags=["service"])
@@ -137,7 +138,8 @@ async def create_session(request: Request, who: Who) -> SessionOut:
         sessions.record_of(body.parent)
     except UnknownNameError as exc:
         raise UnknownNameError("parent session", body.parent, exc.known) from None
-    record = await _lanes(request).run(body.parent, lambda: sessions.fork(body.name, body.parent, body.as_of, body.description, who.name))
+    # the scenario's sessions when the job runs: a reload may have come first
+    record = await _lanes(request).run(body.parent, lambda: _sessions(request).fork(body.name, body.parent, body.as_of, body.description, who.name))
     return SessionOut.of(record, body.parent)
 
 
@@ -166,7 +168,7 @@ async def delete_session(sid: str, request: Request, who: Who) -> Response:
     """Delete a what-if session (never ``baseline``); its facts stay in the log."""
     sessions = _sessions(request)
     require_writer(who, sessions.record_of(sid))
-    await _lanes(request).run(sid, lambda: sessions.delete(sid, who.name))
+    await _lanes(request).run(sid, lambda: _sessions(request).delete(sid, who.name))
     return Response(status_code=204)
 
 

@@ -206,6 +206,12 @@ class Sessions:
         shown = found[:limit]
         return SessionPage([(r, self.parent_name(r)) for r in shown], shown[-1].id if len(found) > limit else None)
 
+    def fact_count(self) -> int:
+        """How many facts the sessions not deleted recorded, withdrawals included."""
+        with self._guard:
+            ids = [r.id for r in self._records.values()]
+        return self.log.count(ids)
+
     def whatifs_of(self, who: str) -> int:
         """How many what-if sessions ``who`` created that are not deleted."""
         with self._guard:

@@ -3,16 +3,18 @@ log and the scenario, for the CLI, the API and the tests alike."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.compiler import CompiledRules, compile_rulebook
-from engine.errors import FactError
+from engine.errors import FactError, Problem, RuleFileError, UnknownNameError
 from engine.facts import read_fact_file, read_fact_items
 from engine.rete import DurableRules
 from engine.rulebook import Rulebook, load_rulebook, outside_link
+from engine.scenarios import Scenarios, Served, is_scenario_folder, scenario_folders
 from engine.session import Clock, Session, SystemClock
 from engine.sessions import BASELINE, Sessions
 from engine.store import open_store
@@ -100,11 +102,71 @@ def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | 
     return sessions
 
 
-def load_bundled_facts(sessions: Sessions, scenario: Scenario) -> int:
+def open_scenarios(rules: str | Path, db_url: str | None = None, clock: Clock | None = None, *, default: str | None = None,
+                   load_facts: bool = False, max_whatifs: int | None = None, refuse_future_facts: bool = False,
+                   follow: bool = False) -> Scenarios:
+    """Every scenario a service serves, over one fact log: ``rules`` is one scenario folder
+    (served alone, as the default), or a folder of scenario folders (each served under its
+    folder's name; ``default``, or the first by name, is the default).  The log defaults to
+    the single scenario's SQLite file, or ``scenarios.db`` in the data directory.  With
+    ``load_facts`` each scenario's ``facts.yaml`` goes into its ``baseline``, at start and
+    at each reload.  With ``follow`` each scenario's sessions catch up with the log as other
+    replicas write it (``Sessions.follow``).  ``RuleFileError`` when a folder is wrong."""
+    root = resolve_rules_dir(rules)
+    several = not is_scenario_folder(root) and root.is_dir()
+    folders = scenario_folders(root) if several else [root]
+    if several and not folders:
+        raise RuleFileError([Problem(str(root), "", "no scenario folder here: a scenario folder holds a scenario.yaml")])
+    loaded = {folder.name if several else None: load_scenario(folder) for folder in folders}
+    for name, scenario in loaded.items():
+        if name is not None and scenario.rulebook.id != name:
+            raise RuleFileError([Problem(str(root / name / "scenario.yaml"), "scenario.id", f"is {scenario.rulebook.id!r}; "
+                                         "in a folder of scenarios a scenario's id must be the name of its folder")])
+    ids = sorted(s.rulebook.id for s in loaded.values())
+    chosen = default or ids[0]
+    if chosen not in ids:
+        raise UnknownNameError("scenario", chosen, ids)
+    clock = clock or SystemClock()
+    if db_url is None:
+        db_url = default_db_url(loaded[None]) if not several else _default_shared_url()
+    store = open_store(db_url, chosen, several=several)
+
+    def open_one(scenario: Scenario) -> Sessions:
+        sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), store.scoped(scenario.rulebook.id), clock,
+                            max_whatifs, refuse_future_facts=refuse_future_facts)
+        if follow:
+            sessions.follow()  # other replicas' writes on the same log appear within a fraction of a second
+        return sessions
+
+    def settle_one(sessions: Sessions) -> int:
+        return load_bundled_facts(sessions) if load_facts else 0
+
+    served: list[Served] = []
+    try:
+        for scenario in loaded.values():
+            sessions = open_one(scenario)
+            served.append(Served(scenario.rulebook.id, scenario.rulebook.folder, sessions, clock.now()))
+            served[-1] = dataclasses.replace(served[-1], facts_loaded=settle_one(sessions))
+    except BaseException:
+        for one in served:
+            one.sessions.close()
+        store.close()
+        raise
+    settle()
+    return Scenarios(served, chosen, opener=lambda folder: open_one(load_scenario(folder)), settle=settle_one,
+                     root=root if several else None, clock=clock.now, on_close=store.close)
+
+
+def _default_shared_url(data_dir: Path = DATA_DIR) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / 'scenarios.db').resolve()}"
+
+
+def load_bundled_facts(sessions: Sessions, scenario: Scenario | None = None) -> int:
     """Load the scenario folder's ``facts.yaml`` into ``baseline``; facts already there are
     not stored again, nor facts withdrawn since (an analyst's correction stays).  The
     number of facts stored."""
-    folder = scenario.rulebook.folder
+    folder = (scenario.rulebook if scenario is not None else sessions.rulebook).folder
     path = folder / "facts.yaml" if folder else None
     if path is None or not path.is_file():
         return 0

@@ -115,7 +115,11 @@ def scenarios(path: Annotated[Path, typer.Argument(help="A .feature file, or a f
 
 
 @app.command()
-def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (or a name under rules/).")] = "jcpoa",
+def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (or a name under rules/), or a folder of "
+                                                              "scenario folders, each served under /scenarios/ID.")] = "jcpoa",
+          default_scenario: Annotated[Optional[str], typer.Option("--default-scenario", metavar="ID",
+                                                                  help="With a folder of scenarios: the one also served at the paths "
+                                                                       "without /scenarios/ID (default: the first by name).")] = None,
           db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the fact log; default a SQLite file in ./data.")] = None,
           host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
           port: Annotated[int, typer.Option("--port")] = 8000,
@@ -135,14 +139,15 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
     try:
         application, stored = build_app(rules, db, tokens, host, load_facts, max_whatifs=max_whatifs,
                                         analysis_budget=analysis_budget if analysis_budget != 0 else None,
-                                        refuse_future_facts=refuse_future_facts)
+                                        refuse_future_facts=refuse_future_facts, default_scenario=default_scenario)
     except (ServeError, RipenessError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
     import uvicorn
 
-    typer.echo(f"ripeness: scenario {application.state.sessions.rulebook.id!r}, fact log {application.state.sessions.store.url}"
-               + (f", {stored} bundled fact(s) stored in baseline" if stored else ""), err=True)
+    scenarios = application.state.scenarios
+    typer.echo(f"ripeness: scenario(s) {', '.join(scenarios.ids())} (default {scenarios.default_id!r}), "
+               f"fact log {scenarios.default.store.url}" + (f", {stored} bundled fact(s) stored" if stored else ""), err=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
@@ -156,6 +161,8 @@ def import_(mapping: Annotated[str, typer.Argument(help="The mapping file (or it
             db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL of the fact log; default the SQLite file of ripeness serve.")] = None,
             url: Annotated[Optional[str], typer.Option("--url", envvar="RIPENESS_URL", help="Import on the ripeness server at this base URL.")] = None,
             token: Annotated[Optional[str], typer.Option("--token", envvar="RIPENESS_TOKEN", help="Bearer token for --url (editor, or a what-if's analyst).")] = None,
+            scenario: Annotated[Optional[str], typer.Option("--scenario", metavar="ID",
+                                                           help="With --url: the scenario of a server of several (default: its default one).")] = None,
             deletions: Annotated[Optional[Path], typer.Option("--deletions", help="Ids deleted at the source (ACLED's deletions file): their facts are withdrawn.")] = None,
             skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Leave out bad rows (and list them) instead of refusing the whole file.")] = False,
             as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
@@ -166,9 +173,11 @@ def import_(mapping: Annotated[str, typer.Argument(help="The mapping file (or it
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}; got {fmt!r}", param_hint="--format")
     if out is not None and url is not None:
         raise typer.BadParameter("give --out or --url, not both", param_hint="--out")
+    if scenario is not None and url is None:
+        raise typer.BadParameter("--scenario names a scenario of the server at --url; a local import takes --rules", param_hint="--scenario")
     try:
         if url is not None:
-            report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad)
+            report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad, scenario)
         else:
             folder = importing.rules_folder(rules, Path(mapping))
             scenario = load_scenario(folder)

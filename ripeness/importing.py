@@ -79,8 +79,9 @@ def to_session(scenario: Scenario, mapping: Mapping, read: Read, deleted: set[st
 
 
 def to_server(url: str, token: str | None, session: str, mapping: Path, source: Path, fmt: str | None, deletions: Path | None,
-              skip_bad: bool) -> ImportReport:
-    """Upload the files to a running server, which imports them into ``session``."""
+              skip_bad: bool, scenario: str | None = None) -> ImportReport:
+    """Upload the files to a running server, which imports them into ``session`` (of
+    ``scenario``, on a server of several; default: the server's default scenario)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     files = {"mapping": (mapping.name, mapping.read_bytes()), "source": (source.name, source.open("rb"))}
     if deletions is not None:
@@ -89,7 +90,8 @@ def to_server(url: str, token: str | None, session: str, mapping: Path, source: 
     if fmt is not None:
         data["format"] = fmt
     try:
-        reply = httpx.post(f"{url.rstrip('/')}/sessions/{session}/imports", data=data, files=files, headers=headers, timeout=600)
+        prefix = f"/scenarios/{scenario}" if scenario else ""
+        reply = httpx.post(f"{url.rstrip('/')}{prefix}/sessions/{session}/imports", data=data, files=files, headers=headers, timeout=600)
     except httpx.HTTPError as exc:
         raise RemoteImportError(f"{url}: the server did not answer: {exc}") from None
     finally:

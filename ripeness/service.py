@@ -11,7 +11,7 @@ import web
 from api import create_app
 from api.access import TokenError, load_tokens
 from engine.deadline import DEFAULT_BUDGET
-from ripeness.bootstrap import load_bundled_facts, load_scenario, open_sessions
+from ripeness.bootstrap import open_scenarios
 
 
 class ServeError(Exception):
@@ -29,8 +29,10 @@ def is_loopback(host: str) -> bool:
 
 def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: str, load_facts: bool, *,
               analysis_budget: float | None = DEFAULT_BUDGET, max_whatifs: int | None = None,
-              refuse_future_facts: bool = False) -> tuple[FastAPI, int]:
-    """The app and how many bundled facts were stored in baseline.  ``analysis_budget``:
+              refuse_future_facts: bool = False, default_scenario: str | None = None) -> tuple[FastAPI, int]:
+    """The app over one scenario folder, or every scenario folder in ``rules``
+    (``ripeness.bootstrap.open_scenarios``; ``default_scenario``: the one also served without
+    the ``/scenarios/{id}`` prefix), and how many bundled facts were stored in the baselines.  ``analysis_budget``:
     seconds a verdict, timeline or comparison may take (None: no limit); ``max_whatifs``:
     what-if sessions one caller may have at once (None: any number); ``refuse_future_facts``:
     a fact dated after now is refused (422), not only warned of."""
@@ -45,10 +47,8 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
     if not tokens.configured and not is_loopback(host):
         raise ServeError(f"refusing to listen on {host} without tokens: give --tokens FILE or set RIPENESS_TOKENS "
                          "(TOKEN ROLE [NAME] per entry), or listen on 127.0.0.1")
-    scenario = load_scenario(rules)
-    sessions = open_sessions(scenario, db_url, max_whatifs=max_whatifs, refuse_future_facts=refuse_future_facts)
-    stored = load_bundled_facts(sessions, scenario) if load_facts else 0
-    sessions.follow()  # other replicas' writes on the same log appear within a fraction of a second
-    app = create_app(sessions, tokens, analysis_budget=analysis_budget, on_shutdown=sessions.close)
-    web.install(app)  # the analyst's page at /, over the same calls as the API
-    return app, stored
+    scenarios = open_scenarios(rules, db_url, default=default_scenario, load_facts=load_facts, max_whatifs=max_whatifs,
+                               refuse_future_facts=refuse_future_facts, follow=True)
+    app = create_app(scenarios, tokens, analysis_budget=analysis_budget, on_shutdown=scenarios.close)
+    web.install(app)  # the analyst's page at /, over the same calls as the API (the default scenario)
+    return app, sum(s.facts_loaded for s in scenarios.served())

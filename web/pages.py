@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from api.access import Caller, caller, require_writer
 from api.problems import ApiProblem
 from api.reads import analysed
+from api.scenarios import sessions_of
 from engine.facts import Time
 from engine.sessions import BASELINE, Sessions
 
@@ -60,7 +61,7 @@ templates.env.tests["link"] = is_link
 
 
 def _sessions(request: Request) -> Sessions:
-    return request.app.state.sessions
+    return sessions_of(request)  # the default scenario's (the page shows no other yet)
 
 
 def _render(request: Request, name: str, who: Caller, **context: Any) -> HTMLResponse:

@@ -22,6 +22,7 @@ __all__ = ["Bound", "FactLog", "Position", "Replies", "RulebookVersion", "Rulebo
            "SqlStore", "Store", "StoredRequest", "View", "Writing", "open_store", "shown_url"]
 
 
-def open_store(url: str, scenario: str) -> Store:
-    """The store at a SQLAlchemy URL for a scenario (``StoreError`` if it cannot be opened)."""
-    return SqlStore(url, scenario)
+def open_store(url: str, scenario: str, *, several: bool = False) -> SqlStore:
+    """The store at a SQLAlchemy URL for a scenario (``StoreError`` if it cannot be opened);
+    ``several``: the log may hold other scenarios' sessions too (``SqlStore.scoped``)."""
+    return SqlStore(url, scenario, several=several)

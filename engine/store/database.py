@@ -9,6 +9,7 @@ import fcntl
 import os
 import threading
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event, insert, select, text
@@ -20,16 +21,18 @@ from engine.store.log import SqlFactLog
 from engine.store.migrations import SCHEMA_VERSION, migrate
 from engine.store.registry import SqlSessionRegistry
 from engine.store.replies import SqlReplies
-from engine.store.schema import facts, init_position, meta, metadata
+from engine.store.schema import facts, init_position, meta, metadata, sessions
 from engine.store.versions import SqlRulebookVersions
 
 
 class SqlStore:
     """A scenario's fact log, sessions and replies in one database (``engine.store.ports.Store``).
-    Opening creates the tables if missing and refuses a database that holds another
-    scenario's facts or another schema version (``StoreError``, never showing the password)."""
+    Opening creates the tables if missing and refuses a database of another schema version,
+    or one made for another scenario that holds none of this one's sessions unless
+    ``several`` (a service of several scenarios over one log) (``StoreError``, never showing
+    the password).  ``scoped`` gives another scenario's sessions over the same log."""
 
-    def __init__(self, url: str, scenario: str):
+    def __init__(self, url: str, scenario: str, *, several: bool = False):
         self._sqlite_lock = _SqliteLock.take(url)  # before anything is read: a second process is refused here
         try:
             self._engine = _connect(url)
@@ -41,7 +44,7 @@ class SqlStore:
                 metadata.create_all(conn)
                 for index in facts.indexes:  # an index added since the log was made
                     index.create(conn, checkfirst=True)
-                _check_meta(conn, scenario)
+                _check_meta(conn, scenario, several)
         except (SQLAlchemyError, ImportError) as exc:  # ImportError: no driver for the URL's database
             self._release()
             raise StoreError(_open_failure(url, exc)) from None
@@ -50,7 +53,8 @@ class SqlStore:
             raise
         self._url = shown_url(url)
         write = threading.Lock()  # one write at a time in this process, whichever port it comes through
-        self._registry = SqlSessionRegistry(self._engine, write)
+        self._write = write
+        self._registry = SqlSessionRegistry(self._engine, write, scenario)
         self._log = SqlFactLog(self._engine, write)
         self._replies = SqlReplies(self._engine, write)
         self._versions = SqlRulebookVersions(self._engine, write)
@@ -78,6 +82,12 @@ class SqlStore:
     def close(self) -> None:
         self._engine.dispose()
         self._release()
+
+    def scoped(self, scenario: str) -> ScopedStore:
+        """The same log and replies with ``scenario``'s sessions: closing it leaves this
+        store open (its owner closes it)."""
+        return ScopedStore(self._url, self._log, SqlSessionRegistry(self._engine, self._write, scenario), self._replies,
+                           self._versions)
 
     def _release(self) -> None:
         if self._sqlite_lock is not None:
@@ -141,6 +151,20 @@ class _SqliteLock:
                 os.close(self.fd)  # the flock goes with it
 
 
+@dataclass(frozen=True)
+class ScopedStore:
+    """One scenario's sessions over a store that holds several (``SqlStore.scoped``)."""
+
+    url: str
+    log: SqlFactLog
+    registry: SqlSessionRegistry
+    replies: SqlReplies
+    versions: SqlRulebookVersions
+
+    def close(self) -> None:
+        """Nothing: the store it shares is closed by its owner."""
+
+
 def shown_url(url: str) -> str:
     """The URL as it may be printed: its password masked (``postgresql://u:***@host/db``);
     a URL that does not parse is not shown at all."""
@@ -150,7 +174,7 @@ def shown_url(url: str) -> str:
         return "(a URL that does not parse as dialect+driver://user:password@host/database)"
 
 
-def _check_meta(conn: Connection, scenario: str) -> None:
+def _check_meta(conn: Connection, scenario: str, several: bool) -> None:
     found = {key: value for key, value in conn.execute(select(meta.c.key, meta.c.value))}
     if not found:
         conn.execute(insert(meta), [{"key": "schema_version", "value": str(SCHEMA_VERSION)},
@@ -162,9 +186,11 @@ def _check_meta(conn: Connection, scenario: str) -> None:
         raise StoreError(f"the fact log's schema version is {version!r}, not a number: is this a ripeness log?")
     if int(version) != SCHEMA_VERSION:  # older: brought up here, in this transaction; newer: refused
         migrate(conn, int(version))
-    if found.get("scenario") != scenario:
+    if found.get("scenario") != scenario and not several and conn.execute(
+            select(sessions.c.id).where(sessions.c.scenario == scenario).limit(1)).first() is None:
         raise StoreError(f"the fact log holds facts of scenario {found.get('scenario')!r}, not {scenario!r}: "
-                         "give each scenario its own database")
+                         "give each scenario its own database, or serve them together (ripeness serve --rules over "
+                         "the folder that holds their folders)")
 
 
 def _open_failure(url: str, exc: Exception) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, true, update
@@ -170,9 +170,12 @@ class SqlFactLog:
             us = conn.execute(select(func.max(facts.c.at)).where(facts.c.session_id == session_id)).scalar()
         return from_us(us) if us is not None else None
 
-    def count(self) -> int:
+    def count(self, session_ids: Collection[int] | None = None) -> int:
+        query = select(func.count()).select_from(facts)
+        if session_ids is not None:
+            query = query.where(facts.c.session_id.in_(list(session_ids)))
         with self._engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(facts)).scalar() or 0
+            return conn.execute(query).scalar() or 0
 
 
 class SqlWriting:

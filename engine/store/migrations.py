@@ -40,17 +40,27 @@ def add_column(conn: Connection, table: Table, column: Column) -> None:
     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
+def _scenario_of_sessions(conn: Connection) -> None:
+    """Sessions name their scenario, so that one log holds several: every session of an
+    older log is of the scenario the log was made for (``ripeness_meta``'s ``scenario``)."""
+    add_column(conn, sessions, Column("scenario", sessions.c.scenario.type))
+    made_for = conn.execute(select(meta.c.value).where(meta.c.key == "scenario")).scalar()
+    conn.execute(update(sessions).where(sessions.c.scenario.is_(None)).values(scenario=made_for))
+    next(i for i in sessions.indexes if i.name == "sessions_by_scenario").create(conn, checkfirst=True)
+
+
 def _replicas(conn: Connection) -> None:
     """Several replicas on one log: the position row after every fact already written, and
-    the name of each live session claimed (when two live sessions share one, written before
-    names were unique, the older keeps it)."""
+    the name of each live session claimed in its scenario (when two live sessions of one
+    scenario share one, written before names were unique, the older keeps it)."""
     init_position(conn)
-    claimed = set(conn.execute(select(session_names.c.name)).scalars())
+    claimed = {(r.scenario, r.name) for r in conn.execute(select(session_names.c.scenario, session_names.c.name))}
     deleted = select(session_deletions.c.session_id)
-    for row in conn.execute(select(sessions.c.id, sessions.c.name).where(sessions.c.id.not_in(deleted)).order_by(sessions.c.id)):
-        if row.name not in claimed:
-            conn.execute(insert(session_names).values(name=row.name, session_id=row.id))
-            claimed.add(row.name)
+    live = select(sessions.c.id, sessions.c.name, sessions.c.scenario).where(sessions.c.id.not_in(deleted)).order_by(sessions.c.id)
+    for row in conn.execute(live):
+        if (row.scenario, row.name) not in claimed:
+            conn.execute(insert(session_names).values(scenario=row.scenario, name=row.name, session_id=row.id))
+            claimed.add((row.scenario, row.name))
 
 
 def _rules_versions(conn: Connection) -> None:
@@ -58,8 +68,9 @@ def _rules_versions(conn: Connection) -> None:
 
 
 STEPS: list[Step] = [
-    Step(2, "replicas: one serialised log position, unique names of live sessions", _replicas),
-    Step(3, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
+    Step(2, "scenarios: each session names its scenario, so that one log serves several", _scenario_of_sessions),
+    Step(3, "replicas: one serialised log position, unique names of live sessions in each scenario", _replicas),
+    Step(4, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
 ]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION

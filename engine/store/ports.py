@@ -32,7 +32,7 @@ The backends: ``engine.store.database.SqlStore`` (SQLAlchemy Core: SQLite, Postg
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -170,8 +170,8 @@ class FactLog(Protocol):
         """The latest ``at`` among a session's own facts (None: it has none)."""
         ...
 
-    def count(self) -> int:
-        """How many facts the whole log holds, withdrawals included."""
+    def count(self, session_ids: Collection[int] | None = None) -> int:
+        """How many facts the whole log holds (or these sessions' own), withdrawals included."""
         ...
 
     def position(self) -> Position:
@@ -188,8 +188,10 @@ class FactLog(Protocol):
 
 
 class SessionRegistry(Protocol):
-    """The sessions of one scenario.  Numbers are given in creation order and never reused;
-    a session, once created, never changes (deleting it records a tombstone)."""
+    """The sessions of one scenario (a log may hold several scenarios' sessions: a registry
+    lists and creates its own only; ``get`` and ``view`` take any session's number).
+    Numbers are given in creation order across the log and never reused; a session, once
+    created, never changes (deleting it records a tombstone)."""
 
     def create(self, name: str, *, created_at: dt.datetime, parent: SessionRecord | None = None,
                fork_at: dt.datetime | None = None, description: str = "", created_by: str = "") -> SessionRecord:
@@ -267,7 +269,8 @@ class RulebookVersions(Protocol):
 
 
 class Store(Protocol):
-    """One database holding a scenario's facts, sessions and replies."""
+    """One database holding a scenario's facts, sessions and replies (and maybe other
+    scenarios' too, each seen through a store of its own over the same log)."""
 
     @property
     def url(self) -> str:

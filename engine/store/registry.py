@@ -15,14 +15,17 @@ from engine.store.schema import lock_position, session_deletions, session_names,
 
 
 class SqlSessionRegistry:
-    def __init__(self, engine: Engine, write: threading.Lock):
-        self._engine, self._write = engine, write
+    """The sessions of one scenario (``scenario``); the log may hold others' too, never seen here."""
+
+    def __init__(self, engine: Engine, write: threading.Lock, scenario: str):
+        self._engine, self._write, self.scenario = engine, write, scenario
         self._views: dict[int, tuple[Bound, ...]] = {}
 
     def live(self) -> list[SessionRecord]:
         deleted = select(session_deletions.c.session_id)
         with self._engine.connect() as conn:
-            rows = conn.execute(select(sessions).where(sessions.c.id.not_in(deleted)).order_by(sessions.c.id))
+            rows = conn.execute(select(sessions).where(sessions.c.scenario == self.scenario, sessions.c.id.not_in(deleted))
+                                .order_by(sessions.c.id))
             return [session_of(row) for row in rows]
 
     def get(self, session_id: int) -> SessionRecord:
@@ -35,7 +38,8 @@ class SqlSessionRegistry:
             position = lock_position(conn)  # serialised with every write of every process
             if parent is not None and _is_deleted(conn, parent.id):
                 raise SessionGone(parent.id)
-            taken = conn.execute(select(session_names.c.session_id).where(session_names.c.name == name)).first()
+            taken = conn.execute(select(session_names.c.session_id).where(session_names.c.scenario == self.scenario,
+                                                                            session_names.c.name == name)).first()
             if taken is not None:
                 raise SessionError(f"a session named {name!r} exists already")
             new_id = (conn.execute(select(func.max(sessions.c.id))).scalar() or 0) + 1
@@ -43,8 +47,8 @@ class SqlSessionRegistry:
             conn.execute(insert(sessions).values(
                 id=new_id, name=name, parent_id=parent.id if parent else None, fork_seq=fork_seq,
                 fork_at=to_us(fork_at) if fork_at else None, description=description, created_by=created_by,
-                created_at=to_us(created_at)))
-            conn.execute(insert(session_names).values(name=name, session_id=new_id))
+                created_at=to_us(created_at), scenario=self.scenario))
+            conn.execute(insert(session_names).values(scenario=self.scenario, name=name, session_id=new_id))
         return SessionRecord(new_id, name, parent.id if parent else None, fork_seq, fork_at, description, created_by, created_at)
 
     def delete(self, session_id: int, *, at: dt.datetime, by: str = "") -> None:
@@ -56,9 +60,10 @@ class SqlSessionRegistry:
             conn.execute(delete(session_names).where(session_names.c.session_id == session_id))
 
     def since(self, session_id: int) -> list[SessionRecord]:
-        """The sessions numbered after ``session_id``, deleted or not, oldest first."""
+        """This scenario's sessions numbered after ``session_id``, deleted or not, oldest first."""
         with self._engine.connect() as conn:
-            rows = conn.execute(select(sessions).where(sessions.c.id > session_id).order_by(sessions.c.id))
+            rows = conn.execute(select(sessions).where(sessions.c.id > session_id, sessions.c.scenario == self.scenario)
+                                .order_by(sessions.c.id))
             return [session_of(row) for row in rows]
 
     def deleted(self) -> set[int]:

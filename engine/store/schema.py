@@ -31,7 +31,10 @@ sessions = Table("sessions", metadata,
                  Column("fork_at", BigInteger, nullable=True),
                  Column("description", Text, nullable=False),
                  Column("created_by", String(200), nullable=False),
-                 Column("created_at", BigInteger, nullable=False))
+                 Column("created_at", BigInteger, nullable=False),
+                 # which scenario's line it is (migration step "scenarios"): one log holds several
+                 Column("scenario", String(64), nullable=True),
+                 Index("sessions_by_scenario", "scenario", "id"))
 session_deletions = Table("session_deletions", metadata,
                           Column("session_id", Integer, primary_key=True, autoincrement=False),
                           Column("deleted_at", BigInteger, nullable=False),
@@ -78,6 +81,7 @@ log_position = Table("log_position", metadata,
                      Column("last_seq", _Seq, nullable=False),
                      Column("changes", _Seq, nullable=False))
 session_names = Table("session_names", metadata,
+                      Column("scenario", String(64), primary_key=True),  # names are unique in each scenario
                       Column("name", String(64), primary_key=True),
                       Column("session_id", Integer, nullable=False))
 requests = Table("requests", metadata,

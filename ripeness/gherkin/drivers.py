@@ -147,7 +147,9 @@ class HttpDriver:
     ``gk-<8 hex>`` forked from the server's baseline as of ``BEFORE_ANY_FACT`` (so it sees
     none of the server's facts), a what-if ``NAME`` is ``gk-<8 hex>-NAME``; ``close`` deletes
     them all.  Names in verdicts and comparisons are given back as the feature file wrote
-    them.  ``use`` raises ``ScenarioMismatch`` when the server runs another rule scenario."""
+    them.  On a server of several rule scenarios the lines are made in the one the feature
+    file names (``/scenarios/{id}/...``); ``use`` raises ``ScenarioMismatch`` when the server
+    does not serve it."""
 
     def __init__(self, url: str, token: str | None = None, now: dt.datetime = NOW,
                  client: httpx.Client | None = None, timeout: float = 60.0):
@@ -157,14 +159,18 @@ class HttpDriver:
         self._client = client or httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
         self._names: dict[str, str] = {}  # feature name -> server name
         self._created: list[str] = []  # server names, in creation order
+        self._prefix = ""  # the paths of the Gherkin scenario's rule scenario on the server (see use)
 
     def use(self, scenario: Scenario) -> None:
         self._drop()
         wanted = scenario.rulebook.id
-        running = self._call("GET", "/health").get("scenario")
-        if running != wanted:
-            raise ScenarioMismatch(f"the server at {self.url} runs the scenario {running!r};"
-                                   f" this Gherkin scenario needs {wanted!r}")
+        running = self._call("GET", "/health").get("scenario")  # the default scenario, at the paths without a prefix
+        self._prefix = ""
+        if running != wanted:  # a server of several scenarios serves each under /scenarios/{id}
+            if not self._call("GET", f"/scenarios/{wanted}/health", missing_ok=True):
+                raise ScenarioMismatch(f"the server at {self.url} runs the scenario {running!r};"
+                                       f" this Gherkin scenario needs {wanted!r}")
+            self._prefix = f"/scenarios/{wanted}"
         root = f"gk-{uuid.uuid4().hex[:8]}"
         self._create(BASELINE, root, parent=BASELINE, as_of=BEFORE_ANY_FACT)
 
@@ -232,6 +238,8 @@ class HttpDriver:
         return text
 
     def _call(self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        if not path.startswith("/scenarios/") and path != "/health":
+            path = self._prefix + path
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.HTTPError as exc:

@@ -118,3 +118,47 @@ def test_a_log_of_version_1_gets_its_position_and_session_names_and_works_on(bac
         again.registry.create("oil", created_at=RECORDED, parent=root, fork_at=day(2))
     assert again.registry.create("gone", created_at=RECORDED).name == "gone"  # a deleted session's name is free
     assert [r.id for r in again.registry.live()] == [root.id, fork.id, gone.id + 1]
+
+
+def _as_written_at_version_1(url: str) -> None:
+    """The log as a ripeness of schema version 1 left it: sessions without a scenario."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX sessions_by_scenario"))
+        conn.execute(text("ALTER TABLE sessions DROP COLUMN scenario"))
+        conn.execute(text("UPDATE ripeness_meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+
+
+def test_a_log_of_version_1_opens_with_its_sessions_in_the_scenario_it_was_made_for(backend):
+    store = backend.store
+    root = store.registry.create("baseline", created_at=RECORDED)
+    with store.log.writing() as write:
+        write.insert_facts(root.id, [fact(write.allocate(1)[0], day(1), value=20)])
+    whatif = store.registry.create("oil_eased", created_at=RECORDED, parent=root, fork_at=day(3))
+    store.close()
+    _as_written_at_version_1(backend.url)
+
+    reopened = backend.reopen()  # brought up to this schema
+    assert [r.name for r in reopened.registry.live()] == ["baseline", "oil_eased"]
+    assert [f.value for f in reopened.log.load_all(reopened.registry.view(whatif))] == [20]
+    engine = create_engine(backend.url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
+        assert {row[0] for row in conn.execute(text("SELECT scenario FROM sessions"))} == {SCENARIO}
+    engine.dispose()
+    # another scenario over the same log sees none of them, and its own only
+    other = reopened.scoped("strike")
+    assert other.registry.live() == []
+    other.registry.create("baseline", created_at=RECORDED)
+    assert [r.name for r in other.registry.live()] == ["baseline"]
+    assert [r.name for r in reopened.registry.live()] == ["baseline", "oil_eased"]
+
+
+def test_a_log_made_for_one_scenario_opens_for_another_only_once_it_holds_that_ones_sessions(backend):
+    with pytest.raises(StoreError, match="holds facts of scenario 'contract', not 'strike'"):
+        open_store(backend.url, "strike")
+    backend.store.scoped("strike").registry.create("baseline", created_at=RECORDED)
+    served_together = open_store(backend.url, "strike")  # it was served with the others: its sessions are there
+    backend.opened.append(served_together)
+    assert [r.name for r in served_together.registry.live()] == ["baseline"]
