@@ -22,6 +22,7 @@ from api.problems import ApiProblem
 from api.reads import analysed
 from engine.facts import Time
 from engine.sessions import BASELINE, Sessions
+from web import graph
 
 HERE = Path(__file__).resolve().parent
 # the page loads nothing from anywhere but this server, and runs no inline script
@@ -94,8 +95,10 @@ async def verdict_view(request: Request, who: Who, session: SessionName = BASELI
     verdict = await analysed(request, f"the verdict of {session!r}", lambda deadline: sessions.verdict(session, as_of, deadline))
     rulebook = sessions.rulebook
     blocking = [(cycle_no, step) for cycle_no, cycle in enumerate(verdict.cycles, start=1) for step in cycle.steps]
+    drawn = graph.build(verdict, rulebook)
     return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking,
-                   main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors)
+                   main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors,
+                   graph=drawn.elements(verdict, rulebook), moves=drawn.moves, positions=drawn.positions)
 
 
 @router.get("/web/facts", response_class=HTMLResponse)

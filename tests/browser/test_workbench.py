@@ -164,3 +164,46 @@ def test_the_api_docs_render_offline(page, server, path, ready):
     title.wait_for()
     assert "ripeness" in title.inner_text()
     shot(page, path.strip("/"))
+
+
+def click_graph(page, selector: str) -> str:
+    """Click, with the mouse, the first element of the blocking graph that the cytoscape
+    selector picks (its rendered middle); returns its id."""
+    box = page.locator("#graph").bounding_box()
+    found = page.evaluate("""(selector) => {
+        const el = document.querySelector("#graph").graph.elements(selector).filter(":visible")[0];
+        const at = el.isEdge() ? el.renderedMidpoint() : el.renderedPosition();
+        return { id: el.id(), x: at.x, y: at.y };
+    }""", selector)
+    page.mouse.click(box["x"] + found["x"], box["y"] + found["y"])
+    return found["id"]
+
+
+def test_the_blocking_graph_shows_the_cycle_with_its_quotes_and_the_ways_out(page, server):
+    sign_in(page, server, READER)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.locator("#graph[data-drawn]").wait_for()
+    graph = page.evaluate("""() => { const cy = document.querySelector("#graph").graph;
+        return { cycle: cy.edges("edge.cycle").map(e => [e.source().id(), e.target().id(), e.data("label")]),
+                 goals: cy.nodes(".goal").map(n => n.data("label")) }; }""")
+    assert sorted(graph["cycle"]) == [["IRN.return_to_limits", "USA.grant_relief", "irn_reversible_steps"],
+                                      ["USA.grant_relief", "IRN.return_to_limits", "usa_no_relief_until_compliance"]]
+    assert "deal_restored\ndeadlock" in graph["goals"]
+
+    click_graph(page, 'edge.cycle[position = "irn_reversible_steps"]')
+    detail = page.locator("#graph-detail")
+    detail.filter(has_text="reversible upon EFFECTIVE implementation").wait_for()
+    assert "Mohammad Javad Zarif" in detail.inner_text() and "2020-01-05" in detail.inner_text()
+    assert "oil_sanctions" in detail.inner_text()  # the fact that keeps its condition unmet
+
+    click_graph(page, 'node[id = "USA.grant_relief"]')
+    detail.filter(has_text="Norah O'Donnell").wait_for()
+    assert "Joe Biden" in detail.inner_text()
+
+    page.locator("button.way", has_text="compliance_for_compliance").click()
+    lifted = page.locator("#graph").get_attribute("data-lifted")
+    assert lifted == "usa_no_relief_until_compliance"
+    assert page.evaluate("document.querySelector('#graph').graph.edges('.lifted').length") == 1
+    shot(page, "graph")

@@ -85,6 +85,7 @@ async function load(view, query = "") {
   content.innerHTML = await reply.text();
   showCaller(content);
   section.dataset.loaded = "true";
+  if (view === "verdict") drawGraph(content);
   if (view === "facts") wireFacts(section);
   if (view === "timeline") wireTimeline(section);
 }
@@ -157,6 +158,84 @@ function wireFacts(section) {
     }
     $("#view-verdict").dataset.loaded = "";
   });
+}
+
+// The blocking graph (cytoscape.js) from the JSON the verdict view carries; a click on a
+// node or an edge shows its evidence (rendered by the server, hidden until asked for).
+const GRAPH_STYLE = [
+  { selector: "node", style: { label: "data(label)", "text-wrap": "wrap", "text-valign": "center", "font-size": 10,
+    shape: "round-rectangle", width: "label", height: "label", padding: 8, "background-color": "#fff",
+    "border-width": 1, "border-color": "#8a939c", color: "#1d232a" } },
+  { selector: "node.goal", style: { shape: "ellipse", "border-width": 2, "font-weight": "bold" } },
+  { selector: "node.goal.main", style: { "border-width": 4 } },
+  { selector: "node.status-deadlock", style: { "border-color": "#b3261e" } },
+  { selector: "node.status-opening", style: { "border-color": "#b26b00" } },
+  { selector: "node.status-progress", style: { "border-color": "#2e7d32" } },
+  { selector: "node.stance-withheld, node.stance-offered", style: { "background-color": "#fff4e5" } },
+  { selector: "node.stance-willing, node.stance-done, node.stance-free", style: { "background-color": "#e8f5e9" } },
+  { selector: "node.stance-refused, node.dead-end", style: { "background-color": "#fdecea", "border-style": "double", "border-width": 4, "border-color": "#b3261e" } },
+  { selector: "node.cycle", style: { "border-color": "#b3261e", "border-width": 3 } },
+  { selector: "node.more", style: { shape: "round-tag", "background-color": "#eef0f3", "border-style": "dashed" } },
+  { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 1.5, "line-color": "#8a939c",
+    "target-arrow-color": "#8a939c", label: "data(label)", "font-size": 9, "text-rotation": "autorotate",
+    "text-background-color": "#fff", "text-background-opacity": 0.85, "text-background-padding": 2,
+    "control-point-step-size": 70 } },
+  { selector: "edge.needs", style: { "line-style": "dotted", "target-arrow-shape": "vee", label: "" } },
+  { selector: "edge.cycle", style: { "line-color": "#b3261e", "target-arrow-color": "#b3261e", width: 3 } },
+  { selector: ".folded", style: { display: "none" } },
+  { selector: ".lifted", style: { "line-color": "#2e7d32", "target-arrow-color": "#2e7d32", "line-style": "dashed", width: 4 } },
+  { selector: ".breached", style: { "line-color": "#6a1b9a", "target-arrow-color": "#6a1b9a", width: 4 } },
+  { selector: "node.chosen", style: { "border-color": "#2e7d32", "border-width": 5 } },
+  { selector: ":selected", style: { "overlay-color": "#1d232a", "overlay-opacity": 0.12 } },
+];
+
+function drawGraph(root) {
+  const data = $("#graph-data", root), box = $("#graph", root);
+  if (!data || !box || typeof cytoscape !== "function") return;
+  const model = JSON.parse(data.textContent);
+  const cy = cytoscape({ container: box, elements: { nodes: model.nodes, edges: model.edges }, style: GRAPH_STYLE,
+    wheelSensitivity: 0.3, boxSelectionEnabled: false });
+  // goals on top, the moves they need below, each move under the first that waits for it
+  const layout = () => cy.elements(":visible").layout({ name: "breadthfirst", directed: true, roots: cy.nodes(".goal:visible"),
+    spacingFactor: 1.25, animate: false, fit: true, padding: 16 }).run();
+  layout();
+  box.graph = cy;  // for the page's own checks in the browser tests
+  box.dataset.drawn = "true";
+  const detail = $("#graph-detail", root);
+  const showDetail = (key) => {
+    const found = root.querySelector(`[data-detail="${CSS.escape(key)}"]`);
+    detail.replaceChildren(found ? found.cloneNode(true) : document.createTextNode(""));
+    detail.dataset.showing = key;
+  };
+  cy.on("tap", "node.move", (event) => showDetail("move:" + event.target.id()));
+  cy.on("tap", "edge.waits", (event) => showDetail("position:" + event.target.data("position")));
+  cy.on("tap", "node.goal", (event) => {
+    const goal = root.querySelector(`[data-goal="${CSS.escape(event.target.data("goal"))}"]`);
+    detail.replaceChildren(goal ? goal.cloneNode(true) : "");
+    detail.dataset.showing = "goal:" + event.target.data("goal");
+  });
+  cy.on("tap", "node.more", () => {
+    cy.elements(".folded").removeClass("folded");
+    cy.remove("node.more");
+    layout();
+  });
+  const ways = new Map(model.ways.map((w) => [w.id, w]));
+  root.querySelectorAll("button.way").forEach((button) => button.addEventListener("click", () => {
+    const way = ways.get(button.dataset.way);
+    const again = button.getAttribute("aria-pressed") === "true";
+    root.querySelectorAll("button.way").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    cy.elements().removeClass("lifted breached chosen");
+    if (again) return;
+    button.setAttribute("aria-pressed", "true");
+    const lifts = new Set(way.lifts), stances = new Set(way.lifts_stances || []), breaches = new Set(way.breaches);
+    const hit = cy.edges(".waits").filter((e) => lifts.has(e.data("position")) || stances.has(e.data("stance")));
+    hit.addClass("lifted");
+    cy.edges(".waits").filter((e) => breaches.has(e.data("position"))).addClass("breached");
+    if (way.move) cy.getElementById(way.move).addClass("chosen");
+    const shown = hit.filter(".folded").connectedNodes().add(hit.filter(".folded"));
+    shown.removeClass("folded");
+    box.dataset.lifted = hit.map((e) => e.data("position")).join(" ");
+  }));
 }
 
 function wireTimeline(section) {

@@ -1,0 +1,75 @@
+"""The blocking graph's data (``web.graph``) from a real JCPOA verdict, and the vendored
+graph library it is drawn with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from web import graph
+
+VENDOR = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor"
+READER = "reader-token-0000001"
+MARCH_2021 = dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc)
+
+
+def test_the_vendored_library_is_the_one_its_readme_lists():
+    listed = re.findall(r"^([0-9a-f]{64})  (\S+)$", (VENDOR / "README.md").read_text(), re.M)
+    assert {name for _, name in listed} == {str(p.relative_to(VENDOR)) for p in VENDOR.glob("*/*")}
+    for digest, name in listed:
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_the_graph_has_the_cycle_the_goals_and_the_waits_labelled_by_position(seed, jcpoa):
+    verdict = seed.verdict(MARCH_2021)
+    drawn = graph.build(verdict, jcpoa.rulebook)
+    data = drawn.elements(verdict, jcpoa.rulebook)
+    cycle = {(e["data"]["source"], e["data"]["target"], e["data"]["label"]) for e in data["edges"] if "cycle" in e["classes"]}
+    assert cycle == {("IRN.return_to_limits", "USA.grant_relief", "irn_reversible_steps"),
+                     ("USA.grant_relief", "IRN.return_to_limits", "usa_no_relief_until_compliance")}
+    waits = {(e["data"]["source"], e["data"]["target"], e["data"]["label"]) for e in data["edges"]}
+    assert ("IRN.join_talks", "USA.grant_relief", "irn_no_talks_without_relief") in waits  # off the cycle, on a goal's way
+    goals = {n["data"]["goal"]: n["classes"] for n in data["nodes"] if n["data"]["kind"] == "goal"}
+    assert "main" in goals["deal_restored"] and "status-deadlock" in goals["deal_restored"]
+    assert [w["label"] for w in data["ways"]][0] == "1. compliance_for_compliance"
+    assert data["ways"][0]["lifts"] == ["usa_no_relief_until_compliance"]
+    assert {tuple(w["lifts_stances"]) for w in data["ways"] if w["kind"] == "concession"} == {
+        ("irn_reversible_steps",), ("usa_no_relief_until_compliance",)}
+    # every wait's position has its quote and the facts that keep it unmet, for the click
+    for e in data["edges"]:
+        if e["data"]["kind"] == "waits":
+            ref, _ = drawn.positions[e["data"]["position"]]
+            assert ref.quote
+
+
+def test_past_the_limit_the_rest_is_folded_but_never_the_main_goals_cycle(seed, jcpoa):
+    verdict = seed.verdict(MARCH_2021)
+    data = graph.build(verdict, jcpoa.rulebook, shown=0).elements(verdict, jcpoa.rulebook)
+    folded = {n["data"]["id"] for n in data["nodes"] if "folded" in n["classes"]}
+    assert folded and {"IRN.return_to_limits", "USA.grant_relief"}.isdisjoint(folded)
+    more = [n for n in data["nodes"] if n["data"]["kind"] == "more"]
+    assert len(more) == 1 and more[0]["data"]["label"].startswith(f"{len(folded)} more")
+    assert all("folded" in e["classes"] for e in data["edges"] if e["data"]["target"] in folded)
+    everything = graph.build(verdict, jcpoa.rulebook).elements(verdict, jcpoa.rulebook)
+    assert everything["folded"] == 0 and not any(n["data"]["kind"] == "more" for n in everything["nodes"])
+
+
+def test_the_verdict_view_carries_the_graph_and_the_evidence_of_each_element(page_as):
+    html = page_as(READER).get("/web/verdict", params={"as_of": "2021-03-07"}).text
+    found = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S)
+    data = json.loads(found.group(1))
+    assert any(e["data"]["position"] == "irn_reversible_steps" for e in data["edges"])
+    detail = re.search(r'<section data-detail="position:irn_reversible_steps">(.*?)</section>', html, re.S).group(1)
+    assert "reversible upon EFFECTIVE implementation" in detail and "USA.oil_sanctions" in detail
+    assert 'data-detail="move:USA.grant_relief"' in html and 'class="way" data-way="opening-1"' in html
+
+
+def test_text_in_the_graph_data_cannot_close_its_script_element(page_as):
+    editor = page_as("editor-token-0000001")
+    editor.post("/sessions/baseline/facts", json={"at": "2021-03-01", "actor": "USA", "subject": "oil_sanctions",
+                                                  "value": "in_force", "source": "</script><script>alert(1)</script>"})
+    html = editor.get("/web/verdict", params={"as_of": "2021-03-07"}).text
+    assert "</script><script>alert(1)" not in html
