@@ -22,7 +22,7 @@ from api.problems import ApiProblem
 from api.reads import analysed
 from engine.facts import Time
 from engine.sessions import BASELINE, Sessions
-from web import graph
+from web import bands, graph
 
 HERE = Path(__file__).resolve().parent
 # the page loads nothing from anywhere but this server, and runs no inline script
@@ -123,7 +123,20 @@ async def timeline_view(request: Request, who: Who, session: SessionName = BASEL
     sessions = _sessions(request)
     sessions.record_of(session)
     entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
-    return _render(request, "timeline.html", who, session=session, entries=list(reversed(entries)))
+    return _render(request, "timeline.html", who, session=session, entries=list(reversed(entries)),
+                   chart=bands.chart(entries, facts_in_force(sessions, session), sessions.rulebook, sessions.clock.now()))
+
+
+def facts_in_force(sessions: Sessions, session: str, most: int = bands.MARKERS) -> list:
+    """The session's facts not withdrawn, page by page, at most ``most`` of them."""
+    found, after = [], None
+    while len(found) < most:
+        page = sessions.facts(session, after=after, limit=1000)
+        found += [f for f in page.facts if f.id not in page.withdrawn_by and not f.withdraws]
+        after = page.next_after
+        if after is None:
+            break
+    return found[:most]
 
 
 def install(app: FastAPI) -> None:

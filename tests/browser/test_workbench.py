@@ -207,3 +207,36 @@ def test_the_blocking_graph_shows_the_cycle_with_its_quotes_and_the_ways_out(pag
     assert lifted == "usa_no_relief_until_compliance"
     assert page.evaluate("document.querySelector('#graph').graph.edges('.lifted').length") == 1
     shot(page, "graph")
+
+
+def test_the_timeline_bands_zoom_show_causes_and_lead_to_a_date(page, server):
+    sign_in(page, server, READER, "timeline")
+    bands = page.locator("#bands rect.band")
+    bands.first.wait_for()
+    statuses = set(bands.evaluate_all("rs => rs.map(r => r.dataset.status)"))
+    assert {"deadlock", "escalation"} <= statuses
+    assert page.locator("#bands .marker-fact").count() >= 20
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    # the chart from 2016 to 2021, as a reader scrubbing the history would set it
+    page.fill("#bands-from", "2016-01-01")
+    page.fill("#bands-to", "2021-12-31")
+    page.locator("#bands-to").dispatch_event("change")
+    page.locator('#bands[data-from="2016-01-01"]').wait_for()
+    ticks = page.locator("#bands .tick-label").all_text_contents()
+    assert "2018" in ticks and "2021" in ticks
+    page.click('[data-zoom="30"]')  # a month: the axis reads in days
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", t) for t in page.locator("#bands .tick-label").all_text_contents())
+    page.click('[data-zoom="all"]')
+    # hover: the cause of the change that starts a band
+    band = page.locator('#bands rect.band[data-status="deadlock"]').first
+    band.hover()
+    assert page.locator("#bands-hover").inner_text().startswith(band.get_attribute("data-from"))
+    shot(page, "timeline-bands")
+    # a click on the chart asks for the verdict of the date under the cursor
+    box = page.locator("#bands").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + 30)
+    date = page.locator("#bands").get_attribute("data-cursor")
+    page.mouse.down()
+    page.mouse.up()
+    page.locator("#verdict-as-of", has_text=date).wait_for()
+    assert page.locator("#as-of").input_value() == date

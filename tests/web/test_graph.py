@@ -73,3 +73,18 @@ def test_text_in_the_graph_data_cannot_close_its_script_element(page_as):
                                                   "value": "in_force", "source": "</script><script>alert(1)</script>"})
     html = editor.get("/web/verdict", params={"as_of": "2021-03-07"}).text
     assert "</script><script>alert(1)" not in html
+
+
+def test_the_timeline_view_carries_bands_with_their_causes_and_markers(page_as):
+    html = page_as(READER).get("/web/timeline").text
+    data = json.loads(re.search(r'<script type="application/json" id="bands-data">(.*?)</script>', html, re.S).group(1))
+    bands = data["bands"]
+    assert [b["from"] for b in bands] == sorted(b["from"] for b in bands)
+    assert all(a["to"] == b["from"] for a, b in zip(bands, bands[1:]))  # no gap, no overlap
+    change = next(b for b in bands if b["date"] == "2018-11-05")
+    assert change["status"] == "deadlock" and any("USA.oil_sanctions = in_force" in c for c in change["causes"])
+    assert data["escalation"] and all(e["from"] < e["to"] for e in data["escalation"])
+    kinds = {m["kind"] for m in data["markers"]}
+    assert kinds == {"fact", "in", "out"}
+    assert any("irn_no_negotiation" in m["label"] and m["kind"] == "out" for m in data["markers"])
+    assert data["facts"] == data["facts_shown"] == sum(m["kind"] == "fact" for m in data["markers"])

@@ -238,12 +238,157 @@ function drawGraph(root) {
   }));
 }
 
-function wireTimeline(section) {
-  section.querySelectorAll("button.show-date").forEach((button) => button.addEventListener("click", () => {
-    state.asOf = button.dataset.date;
-    $("#as-of").value = state.asOf;
-    location.hash = "#verdict";
+// The timeline's band chart: an SVG as wide as the page, redrawn for the window shown
+// (zoom from the whole history down to days; no sideways scroll).
+const SVG = "http://www.w3.org/2000/svg";
+const DAY = 86_400_000;
+const isoDay = (t) => new Date(t).toISOString().slice(0, 10);
+
+function svg(name, attrs, parent) {
+  const el = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, value);
+  if (parent) parent.appendChild(el);
+  return el;
+}
+
+function ticks(lo, hi) {
+  const span = hi - lo, out = [];
+  const start = new Date(lo);
+  if (span > 6 * 365 * DAY) {
+    const step = Math.ceil(span / (12 * 365 * DAY));
+    for (let y = start.getUTCFullYear(); ; y += step) {
+      const t = Date.UTC(y, 0, 1);
+      if (t > hi) break;
+      if (t >= lo) out.push([t, String(y)]);
+    }
+  } else if (span > 90 * DAY) {
+    const step = Math.max(1, Math.ceil(span / (12 * 30 * DAY)));
+    for (let m = start.getUTCFullYear() * 12 + start.getUTCMonth(); ; m += step) {
+      const t = Date.UTC(Math.floor(m / 12), m % 12, 1);
+      if (t > hi) break;
+      if (t >= lo) out.push([t, isoDay(t).slice(0, 7)]);
+    }
+  } else {
+    const step = Math.max(1, Math.ceil(span / (12 * DAY)));
+    for (let t = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()); t <= hi; t += step * DAY) {
+      if (t >= lo) out.push([t, isoDay(t)]);
+    }
+  }
+  return out;
+}
+
+function drawBands(section) {
+  const data = $("#bands-data", section), box = $("#bands", section);
+  if (!data || !box) return;
+  const chart = JSON.parse(data.textContent);
+  const margin = Math.max(DAY, (chart.end - chart.start) * 0.02);
+  const all = [chart.start - margin, chart.end + margin];
+  let [lo, hi] = all;
+  const hover = $("#bands-hover", section), from = $("#bands-from", section), to = $("#bands-to", section);
+  const rows = { status: [20, 34], escalation: [58, 16], markers: [80, 26] };
+  const height = 130;
+
+  function why(item) {
+    const lines = [...(item.changes || []), ...(item.causes || []).map((c) => "fact " + c), ...(item.statements || [])];
+    return lines.length ? lines.join("\n") : "no change recorded";
+  }
+
+  function draw() {
+    const width = Math.max(320, box.clientWidth);
+    const x = (t) => ((t - lo) / (hi - lo)) * width;
+    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "bands-svg" });
+    for (const [t, label] of ticks(lo, hi)) {
+      svg("line", { x1: x(t), x2: x(t), y1: 12, y2: height - 14, class: "tick" }, root);
+      svg("text", { x: x(t) + 2, y: height - 2, class: "tick-label" }, root).textContent = label;
+    }
+    svg("text", { x: 2, y: 12, class: "row-label" }, root).textContent = "status";
+    svg("text", { x: 2, y: rows.escalation[0] - 2, class: "row-label" }, root).textContent = "escalation";
+    const band = (item, [y, h], cls) => {
+      if (item.to < lo || item.from > hi) return;
+      const left = Math.max(0, x(item.from)), right = Math.min(width, x(item.to));
+      const rect = svg("rect", { x: left, y, width: Math.max(1, right - left), height: h, class: cls,
+        "data-from": isoDay(item.from), "data-status": item.status || "escalation" }, root);
+      const text = `${item.date}: ${item.status || "escalation"}\n${why(item)}`;
+      svg("title", {}, rect).textContent = text;
+      rect.addEventListener("mouseenter", () => { hover.textContent = text; hover.dataset.date = item.date; });
+    };
+    chart.bands.forEach((b) => band(b, rows.status, `band band-${b.status}`));
+    chart.escalation.forEach((b) => band(b, rows.escalation, "band band-escalation"));
+    for (const m of chart.markers) {
+      if (m.at < lo || m.at > hi) continue;
+      const mx = x(m.at), [y, h] = rows.markers;
+      const mark = m.kind === "fact"
+        ? svg("line", { x1: mx, x2: mx, y1: y, y2: y + h / 2, class: "marker marker-fact" }, root)
+        : svg("path", { d: m.kind === "in" ? `M${mx - 5},${y + h} L${mx + 5},${y + h} L${mx},${y + h / 2} Z`
+          : `M${mx - 5},${y + h / 2} L${mx + 5},${y + h / 2} L${mx},${y + h} Z`, class: `marker marker-${m.kind}` }, root);
+      svg("title", {}, mark).textContent = m.label;
+      mark.addEventListener("mouseenter", () => { hover.textContent = m.label; });
+    }
+    const cursor = svg("line", { x1: -10, x2: -10, y1: 12, y2: height - 14, class: "cursor" }, root);
+    root.addEventListener("mousemove", (event) => {
+      const at = lo + (event.offsetX / width) * (hi - lo);
+      cursor.setAttribute("x1", event.offsetX);
+      cursor.setAttribute("x2", event.offsetX);
+      box.dataset.cursor = isoDay(at);
+    });
+    box.replaceChildren(root);
+    from.value = isoDay(lo);
+    to.value = isoDay(hi);
+    box.dataset.from = isoDay(lo);
+    box.dataset.to = isoDay(hi);
+  }
+
+  const zoomTo = (a, b) => {
+    if (b - a < DAY) { const mid = (a + b) / 2; a = mid - DAY / 2; b = mid + DAY / 2; }
+    [lo, hi] = [a, b];
+    draw();
+  };
+  section.querySelectorAll("[data-zoom]").forEach((button) => button.addEventListener("click", () => {
+    if (button.dataset.zoom === "all") return zoomTo(...all);
+    const mid = (lo + hi) / 2, half = (Number(button.dataset.zoom) * DAY) / 2;
+    zoomTo(mid - half, mid + half);
   }));
+  const typed = () => {
+    const a = Date.parse(from.value), b = Date.parse(to.value);
+    if (!Number.isNaN(a) && !Number.isNaN(b) && b > a) zoomTo(a, b + DAY);
+  };
+  from.addEventListener("change", typed);
+  to.addEventListener("change", typed);
+  box.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const at = lo + (event.offsetX / box.clientWidth) * (hi - lo);
+    const factor = event.deltaY > 0 ? 1.25 : 0.8;
+    zoomTo(at - (at - lo) * factor, at + (hi - at) * factor);
+  }, { passive: false });
+  let dragged = null;
+  box.addEventListener("mousedown", (event) => { dragged = { x: event.clientX, lo, hi, moved: false }; });
+  box.addEventListener("mousemove", (event) => {
+    if (!dragged || !(event.buttons & 1)) return;
+    const shift = ((event.clientX - dragged.x) / box.clientWidth) * (dragged.hi - dragged.lo);
+    if (Math.abs(event.clientX - dragged.x) > 3) dragged.moved = true;
+    if (dragged.moved) zoomTo(dragged.lo - shift, dragged.hi - shift);
+  });
+  box.addEventListener("mouseup", (event) => {
+    const was = dragged;
+    dragged = null;
+    if (!was || was.moved) return;
+    const at = lo + (event.offsetX / box.clientWidth) * (hi - lo);
+    showVerdictOf(isoDay(at));
+  });
+  draw();
+  window.addEventListener("resize", () => { if (box.isConnected) draw(); });
+}
+
+function showVerdictOf(date) {
+  state.asOf = date;
+  $("#as-of").value = date;
+  if (location.hash === "#verdict") load("verdict", `as_of=${date}`);
+  else location.hash = "#verdict";
+}
+
+function wireTimeline(section) {
+  drawBands(section);
+  section.querySelectorAll("button.show-date").forEach((button) => button.addEventListener("click", () => showVerdictOf(button.dataset.date)));
 }
 
 async function loadSessions() {
