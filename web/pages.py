@@ -21,6 +21,7 @@ from api.access import Caller, caller, require_writer
 from api.problems import ApiProblem
 from api.reads import analysed
 from engine.facts import Time
+from engine.rulebook import Rulebook
 from engine.sessions import BASELINE, Sessions
 from web import bands, graph
 
@@ -137,6 +138,59 @@ def facts_in_force(sessions: Sessions, session: str, most: int = bands.MARKERS) 
         if after is None:
             break
     return found[:most]
+
+
+def switches(rulebook: Rulebook) -> list[dict[str, Any]]:
+    """Each variant with the facts that switch it on, where its ``switched_on_by`` has an
+    alternative that names its values (``eq`` or ``in``): the page offers to record them."""
+    found = []
+    for position in rulebook.positions.values():
+        for variant in position.variants:
+            for alternative in rulebook.alternatives(variant.switched_on_by):
+                facts = []
+                for compare in alternative:
+                    value = compare.eq if compare.eq is not None else (compare.in_ or [None])[0]
+                    if value is None or compare.subject not in rulebook.subjects:
+                        break
+                    subject = rulebook.subjects[compare.subject]
+                    facts.append({"actor": subject.actor, "subject": subject.id, "value": value})
+                else:
+                    found.append({"variant": variant.id, "position": position.id, "actor": position.actor,
+                                  "description": variant.description, "facts": facts})
+                    break
+    return found
+
+
+@router.get("/web/whatif", response_class=HTMLResponse)
+def whatif_view(request: Request, who: Who, session: SessionName = BASELINE) -> HTMLResponse:
+    sessions = _sessions(request)
+    record = sessions.record_of(session)
+    rulebook = sessions.rulebook
+    children = [r for r, parent in sessions.page(limit=1000).sessions if parent == session]
+    return _render(request, "whatif.html", who, session=session, record=record, parent=sessions.parent_name(record),
+                   children=children, may_fork=who.at_least("analyst"), writable=may_write(who, sessions, session),
+                   switches=switches(rulebook), actors=rulebook.actors,
+                   subjects={s.id: s for s in rulebook.subjects.values()})
+
+
+@router.get("/web/compare", response_class=HTMLResponse)
+async def compare_view(request: Request, who: Who, a: SessionName, b: SessionName, as_of: AsOf = None) -> HTMLResponse:
+    sessions = _sessions(request)
+    sessions.record_of(a)
+    sessions.record_of(b)
+    both = await analysed(request, f"the comparison of {a!r} with {b!r}", lambda deadline: sessions.compare(a, b, as_of, deadline))
+    rulebook = sessions.rulebook
+    sides = []
+    for key, verdict, marked, mark in (("a", both.a, both.differences.cycles_broken, "broken"),
+                                       ("b", both.b, both.differences.cycles_added, "added")):
+        drawn = graph.build(verdict, rulebook)
+        data = drawn.elements(verdict, rulebook)
+        steps = {(step.move, step.waits_for) for cycle in marked for step in cycle.steps}
+        for edge in data["edges"]:
+            if (edge["data"]["source"], edge["data"]["target"]) in steps:
+                edge["classes"] += " " + mark
+        sides.append({"key": key, "v": verdict, "graph": data, "moves": drawn.moves, "positions": drawn.positions})
+    return _render(request, "compare.html", who, c=both, d=both.differences, sides=sides, actors=rulebook.actors)
 
 
 def install(app: FastAPI) -> None:

@@ -240,3 +240,41 @@ def test_the_timeline_bands_zoom_show_causes_and_lead_to_a_date(page, server):
     page.mouse.up()
     page.locator("#verdict-as-of", has_text=date).wait_for()
     assert page.locator("#as-of").input_value() == date
+
+
+ANALYST = "analyst-token-000001"
+
+
+def test_a_whatif_forked_in_the_page_is_compared_side_by_side_with_its_parent(page, server):
+    sign_in(page, server, ANALYST)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.click('nav a[data-view="whatif"]')
+    fork = page.locator("#fork-form")
+    assert fork.locator('[name="as_of"]').input_value() == "2021-03-07"  # the verdict's date
+    fork.locator('[name="name"]').fill("bad name!")
+    fork.locator("button[type=submit]").click()
+    fork.locator('[data-error-for="name"], .form-error').filter(has_text=re.compile(".+")).first.wait_for()
+    fork.locator('[name="name"]').fill("page_relief")
+    fork.locator('[name="description"]').fill("the US switches to compliance for compliance")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="page_relief"]').wait_for()
+    assert page.locator("#session").input_value() == "page_relief"
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    assert page.locator(".compare").get_attribute("data-differs") == "false"
+
+    page.locator('button.switch-on[data-variant="compliance_for_compliance"]').click()
+    page.locator('.compare[data-differs="true"]').wait_for()
+    assert "deal_restored" in page.locator('.side[data-side="b"] .goals').inner_text()
+    assert page.locator('.side[data-side="a"]').get_attribute("data-status") == "deadlock"
+    assert page.locator(".side .graph[data-drawn]").count() == 2
+    broken = page.evaluate("""() => document.querySelector('.side[data-side="a"] .graph').graph.edges('.broken').length""")
+    assert broken == 2 and "IRN.return_to_limits" in page.locator(".diff-broken").inner_text()
+    shot(page, "whatif-variant")
+
+
+def test_a_reader_sees_no_fork_form(page, server):
+    sign_in(page, server, READER, "whatif")
+    page.locator(".whatif").wait_for()
+    assert page.locator("#fork-form").count() == 0 and page.locator("#whatif-fact").count() == 0

@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+from tests.api.conftest import problem_of
 from web import graph
 
 VENDOR = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor"
@@ -59,7 +60,7 @@ def test_past_the_limit_the_rest_is_folded_but_never_the_main_goals_cycle(seed, 
 
 def test_the_verdict_view_carries_the_graph_and_the_evidence_of_each_element(page_as):
     html = page_as(READER).get("/web/verdict", params={"as_of": "2021-03-07"}).text
-    found = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S)
+    found = re.search(r'<script type="application/json" class="graph-data">(.*?)</script>', html, re.S)
     data = json.loads(found.group(1))
     assert any(e["data"]["position"] == "irn_reversible_steps" for e in data["edges"])
     detail = re.search(r'<section data-detail="position:irn_reversible_steps">(.*?)</section>', html, re.S).group(1)
@@ -88,3 +89,38 @@ def test_the_timeline_view_carries_bands_with_their_causes_and_markers(page_as):
     assert kinds == {"fact", "in", "out"}
     assert any("irn_no_negotiation" in m["label"] and m["kind"] == "out" for m in data["markers"])
     assert data["facts"] == data["facts_shown"] == sum(m["kind"] == "fact" for m in data["markers"])
+
+
+ANALYST = "analyst-token-000001"
+
+
+def test_the_whatif_view_offers_forking_to_analysts_and_the_variants_facts(page_as):
+    assert 'id="fork-form"' not in page_as(READER).get("/web/whatif").text
+    analyst = page_as(ANALYST)
+    assert 'id="fork-form"' in analyst.get("/web/whatif").text
+    assert analyst.post("/sessions", json={"name": "oil_eased", "as_of": "2021-03-07"}).status_code == 201
+    baseline = analyst.get("/web/whatif").text
+    assert 'data-session="oil_eased"' in baseline and 'id="whatif-fact"' not in baseline  # baseline is not the analyst's
+    mine = analyst.get("/web/whatif", params={"session": "oil_eased"}).text
+    assert 'id="whatif-fact"' in mine and 'data-a="baseline" data-b="oil_eased"' in mine
+    facts = re.search(r'data-variant="compliance_for_compliance" data-facts="([^"]*)"', mine).group(1)
+    assert json.loads(facts.replace("&#34;", '"')) == [{"actor": "USA", "subject": "relief_policy",
+                                                        "value": "compliance_for_compliance"}]
+    assert 'id="whatif-fact"' not in page_as(READER).get("/web/whatif", params={"session": "oil_eased"}).text
+
+
+def test_the_comparison_view_shows_both_graphs_and_what_broke(page_as):
+    analyst = page_as(ANALYST)
+    analyst.post("/sessions", json={"name": "oil_eased", "as_of": "2021-03-07"})
+    analyst.post("/sessions/oil_eased/facts", json={"at": "2021-03-08", "actor": "USA", "subject": "oil_sanctions", "value": "eased"})
+    html = analyst.get("/web/compare", params={"a": "baseline", "b": "oil_eased"}).text
+    assert 'data-differs="true"' in html and 'id="compare-status-b">opening<' in html
+    graphs = [json.loads(g) for g in re.findall(r'<script type="application/json" class="graph-data">(.*?)</script>', html, re.S)]
+    assert len(graphs) == 2
+    broken = {(e["data"]["source"], e["data"]["target"]) for e in graphs[0]["edges"] if "broken" in e["classes"]}
+    assert broken == {("IRN.return_to_limits", "USA.grant_relief"), ("USA.grant_relief", "IRN.return_to_limits")}
+    assert 'class="diff-broken"' in html
+
+
+def test_comparing_an_unknown_session_is_a_404(page_as):
+    problem_of(page_as(READER).get("/web/compare", params={"a": "baseline", "b": "nope"}), 404)

@@ -3,7 +3,8 @@
 "use strict";
 
 const TOKEN_KEY = "ripeness.token";
-const state = { view: "verdict", session: "baseline", asOf: "", facts: "" };
+const state = { view: "verdict", session: "baseline", asOf: "", facts: "", cursor: "" };
+const VIEWS = ["verdict", "facts", "timeline", "whatif"];
 const $ = (selector, root = document) => root.querySelector(selector);
 
 function headers(extra = {}) {
@@ -85,13 +86,14 @@ async function load(view, query = "") {
   content.innerHTML = await reply.text();
   showCaller(content);
   section.dataset.loaded = "true";
-  if (view === "verdict") drawGraph(content);
+  if (view === "verdict") drawGraphs(content);
   if (view === "facts") wireFacts(section);
   if (view === "timeline") wireTimeline(section);
+  if (view === "whatif") wireWhatif(section);
 }
 
 function show(view) {
-  state.view = ["verdict", "facts", "timeline"].includes(view) ? view : "verdict";
+  state.view = VIEWS.includes(view) ? view : "verdict";
   document.querySelectorAll("main > section[data-view]").forEach((s) => { s.hidden = s.dataset.view !== state.view; });
   document.querySelectorAll("nav a[data-view]").forEach((a) => a.toggleAttribute("aria-current", a.dataset.view === state.view));
   const query = state.view === "verdict" && state.asOf ? `as_of=${state.asOf}` : state.view === "facts" ? state.facts : "";
@@ -185,12 +187,18 @@ const GRAPH_STYLE = [
   { selector: ".folded", style: { display: "none" } },
   { selector: ".lifted", style: { "line-color": "#2e7d32", "target-arrow-color": "#2e7d32", "line-style": "dashed", width: 4 } },
   { selector: ".breached", style: { "line-color": "#6a1b9a", "target-arrow-color": "#6a1b9a", width: 4 } },
+  { selector: "edge.broken", style: { "line-color": "#2e7d32", "target-arrow-color": "#2e7d32", "line-style": "dashed", width: 4 } },
+  { selector: "edge.added", style: { "line-color": "#6a1b9a", "target-arrow-color": "#6a1b9a", width: 4 } },
   { selector: "node.chosen", style: { "border-color": "#2e7d32", "border-width": 5 } },
   { selector: ":selected", style: { "overlay-color": "#1d232a", "overlay-opacity": 0.12 } },
 ];
 
+function drawGraphs(root) {
+  root.querySelectorAll(".graph-block").forEach(drawGraph);
+}
+
 function drawGraph(root) {
-  const data = $("#graph-data", root), box = $("#graph", root);
+  const data = $(".graph-data", root), box = $(".graph", root);
   if (!data || !box || typeof cytoscape !== "function") return;
   const model = JSON.parse(data.textContent);
   const cy = cytoscape({ container: box, elements: { nodes: model.nodes, edges: model.edges }, style: GRAPH_STYLE,
@@ -201,7 +209,7 @@ function drawGraph(root) {
   layout();
   box.graph = cy;  // for the page's own checks in the browser tests
   box.dataset.drawn = "true";
-  const detail = $("#graph-detail", root);
+  const detail = $(".graph-detail", root);
   const showDetail = (key) => {
     const found = root.querySelector(`[data-detail="${CSS.escape(key)}"]`);
     detail.replaceChildren(found ? found.cloneNode(true) : document.createTextNode(""));
@@ -210,7 +218,7 @@ function drawGraph(root) {
   cy.on("tap", "node.move", (event) => showDetail("move:" + event.target.id()));
   cy.on("tap", "edge.waits", (event) => showDetail("position:" + event.target.data("position")));
   cy.on("tap", "node.goal", (event) => {
-    const goal = root.querySelector(`[data-goal="${CSS.escape(event.target.data("goal"))}"]`);
+    const goal = (root.closest("article") || document).querySelector(`[data-goal="${CSS.escape(event.target.data("goal"))}"]`);
     detail.replaceChildren(goal ? goal.cloneNode(true) : "");
     detail.dataset.showing = "goal:" + event.target.data("goal");
   });
@@ -329,7 +337,7 @@ function drawBands(section) {
       const at = lo + (event.offsetX / width) * (hi - lo);
       cursor.setAttribute("x1", event.offsetX);
       cursor.setAttribute("x2", event.offsetX);
-      box.dataset.cursor = isoDay(at);
+      box.dataset.cursor = state.cursor = isoDay(at);
     });
     box.replaceChildren(root);
     from.value = isoDay(lo);
@@ -389,6 +397,75 @@ function showVerdictOf(date) {
 function wireTimeline(section) {
   drawBands(section);
   section.querySelectorAll("button.show-date").forEach((button) => button.addEventListener("click", () => showVerdictOf(button.dataset.date)));
+}
+
+// What-if: fork the session shown (as of the verdict's date, else the date last under the
+// timeline's cursor, else now), add hypothetical facts or switch on a variant, and see it
+// side by side with its parent.  All through the JSON API (POST /sessions, POST .../facts).
+async function postJson(url, body, form, general) {
+  general.hidden = true;
+  const reply = await fetch(url, {
+    method: "POST",
+    headers: headers({ "Content-Type": "application/json", "Idempotency-Key": newKey() }),
+    body: JSON.stringify(body),
+  });
+  if (!reply.ok) {
+    showProblem(await problemOf(reply), form, general);
+    return null;
+  }
+  return reply.json();
+}
+
+async function useSession(name) {
+  state.session = name;
+  state.facts = "";
+  await loadSessions();
+  $("#session").value = name;
+  document.querySelectorAll("main > section[data-view]").forEach((s) => { s.dataset.loaded = ""; });
+  show("whatif");
+}
+
+function wireWhatif(section) {
+  const fork = $("#fork-form", section);
+  if (fork) {
+    fork.elements.as_of.value = state.asOf || state.cursor || "";
+    fork.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { parent: fork.dataset.parent };
+      for (const [name, raw] of new FormData(fork).entries()) if (String(raw).trim()) body[name] = String(raw).trim();
+      const made = await postJson("/sessions", body, fork, $(".form-error", fork));
+      if (made) await useSession(made.name);
+    });
+  }
+  const fact = $("#whatif-fact", section);
+  fact?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const done = await postJson(`/sessions/${encodeURIComponent(fact.dataset.session)}/facts`, factFrom(fact), fact, $(".form-error", fact));
+    if (done) load("whatif");
+  });
+  section.querySelectorAll("button.switch-on").forEach((button) => button.addEventListener("click", async () => {
+    const at = state.asOf || state.cursor || new Date().toISOString().slice(0, 10);
+    const facts = JSON.parse(button.dataset.facts).map((f) => ({ at, ...f, note: "hypothetical: " + button.dataset.variant }));
+    const box = button.closest(".switches");
+    const done = await postJson(`/sessions/${encodeURIComponent(state.session)}/facts`, facts, box, $(".switch-error", box));
+    if (done) load("whatif");
+  }));
+  section.querySelectorAll("button.open-session").forEach((button) => button.addEventListener("click", () => useSession(button.dataset.session)));
+  const comparison = $(".comparison", section);
+  if (comparison) loadComparison(comparison);
+}
+
+async function loadComparison(box) {
+  const params = new URLSearchParams({ a: box.dataset.a, b: box.dataset.b });
+  const reply = await fetch(`/web/compare?${params}`, { headers: headers() });
+  if (!reply.ok) {
+    const problem = await problemOf(reply);
+    box.textContent = `${problem.title}: ${problem.detail}`;
+    return;
+  }
+  box.innerHTML = await reply.text();
+  drawGraphs(box);
+  box.dataset.loaded = "true";
 }
 
 async function loadSessions() {
