@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -23,7 +23,8 @@ from api.reads import analysed
 from engine.facts import Time
 from engine.rulebook import Rulebook
 from engine.sessions import BASELINE, Sessions
-from web import bands, graph
+from web import bands, brief, graph
+from web.times import day
 
 HERE = Path(__file__).resolve().parent
 # the page loads nothing from anywhere but this server, and runs no inline script
@@ -34,17 +35,6 @@ router = APIRouter(include_in_schema=False)
 Who = Annotated[Caller, Depends(caller)]
 SessionName = Annotated[str, Query(max_length=64, description="the session to show")]
 AsOf = Annotated[Time | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
-
-
-def day(value: dt.datetime | dt.date | None) -> str:
-    """A time as an analyst writes it: the date alone at midnight UTC, else to the minute."""
-    if value is None:
-        return ""
-    if not isinstance(value, dt.datetime):
-        return value.isoformat()
-    if (value.hour, value.minute, value.second) == (0, 0, 0):
-        return value.date().isoformat()
-    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def shown(value: Any) -> str:
@@ -100,6 +90,28 @@ async def verdict_view(request: Request, who: Who, session: SessionName = BASELI
     return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking,
                    main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors,
                    graph=drawn.elements(verdict, rulebook), moves=drawn.moves, positions=drawn.positions)
+
+
+async def _verdict_of(request: Request, session: str, as_of: dt.datetime | None):
+    sessions = _sessions(request)
+    sessions.record_of(session)
+    return await analysed(request, f"the verdict of {session!r}", lambda deadline: sessions.verdict(session, as_of, deadline))
+
+
+@router.get("/web/brief", response_class=HTMLResponse)
+async def brief_view(request: Request, who: Who, session: SessionName = BASELINE, as_of: AsOf = None) -> HTMLResponse:
+    """The verdict's brief, to print (the page's print style shows it alone)."""
+    verdict = await _verdict_of(request, session, as_of)
+    rulebook = _sessions(request).rulebook
+    return _render(request, "brief.html", who, v=verdict, title=rulebook.info.title, actors=rulebook.actors)
+
+
+@router.get("/web/brief.md", response_class=PlainTextResponse)
+async def brief_markdown(request: Request, who: Who, session: SessionName = BASELINE, as_of: AsOf = None) -> PlainTextResponse:
+    """The same brief as Markdown, to paste into a note."""
+    verdict = await _verdict_of(request, session, as_of)
+    return PlainTextResponse(brief.markdown(verdict, _sessions(request).rulebook), media_type="text/markdown; charset=utf-8",
+                             headers={"Cache-Control": "no-store"})
 
 
 @router.get("/web/facts", response_class=HTMLResponse)

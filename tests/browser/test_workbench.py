@@ -278,3 +278,26 @@ def test_a_reader_sees_no_fork_form(page, server):
     sign_in(page, server, READER, "whatif")
     page.locator(".whatif").wait_for()
     assert page.locator("#fork-form").count() == 0 and page.locator("#whatif-fact").count() == 0
+
+
+def test_the_brief_prints_alone_and_copies_as_markdown(page, server, browser_context):
+    browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    sign_in(page, server, READER)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.click('nav a[data-view="brief"]')
+    page.locator("#brief-as-of", has_text="2021-03-07").wait_for()
+    assert page.locator("#brief-status").inner_text().lower() == "deadlock"
+    assert "reversible upon EFFECTIVE implementation" in page.locator(".brief").inner_text()
+    playwright_api.expect(page.locator("#brief-md")).to_have_value(re.compile(r"^# Brief: "), timeout=TIMEOUT_MS)
+    page.click("#brief-copy")
+    page.locator("#brief-copied", has_text="Copied").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("# Brief: ") and "**Status: deadlock**" in copied
+    page.emulate_media(media="print")
+    assert page.locator(".bar nav").is_hidden() and page.locator("#brief-copy").is_hidden()
+    assert page.locator(".brief").is_visible()
+    shot(page, "brief-print")
+    page.emulate_media(media="screen")
+    shot(page, "brief")

@@ -124,3 +124,34 @@ def test_the_comparison_view_shows_both_graphs_and_what_broke(page_as):
 
 def test_comparing_an_unknown_session_is_a_404(page_as):
     problem_of(page_as(READER).get("/web/compare", params={"a": "baseline", "b": "nope"}), 404)
+
+
+def test_the_brief_as_markdown_has_status_goal_cycle_quotes_facts_and_ways_out(page_as):
+    reply = page_as(READER).get("/web/brief.md", params={"as_of": "2021-03-07"})
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/markdown")
+    md = reply.text
+    assert md.startswith("# Brief: US\u2013Iran nuclear standoff")
+    assert "**Status: deadlock** with escalation as of 2021-03-07" in md
+    assert "- **main goal** `deal_restored`: **deadlock** (blocked by cycle)" in md
+    assert "## Cycle 1: IRN.return\\_to\\_limits" not in md and "## Cycle 1: IRN.return_to_limits \u21c4 USA.grant_relief" in md
+    assert "> All these steps are reversible upon EFFECTIVE implementation of reciprocal obligations." in md
+    assert "Mohammad Javad Zarif, Foreign Minister of Iran, 2020-01-05" in md
+    assert "held unmet by `f8` USA.oil\\_sanctions = **in\\_force** by USA since 2018-11-05" in md
+    assert "## Ways out\n\n1. USA switches to 'compliance\\_for\\_compliance'" in md
+    assert "Smallest concession sets (1 stance(s)): {`irn_reversible_steps`} or {`usa_no_relief_until_compliance`}." in md
+
+
+def test_the_brief_page_and_its_markdown_need_a_token_and_a_known_session(page_as):
+    problem_of(page_as(None).get("/web/brief.md"), 401)
+    problem_of(page_as(READER).get("/web/brief", params={"session": "nope"}), 404)
+    html = page_as(READER).get("/web/brief", params={"as_of": "2021-03-07"}).text
+    assert 'id="brief-status">deadlock<' in html and "Cycle 1: IRN.return_to_limits ⇄ USA.grant_relief" in html
+    assert "CBS News interview with Norah O&#39;Donnell" in html
+
+
+def test_markdown_characters_in_a_source_are_taken_literally(page_as):
+    editor = page_as("editor-token-0000001")
+    editor.post("/sessions/baseline/facts", json={"at": "2021-03-01", "actor": "USA", "subject": "oil_sanctions",
+                                                  "value": "in_force", "source": "[click](javascript:x) *bold* <b>"})
+    md = editor.get("/web/brief.md", params={"as_of": "2021-03-07"}).text
+    assert "\\[click\\](javascript:x) \\*bold\\* \\<b\\>" in md and "[click]" not in md

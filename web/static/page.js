@@ -4,7 +4,7 @@
 
 const TOKEN_KEY = "ripeness.token";
 const state = { view: "verdict", session: "baseline", asOf: "", facts: "", cursor: "" };
-const VIEWS = ["verdict", "facts", "timeline", "whatif"];
+const VIEWS = ["verdict", "facts", "timeline", "whatif", "brief"];
 const $ = (selector, root = document) => root.querySelector(selector);
 
 function headers(extra = {}) {
@@ -90,13 +90,14 @@ async function load(view, query = "") {
   if (view === "facts") wireFacts(section);
   if (view === "timeline") wireTimeline(section);
   if (view === "whatif") wireWhatif(section);
+  if (view === "brief") loadMarkdown(query);
 }
 
 function show(view) {
   state.view = VIEWS.includes(view) ? view : "verdict";
   document.querySelectorAll("main > section[data-view]").forEach((s) => { s.hidden = s.dataset.view !== state.view; });
   document.querySelectorAll("nav a[data-view]").forEach((a) => a.toggleAttribute("aria-current", a.dataset.view === state.view));
-  const query = state.view === "verdict" && state.asOf ? `as_of=${state.asOf}` : state.view === "facts" ? state.facts : "";
+  const query = ["verdict", "brief"].includes(state.view) && state.asOf ? `as_of=${state.asOf}` : state.view === "facts" ? state.facts : "";
   load(state.view, query);
 }
 
@@ -468,6 +469,27 @@ async function loadComparison(box) {
   box.dataset.loaded = "true";
 }
 
+// The brief as Markdown (GET /web/brief.md), shown and ready to copy.
+async function loadMarkdown(query) {
+  const params = new URLSearchParams(query);
+  params.set("session", state.session);
+  const reply = await fetch(`/web/brief.md?${params}`, { headers: headers() });
+  $("#brief-md").value = reply.ok ? await reply.text() : "";
+}
+
+async function copyMarkdown() {
+  const text = $("#brief-md").value, said = $("#brief-copied");
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = $("#brief-md");
+    area.closest("details").open = true;
+    area.select();
+    document.execCommand("copy");
+  }
+  said.textContent = "Copied the brief as Markdown.";
+}
+
 async function loadSessions() {
   const reply = await fetch("/sessions", { headers: headers() });
   if (!reply.ok) return;
@@ -503,6 +525,8 @@ function start() {
     state.asOf = $("#as-of").value = "";
     load("verdict");
   });
+  $("#brief-print").addEventListener("click", () => window.print());
+  $("#brief-copy").addEventListener("click", copyMarkdown);
   window.addEventListener("hashchange", () => show(location.hash.slice(1)));
   loadSessions();
   show(location.hash.slice(1));
