@@ -49,8 +49,10 @@ def browser_context(server: Server, tmp_path_factory):
             viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
 
+        allowed = [server.url]
+
         def guard(route) -> None:
-            if route.request.url.startswith(server.url + "/"):
+            if any(route.request.url.startswith(url + "/") for url in allowed):
                 route.continue_()
             else:
                 outside.append(route.request.url)
@@ -58,6 +60,7 @@ def browser_context(server: Server, tmp_path_factory):
 
         context.route("**/*", guard)
         context.outside = outside  # type: ignore[attr-defined]
+        context.allowed = allowed  # type: ignore[attr-defined]
         yield context
         context.close()
     assert not outside, f"the page asked for something outside the server: {outside}"
@@ -74,9 +77,17 @@ def page(browser_context, server):
     assert not errors, f"script errors on the page: {errors}"
 
 
-def shot(page, name: str) -> None:
+README_IMAGES = ROOT / "docs" / "images"
+
+
+def shot(page, name: str, readme: str | None = None) -> None:
+    """A full-page screenshot for the reviewer; with ``RIPENESS_README_IMAGES=1``, also the
+    window as the README shows it (``docs/images/{readme}.png``)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if readme and os.environ.get("RIPENESS_README_IMAGES") == "1":
+        README_IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(README_IMAGES / f"{readme}.png"))
 
 
 def sign_in(page, server: Server, token: str, view: str = "verdict") -> None:
@@ -132,7 +143,7 @@ def test_an_editor_adds_a_fact_and_sees_errors_beside_the_bad_fields(page, serve
     page.locator('#facts-filter [name="from"][value="2021-04-01"]').wait_for()
     subjects = page.locator(".fact-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.subject)")
     assert subjects and set(subjects) == {"IRN.enrichment_pct"}
-    shot(page, "facts")
+    shot(page, "facts", readme="facts")
 
 
 def test_a_reader_sees_no_write_controls(page, server):
@@ -301,3 +312,72 @@ def test_the_brief_prints_alone_and_copies_as_markdown(page, server, browser_con
     shot(page, "brief-print")
     page.emulate_media(media="screen")
     shot(page, "brief")
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory) -> Iterator[Server]:
+    """``ripeness serve`` as the README's run command starts it: no tokens, the JCPOA facts."""
+    folder = tmp_path_factory.mktemp("story-server")
+    env = {k: v for k, v in os.environ.items() if k != "RIPENESS_TOKENS"}
+    server = Server(f"sqlite:///{folder / 'log.db'}", folder / "serve.log", load_facts=True, env=env)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_the_new_users_story(browser_context, open_server):
+    """The issue's "done when": open the page, see the JCPOA deadlock of March 2021 as a graph
+    with its quotes, scrub the timeline from 2016 to 2021, fork a what-if that eases oil
+    sanctions, and compare the two, reading no JSON."""
+    browser_context.allowed.append(open_server.url)
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(open_server.url + "/")
+    page.locator("#who", has_text="admin").wait_for()  # no token asked: the local admin
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    assert page.locator("#headline-status").inner_text().lower() == "deadlock"
+    page.locator("#graph[data-drawn]").wait_for()
+    click_graph(page, 'edge.cycle[position = "irn_reversible_steps"]')
+    page.locator("#graph-detail").filter(has_text="reversible upon EFFECTIVE implementation").wait_for()
+    page.locator("button.way", has_text="compliance_for_compliance").click()
+    shot(page, "story-1-verdict", readme="verdict-graph")
+
+    page.click('nav a[data-view="timeline"]')
+    page.locator("#bands rect.band").first.wait_for()
+    page.fill("#bands-from", "2016-01-01")
+    page.fill("#bands-to", "2021-12-31")
+    page.locator("#bands-to").dispatch_event("change")
+    page.locator('#bands[data-from="2016-01-01"]').wait_for()
+    page.locator('#bands rect.band[data-from="2018-11-05"]').hover()
+    assert "USA.oil_sanctions = in_force" in page.locator("#bands-hover").inner_text()
+    shot(page, "story-2-timeline", readme="timeline")
+
+    page.click('nav a[data-view="whatif"]')
+    fork = page.locator("#fork-form")
+    assert fork.locator('[name="as_of"]').input_value() == "2021-03-07"
+    fork.locator('[name="name"]').fill("oil_eased")
+    fork.locator('[name="description"]').fill("the US eases oil sanctions")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="oil_eased"]').wait_for()
+    form = page.locator("#whatif-fact")
+    form.locator('[name="at"]').fill("2021-03-08")
+    form.locator('[name="actor"]').select_option("USA")
+    form.locator('[name="subject"]').select_option("oil_sanctions")
+    form.locator('[name="value"]').fill("eased")
+    form.locator("button[type=submit]").click()
+    page.locator('.compare[data-differs="true"]').wait_for()
+    assert page.locator("#compare-status-b").inner_text().lower() == "opening"
+    assert "IRN.return_to_limits" in page.locator(".diff-broken").inner_text()
+    assert page.locator(".side .graph[data-drawn]").count() == 2
+    page.locator(".compare").scroll_into_view_if_needed()
+    shot(page, "story-3-compare", readme="whatif-compare")
+
+    page.select_option("#session", "baseline")
+    page.click('nav a[data-view="brief"]')
+    page.locator("#brief-as-of", has_text="2021-03-07").wait_for()
+    shot(page, "story-4-brief", readme="brief")
+    page.close()
+    assert not errors, f"script errors on the page: {errors}"
