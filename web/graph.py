@@ -51,7 +51,7 @@ class Graph:
     moves: dict[str, MoveNode]
     edges: list[Edge]
     folded: list[str]  # moves hidden behind the "N more" node
-    positions: dict[str, tuple[PositionRef, list[Unmet]]]  # each edge's position: quote and unmet facts
+    positions: dict[str, tuple[PositionRef, list[Unmet]]]  # each position behind an edge or a move: quote, unmet facts
 
     def elements(self, verdict: Verdict, rulebook: Rulebook) -> dict[str, Any]:
         """The JSON the page's script draws: cytoscape elements and the ways out."""
@@ -150,6 +150,9 @@ def build(verdict: Verdict, rulebook: Rulebook, shown: int = SHOWN) -> Graph:
                     if key not in edges:
                         node(writer, rulebook.moves[writer].actor)
                         edges[key] = Edge(n.move, writer, ref.id, rulebook.stance_of.get(ref.id, ref.id))
+    for n in moves.values():  # a move's detail shows its evidence: each position once, kept here
+        for ref in n.evidence:
+            positions.setdefault(ref.id, (ref, n.unmet))
     for goal in verdict.goals:
         for need in rulebook.goals[goal.id].needs if goal.id in rulebook.goals else []:
             node(need, rulebook.moves[need].actor if need in rulebook.moves else "")

@@ -211,7 +211,7 @@ def test_the_blocking_graph_shows_the_cycle_with_its_quotes_and_the_ways_out(pag
 
     click_graph(page, 'node[id = "USA.grant_relief"]')
     detail.filter(has_text="Norah O'Donnell").wait_for()
-    assert "Joe Biden" in detail.inner_text()
+    assert "Joe Biden" in detail.inner_text() and "IRN.enrichment_pct" in detail.inner_text()
 
     page.locator("button.way", has_text="compliance_for_compliance").click()
     lifted = page.locator("#graph").get_attribute("data-lifted")

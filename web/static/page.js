@@ -211,9 +211,16 @@ function drawGraph(root) {
   box.graph = cy;  // for the page's own checks in the browser tests
   box.dataset.drawn = "true";
   const detail = $(".graph-detail", root);
+  const section = (key) => root.querySelector(`[data-detail="${CSS.escape(key)}"]`);
+  // a move's detail is its heading, then each position behind it (quote, source, unmet facts)
   const showDetail = (key) => {
-    const found = root.querySelector(`[data-detail="${CSS.escape(key)}"]`);
-    detail.replaceChildren(found ? found.cloneNode(true) : document.createTextNode(""));
+    const found = section(key);
+    const parts = found ? [found.cloneNode(true)] : [];
+    for (const id of (found?.dataset.evidence || "").split(" ").filter(Boolean)) {
+      const position = section("position:" + id);
+      if (position) parts.push(...[...position.children].slice(1).map((child) => child.cloneNode(true)));
+    }
+    detail.replaceChildren(...parts);
     detail.dataset.showing = key;
   };
   cy.on("tap", "node.move", (event) => showDetail("move:" + event.target.id()));
