@@ -8,7 +8,8 @@ rulebook for names and for which moves write which subjects; nothing is analysed
 
 Legible at 200 positions: the goals, the moves on the main goals' cycles and dead ends, and
 the moves the main goals need are shown first; past ``SHOWN`` moves, the rest (whole
-cycles at a time) are folded into one "N more" node that the page expands on a click."""
+cycles at a time, and the goals whose every need is folded) are folded into one "N more"
+node that the page expands on a click."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any
 from engine.rulebook import Rulebook
 from engine.verdict import PositionRef, Unmet, Verdict
 
-SHOWN = 40  # moves drawn before the rest is folded into "N more"
+SHOWN = 24  # moves drawn before the rest is folded into "N more"
 MORE = "more:"  # the id of the folded node
 
 
@@ -57,10 +58,12 @@ class Graph:
         """The JSON the page's script draws: cytoscape elements and the ways out."""
         folded = set(self.folded)
         nodes: list[dict[str, Any]] = []
+        hidden_goals = {g.id for g in verdict.goals if g.id in rulebook.goals and set(rulebook.goals[g.id].needs) <= folded}
         for goal in verdict.goals:
             nodes.append({"data": {"id": f"goal:{goal.id}", "label": f"{goal.id}\n{goal.status}", "kind": "goal",
                                    "goal": goal.id, "status": goal.status},
-                          "classes": " ".join(["goal", f"status-{goal.status}", *(["main"] if goal.rank == "main" else [])])})
+                          "classes": " ".join(["goal", f"status-{goal.status}", *(["main"] if goal.rank == "main" else []),
+                                               *(["folded"] if goal.id in hidden_goals else [])])})
         for node in self.moves.values():
             name = rulebook.actors[node.actor].name if node.actor in rulebook.actors else node.actor
             classes = ["move", f"stance-{node.stance or 'none'}"]
@@ -71,13 +74,14 @@ class Graph:
             nodes.append({"data": {"id": node.move, "label": label, "kind": "move", "actor": name,
                                    "stance": node.stance}, "classes": " ".join(classes)})
         if folded:
-            nodes.append({"data": {"id": MORE, "label": f"{len(folded)} more blocks\n(click to show)", "kind": "more"},
+            goals = f", {len(hidden_goals)} goal{'' if len(hidden_goals) == 1 else 's'}" if hidden_goals else ""
+            nodes.append({"data": {"id": MORE, "label": f"{len(folded)} more blocks{goals}\n(click to show)", "kind": "more"},
                           "classes": "more"})
         edges = []
         for i, edge in enumerate(self.edges):
             source = f"goal:{edge.source}" if edge.kind == "needs" else edge.source
             classes = [edge.kind, *(["cycle"] if edge.cycle else [])]
-            if edge.source in folded or edge.target in folded:
+            if edge.source in folded or edge.target in folded or (edge.kind == "needs" and edge.source in hidden_goals):
                 classes.append("folded")
             edges.append({"data": {"id": f"e{i}", "source": source, "target": edge.target, "kind": edge.kind,
                                    "label": edge.position if edge.kind == "waits" else "needs",
@@ -161,22 +165,24 @@ def build(verdict: Verdict, rulebook: Rulebook, shown: int = SHOWN) -> Graph:
         n.priority = (0 if n.move in on_main_cycle or n.move in main_dead_ends else
                       1 if n.move in main_needs else 2 if n.cycle or n.dead_end else
                       3 if n.stance in ("withheld", "refused", "offered", "unknown") else 4)
-    order = sorted(moves.values(), key=lambda n: (n.priority, n.move))
-    folded = _fold(order, verdict, shown)
+    folded = _fold(moves, verdict, rulebook, shown)
     return Graph(moves, list(edges.values()), folded, positions)
 
 
-def _fold(order: list[MoveNode], verdict: Verdict, shown: int) -> list[str]:
-    """The moves past the first ``shown`` (a cycle is shown whole or folded whole)."""
+def _fold(moves: dict[str, MoveNode], verdict: Verdict, rulebook: Rulebook, shown: int) -> list[str]:
+    """The moves past the first ``shown``, taken goal by goal (main goals first: each one's
+    cycles, dead ends and needs), then by priority; a cycle is shown whole or folded whole,
+    and the first main goal's way is always shown."""
     cycle_of = {m: set(c.moves) for c in verdict.cycles for m in c.moves}
+    groups: list[tuple[bool, set[str]]] = []
+    for number, goal in enumerate(sorted(verdict.goals, key=lambda g: g.rank != "main")):
+        needs = rulebook.goals[goal.id].needs if goal.id in rulebook.goals else []
+        for group in [*map(set, goal.cycles), *({m} for m in goal.refusals), *({m} for m in needs)]:
+            groups.append((number == 0, set().union(*(cycle_of.get(m, {m}) for m in group))))
+    for n in sorted(moves.values(), key=lambda n: (n.priority, n.move)):
+        groups.append((False, cycle_of.get(n.move, {n.move})))
     visible: set[str] = set()
-    folded: list[str] = []
-    for n in order:
-        if n.move in visible:
-            continue
-        group = cycle_of.get(n.move, {n.move})
-        if len(visible) < shown or n.priority == 0:
+    for always, group in groups:
+        if always or len(visible) < shown:
             visible |= group
-        else:
-            folded.append(n.move)
-    return [m for m in folded if m not in visible]
+    return sorted(m for m in moves if m not in visible)

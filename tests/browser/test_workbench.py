@@ -180,6 +180,7 @@ def test_the_api_docs_render_offline(page, server, path, ready):
 def click_graph(page, selector: str) -> str:
     """Click, with the mouse, the first element of the blocking graph that the cytoscape
     selector picks (its rendered middle); returns its id."""
+    page.locator("#graph").scroll_into_view_if_needed()
     box = page.locator("#graph").bounding_box()
     found = page.evaluate("""(selector) => {
         const el = document.querySelector("#graph").graph.elements(selector).filter(":visible")[0];

@@ -205,8 +205,17 @@ function drawGraph(root) {
   const cy = cytoscape({ container: box, elements: { nodes: model.nodes, edges: model.edges }, style: GRAPH_STYLE,
     wheelSensitivity: 0.3, boxSelectionEnabled: false });
   // goals on top, the moves they need below, each move under the first that waits for it
-  const layout = () => cy.elements(":visible").layout({ name: "breadthfirst", directed: true, roots: cy.nodes(".goal:visible"),
-    spacingFactor: 1.25, animate: false, fit: true, padding: 16 }).run();
+  // a large graph is not shrunk past legibility: it opens on the first main goal, to pan from
+  const layout = () => {
+    cy.elements(":visible").layout({ name: "breadthfirst", directed: true, roots: cy.nodes(".goal:visible"),
+      spacingFactor: 1.25, animate: false, fit: true, padding: 16 }).run();
+    if (cy.zoom() < 0.6) {
+      cy.zoom(0.6);
+      const goal = cy.nodes(".goal.main:visible").first();
+      const near = goal.outgoers().nodes();
+      cy.center(goal.union(near).union(near.outgoers().nodes()));  // the goal, its needs, what they wait for
+    }
+  };
   layout();
   box.graph = cy;  // for the page's own checks in the browser tests
   box.dataset.drawn = "true";
