@@ -310,8 +310,8 @@ function drawBands(section) {
   const all = [chart.start - margin, chart.end + margin];
   let [lo, hi] = all;
   const hover = $("#bands-hover", section), from = $("#bands-from", section), to = $("#bands-to", section);
-  const rows = { status: [20, 34], escalation: [58, 16], markers: [80, 26] };
-  const height = 130;
+  const rows = { status: [16, 34], escalation: [64, 16], markers: [84, 26] };
+  const height = 134;
 
   function why(item) {
     const lines = [...(item.changes || []), ...(item.causes || []).map((c) => "fact " + c), ...(item.statements || [])];
