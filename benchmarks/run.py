@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks import api_ingest, asof, coldstart, ingest, verdict, whatif
+from benchmarks import api_ingest, asof, coldstart, ingest, page, verdict, whatif
 from benchmarks.common import Machine, Row, calibrate, commit, load_average
 from benchmarks.report import render, write_results
 
-WORKLOADS = ("ingest", "api", "verdict", "whatif", "coldstart", "asof")
+WORKLOADS = ("ingest", "api", "verdict", "whatif", "coldstart", "asof", "page")
 
 
 @dataclass
@@ -127,6 +127,8 @@ def run_workload(name: str, cfg: Config, folder: Path) -> list[Row]:
         return whatif.run(cfg, folder)
     if name == "coldstart":
         return coldstart.run(cfg, folder)
+    if name == "page":
+        return page.run(cfg, folder)
     return asof.run(cfg, folder)
 
 

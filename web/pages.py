@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -22,7 +22,10 @@ from api.problems import ApiProblem
 from api.reads import analysed
 from api.scenarios import sessions_of
 from engine.facts import Time
+from engine.rulebook import Rulebook
 from engine.sessions import BASELINE, Sessions
+from web import bands, brief, graph
+from web.times import day
 
 HERE = Path(__file__).resolve().parent
 # the page loads nothing from anywhere but this server, and runs no inline script
@@ -33,17 +36,6 @@ router = APIRouter(include_in_schema=False)
 Who = Annotated[Caller, Depends(caller)]
 SessionName = Annotated[str, Query(max_length=64, description="the session to show")]
 AsOf = Annotated[Time | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
-
-
-def day(value: dt.datetime | dt.date | None) -> str:
-    """A time as an analyst writes it: the date alone at midnight UTC, else to the minute."""
-    if value is None:
-        return ""
-    if not isinstance(value, dt.datetime):
-        return value.isoformat()
-    if (value.hour, value.minute, value.second) == (0, 0, 0):
-        return value.date().isoformat()
-    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def shown(value: Any) -> str:
@@ -95,8 +87,32 @@ async def verdict_view(request: Request, who: Who, session: SessionName = BASELI
     verdict = await analysed(request, f"the verdict of {session!r}", lambda deadline: sessions.verdict(session, as_of, deadline))
     rulebook = sessions.rulebook
     blocking = [(cycle_no, step) for cycle_no, cycle in enumerate(verdict.cycles, start=1) for step in cycle.steps]
+    drawn = graph.build(verdict, rulebook)
     return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking,
-                   main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors)
+                   main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors,
+                   graph=drawn.elements(verdict, rulebook), moves=drawn.moves, positions=drawn.positions)
+
+
+async def _verdict_of(request: Request, session: str, as_of: dt.datetime | None):
+    sessions = _sessions(request)
+    sessions.record_of(session)
+    return await analysed(request, f"the verdict of {session!r}", lambda deadline: sessions.verdict(session, as_of, deadline))
+
+
+@router.get("/web/brief", response_class=HTMLResponse)
+async def brief_view(request: Request, who: Who, session: SessionName = BASELINE, as_of: AsOf = None) -> HTMLResponse:
+    """The verdict's brief, to print (the page's print style shows it alone)."""
+    verdict = await _verdict_of(request, session, as_of)
+    rulebook = _sessions(request).rulebook
+    return _render(request, "brief.html", who, v=verdict, title=rulebook.info.title, actors=rulebook.actors)
+
+
+@router.get("/web/brief.md", response_class=PlainTextResponse)
+async def brief_markdown(request: Request, who: Who, session: SessionName = BASELINE, as_of: AsOf = None) -> PlainTextResponse:
+    """The same brief as Markdown, to paste into a note."""
+    verdict = await _verdict_of(request, session, as_of)
+    return PlainTextResponse(brief.markdown(verdict, _sessions(request).rulebook), media_type="text/markdown; charset=utf-8",
+                             headers={"Cache-Control": "no-store"})
 
 
 @router.get("/web/facts", response_class=HTMLResponse)
@@ -121,7 +137,73 @@ async def timeline_view(request: Request, who: Who, session: SessionName = BASEL
     sessions = _sessions(request)
     sessions.record_of(session)
     entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
-    return _render(request, "timeline.html", who, session=session, entries=list(reversed(entries)))
+    return _render(request, "timeline.html", who, session=session, entries=list(reversed(entries)),
+                   chart=bands.chart(entries, facts_in_force(sessions, session), sessions.rulebook, sessions.clock.now()))
+
+
+def facts_in_force(sessions: Sessions, session: str, most: int = bands.MARKERS) -> list:
+    """The session's facts not withdrawn, page by page, at most ``most`` of them."""
+    found, after = [], None
+    while len(found) < most:
+        page = sessions.facts(session, after=after, limit=1000)
+        found += [f for f in page.facts if f.id not in page.withdrawn_by and not f.withdraws]
+        after = page.next_after
+        if after is None:
+            break
+    return found[:most]
+
+
+def switches(rulebook: Rulebook) -> list[dict[str, Any]]:
+    """Each variant with the facts that switch it on, where its ``switched_on_by`` has an
+    alternative that names its values (``eq`` or ``in``): the page offers to record them."""
+    found = []
+    for position in rulebook.positions.values():
+        for variant in position.variants:
+            for alternative in rulebook.alternatives(variant.switched_on_by):
+                facts = []
+                for compare in alternative:
+                    value = compare.eq if compare.eq is not None else (compare.in_ or [None])[0]
+                    if value is None or compare.subject not in rulebook.subjects:
+                        break
+                    subject = rulebook.subjects[compare.subject]
+                    facts.append({"actor": subject.actor, "subject": subject.id, "value": value})
+                else:
+                    found.append({"variant": variant.id, "position": position.id, "actor": position.actor,
+                                  "description": variant.description, "facts": facts})
+                    break
+    return found
+
+
+@router.get("/web/whatif", response_class=HTMLResponse)
+def whatif_view(request: Request, who: Who, session: SessionName = BASELINE) -> HTMLResponse:
+    sessions = _sessions(request)
+    record = sessions.record_of(session)
+    rulebook = sessions.rulebook
+    children = [r for r, parent in sessions.page(limit=1000).sessions if parent == session]
+    return _render(request, "whatif.html", who, session=session, record=record, parent=sessions.parent_name(record),
+                   children=children, may_fork=who.at_least("analyst"), writable=may_write(who, sessions, session),
+                   switches=switches(rulebook), actors=rulebook.actors,
+                   subjects={s.id: s for s in rulebook.subjects.values()})
+
+
+@router.get("/web/compare", response_class=HTMLResponse)
+async def compare_view(request: Request, who: Who, a: SessionName, b: SessionName, as_of: AsOf = None) -> HTMLResponse:
+    sessions = _sessions(request)
+    sessions.record_of(a)
+    sessions.record_of(b)
+    both = await analysed(request, f"the comparison of {a!r} with {b!r}", lambda deadline: sessions.compare(a, b, as_of, deadline))
+    rulebook = sessions.rulebook
+    sides = []
+    for key, verdict, marked, mark in (("a", both.a, both.differences.cycles_broken, "broken"),
+                                       ("b", both.b, both.differences.cycles_added, "added")):
+        drawn = graph.build(verdict, rulebook)
+        data = drawn.elements(verdict, rulebook)
+        steps = {(step.move, step.waits_for) for cycle in marked for step in cycle.steps}
+        for edge in data["edges"]:
+            if (edge["data"]["source"], edge["data"]["target"]) in steps:
+                edge["classes"] += " " + mark
+        sides.append({"key": key, "v": verdict, "graph": data, "moves": drawn.moves, "positions": drawn.positions})
+    return _render(request, "compare.html", who, c=both, d=both.differences, sides=sides, actors=rulebook.actors)
 
 
 def install(app: FastAPI) -> None:

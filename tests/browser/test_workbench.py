@@ -49,8 +49,10 @@ def browser_context(server: Server, tmp_path_factory):
             viewport={"width": 1280, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
 
+        allowed = [server.url]
+
         def guard(route) -> None:
-            if route.request.url.startswith(server.url + "/"):
+            if any(route.request.url.startswith(url + "/") for url in allowed):
                 route.continue_()
             else:
                 outside.append(route.request.url)
@@ -58,6 +60,7 @@ def browser_context(server: Server, tmp_path_factory):
 
         context.route("**/*", guard)
         context.outside = outside  # type: ignore[attr-defined]
+        context.allowed = allowed  # type: ignore[attr-defined]
         yield context
         context.close()
     assert not outside, f"the page asked for something outside the server: {outside}"
@@ -74,9 +77,17 @@ def page(browser_context, server):
     assert not errors, f"script errors on the page: {errors}"
 
 
-def shot(page, name: str) -> None:
+README_IMAGES = ROOT / "docs" / "images"
+
+
+def shot(page, name: str, readme: str | None = None) -> None:
+    """A full-page screenshot for the reviewer; with ``RIPENESS_README_IMAGES=1``, also the
+    window as the README shows it (``docs/images/{readme}.png``)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if readme and os.environ.get("RIPENESS_README_IMAGES") == "1":
+        README_IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(README_IMAGES / f"{readme}.png"))
 
 
 def sign_in(page, server: Server, token: str, view: str = "verdict") -> None:
@@ -132,7 +143,7 @@ def test_an_editor_adds_a_fact_and_sees_errors_beside_the_bad_fields(page, serve
     page.locator('#facts-filter [name="from"][value="2021-04-01"]').wait_for()
     subjects = page.locator(".fact-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.subject)")
     assert subjects and set(subjects) == {"IRN.enrichment_pct"}
-    shot(page, "facts")
+    shot(page, "facts", readme="facts")
 
 
 def test_a_reader_sees_no_write_controls(page, server):
@@ -164,3 +175,210 @@ def test_the_api_docs_render_offline(page, server, path, ready):
     title.wait_for()
     assert "ripeness" in title.inner_text()
     shot(page, path.strip("/"))
+
+
+def click_graph(page, selector: str) -> str:
+    """Click, with the mouse, the first element of the blocking graph that the cytoscape
+    selector picks (its rendered middle); returns its id."""
+    page.locator("#graph").scroll_into_view_if_needed()
+    box = page.locator("#graph").bounding_box()
+    found = page.evaluate("""(selector) => {
+        const el = document.querySelector("#graph").graph.elements(selector).filter(":visible")[0];
+        const at = el.isEdge() ? el.renderedMidpoint() : el.renderedPosition();
+        return { id: el.id(), x: at.x, y: at.y };
+    }""", selector)
+    page.mouse.click(box["x"] + found["x"], box["y"] + found["y"])
+    return found["id"]
+
+
+def test_the_blocking_graph_shows_the_cycle_with_its_quotes_and_the_ways_out(page, server):
+    sign_in(page, server, READER)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.locator("#graph[data-drawn]").wait_for()
+    graph = page.evaluate("""() => { const cy = document.querySelector("#graph").graph;
+        return { cycle: cy.edges("edge.cycle").map(e => [e.source().id(), e.target().id(), e.data("label")]),
+                 goals: cy.nodes(".goal").map(n => n.data("label")) }; }""")
+    assert sorted(graph["cycle"]) == [["IRN.return_to_limits", "USA.grant_relief", "irn_reversible_steps"],
+                                      ["USA.grant_relief", "IRN.return_to_limits", "usa_no_relief_until_compliance"]]
+    assert "deal_restored\ndeadlock" in graph["goals"]
+
+    click_graph(page, 'edge.cycle[position = "irn_reversible_steps"]')
+    detail = page.locator("#graph-detail")
+    detail.filter(has_text="reversible upon EFFECTIVE implementation").wait_for()
+    assert "Mohammad Javad Zarif" in detail.inner_text() and "2020-01-05" in detail.inner_text()
+    assert "oil_sanctions" in detail.inner_text()  # the fact that keeps its condition unmet
+
+    click_graph(page, 'node[id = "USA.grant_relief"]')
+    detail.filter(has_text="Norah O'Donnell").wait_for()
+    assert "Joe Biden" in detail.inner_text() and "IRN.enrichment_pct" in detail.inner_text()
+
+    page.locator("button.way", has_text="compliance_for_compliance").click()
+    lifted = page.locator("#graph").get_attribute("data-lifted")
+    assert lifted == "usa_no_relief_until_compliance"
+    assert page.evaluate("document.querySelector('#graph').graph.edges('.lifted').length") == 1
+    shot(page, "graph")
+
+
+def test_the_timeline_bands_zoom_show_causes_and_lead_to_a_date(page, server):
+    sign_in(page, server, READER, "timeline")
+    bands = page.locator("#bands rect.band")
+    bands.first.wait_for()
+    statuses = set(bands.evaluate_all("rs => rs.map(r => r.dataset.status)"))
+    assert {"deadlock", "escalation"} <= statuses
+    assert page.locator("#bands .marker-fact").count() >= 20
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    # the chart from 2016 to 2021, as a reader scrubbing the history would set it
+    page.fill("#bands-from", "2016-01-01")
+    page.fill("#bands-to", "2021-12-31")
+    page.locator("#bands-to").dispatch_event("change")
+    page.locator('#bands[data-from="2016-01-01"]').wait_for()
+    ticks = page.locator("#bands .tick-label").all_text_contents()
+    assert "2018" in ticks and "2021" in ticks
+    page.click('[data-zoom="30"]')  # a month: the axis reads in days
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", t) for t in page.locator("#bands .tick-label").all_text_contents())
+    page.click('[data-zoom="all"]')
+    # hover: the cause of the change that starts a band
+    band = page.locator('#bands rect.band[data-status="deadlock"]').first
+    band.hover()
+    assert page.locator("#bands-hover").inner_text().startswith(band.get_attribute("data-from"))
+    shot(page, "timeline-bands")
+    # a click on the chart asks for the verdict of the date under the cursor
+    box = page.locator("#bands").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + 30)
+    date = page.locator("#bands").get_attribute("data-cursor")
+    page.mouse.down()
+    page.mouse.up()
+    page.locator("#verdict-as-of", has_text=date).wait_for()
+    assert page.locator("#as-of").input_value() == date
+
+
+ANALYST = "analyst-token-000001"
+
+
+def test_a_whatif_forked_in_the_page_is_compared_side_by_side_with_its_parent(page, server):
+    sign_in(page, server, ANALYST)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.click('nav a[data-view="whatif"]')
+    fork = page.locator("#fork-form")
+    assert fork.locator('[name="as_of"]').input_value() == "2021-03-07"  # the verdict's date
+    fork.locator('[name="name"]').fill("bad name!")
+    fork.locator("button[type=submit]").click()
+    fork.locator('[data-error-for="name"], .form-error').filter(has_text=re.compile(".+")).first.wait_for()
+    fork.locator('[name="name"]').fill("page_relief")
+    fork.locator('[name="description"]').fill("the US switches to compliance for compliance")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="page_relief"]').wait_for()
+    assert page.locator("#session").input_value() == "page_relief"
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    assert page.locator(".compare").get_attribute("data-differs") == "false"
+
+    page.locator('button.switch-on[data-variant="compliance_for_compliance"]').click()
+    page.locator('.compare[data-differs="true"]').wait_for()
+    assert "deal_restored" in page.locator('.side[data-side="b"] .goals').inner_text()
+    assert page.locator('.side[data-side="a"]').get_attribute("data-status") == "deadlock"
+    assert page.locator(".side .graph[data-drawn]").count() == 2
+    broken = page.evaluate("""() => document.querySelector('.side[data-side="a"] .graph').graph.edges('.broken').length""")
+    assert broken == 2 and "IRN.return_to_limits" in page.locator(".diff-broken").inner_text()
+    shot(page, "whatif-variant")
+
+
+def test_a_reader_sees_no_fork_form(page, server):
+    sign_in(page, server, READER, "whatif")
+    page.locator(".whatif").wait_for()
+    assert page.locator("#fork-form").count() == 0 and page.locator("#whatif-fact").count() == 0
+
+
+def test_the_brief_prints_alone_and_copies_as_markdown(page, server, browser_context):
+    browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    sign_in(page, server, READER)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.click('nav a[data-view="brief"]')
+    page.locator("#brief-as-of", has_text="2021-03-07").wait_for()
+    assert page.locator("#brief-status").inner_text().lower() == "deadlock"
+    assert "reversible upon EFFECTIVE implementation" in page.locator(".brief").inner_text()
+    playwright_api.expect(page.locator("#brief-md")).to_have_value(re.compile(r"^# Brief: "), timeout=TIMEOUT_MS)
+    page.click("#brief-copy")
+    page.locator("#brief-copied", has_text="Copied").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("# Brief: ") and "**Status: deadlock**" in copied
+    page.emulate_media(media="print")
+    assert page.locator(".bar nav").is_hidden() and page.locator("#brief-copy").is_hidden()
+    assert page.locator(".brief").is_visible()
+    shot(page, "brief-print")
+    page.emulate_media(media="screen")
+    shot(page, "brief")
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory) -> Iterator[Server]:
+    """``ripeness serve`` as the README's run command starts it: no tokens, the JCPOA facts."""
+    folder = tmp_path_factory.mktemp("story-server")
+    env = {k: v for k, v in os.environ.items() if k != "RIPENESS_TOKENS"}
+    server = Server(f"sqlite:///{folder / 'log.db'}", folder / "serve.log", load_facts=True, env=env)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_the_new_users_story(browser_context, open_server):
+    """The issue's "done when": open the page, see the JCPOA deadlock of March 2021 as a graph
+    with its quotes, scrub the timeline from 2016 to 2021, fork a what-if that eases oil
+    sanctions, and compare the two, reading no JSON."""
+    browser_context.allowed.append(open_server.url)
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(open_server.url + "/")
+    page.locator("#who", has_text="admin").wait_for()  # no token asked: the local admin
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    assert page.locator("#headline-status").inner_text().lower() == "deadlock"
+    page.locator("#graph[data-drawn]").wait_for()
+    click_graph(page, 'edge.cycle[position = "irn_reversible_steps"]')
+    page.locator("#graph-detail").filter(has_text="reversible upon EFFECTIVE implementation").wait_for()
+    page.locator("button.way", has_text="compliance_for_compliance").click()
+    shot(page, "story-1-verdict", readme="verdict-graph")
+
+    page.click('nav a[data-view="timeline"]')
+    page.locator("#bands rect.band").first.wait_for()
+    page.fill("#bands-from", "2016-01-01")
+    page.fill("#bands-to", "2021-12-31")
+    page.locator("#bands-to").dispatch_event("change")
+    page.locator('#bands[data-from="2016-01-01"]').wait_for()
+    page.locator('#bands rect.band[data-from="2018-11-05"]').hover()
+    assert "USA.oil_sanctions = in_force" in page.locator("#bands-hover").inner_text()
+    shot(page, "story-2-timeline", readme="timeline")
+
+    page.click('nav a[data-view="whatif"]')
+    fork = page.locator("#fork-form")
+    assert fork.locator('[name="as_of"]').input_value() == "2021-03-07"
+    fork.locator('[name="name"]').fill("oil_eased")
+    fork.locator('[name="description"]').fill("the US eases oil sanctions")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="oil_eased"]').wait_for()
+    form = page.locator("#whatif-fact")
+    form.locator('[name="at"]').fill("2021-03-08")
+    form.locator('[name="actor"]').select_option("USA")
+    form.locator('[name="subject"]').select_option("oil_sanctions")
+    form.locator('[name="value"]').fill("eased")
+    form.locator("button[type=submit]").click()
+    page.locator('.compare[data-differs="true"]').wait_for()
+    assert page.locator("#compare-status-b").inner_text().lower() == "opening"
+    assert "IRN.return_to_limits" in page.locator(".diff-broken").inner_text()
+    assert page.locator(".side .graph[data-drawn]").count() == 2
+    page.locator(".compare").scroll_into_view_if_needed()
+    shot(page, "story-3-compare", readme="whatif-compare")
+
+    page.select_option("#session", "baseline")
+    page.click('nav a[data-view="brief"]')
+    page.locator("#brief-as-of", has_text="2021-03-07").wait_for()
+    shot(page, "story-4-brief", readme="brief")
+    page.close()
+    assert not errors, f"script errors on the page: {errors}"

@@ -3,7 +3,8 @@
 "use strict";
 
 const TOKEN_KEY = "ripeness.token";
-const state = { view: "verdict", session: "baseline", asOf: "", facts: "" };
+const state = { view: "verdict", session: "baseline", asOf: "", facts: "", cursor: "" };
+const VIEWS = ["verdict", "facts", "timeline", "whatif", "brief"];
 const $ = (selector, root = document) => root.querySelector(selector);
 
 function headers(extra = {}) {
@@ -85,15 +86,18 @@ async function load(view, query = "") {
   content.innerHTML = await reply.text();
   showCaller(content);
   section.dataset.loaded = "true";
+  if (view === "verdict") drawGraphs(content);
   if (view === "facts") wireFacts(section);
   if (view === "timeline") wireTimeline(section);
+  if (view === "whatif") wireWhatif(section);
+  if (view === "brief") loadMarkdown(query);
 }
 
 function show(view) {
-  state.view = ["verdict", "facts", "timeline"].includes(view) ? view : "verdict";
+  state.view = VIEWS.includes(view) ? view : "verdict";
   document.querySelectorAll("main > section[data-view]").forEach((s) => { s.hidden = s.dataset.view !== state.view; });
   document.querySelectorAll("nav a[data-view]").forEach((a) => a.toggleAttribute("aria-current", a.dataset.view === state.view));
-  const query = state.view === "verdict" && state.asOf ? `as_of=${state.asOf}` : state.view === "facts" ? state.facts : "";
+  const query = ["verdict", "brief"].includes(state.view) && state.asOf ? `as_of=${state.asOf}` : state.view === "facts" ? state.facts : "";
   load(state.view, query);
 }
 
@@ -159,12 +163,347 @@ function wireFacts(section) {
   });
 }
 
-function wireTimeline(section) {
-  section.querySelectorAll("button.show-date").forEach((button) => button.addEventListener("click", () => {
-    state.asOf = button.dataset.date;
-    $("#as-of").value = state.asOf;
-    location.hash = "#verdict";
+// The blocking graph (cytoscape.js) from the JSON the verdict view carries; a click on a
+// node or an edge shows its evidence (rendered by the server, hidden until asked for).
+const GRAPH_STYLE = [
+  { selector: "node", style: { label: "data(label)", "text-wrap": "wrap", "text-valign": "center", "font-size": 10,
+    shape: "round-rectangle", width: "label", height: "label", padding: 8, "background-color": "#fff",
+    "border-width": 1, "border-color": "#8a939c", color: "#1d232a" } },
+  { selector: "node.goal", style: { shape: "ellipse", "border-width": 2, "font-weight": "bold" } },
+  { selector: "node.goal.main", style: { "border-width": 4 } },
+  { selector: "node.status-deadlock", style: { "border-color": "#b3261e" } },
+  { selector: "node.status-opening", style: { "border-color": "#b26b00" } },
+  { selector: "node.status-progress", style: { "border-color": "#2e7d32" } },
+  { selector: "node.stance-withheld, node.stance-offered", style: { "background-color": "#fff4e5" } },
+  { selector: "node.stance-willing, node.stance-done, node.stance-free", style: { "background-color": "#e8f5e9" } },
+  { selector: "node.stance-refused, node.dead-end", style: { "background-color": "#fdecea", "border-style": "double", "border-width": 4, "border-color": "#b3261e" } },
+  { selector: "node.cycle", style: { "border-color": "#b3261e", "border-width": 3 } },
+  { selector: "node.more", style: { shape: "round-tag", "background-color": "#eef0f3", "border-style": "dashed" } },
+  { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 1.5, "line-color": "#8a939c",
+    "target-arrow-color": "#8a939c", label: "data(label)", "font-size": 9, "text-rotation": "autorotate",
+    "text-background-color": "#fff", "text-background-opacity": 0.85, "text-background-padding": 2,
+    "control-point-step-size": 70 } },
+  { selector: "edge.needs", style: { "line-style": "dotted", "target-arrow-shape": "vee", label: "" } },
+  { selector: "edge.cycle", style: { "line-color": "#b3261e", "target-arrow-color": "#b3261e", width: 3 } },
+  { selector: ".folded", style: { display: "none" } },
+  { selector: ".lifted", style: { "line-color": "#2e7d32", "target-arrow-color": "#2e7d32", "line-style": "dashed", width: 4 } },
+  { selector: ".breached", style: { "line-color": "#6a1b9a", "target-arrow-color": "#6a1b9a", width: 4 } },
+  { selector: "edge.broken", style: { "line-color": "#2e7d32", "target-arrow-color": "#2e7d32", "line-style": "dashed", width: 4 } },
+  { selector: "edge.added", style: { "line-color": "#6a1b9a", "target-arrow-color": "#6a1b9a", width: 4 } },
+  { selector: "node.chosen", style: { "border-color": "#2e7d32", "border-width": 5 } },
+  { selector: ":selected", style: { "overlay-color": "#1d232a", "overlay-opacity": 0.12 } },
+];
+
+function drawGraphs(root) {
+  root.querySelectorAll(".graph-block").forEach(drawGraph);
+}
+
+function drawGraph(root) {
+  const data = $(".graph-data", root), box = $(".graph", root);
+  if (!data || !box || typeof cytoscape !== "function") return;
+  const model = JSON.parse(data.textContent);
+  const cy = cytoscape({ container: box, elements: { nodes: model.nodes, edges: model.edges }, style: GRAPH_STYLE,
+    wheelSensitivity: 0.3, boxSelectionEnabled: false });
+  // goals on top, the moves they need below, each move under the first that waits for it
+  // a large graph is not shrunk past legibility: it opens on the first main goal, to pan from
+  const layout = () => {
+    cy.elements(":visible").layout({ name: "breadthfirst", directed: true, roots: cy.nodes(".goal:visible"),
+      spacingFactor: 1.25, animate: false, fit: true, padding: 16 }).run();
+    if (cy.zoom() < 0.6) {
+      cy.zoom(0.6);
+      const goal = cy.nodes(".goal.main:visible").first();
+      const near = goal.outgoers().nodes();
+      cy.center(goal.union(near).union(near.outgoers().nodes()));  // the goal, its needs, what they wait for
+    }
+  };
+  layout();
+  box.graph = cy;  // for the page's own checks in the browser tests
+  box.dataset.drawn = "true";
+  const detail = $(".graph-detail", root);
+  const section = (key) => root.querySelector(`[data-detail="${CSS.escape(key)}"]`);
+  // a move's detail is its heading, then each position behind it (quote, source, unmet facts)
+  const showDetail = (key) => {
+    const found = section(key);
+    const parts = found ? [found.cloneNode(true)] : [];
+    for (const id of (found?.dataset.evidence || "").split(" ").filter(Boolean)) {
+      const position = section("position:" + id);
+      if (position) parts.push(...[...position.children].slice(1).map((child) => child.cloneNode(true)));
+    }
+    detail.replaceChildren(...parts);
+    detail.dataset.showing = key;
+  };
+  cy.on("tap", "node.move", (event) => showDetail("move:" + event.target.id()));
+  cy.on("tap", "edge.waits", (event) => showDetail("position:" + event.target.data("position")));
+  cy.on("tap", "node.goal", (event) => {
+    const goal = (root.closest("article") || document).querySelector(`[data-goal="${CSS.escape(event.target.data("goal"))}"]`);
+    detail.replaceChildren(goal ? goal.cloneNode(true) : "");
+    detail.dataset.showing = "goal:" + event.target.data("goal");
+  });
+  cy.on("tap", "node.more", () => {
+    cy.elements(".folded").removeClass("folded");
+    cy.remove("node.more");
+    layout();
+  });
+  const ways = new Map(model.ways.map((w) => [w.id, w]));
+  root.querySelectorAll("button.way").forEach((button) => button.addEventListener("click", () => {
+    const way = ways.get(button.dataset.way);
+    const again = button.getAttribute("aria-pressed") === "true";
+    root.querySelectorAll("button.way").forEach((b) => b.setAttribute("aria-pressed", "false"));
+    cy.elements().removeClass("lifted breached chosen");
+    if (again) return;
+    button.setAttribute("aria-pressed", "true");
+    const lifts = new Set(way.lifts), stances = new Set(way.lifts_stances || []), breaches = new Set(way.breaches);
+    const hit = cy.edges(".waits").filter((e) => lifts.has(e.data("position")) || stances.has(e.data("stance")));
+    hit.addClass("lifted");
+    cy.edges(".waits").filter((e) => breaches.has(e.data("position"))).addClass("breached");
+    if (way.move) cy.getElementById(way.move).addClass("chosen");
+    const shown = hit.filter(".folded").connectedNodes().add(hit.filter(".folded"));
+    shown.removeClass("folded");
+    box.dataset.lifted = hit.map((e) => e.data("position")).join(" ");
   }));
+}
+
+// The timeline's band chart: an SVG as wide as the page, redrawn for the window shown
+// (zoom from the whole history down to days; no sideways scroll).
+const SVG = "http://www.w3.org/2000/svg";
+const DAY = 86_400_000;
+const isoDay = (t) => new Date(t).toISOString().slice(0, 10);
+
+function svg(name, attrs, parent) {
+  const el = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, value);
+  if (parent) parent.appendChild(el);
+  return el;
+}
+
+function ticks(lo, hi) {
+  const span = hi - lo, out = [];
+  const start = new Date(lo);
+  if (span > 6 * 365 * DAY) {
+    const step = Math.ceil(span / (12 * 365 * DAY));
+    for (let y = start.getUTCFullYear(); ; y += step) {
+      const t = Date.UTC(y, 0, 1);
+      if (t > hi) break;
+      if (t >= lo) out.push([t, String(y)]);
+    }
+  } else if (span > 90 * DAY) {
+    const step = Math.max(1, Math.ceil(span / (12 * 30 * DAY)));
+    for (let m = start.getUTCFullYear() * 12 + start.getUTCMonth(); ; m += step) {
+      const t = Date.UTC(Math.floor(m / 12), m % 12, 1);
+      if (t > hi) break;
+      if (t >= lo) out.push([t, isoDay(t).slice(0, 7)]);
+    }
+  } else {
+    const step = Math.max(1, Math.ceil(span / (12 * DAY)));
+    for (let t = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()); t <= hi; t += step * DAY) {
+      if (t >= lo) out.push([t, isoDay(t)]);
+    }
+  }
+  return out;
+}
+
+function drawBands(section) {
+  const data = $("#bands-data", section), box = $("#bands", section);
+  if (!data || !box) return;
+  const chart = JSON.parse(data.textContent);
+  const margin = Math.max(DAY, (chart.end - chart.start) * 0.02);
+  const all = [chart.start - margin, chart.end + margin];
+  let [lo, hi] = all;
+  const hover = $("#bands-hover", section), from = $("#bands-from", section), to = $("#bands-to", section);
+  const rows = { status: [16, 34], escalation: [64, 16], markers: [84, 26] };
+  const height = 134;
+
+  function why(item) {
+    const lines = [...(item.changes || []), ...(item.causes || []).map((c) => "fact " + c), ...(item.statements || [])];
+    return lines.length ? lines.join("\n") : "no change recorded";
+  }
+
+  function draw() {
+    const width = Math.max(320, box.clientWidth);
+    const x = (t) => ((t - lo) / (hi - lo)) * width;
+    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "bands-svg" });
+    for (const [t, label] of ticks(lo, hi)) {
+      svg("line", { x1: x(t), x2: x(t), y1: 12, y2: height - 14, class: "tick" }, root);
+      svg("text", { x: x(t) + 2, y: height - 2, class: "tick-label" }, root).textContent = label;
+    }
+    svg("text", { x: 2, y: 12, class: "row-label" }, root).textContent = "status";
+    svg("text", { x: 2, y: rows.escalation[0] - 2, class: "row-label" }, root).textContent = "escalation";
+    const band = (item, [y, h], cls) => {
+      if (item.to < lo || item.from > hi) return;
+      const left = Math.max(0, x(item.from)), right = Math.min(width, x(item.to));
+      const rect = svg("rect", { x: left, y, width: Math.max(1, right - left), height: h, class: cls,
+        "data-from": isoDay(item.from), "data-status": item.status || "escalation" }, root);
+      const text = `${item.date}: ${item.status || "escalation"}\n${why(item)}`;
+      svg("title", {}, rect).textContent = text;
+      rect.addEventListener("mouseenter", () => { hover.textContent = text; hover.dataset.date = item.date; });
+    };
+    chart.bands.forEach((b) => band(b, rows.status, `band band-${b.status}`));
+    chart.escalation.forEach((b) => band(b, rows.escalation, "band band-escalation"));
+    for (const m of chart.markers) {
+      if (m.at < lo || m.at > hi) continue;
+      const mx = x(m.at), [y, h] = rows.markers;
+      const mark = m.kind === "fact"
+        ? svg("line", { x1: mx, x2: mx, y1: y, y2: y + h / 2, class: "marker marker-fact" }, root)
+        : svg("path", { d: m.kind === "in" ? `M${mx - 5},${y + h} L${mx + 5},${y + h} L${mx},${y + h / 2} Z`
+          : `M${mx - 5},${y + h / 2} L${mx + 5},${y + h / 2} L${mx},${y + h} Z`, class: `marker marker-${m.kind}` }, root);
+      svg("title", {}, mark).textContent = m.label;
+      mark.addEventListener("mouseenter", () => { hover.textContent = m.label; });
+    }
+    const cursor = svg("line", { x1: -10, x2: -10, y1: 12, y2: height - 14, class: "cursor" }, root);
+    root.addEventListener("mousemove", (event) => {
+      const at = lo + (event.offsetX / width) * (hi - lo);
+      cursor.setAttribute("x1", event.offsetX);
+      cursor.setAttribute("x2", event.offsetX);
+      box.dataset.cursor = state.cursor = isoDay(at);
+    });
+    box.replaceChildren(root);
+    from.value = isoDay(lo);
+    to.value = isoDay(hi);
+    box.dataset.from = isoDay(lo);
+    box.dataset.to = isoDay(hi);
+  }
+
+  const zoomTo = (a, b) => {
+    if (b - a < DAY) { const mid = (a + b) / 2; a = mid - DAY / 2; b = mid + DAY / 2; }
+    [lo, hi] = [a, b];
+    draw();
+  };
+  section.querySelectorAll("[data-zoom]").forEach((button) => button.addEventListener("click", () => {
+    if (button.dataset.zoom === "all") return zoomTo(...all);
+    const mid = (lo + hi) / 2, half = (Number(button.dataset.zoom) * DAY) / 2;
+    zoomTo(mid - half, mid + half);
+  }));
+  const typed = () => {
+    const a = Date.parse(from.value), b = Date.parse(to.value);
+    if (!Number.isNaN(a) && !Number.isNaN(b) && b > a) zoomTo(a, b + DAY);
+  };
+  from.addEventListener("change", typed);
+  to.addEventListener("change", typed);
+  box.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const at = lo + (event.offsetX / box.clientWidth) * (hi - lo);
+    const factor = event.deltaY > 0 ? 1.25 : 0.8;
+    zoomTo(at - (at - lo) * factor, at + (hi - at) * factor);
+  }, { passive: false });
+  let dragged = null;
+  box.addEventListener("mousedown", (event) => { dragged = { x: event.clientX, lo, hi, moved: false }; });
+  box.addEventListener("mousemove", (event) => {
+    if (!dragged || !(event.buttons & 1)) return;
+    const shift = ((event.clientX - dragged.x) / box.clientWidth) * (dragged.hi - dragged.lo);
+    if (Math.abs(event.clientX - dragged.x) > 3) dragged.moved = true;
+    if (dragged.moved) zoomTo(dragged.lo - shift, dragged.hi - shift);
+  });
+  box.addEventListener("mouseup", (event) => {
+    const was = dragged;
+    dragged = null;
+    if (!was || was.moved) return;
+    const at = lo + (event.offsetX / box.clientWidth) * (hi - lo);
+    showVerdictOf(isoDay(at));
+  });
+  draw();
+  window.addEventListener("resize", () => { if (box.isConnected) draw(); });
+}
+
+function showVerdictOf(date) {
+  state.asOf = date;
+  $("#as-of").value = date;
+  if (location.hash === "#verdict") load("verdict", `as_of=${date}`);
+  else location.hash = "#verdict";
+}
+
+function wireTimeline(section) {
+  drawBands(section);
+  section.querySelectorAll("button.show-date").forEach((button) => button.addEventListener("click", () => showVerdictOf(button.dataset.date)));
+}
+
+// What-if: fork the session shown (as of the verdict's date, else the date last under the
+// timeline's cursor, else now), add hypothetical facts or switch on a variant, and see it
+// side by side with its parent.  All through the JSON API (POST /sessions, POST .../facts).
+async function postJson(url, body, form, general) {
+  general.hidden = true;
+  const reply = await fetch(url, {
+    method: "POST",
+    headers: headers({ "Content-Type": "application/json", "Idempotency-Key": newKey() }),
+    body: JSON.stringify(body),
+  });
+  if (!reply.ok) {
+    showProblem(await problemOf(reply), form, general);
+    return null;
+  }
+  return reply.json();
+}
+
+async function useSession(name) {
+  state.session = name;
+  state.facts = "";
+  await loadSessions();
+  $("#session").value = name;
+  document.querySelectorAll("main > section[data-view]").forEach((s) => { s.dataset.loaded = ""; });
+  show("whatif");
+}
+
+function wireWhatif(section) {
+  const fork = $("#fork-form", section);
+  if (fork) {
+    fork.elements.as_of.value = state.asOf || state.cursor || "";
+    fork.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { parent: fork.dataset.parent };
+      for (const [name, raw] of new FormData(fork).entries()) if (String(raw).trim()) body[name] = String(raw).trim();
+      const made = await postJson("/sessions", body, fork, $(".form-error", fork));
+      if (made) await useSession(made.name);
+    });
+  }
+  const fact = $("#whatif-fact", section);
+  fact?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const done = await postJson(`/sessions/${encodeURIComponent(fact.dataset.session)}/facts`, factFrom(fact), fact, $(".form-error", fact));
+    if (done) load("whatif");
+  });
+  section.querySelectorAll("button.switch-on").forEach((button) => button.addEventListener("click", async () => {
+    const at = state.asOf || state.cursor || new Date().toISOString().slice(0, 10);
+    const facts = JSON.parse(button.dataset.facts).map((f) => ({ at, ...f, note: "hypothetical: " + button.dataset.variant }));
+    const box = button.closest(".switches");
+    const done = await postJson(`/sessions/${encodeURIComponent(state.session)}/facts`, facts, box, $(".switch-error", box));
+    if (done) load("whatif");
+  }));
+  section.querySelectorAll("button.open-session").forEach((button) => button.addEventListener("click", () => useSession(button.dataset.session)));
+  const comparison = $(".comparison", section);
+  if (comparison) loadComparison(comparison);
+}
+
+async function loadComparison(box) {
+  const params = new URLSearchParams({ a: box.dataset.a, b: box.dataset.b });
+  const reply = await fetch(`/web/compare?${params}`, { headers: headers() });
+  if (!reply.ok) {
+    const problem = await problemOf(reply);
+    box.textContent = `${problem.title}: ${problem.detail}`;
+    return;
+  }
+  box.innerHTML = await reply.text();
+  drawGraphs(box);
+  box.dataset.loaded = "true";
+}
+
+// The brief as Markdown (GET /web/brief.md), shown and ready to copy.
+async function loadMarkdown(query) {
+  const params = new URLSearchParams(query);
+  params.set("session", state.session);
+  const reply = await fetch(`/web/brief.md?${params}`, { headers: headers() });
+  $("#brief-md").value = reply.ok ? await reply.text() : "";
+}
+
+async function copyMarkdown() {
+  const text = $("#brief-md").value, said = $("#brief-copied");
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = $("#brief-md");
+    area.closest("details").open = true;
+    area.select();
+    document.execCommand("copy");
+  }
+  said.textContent = "Copied the brief as Markdown.";
 }
 
 async function loadSessions() {
@@ -202,6 +541,8 @@ function start() {
     state.asOf = $("#as-of").value = "";
     load("verdict");
   });
+  $("#brief-print").addEventListener("click", () => window.print());
+  $("#brief-copy").addEventListener("click", copyMarkdown);
   window.addEventListener("hashchange", () => show(location.hash.slice(1)));
   loadSessions();
   show(location.hash.slice(1));
