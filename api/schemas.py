@@ -34,6 +34,8 @@ class FactOut(BaseModel):
     recorded_at: dt.datetime | None = None
     withdraws: str | None = Field(None, description="the id of the fact this one withdraws (a correction)")
     withdrawn_by: str | None = Field(None, description="the id of the fact that withdrew this one; it no longer counts")
+    count: int | None = Field(None, description="a counted event: how many acts it stands for (none: one)")
+    since: dt.datetime | None = Field(None, description="a counted event's period: from here to 'at'")
 
     @classmethod
     def of(cls, fact: Fact, withdrawn_by: str | None = None) -> FactOut:

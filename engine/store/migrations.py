@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Connection, Table, inspect, text, update
 
 from engine.errors import StoreError
-from engine.store.schema import meta
+from engine.store.schema import facts, meta
 
 BASE_VERSION = 1  # the schema of every log made before migrations existed
 
@@ -40,7 +40,16 @@ def add_column(conn: Connection, table: Table, column: Column) -> None:
     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
-STEPS: list[Step] = []
+def add_counted_events(conn: Connection) -> None:
+    """Counted events: a fact's count and the start of the period it covers.  Older facts
+    read NULL in both: one act each, at its date."""
+    add_column(conn, facts, facts.c.act_count)
+    add_column(conn, facts, facts.c.since)
+
+
+STEPS: list[Step] = [
+    Step(2, "facts: counted events (act_count, since)", add_counted_events),
+]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION
 
