@@ -3,7 +3,8 @@ a subfolder the rule loader never reads).  Validated like rule files: every prob
 its file, line and field, and every actor and subject checked against the rulebook.
 
 A mapping says which of the source's actor codes are which actors, which rows become which
-facts (``rules``: an event or a state set per row, or a count or sum per day, week or month),
+facts (``rules``: an event or a state set per row, or a count or sum per day, week or month:
+a number state, or counted events of an event subject),
 and which dates to take.  See ``rules/README.md``, section 11.
 """
 
@@ -187,9 +188,9 @@ def _references(model: MappingFile, fmt: str, rulebook: Rulebook, name: str, loc
                 + f" (known: {', '.join(sorted(rulebook.subjects))})")
             continue
         if rule.aggregate != "none":
-            if subject.kind != "state" or subject.type != "number":
-                add(("rules", i, "subject"), f"an aggregating rule counts or sums into a number state subject; "
-                    f"{rule.subject} is a {subject.type} {subject.kind}")
+            if subject.kind == "state" and subject.type != "number":
+                add(("rules", i, "subject"), f"an aggregating rule counts or sums into a number state subject, or into "
+                    f"counted events of an event subject; {rule.subject} is a {subject.type} {subject.kind}")
             elif rule.subject in aggregated:
                 add(("rules", i, "subject"), f"{rule.subject} is already aggregated by rule {aggregated[rule.subject]}: "
                     "one aggregating rule per subject (list several codes in its 'when')")
