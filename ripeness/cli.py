@@ -168,7 +168,9 @@ def import_(mapping: Annotated[str, typer.Argument(help="The mapping file (or it
         raise typer.BadParameter("give --out or --url, not both", param_hint="--out")
     try:
         if url is not None:
-            report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad)
+            size = source.stat().st_size if source.is_file() else 0
+            with typer.progressbar(length=size, label=f"{source.name} read by the server", file=sys.stderr) as bar:
+                report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad, bar.update)
         else:
             folder = importing.rules_folder(rules, Path(mapping))
             scenario = load_scenario(folder)
