@@ -181,6 +181,14 @@ def counted_event_fact(desk: Desk, request, line: str | None, date: str, actor: 
     desk.record([(where, fact)], sentence="event", line=line_of(line))
 
 
+@step(parsers.re(rf'{IN}the events of "(?P<source>[^"]+)" (?:are )?imported with the mapping "(?P<mapping>[^"]+)"'))
+def imported_events(desk: Desk, request, line: str | None, source: str, mapping: str) -> None:
+    """Event data (PLOVER, ACLED, GDELT) read through a mapping of the scenario: the facts
+    its rows make, recorded all or nothing."""
+    here(desk, request)
+    desk.import_events(source, mapping, line_of(line))
+
+
 @step(parsers.re(rf"{IN}(?:the following facts|these facts|facts)(?: are recorded| arrive)?:?"))
 def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]] | None = None) -> None:
     where = here(desk, request)
