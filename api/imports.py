@@ -123,7 +123,7 @@ async def post_import(sid: str, request: Request, response: Response, who: Who,
                 raise MappingError([Problem("mapping_name", "", f"no mapping {mapping_name!r} in the scenario's imports/ folder")])
             chosen = read_mapping(path, rulebook, format)
         deleted = read_deletions(chosen.format, f"deletions:{deletions.filename}", deletions_file) if deletions_file is not None else set()
-        read = read_records(chosen.format, f"source:{source.filename or 'upload'}", source_file, progress)
+        read = read_records(chosen.format, f"source:{source.filename or 'upload'}", source_file, progress, keep=chosen.reads)
         return import_into(sessions, sid, chosen, read, deleted=deleted, skip_bad=skip_bad)
 
     if not as_job:

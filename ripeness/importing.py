@@ -51,7 +51,7 @@ def load(scenario: Scenario, mapping: Path, source: Path, fmt: str | None, delet
         with _open(deletions) as stream:
             deleted = read_deletions(chosen.format, str(deletions), stream)
     with _open(source) as stream:
-        read = read_records(chosen.format, str(source), stream, progress)
+        read = read_records(chosen.format, str(source), stream, progress, keep=chosen.reads)
     return chosen, read, deleted
 
 

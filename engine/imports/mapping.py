@@ -100,6 +100,17 @@ class Mapping:
     def id(self) -> str:
         return self.info.id
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The source fields this mapping reads: the format's id, date, actors, citation and
+        text, and those its rules test, take values from or sum."""
+        spec = SPECS[self.format]
+        named = [spec.id, spec.date, spec.actor, spec.target, spec.cite, spec.text]
+        for rule in self.rules:
+            named += [f for f in rule.when if f not in PSEUDO_FIELDS]
+            named += [f for f in (rule.value_from, rule.sum) if f is not None]
+        return tuple(dict.fromkeys(f for f in named if f))
+
     def takes(self, day: dt.date) -> bool:
         return (self.info.from_ is None or day >= self.info.from_) and (self.info.until is None or day < self.info.until)
 

@@ -232,7 +232,7 @@ class Desk:
         chosen = read_mapping(named if named is not None and named.is_file() else self._beside(here, mapping, "mapping"), rulebook)
         path = self._beside(here, source, "event data file")
         with path.open("rb") as stream:
-            read = read_records(chosen.format, str(path), stream)
+            read = read_records(chosen.format, str(path), stream, keep=chosen.reads)
         items, _report = plan_import(chosen, read, rulebook)  # raises SourceRowError for a bad row
         self.record(items, line=name)
 
