@@ -4,6 +4,7 @@ for validation the JSON pointer of each bad field.  Each ripeness exception maps
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from typing import Any
@@ -164,6 +165,18 @@ def _methods_for(request: Request) -> list[str]:
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error", exc_info=exc)
     return problem(500, "internal", "Internal error", f"{exc.__class__.__name__}: the server failed; the error is logged")
+
+
+def body_of(exc: Exception) -> dict[str, Any]:
+    """The problem+json body a request failing with ``exc`` is answered with (for work that
+    ends after its request was answered: an import job)."""
+    if isinstance(exc, RipenessError):
+        reply = _ripeness(None, exc)  # type: ignore[arg-type]  # the request is not read
+    elif isinstance(exc, ApiProblem):
+        reply = _api(None, exc)  # type: ignore[arg-type]
+    else:
+        reply = _unexpected(None, exc)  # type: ignore[arg-type]
+    return json.loads(reply.body)
 
 
 def install(app: FastAPI) -> None:

@@ -36,6 +36,8 @@ class FactOut(BaseModel):
     withdrawn_by: str | None = Field(None, description="the id of the fact that withdrew this one; it no longer counts")
     rules_version: int | None = Field(None, description="the version of the scenario's rule files the fact was checked "
                                       "against (GET /rules shows the version loaded now); none for facts recorded before versions")
+    count: int | None = Field(None, description="a counted event: how many acts it stands for (none: one)")
+    since: dt.datetime | None = Field(None, description="a counted event's period: from here to 'at'")
 
     @classmethod
     def of(cls, fact: Fact, withdrawn_by: str | None = None) -> FactOut:

@@ -142,7 +142,8 @@ class SessionGone(StoreError):
 
 
 class OutsideFolderError(RipenessError):
-    """A scenario name that leads outside the rules folder (``../../etc``); nothing was read."""
+    """A scenario name that leads outside the rules folder (``../../etc``), or a Gherkin step's
+    event data file outside its feature file's folder; nothing was read."""
 
 
 class EngineFault(RipenessError):

@@ -13,6 +13,11 @@ Statements: a fact with ``states`` (a position or an offer, written as in a rule
 ``ends`` (the ids of statements that stop being in force) is a *statement fact*; see
 ``engine.statements``.
 
+Counted events: an event fact may stand for many acts (``count``), spread evenly over the
+period from ``since`` to ``at`` when ``since`` is given (the fact is dated at the end of its
+period, when the count is known); escalation by intensity adds up the acts
+(``engine.analysis.escalation``).  An event without ``count`` is one act.
+
 Corrections: nothing recorded is changed.  A fact with ``withdraws: "f12"`` withdraws the
 earlier fact ``f12`` (it no longer counts at any time); with ``at`` and ``subject`` too, it
 is a correction that replaces it; alone (with an optional source and note) it only withdraws.
@@ -44,6 +49,7 @@ FactId = Annotated[str, Field(pattern=r"^f[0-9]+$", description="a recorded fact
 EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.timezone.utc)
 LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
 
+MAX_COUNT = 1_000_000  # acts one counted event may stand for
 MAX_JSONL_BYTES = 64 * 2**20  # a .jsonl fact file: ~400,000 facts (a YAML one: yamlsource.MAX_YAML_BYTES)
 
 
@@ -150,8 +156,10 @@ def _fact_schema(schema: dict[str, Any]) -> None:
     """A fact needs ``at`` and ``subject``, or is a statement (``at`` with ``states`` or
     ``ends``), or is a withdrawal alone: ``withdraws`` with at most a source and a note."""
     schema["anyOf"] = [{"required": ["at", "subject"]}, {"required": ["at", "states"]}, {"required": ["at", "ends"]},
-                       {"required": ["withdraws"], "properties": {name: False for name in ("at", "subject", "actor", "value", "target")}}]
+                       {"required": ["withdraws"], "properties": {name: False for name in ("at", "subject", "actor", "value", "target",
+                                                                                           "count", "since")}}]
     schema["properties"]["at"] = TIME_SCHEMA
+    schema["properties"]["since"] = {**TIME_SCHEMA, "description": "the start of the period a counted event covers (before 'at')"}
 
 
 class FactInput(BaseModel):
@@ -169,6 +177,9 @@ class FactInput(BaseModel):
     source: Source = ""
     note: Note = ""
     withdraws: FactId | None = None
+    count: Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT, description="a counted event: how many acts this one fact "
+                                "stands for (at most 1,000,000); none: one")] | None = None
+    since: Annotated[dt.datetime | None, BeforeValidator(lambda v: None if v is None else parse_time(v))] = None
     states: Stated | None = None
     ends: Annotated[list[Identifier], BeforeValidator(_listed), Field(min_length=1, max_length=100)] | None = None
     quote: text(2000, "a statement fact's words (those of an 'ends'; a stated position has its own 'quote')") = ""
@@ -192,7 +203,7 @@ class FactInput(BaseModel):
     @model_validator(mode="after")
     def _complete(self) -> FactInput:
         if self.is_statement:
-            given = [name for name in ("subject", "actor", "value", "target", "withdraws") if getattr(self, name) is not None]
+            given = [name for name in ("subject", "actor", "value", "target", "withdraws", "count", "since") if getattr(self, name) is not None]
             if given:
                 raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source' and 'note', "
                                  f"not {', '.join(repr(g) for g in given)}: the position or offer names its own actor")
@@ -202,7 +213,7 @@ class FactInput(BaseModel):
         if self.quote:
             raise ValueError("'quote' is for statement facts (with 'states' or 'ends'); a fact's words go in 'note'")
         if self.withdraws is not None and self.at is None and self.subject is None:
-            if any(v is not None for v in (self.actor, self.value, self.target)):
+            if any(v is not None for v in (self.actor, self.value, self.target, self.count, self.since)):
                 raise ValueError("a withdrawal alone carries only 'withdraws', 'source' and 'note'; "
                                  "to correct the fact, give 'at' and 'subject' as well")
             return self
@@ -253,6 +264,13 @@ class Fact:
     recorded_at: dt.datetime | None = None
     withdraws: str | None = None
     rules_version: int | None = None  # the version of the rule files it was checked against (``RulebookVersions``)
+    count: int | None = None  # a counted event: the acts it stands for (None: one)
+    since: dt.datetime | None = None  # a counted event's period starts here and ends at ``at``
+
+    @property
+    def acts(self) -> int:
+        """How many acts the fact stands for: its ``count``, else one."""
+        return 1 if self.count is None else self.count
 
     @property
     def ts(self) -> int:
@@ -265,6 +283,7 @@ class Fact:
             "source": self.source, "note": self.note,
             "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
             "withdraws": self.withdraws, "rules_version": self.rules_version,
+            "count": self.count, "since": self.since.isoformat() if self.since else None,
         }
 
 
@@ -314,8 +333,12 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
                 problems.append(Problem(where, "value", message))
         if fact.target is not None:
             problems.append(Problem(where, "target", f"'target' is for events; {key} is a state subject"))
-    elif fact.actor is None:
-        problems.append(Problem(where, "actor", f"an event needs the actor who did it ({key} is an event subject)"))
+        problems += [Problem(where, name, f"'{name}' is for counted events; {key} is a state subject")
+                     for name in ("count", "since") if getattr(fact, name) is not None]
+    else:
+        if fact.actor is None:
+            problems.append(Problem(where, "actor", f"an event needs the actor who did it ({key} is an event subject)"))
+        problems += _period_problems(fact, where)
     return (None if problems else ResolvedFact(fact, key, subject.kind, where)), problems
 
 
@@ -337,6 +360,18 @@ def recheck(fact: Fact, rulebook: Rulebook) -> list[Problem]:
     if fact.kind == "state" and (message := check_value(subject, fact.value)):
         problems.append(Problem(fact.id, "value", message))
     return problems
+
+
+def _period_problems(fact: FactInput, where: str) -> list[Problem]:
+    """A counted event's period: ``since`` needs a ``count`` and comes before ``at``."""
+    if fact.since is None:
+        return []
+    if fact.count is None:
+        return [Problem(where, "since", "'since' starts the period of a counted event: give its 'count' too")]
+    if fact.since >= fact.at:
+        return [Problem(where, "since", f"{fact.since.isoformat()} is not before 'at' ({fact.at.isoformat()}): "
+                        "a counted event is dated at the end of the period it covers, 'since' at its start")]
+    return []
 
 
 def _subject_key(fact: FactInput, rulebook: Rulebook) -> str | None:

@@ -167,7 +167,8 @@ class Session:
             else:
                 fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind=item.kind,
                             value=given.value, actor=given.actor, target=given.target, source=given.source,
-                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws, rules_version=rules_version)
+                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws, rules_version=rules_version,
+                            count=given.count, since=given.since)
             built.append(fact)
         return built
 

@@ -27,6 +27,8 @@ class FactRef(Model):
     target: str | None = None
     source: str = ""
     note: str = ""
+    count: int | None = None  # a counted event: the acts it stands for
+    since: dt.datetime | None = None  # ... over the period from here to ``at``
 
 
 class PositionRef(Model):

@@ -3,8 +3,10 @@ negotiations (see ``docs/fidelity.md``).
 
 A case is a folder ``fidelity/cases/<id>/`` holding ``chronology.md`` and ``labels.yaml``
 (committed before any rule file) and, once modelled, ``rules/`` (a scenario folder) and
-``facts.yaml``.  For a modelled case the facts are replayed through the composition root
-and the engine's timeline is scored against each labelled period, day by day.
+``facts.yaml``, and optionally event data (``events/NAME.*``, read through the mapping
+``rules/imports/NAME.yaml``, as ``ripeness import`` reads it).  For a modelled case the facts
+are replayed through the composition root and the engine's timeline is scored against each
+labelled period, day by day.
 
 Scoring rule.  Days are UTC dates.  The engine's status on day D is the one in force at
 00:00 UTC of D: a change at 00:00 counts from that day, a change later in a day counts from
@@ -34,6 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import PydanticCustomError
 
 from engine.errors import FactError, LabelsError, Problem, RipenessError, UnknownNameError
+from engine.facts import ResolvedFact, parse_inputs
+from engine.imports import plan_import, read_mapping, read_records
+from engine.rulebook import Rulebook
 from engine.rulebook.loader import error_message, fields_of, unknown_field_message
 from engine.verdict import Status
 from engine.yamlsource import YamlSyntaxError, load_located
@@ -170,8 +175,10 @@ def engine_days(folder: Path, labels: Labels) -> EngineDays:
     facts = folder / "facts.yaml"
     if not facts.is_file():
         raise FactError([Problem(str(facts), "", "missing: a case with rules/ needs its facts.yaml")])
-    session = load_scenario(folder / "rules").replay(facts)
+    scenario = load_scenario(folder / "rules")
+    session = scenario.replay(facts)
     try:
+        session.record(imported_events(folder, scenario.rulebook))
         start, end = labels.periods[0].start, labels.periods[-1].until
         first = session.verdict(start)  # in force until the timeline's first change
         changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc), EngineSaid(start, first.status, first.escalation, first.summary))]
@@ -179,6 +186,20 @@ def engine_days(folder: Path, labels: Labels) -> EngineDays:
     finally:
         session.close()
     return EngineDays(changes)
+
+
+def imported_events(folder: Path, rulebook: Rulebook) -> list[ResolvedFact]:
+    """The facts of a case's event data: each ``events/NAME.*`` file read through the mapping
+    ``rules/imports/NAME.yaml`` (``ripeness import``'s reading, all or nothing), after the
+    facts of ``facts.yaml``."""
+    found: list[ResolvedFact] = []
+    for path in sorted((folder / "events").glob("*.*")) if (folder / "events").is_dir() else []:
+        mapping = read_mapping(folder / "rules" / "imports" / f"{path.stem}.yaml", rulebook)
+        with path.open("rb") as stream:
+            read = read_records(mapping.format, str(path), stream, keep=mapping.reads)
+        items, _report = plan_import(mapping, read, rulebook)
+        found += parse_inputs(items, rulebook)
+    return found
 
 
 def score_period(period: Period, days: EngineDays) -> PeriodScore:

@@ -177,7 +177,9 @@ def import_(mapping: Annotated[str, typer.Argument(help="The mapping file (or it
         raise typer.BadParameter("--scenario names a scenario of the server at --url; a local import takes --rules", param_hint="--scenario")
     try:
         if url is not None:
-            report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad, scenario)
+            size = source.stat().st_size if source.is_file() else 0
+            with typer.progressbar(length=size, label=f"{source.name} read by the server", file=sys.stderr) as bar:
+                report = importing.to_server(url, token, session, Path(mapping), source, fmt, deletions, skip_bad, bar.update, scenario)
         else:
             folder = importing.rules_folder(rules, Path(mapping))
             scenario = load_scenario(folder)

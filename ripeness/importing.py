@@ -4,6 +4,7 @@ a running server (the file uploaded to ``POST /sessions/{sid}/imports``)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def load(scenario: Scenario, mapping: Path, source: Path, fmt: str | None, delet
         with _open(deletions) as stream:
             deleted = read_deletions(chosen.format, str(deletions), stream)
     with _open(source) as stream:
-        read = read_records(chosen.format, str(source), stream, progress)
+        read = read_records(chosen.format, str(source), stream, progress, keep=chosen.reads)
     return chosen, read, deleted
 
 
@@ -79,9 +80,11 @@ def to_session(scenario: Scenario, mapping: Mapping, read: Read, deleted: set[st
 
 
 def to_server(url: str, token: str | None, session: str, mapping: Path, source: Path, fmt: str | None, deletions: Path | None,
-              skip_bad: bool, scenario: str | None = None) -> ImportReport:
+              skip_bad: bool, progress: Progress | None = None, scenario: str | None = None) -> ImportReport:
     """Upload the files to a running server, which imports them into ``session`` (of
-    ``scenario``, on a server of several; default: the server's default scenario)."""
+    ``scenario``, on a server of several; default: the server's default scenario).  A large
+    source is imported there as a job (202): its progress is polled (``progress`` is told
+    how many more bytes the server has read) until it is done."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     files = {"mapping": (mapping.name, mapping.read_bytes()), "source": (source.name, source.open("rb"))}
     if deletions is not None:
@@ -89,18 +92,50 @@ def to_server(url: str, token: str | None, session: str, mapping: Path, source: 
     data = {"skip_bad": str(skip_bad).lower()}
     if fmt is not None:
         data["format"] = fmt
+    base = url.rstrip("/")
     try:
         prefix = f"/scenarios/{scenario}" if scenario else ""
-        reply = httpx.post(f"{url.rstrip('/')}{prefix}/sessions/{session}/imports", data=data, files=files, headers=headers, timeout=600)
+        reply = httpx.post(f"{base}{prefix}/sessions/{session}/imports", data=data, files=files, headers=headers, timeout=600)
+        if reply.status_code == 202:
+            return _follow(url, f"{base}{reply.headers['Location']}", headers, progress)
     except httpx.HTTPError as exc:
         raise RemoteImportError(f"{url}: the server did not answer: {exc}") from None
     finally:
         files["source"][1].close()
     if reply.status_code >= 400:
-        try:
-            body = reply.json()
-            lines = [f"{body.get('title', 'error')}: {body.get('detail', '')}"] + [f"  {e['detail']}" for e in body.get("errors") or []]
-        except (ValueError, KeyError, TypeError):
-            lines = [reply.text[:2000]]
-        raise RemoteImportError(f"{url} answered {reply.status_code}: " + "\n".join(lines))
+        raise RemoteImportError(f"{url} answered {reply.status_code}: " + _problem_text(reply))
     return ImportReport.model_validate(reply.json())
+
+
+POLL_SECONDS = 0.2
+
+
+def _follow(url: str, job_url: str, headers: dict[str, str], progress: Progress | None) -> ImportReport:
+    """Poll an import job until it is done; its report, or its problem raised."""
+    told = 0
+    while True:
+        reply = httpx.get(job_url, headers=headers, timeout=60)
+        if reply.status_code >= 400:
+            raise RemoteImportError(f"{url} answered {reply.status_code} about the import job: " + _problem_text(reply))
+        job = reply.json()
+        if progress is not None and job["bytes_read"] > told:
+            progress(job["bytes_read"] - told)
+            told = job["bytes_read"]
+        if job["state"] == "done":
+            return ImportReport.model_validate(job["result"])
+        if job["state"] == "failed":
+            problem = job.get("problem") or {}
+            raise RemoteImportError(f"{url}: the import failed ({problem.get('status')}): " + _problem_lines(problem))
+        time.sleep(POLL_SECONDS)
+
+
+def _problem_text(reply: httpx.Response) -> str:
+    try:
+        return _problem_lines(reply.json())
+    except (ValueError, KeyError, TypeError):
+        return reply.text[:2000]
+
+
+def _problem_lines(body: dict) -> str:
+    lines = [f"{body.get('title', 'error')}: {body.get('detail', '')}"] + [f"  {e['detail']}" for e in body.get("errors") or []]
+    return "\n".join(lines)

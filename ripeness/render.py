@@ -54,7 +54,8 @@ def verdict_text(verdict: Verdict) -> str:
     if verdict.escalation_events:
         lines += ["", "Escalation events:"]
         for event in verdict.escalation_events:
-            lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value} ({event.source})")
+            counted = f" [{event.count} acts{' since ' + when(event.since) if event.since else ''}]" if event.count else ""
+            lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value}{counted} ({event.source})")
     return "\n".join(lines)
 
 

@@ -1,6 +1,8 @@
 """Tit-for-tat chains: hostile events alternating between two sides, each within the
 pattern's window of the one before; and, for a pattern with an ``intensity``, runs of one
-side's acts, that many within the window.
+side's acts, that many within the window.  A counted event (``Fact.count``) is one link of a
+chain but adds its count to a run; one spread over a period (``since`` to ``at``) adds the
+part of its count that falls inside the window (``share``).
 
 The rules engine says which live events are hostile and on which side; this module puts
 them in order.  A chain of at least ``exchanges`` events (or a run) keeps escalation on
@@ -16,6 +18,7 @@ import bisect
 import datetime as dt
 from collections import deque
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 
 from engine.facts import Fact
 from engine.rulebook.models import Escalation
@@ -66,17 +69,69 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
 
 def _runs(acts: list[Fact], window: dt.timedelta, intensity: int) -> list[list[Fact]]:
     """One side's acts (in event order) that make intensity runs: an act ends a run when it
-    and the ``intensity - 1`` acts before it span at most ``window``; runs sharing an act
-    are one run, from its first act to its last."""
+    and the acts before it within ``window`` add up to ``intensity`` acts (``run_firsts``);
+    runs sharing an act are one run, from its first act to its last."""
     found: list[list[int]] = []  # [first, last] index of each run
-    for i in range(intensity - 1, len(acts)):
-        first = i - intensity + 1
-        if acts[i].at - acts[first].at <= window:
-            if found and first <= found[-1][1]:
-                found[-1][1] = i
-            else:
-                found.append([first, i])
+    for i, first in enumerate(run_firsts(acts, window, intensity)):
+        if first is None:
+            continue
+        if found and first <= found[-1][1]:
+            found[-1][1] = i
+        else:
+            found.append([first, i])
     return [acts[first:last + 1] for first, last in found]
+
+
+def share(fact: Fact, start: dt.datetime) -> int | Fraction:
+    """The acts of ``fact`` in a window from ``start`` to (at least) its ``at``: all of its
+    count, or for a counted event spread over a period (``since`` to ``at``) the part of its
+    count that falls after ``start``, in proportion to the time (exact: a fraction)."""
+    if fact.since is None or fact.since >= start:
+        return fact.acts
+    inside, period = fact.at - start, fact.at - fact.since
+    return Fraction(fact.acts * (inside // _US), period // _US) if inside > dt.timedelta(0) else 0
+
+
+_US = dt.timedelta(microseconds=1)
+
+
+def run_firsts(acts: list[Fact], window: dt.timedelta, intensity: int) -> list[int | None]:
+    """For each of one side's acts (in event order), the first act of the shortest run
+    ending there: the latest act from which the acts up to this one, within ``window``
+    before it, add up to at least ``intensity`` (each fact its ``share``: one act, a count,
+    or the part of a counted period inside the window); None where they do not.
+
+    Linear when no counted event has a period: a binary search over the running totals of
+    counts; a period inside the window is added up act by act, back from this one."""
+    totals = [0]  # totals[k]: the acts of acts[:k], each counted whole
+    periods = [0]  # periods[k]: how many of acts[:k] are spread over a period
+    for fact in acts:
+        totals.append(totals[-1] + fact.acts)
+        periods.append(periods[-1] + (fact.since is not None))
+    firsts: list[int | None] = []
+    lo = 0
+    for i, fact in enumerate(acts):
+        start = fact.at - window
+        while acts[lo].at < start:
+            lo += 1  # acts before the window never come back in: later windows start later
+        if totals[i + 1] - totals[lo] < intensity:
+            firsts.append(None)  # not enough even counting every act inside whole
+        elif periods[i + 1] == periods[lo]:
+            firsts.append(bisect.bisect_right(totals, totals[i + 1] - intensity, lo, i + 1) - 1)
+        else:
+            firsts.append(_walk_back(acts, lo, i, start, intensity))
+    return firsts
+
+
+def _walk_back(acts: list[Fact], lo: int, i: int, start: dt.datetime, intensity: int) -> int | None:
+    total: int | Fraction = 0
+    for k in range(i, lo - 1, -1):
+        total += share(acts[k], start)
+        if total >= intensity:
+            return k
+    return None
+
+
 # pattern -> the event lists the chains were found among, their ids, the chains
 KeptChains = dict[str, tuple[tuple[list[Fact], list[Fact]], tuple[tuple[str, ...], tuple[str, ...]], list[list[Fact]]]]
 
@@ -138,7 +193,7 @@ class Watch:
         starts = _latest_starts(items, self._window, pattern.exchanges)
         if pattern.intensity is not None:
             starts = [max((s for s in both if s is not None), default=None)
-                      for both in zip(starts, _run_starts(items, self._window, pattern.intensity), strict=True)]
+                      for both in zip(starts, _run_starts(items, self._sides, self._window, pattern.intensity), strict=True)]
         self._items = list(zip((at for at, _, _ in items), starts, strict=True))
         self._live: deque[tuple[dt.datetime, dt.datetime]] = deque()  # (at, start): starts decreasing
         self._next = 0
@@ -202,15 +257,17 @@ def _latest_starts(items: list[tuple[dt.datetime, int, int]], window: dt.timedel
     return starts
 
 
-def _run_starts(items: list[tuple[dt.datetime, int, int]], window: dt.timedelta, intensity: int) -> list[dt.datetime | None]:
-    """For each (time, seq, side) in event order, when the intensity run ending there
-    starts: the time of the act of that side ``intensity - 1`` before it, if within
-    ``window`` (None: no run ends there)."""
-    seen = (deque(maxlen=intensity), deque(maxlen=intensity))  # per side: the times of its last acts
+def _run_starts(items: list[tuple[dt.datetime, int, int]], sides: tuple[list[Fact], list[Fact]], window: dt.timedelta,
+                intensity: int) -> list[dt.datetime | None]:
+    """For each (time, seq, side) in event order, when the intensity run ending there starts
+    (``run_firsts``: the time of its first act; None: no run ends there).  ``sides``: each
+    side's acts in event order, the items of that side one by one."""
+    firsts = [run_firsts(acts, window, intensity) for acts in sides]
+    next_of = [0, 0]
     starts: list[dt.datetime | None] = []
-    for at, _, side in items:
-        mine = seen[side]
-        mine.append(at)
-        first = mine[0] if len(mine) == intensity else None
-        starts.append(first if first is not None and at - first <= window else None)
+    for _, _, side in items:
+        i = next_of[side]
+        next_of[side] += 1
+        first = firsts[side][i]
+        starts.append(None if first is None else sides[side][first].at)
     return starts

@@ -84,7 +84,8 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
         value = statement_words(fact.value) if fact.kind == "statement" else fact.value
         return FactRef(id=fact.id, subject=fact.subject, value=value, unit=subject.unit if subject else "",
-                       at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note)
+                       at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note,
+                       count=fact.count, since=fact.since)
 
     return _cited(fact, sit.rulebook, build)
 
@@ -395,7 +396,9 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         lines.append(f"Nobody has said whether they would make {', '.join(untested_moves)}: untested, so no opening rests on them.")
     if events:
         actors = sorted({e.actor for e in events if e.actor})
-        lines.append(f"Escalation: {len(events)} hostile events alternating between sides ({', '.join(actors)}) "
+        acts = sum(e.count or 1 for e in events)
+        counted = f" (standing for {acts} acts)" if acts != len(events) else ""
+        lines.append(f"Escalation: {len(events)} hostile events{counted} alternating between sides ({', '.join(actors)}) "
                      f"from {events[0].at.date().isoformat()} to {events[-1].at.date().isoformat()}.")
     shown = [o for o in openings if status != "deadlock" or not o.available_now]  # no "Opening now" under a deadlock
     for opening in shown[:3]:

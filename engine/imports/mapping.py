@@ -3,7 +3,8 @@ a subfolder the rule loader never reads).  Validated like rule files: every prob
 its file, line and field, and every actor and subject checked against the rulebook.
 
 A mapping says which of the source's actor codes are which actors, which rows become which
-facts (``rules``: an event or a state set per row, or a count or sum per day, week or month),
+facts (``rules``: an event or a state set per row, or a count or sum per day, week or month:
+a number state, or counted events of an event subject),
 and which dates to take.  See ``rules/README.md``, section 11.
 """
 
@@ -99,6 +100,17 @@ class Mapping:
     def id(self) -> str:
         return self.info.id
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The source fields this mapping reads: the format's id, date, actors, citation and
+        text, and those its rules test, take values from or sum."""
+        spec = SPECS[self.format]
+        named = [spec.id, spec.date, spec.actor, spec.target, spec.cite, spec.text]
+        for rule in self.rules:
+            named += [f for f in rule.when if f not in PSEUDO_FIELDS]
+            named += [f for f in (rule.value_from, rule.sum) if f is not None]
+        return tuple(dict.fromkeys(f for f in named if f))
+
     def takes(self, day: dt.date) -> bool:
         return (self.info.from_ is None or day >= self.info.from_) and (self.info.until is None or day < self.info.until)
 
@@ -187,9 +199,9 @@ def _references(model: MappingFile, fmt: str, rulebook: Rulebook, name: str, loc
                 + f" (known: {', '.join(sorted(rulebook.subjects))})")
             continue
         if rule.aggregate != "none":
-            if subject.kind != "state" or subject.type != "number":
-                add(("rules", i, "subject"), f"an aggregating rule counts or sums into a number state subject; "
-                    f"{rule.subject} is a {subject.type} {subject.kind}")
+            if subject.kind == "state" and subject.type != "number":
+                add(("rules", i, "subject"), f"an aggregating rule counts or sums into a number state subject, or into "
+                    f"counted events of an event subject; {rule.subject} is a {subject.type} {subject.kind}")
             elif rule.subject in aggregated:
                 add(("rules", i, "subject"), f"{rule.subject} is already aggregated by rule {aggregated[rule.subject]}: "
                     "one aggregating rule per subject (list several codes in its 'when')")

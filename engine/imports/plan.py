@@ -10,6 +10,9 @@ that no longer becomes a fact, is withdrawn.  So a re-import stores nothing twic
 An aggregate is one state fact per period (day, ISO week starting Monday, calendar month)
 dated at the end of its period (the first moment of the next: the count is known only
 then), for every period from the first to the last day taken, zero where no row counts.
+Into an event subject, it is one counted event per period and mapped actor (and target)
+with rows in it, ``since`` the period's start (key ``...:monthly:strike:2024-03:UNI>EMP``);
+a period that no longer has any is withdrawn on re-import.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class Wanted:
 
     facts: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)  # row keys of rows taken, with or without a fact
+    covered: set[str] = field(default_factory=set)  # "<mapping>:<period>:<subject>:<label>:": counted periods spoken of
     deleted: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
 
@@ -73,7 +77,7 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
     wanted = Wanted(problems=list(read.problems))
     gone = set(deleted)
     report.rows, report.merged = len(read.records) + read.merged, read.merged
-    buckets: dict[int, dict[dt.date, float]] = {}
+    buckets: dict[int, dict[Any, float]] = {}  # rule -> period start (and actor, target for events) -> amount
     days: list[dt.date] = []
     for record in read.records:
         if record.id in gone or any(m in gone for m in record.merged):
@@ -98,7 +102,13 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
                 if amount is not None:
                     bucket = buckets.setdefault(i, {})
                     start = period_start(rule.aggregate, record.date)
-                    bucket[start] = bucket.get(start, 0.0) + amount
+                    if rulebook.subjects[rule.subject].kind == "event":
+                        if fields["actor"] is None:
+                            continue  # a counted event needs who did it, as a row's event does
+                        where = (start, fields["actor"], fields["target"])
+                        bucket[where] = bucket.get(where, 0.0) + amount  # type: ignore[index]
+                    else:
+                        bucket[start] = bucket.get(start, 0.0) + amount
                 continue
             if made:
                 continue  # a row is one fact at most: its first rule
@@ -169,9 +179,12 @@ def _row_fact(mapping: Mapping, rule: Rule, record: Record, fields: dict[str, st
     return fact
 
 
-def _aggregate(mapping: Mapping, i: int, bucket: dict[dt.date, float], first: dt.date, last: dt.date,
+def _aggregate(mapping: Mapping, i: int, bucket: dict[Any, float], first: dt.date, last: dt.date,
                rulebook: Rulebook, wanted: Wanted) -> None:
     rule = mapping.rules[i]
+    if rulebook.subjects[rule.subject].kind == "event":
+        _counted(mapping, i, bucket, first, last, rulebook, wanted)
+        return
     start = period_start(rule.aggregate, mapping.info.from_ or first)
     end = period_start(rule.aggregate, (mapping.info.until - dt.timedelta(days=1)) if mapping.info.until else last)
     periods = 0
@@ -193,6 +206,45 @@ def _aggregate(mapping: Mapping, i: int, bucket: dict[dt.date, float], first: dt
         except FactError as exc:
             wanted.problems.extend(exc.problems)
         start = following
+
+
+def _counted(mapping: Mapping, i: int, bucket: dict[tuple[dt.date, str, str | None], float], first: dt.date, last: dt.date,
+             rulebook: Rulebook, wanted: Wanted) -> None:
+    """An aggregating rule into an event subject: per period, one counted event for each
+    actor (and target) with rows in it, dated at the period's end, ``since`` its start."""
+    rule = mapping.rules[i]
+    start = period_start(rule.aggregate, mapping.info.from_ or first)
+    end = period_start(rule.aggregate, (mapping.info.until - dt.timedelta(days=1)) if mapping.info.until else last)
+    periods = 0
+    while start <= end:  # every period the import speaks of: what it no longer counts is withdrawn
+        periods += 1
+        if periods > MAX_PERIODS:
+            raise MappingError([Problem(mapping.where, f"rules.{i}.aggregate", f"more than {MAX_PERIODS:,} {rule.aggregate} periods "
+                                        "between the first and last day taken: narrow the mapping's from/until")])
+        wanted.covered.add(f"{mapping.id}:{rule.aggregate}:{rule.subject}:{period_label(rule.aggregate, start)}:")
+        start = next_period(rule.aggregate, start)
+    what = "rows" if rule.sum is None else f"the {rule.sum} of the rows"
+    for (start, actor, target), amount in sorted(bucket.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")):
+        label = period_label(rule.aggregate, start)
+        where = f"{mapping.where}: rules.{i} ({label}, {actor})"
+        if not amount.is_integer():
+            wanted.problems.append(Problem(where, f"rules.{i}.sum", f"{what} add up to {amount}: a count of acts is a whole number"))
+            continue
+        if amount < 1:
+            continue  # no act: no counted event
+        following = next_period(rule.aggregate, start)
+        key = f"{mapping.id}:{rule.aggregate}:{rule.subject}:{label}:{actor}" + (f">{target}" if target else "")
+        fact: dict[str, Any] = {"at": following.isoformat(), "since": start.isoformat(), "count": int(amount), "actor": actor,
+                                "subject": rule.subject,
+                                "source": f"[{key}] {mapping.format} data: {what} from {start.isoformat()} to "
+                                          f"{(following - dt.timedelta(days=1)).isoformat()}"}
+        if target is not None:
+            fact["target"] = target
+        try:
+            parse_inputs([(where, fact)], rulebook)
+            wanted.facts[key] = (where, fact)
+        except FactError as exc:
+            wanted.problems.extend(exc.problems)
 
 
 def period_start(period: str, day: dt.date) -> dt.date:
@@ -263,10 +315,12 @@ def changes(wanted: Wanted, live: dict[str, Fact], report: ImportReport) -> list
         else:
             items.append((where, {**fact, "withdraws": old.id}))
             report.corrected += 1
-    for key in sorted((wanted.seen - wanted.facts.keys()) | wanted.deleted):
+    gone_periods = {key for key in live if key not in wanted.facts and key[:key.rfind(":") + 1] in wanted.covered}
+    for key in sorted((wanted.seen - wanted.facts.keys()) | wanted.deleted | gone_periods):
         old = live.get(key)
         if old is not None:
-            why = "deleted at the source" if key in wanted.deleted else "no longer imported by the mapping"
+            why = ("deleted at the source" if key in wanted.deleted else "no rows counted in the period any more"
+                   if key in gone_periods else "no longer imported by the mapping")
             items.append((f"[{key}]", {"withdraws": old.id, "source": f"[{key}] {why}"}))
             report.withdrawn += 1
     return items
@@ -275,6 +329,8 @@ def changes(wanted: Wanted, live: dict[str, Fact], report: ImportReport) -> list
 def _same(old: Fact, fact: dict[str, Any]) -> bool:
     at = dt.datetime.fromisoformat(fact["at"]).replace(tzinfo=dt.timezone.utc)
     value = fact.get("value")
+    since = dt.datetime.fromisoformat(fact["since"]).replace(tzinfo=dt.timezone.utc) if "since" in fact else None
     return (old.at == at and old.subject == fact["subject"] and old.actor == fact.get("actor")
             and old.target == fact.get("target") and type(old.value) is type(value) and old.value == value
-            and old.source == fact["source"] and old.note == fact.get("note", ""))
+            and old.source == fact["source"] and old.note == fact.get("note", "")
+            and old.count == fact.get("count") and old.since == since)

@@ -155,12 +155,13 @@ class SqlFactLog:
 
     def exists(self, view: View, fact: Fact) -> bool:
         """Whether the view already holds a fact saying the same thing (same time, subject,
-        value, actor, target and source), withdrawn or not: a fact an analyst withdrew is
+        value, actor, target, source and count with its period), withdrawn or not: a fact an analyst withdrew is
         known, and loading a fact file again must not bring it back."""
         query = select(facts.c.seq).where(
             _in_view(view), facts.c.subject == fact.subject, facts.c.at == to_us(fact.at), facts.c.kind == fact.kind,
             facts.c.value == as_json(fact.value), _same(facts.c.actor, fact.actor), _same(facts.c.target, fact.target),
-            facts.c.source == fact.source).limit(1)
+            facts.c.source == fact.source, _same(facts.c.act_count, fact.count),
+            _same(facts.c.since, to_us(fact.since) if fact.since else None)).limit(1)
         with self._engine.connect() as conn:
             return conn.execute(query).first() is not None
 

@@ -63,6 +63,13 @@ def _replicas(conn: Connection) -> None:
             claimed.add((row.scenario, row.name))
 
 
+def add_counted_events(conn: Connection) -> None:
+    """Counted events: a fact's count and the start of the period it covers.  Older facts
+    read NULL in both: one act each, at its date."""
+    add_column(conn, facts, facts.c.act_count)
+    add_column(conn, facts, facts.c.since)
+
+
 def _rules_versions(conn: Connection) -> None:
     add_column(conn, facts, Column("rules_version", Integer))
 
@@ -71,6 +78,7 @@ STEPS: list[Step] = [
     Step(2, "scenarios: each session names its scenario, so that one log serves several", _scenario_of_sessions),
     Step(3, "replicas: one serialised log position, unique names of live sessions in each scenario", _replicas),
     Step(4, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
+    Step(5, "facts: counted events (act_count, since)", add_counted_events),
 ]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION

@@ -53,6 +53,8 @@ facts = Table("facts", metadata,
               Column("recorded_at", BigInteger, nullable=False),
               Column("withdraws", _Seq, nullable=True),
               Column("rules_version", Integer, nullable=True),  # the rule files it was checked against (None: before versions)
+              Column("act_count", BigInteger, nullable=True),  # a counted event's count (NULL: one act)
+              Column("since", BigInteger, nullable=True),  # a counted event's period start
               Index("facts_by_subject", "session_id", "subject", "at", "seq"),
               Index("facts_by_time", "session_id", "at"),
               Index("facts_by_withdrawn", "withdraws"),
@@ -130,14 +132,16 @@ def fact_row(session_id: int, fact: Fact) -> dict[str, Any]:
     return {"seq": fact.seq, "session_id": session_id, "at": to_us(fact.at), "subject": fact.subject, "kind": fact.kind,
             "value": as_json(fact.value), "actor": fact.actor, "target": fact.target, "source": fact.source,
             "note": fact.note, "recorded_at": to_us(fact.recorded_at or EPOCH),
-            "withdraws": int(fact.withdraws[1:]) if fact.withdraws else None, "rules_version": fact.rules_version}
+            "withdraws": int(fact.withdraws[1:]) if fact.withdraws else None, "rules_version": fact.rules_version,
+            "act_count": fact.count, "since": to_us(fact.since) if fact.since else None}
 
 
 def fact_of(row: Any) -> Fact:
     return Fact(id=f"f{row.seq}", seq=row.seq, at=from_us(row.at), subject=row.subject, kind=row.kind,
                 value=json.loads(row.value) if row.value is not None else None, actor=row.actor, target=row.target,
                 source=row.source, note=row.note, recorded_at=from_us(row.recorded_at),
-                withdraws=f"f{row.withdraws}" if row.withdraws is not None else None, rules_version=row.rules_version)
+                withdraws=f"f{row.withdraws}" if row.withdraws is not None else None, rules_version=row.rules_version,
+                count=row.act_count, since=from_us(row.since) if row.since is not None else None)
 
 
 def withdrawal_of(row: Any) -> Fact:

@@ -20,6 +20,7 @@ from typing import Any
 from engine.comparison import Comparison
 from engine.errors import FactError, OutsideFolderError, Problem, RuleFileError, UnknownNameError
 from engine.facts import ResolvedFact, parse_inputs, read_fact_file, to_utc
+from engine.imports import plan_import, read_mapping, read_records
 from engine.rulebook import Rulebook, outside_link
 from engine.sessions import BASELINE
 from engine.verdict import StatementState, TimelineEntry, Verdict
@@ -217,6 +218,32 @@ class Desk:
         except FactError as exc:
             raise FactError(unquoted(exc.problems, f"`ripeness verdict {folder} {path}` shows it")) from None
         self._record(name, facts)
+
+    def import_events(self, source: str, mapping: str, line: str | None = None) -> None:
+        """The facts the rows of event data file ``source`` make under ``mapping`` (a name in
+        the scenario's ``imports/`` folder, or a file), recorded as ``ripeness import --out``
+        writes them.  Files are found next to the feature file and may not lie outside its
+        folder (unless outside folders are allowed); a bad row or mapping raises its error,
+        with file and line, and records nothing."""
+        name = self.line(line)
+        rulebook = self.rulebook
+        here = Path(self.where.rsplit(":", 1)[0]).parent
+        named = rulebook.folder / "imports" / f"{mapping}.yaml" if rulebook.folder and "/" not in mapping else None
+        chosen = read_mapping(named if named is not None and named.is_file() else self._beside(here, mapping, "mapping"), rulebook)
+        path = self._beside(here, source, "event data file")
+        with path.open("rb") as stream:
+            read = read_records(chosen.format, str(path), stream, keep=chosen.reads)
+        items, _report = plan_import(chosen, read, rulebook)  # raises SourceRowError for a bad row
+        self.record(items, line=name)
+
+    def _beside(self, folder: Path, given: str, what: str) -> Path:
+        path = folder / given
+        if not path.is_file():
+            raise AssertionError(f"{self.where}: no {what} {given!r} next to the feature file (looked for {path})")
+        if not self.allow_outside and not path.resolve().is_relative_to(folder.resolve()):
+            raise OutsideFolderError(f"{self.where}: the {what} {given!r} is outside the feature file's folder "
+                                     f"({folder}); allow outside folders to read it")
+        return path
 
     def _record(self, name: str, facts: list[ResolvedFact]) -> None:
         self.driver.record(name, facts)

@@ -41,7 +41,7 @@ from engine.yamlsource import YamlSyntaxError, load_located
 from ripeness.gherkin.desk import Desk, on_off, parse_date, parse_value, status_word
 from ripeness.gherkin.drivers import Driver, HttpDriver, InProcessDriver, ScenarioMismatch
 
-TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note")
+TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note", "count", "since")
 STEP_WHERE = pytest.StashKey[str]()  # "path/to/x.feature:12" of the running step
 DESK = pytest.StashKey[Desk]()  # the desk of the running Gherkin scenario
 RULES_OPTION = "ripeness_rules"  # dest of --ripeness-rules (see plugin.py)
@@ -165,6 +165,31 @@ def event_fact(desk: Desk, request, line: str | None, date: str, actor: str, sub
     desk.record([(where, fact)], sentence="event", line=line_of(line))
 
 
+@step(parsers.re(rf'{IN}on {DATE} (?P<actor>{NAME}) (?P<subject>{DOTTED}) (?P<count>[0-9]+) times(?: since (?P<since>\S+))?'
+                 rf'(?: on (?P<target>{NAME}))?(?: "(?P<value>[^"]*)")?{SOURCE}'))
+def counted_event_fact(desk: Desk, request, line: str | None, date: str, actor: str, subject: str, count: str, since: str | None,
+                       target: str | None, value: str | None, source: str | None) -> None:
+    """A counted event: ``count`` acts on the date, or spread over the period since ``since``."""
+    where = here(desk, request)
+    fact: dict[str, Any] = {"at": parse_date(date, where), "actor": actor, "subject": subject, "count": int(count),
+                            "source": source if source is not None else f"feature {where}"}
+    if since is not None:
+        fact["since"] = parse_date(since, where)
+    if target:
+        fact["target"] = target
+    if value is not None:
+        fact["value"] = value
+    desk.record([(where, fact)], sentence="event", line=line_of(line))
+
+
+@step(parsers.re(rf'{IN}the events of "(?P<source>[^"]+)" (?:are )?imported with the mapping "(?P<mapping>[^"]+)"'))
+def imported_events(desk: Desk, request, line: str | None, source: str, mapping: str) -> None:
+    """Event data (PLOVER, ACLED, GDELT) read through a mapping of the scenario: the facts
+    its rows make, recorded all or nothing."""
+    here(desk, request)
+    desk.import_events(source, mapping, line_of(line))
+
+
 @step(parsers.re(rf"{IN}(?:the following facts|these facts|facts)(?: are recorded| arrive)?:?"))
 def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]] | None = None) -> None:
     where = here(desk, request)
@@ -186,6 +211,10 @@ def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]
         for column, cell in cells.items():
             if column == "date":
                 fact["at"] = parse_date(cell, row_where)
+            elif column == "since":
+                fact["since"] = parse_date(cell, row_where)
+            elif column == "count":
+                fact["count"] = int(cell) if cell.isdigit() else cell  # not a number: refused at the field, with the row
             elif column == "value":
                 fact["value"] = parse_value(cell)
             else:

@@ -12,8 +12,8 @@ from sqlalchemy import Column, Integer, create_engine, inspect, text
 from engine.errors import SessionError, StoreError
 from engine.store import open_store
 from engine.store.migrations import SCHEMA_VERSION, Step, add_column, migrate
-from engine.store.schema import facts
-from tests.contract.conftest import RECORDED, SCENARIO, baseline, day, fact, state, write
+from engine.store.schema import facts, to_us
+from tests.contract.conftest import RECORDED, SCENARIO, baseline, day, event, everything, fact, state, write
 
 
 def _set_version(url: str, version: str) -> None:
@@ -162,3 +162,29 @@ def test_a_log_made_for_one_scenario_opens_for_another_only_once_it_holds_that_o
     served_together = open_store(backend.url, "strike")  # it was served with the others: its sessions are there
     backend.opened.append(served_together)
     assert [r.name for r in served_together.registry.live()] == ["baseline"]
+
+
+def test_a_version_1_log_opens_with_counted_events_and_its_events_count_one_act_each(backend):
+    """A log written before counted events (no ``act_count`` or ``since`` column, version 1)
+    is brought up when opened: its events read as one act each, and counted events can be
+    written to it and read back."""
+    record = baseline(backend.store)
+    backend.store.close()
+    engine = create_engine(backend.url)
+    with engine.begin() as conn:  # the facts table as version 1 had it, with one event in it
+        conn.execute(text("ALTER TABLE facts DROP COLUMN act_count"))
+        conn.execute(text("ALTER TABLE facts DROP COLUMN since"))
+        conn.execute(text("INSERT INTO facts (seq, session_id, at, subject, kind, value, actor, target, source, note, recorded_at) "
+                          "VALUES (1, :sid, :at, 'USA.strike', 'event', '\"strike\"', 'USA', 'IRN', 'old', '', :at)"),
+                     {"sid": record.id, "at": to_us(day(0))})
+        conn.execute(text("UPDATE ripeness_meta SET value = '1' WHERE key = 'schema_version'"))
+    engine.dispose()
+    store = backend.reopen()
+    [old] = everything(store, record)
+    assert (old.id, old.count, old.since, old.acts) == ("f1", None, None, 1)
+    write(store, record.id, event(day(30), count=150, since=day(1)))
+    assert [(f.count, f.since, f.acts) for f in everything(backend.reopen(), record)] == [(None, None, 1), (150, day(1), 150)]
+    engine = create_engine(backend.url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
+    engine.dispose()

@@ -58,6 +58,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 @pytest.mark.skipif(not RIPENESS.exists(), reason="the ripeness script is not installed next to this Python")
 def test_a_passing_folder_exits_0_and_lists_each_scenario_from_any_folder(tmp_path):
+    shipped = sorted(p.name for p in STRIKE_FEATURES.iterdir())
     result = subprocess.run([str(RIPENESS), "scenarios", str(STRIKE_FEATURES)], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60,
                             env={**os.environ, "PYTEST_ADDOPTS": "--this-option-does-not-exist"})
@@ -66,9 +67,11 @@ def test_a_passing_folder_exits_0_and_lists_each_scenario_from_any_folder(tmp_pa
     feature = STRIKE_FEATURES / "strike.feature"
     assert f"PASSED  {feature}:11  Each side waits for the other" in lines
     assert f"PASSED  {feature}:62  Pickets and lockouts answering one another" in lines
-    assert lines[-1] == "6 scenario(s): 6 passed, 0 failed"
+    assert f"PASSED  {STRIKE_FEATURES / 'imported_events.feature'}:10  The imported picket, lockout and blockade are an escalation" in lines
+    assert lines[-1] == "11 scenario(s): 11 passed, 0 failed"  # strike.feature 6, counted_events.feature 3, imported_events.feature 2
     assert list(tmp_path.iterdir()) == []  # nothing written where it ran
-    assert sorted(p.name for p in STRIKE_FEATURES.iterdir()) == ["strike.feature"]
+    assert sorted(p.name for p in STRIKE_FEATURES.iterdir()) == shipped == ["counted_events.feature", "data", "imported_events.feature",
+                                                                             "strike.feature"]
 
 
 def test_a_failing_scenario_exits_1_naming_the_step_what_was_expected_and_the_summary(tmp_path):

@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from engine.errors import UnknownNameError
-from ripeness.gherkin.desk import open_scenario, parse_date, parse_value, status_word
+from ripeness.gherkin.desk import Desk, open_scenario, parse_date, parse_value, status_word
 
 pytest_plugins = ["pytester"]
 
@@ -145,7 +145,7 @@ def test_a_fact_table_with_an_unknown_column_names_it(pytester):
           | 2021-01-04 | IRN   | enrichment_pct | 20     |
     """)
     assert outcome == "failed"
-    assert "unknown fact table column 'amount'" in text and "date, note, source, subject, target, value" in text
+    assert "unknown fact table column 'amount'" in text and "count, date, note, since, source, subject, target, value" in text
 
 
 def test_a_bad_row_in_a_fact_table_names_the_row(pytester):
@@ -297,3 +297,53 @@ def test_ending_a_position_that_does_not_exist_names_it(pytester):
     """)
     assert outcome == "failed"
     assert "ends: no position or offer 'irn_no_talks' to end" in text
+
+
+# --- importing event data ------------------------------------------------------------------
+
+ACLED_HEADER = "event_id_cnty,event_date,year,event_type,sub_event_type,actor1,actor2,country,fatalities,source,notes\n"
+
+
+GOOD_ROWS = ("WM1,2024-03-04,2024,Protests,Peaceful protest,Westmere Dockworkers Union,,Westmere,0,Gazette,picket\n"
+             "WM2,2024-03-06,2024,Strategic developments,Lockout,Westmere Port Company,,Westmere,0,Radio,gates locked\n"
+             "WM3,2024-03-09,2024,Protests,Peaceful protest,Westmere Dockworkers Union,,Westmere,0,Gazette,blockade\n")
+
+
+def test_imported_events_are_recorded(pytester):
+    pytester.makefile(".csv", events=ACLED_HEADER + GOOD_ROWS)
+    outcome, text = run_feature(pytester, """
+        When the events of "events.csv" are imported with the mapping "acled"
+        Then escalation as of 2024-03-09 is on
+        And escalation as of 2024-03-08 is off
+    """, scenario="strike")
+    assert outcome == "passed", text
+
+
+def test_a_bad_row_of_imported_events_fails_the_step_with_its_line(pytester):
+    pytester.makefile(".csv", events=ACLED_HEADER + GOOD_ROWS + "WM4,the fourth,2024,Protests,,Westmere Dockworkers Union,,W,0,,\n")
+    outcome, text = run_feature(pytester, """
+        When the events of "events.csv" are imported with the mapping "acled"
+    """, scenario="strike")
+    assert outcome == "failed" and "events.csv:5: event_date: expected a date" in text
+
+
+def test_an_event_file_outside_the_feature_folder_is_refused(pytester):
+    (pytester.path.parent / "outside.csv").write_text(ACLED_HEADER + GOOD_ROWS, encoding="utf-8")
+    outcome, text = run_feature(pytester, """
+        When the events of "../outside.csv" are imported with the mapping "acled"
+    """, scenario="strike")
+    assert outcome == "failed" and "outside the feature file's folder" in text
+
+
+def test_a_missing_event_file_or_mapping_is_named(pytester):
+    outcome, text = run_feature(pytester, """
+        When the events of "nothing.csv" are imported with the mapping "acled"
+    """, scenario="strike")
+    assert outcome == "failed" and "no event data file 'nothing.csv' next to the feature file" in text
+    with pytest.raises(AssertionError, match="no mapping 'acledd' next to the feature file"):
+        desk = Desk(where=str(pytester.path / "case.feature:3"))
+        desk.use("strike")
+        try:
+            desk.import_events("events.csv", "acledd")
+        finally:
+            desk.close()

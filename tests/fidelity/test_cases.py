@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from fidelity.report import CASES_DIR, score_case
+from engine.rulebook import load_rulebook
+from fidelity.report import CASES_DIR, imported_events, score_case
 
 # case -> (the periods right, by their first day; the escalation flags right, likewise)
 PINNED = {
@@ -40,3 +41,13 @@ def test_every_period_right_when_pinned_is_still_right(case: str) -> None:
 def test_every_case_with_rules_is_pinned() -> None:
     modelled = sorted(p.name for p in CASES_DIR.iterdir() if (p / "rules").is_dir())
     assert modelled == sorted(PINNED)
+
+
+def test_a_case_is_fed_from_imported_events() -> None:
+    """Issue 16: at least one case reads its hostile acts from event data through a mapping
+    (``black_sea_grain``: PLOVER rows), each fact keyed on its row, none left in facts.yaml."""
+    folder = CASES_DIR / "black_sea_grain"
+    facts = imported_events(folder, load_rulebook(folder / "rules"))
+    assert len(facts) == 13 and {f.subject for f in facts} == {"strike", "shipping_threat"}
+    assert all(f.input.source.startswith("[bsg_plover:record:BSG-") for f in facts)
+    assert "subject: strike" not in (folder / "facts.yaml").read_text(encoding="utf-8")

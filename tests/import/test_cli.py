@@ -156,8 +156,9 @@ MAPPING_ERRORS = [
      "m.yaml:3: rules.0.when.event_typ: acled data has no field 'event_typ'; did you mean 'event_type'?"),
     ("import: {id: m, format: gdelt}\nrules:\n  - when: {EventCode: 042}\n    subject: walkout\n",
      "m.yaml:3: rules.0.when: when.EventCode: write codes as quoted text (\"042\", not 042)"),
-    ("import: {id: m, format: acled}\nrules:\n  - {subject: walkout, aggregate: monthly}\n",
-     "m.yaml:3: rules.0.subject: an aggregating rule counts or sums into a number state subject; walkout is a text event"),
+    ("import: {id: m, format: acled}\nrules:\n  - {subject: MED.arbitration, aggregate: monthly}\n",
+     "m.yaml:3: rules.0.subject: an aggregating rule counts or sums into a number state subject, or into counted events "
+     "of an event subject; MED.arbitration is a enum state"),
     ("import: {id: m, format: acled}\nrules:\n  - {subject: MED.arbitration, value: maybe}\n",
      "m.yaml:3: rules.0.value: 'maybe' is not an allowed value of MED.arbitration"),
     ("import: {id: m, format: acled}\nrules:\n  - {subject: MED.arbitration}\n",

@@ -5,6 +5,7 @@ then by recording order ``seq``, so that two events of one day chain in the orde
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,18 +27,39 @@ def pattern(window_days: int, exchanges: int, events: list = BOTH_SIDES, intensi
                       window_days=window_days, exchanges=exchanges, intensity=intensity)
 
 
+def plain_share(fact: Fact, start: dt.datetime) -> Fraction:
+    """The acts of ``fact`` after ``start``: its count, spread evenly over ``since`` to ``at``."""
+    count = Fraction(fact.count or 1)
+    if fact.since is None:
+        return count if fact.at >= start else Fraction(0)
+    inside = max(dt.timedelta(0), fact.at - max(start, fact.since))
+    return count * Fraction(inside.total_seconds()) / Fraction((fact.at - fact.since).total_seconds())
+
+
+def plain_first(acts: list[Fact], i: int, window: dt.timedelta, intensity: int) -> int | None:
+    """The latest act ``k`` such that acts k..i, within the window before act i, add up to
+    ``intensity`` acts; None if they never do."""
+    start = acts[i].at - window
+    for k in range(i, -1, -1):
+        if acts[k].at < start:
+            return None
+        if sum(plain_share(a, start) for a in acts[k:i + 1]) >= intensity:
+            return k
+    return None
+
+
 def plain_runs(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[list[Fact]]:
     """The intensity runs by their definition: an event of a side ends a run when it and the
-    ``intensity - 1`` acts of that side before it (in event order) span at most the window;
-    runs sharing an event are one, from its first act to its last."""
+    acts of that side before it (in event order) within the window add up to ``intensity``
+    acts (one each, a counted event its count, one spread over a period the part inside the
+    window); runs sharing an event are one, from its first act to its last."""
     if p.intensity is None:
         return []
     window = dt.timedelta(days=p.window_days)
     result = []
     for side in (0, 1):
         acts = sorted(sides[side], key=lambda f: (f.at, f.seq))
-        blocks = [(i - p.intensity + 1, i) for i in range(len(acts))
-                  if i >= p.intensity - 1 and acts[i].at - acts[i - p.intensity + 1].at <= window]
+        blocks = [(k, i) for i in range(len(acts)) if (k := plain_first(acts, i, window, p.intensity)) is not None]
         merged: list[list[int]] = []
         for lo, hi in blocks:
             if merged and lo <= merged[-1][1]:
@@ -84,20 +106,24 @@ def plain_chains(p: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
 
 
 @st.composite
-def histories(draw) -> list[Fact]:
+def histories(draw, counted: bool = False) -> list[Fact]:
+    """Events on a coarse grid; ``counted``: some stand for several acts, some of those
+    spread over a period before their date."""
     hours = draw(st.lists(st.integers(min_value=0, max_value=4 * 40).map(lambda q: 6 * q), max_size=60))  # on a coarse grid: ties, and events on the edges of windows
     facts = []
     for seq, hour in enumerate(sorted(hours), start=1):
         at = START + dt.timedelta(hours=hour if draw(st.booleans()) else hour - hour % 24)  # many at midnight: ties
         subject = draw(st.sampled_from(["walkout", "lockout", "statement"]))
+        count = draw(st.none() | st.integers(1, 7)) if counted else None
+        since = at - dt.timedelta(hours=draw(st.integers(1, 24 * 8))) if count is not None and draw(st.booleans()) else None
         facts.append(Fact(id=f"f{seq}", seq=seq, at=at, subject=subject, kind="event", value=f"event {seq}",
-                          actor=draw(st.sampled_from(ACTORS))))
+                          actor=draw(st.sampled_from(ACTORS)), count=count, since=since))
     return sorted(facts, key=lambda f: (f.at, f.seq))
 
 
 @settings(max_examples=200, deadline=None)
-@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4), events=st.sampled_from([BOTH_SIDES, EACH_SIDE]),
-       intensity=st.none() | st.integers(2, 6))
+@given(facts=histories(counted=True), window_days=st.integers(1, 5), exchanges=st.integers(2, 4), events=st.sampled_from([BOTH_SIDES, EACH_SIDE]),
+       intensity=st.none() | st.integers(2, 12))
 def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events, intensity):
     p = pattern(window_days, exchanges, events, intensity)
     sides = hostile(p, facts)
@@ -106,9 +132,9 @@ def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events,
 
 
 @settings(max_examples=200, deadline=None)
-@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),
+@given(facts=histories(counted=True), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),
        steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data(),
-       events=st.sampled_from([BOTH_SIDES, EACH_SIDE]), intensity=st.none() | st.integers(2, 6))
+       events=st.sampled_from([BOTH_SIDES, EACH_SIDE]), intensity=st.none() | st.integers(2, 12))
 def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exchanges, steps, data, events, intensity):
     p = pattern(window_days, exchanges, events, intensity)
     horizon_days = data.draw(st.integers(1, window_days * exchanges))  # a session's: at most its longest run
@@ -192,3 +218,45 @@ def test_intensity_counts_one_sides_acts_within_the_window():
     spread = [event(i + 1, START + dt.timedelta(days=d), "walkout", "UNI") for i, d in enumerate([0, 2, 4])]
     assert chains(p, hostile(p, spread)) == []  # three acts over four days: not within two
     assert chains(pattern(window_days=2, exchanges=3), hostile(p, acts)) == []  # no intensity given: alternation only
+
+
+def counted(seq: int, at: dt.datetime, count: int, since: dt.datetime | None = None, actor: str = "UNI") -> Fact:
+    return Fact(id=f"f{seq}", seq=seq, at=at, subject="walkout", kind="event", value=f"{count} walkouts", actor=actor,
+                count=count, since=since)
+
+
+def test_a_counted_event_adds_its_count_to_a_run():
+    """``intensity: 5``: one fact standing for five walkouts is a run by itself; two facts of
+    two and three walkouts within the window are one run; an event without a count is one act."""
+    p = pattern(window_days=2, exchanges=3, intensity=5)
+    five = counted(1, START, 5)
+    assert chains(p, hostile(p, [five])) == [[five]]
+    assert Watch(p, [five]).on(START + dt.timedelta(days=2), START - dt.timedelta(seconds=1))
+    assert not Watch(p, [five]).on(START + dt.timedelta(days=2, seconds=1), START - dt.timedelta(seconds=1))
+    two, three = counted(1, START, 2), counted(2, START + dt.timedelta(days=2), 3)
+    assert chains(p, hostile(p, [two, three])) == [[two, three]]
+    late = counted(2, START + dt.timedelta(days=2, seconds=1), 3)  # just outside the window of the first
+    assert chains(p, hostile(p, [two, late])) == []
+    four = counted(1, START, 4)
+    assert chains(p, hostile(p, [four])) == []
+    one_more = event(2, START + dt.timedelta(days=1), "walkout", "UNI")
+    assert chains(p, hostile(p, [four, one_more])) == [[four, one_more]]
+
+
+def test_a_counted_period_adds_the_part_of_its_count_inside_the_window():
+    """90 walkouts over the 90 days before 2024-03-31 (one a day, evenly), window 30 days:
+    a window ending at its date holds 30 of them.  ``intensity: 30`` is reached by it alone;
+    ``intensity: 31`` needs one more act within the window."""
+    end = START + dt.timedelta(days=90)
+    quarter = counted(1, end, 90, since=START)
+    assert chains(pattern(30, 3, intensity=30), hostile(pattern(30, 3), [quarter])) == [[quarter]]
+    p = pattern(30, 3, intensity=31)
+    assert chains(p, hostile(p, [quarter])) == []
+    extra = event(2, end, "walkout", "UNI")
+    assert chains(p, hostile(p, [quarter, extra])) == [[quarter, extra]]
+    # the same 90 walkouts on the one day: all inside
+    assert chains(p, hostile(p, [counted(1, end, 90)])) == [[counted(1, end, 90)]]
+    # a window ending at a later act holds less of the period: 20 days of it 40 days on
+    later = event(3, end + dt.timedelta(days=10), "walkout", "UNI")
+    assert chains(pattern(30, 3, intensity=21), hostile(p, [quarter, later])) == [[quarter, later]]
+    assert chains(pattern(30, 3, intensity=22), hostile(p, [quarter, later])) == [[quarter]]  # 30 + ... only the first run

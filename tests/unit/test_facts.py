@@ -216,3 +216,29 @@ def test_cli_rejects_a_bad_fact_file_whole(tmp_path, command):
     assert "2 fact error(s)" in result.stderr
     assert f"{path}:2: subject: unknown subject 'IRN.enrichmnt_pct'" in result.stderr
     assert f"{path}:3: not valid JSON" in result.stderr
+
+
+# --- counted events ------------------------------------------------------------------------
+
+
+def test_a_counted_event_is_read_from_yaml_and_jsonl_with_its_period(tmp_path, rulebook):
+    path = yaml_file(tmp_path, """\
+        facts:
+          - {at: 2021-07-01, since: 2021-04-01, count: 150, actor: MIL, target: USA, subject: strike,
+             value: rocket and drone attacks, source: CENTCOM}
+          - {at: 2021-07-02, count: 3, actor: MIL, subject: strike, value: three rockets}
+        """)
+    quarter, day = read_fact_file(path, rulebook)
+    assert (quarter.input.count, quarter.input.since) == (150, dt.datetime(2021, 4, 1, tzinfo=UTC))
+    assert (day.input.count, day.input.since) == (3, None)
+    [again] = read_fact_file(jsonl(tmp_path, {**EVENT, "count": 150, "since": "2021-01-01"}), rulebook)
+    assert again.input.count == 150
+
+
+def test_a_bad_count_or_period_in_a_fact_file_names_its_line_and_field(tmp_path, rulebook):
+    path = jsonl(tmp_path, {**EVENT, "count": 0}, {**EVENT, "since": "2021-03-01", "count": 2}, {**EVENT, "since": "2021-01-01"},
+                 {**GOOD, "count": 2}, {**EVENT, "count": "150"})
+    problems = rejected(path, rulebook)
+    assert [(where, field) for where, field, _ in problems] == [("1", "count"), ("2", "since"), ("3", "since"), ("4", "count"), ("5", "count")]
+    assert "greater than or equal to 1" in problems[0][2] and "not before 'at'" in problems[1][2]
+    assert "give its 'count' too" in problems[2][2] and "IRN.enrichment_pct is a state subject" in problems[3][2]

@@ -281,7 +281,7 @@ def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
 def test_intensity_through_the_rules_engine(tmp_path):
     """The strike scenario with ``intensity: 3``: three walkouts in a week, unanswered, are
     escalation from the third until 14 days (and a second) after it, in verdicts and the timeline."""
-    scenario = strike_with(tmp_path, "    exchanges: 3\n", "    exchanges: 3\n    intensity: 3\n")
+    scenario = strike_with(tmp_path, "    intensity: 20", "    intensity: 3")
     day = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc)
     facts = [{"at": (day + dt.timedelta(days=d)).date().isoformat(), "actor": "UNI", "subject": "walkout", "value": f"walkout {d}"}
              for d in (0, 3, 6)]
@@ -296,7 +296,7 @@ def test_intensity_through_the_rules_engine(tmp_path):
         assert entries == reference(session)
     finally:
         session.close()
-    session = record(load_scenario(STRIKE), facts)  # the bundled pattern: no intensity, and nobody answered
+    session = record(load_scenario(STRIKE), facts)  # the bundled pattern: intensity 20, and nobody answered
     try:
         assert not session.verdict(day + dt.timedelta(days=6)).escalation
     finally:
