@@ -34,6 +34,9 @@ class FactOut(BaseModel):
     recorded_at: dt.datetime | None = None
     withdraws: str | None = Field(None, description="the id of the fact this one withdraws (a correction)")
     withdrawn_by: str | None = Field(None, description="the id of the fact that withdrew this one; it no longer counts")
+    confidence: str = Field("confirmed", description="confirmed, reported or disputed")
+    claimed_by: list[str] = Field(default_factory=list, description="the actors who claimed it")
+    denied_by: list[str] = Field(default_factory=list, description="the actors who denied it")
 
     @classmethod
     def of(cls, fact: Fact, withdrawn_by: str | None = None) -> FactOut:

@@ -119,7 +119,8 @@ class Session:
             else:
                 fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind=item.kind,
                             value=given.value, actor=given.actor, target=given.target, source=given.source,
-                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws)
+                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws,
+                            confidence=given.confidence, claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by))
             built.append(fact)
         return built
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Connection, Table, inspect, text, update
 
 from engine.errors import StoreError
-from engine.store.schema import meta
+from engine.store.schema import facts, meta
 
 BASE_VERSION = 1  # the schema of every log made before migrations existed
 
@@ -40,7 +40,16 @@ def add_column(conn: Connection, table: Table, column: Column) -> None:
     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
 
 
-STEPS: list[Step] = []
+def _fact_confidence(conn: Connection) -> None:
+    """How sure a fact is: ``confidence`` (NULL: confirmed, as every older fact reads) and the
+    actors who ``claimed_by`` or ``denied_by`` it (JSON lists, NULL: none)."""
+    for name in ("confidence", "claimed_by", "denied_by"):
+        add_column(conn, facts, facts.c[name])
+
+
+STEPS: list[Step] = [
+    Step(2, "facts: confidence, claimed_by, denied_by", _fact_confidence),
+]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION
 

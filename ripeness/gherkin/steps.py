@@ -40,7 +40,7 @@ from engine.verdict import Opening, Verdict
 from ripeness.gherkin.desk import Desk, on_off, parse_date, parse_value, status_word
 from ripeness.gherkin.drivers import Driver, HttpDriver, InProcessDriver, ScenarioMismatch
 
-TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note")
+TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note", "confidence", "claimed_by", "denied_by")
 STEP_WHERE = pytest.StashKey[str]()  # "path/to/x.feature:12" of the running step
 DESK = pytest.StashKey[Desk]()  # the desk of the running Gherkin scenario
 RULES_OPTION = "ripeness_rules"  # dest of --ripeness-rules (see plugin.py)
@@ -187,6 +187,8 @@ def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]
                 fact["at"] = parse_date(cell, row_where)
             elif column == "value":
                 fact["value"] = parse_value(cell)
+            elif column in ("claimed_by", "denied_by"):
+                fact[column] = names_in(cell)
             else:
                 fact[column] = cell
         items.append((row_where, fact))
