@@ -18,17 +18,18 @@ import datetime as dt
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.analysis import Situation, analyse, bare_status, escalating, in_force, standing
+from engine.analysis import Situation, analyse, bare_status, escalating, goal_statuses, headline, in_force, standing, unsure
 from engine.analysis.changes import differences
 from engine.analysis.escalation import KeptChains, Watch
 from engine.analysis.explain import cite_fact, cite_position
+from engine.analysis.model import build_model, reachable_goals
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
-from engine.facts import Fact, to_utc
+from engine.facts import Confidence, Fact, to_utc
 from engine.history import Frame, History, Walk
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -54,9 +55,11 @@ def horizon_of(rulebook: Rulebook) -> dt.timedelta:
     return dt.timedelta(days=max((p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
 
 
-def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, detached: bool = True) -> Frame:
-    """What a verdict as of ``as_of`` reads of ``history`` (events within ``horizon`` before it)."""
-    return history.frame(as_of, shift(as_of, -horizon) if horizon else None, detached=detached)
+def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, detached: bool = True,
+             admit: Confidence = "disputed") -> Frame:
+    """What a verdict as of ``as_of`` reads of ``history`` (events within ``horizon`` before
+    it), of the facts at least as sure as ``admit``."""
+    return history.frame(as_of, shift(as_of, -horizon) if horizon else None, detached=detached, admit=admit)
 
 
 def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
@@ -102,6 +105,7 @@ class Snapshot:
     model: ModelInputs
     facts: tuple[tuple[str, str | None], ...]
     hostile: tuple[tuple[str, tuple[str, ...], tuple[str, ...], int], ...]
+    unsure: tuple = ()  # the facts admitted, and each unconfirmed fact read with what stands in for it (``analysis.unsure``)
 
 
 def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str],
@@ -198,7 +202,8 @@ class Analyst:
         with self._answering():
             return self._situation(frame)
 
-    def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE) -> list[TimelineEntry]:
+    def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
+                 admit: Confidence = "disputed") -> list[TimelineEntry]:
         """Each time up to ``end`` the verdict changed: the headline status, a goal's status,
         what holds the goals back (``analysis.standing``), or escalation; with the verdict
         from then on, what changed, and the facts and statements dated at that moment.
@@ -208,7 +213,10 @@ class Analyst:
         moment to the next by what changed there, holding the state only; escalation comes
         from a ``Watch`` over every event.  The standing is worked out again only when
         what the model reads changed (``ModelInputs``), the verdict only when the standing
-        or escalation did.  So a moment costs what changed at it, not the length of the log."""
+        or escalation did.  So a moment costs what changed at it, not the length of the log.
+        ``admit``: the lowest confidence of the facts read (the others are left out first);
+        each entry then says what it rests on among the unconfirmed facts it reads."""
+        history = history.admitting(admit) if admit != "disputed" else history
         with self._answering():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
             walk = history.walk()
@@ -255,7 +263,21 @@ class Analyst:
                                                  changes=changes, causes=_causes(sit, history, moment),
                                                  statements=_statements(self.rulebook, moment), verdict=verdict))
                     previous = verdict
-            return entries
+            return [self._marked(entry, history, deadline, admit) for entry in entries]
+
+    def _marked(self, entry: TimelineEntry, history: History, deadline: Deadline, admit: Confidence) -> TimelineEntry:
+        """``entry`` with the facts admitted and what its verdict rests on among the
+        unconfirmed facts it reads."""
+        frame = frame_of(history, entry.at, self._horizon, admit=admit)
+        facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
+        if not facts:
+            return entry if admit == "disputed" else entry.model_copy(update={"verdict": entry.verdict.model_copy(update={"admits": admit})})
+        verdict = self._resting(self._situation(frame), frame, facts, entry.verdict, deadline)
+        resting = list({f.id: f for f in [*verdict.rests_on_unconfirmed, *verdict.escalation_rests_on_unconfirmed]}.values())
+        if not resting:
+            return entry
+        changes = [*entry.changes, f"rests on facts not confirmed: {unsure.describe(resting)}"]
+        return entry.model_copy(update={"verdict": verdict, "rests_on_unconfirmed": resting, "changes": changes})
 
     @property
     def memory(self) -> WorkingMemory:
@@ -294,17 +316,47 @@ class Analyst:
     def _verdict(self, frame: Frame, deadline: Deadline) -> Verdict:
         deadline.check()
         sit = self._situation(frame)
-        return self._answer(sit, snapshot(sit, self._read, self._memory.held()), deadline)
+        facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
+        seen = replace(snapshot(sit, self._read, self._memory.held()), unsure=(frame.admits, *(
+            (f.id, getattr(frame.previous(f), "id", None), getattr(frame.confirmed_before.get(f.id), "id", None)) for f in facts)))
+        return self._answer(sit, seen, deadline, frame, facts)
 
-    def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline) -> Verdict:
+    def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         """The verdict of ``sit``: the last one again (with the new time) if ``seen`` is what it was worked out from."""
         if self._last_verdict is not None and self._last_verdict[0] == seen:
             verdict = self._last_verdict[1]
             return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
         deadline.check()
-        verdict = analyse(sit, self._chains, deadline.check)
+        verdict = self._resting(sit, frame, facts, analyse(sit, self._chains, deadline.check), deadline)
         self._last_verdict = (seen, verdict)
         return verdict
+
+    def _resting(self, sit: Situation, frame: Frame, facts: list[Fact], verdict: Verdict, deadline: Deadline) -> Verdict:
+        """``verdict`` with the facts admitted and what it rests on among the unconfirmed
+        ``facts`` it reads (``analysis.unsure``).  Moves the working memory."""
+        if frame.admits != verdict.admits:
+            verdict = verdict.model_copy(update={"admits": frame.admits})
+        if not facts:
+            return verdict
+
+        def outcome_without(leave, together: bool) -> unsure.Outcome:
+            deadline.check()
+            other = self._situation(unsure.without(frame, leave, together))
+            model = build_model(other)
+            per_goal = goal_statuses(model, reachable_goals(model))
+            return unsure.Outcome(headline(model, per_goal), tuple(per_goal.items()), escalating(other))
+
+        base = unsure.Outcome(verdict.status, tuple((g.id, g.status) for g in verdict.goals), verdict.escalation)
+        found = unsure.rests(facts, base, outcome_without)
+        if found is unsure.NOTHING:
+            return verdict
+        status = [cite_fact(sit, f) for f in found.status]
+        escalation = [cite_fact(sit, f) for f in found.escalation]
+        goals = [g.model_copy(update={"rests_on_unconfirmed": [cite_fact(sit, f) for f in found.goals.get(g.id, [])]}) for g in verdict.goals]
+        notes = [f"The status ({verdict.status}) rests on facts not confirmed: {unsure.describe(status)}."] if status else []
+        notes += [f"Escalation rests on facts not confirmed: {unsure.describe(escalation)}."] if escalation else []
+        return verdict.model_copy(update={"goals": goals, "rests_on_unconfirmed": status, "escalation_rests_on_unconfirmed": escalation,
+                                          "summary": [*verdict.summary, *notes]})
 
     def _status(self, frame: Frame) -> tuple[Status, bool]:
         """The status is kept on what the model reads (``ModelInputs``), the escalation's

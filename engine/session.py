@@ -18,7 +18,7 @@ from engine.analysis import Situation
 from engine.analyst import Analyst, change_times, frame_of, horizon_of
 from engine.compiler import CompiledRules
 from engine.errors import FactError, Problem
-from engine.facts import Fact, ResolvedFact, to_utc
+from engine.facts import Confidence, Fact, ResolvedFact, to_utc
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -142,11 +142,15 @@ class Session:
             self.history = History()
             self.apply(self._load_all())
 
-    def frame(self, as_of: dt.datetime | dt.date | None = None) -> Frame:
+    def frame(self, as_of: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> Frame:
         """What a verdict as of a time (now by default) reads, copied out of the history:
-        later facts do not change it (see ``engine.analyst``)."""
+        later facts do not change it (see ``engine.analyst``); of the facts at least as sure
+        as ``admit``.  Leaving facts out needs the whole history (a partial one holds, per
+        subject, the latest confirmed fact, not every fact before)."""
         when = self._time(as_of)
-        return frame_of(self._history_for(when), when, self._horizon)
+        if admit != "disputed":
+            self.complete()
+        return frame_of(self._history_for(when), when, self._horizon, admit=admit)
 
     def moment(self, as_of: dt.datetime) -> History | None:
         """The facts a verdict as of ``as_of`` reads, read from the log into a history of
@@ -174,20 +178,22 @@ class Session:
         self.complete()
         return self.history.copy()
 
-    def verdict(self, as_of: dt.datetime | dt.date | None = None) -> Verdict:
-        """The verdict as of a time (now by default); see ``Analyst.verdict``."""
-        return self.analyst.verdict(self.frame(as_of))
+    def verdict(self, as_of: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> Verdict:
+        """The verdict as of a time (now by default), of the facts at least as sure as
+        ``admit``; see ``Analyst.verdict``."""
+        return self.analyst.verdict(self.frame(as_of, admit))
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation."""
         return self.analyst.status(self.frame(as_of))
 
-    def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
+    def timeline(self, until: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> list[TimelineEntry]:
         """Each time the verdict changed: the headline status, a goal's status, what holds
         the goals back (see ``analysis.standing``), or escalation; with the verdict from
-        then on, what changed and the facts and statements dated at that moment."""
+        then on, what changed and the facts and statements dated at that moment; of the
+        facts at least as sure as ``admit``."""
         self.complete()
-        return self.analyst.timeline(self.history, self._time(until))
+        return self.analyst.timeline(self.history, self._time(until), admit=admit)
 
     def change_times(self) -> list[dt.datetime]:
         """Every time at which a verdict can change: a fact, an event leaving its window,

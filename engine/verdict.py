@@ -15,8 +15,11 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+Confidence = Literal["confirmed", "reported", "disputed"]
+
+
 class FactRef(Model):
-    """A fact cited as evidence."""
+    """A fact cited as evidence, with how sure it is (``engine.facts``)."""
 
     id: str
     subject: str
@@ -27,6 +30,9 @@ class FactRef(Model):
     target: str | None = None
     source: str = ""
     note: str = ""
+    confidence: Confidence = "confirmed"
+    claimed_by: list[str] = []
+    denied_by: list[str] = []
 
 
 class PositionRef(Model):
@@ -189,6 +195,7 @@ class GoalState(Model):
     reachable_if_willing: bool = False
     openings: list[int] = []
     concessions: ConcessionSets | None = None
+    rests_on_unconfirmed: list[FactRef] = []
 
 
 class EscalationChain(Model):
@@ -197,6 +204,12 @@ class EscalationChain(Model):
 
 
 class Verdict(Model):
+    """``admits``: the lowest confidence of the facts it was worked out from (``disputed``:
+    every fact).  ``rests_on_unconfirmed``: the less-than-confirmed facts the status rests
+    on (``rules/README.md`` §5.7: with every such fact it reads left out, the status would
+    differ; named, those whose leaving out alone changes it, else all of them); each goal's
+    own in ``goals``, escalation's in ``escalation_rests_on_unconfirmed``."""
+
     scenario: str
     session: str
     as_of: dt.datetime
@@ -213,6 +226,9 @@ class Verdict(Model):
     escalation_events: list[FactRef]
     escalation_chains: list[EscalationChain]
     summary: list[str]
+    admits: Confidence = "disputed"
+    rests_on_unconfirmed: list[FactRef] = []
+    escalation_rests_on_unconfirmed: list[FactRef] = []
 
     def key(self) -> tuple[str, bool]:
         """What a timeline tracks: status and escalation."""
@@ -223,7 +239,9 @@ class TimelineEntry(Model):
     """From ``at`` on (until the next entry), the verdict was this.  ``changes``: what changed
     from the entry before, in words (a goal's status, a cycle formed or broken, a refusal,
     a stance, a position coming into or out of force, escalation); ``causes``: the
-    facts dated at this moment, and the positions and offers whose dates begin or end here."""
+    facts dated at this moment, and the positions and offers whose dates begin or end here;
+    ``rests_on_unconfirmed``: the less-than-confirmed facts the status or escalation from
+    then on rests on (the verdict's, both lists)."""
 
     at: dt.datetime
     status: Status
@@ -231,4 +249,5 @@ class TimelineEntry(Model):
     changes: list[str] = []
     causes: list[FactRef] = []
     statements: list[PositionRef] = []
+    rests_on_unconfirmed: list[FactRef] = []
     verdict: Verdict

@@ -69,7 +69,8 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     def build() -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
         return FactRef(id=fact.id, subject=fact.subject, value=fact.value, unit=subject.unit if subject else "",
-                       at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note)
+                       at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note,
+                       confidence=fact.confidence, claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by))
 
     return _cited(fact, sit.rulebook, build)
 

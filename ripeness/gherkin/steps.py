@@ -222,6 +222,31 @@ def escalation_is(desk: Desk, request, line: str | None, state: str, date: str |
         f" {'on' if verdict.escalation else 'off'} (hostile events in the window: {events})")
 
 
+@then(parsers.re(rf"{IN}with (?P<level>confirmed|confirmed and reported) facts only,? the status{AS_OF} is (?P<status>\w+)"))
+def the_status_with_sure_facts_is(desk: Desk, request, line: str | None, level: str, status: str, date: str | None) -> None:
+    here(desk, request)
+    expected = status_word(status)
+    verdict = desk.verdict(date, line_of(line), "confirmed" if level == "confirmed" else "reported")
+    assert verdict.status == expected, (
+        f"{desk.where}: expected {expected}{_in(verdict.session)} with {level} facts only as of {verdict.as_of.date()}, "
+        f"the verdict is {verdict.status}:\n{_describe(verdict)}")
+
+
+@then(parsers.re(rf'{IN}(?P<part>the status|escalation){AS_OF} rests on (?:no fact that is not confirmed|'
+                 rf'the (?P<level>reported|disputed) fact "(?P<text>[^"]+)")'))
+def rests_on(desk: Desk, request, line: str | None, part: str, date: str | None, level: str | None, text: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
+    resting = verdict.rests_on_unconfirmed if part == "the status" else verdict.escalation_rests_on_unconfirmed
+    found = ", ".join(f"{f.id} {f.confidence} {f.subject} = {f.value!r} ({f.source})" for f in resting) or "none"
+    if level is None:
+        assert not resting, f"{desk.where}: expected {part}{_in(verdict.session)} to rest on no unconfirmed fact; it rests on {found}"
+        return
+    assert any(f.confidence == level and (text in str(f.value) or text in f.source) for f in resting), (
+        f"{desk.where}: expected {part}{_in(verdict.session)} as of {verdict.as_of.date()} to rest on a {level} fact "
+        f"saying \"{text}\"; it rests on {found}")
+
+
 @then(parsers.re(rf"{IN}the deadlock cycle involves (?P<actors>.+?){AS_OF}"))
 def cycle_involves(desk: Desk, request, line: str | None, actors: str, date: str | None) -> None:
     here(desk, request)

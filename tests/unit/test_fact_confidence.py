@@ -72,3 +72,24 @@ def test_admitted_reads_the_lowest_level_asked_for():
     assert admitted("confirmed", "confirmed") and not admitted("reported", "confirmed")
     assert admitted("reported", "reported") and not admitted("disputed", "reported")
     assert all(admitted(level, "disputed") for level in ("confirmed", "reported", "disputed"))
+
+
+def test_the_cli_reads_a_verdict_and_a_timeline_with_or_without_the_less_sure_facts(tmp_path):
+    from typer.testing import CliRunner
+
+    from ripeness.cli import app
+
+    strike = JCPOA.parent / "strike"
+    facts = tmp_path / "facts.yaml"
+    facts.write_text((strike / "facts.yaml").read_text() + "  - {at: 2024-03-20, actor: MED, subject: arbitration, "
+                     "value: interim_award, confidence: disputed, denied_by: [UNI], source: rumour}\n", encoding="utf-8")
+    runner = CliRunner()
+    every = runner.invoke(app, ["verdict", str(strike), str(facts), "--as-of", "2024-03-21"])
+    assert every.exit_code == 0, every.output
+    assert "OPENING" in every.stdout and "rests on facts not confirmed" in every.stdout and "denied by UNI" in every.stdout
+    sure = runner.invoke(app, ["verdict", str(strike), str(facts), "--as-of", "2024-03-21", "--confidence", "confirmed"])
+    assert "DEADLOCK" in sure.stdout and "(confirmed facts only)" in sure.stdout
+    timeline = runner.invoke(app, ["timeline", str(strike), str(facts)])
+    assert "rests on facts not confirmed" in timeline.stdout
+    bad = runner.invoke(app, ["verdict", str(strike), str(facts), "--confidence", "sure"])
+    assert bad.exit_code == 2 and "--confidence" in bad.output

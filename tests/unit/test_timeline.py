@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from engine.analysis import analyse, escalating, standing
 from engine.analysis.changes import differences
 from engine.analysis.explain import cite_fact, cite_position
+from engine.analysis.unsure import describe
 from engine.facts import parse_inputs
 from engine.session import Session
 from ripeness.bootstrap import Scenario, load_scenario
@@ -56,9 +57,13 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         dated = [f for f in frame.state.values() if f.at == moment] + [e for e in events if e.at == moment]
         statements = [cite_position(p) for p in [*rulebook.positions.values(), *rulebook.offers.values()]
                       if moment.time() == dt.time(0) and moment.date() in (p.in_force.from_, p.in_force.until)]
+        rested = session.verdict(moment)  # the verdict of the moment on its own, with what it rests on
+        resting = list({f.id: f for f in [*rested.rests_on_unconfirmed, *rested.escalation_rests_on_unconfirmed]}.values())
+        marks = [f"rests on facts not confirmed: {describe(resting)}"] if resting else []
         entries.append({"at": moment, "status": verdict.status, "escalation": verdict.escalation,
-                        "changes": differences(previous, verdict), "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
-                        "statements": statements, "verdict": verdict})
+                        "changes": differences(previous, verdict) + marks,
+                        "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
+                        "statements": statements, "rests_on_unconfirmed": resting, "verdict": rested})
         previous = verdict
     return [_json(e) for e in entries]
 
