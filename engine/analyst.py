@@ -21,9 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.analysis import Situation, analyse, bare_status, escalating, goal_statuses, headline, in_force, standing, unsure
+from engine.analysis import Situation, analyse, bare_status, escalating, escalation_levels, goal_statuses, headline, in_force, standing, unsure
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains, Watch
+from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, kept_chains
+from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position
 from engine.analysis.model import build_model, reachable_goals
 from engine.compiler import CompiledRules
@@ -51,8 +52,9 @@ def shift(at: dt.datetime, delta: dt.timedelta) -> dt.datetime:
 
 
 def horizon_of(rulebook: Rulebook) -> dt.timedelta:
-    """How far back from a time its verdict reads events: the longest escalation run."""
-    return dt.timedelta(days=max((p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
+    """How far back from a time its verdict reads events: the longest escalation run (or
+    chain of the highest level a pattern names)."""
+    return dt.timedelta(days=max((p.window_days * max([p.exchanges, *p.levels]) for p in rulebook.escalations.values()), default=0))
 
 
 def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, detached: bool = True,
@@ -130,7 +132,8 @@ def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Sna
         # a chain is live while its last event is inside the window: same events inside, same live chains
         inside = _inside_window([f for side in sides for f in side], sit.as_of, sit.rulebook.escalations[pattern].window_days)
         live.append((pattern, *(tuple(f.id for f in side) for side in sides), inside))
-    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), tuple(live))
+    calm = tuple((p, tuple(f.id for f in acts)) for p, acts in sorted(sit.calm.items()))
+    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), (*live, calm))
 
 
 def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
@@ -249,8 +252,8 @@ class Analyst:
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
                         standing_now = kept[inputs]
-                escalation = since is not None and any(watch.on(moment, since) for watch in watches.values())
-                current = (*standing_now, escalation)
+                on = [p for p, watch in watches.items() if since is not None and watch.on(moment, since)]
+                current = (*standing_now, self._levels(on, watches, moment, since))
                 if current != last:
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
@@ -260,6 +263,7 @@ class Analyst:
                     if previous is not None and not changes:
                         continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
                     entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
+                                                 escalation_level=verdict.escalation_level,
                                                  changes=changes, causes=_causes(sit, history, moment),
                                                  statements=_statements(self.rulebook, moment), verdict=verdict))
                     previous = verdict
@@ -344,9 +348,9 @@ class Analyst:
             other = self._situation(unsure.without(frame, leave, together))
             model = build_model(other)
             per_goal = goal_statuses(model, reachable_goals(model))
-            return unsure.Outcome(headline(model, per_goal), tuple(per_goal.items()), escalating(other))
+            return unsure.Outcome(headline(model, per_goal), tuple(per_goal.items()), escalation_levels(other))
 
-        base = unsure.Outcome(verdict.status, tuple((g.id, g.status) for g in verdict.goals), verdict.escalation)
+        base = unsure.Outcome(verdict.status, tuple((g.id, g.status) for g in verdict.goals), tuple(sorted(verdict.escalation_levels.items())))
         found = unsure.rests(facts, base, outcome_without)
         if found is unsure.NOTHING:
             return verdict
@@ -371,8 +375,14 @@ class Analyst:
         state = frame.state
         self._memory.sync([*(state[s] for s in self._read if s in state), *frame.events])  # no rule reads the other subjects
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
+        calm = {}
+        for p, pattern in self.rulebook.escalations.items():
+            found = calm_at(calms(pattern, frame.events), frame.as_of, None) if pattern.de_escalation else None
+            if found is not None:  # only the hostile events after it count
+                calm[p] = found
+                hostile[p] = ([f for f in hostile[p][0] if f.at > found[-1].at], [f for f in hostile[p][1] if f.at > found[-1].at])
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
-                         state=state, previous=frame.previous, hostile=hostile)
+                         state=state, previous=frame.previous, hostile=hostile, calm=calm)
 
     def _walked(self, walk: Walk, history: History, watches: Mapping[str, Watch], since: dt.datetime | None,
                 frame: Frame | None = None) -> Situation:
@@ -381,9 +391,25 @@ class Analyst:
         its window that the rules match (``Watch.hostile``)."""
         as_of = walk.as_of
         assert as_of is not None, "the walk has begun"
-        sides = {p: watch.hostile(since, as_of) if since is not None else ([], []) for p, watch in watches.items()}
+        calm = {p: found for p, watch in watches.items() if since is not None and (found := watch.calm(as_of, since)) is not None}
+        sides = {p: watch.hostile(after(since, calm.get(p)), as_of) if since is not None else ([], []) for p, watch in watches.items()}  # type: ignore[arg-type]
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
-                         state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides)
+                         state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides, calm=calm)
+
+    def _levels(self, on: list[str], watches: Mapping[str, Watch], moment: dt.datetime, since: dt.datetime | None) -> tuple:
+        """The level of each pattern ``on`` at ``moment`` of a timeline's walk: of the
+        longest chain or run live then (those patterns that declare levels only)."""
+        levels = []
+        for p in on:
+            pattern = self.rulebook.escalations[p]
+            if not pattern.levels:
+                levels.append((p, "on"))
+                continue
+            watch = watches[p]
+            sides = watch.hostile(after(since, watch.calm(moment, since)), moment)  # type: ignore[arg-type]  # since is set when on
+            live = escalation_live(pattern, kept_chains(p, pattern, sides, self._chains), moment)
+            levels.append((p, pattern.level(max((len(c) for c in live), default=0))))
+        return tuple(levels)
 
     def _hostile(self, pattern: str, side: int) -> list[Fact]:
         """The live hostile events of one side: the same list while they stay the same."""

@@ -199,6 +199,19 @@ class GoalState(Model):
 
 
 class EscalationChain(Model):
+    """A live chain (or intensity run) of a pattern: its events, how many, and the level
+    that number reaches (the pattern's ``levels``; ``on`` without)."""
+
+    pattern: str
+    events: list[FactRef]
+    size: int = 0
+    level: str = "on"
+
+
+class DeEscalation(Model):
+    """A pattern's latest de-escalation in the verdict's window: the acts that made it (one,
+    or one of each side for ``by: both``); hostile events dated at or before it no longer count."""
+
     pattern: str
     events: list[FactRef]
 
@@ -208,7 +221,10 @@ class Verdict(Model):
     every fact).  ``rests_on_unconfirmed``: the less-than-confirmed facts the status rests
     on (``rules/README.md`` §5.7: with every such fact it reads left out, the status would
     differ; named, those whose leaving out alone changes it, else all of them); each goal's
-    own in ``goals``, escalation's in ``escalation_rests_on_unconfirmed``."""
+    own in ``goals``, escalation's in ``escalation_rests_on_unconfirmed``.
+    ``escalation_levels``: each pattern on, with its level; ``escalation_level`` the highest
+    of them (the furthest up its own pattern's levels), None while escalation is off;
+    ``de_escalations``: each pattern's latest de-escalation in the window."""
 
     scenario: str
     session: str
@@ -226,6 +242,9 @@ class Verdict(Model):
     escalation_events: list[FactRef]
     escalation_chains: list[EscalationChain]
     summary: list[str]
+    escalation_level: str | None = None
+    escalation_levels: dict[str, str] = {}
+    de_escalations: list[DeEscalation] = []
     admits: Confidence = "disputed"
     rests_on_unconfirmed: list[FactRef] = []
     escalation_rests_on_unconfirmed: list[FactRef] = []
@@ -246,6 +265,7 @@ class TimelineEntry(Model):
     at: dt.datetime
     status: Status
     escalation: bool
+    escalation_level: str | None = None
     changes: list[str] = []
     causes: list[FactRef] = []
     statements: list[PositionRef] = []

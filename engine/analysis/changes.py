@@ -9,9 +9,10 @@ __all__ = ["differences"]
 
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
-    cycles formed or broken, dead ends, stances, positions in force, escalation."""
+    cycles formed or broken, dead ends, stances, positions in force, escalation (its level,
+    and the de-escalation that ended it)."""
     if before is None:
-        return [f"{g.id}: {g.status}" for g in after.goals] + (["escalation on"] if after.escalation else [])
+        return [f"{g.id}: {g.status}" for g in after.goals] + (["escalation on" + _level(after)] if after.escalation else [])
     lines = []
     old_goals = {g.id: g for g in before.goals}
     for goal in after.goals:
@@ -46,8 +47,24 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]
     lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
     if before.escalation != after.escalation:
-        lines.append("escalation on" if after.escalation else "escalation off")
+        lines.append("escalation on" + _level(after) if after.escalation else "escalation off" + _calmed(before, after))
+    elif before.escalation_levels != after.escalation_levels:
+        lines += [f"escalation {p}: {before.escalation_levels.get(p, 'off')} → {after.escalation_levels.get(p, 'off')}"
+                  for p in sorted(before.escalation_levels.keys() | after.escalation_levels.keys())
+                  if before.escalation_levels.get(p) != after.escalation_levels.get(p)]
     return lines
+
+
+def _level(verdict: Verdict) -> str:
+    """`` (crisis)`` when the level is one a pattern names."""
+    return f" ({verdict.escalation_level})" if verdict.escalation_level not in (None, "on") else ""
+
+
+def _calmed(before: Verdict, after: Verdict) -> str:
+    """`` (de-escalation: f12)`` when a de-escalation came since ``before``."""
+    known = {(d.pattern, tuple(e.id for e in d.events)) for d in before.de_escalations}
+    new = [e.id for d in after.de_escalations if (d.pattern, tuple(e.id for e in d.events)) not in known for e in d.events]
+    return f" (de-escalation: {', '.join(new)})" if new else ""
 
 
 def _cycle_key(cycle) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ status would differ.  The facts named are those whose leaving out alone (the sub
 the fact before it) changes the status; when none does alone (two reports, each enough), all
 of them.  The same holds for each goal's status and for escalation.  The facts a verdict
 reads: those in force on the subjects some rule reads, and the events in its window that
-some escalation pattern counts.
+some escalation pattern counts (as a hostile act or a de-escalation).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def unconfirmed(frame: Frame, rulebook: Rulebook, read: frozenset[str]) -> list[
     """The less-than-confirmed facts a verdict of ``frame`` reads, in recording order."""
     state = [f for s, f in frame.state.items() if s in read and f.confidence != "confirmed"]
     events = [e for e in frame.events if e.confidence != "confirmed"
-              and any(escalation.sides_of(p, e) for p in rulebook.escalations.values())]
+              and any(escalation.sides_of(p, e) or escalation.calming(p, e) for p in rulebook.escalations.values())]
     return sorted([*state, *events], key=lambda f: f.seq)
 
 

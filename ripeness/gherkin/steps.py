@@ -247,6 +247,28 @@ def rests_on(desk: Desk, request, line: str | None, part: str, date: str | None,
         f"saying \"{text}\"; it rests on {found}")
 
 
+@then(parsers.re(rf"{IN}the escalation level{AS_OF} is (?P<level>\w+)"))
+def escalation_level_is(desk: Desk, request, line: str | None, level: str, date: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
+    chains = "; ".join(f"{c.pattern}: {c.size} events, {c.level}" for c in verdict.escalation_chains) or "no live chain"
+    assert verdict.escalation_level == level, (
+        f"{desk.where}: expected the escalation level{_in(verdict.session)} as of {verdict.as_of.date()} to be {level}; "
+        f"it is {verdict.escalation_level or 'none (escalation off)'} ({chains})")
+
+
+@then(parsers.re(rf"{IN}escalation{AS_OF} was ended by (?:(?P<actor>{NAME}) )?(?P<subject>{DOTTED})"))
+def escalation_ended_by(desk: Desk, request, line: str | None, date: str | None, actor: str | None, subject: str) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
+    acts = [e for d in verdict.de_escalations for e in d.events]
+    found = ", ".join(f"{e.at.date()} {e.actor} {e.subject}" for e in acts) or "no de-escalation in the window"
+    assert any(e.subject.split(".")[-1] == subject.split(".")[-1] and actor in (None, e.actor) for e in acts), (
+        f"{desk.where}: expected escalation{_in(verdict.session)} as of {verdict.as_of.date()} to have been ended by "
+        f"{(actor + ' ') if actor else ''}{subject}; found {found}")
+    assert not verdict.escalation, f"{desk.where}: a de-escalation is recorded ({found}), but escalation is on again"
+
+
 @then(parsers.re(rf"{IN}the deadlock cycle involves (?P<actors>.+?){AS_OF}"))
 def cycle_involves(desk: Desk, request, line: str | None, actors: str, date: str | None) -> None:
     here(desk, request)

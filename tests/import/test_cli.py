@@ -231,3 +231,14 @@ def test_a_mapping_rule_sets_how_sure_its_facts_are_and_a_bad_level_is_refused(d
     mapping.write_text(mapping.read_text().replace("confidence: reported", "confidence: likely"))
     err = run(str(mapping), str(DATA / "acled.csv"), "--rules", str(docks_folder), "--out", str(out), ok=False)
     assert "rules.0.confidence" in err and "'confirmed', 'reported' or 'disputed'" in err, err
+
+
+def test_changing_a_rules_confidence_corrects_the_facts_it_made(docks_folder: Path, db: str, tmp_path: Path) -> None:
+    mapping = tmp_path / "imports" / "sure.yaml"
+    mapping.parent.mkdir()
+    mapping.write_text((DATA / "acled.yaml").read_text())
+    first = run(str(mapping), str(DATA / "acled.csv"), "--rules", str(docks_folder), "--db", db, "--json")
+    mapping.write_text(mapping.read_text().replace("    subject: walkout\n", "    subject: walkout\n    confidence: reported\n"))
+    again = run(str(mapping), str(DATA / "acled.csv"), "--rules", str(docks_folder), "--db", db, "--json")
+    assert again["stored"] == 0 and again["corrected"] > 0, again
+    assert again["corrected"] + again["already_there"] == first["stored"]

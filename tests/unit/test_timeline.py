@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.analysis import analyse, escalating, standing
+from engine.analysis import analyse, escalation_levels, standing
 from engine.analysis.changes import differences
 from engine.analysis.explain import cite_fact, cite_position
 from engine.analysis.unsure import describe
@@ -47,7 +47,7 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
             break
         frame = session.frame(moment)
         sit = session.analyst.situation(frame)
-        current = (*standing(sit), escalating(sit))
+        current = (*standing(sit), escalation_levels(sit))
         if current == last:
             continue
         verdict = analyse(sit)
@@ -61,6 +61,7 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         resting = list({f.id: f for f in [*rested.rests_on_unconfirmed, *rested.escalation_rests_on_unconfirmed]}.values())
         marks = [f"rests on facts not confirmed: {describe(resting)}"] if resting else []
         entries.append({"at": moment, "status": verdict.status, "escalation": verdict.escalation,
+                        "escalation_level": verdict.escalation_level,
                         "changes": differences(previous, verdict) + marks,
                         "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
                         "statements": statements, "rests_on_unconfirmed": resting, "verdict": rested})
