@@ -17,6 +17,7 @@ def when(at: dt.datetime) -> str:
 def verdict_text(verdict: Verdict) -> str:
     lines = [f"{verdict.scenario} / {verdict.session} as of {when(verdict.as_of)}: "
              f"{verdict.status.upper()}{', ESCALATION' if verdict.escalation else ''}"
+             + (f" ({verdict.escalation_level})" if verdict.escalation_level not in (None, "on") else "")
              + {"confirmed": " (confirmed facts only)", "reported": " (confirmed and reported facts only)"}.get(verdict.admits, ""), ""]
     lines += [f"  {line}" for line in verdict.summary]
     if verdict.cycles:

@@ -12,7 +12,7 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     cycles formed or broken, dead ends, stances, positions in force, escalation (its level,
     and the de-escalation that ended it)."""
     if before is None:
-        return [f"{g.id}: {g.status}" for g in after.goals] + (["escalation on" + _level(after)] if after.escalation else [])
+        return [f"{g.id}: {g.status}" for g in after.goals] + (["escalation on", *_levels(after)] if after.escalation else [])
     lines = []
     old_goals = {g.id: g for g in before.goals}
     for goal in after.goals:
@@ -47,7 +47,7 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]
     lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
     if before.escalation != after.escalation:
-        lines.append("escalation on" + _level(after) if after.escalation else "escalation off" + _calmed(before, after))
+        lines += ["escalation on", *_levels(after)] if after.escalation else ["escalation off", *_calmed(before, after)]
     elif before.escalation_levels != after.escalation_levels:
         lines += [f"escalation {p}: {before.escalation_levels.get(p, 'off')} → {after.escalation_levels.get(p, 'off')}"
                   for p in sorted(before.escalation_levels.keys() | after.escalation_levels.keys())
@@ -55,16 +55,16 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
     return lines
 
 
-def _level(verdict: Verdict) -> str:
-    """`` (crisis)`` when the level is one a pattern names."""
-    return f" ({verdict.escalation_level})" if verdict.escalation_level not in (None, "on") else ""
+def _levels(verdict: Verdict) -> list[str]:
+    """``escalation PATTERN: LEVEL`` for each pattern on at a level it names."""
+    return [f"escalation {p}: {level}" for p, level in sorted(verdict.escalation_levels.items()) if level != "on"]
 
 
-def _calmed(before: Verdict, after: Verdict) -> str:
-    """`` (de-escalation: f12)`` when a de-escalation came since ``before``."""
+def _calmed(before: Verdict, after: Verdict) -> list[str]:
+    """``ended by de-escalation: f12`` when a de-escalation came since ``before``."""
     known = {(d.pattern, tuple(e.id for e in d.events)) for d in before.de_escalations}
     new = [e.id for d in after.de_escalations if (d.pattern, tuple(e.id for e in d.events)) not in known for e in d.events]
-    return f" (de-escalation: {', '.join(new)})" if new else ""
+    return [f"ended by de-escalation: {', '.join(new)}"] if new else []
 
 
 def _cycle_key(cycle) -> tuple[str, ...]:
