@@ -19,7 +19,7 @@ from api.scenarios import lanes_of, sessions_of
 from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesOut, SessionOut
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
-from engine.facts import Time, text
+from engine.facts import Confidence, Time, text
 from engine.sessions import FactPost, Recorded, Sessions
 from engine.verdict import StatementState, TimelineEntry, Verdict
 
@@ -27,6 +27,9 @@ router = APIRouter()
 Who = Annotated[Caller, Depends(caller)]
 # a time out of range or not ISO 8601 (a number of seconds, "March 2021") is a 422 naming the parameter
 AsOf = Annotated[Time | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
+Admit = Annotated[Confidence, Query(description=(
+    "the lowest confidence of the facts read: confirmed (only confirmed facts), reported (confirmed and reported) or "
+    "disputed (every fact, the default); the facts left out count as never recorded"))]
 FACTS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "anyOf": [{"$ref": "#/components/schemas/FactInput"}, {"$ref": "#/components/schemas/FactBatch"},
               {"type": "array", "items": {"$ref": "#/components/schemas/FactInput"}, "minItems": 1, "maxItems": MAX_FACTS}]}}}}}
@@ -97,17 +100,19 @@ def get_facts(sid: str, request: Request, who: Who,
 
 
 @router.get("/sessions/{sid}/verdict", response_model=Verdict, tags=["verdicts"])
-async def get_verdict(sid: str, request: Request, who: Who, as_of: AsOf = None) -> Verdict:
-    """Deadlock, opening or progress, with the positions and facts behind it."""
+async def get_verdict(sid: str, request: Request, who: Who, as_of: AsOf = None, confidence: Admit = "disputed") -> Verdict:
+    """Deadlock, opening or progress, with the positions and facts behind it, and the facts
+    not confirmed that it rests on."""
     sessions = _sessions(request)
-    return await analysed(request, f"the verdict of {sid!r}", lambda deadline: sessions.verdict(sid, as_of, deadline))
+    return await analysed(request, f"the verdict of {sid!r}", lambda deadline: sessions.verdict(sid, as_of, deadline, confidence))
 
 
 @router.get("/sessions/{sid}/timeline", response_model=list[TimelineEntry], tags=["verdicts"])
-async def get_timeline(sid: str, request: Request, who: Who) -> list[TimelineEntry]:
-    """Each time the status or escalation changed, with the verdict from then on."""
+async def get_timeline(sid: str, request: Request, who: Who, confidence: Admit = "disputed") -> list[TimelineEntry]:
+    """Each time the status or escalation changed, with the verdict from then on; the
+    changes that rest on facts not confirmed are marked."""
     sessions = _sessions(request)
-    return await analysed(request, f"the timeline of {sid!r}", lambda deadline: sessions.timeline(sid, deadline))
+    return await analysed(request, f"the timeline of {sid!r}", lambda deadline: sessions.timeline(sid, deadline, confidence))
 
 
 @router.get("/sessions/{sid}/statements", response_model=list[StatementState], tags=["verdicts"])
@@ -119,12 +124,12 @@ def get_statements(sid: str, request: Request, who: Who, as_of: AsOf = None) -> 
 
 
 @router.get("/sessions/{a}/compare/{b}", response_model=Comparison, tags=["verdicts"])
-async def compare(a: str, b: str, request: Request, who: Who, as_of: AsOf = None) -> Comparison:
+async def compare(a: str, b: str, request: Request, who: Who, as_of: AsOf = None, confidence: Admit = "disputed") -> Comparison:
     """Both verdicts side by side and what differs going from ``a`` to ``b``.  Default time:
     the earlier of the two lines' presents (a what-if forked as of a past date is compared
     as of its own latest fact, or its fork time)."""
     sessions = _sessions(request)
-    return await analysed(request, f"the comparison of {a!r} with {b!r}", lambda deadline: sessions.compare(a, b, as_of, deadline))
+    return await analysed(request, f"the comparison of {a!r} with {b!r}", lambda deadline: sessions.compare(a, b, as_of, deadline, confidence))
 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut, tags=["sessions"], openapi_extra=SESSION_BODY)

@@ -38,6 +38,9 @@ class FactOut(BaseModel):
                                       "against (GET /rules shows the version loaded now); none for facts recorded before versions")
     count: int | None = Field(None, description="a counted event: how many acts it stands for (none: one)")
     since: dt.datetime | None = Field(None, description="a counted event's period: from here to 'at'")
+    confidence: str = Field("confirmed", description="confirmed, reported or disputed")
+    claimed_by: list[str] = Field(default_factory=list, description="the actors who claimed it")
+    denied_by: list[str] = Field(default_factory=list, description="the actors who denied it")
 
     @classmethod
     def of(cls, fact: Fact, withdrawn_by: str | None = None) -> FactOut:

@@ -18,18 +18,32 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.analysis import Situation, analyse, bare_status, escalating, in_force, ripeness, standing
+from engine.analysis import (
+    Situation,
+    analyse,
+    bare_status,
+    escalating,
+    escalation_levels,
+    goal_statuses,
+    headline,
+    in_force,
+    ripeness,
+    standing,
+    unsure,
+)
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains, Watch
+from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, kept_chains
+from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position
+from engine.analysis.model import build_model, reachable_goals
 from engine.compiler import CompiledRules
 from engine.conditions import day_number
 from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
-from engine.facts import Fact, to_utc
+from engine.facts import Confidence, Fact, to_utc
 from engine.history import Frame, History, Walk
 from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
 from engine.lapses import statements as lapse_statements
@@ -55,13 +69,16 @@ def shift(at: dt.datetime, delta: dt.timedelta) -> dt.datetime:
 
 
 def horizon_of(rulebook: Rulebook) -> dt.timedelta:
-    """How far back from a time its verdict reads events: the longest escalation run."""
-    return dt.timedelta(days=max((p.window_days * p.exchanges for p in rulebook.escalations.values()), default=0))
+    """How far back from a time its verdict reads events: the longest escalation run (or
+    chain of the highest level a pattern names)."""
+    return dt.timedelta(days=max((p.window_days * max([p.exchanges, *p.levels]) for p in rulebook.escalations.values()), default=0))
 
 
-def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, detached: bool = True) -> Frame:
-    """What a verdict as of ``as_of`` reads of ``history`` (events within ``horizon`` before it)."""
-    return history.frame(as_of, shift(as_of, -horizon) if horizon else None, detached=detached)
+def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, detached: bool = True,
+             admit: Confidence = "disputed") -> Frame:
+    """What a verdict as of ``as_of`` reads of ``history`` (events within ``horizon`` before
+    it), of the facts at least as sure as ``admit``."""
+    return history.frame(as_of, shift(as_of, -horizon) if horizon else None, detached=detached, admit=admit)
 
 
 def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
@@ -121,6 +138,7 @@ class Snapshot:
     model: ModelInputs
     facts: tuple[tuple[str, str | None], ...]
     hostile: tuple[tuple[str, tuple[str, ...], tuple[str, ...], int], ...]
+    unsure: tuple = ()  # the facts admitted, and each unconfirmed fact read with what stands in for it (``analysis.unsure``)
 
 
 def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str],
@@ -147,7 +165,8 @@ def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Sna
         # a chain is live while its last event is inside the window: same events inside, same live chains
         inside = _inside_window([f for side in sides for f in side], sit.as_of, sit.rulebook.escalations[pattern].window_days)
         live.append((pattern, *(tuple(f.id for f in side) for side in sides), inside))
-    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), tuple(live))
+    calm = tuple((p, tuple(f.id for f in acts)) for p, acts in sorted(sit.calm.items()))
+    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), (*live, calm))
 
 
 def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
@@ -248,7 +267,8 @@ class Analyst:
         with self._answering():
             return self._situation(frame)
 
-    def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE) -> list[TimelineEntry]:
+    def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
+                 admit: Confidence = "disputed") -> list[TimelineEntry]:
         """Each time up to ``end`` the verdict changed: the headline status, a goal's status,
         what holds the goals back (``analysis.standing``), or escalation; with the verdict
         from then on, what changed, and the facts and statements dated at that moment.
@@ -258,7 +278,10 @@ class Analyst:
         moment to the next by what changed there, holding the state only; escalation comes
         from a ``Watch`` over every event.  The standing is worked out again only when
         what the model reads changed (``ModelInputs``), the verdict only when the standing
-        or escalation did.  So a moment costs what changed at it, not the length of the log."""
+        or escalation did.  So a moment costs what changed at it, not the length of the log.
+        ``admit``: the lowest confidence of the facts read (the others are left out first);
+        each entry then says what it rests on among the unconfirmed facts it reads."""
+        history = history.admitting(admit) if admit != "disputed" else history
         with self._answering():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
             walk = history.walk()
@@ -295,8 +318,8 @@ class Analyst:
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
                         standing_now = kept[inputs]
-                escalation = since is not None and any(watch.on(moment, since) for watch in watches.values())
-                current = (*standing_now, escalation)
+                on = [p for p, watch in watches.items() if since is not None and watch.on(moment, since)]
+                current = (*standing_now, self._levels(on, watches, moment, since))
                 if current != last:
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
@@ -316,11 +339,25 @@ class Analyst:
                 if previous is not None and not changes:
                     continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
                 entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
-                                             changes=changes, causes=_causes(sit, history, moment),
+                                             escalation_level=verdict.escalation_level, changes=changes, causes=_causes(sit, history, moment),
                                              statements=_statements(self.rulebook, moment), lapsed=_lapsed(sit, moment),
                                              verdict=verdict))
                 previous = verdict
-            return entries
+            return [self._marked(entry, history, deadline, admit) for entry in entries]
+
+    def _marked(self, entry: TimelineEntry, history: History, deadline: Deadline, admit: Confidence) -> TimelineEntry:
+        """``entry`` with the facts admitted and what its verdict rests on among the
+        unconfirmed facts it reads."""
+        frame = frame_of(history, entry.at, self._horizon, admit=admit)
+        facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
+        if not facts:
+            return entry if admit == "disputed" else entry.model_copy(update={"verdict": entry.verdict.model_copy(update={"admits": admit})})
+        verdict = self._resting(self._situation(frame), frame, facts, entry.verdict, deadline)
+        resting = list({f.id: f for f in [*verdict.rests_on_unconfirmed, *verdict.escalation_rests_on_unconfirmed]}.values())
+        if not resting:
+            return entry
+        changes = [*entry.changes, f"rests on facts not confirmed: {unsure.describe(resting)}"]
+        return entry.model_copy(update={"verdict": verdict, "rests_on_unconfirmed": resting, "changes": changes})
 
     @property
     def memory(self) -> WorkingMemory:
@@ -359,17 +396,47 @@ class Analyst:
     def _verdict(self, frame: Frame, deadline: Deadline) -> Verdict:
         deadline.check()
         sit = self._situation(frame)
-        return self._answer(sit, snapshot(sit, [*self._read, *self._costs], self._memory.held()), deadline)
+        facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
+        seen = replace(snapshot(sit, [*self._read, *self._costs], self._memory.held()), unsure=(frame.admits, *(
+            (f.id, getattr(frame.previous(f), "id", None), getattr(frame.confirmed_before.get(f.id), "id", None)) for f in facts)))
+        return self._answer(sit, seen, deadline, frame, facts)
 
-    def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline) -> Verdict:
+    def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         """The verdict of ``sit``: the last one again (with the new time) if ``seen`` is what it was worked out from."""
         if self._last_verdict is not None and self._last_verdict[0] == seen:
             verdict = self._last_verdict[1]
             return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
         deadline.check()
-        verdict = analyse(sit, self._chains, deadline.check)
+        verdict = self._resting(sit, frame, facts, analyse(sit, self._chains, deadline.check), deadline)
         self._last_verdict = (seen, verdict)
         return verdict
+
+    def _resting(self, sit: Situation, frame: Frame, facts: list[Fact], verdict: Verdict, deadline: Deadline) -> Verdict:
+        """``verdict`` with the facts admitted and what it rests on among the unconfirmed
+        ``facts`` it reads (``analysis.unsure``).  Moves the working memory."""
+        if frame.admits != verdict.admits:
+            verdict = verdict.model_copy(update={"admits": frame.admits})
+        if not facts:
+            return verdict
+
+        def outcome_without(leave, together: bool) -> unsure.Outcome:
+            deadline.check()
+            other = self._situation(unsure.without(frame, leave, together))
+            model = build_model(other)
+            per_goal = goal_statuses(model, reachable_goals(model))
+            return unsure.Outcome(headline(model, per_goal), tuple(per_goal.items()), escalation_levels(other))
+
+        base = unsure.Outcome(verdict.status, tuple((g.id, g.status) for g in verdict.goals), tuple(sorted(verdict.escalation_levels.items())))
+        found = unsure.rests(facts, base, outcome_without)
+        if found is unsure.NOTHING:
+            return verdict
+        status = [cite_fact(sit, f) for f in found.status]
+        escalation = [cite_fact(sit, f) for f in found.escalation]
+        goals = [g.model_copy(update={"rests_on_unconfirmed": [cite_fact(sit, f) for f in found.goals.get(g.id, [])]}) for g in verdict.goals]
+        notes = [f"The status ({verdict.status}) rests on facts not confirmed: {unsure.describe(status)}."] if status else []
+        notes += [f"Escalation rests on facts not confirmed: {unsure.describe(escalation)}."] if escalation else []
+        return verdict.model_copy(update={"goals": goals, "rests_on_unconfirmed": status, "escalation_rests_on_unconfirmed": escalation,
+                                          "summary": [*verdict.summary, *notes]})
 
     def _status(self, frame: Frame) -> tuple[Status, bool]:
         """The status is kept on what the model reads (``ModelInputs``), the escalation's
@@ -386,8 +453,14 @@ class Analyst:
         self._memory.sync([*self._fed([state[s] for s in self._read if s in state], frame.previous), *frame.events,
                            *([clock(frame.as_of)] if self.rulebook.deadlines else [])])
         hostile = {p: (self._hostile(p, 0), self._hostile(p, 1)) for p in self.rulebook.escalations}
+        calm = {}
+        for p, pattern in self.rulebook.escalations.items():
+            found = calm_at(calms(pattern, frame.events), frame.as_of, None) if pattern.de_escalation else None
+            if found is not None:  # only the hostile events after it count
+                calm[p] = found
+                hostile[p] = ([f for f in hostile[p][0] if f.at > found[-1].at], [f for f in hostile[p][1] if f.at > found[-1].at])
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
-                         state=state, previous=frame.previous, hostile=hostile)
+                         state=state, previous=frame.previous, hostile=hostile, calm=calm)
 
     def _walked(self, walk: Walk, history: History, watches: Mapping[str, Watch], since: dt.datetime | None,
                 frame: Frame | None = None) -> Situation:
@@ -396,9 +469,25 @@ class Analyst:
         its window that the rules match (``Watch.hostile``)."""
         as_of = walk.as_of
         assert as_of is not None, "the walk has begun"
-        sides = {p: watch.hostile(since, as_of) if since is not None else ([], []) for p, watch in watches.items()}
+        calm = {p: found for p, watch in watches.items() if since is not None and (found := watch.calm(as_of, since)) is not None}
+        sides = {p: watch.hostile(after(since, calm.get(p)), as_of) if since is not None else ([], []) for p, watch in watches.items()}  # type: ignore[arg-type]
         return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
-                         state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides)
+                         state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides, calm=calm)
+
+    def _levels(self, on: list[str], watches: Mapping[str, Watch], moment: dt.datetime, since: dt.datetime | None) -> tuple:
+        """The level of each pattern ``on`` at ``moment`` of a timeline's walk: of the
+        longest chain or run live then (those patterns that declare levels only)."""
+        levels = []
+        for p in on:
+            pattern = self.rulebook.escalations[p]
+            if not pattern.levels:
+                levels.append((p, "on"))
+                continue
+            watch = watches[p]
+            sides = watch.hostile(after(since, watch.calm(moment, since)), moment)  # type: ignore[arg-type]  # since is set when on
+            live = escalation_live(pattern, kept_chains(p, pattern, sides, self._chains), moment)
+            levels.append((p, pattern.level(max((len(c) for c in live), default=0))))
+        return tuple(levels)
 
     def _fed(self, facts: Sequence[Fact], previous: Callable[[Fact], Fact | None]) -> list[Fact]:
         """State facts as the working memory takes them: on a subject a trend reads, with the

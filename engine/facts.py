@@ -18,6 +18,12 @@ period from ``since`` to ``at`` when ``since`` is given (the fact is dated at th
 period, when the count is known); escalation by intensity adds up the acts
 (``engine.analysis.escalation``).  An event without ``count`` is one act.
 
+How sure a fact is: ``confidence`` is ``confirmed`` (the default), ``reported`` (one
+account, not confirmed) or ``disputed`` (contested: a party denies it); ``claimed_by`` and
+``denied_by`` name the actors who claimed or denied it (a disputed attribution: "claimed by
+X; Y denied").  A fact some actor denies is disputed.  A verdict can leave out the facts below
+a level (``admitted``).
+
 Corrections: nothing recorded is changed.  A fact with ``withdraws: "f12"`` withdraws the
 earlier fact ``f12`` (it no longer counts at any time); with ``at`` and ``subject`` too, it
 is a correction that replaces it; alone (with an optional source and note) it only withdraws.
@@ -40,6 +46,15 @@ from engine.rulebook.loader import error_message, fields_of, merge_union_errors,
 from engine.rulebook.models import DottedName, Identifier, Offer, Position, Scalar
 from engine.rulebook.references import check_value
 from engine.yamlsource import MAX_YAML_BYTES, YAML_FILE, FileTooLarge, YamlSyntaxError, load_located, read_limited
+
+Confidence = Literal["confirmed", "reported", "disputed"]
+CONFIDENCE_LEVELS: tuple[Confidence, ...] = ("confirmed", "reported", "disputed")  # most sure first
+
+
+def admitted(confidence: str, lowest: Confidence) -> bool:
+    """Whether a fact of ``confidence`` counts when only facts at least ``lowest`` are admitted."""
+    return CONFIDENCE_LEVELS.index(confidence) <= CONFIDENCE_LEVELS.index(lowest)  # type: ignore[arg-type]
+
 
 FactId = Annotated[str, Field(pattern=r"^f[0-9]+$", description="a recorded fact's id, e.g. f12")]
 
@@ -152,12 +167,15 @@ def _listed(value: Any) -> Any:
 STATEMENT_FIELDS = ("states", "ends", "quote")
 
 
+_NOT_IN_WITHDRAWAL = ("at", "subject", "actor", "value", "target", "count", "since", "confidence", "claimed_by", "denied_by")
+_Actors = Annotated[list[Identifier], Field(max_length=64)]
+
+
 def _fact_schema(schema: dict[str, Any]) -> None:
     """A fact needs ``at`` and ``subject``, or is a statement (``at`` with ``states`` or
     ``ends``), or is a withdrawal alone: ``withdraws`` with at most a source and a note."""
     schema["anyOf"] = [{"required": ["at", "subject"]}, {"required": ["at", "states"]}, {"required": ["at", "ends"]},
-                       {"required": ["withdraws"], "properties": {name: False for name in ("at", "subject", "actor", "value", "target",
-                                                                                           "count", "since")}}]
+                       {"required": ["withdraws"], "properties": {name: False for name in _NOT_IN_WITHDRAWAL}}]
     schema["properties"]["at"] = TIME_SCHEMA
     schema["properties"]["since"] = {**TIME_SCHEMA, "description": "the start of the period a counted event covers (before 'at')"}
 
@@ -183,6 +201,19 @@ class FactInput(BaseModel):
     states: Stated | None = None
     ends: Annotated[list[Identifier], BeforeValidator(_listed), Field(min_length=1, max_length=100)] | None = None
     quote: text(2000, "a statement fact's words (those of an 'ends'; a stated position has its own 'quote')") = ""
+    confidence: Confidence = Field("confirmed", description=(
+        "how sure the fact is: confirmed (the default), reported (one account, not confirmed) or disputed "
+        "(contested; a fact some actor denies is disputed)"))
+    claimed_by: _Actors = Field(default_factory=list, description="the actors who claimed it (an attack's author claiming it)")
+    denied_by: _Actors = Field(default_factory=list, description="the actors who denied it; the fact is then disputed")
+
+    @field_validator("claimed_by", "denied_by")
+    @classmethod
+    def _once_each(cls, actors: list[str]) -> list[str]:
+        twice = sorted({a for a in actors if actors.count(a) > 1})
+        if twice:
+            raise ValueError(f"each actor once; {', '.join(repr(a) for a in twice)} is named twice")
+        return actors
 
     @field_validator("value")
     @classmethod
@@ -204,6 +235,7 @@ class FactInput(BaseModel):
     def _complete(self) -> FactInput:
         if self.is_statement:
             given = [name for name in ("subject", "actor", "value", "target", "withdraws", "count", "since") if getattr(self, name) is not None]
+            given += [name for name in ("confidence", "claimed_by", "denied_by") if name in self.model_fields_set]
             if given:
                 raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source' and 'note', "
                                  f"not {', '.join(repr(g) for g in given)}: the position or offer names its own actor")
@@ -213,7 +245,8 @@ class FactInput(BaseModel):
         if self.quote:
             raise ValueError("'quote' is for statement facts (with 'states' or 'ends'); a fact's words go in 'note'")
         if self.withdraws is not None and self.at is None and self.subject is None:
-            if any(v is not None for v in (self.actor, self.value, self.target, self.count, self.since)):
+            if (any(v is not None for v in (self.actor, self.value, self.target, self.count, self.since)) or self.claimed_by
+                    or self.denied_by or "confidence" in self.model_fields_set):
                 raise ValueError("a withdrawal alone carries only 'withdraws', 'source' and 'note'; "
                                  "to correct the fact, give 'at' and 'subject' as well")
             return self
@@ -271,6 +304,9 @@ class Fact:
     def acts(self) -> int:
         """How many acts the fact stands for: its ``count``, else one."""
         return 1 if self.count is None else self.count
+    confidence: Confidence = "confirmed"
+    claimed_by: tuple[str, ...] = ()
+    denied_by: tuple[str, ...] = ()
 
     @property
     def ts(self) -> int:
@@ -283,7 +319,8 @@ class Fact:
             "source": self.source, "note": self.note,
             "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
             "withdraws": self.withdraws, "rules_version": self.rules_version,
-            "count": self.count, "since": self.since.isoformat() if self.since else None,
+            "count": self.count, "since": self.since.isoformat() if self.since else None, "confidence": self.confidence,
+            "claimed_by": list(self.claimed_by), "denied_by": list(self.denied_by),
         }
 
 
@@ -298,19 +335,40 @@ class ResolvedFact:
     where: str = ""
 
 
+def _attribution(fact: FactInput, where: str) -> list[Problem]:
+    """An actor claims a fact or denies it, not both; a fact some actor denies is disputed."""
+    both = sorted(set(fact.claimed_by) & set(fact.denied_by))
+    if both:
+        return [Problem(where, "denied_by", f"{', '.join(repr(a) for a in both)} is in both 'claimed_by' and 'denied_by': "
+                        "an actor either claims a fact or denies it")]
+    if fact.denied_by and fact.confidence != "disputed":
+        return [Problem(where, "confidence", f"a fact denied by {', '.join(fact.denied_by)} is disputed: set "
+                        f"'confidence: disputed' (it says {fact.confidence!r}), or leave 'denied_by' out")]
+    return []
+
+
 def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFact | None, list[Problem]]:
-    """Check a fact against the scenario: known subject and actors, allowed value."""
+    """Check a fact against the scenario: known subject and actors, allowed value, an
+    attribution that holds together."""
     if fact.is_withdrawal_only:
         return ResolvedFact(fact, "", "withdrawal", where), []
     if fact.is_statement:  # checked against the session's statements by the session
         named = fact.states.declaration.id if fact.states is not None else fact.ends[0]  # type: ignore[index]
         return ResolvedFact(fact, named, "statement", where), []
+    attribution = _attribution(fact, where)
+    item, problems = _resolve(fact, rulebook, where)
+    return (None if attribution else item), attribution + problems
+
+
+def _resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFact | None, list[Problem]]:
+    named = [(fld, name) for fld in ("actor", "target") if (name := getattr(fact, fld)) is not None]
+    named += [(f"{fld}.{i}", name) for fld in ("claimed_by", "denied_by") for i, name in enumerate(getattr(fact, fld))]
     problems = [Problem(where, fld, f"unknown actor {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
                         + f" (known: {', '.join(sorted(rulebook.actors))})")
-                for fld in ("actor", "target") if (name := getattr(fact, fld)) is not None and name not in rulebook.actors
+                for fld, name in named if name not in rulebook.actors
                 for hint in [suggest(name, list(rulebook.actors))]]
     key = _subject_key(fact, rulebook)
-    if key is None and problems and "." not in fact.subject:
+    if key is None and any(p.field in ("actor", "target") for p in problems) and "." not in fact.subject:
         return None, problems  # the subject is the unknown actor's: nothing more to say about it
     if key is None and fact.subject in rulebook.subjects:
         owner = fact.subject.split(".", 1)[0]

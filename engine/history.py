@@ -7,8 +7,8 @@ read by time window.  A withdrawn fact is gone from every time, as if never asse
 log keeps it, and the withdrawal).
 
 A history may be *partial* (``complete_from`` set): loaded with only what answers questions
-at or after that time (per subject the fact in force then, the one before it, and anything
-later; the events inside the rule windows).  Asking for an earlier time needs the whole
+at or after that time (per subject the fact in force then, the one before it, the latest
+confirmed one, and anything later; the events inside the rule windows).  Asking for an earlier time needs the whole
 history: callers check ``covers`` and load it.
 """
 
@@ -20,7 +20,7 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from engine.facts import EARLIEST, Fact
+from engine.facts import EARLIEST, Confidence, Fact, admitted
 
 _Key = tuple[dt.datetime, int]
 _LAST = 2**62
@@ -42,13 +42,20 @@ class _Series:
         if i < len(self.keys) and self.facts[i] is fact:
             del self.keys[i], self.facts[i]
 
-    def latest(self, as_of: dt.datetime) -> Fact | None:
+    def latest(self, as_of: dt.datetime, admit: Confidence = "disputed") -> Fact | None:
         i = bisect.bisect_right(self.keys, (as_of, _LAST))
-        return self.facts[i - 1] if i else None
+        return self._admitted_before(i, admit)
 
-    def before(self, fact: Fact) -> Fact | None:
-        i = bisect.bisect_left(self.keys, (fact.at, fact.seq))
-        return self.facts[i - 1] if i else None
+    def before(self, fact: Fact, admit: Confidence = "disputed") -> Fact | None:
+        return self._admitted_before(bisect.bisect_left(self.keys, (fact.at, fact.seq)), admit)
+
+    def _admitted_before(self, i: int, admit: Confidence) -> Fact | None:
+        """The last fact before index ``i`` at least as sure as ``admit``."""
+        while i:
+            i -= 1
+            if admit == "disputed" or admitted(self.facts[i].confidence, admit):
+                return self.facts[i]
+        return None
 
     def between(self, start: dt.datetime, end: dt.datetime) -> list[Fact]:
         """Facts with ``start < at <= end``."""
@@ -67,6 +74,8 @@ class Frame:
     state: dict[str, Fact]
     events: list[Fact]
     previous: Callable[[Fact], Fact | None]
+    admits: Confidence = "disputed"  # the lowest confidence of the facts in it
+    confirmed_before: dict[str, Fact | None] = field(default_factory=dict)  # each unconfirmed fact of the state: the latest confirmed one before it
 
 
 class History:
@@ -124,27 +133,47 @@ class History:
         """Every statement fact, in recording order (``engine.statements`` orders them by day)."""
         return sorted(self._statements.values(), key=lambda f: f.seq)
 
-    def state_as_of(self, as_of: dt.datetime) -> dict[str, Fact]:
-        if self._head_at is not None and as_of >= self._head_at:
+    def state_as_of(self, as_of: dt.datetime, admit: Confidence = "disputed") -> dict[str, Fact]:
+        """Per state subject the fact in force as of ``as_of`` among those at least as sure
+        as ``admit`` (``disputed``: every fact)."""
+        if admit == "disputed" and self._head_at is not None and as_of >= self._head_at:
             return dict(self._head)  # no state fact after as_of (the usual question: now)
         state = {}
         for subject, series in self._states.items():
-            fact = series.latest(as_of)
+            fact = series.latest(as_of, admit)
             if fact is not None:
                 state[subject] = fact
         return state
 
-    def frame(self, as_of: dt.datetime, since: dt.datetime | None, *, detached: bool = True) -> Frame:
-        """What a verdict as of ``as_of`` reads (events after ``since``; None: no events).
-        ``detached``: copied out (what the fact each fact of the state superseded, too), so
-        that adding to or withdrawing from this history afterwards does not change it; else
-        its ``previous`` asks this history (which then must not change: a ``copy``)."""
-        state = self.state_as_of(as_of)
+    def frame(self, as_of: dt.datetime, since: dt.datetime | None, *, detached: bool = True,
+              admit: Confidence = "disputed") -> Frame:
+        """What a verdict as of ``as_of`` reads (events after ``since``; None: no events) of
+        the facts at least as sure as ``admit``.  ``detached``: copied out (what the fact each
+        fact of the state superseded, too, and for an unconfirmed one the latest confirmed
+        fact before it), so that adding to or withdrawing from this history afterwards does
+        not change it; else its ``previous`` asks this history (which then must not change: a
+        ``copy``)."""
+        state = self.state_as_of(as_of, admit)
         events = self.events_between(since, as_of) if since is not None else []
-        if not detached:
-            return Frame(as_of, state, events, self.previous)
-        before = {fact.id: self.previous(fact) for fact in state.values()}
-        return Frame(as_of, state, events, lambda fact: before.get(fact.id))
+        if admit != "disputed":
+            events = [e for e in events if admitted(e.confidence, admit)]
+        if not detached and admit == "disputed":
+            return Frame(as_of, state, events, self.previous, admit, self._confirmed_before(state))
+        before = {fact.id: self.previous(fact, admit) for fact in state.values()}
+        return Frame(as_of, state, events, lambda fact: before.get(fact.id), admit, self._confirmed_before(state))
+
+    def _confirmed_before(self, state: dict[str, Fact]) -> dict[str, Fact | None]:
+        return {f.id: self._states[f.subject].before(f, "confirmed") for f in state.values() if f.confidence != "confirmed"}
+
+    def admitting(self, admit: Confidence) -> History:
+        """A history of its own holding only the facts at least as sure as ``admit``."""
+        if admit == "disputed":
+            return self.copy()
+        other = History(self.complete_from)
+        for fact in sorted(self._by_id.values(), key=lambda f: f.seq):
+            if admitted(fact.confidence, admit):
+                other.add(fact)
+        return other
 
     def copy(self) -> History:
         """The same facts in a history of its own: changing either leaves the other as it was."""
@@ -160,10 +189,11 @@ class History:
         """Frames at times that never go back, each from the one before (see ``Walk``)."""
         return Walk(self)
 
-    def previous(self, fact: Fact) -> Fact | None:
-        """The fact this one superseded (same subject, just before it), if any."""
+    def previous(self, fact: Fact, admit: Confidence = "disputed") -> Fact | None:
+        """The fact this one superseded (same subject, just before it, at least as sure as
+        ``admit``), if any."""
         series = self._states.get(fact.subject)
-        return series.before(fact) if series else None
+        return series.before(fact, admit) if series else None
 
     def events_between(self, start: dt.datetime, end: dt.datetime) -> list[Fact]:
         """Events with ``start < at <= end``, in time order."""
@@ -185,12 +215,16 @@ class History:
 
     def moment(self, at: dt.datetime, horizon: dt.timedelta) -> list[Fact]:
         """What answers every question at or after ``at`` about a line holding nothing after
-        ``at`` (a fork as of ``at``): per subject the fact in force then and the one before
-        it, and the events in the window before ``at``.  In recording order."""
+        ``at`` (a fork as of ``at``): per subject the fact in force then, the one before it
+        and the latest confirmed one, and the events in the window before ``at``.  In
+        recording order."""
         found = []
         for series in self._states.values():
             i = bisect.bisect_right(series.keys, (at, _LAST))
             found += series.facts[max(0, i - 2):i]
+            if all(f.confidence != "confirmed" for f in series.facts[max(0, i - 2):i]):
+                confirmed = series.latest(at, "confirmed")
+                found += [confirmed] if confirmed is not None else []
         start = at - horizon if at - EARLIEST > horizon else EARLIEST
         found += self._events.between(start, at)
         found += [f for f in self._statements.values() if f.at <= at]

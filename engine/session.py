@@ -20,7 +20,7 @@ from engine.analysis import Situation
 from engine.analyst import Analyst, change_times, frame_of, horizon_of
 from engine.compiler import CompiledRules, compile_rulebook
 from engine.errors import FactError, Problem, RuleFileError
-from engine.facts import Fact, ResolvedFact, to_utc
+from engine.facts import Confidence, Fact, ResolvedFact, to_utc
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -168,7 +168,8 @@ class Session:
                 fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind=item.kind,
                             value=given.value, actor=given.actor, target=given.target, source=given.source,
                             note=given.note, recorded_at=recorded_at, withdraws=given.withdraws, rules_version=rules_version,
-                            count=given.count, since=given.since)
+                            count=given.count, since=given.since, confidence=given.confidence,
+                            claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by))
             built.append(fact)
         return built
 
@@ -214,11 +215,15 @@ class Session:
             self.history = History()
             self.apply(self._load_all())
 
-    def frame(self, as_of: dt.datetime | dt.date | None = None) -> Frame:
+    def frame(self, as_of: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> Frame:
         """What a verdict as of a time (now by default) reads, copied out of the history:
-        later facts do not change it (see ``engine.analyst``)."""
+        later facts do not change it (see ``engine.analyst``); of the facts at least as sure
+        as ``admit``.  Leaving facts out needs the whole history (a partial one holds, per
+        subject, the latest confirmed fact, not every fact before)."""
         when = self._time(as_of)
-        return frame_of(self._history_for(when), when, self._horizon)
+        if admit != "disputed":
+            self.complete()
+        return frame_of(self._history_for(when), when, self._horizon, admit=admit)
 
     def moment(self, as_of: dt.datetime) -> History | None:
         """The facts a verdict as of ``as_of`` reads, read from the log into a history of
@@ -246,20 +251,22 @@ class Session:
         self.complete()
         return self.history.copy()
 
-    def verdict(self, as_of: dt.datetime | dt.date | None = None) -> Verdict:
-        """The verdict as of a time (now by default); see ``Analyst.verdict``."""
-        return self.analyst.verdict(self.frame(as_of))
+    def verdict(self, as_of: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> Verdict:
+        """The verdict as of a time (now by default), of the facts at least as sure as
+        ``admit``; see ``Analyst.verdict``."""
+        return self.analyst.verdict(self.frame(as_of, admit))
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation."""
         return self.analyst.status(self.frame(as_of))
 
-    def timeline(self, until: dt.datetime | dt.date | None = None) -> list[TimelineEntry]:
+    def timeline(self, until: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> list[TimelineEntry]:
         """Each time the verdict changed: the headline status, a goal's status, what holds
         the goals back (see ``analysis.standing``), or escalation; with the verdict from
-        then on, what changed and the facts and statements dated at that moment."""
+        then on, what changed and the facts and statements dated at that moment; of the
+        facts at least as sure as ``admit``."""
         self.complete()
-        return self.analyst.timeline(self.history, self._time(until))
+        return self.analyst.timeline(self.history, self._time(until), admit=admit)
 
     def change_times(self) -> list[dt.datetime]:
         """Every time at which a verdict can change: a fact, an event leaving its window,

@@ -48,7 +48,7 @@ from engine.errors import (
     WriteConflict,
     brief,
 )
-from engine.facts import Fact, ResolvedFact, dated_after, parse_inputs, recheck
+from engine.facts import Confidence, Fact, ResolvedFact, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
@@ -412,14 +412,16 @@ class Sessions:
                 self._replies.save_reply(record.id, posts[i].key, results[i].model_dump_json())
         return results  # type: ignore[return-value]  # every entry is set
 
-    def verdict(self, name: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE) -> Verdict:
+    def verdict(self, name: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE,
+                admit: Confidence = "disputed") -> Verdict:
         """The verdict now or as of a time, worked out from a frame of the session taken
-        under its lock, then outside it: a write to the session goes on meanwhile."""
+        under its lock, then outside it: a write to the session goes on meanwhile.
+        ``admit``: the lowest confidence of the facts it reads (``disputed``: all)."""
         with self._using(name) as session:
-            frame, analyst = session.frame(as_of), session.analyst
+            frame, analyst = session.frame(as_of, admit), session.analyst
         return self._answer(analyst, frame, deadline)
 
-    def timeline(self, name: str, deadline: Deadline = NO_DEADLINE) -> list[TimelineEntry]:
+    def timeline(self, name: str, deadline: Deadline = NO_DEADLINE, admit: Confidence = "disputed") -> list[TimelineEntry]:
         """The timeline of a copy of the session's whole history, by an analyst of its own
         (the session's stays free for its verdicts); writes go on meanwhile."""
         with self._using(name) as session:
@@ -427,7 +429,7 @@ class Sessions:
             rulebook, rules = session.rulebook, session.rules
         analyst = Analyst(name, rulebook, rules, self._port)
         try:
-            return analyst.timeline(history, now, deadline)
+            return analyst.timeline(history, now, deadline, admit)
         finally:
             analyst.close()
 
@@ -457,12 +459,13 @@ class Sessions:
         return FactPage(page, {f"f{k}": f"f{v}" for k, v in withdrawn.items()},
                         page[-1].id if len(found) > limit else None)
 
-    def compare(self, a: str, b: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE) -> Comparison:
+    def compare(self, a: str, b: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE,
+                admit: Confidence = "disputed") -> Comparison:
         """Both verdicts as of the same time: ``as_of``, or by default the earlier of the two
         lines' presents (see ``present``): a what-if forked as of 2021-03-07 is compared with
         its parent as it stood then, not with the parent's later history."""
         when = as_of or min(self.present(a), self.present(b))
-        return compare(self.verdict(a, when, deadline), self.verdict(b, when, deadline))
+        return compare(self.verdict(a, when, deadline, admit), self.verdict(b, when, deadline, admit))
 
     def present(self, name: str) -> dt.datetime:
         """Now, for a line forked now (or baseline); for a what-if forked as of a past date,

@@ -15,8 +15,11 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+Confidence = Literal["confirmed", "reported", "disputed"]
+
+
 class FactRef(Model):
-    """A fact cited as evidence."""
+    """A fact cited as evidence, with how sure it is (``engine.facts``)."""
 
     id: str
     subject: str
@@ -29,6 +32,9 @@ class FactRef(Model):
     note: str = ""
     count: int | None = None  # a counted event: the acts it stands for
     since: dt.datetime | None = None  # ... over the period from here to ``at``
+    confidence: Confidence = "confirmed"
+    claimed_by: list[str] = []
+    denied_by: list[str] = []
 
 
 class PositionRef(Model):
@@ -216,9 +222,23 @@ class GoalState(Model):
     reachable_if_willing: bool = False
     openings: list[int] = []
     concessions: ConcessionSets | None = None
+    rests_on_unconfirmed: list[FactRef] = []
 
 
 class EscalationChain(Model):
+    """A live chain (or intensity run) of a pattern: its events, how many, and the level
+    that number reaches (the pattern's ``levels``; ``on`` without)."""
+
+    pattern: str
+    events: list[FactRef]
+    size: int = 0
+    level: str = "on"
+
+
+class DeEscalation(Model):
+    """A pattern's latest de-escalation in the verdict's window: the acts that made it (one,
+    or one of each side for ``by: both``); hostile events dated at or before it no longer count."""
+
     pattern: str
     events: list[FactRef]
 
@@ -331,6 +351,15 @@ class Lapsed(Model):
 
 
 class Verdict(Model):
+    """``admits``: the lowest confidence of the facts it was worked out from (``disputed``:
+    every fact).  ``rests_on_unconfirmed``: the less-than-confirmed facts the status rests
+    on (``rules/README.md`` §5.7: with every such fact it reads left out, the status would
+    differ; named, those whose leaving out alone changes it, else all of them); each goal's
+    own in ``goals``, escalation's in ``escalation_rests_on_unconfirmed``.
+    ``escalation_levels``: each pattern on, with its level; ``escalation_level`` the highest
+    of them (the furthest up its own pattern's levels), None while escalation is off;
+    ``de_escalations``: each pattern's latest de-escalation in the window."""
+
     scenario: str
     session: str
     as_of: dt.datetime
@@ -349,6 +378,12 @@ class Verdict(Model):
     escalation_chains: list[EscalationChain]
     summary: list[str]
     ripeness: list[Ripeness] = []  # per main goal: see ``engine.analysis.ripeness``
+    escalation_level: str | None = None
+    escalation_levels: dict[str, str] = {}
+    de_escalations: list[DeEscalation] = []
+    admits: Confidence = "disputed"
+    rests_on_unconfirmed: list[FactRef] = []
+    escalation_rests_on_unconfirmed: list[FactRef] = []
 
     def key(self) -> tuple[str, bool]:
         """What a timeline tracks: status and escalation."""
@@ -359,13 +394,17 @@ class TimelineEntry(Model):
     """From ``at`` on (until the next entry), the verdict was this.  ``changes``: what changed
     from the entry before, in words (a goal's status, a cycle formed or broken, a refusal,
     a stance, a position coming into or out of force, escalation); ``causes``: the
-    facts dated at this moment, and the positions and offers whose dates begin or end here."""
+    facts dated at this moment, and the positions and offers whose dates begin or end here;
+    ``rests_on_unconfirmed``: the less-than-confirmed facts the status or escalation from
+    then on rests on (the verdict's, both lists)."""
 
     at: dt.datetime
     status: Status
     escalation: bool
+    escalation_level: str | None = None
     changes: list[str] = []
     causes: list[FactRef] = []
     statements: list[PositionRef] = []
     lapsed: list[Lapsed] = []
+    rests_on_unconfirmed: list[FactRef] = []
     verdict: Verdict

@@ -12,7 +12,7 @@ import typer
 
 from engine.deadline import DEFAULT_BUDGET
 from engine.errors import FactError, RipenessError, RuleFileError
-from engine.facts import to_utc
+from engine.facts import Confidence, to_utc
 from engine.imports import FORMATS
 from engine.rulebook import check_folder
 from engine.rulebook.models import RuleFile
@@ -24,6 +24,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 RulesDir = Annotated[str, typer.Argument(help="Scenario folder (or the name of one under rules/).")]
 FactsFile = Annotated[Path, typer.Argument(help="Facts: a .jsonl or .yaml file.")]
+Admit = Annotated[Confidence, typer.Option("--confidence", help="The lowest confidence of the facts read: confirmed, reported "
+                                           "or disputed (every fact, the default).")]
 
 
 def _fail(error: RipenessError) -> None:
@@ -62,12 +64,13 @@ def check(rules: RulesDir) -> None:
 @app.command()
 def verdict(rules: RulesDir, facts: FactsFile,
             as_of: Annotated[Optional[str], typer.Option("--as-of", help="ISO date or datetime; default now.")] = None,
-            as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False) -> None:
+            as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+            confidence: Admit = "disputed") -> None:
     """Print the verdict for the facts in FACTS, now or as of a date."""
     when = _as_of(as_of)
     try:
         session = load_scenario(rules).replay(facts)
-        result = session.verdict(when)
+        result = session.verdict(when, confidence)
     except (RuleFileError, FactError, RipenessError) as error:
         _fail(error)
     typer.echo(result.model_dump_json(indent=2) if as_json else render.verdict_text(result))
@@ -75,10 +78,11 @@ def verdict(rules: RulesDir, facts: FactsFile,
 
 @app.command()
 def timeline(rules: RulesDir, facts: FactsFile,
-             as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False) -> None:
+             as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
+             confidence: Admit = "disputed") -> None:
     """Print each date where the status or escalation changed, with the verdict from then on."""
     try:
-        entries = load_scenario(rules).replay(facts).timeline()
+        entries = load_scenario(rules).replay(facts).timeline(admit=confidence)
     except RipenessError as error:
         _fail(error)
     if as_json:

@@ -16,7 +16,9 @@ def when(at: dt.datetime) -> str:
 
 def verdict_text(verdict: Verdict) -> str:
     lines = [f"{verdict.scenario} / {verdict.session} as of {when(verdict.as_of)}: "
-             f"{verdict.status.upper()}{', ESCALATION' if verdict.escalation else ''}", ""]
+             f"{verdict.status.upper()}{', ESCALATION' if verdict.escalation else ''}"
+             + (f" ({verdict.escalation_level})" if verdict.escalation_level not in (None, "on") else "")
+             + {"confirmed": " (confirmed facts only)", "reported": " (confirmed and reported facts only)"}.get(verdict.admits, ""), ""]
     lines += [f"  {line}" for line in verdict.summary]
     if verdict.cycles:
         lines += ["", "Cycles:"]
@@ -55,7 +57,8 @@ def verdict_text(verdict: Verdict) -> str:
         lines += ["", "Escalation events:"]
         for event in verdict.escalation_events:
             counted = f" [{event.count} acts{' since ' + when(event.since) if event.since else ''}]" if event.count else ""
-            lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value}{counted} ({event.source})")
+            sure = "" if event.confidence == "confirmed" else f" [{event.confidence}]"
+            lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value}{counted} ({event.source}){sure}")
     return "\n".join(lines)
 
 

@@ -33,7 +33,7 @@ from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
 NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
 
-__all__ = ["Situation", "analyse", "bare_status", "escalating", "in_force", "quick_status", "standing"]
+__all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "in_force", "quick_status", "standing"]
 
 
 def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, Status]:
@@ -161,6 +161,23 @@ def escalating(sit: Situation, kept: escalation.KeptChains | None = None) -> boo
                for p, sides in sit.hostile.items())
 
 
+def escalation_levels(sit: Situation, kept: escalation.KeptChains | None = None) -> tuple[tuple[str, str], ...]:
+    """Each pattern whose escalation is on, with its level (``escalation.level``)."""
+    found = []
+    for p, sides in sorted(sit.hostile.items()):
+        pattern = sit.rulebook.escalations[p]
+        level = escalation.level(pattern, escalation.live(pattern, escalation.kept_chains(p, pattern, sides, kept), sit.as_of))
+        if level is not None:
+            found.append((p, level))
+    return tuple(found)
+
+
+def highest_level(sit: Situation, levels: tuple[tuple[str, str], ...]) -> str | None:
+    """Of the patterns on, the level furthest up its own pattern's levels (ties: the first pattern)."""
+    ranked = sorted(levels, key=lambda pl: (-sit.rulebook.escalations[pl[0]].rank(pl[1]), pl[0]))
+    return ranked[0][1] if ranked else None
+
+
 def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Callable[[], None] = lambda: None) -> Verdict:
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
     ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
@@ -252,6 +269,8 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
                                cycles=cycles_here, refusals=refusals_here, untested=untested_here,
                                reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
                                openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
+    levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}  # the longest chain decides
+    calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
     verdict = Verdict(
         scenario=rb.id,
         session=sit.session,
@@ -269,7 +288,10 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         concessions=concessions,
         escalation_events=events,
         escalation_chains=chains,
-        summary=explain.summary(sit, status, goals, found, refused, openings, concessions, events),
+        summary=explain.summary(sit, status, goals, found, refused, openings, concessions, events) + explain.levels_and_calms(sit, chains, calmed),
+        escalation_level=highest_level(sit, tuple(levels.items())),
+        escalation_levels=dict(sorted(levels.items())),
+        de_escalations=calmed,
     )
     return verdict.model_copy(update={"ripeness": ripeness.assess(sit, verdict)})
 

@@ -11,9 +11,10 @@ __all__ = ["differences"]
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
     cycles formed or broken, dead ends, stances, positions in force, deadlines passed
-    (a statement that lapsed), escalation, ripeness."""
+    (a statement that lapsed), escalation (its level, and the de-escalation that ended it),
+    ripeness."""
     if before is None:
-        return ([f"{g.id}: {g.status}" for g in after.goals] + (["escalation on"] if after.escalation else [])
+        return ([f"{g.id}: {g.status}" for g in after.goals] + (["escalation on", *_levels(after)] if after.escalation else [])
                 + ripeness.differences(None, after))
     lines = []
     old_goals = {g.id: g for g in before.goals}
@@ -57,8 +58,24 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
         elif d.kind == "condition" and d.on < after.as_of.date():
             lines.append(f"deadline passed: {d.what}")
     if before.escalation != after.escalation:
-        lines.append("escalation on" if after.escalation else "escalation off")
+        lines += ["escalation on", *_levels(after)] if after.escalation else ["escalation off", *_calmed(before, after)]
+    elif before.escalation_levels != after.escalation_levels:
+        lines += [f"escalation {p}: {before.escalation_levels.get(p, 'off')} → {after.escalation_levels.get(p, 'off')}"
+                  for p in sorted(before.escalation_levels.keys() | after.escalation_levels.keys())
+                  if before.escalation_levels.get(p) != after.escalation_levels.get(p)]
     return lines + ripeness.differences(before, after)
+
+
+def _levels(verdict: Verdict) -> list[str]:
+    """``escalation PATTERN: LEVEL`` for each pattern on at a level it names."""
+    return [f"escalation {p}: {level}" for p, level in sorted(verdict.escalation_levels.items()) if level != "on"]
+
+
+def _calmed(before: Verdict, after: Verdict) -> list[str]:
+    """``ended by de-escalation: f12`` when a de-escalation came since ``before``."""
+    known = {(d.pattern, tuple(e.id for e in d.events)) for d in before.de_escalations}
+    new = [e.id for d in after.de_escalations if (d.pattern, tuple(e.id for e in d.events)) not in known for e in d.events]
+    return [f"ended by de-escalation: {', '.join(new)}"] if new else []
 
 
 def _cycle_key(cycle) -> tuple[str, ...]:

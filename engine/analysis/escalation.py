@@ -8,6 +8,11 @@ The rules engine says which live events are hostile and on which side; this modu
 them in order.  A chain of at least ``exchanges`` events (or a run) keeps escalation on
 until ``window_days`` pass after its last event without an answer.
 
+A live chain or run has a **level**: the pattern's name for its number of events
+(``Escalation.level``).  A pattern with ``de_escalation`` recognises acts that end
+escalation (``calms``): as of a time after the latest one, only the hostile events dated
+after it count.
+
 A timeline asks whether escalation is on at every moment of a history: ``Watch`` answers
 that from the whole history's events at once, in time linear in their number.
 """
@@ -157,6 +162,61 @@ def live(pattern: Escalation, found: list[list[Fact]], as_of: dt.datetime) -> li
     return [c for c in found if c[-1].at <= as_of and as_of - c[-1].at <= window]
 
 
+def level(pattern: Escalation, live_chains: list[list[Fact]]) -> str | None:
+    """The level of the longest of the live chains and runs (None: none is live)."""
+    return pattern.level(max(len(c) for c in live_chains)) if live_chains else None
+
+
+def calming(pattern: Escalation, fact: Fact) -> bool:
+    """Whether ``fact`` is one of ``pattern``'s de-escalating acts: an event on one of its
+    ``de_escalation.events`` by an actor of either side."""
+    calm = pattern.de_escalation
+    return (calm is not None and fact.kind == "event" and fact.subject in calm.events
+            and any(fact.actor in side for side in pattern.sides))
+
+
+Calm = tuple[Fact, ...]  # a de-escalation's acts, the last the one that completes it
+
+
+def calms(pattern: Escalation, events: Iterable[Fact]) -> list[Calm]:
+    """The de-escalations among ``events``, in the order they are recognised: each act
+    (``by: either``), or each act answering an act of the other side within the window
+    (``by: both``; with the latest such act)."""
+    acts = sorted((f for f in events if calming(pattern, f)), key=lambda f: (f.at, f.seq))
+    if pattern.de_escalation is None or pattern.de_escalation.by == "either":
+        return [(act,) for act in acts]
+    window = dt.timedelta(days=pattern.window_days)
+    found: list[Calm] = []
+    last: list[Fact | None] = [None, None]
+    for act in acts:
+        side = 0 if act.actor in pattern.sides[0] else 1
+        other = last[1 - side]
+        if other is not None and act.at - other.at <= window:
+            found.append((other, act))
+        last[side] = act
+    return found
+
+
+def calm_at(found: Sequence[Calm], as_of: dt.datetime, since: dt.datetime | None) -> Calm | None:
+    """The latest of ``found`` (in order) complete by ``as_of`` whose acts are all in the
+    frame (after ``since``; None: every time)."""
+    for calm in reversed(found):
+        if calm[-1].at > as_of:
+            continue
+        if since is not None and calm[-1].at <= since:
+            return None
+        if since is None or calm[0].at > since:
+            return calm
+    return None
+
+
+def after(since: dt.datetime | None, calm: Calm | None) -> dt.datetime | None:
+    """The later of ``since`` and the calm's time: hostile events count only after it."""
+    if calm is None:
+        return since
+    return calm[-1].at if since is None else max(since, calm[-1].at)
+
+
 def sides_of(pattern: Escalation, fact: Fact) -> tuple[int, ...]:
     """The sides on which ``fact`` is one of ``pattern``'s hostile events: what its rules
     match (``engine.compiler``): an event on one of that side's subjects by an actor of that side."""
@@ -179,7 +239,7 @@ class Watch:
     back, among a fixed list of events in event order (``at``, then ``seq``: a whole history's).
 
     Escalation is on as of T when a chain of ``exchanges`` events, all in the frame T reads
-    (after ``since``, not after T), ends at most a window before T: of the chains ending at
+    (after ``since`` and the latest de-escalation, not after T), ends at most a window before T: of the chains ending at
     an event, the one that starts latest decides.  That start is worked out once for every
     event (one sliding maximum per side and link of the chain), then each time asked is a
     sliding maximum over the window before it: the work is linear in the number of events
@@ -187,6 +247,7 @@ class Watch:
 
     def __init__(self, pattern: Escalation, events: Sequence[Fact]):
         self._window = dt.timedelta(days=pattern.window_days)
+        self._calms = calms(pattern, events)
         items = [(fact.at, fact.seq, side) for fact in events for side in sides_of(pattern, fact)]
         self._sides = hostile(pattern, events)
         self._keys = tuple([(f.at, f.seq) for f in side] for side in self._sides)
@@ -199,7 +260,13 @@ class Watch:
         self._next = 0
         self._last: dt.datetime | None = None
 
+    def calm(self, as_of: dt.datetime, since: dt.datetime) -> Calm | None:
+        """The latest de-escalation complete by ``as_of`` whose acts are in the frame."""
+        return calm_at(self._calms, as_of, since)
+
     def on(self, as_of: dt.datetime, since: dt.datetime) -> bool:
+        """Whether a chain or run lies after ``since`` and after the latest de-escalation."""
+        since = after(since, self.calm(as_of, since))  # type: ignore[assignment]  # since is set
         if self._last is not None and as_of < self._last:
             raise ValueError(f"a Watch goes forward in time only: asked {as_of} after {self._last}")
         self._last = as_of

@@ -18,6 +18,7 @@ from engine.values import distance
 from engine.verdict import (
     ConcessionSets,
     Cycle,
+    DeEscalation,
     EscalationChain,
     FactRef,
     GoalState,
@@ -85,7 +86,8 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
         value = statement_words(fact.value) if fact.kind == "statement" else fact.value
         return FactRef(id=fact.id, subject=fact.subject, value=value, unit=subject.unit if subject else "",
                        at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note,
-                       count=fact.count, since=fact.since)
+                       count=fact.count, since=fact.since,
+                       confidence=fact.confidence, claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by))
 
     return _cited(fact, sit.rulebook, build)
 
@@ -338,9 +340,27 @@ def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None)
                 if ref is None:
                     ref = cited[e.seq] = cite_fact(sit, e)
                 events.append(ref)
-            result.append(EscalationChain(pattern=pattern_id, events=events))
+            result.append(EscalationChain(pattern=pattern_id, events=events, size=len(chain), level=pattern.level(len(chain))))
     result.sort(key=lambda c: [e.at for e in c.events])
     return result
+
+
+def de_escalation(sit: Situation, pattern: str, calm: tuple[Fact, ...]) -> DeEscalation:
+    return DeEscalation(pattern=pattern, events=[cite_fact(sit, f) for f in calm])
+
+
+def levels_and_calms(sit: Situation, chains: list[EscalationChain], calmed: list[DeEscalation]) -> list[str]:
+    """Sentences on the escalation levels a pattern declares, and the de-escalations."""
+    lines = []
+    for pattern_id in sorted({c.pattern for c in chains}):
+        if sit.rulebook.escalations[pattern_id].levels:
+            longest = max((c for c in chains if c.pattern == pattern_id), key=lambda c: c.size)
+            lines.append(f"Escalation level ({pattern_id}): {longest.level}, {longest.size} hostile events in its longest live "
+                         f"chain, from {longest.events[0].at.date()} to {longest.events[-1].at.date()}.")
+    for calm in calmed:
+        acts = "; ".join(f"{e.actor} {e.subject.split('.')[-1]} on {e.at.date()}" + (f" ({e.value})" if e.value else "") for e in calm.events)
+        lines.append(f"De-escalation ({calm.pattern}): {acts}. Hostile events up to it no longer count.")
+    return lines
 
 
 def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[Cycle], refused: list[Refusal],

@@ -44,6 +44,7 @@ class Situation:
     state: dict[str, Fact]
     previous: Callable[[Fact], Fact | None]
     hostile: dict[str, tuple[list[Fact], list[Fact]]]  # escalation pattern -> live hostile events by side (kept by the session: read only)
+    calm: dict[str, tuple[Fact, ...]] = field(default_factory=dict)  # escalation pattern -> the acts of its latest de-escalation, if any
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ class Rule(Strict):
     value_from: str | None = None
     aggregate: Literal["none", "daily", "weekly", "monthly"] = "none"
     sum: str | None = None
+    confidence: Literal["confirmed", "reported", "disputed"] = Field(
+        "confirmed", description="how sure the facts it makes are (coded news reports: often reported)")
 
     @field_validator("when", mode="before")
     @classmethod

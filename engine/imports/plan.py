@@ -171,6 +171,8 @@ def _row_fact(mapping: Mapping, rule: Rule, record: Record, fields: dict[str, st
         fact["value"] = value
     if spec.text and record.get(spec.text):
         fact["note"] = _text(record.get(spec.text), MAX_NOTE)
+    if rule.confidence != "confirmed":
+        fact["confidence"] = rule.confidence
     try:
         parse_inputs([(record.where, fact)], rulebook)
     except FactError as exc:
@@ -199,6 +201,8 @@ def _aggregate(mapping: Mapping, i: int, bucket: dict[Any, float], first: dt.dat
         what = "rows" if rule.sum is None else f"the {rule.sum} of the rows"
         fact = {"at": following.isoformat(), "subject": rule.subject, "value": value,
                 "source": f"[{key}] {mapping.format} data: {what} from {start.isoformat()} to {(following - dt.timedelta(days=1)).isoformat()}"}
+        if rule.confidence != "confirmed":
+            fact["confidence"] = rule.confidence
         where = f"{mapping.where}: rules.{i} ({period_label(rule.aggregate, start)})"
         try:
             parse_inputs([(where, fact)], rulebook)
@@ -333,4 +337,5 @@ def _same(old: Fact, fact: dict[str, Any]) -> bool:
     return (old.at == at and old.subject == fact["subject"] and old.actor == fact.get("actor")
             and old.target == fact.get("target") and type(old.value) is type(value) and old.value == value
             and old.source == fact["source"] and old.note == fact.get("note", "")
-            and old.count == fact.get("count") and old.since == since)
+            and old.count == fact.get("count") and old.since == since
+            and old.confidence == fact.get("confidence", "confirmed"))

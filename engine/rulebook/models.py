@@ -401,13 +401,29 @@ PatternEvents = Annotated[
 ]
 
 
+class DeEscalation(Strict):
+    """Acts that end escalation: an event on one of ``events`` by an actor of either side
+    (``by: either``), or one answering such an act of the other side within the pattern's
+    ``window_days`` (``by: both``: a prisoner exchange, mutual steps).  Once recognised, the
+    hostile events dated at or before it no longer count: chains and runs start afresh."""
+
+    events: list[DottedName] = Field(min_length=1, max_length=64)
+    by: Literal["either", "both"] = "either"
+
+
+MAX_LEVELS = 8
+
+
 class Escalation(Strict):
     """Tit-for-tat: ``exchanges`` hostile events in a row, alternating between the two
     ``sides``, each within ``window_days`` of the one before.  Escalation stays on until
     ``window_days`` pass without the chain going on.  ``events``: the event subjects that
     are hostile acts on either side, or two lists, each side's own (a censure answered by
     a nuclear step).  ``intensity``: escalation is also on after that many acts of one side
-    within ``window_days``, answered or not."""
+    within ``window_days``, answered or not.  ``levels``: names for how far it has gone, by
+    the number of events in the longest live chain or run (``{3: tension, 5: crisis}``; a
+    chain or run is at the highest level whose number it reaches, and at least at the
+    first); without, the level is ``on``.  ``de_escalation``: the acts that end it."""
 
     id: Identifier
     description: Prose = ""
@@ -416,6 +432,29 @@ class Escalation(Strict):
     window_days: int = Field(default=30, gt=0, le=3650)
     exchanges: int = Field(default=3, ge=2, le=8)
     intensity: int | None = Field(default=None, ge=2, le=10000)
+    levels: dict[Annotated[int, Field(ge=2, le=10000)], Identifier] = Field(default_factory=dict, max_length=MAX_LEVELS)
+    de_escalation: DeEscalation | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct_levels(cls, levels: dict[int, str]) -> dict[int, str]:
+        names = list(levels.values())
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"each level has its own name; {', '.join(repr(n) for n in twice)} is given twice")
+        return dict(sorted(levels.items()))
+
+    def level(self, size: int) -> str:
+        """The level of a live chain or run of ``size`` events (see the class docstring)."""
+        if not self.levels:
+            return "on"
+        reached = [name for count, name in self.levels.items() if size >= count]
+        return reached[-1] if reached else next(iter(self.levels.values()))
+
+    def rank(self, level: str) -> float:
+        """How far up its pattern's levels ``level`` is, from 0 (the first) to 1 (the last)."""
+        names = list(self.levels.values()) or ["on"]
+        return names.index(level) / max(1, len(names) - 1)
 
     @field_validator("events", mode="before")
     @classmethod

@@ -151,6 +151,14 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         overlap = set(pattern.sides[0]) & set(pattern.sides[1])
         if overlap:
             report(origin, f"an actor cannot be on both sides: {', '.join(sorted(overlap))}", "sides")
+        if pattern.de_escalation is not None:
+            for i, event in enumerate(pattern.de_escalation.events):
+                at = ("de_escalation", "events", i)
+                if known("subject", event, subjects, origin, *at):
+                    if subjects[event].kind != "event":
+                        report(origin, f"{event!r} is a state subject; de-escalation is recognised from event subjects (kind: event)", *at)
+                    elif event in pattern.subjects:
+                        report(origin, f"{event!r} is one of this pattern's hostile events; an act cannot both escalate and de-escalate", *at)
     _check_costs(items, actors, subjects, report, known, check_expr)
     _check_restatements(items["positions"], "position", "withholds", report)
     _check_restatements(items["offers"], "offer", "offers", report)

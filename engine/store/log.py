@@ -84,8 +84,8 @@ class SqlFactLog:
 
     def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject the fact in
-        force then and the one before it, every fact after ``at``, the events after
-        ``at - horizon`` and every statement fact; withdrawn facts left out.  Costs the number of subjects, events in
+        force then and the one before it (and the latest confirmed one, when neither is), every fact after ``at``, the
+        events after ``at - horizon`` and every statement fact; withdrawn facts left out.  Costs the number of subjects, events in
         the window and withdrawals, not the length of history."""
         return self._load(view, at, horizon, subjects, later=True)
 
@@ -107,6 +107,8 @@ class SqlFactLog:
                     candidates += [row for row in conn.execute(query) if row.seq not in withdrawn][:2]
                 candidates.sort(key=lambda r: (r.at, r.seq), reverse=True)
                 found.update((row.seq, fact_of(row)) for row in candidates[:2])
+                if candidates and all(row.confidence is not None for row in candidates[:2]):
+                    found.update((row.seq, fact_of(row)) for row in self._confirmed(conn, view, subject, at, withdrawn))
             start = to_us(at) - horizon // dt.timedelta(microseconds=1)
             window = and_(facts.c.kind == "event", facts.c.at > start, facts.c.at <= to_us(at))
             stated = facts.c.kind == "statement"  # every one: they make the session's rulebook (engine.statements)
@@ -130,6 +132,18 @@ class SqlFactLog:
             withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
             query = select(facts).where(_in_view(view), facts.c.kind == "statement").order_by(facts.c.seq)
             return [fact_of(row) for row in conn.execute(query) if row.seq not in withdrawn]
+
+    @staticmethod
+    def _confirmed(conn: Connection, view: View, subject: str, at: dt.datetime, withdrawn: set[int]) -> list:
+        """The latest confirmed fact on ``subject`` not after ``at`` (what a verdict leaving the
+        less-than-confirmed facts out reads), when the two latest are not confirmed."""
+        rows = []
+        for bound in view:
+            query = (select(facts).where(_in_view([bound]), facts.c.subject == subject, facts.c.kind == "state",
+                                         facts.c.at <= to_us(at), facts.c.confidence.is_(None), facts.c.seq.not_in(withdrawn))
+                     .order_by(facts.c.at.desc(), facts.c.seq.desc()).limit(1))
+            rows += list(conn.execute(query))
+        return sorted(rows, key=lambda r: (r.at, r.seq))[-1:]
 
     def find(self, view: View, *, subject: str | None = None, actor: str | None = None,
              start: dt.datetime | None = None, end: dt.datetime | None = None,

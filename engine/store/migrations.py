@@ -70,6 +70,13 @@ def add_counted_events(conn: Connection) -> None:
     add_column(conn, facts, facts.c.since)
 
 
+def _fact_confidence(conn: Connection) -> None:
+    """How sure a fact is: ``confidence`` (NULL: confirmed, as every older fact reads) and the
+    actors who ``claimed_by`` or ``denied_by`` it (JSON lists, NULL: none)."""
+    for name in ("confidence", "claimed_by", "denied_by"):
+        add_column(conn, facts, facts.c[name])
+
+
 def _rules_versions(conn: Connection) -> None:
     add_column(conn, facts, Column("rules_version", Integer))
 
@@ -79,6 +86,7 @@ STEPS: list[Step] = [
     Step(3, "replicas: one serialised log position, unique names of live sessions in each scenario", _replicas),
     Step(4, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
     Step(5, "facts: counted events (act_count, since)", add_counted_events),
+    Step(6, "facts: confidence, claimed_by, denied_by", _fact_confidence),
 ]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION

@@ -131,9 +131,10 @@ class FactLog(Protocol):
 
     def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject (of
-        ``subjects``) the fact in force then and the one before it, every fact after
-        ``at``, the events in ``(at - horizon, at]`` and every statement fact (they make the
-        session's rulebook); withdrawn facts left out; in
+        ``subjects``) the fact in force then and the one before it (and the latest confirmed
+        one, when neither is: ``engine.facts``), every fact after ``at``, the events in
+        ``(at - horizon, at]`` and every statement fact (they make the session's rulebook);
+        withdrawn facts left out; in
         recording order.  Costs the subjects, the window and the withdrawals, not the
         length of history."""
         ...

@@ -1,7 +1,9 @@
 """The fact log's tables (SQLAlchemy Core) and how facts and sessions become rows.
 
 Times are stored as integer microseconds since the Unix epoch, UTC; a fact's value as JSON
-text (keys sorted, so that equal values are equal text).
+text (keys sorted, so that equal values are equal text).  A fact's ``confidence`` is NULL
+for confirmed (every fact of a log made before it existed reads so), its ``claimed_by`` and
+``denied_by`` JSON lists of actors, NULL for none.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ facts = Table("facts", metadata,
               Column("rules_version", Integer, nullable=True),  # the rule files it was checked against (None: before versions)
               Column("act_count", BigInteger, nullable=True),  # a counted event's count (NULL: one act)
               Column("since", BigInteger, nullable=True),  # a counted event's period start
+              Column("confidence", String(16), nullable=True),
+              Column("claimed_by", Text, nullable=True),
+              Column("denied_by", Text, nullable=True),
               Index("facts_by_subject", "session_id", "subject", "at", "seq"),
               Index("facts_by_time", "session_id", "at"),
               Index("facts_by_withdrawn", "withdraws"),
@@ -133,7 +138,10 @@ def fact_row(session_id: int, fact: Fact) -> dict[str, Any]:
             "value": as_json(fact.value), "actor": fact.actor, "target": fact.target, "source": fact.source,
             "note": fact.note, "recorded_at": to_us(fact.recorded_at or EPOCH),
             "withdraws": int(fact.withdraws[1:]) if fact.withdraws else None, "rules_version": fact.rules_version,
-            "act_count": fact.count, "since": to_us(fact.since) if fact.since else None}
+            "act_count": fact.count, "since": to_us(fact.since) if fact.since else None,
+            "confidence": None if fact.confidence == "confirmed" else fact.confidence,
+            "claimed_by": json.dumps(list(fact.claimed_by)) if fact.claimed_by else None,
+            "denied_by": json.dumps(list(fact.denied_by)) if fact.denied_by else None}
 
 
 def fact_of(row: Any) -> Fact:
@@ -141,7 +149,9 @@ def fact_of(row: Any) -> Fact:
                 value=json.loads(row.value) if row.value is not None else None, actor=row.actor, target=row.target,
                 source=row.source, note=row.note, recorded_at=from_us(row.recorded_at),
                 withdraws=f"f{row.withdraws}" if row.withdraws is not None else None, rules_version=row.rules_version,
-                count=row.act_count, since=from_us(row.since) if row.since is not None else None)
+                count=row.act_count, since=from_us(row.since) if row.since is not None else None,
+                confidence=row.confidence or "confirmed", claimed_by=tuple(json.loads(row.claimed_by or "[]")),
+                denied_by=tuple(json.loads(row.denied_by or "[]")))
 
 
 def withdrawal_of(row: Any) -> Fact:

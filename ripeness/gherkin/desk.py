@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.comparison import Comparison
 from engine.errors import FactError, OutsideFolderError, Problem, RuleFileError, UnknownNameError
-from engine.facts import ResolvedFact, parse_inputs, read_fact_file, to_utc
+from engine.facts import Confidence, ResolvedFact, parse_inputs, read_fact_file, to_utc
 from engine.imports import plan_import, read_mapping, read_records
 from engine.rulebook import Rulebook, outside_link
 from engine.sessions import BASELINE
@@ -144,7 +144,7 @@ class Desk:
     as_of: dt.datetime | None = None
     last_verdict: Verdict | None = None
     lines: dict[str, Line] = field(default_factory=dict)
-    _verdicts: dict[tuple[str, dt.datetime], Verdict] = field(default_factory=dict)
+    _verdicts: dict[tuple[str, dt.datetime, str], Verdict] = field(default_factory=dict)
     _timelines: dict[str, list[TimelineEntry]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -262,12 +262,12 @@ class Desk:
             return parse_date(date, self.where)
         return self.as_of or self.driver.now
 
-    def verdict(self, date: str | None = None, line: str | None = None) -> Verdict:
+    def verdict(self, date: str | None = None, line: str | None = None, admit: Confidence = "disputed") -> Verdict:
         name = self.line(line)
         at = self.when(date)
-        if (name, at) not in self._verdicts:
-            self._verdicts[name, at] = self.driver.verdict(name, at)
-        self.last_verdict = self._verdicts[name, at]
+        if (name, at, admit) not in self._verdicts:
+            self._verdicts[name, at, admit] = self.driver.verdict(name, at, admit)
+        self.last_verdict = self._verdicts[name, at, admit]
         return self.last_verdict
 
     def statements(self, date: str | None = None, line: str | None = None) -> list[StatementState]:

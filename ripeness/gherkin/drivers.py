@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import httpx
 
 from engine.comparison import Comparison
-from engine.facts import EARLIEST, ResolvedFact
+from engine.facts import EARLIEST, Confidence, ResolvedFact
 from engine.session import FixedClock
 from engine.sessions import BASELINE, Sessions
 from engine.verdict import StatementState, TimelineEntry, Verdict
@@ -65,7 +65,7 @@ class Driver(Protocol):
 
     def record(self, line: str, facts: list[ResolvedFact]) -> None: ...
 
-    def verdict(self, line: str, as_of: dt.datetime) -> Verdict: ...
+    def verdict(self, line: str, as_of: dt.datetime, admit: Confidence = "disputed") -> Verdict: ...
 
     def compare(self, a: str, b: str, as_of: dt.datetime) -> Comparison: ...
 
@@ -115,8 +115,8 @@ class InProcessDriver:
     def record(self, line: str, facts: list[ResolvedFact]) -> None:
         self._open().record(line, [(f.where, raw) for f, raw in zip(facts, _raw(facts))], then=False)  # the reply is not read
 
-    def verdict(self, line: str, as_of: dt.datetime) -> Verdict:
-        return self._open().verdict(line, as_of)
+    def verdict(self, line: str, as_of: dt.datetime, admit: Confidence = "disputed") -> Verdict:
+        return self._open().verdict(line, as_of, admit=admit)
 
     def compare(self, a: str, b: str, as_of: dt.datetime) -> Comparison:
         return self._open().compare(a, b, as_of)
@@ -180,8 +180,8 @@ class HttpDriver:
     def record(self, line: str, facts: list[ResolvedFact]) -> None:
         self._call("POST", f"/sessions/{self._server(line)}/facts", json={"facts": _raw(facts)})
 
-    def verdict(self, line: str, as_of: dt.datetime) -> Verdict:
-        found = self._call("GET", f"/sessions/{self._server(line)}/verdict", params={"as_of": as_of.isoformat()})
+    def verdict(self, line: str, as_of: dt.datetime, admit: Confidence = "disputed") -> Verdict:
+        found = self._call("GET", f"/sessions/{self._server(line)}/verdict", params={"as_of": as_of.isoformat(), "confidence": admit})
         return Verdict.model_validate({**found, "session": line})
 
     def compare(self, a: str, b: str, as_of: dt.datetime) -> Comparison:

@@ -41,7 +41,8 @@ from engine.yamlsource import YamlSyntaxError, load_located
 from ripeness.gherkin.desk import Desk, on_off, parse_date, parse_value, status_word
 from ripeness.gherkin.drivers import Driver, HttpDriver, InProcessDriver, ScenarioMismatch
 
-TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note", "count", "since")
+TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note", "count", "since", "confidence", "claimed_by",
+                 "denied_by")
 STEP_WHERE = pytest.StashKey[str]()  # "path/to/x.feature:12" of the running step
 DESK = pytest.StashKey[Desk]()  # the desk of the running Gherkin scenario
 RULES_OPTION = "ripeness_rules"  # dest of --ripeness-rules (see plugin.py)
@@ -217,6 +218,8 @@ def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]
                 fact["count"] = int(cell) if cell.isdigit() else cell  # not a number: refused at the field, with the row
             elif column == "value":
                 fact["value"] = parse_value(cell)
+            elif column in ("claimed_by", "denied_by"):
+                fact[column] = names_in(cell)
             else:
                 fact[column] = cell
         items.append((row_where, fact))
@@ -279,6 +282,53 @@ def escalation_is(desk: Desk, request, line: str | None, state: str, date: str |
     assert verdict.escalation is expected, (
         f"{desk.where}: expected escalation {state}{_in(verdict.session)} as of {verdict.as_of.date()}, it is"
         f" {'on' if verdict.escalation else 'off'} (hostile events in the window: {events})")
+
+
+@then(parsers.re(rf"{IN}with (?P<level>confirmed|confirmed and reported) facts only,? the status{AS_OF} is (?P<status>\w+)"))
+def the_status_with_sure_facts_is(desk: Desk, request, line: str | None, level: str, status: str, date: str | None) -> None:
+    here(desk, request)
+    expected = status_word(status)
+    verdict = desk.verdict(date, line_of(line), "confirmed" if level == "confirmed" else "reported")
+    assert verdict.status == expected, (
+        f"{desk.where}: expected {expected}{_in(verdict.session)} with {level} facts only as of {verdict.as_of.date()}, "
+        f"the verdict is {verdict.status}:\n{_describe(verdict)}")
+
+
+@then(parsers.re(rf'{IN}(?P<part>the status|escalation){AS_OF} rests on (?:no fact that is not confirmed|'
+                 rf'the (?P<level>reported|disputed) fact "(?P<text>[^"]+)")'))
+def rests_on(desk: Desk, request, line: str | None, part: str, date: str | None, level: str | None, text: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
+    resting = verdict.rests_on_unconfirmed if part == "the status" else verdict.escalation_rests_on_unconfirmed
+    found = ", ".join(f"{f.id} {f.confidence} {f.subject} = {f.value!r} ({f.source})" for f in resting) or "none"
+    if level is None:
+        assert not resting, f"{desk.where}: expected {part}{_in(verdict.session)} to rest on no unconfirmed fact; it rests on {found}"
+        return
+    assert any(f.confidence == level and (text in str(f.value) or text in f.source) for f in resting), (
+        f"{desk.where}: expected {part}{_in(verdict.session)} as of {verdict.as_of.date()} to rest on a {level} fact "
+        f"saying \"{text}\"; it rests on {found}")
+
+
+@then(parsers.re(rf"{IN}the escalation level{AS_OF} is (?P<level>\w+)"))
+def escalation_level_is(desk: Desk, request, line: str | None, level: str, date: str | None) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
+    chains = "; ".join(f"{c.pattern}: {c.size} events, {c.level}" for c in verdict.escalation_chains) or "no live chain"
+    assert verdict.escalation_level == level, (
+        f"{desk.where}: expected the escalation level{_in(verdict.session)} as of {verdict.as_of.date()} to be {level}; "
+        f"it is {verdict.escalation_level or 'none (escalation off)'} ({chains})")
+
+
+@then(parsers.re(rf"{IN}escalation{AS_OF} was ended by (?:(?P<actor>{NAME}) )?(?P<subject>{DOTTED})"))
+def escalation_ended_by(desk: Desk, request, line: str | None, date: str | None, actor: str | None, subject: str) -> None:
+    here(desk, request)
+    verdict = desk.verdict(date, line_of(line))
+    acts = [e for d in verdict.de_escalations for e in d.events]
+    found = ", ".join(f"{e.at.date()} {e.actor} {e.subject}" for e in acts) or "no de-escalation in the window"
+    assert any(e.subject.split(".")[-1] == subject.split(".")[-1] and actor in (None, e.actor) for e in acts), (
+        f"{desk.where}: expected escalation{_in(verdict.session)} as of {verdict.as_of.date()} to have been ended by "
+        f"{(actor + ' ') if actor else ''}{subject}; found {found}")
+    assert not verdict.escalation, f"{desk.where}: a de-escalation is recorded ({found}), but escalation is on again"
 
 
 @then(parsers.re(rf"{IN}the deadlock cycle involves (?P<actors>.+?){AS_OF}"))

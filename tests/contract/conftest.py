@@ -83,10 +83,10 @@ def store(backend: Backend) -> Store:
 
 def fact(seq: int, at: dt.datetime, subject: str = "IRN.enrichment_pct", value=3.67, *, kind: str = "state",
          note: str = "", withdraws: int | None = None, actor: str | None = "IRN", target: str | None = None,
-         count: int | None = None, since: dt.datetime | None = None) -> Fact:
+         count: int | None = None, since: dt.datetime | None = None, **how_sure) -> Fact:
     return Fact(id=f"f{seq}", seq=seq, at=at, subject=subject, kind=kind, value=value, actor=actor, target=target,  # type: ignore[arg-type]
                 source="contract", note=note, recorded_at=RECORDED, withdraws=f"f{withdraws}" if withdraws else None,
-                count=count, since=since)
+                count=count, since=since, **how_sure)
 
 
 Spec = Callable[[int], Fact]  # a fact given its sequence number

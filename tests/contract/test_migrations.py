@@ -189,3 +189,37 @@ def test_a_version_1_log_opens_with_counted_events_and_its_events_count_one_act_
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
     engine.dispose()
+
+
+def _as_version_1(url: str) -> None:
+    """Make the log look as a version-1 ripeness left it: no confidence or attribution
+    columns, one fact written by that ripeness."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for name in ("confidence", "claimed_by", "denied_by"):
+            conn.execute(text(f"ALTER TABLE facts DROP COLUMN {name}"))
+        conn.execute(text("UPDATE ripeness_meta SET value = '1' WHERE key = 'schema_version'"))
+        conn.execute(text("INSERT INTO facts (seq, session_id, at, subject, kind, value, actor, target, source, note, "
+                          "recorded_at, withdraws) VALUES (1, 1, 1609459200000000, 'IRN.enrichment_pct', 'state', '20', "
+                          "'IRN', NULL, 'old', '', 1609459200000000, NULL)"))
+    engine.dispose()
+
+
+def test_a_version_1_log_opens_its_facts_read_as_confirmed_and_new_ones_keep_how_sure_they_are(backend):
+    record = baseline(backend.store)
+    backend.store.close()
+    _as_version_1(backend.url)
+    store = backend.reopen()
+    engine = create_engine(backend.url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
+        assert {"confidence", "claimed_by", "denied_by"} <= {c["name"] for c in inspect(conn).get_columns("facts")}
+    engine.dispose()
+    [old] = everything(store, record)
+    assert (old.value, old.confidence, old.claimed_by, old.denied_by) == (20, "confirmed", (), ())
+    write(store, record.id, state(day(1), 60, confidence="disputed", claimed_by=("IRN",), denied_by=("USA",)),
+          state(day(2), 63, confidence="reported"))
+    again = backend.reopen()
+    facts_now = everything(again, record)
+    assert [(f.value, f.confidence, f.claimed_by, f.denied_by) for f in facts_now] == [
+        (20, "confirmed", (), ()), (60, "disputed", ("IRN",), ("USA",)), (63, "reported", (), ())]

@@ -133,6 +133,19 @@ def test_a_moment_holds_the_state_in_force_then_and_the_events_of_its_window(bac
     assert old not in store.log.load_at(view, day(10), HORIZON, SUBJECTS) and early_strike not in store.log.load_at(view, at, HORIZON, SUBJECTS)
 
 
+def test_a_moment_holds_the_latest_confirmed_fact_when_the_two_latest_are_not(backend):
+    store = backend.store
+    root = baseline(store)
+    confirmed, withdrawn_one, reported, disputed = write(
+        store, root.id, state(day(1), 1), state(day(2), 2), state(day(5), 5, confidence="reported"),
+        state(day(9), 9, confidence="disputed", claimed_by=("USA",), denied_by=("IRN",)))
+    write(store, root.id, withdrawal(withdrawn_one))
+    view = store.registry.view(root)
+    assert store.log.load_at(view, day(10), HORIZON, SUBJECTS) == [confirmed, reported, disputed]
+    assert store.log.load_recent(view, day(6), HORIZON, SUBJECTS) == [confirmed, reported, disputed]
+    assert store.log.load_at(view, day(3), HORIZON, SUBJECTS) == [confirmed]
+
+
 # idempotent requests ----------------------------------------------------------------------
 def test_a_request_is_stored_with_its_facts_once_and_its_reply_saved_later(backend):
     store = backend.store

@@ -148,6 +148,9 @@ def test_a_fact_table_with_an_unknown_column_names_it(pytester):
     assert "unknown fact table column 'amount'" in text and "count, date, note, since, source, subject, target, value" in text
 
 
+    assert "unknown fact table column 'amount'" in text and "date, denied_by, note, source, subject, target, value" in text
+
+
 def test_a_bad_row_in_a_fact_table_names_the_row(pytester):
     outcome, text = run_feature(pytester, """
         And these facts:

@@ -217,3 +217,29 @@ def test_a_line_that_is_not_utf8_is_a_bad_row_and_an_unknown_format_is_refused(d
     assert f"{source}:3: not UTF-8 text (a bad byte at column" in err
     wrong = runner.invoke(app, ["import", "acled", str(DATA / "acled.csv"), "--rules", str(docks_folder), "--format", "csv"])
     assert wrong.exit_code == 2 and "expected one of plover, acled, gdelt" in wrong.output
+
+
+def test_a_mapping_rule_sets_how_sure_its_facts_are_and_a_bad_level_is_refused(docks_folder: Path, tmp_path: Path) -> None:
+    mapping = tmp_path / "imports" / "m.yaml"
+    mapping.parent.mkdir()
+    mapping.write_text((DATA / "acled.yaml").read_text().replace(
+        "    subject: walkout\n", "    subject: walkout\n    confidence: reported\n"))
+    out = tmp_path / "facts.jsonl"
+    run(str(mapping), str(DATA / "acled.csv"), "--rules", str(docks_folder), "--out", str(out))
+    facts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {f["subject"]: f.get("confidence", "confirmed") for f in facts}["walkout"] == "reported"
+    assert {f.get("confidence", "confirmed") for f in facts if f["subject"] != "walkout"} == {"confirmed"}
+    mapping.write_text(mapping.read_text().replace("confidence: reported", "confidence: likely"))
+    err = run(str(mapping), str(DATA / "acled.csv"), "--rules", str(docks_folder), "--out", str(out), ok=False)
+    assert "rules.0.confidence" in err and "'confirmed', 'reported' or 'disputed'" in err, err
+
+
+def test_changing_a_rules_confidence_corrects_the_facts_it_made(docks_folder: Path, db: str, tmp_path: Path) -> None:
+    mapping = tmp_path / "imports" / "sure.yaml"
+    mapping.parent.mkdir()
+    mapping.write_text((DATA / "acled.yaml").read_text())
+    first = run(str(mapping), str(DATA / "acled.csv"), "--rules", str(docks_folder), "--db", db, "--json")
+    mapping.write_text(mapping.read_text().replace("    subject: walkout\n", "    subject: walkout\n    confidence: reported\n"))
+    again = run(str(mapping), str(DATA / "acled.csv"), "--rules", str(docks_folder), "--db", db, "--json")
+    assert again["stored"] == 0 and again["corrected"] > 0, again
+    assert again["corrected"] + again["already_there"] == first["stored"]

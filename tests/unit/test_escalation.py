@@ -10,7 +10,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.analysis.escalation import Watch, chains, hostile, live
+from engine.analysis.escalation import Watch, calm_at, calms, chains, hostile, live
 from engine.facts import Fact
 from engine.rulebook.models import Escalation
 
@@ -22,9 +22,26 @@ BOTH_SIDES = ["walkout", "lockout"]
 EACH_SIDE = [["walkout"], ["lockout", "statement"]]  # counter-measures across domains: a walkout answered by a lockout or a statement
 
 
-def pattern(window_days: int, exchanges: int, events: list = BOTH_SIDES, intensity: int | None = None) -> Escalation:
+def pattern(window_days: int, exchanges: int, events: list = BOTH_SIDES, intensity: int | None = None,
+            calm: str | None = None) -> Escalation:
     return Escalation(id="tit_for_tat", events=events, sides=[["UNI", "BOTH"], ["EMP", "BOTH"]],
-                      window_days=window_days, exchanges=exchanges, intensity=intensity)
+                      window_days=window_days, exchanges=exchanges, intensity=intensity,
+                      de_escalation={"events": ["truce"], "by": calm} if calm else None)
+
+
+def plain_cut(p: Escalation, frame: list[Fact], at: dt.datetime) -> dt.datetime | None:
+    """The latest de-escalation in a frame, by its definition: a truce by an actor of either
+    side (not a mediator's) (``by: either``), or a truce answering, within the window, a truce by the other side
+    earlier in event order (``by: both``; an actor of both sides counts as the first side)."""
+    if p.de_escalation is None:
+        return None
+    window = dt.timedelta(days=p.window_days)
+    side = {f.id: 0 if f.actor in p.sides[0] else 1 for f in frame}
+    acts = [f for f in frame if f.subject == "truce" and f.at <= at and any(f.actor in s for s in p.sides)]
+    if p.de_escalation.by == "both":
+        acts = [a for a in acts if any(side[b.id] != side[a.id] and (b.at, b.seq) < (a.at, a.seq) and a.at - b.at <= window
+                                       for b in acts)]
+    return max((a.at for a in acts), default=None)
 
 
 def plain_share(fact: Fact, start: dt.datetime) -> Fraction:
@@ -113,7 +130,7 @@ def histories(draw, counted: bool = False) -> list[Fact]:
     facts = []
     for seq, hour in enumerate(sorted(hours), start=1):
         at = START + dt.timedelta(hours=hour if draw(st.booleans()) else hour - hour % 24)  # many at midnight: ties
-        subject = draw(st.sampled_from(["walkout", "lockout", "statement"]))
+        subject = draw(st.sampled_from(["walkout", "lockout", "statement", "truce"]))
         count = draw(st.none() | st.integers(1, 7)) if counted else None
         since = at - dt.timedelta(hours=draw(st.integers(1, 24 * 8))) if count is not None and draw(st.booleans()) else None
         facts.append(Fact(id=f"f{seq}", seq=seq, at=at, subject=subject, kind="event", value=f"event {seq}",
@@ -145,6 +162,26 @@ def test_a_watch_says_what_the_chains_of_each_frame_say(facts, window_days, exch
         since = at - dt.timedelta(days=horizon_days)
         sides = plain_hostile(p, [f for f in facts if since < f.at <= at])
         assert watch.on(at, since) == bool(live(p, plain_chains(p, sides) + plain_runs(p, sides), at)), at
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=histories(), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),
+       steps=st.lists(st.integers(min_value=0, max_value=4 * 10).map(lambda q: 6 * q), max_size=30), data=st.data(),
+       intensity=st.none() | st.integers(2, 6), calm=st.sampled_from(["either", "both"]))
+def test_a_watch_ends_escalation_at_a_de_escalation_as_the_frames_chains_do(facts, window_days, exchanges, steps, data, intensity, calm):
+    p = pattern(window_days, exchanges, BOTH_SIDES, intensity, calm)
+    horizon_days = data.draw(st.integers(1, window_days * exchanges))
+    watch = Watch(p, facts)
+    at = START - dt.timedelta(days=1)
+    for step in steps:
+        at += dt.timedelta(hours=step)
+        since = at - dt.timedelta(days=horizon_days)
+        frame = [f for f in facts if since < f.at <= at]
+        cut = plain_cut(p, frame, at)
+        sides = plain_hostile(p, [f for f in frame if cut is None or f.at > cut])
+        assert watch.on(at, since) == bool(live(p, plain_chains(p, sides) + plain_runs(p, sides), at)), at
+        found = calm_at(calms(p, frame), at, None)
+        assert (found[-1].at if found else None) == cut
 
 
 def test_a_chain_starting_on_the_frames_edge_is_not_in_it():
@@ -260,3 +297,28 @@ def test_a_counted_period_adds_the_part_of_its_count_inside_the_window():
     later = event(3, end + dt.timedelta(days=10), "walkout", "UNI")
     assert chains(pattern(30, 3, intensity=21), hostile(p, [quarter, later])) == [[quarter, later]]
     assert chains(pattern(30, 3, intensity=22), hostile(p, [quarter, later])) == [[quarter]]  # 30 + ... only the first run
+
+
+def test_a_truce_ends_the_chains_before_it_and_hostility_after_it_starts_afresh():
+    p = pattern(window_days=5, exchanges=2, calm="either")
+    acts = [event(1, START, "walkout", "UNI"), event(2, START + dt.timedelta(days=1), "lockout", "EMP"),
+            event(3, START + dt.timedelta(days=2), "truce", "UNI"), event(4, START + dt.timedelta(days=3), "walkout", "UNI")]
+    since = START - dt.timedelta(days=5)
+    assert Watch(p, acts[:2]).on(START + dt.timedelta(days=2, hours=12), since)
+    assert not Watch(p, acts).on(START + dt.timedelta(days=2, hours=12), since)
+    assert not Watch(p, acts).on(START + dt.timedelta(days=3), since)  # a walkout after the truce answers nothing before it
+    answered = [*acts, event(5, START + dt.timedelta(days=4), "lockout", "EMP")]
+    assert Watch(p, answered).on(START + dt.timedelta(days=4), since)
+
+
+def test_a_truce_by_both_sides_needs_each_side_within_the_window():
+    p = pattern(window_days=5, exchanges=2, calm="both")
+    strikes = [event(1, START, "walkout", "UNI"), event(2, START + dt.timedelta(days=1), "lockout", "EMP")]
+    one = [*strikes, event(3, START + dt.timedelta(days=2), "truce", "UNI")]
+    at, since = START + dt.timedelta(days=3, hours=12), START - dt.timedelta(days=5)
+    assert Watch(p, one).on(at, since)  # one side's truce alone does not end it
+    both = [*one, event(4, START + dt.timedelta(days=3), "truce", "EMP")]
+    assert not Watch(p, both).on(at, since)
+    assert [f.id for f in calm_at(calms(p, both), at, None)] == ["f3", "f4"]
+    late = [*one, event(4, START + dt.timedelta(days=8), "truce", "EMP")]
+    assert calm_at(calms(p, late), START + dt.timedelta(days=8), None) is None  # answered after the window

@@ -26,6 +26,7 @@ STATES = {
     ("MED", "arbitration"): st.sampled_from(["none", "proposed", "interim_award"]),
 }
 EVENTS = {("UNI", "walkout", "EMP"): st.just("picket"), ("EMP", "lockout", "UNI"): st.just("lockout")}
+SURE = st.sampled_from(["confirmed", "confirmed", "reported", "disputed"])  # what a verdict rests on is rebuilt too
 LINES = 3  # baseline and at most two what-ifs
 _files = itertools.count()
 
@@ -83,11 +84,12 @@ def step(draw, lines: int = LINES) -> tuple:
     if kind == "event":
         actor, subject, target = draw(st.sampled_from(sorted(EVENTS)))
         return kind, line, pick, {"at": day.isoformat(), "actor": actor, "subject": subject, "target": target,
-                                  "value": draw(EVENTS[actor, subject, target])}
+                                  "value": draw(EVENTS[actor, subject, target]), "confidence": draw(SURE)}
     if kind == "withdraw":
         return kind, line, pick, {}
     actor, subject = draw(st.sampled_from(sorted(STATES)))
-    return kind, line, pick, {"at": day.isoformat(), "actor": actor, "subject": subject, "value": draw(STATES[actor, subject])}
+    return kind, line, pick, {"at": day.isoformat(), "actor": actor, "subject": subject, "value": draw(STATES[actor, subject]),
+                              "confidence": draw(SURE)}
 
 
 @st.composite

@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.analysis import analyse, escalating, ripeness, standing
+from engine.analysis import analyse, escalation_levels, ripeness, standing
 from engine.analysis.changes import differences
 from engine.analysis.explain import cite_fact, cite_position
+from engine.analysis.unsure import describe
 from engine.facts import parse_inputs
 from engine.lapses import lapse_day, why
 from engine.lapses import statements as lapse_statements
@@ -50,7 +51,7 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
             break
         frame = session.frame(moment)
         sit = session.analyst.situation(frame)
-        current = (*standing(sit), escalating(sit))
+        current = (*standing(sit), escalation_levels(sit))
         if current != last:
             verdict = latest = analyse(sit)
             last = current
@@ -69,9 +70,15 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         lapsed = [Lapsed(kind=kind, id=s.id, actor=actor, lapsed=f"{kind} {s.id} lapsed {why(s, frame.state)}")
                   for s in lapse_statements(rulebook) if moment.time() == dt.time(0) and lapse_day(s, frame.state) == moment.date()
                   for kind, actor in [_kind_and_actor(rulebook, s.id)]]
+        rested = session.verdict(moment)  # the verdict of the moment on its own, with what it rests on
+        resting = list({f.id: f for f in [*rested.rests_on_unconfirmed, *rested.escalation_rests_on_unconfirmed]}.values())
+        marks = [f"rests on facts not confirmed: {describe(resting)}"] if resting else []
         entries.append({"at": moment, "status": verdict.status, "escalation": verdict.escalation,
-                        "changes": differences(previous, verdict), "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
-                        "statements": statements, "lapsed": lapsed, "verdict": verdict})
+                        "escalation_level": verdict.escalation_level,
+                        "changes": differences(previous, verdict) + marks,
+                        "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
+                        "statements": statements, "lapsed": lapsed, "rests_on_unconfirmed": resting,
+                        "verdict": rested if resting else verdict})
         previous = verdict
     return [_json(e) for e in entries]
 
