@@ -198,6 +198,7 @@ def _as_version_1(url: str) -> None:
     with engine.begin() as conn:
         for name in ("confidence", "claimed_by", "denied_by"):
             conn.execute(text(f"ALTER TABLE facts DROP COLUMN {name}"))
+        conn.execute(text("DROP TABLE log_position"))  # nor the replicas' position (it would not know the fact below)
         conn.execute(text("UPDATE ripeness_meta SET value = '1' WHERE key = 'schema_version'"))
         conn.execute(text("INSERT INTO facts (seq, session_id, at, subject, kind, value, actor, target, source, note, "
                           "recorded_at, withdraws) VALUES (1, 1, 1609459200000000, 'IRN.enrichment_pct', 'state', '20', "
