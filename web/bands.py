@@ -1,5 +1,6 @@
 """The timeline's band chart, as plain data for the page's script: one band per stretch of
-the same status (deadlock, opening, progress) and one per stretch of escalation, each with
+the same status (deadlock, opening, progress), one per stretch of escalation, and one per
+stretch of the same ripeness (ripe, ripening: the ripest of the main goals), each with
 what changed at its start and why (the timeline entry's changes, causes and statements);
 markers for the session's facts and for positions and offers coming into or out of force.
 Times are milliseconds since 1970 (what the script's ``Date`` reads)."""
@@ -52,6 +53,7 @@ def chart(entries: list[TimelineEntry], facts: list[Fact], rulebook: Rulebook, n
                 escalation[-1]["to"] = ms(end)
             else:
                 escalation.append({"from": ms(entry.at), "to": ms(end), "date": entry.at.date().isoformat(), **why})
+    ripeness = ripeness_bands(ordered, ends)
     markers = [{"at": ms(f.at), "kind": "fact", "label": f"{f.at.date().isoformat()} {fact_text(f)}"} for f in facts[:MARKERS]]
     for entry in ordered:
         for p in entry.statements:
@@ -59,5 +61,25 @@ def chart(entries: list[TimelineEntry], facts: list[Fact], rulebook: Rulebook, n
             markers.append({"at": ms(entry.at), "kind": kind, "label": f"{entry.at.date().isoformat()} {text}"})
     start = min([b["from"] for b in bands] + [m["at"] for m in markers], default=ms(now))
     end = max([b["to"] for b in bands] + [m["at"] for m in markers], default=ms(now))
-    return {"start": start, "end": max(end, start + 86_400_000), "bands": bands, "escalation": escalation,
+    return {"start": start, "end": max(end, start + 86_400_000), "bands": bands, "escalation": escalation, "ripeness": ripeness,
             "markers": markers, "facts_shown": min(len(facts), MARKERS), "facts": len(facts)}
+
+
+RIPER = {"ripe": 2, "ripening": 1, "not_ripe": 0}
+
+
+def ripeness_bands(ordered: list[TimelineEntry], ends: list[dt.datetime]) -> list[dict[str, Any]]:
+    """One band per stretch in which the ripest main goal (``Verdict.ripeness``) is ripe or
+    ripening, with that goal, its assessment in words and what changed at the stretch's start."""
+    found: list[dict[str, Any]] = []
+    for entry, end in zip(ordered, ends):
+        ripest = max(entry.verdict.ripeness, key=lambda r: RIPER[r.status], default=None)
+        if ripest is None or ripest.status == "not_ripe":
+            continue
+        if found and found[-1]["to"] == ms(entry.at) and found[-1]["status"] == ripest.status and found[-1]["goal"] == ripest.goal:
+            found[-1]["to"] = ms(end)
+            continue
+        found.append({"from": ms(entry.at), "to": ms(end), "status": ripest.status, "goal": ripest.goal,
+                      "date": entry.at.date().isoformat(), "changes": [c for c in entry.changes if c.startswith("ripeness")]
+                      or list(entry.changes), "causes": [ripest.text]})
+    return found

@@ -91,6 +91,20 @@ def test_the_timeline_view_carries_bands_with_their_causes_and_markers(page_as):
     assert data["facts"] == data["facts_shown"] == sum(m["kind"] == "fact" for m in data["markers"])
 
 
+def test_the_timeline_view_carries_ripeness_bands_from_the_verdicts_own_assessment(page_as):
+    reader = page_as(READER)
+    html = reader.get("/web/timeline").text
+    data = json.loads(re.search(r'<script type="application/json" id="bands-data">(.*?)</script>', html, re.S).group(1))
+    ripeness = data["ripeness"]
+    assert ripeness and all(r["status"] in ("ripe", "ripening") and r["from"] < r["to"] for r in ripeness)
+    assert all(a["to"] <= b["from"] for a, b in zip(ripeness, ripeness[1:]))
+    timeline = reader.get("/sessions/baseline/timeline").json()
+    for band in ripeness:  # each band's status is the ripest main goal's in the timeline entry it starts at
+        entry = next(e for e in timeline if e["at"].startswith(band["date"]))
+        assert band["status"] in {r["status"] for r in entry["verdict"]["ripeness"]}
+    assert 'class="key band-ripe"' in html
+
+
 ANALYST = "analyst-token-000001"
 
 

@@ -310,8 +310,8 @@ function drawBands(section) {
   const all = [chart.start - margin, chart.end + margin];
   let [lo, hi] = all;
   const hover = $("#bands-hover", section), from = $("#bands-from", section), to = $("#bands-to", section);
-  const rows = { status: [16, 34], escalation: [64, 16], markers: [84, 26] };
-  const height = 134;
+  const rows = { status: [16, 34], escalation: [64, 16], ripeness: [94, 16], markers: [114, 26] };
+  const height = 164;
 
   function why(item) {
     const lines = [...(item.changes || []), ...(item.causes || []).map((c) => "fact " + c), ...(item.statements || [])];
@@ -328,6 +328,7 @@ function drawBands(section) {
     }
     svg("text", { x: 2, y: 12, class: "row-label" }, root).textContent = "status";
     svg("text", { x: 2, y: rows.escalation[0] - 2, class: "row-label" }, root).textContent = "escalation";
+    svg("text", { x: 2, y: rows.ripeness[0] - 2, class: "row-label" }, root).textContent = "ripeness";
     const band = (item, [y, h], cls) => {
       if (item.to < lo || item.from > hi) return;
       const left = Math.max(0, x(item.from)), right = Math.min(width, x(item.to));
@@ -339,6 +340,7 @@ function drawBands(section) {
     };
     chart.bands.forEach((b) => band(b, rows.status, `band band-${b.status}`));
     chart.escalation.forEach((b) => band(b, rows.escalation, "band band-escalation"));
+    (chart.ripeness || []).forEach((b) => band(b, rows.ripeness, `band band-${b.status}`));
     for (const m of chart.markers) {
       if (m.at < lo || m.at > hi) continue;
       const mx = x(m.at), [y, h] = rows.markers;
