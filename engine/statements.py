@@ -121,24 +121,24 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
                 continue
             table[item.id] = (item, where)
         for n, ended in enumerate(st.ends):
+            field = f"ends.{n}" if len(st.ends) > 1 else "ends"
             table = positions if ended in positions else offers if ended in offers else None
             if table is None and ended in later:
-                problems.append(Problem(st.where, "ends", f"{ended!r} is stated only on {later[ended].isoformat()}; "
+                problems.append(Problem(st.where, field, f"{ended!r} is stated only on {later[ended].isoformat()}; "
                                         f"it cannot end on {day.isoformat()}"))
                 continue
             if table is None:
-                problems.append(Problem(st.where, f"ends.{n}" if len(st.ends) > 1 else "ends",
-                                        f"no position or offer {ended!r} to end (known: "
+                problems.append(Problem(st.where, field, f"no position or offer {ended!r} to end (known: "
                                         f"{', '.join(sorted([*positions, *offers])) or 'none'})"))
                 continue
             item, origin = table[ended]
             start, until = item.in_force.from_, item.in_force.until
-            if start is not None and day < start:
-                problems.append(Problem(st.where, "ends", f"{ended!r} is in force only from {start.isoformat()}; "
-                                        f"it cannot end on {day.isoformat()}"))
+            if start is not None and day <= start:
+                problems.append(Problem(st.where, field, f"{ended!r} is in force from {start.isoformat()}; it can end "
+                                        f"on a later day, not on {day.isoformat()}"))
                 continue
             if until is not None and until <= day:
-                problems.append(Problem(st.where, "ends", f"{ended!r} is no longer in force on {day.isoformat()} "
+                problems.append(Problem(st.where, field, f"{ended!r} is no longer in force on {day.isoformat()} "
                                         f"(it ended on {until.isoformat()})"))
                 continue
             table[ended] = (item.model_copy(update={"in_force": InForce(**{"from": start, "until": day})}), origin)

@@ -159,6 +159,8 @@ def test_an_end_before_the_statement_or_after_its_end_is_refused(tmp_path):
     try:
         with pytest.raises(FactError, match="stated only on 2024-03-01; it cannot end on 2024-02-01"):
             record(session, [{"at": "2024-02-01", "ends": "a_offer"}])
+        with pytest.raises(FactError, match="in force from 2024-03-01; it can end on a later day, not on 2024-03-01"):
+            record(session, [{"at": "2024-03-01", "ends": "a_offer"}])
         record(session, [{"at": "2024-04-01", "ends": "a_offer"}])
         with pytest.raises(FactError, match="no longer in force on 2024-05-01"):
             record(session, [{"at": "2024-05-01", "ends": "a_offer"}])
