@@ -4,7 +4,7 @@ own id, its date, its fields as text, and where it was read (file and line); a r
 cannot be one is a ``Problem`` with its file, line and what was wrong.
 
 GDELT reports one event many times (one row per article); rows with the same date, actor
-codes, root event code and source URL are one event, kept once (``merge_duplicates``).
+codes, root event code and source URL are one event, kept once (``MERGE_KEY``), as they are read.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from engine.errors import Problem, brief
 
@@ -70,18 +71,40 @@ REQUIRED = {"plover": ("id", "date", "actor", "event"), "acled": ("event_id_cnty
             "gdelt": ("GLOBALEVENTID", "SQLDATE", "EventCode")}
 
 
-@dataclass(frozen=True)
 class Record:
-    """One row of event data: its own id, its day (UTC), and its fields as text."""
+    """One row of event data: its own id, its day (UTC), its fields as text (those kept), and
+    where it was read (file and line).  Compact (a million rows are held until the file is
+    planned): the names of the fields are shared by every record of a file (``names``, a
+    field's place in ``values``), and ``where`` is made when asked for."""
 
-    id: str
-    date: dt.date
-    fields: dict[str, str]
-    where: str
-    merged: list[str] = field(default_factory=list)  # ids of duplicate rows folded into this one
+    __slots__ = ("id", "date", "names", "values", "source", "line", "merged")
+
+    def __init__(self, id: str, date: dt.date, names: dict[str, int], values: tuple[str, ...], source: str, line: int,
+                 merged: list[str] | None = None) -> None:
+        self.id, self.date, self.names, self.values, self.source, self.line = id, date, names, values, source, line
+        self.merged: list[str] = merged if merged is not None else []
+
+    @classmethod
+    def of(cls, id: str, date: dt.date, fields: dict[str, str], where: str) -> Record:
+        source, line = where.rsplit(":", 1)
+        return cls(id, date, {k: i for i, k in enumerate(fields)}, tuple(fields.values()), source, int(line))
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return dict(zip(self.names, self.values))
 
     def get(self, name: str) -> str:
-        return self.fields.get(name, "")
+        i = self.names.get(name)
+        return "" if i is None else self.values[i]
+
+    def value(self, name: str) -> str | None:
+        """The field ``name``, None when the row has no such field."""
+        i = self.names.get(name)
+        return None if i is None else self.values[i]
 
 
 @dataclass
@@ -96,12 +119,18 @@ class Read:
 def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int], None] | None = None,
                  keep: Iterable[str] | None = None) -> Read:
     """Every row of ``stream`` (named ``name`` in problems) in format ``fmt``; ``progress``
-    is told how many bytes each line had.  ``keep``: the only fields a record keeps (those
-    a mapping reads, ``Mapping.reads``; every row is still checked whole), so that a large
-    file's records hold a few of GDELT's 61 columns, not all of them."""
+    is told how many bytes were read (every 64 KiB, and at the end).  ``keep``: the only
+    fields a record keeps (those a mapping reads, ``Mapping.reads``; every row is still
+    checked whole), so that a large file's records hold a few of GDELT's 61 columns, not
+    all of them."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
     kept = None if keep is None else tuple(dict.fromkeys([*keep, *MERGE_KEY]))
-    lines = _lines(stream, progress)
     result = Read()
+    if fmt == "gdelt":
+        _read_gdelt(name, stream, progress, kept, result)
+        return result
+    lines = _lines(stream, progress)
     if fmt == "plover":
         first = next(lines, None)
         if first is not None:
@@ -109,27 +138,143 @@ def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int
             rows = _jsonl(name, lines, result) if first[1].lstrip().startswith("{") else _csv(name, lines, result, "\t", None)
         else:
             rows = iter(())
-    elif fmt == "acled":
-        rows = _csv(name, lines, result, ",", None)
-    elif fmt == "gdelt":
-        rows = _csv(name, lines, result, "\t", GDELT_LAYOUTS)
     else:
-        raise ValueError(f"unknown format {fmt!r}")
+        rows = _csv(name, lines, result, ",", None)
     seen: dict[str, str] = {}
     for where, row in rows:
-        record = _record(fmt, where, row, result.problems)
-        if record is None:
+        checked = _record(fmt, where, row, result.problems)
+        if checked is None:
             continue
-        if kept is not None:
-            record = Record(record.id, record.date, {k: row[k] for k in kept if k in row}, record.where)
-        if record.id in seen:
-            result.problems.append(Problem(where, SPECS[fmt].id, f"the id {record.id!r} was already used at {seen[record.id]}"))
+        rid, day = checked
+        if rid in seen:
+            result.problems.append(Problem(where, SPECS[fmt].id, f"the id {rid!r} was already used at {seen[rid]}"))
             continue
-        seen[record.id] = where
-        result.records.append(record)
-    if fmt == "gdelt":
-        result.records, result.merged = merge_duplicates(result.records)
+        seen[rid] = where
+        result.records.append(Record.of(rid, day, row if kept is None else {k: row[k] for k in kept if k in row}, where))
     return result
+
+
+PROGRESS_BYTES = 1 << 16
+
+
+def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | None, kept: tuple[str, ...] | None,
+                result: Read) -> None:
+    """A GDELT file, row by row, in one loop (a million rows are read at a few microseconds
+    each): GDELT quotes nothing, so a line is a row, split at its tabs (a line that holds a
+    carriage return is left to ``csv``, which refuses it as before).  Only the cells a row
+    is checked on and those kept are stripped; a row that fails the quick checks is checked
+    again field by field, for the same problems in the same order.  Duplicate reports are
+    merged as they are read (``MERGE_KEY`` says which row is kept)."""
+    problems, records = result.problems, result.records
+    spec = SPECS["gdelt"]
+    expected = " or ".join(str(n) for n in sorted(GDELT_LAYOUTS))
+    layouts: dict[int, tuple[tuple[str, ...], dict[str, int], Callable[[list[str]], tuple[str, ...]], Callable | None]] = {}
+    for width, columns in GDELT_LAYOUTS.items():
+        taken = [c for c in (kept if kept is not None else columns) if c in columns]
+        names = {c: i for i, c in enumerate(taken)}
+        merge = _getter([names[c] for c in MERGE_KEY]) if all(c in names for c in MERGE_KEY) else None
+        layouts[width] = (columns, names, _getter([columns.index(c) for c in taken]), merge)
+    first = {c: GDELT2.index(c) for c in (spec.id, spec.date, "EventCode")}
+    assert all(layout[0].index(c) == i for layout in layouts.values() for c, i in first.items())
+    numbers = [GDELT2.index(c) for c in spec.numbers]
+    assert all(layout[0].index(c) == i for layout in layouts.values() for c, i in zip(spec.numbers, numbers))
+    lo, hi = min(numbers), max(numbers) + 1
+    assert numbers == list(range(lo, hi))
+    id_at, date_at, code_at = first[spec.id], first[spec.date], first["EventCode"]
+    days: dict[str, dt.date] = {}
+    shared: dict[str, str] = {}  # one string for each distinct value kept (codes, dates, URLs)
+    seen: dict[str, int] = {}  # id -> line
+    groups: dict[tuple[str, ...], int] = {}  # merge key -> index in records of the row kept
+    moved = False  # a row kept in place of an earlier duplicate: the records are sorted by line at the end
+    pending = 0
+    number = 0
+    for raw in stream:
+        number += 1
+        if progress is not None:
+            pending += len(raw)
+            if pending >= PROGRESS_BYTES:
+                progress(pending)
+                pending = 0
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(f"{name}:{number}", "", f"not UTF-8 text (a bad byte at column {exc.start + 1})"))
+            continue
+        body = text[:-1] if text.endswith("\n") else text
+        if body.endswith("\r"):
+            body = body[:-1]
+        if "\r" in body:
+            try:
+                cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE, strict=True), [])
+            except csv.Error as exc:
+                problems.append(Problem(f"{name}:{number}", "", f"not valid CSV: {exc}"))
+                break  # as a reader of the whole file, which cannot go on past it
+        else:
+            cells = body.split("\t")
+        layout = layouts.get(len(cells))
+        if layout is None:
+            if any(cell.strip() for cell in cells):
+                problems.append(Problem(f"{name}:{number}", "", f"{len(cells)} tab-separated columns; a GDELT event row has {expected}"))
+            continue
+        columns, names, take, merge = layout
+        rid = cells[id_at].strip()
+        day = days.get(cells[date_at])
+        quick = (day is not None and rid and (rid.isdigit() or RECORD_ID.match(rid)) and len(rid) <= 200
+                 and cells[code_at].strip() and _numbers(cells[lo:hi]))
+        if not quick:
+            if not any(cell.strip() for cell in cells):
+                continue
+            checked = _record("gdelt", f"{name}:{number}", dict(zip(columns, map(str.strip, cells))), problems)
+            if checked is None:
+                continue
+            rid, day = checked
+            days[cells[date_at]] = day
+        if rid in seen:
+            problems.append(Problem(f"{name}:{number}", spec.id, f"the id {rid!r} was already used at {name}:{seen[rid]}"))
+            continue
+        seen[rid] = number
+        stripped = tuple(map(str.strip, take(cells)))
+        values = tuple(map(shared.setdefault, stripped, stripped))
+        record = Record(rid, day, names, values, name, number)
+        key = merge(values) if merge is not None else None
+        if key is None or not key[-1]:  # no source URL: never merged
+            records.append(record)
+            continue
+        at = groups.get(key)
+        if at is None:
+            groups[key] = len(records)
+            records.append(record)
+            continue
+        result.merged += 1
+        kept_one = records[at]
+        if (len(rid), rid) < (len(kept_one.id), kept_one.id):
+            record.merged = [kept_one.id, *kept_one.merged]
+            records[at] = record
+            moved = True
+        else:
+            kept_one.merged.append(rid)
+    if progress is not None and pending:
+        progress(pending)
+    if moved:
+        records.sort(key=lambda r: r.line)
+
+
+def _getter(indexes: list[int]) -> Callable[[Any], tuple[str, ...]]:
+    """A tuple of the items at ``indexes`` (``itemgetter``, which returns one item bare)."""
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda row: (row[i],)
+    return operator.itemgetter(*indexes)
+
+
+def _numbers(cells: list[str]) -> bool:
+    """Whether every cell is a finite number (a quick check: any doubt is checked again one
+    field at a time)."""
+    try:
+        total = sum(map(float, cells))
+    except ValueError:
+        return False
+    return total - total == 0
 
 
 def _lines(stream: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[tuple[int, str]]:
@@ -217,7 +362,8 @@ def _csv(name: str, lines: Iterable[tuple[int, str]], read: Read, delimiter: str
         yield where, dict(zip(columns, map(str.strip, row)))
 
 
-def _record(fmt: str, where: str, row: dict[str, str], problems: list[Problem]) -> Record | None:
+def _record(fmt: str, where: str, row: dict[str, str], problems: list[Problem]) -> tuple[str, dt.date] | None:
+    """The row's id and day, or None (its problems added to ``problems``)."""
     spec = SPECS[fmt]
     found = [Problem(where, name, f"required field {name!r} is empty or missing") for name in REQUIRED[fmt] if not row.get(name)]
     rid = row.get(spec.id, "")
@@ -235,7 +381,7 @@ def _record(fmt: str, where: str, row: dict[str, str], problems: list[Problem]) 
     problems.extend(found)
     if found or day is None:
         return None
-    return Record(rid, day, row, where)
+    return rid, day
 
 
 DATE_FORMATS = {"plover": "YYYY-MM-DD", "acled": "YYYY-MM-DD or 5 March 2024", "gdelt": "YYYYMMDD"}
@@ -274,33 +420,9 @@ def number(text: str) -> float:
     return 0.0 if value is None else value
 
 
-MERGE_KEY = ("SQLDATE", "Actor1Code", "Actor2Code", "EventRootCode", "SOURCEURL")  # GDELT: one event
-
-
-def merge_duplicates(records: list[Record]) -> tuple[list[Record], int]:
-    """GDELT's duplicates: rows with the same ``SQLDATE``, ``Actor1Code``, ``Actor2Code``,
-    ``EventRootCode`` and ``SOURCEURL`` are one event.  The row with the smallest
-    ``GLOBALEVENTID`` is kept (so the result does not depend on row order); the others'
-    ids are listed in its ``merged``.  Rows without a source URL are never merged."""
-    groups: dict[tuple[str, ...], list[Record]] = {}
-    alone: list[Record] = []
-    for record in records:
-        if not record.get("SOURCEURL"):
-            alone.append(record)
-            continue
-        key = tuple(record.get(f) for f in MERGE_KEY)
-        groups.setdefault(key, []).append(record)
-    kept: list[Record] = list(alone)
-    merged = 0
-    for group in groups.values():
-        group.sort(key=lambda r: (len(r.id), r.id))
-        first = group[0]
-        kept.append(Record(first.id, first.date, first.fields, first.where, [r.id for r in group[1:]]))
-        merged += len(group) - 1
-    kept.sort(key=lambda r: _line(r.where))
-    return kept, merged
-
-
-def _line(where: str) -> int:
-    tail = where.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+# GDELT's duplicates: rows with the same SQLDATE, Actor1Code, Actor2Code, EventRootCode and
+# SOURCEURL are one event.  The row with the smallest GLOBALEVENTID (shorter first, then in
+# text order) is kept, so the result does not depend on row order; the others' ids are listed
+# in its ``merged``, and the rows kept stay in the order of their lines.  Rows without a
+# source URL are never merged.
+MERGE_KEY = ("SQLDATE", "Actor1Code", "Actor2Code", "EventRootCode", "SOURCEURL")
