@@ -81,51 +81,67 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
     buckets: dict[int, dict[Any, float]] = {}  # rule -> period start (and actor, target for events) -> amount
     first = last = None
     spec = SPECS[mapping.format]
-    tests = [_tests(rule) for rule in mapping.rules]
-    kinds = [rulebook.subjects[rule.subject].kind for rule in mapping.rules]
-    actors = mapping.actors
+    # each rule once, ready for a million rows: its tests, its subject's kind, and its periods' starts by day
+    rules = [(i, rule, _tests(rule), rulebook.subjects[rule.subject].kind == "event", rule.aggregate, {})
+             for i, rule in enumerate(mapping.rules)]
+    actors, since, until = mapping.actors, mapping.info.from_, mapping.info.until
+    outside = unmatched = 0
     for record in read.records:
-        if gone and (record.id in gone or any(m in gone for m in record.merged)):
-            wanted.deleted.add(row_key(mapping, record.id))
+        rid, day, names, values, _, _, merged = record
+        if gone and (rid in gone or any(m in gone for m in merged)):
+            wanted.deleted.add(row_key(mapping, rid))
             continue
-        day = record.date
-        if not mapping.takes(day):
-            report.outside_range += 1
+        if (since is not None and day < since) or (until is not None and day >= until):
+            outside += 1
             continue
         if first is None or day < first:
             first = day
         if last is None or day > last:
             last = day
-        wanted.seen.add(record.id)
-        pseudo = {"actor": actors.get(record.get(spec.actor)), "target": actors.get(record.get(spec.target))}
+        wanted.seen.add(rid)
+        j = names.get(spec.actor)
+        actor = None if j is None else actors.get(values[j])
+        j = names.get(spec.target)
+        pseudo = {"actor": actor, "target": None if j is None else actors.get(values[j])}
         made = counted = False
-        for i, rule in enumerate(mapping.rules):
-            if not _matches(tests[i], record, pseudo):
-                continue
-            if rule.aggregate == "none" and pseudo["actor"] is None and kinds[i] == "event":
-                continue  # an event needs who did it: a row of actors the mapping does not know is not the scenario's
-            if rule.aggregate != "none":
+        for i, rule, tests, event, aggregate, starts in rules:
+            for name, codes, prefixes in tests:
+                if name in pseudo:
+                    have = pseudo[name]
+                else:
+                    j = names.get(name)
+                    have = None if j is None else values[j]
+                if have is None or not (have in codes or (prefixes and have.startswith(prefixes))):
+                    break
+            else:
+                if aggregate == "none":
+                    if actor is None and event:
+                        continue  # an event needs who did it: a row of actors the mapping does not know is not the scenario's
+                    if made:
+                        continue  # a row is one fact at most: its first rule
+                    fact = _row_fact(mapping, rule, record, pseudo, rulebook, wanted.problems)
+                    made = True
+                    if fact is not None:
+                        wanted.facts[row_key(mapping, rid)] = (record.where, fact)
+                    continue
                 counted = True
                 amount = 1.0 if rule.sum is None else _amount(record, rule.sum, wanted.problems)
-                if amount is not None:
-                    bucket = buckets.setdefault(i, {})
-                    start = period_start(rule.aggregate, day)
-                    if kinds[i] == "event":
-                        if pseudo["actor"] is None:
-                            continue  # a counted event needs who did it, as a row's event does
-                        where = (start, pseudo["actor"], pseudo["target"])
-                        bucket[where] = bucket.get(where, 0.0) + amount  # type: ignore[index]
-                    else:
-                        bucket[start] = bucket.get(start, 0.0) + amount
-                continue
-            if made:
-                continue  # a row is one fact at most: its first rule
-            fact = _row_fact(mapping, rule, record, pseudo, rulebook, wanted.problems)
-            made = True
-            if fact is not None:
-                wanted.facts[row_key(mapping, record.id)] = (record.where, fact)
+                if amount is None:
+                    continue
+                bucket = buckets.setdefault(i, {})
+                start = starts.get(day)
+                if start is None:
+                    start = starts[day] = period_start(aggregate, day)
+                if event:
+                    if actor is None:
+                        continue  # a counted event needs who did it, as a row's event does
+                    where = (start, actor, pseudo["target"])
+                    bucket[where] = bucket.get(where, 0.0) + amount  # type: ignore[index]
+                else:
+                    bucket[start] = bucket.get(start, 0.0) + amount
         if not made and not counted:
-            report.unmatched += 1
+            unmatched += 1
+    report.outside_range, report.unmatched = outside, unmatched
     wanted.deleted |= {row_key(mapping, d) for d in gone}
     for i, rule in enumerate(mapping.rules):
         if rule.aggregate != "none" and first is not None and last is not None:
@@ -143,16 +159,6 @@ def _tests(rule: Rule) -> list[Test]:
         listed = codes if isinstance(codes, list) else [codes]
         tests.append((name, frozenset(c for c in listed if not c.endswith("*")), tuple(c[:-1] for c in listed if c.endswith("*"))))
     return tests
-
-
-def _matches(tests: list[Test], record: Record, pseudo: dict[str, str | None]) -> bool:
-    """Whether a row (its fields, and ``actor`` and ``target``: its actor codes mapped) has
-    every field a rule tests, equal to one of its codes or beginning with one of its prefixes."""
-    for name, codes, prefixes in tests:
-        have = pseudo[name] if name in pseudo else record.value(name)
-        if have is None or not (have in codes or (prefixes and have.startswith(prefixes))):
-            return False
-    return True
 
 
 def _amount(record: Record, name: str, problems: list[Problem]) -> float | None:
