@@ -172,19 +172,21 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-PROGRESS_BYTES = 1 << 16
+BLOCK_BYTES = 1 << 20
 _PLAIN = r"-?[0-9]{1,300}(?:\.[0-9]{1,300})?"  # a finite number to float(): one match checks a row's six
 PLAIN_NUMBERS = re.compile(rf"(?:{_PLAIN}\t){{{len(SPECS['gdelt'].numbers) - 1}}}{_PLAIN}")
 
 
 def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | None, kept: tuple[str, ...] | None,
                 result: Read) -> None:
-    """A GDELT file, row by row, in one loop (a million rows are read at a few microseconds
-    each): GDELT quotes nothing, so a line is a row, split at its tabs (a line that holds a
-    carriage return is left to ``csv``, which refuses it as before).  Only the cells a row
-    is checked on and those kept are stripped; a row that fails the quick checks is checked
-    again field by field, for the same problems in the same order.  Duplicate reports are
-    merged as they are read (``MERGE_KEY`` says which row is kept)."""
+    """A GDELT file, about a megabyte of lines at a time (a million rows are read at a few
+    microseconds each).  GDELT quotes nothing, so a line is a row, split at its tabs.  A
+    block is decoded at once; one with a bad byte or a carriage return anywhere is read line
+    by line (a line that holds a carriage return is left to ``csv``, which refuses it as
+    before).  Only the cells a row is checked on and those kept are stripped; a row that
+    fails the quick checks is read again on its own, checked field by field, for the same
+    problems in the same order.  Duplicate reports are merged as they are read
+    (``MERGE_KEY`` says which row is kept)."""
     problems, records = result.problems, result.records
     spec = SPECS["gdelt"]
     expected = " or ".join(str(n) for n in sorted(GDELT_LAYOUTS))
@@ -207,20 +209,38 @@ def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | 
     seen: dict[str, int] = {}  # id -> line
     groups: dict[tuple[str, ...], int] = {}  # merge key -> index in records of the row kept
     moved = False  # a row kept in place of an earlier duplicate: the records are sorted by line at the end
-    pending = 0
-    number = 0
-    for raw in stream:
-        number += 1
-        if progress is not None:
-            pending += len(raw)
-            if pending >= PROGRESS_BYTES:
-                progress(pending)
-                pending = 0
+
+    def add(rid: str, day: dt.date, names: dict[str, int], values: tuple[str, ...], merge: Callable | None,
+            number: int) -> None:
+        nonlocal moved
+        if rid in seen:
+            problems.append(Problem(f"{name}:{number}", spec.id, f"the id {rid!r} was already used at {name}:{seen[rid]}"))
+            return
+        seen[rid] = number
+        key = merge(values) if merge is not None else None
+        if key is None or not key[-1]:  # no source URL: never merged
+            records.append(new(Record, (rid, day, names, values, name, number, ())))
+            return
+        at = groups.get(key)
+        if at is None:
+            groups[key] = len(records)
+            records.append(new(Record, (rid, day, names, values, name, number, ())))
+            return
+        result.merged += 1
+        kept_one = records[at]
+        if (len(rid), rid) < (len(kept_one.id), kept_one.id):
+            records[at] = new(Record, (rid, day, names, values, name, number, (kept_one.id, *kept_one.merged)))
+            moved = True
+        else:
+            records[at] = kept_one._replace(merged=(*kept_one.merged, rid))
+
+    def one_line(raw: bytes, number: int) -> bool:
+        """A line read and checked on its own; False when the file cannot be read past it."""
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             problems.append(Problem(f"{name}:{number}", "", f"not UTF-8 text (a bad byte at column {exc.start + 1})"))
-            continue
+            return True
         body = text[:-1] if text.endswith("\n") else text
         if body.endswith("\r"):
             body = body[:-1]
@@ -229,55 +249,61 @@ def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | 
                 cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE, strict=True), [])
             except csv.Error as exc:
                 problems.append(Problem(f"{name}:{number}", "", f"not valid CSV: {exc}"))
-                break  # as a reader of the whole file, which cannot go on past it
+                return False  # as a reader of the whole file, which cannot go on past it
         else:
             cells = body.split("\t")
         layout = layouts.get(len(cells))
         if layout is None:
             if any(cell.strip() for cell in cells):
                 problems.append(Problem(f"{name}:{number}", "", f"{len(cells)} tab-separated columns; a GDELT event row has {expected}"))
-            continue
+            return True
+        if not any(cell.strip() for cell in cells):
+            return True
         columns, names, take, merge = layout
-        rid = cells[id_at].strip()
-        day = days.get(cells[date_at])
-        quick = day is not None and rid and (rid.isdigit() or RECORD_ID.match(rid)) and len(rid) <= 200 and cells[code_at].strip()
-        if quick and not PLAIN_NUMBERS.fullmatch("\t".join(cells[lo:hi])):
-            try:
-                total = sum(map(float, cells[lo:hi]))
-                quick = total - total == 0  # every one finite
-            except ValueError:
-                quick = False
-        if not quick:
-            if not any(cell.strip() for cell in cells):
-                continue
-            checked = _record("gdelt", f"{name}:{number}", dict(zip(columns, map(str.strip, cells))), problems)
-            if checked is None:
-                continue
+        checked = _record("gdelt", f"{name}:{number}", dict(zip(columns, map(str.strip, cells))), problems)
+        if checked is not None:
             rid, day = checked
             days[cells[date_at]] = day
-        if rid in seen:
-            problems.append(Problem(f"{name}:{number}", spec.id, f"the id {rid!r} was already used at {name}:{seen[rid]}"))
-            continue
-        seen[rid] = number
-        values = tuple(map(shared.__getitem__, map(str.strip, take(cells))))
-        key = merge(values) if merge is not None else None
-        if key is None or not key[-1]:  # no source URL: never merged
-            records.append(new(Record, (rid, day, names, values, name, number, ())))
-            continue
-        at = groups.get(key)
-        if at is None:
-            groups[key] = len(records)
-            records.append(new(Record, (rid, day, names, values, name, number, ())))
-            continue
-        result.merged += 1
-        kept_one = records[at]
-        if (len(rid), rid) < (len(kept_one.id), kept_one.id):
-            records[at] = new(Record, (rid, day, names, values, name, number, (kept_one.id, *kept_one.merged)))
-            moved = True
-        else:
-            records[at] = kept_one._replace(merged=(*kept_one.merged, rid))
-    if progress is not None and pending:
-        progress(pending)
+            add(rid, day, names, tuple(map(shared.__getitem__, map(str.strip, take(cells)))), merge, number)
+        return True
+
+    number = 0
+    while True:
+        block = stream.readlines(BLOCK_BYTES)  # whole lines, about a megabyte of them
+        if not block:
+            break
+        if progress is not None:
+            progress(sum(map(len, block)))
+        try:
+            text = b"".join(block).decode("utf-8-sig" if number == 0 else "utf-8")
+        except UnicodeDecodeError:
+            text = "\r"
+        if "\r" in text:  # a bad byte or a carriage return somewhere: each line on its own
+            for raw in block:
+                number += 1
+                if not one_line(raw, number):
+                    break
+            else:
+                continue
+            break
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        for k, line in enumerate(lines):
+            number += 1
+            cells = line.split("\t")
+            layout = layouts.get(len(cells))
+            if layout is None:
+                one_line(block[k], number)
+                continue
+            rid = cells[id_at].strip()
+            day = days.get(cells[date_at])
+            if not (day is not None and rid and (rid.isdigit() or RECORD_ID.match(rid)) and len(rid) <= 200
+                    and cells[code_at].strip() and (PLAIN_NUMBERS.fullmatch("\t".join(cells[lo:hi])) or _numbers(cells[lo:hi]))):
+                one_line(block[k], number)
+                continue
+            columns, names, take, merge = layout
+            add(rid, day, names, tuple(map(shared.__getitem__, map(str.strip, take(cells)))), merge, number)
     if moved:
         records.sort(key=lambda r: r.line)
 
@@ -288,6 +314,15 @@ def _getter(indexes: list[int]) -> Callable[[Any], tuple[str, ...]]:
         i = indexes[0]
         return lambda row: (row[i],)
     return operator.itemgetter(*indexes)
+
+
+def _numbers(cells: list[str]) -> bool:
+    """Whether every cell is a finite number."""
+    try:
+        total = sum(map(float, cells))
+    except ValueError:
+        return False
+    return total - total == 0  # none infinite, none NaN
 
 
 class _Shared(dict):
