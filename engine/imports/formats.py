@@ -123,10 +123,10 @@ class Read:
 def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int], None] | None = None,
                  keep: Iterable[str] | None = None) -> Read:
     """Every row of ``stream`` (named ``name`` in problems) in format ``fmt``; ``progress``
-    is told how many bytes were read (every 64 KiB, and at the end).  ``keep``: the only
-    fields a record keeps (those a mapping reads, ``Mapping.reads``; every row is still
-    checked whole), so that a large file's records hold a few of GDELT's 61 columns, not
-    all of them."""
+    is told how many bytes were read (each line's; for GDELT, each block's: about a MiB).
+    ``keep``: the only fields a record keeps (those a mapping reads, ``Mapping.reads``;
+    every row is still checked whole), so that a large file's records hold a few of
+    GDELT's 61 columns, not all of them."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     kept = None if keep is None else tuple(dict.fromkeys([*keep, *MERGE_KEY]))
