@@ -4,18 +4,21 @@ own id, its date, its fields as text, and where it was read (file and line); a r
 cannot be one is a ``Problem`` with its file, line and what was wrong.
 
 GDELT reports one event many times (one row per article); rows with the same date, actor
-codes, root event code and source URL are one event, kept once (``merge_duplicates``).
+codes, root event code and source URL are one event, kept once (``MERGE_KEY``), as they are read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import gc
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Literal
+from typing import IO, Any, Literal, NamedTuple
 
 from engine.errors import Problem, brief
 
@@ -70,18 +73,42 @@ REQUIRED = {"plover": ("id", "date", "actor", "event"), "acled": ("event_id_cnty
             "gdelt": ("GLOBALEVENTID", "SQLDATE", "EventCode")}
 
 
-@dataclass(frozen=True)
-class Record:
-    """One row of event data: its own id, its day (UTC), and its fields as text."""
+class Record(NamedTuple):
+    """One row of event data: its own id, its day (UTC), its fields as text (those kept), and
+    where it was read (file and line).  Compact, and made in C (``_new``), since a million
+    rows are held until the file is planned: the names of the fields are shared by every
+    record of a file (``names``, a field's place in ``values``), and ``where`` is made when
+    asked for."""
 
     id: str
     date: dt.date
-    fields: dict[str, str]
-    where: str
-    merged: list[str] = field(default_factory=list)  # ids of duplicate rows folded into this one
+    names: dict[str, int]
+    values: tuple[str, ...]
+    source: str
+    line: int
+    merged: tuple[str, ...] = ()  # ids of duplicate rows folded into this one
+
+    @classmethod
+    def of(cls, id: str, date: dt.date, fields: dict[str, str], where: str) -> Record:
+        source, line = where.rsplit(":", 1)
+        return cls(id, date, {k: i for i, k in enumerate(fields)}, tuple(fields.values()), source, int(line))
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return dict(zip(self.names, self.values))
 
     def get(self, name: str) -> str:
-        return self.fields.get(name, "")
+        i = self.names.get(name)
+        return "" if i is None else self.values[i]
+
+    def value(self, name: str) -> str | None:
+        """The field ``name``, None when the row has no such field."""
+        i = self.names.get(name)
+        return None if i is None else self.values[i]
 
 
 @dataclass
@@ -96,12 +123,19 @@ class Read:
 def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int], None] | None = None,
                  keep: Iterable[str] | None = None) -> Read:
     """Every row of ``stream`` (named ``name`` in problems) in format ``fmt``; ``progress``
-    is told how many bytes each line had.  ``keep``: the only fields a record keeps (those
-    a mapping reads, ``Mapping.reads``; every row is still checked whole), so that a large
-    file's records hold a few of GDELT's 61 columns, not all of them."""
+    is told how many bytes were read (each line's; for GDELT, each block's: about a MiB).
+    ``keep``: the only fields a record keeps (those a mapping reads, ``Mapping.reads``;
+    every row is still checked whole), so that a large file's records hold a few of
+    GDELT's 61 columns, not all of them."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
     kept = None if keep is None else tuple(dict.fromkeys([*keep, *MERGE_KEY]))
-    lines = _lines(stream, progress)
     result = Read()
+    if fmt == "gdelt":
+        with _no_cycle_collection():
+            _read_gdelt(name, stream, progress, kept, result)
+        return result
+    lines = _lines(stream, progress)
     if fmt == "plover":
         first = next(lines, None)
         if first is not None:
@@ -109,27 +143,194 @@ def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int
             rows = _jsonl(name, lines, result) if first[1].lstrip().startswith("{") else _csv(name, lines, result, "\t", None)
         else:
             rows = iter(())
-    elif fmt == "acled":
-        rows = _csv(name, lines, result, ",", None)
-    elif fmt == "gdelt":
-        rows = _csv(name, lines, result, "\t", GDELT_LAYOUTS)
     else:
-        raise ValueError(f"unknown format {fmt!r}")
+        rows = _csv(name, lines, result, ",", None)
     seen: dict[str, str] = {}
     for where, row in rows:
-        record = _record(fmt, where, row, result.problems)
-        if record is None:
+        checked = _record(fmt, where, row, result.problems)
+        if checked is None:
             continue
-        if kept is not None:
-            record = Record(record.id, record.date, {k: row[k] for k in kept if k in row}, record.where)
-        if record.id in seen:
-            result.problems.append(Problem(where, SPECS[fmt].id, f"the id {record.id!r} was already used at {seen[record.id]}"))
+        rid, day = checked
+        if rid in seen:
+            result.problems.append(Problem(where, SPECS[fmt].id, f"the id {rid!r} was already used at {seen[rid]}"))
             continue
-        seen[record.id] = where
-        result.records.append(record)
-    if fmt == "gdelt":
-        result.records, result.merged = merge_duplicates(result.records)
+        seen[rid] = where
+        result.records.append(Record.of(rid, day, row if kept is None else {k: row[k] for k in kept if k in row}, where))
     return result
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused (as it was again after): a million records, none in a
+    cycle, would otherwise be walked over and over while they are made (a fifth of the time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+BLOCK_BYTES = 1 << 20
+_PLAIN = r"-?[0-9]{1,300}(?:\.[0-9]{1,300})?"  # a finite number to float(): one match checks a row's six
+PLAIN_NUMBERS = re.compile(rf"(?:{_PLAIN}\t){{{len(SPECS['gdelt'].numbers) - 1}}}{_PLAIN}")
+
+
+def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | None, kept: tuple[str, ...] | None,
+                result: Read) -> None:
+    """A GDELT file, about a megabyte of lines at a time (a million rows are read at a few
+    microseconds each).  GDELT quotes nothing, so a line is a row, split at its tabs.  A
+    block is decoded at once; one with a bad byte or a carriage return anywhere is read line
+    by line (a line that holds a carriage return is left to ``csv``, which refuses it as
+    before).  Only the cells a row is checked on and those kept are stripped; a row that
+    fails the quick checks is read again on its own, checked field by field, for the same
+    problems in the same order.  Duplicate reports are merged as they are read
+    (``MERGE_KEY`` says which row is kept)."""
+    problems, records = result.problems, result.records
+    spec = SPECS["gdelt"]
+    expected = " or ".join(str(n) for n in sorted(GDELT_LAYOUTS))
+    layouts: dict[int, tuple[tuple[str, ...], dict[str, int], Callable[[list[str]], tuple[str, ...]], Callable | None]] = {}
+    for width, columns in GDELT_LAYOUTS.items():
+        taken = [c for c in (kept if kept is not None else columns) if c in columns]
+        names = {c: i for i, c in enumerate(taken)}
+        merge = _getter([names[c] for c in MERGE_KEY]) if all(c in names for c in MERGE_KEY) else None
+        layouts[width] = (columns, names, _getter([columns.index(c) for c in taken]), merge)
+    first = {c: GDELT2.index(c) for c in (spec.id, spec.date, "EventCode")}
+    assert all(layout[0].index(c) == i for layout in layouts.values() for c, i in first.items())
+    numbers = [GDELT2.index(c) for c in spec.numbers]
+    assert all(layout[0].index(c) == i for layout in layouts.values() for c, i in zip(spec.numbers, numbers))
+    lo, hi = min(numbers), max(numbers) + 1
+    assert numbers == list(range(lo, hi))
+    id_at, date_at, code_at = first[spec.id], first[spec.date], first["EventCode"]
+    days: dict[str, dt.date] = {}
+    shared = _Shared()  # one string for each distinct value kept (codes, dates, URLs)
+    new = tuple.__new__
+    seen: dict[str, int] = {}  # id -> line
+    groups: dict[tuple[str, ...], int] = {}  # merge key -> index in records of the row kept
+    moved = False  # a row kept in place of an earlier duplicate: the records are sorted by line at the end
+
+    def add(rid: str, day: dt.date, names: dict[str, int], values: tuple[str, ...], merge: Callable | None,
+            number: int) -> None:
+        nonlocal moved
+        if rid in seen:
+            problems.append(Problem(f"{name}:{number}", spec.id, f"the id {rid!r} was already used at {name}:{seen[rid]}"))
+            return
+        seen[rid] = number
+        key = merge(values) if merge is not None else None
+        if key is None or not key[-1]:  # no source URL: never merged
+            records.append(new(Record, (rid, day, names, values, name, number, ())))
+            return
+        at = groups.get(key)
+        if at is None:
+            groups[key] = len(records)
+            records.append(new(Record, (rid, day, names, values, name, number, ())))
+            return
+        result.merged += 1
+        kept_one = records[at]
+        if (len(rid), rid) < (len(kept_one.id), kept_one.id):
+            records[at] = new(Record, (rid, day, names, values, name, number, (kept_one.id, *kept_one.merged)))
+            moved = True
+        else:
+            records[at] = kept_one._replace(merged=(*kept_one.merged, rid))
+
+    def one_line(raw: bytes, number: int) -> bool:
+        """A line read and checked on its own; False when the file cannot be read past it."""
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(f"{name}:{number}", "", f"not UTF-8 text (a bad byte at column {exc.start + 1})"))
+            return True
+        body = text[:-1] if text.endswith("\n") else text
+        if body.endswith("\r"):
+            body = body[:-1]
+        if "\r" in body:
+            try:
+                cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE, strict=True), [])
+            except csv.Error as exc:
+                problems.append(Problem(f"{name}:{number}", "", f"not valid CSV: {exc}"))
+                return False  # as a reader of the whole file, which cannot go on past it
+        else:
+            cells = body.split("\t")
+        layout = layouts.get(len(cells))
+        if layout is None:
+            if any(cell.strip() for cell in cells):
+                problems.append(Problem(f"{name}:{number}", "", f"{len(cells)} tab-separated columns; a GDELT event row has {expected}"))
+            return True
+        if not any(cell.strip() for cell in cells):
+            return True
+        columns, names, take, merge = layout
+        checked = _record("gdelt", f"{name}:{number}", dict(zip(columns, map(str.strip, cells))), problems)
+        if checked is not None:
+            rid, day = checked
+            days[cells[date_at]] = day
+            add(rid, day, names, tuple(map(shared.__getitem__, map(str.strip, take(cells)))), merge, number)
+        return True
+
+    number = 0
+    while True:
+        block = stream.readlines(BLOCK_BYTES)  # whole lines, about a megabyte of them
+        if not block:
+            break
+        if progress is not None:
+            progress(sum(map(len, block)))
+        try:
+            text = b"".join(block).decode("utf-8-sig" if number == 0 else "utf-8")
+        except UnicodeDecodeError:
+            text = "\r"
+        if "\r" in text:  # a bad byte or a carriage return somewhere: each line on its own
+            for raw in block:
+                number += 1
+                if not one_line(raw, number):
+                    break
+            else:
+                continue
+            break
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        for k, line in enumerate(lines):
+            number += 1
+            cells = line.split("\t")
+            layout = layouts.get(len(cells))
+            if layout is None:
+                one_line(block[k], number)
+                continue
+            rid = cells[id_at].strip()
+            day = days.get(cells[date_at])
+            if not (day is not None and rid and (rid.isdigit() or RECORD_ID.match(rid)) and len(rid) <= 200
+                    and cells[code_at].strip() and (PLAIN_NUMBERS.fullmatch("\t".join(cells[lo:hi])) or _numbers(cells[lo:hi]))):
+                one_line(block[k], number)
+                continue
+            columns, names, take, merge = layout
+            add(rid, day, names, tuple(map(shared.__getitem__, map(str.strip, take(cells)))), merge, number)
+    if moved:
+        records.sort(key=lambda r: r.line)
+
+
+def _getter(indexes: list[int]) -> Callable[[Any], tuple[str, ...]]:
+    """A tuple of the items at ``indexes`` (``itemgetter``, which returns one item bare)."""
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda row: (row[i],)
+    return operator.itemgetter(*indexes)
+
+
+def _numbers(cells: list[str]) -> bool:
+    """Whether every cell is a finite number."""
+    try:
+        total = sum(map(float, cells))
+    except ValueError:
+        return False
+    return total - total == 0  # none infinite, none NaN
+
+
+class _Shared(dict):
+    """Each text it is given, the first time as itself, then the same string again."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = text
+        return text
 
 
 def _lines(stream: IO[bytes], progress: Callable[[int], None] | None) -> Iterator[tuple[int, str]]:
@@ -217,7 +418,8 @@ def _csv(name: str, lines: Iterable[tuple[int, str]], read: Read, delimiter: str
         yield where, dict(zip(columns, map(str.strip, row)))
 
 
-def _record(fmt: str, where: str, row: dict[str, str], problems: list[Problem]) -> Record | None:
+def _record(fmt: str, where: str, row: dict[str, str], problems: list[Problem]) -> tuple[str, dt.date] | None:
+    """The row's id and day, or None (its problems added to ``problems``)."""
     spec = SPECS[fmt]
     found = [Problem(where, name, f"required field {name!r} is empty or missing") for name in REQUIRED[fmt] if not row.get(name)]
     rid = row.get(spec.id, "")
@@ -235,7 +437,7 @@ def _record(fmt: str, where: str, row: dict[str, str], problems: list[Problem]) 
     problems.extend(found)
     if found or day is None:
         return None
-    return Record(rid, day, row, where)
+    return rid, day
 
 
 DATE_FORMATS = {"plover": "YYYY-MM-DD", "acled": "YYYY-MM-DD or 5 March 2024", "gdelt": "YYYYMMDD"}
@@ -274,33 +476,9 @@ def number(text: str) -> float:
     return 0.0 if value is None else value
 
 
-MERGE_KEY = ("SQLDATE", "Actor1Code", "Actor2Code", "EventRootCode", "SOURCEURL")  # GDELT: one event
-
-
-def merge_duplicates(records: list[Record]) -> tuple[list[Record], int]:
-    """GDELT's duplicates: rows with the same ``SQLDATE``, ``Actor1Code``, ``Actor2Code``,
-    ``EventRootCode`` and ``SOURCEURL`` are one event.  The row with the smallest
-    ``GLOBALEVENTID`` is kept (so the result does not depend on row order); the others'
-    ids are listed in its ``merged``.  Rows without a source URL are never merged."""
-    groups: dict[tuple[str, ...], list[Record]] = {}
-    alone: list[Record] = []
-    for record in records:
-        if not record.get("SOURCEURL"):
-            alone.append(record)
-            continue
-        key = tuple(record.get(f) for f in MERGE_KEY)
-        groups.setdefault(key, []).append(record)
-    kept: list[Record] = list(alone)
-    merged = 0
-    for group in groups.values():
-        group.sort(key=lambda r: (len(r.id), r.id))
-        first = group[0]
-        kept.append(Record(first.id, first.date, first.fields, first.where, [r.id for r in group[1:]]))
-        merged += len(group) - 1
-    kept.sort(key=lambda r: _line(r.where))
-    return kept, merged
-
-
-def _line(where: str) -> int:
-    tail = where.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+# GDELT's duplicates: rows with the same SQLDATE, Actor1Code, Actor2Code, EventRootCode and
+# SOURCEURL are one event.  The row with the smallest GLOBALEVENTID (shorter first, then in
+# text order) is kept, so the result does not depend on row order; the others' ids are listed
+# in its ``merged``, and the rows kept stay in the order of their lines.  Rows without a
+# source URL are never merged.
+MERGE_KEY = ("SQLDATE", "Actor1Code", "Actor2Code", "EventRootCode", "SOURCEURL")

@@ -59,10 +59,11 @@ class Wanted:
     """The facts a file's rows make, by key; the row keys seen; the bad rows."""
 
     facts: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)  # row keys of rows taken, with or without a fact
+    seen: set[str] = field(default_factory=set)  # ids of the rows taken, with or without a fact
     covered: set[str] = field(default_factory=set)  # "<mapping>:<period>:<subject>:<label>:": counted periods spoken of
     deleted: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    record_prefix: str = ""  # a row's key is this prefix and its id
 
 
 def row_key(mapping: Mapping, record_id: str) -> str:
@@ -74,69 +75,90 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
     """The facts ``read``'s rows make under ``mapping``; rows whose id is in ``deleted``
     make none (and their earlier facts are withdrawn)."""
     report = report or ImportReport(mapping=mapping.id, format=mapping.format)
-    wanted = Wanted(problems=list(read.problems))
+    wanted = Wanted(problems=list(read.problems), record_prefix=row_key(mapping, ""))
     gone = set(deleted)
     report.rows, report.merged = len(read.records) + read.merged, read.merged
     buckets: dict[int, dict[Any, float]] = {}  # rule -> period start (and actor, target for events) -> amount
-    days: list[dt.date] = []
+    first = last = None
+    spec = SPECS[mapping.format]
+    # each rule once, ready for a million rows: its tests, its subject's kind, and its periods' starts by day
+    rules = [(i, rule, _tests(rule), rulebook.subjects[rule.subject].kind == "event", rule.aggregate, {})
+             for i, rule in enumerate(mapping.rules)]
+    actors, since, until = mapping.actors, mapping.info.from_, mapping.info.until
+    outside = unmatched = 0
     for record in read.records:
-        if record.id in gone or any(m in gone for m in record.merged):
-            wanted.deleted.add(row_key(mapping, record.id))
+        rid, day, names, values, _, _, merged = record
+        if gone and (rid in gone or any(m in gone for m in merged)):
+            wanted.deleted.add(row_key(mapping, rid))
             continue
-        if not mapping.takes(record.date):
-            report.outside_range += 1
+        if (since is not None and day < since) or (until is not None and day >= until):
+            outside += 1
             continue
-        days.append(record.date)
-        key = row_key(mapping, record.id)
-        wanted.seen.add(key)
-        fields = _fields(mapping, record)
+        if first is None or day < first:
+            first = day
+        if last is None or day > last:
+            last = day
+        wanted.seen.add(rid)
+        j = names.get(spec.actor)
+        actor = None if j is None else actors.get(values[j])
+        j = names.get(spec.target)
+        pseudo = {"actor": actor, "target": None if j is None else actors.get(values[j])}
         made = counted = False
-        for i, rule in enumerate(mapping.rules):
-            if not _matches(rule, fields):
-                continue
-            if rule.aggregate == "none" and fields["actor"] is None and rulebook.subjects[rule.subject].kind == "event":
-                continue  # an event needs who did it: a row of actors the mapping does not know is not the scenario's
-            if rule.aggregate != "none":
+        for i, rule, tests, event, aggregate, starts in rules:
+            for name, codes, prefixes in tests:
+                if name in pseudo:
+                    have = pseudo[name]
+                else:
+                    j = names.get(name)
+                    have = None if j is None else values[j]
+                if have is None or not (have in codes or (prefixes and have.startswith(prefixes))):
+                    break
+            else:
+                if aggregate == "none":
+                    if actor is None and event:
+                        continue  # an event needs who did it: a row of actors the mapping does not know is not the scenario's
+                    if made:
+                        continue  # a row is one fact at most: its first rule
+                    fact = _row_fact(mapping, rule, record, pseudo, rulebook, wanted.problems)
+                    made = True
+                    if fact is not None:
+                        wanted.facts[row_key(mapping, rid)] = (record.where, fact)
+                    continue
                 counted = True
                 amount = 1.0 if rule.sum is None else _amount(record, rule.sum, wanted.problems)
-                if amount is not None:
-                    bucket = buckets.setdefault(i, {})
-                    start = period_start(rule.aggregate, record.date)
-                    if rulebook.subjects[rule.subject].kind == "event":
-                        if fields["actor"] is None:
-                            continue  # a counted event needs who did it, as a row's event does
-                        where = (start, fields["actor"], fields["target"])
-                        bucket[where] = bucket.get(where, 0.0) + amount  # type: ignore[index]
-                    else:
-                        bucket[start] = bucket.get(start, 0.0) + amount
-                continue
-            if made:
-                continue  # a row is one fact at most: its first rule
-            fact = _row_fact(mapping, rule, record, fields, rulebook, wanted.problems)
-            made = True
-            if fact is not None:
-                wanted.facts[key] = (record.where, fact)
+                if amount is None:
+                    continue
+                bucket = buckets.setdefault(i, {})
+                start = starts.get(day)
+                if start is None:
+                    start = starts[day] = period_start(aggregate, day)
+                if event:
+                    if actor is None:
+                        continue  # a counted event needs who did it, as a row's event does
+                    where = (start, actor, pseudo["target"])
+                    bucket[where] = bucket.get(where, 0.0) + amount  # type: ignore[index]
+                else:
+                    bucket[start] = bucket.get(start, 0.0) + amount
         if not made and not counted:
-            report.unmatched += 1
+            unmatched += 1
+    report.outside_range, report.unmatched = outside, unmatched
     wanted.deleted |= {row_key(mapping, d) for d in gone}
     for i, rule in enumerate(mapping.rules):
-        if rule.aggregate != "none" and days:
-            _aggregate(mapping, i, buckets.get(i, {}), min(days), max(days), rulebook, wanted)
+        if rule.aggregate != "none" and first is not None and last is not None:
+            _aggregate(mapping, i, buckets.get(i, {}), first, last, rulebook, wanted)
     return wanted
 
 
-def _fields(mapping: Mapping, record: Record) -> dict[str, str | None]:
-    spec = SPECS[mapping.format]
-    return {**record.fields, "actor": mapping.actors.get(record.get(spec.actor)), "target": mapping.actors.get(record.get(spec.target))}
+Test = tuple[str, frozenset[str], tuple[str, ...]]  # a field, the codes it may equal, the prefixes it may begin with
 
 
-def _matches(rule: Rule, fields: dict[str, str | None]) -> bool:
+def _tests(rule: Rule) -> list[Test]:
+    """A rule's ``when``, ready to test rows with: per field, its codes and its prefixes (``17*``)."""
+    tests = []
     for name, codes in rule.when.items():
-        have = fields.get(name)
-        if have is None or not any(have.startswith(c[:-1]) if c.endswith("*") else have == c
-                                   for c in (codes if isinstance(codes, list) else [codes])):
-            return False
-    return True
+        listed = codes if isinstance(codes, list) else [codes]
+        tests.append((name, frozenset(c for c in listed if not c.endswith("*")), tuple(c[:-1] for c in listed if c.endswith("*"))))
+    return tests
 
 
 def _amount(record: Record, name: str, problems: list[Problem]) -> float | None:
@@ -147,16 +169,16 @@ def _amount(record: Record, name: str, problems: list[Problem]) -> float | None:
     return number(text)  # a number: checked when the row was read
 
 
-def _row_fact(mapping: Mapping, rule: Rule, record: Record, fields: dict[str, str | None], rulebook: Rulebook,
+def _row_fact(mapping: Mapping, rule: Rule, record: Record, pseudo: dict[str, str | None], rulebook: Rulebook,
               problems: list[Problem]) -> dict[str, Any] | None:
     subject = rulebook.subjects[rule.subject]
     spec = SPECS[mapping.format]
     fact: dict[str, Any] = {"at": record.date.isoformat(), "subject": rule.subject,
                             "source": _text(f"[{row_key(mapping, record.id)}] {record.get(spec.cite)}".rstrip(), MAX_SOURCE)}
     if subject.kind == "event":
-        fact["actor"] = fields["actor"]
-        if fields["target"] is not None:
-            fact["target"] = fields["target"]
+        fact["actor"] = pseudo["actor"]
+        if pseudo["target"] is not None:
+            fact["target"] = pseudo["target"]
     value = rule.value
     if rule.value_from is not None:
         text = record.get(rule.value_from)
@@ -320,7 +342,9 @@ def changes(wanted: Wanted, live: dict[str, Fact], report: ImportReport) -> list
             items.append((where, {**fact, "withdraws": old.id}))
             report.corrected += 1
     gone_periods = {key for key in live if key not in wanted.facts and key[:key.rfind(":") + 1] in wanted.covered}
-    for key in sorted((wanted.seen - wanted.facts.keys()) | wanted.deleted | gone_periods):
+    rows = wanted.record_prefix
+    unmade = {key for key in live if key.startswith(rows) and key[len(rows):] in wanted.seen and key not in wanted.facts}
+    for key in sorted(unmade | wanted.deleted | gone_periods):
         old = live.get(key)
         if old is not None:
             why = ("deleted at the source" if key in wanted.deleted else "no rows counted in the period any more"
