@@ -10,8 +10,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from engine.facts import parse_inputs
+from engine.sessions import BASELINE, Sessions
 from engine.verdict import Verdict
-from ripeness.bootstrap import load_scenario
+from ripeness.bootstrap import load_scenario, open_sessions
 from tests.conftest import NOW
 
 # two parties, each with one thing to give ("no" until given): the start of several scenarios
@@ -22,6 +23,14 @@ actors:
 subjects:
   - {id: a_x, actor: A, type: enum, values: ["no", "yes"]}
   - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
+"""
+# a swap between them: each gives its thing, and the deal needs both
+SWAP = "scenario: {id: swap, title: A swap}" + TWO_PARTIES + """
+moves:
+  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
+  - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
+goals:
+  - {id: deal, done_when: {all: [{subject: A.a_x, eq: "yes"}, {subject: B.b_y, eq: "yes"}]}, needs: [A.give, B.give]}
 """
 # values worth trying for each state subject of rules/jcpoa (on and around its thresholds)
 JCPOA_VALUES = {
@@ -45,3 +54,18 @@ def verdict_of(folder: Path, rules: str, facts: list[dict[str, Any]], as_of: dt.
         return session.verdict(as_of)
     finally:
         session.close()
+
+
+def at(day: str) -> dt.datetime:
+    """An ISO date or datetime as UTC."""
+    return dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc)
+
+
+def sessions_with(folder: Path, rules: str, facts: list[dict[str, Any]]) -> Sessions:
+    """``rules`` as the one rule file of a new scenario ``folder``, its sessions over a
+    SQLite log beside it, and ``facts`` recorded in ``baseline`` (the caller closes them)."""
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(rules, encoding="utf-8")
+    opened = open_sessions(load_scenario(folder), f"sqlite:///{folder.parent / (folder.name + '.db')}", NOW)
+    opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(facts)])
+    return opened

@@ -17,6 +17,7 @@ from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE
 from ripeness.bootstrap import load_scenario, open_sessions
 from tests.conftest import NOW
+from tests.unit.small import at, sessions_with
 
 RULES = """\
 scenario: {id: ultimatum, title: Relief within 60 days or no access}
@@ -69,17 +70,10 @@ FACTS = [
 UTC = dt.timezone.utc
 
 
-def at(day: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(day).replace(tzinfo=UTC)
-
 
 @pytest.fixture
 def sessions(tmp_path):
-    folder = tmp_path / "ultimatum"
-    folder.mkdir()
-    (folder / "rules.yaml").write_text(RULES, encoding="utf-8")
-    opened = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'log.db'}", NOW)
-    opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(FACTS)])
+    opened = sessions_with(tmp_path / "ultimatum", RULES, FACTS)
     yield opened
     opened.close()
 

@@ -15,8 +15,7 @@ import pytest
 from engine.errors import RuleFileError
 from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE
-from ripeness.bootstrap import load_scenario, open_sessions
-from tests.conftest import NOW
+from tests.unit.small import at, sessions_with
 
 RULES = """\
 scenario: {id: interim, title: An interim understanding that lapses}
@@ -67,17 +66,10 @@ UTC = dt.timezone.utc
 LAPSE = dt.date(2024, 4, 9)  # 90 days after 2024-01-10
 
 
-def at(day: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(day).replace(tzinfo=UTC)
-
 
 @pytest.fixture
 def sessions(tmp_path):
-    folder = tmp_path / "interim"
-    folder.mkdir()
-    (folder / "rules.yaml").write_text(RULES, encoding="utf-8")
-    opened = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'log.db'}", NOW)
-    opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(FACTS)])
+    opened = sessions_with(tmp_path / "interim", RULES, FACTS)
     yield opened
     opened.close()
 

@@ -9,14 +9,9 @@ import pytest
 
 from engine.errors import RuleFileError
 from ripeness.bootstrap import load_scenario
-from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES, verdict_of
+from tests.unit.small import NOTHING_GIVEN, SWAP, verdict_of
 
-RULES = "scenario: {id: swap, title: A swap}" + TWO_PARTIES + """
-moves:
-  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
-  - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
-goals:
-  - {id: deal, done_when: {all: [{subject: A.a_x, eq: "yes"}, {subject: B.b_y, eq: "yes"}]}, needs: [A.give, B.give]}
+RULES = SWAP + """
 offers:
   - {id: a_offer, actor: A, offers: A.give, if: {subject: B.b_y, eq: "yes"}, IN_STEP
      quote: "We will give once Beta has.", source: s}

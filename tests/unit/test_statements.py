@@ -19,14 +19,9 @@ from engine.facts import parse_inputs
 from engine.session import Session
 from ripeness.bootstrap import load_scenario
 from tests.conftest import NOW
-from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES
+from tests.unit.small import NOTHING_GIVEN, SWAP
 
-RULES = "scenario: {id: swap, title: A swap}" + TWO_PARTIES + """
-moves:
-  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
-  - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
-goals:
-  - {id: deal, done_when: {all: [{subject: A.a_x, eq: "yes"}, {subject: B.b_y, eq: "yes"}]}, needs: [A.give, B.give]}
+RULES = SWAP + """
 positions:
   - {id: b_first, actor: B, withholds: B.give, until: {subject: A.a_x, eq: "yes"},
      quote: "Alpha gives first.", source: rule file}

@@ -13,8 +13,7 @@ import pytest
 from engine.errors import RuleFileError
 from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE
-from ripeness.bootstrap import load_scenario, open_sessions
-from tests.conftest import NOW
+from tests.unit.small import sessions_with
 
 RULES = """\
 scenario: {id: capped, title: A stockpile under a declared cap}
@@ -65,11 +64,7 @@ UTC = dt.timezone.utc
 
 @pytest.fixture
 def sessions(tmp_path):
-    folder = tmp_path / "capped"
-    folder.mkdir()
-    (folder / "rules.yaml").write_text(RULES, encoding="utf-8")
-    opened = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'log.db'}", NOW)
-    opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(FACTS)])
+    opened = sessions_with(tmp_path / "capped", RULES, FACTS)
     yield opened
     opened.close()
 
