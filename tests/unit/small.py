@@ -7,9 +7,12 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 
+from engine.errors import Problem, RuleFileError
 from engine.facts import parse_inputs
+from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE, Sessions
 from engine.verdict import Verdict
 from ripeness.bootstrap import load_scenario, open_sessions
@@ -69,3 +72,27 @@ def sessions_with(folder: Path, rules: str, facts: list[dict[str, Any]]) -> Sess
     opened = open_sessions(load_scenario(folder), f"sqlite:///{folder.parent / (folder.name + '.db')}", NOW)
     opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(facts)])
     return opened
+
+
+def rule_file_problems(folder: Path, rules: str) -> list[Problem]:
+    """``rules`` (dedented) as the one rule file of ``folder``, which must be refused: the
+    problems ``load_rulebook`` names."""
+    folder.mkdir(exist_ok=True)
+    (folder / "rules.yaml").write_text(textwrap.dedent(rules), encoding="utf-8")
+    with pytest.raises(RuleFileError) as refused:
+        load_rulebook(folder)
+    return refused.value.problems
+
+
+def condition_problems(tmp_path: Path, condition: str) -> list[Problem]:
+    """The problems of a scenario whose one condition is ``condition``, over a number
+    ``stock`` and ``cap`` and an enum ``mood`` (calm, angry)."""
+    return rule_file_problems(tmp_path / "bad", f"""\
+        subjects:
+          - {{id: stock, type: number}}
+          - {{id: cap, type: number}}
+          - {{id: mood, type: enum, values: [calm, angry]}}
+        conditions:
+          - id: c
+            holds_when: {condition}
+        """)

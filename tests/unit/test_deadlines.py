@@ -6,18 +6,15 @@ malformed form refused with file, line and field."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from engine.errors import RuleFileError
 from engine.facts import parse_inputs
-from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE
 from ripeness.bootstrap import load_scenario, open_sessions
 from tests.conftest import NOW
-from tests.unit.small import at, sessions_with
+from tests.unit.small import at, condition_problems, sessions_with
 
 RULES = """\
 scenario: {id: ultimatum, title: Relief within 60 days or no access}
@@ -67,7 +64,6 @@ FACTS = [
     {"at": "2020-12-02", "actor": "B", "subject": "sanctions", "value": "in_force", "source": "Beta"},
     {"at": "2021-01-20", "actor": "B", "subject": "sanctions", "value": "lifted", "source": "Beta decree"},
 ]
-UTC = dt.timezone.utc
 
 
 
@@ -151,20 +147,7 @@ def test_missed_holds_only_once_the_deadline_has_passed(tmp_path):
 
 
 def problems(tmp_path: Path, condition: str) -> list:
-    folder = tmp_path / "bad"
-    folder.mkdir(exist_ok=True)
-    (folder / "rules.yaml").write_text(textwrap.dedent(f"""\
-        subjects:
-          - {{id: stock, type: number}}
-          - {{id: cap, type: number}}
-          - {{id: mood, type: enum, values: [calm, angry]}}
-        conditions:
-          - id: c
-            holds_when: {condition}
-        """), encoding="utf-8")
-    with pytest.raises(RuleFileError) as refused:
-        load_rulebook(folder)
-    return refused.value.problems
+    return condition_problems(tmp_path, condition)
 
 
 @pytest.mark.parametrize(("condition", "field", "message"), [

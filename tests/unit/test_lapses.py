@@ -7,15 +7,12 @@ and field."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from engine.errors import RuleFileError
-from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE
-from tests.unit.small import at, sessions_with
+from tests.unit.small import at, rule_file_problems, sessions_with
 
 RULES = """\
 scenario: {id: interim, title: An interim understanding that lapses}
@@ -62,7 +59,6 @@ FACTS = [
     {"at": "2024-01-10", "actor": "A", "subject": "access", "value": "none", "source": "inspectors"},
     {"at": "2024-01-10", "actor": "B", "subject": "relief", "value": "no", "source": "Beta"},
 ]
-UTC = dt.timezone.utc
 LAPSE = dt.date(2024, 4, 9)  # 90 days after 2024-01-10
 
 
@@ -125,9 +121,7 @@ def test_a_fact_that_no_longer_meets_after_stops_the_clock(sessions):
 
 
 def problems(tmp_path: Path, lapses: str, said_on: str = "said_on: 2024-01-10") -> list:
-    folder = tmp_path / "bad"
-    folder.mkdir(exist_ok=True)
-    (folder / "rules.yaml").write_text(textwrap.dedent(f"""\
+    return rule_file_problems(tmp_path / "bad", f"""\
         actors:
           - {{id: A, name: Alpha}}
         subjects:
@@ -143,10 +137,7 @@ def problems(tmp_path: Path, lapses: str, said_on: str = "said_on: 2024-01-10") 
             source: s
             {said_on}
             lapses: {lapses}
-        """), encoding="utf-8")
-    with pytest.raises(RuleFileError) as refused:
-        load_rulebook(folder)
-    return refused.value.problems
+        """)
 
 
 @pytest.mark.parametrize(("lapses", "said_on", "field", "message"), [

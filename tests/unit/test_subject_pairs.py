@@ -5,15 +5,12 @@ unmet one explains itself, and each malformed form refused with file, line and f
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from engine.errors import RuleFileError
-from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE
-from tests.unit.small import sessions_with
+from tests.unit.small import rule_file_problems, sessions_with
 
 RULES = """\
 scenario: {id: capped, title: A stockpile under a declared cap}
@@ -111,9 +108,7 @@ def test_a_move_done_when_the_same_comparison_holds_is_what_lifts_it(sessions):
 
 
 def problems(tmp_path: Path, condition: str, extra_subjects: str = "") -> list:
-    folder = tmp_path / "bad"
-    folder.mkdir(exist_ok=True)
-    (folder / "rules.yaml").write_text(textwrap.dedent(f"""\
+    return rule_file_problems(tmp_path / "bad", f"""\
         actors:
           - {{id: A, name: Alpha}}
         subjects:
@@ -127,10 +122,7 @@ def problems(tmp_path: Path, condition: str, extra_subjects: str = "") -> list:
         {extra_subjects}conditions:
           - id: c
             holds_when: {condition}
-        """), encoding="utf-8")
-    with pytest.raises(RuleFileError) as refused:
-        load_rulebook(folder)
-    return refused.value.problems
+        """)
 
 
 @pytest.mark.parametrize(("condition", "field", "message"), [

@@ -6,15 +6,12 @@ and each malformed form refused with file, line and field."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from engine.errors import RuleFileError
-from engine.rulebook import load_rulebook
 from engine.sessions import BASELINE
-from tests.unit.small import at, sessions_with
+from tests.unit.small import at, condition_problems, sessions_with
 
 RULES = """\
 scenario: {id: growth, title: Talks once the stockpile stops growing}
@@ -48,7 +45,6 @@ def stock(day: str, kg: float, source: str = "IAEA report") -> dict:
 
 FACTS = [stock("2024-01-01", 10), {"at": "2024-01-01", "subject": "talks", "value": "no", "source": "s"},
          stock("2024-02-01", 20), stock("2024-03-01", 20), stock("2024-04-01", 25)]
-UTC = dt.timezone.utc
 
 
 
@@ -93,20 +89,7 @@ def test_a_report_recorded_later_between_two_others_changes_the_previous_value(s
 
 
 def problems(tmp_path: Path, condition: str) -> list:
-    folder = tmp_path / "bad"
-    folder.mkdir(exist_ok=True)
-    (folder / "rules.yaml").write_text(textwrap.dedent(f"""\
-        subjects:
-          - {{id: stock, type: number}}
-          - {{id: cap, type: number}}
-          - {{id: mood, type: enum, values: [calm, angry]}}
-        conditions:
-          - id: c
-            holds_when: {condition}
-        """), encoding="utf-8")
-    with pytest.raises(RuleFileError) as refused:
-        load_rulebook(folder)
-    return refused.value.problems
+    return condition_problems(tmp_path, condition)
 
 
 @pytest.mark.parametrize(("condition", "field", "message"), [
