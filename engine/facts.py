@@ -402,21 +402,18 @@ def _resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedF
 
 def recheck(fact: Fact, rulebook: Rulebook) -> list[Problem]:
     """What is wrong with a recorded state or event fact under ``rulebook`` (rule files that
-    changed since it was checked): its subject gone or of another kind, an actor gone, a
-    value no longer allowed.  ``where`` is the fact's id.  Statement facts are checked by
+    changed since it was checked): the checks of ``resolve``, as if it arrived now, and its
+    subject of another kind.  ``where`` is the fact's id.  Statement facts are checked by
     ``engine.statements``."""
     if fact.kind not in ("state", "event"):
         return []
-    subject = rulebook.subjects.get(fact.subject)
-    if subject is None:
-        return [Problem(fact.id, "subject", f"unknown subject {fact.subject!r}")]
-    if subject.kind != fact.kind:
-        return [Problem(fact.id, "subject", f"{fact.subject} is now {'an event' if subject.kind == 'event' else 'a state'} subject; "
-                        f"the fact is {'an event' if fact.kind == 'event' else 'a state'}")]
-    problems = [Problem(fact.id, name, f"unknown actor {who!r}") for name in ("actor", "target")
-                if (who := getattr(fact, name)) is not None and who not in rulebook.actors]
-    if fact.kind == "state" and (message := check_value(subject, fact.value)):
-        problems.append(Problem(fact.id, "value", message))
+    given = FactInput(at=fact.at, subject=fact.subject, actor=fact.actor, value=fact.value, target=fact.target,
+                      count=fact.count, since=fact.since, confidence=fact.confidence,
+                      claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by))
+    resolved, problems = resolve(given, rulebook, fact.id)
+    if resolved is not None and resolved.kind != fact.kind:
+        return [Problem(fact.id, "subject", f"{fact.subject} is now {'an event' if resolved.kind == 'event' else 'a state'} "
+                        f"subject; the fact is {'an event' if fact.kind == 'event' else 'a state'}")]
     return problems
 
 

@@ -242,3 +242,32 @@ def test_a_bad_count_or_period_in_a_fact_file_names_its_line_and_field(tmp_path,
     assert [(where, field) for where, field, _ in problems] == [("1", "count"), ("2", "since"), ("3", "since"), ("4", "count"), ("5", "count")]
     assert "greater than or equal to 1" in problems[0][2] and "not before 'at'" in problems[1][2]
     assert "give its 'count' too" in problems[2][2] and "IRN.enrichment_pct is a state subject" in problems[3][2]
+
+
+def test_a_recorded_fact_is_checked_again_as_if_it_arrived_now(tmp_path):
+    """``recheck``: what changed rule files no longer accept of a recorded fact (the start-up
+    check of ``Sessions``), with the same messages as a fact arriving now."""
+    import datetime as dt
+
+    from engine.facts import Fact, recheck
+    from engine.rulebook import load_rulebook
+
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent("""\
+        actors: [{id: A, name: Alpha}]
+        subjects:
+          - {id: level, actor: A, type: number, max: 50}
+          - {id: strike, actor: A, kind: event, type: text}
+        """), encoding="utf-8")
+    rulebook = load_rulebook(tmp_path)
+    at = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+
+    def fact(subject: str, kind: str, value) -> Fact:
+        return Fact(id="f7", seq=7, at=at, subject=subject, kind=kind, value=value, actor="A")
+
+    assert recheck(fact("A.level", "state", 40), rulebook) == []
+    [too_high] = recheck(fact("A.level", "state", 60), rulebook)
+    assert (too_high.where, too_high.field) == ("f7", "value") and "50" in too_high.message
+    [gone] = recheck(fact("A.levels", "state", 40), rulebook)
+    assert gone.field == "subject" and "did you mean 'A.level'?" in gone.message
+    [kind] = recheck(fact("A.strike", "state", "x"), rulebook)
+    assert kind.message == "A.strike is now an event subject; the fact is a state"
