@@ -164,9 +164,6 @@ def _listed(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-STATEMENT_FIELDS = ("states", "ends", "quote")
-
-
 _NOT_IN_WITHDRAWAL = ("at", "subject", "actor", "value", "target", "count", "since", "confidence", "claimed_by", "denied_by")
 _Actors = Annotated[list[Identifier], Field(max_length=64)]
 
