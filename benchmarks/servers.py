@@ -6,8 +6,12 @@ runs (``uvicorn.run``, loopback, log level warning), in its own process:
 
 ``bare`` is the baseline: a FastAPI endpoint with no ripeness code that validates the same
 body (the same fields and constraints as a fact) and inserts the same row into a table of
-the same shape and indexes, in SQLite with the same pragmas (WAL, synchronous=FULL), one
-transaction per request, writes serialised by a lock as ripeness serialises its own.
+the shape and indexes ripeness's fact table had when this baseline was written, in SQLite
+with the same pragmas (WAL, synchronous=FULL), one transaction per request, writes
+serialised by a lock as ripeness serialises its own.  Ripeness's table has since gained
+nullable columns (rules_version, act_count, since, confidence, claimed_by, denied_by) and
+indexes (facts_withdrawals, facts_by_session, the partial facts_statements) that this copy
+lacks: each of its inserts maintains fewer indexes than ripeness's does.
 """
 
 from __future__ import annotations
