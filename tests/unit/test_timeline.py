@@ -45,7 +45,7 @@ def strike() -> Scenario:
 def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The timeline by its definition, every moment worked out on its own."""
     rulebook, entries, last, previous, latest = session.rulebook, [], None, None, None
-    events = session.history.events()
+    events, said = session.history.events(), session.history.statements()
     for moment in session.change_times():
         if end is not None and moment > end:
             break
@@ -64,7 +64,7 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
             continue
         if previous is not None and not differences(previous, verdict):
             continue  # nothing an analyst reads changed
-        dated = [f for f in frame.state.values() if f.at == moment] + [e for e in events if e.at == moment]
+        dated = [f for f in [*frame.state.values(), *events, *said] if f.at == moment]  # statement facts cause entries too
         statements = [cite_position(p) for p in [*rulebook.positions.values(), *rulebook.offers.values()]
                       if moment.time() == dt.time(0) and moment.date() in (p.in_force.from_, p.in_force.until)]
         lapsed = [Lapsed(kind=kind, id=s.id, actor=actor, lapsed=f"{kind} {s.id} lapsed {why(s, frame.state)}")
