@@ -33,6 +33,7 @@ from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ApiProblem
+from engine.errors import TokenError
 from engine.sessions import BASELINE
 from engine.store.ports import SessionRecord
 
@@ -61,10 +62,6 @@ class Caller:
 
 
 LOCAL = Caller("local", "admin")
-
-
-class TokenError(ValueError):
-    """A token file or variable that cannot be read; says where."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from starlette.routing import Match
 
 from engine.errors import (
     AnalysisStopped,
+    ApiProblem,
     EngineFault,
     FactError,
     IdempotencyKeyError,
@@ -51,14 +52,6 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     known: list[str] | None = None
     suggestion: str | None = None
-
-
-class ApiProblem(Exception):
-    """An error the API layer itself finds (body too large, not allowed, bad JSON)."""
-
-    def __init__(self, status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None):
-        super().__init__(detail)
-        self.status, self.kind, self.title, self.detail, self.headers = status, kind, title, detail, headers
 
 
 def problem(status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:

@@ -16,7 +16,17 @@
     │   └── SessionGone            the session was deleted (by another replica, say): nothing written
     ├── OutsideFolderError         a scenario named by a path outside the folder it must be in
     ├── EngineFault                the rules engine failed or swallowed an exception
-    └── AnalysisStopped            an analysis stopped early: past its time budget, or its client went away
+    ├── AnalysisStopped            an analysis stopped early: past its time budget, or its client went away
+    ├── InputTextError             a file ripeness reads, refused before any of it is used (ValueError too)
+    │   ├── YamlSyntaxError        not YAML, or YAML ripeness refuses (anchors, depth); ``.line``
+    │   ├── FileTooLarge           beyond its size limit
+    │   └── TokenError             a tokens file or variable that cannot be read
+    ├── ApiProblem                 a request the API layer refuses itself (too large, not allowed, bad JSON)
+    ├── ServeError                 ``ripeness serve`` cannot start as asked
+    ├── RemoteImportError          ``ripeness import --server``: the server refused the import (in ``ripeness.importing``)
+    └── GherkinServerError         a Gherkin run against a live server cannot go on
+        ├── ScenarioMismatch       the server runs another rule scenario than the feature asks for
+        └── ServerProblem          the server refused a request, or could not be reached
 
 A deadlock is a ``Verdict``, not an exception.  Each class maps to one problem+json
 ``type`` at the API boundary.
@@ -161,6 +171,54 @@ class AnalysisStopped(RipenessError):
         else:
             message = f"{what} needed more than its time budget of {budget:g} s and was stopped"
         super().__init__(message)
+
+
+class InputTextError(RipenessError, ValueError):
+    """A file or variable ripeness reads (YAML, tokens) that it refuses before using any of it;
+    callers add the file's name, or turn it into a ``Problem``."""
+
+
+class YamlSyntaxError(InputTextError):
+    """Text that is not YAML, or YAML ripeness refuses; ``line`` is where (1-based)."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+class FileTooLarge(InputTextError):
+    """A file over its size limit; the message says the limit."""
+
+
+class TokenError(InputTextError):
+    """A token file or variable that cannot be read; says where."""
+
+
+class ApiProblem(RipenessError):
+    """An error the API layer itself finds (body too large, not allowed, bad JSON): answered
+    as problem+json with ``status``, ``/problems/{kind}``, ``title`` and ``detail``."""
+
+    def __init__(self, status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.status, self.kind, self.title, self.detail, self.headers = status, kind, title, detail, headers
+
+
+class ServeError(RipenessError):
+    """The service cannot start as asked; the message says why."""
+
+
+class GherkinServerError(RipenessError):
+    """A Gherkin run against a live server (``ripeness.gherkin.drivers``) cannot go on."""
+
+
+class ScenarioMismatch(GherkinServerError):
+    """The server runs another rule scenario than the feature file asks for; the message says
+    which and which (the step library skips the Gherkin scenario with it)."""
+
+
+class ServerProblem(GherkinServerError):
+    """The server refused a request, or could not be reached; the message carries the
+    request, the status and the problem's detail."""
 
 
 # what of a wrong input an error message echoes: enough to recognise it, never a 10 MB input

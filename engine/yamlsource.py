@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from engine.errors import FileTooLarge, YamlSyntaxError
+
 Path = tuple[str | int, ...]
 
 MAX_YAML_BYTES = 4 * 2**20  # a YAML rule or fact file: ~20,000 positions or ~25,000 facts, ~20 s to parse
@@ -36,19 +38,6 @@ class Located:
             if line is not None:
                 return line
         return 1
-
-
-class YamlSyntaxError(ValueError):
-    """Text that is not YAML, or YAML ripeness refuses; ``line`` is where (1-based).  Callers
-    turn it into a ``Problem`` with their file name."""
-
-    def __init__(self, line: int, message: str):
-        self.line = line
-        super().__init__(message)
-
-
-class FileTooLarge(ValueError):
-    """A file over its size limit; the message says the limit.  Callers add the file name."""
 
 
 def read_limited(path: FilePath, limit: int, what: str) -> str:

@@ -138,13 +138,13 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
           refuse_future_facts: Annotated[bool, typer.Option("--refuse-future-facts",
                                                             help="Refuse (422) a fact dated after now, instead of recording it with a warning.")] = False) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs and /redoc) and the web page at /."""
-    from ripeness.service import ServeError, build_app
+    from ripeness.service import build_app
 
     try:
         application, stored = build_app(rules, db, tokens, host, load_facts, max_whatifs=max_whatifs,
                                         analysis_budget=analysis_budget if analysis_budget != 0 else None,
                                         refuse_future_facts=refuse_future_facts, default_scenario=default_scenario)
-    except (ServeError, RipenessError) as error:
+    except RipenessError as error:  # ServeError among them
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
     import uvicorn

@@ -11,11 +11,8 @@ import web
 from api import create_app
 from api.access import TokenError, load_tokens
 from engine.deadline import DEFAULT_BUDGET
+from engine.errors import ServeError
 from ripeness.bootstrap import open_scenarios
-
-
-class ServeError(Exception):
-    """The service cannot start as asked; the message says why."""
 
 
 def is_loopback(host: str) -> bool:

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import httpx
 
 from engine.comparison import Comparison
+from engine.errors import ScenarioMismatch, ServerProblem
 from engine.facts import EARLIEST, Confidence, ResolvedFact
 from engine.session import FixedClock
 from engine.sessions import BASELINE, Sessions
@@ -35,16 +36,6 @@ NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
 # earliest time a fact can have, so it starts with none of the server's facts (but one dated
 # exactly then).
 BEFORE_ANY_FACT = EARLIEST.isoformat()
-
-
-class ScenarioMismatch(Exception):
-    """The server runs another rule scenario than the feature file asks for; the message says
-    which and which (the step library skips the Gherkin scenario with it)."""
-
-
-class ServerProblem(Exception):
-    """The server refused a request, or could not be reached; the message carries the
-    request, the status and the problem's detail."""
 
 
 class Driver(Protocol):
