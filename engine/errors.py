@@ -28,7 +28,7 @@
         ├── ScenarioMismatch       the server runs another rule scenario than the feature asks for
         └── ServerProblem          the server refused a request, or could not be reached
 
-A deadlock is a ``Verdict``, not an exception.  Each class maps to one problem+json
+A deadlock is a ``Verdict``, not an exception.  Each class that can reach the API maps to one problem+json
 ``type`` at the API boundary.
 """
 
