@@ -172,7 +172,7 @@ def test_the_timeline_leads_to_the_verdict_of_a_date(page, server):
 def test_the_api_docs_render_offline(page, server, path, ready):
     page.goto(server.url + path)
     title = page.locator(ready).first
-    title.wait_for()
+    title.wait_for(timeout=120_000)  # ReDoc lays the whole API out first: 30 s at load 9 on 2 cores
     assert "ripeness" in title.inner_text()
     shot(page, path.strip("/"))
 
