@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,14 +20,16 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from api.access import Caller, caller, require_writer
 from api.problems import ApiProblem
 from api.reads import analysed
 from api.scenarios import sessions_of
-from engine.facts import Time
+from engine.facts import Fact, Time
 from engine.rulebook import Rulebook
-from engine.sessions import BASELINE, Sessions
+from engine.sessions import BASELINE, Sessions, TimelineBasis
+from engine.verdict import TimelineEntry
 from web import bands, brief, graph
 from web.times import day
 
@@ -35,6 +41,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 Who = Annotated[Caller, Depends(caller)]
 SessionName = Annotated[str, Query(max_length=64, description="the session to show")]
+BLOCKS = 12  # blocking positions the verdict view shows in full (quote, source, unmet facts); the rest one line each
 AsOf = Annotated[Time | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
 
 
@@ -88,9 +95,34 @@ async def verdict_view(request: Request, who: Who, session: SessionName = BASELI
     rulebook = sessions.rulebook
     blocking = [(cycle_no, step) for cycle_no, cycle in enumerate(verdict.cycles, start=1) for step in cycle.steps]
     drawn = graph.build(verdict, rulebook)
-    return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking,
+    return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking, blocks=BLOCKS,
                    main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors,
-                   graph=drawn.elements(verdict, rulebook), moves=drawn.moves, positions=drawn.positions)
+                   graph=drawn.elements(verdict, rulebook))
+
+
+DetailKey = Annotated[str, Query(max_length=200, pattern=r"^(move|position):\S+$",
+                                 description="what was clicked: move:ID (a node) or position:ID (an edge)")]
+
+
+@router.get("/web/evidence", response_class=HTMLResponse)
+async def evidence_view(request: Request, who: Who, key: DetailKey, session: SessionName = BASELINE,
+                        as_of: AsOf = None) -> HTMLResponse:
+    """The evidence of one node or edge of a verdict's graph (the verdict of ``session`` as of
+    ``as_of``, the time the graph shows): fetched when it is clicked, so the verdict and
+    comparison views carry none of it."""
+    verdict = await _verdict_of(request, session, as_of)
+    rulebook = _sessions(request).rulebook
+    drawn = graph.build(verdict, rulebook)
+    kind, name = key.split(":", 1)
+    move = drawn.moves.get(name) if kind == "move" else None
+    if kind == "move" and move is not None:
+        evidence = [drawn.positions.get(ref.id, (ref, move.unmet)) for ref in move.evidence]
+    elif kind == "position" and name in drawn.positions:
+        evidence = [drawn.positions[name]]
+    else:
+        raise ApiProblem(404, "unknown-evidence", "Not in the graph",
+                         f"the graph of {session!r} as of {day(verdict.as_of)} has no {kind} {name!r} (query parameter key)")
+    return _render(request, "_detail.html", who, key=key, move=move, evidence=evidence, actors=rulebook.actors)
 
 
 async def _verdict_of(request: Request, session: str, as_of: dt.datetime | None):
@@ -132,13 +164,66 @@ def facts_view(request: Request, who: Who, session: SessionName = BASELINE,
                    filters={"subject": subject or "", "actor": actor or "", "from": day(start), "to": day(end)})
 
 
+@dataclass(frozen=True)
+class KeptTimeline:
+    basis: TimelineBasis  # read before the timeline was worked out: a write meanwhile makes it not hold
+    entries: list[TimelineEntry]
+    facts: list[Fact]  # the chart's markers: the facts not withdrawn (they change with the version only)
+
+
+class KeptTimelines:
+    """The timelines the page showed last, each kept (the latest ``MOST``) until its session's
+    basis no longer holds (``TimelineBasis.still``: another fact or withdrawal, a time at which
+    the verdict can change passed, the session deleted and made again), for one scenario's
+    sessions as loaded (a reload is a new ``Sessions``, with none kept)."""
+
+    MOST = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, KeptTimeline] = OrderedDict()
+
+    def get(self, session: str, basis: TimelineBasis, now: dt.datetime) -> KeptTimeline | None:
+        with self._lock:
+            kept = self._kept.get(session)
+            if kept is None or not kept.basis.still(basis, now):
+                return None
+            self._kept.move_to_end(session)
+            return kept
+
+    def put(self, session: str, kept: KeptTimeline) -> None:
+        with self._lock:
+            self._kept[session] = kept
+            self._kept.move_to_end(session)
+            while len(self._kept) > self.MOST:
+                self._kept.popitem(last=False)
+
+
+_kept_timelines: weakref.WeakKeyDictionary[Sessions, KeptTimelines] = weakref.WeakKeyDictionary()
+_kept_guard = threading.Lock()
+
+
+def kept_timelines(sessions: Sessions) -> KeptTimelines:
+    with _kept_guard:
+        return _kept_timelines.setdefault(sessions, KeptTimelines())
+
+
 @router.get("/web/timeline", response_class=HTMLResponse)
 async def timeline_view(request: Request, who: Who, session: SessionName = BASELINE) -> HTMLResponse:
+    """The timeline's bands and entries.  The timeline is worked out once and kept until the
+    session's log changes or a time at which it can change passes (``KeptTimelines``): a
+    later view of the same session costs what reading that basis costs."""
     sessions = _sessions(request)
     sessions.record_of(session)
-    entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
-    return _render(request, "timeline.html", who, session=session, entries=list(reversed(entries)),
-                   chart=bands.chart(entries, facts_in_force(sessions, session), sessions.rulebook, sessions.clock.now()))
+    basis = await run_in_threadpool(sessions.timeline_basis, session)
+    keep = kept_timelines(sessions)
+    kept = keep.get(session, basis, sessions.clock.now())
+    if kept is None:
+        entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
+        kept = KeptTimeline(basis, entries, await run_in_threadpool(facts_in_force, sessions, session))
+        keep.put(session, kept)
+    return _render(request, "timeline.html", who, session=session, entries=list(reversed(kept.entries)),
+                   chart=bands.chart(kept.entries, kept.facts, sessions.rulebook, sessions.clock.now()))
 
 
 def facts_in_force(sessions: Sessions, session: str, most: int = bands.MARKERS) -> list:
@@ -202,7 +287,7 @@ async def compare_view(request: Request, who: Who, a: SessionName, b: SessionNam
         for edge in data["edges"]:
             if (edge["data"]["source"], edge["data"]["target"]) in steps:
                 edge["classes"] += " " + mark
-        sides.append({"key": key, "v": verdict, "graph": data, "moves": drawn.moves, "positions": drawn.positions})
+        sides.append({"key": key, "v": verdict, "graph": data})
     return _render(request, "compare.html", who, c=both, d=both.differences, sides=sides, actors=rulebook.actors)
 
 

@@ -58,14 +58,42 @@ def test_past_the_limit_the_rest_is_folded_but_never_the_main_goals_cycle(seed, 
     assert everything["folded"] == 0 and not any(n["data"]["kind"] == "more" for n in everything["nodes"])
 
 
-def test_the_verdict_view_carries_the_graph_and_the_evidence_of_each_element(page_as):
-    html = page_as(READER).get("/web/verdict", params={"as_of": "2021-03-07"}).text
+def test_the_verdict_view_carries_the_graph_and_each_elements_evidence_comes_when_asked(page_as):
+    reader = page_as(READER)
+    html = reader.get("/web/verdict", params={"as_of": "2021-03-07"}).text
     found = re.search(r'<script type="application/json" class="graph-data">(.*?)</script>', html, re.S)
     data = json.loads(found.group(1))
     assert any(e["data"]["position"] == "irn_reversible_steps" for e in data["edges"])
-    detail = re.search(r'<section data-detail="position:irn_reversible_steps">(.*?)</section>', html, re.S).group(1)
-    assert "reversible upon EFFECTIVE implementation" in detail and "USA.oil_sanctions" in detail
-    assert 'data-detail="move:USA.grant_relief"' in html and 'class="way" data-way="opening-1"' in html
+    assert 'class="way" data-way="opening-1"' in html
+    assert "data-detail=" not in html  # no node's evidence up front: the page asks for it on a click
+    block = re.search(r'<div class="graph-block" data-graph="verdict" data-session="([^"]+)" data-as-of="([^"]+)">', html)
+    assert block.groups() == ("baseline", "2021-03-07T00:00:00+00:00")
+    asked = {"session": "baseline", "as_of": block.group(2)}
+    edge = reader.get("/web/evidence", params={**asked, "key": "position:irn_reversible_steps"})
+    assert edge.status_code == 200 and edge.headers["cache-control"] == "no-store"
+    assert '<section class="detail" data-detail="position:irn_reversible_steps">' in edge.text
+    assert "reversible upon EFFECTIVE implementation" in edge.text and "Mohammad Javad Zarif" in edge.text
+    assert "USA.oil_sanctions" in edge.text  # the fact that keeps its condition unmet
+    node = reader.get("/web/evidence", params={**asked, "key": "move:USA.grant_relief"}).text
+    assert "<code>USA.grant_relief</code> · United States" in node and "withheld" in node
+    assert "Joe Biden" in node and "IRN.enrichment_pct" in node  # the position behind it, with its unmet fact
+
+
+def test_the_evidence_of_something_not_in_the_graph_is_a_problem(page_as):
+    reader = page_as(READER)
+    body = problem_of(reader.get("/web/evidence", params={"as_of": "2021-03-07", "key": "position:nope"}), 404)
+    assert "no position 'nope'" in body["detail"]
+    problem_of(reader.get("/web/evidence", params={"as_of": "2021-03-07", "key": "edge:x"}), 422)
+    problem_of(reader.get("/web/evidence", params={"session": "nope", "key": "move:USA.grant_relief"}), 404)
+    problem_of(page_as(None).get("/web/evidence", params={"key": "move:USA.grant_relief"}), 401)
+
+
+def test_the_evidence_is_of_the_verdict_of_the_time_asked(page_as):
+    reader = page_as(READER)
+    then = reader.get("/web/evidence", params={"as_of": "2021-03-07", "key": "move:USA.grant_relief"}).text
+    assert "Joe Biden" in then
+    body = problem_of(reader.get("/web/evidence", params={"as_of": "2016-06-01", "key": "position:irn_reversible_steps"}), 404)
+    assert "as of 2016-06-01" in body["detail"]  # not stated yet then: not in that graph
 
 
 def test_text_in_the_graph_data_cannot_close_its_script_element(page_as):

@@ -164,7 +164,7 @@ function wireFacts(section) {
 }
 
 // The blocking graph (cytoscape.js) from the JSON the verdict view carries; a click on a
-// node or an edge shows its evidence (rendered by the server, hidden until asked for).
+// node or an edge fetches its evidence (/web/evidence, rendered by the server) and shows it.
 const GRAPH_STYLE = [
   { selector: "node", style: { label: "data(label)", "text-wrap": "wrap", "text-valign": "center", "font-size": 10,
     shape: "round-rectangle", width: "label", height: "label", padding: 8, "background-color": "#fff",
@@ -220,21 +220,28 @@ function drawGraph(root) {
   box.graph = cy;  // for the page's own checks in the browser tests
   box.dataset.drawn = "true";
   const detail = $(".graph-detail", root);
-  const section = (key) => root.querySelector(`[data-detail="${CSS.escape(key)}"]`);
-  // a move's detail is its heading, then each position behind it (quote, source, unmet facts)
-  const showDetail = (key) => {
-    const found = section(key);
-    const parts = found ? [found.cloneNode(true)] : [];
-    for (const id of (found?.dataset.evidence || "").split(" ").filter(Boolean)) {
-      const position = section("position:" + id);
-      if (position) parts.push(...[...position.children].slice(1).map((child) => child.cloneNode(true)));
-    }
-    detail.replaceChildren(...parts);
+  // a node's or an edge's evidence is fetched when clicked, for the verdict this graph shows
+  let asked = 0;
+  const showDetail = async (key) => {
+    const mine = ++asked;
+    const params = new URLSearchParams({ session: root.dataset.session, as_of: root.dataset.asOf, key });
     detail.dataset.showing = key;
+    detail.setAttribute("aria-busy", "true");
+    const reply = await fetch(`/web/evidence?${params}`, { headers: headers() });
+    if (mine !== asked) return;  // another click came meanwhile
+    detail.removeAttribute("aria-busy");
+    if (!reply.ok) {
+      const problem = await problemOf(reply);
+      detail.textContent = `${problem.title}: ${problem.detail}`;
+      return;
+    }
+    detail.innerHTML = await reply.text();
   };
   cy.on("tap", "node.move", (event) => showDetail("move:" + event.target.id()));
   cy.on("tap", "edge.waits", (event) => showDetail("position:" + event.target.data("position")));
   cy.on("tap", "node.goal", (event) => {
+    asked++;
+    detail.removeAttribute("aria-busy");
     const goal = (root.closest("article") || document).querySelector(`[data-goal="${CSS.escape(event.target.data("goal"))}"]`);
     detail.replaceChildren(goal ? goal.cloneNode(true) : "");
     detail.dataset.showing = "goal:" + event.target.data("goal");
