@@ -23,9 +23,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api.access import Caller, caller, require_writer
+from api.app import SCENARIO_PREFIX
 from api.problems import ApiProblem
 from api.reads import analysed
-from api.scenarios import sessions_of
+from api.scenarios import in_scenario, sessions_of
 from engine.facts import Fact, Time
 from engine.rulebook import Rulebook
 from engine.sessions import BASELINE, Sessions, TimelineBasis
@@ -60,7 +61,7 @@ templates.env.tests["link"] = is_link
 
 
 def _sessions(request: Request) -> Sessions:
-    return sessions_of(request)  # the default scenario's (the page shows no other yet)
+    return sessions_of(request)  # the scenario of /scenarios/{scenario}/..., else the default one's
 
 
 def _render(request: Request, name: str, who: Caller, **context: Any) -> HTMLResponse:
@@ -81,8 +82,12 @@ def may_write(who: Caller, sessions: Sessions, sid: str) -> bool:
 
 @router.get("/", response_class=HTMLResponse)
 def page(request: Request) -> HTMLResponse:
-    """The shell: no data in it, so it needs no token."""
-    response = templates.TemplateResponse(request, "page.html", {"scenario": _sessions(request).rulebook.id})
+    """The shell: no data in it, so it needs no token.  At ``/`` it shows the default
+    scenario; at ``/scenarios/{scenario}/`` that one (its script then asks that scenario's
+    views and API, under the same prefix)."""
+    scenario = request.path_params.get("scenario")
+    response = templates.TemplateResponse(request, "page.html", {"scenario": _sessions(request).rulebook.id,
+                                                                 "base": f"/scenarios/{scenario}" if scenario else ""})
     response.headers["Content-Security-Policy"] = CSP
     return response
 
@@ -292,7 +297,10 @@ async def compare_view(request: Request, who: Who, a: SessionName, b: SessionNam
 
 
 def install(app: FastAPI) -> None:
-    """Add the page (``/``), its views (``/web/...``) and its scripts (``/web/static``)."""
+    """Add the page (``/``), its views (``/web/...``) and its scripts (``/web/static``); and
+    each scenario's page and views at ``/scenarios/{scenario}/`` and ``/scenarios/{scenario}/web/...``."""
     app.mount("/web/static", StaticFiles(directory=HERE / "static", follow_symlink=False), name="web-static")
     app.include_router(router)
+    # each scenario's page and views under its prefix, as the API's (a 404 for one not served)
+    app.include_router(router, prefix=SCENARIO_PREFIX, dependencies=[Depends(in_scenario)])
     app.state.routes = [*app.state.routes, *router.routes]  # for the Allow header of OPTIONS and 405

@@ -392,3 +392,63 @@ def test_the_new_users_story(browser_context, open_server):
     shot(page, "story-4-brief", readme="brief")
     page.close()
     assert not errors, f"script errors on the page: {errors}"
+
+
+SCENARIO_TOKENS = "admin-token-00000001 admin root;strike-token-0000001 analyst@strike stella"
+
+
+@pytest.fixture(scope="module")
+def scenarios_server(tmp_path_factory, browser_context) -> Iterator[Server]:
+    """``ripeness serve --rules rules/``: every bundled scenario, each with its facts."""
+    folder = tmp_path_factory.mktemp("scenarios-server")
+    server = Server(f"sqlite:///{folder / 'log.db'}", folder / "serve.log", load_facts=True, rules=str(ROOT / "rules"),
+                    env={**os.environ, "RIPENESS_TOKENS": SCENARIO_TOKENS})
+    server.start()
+    browser_context.allowed.append(server.url)
+    yield server
+    server.stop()
+
+
+def test_the_page_picks_the_scenario_and_each_scenarios_views_are_its_own(page, scenarios_server):
+    sign_in(page, scenarios_server, "admin-token-00000001")
+    choice = page.locator("#scenario")
+    choice.locator('option[value="strike"]').wait_for(state="attached")
+    assert choice.evaluate("s => [...s.options].map(o => o.value)") == ["jcpoa", "strike"]
+    assert choice.input_value() == "jcpoa" and choice.is_visible()
+    choice.select_option("strike")
+    page.wait_for_url(f"{scenarios_server.url}/scenarios/strike/#verdict")
+    page.locator("#who", has_text="root · admin").wait_for()  # the token kept for the browser session
+    page.locator("#graph[data-drawn]").wait_for()
+    assert page.locator("#scenario").input_value() == "strike" and page.title() == "ripeness · strike"
+    moves = page.evaluate("""() => document.querySelector("#graph").graph.nodes(".move").map(n => n.id())""")
+    assert moves and all(m.split(".")[0] in ("UNI", "EMP", "MED") for m in moves)
+    node = click_graph(page, "node.move", shows="·")
+    assert node in page.locator("#graph-detail").inner_text()
+    page.click('nav a[data-view="facts"]')
+    page.locator(".fact-table tbody tr").first.wait_for()
+    actors = set(page.locator(".fact-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.actor)")) - {""}
+    assert actors and actors <= {"UNI", "EMP", "MED"}
+    shot(page, "scenario-strike-facts")
+    page.locator("#scenario").select_option("jcpoa")
+    page.wait_for_url(f"{scenarios_server.url}/#facts")
+    page.locator('.fact-table tr[data-actor="IRN"]').first.wait_for()
+
+
+def test_a_token_with_a_role_in_one_scenario_is_taken_to_it_and_works_there(page, scenarios_server):
+    page.goto(f"{scenarios_server.url}/#whatif")  # the default scenario, jcpoa: stella has no role there
+    page.locator("#token-form").wait_for(state="visible")
+    page.fill("#token", "strike-token-0000001")
+    page.click("#token-form button[type=submit]")
+    page.wait_for_url(f"{scenarios_server.url}/scenarios/strike/#whatif")
+    page.locator("#who", has_text="stella · analyst").wait_for()
+    assert page.locator(".scenario-choice").is_hidden()  # one scenario only: nothing to choose
+    fork = page.locator("#fork-form")
+    fork.locator('[name="as_of"]').fill("2024-03-15")
+    fork.locator('[name="name"]').fill("award")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="award"]').wait_for()
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    assert page.locator('.side[data-side="b"] > h3').inner_text().startswith("award")
+    shot(page, "scenario-strike-whatif")
+    reply = scenarios_server.client(headers={"Authorization": "Bearer strike-token-0000001"}).get("/scenarios/strike/sessions/award")
+    assert reply.status_code == 200 and reply.json()["created_by"] == "stella"
