@@ -270,10 +270,17 @@ def whatif_view(request: Request, who: Who, session: SessionName = BASELINE) -> 
     record = sessions.record_of(session)
     rulebook = sessions.rulebook
     children = [r for r, parent in sessions.page(limit=1000).sessions if parent == session]
-    return _render(request, "whatif.html", who, session=session, record=record, parent=sessions.parent_name(record),
-                   children=children, may_fork=who.at_least("analyst"), writable=may_write(who, sessions, session),
+    parent, writable = sessions.parent_name(record), may_write(who, sessions, session)
+    present = sessions.present(session)
+    # a what-if's statements as of its present: those in force it can end, the offers not in force it can state again
+    stated = sessions.statements(session, present) if parent and writable else []
+    return _render(request, "whatif.html", who, session=session, record=record, parent=parent,
+                   children=children, may_fork=who.at_least("analyst"), writable=writable,
                    switches=switches(rulebook), actors=rulebook.actors,
-                   subjects={s.id: s for s in rulebook.subjects.values()})
+                   subjects={s.id: s for s in rulebook.subjects.values()}, present=present.date().isoformat(),
+                   moves=rulebook.moves, conditions=sorted(rulebook.conditions),
+                   in_force=[s for s in stated if s.in_force],
+                   offers_off=[s for s in stated if s.kind == "offer" and not s.in_force])
 
 
 @router.get("/web/compare", response_class=HTMLResponse)

@@ -394,6 +394,60 @@ def test_the_new_users_story(browser_context, open_server):
     assert not errors, f"script errors on the page: {errors}"
 
 
+def test_a_whatif_states_an_offer_and_ends_a_position_and_is_compared(page, server):
+    """Statements in a what-if (rules/README.md §6.1), through the page: a position ended, an
+    offer of the rule files not yet in force stated again, a new offer refused beside its
+    field, then stated."""
+    sign_in(page, server, ANALYST)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.click('nav a[data-view="whatif"]')
+    fork = page.locator("#fork-form")
+    fork.locator('[name="name"]').fill("page_talks")
+    fork.locator('[name="description"]').fill("Iran drops its refusal of indirect talks and offers Vienna early")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="page_talks"]').wait_for()
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    assert page.locator(".compare").get_attribute("data-differs") == "false"
+
+    end = page.locator("#end-form")
+    assert end.locator('[name="at"]').input_value() == "2021-03-07"
+    end.locator('[name="at"]').fill("2021-03-08")
+    end.locator('[name="ends"]').select_option("irn_no_informal_talks")
+    end.locator('[name="quote"]').fill("Iran will talk through the EU.")
+    end.locator("button[type=submit]").click()
+    page.locator('.compare[data-differs="true"]').wait_for()
+    assert "irn_no_informal_talks" not in page.locator('#end-form [name="ends"]').inner_text()  # no longer in force
+
+    offer = page.locator("#offer-form")
+    offer.locator('[name="at"]').fill("2021-03-08")
+    offer.locator("button.state-again", has_text="irn_vienna_talks").click()
+    page.locator('.side[data-side="b"] [data-goal="talks_held"] .status', has_text="opening").wait_for()
+    assert page.locator('.side[data-side="a"] [data-goal="talks_held"]').inner_text().lower().startswith("deadlock")
+    facts = server.client(headers={"Authorization": f"Bearer {ANALYST}"}).get("/sessions/page_talks/facts").json()["facts"]
+    ended, again = [f["value"] for f in facts if f["kind"] == "statement"]
+    assert ended["ends"] == ["irn_no_informal_talks"] and ended["quote"] == "Iran will talk through the EU."
+    assert again["states"]["offer"]["id"] == "irn_vienna_talks_again"
+    assert again["states"]["offer"]["restates"] == "irn_vienna_talks"
+
+    offer = page.locator("#offer-form")
+    offer.locator('[name="id"]').fill("usa_relief_in_step")
+    offer.locator('[name="offers"]').select_option("USA.grant_relief")
+    offer.locator('[name="if"]').select_option("within_jcpoa_limits")
+    offer.locator("button[type=submit]").click()  # no quote
+    quote_error = offer.locator('[data-error-for="quote"]')
+    quote_error.filter(has_text=re.compile(".+")).wait_for()
+    assert offer.locator('[name="quote"]').get_attribute("aria-invalid") == "true"
+    shot(page, "whatif-statement-error")
+    offer.locator('[name="quote"]').fill("We will lift the oil sanctions once Iran is back within the limits.")
+    offer.locator("button[type=submit]").click()
+    page.locator('#end-form option[value="usa_relief_in_step"]').wait_for(state="attached")  # recorded, now in force
+    assert offer.locator('[data-error-for="quote"]').inner_text() == ""
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    shot(page, "whatif-statements")
+
+
 SCENARIO_TOKENS = "admin-token-00000001 admin root;strike-token-0000001 analyst@strike stella"
 
 

@@ -223,3 +223,25 @@ def test_at_200_positions_the_graph_shows_a_readable_part_and_folds_whole_cycles
     assert all(set(c) <= shown for c in first.cycles)
     more = next(n for n in data["nodes"] if n["data"]["kind"] == "more")
     assert more["data"]["label"].startswith(f"{len(moves) - len(shown)} more blocks")
+
+
+def test_a_whatifs_writer_may_state_an_offer_or_end_what_is_in_force_as_of_its_present(page_as):
+    analyst = page_as(ANALYST)
+    analyst.post("/sessions", json={"name": "talks", "as_of": "2021-03-07"})
+    html = analyst.get("/web/whatif", params={"session": "talks"}).text
+    assert 'id="offer-form"' in html and 'id="end-form"' in html
+    ends = re.search(r'<select name="ends".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="([a-z_]+)">', ends) == ["irn_reversible_steps", "usa_no_relief_until_compliance",
+                                                               "irn_no_talks_without_relief", "irn_no_informal_talks"]
+    again = re.search(r'data-offer="irn_vienna_talks" data-declaration="([^"]*)"', html).group(1)
+    declaration = json.loads(again.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&"))
+    assert declaration["offers"] == "IRN.join_indirect_talks" and "in_force" not in declaration
+    assert 'value="USA.grant_relief" data-actor="USA"' in html and '<option value="within_jcpoa_limits">' in html
+    assert 'name="at" value="2021-03-07"' in html  # its present
+    # once the position is ended in the what-if, it is no longer offered to end
+    analyst.post("/sessions/talks/facts", json={"at": "2021-03-08", "ends": "irn_no_informal_talks"})
+    html = analyst.get("/web/whatif", params={"session": "talks"}).text
+    assert 'value="irn_no_informal_talks"' not in re.search(r'<select name="ends".*?</select>', html, re.S).group(0)
+    assert 'name="at" value="2021-03-08"' in html
+    for reader_view in (page_as(READER).get("/web/whatif", params={"session": "talks"}).text, analyst.get("/web/whatif").text):
+        assert 'id="offer-form"' not in reader_view and 'id="end-form"' not in reader_view

@@ -479,9 +479,53 @@ function wireWhatif(section) {
     const done = await postJson(`${BASE}/sessions/${encodeURIComponent(state.session)}/facts`, facts, box, $(".switch-error", box));
     if (done) load("whatif");
   }));
+  wireStatements(section);
   section.querySelectorAll("button.open-session").forEach((button) => button.addEventListener("click", () => useSession(button.dataset.session)));
   const comparison = $(".comparison", section);
   if (comparison) loadComparison(comparison);
+}
+
+// Statements in a what-if (rules/README.md §6.1), through POST .../facts like any fact: an
+// offer stated (a new one, or one of the rule files not in force stated again, restating
+// it), or a position or offer ended.  Each error goes beside its field (the last part of
+// its JSON pointer: /states/offer/quote beside Quote).
+function fieldsOf(form) {
+  const out = {};
+  for (const [name, raw] of new FormData(form).entries()) {
+    const value = String(raw).trim();
+    if (value !== "") out[name] = value;
+  }
+  return out;
+}
+
+function wireStatements(section) {
+  const url = `${BASE}/sessions/${encodeURIComponent(state.session)}/facts`;
+  const post = async (form, body) => {
+    if (await postJson(url, body, form, $(".form-error", form))) load("whatif");
+  };
+  const offer = $("#offer-form", section);
+  offer?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = fieldsOf(offer);
+    const stated = { id: data.id, actor: offer.elements.offers.selectedOptions[0]?.dataset.actor, offers: data.offers,
+      quote: data.quote, source: data.source, said_by: data.said_by };
+    if (data.if) stated.if = { condition: data.if };
+    if (data.simultaneous) stated.simultaneous = true;
+    Object.keys(stated).forEach((key) => stated[key] === undefined && delete stated[key]);
+    post(offer, { at: data.at, states: { offer: stated }, source: data.source, note: "hypothetical" });
+  });
+  offer?.querySelectorAll("button.state-again").forEach((button) => button.addEventListener("click", () => {
+    const { said_on: _, ...declaration } = JSON.parse(button.dataset.declaration);  // said now, in the what-if
+    const stated = { ...declaration, id: `${declaration.id}_again`, restates: declaration.restates || declaration.id };
+    post(offer, { at: fieldsOf(offer).at, states: { offer: stated }, source: declaration.source,
+      note: `hypothetical: ${declaration.id} stated again` });
+  }));
+  const end = $("#end-form", section);
+  end?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = fieldsOf(end);
+    post(end, { at: data.at, ends: data.ends, quote: data.quote, source: data.source, note: "hypothetical" });
+  });
 }
 
 async function loadComparison(box) {
