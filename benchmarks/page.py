@@ -65,7 +65,7 @@ def served(scenario: dict[str, Any], db: str, install: Any = None) -> tuple[Any,
     kind = loaded.rulebook.subjects[subject].type
     value = 60 if kind == "number" else "full" if kind == "enum" else True
     sessions.record("whatif", [("", {"at": (middle + dt.timedelta(hours=1)).isoformat(), "subject": subject, "value": value})])
-    app = create_app(sessions, None)
+    app = create_app(sessions, None, analysis_budget=None)  # timed, not limited: a loaded machine can take a minute
     (install or web.install)(app)
     client = TestClient(app)
     as_of = (middle + dt.timedelta(days=10)).date().isoformat()

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     sessions, app, client, pairs, _ = page.served(SCENARIO, f"sqlite:///{folder / 'page.db'}")
     from api import create_app
 
-    old_app = create_app(sessions, None)
+    old_app = create_app(sessions, None, analysis_budget=None)
     before.install(old_app)
     old = TestClient(old_app)
     rows = []
