@@ -10,7 +10,14 @@ one hypothetical fact.  Verdicts that nothing changed since are kept by the sess
 sides are asked alike, once to warm up, then alternately.
 
 What is timed is the server's answer, not the browser's drawing (cytoscape's layout of the
-graph, the SVG of the bands), which the browser tests exercise but do not time.
+graph, the SVG of the bands), which the browser tests exercise but do not time.  The
+timeline view keeps a session's timeline until its log changes: its first request (which
+works the timeline out, as its JSON call does every time) is timed once, then the kept
+ones.  The comparison's what-if is forked in the past: its first verdicts of a past date read
+that moment from the log (``engine.session.PAST_QUESTIONS`` of them), then its whole history
+is read once; the first request is timed once, then those after the history is read.
+"evidence" is what a click on an edge of the graph fetches (one position's quote and
+unmet facts, from the kept verdict of the date shown).
 """
 
 from __future__ import annotations
@@ -23,17 +30,21 @@ from typing import Any
 
 from benchmarks import generate, world
 from benchmarks.common import Row, in_child
+from engine.session import PAST_QUESTIONS
 
 POSITIONS, LATER_FACTS, REPEATS = 200, 300, 5
-SLOW = {"timeline": 2}  # repeats of the views whose analysis takes seconds (the whole history)
+SLOW = {"timeline": 2}  # repeats of the views whose JSON call takes seconds (the whole history)
 
 
-def page_child(scenario: dict[str, Any], db: str, repeats: int) -> dict[str, Any]:
+def served(scenario: dict[str, Any], db: str, install: Any = None) -> tuple[Any, Any, Any, dict[str, tuple[str, str]], int]:
+    """The workload's fact log, sessions and app (``install``: what adds the page to it,
+    default ``web.install``): the sessions, the app, its TestClient, each view's URL beside
+    its JSON call's, and the number of facts in baseline."""
     from fastapi.testclient import TestClient
 
     import web
     from api import create_app
-    from ripeness.bootstrap import open_sessions
+    from ripeness.bootstrap import Scenario, open_sessions
 
     loaded = world.load(scenario)
     subjects = len(loaded.generated.state_subjects)
@@ -44,8 +55,6 @@ def page_child(scenario: dict[str, Any], db: str, repeats: int) -> dict[str, Any
         fact["at"] = (generate.START + dt.timedelta(days=i)).isoformat()
     _, head = world.heads(facts, generate.START)
     clock = world.StreamClock(head + dt.timedelta(days=1))
-    from ripeness.bootstrap import Scenario
-
     sessions = open_sessions(Scenario(loaded.rulebook, loaded.rules), db, clock)
     for chunk in generate.chunks(iter(facts), 1000):
         sessions.record("baseline", [("", f) for f in chunk])
@@ -56,19 +65,30 @@ def page_child(scenario: dict[str, Any], db: str, repeats: int) -> dict[str, Any
     kind = loaded.rulebook.subjects[subject].type
     value = 60 if kind == "number" else "full" if kind == "enum" else True
     sessions.record("whatif", [("", {"at": (middle + dt.timedelta(hours=1)).isoformat(), "subject": subject, "value": value})])
-    app = create_app(sessions, None)
-    web.install(app)
+    app = create_app(sessions, None, analysis_budget=None)  # timed, not limited: a loaded machine can take a minute
+    (install or web.install)(app)
     client = TestClient(app)
     as_of = (middle + dt.timedelta(days=10)).date().isoformat()
+    asked = sessions.verdict("baseline", dt.datetime.fromisoformat(as_of + "T00:00:00+00:00"))
+    clicked = asked.cycles[0].steps[0].position.id if asked.cycles else next(iter(loaded.rulebook.positions))
     pairs = {
         "verdict": (f"/web/verdict?session=baseline&as_of={as_of}", f"/sessions/baseline/verdict?as_of={as_of}"),
         "facts": ("/web/facts?session=baseline", "/sessions/baseline/facts?limit=1000"),
         "timeline": ("/web/timeline?session=baseline", "/sessions/baseline/timeline"),
+        "evidence": (f"/web/evidence?session=baseline&as_of={as_of}&key=position:{clicked}",
+                     f"/sessions/baseline/verdict?as_of={as_of}"),
         "what-if": ("/web/whatif?session=whatif", "/sessions/whatif"),
         "compare": ("/web/compare?a=baseline&b=whatif", "/sessions/baseline/compare/whatif"),
         "brief": (f"/web/brief?session=baseline&as_of={as_of}", f"/sessions/baseline/verdict?as_of={as_of}"),
         "brief.md": (f"/web/brief.md?session=baseline&as_of={as_of}", f"/sessions/baseline/verdict?as_of={as_of}"),
     }
+    return sessions, app, client, pairs, len(facts)
+
+
+def page_child(scenario: dict[str, Any], db: str, repeats: int) -> dict[str, Any]:
+    sessions, _, client, pairs, facts = served(scenario, db)
+    loaded_rulebook = sessions.rulebook
+    as_of = pairs["verdict"][0].rsplit("=", 1)[1]
 
     def timed(url: str) -> tuple[float, int]:
         start = time.perf_counter()
@@ -79,17 +99,25 @@ def page_child(scenario: dict[str, Any], db: str, repeats: int) -> dict[str, Any
 
     out: dict[str, Any] = {}
     for view, (page_url, api_url) in pairs.items():
-        timed(page_url), timed(api_url)  # warm up: the first verdict of a day is worked out, later ones kept
+        (first, size), api_first = timed(page_url), timed(api_url)[0]  # warm up: the first verdict of a day is worked out, later ones kept
+        if view == "timeline":  # the page keeps a timeline until the session's log changes: a first request, then kept ones
+            out["timeline, first request"] = {"page_ms": first * 1000, "api_ms": api_first * 1000, "bytes": size, "runs": 1}
+            view = "timeline, kept"
+        if view == "compare":  # the what-if is forked in the past: its first past-date verdicts read that moment from the log
+            out["compare, first request"] = {"page_ms": first * 1000, "api_ms": api_first * 1000, "bytes": size, "runs": 1}
+            for _ in range(PAST_QUESTIONS):  # then (engine.session.PAST_QUESTIONS) its whole history, once
+                timed(page_url)
+            view = "compare, history read"
         page, api, size = [], [], 0
-        for _ in range(SLOW.get(view, repeats)):
+        for _ in range(SLOW.get(view.split(",")[0], repeats)):
             took, size = timed(page_url)
             page.append(took)
             api.append(timed(api_url)[0])
         out[view] = {"page_ms": statistics.median(page) * 1000, "api_ms": statistics.median(api) * 1000, "bytes": size,
                      "runs": len(page)}
     verdict = sessions.verdict("baseline", dt.datetime.fromisoformat(as_of + "T00:00:00+00:00"))
-    out["about"] = {"positions": len(loaded.rulebook.positions), "moves": len(loaded.rulebook.moves), "facts": len(facts),
-                    "cycles": len(verdict.cycles), "openings": len(verdict.openings), "timeline": len(sessions.timeline("baseline"))}
+    out["about"] = {"positions": len(loaded_rulebook.positions), "moves": len(loaded_rulebook.moves), "facts": facts,
+                    "cycles": len(verdict.cycles), "openings": len(verdict.openings), "timeline": client.get(pairs["timeline"][0]).text.count('<li class="entry"')}
     sessions.close()
     return out
 

@@ -110,6 +110,27 @@ class FactPage:
     next_after: str | None
 
 
+@dataclass(frozen=True)
+class TimelineBasis:
+    """What a session's timeline up to now is worked out from, besides the rule files and the
+    confidence asked: the session (its number: one deleted and made again under its name is
+    another), its version (the number of its last own fact applied: a fact or a withdrawal
+    recorded since changes it), and the first time after now at which a verdict can change
+    (a fact dated then, an event leaving its window, a statement coming into or out of
+    force, a deadline, a ripeness mark; None: none).  A timeline worked out at one now is
+    the timeline of a later one while the session and its version are the same and the
+    later now is before ``changes_at``."""
+
+    session_id: int
+    version: int
+    changes_at: dt.datetime | None
+
+    def still(self, later: TimelineBasis, now: dt.datetime) -> bool:
+        """Whether a timeline worked out on this basis is the timeline on ``later`` at ``now``."""
+        return ((self.session_id, self.version) == (later.session_id, later.version)
+                and (self.changes_at is None or now < self.changes_at))
+
+
 class Sessions:
     """The sessions of one scenario over one fact log.  A fact dated after the clock's now is
     recorded with a warning in the reply, or refused (``FactError``) with
@@ -435,6 +456,17 @@ class Sessions:
             return analyst.timeline(history, now, deadline, admit)
         finally:
             analyst.close()
+
+    def timeline_basis(self, name: str) -> TimelineBasis:
+        """What the session's timeline up to now rests on besides the rule files and the
+        confidence asked (``TimelineBasis``), read under its lock: for a caller that keeps
+        a timeline until it no longer holds.  Reads the session's whole history, as a
+        timeline does."""
+        with self._using(name) as session:
+            now = self.clock.now()
+            due = next((t for t in session.change_times() if t > now), None)
+            with self._guard:
+                return TimelineBasis(self._records[name].id, self._heads.get(name, 0), due)
 
     def statements(self, name: str, as_of: dt.datetime | None = None) -> list[StatementState]:
         """The session's positions and offers (the rule files' and those stated by its

@@ -47,5 +47,5 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
     scenarios = open_scenarios(rules, db_url, default=default_scenario, load_facts=load_facts, max_whatifs=max_whatifs,
                                refuse_future_facts=refuse_future_facts, follow=True)
     app = create_app(scenarios, tokens, analysis_budget=analysis_budget, on_shutdown=scenarios.close)
-    web.install(app)  # the analyst's page at /, over the same calls as the API (the default scenario)
+    web.install(app)  # the analyst's page at / (the default scenario) and /scenarios/{id}/, over the same calls as the API
     return app, sum(s.facts_loaded for s in scenarios.served())

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,14 +20,17 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from api.access import Caller, caller, require_writer
+from api.app import SCENARIO_PREFIX
 from api.problems import ApiProblem
 from api.reads import analysed
-from api.scenarios import sessions_of
-from engine.facts import Time
+from api.scenarios import in_scenario, sessions_of
+from engine.facts import Fact, Time
 from engine.rulebook import Rulebook
-from engine.sessions import BASELINE, Sessions
+from engine.sessions import BASELINE, Sessions, TimelineBasis
+from engine.verdict import TimelineEntry
 from web import bands, brief, graph
 from web.times import day
 
@@ -35,6 +42,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 Who = Annotated[Caller, Depends(caller)]
 SessionName = Annotated[str, Query(max_length=64, description="the session to show")]
+BLOCKS = 12  # blocking positions the verdict view shows in full (quote, source, unmet facts); the rest one line each
 AsOf = Annotated[Time | None, Query(description="ISO 8601 date or datetime (UTC if no zone); default now")]
 
 
@@ -53,7 +61,7 @@ templates.env.tests["link"] = is_link
 
 
 def _sessions(request: Request) -> Sessions:
-    return sessions_of(request)  # the default scenario's (the page shows no other yet)
+    return sessions_of(request)  # the scenario of /scenarios/{scenario}/..., else the default one's
 
 
 def _render(request: Request, name: str, who: Caller, **context: Any) -> HTMLResponse:
@@ -74,8 +82,12 @@ def may_write(who: Caller, sessions: Sessions, sid: str) -> bool:
 
 @router.get("/", response_class=HTMLResponse)
 def page(request: Request) -> HTMLResponse:
-    """The shell: no data in it, so it needs no token."""
-    response = templates.TemplateResponse(request, "page.html", {"scenario": _sessions(request).rulebook.id})
+    """The shell: no data in it, so it needs no token.  At ``/`` it shows the default
+    scenario; at ``/scenarios/{scenario}/`` that one (its script then asks that scenario's
+    views and API, under the same prefix)."""
+    scenario = request.path_params.get("scenario")
+    response = templates.TemplateResponse(request, "page.html", {"scenario": _sessions(request).rulebook.id,
+                                                                 "base": f"/scenarios/{scenario}" if scenario else ""})
     response.headers["Content-Security-Policy"] = CSP
     return response
 
@@ -88,9 +100,34 @@ async def verdict_view(request: Request, who: Who, session: SessionName = BASELI
     rulebook = sessions.rulebook
     blocking = [(cycle_no, step) for cycle_no, cycle in enumerate(verdict.cycles, start=1) for step in cycle.steps]
     drawn = graph.build(verdict, rulebook)
-    return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking,
+    return _render(request, "verdict.html", who, v=verdict, title=rulebook.info.title, blocking=blocking, blocks=BLOCKS,
                    main=[g for g in verdict.goals if g.rank == "main"], actors=rulebook.actors,
-                   graph=drawn.elements(verdict, rulebook), moves=drawn.moves, positions=drawn.positions)
+                   graph=drawn.elements(verdict, rulebook))
+
+
+DetailKey = Annotated[str, Query(max_length=200, pattern=r"^(move|position):\S+$",
+                                 description="what was clicked: move:ID (a node) or position:ID (an edge)")]
+
+
+@router.get("/web/evidence", response_class=HTMLResponse)
+async def evidence_view(request: Request, who: Who, key: DetailKey, session: SessionName = BASELINE,
+                        as_of: AsOf = None) -> HTMLResponse:
+    """The evidence of one node or edge of a verdict's graph (the verdict of ``session`` as of
+    ``as_of``, the time the graph shows): fetched when it is clicked, so the verdict and
+    comparison views carry none of it."""
+    verdict = await _verdict_of(request, session, as_of)
+    rulebook = _sessions(request).rulebook
+    drawn = graph.build(verdict, rulebook)
+    kind, name = key.split(":", 1)
+    move = drawn.moves.get(name) if kind == "move" else None
+    if kind == "move" and move is not None:
+        evidence = [drawn.positions.get(ref.id, (ref, move.unmet)) for ref in move.evidence]
+    elif kind == "position" and name in drawn.positions:
+        evidence = [drawn.positions[name]]
+    else:
+        raise ApiProblem(404, "unknown-evidence", "Not in the graph",
+                         f"the graph of {session!r} as of {day(verdict.as_of)} has no {kind} {name!r} (query parameter key)")
+    return _render(request, "_detail.html", who, key=key, move=move, evidence=evidence, actors=rulebook.actors)
 
 
 async def _verdict_of(request: Request, session: str, as_of: dt.datetime | None):
@@ -132,13 +169,66 @@ def facts_view(request: Request, who: Who, session: SessionName = BASELINE,
                    filters={"subject": subject or "", "actor": actor or "", "from": day(start), "to": day(end)})
 
 
+@dataclass(frozen=True)
+class KeptTimeline:
+    basis: TimelineBasis  # read before the timeline was worked out: a write meanwhile makes it not hold
+    entries: list[TimelineEntry]
+    facts: list[Fact]  # the chart's markers: the facts not withdrawn (they change with the version only)
+
+
+class KeptTimelines:
+    """The timelines the page showed last, each kept (the latest ``MOST``) until its session's
+    basis no longer holds (``TimelineBasis.still``: another fact or withdrawal, a time at which
+    the verdict can change passed, the session deleted and made again), for one scenario's
+    sessions as loaded (a reload is a new ``Sessions``, with none kept)."""
+
+    MOST = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, KeptTimeline] = OrderedDict()
+
+    def get(self, session: str, basis: TimelineBasis, now: dt.datetime) -> KeptTimeline | None:
+        with self._lock:
+            kept = self._kept.get(session)
+            if kept is None or not kept.basis.still(basis, now):
+                return None
+            self._kept.move_to_end(session)
+            return kept
+
+    def put(self, session: str, kept: KeptTimeline) -> None:
+        with self._lock:
+            self._kept[session] = kept
+            self._kept.move_to_end(session)
+            while len(self._kept) > self.MOST:
+                self._kept.popitem(last=False)
+
+
+_kept_timelines: weakref.WeakKeyDictionary[Sessions, KeptTimelines] = weakref.WeakKeyDictionary()
+_kept_guard = threading.Lock()
+
+
+def kept_timelines(sessions: Sessions) -> KeptTimelines:
+    with _kept_guard:
+        return _kept_timelines.setdefault(sessions, KeptTimelines())
+
+
 @router.get("/web/timeline", response_class=HTMLResponse)
 async def timeline_view(request: Request, who: Who, session: SessionName = BASELINE) -> HTMLResponse:
+    """The timeline's bands and entries.  The timeline is worked out once and kept until the
+    session's log changes or a time at which it can change passes (``KeptTimelines``): a
+    later view of the same session costs what reading that basis costs."""
     sessions = _sessions(request)
     sessions.record_of(session)
-    entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
-    return _render(request, "timeline.html", who, session=session, entries=list(reversed(entries)),
-                   chart=bands.chart(entries, facts_in_force(sessions, session), sessions.rulebook, sessions.clock.now()))
+    basis = await run_in_threadpool(sessions.timeline_basis, session)
+    keep = kept_timelines(sessions)
+    kept = keep.get(session, basis, sessions.clock.now())
+    if kept is None:
+        entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
+        kept = KeptTimeline(basis, entries, await run_in_threadpool(facts_in_force, sessions, session))
+        keep.put(session, kept)
+    return _render(request, "timeline.html", who, session=session, entries=list(reversed(kept.entries)),
+                   chart=bands.chart(kept.entries, kept.facts, sessions.rulebook, sessions.clock.now()))
 
 
 def facts_in_force(sessions: Sessions, session: str, most: int = bands.MARKERS) -> list:
@@ -180,10 +270,17 @@ def whatif_view(request: Request, who: Who, session: SessionName = BASELINE) -> 
     record = sessions.record_of(session)
     rulebook = sessions.rulebook
     children = [r for r, parent in sessions.page(limit=1000).sessions if parent == session]
-    return _render(request, "whatif.html", who, session=session, record=record, parent=sessions.parent_name(record),
-                   children=children, may_fork=who.at_least("analyst"), writable=may_write(who, sessions, session),
+    parent, writable = sessions.parent_name(record), may_write(who, sessions, session)
+    present = sessions.present(session)
+    # a what-if's statements as of its present: those in force it can end, the offers not in force it can state again
+    stated = sessions.statements(session, present) if parent and writable else []
+    return _render(request, "whatif.html", who, session=session, record=record, parent=parent,
+                   children=children, may_fork=who.at_least("analyst"), writable=writable,
                    switches=switches(rulebook), actors=rulebook.actors,
-                   subjects={s.id: s for s in rulebook.subjects.values()})
+                   subjects={s.id: s for s in rulebook.subjects.values()}, present=present.date().isoformat(),
+                   moves=rulebook.moves, conditions=sorted(rulebook.conditions),
+                   in_force=[s for s in stated if s.in_force],
+                   offers_off=[s for s in stated if s.kind == "offer" and not s.in_force])
 
 
 @router.get("/web/compare", response_class=HTMLResponse)
@@ -202,12 +299,15 @@ async def compare_view(request: Request, who: Who, a: SessionName, b: SessionNam
         for edge in data["edges"]:
             if (edge["data"]["source"], edge["data"]["target"]) in steps:
                 edge["classes"] += " " + mark
-        sides.append({"key": key, "v": verdict, "graph": data, "moves": drawn.moves, "positions": drawn.positions})
+        sides.append({"key": key, "v": verdict, "graph": data})
     return _render(request, "compare.html", who, c=both, d=both.differences, sides=sides, actors=rulebook.actors)
 
 
 def install(app: FastAPI) -> None:
-    """Add the page (``/``), its views (``/web/...``) and its scripts (``/web/static``)."""
+    """Add the page (``/``), its views (``/web/...``) and its scripts (``/web/static``); and
+    each scenario's page and views at ``/scenarios/{scenario}/`` and ``/scenarios/{scenario}/web/...``."""
     app.mount("/web/static", StaticFiles(directory=HERE / "static", follow_symlink=False), name="web-static")
     app.include_router(router)
+    # each scenario's page and views under its prefix, as the API's (a 404 for one not served)
+    app.include_router(router, prefix=SCENARIO_PREFIX, dependencies=[Depends(in_scenario)])
     app.state.routes = [*app.state.routes, *router.routes]  # for the Allow header of OPTIONS and 405

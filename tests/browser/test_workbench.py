@@ -392,3 +392,117 @@ def test_the_new_users_story(browser_context, open_server):
     shot(page, "story-4-brief", readme="brief")
     page.close()
     assert not errors, f"script errors on the page: {errors}"
+
+
+def test_a_whatif_states_an_offer_and_ends_a_position_and_is_compared(page, server):
+    """Statements in a what-if (rules/README.md §6.1), through the page: a position ended, an
+    offer of the rule files not yet in force stated again, a new offer refused beside its
+    field, then stated."""
+    sign_in(page, server, ANALYST)
+    page.fill("#as-of", "2021-03-07")
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    page.click('nav a[data-view="whatif"]')
+    fork = page.locator("#fork-form")
+    fork.locator('[name="name"]').fill("page_talks")
+    fork.locator('[name="description"]').fill("Iran drops its refusal of indirect talks and offers Vienna early")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="page_talks"]').wait_for()
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    assert page.locator(".compare").get_attribute("data-differs") == "false"
+
+    end = page.locator("#end-form")
+    assert end.locator('[name="at"]').input_value() == "2021-03-07"
+    end.locator('[name="at"]').fill("2021-03-08")
+    end.locator('[name="ends"]').select_option("irn_no_informal_talks")
+    end.locator('[name="quote"]').fill("Iran will talk through the EU.")
+    end.locator("button[type=submit]").click()
+    page.locator('.compare[data-differs="true"]').wait_for()
+    assert "irn_no_informal_talks" not in page.locator('#end-form [name="ends"]').inner_text()  # no longer in force
+
+    offer = page.locator("#offer-form")
+    offer.locator('[name="at"]').fill("2021-03-08")
+    offer.locator("button.state-again", has_text="irn_vienna_talks").click()
+    page.locator('.side[data-side="b"] [data-goal="talks_held"] .status', has_text="opening").wait_for()
+    assert page.locator('.side[data-side="a"] [data-goal="talks_held"]').inner_text().lower().startswith("deadlock")
+    facts = server.client(headers={"Authorization": f"Bearer {ANALYST}"}).get("/sessions/page_talks/facts").json()["facts"]
+    ended, again = [f["value"] for f in facts if f["kind"] == "statement"]
+    assert ended["ends"] == ["irn_no_informal_talks"] and ended["quote"] == "Iran will talk through the EU."
+    assert again["states"]["offer"]["id"] == "irn_vienna_talks_again"
+    assert again["states"]["offer"]["restates"] == "irn_vienna_talks"
+
+    offer = page.locator("#offer-form")
+    offer.locator('[name="id"]').fill("usa_relief_in_step")
+    offer.locator('[name="offers"]').select_option("USA.grant_relief")
+    offer.locator('[name="if"]').select_option("within_jcpoa_limits")
+    offer.locator("button[type=submit]").click()  # no quote
+    quote_error = offer.locator('[data-error-for="quote"]')
+    quote_error.filter(has_text=re.compile(".+")).wait_for()
+    assert offer.locator('[name="quote"]').get_attribute("aria-invalid") == "true"
+    shot(page, "whatif-statement-error")
+    offer.locator('[name="quote"]').fill("We will lift the oil sanctions once Iran is back within the limits.")
+    offer.locator("button[type=submit]").click()
+    page.locator('#end-form option[value="usa_relief_in_step"]').wait_for(state="attached")  # recorded, now in force
+    assert offer.locator('[data-error-for="quote"]').inner_text() == ""
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    shot(page, "whatif-statements")
+
+
+SCENARIO_TOKENS = "admin-token-00000001 admin root;strike-token-0000001 analyst@strike stella"
+
+
+@pytest.fixture(scope="module")
+def scenarios_server(tmp_path_factory, browser_context) -> Iterator[Server]:
+    """``ripeness serve --rules rules/``: every bundled scenario, each with its facts."""
+    folder = tmp_path_factory.mktemp("scenarios-server")
+    server = Server(f"sqlite:///{folder / 'log.db'}", folder / "serve.log", load_facts=True, rules=str(ROOT / "rules"),
+                    env={**os.environ, "RIPENESS_TOKENS": SCENARIO_TOKENS})
+    server.start()
+    browser_context.allowed.append(server.url)
+    yield server
+    server.stop()
+
+
+def test_the_page_picks_the_scenario_and_each_scenarios_views_are_its_own(page, scenarios_server):
+    sign_in(page, scenarios_server, "admin-token-00000001")
+    choice = page.locator("#scenario")
+    choice.locator('option[value="strike"]').wait_for(state="attached")
+    assert choice.evaluate("s => [...s.options].map(o => o.value)") == ["jcpoa", "strike"]
+    assert choice.input_value() == "jcpoa" and choice.is_visible()
+    choice.select_option("strike")
+    page.wait_for_url(f"{scenarios_server.url}/scenarios/strike/#verdict")
+    page.locator("#who", has_text="root · admin").wait_for()  # the token kept for the browser session
+    page.locator("#graph[data-drawn]").wait_for()
+    assert page.locator("#scenario").input_value() == "strike" and page.title() == "ripeness · strike"
+    moves = page.evaluate("""() => document.querySelector("#graph").graph.nodes(".move").map(n => n.id())""")
+    assert moves and all(m.split(".")[0] in ("UNI", "EMP", "MED") for m in moves)
+    node = click_graph(page, "node.move", shows="·")
+    assert node in page.locator("#graph-detail").inner_text()
+    page.click('nav a[data-view="facts"]')
+    page.locator(".fact-table tbody tr").first.wait_for()
+    actors = set(page.locator(".fact-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.actor)")) - {""}
+    assert actors and actors <= {"UNI", "EMP", "MED"}
+    shot(page, "scenario-strike-facts")
+    page.locator("#scenario").select_option("jcpoa")
+    page.wait_for_url(f"{scenarios_server.url}/#facts")
+    page.locator('.fact-table tr[data-actor="IRN"]').first.wait_for()
+
+
+def test_a_token_with_a_role_in_one_scenario_is_taken_to_it_and_works_there(page, scenarios_server):
+    page.goto(f"{scenarios_server.url}/#whatif")  # the default scenario, jcpoa: stella has no role there
+    page.locator("#token-form").wait_for(state="visible")
+    page.fill("#token", "strike-token-0000001")
+    page.click("#token-form button[type=submit]")
+    page.wait_for_url(f"{scenarios_server.url}/scenarios/strike/#whatif")
+    page.locator("#who", has_text="stella · analyst").wait_for()
+    assert page.locator(".scenario-choice").is_hidden()  # one scenario only: nothing to choose
+    fork = page.locator("#fork-form")
+    fork.locator('[name="as_of"]').fill("2024-03-15")
+    fork.locator('[name="name"]').fill("award")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="award"]').wait_for()
+    page.locator('.comparison[data-loaded="true"]').wait_for()
+    assert page.locator('.side[data-side="b"] > h3').inner_text().startswith("award")
+    shot(page, "scenario-strike-whatif")
+    reply = scenarios_server.client(headers={"Authorization": "Bearer strike-token-0000001"}).get("/scenarios/strike/sessions/award")
+    assert reply.status_code == 200 and reply.json()["created_by"] == "stella"

@@ -58,14 +58,42 @@ def test_past_the_limit_the_rest_is_folded_but_never_the_main_goals_cycle(seed, 
     assert everything["folded"] == 0 and not any(n["data"]["kind"] == "more" for n in everything["nodes"])
 
 
-def test_the_verdict_view_carries_the_graph_and_the_evidence_of_each_element(page_as):
-    html = page_as(READER).get("/web/verdict", params={"as_of": "2021-03-07"}).text
+def test_the_verdict_view_carries_the_graph_and_each_elements_evidence_comes_when_asked(page_as):
+    reader = page_as(READER)
+    html = reader.get("/web/verdict", params={"as_of": "2021-03-07"}).text
     found = re.search(r'<script type="application/json" class="graph-data">(.*?)</script>', html, re.S)
     data = json.loads(found.group(1))
     assert any(e["data"]["position"] == "irn_reversible_steps" for e in data["edges"])
-    detail = re.search(r'<section data-detail="position:irn_reversible_steps">(.*?)</section>', html, re.S).group(1)
-    assert "reversible upon EFFECTIVE implementation" in detail and "USA.oil_sanctions" in detail
-    assert 'data-detail="move:USA.grant_relief"' in html and 'class="way" data-way="opening-1"' in html
+    assert 'class="way" data-way="opening-1"' in html
+    assert "data-detail=" not in html  # no node's evidence up front: the page asks for it on a click
+    block = re.search(r'<div class="graph-block" data-graph="verdict" data-session="([^"]+)" data-as-of="([^"]+)">', html)
+    assert block.groups() == ("baseline", "2021-03-07T00:00:00+00:00")
+    asked = {"session": "baseline", "as_of": block.group(2)}
+    edge = reader.get("/web/evidence", params={**asked, "key": "position:irn_reversible_steps"})
+    assert edge.status_code == 200 and edge.headers["cache-control"] == "no-store"
+    assert '<section class="detail" data-detail="position:irn_reversible_steps">' in edge.text
+    assert "reversible upon EFFECTIVE implementation" in edge.text and "Mohammad Javad Zarif" in edge.text
+    assert "USA.oil_sanctions" in edge.text  # the fact that keeps its condition unmet
+    node = reader.get("/web/evidence", params={**asked, "key": "move:USA.grant_relief"}).text
+    assert "<code>USA.grant_relief</code> · United States" in node and "withheld" in node
+    assert "Joe Biden" in node and "IRN.enrichment_pct" in node  # the position behind it, with its unmet fact
+
+
+def test_the_evidence_of_something_not_in_the_graph_is_a_problem(page_as):
+    reader = page_as(READER)
+    body = problem_of(reader.get("/web/evidence", params={"as_of": "2021-03-07", "key": "position:nope"}), 404)
+    assert "no position 'nope'" in body["detail"]
+    problem_of(reader.get("/web/evidence", params={"as_of": "2021-03-07", "key": "edge:x"}), 422)
+    problem_of(reader.get("/web/evidence", params={"session": "nope", "key": "move:USA.grant_relief"}), 404)
+    problem_of(page_as(None).get("/web/evidence", params={"key": "move:USA.grant_relief"}), 401)
+
+
+def test_the_evidence_is_of_the_verdict_of_the_time_asked(page_as):
+    reader = page_as(READER)
+    then = reader.get("/web/evidence", params={"as_of": "2021-03-07", "key": "move:USA.grant_relief"}).text
+    assert "Joe Biden" in then
+    body = problem_of(reader.get("/web/evidence", params={"as_of": "2016-06-01", "key": "position:irn_reversible_steps"}), 404)
+    assert "as of 2016-06-01" in body["detail"]  # not stated yet then: not in that graph
 
 
 def test_text_in_the_graph_data_cannot_close_its_script_element(page_as):
@@ -195,3 +223,25 @@ def test_at_200_positions_the_graph_shows_a_readable_part_and_folds_whole_cycles
     assert all(set(c) <= shown for c in first.cycles)
     more = next(n for n in data["nodes"] if n["data"]["kind"] == "more")
     assert more["data"]["label"].startswith(f"{len(moves) - len(shown)} more blocks")
+
+
+def test_a_whatifs_writer_may_state_an_offer_or_end_what_is_in_force_as_of_its_present(page_as):
+    analyst = page_as(ANALYST)
+    analyst.post("/sessions", json={"name": "talks", "as_of": "2021-03-07"})
+    html = analyst.get("/web/whatif", params={"session": "talks"}).text
+    assert 'id="offer-form"' in html and 'id="end-form"' in html
+    ends = re.search(r'<select name="ends".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="([a-z_]+)">', ends) == ["irn_reversible_steps", "usa_no_relief_until_compliance",
+                                                               "irn_no_talks_without_relief", "irn_no_informal_talks"]
+    again = re.search(r'data-offer="irn_vienna_talks" data-declaration="([^"]*)"', html).group(1)
+    declaration = json.loads(again.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&"))
+    assert declaration["offers"] == "IRN.join_indirect_talks" and "in_force" not in declaration
+    assert 'value="USA.grant_relief" data-actor="USA"' in html and '<option value="within_jcpoa_limits">' in html
+    assert 'name="at" value="2021-03-07"' in html  # its present
+    # once the position is ended in the what-if, it is no longer offered to end
+    analyst.post("/sessions/talks/facts", json={"at": "2021-03-08", "ends": "irn_no_informal_talks"})
+    html = analyst.get("/web/whatif", params={"session": "talks"}).text
+    assert 'value="irn_no_informal_talks"' not in re.search(r'<select name="ends".*?</select>', html, re.S).group(0)
+    assert 'name="at" value="2021-03-08"' in html
+    for reader_view in (page_as(READER).get("/web/whatif", params={"session": "talks"}).text, analyst.get("/web/whatif").text):
+        assert 'id="offer-form"' not in reader_view and 'id="end-form"' not in reader_view

@@ -106,3 +106,34 @@ def test_views_are_not_cached(page_as, path):
 def test_values_read_as_in_the_api(page_as):
     html = page_as(READER).get("/web/facts", params={"subject": "USA.in_jcpoa"}).text
     assert re.findall(r"<td>(true|false|True|False)</td>", html) == ["true", "false"]
+
+
+def test_a_verdict_with_many_blocks_shows_the_first_in_full_and_the_rest_one_line_each(db_url):
+    from fastapi.testclient import TestClient
+
+    import web
+    from api import create_app
+    from benchmarks import generate, world
+    from ripeness.bootstrap import Scenario, open_sessions
+    from web.pages import BLOCKS
+
+    loaded = world.load({"actors": 6, "positions": 40, "cycles": [2, 3], "subjects": 80, "seed": 1})
+    subjects = len(loaded.generated.state_subjects)
+    facts = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects, subjects=subjects, events=0, seed=1)))
+    _, head = world.heads(facts, generate.START)
+    sessions = open_sessions(Scenario(loaded.rulebook, loaded.rules), db_url, world.StreamClock(head))
+    sessions.record("baseline", [("", f) for f in facts])
+    app = create_app(sessions, None)
+    web.install(app)
+    verdict = sessions.verdict("baseline")
+    steps = [s for c in verdict.cycles for s in c.steps]
+    assert len(steps) > BLOCKS
+    html = TestClient(app).get("/web/verdict").text
+    sessions.close()
+    full = re.findall(r'<div class="block[^"]*" data-move="([^"]+)"', html)
+    compact = re.findall(r'<li data-move="([^"]+)">', html)
+    assert len(full) == BLOCKS + min(len(verdict.refusals), BLOCKS)
+    assert full[:BLOCKS] + compact[:len(steps) - BLOCKS] == [s.move for s in steps]
+    assert len(compact) == len(steps) + len(verdict.refusals) - len(full)
+    assert f"{len(compact)} more blocking position" in html
+    assert html.count('<figure class="position"') == len(full)  # the quotes of the full ones only

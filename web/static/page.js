@@ -6,6 +6,9 @@ const TOKEN_KEY = "ripeness.token";
 const state = { view: "verdict", session: "baseline", asOf: "", facts: "", cursor: "" };
 const VIEWS = ["verdict", "facts", "timeline", "whatif", "brief"];
 const $ = (selector, root = document) => root.querySelector(selector);
+// the scenario's prefix: "" for the default scenario (the page at /), "/scenarios/ID" for the
+// page at /scenarios/ID/ (every view and API call of the page then goes to that scenario)
+const BASE = document.body.dataset.base || "";
 
 function headers(extra = {}) {
   const token = sessionStorage.getItem(TOKEN_KEY);
@@ -70,7 +73,7 @@ async function load(view, query = "") {
   const params = new URLSearchParams(query);
   params.set("session", state.session);
   section.setAttribute("aria-busy", "true");
-  const reply = await fetch(`/web/${view}?${params}`, { headers: headers() });
+  const reply = await fetch(`${BASE}/web/${view}?${params}`, { headers: headers() });
   section.removeAttribute("aria-busy");
   if (reply.status === 401) {
     content.textContent = "";
@@ -142,7 +145,7 @@ function wireFacts(section) {
     event.preventDefault();
     const general = $(".form-error", form), done = $(".form-done", form);
     general.hidden = done.hidden = true;
-    const reply = await fetch(`/sessions/${encodeURIComponent(form.dataset.session)}/facts`, {
+    const reply = await fetch(`${BASE}/sessions/${encodeURIComponent(form.dataset.session)}/facts`, {
       method: "POST",
       headers: headers({ "Content-Type": "application/json", "Idempotency-Key": newKey() }),
       body: JSON.stringify(factFrom(form)),
@@ -164,7 +167,7 @@ function wireFacts(section) {
 }
 
 // The blocking graph (cytoscape.js) from the JSON the verdict view carries; a click on a
-// node or an edge shows its evidence (rendered by the server, hidden until asked for).
+// node or an edge fetches its evidence (/web/evidence, rendered by the server) and shows it.
 const GRAPH_STYLE = [
   { selector: "node", style: { label: "data(label)", "text-wrap": "wrap", "text-valign": "center", "font-size": 10,
     shape: "round-rectangle", width: "label", height: "label", padding: 8, "background-color": "#fff",
@@ -220,21 +223,28 @@ function drawGraph(root) {
   box.graph = cy;  // for the page's own checks in the browser tests
   box.dataset.drawn = "true";
   const detail = $(".graph-detail", root);
-  const section = (key) => root.querySelector(`[data-detail="${CSS.escape(key)}"]`);
-  // a move's detail is its heading, then each position behind it (quote, source, unmet facts)
-  const showDetail = (key) => {
-    const found = section(key);
-    const parts = found ? [found.cloneNode(true)] : [];
-    for (const id of (found?.dataset.evidence || "").split(" ").filter(Boolean)) {
-      const position = section("position:" + id);
-      if (position) parts.push(...[...position.children].slice(1).map((child) => child.cloneNode(true)));
-    }
-    detail.replaceChildren(...parts);
+  // a node's or an edge's evidence is fetched when clicked, for the verdict this graph shows
+  let asked = 0;
+  const showDetail = async (key) => {
+    const mine = ++asked;
+    const params = new URLSearchParams({ session: root.dataset.session, as_of: root.dataset.asOf, key });
     detail.dataset.showing = key;
+    detail.setAttribute("aria-busy", "true");
+    const reply = await fetch(`${BASE}/web/evidence?${params}`, { headers: headers() });
+    if (mine !== asked) return;  // another click came meanwhile
+    detail.removeAttribute("aria-busy");
+    if (!reply.ok) {
+      const problem = await problemOf(reply);
+      detail.textContent = `${problem.title}: ${problem.detail}`;
+      return;
+    }
+    detail.innerHTML = await reply.text();
   };
   cy.on("tap", "node.move", (event) => showDetail("move:" + event.target.id()));
   cy.on("tap", "edge.waits", (event) => showDetail("position:" + event.target.data("position")));
   cy.on("tap", "node.goal", (event) => {
+    asked++;
+    detail.removeAttribute("aria-busy");
     const goal = (root.closest("article") || document).querySelector(`[data-goal="${CSS.escape(event.target.data("goal"))}"]`);
     detail.replaceChildren(goal ? goal.cloneNode(true) : "");
     detail.dataset.showing = "goal:" + event.target.data("goal");
@@ -452,31 +462,75 @@ function wireWhatif(section) {
       event.preventDefault();
       const body = { parent: fork.dataset.parent };
       for (const [name, raw] of new FormData(fork).entries()) if (String(raw).trim()) body[name] = String(raw).trim();
-      const made = await postJson("/sessions", body, fork, $(".form-error", fork));
+      const made = await postJson(`${BASE}/sessions`, body, fork, $(".form-error", fork));
       if (made) await useSession(made.name);
     });
   }
   const fact = $("#whatif-fact", section);
   fact?.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const done = await postJson(`/sessions/${encodeURIComponent(fact.dataset.session)}/facts`, factFrom(fact), fact, $(".form-error", fact));
+    const done = await postJson(`${BASE}/sessions/${encodeURIComponent(fact.dataset.session)}/facts`, factFrom(fact), fact, $(".form-error", fact));
     if (done) load("whatif");
   });
   section.querySelectorAll("button.switch-on").forEach((button) => button.addEventListener("click", async () => {
     const at = state.asOf || state.cursor || new Date().toISOString().slice(0, 10);
     const facts = JSON.parse(button.dataset.facts).map((f) => ({ at, ...f, note: "hypothetical: " + button.dataset.variant }));
     const box = button.closest(".switches");
-    const done = await postJson(`/sessions/${encodeURIComponent(state.session)}/facts`, facts, box, $(".switch-error", box));
+    const done = await postJson(`${BASE}/sessions/${encodeURIComponent(state.session)}/facts`, facts, box, $(".switch-error", box));
     if (done) load("whatif");
   }));
+  wireStatements(section);
   section.querySelectorAll("button.open-session").forEach((button) => button.addEventListener("click", () => useSession(button.dataset.session)));
   const comparison = $(".comparison", section);
   if (comparison) loadComparison(comparison);
 }
 
+// Statements in a what-if (rules/README.md §6.1), through POST .../facts like any fact: an
+// offer stated (a new one, or one of the rule files not in force stated again, restating
+// it), or a position or offer ended.  Each error goes beside its field (the last part of
+// its JSON pointer: /states/offer/quote beside Quote).
+function fieldsOf(form) {
+  const out = {};
+  for (const [name, raw] of new FormData(form).entries()) {
+    const value = String(raw).trim();
+    if (value !== "") out[name] = value;
+  }
+  return out;
+}
+
+function wireStatements(section) {
+  const url = `${BASE}/sessions/${encodeURIComponent(state.session)}/facts`;
+  const post = async (form, body) => {
+    if (await postJson(url, body, form, $(".form-error", form))) load("whatif");
+  };
+  const offer = $("#offer-form", section);
+  offer?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = fieldsOf(offer);
+    const stated = { id: data.id, actor: offer.elements.offers.selectedOptions[0]?.dataset.actor, offers: data.offers,
+      quote: data.quote, source: data.source, said_by: data.said_by };
+    if (data.if) stated.if = { condition: data.if };
+    if (data.simultaneous) stated.simultaneous = true;
+    Object.keys(stated).forEach((key) => stated[key] === undefined && delete stated[key]);
+    post(offer, { at: data.at, states: { offer: stated }, source: data.source, note: "hypothetical" });
+  });
+  offer?.querySelectorAll("button.state-again").forEach((button) => button.addEventListener("click", () => {
+    const { said_on: _, ...declaration } = JSON.parse(button.dataset.declaration);  // said now, in the what-if
+    const stated = { ...declaration, id: `${declaration.id}_again`, restates: declaration.restates || declaration.id };
+    post(offer, { at: fieldsOf(offer).at, states: { offer: stated }, source: declaration.source,
+      note: `hypothetical: ${declaration.id} stated again` });
+  }));
+  const end = $("#end-form", section);
+  end?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = fieldsOf(end);
+    post(end, { at: data.at, ends: data.ends, quote: data.quote, source: data.source, note: "hypothetical" });
+  });
+}
+
 async function loadComparison(box) {
   const params = new URLSearchParams({ a: box.dataset.a, b: box.dataset.b });
-  const reply = await fetch(`/web/compare?${params}`, { headers: headers() });
+  const reply = await fetch(`${BASE}/web/compare?${params}`, { headers: headers() });
   if (!reply.ok) {
     const problem = await problemOf(reply);
     box.textContent = `${problem.title}: ${problem.detail}`;
@@ -491,7 +545,7 @@ async function loadComparison(box) {
 async function loadMarkdown(query) {
   const params = new URLSearchParams(query);
   params.set("session", state.session);
-  const reply = await fetch(`/web/brief.md?${params}`, { headers: headers() });
+  const reply = await fetch(`${BASE}/web/brief.md?${params}`, { headers: headers() });
   $("#brief-md").value = reply.ok ? await reply.text() : "";
 }
 
@@ -508,8 +562,31 @@ async function copyMarkdown() {
   said.textContent = "Copied the brief as Markdown.";
 }
 
+// The scenarios this caller has a role in (GET /scenarios): choosing one opens its page
+// (/scenarios/ID/, or / for the default one) on the same view.  A page of a scenario the
+// caller has no role in goes to the first one it has.
+async function loadScenarios() {
+  const reply = await fetch("/scenarios", { headers: headers() });
+  if (!reply.ok) return;
+  const here = document.body.dataset.scenario, served = await reply.json();
+  const select = $("#scenario");
+  select.replaceChildren(...served.map((s) => {
+    const option = new Option(s.id, s.id, false, s.id === here);
+    option.title = s.title;
+    option.dataset.url = s.default ? "/" : `/scenarios/${encodeURIComponent(s.id)}/`;
+    return option;
+  }));
+  select.closest("label").hidden = served.length < 2 && served.some((s) => s.id === here);
+  if (served.length && !served.some((s) => s.id === here)) openScenario(served[0].id);
+}
+
+function openScenario(id) {
+  const option = [...$("#scenario").options].find((o) => o.value === id);
+  if (option) location.assign(option.dataset.url + "#" + state.view);
+}
+
 async function loadSessions() {
-  const reply = await fetch("/sessions", { headers: headers() });
+  const reply = await fetch(`${BASE}/sessions`, { headers: headers() });
   if (!reply.ok) return;
   const select = $("#session");
   select.replaceChildren(...(await reply.json()).map((s) => new Option(s.name, s.name, false, s.name === state.session)));
@@ -520,6 +597,7 @@ function start() {
     event.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, $("#token").value.trim());
     $("#token").value = "";
+    loadScenarios();
     loadSessions();
     show(state.view);
   });
@@ -529,6 +607,7 @@ function start() {
     document.querySelectorAll("main .content").forEach((c) => { c.textContent = ""; });
     askForToken("");
   });
+  $("#scenario").addEventListener("change", (event) => openScenario(event.target.value));
   $("#session").addEventListener("change", (event) => {
     state.session = event.target.value;
     state.facts = "";
@@ -546,6 +625,7 @@ function start() {
   $("#brief-print").addEventListener("click", () => window.print());
   $("#brief-copy").addEventListener("click", copyMarkdown);
   window.addEventListener("hashchange", () => show(location.hash.slice(1)));
+  loadScenarios();
   loadSessions();
   show(location.hash.slice(1));
 }
