@@ -39,12 +39,18 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> Server:
+    def launch(self) -> Server:
+        """Start the process, not waiting for it to answer (``start`` waits)."""
         command = [*ripeness_command(), "serve", "--db", self.db_url, "--port", str(self.port),
                    "--load-facts" if self.load_facts else "--no-load-facts", *(["--rules", self.rules] if self.rules else [])]
         with self.log.open("ab") as err:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=err, stderr=err, cwd=self.log.parent,
                                             env=self.env)
+        return self
+
+    def start(self) -> Server:
+        self.launch()
+        assert self.process is not None
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
