@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from benchmarks import generate, pglog
+from benchmarks import generate, logdb, pglog
 from benchmarks.cluster import cpu_seconds, postgres_pids
 from ripeness.bootstrap import load_scenario, open_sessions
 from tests.backends import ENV
@@ -36,9 +36,7 @@ def test_a_log_copied_into_postgresql_is_opened_read_and_extended_by_ripeness(po
             assert sessions.fact_count() == 400
             listed = sessions.facts("baseline", after="f399").facts
             assert [f.id for f in listed] == ["f400"] and listed[0].at <= last
-            scn = generate.scenario(generate.ScenarioSize(**{k: tuple(v) if k == "cycles" else v for k, v in SCENARIO.items()}))
-            subject = next(key for key in scn.state_subjects if scn.subjects[key]["type"] == "number")
-            fact = {"at": last.isoformat(), "subject": subject, "value": 1, "source": "test"}
+            fact = {"at": last.isoformat(), "subject": _numeric_subject(), "value": 1, "source": "test"}
             assert sessions.record("baseline", [("test", fact)], then=False).ids == ["f401"]  # after the copied ones
             assert sessions.verdict("baseline").status
         finally:
@@ -59,3 +57,20 @@ def test_the_processes_of_a_throwaway_postgresql_server_are_found_with_their_cpu
         engine.dispose()
     assert backend in pids[1:]
     assert cpu_seconds(pids[0], children=True) > 0
+
+
+def test_a_sqlite_log_written_for_the_benchmarks_is_numbered_on_after_its_facts(tmp_path: Path):
+    """What the what-if workload does first: record into a log ``benchmarks/logdb.py`` wrote."""
+    made = logdb.prepare(str(tmp_path / "log.db"), SCENARIO, STREAM, str(tmp_path / "rules"))
+    sessions = open_sessions(load_scenario(tmp_path / "rules"), f"sqlite:///{tmp_path / 'log.db'}")
+    try:
+        assert sessions.fact_count() == made["facts"] == 400
+        fact = {"at": made["last"], "subject": _numeric_subject(), "value": 1, "source": "test"}
+        assert sessions.record("baseline", [("test", fact)], then=False).ids == ["f401"]
+    finally:
+        sessions.close()
+
+
+def _numeric_subject() -> str:
+    scn = generate.scenario(generate.ScenarioSize(**{k: tuple(v) if k == "cycles" else v for k, v in SCENARIO.items()}))
+    return next(key for key in scn.state_subjects if scn.subjects[key]["type"] == "number")
