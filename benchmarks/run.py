@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += found
             print(render(found, header=False), flush=True)
     meta = {"mode": cfg.mode, "machine": asdict(machine), "commit": commit(), "seconds": time.perf_counter() - started, "timings": timings,
-            "calibration_ms": (before, calibrate()), "load": (load_before, load_average()), "only": only,
+            "calibration_ms": (before, calibrate()), "load": (load_before, load_average()), "only": only, "workloads": list(WORKLOADS),
             "config": asdict(cfg), "argv": sys.argv[1:] if argv is None else argv}
     print(f"\nall done in {meta['seconds']:.0f} s", flush=True)
     if not args.no_write:
