@@ -8,7 +8,7 @@ two others idle, following the log), "three" deals the clients' keep-alive conne
 the three in turn, as a load balancer deals connections.  No balancer process is in the way:
 ``scripts/replicas.py``'s is written in Python and would cost about as much CPU per request
 as a replica.  Each case runs one, three, one replica (the ratio uses the mean of the two
-single runs) and is measured:
+single runs), each run after every replica read once the sessions its clients use:
 - writes: single-fact ``POST /sessions/baseline/facts?verdict_then=false`` (the reply carries
   the verdict now), the bodies of the API workload's stream, all into ``baseline``;
 - writes, one what-if per client: the same POSTs, client ``i`` into what-if ``w{i}`` (each
@@ -19,7 +19,8 @@ single runs) and is measured:
   so every verdict is worked out (``common.worked_out``'s way).
 Beside each: the CPU seconds per request of the replicas, of PostgreSQL (its server and
 connection processes, read from ``/proc``) and of the load generator, and what they make the
-ceiling of this machine: cores / CPU per request.
+ceiling of this machine: cores / CPU per request.  And a second row, the ratio that CPU per
+request projects for a machine with a core for each replica (``_rows``).
 """
 
 from __future__ import annotations
