@@ -1,7 +1,8 @@
 """Setting up a fact log of F facts for the cold-start, as-of and what-if measurements:
 the schema and the ``baseline`` session made by ``engine.store.open_store``, then the facts
 bulk-inserted with SQLAlchemy Core straight into its ``facts`` table, in the format
-``engine.store`` writes (times in microseconds, values as sorted JSON, ``seq`` = id)."""
+``engine.store`` writes (times in microseconds, values as sorted JSON, ``seq`` = id), and the
+log's position set after the last of them, so that a measurement that records goes on from there."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ BATCH = 50_000
 def prepare(db_path: str, scenario: dict[str, Any], stream: dict[str, Any], rules_dir: str) -> dict[str, Any]:
     """Write the rule files to ``rules_dir`` and the log to ``db_path`` (a file); "now" for
     later questions is a day after the last fact."""
-    from sqlalchemy import create_engine, event, insert
+    from sqlalchemy import create_engine, event, insert, update
 
     from engine.store import open_store
-    from engine.store.schema import facts, to_us
+    from engine.store.schema import POSITION_ROW, facts, log_position, to_us
 
     started = time.perf_counter()
     loaded = world.load(scenario, Path(rules_dir))
@@ -57,6 +58,8 @@ def prepare(db_path: str, scenario: dict[str, Any], stream: dict[str, Any], rule
                          "recorded_at": to_us(head), "withdraws": None})
         with engine.begin() as conn:
             conn.execute(insert(facts), rows)
+    with engine.begin() as conn:  # the log's position after the last fact, as a write sets it: the next fact is numbered on
+        conn.execute(update(log_position).where(log_position.c.id == POSITION_ROW).values(last_seq=seq))
     engine.dispose()
     now = head + dt.timedelta(days=1)
     return {"facts": seq, "events": events, "first": generate.START.isoformat(), "last": head.isoformat(),

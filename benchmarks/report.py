@@ -49,7 +49,7 @@ def render(rows: list[Row], header: bool = True) -> str:
 def section(mode: str, rows: list[Row], meta: dict[str, Any]) -> str:
     m = meta["machine"]
     cal = meta["calibration_ms"]
-    lines = [f"## {mode.capitalize()} mode" + (f" (only: {', '.join(meta['only'])})" if len(meta["only"]) < 7 else ""), "",
+    lines = [f"## {mode.capitalize()} mode" + (f" (only: {', '.join(meta['only'])})" if len(meta["only"]) < len(meta.get("workloads", ())) else ""), "",
              f"- date: {m['date']}",
              f"- machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['system']}; {m['implementation']} {m['python']}",
              f"- command: `python -m benchmarks.run {' '.join(meta['argv'])}`".rstrip() + f" at commit {meta.get('commit', '?')}",

@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks import api_ingest, asof, coldstart, ingest, page, verdict, whatif
+from benchmarks import api_ingest, asof, catchup, coldstart, ingest, page, replicas, verdict, whatif
 from benchmarks.common import Machine, Row, calibrate, commit, load_average
 from benchmarks.report import render, write_results
 
-WORKLOADS = ("ingest", "api", "verdict", "whatif", "coldstart", "asof", "page")
+WORKLOADS = ("ingest", "api", "verdict", "whatif", "coldstart", "asof", "page", "replicas", "catchup")
 
 
 @dataclass
@@ -52,6 +52,8 @@ class Config:
     timeline_facts: tuple[int, ...] = (10_000,)
     timeline_events: tuple[int, ...] = (10_000,)
     timeline_timeout: float = 120.0
+    replica_clients: int = 32  # 9 replicas (PostgreSQL)
+    catchup_facts: tuple[int, ...] = (100_000,)  # 10 catch-up (PostgreSQL)
     timeout: float = 300.0
     setup_timeout: float = 900.0
 
@@ -60,6 +62,7 @@ class Config:
         return cls(mode="full", ingest_facts=(10_000, 100_000, 1_000_000), per_fact_facts=10_000, api_seconds=15.0, api_requests=100_000,
                    api_batch_repeats=3, verdict_timeout=300.0, whatif_repeats=20, whatif_alive=5_000, whatif_alive_whole=50,
                    history_facts=(1_000_000,), asof_dates=50, timeline_facts=(10_000, 100_000, 1_000_000), timeline_events=(100_000,), timeline_timeout=900.0,
+                   catchup_facts=(1_000_000,),
                    timeout=1800.0, setup_timeout=1800.0)
 
 
@@ -92,6 +95,8 @@ def parse(argv: list[str]) -> tuple[Config, list[str], argparse.Namespace]:
     g.add_argument("--history-facts", type=_ints, help="facts in the log for cold start and as-of")
     g.add_argument("--timeline-facts", type=_ints, help="facts in the log whose full timeline is timed")
     g.add_argument("--timeline-events", type=_ints, help="events in the log (with a tenth as many state facts) whose full timeline is timed")
+    g.add_argument("--replica-clients", type=int, help="concurrent clients of the replicas workload (default 32)")
+    g.add_argument("--catchup-facts", type=_ints, help="facts in the PostgreSQL log a replica restarts on")
     p.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md", help="results file (default benchmarks/RESULTS.md)")
     p.add_argument("--no-write", action="store_true", help="print only; RESULTS.md is left alone")
     args = p.parse_args(argv)
@@ -107,7 +112,7 @@ def parse(argv: list[str]) -> tuple[Config, list[str], argparse.Namespace]:
                       ("every", "ingest_every"), ("per_fact_facts", "per_fact_facts"), ("clients", "api_clients"),
                       ("api_seconds", "api_seconds"), ("positions", "verdict_positions"), ("whatif_facts", "whatif_facts"),
                       ("alive", "whatif_alive"), ("history_facts", "history_facts"), ("timeline_facts", "timeline_facts"),
-                      ("timeline_events", "timeline_events")):
+                      ("timeline_events", "timeline_events"), ("replica_clients", "replica_clients"), ("catchup_facts", "catchup_facts")):
         if getattr(args, name) is not None:
             cfg = replace(cfg, **{key: getattr(args, name)})
     return cfg, list(args.only or WORKLOADS), args
@@ -129,6 +134,10 @@ def run_workload(name: str, cfg: Config, folder: Path) -> list[Row]:
         return coldstart.run(cfg, folder)
     if name == "page":
         return page.run(cfg, folder)
+    if name == "replicas":
+        return replicas.run(cfg, folder)
+    if name == "catchup":
+        return catchup.run(cfg, folder)
     return asof.run(cfg, folder)
 
 
@@ -152,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += found
             print(render(found, header=False), flush=True)
     meta = {"mode": cfg.mode, "machine": asdict(machine), "commit": commit(), "seconds": time.perf_counter() - started, "timings": timings,
-            "calibration_ms": (before, calibrate()), "load": (load_before, load_average()), "only": only,
+            "calibration_ms": (before, calibrate()), "load": (load_before, load_average()), "only": only, "workloads": list(WORKLOADS),
             "config": asdict(cfg), "argv": sys.argv[1:] if argv is None else argv}
     print(f"\nall done in {meta['seconds']:.0f} s", flush=True)
     if not args.no_write:

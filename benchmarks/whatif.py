@@ -1,6 +1,7 @@
 """4. What-if: on a log of F facts (100,000 by default), fork ``baseline`` into a what-if,
 record one hypothetical fact in it, and compare it with ``baseline`` (``Sessions.fork``,
-``Sessions.record``, ``Sessions.compare``).  Goal: fork + compare under 50 ms.  Measured
+``Sessions.record``, ``Sessions.compare``), reported as one figure, what an analyst waits
+for (issue 15), its three parts in the notes.  Goal: under 50 ms.  Measured
 with the parent's whole history in memory (a server that has been running, or that was
 asked about the past), and beside it the cheapest answer in the same process: a verdict on
 ``baseline`` now.
@@ -48,7 +49,7 @@ def fork_child(url: str, rules: str, now: str, first: str, repeats: int) -> dict
     sessions.verdict("baseline", dt.datetime.fromisoformat(first) + dt.timedelta(days=1))  # the whole history in memory
     sessions.verdict("baseline")
     fact = _hypothesis(scenario, now)
-    fork, record, compare, now_verdict = [], [], [], []
+    fork, record, compare, total, now_verdict = [], [], [], [], []
     for k in range(repeats):
         now_verdict += worked_out(lambda day: sessions.verdict("baseline", day), dt.datetime.fromisoformat(now) + dt.timedelta(days=k), 1)
         start = time.perf_counter()
@@ -61,10 +62,11 @@ def fork_child(url: str, rules: str, now: str, first: str, repeats: int) -> dict
         fork.append(forked - start)
         record.append(recorded - forked)
         compare.append(done - recorded)
+        total.append(done - start)
         sessions.delete(f"w{k}")
     sessions.close()
     ms = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    return {"fork_ms": ms(fork), "record_ms": ms(record), "compare_ms": ms(compare), "now_ms": ms(now_verdict),
+    return {"fork_ms": ms(fork), "record_ms": ms(record), "compare_ms": ms(compare), "total_ms": ms(total), "now_ms": ms(now_verdict),
             "differs": comparison.differs, "summary": comparison.summary[:2]}
 
 
@@ -116,12 +118,12 @@ def run(cfg: Any, folder: Path) -> list[Row]:
     out = in_child("whatif:fork_child", cfg.timeout, repeats=cfg.whatif_repeats, **args)
     if out.ok:
         v = out.value
-        total = v["fork_ms"] + v["compare_ms"]
-        rows.append(Row("4 what-if", case, "fork + compare", "ms", total, v["now_ms"], "one verdict worked out", higher_is_better=False,
-                        max_value=50.0, note=f"fork {v['fork_ms']:.1f} ms, compare {v['compare_ms']:.1f} ms; recording the "
-                                             f"hypothetical fact {v['record_ms']:.1f} ms more; median of {cfg.whatif_repeats}"))
+        rows.append(Row("4 what-if", case, "fork + record one fact + compare", "ms", v["total_ms"], v["now_ms"], "one verdict worked out",
+                        higher_is_better=False, max_value=50.0,
+                        note=f"median of {cfg.whatif_repeats}; medians of the parts: fork {v['fork_ms']:.1f} ms, recording the "
+                             f"hypothetical fact {v['record_ms']:.1f} ms, compare {v['compare_ms']:.1f} ms"))
     else:
-        rows.append(Row("4 what-if", case, "fork + compare", "ms", None, None, "one verdict worked out", higher_is_better=False,
+        rows.append(Row("4 what-if", case, "fork + record one fact + compare", "ms", None, None, "one verdict worked out", higher_is_better=False,
                         max_value=50.0, note=out.error))
     stream = dict(facts=cfg.whatif_facts, subjects=cfg.stream_subjects,
                   events=max(1, cfg.whatif_facts * cfg.event_share_pct // 100), seed=cfg.seed)

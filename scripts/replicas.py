@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import signal
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -33,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.backends import postgres  # noqa: E402  # the tests' throwaway server
+from tests.e2e.server import Server  # noqa: E402  # and their ripeness serve process
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"}
 
@@ -63,29 +62,20 @@ def balancer(replicas: list[str]) -> Starlette:
 
 @contextmanager
 def replica(db: str, port: int, rules: str, tokens: str | None, load_facts: bool, log: Path) -> Iterator[str]:
-    command = [str(Path(sys.executable).with_name("ripeness")), "serve", "--db", db, "--port", str(port), "--rules", rules,
-               "--load-facts" if load_facts else "--no-load-facts", *(["--tokens", tokens] if tokens else [])]
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    """One ``ripeness serve`` on ``port`` (the tests' ``Server``), answering ``/health``; its URL."""
+    given = Path(rules)
+    server = Server(db, log.resolve(), load_facts=load_facts, port=port, rules=str(given.resolve()) if given.exists() else rules,
+                    options=["--tokens", str(Path(tokens).resolve())] if tokens else [])
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"replica on port {port} exited with {process.returncode}; see {log}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        print(f"replica  {url}  (pid {process.pid}, log {log})", flush=True)
-        yield url
+        server.start()
+    except AssertionError as failed:  # it exited, or never answered: say why, as the tests would
+        raise SystemExit(f"replica on port {port}: {failed}") from None
+    try:
+        assert server.process is not None
+        print(f"replica  {server.url}  (pid {server.process.pid}, log {log})", flush=True)
+        yield server.url
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.stop()
 
 
 def main() -> None:

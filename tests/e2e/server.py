@@ -30,21 +30,30 @@ def ripeness_command() -> list[str]:
 
 
 class Server:
-    """One ``ripeness serve`` process over ``db_url``; its stderr goes to ``log``."""
+    """One ``ripeness serve`` process over ``db_url``; its stderr goes to ``log``; on ``port``
+    (default a free one), with further ``serve`` ``options`` (e.g. ``["--tokens", FILE]``).
+    ``scripts/replicas.py`` and the PostgreSQL benchmarks start their replicas with it too."""
 
     def __init__(self, db_url: str, log: Path, *, load_facts: bool = False, env: dict[str, str] | None = None,
-                 rules: str | None = None):
+                 rules: str | None = None, port: int | None = None, options: list[str] | None = None):
         self.db_url, self.log, self.load_facts, self.env, self.rules = db_url, log, load_facts, env, rules
-        self.port = free_port()
+        self.options = options or []
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> Server:
+    def launch(self) -> Server:
+        """Start the process, not waiting for it to answer (``start`` waits)."""
         command = [*ripeness_command(), "serve", "--db", self.db_url, "--port", str(self.port),
-                   "--load-facts" if self.load_facts else "--no-load-facts", *(["--rules", self.rules] if self.rules else [])]
+                   "--load-facts" if self.load_facts else "--no-load-facts", *(["--rules", self.rules] if self.rules else []), *self.options]
         with self.log.open("ab") as err:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=err, stderr=err, cwd=self.log.parent,
                                             env=self.env)
+        return self
+
+    def start(self) -> Server:
+        self.launch()
+        assert self.process is not None
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
