@@ -133,6 +133,12 @@ def test_the_state_as_of_a_time_is_the_latest_fact_per_subject_then(steps, asked
             if fact.at <= as_of:
                 expected[fact.subject] = fact
         assert history.state_as_of(as_of) == expected
+        # the frame's superseded facts (kept for the head, looked up for other times) by the same definition
+        frame = history.frame(as_of, None)
+        for fact in expected.values():
+            earlier = [f for f in alive.values() if f.subject == fact.subject and (f.at, f.seq) < (fact.at, fact.seq)]
+            assert frame.previous(fact) == max(earlier, key=lambda f: (f.at, f.seq), default=None)
+    assert list(history.state_as_of(start + dt.timedelta(days=30))) == list(history.copy().state_as_of(start + dt.timedelta(days=30)))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
