@@ -117,6 +117,7 @@ def last_seq(conn: Connection) -> int:
 # parameters on every write (most of the CPU a single-fact write spent in SQLAlchemy).
 _FACT_COLUMNS = tuple(c.name for c in facts.columns)
 LOCK_POSITION_SQL = f"UPDATE {log_position.name} SET changes = changes + 1 WHERE id = ?"
+LOCK_POSITION_RETURNING_SQL = LOCK_POSITION_SQL + " RETURNING last_seq"  # one round trip, where the database has RETURNING
 POSITION_SQL = f"SELECT last_seq FROM {log_position.name} WHERE id = ?"
 SET_POSITION_SQL = f"UPDATE {log_position.name} SET last_seq = ? WHERE id = ?"
 # whether a session is deleted, and its last fact (its version)
@@ -152,8 +153,11 @@ def fact_values(session_id: int, fact: Fact) -> tuple:
 def lock_position(conn: Connection) -> int:
     """Take the log's write position for this transaction (every other writer, in any
     process, waits until it ends) and count one more change; the last sequence number given."""
-    conn.exec_driver_sql(driver_sql(conn, LOCK_POSITION_SQL), (POSITION_ROW,))
-    found = conn.exec_driver_sql(driver_sql(conn, POSITION_SQL), (POSITION_ROW,)).scalar()
+    if conn.dialect.update_returning:
+        found = conn.exec_driver_sql(driver_sql(conn, LOCK_POSITION_RETURNING_SQL), (POSITION_ROW,)).scalar()
+    else:
+        conn.exec_driver_sql(driver_sql(conn, LOCK_POSITION_SQL), (POSITION_ROW,))
+        found = conn.exec_driver_sql(driver_sql(conn, POSITION_SQL), (POSITION_ROW,)).scalar()
     if found is None:
         raise StoreError("the fact log has no position row: it was not opened by this ripeness")
     return found
