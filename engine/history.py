@@ -33,6 +33,10 @@ class _Series:
 
     def add(self, fact: Fact) -> None:
         key = (fact.at, fact.seq)
+        if not self.keys or key >= self.keys[-1]:  # the usual case, facts in time order: no search
+            self.keys.append(key)
+            self.facts.append(fact)
+            return
         i = bisect.bisect_right(self.keys, key)
         self.keys.insert(i, key)
         self.facts.insert(i, fact)
@@ -242,7 +246,12 @@ class History:
         return sorted(found, key=lambda f: f.seq)
 
     def _series(self, fact: Fact) -> _Series:
-        return self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())
+        if fact.kind == "event":
+            return self._events
+        series = self._states.get(fact.subject)
+        if series is None:  # not setdefault: that made a series for every fact added
+            series = self._states[fact.subject] = _Series()
+        return series
 
 
 @dataclass
