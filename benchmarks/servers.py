@@ -89,8 +89,8 @@ def bare_app(db_url: str) -> FastAPI:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
-    else:  # PostgreSQL: as ripeness connects to it (engine.store.database), its default pool
-        engine = create_engine(db_url)
+    else:  # PostgreSQL: as ripeness connects to it (``engine.store.database``: a connection checked when taken from the pool)
+        engine = create_engine(db_url, pool_pre_ping=True)
 
     metadata.create_all(engine)
     lock = threading.Lock()
