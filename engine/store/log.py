@@ -22,7 +22,6 @@ from engine.store.schema import (
     SESSION_HEAD_SQL,
     SET_POSITION_SQL,
     as_json,
-    driver_sql,
     fact_of,
     fact_values,
     facts,
@@ -30,6 +29,7 @@ from engine.store.schema import (
     lock_position,
     log_position,
     requests,
+    run_sql,
     to_us,
     withdrawal_of,
 )
@@ -211,7 +211,7 @@ class SqlWriting:
 
     def expect(self, session_id: int, version: int) -> None:
         """Refuse the write unless the session is live and its last fact is still ``version``."""
-        deleted, found = self._conn.exec_driver_sql(driver_sql(self._conn, SESSION_HEAD_SQL), (session_id, session_id)).one()
+        deleted, found = run_sql(self._conn, SESSION_HEAD_SQL, (session_id, session_id)).one()
         if deleted:
             raise SessionGone(session_id)
         found = found or 0
@@ -220,13 +220,13 @@ class SqlWriting:
 
     def finish(self) -> None:
         if self.last_seq != self._given:
-            self._conn.exec_driver_sql(driver_sql(self._conn, SET_POSITION_SQL), (self.last_seq, POSITION_ROW))
+            run_sql(self._conn, SET_POSITION_SQL, (self.last_seq, POSITION_ROW))
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
         if len(recorded) == 1:
-            self._conn.exec_driver_sql(driver_sql(self._conn, INSERT_FACT_SQL), fact_values(session_id, recorded[0]))
+            run_sql(self._conn, INSERT_FACT_SQL, fact_values(session_id, recorded[0]))
         elif recorded:
-            self._conn.exec_driver_sql(driver_sql(self._conn, INSERT_FACT_SQL), [fact_values(session_id, fact) for fact in recorded])
+            run_sql(self._conn, INSERT_FACT_SQL, [fact_values(session_id, fact) for fact in recorded])
 
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,

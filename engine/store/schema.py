@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, String, Table, Text, func, insert, select
+from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, String, Table, Text, func, insert, select, text
 
 from engine.errors import StoreError
 from engine.facts import Fact
@@ -112,7 +112,7 @@ def last_seq(conn: Connection) -> int:
     return conn.execute(select(func.max(facts.c.seq))).scalar() or 0
 
 
-# The write path's statements as the driver's SQL (``driver_sql``): the same statements as
+# The write path's statements as the driver's SQL (``run_sql``): the same statements as
 # SQLAlchemy Core would make, without building an expression, its cache key and its compiled
 # parameters on every write (most of the CPU a single-fact write spent in SQLAlchemy).
 _FACT_COLUMNS = tuple(c.name for c in facts.columns)
@@ -127,9 +127,10 @@ INSERT_FACT_SQL = f"INSERT INTO {facts.name} ({', '.join(_FACT_COLUMNS)}) VALUES
 _by_paramstyle: dict[tuple[str, str], str] = {}
 
 
-def driver_sql(conn: Connection, sql: str) -> str:
-    """``sql``, written with ``?`` for each parameter, in the paramstyle of the connection's
-    driver (SQLite's ``?``, psycopg's ``%s``), for ``Connection.exec_driver_sql``."""
+def run_sql(conn: Connection, sql: str, params: tuple | list[tuple]) -> Any:
+    """Run ``sql``, written with ``?`` for each parameter, with ``params`` (a list of tuples:
+    once for each): as the driver's own SQL where its paramstyle is SQLite's ``?`` or
+    psycopg's ``%s``, else through SQLAlchemy's ``text`` with named parameters."""
     style = conn.dialect.paramstyle
     key = (style, sql)
     found = _by_paramstyle.get(key)
@@ -139,9 +140,13 @@ def driver_sql(conn: Connection, sql: str) -> str:
         elif style in ("format", "pyformat"):
             found = sql.replace("?", "%s")
         else:
-            raise StoreError(f"the database driver's paramstyle {style!r} is not one the fact log writes with")
+            parts = sql.split("?")
+            found = "".join(f"{part}:p{i}" for i, part in enumerate(parts[:-1])) + parts[-1]
         _by_paramstyle[key] = found
-    return found
+    if style in ("qmark", "format", "pyformat"):
+        return conn.exec_driver_sql(found, params)
+    named = [{f"p{i}": v for i, v in enumerate(row)} for row in (params if isinstance(params, list) else [params])]
+    return conn.execute(text(found), named if isinstance(params, list) else named[0])
 
 
 def fact_values(session_id: int, fact: Fact) -> tuple:
@@ -154,10 +159,10 @@ def lock_position(conn: Connection) -> int:
     """Take the log's write position for this transaction (every other writer, in any
     process, waits until it ends) and count one more change; the last sequence number given."""
     if conn.dialect.update_returning:
-        found = conn.exec_driver_sql(driver_sql(conn, LOCK_POSITION_RETURNING_SQL), (POSITION_ROW,)).scalar()
+        found = run_sql(conn, LOCK_POSITION_RETURNING_SQL, (POSITION_ROW,)).scalar()
     else:
-        conn.exec_driver_sql(driver_sql(conn, LOCK_POSITION_SQL), (POSITION_ROW,))
-        found = conn.exec_driver_sql(driver_sql(conn, POSITION_SQL), (POSITION_ROW,)).scalar()
+        run_sql(conn, LOCK_POSITION_SQL, (POSITION_ROW,))
+        found = run_sql(conn, POSITION_SQL, (POSITION_ROW,)).scalar()
     if found is None:
         raise StoreError("the fact log has no position row: it was not opened by this ripeness")
     return found
