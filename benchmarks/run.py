@@ -40,6 +40,7 @@ class Config:
     api_requests: int = 20_000
     api_warmup: int = 100
     api_batch_repeats: int = 2
+    api_postgres: str = "auto"  # the API workload on PostgreSQL too: auto (a server as the tests find one), a server's URL, or off
     verdict_positions: tuple[int, ...] = (10, 100, 1_000)
     verdict_cycles: tuple[int, ...] = (2, 3, 4, 6)
     verdict_timeout: float = 20.0
@@ -89,6 +90,8 @@ def parse(argv: list[str]) -> tuple[Config, list[str], argparse.Namespace]:
     g.add_argument("--per-fact-facts", type=int, help="F of the extra engine-ingest case with N=1 (0: none)")
     g.add_argument("--clients", type=_ints, help="concurrent API clients, e.g. 1,8,32")
     g.add_argument("--api-seconds", type=float, help="seconds of load per client count")
+    g.add_argument("--postgres", help="API ingest on PostgreSQL too: auto (the default: a server as the tests find one, "
+                                      "tests/backends.py), a server's SQLAlchemy URL (a role that may create databases), or off")
     g.add_argument("--positions", type=_ints, help="P of the verdict workload, e.g. 10,100,1000")
     g.add_argument("--whatif-facts", type=int, help="facts in the log the what-ifs fork from")
     g.add_argument("--alive", type=int, help="what-if sessions alive at once")
@@ -110,7 +113,7 @@ def parse(argv: list[str]) -> tuple[Config, list[str], argparse.Namespace]:
     cfg = replace(cfg, scenario=scenario)
     for name, key in (("seed", "seed"), ("subjects", "stream_subjects"), ("events_pct", "event_share_pct"), ("facts", "ingest_facts"),
                       ("every", "ingest_every"), ("per_fact_facts", "per_fact_facts"), ("clients", "api_clients"),
-                      ("api_seconds", "api_seconds"), ("positions", "verdict_positions"), ("whatif_facts", "whatif_facts"),
+                      ("api_seconds", "api_seconds"), ("postgres", "api_postgres"), ("positions", "verdict_positions"), ("whatif_facts", "whatif_facts"),
                       ("alive", "whatif_alive"), ("history_facts", "history_facts"), ("timeline_facts", "timeline_facts"),
                       ("timeline_events", "timeline_events"), ("replica_clients", "replica_clients"), ("catchup_facts", "catchup_facts")):
         if getattr(args, name) is not None:

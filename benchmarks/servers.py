@@ -7,8 +7,11 @@ runs (``uvicorn.run``, loopback, log level warning), in its own process:
 ``bare`` is the baseline: a FastAPI endpoint with no ripeness code that validates the same
 body (the same fields and constraints as a fact) and inserts the same row into a table of
 the shape and indexes ripeness's fact table had when this baseline was written, in SQLite
-with the same pragmas (WAL, synchronous=FULL), one transaction per request, writes
-serialised by a lock as ripeness serialises its own.  Ripeness's table has since gained
+with the same pragmas (WAL, synchronous=FULL) or in the same PostgreSQL database server,
+one transaction (one commit) per request, writes serialised by a lock as ripeness
+serialises its own.  It has no group commit: with several clients, ripeness writes the
+POSTs queued on a session in one transaction (``api.lanes``) and this baseline commits
+each one alone, so the rows at 8 and 32 clients measure that difference too.  Ripeness's table has since gained
 nullable columns (rules_version, act_count, since, confidence, claimed_by, denied_by) and
 indexes (facts_withdrawals, facts_by_session, the partial facts_statements) that this copy
 lacks: each of its inserts maintains fewer indexes than ripeness's does.
@@ -77,14 +80,17 @@ def _us(at: dt.datetime | dt.date) -> int:
 
 
 def bare_app(db_url: str) -> FastAPI:
-    engine = create_engine(db_url, connect_args={"timeout": 30, "check_same_thread": False})
+    if db_url.startswith("sqlite"):
+        engine = create_engine(db_url, connect_args={"timeout": 30, "check_same_thread": False})
 
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+    else:  # PostgreSQL: as ripeness connects to it (``engine.store.database``: a connection checked when taken from the pool)
+        engine = create_engine(db_url, pool_pre_ping=True)
 
     metadata.create_all(engine)
     lock = threading.Lock()

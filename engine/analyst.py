@@ -30,6 +30,7 @@ from engine.analysis import (
     goal_statuses,
     headline,
     in_force,
+    retimed,
     ripeness,
     standing,
     unsure,
@@ -55,6 +56,7 @@ from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, 
 from engine.working_memory import WorkingMemory
 
 ONE_SECOND = dt.timedelta(seconds=1)
+HOSTILE = "hostile:"  # the claims of the hostile events an escalation pattern matches (``engine.compiler``)
 KEPT_STANDINGS = 4096  # a timeline keeps the standings of this many model inputs (the oldest go first)
 FIRST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 LAST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
@@ -169,6 +171,15 @@ def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Sna
     return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), (*live, calm))
 
 
+def same_model(a: Snapshot, b: Snapshot) -> bool:
+    """Whether verdicts of two snapshots differ only in what the time and the hostile events
+    decide (``analysis.retimed``): the same facts cited, none unconfirmed read, and the same
+    model inputs but for the hostile claims (the blocking model never reads them)."""
+    if a.facts != b.facts or a.unsure != b.unsure or a.model.in_force != b.model.in_force or a.model.values != b.model.values:
+        return False
+    return {c for c in a.model.claims if not c.startswith(HOSTILE)} == {c for c in b.model.claims if not c.startswith(HOSTILE)}
+
+
 def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
     """Whether verdicts as of two frames read the same (``Snapshot``'s rule, on frames): the
     same day, the same facts in force and events in the window, and per escalation pattern
@@ -256,6 +267,21 @@ class Analyst:
         after a fact no rule reads, it is given again with the new time."""
         with self._answering():
             return self._verdict(frame, deadline)
+
+    def verdict_beside(self, frame: Frame, other: Analyst, deadline: Deadline = NO_DEADLINE) -> Verdict:
+        """``verdict(frame)``, with what the blocking model gives taken from ``other``'s last
+        verdict (``analysis.retimed``) when that read the same (``same_model``) and neither
+        reads an unconfirmed fact: a reply's verdict as of a fact's date beside the one now."""
+        with self._answering():
+            deadline.check()
+            sit, seen, facts = self._seen(frame)
+            last = other._last_verdict  # a tuple, replaced whole: read without its lock
+            if (not facts and last is not None and other.rulebook is self.rulebook and same_model(seen, last[0])
+                    and (self._last_verdict is None or self._last_verdict[0] != seen)):
+                verdict = retimed(sit, last[1], self._chains)
+                self._last_verdict = (seen, verdict)
+                return verdict
+            return self._answer(sit, seen, deadline, frame, facts)
 
     def status(self, frame: Frame) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation."""
@@ -395,11 +421,16 @@ class Analyst:
 
     def _verdict(self, frame: Frame, deadline: Deadline) -> Verdict:
         deadline.check()
+        sit, seen, facts = self._seen(frame)
+        return self._answer(sit, seen, deadline, frame, facts)
+
+    def _seen(self, frame: Frame) -> tuple[Situation, Snapshot, list[Fact]]:
+        """The situation of ``frame``, what a verdict of it reads, and the unconfirmed facts it reads."""
         sit = self._situation(frame)
         facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
         seen = replace(snapshot(sit, [*self._read, *self._costs], self._memory.held()), unsure=(frame.admits, *(
             (f.id, getattr(frame.previous(f), "id", None), getattr(frame.confirmed_before.get(f.id), "id", None)) for f in facts)))
-        return self._answer(sit, seen, deadline, frame, facts)
+        return sit, seen, facts
 
     def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         """The verdict of ``sit``: the last one again (with the new time) if ``seen`` is what it was worked out from."""

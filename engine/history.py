@@ -33,6 +33,10 @@ class _Series:
 
     def add(self, fact: Fact) -> None:
         key = (fact.at, fact.seq)
+        if not self.keys or key >= self.keys[-1]:  # the usual case, facts in time order: no search
+            self.keys.append(key)
+            self.facts.append(fact)
+            return
         i = bisect.bisect_right(self.keys, key)
         self.keys.insert(i, key)
         self.facts.insert(i, fact)
@@ -88,6 +92,7 @@ class History:
         self.complete_from = complete_from
         self._head: dict[str, Fact] = {}  # per state subject its last fact: the state at or after _head_at
         self._head_at: dt.datetime | None = None  # the latest time of a state fact
+        self._head_before: dict[str, Fact | None] = {}  # per fact of ``_head``, by id: the one it superseded
         self._statements: dict[str, Fact] = {}  # statement facts (``engine.statements``): all of them, whatever the time
 
     def covers(self, as_of: dt.datetime) -> bool:
@@ -103,7 +108,7 @@ class History:
         series.add(fact)
         self._by_id[fact.id] = fact
         if series is not self._events:
-            self._head[fact.subject] = series.facts[-1]
+            self._set_head(fact.subject, series)
             if self._head_at is None or fact.at > self._head_at:
                 self._head_at = fact.at
 
@@ -116,12 +121,19 @@ class History:
             series = self._series(fact)
             series.remove(fact)
             if series is not self._events:
-                if series.facts:
-                    self._head[fact.subject] = series.facts[-1]
-                else:
-                    del self._head[fact.subject]
+                self._set_head(fact.subject, series)
                 self._head_at = max((f.at for f in self._head.values()), default=None)
         return fact
+
+    def _set_head(self, subject: str, series: _Series) -> None:
+        old = self._head.get(subject)
+        if old is not None:
+            del self._head_before[old.id]
+        if series.facts:
+            self._head[subject] = series.facts[-1]  # in place: the state keeps its order
+            self._head_before[series.facts[-1].id] = series.facts[-2] if len(series.facts) > 1 else None
+        elif old is not None:
+            del self._head[subject]
 
     def get(self, fact_id: str) -> Fact | None:
         return self._by_id.get(fact_id)
@@ -159,7 +171,10 @@ class History:
             events = [e for e in events if admitted(e.confidence, admit)]
         if not detached and admit == "disputed":
             return Frame(as_of, state, events, self.previous, admit, self._confirmed_before(state))
-        before = {fact.id: self.previous(fact, admit) for fact in state.values()}
+        if admit == "disputed" and self._head_at is not None and as_of >= self._head_at:
+            before = dict(self._head_before)  # the state is the head (``state_as_of``): what each superseded is kept
+        else:
+            before = {fact.id: self.previous(fact, admit) for fact in state.values()}
         return Frame(as_of, state, events, lambda fact: before.get(fact.id), admit, self._confirmed_before(state))
 
     def _confirmed_before(self, state: dict[str, Fact]) -> dict[str, Fact | None]:
@@ -181,7 +196,7 @@ class History:
         other._states = {subject: _Series(list(s.keys), list(s.facts)) for subject, s in self._states.items()}
         other._events = _Series(list(self._events.keys), list(self._events.facts))
         other._by_id = dict(self._by_id)
-        other._head, other._head_at = dict(self._head), self._head_at
+        other._head, other._head_at, other._head_before = dict(self._head), self._head_at, dict(self._head_before)
         other._statements = dict(self._statements)
         return other
 
@@ -231,7 +246,12 @@ class History:
         return sorted(found, key=lambda f: f.seq)
 
     def _series(self, fact: Fact) -> _Series:
-        return self._events if fact.kind == "event" else self._states.setdefault(fact.subject, _Series())
+        if fact.kind == "event":
+            return self._events
+        series = self._states.get(fact.subject)
+        if series is None:  # not setdefault: that made a series for every fact added
+            series = self._states[fact.subject] = _Series()
+        return series
 
 
 @dataclass

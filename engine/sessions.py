@@ -426,7 +426,7 @@ class Sessions:
                 elif reads_alike(then, frame, self.rulebook):  # a fact of today, nothing due since: the same verdict
                     verdict_then = verdict.model_copy(update={"as_of": then.as_of})
                 else:
-                    verdict_then = self._answer(past_analyst, then)
+                    verdict_then = self._answer(past_analyst, then, beside=analyst)
                 results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
                                       verdict=verdict, verdict_then=verdict_then, warnings=warnings)
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
@@ -598,11 +598,13 @@ class Sessions:
                     self._live[name] = session
             yield session
 
-    def _answer(self, analyst: Analyst, frame: Frame, deadline: Deadline = NO_DEADLINE) -> Verdict:
+    def _answer(self, analyst: Analyst, frame: Frame, deadline: Deadline = NO_DEADLINE, beside: Analyst | None = None) -> Verdict:
         """The verdict of a frame by the session's analyst, or, if that was closed meanwhile
-        (its session dropped after a failed write, or deleted), by one of its own."""
+        (its session dropped after a failed write, or deleted), by one of its own.  ``beside``:
+        an analyst whose last verdict may give what the blocking model gives (a reply's
+        ``verdict_then`` beside its ``verdict``: ``Analyst.verdict_beside``)."""
         try:
-            return analyst.verdict(frame, deadline)
+            return analyst.verdict(frame, deadline) if beside is None else analyst.verdict_beside(frame, beside, deadline)
         except AnalystClosed:
             spare = Analyst(analyst.name, analyst.rulebook, analyst.rules, self._port)
             try:

@@ -296,6 +296,25 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     return verdict.model_copy(update={"ripeness": ripeness.assess(sit, verdict)})
 
 
+def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:
+    """``verdict``, worked out from a situation whose blocking model reads what ``sit``'s
+    does (the same ``ModelInputs`` but for the hostile claims, which it never reads, and the
+    same facts cited) and with no unconfirmed fact read, made the verdict of ``sit``: what
+    the time or the hostile events change worked out again, as ``_analyse`` works it out
+    (the time, escalation, deadlines, the summary, ripeness); the rest, the model's, kept."""
+    chains = explain.escalation_chains(sit, kept)
+    events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
+    levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}
+    calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
+    summary = explain.summary(sit, verdict.status, verdict.goals, verdict.cycles, verdict.refusals, verdict.openings,
+                              verdict.concessions, events) + explain.levels_and_calms(sit, chains, calmed)
+    again = verdict.model_copy(update={
+        "as_of": sit.as_of, "escalation": bool(chains), "deadlines": deadlines(sit), "escalation_events": events,
+        "escalation_chains": chains, "summary": summary, "escalation_level": highest_level(sit, tuple(levels.items())),
+        "escalation_levels": dict(sorted(levels.items())), "de_escalations": calmed, "ripeness": []})
+    return again.model_copy(update={"ripeness": ripeness.assess(sit, again)})
+
+
 def _concessions_toward(sit: Situation, model: Model, solution: Solution, outcomes: Outcomes | None,
                         goals: list[str], per_goal: dict[str, Status], ways: dict[str, set[str]],
                         work_budget: int = WORK_BUDGET, stance_blocks: dict[str, Block] | None = None) -> ConcessionSets:

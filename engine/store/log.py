@@ -9,7 +9,7 @@ import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, true, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, true
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,16 +17,19 @@ from engine.errors import SessionGone, StoreError, WriteConflict
 from engine.facts import Fact
 from engine.store.ports import Position, View
 from engine.store.schema import (
+    INSERT_FACT_SQL,
     POSITION_ROW,
+    SESSION_HEAD_SQL,
+    SET_POSITION_SQL,
     as_json,
     fact_of,
-    fact_row,
+    fact_values,
     facts,
     from_us,
     lock_position,
     log_position,
     requests,
-    session_deletions,
+    run_sql,
     to_us,
     withdrawal_of,
 )
@@ -208,20 +211,22 @@ class SqlWriting:
 
     def expect(self, session_id: int, version: int) -> None:
         """Refuse the write unless the session is live and its last fact is still ``version``."""
-        if self._conn.execute(select(session_deletions.c.session_id)
-                              .where(session_deletions.c.session_id == session_id)).first() is not None:
+        deleted, found = run_sql(self._conn, SESSION_HEAD_SQL, (session_id, session_id)).one()
+        if deleted:
             raise SessionGone(session_id)
-        found = self._conn.execute(select(func.max(facts.c.seq)).where(facts.c.session_id == session_id)).scalar() or 0
+        found = found or 0
         if found != version:
             raise WriteConflict(f"session {session_id} is at version {found}, not {version}: it was written elsewhere since read")
 
     def finish(self) -> None:
         if self.last_seq != self._given:
-            self._conn.execute(update(log_position).where(log_position.c.id == POSITION_ROW).values(last_seq=self.last_seq))
+            run_sql(self._conn, SET_POSITION_SQL, (self.last_seq, POSITION_ROW))
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
-        if recorded:
-            self._conn.execute(insert(facts), [fact_row(session_id, fact) for fact in recorded])
+        if len(recorded) == 1:
+            run_sql(self._conn, INSERT_FACT_SQL, fact_values(session_id, recorded[0]))
+        elif recorded:
+            run_sql(self._conn, INSERT_FACT_SQL, [fact_values(session_id, fact) for fact in recorded])
 
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,

@@ -133,6 +133,12 @@ def test_the_state_as_of_a_time_is_the_latest_fact_per_subject_then(steps, asked
             if fact.at <= as_of:
                 expected[fact.subject] = fact
         assert history.state_as_of(as_of) == expected
+        # the frame's superseded facts (kept for the head, looked up for other times) by the same definition
+        frame = history.frame(as_of, None)
+        for fact in expected.values():
+            earlier = [f for f in alive.values() if f.subject == fact.subject and (f.at, f.seq) < (fact.at, fact.seq)]
+            assert frame.previous(fact) == max(earlier, key=lambda f: (f.at, f.seq), default=None)
+    assert list(history.state_as_of(start + dt.timedelta(days=30))) == list(history.copy().state_as_of(start + dt.timedelta(days=30)))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -163,4 +169,23 @@ def test_a_frame_taken_before_later_facts_gives_the_verdict_of_that_moment(jcpoa
     assert [copied.verdict(at) for at in moments] == then
     reader.close()
     copied.close()
+    session.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(facts=histories(), pairs=st.lists(st.tuples(DAYS, DAYS), min_size=1, max_size=3))
+def test_a_verdict_beside_another_is_the_one_worked_out_afresh(jcpoa, facts, pairs):
+    """A reply's verdict as of a fact's date takes what the blocking model gives from the
+    verdict now when both read the same model (``Analyst.verdict_beside``): after every
+    fact, at every pair of times, it equals the analysis done again."""
+    from engine.analysis import analyse
+    from engine.facts import to_utc
+
+    session = jcpoa.new_session("beside", NOW)
+    for i, fact in enumerate(facts):
+        session.record(parse_inputs([(f"fact[{i}]", fact)], jcpoa.rulebook))
+        for now, then in pairs:
+            session.verdict(now)
+            beside = session.past_analyst.verdict_beside(session.frame(then), session.analyst)
+            assert beside == analyse(session._situation(to_utc(then))), (i, now, then)
     session.close()

@@ -150,3 +150,38 @@ def test_a_shown_url_masks_only_the_password():
         "postgresql+psycopg://ripeness:***@db.example:5432/facts"
     assert shown_url("sqlite:////var/lib/ripeness/jcpoa.db") == "sqlite:////var/lib/ripeness/jcpoa.db"
     assert SECRET not in shown_url(f"postgresql//ripeness:{SECRET}@db.example/facts")
+
+
+@pytest.mark.parametrize("paramstyle", ["qmark", "named", "numeric"])
+def test_the_write_transaction_runs_whatever_the_drivers_paramstyle(tmp_path, paramstyle):
+    """The write path's statements are the driver's own SQL for SQLite's and psycopg's
+    paramstyles, and go through SQLAlchemy for any other: the same rows either way."""
+    from sqlalchemy import select
+
+    from engine.facts import Fact
+    from engine.store.log import SqlWriting
+    from engine.store.schema import facts, init_position, lock_position, log_position, metadata
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'p.db'}", paramstyle=paramstyle)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        init_position(conn)
+    for round_ in range(2):
+        with engine.begin() as conn:
+            writing = SqlWriting(conn, lock_position(conn))
+            writing.expect(1, 2 * round_)
+            seqs = writing.allocate(2 if round_ else 1)
+            writing.insert_facts(1, [Fact(id=f"f{s}", seq=s, at=PAST, subject="IRN.enrichment_pct", kind="state", value=s,
+                                          source="s", recorded_at=PAST) for s in seqs])
+            writing.finish()
+        if round_ == 0:  # one fact, then two: the single and the many insert
+            with engine.begin() as conn:
+                writing = SqlWriting(conn, lock_position(conn))
+                writing.expect(1, 1)
+                writing.insert_facts(1, [Fact(id="f2", seq=writing.allocate(1)[0], at=PAST, subject="IRN.enrichment_pct",
+                                              kind="state", value=2, source="s", recorded_at=PAST)])
+                writing.finish()
+    with engine.connect() as conn:
+        assert conn.execute(select(facts.c.seq, facts.c.value).order_by(facts.c.seq)).all() == [(1, "1"), (2, "2"), (3, "3"), (4, "4")]
+        assert conn.execute(select(log_position.c.last_seq, log_position.c.changes)).one() == (4, 3)
+    engine.dispose()

@@ -1,0 +1,174 @@
+"""The record path before and after a change, in one process, alternating (``PERF``'s method;
+``benchmarks/RESULTS.md``, "The record path"):
+
+    python -m benchmarks.recordpath --base COMMIT [--rounds 12] [--posts 25] [--every 1,100]
+
+``post``: single-fact ``Sessions.record`` into ``baseline`` of a SQLite log (the API
+benchmark's scenario, P=12, and stream; the server's clock now, the facts dated years
+before, so the reply has two verdicts), with the reply's JSON; ``ingest``: ``Session.record``
+of N facts then ``Session.status`` (engine ingest; ``--every``).  The code of ``--base`` is
+patched in for the "before" side: ``History.frame``, ``History._series`` and
+``_Series.add``, the fact log's write transaction
+(``SqlFactLog.writing`` with its ``SqlWriting`` and ``lock_position``), and a reply's
+``verdict_then`` worked out alone (``Analyst.verdict_beside`` as ``Analyst.verdict``).
+Both sides get the same facts, each into a log of its own; CPU seconds
+(``time.process_time``) per fact, median and minimum over the rounds, and whether every
+reply or status was the same on both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from benchmarks import generate
+from benchmarks.common import ROOT
+
+NOW = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)  # the server's clock: the facts are dated years before
+SCENARIO = generate.ScenarioSize(actors=6, positions=12, cycles=(2, 3, 4), subjects=100, seed=1)
+
+
+def _old_module(base: str, path: str, name: str, folder: Path) -> ModuleType:
+    """The module at ``path`` as it was at commit ``base``, loaded under ``name``."""
+    source = subprocess.run(["git", "show", f"{base}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    file = folder / f"{name}.py"
+    file.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _patcher(base: str, folder: Path):
+    from engine.analyst import Analyst
+    from engine.history import History, _Series
+    from engine.store.log import SqlFactLog
+
+    old_history = _old_module(base, "engine/history.py", "_base_history", folder)
+    old_schema = _old_module(base, "engine/store/schema.py", "_base_schema", folder)
+    old_log = _old_module(base, "engine/store/log.py", "_base_log", folder)
+    old_log.lock_position = old_schema.lock_position
+    old = {(History, "frame"): old_history.History.frame, (History, "_series"): old_history.History._series,
+           (_Series, "add"): old_history._Series.add, (SqlFactLog, "writing"): old_log.SqlFactLog.writing,
+           (Analyst, "verdict_beside"): lambda self, frame, other, deadline=None: self.verdict(frame) if deadline is None else self.verdict(frame, deadline)}
+    new = {key: key[0].__dict__[key[1]] for key in old}
+
+    @contextlib.contextmanager
+    def before() -> Iterator[None]:
+        for (cls, attr), fn in old.items():
+            setattr(cls, attr, fn)
+        try:
+            yield
+        finally:
+            for (cls, attr), fn in new.items():
+                setattr(cls, attr, fn)
+
+    return before
+
+
+def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,)) -> dict[str, dict[str, list[float] | bool]]:
+    from benchmarks.world import StreamClock, heads
+    from engine.facts import parse_inputs
+    from engine.session import FixedClock, Session
+    from ripeness.bootstrap import load_scenario, open_sessions, rules_engine
+
+    with tempfile.TemporaryDirectory(prefix="ripeness-recordpath-") as scratch:
+        folder = Path(scratch)
+        before = _patcher(base, folder)
+        scn = generate.scenario(SCENARIO)
+        scenario = load_scenario(scn.write_rules(folder / "rules"))
+        total = max(100 + rounds * posts, *((rounds + 1) * max(posts * 4, every * 10) for every in everies))
+        facts = list(generate.stream(scn, generate.StreamSize(facts=total, subjects=100, events=total // 20, seed=1)))
+        items = [[("body", f)] for f in facts]
+        clock = FixedClock(NOW)
+        results: dict[str, dict[str, list[float] | bool]] = {}
+        # post: the record path of a single-fact POST, its reply's JSON included
+        sides = {"before": open_sessions(scenario, f"sqlite:///{folder / 'before.db'}", clock),
+                 "after": open_sessions(scenario, f"sqlite:///{folder / 'after.db'}", clock)}
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        same = True
+        try:
+            for side, sessions in sides.items():  # warm-up: the first 100 facts
+                with before() if side == "before" else contextlib.nullcontext():
+                    for item in items[:100]:
+                        sessions.record("baseline", item).model_dump_json()
+            for r in range(rounds):
+                chunk = items[100 + r * posts:100 + (r + 1) * posts]
+                replies = {}
+                for side in (("before", "after") if r % 2 == 0 else ("after", "before")):
+                    with before() if side == "before" else contextlib.nullcontext():
+                        start = time.process_time()
+                        replies[side] = [sessions_reply(sides[side], item) for item in chunk]
+                        times[side].append((time.process_time() - start) / len(chunk))
+                same &= replies["before"] == replies["after"]
+        finally:
+            for sessions in sides.values():
+                sessions.close()
+        results["post"] = {**times, "same": same}
+        # ingest: N facts, then the status (engine ingest)
+        resolved = [parse_inputs(item, scenario.rulebook) for item in items]
+        at, _ = heads(facts, generate.START)
+        for every in everies:
+            size = max(posts * 4, every * 10)  # facts a round
+            stream_clock = StreamClock()
+            ingest = {side: Session(side, scenario.rulebook, scenario.rules, rules_engine(), stream_clock) for side in ("before", "after")}
+            times = {"before": [], "after": []}
+            same = True
+            for r in range(rounds + 1):
+                statuses = {}
+                for side in (("before", "after") if r % 2 == 0 else ("after", "before")):
+                    with before() if side == "before" else contextlib.nullcontext():
+                        start = time.process_time()
+                        found = []
+                        for i in range(r * size, (r + 1) * size, every):
+                            stream_clock.at = at[i + every - 1]
+                            ingest[side].record([f for item in resolved[i:i + every] for f in item])
+                            found.append(ingest[side].status())
+                        if r:  # the first round warms up
+                            times[side].append((time.process_time() - start) / size)
+                        statuses[side] = found
+                same &= statuses["before"] == statuses["after"]
+            for session in ingest.values():
+                session.close()
+            results[f"ingest, N={every}"] = {**times, "same": same}
+        return results
+
+
+def sessions_reply(sessions, item) -> str:
+    return sessions.record("baseline", item).model_dump_json()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True, help="the commit of the 'before' side")
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--posts", type=int, default=25, help="facts a round (ingest: four times as many, at least ten batches)")
+    parser.add_argument("--every", default="1,100", help="engine ingest's N: facts recorded before each status, e.g. 1,100")
+    args = parser.parse_args(argv)
+    started = dt.datetime.now(dt.timezone.utc)
+    found = measure(args.base, args.rounds, args.posts, tuple(int(n) for n in args.every.split(",")))
+    print(f"base {args.base}, {args.rounds} rounds, started {started:%H:%M} UTC; CPU per fact, ms")
+    print("| path | before: median (min) | after: median (min) | after / before (medians) | same outputs |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for path, r in found.items():
+        b, a = r["before"], r["after"]
+        assert isinstance(b, list) and isinstance(a, list)
+        print(f"| {path} | {statistics.median(b) * 1000:.3f} ({min(b) * 1000:.3f}) | {statistics.median(a) * 1000:.3f} ({min(a) * 1000:.3f}) "
+              f"| {statistics.median(a) / statistics.median(b):.2f} | {'yes' if r['same'] else 'NO'} |")
+    return 0 if all(r["same"] for r in found.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
