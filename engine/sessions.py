@@ -310,7 +310,7 @@ class Sessions:
     def record_many(self, name: str, posts: list[FactPost]) -> list[Recorded | Exception]:
         """Several requests to one session, in the order given, written in one transaction
         (see ``_record_once``).  When another replica wrote the session since this one read
-        it (``WriteConflict``), the session is read again from the log and the write tried
+        it (``WriteConflict``), the session takes in what was written (``_advance``) and the write is tried
         again, up to ``WRITE_ATTEMPTS`` times; a session deleted elsewhere is unknown here."""
         for _ in range(WRITE_ATTEMPTS):
             results = self._record_once(name, posts)
@@ -404,7 +404,8 @@ class Sessions:
                         analysts = (session.analyst, session.past_analyst if then is not None else session.analyst)
                         stored[i] = (facts, len(built) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
             except Exception as exc:  # nothing of this transaction was stored
-                self._forget(name, session)
+                if not (isinstance(exc, WriteConflict) and self._advance(name, record, session)):
+                    self._forget(name, session)
                 if isinstance(exc, SessionGone):  # deleted by another replica
                     self._drop(record)
                     exc = UnknownNameError("session", name, self.names())
@@ -516,7 +517,8 @@ class Sessions:
     def catch_up(self) -> bool:
         """Follow the log from where this process last read it: sessions created or deleted
         elsewhere appear or go, and each session in memory that another replica wrote is
-        dropped, to be read again from the log when next used.  Whether anything moved."""
+        brought up to the log (``_advance``), or dropped to be read again when next used.
+        Whether anything moved."""
         with self._following:
             position = self.log.position()
             if position == self._position:
@@ -641,7 +643,25 @@ class Sessions:
             with self._guard:
                 if self._live.get(name) is not session or self._heads.get(name, 0) >= seq:
                     return
-            self._forget(name, session)
+                record = self._records.get(name)
+            if record is None or not self._advance(name, record, session):
+                self._forget(name, session)
+
+    def _advance(self, name: str, record: SessionRecord, session: Session) -> bool:
+        """Bring a session in memory up to the log with the facts another replica wrote into
+        it since this one read it (a write refused as overtaken, or the log followed), instead
+        of reading the whole session again: whether that could be done.  Not when one of them
+        withdraws a fact (it may need the whole history, and the session is read again); the
+        caller holds the session's lock."""
+        with self._guard:
+            head = self._heads.get(name, 0)
+        written = self.log.own_since(record.id, head)
+        if not written or any(f.withdraws is not None for f in written):
+            return False
+        session.apply(written)
+        with self._guard:
+            self._heads[name] = written[-1].seq
+        return True
 
     def _forget(self, name: str, session: Session) -> None:
         """Drop a session from memory (it is rebuilt from the log when next used)."""

@@ -74,6 +74,13 @@ class SqlFactLog:
         with self._engine.connect() as conn:
             return conn.execute(query).scalar() or 0
 
+    def own_since(self, session_id: int, after_seq: int) -> list[Fact]:
+        """A session's own facts numbered after ``after_seq``, withdrawals included, in
+        recording order (what another replica wrote into it since this one read it)."""
+        query = select(facts).where(facts.c.session_id == session_id, facts.c.seq > after_seq).order_by(facts.c.seq)
+        with self._engine.connect() as conn:
+            return [fact_of(row) for row in conn.execute(query)]
+
     def load_all(self, view: View) -> Iterator[Fact]:
         """Every fact of the view, withdrawals included, in recording order.  A parent's
         correction dated after the fork time comes as a withdrawal alone (see the module

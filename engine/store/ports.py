@@ -129,6 +129,11 @@ class FactLog(Protocol):
         correction dated after the fork time comes as a withdrawal alone."""
         ...
 
+    def own_since(self, session_id: int, after_seq: int) -> list[Fact]:
+        """A session's own facts numbered after ``after_seq`` (not its parent's), withdrawals
+        included, in recording order."""
+        ...
+
     def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject (of
         ``subjects``) the fact in force then and the one before it (and the latest confirmed

@@ -90,6 +90,19 @@ def test_a_withdrawn_fact_stays_in_the_log_and_no_longer_counts(backend):
     assert store.log.exists(view, wrong)  # known, withdrawn or not: a reload does not bring it back
 
 
+def test_a_sessions_own_facts_since_a_number_leave_out_its_parents_and_others(backend):
+    store = backend.store
+    root = baseline(store)
+    [old] = write(store, root.id, state(day(1), 3.67))
+    fork = store.registry.create("fork", created_at=RECORDED, parent=root, fork_at=day(10))
+    ours = write(store, fork.id, state(day(2), 20), event(day(2)))
+    write(store, root.id, state(day(3), 60))  # the parent's, after the fork
+    [undo] = write(store, fork.id, withdrawal(ours[0]))
+    assert store.log.own_since(fork.id, 0) == [*ours, undo]
+    assert store.log.own_since(fork.id, ours[0].seq) == [ours[1], undo]
+    assert store.log.own_since(fork.id, undo.seq) == [] and store.log.own_since(root.id, old.seq)[0].value == 60
+
+
 def test_a_fork_sees_its_parents_facts_and_withdrawals_up_to_the_fork_only(backend):
     store = backend.store
     root = baseline(store)

@@ -114,7 +114,7 @@ def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
 
 
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
-def test_a_write_overtaken_by_another_replica_reads_the_session_again_and_goes_in_after_it(jcpoa, db_url, sessions):
+def test_a_write_overtaken_by_another_replica_takes_in_its_facts_and_goes_in_after_them(jcpoa, db_url, sessions):
     theirs = open_sessions(jcpoa, db_url, NOW)  # another replica on the same log
     sessions.record_many(BASELINE, [enrichment("2021-04-01", 3.0)])
     theirs.record_many(BASELINE, [enrichment("2021-04-02", 20.0)])
@@ -124,6 +124,29 @@ def test_a_write_overtaken_by_another_replica_reads_the_session_again_and_goes_i
     assert values == [3.0, 20.0, 3.0, 3.1]
     theirs.catch_up()
     assert sessions.verdict(BASELINE) == theirs.verdict(BASELINE)
+    theirs.close()
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_an_overtaken_write_takes_in_the_statements_and_withdrawals_the_other_replica_wrote(jcpoa, db_url, sessions):
+    theirs = open_sessions(jcpoa, db_url, NOW)
+    sessions.verdict(BASELINE)  # read here first
+    demand = {"at": "2021-03-20", "source": "press", "states": {"position": {
+        "id": "irn_compensation_first", "actor": "IRN", "withholds": "IRN.join_talks",
+        "until": {"subject": "USA.oil_sanctions", "ne": "in_force"}, "quote": "Compensation first.", "source": "press"}}}
+    theirs.record(BASELINE, [("body", demand)])  # a statement, taken in without reading the session again
+    [result] = sessions.record_many(BASELINE, [enrichment("2021-04-01", 3.0)])
+    assert isinstance(result, Recorded)
+    assert any(s.id == "irn_compensation_first" and s.in_force for s in sessions.statements(BASELINE))
+    theirs.catch_up()
+    assert sessions.verdict(BASELINE) == theirs.verdict(BASELINE)
+    wrong = theirs.record(BASELINE, [("body", {"at": "2021-04-02", "actor": "IRN", "subject": "enrichment_pct", "value": 90.0})]).ids[0]
+    theirs.record(BASELINE, [("body", {"withdraws": wrong, "source": "typo"})])  # a withdrawal: read again instead
+    [result] = sessions.record_many(BASELINE, [enrichment("2021-04-03", 3.1)])
+    assert isinstance(result, Recorded)
+    theirs.catch_up()
+    assert sessions.verdict(BASELINE) == theirs.verdict(BASELINE)
+    assert 90.0 not in [f.value for f in sessions.facts(BASELINE, subject="IRN.enrichment_pct").facts if f.id != wrong]
     theirs.close()
 
 
