@@ -88,7 +88,9 @@ async def post_facts(sid: str, request: Request, who: Who,
 
 @router.get("/sessions/{sid}/facts", response_model=FactList, tags=["facts"])
 def get_facts(sid: str, request: Request, who: Who,
-              subject: Annotated[str | None, Query(description="subject id or dotted key (IRN.enrichment_pct)")] = None,
+              subject: Annotated[str | None, Query(description=(
+                  "subject id or dotted key (IRN.enrichment_pct), or a position's or offer's id: the statement facts "
+                  "filed under it (the one that states it; a fact that only ends statements is filed under the first it ends)"))] = None,
               actor: Annotated[str | None, Query()] = None,
               start: Annotated[Time | None, Query(alias="from", description="facts true from this time on")] = None,
               end: Annotated[Time | None, Query(alias="to")] = None,

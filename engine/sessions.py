@@ -481,7 +481,11 @@ class Sessions:
         """The facts a session sees (its own and, for a fork, its parent's up to the fork),
         withdrawn ones included and marked, in recording order."""
         if subject is not None:
-            subject = self._subject_key(subject, actor)
+            try:
+                subject = self._subject_key(subject, actor)
+            except UnknownNameError:  # a position's or offer's id finds the statement facts that stated or ended it
+                if subject not in {s.id for s in self.statements(name)}:
+                    raise
         if actor is not None:
             self.rulebook.actor(actor)
         cursor = re.fullmatch(r"f([0-9]{1,18})", after) if after is not None else None

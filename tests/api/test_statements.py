@@ -112,3 +112,14 @@ def test_a_start_with_rule_files_that_no_longer_accept_a_recorded_statement_is_r
     [problem] = caught.value.problems
     assert problem.where == f"session 'demand', fact {ids[0]}" and problem.field == "states.position.withholds"
     assert "unknown move 'IRN.join_talks'" in problem.message and "no longer accept" in problem.message
+
+
+def test_the_facts_of_a_statement_are_found_by_its_id(client):
+    assert client.post("/sessions", json={"name": "demand"}).status_code == 201
+    ids = client.post("/sessions/demand/facts", json=[DROPS_PRECONDITION, NEW_DEMAND]).json()["ids"]
+    found = client.get("/sessions/demand/facts", params={"subject": "irn_compensation_first"}).json()["facts"]
+    assert [f["id"] for f in found] == [ids[1]]
+    ended = client.get("/sessions/demand/facts", params={"subject": "irn_no_talks_without_relief"}).json()["facts"]
+    assert [f["id"] for f in ended] == [ids[0]]
+    problem_of(client.get("/sessions/baseline/facts", params={"subject": "irn_compensation_first"}), 422)  # stated in the what-if only
+    assert client.get("/sessions/baseline/facts", params={"subject": "usa_maximum_pressure"}).json()["facts"] == []  # rule files only
