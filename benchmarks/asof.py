@@ -45,7 +45,7 @@ def asof_child(url: str, rules: str, now: str, first: str, last: str, dates: int
         sessions.verdict("baseline", moment)
         times.append(time.perf_counter() - start)
         if whole_at is None:
-            with sessions._using("baseline") as session:  # benchmark-only: which question read the whole history
+            with sessions.using("baseline") as session:  # benchmark-only: which question read the whole history
                 whole_at = k if session.history.complete_from is None else None
     sessions.close()
     return {"first_ms": first_seconds * 1000, "median_ms": statistics.median(times) * 1000, "p95_ms": percentile(times, 95) * 1000,
@@ -60,7 +60,7 @@ def timeline_child(url: str, rules: str, now: str) -> dict[str, Any]:
     scenario = load_scenario(rules)
     clock = FixedClock(dt.datetime.fromisoformat(now))
     sessions = open_sessions(scenario, url, clock)  # the baseline first: reading the whole log into a history
-    with sessions._using("baseline") as session:  # benchmark-only: the read alone, and how many moments the timeline looks at
+    with sessions.using("baseline") as session:  # benchmark-only: the read alone, and how many moments the timeline looks at
         start = time.perf_counter()
         session.complete()
         load_seconds = time.perf_counter() - start

@@ -27,7 +27,7 @@ def start_child(url: str, rules: str, now: str, replay: bool) -> dict[str, Any]:
     scenario = load_scenario(rules)
     sessions = open_sessions(scenario, url, FixedClock(dt.datetime.fromisoformat(now)))
     if replay:
-        with sessions._using("baseline") as session:  # benchmark-only: the naive start, replaying the whole log
+        with sessions.using("baseline") as session:  # benchmark-only: the naive start, replaying the whole log
             session.complete()
     verdict = sessions.verdict("baseline")
     done = time.perf_counter()

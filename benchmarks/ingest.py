@@ -54,7 +54,7 @@ def ripeness_side(scenario: dict[str, Any], stream: dict[str, Any], every: int) 
         total += spent
         count += len(resolved)
         rates.append(len(resolved) / spent)
-    memory = session._memory  # benchmark-only look inside: which conclusions hold at the end
+    memory = session.analyst.memory  # benchmark-only look inside: which conclusions hold at the end
     held = sorted(c for c in set(loaded.rules.claims.values()) if memory.holds(c))
     return {"facts": count, "seconds": total, "rates": rates, "held": held, "rss_mb": rss_mb()}
 

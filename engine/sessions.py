@@ -604,6 +604,14 @@ class Sessions:
                     self._live[name] = session
             yield session
 
+    @contextmanager
+    def using(self, name: str) -> Iterator[Session]:
+        """The session ``name`` in memory (read from the log if it is not), held under its lock
+        while the block runs: for tools and tests that look inside a session.  Raises
+        ``UnknownNameError`` for a session that does not exist."""
+        with self._using(name) as session:
+            yield session
+
     def _answer(self, analyst: Analyst, frame: Frame, deadline: Deadline = NO_DEADLINE, beside: Analyst | None = None) -> Verdict:
         """The verdict of a frame by the session's analyst, or, if that was closed meanwhile
         (its session dropped after a failed write, or deleted), by one of its own.  ``beside``:

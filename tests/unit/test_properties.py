@@ -70,7 +70,7 @@ def test_a_kept_verdict_is_the_one_worked_out_afresh(jcpoa, facts, times):
         for day, hour in times:
             as_of = to_utc(day) + dt.timedelta(hours=hour)
             kept, kept_status = session.verdict(as_of), session.status(as_of)
-            situation = session._situation(as_of)
+            situation = session.analyst.situation(session.frame(as_of))
             assert kept == analyse(situation), (i, as_of)
             assert kept_status == quick_status(situation), (i, as_of)
     session.close()
@@ -94,8 +94,8 @@ def test_kept_claims_and_support_are_those_of_a_fresh_working_memory(jcpoa, fact
     for i, fact in enumerate(facts):
         session.record(parse_inputs([(f"fact[{i}]", fact)], jcpoa.rulebook))
         for day in days:
-            session._situation(to_utc(day))  # syncs the session's memory to that day
-            kept = session._memory
+            session.analyst.situation(session.frame(to_utc(day)))  # syncs the session's memory to that day
+            kept = session.analyst.memory
             fresh = WorkingMemory(rules_engine(), jcpoa.rules)
             fresh.sync([*kept.live.values()])
             assert kept.held() == fresh.held(), (i, day)
@@ -187,5 +187,5 @@ def test_a_verdict_beside_another_is_the_one_worked_out_afresh(jcpoa, facts, pai
         for now, then in pairs:
             session.verdict(now)
             beside = session.past_analyst.verdict_beside(session.frame(then), session.analyst)
-            assert beside == analyse(session._situation(to_utc(then))), (i, now, then)
+            assert beside == analyse(session.analyst.situation(session.frame(to_utc(then)))), (i, now, then)
     session.close()

@@ -28,7 +28,7 @@ def test_100k_facts_on_a_few_subjects_in_one_session(jcpoa):
         deal = next(g for g in verdict.goals if g.id == "deal_restored")
         assert deal.reachable == within, as_of
         # the working memory holds the current state only, never the history
-        assert len(session._memory.live) <= len(jcpoa.rulebook.subjects)
+        assert len(session.analyst.memory.live) <= len(jcpoa.rulebook.subjects)
     session.close()
 
 
@@ -49,9 +49,9 @@ def test_2000_sessions_in_one_process(jcpoa):
 
 
 def test_facts_no_rule_reads_stay_out_of_the_rules_engine_but_not_out_of_the_session(seed):
-    assert "statement" not in seed._memory._rules.subjects
+    assert "statement" not in seed.analyst.rules.subjects
     verdict = seed.verdict(dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc))
-    live = seed._memory.live
-    assert live and all(f.subject in seed._memory._rules.subjects for f in live.values())
+    live = seed.analyst.memory.live
+    assert live and all(f.subject in seed.analyst.rules.subjects for f in live.values())
     assert any(f.subject == "statement" for f in seed.history.events())
     assert verdict.status == "deadlock" and verdict.escalation

@@ -53,17 +53,17 @@ def test_a_restart_reads_recent_state_then_each_past_moment_then_the_whole_histo
 
     again = open_sessions(jcpoa, url, NOW)
     assert again.verdict(BASELINE) == before_now
-    with again._using(BASELINE) as session:  # what the restart loaded
+    with again.using(BASELINE) as session:  # what the restart loaded
         loaded = len(session.history)
         assert session.history.complete_from == NOW.now()
     state_subjects = sum(1 for s in jcpoa.rulebook.subjects.values() if s.kind == "state")
     assert loaded <= 2 * state_subjects, f"a restart loaded {loaded} of {total} facts"
     assert again.verdict(BASELINE, PAST) == before_past  # answered from that moment in the log
-    with again._using(BASELINE) as session:
+    with again.using(BASELINE) as session:
         assert len(session.history) == loaded
     for _ in range(PAST_QUESTIONS):
         assert again.verdict(BASELINE, PAST) == before_past
-    with again._using(BASELINE) as session:  # asked often: the whole history is loaded once
+    with again.using(BASELINE) as session:  # asked often: the whole history is loaded once
         assert len(session.history) == total and session.history.complete_from is None
     again.close()
 
@@ -79,7 +79,7 @@ def test_a_withdrawn_fact_stays_withdrawn_after_a_restart(jcpoa, url):
 
     again = open_sessions(jcpoa, url, NOW)
     assert again.verdict(BASELINE) == expected
-    with again._using(BASELINE) as session:
+    with again.using(BASELINE) as session:
         assert session.history.state_as_of(NOW.now())["IRN.enrichment_pct"].value == 3.67
     again.close()
 

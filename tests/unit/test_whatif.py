@@ -35,7 +35,7 @@ def test_outcomes_equal_solving_the_changed_model(tmp_path, seed):
     for cut in (subjects, subjects * 2, subjects * 4):  # every move undone at first, then some done
         session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
         checked = cut
-        model = build_model(session._situation(session.clock.now()))
+        model = build_model(session.analyst.situation(session.frame(session.clock.now())))
         solution = solve(model)
         outcomes = Outcomes(model, solution)
         trials = Trials(model, outcomes)
@@ -113,7 +113,7 @@ def test_outcomes_equal_solving_on_random_small_wait_graphs(tmp_path):
         session = Session("tiny", rulebook, compile_rulebook(rulebook), rules_engine(), FixedClock(generate.START))
         flags = [s for s in rulebook.subjects if s.startswith("X.s")]
         session.record(parse_inputs([(s, {"at": "2021-01-01", "subject": s, "value": rng.random() < 0.2}) for s in flags], rulebook))
-        model = build_model(session._situation(session.clock.now()))
+        model = build_model(session.analyst.situation(session.frame(session.clock.now())))
         solution = solve(model)
         outcomes = Outcomes(model, solution)
         assert reachable_if_willing(model, solution) == reachable_goals(model.hopeful()), case  # moves nobody spoke of, willing
