@@ -1,0 +1,340 @@
+"""A GDELT file planned as it is read, its rows never kept: each row is checked, merged
+with the duplicate reports of its event, and planned (what it counts, which fact it makes)
+in batches of a block's rows, in C where it can (``map`` over a batch's columns).  What is
+kept: for each event (merge group) the id of the row kept, for each row that matched a rule
+where it went (so that it can be taken back), the counts, and the facts the rows make.
+
+The result is what ``plan.wanted_facts`` makes of the file's records (``read_records``),
+the same facts in the same order with the same problems: the row kept for an event is the
+one with the smallest id even when it comes last (the row kept before is taken back and the
+new one planned), an event with a deleted id is deleted even when that id comes last, and a
+sum is added up in the order of the rows' lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import operator
+import re
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+from engine.errors import Problem
+from engine.imports.formats import MERGE_KEY, SPECS, Batch, Record, gdelt_batches, line_order, no_cycle_collection, number
+from engine.imports.mapping import PSEUDO_FIELDS, Mapping
+from engine.imports.plan import Wanted, aggregate_all, period_start, row_fact, row_key, tests_of
+from engine.rulebook import Rulebook
+
+CANONICAL_IDS = re.compile(r"[1-9][0-9]{0,17}(?:\t[1-9][0-9]{0,17})*")  # whole numbers as ``str(int)`` writes them
+
+
+def read_gdelt_wanted(mapping: Mapping, name: str, stream: IO[bytes], rulebook: Rulebook, deleted: Iterable[str] = (),
+                      progress: Callable[[int], None] | None = None) -> Wanted:
+    """The facts a GDELT file's rows make under ``mapping`` (rows whose id is in ``deleted``
+    make none), read from ``stream`` (named ``name`` in problems)."""
+    planner = _Planner(mapping, name, rulebook, set(deleted))
+    with no_cycle_collection():
+        for batch in gdelt_batches(name, stream, progress, planner.read_problems):
+            planner.take(batch)
+    return planner.finish()
+
+
+class _SeenIds:
+    """The ids of a file's rows, with the line of each, to find an id used twice.  GDELT's
+    ids are whole numbers that only grow: while they do, two arrays of 8 bytes a row; from
+    the first that does not, a dict."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.ids, self.lines = array("q"), array("q")
+        self.by_id: dict[str, int] | None = None
+
+    def add(self, ids: list[str], lines: list[int]) -> list[tuple[int, int]]:
+        """Remember ``ids`` (a batch's, read at ``lines``); for each one used before: its
+        place in the batch and the line that used it first."""
+        if not ids:
+            return []
+        if self.by_id is None:
+            if CANONICAL_IDS.fullmatch("\t".join(ids)):
+                ints = list(map(int, ids))
+                if ints[0] > self.last and all(map(operator.lt, ints, itertools.islice(ints, 1, None))):
+                    self.ids.extend(ints)
+                    self.lines.extend(lines)
+                    self.last = ints[-1]
+                    return []
+            self.by_id = dict(zip(map(str, self.ids), self.lines))
+            self.ids, self.lines = array("q"), array("q")
+        by_id = self.by_id
+        if by_id.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+            by_id.update(zip(ids, lines))
+            return []
+        repeated = []
+        for k, (rid, line) in enumerate(zip(ids, lines)):
+            first = by_id.setdefault(rid, line)
+            if first != line:
+                repeated.append((k, first))
+        return repeated
+
+
+class _Planner:
+    """The plan of a GDELT file's rows, made batch by batch (see the module's docstring)."""
+
+    def __init__(self, mapping: Mapping, name: str, rulebook: Rulebook, gone: set[str]) -> None:
+        self.mapping, self.name, self.rulebook, self.gone = mapping, name, rulebook, gone
+        self.spec = SPECS["gdelt"]
+        self.read_problems: list[tuple[int, Problem]] = []
+        self.plan_problems: dict[int, list[tuple[int, Problem]]] = {}  # line -> (rule, problem)
+        self.seen_ids = _SeenIds()
+        self.groups: dict[str, str] = {}  # merge key (its fields joined by tabs) -> id of the row kept
+        self.deleted_groups: set[str] = set()
+        self.deleted_rows: list[str] = []  # ids of deleted rows that merge with none
+        self.taken: dict[str, tuple[int, tuple[bool, ...]]] = {}  # id of a row taken that matched a rule -> its line, the aggregating rules it added to
+        self.combos: dict[tuple[bool, ...], tuple[bool, ...]] = {}  # each such tuple once
+        self.seen: set[str] = set()
+        self.days: Counter[dt.date] = Counter()  # days of the rows taken
+        self.row_facts: dict[int, tuple[str, str, dict[str, Any]]] = {}  # line -> key, where, fact
+        self.rows = self.merged = self.outside = self.unmatched = 0
+        self.rules = [(i, rule, tests_of(rule), rulebook.subjects[rule.subject].kind == "event") for i, rule in enumerate(mapping.rules)]
+        self.aggregating = [r for r in self.rules if r[1].aggregate != "none"]
+        self.counts: dict[int, Counter] = {i: Counter() for i, rule, _, _ in self.aggregating if rule.sum is None}
+        self.sums: dict[int, dict[Any, dict[int, float]]] = {i: {} for i, rule, _, _ in self.aggregating if rule.sum is not None}
+        self.starts: dict[str, dict[dt.date, dt.date]] = {}  # period -> day -> the period's start
+        self.layouts: dict[tuple[str, ...], dict[str, int]] = {}
+
+    # --- a batch of rows -------------------------------------------------------------
+    def take(self, batch: Batch) -> None:
+        columns, rows, lines, days = batch
+        at = self.layouts.get(columns)
+        if at is None:
+            at = self.layouts[columns] = {c: i for i, c in enumerate(columns)}
+        ids = list(map(str.strip, map(operator.itemgetter(at[self.spec.id]), rows)))
+        repeated = self.seen_ids.add(ids, lines)
+        if repeated:
+            for k, first in repeated:
+                self.read_problems.append((lines[k], Problem(f"{self.name}:{lines[k]}", self.spec.id,
+                                                             f"the id {ids[k]!r} was already used at {self.name}:{first}")))
+            keep = set(range(len(rows))) - {k for k, _ in repeated}
+            rows, lines, days, ids = ([xs[k] for k in sorted(keep)] for xs in (rows, lines, days, ids))
+        self.rows += len(rows)
+        if all(c in at for c in MERGE_KEY):
+            parts = [list(map(str.strip, map(operator.itemgetter(at[c]), rows))) for c in MERGE_KEY]
+            keys: list[str | None] = list(map("\t".join, zip(*parts)))
+            if all(parts[-1]):
+                firsts = list(map(self.groups.setdefault, keys, ids))
+            else:  # no source URL: never merged
+                keys = [key if url else None for key, url in zip(keys, parts[-1])]
+                firsts = [rid if key is None else self.groups.setdefault(key, rid) for key, rid in zip(keys, ids)]
+            new = list(map(operator.is_, firsts, ids))
+        else:
+            keys, new = [None] * len(rows), [True] * len(rows)
+        if all(new):
+            self._plan(at, rows, lines, days, ids, keys)
+            return
+        self._plan(at, *(list(itertools.compress(xs, new)) for xs in (rows, lines, days, ids, keys)))
+        for k in itertools.compress(range(len(rows)), map(operator.not_, new)):
+            self._merge(at, rows[k], lines[k], days[k], ids[k], keys[k])
+
+    def _merge(self, at: dict[str, int], cells: list[str], line: int, day: dt.date, rid: str, key: str) -> None:
+        """A duplicate report of an event already read: the event is deleted if its id is,
+        and its row kept is the one with the smaller id."""
+        self.merged += 1
+        kept = self.groups[key]
+        smaller = (len(rid), rid) < (len(kept), kept)
+        if key in self.deleted_groups:
+            if smaller:
+                self.groups[key] = rid
+            return
+        if rid in self.gone or smaller:
+            self._take_back(at, cells, day, kept)
+        if smaller:
+            self.groups[key] = rid
+        if rid in self.gone:
+            self.deleted_groups.add(key)
+        elif smaller:
+            self._plan(at, [cells], [line], [day], [rid], [None])
+
+    def _plan(self, at: dict[str, int], rows: list[list[str]], lines: list[int], days: list[dt.date], ids: list[str],
+              keys: list[str | None]) -> None:
+        """Rows kept (for now) planned: what each counts, which fact it makes."""
+        if self.gone:
+            out = list(map(self.gone.__contains__, ids))
+            if any(out):
+                for rid, key in itertools.compress(zip(ids, keys), out):
+                    if key is None:
+                        self.deleted_rows.append(rid)
+                    else:
+                        self.deleted_groups.add(key)
+                rows, lines, days, ids = (list(itertools.compress(xs, map(operator.not_, out))) for xs in (rows, lines, days, ids))
+        since, until = self.mapping.info.from_, self.mapping.info.until
+        if since is not None or until is not None:
+            inside = [(since is None or day >= since) and (until is None or day < until) for day in days]
+            if not all(inside):
+                self.outside += len(inside) - sum(inside)
+                rows, lines, days, ids = (list(itertools.compress(xs, inside)) for xs in (rows, lines, days, ids))
+        if not rows:
+            return
+        self.days.update(days)
+        self.seen.update(ids)
+        columns: dict[str, list[Any]] = {}
+
+        def column(name: str) -> list[Any] | None:
+            """The stripped cells of field ``name`` (``actor``, ``target``: the mapped actors)."""
+            if name not in columns:
+                if name in PSEUDO_FIELDS:
+                    cells = column(self.spec.actor if name == "actor" else self.spec.target)
+                    columns[name] = [None] * len(rows) if cells is None else list(map(self.mapping.actors.get, cells))
+                else:
+                    j = at.get(name)
+                    columns[name] = None if j is None else list(map(str.strip, map(operator.itemgetter(j), rows)))
+            return columns[name]
+
+        n = len(rows)
+        actors = column("actor")
+        known = list(map(operator.is_not, actors, itertools.repeat(None)))
+        matched = [False] * n
+        made = [False] * n
+        added: list[list[bool]] = []
+        for i, rule, tests, event in self.rules:
+            mask = self._matches(tests, column, n)
+            if mask is None:
+                if rule.aggregate != "none":
+                    added.append([False] * n)
+                continue
+            if rule.aggregate == "none":
+                if event:
+                    mask = list(map(operator.and_, mask, known))
+                if any(mask):
+                    self._row_facts(i, rule, mask, made, at, rows, lines, days, ids, column)
+                continue
+            matched = list(map(operator.or_, matched, mask))
+            starts = self._starts(rule.aggregate, days)
+            if rule.sum is None:
+                if event:
+                    mask = list(map(operator.and_, mask, known))
+                    self.counts[i].update(itertools.compress(zip(starts, actors, column("target")), mask))  # type: ignore[arg-type]
+                else:
+                    self.counts[i].update(itertools.compress(starts, mask))
+                added.append(mask)
+            else:
+                added.append(self._sums(i, rule.sum, event, mask, starts, lines, actors, column))
+        matched = list(map(operator.or_, matched, made))
+        taken = sum(matched)
+        self.unmatched += n - taken
+        if taken:
+            combos = list(map(self.combos.setdefault, *itertools.tee(zip(*added)))) if added else [()] * n
+            self.taken.update(itertools.compress(zip(ids, zip(lines, combos)), matched))
+
+    def _matches(self, tests, column, n: int) -> list[bool] | None:
+        """Which rows pass a rule's tests (None: none can, the field is not in the rows)."""
+        mask: list[bool] | None = None
+        for name, codes, prefixes in tests:
+            cells = column(name)
+            if cells is None:
+                return None
+            passed = list(map(codes.__contains__, cells))
+            if prefixes:
+                passed = [p or (c is not None and c.startswith(prefixes)) for p, c in zip(passed, cells)]
+            mask = passed if mask is None else list(map(operator.and_, mask, passed))
+        return mask if mask is not None else [True] * n
+
+    def _starts(self, period: str, days: list[dt.date]) -> list[dt.date]:
+        starts = self.starts.setdefault(period, {})
+        for day in set(days).difference(starts):
+            starts[day] = period_start(period, day)
+        return list(map(starts.__getitem__, days))
+
+    def _sums(self, i: int, field: str, event: bool, mask: list[bool], starts: list[dt.date], lines: list[int],
+              actors: list[str | None], column) -> list[bool]:
+        """A summing rule's amounts, kept by line (added up in the order of the lines at the end)."""
+        texts, targets = column(field), column("target")
+        sums = self.sums[i]
+        added = [False] * len(mask)
+        for k in itertools.compress(range(len(mask)), mask):
+            if not texts[k]:
+                self.plan_problems.setdefault(lines[k], []).append(
+                    (i, Problem(f"{self.name}:{lines[k]}", field, f"empty, and the mapping sums {field}: expected a number")))
+                continue
+            if event and actors[k] is None:
+                continue  # a counted event needs who did it, as a row's event does
+            bucket = (starts[k], actors[k], targets[k]) if event else starts[k]
+            sums.setdefault(bucket, {})[lines[k]] = number(texts[k])
+            added[k] = True
+        return added
+
+    def _row_facts(self, i: int, rule, mask: list[bool], made: list[bool], at: dict[str, int], rows: list[list[str]], lines: list[int],
+                   days: list[dt.date], ids: list[str], column) -> None:
+        """The fact each row matching a row rule makes (a row makes one fact at most: its first rule's)."""
+        actors, targets = column("actor"), column("target")
+        for k in itertools.compress(range(len(mask)), mask):
+            if made[k]:
+                continue
+            made[k] = True
+            record = Record(ids[k], days[k], at, tuple(map(str.strip, rows[k])), self.name, lines[k])
+            found: list[Problem] = []
+            fact = row_fact(self.mapping, rule, record, {"actor": actors[k], "target": targets[k]}, self.rulebook, found)
+            if found:
+                self.plan_problems.setdefault(lines[k], []).extend((i, p) for p in found)
+            if fact is not None:
+                self.row_facts[lines[k]] = (row_key(self.mapping, ids[k]), record.where, fact)
+
+    def _take_back(self, at: dict[str, int], cells: list[str], day: dt.date, rid: str) -> None:
+        """Undo the plan of the row ``rid`` kept for the event of ``cells`` (which share its day and actors)."""
+        since, until = self.mapping.info.from_, self.mapping.info.until
+        if (since is not None and day < since) or (until is not None and day >= until):
+            self.outside -= 1
+            return
+        self.seen.discard(rid)
+        self.days[day] -= 1
+        if not self.days[day]:
+            del self.days[day]
+        if rid not in self.taken:
+            self.unmatched -= 1
+            return
+        line, combo = self.taken.pop(rid)
+        actor = self.mapping.actors.get(cells[at[self.spec.actor]].strip())
+        target = self.mapping.actors.get(cells[at[self.spec.target]].strip())
+        for (i, rule, _, event), was in zip(self.aggregating, combo):
+            if was:
+                start = period_start(rule.aggregate, day)
+                bucket = (start, actor, target) if event else start
+                if rule.sum is None:
+                    self.counts[i][bucket] -= 1
+                else:
+                    del self.sums[i][bucket][line]
+        self.row_facts.pop(line, None)
+        self.plan_problems.pop(line, None)
+
+    # --- the end of the file ---------------------------------------------------------
+    def finish(self) -> Wanted:
+        mapping = self.mapping
+        wanted = Wanted(problems=line_order(self.read_problems), record_prefix=row_key(mapping, ""))
+        for line in sorted(self.plan_problems):
+            wanted.problems.extend(p for _, p in sorted(self.plan_problems[line], key=operator.itemgetter(0)))
+        for line in sorted(self.row_facts):
+            key, where, fact = self.row_facts[line]
+            wanted.facts[key] = (where, fact)
+        wanted.seen = self.seen
+        wanted.deleted = ({row_key(mapping, self.groups[key]) for key in self.deleted_groups}
+                          | {row_key(mapping, rid) for rid in itertools.chain(self.deleted_rows, self.gone)})
+        wanted.rows, wanted.merged, wanted.outside_range, wanted.unmatched = self.rows, self.merged, self.outside, self.unmatched
+        buckets: dict[int, dict[Any, float]] = {}
+        for i, counts in self.counts.items():
+            buckets[i] = {bucket: float(count) for bucket, count in counts.items() if count}
+        for i, sums in self.sums.items():
+            buckets[i] = {bucket: _added(amounts) for bucket, amounts in sums.items() if amounts}
+        days = list(self.days)
+        aggregate_all(mapping, buckets, min(days, default=None), max(days, default=None), self.rulebook, wanted)
+        return wanted
+
+
+def _added(amounts: dict[int, float]) -> float:
+    """Amounts added up one after the other in the order of their lines, as a loop over
+    the rows adds them (``sum`` of floats compensates its rounding since Python 3.12)."""
+    total = 0.0
+    for line in sorted(amounts):
+        total += amounts[line]
+    return total
+
