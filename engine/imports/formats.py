@@ -177,6 +177,10 @@ BLOCK_BYTES = 1 << 20
 Batch = tuple[tuple[str, ...], list[list[str]], list[int], list[dt.date]]  # a layout's columns; rows (cells), their lines and days
 _STOP = object()  # a line past which a file cannot be read
 SIMPLE_IDS = re.compile(r"[^\s\[\]]{1,200}(?:\t[^\s\[\]]{1,200})*")  # every id of a block well formed, none between spaces
+_PLAIN = r"-?[0-9]{1,300}(?:\.[0-9]{1,300})?"  # a finite number to float(): one match checks a row's six
+PLAIN_NUMBERS = re.compile(rf"(?:{_PLAIN}\t){{{len(SPECS['gdelt'].numbers) - 1}}}{_PLAIN}")
+SPLIT = GDELT2.index("QuadClass")  # the columns before a row's six numbers: split apart (see gdelt_batches)
+BLOCK_NUMBERS = re.compile(rf"(?:{_PLAIN}\t){{6}}[^\n]*(?:\n(?:{_PLAIN}\t){{6}}[^\n]*)*")  # the rests of a block's rows, from the numbers
 
 
 def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | None, kept: tuple[str, ...] | None,
@@ -234,16 +238,18 @@ def line_order(problems: list[tuple[int, Problem]]) -> list[Problem]:
     return [p for _, p in problems]
 
 
-def gdelt_batches(name: str, stream: IO[bytes], progress: Callable[[int], None] | None,
-                  problems: list[tuple[int, Problem]]) -> Iterator[Batch]:
+def gdelt_batches(name: str, stream: IO[bytes], progress: Callable[[int], None] | None, problems: list[tuple[int, Problem]],
+                  split: int | None = None) -> Iterator[Batch]:
     """The rows of a GDELT file that pass its checks, in batches of one layout: each row's
-    cells (as split: strip a cell before use), line and day.  A bad row's problems are
-    added to ``problems`` with its line; an id used twice is not checked here.
+    cells (as split: strip a cell before use), line and day.  With ``split`` (``SPLIT``), a
+    row's first ``split`` cells and then the rest of its line as one text (from its numbers).  A bad
+    row's problems are added to ``problems`` with its line; an id used twice is not
+    checked here.
 
     The file is read about a megabyte of lines at a time (a million rows are read at a few
     microseconds each).  GDELT quotes nothing, so a line is a row, split at its tabs.  A block
     is decoded at once, and checked at once where every row has one width, well-formed ids,
-    known dates, an event code and finite numbers (in C, over the block's columns).  A block
+    known dates, an event code and plain numbers (in C, over the block's columns).  A block
     with a bad byte or a carriage return anywhere is read line by line (a line that holds a
     carriage return is left to ``csv``, which refuses it as before); a row of a block that
     fails the checks is read again on its own, checked field by field, for the same problems
@@ -255,7 +261,7 @@ def gdelt_batches(name: str, stream: IO[bytes], progress: Callable[[int], None] 
     numbers = [GDELT2.index(c) for c in spec.numbers]
     assert all(layout.index(c) == i for layout in GDELT_LAYOUTS.values() for c, i in zip(spec.numbers, numbers))
     lo, hi = min(numbers), max(numbers) + 1
-    assert numbers == list(range(lo, hi))
+    assert numbers == list(range(lo, hi)) and split in (None, SPLIT) and SPLIT == lo and GDELT_LAYOUTS[min(GDELT_LAYOUTS)][hi:]
     id_at, date_at, code_at = first[spec.id], first[spec.date], first["EventCode"]
     ids_of, dates_of, codes_of, numbers_of = (operator.itemgetter(id_at), operator.itemgetter(date_at),
                                               operator.itemgetter(code_at), operator.itemgetter(slice(lo, hi)))
@@ -300,7 +306,7 @@ def gdelt_batches(name: str, stream: IO[bytes], progress: Callable[[int], None] 
         """Whether a row passes the checks (when not, ``one_line`` says why)."""
         rid = cells[id_at].strip()
         return (cells[date_at] in days and bool(rid) and bool(rid.isdigit() or RECORD_ID.match(rid)) and len(rid) <= 200
-                and bool(cells[code_at].strip()) and _numbers(cells[lo:hi]))
+                and bool(cells[code_at].strip()) and (bool(PLAIN_NUMBERS.fullmatch("\t".join(cells[lo:hi]))) or _numbers(cells[lo:hi])))
 
     def whole(rows: list[list[str]]) -> bool:
         """Whether every row of a block of one layout passes the checks, tested at once."""
@@ -311,51 +317,86 @@ def gdelt_batches(name: str, stream: IO[bytes], progress: Callable[[int], None] 
             if day is None:
                 return False
             days[written] = day
-        return _numbers(list(itertools.chain.from_iterable(map(numbers_of, rows))))
+        if split is None:
+            return all(map(PLAIN_NUMBERS.fullmatch, map("\t".join, map(numbers_of, rows))))
+        return bool(BLOCK_NUMBERS.fullmatch("\n".join(map(operator.itemgetter(split), rows))))
+
+    def layout_of(rows: list[list[str]]) -> tuple[str, ...] | None:
+        """The one layout of a block's rows (None: not one, or none)."""
+        widths = set(map(len, rows))
+        if len(widths) != 1:
+            return None
+        width = widths.pop()
+        if split is not None:
+            if width != split + 1:
+                return None
+            rests = set(map(str.count, map(operator.itemgetter(split), rows), itertools.repeat("\t")))
+            if len(rests) != 1:
+                return None
+            width += rests.pop()
+        return GDELT_LAYOUTS.get(width)
+
+    def shaped(cells: list[str]) -> list[str]:
+        return cells if split is None else [*cells[:split], "\t".join(cells[split:])]
 
     number = 0
-    while True:
-        block = stream.readlines(BLOCK_BYTES)  # whole lines, about a megabyte of them
-        if not block:
-            break
+    for chunk in _chunks(stream):
         if progress is not None:
-            progress(sum(map(len, block)))
+            progress(len(chunk))
         try:
-            text = b"".join(block).decode("utf-8-sig" if number == 0 else "utf-8")
+            text = chunk.decode("utf-8-sig" if number == 0 else "utf-8")
         except UnicodeDecodeError:
             text = "\r"
+        lines: list[str] | None = None
         if "\r" not in text:
             lines = text.split("\n")
             if text.endswith("\n"):
                 lines.pop()
-            rows = list(map(str.split, lines, itertools.repeat("\t")))
-            widths = set(map(len, rows))
-            if len(widths) == 1 and (columns := GDELT_LAYOUTS.get(widths.pop())) is not None and whole(rows):
+            rows = list(map(str.split, lines, itertools.repeat("\t"), itertools.repeat(-1 if split is None else split)))
+            if (columns := layout_of(rows)) is not None and whole(rows):
                 yield columns, rows, list(range(number + 1, number + 1 + len(rows))), list(map(days.__getitem__, map(dates_of, rows)))
                 number += len(rows)
                 continue
-        else:
-            rows = None
+        pieces = chunk.split(b"\n")
+        block = [piece + b"\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])  # its lines, as read
         batch: list[tuple[tuple[str, ...], list[str], int]] = []  # the block's good rows, with their layouts and lines
         stop = False
         for k, raw in enumerate(block):
             number += 1
-            cells = rows[k] if rows is not None else None
+            cells = lines[k].split("\t") if lines is not None else None
             if cells is not None and (columns := GDELT_LAYOUTS.get(len(cells))) is not None and quick(cells):
-                batch.append((columns, cells, number))
+                batch.append((columns, shaped(cells), number))
                 continue
             cells = one_line(raw, number)
             if cells is _STOP:
                 stop = True
                 break
             if cells is not None:
-                batch.append((GDELT_LAYOUTS[len(cells)], cells, number))  # type: ignore[arg-type]
+                batch.append((GDELT_LAYOUTS[len(cells)], shaped(cells), number))  # type: ignore[arg-type]
         for columns, group in itertools.groupby(batch, key=operator.itemgetter(0)):
             kept = list(group)
             rows_kept = [cells for _, cells, _ in kept]
             yield columns, rows_kept, [n for _, _, n in kept], [days[cells[date_at]] for cells in rows_kept]
         if stop:
             break
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    """The bytes of ``stream``, about ``BLOCK_BYTES`` at a time, cut after a line's end."""
+    rest = b""
+    while True:
+        data = stream.read(BLOCK_BYTES)
+        if not data:
+            if rest:
+                yield rest
+            return
+        data = rest + data if rest else data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data  # a line longer than a block: read on
+            continue
+        rest = data[cut:]
+        yield data[:cut]
 
 
 def _getter(indexes: list[int]) -> Callable[[Any], tuple[str, ...]]:

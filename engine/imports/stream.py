@@ -19,11 +19,11 @@ import operator
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from engine.errors import Problem
-from engine.imports.formats import MERGE_KEY, SPECS, Batch, Record, gdelt_batches, line_order, no_cycle_collection, number
+from engine.imports.formats import MERGE_KEY, SPECS, SPLIT, Batch, Record, gdelt_batches, line_order, no_cycle_collection, number
 from engine.imports.mapping import PSEUDO_FIELDS, Mapping
 from engine.imports.plan import Wanted, aggregate_all, period_start, row_fact, row_key, tests_of
 from engine.rulebook import Rulebook
@@ -37,7 +37,7 @@ def read_gdelt_wanted(mapping: Mapping, name: str, stream: IO[bytes], rulebook: 
     make none), read from ``stream`` (named ``name`` in problems)."""
     planner = _Planner(mapping, name, rulebook, set(deleted))
     with no_cycle_collection():
-        for batch in gdelt_batches(name, stream, progress, planner.read_problems):
+        for batch in gdelt_batches(name, stream, progress, planner.read_problems, SPLIT):
             planner.take(batch)
     return planner.finish()
 
@@ -110,32 +110,35 @@ class _Planner:
         at = self.layouts.get(columns)
         if at is None:
             at = self.layouts[columns] = {c: i for i, c in enumerate(columns)}
-        ids = list(map(str.strip, map(operator.itemgetter(at[self.spec.id]), rows)))
+        ids = list(map(str.strip, _cells(rows, at[self.spec.id], len(columns))))
         repeated = self.seen_ids.add(ids, lines)
         if repeated:
             for k, first in repeated:
                 self.read_problems.append((lines[k], Problem(f"{self.name}:{lines[k]}", self.spec.id,
                                                              f"the id {ids[k]!r} was already used at {self.name}:{first}")))
-            keep = set(range(len(rows))) - {k for k, _ in repeated}
-            rows, lines, days, ids = ([xs[k] for k in sorted(keep)] for xs in (rows, lines, days, ids))
+            keep = [True] * len(rows)
+            for k, _ in repeated:
+                keep[k] = False
+            rows, lines, days, ids = (list(itertools.compress(xs, keep)) for xs in (rows, lines, days, ids))
         self.rows += len(rows)
+        cells = _Columns(self, at, rows)
+        cells.known[self.spec.id] = ids
         if all(c in at for c in MERGE_KEY):
-            parts = [list(map(str.strip, map(operator.itemgetter(at[c]), rows))) for c in MERGE_KEY]
-            keys: list[str | None] = list(map("\t".join, zip(*parts)))
-            if all(parts[-1]):
+            parts = [cells(c) for c in MERGE_KEY]
+            keys: list[str | None] = list(map("\t".join, zip(*parts)))  # type: ignore[arg-type]
+            if all(parts[-1]):  # type: ignore[arg-type]
                 firsts = list(map(self.groups.setdefault, keys, ids))
             else:  # no source URL: never merged
-                keys = [key if url else None for key, url in zip(keys, parts[-1])]
+                keys = [key if url else None for key, url in zip(keys, parts[-1])]  # type: ignore[arg-type]
                 firsts = [rid if key is None else self.groups.setdefault(key, rid) for key, rid in zip(keys, ids)]
             new = list(map(operator.is_, firsts, ids))
         else:
             keys, new = [None] * len(rows), [True] * len(rows)
-        if all(new):
-            self._plan(at, rows, lines, days, ids, keys)
-            return
-        self._plan(at, *(list(itertools.compress(xs, new)) for xs in (rows, lines, days, ids, keys)))
-        for k in itertools.compress(range(len(rows)), map(operator.not_, new)):
-            self._merge(at, rows[k], lines[k], days[k], ids[k], keys[k])
+        everyone = all(new)
+        self._plan(cells, lines, days, keys, None if everyone else new)
+        if not everyone:
+            for k in itertools.compress(range(len(rows)), map(operator.not_, new)):
+                self._merge(at, rows[k], lines[k], days[k], ids[k], keys[k])  # type: ignore[arg-type]
 
     def _merge(self, at: dict[str, int], cells: list[str], line: int, day: dt.date, rid: str, key: str) -> None:
         """A duplicate report of an event already read: the event is deleted if its id is,
@@ -154,80 +157,75 @@ class _Planner:
         if rid in self.gone:
             self.deleted_groups.add(key)
         elif smaller:
-            self._plan(at, [cells], [line], [day], [rid], [None])
+            one = _Columns(self, at, [cells])
+            one.known[self.spec.id] = [rid]
+            self._plan(one, [line], [day], [None], None)
 
-    def _plan(self, at: dict[str, int], rows: list[list[str]], lines: list[int], days: list[dt.date], ids: list[str],
-              keys: list[str | None]) -> None:
-        """Rows kept (for now) planned: what each counts, which fact it makes."""
+    def _plan(self, cells: _Columns, lines: list[int], days: list[dt.date], keys: list[str | None], mask: list[bool] | None) -> None:
+        """Rows kept (for now; those of ``mask``, or all) planned: what each counts, which fact it makes."""
+        ids = cells(self.spec.id)
         if self.gone:
             out = list(map(self.gone.__contains__, ids))
+            if mask is not None:
+                out = list(map(operator.and_, out, mask))
             if any(out):
                 for rid, key in itertools.compress(zip(ids, keys), out):
                     if key is None:
                         self.deleted_rows.append(rid)
                     else:
                         self.deleted_groups.add(key)
-                rows, lines, days, ids = (list(itertools.compress(xs, map(operator.not_, out))) for xs in (rows, lines, days, ids))
+                mask = list(map(operator.not_, out)) if mask is None else list(map(operator.gt, mask, out))
         since, until = self.mapping.info.from_, self.mapping.info.until
         if since is not None or until is not None:
             inside = [(since is None or day >= since) and (until is None or day < until) for day in days]
-            if not all(inside):
-                self.outside += len(inside) - sum(inside)
-                rows, lines, days, ids = (list(itertools.compress(xs, inside)) for xs in (rows, lines, days, ids))
-        if not rows:
+            if mask is not None:
+                inside = list(map(operator.and_, inside, mask))
+            self.outside += (len(days) if mask is None else sum(mask)) - sum(inside)
+            mask = inside
+        n = len(days) if mask is None else sum(mask)
+        if not n:
             return
-        self.days.update(days)
-        self.seen.update(ids)
-        columns: dict[str, list[Any]] = {}
-
-        def column(name: str) -> list[Any] | None:
-            """The stripped cells of field ``name`` (``actor``, ``target``: the mapped actors)."""
-            if name not in columns:
-                if name in PSEUDO_FIELDS:
-                    cells = column(self.spec.actor if name == "actor" else self.spec.target)
-                    columns[name] = [None] * len(rows) if cells is None else list(map(self.mapping.actors.get, cells))
-                else:
-                    j = at.get(name)
-                    columns[name] = None if j is None else list(map(str.strip, map(operator.itemgetter(j), rows)))
-            return columns[name]
-
-        n = len(rows)
-        actors = column("actor")
+        self.days.update(days if mask is None else itertools.compress(days, mask))
+        self.seen.update(ids if mask is None else itertools.compress(ids, mask))
+        actors = cells("actor")
         known = list(map(operator.is_not, actors, itertools.repeat(None)))
-        matched = [False] * n
-        made = [False] * n
+        size = len(days)
+        matched = [False] * size
+        made = [False] * size
         added: list[list[bool]] = []
         for i, rule, tests, event in self.rules:
-            mask = self._matches(tests, column, n)
-            if mask is None:
+            passed = self._matches(tests, cells, size)
+            if passed is not None and mask is not None:
+                passed = list(map(operator.and_, passed, mask))
+            if passed is None or not any(passed):
                 if rule.aggregate != "none":
-                    added.append([False] * n)
+                    added.append([False] * size)
                 continue
             if rule.aggregate == "none":
                 if event:
-                    mask = list(map(operator.and_, mask, known))
-                if any(mask):
-                    self._row_facts(i, rule, mask, made, at, rows, lines, days, ids, column)
+                    passed = list(map(operator.and_, passed, known))
+                if any(passed):
+                    self._row_facts(i, rule, passed, made, cells, lines, days, ids)
                 continue
-            matched = list(map(operator.or_, matched, mask))
+            matched = list(map(operator.or_, matched, passed))
             starts = self._starts(rule.aggregate, days)
             if rule.sum is None:
                 if event:
-                    mask = list(map(operator.and_, mask, known))
-                    self.counts[i].update(itertools.compress(zip(starts, actors, column("target")), mask))  # type: ignore[arg-type]
+                    passed = list(map(operator.and_, passed, known))
+                    self.counts[i].update(itertools.compress(zip(starts, actors, cells("target")), passed))  # type: ignore[arg-type]
                 else:
-                    self.counts[i].update(itertools.compress(starts, mask))
-                added.append(mask)
+                    self.counts[i].update(itertools.compress(starts, passed))
+                added.append(passed)
             else:
-                added.append(self._sums(i, rule.sum, event, mask, starts, lines, actors, column))
+                added.append(self._sums(i, rule.sum, event, passed, starts, lines, actors, cells))
         matched = list(map(operator.or_, matched, made))
         taken = sum(matched)
         self.unmatched += n - taken
         if taken:
-            combos = list(map(self.combos.setdefault, *itertools.tee(zip(*added)))) if added else [()] * n
+            combos = list(map(self.combos.setdefault, *itertools.tee(zip(*added)))) if added else [()] * size
             self.taken.update(itertools.compress(zip(ids, zip(lines, combos)), matched))
 
-    def _matches(self, tests, column, n: int) -> list[bool] | None:
+    def _matches(self, tests, column: _Columns, n: int) -> list[bool] | None:
         """Which rows pass a rule's tests (None: none can, the field is not in the rows)."""
         mask: list[bool] | None = None
         for name, codes, prefixes in tests:
@@ -247,7 +245,7 @@ class _Planner:
         return list(map(starts.__getitem__, days))
 
     def _sums(self, i: int, field: str, event: bool, mask: list[bool], starts: list[dt.date], lines: list[int],
-              actors: list[str | None], column) -> list[bool]:
+              actors: list[str | None], column: _Columns) -> list[bool]:
         """A summing rule's amounts, kept by line (added up in the order of the lines at the end)."""
         texts, targets = column(field), column("target")
         sums = self.sums[i]
@@ -264,15 +262,16 @@ class _Planner:
             added[k] = True
         return added
 
-    def _row_facts(self, i: int, rule, mask: list[bool], made: list[bool], at: dict[str, int], rows: list[list[str]], lines: list[int],
-                   days: list[dt.date], ids: list[str], column) -> None:
+    def _row_facts(self, i: int, rule, mask: list[bool], made: list[bool], cells: _Columns, lines: list[int],
+                   days: list[dt.date], ids: list[str]) -> None:
         """The fact each row matching a row rule makes (a row makes one fact at most: its first rule's)."""
-        actors, targets = column("actor"), column("target")
+        actors, targets = cells("actor"), cells("target")
         for k in itertools.compress(range(len(mask)), mask):
             if made[k]:
                 continue
             made[k] = True
-            record = Record(ids[k], days[k], at, tuple(map(str.strip, rows[k])), self.name, lines[k])
+            row = cells.rows[k]
+            record = Record(ids[k], days[k], cells.at, tuple(map(str.strip, [*row[:SPLIT], *row[SPLIT].split("\t")])), self.name, lines[k])
             found: list[Problem] = []
             fact = row_fact(self.mapping, rule, record, {"actor": actors[k], "target": targets[k]}, self.rulebook, found)
             if found:
@@ -294,8 +293,8 @@ class _Planner:
             self.unmatched -= 1
             return
         line, combo = self.taken.pop(rid)
-        actor = self.mapping.actors.get(cells[at[self.spec.actor]].strip())
-        target = self.mapping.actors.get(cells[at[self.spec.target]].strip())
+        actor = self.mapping.actors.get(next(_cells([cells], at[self.spec.actor], len(at))).strip())
+        target = self.mapping.actors.get(next(_cells([cells], at[self.spec.target], len(at))).strip())
         for (i, rule, _, event), was in zip(self.aggregating, combo):
             if was:
                 start = period_start(rule.aggregate, day)
@@ -328,6 +327,40 @@ class _Planner:
         days = list(self.days)
         aggregate_all(mapping, buckets, min(days, default=None), max(days, default=None), self.rulebook, wanted)
         return wanted
+
+
+class _Columns:
+    """The columns of a batch's rows, each stripped once when first asked for (``actor``,
+    ``target``: the scenario's actors the codes are mapped to; None: no such field)."""
+
+    def __init__(self, planner: _Planner, at: dict[str, int], rows: list[list[str]]) -> None:
+        self.planner, self.at, self.rows = planner, at, rows
+        self.known: dict[str, list[Any] | None] = {}
+
+    def __call__(self, name: str) -> list[Any] | None:
+        found = self.known.get(name, self)
+        if found is not self:
+            return found  # type: ignore[return-value]
+        if name in PSEUDO_FIELDS:
+            spec = self.planner.spec
+            codes = self(spec.actor if name == "actor" else spec.target)
+            found = [None] * len(self.rows) if codes is None else list(map(self.planner.mapping.actors.get, codes))
+        else:
+            j = self.at.get(name)
+            found = None if j is None else list(map(str.strip, _cells(self.rows, j, len(self.at))))
+        self.known[name] = found
+        return found
+
+
+def _cells(rows: list[list[str]], j: int, width: int) -> Iterator[str]:
+    """The cells of column ``j`` of rows split as ``gdelt_batches`` splits them (at most
+    ``SPLIT`` cells, then the rest of the line), of ``width`` columns each."""
+    if j < SPLIT:
+        return map(operator.itemgetter(j), rows)
+    rests = map(operator.itemgetter(SPLIT), rows)
+    if j == width - 1:
+        return map(operator.itemgetter(2), map(operator.methodcaller("rpartition", "\t"), rests))
+    return map(operator.itemgetter(j - SPLIT), map(operator.methodcaller("split", "\t"), rests))
 
 
 def _added(amounts: dict[int, float]) -> float:
