@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +59,7 @@ class Wanted:
     """The facts a file's rows make, by key; the row keys seen; the bad rows."""
 
     facts: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)  # ids of the rows taken, with or without a fact
+    seen: Container[str] = field(default_factory=set)  # ids of the rows taken, with or without a fact
     covered: set[str] = field(default_factory=set)  # "<mapping>:<period>:<subject>:<label>:": counted periods spoken of
     deleted: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
@@ -79,7 +79,8 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
     """The facts ``read``'s rows make under ``mapping``; rows whose id is in ``deleted``
     make none (and their earlier facts are withdrawn)."""
     report = report or ImportReport(mapping=mapping.id, format=mapping.format)
-    wanted = Wanted(problems=list(read.problems), record_prefix=row_key(mapping, ""))
+    seen: set[str] = set()
+    wanted = Wanted(seen=seen, problems=list(read.problems), record_prefix=row_key(mapping, ""))
     gone = set(deleted)
     wanted.rows, wanted.merged = len(read.records) + read.merged, read.merged
     buckets: dict[int, dict[Any, float]] = {}  # rule -> period start (and actor, target for events) -> amount
@@ -102,7 +103,7 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
             first = day
         if last is None or day > last:
             last = day
-        wanted.seen.add(rid)
+        seen.add(rid)
         j = names.get(spec.actor)
         actor = None if j is None else actors.get(values[j])
         j = names.get(spec.target)

@@ -19,15 +19,16 @@ import operator
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import IO, Any
 
 from engine.errors import Problem
-from engine.imports.formats import MERGE_KEY, SPECS, SPLIT, Batch, Record, gdelt_batches, line_order, no_cycle_collection, number
+from engine.imports.formats import MERGE_KEY, SPECS, SPLIT, Batch, Record, gdelt_batches, line_order, no_cycle_collection, number, parse_day
 from engine.imports.mapping import PSEUDO_FIELDS, Mapping
 from engine.imports.plan import Wanted, aggregate_all, period_start, row_fact, row_key, tests_of
 from engine.rulebook import Rulebook
 
+assert MERGE_KEY[0] == SPECS["gdelt"].date  # an event's key begins with its date (see _Taken)
 CANONICAL_IDS = re.compile(r"[1-9][0-9]{0,17}(?:\t[1-9][0-9]{0,17})*")  # whole numbers as ``str(int)`` writes them
 
 
@@ -93,7 +94,7 @@ class _Planner:
         self.deleted_rows: list[str] = []  # ids of deleted rows that merge with none
         self.taken: dict[str, tuple[int, tuple[bool, ...]]] = {}  # id of a row taken that matched a rule -> its line, the aggregating rules it added to
         self.combos: dict[tuple[bool, ...], tuple[bool, ...]] = {}  # each such tuple once
-        self.seen: set[str] = set()
+        self.loose: list[str] = []  # ids of rows taken that merge with none
         self.days: Counter[dt.date] = Counter()  # days of the rows taken
         self.row_facts: dict[int, tuple[str, str, dict[str, Any]]] = {}  # line -> key, where, fact
         self.rows = self.merged = self.outside = self.unmatched = 0
@@ -103,6 +104,10 @@ class _Planner:
         self.sums: dict[int, dict[Any, dict[int, float]]] = {i: {} for i, rule, _, _ in self.aggregating if rule.sum is not None}
         self.starts: dict[str, dict[dt.date, dt.date]] = {}  # period -> day -> the period's start
         self.layouts: dict[tuple[str, ...], dict[str, int]] = {}
+        # every rule counts rows by what makes them one event (and its actors): a duplicate
+        # report counts what the row it merges with counted, so nothing is kept to take it back
+        self.by_event = all(rule.aggregate != "none" and rule.sum is None and all(f in MERGE_KEY or f in PSEUDO_FIELDS for f in rule.when)
+                            for rule in mapping.rules)
 
     # --- a batch of rows -------------------------------------------------------------
     def take(self, batch: Batch) -> None:
@@ -186,7 +191,9 @@ class _Planner:
         if not n:
             return
         self.days.update(days if mask is None else itertools.compress(days, mask))
-        self.seen.update(ids if mask is None else itertools.compress(ids, mask))
+        if None in keys:
+            loose = list(map(operator.is_, keys, itertools.repeat(None)))
+            self.loose.extend(itertools.compress(ids, loose if mask is None else map(operator.and_, loose, mask)))
         actors = cells("actor")
         known = list(map(operator.is_not, actors, itertools.repeat(None)))
         size = len(days)
@@ -221,7 +228,7 @@ class _Planner:
         matched = list(map(operator.or_, matched, made))
         taken = sum(matched)
         self.unmatched += n - taken
-        if taken:
+        if taken and not self.by_event:
             combos = list(map(self.combos.setdefault, *itertools.tee(zip(*added)))) if added else [()] * size
             self.taken.update(itertools.compress(zip(ids, zip(lines, combos)), matched))
 
@@ -285,10 +292,12 @@ class _Planner:
         if (since is not None and day < since) or (until is not None and day >= until):
             self.outside -= 1
             return
-        self.seen.discard(rid)
         self.days[day] -= 1
         if not self.days[day]:
             del self.days[day]
+        if self.by_event:
+            self._uncount(at, cells, day)
+            return
         if rid not in self.taken:
             self.unmatched -= 1
             return
@@ -306,6 +315,23 @@ class _Planner:
         self.row_facts.pop(line, None)
         self.plan_problems.pop(line, None)
 
+    def _uncount(self, at: dict[str, int], cells: list[str], day: dt.date) -> None:
+        """Take back what a row counted, found again from a duplicate of it (``by_event``)."""
+        one = _Columns(self, at, [cells])
+        matched = False
+        for i, rule, tests, event in self.aggregating:
+            passed = self._matches(tests, one, 1)
+            if passed is None or not passed[0]:
+                continue
+            matched = True
+            start = period_start(rule.aggregate, day)
+            actor = one("actor")[0]  # type: ignore[index]
+            if event and actor is None:
+                continue
+            self.counts[i][(start, actor, one("target")[0]) if event else start] -= 1  # type: ignore[index]
+        if not matched:
+            self.unmatched -= 1
+
     # --- the end of the file ---------------------------------------------------------
     def finish(self) -> Wanted:
         mapping = self.mapping
@@ -315,7 +341,7 @@ class _Planner:
         for line in sorted(self.row_facts):
             key, where, fact = self.row_facts[line]
             wanted.facts[key] = (where, fact)
-        wanted.seen = self.seen
+        wanted.seen = _Taken(self)
         wanted.deleted = ({row_key(mapping, self.groups[key]) for key in self.deleted_groups}
                           | {row_key(mapping, rid) for rid in itertools.chain(self.deleted_rows, self.gone)})
         wanted.rows, wanted.merged, wanted.outside_range, wanted.unmatched = self.rows, self.merged, self.outside, self.unmatched
@@ -327,6 +353,33 @@ class _Planner:
         days = list(self.days)
         aggregate_all(mapping, buckets, min(days, default=None), max(days, default=None), self.rulebook, wanted)
         return wanted
+
+
+class _Taken(Container[str]):
+    """The ids of the rows taken (in range, not deleted): the row kept of each event and the
+    rows that merge with none, gathered when first asked about (a re-import asks; most
+    imports do not)."""
+
+    def __init__(self, planner: _Planner) -> None:
+        self.planner = planner
+        self.ids: set[str] | None = None
+
+    def __contains__(self, rid: object) -> bool:
+        if self.ids is None:
+            planner = self.planner
+            since, until = planner.mapping.info.from_, planner.mapping.info.until
+            days: dict[str, bool] = {}  # a date as written -> whether it is taken
+
+            def inside(written: str) -> bool:
+                if written not in days:
+                    day = parse_day(written)
+                    days[written] = day is not None and (since is None or day >= since) and (until is None or day < until)
+                return days[written]
+
+            self.ids = set(planner.loose)
+            self.ids.update(rid for key, rid in planner.groups.items()
+                            if key not in planner.deleted_groups and inside(key[:key.index("\t")]))
+        return rid in self.ids
 
 
 class _Columns:

@@ -1,7 +1,7 @@
 """A GDELT file planned as it is read (``read_wanted``: its rows never kept) plans what its
 records do (``read_records``, then the plan): the same items, report and problems, also
 where the row kept for an event comes after its duplicates (the rows shuffled), where an
-event's deleted id is a duplicate's, with sums of fractions (added in the order of the
+event's deleted id is a duplicate's, with rules that test only what makes rows one event, sums of fractions (added in the order of the
 lines), bad rows, ids that do not grow, and a re-import into a session that holds facts of
 rows the mapping no longer imports."""
 
@@ -38,6 +38,18 @@ rules:
     subject: protests_per_week
     aggregate: daily
 """
+
+BY_EVENT = """\
+import: {id: gen, format: gdelt, from: 2019-02-01, until: 2021-10-01}
+actors: {IRN: UNI, USA: EMP, SYR: MED}
+rules:
+  - when: {EventRootCode: ["18", "19", "20"]}
+    subject: truce
+    aggregate: weekly
+  - when: {EventRootCode: ["14", "04"], actor: [UNI, EMP]}
+    subject: protests_per_week
+    aggregate: monthly
+"""  # rules that test only what makes rows one event: a duplicate counts what its event counted
 
 
 def shuffled(path: Path, rows: int, seed: int, bad: bool = False) -> bytes:
@@ -77,10 +89,10 @@ def both(mapping_text: str, data: bytes, docks: Scenario, deleted: set[str], ski
     return outcomes
 
 
-@pytest.mark.parametrize("mapping_name", ["gen", "sums"])
+@pytest.mark.parametrize("mapping_name", ["gen", "sums", "by_event"])
 @pytest.mark.parametrize("seed", [3, 4])
 def test_a_file_planned_as_read_plans_what_its_records_do(mapping_name: str, seed: int, docks: Scenario, tmp_path: Path) -> None:
-    text = (DATA / "gen.yaml").read_text(encoding="utf-8") if mapping_name == "gen" else SUMS
+    text = {"gen": (DATA / "gen.yaml").read_text(encoding="utf-8"), "sums": SUMS, "by_event": BY_EVENT}[mapping_name]
     data = shuffled(tmp_path / "events.tsv", 3000, seed)
     deleted = set(ids_of(data, 97)) | {"1000000001", "no-such-id"}
     records, streamed = both(text, data, docks, deleted, skip_bad=True)  # sums of AvgTone below 0: refused, each with its sum
