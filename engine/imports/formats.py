@@ -76,8 +76,9 @@ REQUIRED = {"plover": ("id", "date", "actor", "event"), "acled": ("event_id_cnty
 
 class Record(NamedTuple):
     """One row of event data: its own id, its day (UTC), its fields as text (those kept), and
-    where it was read (file and line).  Compact, and made in C (``_new``), since a million
-    rows are held until the file is planned: the names of the fields are shared by every
+    where it was read (file and line).  Compact, and made in C (``_new``), since
+    ``read_records`` holds a file's rows until they are planned (``read_wanted`` keeps no
+    GDELT row): the names of the fields are shared by every
     record of a file (``names``, a field's place in ``values``), and ``where`` is made when
     asked for."""
 
@@ -162,7 +163,7 @@ def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int
 
 @contextlib.contextmanager
 def no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused (as it was again after): a million records, none in a
+    """Python's cycle collector paused (as it was again after): a million records or rows, none in a
     cycle, would otherwise be walked over and over while they are made (a fifth of the time)."""
     was = gc.isenabled()
     gc.disable()
