@@ -16,6 +16,7 @@ import pytest
 from benchmarks.imports import generate
 from engine.errors import SourceRowError
 from engine.imports import import_into, parse_mapping, plan_import, read_records, read_wanted
+from engine.imports.formats import GDELT1, GDELT2
 from ripeness.bootstrap import Scenario, open_sessions
 from tests.conftest import NOW
 
@@ -99,6 +100,19 @@ def test_a_file_planned_as_read_plans_what_its_records_do(mapping_name: str, see
     assert isinstance(records, tuple) and records[1].merged > 100 and records[1].rows == 3000
     assert streamed[0] == records[0]
     assert streamed[1] == records[1]
+
+
+@pytest.mark.parametrize("width", [58, 57])
+def test_gdelt_1_rows_are_planned_the_same(width: int, docks: Scenario, tmp_path: Path) -> None:
+    """GDELT 1.0's 58 columns (no ADM2 codes), and the backfile's 57 (no URL: never merged)."""
+    data = shuffled(tmp_path / "events.tsv", 2000, 8)
+    keep = [GDELT2.index(c) for c in GDELT1[:width]]
+    data = b"".join(b"\t".join(line.split(b"\t")[i] for i in keep) + b"\n" for line in data.splitlines())
+    deleted = set(ids_of(data, 31))
+    for text in ((DATA / "gen.yaml").read_text(encoding="utf-8"), BY_EVENT):
+        records, streamed = both(text, data, docks, deleted, skip_bad=True)
+        assert isinstance(records, tuple) and records[1].rows == 2000 and (records[1].merged > 0) == (width == 58)
+        assert streamed[0] == records[0] and streamed[1] == records[1]
 
 
 def test_bad_rows_and_ids_that_do_not_grow_are_reported_the_same(docks: Scenario, tmp_path: Path) -> None:
