@@ -26,7 +26,7 @@ from api.access import Caller, caller, require_writer
 from api.problems import RESPONSES, ApiProblem, body_of
 from api.scenarios import lanes_of, sessions_of
 from engine.errors import MappingError, Problem
-from engine.imports import ImportReport, import_into, parse_mapping, read_deletions, read_mapping, read_records
+from engine.imports import ImportReport, import_into, parse_mapping, read_deletions, read_mapping, read_wanted
 from engine.rulebook.models import Identifier
 from engine.sessions import Sessions
 from engine.yamlsource import MAX_YAML_BYTES
@@ -124,8 +124,8 @@ async def post_import(sid: str, request: Request, response: Response, who: Who,
                 raise MappingError([Problem("mapping_name", "", f"no mapping {mapping_name!r} in the scenario's imports/ folder")])
             chosen = read_mapping(path, rulebook, format)
         deleted = read_deletions(chosen.format, f"deletions:{deletions.filename}", deletions_file) if deletions_file is not None else set()
-        read = read_records(chosen.format, f"source:{source.filename or 'upload'}", source_file, progress, keep=chosen.reads)
-        return import_into(sessions, sid, chosen, read, deleted=deleted, skip_bad=skip_bad)
+        wanted = read_wanted(chosen, f"source:{source.filename or 'upload'}", source_file, rulebook, deleted=deleted, progress=progress)
+        return import_into(sessions, sid, chosen, wanted, skip_bad=skip_bad)
 
     if not as_job:
         report = await lanes_of(request).run(sid, run)

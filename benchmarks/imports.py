@@ -10,10 +10,10 @@ resident memory (``ru_maxrss``):
 - baseline: ``csv.reader`` over the tab-separated file (GDELT quotes nothing), every row
   split into its 61 columns and counted, nothing kept;
 - ripeness: ``ripeness import`` into a session of a fresh SQLite log, through its public
-  calls: the file read and checked row by row (``read_records``, keeping the fields the
-  mapping reads), GDELT's duplicate reports merged, and the rows aggregated by the mapping
-  (weekly counted events of each side's hostile acts, a monthly count of protests), the facts
-  recorded in one call.
+  calls: the file read, checked and planned as it is read (``read_wanted``: every row
+  checked whole, GDELT's duplicate reports merged, the rows aggregated by the mapping: weekly
+  counted events of each side's hostile acts, a monthly count of protests; the rows not
+  kept), the facts recorded in one call.
 
 The goal (issue 16): ripeness at least 0.5x the plain read's rate.  Printed; record a run by
 hand in ``RESULTS.md`` (a dated section), with the load average, which the ratio only

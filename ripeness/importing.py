@@ -11,9 +11,10 @@ from pathlib import Path
 import httpx
 
 from engine.errors import MappingError, Problem, RipenessError
-from engine.imports import ImportReport, import_into, plan_import, read_deletions, read_mapping, read_records
+from engine.imports import ImportReport, import_into, plan_import, read_deletions, read_mapping, read_wanted
 from engine.imports.formats import Read
 from engine.imports.mapping import Mapping
+from engine.imports.plan import Wanted
 from ripeness.bootstrap import Scenario, open_sessions, resolve_rules_dir
 
 Progress = Callable[[int], None]
@@ -44,15 +45,18 @@ def mapping_path(name: str, folder: Path) -> Path:
 
 
 def load(scenario: Scenario, mapping: Path, source: Path, fmt: str | None, deletions: Path | None,
-         progress: Progress | None) -> tuple[Mapping, Read, set[str]]:
+         progress: Progress | None) -> tuple[Mapping, Wanted, set[str]]:
+    """The mapping, and what the source's rows make under it, read and planned at once (a
+    GDELT file's rows are not kept), its deletions applied; the third item, the deletions
+    left for ``to_fact_file`` or ``to_session`` to apply, is empty."""
     chosen = read_mapping(mapping, scenario.rulebook, fmt)
     deleted: set[str] = set()
     if deletions is not None:
         with _open(deletions) as stream:
             deleted = read_deletions(chosen.format, str(deletions), stream)
     with _open(source) as stream:
-        read = read_records(chosen.format, str(source), stream, progress, keep=chosen.reads)
-    return chosen, read, deleted
+        wanted = read_wanted(chosen, str(source), stream, scenario.rulebook, deleted=deleted, progress=progress)
+    return chosen, wanted, set()
 
 
 def _open(path: Path):
@@ -62,7 +66,7 @@ def _open(path: Path):
         raise MappingError([Problem(str(path), "", f"cannot read the file: {exc}")]) from None
 
 
-def to_fact_file(scenario: Scenario, mapping: Mapping, read: Read, deleted: set[str], out: Path, skip_bad: bool) -> ImportReport:
+def to_fact_file(scenario: Scenario, mapping: Mapping, read: Read | Wanted, deleted: set[str], out: Path, skip_bad: bool) -> ImportReport:
     """Every fact the rows make, written to a ``.jsonl`` fact file (replacing it): importing
     the same rows again writes the same file, and loading it into a session stores nothing twice."""
     items, report = plan_import(mapping, read, scenario.rulebook, deleted=deleted, skip_bad=skip_bad)
@@ -70,7 +74,7 @@ def to_fact_file(scenario: Scenario, mapping: Mapping, read: Read, deleted: set[
     return report
 
 
-def to_session(scenario: Scenario, mapping: Mapping, read: Read, deleted: set[str], session: str, db: str | None,
+def to_session(scenario: Scenario, mapping: Mapping, read: Read | Wanted, deleted: set[str], session: str, db: str | None,
                skip_bad: bool) -> ImportReport:
     sessions = open_sessions(scenario, db)
     try:

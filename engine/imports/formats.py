@@ -13,6 +13,7 @@ import contextlib
 import csv
 import datetime as dt
 import gc
+import itertools
 import json
 import operator
 import re
@@ -75,8 +76,9 @@ REQUIRED = {"plover": ("id", "date", "actor", "event"), "acled": ("event_id_cnty
 
 class Record(NamedTuple):
     """One row of event data: its own id, its day (UTC), its fields as text (those kept), and
-    where it was read (file and line).  Compact, and made in C (``_new``), since a million
-    rows are held until the file is planned: the names of the fields are shared by every
+    where it was read (file and line).  Compact, and made in C (``_new``), since
+    ``read_records`` holds a file's rows until they are planned (``read_wanted`` keeps no
+    GDELT row): the names of the fields are shared by every
     record of a file (``names``, a field's place in ``values``), and ``where`` is made when
     asked for."""
 
@@ -132,7 +134,7 @@ def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int
     kept = None if keep is None else tuple(dict.fromkeys([*keep, *MERGE_KEY]))
     result = Read()
     if fmt == "gdelt":
-        with _no_cycle_collection():
+        with no_cycle_collection():
             _read_gdelt(name, stream, progress, kept, result)
         return result
     lines = _lines(stream, progress)
@@ -160,8 +162,8 @@ def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused (as it was again after): a million records, none in a
+def no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused (as it was again after): a million records or rows, none in a
     cycle, would otherwise be walked over and over while they are made (a fifth of the time)."""
     was = gc.isenabled()
     gc.disable()
@@ -173,74 +175,108 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 BLOCK_BYTES = 1 << 20
+Batch = tuple[tuple[str, ...], list[list[str]], list[int], list[dt.date]]  # a layout's columns; rows (cells), their lines and days
+_STOP = object()  # a line past which a file cannot be read
+SIMPLE_IDS = re.compile(r"[^\s\[\]]{1,200}(?:\t[^\s\[\]]{1,200})*")  # every id of a block well formed, none between spaces
 _PLAIN = r"-?[0-9]{1,300}(?:\.[0-9]{1,300})?"  # a finite number to float(): one match checks a row's six
 PLAIN_NUMBERS = re.compile(rf"(?:{_PLAIN}\t){{{len(SPECS['gdelt'].numbers) - 1}}}{_PLAIN}")
+SPLIT = GDELT2.index("QuadClass")  # the columns before a row's six numbers: split apart (see gdelt_batches)
+_HELD = r"-?+[0-9]{1,300}+(?:\.[0-9]{1,300}+)?+"  # _PLAIN, its repeats possessive: the same texts, matched a third faster
+BLOCK_NUMBERS = re.compile(rf"(?:{_HELD}\t){{6}}+[^\n]*+(?:\n(?:{_HELD}\t){{6}}+[^\n]*+)*+")  # the rests of a block's rows, from the numbers
 
 
 def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | None, kept: tuple[str, ...] | None,
                 result: Read) -> None:
-    """A GDELT file, about a megabyte of lines at a time (a million rows are read at a few
-    microseconds each).  GDELT quotes nothing, so a line is a row, split at its tabs.  A
-    block is decoded at once; one with a bad byte or a carriage return anywhere is read line
-    by line (a line that holds a carriage return is left to ``csv``, which refuses it as
-    before).  Only the cells a row is checked on and those kept are stripped; a row that
-    fails the quick checks is read again on its own, checked field by field, for the same
-    problems in the same order.  Duplicate reports are merged as they are read
+    """A GDELT file's records (``gdelt_batches``), duplicate reports merged as they are read
     (``MERGE_KEY`` says which row is kept)."""
-    problems, records = result.problems, result.records
+    problems: list[tuple[int, Problem]] = []
     spec = SPECS["gdelt"]
-    expected = " or ".join(str(n) for n in sorted(GDELT_LAYOUTS))
-    layouts: dict[int, tuple[tuple[str, ...], dict[str, int], Callable[[list[str]], tuple[str, ...]], Callable | None]] = {}
-    for width, columns in GDELT_LAYOUTS.items():
+    layouts: dict[tuple[str, ...], tuple[dict[str, int], Callable[[list[str]], tuple[str, ...]], Callable | None]] = {}
+    for columns in GDELT_LAYOUTS.values():
         taken = [c for c in (kept if kept is not None else columns) if c in columns]
         names = {c: i for i, c in enumerate(taken)}
         merge = _getter([names[c] for c in MERGE_KEY]) if all(c in names for c in MERGE_KEY) else None
-        layouts[width] = (columns, names, _getter([columns.index(c) for c in taken]), merge)
-    first = {c: GDELT2.index(c) for c in (spec.id, spec.date, "EventCode")}
-    assert all(layout[0].index(c) == i for layout in layouts.values() for c, i in first.items())
-    numbers = [GDELT2.index(c) for c in spec.numbers]
-    assert all(layout[0].index(c) == i for layout in layouts.values() for c, i in zip(spec.numbers, numbers))
-    lo, hi = min(numbers), max(numbers) + 1
-    assert numbers == list(range(lo, hi))
-    id_at, date_at, code_at = first[spec.id], first[spec.date], first["EventCode"]
-    days: dict[str, dt.date] = {}
+        layouts[columns] = (names, _getter([columns.index(c) for c in taken]), merge)
+    id_at = GDELT2.index(spec.id)
+    records = result.records
     shared = _Shared()  # one string for each distinct value kept (codes, dates, URLs)
     new = tuple.__new__
     seen: dict[str, int] = {}  # id -> line
     groups: dict[tuple[str, ...], int] = {}  # merge key -> index in records of the row kept
     moved = False  # a row kept in place of an earlier duplicate: the records are sorted by line at the end
+    for columns, rows, lines, days in gdelt_batches(name, stream, progress, problems):
+        names, take, merge = layouts[columns]
+        for cells, number, day in zip(rows, lines, days):
+            rid = cells[id_at].strip()
+            if rid in seen:
+                problems.append((number, Problem(f"{name}:{number}", spec.id, f"the id {rid!r} was already used at {name}:{seen[rid]}")))
+                continue
+            seen[rid] = number
+            values = tuple(map(shared.__getitem__, map(str.strip, take(cells))))
+            key = merge(values) if merge is not None else None
+            if key is None or not key[-1]:  # no source URL: never merged
+                records.append(new(Record, (rid, day, names, values, name, number, ())))
+                continue
+            at = groups.get(key)
+            if at is None:
+                groups[key] = len(records)
+                records.append(new(Record, (rid, day, names, values, name, number, ())))
+                continue
+            result.merged += 1
+            kept_one = records[at]
+            if (len(rid), rid) < (len(kept_one.id), kept_one.id):
+                records[at] = new(Record, (rid, day, names, values, name, number, (kept_one.id, *kept_one.merged)))
+                moved = True
+            else:
+                records[at] = kept_one._replace(merged=(*kept_one.merged, rid))
+    result.problems.extend(line_order(problems))
+    if moved:
+        records.sort(key=lambda r: r.line)
 
-    def add(rid: str, day: dt.date, names: dict[str, int], values: tuple[str, ...], merge: Callable | None,
-            number: int) -> None:
-        nonlocal moved
-        if rid in seen:
-            problems.append(Problem(f"{name}:{number}", spec.id, f"the id {rid!r} was already used at {name}:{seen[rid]}"))
-            return
-        seen[rid] = number
-        key = merge(values) if merge is not None else None
-        if key is None or not key[-1]:  # no source URL: never merged
-            records.append(new(Record, (rid, day, names, values, name, number, ())))
-            return
-        at = groups.get(key)
-        if at is None:
-            groups[key] = len(records)
-            records.append(new(Record, (rid, day, names, values, name, number, ())))
-            return
-        result.merged += 1
-        kept_one = records[at]
-        if (len(rid), rid) < (len(kept_one.id), kept_one.id):
-            records[at] = new(Record, (rid, day, names, values, name, number, (kept_one.id, *kept_one.merged)))
-            moved = True
-        else:
-            records[at] = kept_one._replace(merged=(*kept_one.merged, rid))
 
-    def one_line(raw: bytes, number: int) -> bool:
-        """A line read and checked on its own; False when the file cannot be read past it."""
+def line_order(problems: list[tuple[int, Problem]]) -> list[Problem]:
+    """Problems in the order of their lines (a line's own in the order found)."""
+    problems.sort(key=operator.itemgetter(0))
+    return [p for _, p in problems]
+
+
+def gdelt_batches(name: str, stream: IO[bytes], progress: Callable[[int], None] | None, problems: list[tuple[int, Problem]],
+                  split: int | None = None) -> Iterator[Batch]:
+    """The rows of a GDELT file that pass its checks, in batches of one layout: each row's
+    cells (as split: strip a cell before use), line and day.  With ``split`` (``SPLIT``), a
+    row's first ``split`` cells and then the rest of its line as one text (from its numbers).  A bad
+    row's problems are added to ``problems`` with its line; an id used twice is not
+    checked here.
+
+    The file is read about a megabyte of lines at a time (a million rows are read at a few
+    microseconds each).  GDELT quotes nothing, so a line is a row, split at its tabs.  A block
+    is decoded at once, and checked at once where every row has one width, well-formed ids,
+    known dates, an event code and plain numbers (in C, over the block's columns).  A block
+    with a bad byte or a carriage return anywhere is read line by line (a line that holds a
+    carriage return is left to ``csv``, which refuses it as before); a row of a block that
+    fails the checks is read again on its own, checked field by field, for the same problems
+    in the same order."""
+    spec = SPECS["gdelt"]
+    expected = " or ".join(str(n) for n in sorted(GDELT_LAYOUTS))
+    first = {c: GDELT2.index(c) for c in (spec.id, spec.date, "EventCode")}
+    assert all(layout.index(c) == i for layout in GDELT_LAYOUTS.values() for c, i in first.items())
+    numbers = [GDELT2.index(c) for c in spec.numbers]
+    assert all(layout.index(c) == i for layout in GDELT_LAYOUTS.values() for c, i in zip(spec.numbers, numbers))
+    lo, hi = min(numbers), max(numbers) + 1
+    assert numbers == list(range(lo, hi)) and split in (None, SPLIT) and SPLIT == lo and GDELT_LAYOUTS[min(GDELT_LAYOUTS)][hi:]
+    id_at, date_at, code_at = first[spec.id], first[spec.date], first["EventCode"]
+    ids_of, dates_of, codes_of, numbers_of = (operator.itemgetter(id_at), operator.itemgetter(date_at),
+                                              operator.itemgetter(code_at), operator.itemgetter(slice(lo, hi)))
+    days: dict[str, dt.date] = {}  # a date as written -> its day
+
+    def one_line(raw: bytes, number: int) -> list[str] | object | None:
+        """A line read and checked on its own: its cells (stripped), None (a bad or blank
+        row), or ``_STOP`` when the file cannot be read past it."""
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(f"{name}:{number}", "", f"not UTF-8 text (a bad byte at column {exc.start + 1})"))
-            return True
+            problems.append((number, Problem(f"{name}:{number}", "", f"not UTF-8 text (a bad byte at column {exc.start + 1})")))
+            return None
         body = text[:-1] if text.endswith("\n") else text
         if body.endswith("\r"):
             body = body[:-1]
@@ -248,64 +284,121 @@ def _read_gdelt(name: str, stream: IO[bytes], progress: Callable[[int], None] | 
             try:
                 cells = next(csv.reader([text], delimiter="\t", quoting=csv.QUOTE_NONE, strict=True), [])
             except csv.Error as exc:
-                problems.append(Problem(f"{name}:{number}", "", f"not valid CSV: {exc}"))
-                return False  # as a reader of the whole file, which cannot go on past it
+                problems.append((number, Problem(f"{name}:{number}", "", f"not valid CSV: {exc}")))
+                return _STOP  # as a reader of the whole file, which cannot go on past it
         else:
             cells = body.split("\t")
-        layout = layouts.get(len(cells))
-        if layout is None:
+        columns = GDELT_LAYOUTS.get(len(cells))
+        if columns is None:
             if any(cell.strip() for cell in cells):
-                problems.append(Problem(f"{name}:{number}", "", f"{len(cells)} tab-separated columns; a GDELT event row has {expected}"))
-            return True
+                problems.append((number, Problem(f"{name}:{number}", "", f"{len(cells)} tab-separated columns; a GDELT event row has {expected}")))
+            return None
         if not any(cell.strip() for cell in cells):
-            return True
-        columns, names, take, merge = layout
-        checked = _record("gdelt", f"{name}:{number}", dict(zip(columns, map(str.strip, cells))), problems)
-        if checked is not None:
-            rid, day = checked
-            days[cells[date_at]] = day
-            add(rid, day, names, tuple(map(shared.__getitem__, map(str.strip, take(cells)))), merge, number)
-        return True
+            return None
+        found: list[Problem] = []
+        stripped = list(map(str.strip, cells))
+        checked = _record("gdelt", f"{name}:{number}", dict(zip(columns, stripped)), found)
+        problems.extend((number, p) for p in found)
+        if checked is None:
+            return None
+        days[stripped[date_at]] = checked[1]
+        return stripped
+
+    def quick(cells: list[str]) -> bool:
+        """Whether a row passes the checks (when not, ``one_line`` says why)."""
+        rid = cells[id_at].strip()
+        return (cells[date_at] in days and bool(rid) and bool(rid.isdigit() or RECORD_ID.match(rid)) and len(rid) <= 200
+                and bool(cells[code_at].strip()) and (bool(PLAIN_NUMBERS.fullmatch("\t".join(cells[lo:hi]))) or _numbers(cells[lo:hi])))
+
+    def whole(rows: list[list[str]]) -> bool:
+        """Whether every row of a block of one layout passes the checks, tested at once."""
+        if not SIMPLE_IDS.fullmatch("\t".join(map(ids_of, rows))) or not all(map(str.strip, map(codes_of, rows))):
+            return False
+        for written in set(map(dates_of, rows)).difference(days):
+            day = parse_day(written)
+            if day is None:
+                return False
+            days[written] = day
+        if split is None:
+            return all(map(PLAIN_NUMBERS.fullmatch, map("\t".join, map(numbers_of, rows))))
+        return bool(BLOCK_NUMBERS.fullmatch("\n".join(map(operator.itemgetter(split), rows))))
+
+    def layout_of(rows: list[list[str]]) -> tuple[str, ...] | None:
+        """The one layout of a block's rows (None: not one, or none)."""
+        widths = set(map(len, rows))
+        if len(widths) != 1:
+            return None
+        width = widths.pop()
+        if split is not None:
+            if width != split + 1:
+                return None
+            rests = set(map(str.count, map(operator.itemgetter(split), rows), itertools.repeat("\t")))
+            if len(rests) != 1:
+                return None
+            width += rests.pop()
+        return GDELT_LAYOUTS.get(width)
+
+    def shaped(cells: list[str]) -> list[str]:
+        return cells if split is None else [*cells[:split], "\t".join(cells[split:])]
 
     number = 0
-    while True:
-        block = stream.readlines(BLOCK_BYTES)  # whole lines, about a megabyte of them
-        if not block:
-            break
+    for chunk in _chunks(stream):
         if progress is not None:
-            progress(sum(map(len, block)))
+            progress(len(chunk))
         try:
-            text = b"".join(block).decode("utf-8-sig" if number == 0 else "utf-8")
+            text = chunk.decode("utf-8-sig" if number == 0 else "utf-8")
         except UnicodeDecodeError:
             text = "\r"
-        if "\r" in text:  # a bad byte or a carriage return somewhere: each line on its own
-            for raw in block:
-                number += 1
-                if not one_line(raw, number):
-                    break
-            else:
+        lines: list[str] | None = None
+        if "\r" not in text:
+            lines = text.split("\n")
+            if text.endswith("\n"):
+                lines.pop()
+            rows = list(map(str.split, lines, itertools.repeat("\t"), itertools.repeat(-1 if split is None else split)))
+            if (columns := layout_of(rows)) is not None and whole(rows):
+                yield columns, rows, list(range(number + 1, number + 1 + len(rows))), list(map(days.__getitem__, map(dates_of, rows)))
+                number += len(rows)
                 continue
-            break
-        lines = text.split("\n")
-        if text.endswith("\n"):
-            lines.pop()
-        for k, line in enumerate(lines):
+        pieces = chunk.split(b"\n")
+        block = [piece + b"\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])  # its lines, as read
+        batch: list[tuple[tuple[str, ...], list[str], int]] = []  # the block's good rows, with their layouts and lines
+        stop = False
+        for k, raw in enumerate(block):
             number += 1
-            cells = line.split("\t")
-            layout = layouts.get(len(cells))
-            if layout is None:
-                one_line(block[k], number)
+            cells = lines[k].split("\t") if lines is not None else None
+            if cells is not None and (columns := GDELT_LAYOUTS.get(len(cells))) is not None and quick(cells):
+                batch.append((columns, shaped(cells), number))
                 continue
-            rid = cells[id_at].strip()
-            day = days.get(cells[date_at])
-            if not (day is not None and rid and (rid.isdigit() or RECORD_ID.match(rid)) and len(rid) <= 200
-                    and cells[code_at].strip() and (PLAIN_NUMBERS.fullmatch("\t".join(cells[lo:hi])) or _numbers(cells[lo:hi]))):
-                one_line(block[k], number)
-                continue
-            columns, names, take, merge = layout
-            add(rid, day, names, tuple(map(shared.__getitem__, map(str.strip, take(cells)))), merge, number)
-    if moved:
-        records.sort(key=lambda r: r.line)
+            cells = one_line(raw, number)
+            if cells is _STOP:
+                stop = True
+                break
+            if cells is not None:
+                batch.append((GDELT_LAYOUTS[len(cells)], shaped(cells), number))  # type: ignore[arg-type]
+        for columns, group in itertools.groupby(batch, key=operator.itemgetter(0)):
+            kept = list(group)
+            rows_kept = [cells for _, cells, _ in kept]
+            yield columns, rows_kept, [n for _, _, n in kept], [days[cells[date_at]] for cells in rows_kept]
+        if stop:
+            break
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    """The bytes of ``stream``, about ``BLOCK_BYTES`` at a time, cut after a line's end."""
+    rest = b""
+    while True:
+        data = stream.read(BLOCK_BYTES)
+        if not data:
+            if rest:
+                yield rest
+            return
+        data = rest + data if rest else data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data  # a line longer than a block: read on
+            continue
+        rest = data[cut:]
+        yield data[:cut]
 
 
 def _getter(indexes: list[int]) -> Callable[[Any], tuple[str, ...]]:

@@ -1,32 +1,58 @@
 """An import as one step: rows checked (all or nothing, or the bad ones left out and
 reported), turned into facts, compared with what the session holds, and recorded in one
-call (all or nothing), through the sessions' public calls only."""
+call (all or nothing), through the sessions' public calls only.
+
+``read_wanted`` reads a file and plans it at once (a GDELT file's rows are never kept: see
+``stream``); ``plan_import`` and ``import_into`` take what it made, or a ``Read`` of
+``read_records`` (the rows kept, then planned)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from engine.errors import Problem, SourceRowError
 from engine.facts import Fact
-from engine.imports.formats import SPECS, Read
+from engine.imports.formats import SPECS, Read, read_records
 from engine.imports.mapping import Mapping
-from engine.imports.plan import ImportReport, changes, live_by_key, wanted_facts
+from engine.imports.plan import ImportReport, Wanted, changes, live_by_key, tally, wanted_facts
+from engine.imports.stream import read_gdelt_wanted
 from engine.rulebook import Rulebook
 from engine.sessions import Sessions
 
 PAGE = 5000
 
 
-def plan_import(mapping: Mapping, read: Read, rulebook: Rulebook, *, existing: Iterable[Fact] = (), withdrawn: set[str] | None = None,
-                deleted: Iterable[str] = (), skip_bad: bool = False) -> tuple[list[tuple[str, Any]], ImportReport]:
-    """The items to record (new facts, corrections, withdrawals) and the report.  A bad row
-    raises ``SourceRowError`` with every bad row, unless ``skip_bad``: then it is left out
-    and listed in the report."""
+def read_wanted(mapping: Mapping, name: str, stream: IO[bytes], rulebook: Rulebook, *, deleted: Iterable[str] = (),
+                progress: Callable[[int], None] | None = None) -> Wanted:
+    """The facts the rows of ``stream`` (named ``name`` in problems, in the mapping's format)
+    make under ``mapping``; rows whose id is in ``deleted`` make none (and their earlier
+    facts are withdrawn).  ``progress`` is told how many bytes were read (see
+    ``read_records``).  What ``wanted_facts`` makes of ``read_records``' records, without
+    keeping a GDELT file's rows."""
+    if mapping.format == "gdelt":
+        return read_gdelt_wanted(mapping, name, stream, rulebook, deleted, progress)
+    read = read_records(mapping.format, name, stream, progress, keep=mapping.reads)
+    return wanted_facts(mapping, read, rulebook, deleted)
+
+
+def plan_import(mapping: Mapping, read: Read | Wanted, rulebook: Rulebook, *, existing: Iterable[Fact] = (),
+                withdrawn: set[str] | None = None, deleted: Iterable[str] = (),
+                skip_bad: bool = False) -> tuple[list[tuple[str, Any]], ImportReport]:
+    """The items to record (new facts, corrections, withdrawals) and the report, from a
+    file's records (``read``) or what ``read_wanted`` made of it (given its deletions then,
+    not here).  A bad row raises ``SourceRowError`` with every bad row, unless
+    ``skip_bad``: then it is left out and listed in the report."""
     report = ImportReport(mapping=mapping.id, format=mapping.format)
-    wanted = wanted_facts(mapping, read, rulebook, deleted, report)
+    if isinstance(read, Wanted):
+        if deleted:
+            raise ValueError("the deletions of a planned file are given to read_wanted")
+        wanted = read
+        tally(wanted, report)
+    else:
+        wanted = wanted_facts(mapping, read, rulebook, deleted, report)
     if wanted.problems:
         if not skip_bad:
             raise SourceRowError(wanted.problems)
@@ -36,7 +62,7 @@ def plan_import(mapping: Mapping, read: Read, rulebook: Rulebook, *, existing: I
     return items, report
 
 
-def import_into(sessions: Sessions, name: str, mapping: Mapping, read: Read, *, deleted: Iterable[str] = (),
+def import_into(sessions: Sessions, name: str, mapping: Mapping, read: Read | Wanted, *, deleted: Iterable[str] = (),
                 skip_bad: bool = False) -> ImportReport:
     """Import into session ``name``: what it already holds under this mapping's keys is
     not stored again; all of it is recorded in one call, or nothing."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,11 +59,15 @@ class Wanted:
     """The facts a file's rows make, by key; the row keys seen; the bad rows."""
 
     facts: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)  # ids of the rows taken, with or without a fact
+    seen: Container[str] = field(default_factory=set)  # ids of the rows taken, with or without a fact
     covered: set[str] = field(default_factory=set)  # "<mapping>:<period>:<subject>:<label>:": counted periods spoken of
     deleted: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     record_prefix: str = ""  # a row's key is this prefix and its id
+    rows: int = 0  # rows read whole (merged ones included)
+    merged: int = 0
+    outside_range: int = 0
+    unmatched: int = 0
 
 
 def row_key(mapping: Mapping, record_id: str) -> str:
@@ -75,14 +79,15 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
     """The facts ``read``'s rows make under ``mapping``; rows whose id is in ``deleted``
     make none (and their earlier facts are withdrawn)."""
     report = report or ImportReport(mapping=mapping.id, format=mapping.format)
-    wanted = Wanted(problems=list(read.problems), record_prefix=row_key(mapping, ""))
+    seen: set[str] = set()
+    wanted = Wanted(seen=seen, problems=list(read.problems), record_prefix=row_key(mapping, ""))
     gone = set(deleted)
-    report.rows, report.merged = len(read.records) + read.merged, read.merged
+    wanted.rows, wanted.merged = len(read.records) + read.merged, read.merged
     buckets: dict[int, dict[Any, float]] = {}  # rule -> period start (and actor, target for events) -> amount
     first = last = None
     spec = SPECS[mapping.format]
     # each rule once, ready for a million rows: its tests, its subject's kind, and its periods' starts by day
-    rules = [(i, rule, _tests(rule), rulebook.subjects[rule.subject].kind == "event", rule.aggregate, {})
+    rules = [(i, rule, tests_of(rule), rulebook.subjects[rule.subject].kind == "event", rule.aggregate, {})
              for i, rule in enumerate(mapping.rules)]
     actors, since, until = mapping.actors, mapping.info.from_, mapping.info.until
     outside = unmatched = 0
@@ -98,7 +103,7 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
             first = day
         if last is None or day > last:
             last = day
-        wanted.seen.add(rid)
+        seen.add(rid)
         j = names.get(spec.actor)
         actor = None if j is None else actors.get(values[j])
         j = names.get(spec.target)
@@ -119,7 +124,7 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
                         continue  # an event needs who did it: a row of actors the mapping does not know is not the scenario's
                     if made:
                         continue  # a row is one fact at most: its first rule
-                    fact = _row_fact(mapping, rule, record, pseudo, rulebook, wanted.problems)
+                    fact = row_fact(mapping, rule, record, pseudo, rulebook, wanted.problems)
                     made = True
                     if fact is not None:
                         wanted.facts[row_key(mapping, rid)] = (record.where, fact)
@@ -141,18 +146,31 @@ def wanted_facts(mapping: Mapping, read: Read, rulebook: Rulebook, deleted: Iter
                     bucket[start] = bucket.get(start, 0.0) + amount
         if not made and not counted:
             unmatched += 1
-    report.outside_range, report.unmatched = outside, unmatched
+    wanted.outside_range, wanted.unmatched = outside, unmatched
     wanted.deleted |= {row_key(mapping, d) for d in gone}
+    aggregate_all(mapping, buckets, first, last, rulebook, wanted)
+    tally(wanted, report)
+    return wanted
+
+
+def tally(wanted: Wanted, report: ImportReport) -> None:
+    """The rows ``wanted`` was made from, counted in ``report``."""
+    report.rows, report.merged, report.outside_range, report.unmatched = wanted.rows, wanted.merged, wanted.outside_range, wanted.unmatched
+
+
+def aggregate_all(mapping: Mapping, buckets: dict[int, dict[Any, float]], first: dt.date | None, last: dt.date | None,
+                  rulebook: Rulebook, wanted: Wanted) -> None:
+    """The facts of every aggregating rule from its amounts by period (and actors), into
+    ``wanted``; ``first`` and ``last``: the days of the rows taken."""
     for i, rule in enumerate(mapping.rules):
         if rule.aggregate != "none" and first is not None and last is not None:
             _aggregate(mapping, i, buckets.get(i, {}), first, last, rulebook, wanted)
-    return wanted
 
 
 Test = tuple[str, frozenset[str], tuple[str, ...]]  # a field, the codes it may equal, the prefixes it may begin with
 
 
-def _tests(rule: Rule) -> list[Test]:
+def tests_of(rule: Rule) -> list[Test]:
     """A rule's ``when``, ready to test rows with: per field, its codes and its prefixes (``17*``)."""
     tests = []
     for name, codes in rule.when.items():
@@ -169,7 +187,7 @@ def _amount(record: Record, name: str, problems: list[Problem]) -> float | None:
     return number(text)  # a number: checked when the row was read
 
 
-def _row_fact(mapping: Mapping, rule: Rule, record: Record, pseudo: dict[str, str | None], rulebook: Rulebook,
+def row_fact(mapping: Mapping, rule: Rule, record: Record, pseudo: dict[str, str | None], rulebook: Rulebook,
               problems: list[Problem]) -> dict[str, Any] | None:
     subject = rulebook.subjects[rule.subject]
     spec = SPECS[mapping.format]
