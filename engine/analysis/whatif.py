@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import networkx as nx
 
-from engine.analysis.model import Block, Lifters, Model, Solution, liftable
+from engine.analysis.model import Block, Model, Solution, liftable
 
 WITNESSES = 3  # cycles kept to answer "still cyclic" without working out the change's reach
 
@@ -129,8 +129,17 @@ class Outcomes:
         return index
 
     def after_move(self, move: str) -> tuple[bool, bool]:
-        """As ``solve(model.with_done(move))``."""
-        return self._outcome({move}, self.lifted_by(move))
+        """As ``solve(model.with_done(move))``.  The common question of openings (a move not
+        reached, not done, that leaves a witness cycle alone) goes straight to whether a goal
+        opens, as ``_outcome`` would, without building the changed blocks first."""
+        lifted = self.lifted_by(move)
+        if self._witnesses and move not in self.solution.reach and move not in self.model.done:
+            touched = {b.move for b in lifted}
+            touched.add(move)
+            for related in self._witnesses:
+                if related.isdisjoint(touched):
+                    return self._opens_goal({move}, touched, {id(b) for b in lifted}), False
+        return self._outcome({move}, lifted)
 
     def after_lifting(self, blocks: Iterable[Block]) -> tuple[bool, bool]:
         """As ``solve`` of the model without ``blocks`` (a variant, or positions given up)."""
@@ -152,10 +161,10 @@ class Outcomes:
         if cyclic and not both:
             return False, False  # the first answer is not worked out: the caller asked for both or neither
         removed = {id(b) for b in lifted}
+        if cyclic and not made & base.reach:
+            return self._opens_goal(made, touched, removed), False
         blocks = {m: () if m in made else tuple(b for b in model.blocks.get(m, ()) if id(b) not in removed) for m in touched}
         lifters = {m: tuple(self._lifters[id(b)] for b in kept) for m, kept in blocks.items()}  # every other move's: as before
-        if cyclic and not made & base.reach:
-            return self._opens_goal(made, touched, lifters), False
         waits: dict[str, set[str]] = {}  # the wait edges of touched moves (every other move: its old ones, less made moves)
         for move, kept in blocks.items():
             waits[move] = set() if move in made else {
@@ -199,14 +208,17 @@ class Outcomes:
             for goal in affected)
         return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reach.__contains__, on_the_way)
 
-    def _opens_goal(self, made: set[str], touched: Iterable[str], lifters: dict[str, tuple[Lifters, ...]]) -> bool:
+    def _opens_goal(self, made: set[str], touched: set[str], removed: set[int]) -> bool:
         """Whether some goal is reachable after a change whose reach can only grow (no
         reached move made): a goal reachable before still is, and otherwise one of the
-        made or newly reached moves must complete one.  Stops at the first."""
+        made or newly reached moves must complete one.  Stops at the first.  ``touched``:
+        the made moves and the moves of the blocks lifted (``removed``: their ids); every
+        other move keeps its blocks' lifters."""
         if self._reachable_goals:
             return True
-        was_done, goals_of, goal_needs, pred, base_lifters = self.model.done, self._goals_of, self._goal_needs, self._pred, self._move_lifters
-        reach = set(self.solution.reach)
+        model = self.model
+        was_done, goals_of, goal_needs, pred, base_lifters = model.done, self._goals_of, self._goal_needs, self._pred, self._move_lifters
+        reach = self.solution.reach  # copied before the first move is added
 
         def completes(move: str) -> bool:
             return any(all(any(n in was_done or n in made or n in reach for n in options) for options in goal_needs[goal])
@@ -214,11 +226,20 @@ class Outcomes:
 
         if any(completes(m) for m in made):
             return True
+        all_lifters, blocks, copied = self._lifters, model.blocks, False
         pending = [m for m in touched if m not in made]
         while pending:
             move = pending.pop()
-            if move in reach or not liftable(lifters[move] if move in lifters else base_lifters.get(move, ()), reach):
+            if move in reach:
                 continue
+            if move in touched:
+                lifters = tuple(all_lifters[id(b)] for b in blocks.get(move, ()) if id(b) not in removed)
+            else:
+                lifters = base_lifters.get(move, ())
+            if not liftable(lifters, reach):
+                continue
+            if not copied:
+                reach, copied = set(reach), True
             reach.add(move)
             if completes(move):
                 return True
