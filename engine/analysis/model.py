@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -45,6 +45,18 @@ class Situation:
     previous: Callable[[Fact], Fact | None]
     hostile: dict[str, tuple[list[Fact], list[Fact]]]  # escalation pattern -> live hostile events by side (kept by the session: read only)
     calm: dict[str, tuple[Fact, ...]] = field(default_factory=dict)  # escalation pattern -> the acts of its latest de-escalation, if any
+
+    @functools.cached_property
+    def positions_in_force(self) -> tuple[tuple[Position, Variant | None], ...]:
+        """Each position in force (``in_force``), in the rulebook's order, with its active
+        variant (``active_variant``): worked out once for the model, the deadlines and the
+        verdict's list."""
+        return tuple((p, active_variant(self, p)) for p in self.rulebook.positions.values() if in_force(p, self.as_of, self.state))
+
+    @functools.cached_property
+    def offers_in_force(self) -> frozenset[str]:
+        """The ids of the offers in force (``in_force``)."""
+        return frozenset(o.id for o in self.rulebook.offers.values() if in_force(o, self.as_of, self.state))
 
 
 @dataclass(frozen=True)
@@ -180,7 +192,9 @@ class Solution:
         """The strongly connected components of the blocked graph that hold a cycle (every
         blocked cycle lies in one), each sorted, in order of their first move."""
         if self._components is None:
-            self._components = sorted(sorted(c) for c in nx.strongly_connected_components(self.blocked_graph()) if len(c) > 1)
+            blocked = {n for n in self.relevant if n not in self.reach}
+            succ = {u: [v for v in self.waits.get(u, ()) if v in blocked] for u in sorted(blocked)}
+            self._components = sorted(sorted(c) for c in cyclic_components(succ))
         return self._components
 
     def blocked_subgraph(self, component: list[str]) -> nx.DiGraph:
@@ -229,10 +243,9 @@ def build_model(sit: Situation) -> Model:
     blocks: dict[str, list[Block]] = {}
     eased: dict[str, tuple[Position, Variant]] = {}
     met: dict[str, list[Position]] = {}
-    for position in rb.positions.values():
-        if not in_force(position, sit.as_of, sit.state) or position.withholds in done:
+    for position, variant in sit.positions_in_force:
+        if position.withholds in done:
             continue
-        variant = active_variant(sit, position)
         if variant is not None and variant.simultaneous:
             eased[position.withholds] = (position, variant)
             continue
@@ -253,13 +266,14 @@ def build_model(sit: Situation) -> Model:
             condition = position.until
         blocks.setdefault(position.withholds, []).append(_position_block(rb, position, variant, condition, values))
     willing: dict[str, tuple[Position | Offer, ...]] = {}
+    offers_in_force = sit.offers_in_force
     for key, move in rb.moves.items():
         if key in done or key in blocks:
             continue
         if key in eased or key in met:
             willing[key] = tuple(met.get(key, ())) or (eased[key][0],)
             continue
-        offers = [o for o in rb.offering.get(key, ()) if in_force(o, sit.as_of, sit.state)]
+        offers = [o for o in rb.offering.get(key, ()) if o.id in offers_in_force]
         kept = [o for o in offers if o.if_ is None or o.simultaneous or sit.holds(f"offer:{o.id}")]
         if kept:
             willing[key] = tuple(kept)
@@ -386,6 +400,25 @@ def solve(model: Model) -> Solution:
     return Solution(reach, _goals_reachable(model, reach), graph, relevant, waits.refused, waits.lifters, waits.move_lifters, waits.edges)
 
 
+def solve_toward(narrowed: Model, solution: Solution) -> Solution:
+    """``solve(narrowed)`` for ``narrowed = model.toward(goals, moves)``, read off ``solution``
+    (``solve(model)``): the moves kept are closed under waiting and the moves done are the
+    same, so each kept move's blocks, their lifters, its waits and whether it is reached are
+    as in ``model``; only what is on the way to the goals kept is worked out again."""
+    kept = sorted(narrowed.moves - narrowed.done)
+    waits = {m: solution.waits[m] for m in kept if m in solution.waits}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(kept)
+    graph.add_edges_from((move, target) for move, targets in waits.items() for target in targets)
+    reach = solution.reach.intersection(kept)
+    relevant = _waited_on(graph, {start for g, done in narrowed.goals.items() if not done for need in narrowed.needs[g]
+                                  for start in (need, *narrowed.substitutes.get(need, ())) if start in graph})
+    lifters = {id(b): solution.lifters[id(b)] for bs in narrowed.blocks.values() for b in bs}
+    move_lifters = {m: solution.move_lifters[m] for m in narrowed.blocks}
+    return Solution(reach, _goals_reachable(narrowed, reach), graph, relevant, solution.refused.intersection(kept), lifters,
+                    move_lifters, waits)
+
+
 def on_the_way(model: Model, solution: Solution, goal: str) -> set[str]:
     """The moves not done on the way to ``goal``: the moves it needs (or their substitutes)
     and every move they wait for, directly or not."""
@@ -468,3 +501,46 @@ def _goals_reachable(model: Model, reach: set[str]) -> dict[str, bool]:
 
 def _need_met(model: Model, need: str, reach: set[str]) -> bool:
     return any(m in model.done or m in reach for m in (need, *model.substitutes.get(need, ())))
+
+
+def cyclic_components(succ: dict[str, list[str]]) -> Iterator[list[str]]:
+    """The strongly connected components of more than one move of the graph ``succ``
+    (every target a key), one at a time (Tarjan's algorithm, without recursion): a
+    graph of a few moves, asked about thousands of times a verdict, for which building a
+    networkx graph cost more than the search."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    for root in succ:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(succ[target])))
+                    break
+                if target in on_stack and index[target] < low[node]:
+                    low[node] = index[target]
+            else:
+                work.pop()
+                if work and low[node] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node]
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        yield component

@@ -31,11 +31,9 @@ moves, and the answers follow exactly from what it touches:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-import networkx as nx
-
-from engine.analysis.model import Block, Model, Solution, liftable
+from engine.analysis.model import Block, Model, Solution, cyclic_components, liftable
 
 WITNESSES = 3  # cycles kept to answer "still cyclic" without working out the change's reach
 
@@ -63,7 +61,7 @@ class Outcomes:
         self._starts = {m for m in self._goals_of if m in graph}
         self._scc_of: dict[str, int] = {}
         self._sccs: list[list[str]] = []
-        for component in sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1):
+        for component in sorted(sorted(c) for c in cyclic_components(self._succ)):
             for move in component:
                 self._scc_of[move] = len(self._sccs)
             self._sccs.append(component)
@@ -270,7 +268,7 @@ class Outcomes:
         blocked = {m for index in changed for m in self._sccs[index] if m not in made and not reached(m)}
         # the waits inside each changed SCC, all in one graph: its cycles are theirs
         sub = {m: [x for x in (waits[m] if m in waits else succ[m]) if x in blocked and scc_of[x] == scc_of[m]] for m in blocked}
-        return not any(on_the_way(part[0]) for part in _cyclic_components(sub))
+        return not any(on_the_way(part[0]) for part in cyclic_components(sub))
 
 
 def _ancestors(pred: dict[str, list[str]], moves: Iterable[str]) -> set[str]:
@@ -284,46 +282,3 @@ def _ancestors(pred: dict[str, list[str]], moves: Iterable[str]) -> set[str]:
                 found.add(p)
                 stack.append(p)
     return found
-
-
-def _cyclic_components(succ: dict[str, list[str]]) -> Iterator[list[str]]:
-    """The strongly connected components of more than one move of the graph ``succ``
-    (every target a key), one at a time (Tarjan's algorithm, without recursion): a
-    graph of a few moves, asked about thousands of times a verdict, for which building a
-    networkx graph cost more than the search."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    for root in succ:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(succ[root]))]
-        while work:
-            node, targets = work[-1]
-            for target in targets:
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, iter(succ[target])))
-                    break
-                if target in on_stack and index[target] < low[node]:
-                    low[node] = index[target]
-            else:
-                work.pop()
-                if work and low[node] < low[work[-1][0]]:
-                    low[work[-1][0]] = low[node]
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    if len(component) > 1:
-                        yield component
