@@ -44,7 +44,7 @@ class Outcomes:
 
     def __init__(self, model: Model, solution: Solution):
         self.model, self.solution = model, solution
-        graph = solution.graph
+        graph = solution.moves  # the wait graph's nodes, in its order
         # plain lists, in the graph's order: read thousands of times a verdict
         self._succ = {m: list(solution.waits.get(m, ())) for m in graph}
         self._pred: dict[str, list[str]] = {m: [] for m in graph}
@@ -58,7 +58,7 @@ class Outcomes:
                 for need in model.needs[goal]:
                     for move in (need, *model.substitutes.get(need, ())):
                         self._goals_of.setdefault(move, set()).add(goal)
-        self._starts = {m for m in self._goals_of if m in graph}
+        self._starts = {m for m in self._goals_of if m in self._succ}
         self._scc_of: dict[str, int] = {}
         self._sccs: list[list[str]] = []
         for component in sorted(sorted(c) for c in cyclic_components(self._succ)):
@@ -83,6 +83,7 @@ class Outcomes:
         self._lifters, self._move_lifters = solution.lifters, solution.move_lifters
         self._lifting: dict[str, list[Block]] | None = None  # move -> the blocks it lifts on its own (openings ask)
         self._lifted: dict[str, tuple[Block, ...]] = {}  # move -> lifted_by(move): openings ask twice per candidate
+        self._waiting: dict[str, int] = {}  # move -> ``_waiting_sccs(move)``
 
     def witnessed(self, move: str) -> int:
         """The witness cycles a change touching ``move`` might alter, as bits: a change
@@ -170,8 +171,10 @@ class Outcomes:
         on_the_way = self._on_the_way(made, waits)
         if not both:
             # only moves waiting on a touched one can change: a cycle elsewhere that still counts answers no
-            maybe = {self._scc_of[m] for m in _ancestors(pred, waits.keys()) if m in self._scc_of}
-            if any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in maybe):
+            maybe = 0  # as bits: the SCCs of those moves
+            for move in waits:
+                maybe |= self._waiting_sccs(move)
+            if any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if not maybe >> i & 1):
                 return False, False  # the first answer is not worked out: the caller asked for both or neither
 
         # ``reach``: the moves reached after the change (never a made one, which lifts by being done)
@@ -193,7 +196,9 @@ class Outcomes:
                 continue
             reach.add(move)
             newly.append(move)
-            pending.extend(p for p in pred[move] if p not in reach and p not in made and (p in region or not region))
+            for waiting in pred[move]:
+                if waiting not in reach and waiting not in made and (not region or waiting in region):
+                    pending.append(waiting)
         moved = region or set(waits).union(newly)  # every move whose reach or waits may differ (with made ones)
 
         changed = {self._scc_of[m] for m in moved if m in self._scc_of}
@@ -205,6 +210,19 @@ class Outcomes:
             all(any(n in was_done or n in made or n in reach for n in options) for options in self._goal_needs[goal])
             for goal in affected)
         return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reach.__contains__, on_the_way)
+
+    def _waiting_sccs(self, move: str) -> int:
+        """The SCCs of ``move`` and of every move waiting on it, directly or not, as bits
+        (``1 << index``); worked out once per move."""
+        bits = self._waiting.get(move)
+        if bits is None:
+            bits = 0
+            scc_of = self._scc_of
+            for m in _ancestors(self._pred, [move]):
+                if m in scc_of:
+                    bits |= 1 << scc_of[m]
+            self._waiting[move] = bits
+        return bits
 
     def _opens_goal(self, made: set[str], touched: set[str], removed: set[int]) -> bool:
         """Whether some goal is reachable after a change whose reach can only grow (no
@@ -222,8 +240,9 @@ class Outcomes:
             return any(all(any(n in was_done or n in made or n in reach for n in options) for options in goal_needs[goal])
                        for goal in goals_of.get(move, ()))
 
-        if any(completes(m) for m in made):
-            return True
+        for move in made:
+            if move in goals_of and completes(move):
+                return True
         all_lifters, blocks, copied = self._lifters, model.blocks, False
         pending = [m for m in touched if m not in made]
         while pending:
@@ -239,9 +258,11 @@ class Outcomes:
             if not copied:
                 reach, copied = set(reach), True
             reach.add(move)
-            if completes(move):
+            if move in goals_of and completes(move):
                 return True
-            pending.extend(p for p in pred[move] if p not in reach and p not in made)
+            for waiting in pred[move]:
+                if waiting not in reach and waiting not in made:
+                    pending.append(waiting)
         return False
 
     def _on_the_way(self, made: set[str], waits: dict[str, set[str]]) -> Callable[[str], bool]:
