@@ -173,6 +173,7 @@ class Solution:
     pred: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)  # move -> the moves that wait for it
     _blocked: nx.DiGraph | None = field(default=None, repr=False, compare=False)
     _components: list[list[str]] | None = field(default=None, repr=False, compare=False)
+    _sccs: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def any_goal(self) -> bool:
@@ -202,10 +203,23 @@ class Solution:
         """The strongly connected components of the blocked graph that hold a cycle (every
         blocked cycle lies in one), each sorted, in order of their first move."""
         if self._components is None:
+            # each lies in a component of the whole wait graph: searched there, on its blocked moves
             blocked = {n for n in self.relevant if n not in self.reach}
-            succ = {u: [v for v in self.waits.get(u, ()) if v in blocked] for u in sorted(blocked)}
-            self._components = sorted(sorted(c) for c in cyclic_components(succ))
+            found = []
+            for component in self.components():
+                inside = [m for m in component if m in blocked]
+                if len(inside) > 1:
+                    members = set(inside)
+                    found += (sorted(c) for c in cyclic_components({u: [v for v in self.waits.get(u, ()) if v in members] for u in inside}))
+            self._components = sorted(found)
         return self._components
+
+    def components(self) -> list[list[str]]:
+        """The strongly connected components of more than one move of the whole wait graph,
+        each sorted, in order of their first move (worked out once)."""
+        if self._sccs is None:
+            self._sccs = sorted(sorted(c) for c in cyclic_components({m: list(self.waits.get(m, ())) for m in self.moves}))
+        return self._sccs
 
     def blocked_subgraph(self, component: list[str]) -> nx.DiGraph:
         """The blocked graph on the moves of ``component``, built in their order: the same

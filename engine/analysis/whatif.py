@@ -61,7 +61,7 @@ class Outcomes:
         self._starts = {m for m in self._goals_of if m in self._succ}
         self._scc_of: dict[str, int] = {}
         self._sccs: list[list[str]] = []
-        for component in sorted(sorted(c) for c in cyclic_components(self._succ)):
+        for component in solution.components():
             for move in component:
                 self._scc_of[move] = len(self._sccs)
             self._sccs.append(component)
@@ -237,8 +237,17 @@ class Outcomes:
         reach = self.solution.reach  # copied before the first move is added
 
         def completes(move: str) -> bool:
-            return any(all(any(n in was_done or n in made or n in reach for n in options) for options in goal_needs[goal])
-                       for goal in goals_of.get(move, ()))
+            """Some goal needing ``move`` has each need (or a substitute) done, made or reached."""
+            for goal in goals_of[move]:
+                for options in goal_needs[goal]:
+                    for n in options:
+                        if n in was_done or n in made or n in reach:
+                            break
+                    else:
+                        break  # this need is not met
+                else:
+                    return True
+            return False
 
         for move in made:
             if move in goals_of and completes(move):
