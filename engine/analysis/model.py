@@ -499,10 +499,27 @@ def reachable_goals(model: Model) -> dict[str, bool]:
 def reachable_if_willing(model: Model, solution: Solution) -> dict[str, bool]:
     """``reachable_goals(model.hopeful())`` from ``solve(model)``'s waits: a move nobody has
     spoken of has a block with no lifters and no waits, so leaving those blocks out changes
-    no wait and no other block's lifters, only which moves start out reached."""
-    hopeful = model.hopeful()
-    move_lifters = {m: tuple(solution.lifters[id(b)] for b in bs) for m, bs in hopeful.blocks.items()}
-    return _goals_reachable(hopeful, _reach(hopeful, model.moves - model.done, solution.pred, move_lifters))
+    no wait and no other block's lifters, only which moves start out reached.  Leaving
+    blocks out only adds to what is reached: the reach grows from the solution's, through
+    the moves that had such a block and the moves waiting on a newly reached one."""
+    silent = {m for m, bs in model.blocks.items() if any(b.kind == "unknown" for b in bs)}
+    reach = set(solution.reach)
+    pending = [m for m in silent if m not in reach]
+    while pending:
+        move = pending.pop()
+        if move in reach:
+            continue
+        if move in silent:
+            lifters = tuple(solution.lifters[id(b)] for b in model.blocks[move] if b.kind != "unknown")
+        else:
+            lifters = solution.move_lifters.get(move, ())
+        if not liftable(lifters, reach):
+            continue
+        reach.add(move)
+        for waiting in solution.pred.get(move, ()):
+            if waiting not in reach:
+                pending.append(waiting)
+    return _goals_reachable(model, reach)
 
 
 @dataclass

@@ -143,6 +143,10 @@ def _same_solution(narrowed, found, expected, where) -> None:
     assert {i: found.lifters[i] for i in expected.lifters} == expected.lifters, where
     assert found.move_lifters == expected.move_lifters, where
     assert found.blocked_components() == expected.blocked_components(), where
+    # the blocked components, searched inside the whole graph's, are networkx's on the blocked graph
+    assert expected.blocked_components() == sorted(sorted(c) for c in nx.strongly_connected_components(expected.blocked_graph())
+                                                    if len(c) > 1), where
+    assert expected.components() == sorted(sorted(c) for c in nx.strongly_connected_components(expected.graph) if len(c) > 1), where
 
 
 @pytest.mark.parametrize("seed", [1, 2])
