@@ -15,13 +15,13 @@ from engine.analysis.model import (
     Model,
     Situation,
     Solution,
-    active_variant,
     build_model,
     in_force,
     on_the_way,
     reachable_goals,
     reachable_if_willing,
     solve,
+    solve_toward,
     values_of,
 )
 from engine.analysis.openings import find_openings
@@ -118,14 +118,13 @@ def deadlines(sit: Situation) -> list[Deadline]:
     after ``sit.as_of``: when, in how many days, and what happens then; soonest first."""
     rb = sit.rulebook
     found = []
-    for position in rb.positions.values():
-        if in_force(position, sit.as_of, sit.state):
-            found.append((position, "position", f"{position.actor} no longer withholds {position.withholds}"))
-            variant = active_variant(sit, position)
-            if variant is not None:
-                found.append((variant, "variant", f"{position.id} is no longer softened by {variant.id}"))
+    for position, variant in sit.positions_in_force:
+        found.append((position, "position", f"{position.actor} no longer withholds {position.withholds}"))
+        if variant is not None:
+            found.append((variant, "variant", f"{position.id} is no longer softened by {variant.id}"))
+    offers_in_force = sit.offers_in_force
     for offer in rb.offers.values():
-        if in_force(offer, sit.as_of, sit.state):
+        if offer.id in offers_in_force:
             found.append((offer, "offer", f"{offer.actor} no longer offers {offer.offers}"))
     result = []
     today = sit.as_of.date()
@@ -280,7 +279,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         goals=goals,
         stances=explain.stances(sit, model, solution),
         moves_done=sorted(model.done),
-        positions_in_force=[explain.cite_position(p, active_variant(sit, p)) for p in rb.positions.values() if in_force(p, sit.as_of, sit.state)],
+        positions_in_force=[explain.cite_position(p, variant) for p, variant in sit.positions_in_force],
         deadlines=deadlines(sit),
         cycles=found,
         refusals=refused,
@@ -328,7 +327,7 @@ def _concessions_toward(sit: Situation, model: Model, solution: Solution, outcom
         found = concession_sets(model, solution, outcomes, work_budget)
     else:
         narrowed = model.toward(goals, set().union(*(ways[g] for g in goals)))
-        narrowed_solution = solve(narrowed)
+        narrowed_solution = solve_toward(narrowed, solution)
         found = concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget)
     return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
 

@@ -122,14 +122,19 @@ class Trials:
             for block in blocks:
                 self._blocks_of.setdefault(block.key, []).append(block)
                 self.withheld[block.key] = block.move
-        self._witnessed = {position: outcomes.witnessed(move) for position, move in self.withheld.items()}
+        self._witnessed: dict[str, int] = {}  # position -> ``outcomes.witnessed`` of its move, when first asked
         self._every_witness = outcomes.every_witness
 
     def opens_way(self, positions: Iterable[str]) -> bool:
         positions = list(positions)
         touched = 0
+        witnessed = self._witnessed
         for position in positions:
-            touched |= self._witnessed.get(position, 0)
+            bits = witnessed.get(position)
+            if bits is None:
+                move = self.withheld.get(position)
+                bits = witnessed[position] = 0 if move is None else self._outcomes.witnessed(move)
+            touched |= bits
         if touched != self._every_witness:
             return False  # a witness cycle is left alone (as Outcomes would answer, without building the change)
         return self._outcomes.opens_way(self._lifted(positions))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import networkx as nx
+from pydantic import TypeAdapter
 
 from engine.analysis import escalation
 from engine.analysis.model import Block, Model, Situation, Solution, in_force, liftable
@@ -195,7 +196,6 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
     order of their first move (every cycle lies in one), and in a component the shortest
     of the first ``CYCLE_SEARCH`` found.  networkx starts its search from a set's first
     member, so a component with more cycles than that could give other ones on another run."""
-    blocked = solution.blocked_graph()
     found: list[list[str]] = []
     for component in solution.blocked_components():
         if len(found) >= MAX_CYCLES:
@@ -210,7 +210,7 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
         steps = []
         for i, move in enumerate(nodes):
             target = nodes[(i + 1) % len(nodes)]
-            blocks = blocked[move][target]["blocks"]
+            blocks = solution.waits[move][target]  # the blocked graph's edge, as ``Solution.blocked_graph`` holds it
             # a block some other alternative of which reached moves can meet does not hold the move back
             holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
             for block in holding:
@@ -289,22 +289,25 @@ def stances(sit: Situation, model: Model, solution: Solution) -> list[Stance]:
         kind = stance_kind(model, solution, move)
         blocks = model.blocks.get(move, ())
         if kind in ("done", "unknown", "free"):
-            result.append(Stance(move=move, actor=actor, stance=kind))
+            result.append(dict(move=move, actor=actor, stance=kind))
         elif kind in ("refused", "withheld"):
             stated = [b for b in blocks if b.kind == "position"]
             shown = [b for b in stated if not solution.lifters[id(b)]] or stated
-            result.append(Stance(move=move, actor=actor, stance=kind,
-                                 evidence=[cite_position(b.position, b.variant) for b in shown],
-                                 unmet=[u for b in shown for u in unmet_evidence(sit, b)]))
+            result.append(dict(move=move, actor=actor, stance=kind,
+                               evidence=[cite_position(b.position, b.variant) for b in shown],
+                               unmet=[u for b in shown for u in unmet_evidence(sit, b)]))
         elif kind == "offered":
-            result.append(Stance(move=move, actor=actor, stance=kind, evidence=[cite_position(o) for o in blocks[0].offers],
-                                 unmet=unmet_evidence(sit, blocks[0])))
+            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(o) for o in blocks[0].offers],
+                               unmet=unmet_evidence(sit, blocks[0])))
         elif move in model.eased:
             position, variant = model.eased[move]
-            result.append(Stance(move=move, actor=actor, stance=kind, evidence=[cite_position(position, variant)]))
+            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(position, variant)]))
         else:
-            result.append(Stance(move=move, actor=actor, stance=kind, evidence=[cite_position(p) for p in model.willing[move]]))
-    return result
+            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(p) for p in model.willing[move]]))
+    return _STANCES.validate_python(result)  # the whole list at once: cheaper than one by one
+
+
+_STANCES = TypeAdapter(list[Stance])
 
 
 def blocks_by_stance(model: Model) -> dict[str, Block]:

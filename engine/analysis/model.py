@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -45,6 +45,18 @@ class Situation:
     previous: Callable[[Fact], Fact | None]
     hostile: dict[str, tuple[list[Fact], list[Fact]]]  # escalation pattern -> live hostile events by side (kept by the session: read only)
     calm: dict[str, tuple[Fact, ...]] = field(default_factory=dict)  # escalation pattern -> the acts of its latest de-escalation, if any
+
+    @functools.cached_property
+    def positions_in_force(self) -> tuple[tuple[Position, Variant | None], ...]:
+        """Each position in force (``in_force``), in the rulebook's order, with its active
+        variant (``active_variant``): worked out once for the model, the deadlines and the
+        verdict's list."""
+        return tuple((p, active_variant(self, p)) for p in self.rulebook.positions.values() if in_force(p, self.as_of, self.state))
+
+    @functools.cached_property
+    def offers_in_force(self) -> frozenset[str]:
+        """The ids of the offers in force (``in_force``)."""
+        return frozenset(o.id for o in self.rulebook.offers.values() if in_force(o, self.as_of, self.state))
 
 
 @dataclass(frozen=True)
@@ -133,7 +145,7 @@ class Model:
         goals = [g for g in self.goals if g in wanted]
         return replace(self, moves=kept, blocks={m: self.blocks[m] for m in kept if m in self.blocks},
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
-                       main=tuple(g for g in self.main if g in goals))
+                       main=tuple(g for g in self.main if g in wanted and g in self.goals))
 
     def hopeful(self) -> Model:
         """As if every move nobody has spoken of were willing (the old, silence-is-consent
@@ -152,18 +164,29 @@ class Model:
 class Solution:
     reach: set[str]
     goals_reachable: dict[str, bool]
-    graph: nx.DiGraph  # move -> move it waits for (the blocks behind each wait: ``waits``)
+    moves: tuple[str, ...]  # the moves not done, sorted: the nodes of ``graph``
     relevant: set[str]
     refused: set[str] = field(default_factory=set)
     lifters: dict[int, Lifters] = field(default_factory=dict, repr=False, compare=False)  # id(block) -> its lifters (none: a dead end)
     move_lifters: dict[str, tuple[Lifters, ...]] = field(default_factory=dict, repr=False, compare=False)  # its blocks'
     waits: dict[str, dict[str, list[Block]]] = field(default_factory=dict, repr=False, compare=False)  # the graph's edges as plain dicts
+    pred: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)  # move -> the moves that wait for it
     _blocked: nx.DiGraph | None = field(default=None, repr=False, compare=False)
     _components: list[list[str]] | None = field(default=None, repr=False, compare=False)
+    _sccs: list[list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def any_goal(self) -> bool:
         return any(self.goals_reachable.values())
+
+    @functools.cached_property
+    def graph(self) -> nx.DiGraph:
+        """Move -> move it waits for (the blocks behind each wait: ``waits``), as a networkx
+        graph, built when first asked: the analysis itself walks ``waits`` and ``pred``."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.moves)
+        graph.add_edges_from((move, target) for move, targets in self.waits.items() for target in targets)
+        return graph
 
     def blocked_graph(self) -> nx.DiGraph:
         """The relevant moves not reached and the waits between them (a graph of its own,
@@ -180,17 +203,32 @@ class Solution:
         """The strongly connected components of the blocked graph that hold a cycle (every
         blocked cycle lies in one), each sorted, in order of their first move."""
         if self._components is None:
-            self._components = sorted(sorted(c) for c in nx.strongly_connected_components(self.blocked_graph()) if len(c) > 1)
+            # each lies in a component of the whole wait graph: searched there, on its blocked moves
+            blocked = {n for n in self.relevant if n not in self.reach}
+            found = []
+            for component in self.components():
+                inside = [m for m in component if m in blocked]
+                if len(inside) > 1:
+                    members = set(inside)
+                    found += (sorted(c) for c in cyclic_components({u: [v for v in self.waits.get(u, ()) if v in members] for u in inside}))
+            self._components = sorted(found)
         return self._components
+
+    def components(self) -> list[list[str]]:
+        """The strongly connected components of more than one move of the whole wait graph,
+        each sorted, in order of their first move (worked out once)."""
+        if self._sccs is None:
+            self._sccs = sorted(sorted(c) for c in cyclic_components({m: list(self.waits.get(m, ())) for m in self.moves}))
+        return self._sccs
 
     def blocked_subgraph(self, component: list[str]) -> nx.DiGraph:
         """The blocked graph on the moves of ``component``, built in their order: the same
         graph, walked the same way, on every run (a subgraph view iterates a set, whose
         order changes with the process's string hashing)."""
-        blocked, members = self.blocked_graph(), set(component)
+        members = set(component)
         sub = nx.DiGraph()
         sub.add_nodes_from(component)
-        sub.add_edges_from((u, v) for u in component for v in blocked.succ[u] if v in members)
+        sub.add_edges_from((u, v) for u in component for v in self.waits.get(u, ()) if v in members)
         return sub
 
 
@@ -229,10 +267,9 @@ def build_model(sit: Situation) -> Model:
     blocks: dict[str, list[Block]] = {}
     eased: dict[str, tuple[Position, Variant]] = {}
     met: dict[str, list[Position]] = {}
-    for position in rb.positions.values():
-        if not in_force(position, sit.as_of, sit.state) or position.withholds in done:
+    for position, variant in sit.positions_in_force:
+        if position.withholds in done:
             continue
-        variant = active_variant(sit, position)
         if variant is not None and variant.simultaneous:
             eased[position.withholds] = (position, variant)
             continue
@@ -253,13 +290,14 @@ def build_model(sit: Situation) -> Model:
             condition = position.until
         blocks.setdefault(position.withholds, []).append(_position_block(rb, position, variant, condition, values))
     willing: dict[str, tuple[Position | Offer, ...]] = {}
+    offers_in_force = sit.offers_in_force
     for key, move in rb.moves.items():
         if key in done or key in blocks:
             continue
         if key in eased or key in met:
             willing[key] = tuple(met.get(key, ())) or (eased[key][0],)
             continue
-        offers = [o for o in rb.offering.get(key, ()) if in_force(o, sit.as_of, sit.state)]
+        offers = [o for o in rb.offering.get(key, ()) if o.id in offers_in_force]
         kept = [o for o in offers if o.if_ is None or o.simultaneous or sit.holds(f"offer:{o.id}")]
         if kept:
             willing[key] = tuple(kept)
@@ -289,10 +327,11 @@ def _position_block(rb: Rulebook, position: Position, variant: Variant | None, c
     of the subjects the condition reads: from one verdict to the next few of them change,
     and a block is frozen (its lifters and waits are worked out per model).  Kept with its
     sources, so that their ids stay their own; at most ``MAX_KEPT_BLOCKS`` kept."""
-    if any(c.within is not None or c.change is not None for alternative in rb.alternatives(condition) for c in alternative):
+    timed, subjects = _reads(rb, condition)
+    if timed:
         # a deadline reads the day and its fact's date, a trend the superseded value: not kept
         return _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
-    read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in sorted(rb.subjects_of(condition)))
+    read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in subjects)
     key = (id(position), id(variant), id(condition), read)
     try:
         kept = _BLOCKS.get(key)
@@ -304,6 +343,21 @@ def _position_block(rb: Rulebook, position: Position, variant: Variant | None, c
         block = _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
         kept = _BLOCKS[key] = (position, variant, condition, block)
     return kept[3]
+
+
+_READS: dict[tuple[int, int], tuple[Rulebook, Expr, bool, tuple[str, ...]]] = {}
+
+
+def _reads(rb: Rulebook, condition: Expr) -> tuple[bool, tuple[str, ...]]:
+    """Whether the condition has a deadline or a trend, and the subjects it reads (sorted):
+    worked out once per rulebook and condition (kept with both, at most ``MAX_KEPT_BLOCKS``)."""
+    kept = _READS.get((id(rb), id(condition)))
+    if kept is None or kept[0] is not rb or kept[1] is not condition:
+        if len(_READS) >= MAX_KEPT_BLOCKS:
+            _READS.clear()
+        timed = any(c.within is not None or c.change is not None for alternative in rb.alternatives(condition) for c in alternative)
+        kept = _READS[id(rb), id(condition)] = (rb, condition, timed, tuple(sorted(rb.subjects_of(condition))))
+    return kept[2], kept[3]
 
 
 def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, *, position: Position | None = None,
@@ -375,30 +429,60 @@ def liftable(lifters: tuple[Lifters, ...], reach: set[str]) -> bool:
 
 def solve(model: Model) -> Solution:
     waits = _waits(model)
-    moves = sorted(model.moves - model.done)  # sorted: the same cycles are found first on every run
-    graph = nx.DiGraph()  # (its .nodes and .edges views refer back to it: unread here, it is freed as soon as dropped)
-    graph.add_nodes_from(moves)
-    graph.add_edges_from((move, target) for move, targets in waits.edges.items() for target in targets)
-    reach = _reach(model, moves, graph.pred, waits.move_lifters)
+    moves = tuple(sorted(model.moves - model.done))  # sorted: the same cycles are found first on every run
+    pred = _pred(waits.edges)
+    reach = _reach(model, moves, pred, waits.move_lifters)
     # every move on the way to a goal not done: what its needs (or their substitutes) wait for, directly or not
-    relevant = _waited_on(graph, {start for g, done in model.goals.items() if not done for need in model.needs[g]
-                                  for start in (need, *model.substitutes.get(need, ())) if start in graph})
-    return Solution(reach, _goals_reachable(model, reach), graph, relevant, waits.refused, waits.lifters, waits.move_lifters, waits.edges)
+    relevant = _waited_on(waits.edges, {start for g, done in model.goals.items() if not done for need in model.needs[g]
+                                        for start in (need, *model.substitutes.get(need, ())) if _undone(model, start)})
+    return Solution(reach, _goals_reachable(model, reach), moves, relevant, waits.refused, waits.lifters, waits.move_lifters, waits.edges,
+                    pred)
+
+
+def _pred(waits: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Move -> the moves that wait for it (``waits``: move -> the moves it waits for)."""
+    pred: dict[str, list[str]] = {}
+    for move, targets in waits.items():
+        for target in targets:
+            pred.setdefault(target, []).append(move)
+    return pred
+
+
+def _undone(model: Model, move: str) -> bool:
+    """A move of the model not done: a node of its solution's graph."""
+    return move in model.moves and move not in model.done
+
+
+def solve_toward(narrowed: Model, solution: Solution) -> Solution:
+    """``solve(narrowed)`` for ``narrowed = model.toward(goals, moves)``, read off ``solution``
+    (``solve(model)``): the moves kept are closed under waiting and the moves done are the
+    same, so each kept move's blocks, their lifters, its waits and whether it is reached are
+    as in ``model``; only what is on the way to the goals kept is worked out again."""
+    kept = tuple(sorted(narrowed.moves - narrowed.done))
+    waits = {m: solution.waits[m] for m in kept if m in solution.waits}
+    reach = solution.reach.intersection(kept)
+    relevant = _waited_on(waits, {start for g, done in narrowed.goals.items() if not done for need in narrowed.needs[g]
+                                  for start in (need, *narrowed.substitutes.get(need, ())) if _undone(narrowed, start)})
+    lifters = {id(b): solution.lifters[id(b)] for bs in narrowed.blocks.values() for b in bs}
+    move_lifters = {m: solution.move_lifters[m] for m in narrowed.blocks}
+    return Solution(reach, _goals_reachable(narrowed, reach), kept, relevant, solution.refused.intersection(kept), lifters,
+                    move_lifters, waits, _pred(waits))
 
 
 def on_the_way(model: Model, solution: Solution, goal: str) -> set[str]:
     """The moves not done on the way to ``goal``: the moves it needs (or their substitutes)
     and every move they wait for, directly or not."""
-    graph = solution.graph
-    return _waited_on(graph, {m for need in model.needs[goal] for m in (need, *model.substitutes.get(need, ())) if m in graph})
+    return _waited_on(solution.waits, {m for need in model.needs[goal] for m in (need, *model.substitutes.get(need, ()))
+                                       if _undone(model, m)})
 
 
-def _waited_on(graph: nx.DiGraph, starts: set[str]) -> set[str]:
-    """``starts`` and every move they wait for, directly or not."""
+def _waited_on(waits: Mapping[str, Iterable[str]], starts: set[str]) -> set[str]:
+    """``starts`` and every move they wait for, directly or not (``waits``: move -> the
+    moves it waits for)."""
     found = set(starts)
     stack = list(found)
     while stack:
-        for target in graph.succ[stack.pop()]:
+        for target in waits.get(stack.pop(), ()):
             if target not in found:
                 found.add(target)
                 stack.append(target)
@@ -409,20 +493,33 @@ def reachable_goals(model: Model) -> dict[str, bool]:
     """``solve(model).goals_reachable`` without the graph, the moves on the way and the
     rest of the explanation: what a status needs."""
     waits = _waits(model)
-    pred: dict[str, list[str]] = {}
-    for move, targets in waits.edges.items():
-        for target in targets:
-            pred.setdefault(target, []).append(move)
-    return _goals_reachable(model, _reach(model, model.moves - model.done, pred, waits.move_lifters))
+    return _goals_reachable(model, _reach(model, model.moves - model.done, _pred(waits.edges), waits.move_lifters))
 
 
 def reachable_if_willing(model: Model, solution: Solution) -> dict[str, bool]:
     """``reachable_goals(model.hopeful())`` from ``solve(model)``'s waits: a move nobody has
     spoken of has a block with no lifters and no waits, so leaving those blocks out changes
-    no wait and no other block's lifters, only which moves start out reached."""
-    hopeful = model.hopeful()
-    move_lifters = {m: tuple(solution.lifters[id(b)] for b in bs) for m, bs in hopeful.blocks.items()}
-    return _goals_reachable(hopeful, _reach(hopeful, model.moves - model.done, solution.graph.pred, move_lifters))
+    no wait and no other block's lifters, only which moves start out reached.  Leaving
+    blocks out only adds to what is reached: the reach grows from the solution's, through
+    the moves that had such a block and the moves waiting on a newly reached one."""
+    silent = {m for m, bs in model.blocks.items() if any(b.kind == "unknown" for b in bs)}
+    reach = set(solution.reach)
+    pending = [m for m in silent if m not in reach]
+    while pending:
+        move = pending.pop()
+        if move in reach:
+            continue
+        if move in silent:
+            lifters = tuple(solution.lifters[id(b)] for b in model.blocks[move] if b.kind != "unknown")
+        else:
+            lifters = solution.move_lifters.get(move, ())
+        if not liftable(lifters, reach):
+            continue
+        reach.add(move)
+        for waiting in solution.pred.get(move, ()):
+            if waiting not in reach:
+                pending.append(waiting)
+    return _goals_reachable(model, reach)
 
 
 @dataclass
@@ -468,3 +565,46 @@ def _goals_reachable(model: Model, reach: set[str]) -> dict[str, bool]:
 
 def _need_met(model: Model, need: str, reach: set[str]) -> bool:
     return any(m in model.done or m in reach for m in (need, *model.substitutes.get(need, ())))
+
+
+def cyclic_components(succ: dict[str, list[str]]) -> Iterator[list[str]]:
+    """The strongly connected components of more than one move of the graph ``succ``
+    (every target a key), one at a time (Tarjan's algorithm, without recursion): a
+    graph of a few moves, asked about thousands of times a verdict, for which building a
+    networkx graph cost more than the search."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    for root in succ:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(succ[target])))
+                    break
+                if target in on_stack and index[target] < low[node]:
+                    low[node] = index[target]
+            else:
+                work.pop()
+                if work and low[node] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node]
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        yield component

@@ -3,6 +3,7 @@ ranked (the smallest sets of concessions that do are ``engine.analysis.concessio
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from pydantic import TypeAdapter
@@ -105,8 +106,13 @@ def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callab
 
 def _verb(rb, move: str, third: bool = False) -> str:
     """``grant relief (ease or lift the sanctions on Iranian oil)``; ``makes 'grant relief' (...)``."""
+    return _verb_text(move, rb.moves[move].description, third)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _verb_text(move: str, description: str, third: bool) -> str:
     name = move.split(".", 1)[1].replace("_", " ")
-    description = rb.moves[move].description.rstrip(".")
+    description = description.rstrip(".")
     detail = f" ({description[0].lower()}{description[1:]})" if description else ""
     return f"makes '{name}'{detail}" if third else f"{name}{detail}"
 

@@ -31,11 +31,9 @@ moves, and the answers follow exactly from what it touches:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-import networkx as nx
-
-from engine.analysis.model import Block, Lifters, Model, Solution, liftable
+from engine.analysis.model import Block, Model, Solution, cyclic_components, liftable
 
 WITNESSES = 3  # cycles kept to answer "still cyclic" without working out the change's reach
 
@@ -46,7 +44,7 @@ class Outcomes:
 
     def __init__(self, model: Model, solution: Solution):
         self.model, self.solution = model, solution
-        graph = solution.graph
+        graph = solution.moves  # the wait graph's nodes, in its order
         # plain lists, in the graph's order: read thousands of times a verdict
         self._succ = {m: list(solution.waits.get(m, ())) for m in graph}
         self._pred: dict[str, list[str]] = {m: [] for m in graph}
@@ -60,10 +58,10 @@ class Outcomes:
                 for need in model.needs[goal]:
                     for move in (need, *model.substitutes.get(need, ())):
                         self._goals_of.setdefault(move, set()).add(goal)
-        self._starts = {m for m in self._goals_of if m in graph}
+        self._starts = {m for m in self._goals_of if m in self._succ}
         self._scc_of: dict[str, int] = {}
         self._sccs: list[list[str]] = []
-        for component in sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1):
+        for component in solution.components():
             for move in component:
                 self._scc_of[move] = len(self._sccs)
             self._sccs.append(component)
@@ -85,6 +83,7 @@ class Outcomes:
         self._lifters, self._move_lifters = solution.lifters, solution.move_lifters
         self._lifting: dict[str, list[Block]] | None = None  # move -> the blocks it lifts on its own (openings ask)
         self._lifted: dict[str, tuple[Block, ...]] = {}  # move -> lifted_by(move): openings ask twice per candidate
+        self._waiting: dict[str, int] = {}  # move -> ``_waiting_sccs(move)``
 
     def witnessed(self, move: str) -> int:
         """The witness cycles a change touching ``move`` might alter, as bits: a change
@@ -129,8 +128,17 @@ class Outcomes:
         return index
 
     def after_move(self, move: str) -> tuple[bool, bool]:
-        """As ``solve(model.with_done(move))``."""
-        return self._outcome({move}, self.lifted_by(move))
+        """As ``solve(model.with_done(move))``.  The common question of openings (a move not
+        reached, not done, that leaves a witness cycle alone) goes straight to whether a goal
+        opens, as ``_outcome`` would, without building the changed blocks first."""
+        lifted = self.lifted_by(move)
+        if self._witnesses and move not in self.solution.reach and move not in self.model.done:
+            touched = {b.move for b in lifted}
+            touched.add(move)
+            for related in self._witnesses:
+                if related.isdisjoint(touched):
+                    return self._opens_goal({move}, touched, {id(b) for b in lifted}), False
+        return self._outcome({move}, lifted)
 
     def after_lifting(self, blocks: Iterable[Block]) -> tuple[bool, bool]:
         """As ``solve`` of the model without ``blocks`` (a variant, or positions given up)."""
@@ -152,10 +160,10 @@ class Outcomes:
         if cyclic and not both:
             return False, False  # the first answer is not worked out: the caller asked for both or neither
         removed = {id(b) for b in lifted}
+        if cyclic and not made & base.reach:
+            return self._opens_goal(made, touched, removed), False
         blocks = {m: () if m in made else tuple(b for b in model.blocks.get(m, ()) if id(b) not in removed) for m in touched}
         lifters = {m: tuple(self._lifters[id(b)] for b in kept) for m, kept in blocks.items()}  # every other move's: as before
-        if cyclic and not made & base.reach:
-            return self._opens_goal(made, touched, lifters), False
         waits: dict[str, set[str]] = {}  # the wait edges of touched moves (every other move: its old ones, less made moves)
         for move, kept in blocks.items():
             waits[move] = set() if move in made else {
@@ -163,8 +171,10 @@ class Outcomes:
         on_the_way = self._on_the_way(made, waits)
         if not both:
             # only moves waiting on a touched one can change: a cycle elsewhere that still counts answers no
-            maybe = {self._scc_of[m] for m in _ancestors(pred, waits.keys()) if m in self._scc_of}
-            if any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if i not in maybe):
+            maybe = 0  # as bits: the SCCs of those moves
+            for move in waits:
+                maybe |= self._waiting_sccs(move)
+            if any(on_the_way(self._sccs[i][0]) for i in self._blocked_cyclic if not maybe >> i & 1):
                 return False, False  # the first answer is not worked out: the caller asked for both or neither
 
         # ``reach``: the moves reached after the change (never a made one, which lifts by being done)
@@ -186,7 +196,9 @@ class Outcomes:
                 continue
             reach.add(move)
             newly.append(move)
-            pending.extend(p for p in pred[move] if p not in reach and p not in made and (p in region or not region))
+            for waiting in pred[move]:
+                if waiting not in reach and waiting not in made and (not region or waiting in region):
+                    pending.append(waiting)
         moved = region or set(waits).union(newly)  # every move whose reach or waits may differ (with made ones)
 
         changed = {self._scc_of[m] for m in moved if m in self._scc_of}
@@ -199,30 +211,67 @@ class Outcomes:
             for goal in affected)
         return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reach.__contains__, on_the_way)
 
-    def _opens_goal(self, made: set[str], touched: Iterable[str], lifters: dict[str, tuple[Lifters, ...]]) -> bool:
+    def _waiting_sccs(self, move: str) -> int:
+        """The SCCs of ``move`` and of every move waiting on it, directly or not, as bits
+        (``1 << index``); worked out once per move."""
+        bits = self._waiting.get(move)
+        if bits is None:
+            bits = 0
+            scc_of = self._scc_of
+            for m in _ancestors(self._pred, [move]):
+                if m in scc_of:
+                    bits |= 1 << scc_of[m]
+            self._waiting[move] = bits
+        return bits
+
+    def _opens_goal(self, made: set[str], touched: set[str], removed: set[int]) -> bool:
         """Whether some goal is reachable after a change whose reach can only grow (no
         reached move made): a goal reachable before still is, and otherwise one of the
-        made or newly reached moves must complete one.  Stops at the first."""
+        made or newly reached moves must complete one.  Stops at the first.  ``touched``:
+        the made moves and the moves of the blocks lifted (``removed``: their ids); every
+        other move keeps its blocks' lifters."""
         if self._reachable_goals:
             return True
-        was_done, goals_of, goal_needs, pred, base_lifters = self.model.done, self._goals_of, self._goal_needs, self._pred, self._move_lifters
-        reach = set(self.solution.reach)
+        model = self.model
+        was_done, goals_of, goal_needs, pred, base_lifters = model.done, self._goals_of, self._goal_needs, self._pred, self._move_lifters
+        reach = self.solution.reach  # copied before the first move is added
 
         def completes(move: str) -> bool:
-            return any(all(any(n in was_done or n in made or n in reach for n in options) for options in goal_needs[goal])
-                       for goal in goals_of.get(move, ()))
+            """Some goal needing ``move`` has each need (or a substitute) done, made or reached."""
+            for goal in goals_of[move]:
+                for options in goal_needs[goal]:
+                    for n in options:
+                        if n in was_done or n in made or n in reach:
+                            break
+                    else:
+                        break  # this need is not met
+                else:
+                    return True
+            return False
 
-        if any(completes(m) for m in made):
-            return True
+        for move in made:
+            if move in goals_of and completes(move):
+                return True
+        all_lifters, blocks, copied = self._lifters, model.blocks, False
         pending = [m for m in touched if m not in made]
         while pending:
             move = pending.pop()
-            if move in reach or not liftable(lifters[move] if move in lifters else base_lifters.get(move, ()), reach):
+            if move in reach:
                 continue
+            if move in touched:
+                lifters = tuple(all_lifters[id(b)] for b in blocks.get(move, ()) if id(b) not in removed)
+            else:
+                lifters = base_lifters.get(move, ())
+            if not liftable(lifters, reach):
+                continue
+            if not copied:
+                reach, copied = set(reach), True
             reach.add(move)
-            if completes(move):
+            if move in goals_of and completes(move):
                 return True
-            pending.extend(p for p in pred[move] if p not in reach and p not in made)
+            for waiting in pred[move]:
+                if waiting not in reach and waiting not in made:
+                    pending.append(waiting)
         return False
 
     def _on_the_way(self, made: set[str], waits: dict[str, set[str]]) -> Callable[[str], bool]:
@@ -249,7 +298,7 @@ class Outcomes:
         blocked = {m for index in changed for m in self._sccs[index] if m not in made and not reached(m)}
         # the waits inside each changed SCC, all in one graph: its cycles are theirs
         sub = {m: [x for x in (waits[m] if m in waits else succ[m]) if x in blocked and scc_of[x] == scc_of[m]] for m in blocked}
-        return not any(on_the_way(part[0]) for part in _cyclic_components(sub))
+        return not any(on_the_way(part[0]) for part in cyclic_components(sub))
 
 
 def _ancestors(pred: dict[str, list[str]], moves: Iterable[str]) -> set[str]:
@@ -263,46 +312,3 @@ def _ancestors(pred: dict[str, list[str]], moves: Iterable[str]) -> set[str]:
                 found.add(p)
                 stack.append(p)
     return found
-
-
-def _cyclic_components(succ: dict[str, list[str]]) -> Iterator[list[str]]:
-    """The strongly connected components of more than one move of the graph ``succ``
-    (every target a key), one at a time (Tarjan's algorithm, without recursion): a
-    graph of a few moves, asked about thousands of times a verdict, for which building a
-    networkx graph cost more than the search."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    for root in succ:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, iter(succ[root]))]
-        while work:
-            node, targets = work[-1]
-            for target in targets:
-                if target not in index:
-                    index[target] = low[target] = len(index)
-                    stack.append(target)
-                    on_stack.add(target)
-                    work.append((target, iter(succ[target])))
-                    break
-                if target in on_stack and index[target] < low[node]:
-                    low[node] = index[target]
-            else:
-                work.pop()
-                if work and low[node] < low[work[-1][0]]:
-                    low[work[-1][0]] = low[node]
-                if low[node] == index[node]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == node:
-                            break
-                    if len(component) > 1:
-                        yield component

@@ -12,7 +12,7 @@ import pytest
 from benchmarks import generate, world
 from engine.analysis.concessions import Trials
 from engine.analysis.explain import _single_cycle
-from engine.analysis.model import build_model, reachable_goals, reachable_if_willing, solve
+from engine.analysis.model import build_model, on_the_way, reachable_goals, reachable_if_willing, solve, solve_toward
 from engine.analysis.whatif import Outcomes
 from engine.session import Session
 from ripeness.bootstrap import rules_engine
@@ -131,3 +131,46 @@ def test_outcomes_equal_solving_on_random_small_wait_graphs(tmp_path):
             assert outcomes.opens_way(lifted) == (expected == (True, True)), (case, given_up)
         session.close()
     assert acyclic_after > 50  # the cases cover changes that leave no cycle on the way
+
+
+def _same_solution(narrowed, found, expected, where) -> None:
+    assert found.reach == expected.reach, where
+    assert found.goals_reachable == expected.goals_reachable, where
+    assert found.relevant == expected.relevant, where
+    assert found.refused == expected.refused, where
+    assert found.waits == expected.waits, where
+    assert sorted(found.graph.nodes) == sorted(expected.graph.nodes) and sorted(found.graph.edges) == sorted(expected.graph.edges), where
+    assert {i: found.lifters[i] for i in expected.lifters} == expected.lifters, where
+    assert found.move_lifters == expected.move_lifters, where
+    assert found.blocked_components() == expected.blocked_components(), where
+    # the blocked components, searched inside the whole graph's, are networkx's on the blocked graph
+    assert expected.blocked_components() == sorted(sorted(c) for c in nx.strongly_connected_components(expected.blocked_graph())
+                                                    if len(c) > 1), where
+    assert expected.components() == sorted(sorted(c) for c in nx.strongly_connected_components(expected.graph) if len(c) > 1), where
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_narrowed_solution_read_off_the_whole_equals_solving_it(tmp_path, seed):
+    """A goal's concession search solves the model cut down to the moves on its way
+    (``Model.toward``); ``solve_toward`` reads that solution off the whole model's."""
+    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
+    subjects = len(loaded.generated.state_subjects)
+    stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 4, subjects=subjects, events=5, seed=seed)))
+    rng = random.Random(seed)
+    _, head = world.heads(stream, generate.START)
+    session = Session("toward", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    checked = 0
+    compared = 0
+    for cut in (subjects, subjects * 2, subjects * 4):  # every move undone at first, then some done
+        session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
+        checked = cut
+        model = build_model(session._situation(session.clock.now()))
+        solution = solve(model)
+        goals = sorted(model.goals)
+        choices = [[g] for g in goals] + [rng.sample(goals, rng.randint(1, len(goals))) for _ in range(10)]
+        for chosen in choices:
+            narrowed = model.toward(chosen, set().union(*(on_the_way(model, solution, g) for g in chosen)))
+            _same_solution(narrowed, solve_toward(narrowed, solution), solve(narrowed), (cut, chosen))
+            compared += 1
+    session.close()
+    assert compared > 30
