@@ -148,7 +148,7 @@ def _hurt(sit: Situation, cost: Cost) -> Hurt | None:
         values = {s: sit.state[s].value for s in read if s in sit.state}
         expr = sit.rulebook.expand(cost.when)
         if expr_holds(expr, values):
-            facts = sorted((sit.state[s] for s in read if s in sit.state), key=lambda f: (f.at, f.seq))
+            facts = sorted((sit.state[s] for s in read if s in sit.state), key=lambda f: (f.at, f.subject))  # not by arrival: same-day facts in one order
             since = _held_since(sit, expr, {f.subject: f for f in facts})
             shown = ", ".join(f"{f.subject} = {show(f.value)}" for f in facts)
             return Hurt(**base, why="condition", since=since, facts=[cite_fact(sit, f) for f in facts],

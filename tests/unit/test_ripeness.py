@@ -186,3 +186,18 @@ def test_the_cli_prints_ripeness_with_its_evidence():
     assert "US Treasury, re-imposition of sanctions" in text
     assert "escalation failed to change it" in text
     assert "Antony Blinken" in text
+
+
+def test_a_costs_facts_of_one_day_are_cited_in_one_order_whatever_order_they_arrived_in(jcpoa):
+    """Found by the arrival-order property test: a cost's facts were cited in recording order."""
+    day = [{"at": "2021-03-01", "actor": "IRN", "subject": "enrichment_pct", "value": 20.0, "source": "s"},
+           {"at": "2021-03-01", "actor": "IRN", "subject": "stockpile_kg_u", "value": 2967.8, "source": "s"},
+           {"at": "2021-03-01", "actor": "USA", "subject": "oil_sanctions", "value": "in_force", "source": "s"}]
+    cited = []
+    for facts in (day, day[::-1]):
+        session = jcpoa.new_session("order", NOW)
+        add(session, *facts)
+        ripe = deal(session.verdict(dt.date(2021, 3, 2)))
+        cited.append([[f.subject for f in c.facts] for p in ripe.parties for c in p.costs])
+        session.close()
+    assert cited[0] == cited[1] and ["IRN.enrichment_pct", "IRN.stockpile_kg_u"] in cited[0]
