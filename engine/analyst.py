@@ -348,8 +348,10 @@ class Analyst:
     def _marked(self, entry: TimelineEntry, history: History, deadline: Deadline, admit: Confidence) -> TimelineEntry:
         """``entry`` with the facts admitted and what its verdict rests on among the
         unconfirmed facts it reads."""
-        frame = frame_of(history, entry.at, self._horizon, admit=admit)
-        facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
+        facts: list[Fact] = []
+        if not history.all_confirmed():  # else there is nothing to look for, and no frame to take
+            frame = frame_of(history, entry.at, self._horizon, admit=admit)
+            facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
         if not facts:
             return entry if admit == "disputed" else entry.model_copy(update={"verdict": entry.verdict.model_copy(update={"admits": admit})})
         verdict = self._resting(self._situation(frame), frame, facts, entry.verdict, deadline)

@@ -89,12 +89,14 @@ class History:
         self._head: dict[str, Fact] = {}  # per state subject its last fact: the state at or after _head_at
         self._head_at: dt.datetime | None = None  # the latest time of a state fact
         self._statements: dict[str, Fact] = {}  # statement facts (``engine.statements``): all of them, whatever the time
+        self._unconfirmed = 0  # how many of its facts are less than confirmed
 
     def covers(self, as_of: dt.datetime) -> bool:
         """Whether questions about ``as_of`` can be answered from what is loaded."""
         return self.complete_from is None or as_of >= self.complete_from
 
     def add(self, fact: Fact) -> None:
+        self._unconfirmed += fact.confidence != "confirmed"
         if fact.kind == "statement":  # they make the rulebook, at every time: not a series
             self._statements[fact.id] = fact
             self._by_id[fact.id] = fact
@@ -110,6 +112,8 @@ class History:
     def withdraw(self, fact_id: str) -> Fact | None:
         """Remove a fact from every time; the withdrawn fact, or None if it is not here."""
         fact = self._by_id.pop(fact_id, None)
+        if fact is not None:
+            self._unconfirmed -= fact.confidence != "confirmed"
         if fact is not None and fact.kind == "statement":
             del self._statements[fact_id]
         elif fact is not None:
@@ -125,6 +129,10 @@ class History:
 
     def get(self, fact_id: str) -> Fact | None:
         return self._by_id.get(fact_id)
+
+    def all_confirmed(self) -> bool:
+        """Whether every fact it holds is confirmed (then no verdict of it rests on one that is not)."""
+        return not self._unconfirmed
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -183,6 +191,7 @@ class History:
         other._by_id = dict(self._by_id)
         other._head, other._head_at = dict(self._head), self._head_at
         other._statements = dict(self._statements)
+        other._unconfirmed = self._unconfirmed
         return other
 
     def walk(self) -> Walk:
