@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -236,6 +237,63 @@ def _statements(rulebook: Rulebook, moment: dt.datetime) -> list[PositionRef]:
     return [cite_position(p) for p in stated if day in (p.in_force.from_, p.in_force.until)]
 
 
+@dataclass(frozen=True)
+class Span:
+    """A timeline up to a time, and the change times around that time: the last one looked
+    at (``last``) and the first one after it (``next``; None: none).  The same history and
+    rule files give the same entries up to any time from ``last`` to before ``next``."""
+
+    entries: list[TimelineEntry]
+    last: dt.datetime | None
+    next: dt.datetime | None
+
+    def holds_at(self, end: dt.datetime) -> bool:
+        """Whether the timeline up to ``end`` has these entries (no change time lies between)."""
+        return (self.last is None or self.last <= end) and (self.next is None or end < self.next)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    history: weakref.ref[History]  # the session's own history (not the copy the timeline read)
+    version: int  # its ``version`` then
+    rulebook: Rulebook
+    admit: Confidence
+    span: Span
+
+
+class KeptTimelines:
+    """The latest timelines asked of a service's sessions (at most ``most`` of them, of at
+    most ``entries`` entries in all), each kept with what it was worked out from: the
+    session's history object and its ``version`` (a fact added or withdrawn changes it),
+    the rule files, the facts admitted.  Asked again with none of that changed, up to a time
+    with no change time between (``Span.holds_at``), the kept entries are the timeline:
+    the web page and a client asking again do not work out every entry's verdict again."""
+
+    def __init__(self, most: int = 8, entries: int = 2000):
+        self._most, self._entries = most, entries
+        self._kept: dict[tuple[str, Confidence], _Kept] = {}  # oldest first
+        self._lock = threading.Lock()
+
+    def get(self, name: str, history: History, rulebook: Rulebook, admit: Confidence, end: dt.datetime) -> list[TimelineEntry] | None:
+        """The kept timeline of session ``name`` up to ``end``, if it still holds."""
+        with self._lock:
+            kept = self._kept.get((name, admit))
+        if (kept is None or kept.history() is not history or kept.version != history.version or kept.rulebook is not rulebook
+                or not kept.span.holds_at(end)):
+            return None
+        return list(kept.span.entries)
+
+    def put(self, name: str, history: History, version: int, rulebook: Rulebook, admit: Confidence, span: Span) -> None:
+        """Keep ``span``, worked out from ``history`` at ``version`` (the oldest kept go first)."""
+        if len(span.entries) > self._entries:
+            return
+        with self._lock:
+            self._kept.pop((name, admit), None)
+            self._kept[(name, admit)] = _Kept(weakref.ref(history), version, rulebook, admit, span)
+            while len(self._kept) > self._most or sum(len(k.span.entries) for k in self._kept.values()) > self._entries:
+                del self._kept[next(iter(self._kept))]
+
+
 class Analyst:
     """The verdicts of one session line (``name``), from frames of its history."""
 
@@ -295,6 +353,11 @@ class Analyst:
 
     def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
                  admit: Confidence = "disputed") -> list[TimelineEntry]:
+        """See ``timeline_span``: its entries."""
+        return self.timeline_span(history, end, deadline, admit).entries
+
+    def timeline_span(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
+                      admit: Confidence = "disputed") -> Span:
         """Each time up to ``end`` the verdict changed: the headline status, a goal's status,
         what holds the goals back (``analysis.standing``), or escalation; with the verdict
         from then on, what changed, and the facts and statements dated at that moment.
@@ -323,9 +386,13 @@ class Analyst:
             standing_now: tuple = ()
             latest: Verdict | None = None  # the last verdict worked out (whether or not it made an entry)
             marks = ripeness_marks(history, self.rulebook)
+            looked: dt.datetime | None = None  # the last change time looked at, and the first after end
+            after_end: dt.datetime | None = None
             for moment in change_times(history, self.rulebook):
                 if moment > end:
+                    after_end = moment
                     break
+                looked = moment
                 deadline.check()
                 since = shift(moment, -self._horizon) if self._horizon else None
                 step = walk.advance(moment, since)
@@ -369,13 +436,15 @@ class Analyst:
                                              statements=_statements(self.rulebook, moment), lapsed=_lapsed(sit, moment),
                                              verdict=verdict))
                 previous = verdict
-            return [self._marked(entry, history, deadline, admit) for entry in entries]
+            return Span([self._marked(entry, history, deadline, admit) for entry in entries], looked, after_end)
 
     def _marked(self, entry: TimelineEntry, history: History, deadline: Deadline, admit: Confidence) -> TimelineEntry:
         """``entry`` with the facts admitted and what its verdict rests on among the
         unconfirmed facts it reads."""
-        frame = frame_of(history, entry.at, self._horizon, admit=admit)
-        facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
+        facts: list[Fact] = []
+        if not history.all_confirmed():  # else there is nothing to look for, and no frame to take
+            frame = frame_of(history, entry.at, self._horizon, admit=admit)
+            facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
         if not facts:
             return entry if admit == "disputed" else entry.model_copy(update={"verdict": entry.verdict.model_copy(update={"admits": admit})})
         verdict = self._resting(self._situation(frame), frame, facts, entry.verdict, deadline)

@@ -94,12 +94,16 @@ class History:
         self._head_at: dt.datetime | None = None  # the latest time of a state fact
         self._head_before: dict[str, Fact | None] = {}  # per fact of ``_head``, by id: the one it superseded
         self._statements: dict[str, Fact] = {}  # statement facts (``engine.statements``): all of them, whatever the time
+        self._unconfirmed = 0  # how many of its facts are less than confirmed
+        self.version = 0  # how many times a fact was added or withdrawn: what a kept timeline checks (``analyst.KeptTimelines``)
 
     def covers(self, as_of: dt.datetime) -> bool:
         """Whether questions about ``as_of`` can be answered from what is loaded."""
         return self.complete_from is None or as_of >= self.complete_from
 
     def add(self, fact: Fact) -> None:
+        self.version += 1
+        self._unconfirmed += fact.confidence != "confirmed"
         if fact.kind == "statement":  # they make the rulebook, at every time: not a series
             self._statements[fact.id] = fact
             self._by_id[fact.id] = fact
@@ -115,6 +119,9 @@ class History:
     def withdraw(self, fact_id: str) -> Fact | None:
         """Remove a fact from every time; the withdrawn fact, or None if it is not here."""
         fact = self._by_id.pop(fact_id, None)
+        if fact is not None:
+            self.version += 1
+            self._unconfirmed -= fact.confidence != "confirmed"
         if fact is not None and fact.kind == "statement":
             del self._statements[fact_id]
         elif fact is not None:
@@ -137,6 +144,10 @@ class History:
 
     def get(self, fact_id: str) -> Fact | None:
         return self._by_id.get(fact_id)
+
+    def all_confirmed(self) -> bool:
+        """Whether every fact it holds is confirmed (then no verdict of it rests on one that is not)."""
+        return not self._unconfirmed
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -198,6 +209,7 @@ class History:
         other._by_id = dict(self._by_id)
         other._head, other._head_at, other._head_before = dict(self._head), self._head_at, dict(self._head_before)
         other._statements = dict(self._statements)
+        other._unconfirmed, other.version = self._unconfirmed, self.version
         return other
 
     def walk(self) -> Walk:

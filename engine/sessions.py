@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.analyst import Analyst, reads_alike
+from engine.analyst import Analyst, KeptTimelines, reads_alike
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
@@ -150,6 +150,7 @@ class Sessions:
         self._records: dict[str, SessionRecord] = {r.name: r for r in store.registry.live()}  # in creation order
         self._top_id = max((r.id for r in self._records.values()), default=0)  # the last session catch_up read, deleted or not
         self._heads: dict[str, int] = {}  # each session in memory: the number of its last own fact applied (its version)
+        self._timelines = KeptTimelines()  # the latest timelines, until their session's facts change
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         self._by_id: dict[int, SessionRecord] = {r.id: r for r in self._records.values()}
@@ -448,15 +449,24 @@ class Sessions:
 
     def timeline(self, name: str, deadline: Deadline = NO_DEADLINE, admit: Confidence = "disputed") -> list[TimelineEntry]:
         """The timeline of a copy of the session's whole history, by an analyst of its own
-        (the session's stays free for its verdicts); writes go on meanwhile."""
+        (the session's stays free for its verdicts); writes go on meanwhile.  The latest
+        timelines are kept until their session's facts or rule files change, or a change
+        time passes (``analyst.KeptTimelines``)."""
         with self._using(name) as session:
-            history, now = session.snapshot(), self.clock.now()
-            rulebook, rules = session.rulebook, session.rules
+            session.complete()  # first: it may bring statement facts, and so other rule files
+            now, rulebook, rules = self.clock.now(), session.rulebook, session.rules
+            live, version = session.history, session.history.version
+            kept = self._timelines.get(name, live, rulebook, admit, now)  # nothing changed since it was worked out
+            if kept is not None:
+                return kept
+            history = session.snapshot()
         analyst = Analyst(name, rulebook, rules, self._port)
         try:
-            return analyst.timeline(history, now, deadline, admit)
+            span = analyst.timeline_span(history, now, deadline, admit)
         finally:
             analyst.close()
+        self._timelines.put(name, live, version, rulebook, admit, span)
+        return list(span.entries)
 
     def timeline_basis(self, name: str) -> TimelineBasis:
         """What the session's timeline up to now rests on besides the rule files and the

@@ -170,13 +170,13 @@ def facts_view(request: Request, who: Who, session: SessionName = BASELINE,
 
 
 @dataclass(frozen=True)
-class KeptTimeline:
+class ShownTimeline:
     basis: TimelineBasis  # read before the timeline was worked out: a write meanwhile makes it not hold
     entries: list[TimelineEntry]
     facts: list[Fact]  # the chart's markers: the facts not withdrawn (they change with the version only)
 
 
-class KeptTimelines:
+class ShownTimelines:
     """The timelines the page showed last, each kept (the latest ``MOST``) until its session's
     basis no longer holds (``TimelineBasis.still``: another fact or withdrawal, a time at which
     the verdict can change passed, the session deleted and made again), for one scenario's
@@ -186,9 +186,9 @@ class KeptTimelines:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: OrderedDict[str, KeptTimeline] = OrderedDict()
+        self._kept: OrderedDict[str, ShownTimeline] = OrderedDict()
 
-    def get(self, session: str, basis: TimelineBasis, now: dt.datetime) -> KeptTimeline | None:
+    def get(self, session: str, basis: TimelineBasis, now: dt.datetime) -> ShownTimeline | None:
         with self._lock:
             kept = self._kept.get(session)
             if kept is None or not kept.basis.still(basis, now):
@@ -196,7 +196,7 @@ class KeptTimelines:
             self._kept.move_to_end(session)
             return kept
 
-    def put(self, session: str, kept: KeptTimeline) -> None:
+    def put(self, session: str, kept: ShownTimeline) -> None:
         with self._lock:
             self._kept[session] = kept
             self._kept.move_to_end(session)
@@ -204,28 +204,28 @@ class KeptTimelines:
                 self._kept.popitem(last=False)
 
 
-_kept_timelines: weakref.WeakKeyDictionary[Sessions, KeptTimelines] = weakref.WeakKeyDictionary()
+_shown_timelines: weakref.WeakKeyDictionary[Sessions, ShownTimelines] = weakref.WeakKeyDictionary()
 _kept_guard = threading.Lock()
 
 
-def kept_timelines(sessions: Sessions) -> KeptTimelines:
+def shown_timelines(sessions: Sessions) -> ShownTimelines:
     with _kept_guard:
-        return _kept_timelines.setdefault(sessions, KeptTimelines())
+        return _shown_timelines.setdefault(sessions, ShownTimelines())
 
 
 @router.get("/web/timeline", response_class=HTMLResponse)
 async def timeline_view(request: Request, who: Who, session: SessionName = BASELINE) -> HTMLResponse:
     """The timeline's bands and entries.  The timeline is worked out once and kept until the
-    session's log changes or a time at which it can change passes (``KeptTimelines``): a
+    session's log changes or a time at which it can change passes (``ShownTimelines``): a
     later view of the same session costs what reading that basis costs."""
     sessions = _sessions(request)
     sessions.record_of(session)
     basis = await run_in_threadpool(sessions.timeline_basis, session)
-    keep = kept_timelines(sessions)
+    keep = shown_timelines(sessions)
     kept = keep.get(session, basis, sessions.clock.now())
     if kept is None:
         entries = await analysed(request, f"the timeline of {session!r}", lambda deadline: sessions.timeline(session, deadline))
-        kept = KeptTimeline(basis, entries, await run_in_threadpool(facts_in_force, sessions, session))
+        kept = ShownTimeline(basis, entries, await run_in_threadpool(facts_in_force, sessions, session))
         keep.put(session, kept)
     return _render(request, "timeline.html", who, session=session, entries=list(reversed(kept.entries)),
                    chart=bands.chart(kept.entries, kept.facts, sessions.rulebook, sessions.clock.now()))

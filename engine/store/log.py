@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, true
 from sqlalchemy.engine import Engine
@@ -88,9 +89,10 @@ class SqlFactLog:
         limits = {b.session_id: to_us(b.max_at) for b in view if b.max_at is not None}
         seen = or_(_in_view(view), _withdrawing(view)) if limits else _in_view(view)
         query = select(facts).where(seen).order_by(facts.c.seq)
+        read = _Reader()
         with self._engine.connect() as conn:
             for row in conn.execute(query).yield_per(5000):
-                yield withdrawal_of(row) if row.at > limits.get(row.session_id, row.at) else fact_of(row)
+                yield withdrawal_of(row) if limits and row.at > limits.get(row.session_id, row.at) else read(row)
 
     def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject the fact in
@@ -201,6 +203,45 @@ class SqlFactLog:
             query = query.where(facts.c.session_id.in_(list(session_ids)))
         with self._engine.connect() as conn:
             return conn.execute(query).scalar() or 0
+
+
+class _Reader:
+    """Rows of ``select(facts)`` as facts, as ``schema.fact_of`` makes them, for reading a
+    whole log: the row unpacked by position instead of looked up by name, the JSON of a
+    value decoded once per distinct text (values are scalars, but a statement's, decoded
+    each time: a dict), a time once per distinct number of microseconds when it repeats
+    (``recorded_at``: a write's facts share one), no JSON read for an empty attribution."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        self._recorded: dict[int, dt.datetime] = {}
+
+    def __call__(self, row: Any) -> Fact:
+        (seq, _, at, subject, kind, value, actor, target, source, note, recorded_at, withdraws, rules_version,
+         count, since, confidence, claimed_by, denied_by) = row
+        if value is None:
+            decoded = None
+        elif kind == "statement":
+            decoded = json.loads(value)
+        else:
+            decoded = self._values.get(value, _MISSING)
+            if decoded is _MISSING:
+                if len(self._values) > _KEPT:
+                    self._values.clear()
+                decoded = self._values[value] = json.loads(value)
+        recorded = self._recorded.get(recorded_at)
+        if recorded is None:
+            if len(self._recorded) > _KEPT:
+                self._recorded.clear()
+            recorded = self._recorded[recorded_at] = from_us(recorded_at)
+        return Fact(f"f{seq}", seq, from_us(at), subject, kind, decoded, actor, target, source, note, recorded,
+                    f"f{withdraws}" if withdraws is not None else None, rules_version, count,
+                    from_us(since) if since is not None else None, confidence or "confirmed",
+                    tuple(json.loads(claimed_by)) if claimed_by else (), tuple(json.loads(denied_by)) if denied_by else ())
+
+
+_MISSING = object()
+_KEPT = 4096  # distinct values (and recording times) a _Reader keeps at once
 
 
 class SqlWriting:

@@ -4,7 +4,9 @@ writers and a restart."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -115,6 +117,31 @@ def test_a_fork_sees_its_parents_facts_and_withdrawals_up_to_the_fork_only(backe
     assert everything(store, fork) == [early, wrong, undo, own]
     assert late_dated not in everything(store, fork) and after_fork[0] not in everything(store, fork)
     assert [f.value for f in store.log.load_recent(view, day(12), HORIZON, SUBJECTS)] == [1, 11]
+
+
+def test_the_whole_log_reads_every_field_of_every_kind_of_fact_as_written_and_as_found(backend):
+    """``load_all`` reads a whole log its own way (by position, values decoded once per
+    text): the facts are those written, field for field, and those ``find`` reads."""
+    store = backend.store
+    root = baseline(store)
+    later = RECORDED + dt.timedelta(hours=1)
+    written = write(store, root.id, state(day(1), 3.67), state(day(2), 3.67), state(day(3), "eased", "USA.oil_sanctions", actor="USA"),
+                    state(day(4), True, "IRN.talks", confidence="reported", claimed_by=("IRN",)),
+                    event(day(5), count=40, since=day(4), confidence="disputed", claimed_by=("USA",), denied_by=("IRN", "ISR")),
+                    event(day(5), value="strike"), state(day(6), None, "IRN.quiet"),
+                    lambda seq: replace(fact(seq, day(7), "said", {"ends": ["p"], "quote": "enough"}, kind="statement"), rules_version=2),
+                    lambda seq: replace(fact(seq, day(8), "said", {"ends": ["p"], "quote": "enough"}, kind="statement"), recorded_at=later),
+                    lambda seq: replace(fact(seq, day(9), value=60), note="a note", recorded_at=later))
+    [undo] = write(store, root.id, withdrawal(written[1]))
+    [fixed] = write(store, root.id, lambda seq: fact(seq, day(11), value=20, withdraws=written[0].seq))
+    fork = store.registry.create("fork", created_at=RECORDED, parent=root, fork_at=day(10))
+    read = everything(store, root)
+    assert read == [*written, undo, fixed]
+    assert [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since) for f in read] == \
+        [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since) for f in [*written, undo, fixed]]
+    assert read == store.log.find(store.registry.view(root))[0]
+    assert read[7].value is not read[8].value  # a statement's value is a dict of its own
+    assert everything(store, fork) == [*written, undo, replace(fixed, kind="withdrawal", value=None, actor=None, withdraws=written[0].id)]
 
 
 def test_statement_facts_of_a_view_come_whole_in_recording_order_without_the_withdrawn(backend):

@@ -13,11 +13,13 @@ withdrawals)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -308,3 +310,53 @@ def test_intensity_through_the_rules_engine(tmp_path):
         assert not session.verdict(day + dt.timedelta(days=6)).escalation
     finally:
         session.close()
+
+
+class _Clock:
+    """A clock the test moves."""
+
+    def __init__(self, at: dt.datetime):
+        self.at = at
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+def test_a_kept_timeline_is_given_again_only_while_nothing_it_read_changed(strike, tmp_path):
+    """``Sessions`` keeps the latest timelines; each answer equals the timeline worked out
+    afresh by a service just started on the same log: after time passes a change time or
+    not, a fact is recorded (dated in the past) or withdrawn, or fewer facts are admitted."""
+    from ripeness.bootstrap import open_sessions
+
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    clock = _Clock(dt.datetime(2024, 3, 10, tzinfo=dt.timezone.utc))
+    sessions = open_sessions(strike, url, clock)
+    facts = [dict(f, at=str(f["at"])) for f in yaml.safe_load((STRIKE / "facts.yaml").read_text())["facts"]]
+    sessions.record("baseline", [("", f) for f in facts])
+
+    def as_json(entries) -> list[str]:
+        return [e.model_dump_json() for e in entries]
+
+    def afresh(admit: str = "disputed") -> list[str]:
+        started = open_sessions(strike, url, clock)
+        try:
+            return as_json(started.timeline("baseline", admit=admit))
+        finally:
+            started.close()
+
+    try:
+        early = as_json(sessions.timeline("baseline"))
+        assert early == afresh() and as_json(sessions.timeline("baseline")) == early
+        clock.at = dt.datetime(2024, 3, 10, 12, tzinfo=dt.timezone.utc)  # no change time passed
+        assert as_json(sessions.timeline("baseline")) == early
+        clock.at = dt.datetime(2024, 4, 30, tzinfo=dt.timezone.utc)  # many passed
+        later = as_json(sessions.timeline("baseline"))
+        assert later == afresh() and len(later) > len(early)
+        sessions.record("baseline", [("", {"at": "2024-03-03", "actor": "EMP", "subject": "pay_offer_pct", "value": 8})])
+        offered = as_json(sessions.timeline("baseline"))
+        assert offered == afresh() and offered != later
+        sessions.record("baseline", [("", {"withdraws": json.loads(offered[0])["causes"][0]["id"]})])
+        assert as_json(sessions.timeline("baseline")) == afresh() != offered
+        assert as_json(sessions.timeline("baseline", admit="confirmed")) == afresh("confirmed")
+    finally:
+        sessions.close()

@@ -89,3 +89,16 @@ def test_the_timeline_marks_the_changes_that_rest_on_unconfirmed_facts(strike):
     assert all(not e.rests_on_unconfirmed for at, e in entries.items() if at < "2024-03-20")
     sure = session.timeline(admit="confirmed")
     assert all(e.status == "deadlock" and e.verdict.admits == "confirmed" and not e.rests_on_unconfirmed for e in sure)
+
+
+def test_the_timeline_marks_what_rests_on_an_unconfirmed_fact_whatever_was_withdrawn_before_or_after(strike):
+    """The timeline looks for unconfirmed facts only in a history that holds some: it keeps
+    that count through withdrawals of confirmed and unconfirmed facts, and in its copies."""
+    session = line(strike)
+    [walkout] = [f for f in session.history.events() if f.subject == "walkout" and f.at == day("2024-03-09")]
+    [award] = session.record(parse_inputs([("fact[0]", AWARD), ("fact[1]", {"withdraws": walkout.id})], strike.rulebook))[:1]
+    assert not session.history.all_confirmed() and not session.history.copy().all_confirmed()
+    marked = {e.at.date().isoformat(): e for e in session.timeline()}["2024-03-20"]
+    assert [f.value for f in marked.rests_on_unconfirmed] == ["interim_award"]
+    session.record(parse_inputs([("fact[0]", {"withdraws": award.id})], strike.rulebook))
+    assert session.history.all_confirmed() and all(not e.rests_on_unconfirmed for e in session.timeline())
