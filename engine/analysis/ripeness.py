@@ -168,7 +168,7 @@ def _held_since(sit: Situation, expr, facts: dict[str, Fact]) -> dt.date | None:
     while the condition still holds with the earlier value."""
     stepped: set[str] = set()
     while facts:
-        latest = max(facts.values(), key=lambda f: (f.at, f.seq))
+        latest = max(facts.values(), key=lambda f: (f.at, f.subject))  # same-day facts by subject, not arrival
         earlier = sit.previous(latest) if latest.subject not in stepped else None
         if earlier is None:
             return latest.at.date()

@@ -4,13 +4,14 @@ and the write transaction (``SqlWriting``)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, true
+from sqlalchemy import Connection, Integer, and_, bindparam, func, insert, or_, select, true, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -110,14 +111,9 @@ class SqlFactLog:
         with self._engine.connect() as conn:
             withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
             found: dict[int, Fact] = {}
+            latest = self._latest_two(conn, view, subjects, at, withdrawn)
             for subject in subjects:
-                candidates = []
-                for bound in view:
-                    query = (select(facts).where(_in_view([bound]), facts.c.subject == subject, facts.c.kind == "state",
-                                                 facts.c.at <= to_us(at))
-                             .order_by(facts.c.at.desc(), facts.c.seq.desc()).limit(2 + len(withdrawn)))
-                    candidates += [row for row in conn.execute(query) if row.seq not in withdrawn][:2]
-                candidates.sort(key=lambda r: (r.at, r.seq), reverse=True)
+                candidates = latest.get(subject, [])
                 found.update((row.seq, fact_of(row)) for row in candidates[:2])
                 if candidates and all(row.confidence is not None for row in candidates[:2]):
                     found.update((row.seq, fact_of(row)) for row in self._confirmed(conn, view, subject, at, withdrawn))
@@ -144,6 +140,28 @@ class SqlFactLog:
             withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
             query = select(facts).where(_in_view(view), facts.c.kind == "statement").order_by(facts.c.seq)
             return [fact_of(row) for row in conn.execute(query) if row.seq not in withdrawn]
+
+    @staticmethod
+    def _latest_two(conn: Connection, view: View, subjects: list[str], at: dt.datetime, withdrawn: set[int]) -> dict[str, list]:
+        """Per subject, the two latest state rows not after ``at`` and not withdrawn, latest
+        first: a few statements of many small parts (a subject in a line of the view each,
+        read through the index on subject and time), not a round trip per part, each statement
+        made once per shape (``_latest_statement``) and given its values as parameters."""
+        shape = tuple((b.max_seq is not None, b.max_at is not None) for b in view)
+        bounds: dict[str, Any] = {"at": to_us(at), "n": 2 + len(withdrawn)}
+        for j, b in enumerate(view):
+            bounds |= {f"b{j}_id": b.session_id, f"b{j}_seq": b.max_seq, f"b{j}_at": to_us(b.max_at) if b.max_at else None}
+        step = max(1, LATEST_PARTS // max(1, len(view)))
+        rows: dict[str, list] = {}
+        for start in range(0, len(subjects), step):
+            chunk = subjects[start:start + step]
+            statement = _latest_statement(len(chunk), shape)
+            for row in conn.execute(statement, bounds | {f"s{i}": subject for i, subject in enumerate(chunk)}):
+                if row.seq not in withdrawn:
+                    rows.setdefault(row.subject, []).append(row)
+        for found in rows.values():
+            found.sort(key=lambda r: (r.at, r.seq), reverse=True)
+        return rows
 
     @staticmethod
     def _confirmed(conn: Connection, view: View, subject: str, at: dt.datetime, withdrawn: set[int]) -> list:
@@ -241,6 +259,7 @@ class _Reader:
 
 
 _MISSING = object()
+LATEST_PARTS = 200  # parts of one statement reading a moment (SQLite allows 500 in a compound select)
 _KEPT = 4096  # distinct values (and recording times) a _Reader keeps at once
 
 
@@ -279,6 +298,24 @@ class SqlWriting:
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,
                                                    seqs=json.dumps(seqs), reply=None))
+
+
+@functools.lru_cache(maxsize=32)
+def _latest_statement(subjects: int, shape: tuple[tuple[bool, bool], ...]):
+    """The statement ``_latest_two`` runs for ``subjects`` subjects (parameters ``s0``, ``s1``,
+    ...) and a view of this shape (per line: whether it has a ``max_seq`` and a ``max_at``;
+    parameters ``b0_id``, ``b0_seq``, ``b0_at``, ...): per subject and line, the ``n``
+    latest state rows not after ``at``, latest first, as ``_in_view`` sees them."""
+    parts = []
+    for i in range(subjects):
+        for j, (has_seq, has_at) in enumerate(shape):
+            where = [facts.c.session_id == bindparam(f"b{j}_id"), facts.c.subject == bindparam(f"s{i}"),
+                     facts.c.kind == "state", facts.c.at <= bindparam("at")]
+            where += [facts.c.seq <= bindparam(f"b{j}_seq")] if has_seq else []
+            where += [facts.c.at <= bindparam(f"b{j}_at")] if has_at else []
+            parts.append(select(facts).where(*where).order_by(facts.c.at.desc(), facts.c.seq.desc())
+                         .limit(bindparam("n", type_=Integer)).subquery().select())
+    return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def _in_view(view: View, *, by_time: bool = True):
