@@ -109,7 +109,7 @@ class SqlFactLog:
     def _load(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str], later: bool) -> list[Fact]:
         in_view = _in_view(view)
         with self._engine.connect() as conn:
-            withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
+            withdrawn = _withdrawn(conn, view)
             found: dict[int, Fact] = {}
             latest = self._latest_two(conn, view, subjects, at, withdrawn)
             for subject in subjects:
@@ -140,7 +140,7 @@ class SqlFactLog:
     def statements(self, view: View) -> list[Fact]:
         """The statement facts of the view not withdrawn, in recording order."""
         with self._engine.connect() as conn:
-            withdrawn = set(conn.execute(select(facts.c.withdraws).where(_withdrawing(view))).scalars())
+            withdrawn = _withdrawn(conn, view)
             query = select(facts).where(_in_view(view), facts.c.kind == "statement").order_by(facts.c.seq)
             return [fact_of(row) for row in conn.execute(query) if row.seq not in withdrawn]
 
@@ -337,7 +337,16 @@ def _in_view(view: View, *, by_time: bool = True):
 def _withdrawing(view: View):
     """The withdrawals and corrections that count in a view: recorded in it, whatever their
     time (a parent's correction dated after the fork still took its fact away before it)."""
-    return and_(facts.c.withdraws.is_not(None), _in_view(view, by_time=False))
+    # withdraws > 0 (a fact's number), not IS NOT NULL: SQLite then reads the index on session
+    # and withdrawn fact instead of every fact of the session up to the line's number
+    return and_(facts.c.withdraws > 0, _in_view(view, by_time=False))
+
+
+def _withdrawn(conn: Connection, view: View) -> set[int]:
+    """The numbers of the facts the view's withdrawals take away: a query a line of the view,
+    each through the index on session and withdrawn fact (one with OR read every fact)."""
+    parts = [select(facts.c.withdraws).where(_withdrawing([bound])) for bound in view]
+    return set(conn.execute(union_all(*parts) if len(parts) > 1 else parts[0]).scalars()) if parts else set()
 
 
 def _same(column, value):
