@@ -31,6 +31,10 @@ def prepare(db_path: str, scenario: dict[str, Any], stream: dict[str, Any], rule
     url = f"sqlite:///{db_path}"
     log = open_store(url, loaded.rulebook.id)
     record = log.registry.create("baseline", created_at=generate.START, description="the live record")
+    # the rule files' version recorded, and each fact checked against it, as ripeness writes a log:
+    # without it the first start takes the rule files as changed and checks every fact again
+    version = log.versions.record(loaded.rulebook.id, loaded.rulebook.fingerprint, loaded.rulebook.canonical,
+                                  dt.datetime.now(dt.timezone.utc)).version
     log.close()
     engine = create_engine(url)
 
@@ -55,7 +59,7 @@ def prepare(db_path: str, scenario: dict[str, Any], stream: dict[str, Any], rule
             rows.append({"seq": seq, "session_id": record.id, "at": to_us(at), "subject": fact["subject"], "kind": kind,
                          "value": json.dumps(fact.get("value"), sort_keys=True), "actor": fact.get("actor"),
                          "target": fact.get("target"), "source": fact["source"], "note": "",
-                         "recorded_at": to_us(head), "withdraws": None})
+                         "recorded_at": to_us(head), "withdraws": None, "rules_version": version})
         with engine.begin() as conn:
             conn.execute(insert(facts), rows)
     with engine.begin() as conn:  # the log's position after the last fact, as a write sets it: the next fact is numbered on
