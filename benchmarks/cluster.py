@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.loadgen import Load, _exchange, request
+from benchmarks.loadgen import Load, client, request
 from tests.backends import Postgres, StartFailed, Unavailable, postgres
 from tests.e2e.server import Server
 
@@ -116,26 +116,10 @@ def get(port: int, path: str) -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
 
 
-async def _client(port: int, raws: list[bytes], deadline: float, load: Load) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**24)
-    try:
-        for raw in raws:
-            if time.perf_counter() > deadline:
-                break
-            start = time.perf_counter()
-            status, reply = await _exchange(reader, writer, raw)
-            if 200 <= status < 300:
-                load.latencies.append(time.perf_counter() - start)
-            else:
-                load.errors.append(f"{status}: {reply[:200]!r}")
-    finally:
-        writer.close()
-
-
 async def _drive(ports: list[int], per_client: list[list[bytes]], seconds: float) -> Load:
     load = Load()
     start = time.perf_counter()
-    await asyncio.gather(*(_client(ports[i % len(ports)], raws, start + seconds, load) for i, raws in enumerate(per_client)))
+    await asyncio.gather(*(client(ports[i % len(ports)], raws, start + seconds, load) for i, raws in enumerate(per_client)))
     load.seconds = time.perf_counter() - start
     return load
 

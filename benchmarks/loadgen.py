@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -26,7 +27,7 @@ def request(port: int, path: str, body: bytes) -> bytes:
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> tuple[int, bytes]:
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> tuple[int, bytes]:
     writer.write(raw)
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
@@ -36,14 +37,16 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return status, await reader.readexactly(length) if length else b""
 
 
-async def _client(port: int, bodies: list[bytes], path: str, deadline: float, load: Load) -> None:
+async def client(port: int, raws: Iterable[bytes], deadline: float, load: Load) -> None:
+    """One client on one connection: each raw request in turn until ``deadline``, its
+    latency or its error added to ``load``."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**24)
     try:
-        for body in bodies:
+        for raw in raws:
             if time.perf_counter() > deadline:
                 break
             start = time.perf_counter()
-            status, reply = await _exchange(reader, writer, request(port, path, body))
+            status, reply = await exchange(reader, writer, raw)
             if 200 <= status < 300:
                 load.latencies.append(time.perf_counter() - start)
             else:
@@ -55,7 +58,7 @@ async def _client(port: int, bodies: list[bytes], path: str, deadline: float, lo
 async def _run(port: int, path: str, per_client: list[list[bytes]], seconds: float) -> Load:
     load = Load()
     start = time.perf_counter()
-    await asyncio.gather(*(_client(port, bodies, path, start + seconds, load) for bodies in per_client))
+    await asyncio.gather(*(client(port, (request(port, path, b) for b in bodies), start + seconds, load) for bodies in per_client))
     load.seconds = time.perf_counter() - start
     return load
 
@@ -71,7 +74,7 @@ def post_once(port: int, path: str, body: bytes, timeout: float = 600) -> tuple[
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**26)
         try:
             start = time.perf_counter()
-            status, reply = await asyncio.wait_for(_exchange(reader, writer, request(port, path, body)), timeout)
+            status, reply = await asyncio.wait_for(exchange(reader, writer, request(port, path, body)), timeout)
             return status, reply, time.perf_counter() - start
         finally:
             writer.close()
