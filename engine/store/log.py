@@ -150,10 +150,12 @@ class SqlFactLog:
         first: a few statements of many small parts (a subject in a line of the view each,
         read through the index on subject and time), not a round trip per part, each statement
         made once per shape (``_latest_statement``) and given its values as parameters."""
+        if not view or not subjects:
+            return {}
         shape = tuple((b.max_seq is not None, b.max_at is not None) for b in view)
         bounds: dict[str, Any] = {"at": to_us(at), "n": 2 + len(withdrawn)}
         for j, b in enumerate(view):
-            bounds |= {f"b{j}_id": b.session_id, f"b{j}_seq": b.max_seq, f"b{j}_at": to_us(b.max_at) if b.max_at else None}
+            bounds |= {f"b{j}_id": b.session_id, f"b{j}_seq": b.max_seq, f"b{j}_at": to_us(b.max_at) if b.max_at is not None else None}
         step = max(1, LATEST_PARTS // max(1, len(view)))
         rows: dict[str, list] = {}
         for start in range(0, len(subjects), step):
@@ -262,7 +264,6 @@ class _Reader:
 
 
 _MISSING = object()
-LATEST_PARTS = 200  # parts of one statement reading a moment (SQLite allows 500 in a compound select)
 _KEPT = 4096  # distinct values (and recording times) a _Reader keeps at once
 
 
@@ -301,6 +302,9 @@ class SqlWriting:
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,
                                                    seqs=json.dumps(seqs), reply=None))
+
+
+LATEST_PARTS = 200  # parts of one statement reading a moment (SQLite allows 500 in a compound select)
 
 
 @functools.lru_cache(maxsize=32)
