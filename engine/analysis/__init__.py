@@ -12,7 +12,7 @@ from engine.analysis import escalation, explain, ripeness
 from engine.analysis.concessions import WORK_BUDGET, concession_sets
 from engine.analysis.model import (
     Block,
-    Model,
+    BlockingModel,
     Situation,
     Solution,
     build_model,
@@ -36,7 +36,7 @@ NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no conces
 __all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "in_force", "quick_status", "standing"]
 
 
-def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, Status]:
+def goal_statuses(model: BlockingModel, goals_reachable: dict[str, bool]) -> dict[str, Status]:
     """Each goal's own status: progress while done, opening while reachable with a party's
     word (or a free move) behind every remaining move, else deadlock."""
     return {g: "progress" if done else "opening" if goals_reachable[g] else "deadlock" for g, done in model.goals.items()}
@@ -45,7 +45,7 @@ def goal_statuses(model: Model, goals_reachable: dict[str, bool]) -> dict[str, S
 _ORDER: dict[Status, int] = {"deadlock": 0, "opening": 1, "progress": 2}
 
 
-def headline(model: Model, statuses: dict[str, Status], hopeful: dict[str, bool] | None = None,
+def headline(model: BlockingModel, statuses: dict[str, Status], hopeful: dict[str, bool] | None = None,
              solution: Solution | None = None) -> Status:
     """The verdict's status, from the goals' own (``docs/concepts.md``, "The headline"):
 
@@ -314,7 +314,7 @@ def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None
     return again.model_copy(update={"ripeness": ripeness.assess(sit, again)})
 
 
-def _concessions_toward(sit: Situation, model: Model, solution: Solution, outcomes: Outcomes | None,
+def _concessions_toward(sit: Situation, model: BlockingModel, solution: Solution, outcomes: Outcomes | None,
                         goals: list[str], per_goal: dict[str, Status], ways: dict[str, set[str]],
                         work_budget: int = WORK_BUDGET, stance_blocks: dict[str, Block] | None = None) -> ConcessionSets:
     """The smallest concession sets toward ``goals`` alone (for the headline, the main goals:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 import networkx as nx
 
-from engine.analysis.model import Block, Model, Solution, relevant_blocks, solve
+from engine.analysis.model import Block, BlockingModel, Solution, relevant_blocks, solve
 from engine.analysis.whatif import Outcomes
 from engine.verdict import ConcessionSets
 
@@ -19,7 +19,7 @@ WORK_BUDGET = 100_000  # moves x model solves the concession search may spend be
 MAX_SETS = 20
 
 
-def concession_sets(model: Model, solution: Solution, outcomes: Outcomes | None = None,
+def concession_sets(model: BlockingModel, solution: Solution, outcomes: Outcomes | None = None,
                     work_budget: int = WORK_BUDGET) -> ConcessionSets:
     """Smallest sets of blocking positions whose removal breaks every cycle and makes some
     goal reachable.  Exact while the combinations to try fit the work budget (a try costs
@@ -62,7 +62,7 @@ def _greedy(opens_way: Callable[[Iterable[str]], bool], candidates: list[str], f
                           note=f"no set of fewer than {from_size} concessions works; beyond that the search is greedy and this set is minimal but may not be the smallest")
 
 
-def _by_cycles(model: Model, solution: Solution, trials: Trials, from_size: int) -> ConcessionSets:
+def _by_cycles(model: BlockingModel, solution: Solution, trials: Trials, from_size: int) -> ConcessionSets:
     """Too many positions to try one by one: break each cycle at the position that blocks
     the most of its links, then give up the positions still between a goal and its needs;
     checked once.  Small, not guaranteed smallest.  Each strongly connected component of
@@ -114,7 +114,7 @@ def _by_cycles(model: Model, solution: Solution, trials: Trials, from_size: int)
 class Trials:
     """Does giving up these positions break every cycle and open a goal?"""
 
-    def __init__(self, model: Model, outcomes: Outcomes):
+    def __init__(self, model: BlockingModel, outcomes: Outcomes):
         self._outcomes = outcomes
         self._blocks_of: dict[str, list[Block]] = {}
         self.withheld: dict[str, str] = {}  # position -> the move it withholds

@@ -11,7 +11,7 @@ import networkx as nx
 from pydantic import TypeAdapter
 
 from engine.analysis import escalation
-from engine.analysis.model import Block, Model, Situation, Solution, in_force, liftable
+from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable
 from engine.conditions import describe, show
 from engine.facts import Fact
 from engine.rulebook.models import Compare, Offer, Position, Variant
@@ -242,7 +242,7 @@ def _shortest_first(nodes: list[str]) -> tuple[int, list[str]]:
     return len(nodes), nodes
 
 
-def refusals(sit: Situation, model: Model, solution: Solution) -> list[Refusal]:
+def refusals(sit: Situation, model: BlockingModel, solution: Solution) -> list[Refusal]:
     """The dead ends on the way to a goal: refusals, and conditions no move can meet (a
     move nobody has spoken of is untested, not refused: see ``untested``)."""
     return [Refusal(move=m, actor=b.stated.actor, position=cite_position(b.stated, b.variant),
@@ -251,14 +251,14 @@ def refusals(sit: Situation, model: Model, solution: Solution) -> list[Refusal]:
             if b.stated is not None and not solution.lifters[id(b)]]
 
 
-def untested(model: Model, solution: Solution, way: set[str] | None = None) -> list[str]:
+def untested(model: BlockingModel, solution: Solution, way: set[str] | None = None) -> list[str]:
     """The moves on the way to a goal (to the goals: ``way`` None) that nobody has spoken
     of (no position, no offer, not free) and that are not reached otherwise."""
     moves = solution.relevant if way is None else way
     return [m for m in sorted(moves - solution.reach) if any(b.kind == "unknown" for b in model.blocks.get(m, ()))]
 
 
-def on_the_way_or_done(model: Model, solution: Solution) -> list[str]:
+def on_the_way_or_done(model: BlockingModel, solution: Solution) -> list[str]:
     """The moves a verdict gives a stance: every move on the way to a goal not done, and the
     moves such goals need (or their substitutes) already made."""
     needed_done = {m for g, done in model.goals.items() if not done for n in model.needs[g]
@@ -266,7 +266,7 @@ def on_the_way_or_done(model: Model, solution: Solution) -> list[str]:
     return sorted(solution.relevant | needed_done)
 
 
-def stance_kind(model: Model, solution: Solution, move: str) -> StanceKind:
+def stance_kind(model: BlockingModel, solution: Solution, move: str) -> StanceKind:
     """Where ``move`` stands (``Stance``), without the evidence."""
     if move in model.done:
         return "done"
@@ -279,7 +279,7 @@ def stance_kind(model: Model, solution: Solution, move: str) -> StanceKind:
     return "willing" if move in model.eased or model.willing.get(move, ()) else "free"
 
 
-def stances(sit: Situation, model: Model, solution: Solution) -> list[Stance]:
+def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[Stance]:
     """The stance of every move on the way to a goal not done, with what it rests on; the
     needed moves already made are listed as done."""
     rb = sit.rulebook
@@ -310,7 +310,7 @@ def stances(sit: Situation, model: Model, solution: Solution) -> list[Stance]:
 _STANCES = TypeAdapter(list[Stance])
 
 
-def blocks_by_stance(model: Model) -> dict[str, Block]:
+def blocks_by_stance(model: BlockingModel) -> dict[str, Block]:
     """Stance key -> a block of it (the first): what ``concession_stances`` reads."""
     found: dict[str, Block] = {}
     for bs in model.blocks.values():

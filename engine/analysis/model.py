@@ -120,7 +120,7 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Model:
+class BlockingModel:
     moves: frozenset[str]
     done: frozenset[str]
     blocks: dict[str, tuple[Block, ...]]
@@ -132,12 +132,12 @@ class Model:
     substitutes: dict[str, tuple[str, ...]]
     main: tuple[str, ...] = ()  # the goals whose status makes the headline (``Rulebook.main_goals``)
 
-    def without(self, positions: Iterable[str]) -> Model:
+    def without(self, positions: Iterable[str]) -> BlockingModel:
         """As if these stances (``Block.key``) were given up."""
         gone = set(positions)
         return replace(self, blocks={m: tuple(b for b in bs if b.key not in gone) for m, bs in self.blocks.items()})
 
-    def toward(self, goals: Iterable[str], moves: Iterable[str]) -> Model:
+    def toward(self, goals: Iterable[str], moves: Iterable[str]) -> BlockingModel:
         """The model of ``goals`` alone, cut down to ``moves`` (every move on their way,
         ``on_the_way``: closed under waiting, so what is reachable among them is unchanged)."""
         kept = frozenset(moves) | self.done
@@ -147,12 +147,12 @@ class Model:
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in wanted and g in self.goals))
 
-    def hopeful(self) -> Model:
+    def hopeful(self) -> BlockingModel:
         """As if every move nobody has spoken of were willing (the old, silence-is-consent
         reading): what a goal would need if the untested moves turned out willing."""
         return replace(self, blocks={m: tuple(b for b in bs if b.kind != "unknown") for m, bs in self.blocks.items()})
 
-    def with_done(self, move: str) -> Model:
+    def with_done(self, move: str) -> BlockingModel:
         """As if ``move`` were made: it is done, and every block that some alternative of
         whose condition the move meets on its own (``Block.lifted_by``) is lifted."""
         return replace(self, done=self.done | {move}, blocks={
@@ -232,7 +232,7 @@ class Solution:
         return sub
 
 
-def relevant_blocks(model: Model, solution: Solution) -> list[Block]:
+def relevant_blocks(model: BlockingModel, solution: Solution) -> list[Block]:
     """The blocks on the moves on the way to a goal that are not reached, move by move."""
     return [b for m in sorted(solution.relevant - solution.reach) for b in model.blocks.get(m, ())]
 
@@ -260,7 +260,7 @@ def active_variant(sit: Situation, position: Position) -> Variant | None:
     return next((v for v in position.variants if sit.holds(f"variant:{v.id}") and not lapsed(v, sit.as_of, sit.state)), None)
 
 
-def build_model(sit: Situation) -> Model:
+def build_model(sit: Situation) -> BlockingModel:
     rb = sit.rulebook
     values = values_of(sit)
     done = frozenset(m for m in rb.moves if sit.holds(f"move:{m}"))
@@ -307,7 +307,7 @@ def build_model(sit: Situation) -> Model:
             willing[key] = ()
         else:  # silence is not consent
             blocks[key] = [Block(None, key, None, False, (), kind="unknown")]
-    return Model(
+    return BlockingModel(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased, willing=willing,
         written=rb.written,
@@ -389,7 +389,7 @@ def unmet_comparisons(alternatives: list[tuple[Compare, ...]], values: dict) -> 
     return closest(failing_per_alternative(alternatives, values))
 
 
-def waits_for(model: Model, block: Block) -> frozenset[str]:
+def waits_for(model: BlockingModel, block: Block) -> frozenset[str]:
     """The moves not yet made that would meet a failing comparison of the block's condition."""
     return block.movers.difference(model.done, (block.move,))
 
@@ -397,7 +397,7 @@ def waits_for(model: Model, block: Block) -> frozenset[str]:
 Lifters = tuple[tuple[frozenset[str], ...], ...]
 
 
-def block_lifters(model: Model, block: Block) -> Lifters:
+def block_lifters(model: BlockingModel, block: Block) -> Lifters:
     """Per alternative of the block's condition that moves not yet made could still meet,
     per failing comparison's subject the moves that would meet it (not done, not the
     blocked move).  None at all: a dead end (a refusal, or no move left produces the
@@ -427,7 +427,7 @@ def liftable(lifters: tuple[Lifters, ...], reach: set[str]) -> bool:
     return True
 
 
-def solve(model: Model) -> Solution:
+def solve(model: BlockingModel) -> Solution:
     waits = _waits(model)
     moves = tuple(sorted(model.moves - model.done))  # sorted: the same cycles are found first on every run
     pred = _pred(waits.edges)
@@ -448,12 +448,12 @@ def _pred(waits: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
     return pred
 
 
-def _undone(model: Model, move: str) -> bool:
+def _undone(model: BlockingModel, move: str) -> bool:
     """A move of the model not done: a node of its solution's graph."""
     return move in model.moves and move not in model.done
 
 
-def solve_toward(narrowed: Model, solution: Solution) -> Solution:
+def solve_toward(narrowed: BlockingModel, solution: Solution) -> Solution:
     """``solve(narrowed)`` for ``narrowed = model.toward(goals, moves)``, read off ``solution``
     (``solve(model)``): the moves kept are closed under waiting and the moves done are the
     same, so each kept move's blocks, their lifters, its waits and whether it is reached are
@@ -469,7 +469,7 @@ def solve_toward(narrowed: Model, solution: Solution) -> Solution:
                     move_lifters, waits, _pred(waits))
 
 
-def on_the_way(model: Model, solution: Solution, goal: str) -> set[str]:
+def on_the_way(model: BlockingModel, solution: Solution, goal: str) -> set[str]:
     """The moves not done on the way to ``goal``: the moves it needs (or their substitutes)
     and every move they wait for, directly or not."""
     return _waited_on(solution.waits, {m for need in model.needs[goal] for m in (need, *model.substitutes.get(need, ()))
@@ -489,14 +489,14 @@ def _waited_on(waits: Mapping[str, Iterable[str]], starts: set[str]) -> set[str]
     return found
 
 
-def reachable_goals(model: Model) -> dict[str, bool]:
+def reachable_goals(model: BlockingModel) -> dict[str, bool]:
     """``solve(model).goals_reachable`` without the graph, the moves on the way and the
     rest of the explanation: what a status needs."""
     waits = _waits(model)
     return _goals_reachable(model, _reach(model, model.moves - model.done, _pred(waits.edges), waits.move_lifters))
 
 
-def reachable_if_willing(model: Model, solution: Solution) -> dict[str, bool]:
+def reachable_if_willing(model: BlockingModel, solution: Solution) -> dict[str, bool]:
     """``reachable_goals(model.hopeful())`` from ``solve(model)``'s waits: a move nobody has
     spoken of has a block with no lifters and no waits, so leaving those blocks out changes
     no wait and no other block's lifters, only which moves start out reached.  Leaving
@@ -530,7 +530,7 @@ class _Waits:
     refused: set[str]  # moves with a block nothing can lift
 
 
-def _waits(model: Model) -> _Waits:
+def _waits(model: BlockingModel) -> _Waits:
     waits = _Waits({}, {}, {}, set())
     for move, blocks in model.blocks.items():
         for block in blocks:
@@ -543,7 +543,7 @@ def _waits(model: Model) -> _Waits:
     return waits
 
 
-def _reach(model: Model, moves: Iterable[str], pred: Mapping[str, Iterable[str]], move_lifters: dict[str, tuple[Lifters, ...]]) -> set[str]:
+def _reach(model: BlockingModel, moves: Iterable[str], pred: Mapping[str, Iterable[str]], move_lifters: dict[str, tuple[Lifters, ...]]) -> set[str]:
     """The least set of moves (of ``moves``, those not done) that are free, or whose every
     block can be lifted by moves in it; ``pred``: move -> the moves that wait for it."""
     moves = list(moves)
@@ -559,11 +559,11 @@ def _reach(model: Model, moves: Iterable[str], pred: Mapping[str, Iterable[str]]
     return reach
 
 
-def _goals_reachable(model: Model, reach: set[str]) -> dict[str, bool]:
+def _goals_reachable(model: BlockingModel, reach: set[str]) -> dict[str, bool]:
     return {g: (not done) and all(_need_met(model, n, reach) for n in model.needs[g]) for g, done in model.goals.items()}
 
 
-def _need_met(model: Model, need: str, reach: set[str]) -> bool:
+def _need_met(model: BlockingModel, need: str, reach: set[str]) -> bool:
     return any(m in model.done or m in reach for m in (need, *model.substitutes.get(need, ())))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pydantic import TypeAdapter
 
 from engine.analysis.explain import condition_text
-from engine.analysis.model import Model, Situation, Solution, relevant_blocks, unmet_comparisons, values_of
+from engine.analysis.model import BlockingModel, Situation, Solution, relevant_blocks, unmet_comparisons, values_of
 from engine.analysis.whatif import Outcomes
 from engine.conditions import expr_holds
 from engine.rulebook.models import Offer, Position, Variant
@@ -18,7 +18,7 @@ from engine.verdict import Opening, PositionRef
 _OPENINGS = TypeAdapter(list[Opening])
 
 
-def find_openings(sit: Situation, model: Model, solution: Solution, cite: Callable[[Position | Offer, Variant | None], PositionRef],
+def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite: Callable[[Position | Offer, Variant | None], PositionRef],
                   outcomes: Outcomes | None = None, toward: dict[str, list[str]] | None = None) -> list[Opening]:
     """The ranked ways out; ``toward``: move -> the goals not done on whose way it lies
     (``on_the_way``), named by each opening."""

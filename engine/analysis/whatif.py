@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from engine.analysis.model import Block, Model, Solution, cyclic_components, liftable
+from engine.analysis.model import Block, BlockingModel, Solution, cyclic_components, liftable
 
 WITNESSES = 3  # cycles kept to answer "still cyclic" without working out the change's reach
 
@@ -42,7 +42,7 @@ class Outcomes:
     """Answers ``(some goal reachable, blocked graph acyclic)`` for changes to ``model``,
     whose solution is ``solution``."""
 
-    def __init__(self, model: Model, solution: Solution):
+    def __init__(self, model: BlockingModel, solution: Solution):
         self.model, self.solution = model, solution
         graph = solution.moves  # the wait graph's nodes, in its order
         # plain lists, in the graph's order: read thousands of times a verdict
@@ -95,7 +95,7 @@ class Outcomes:
         return (1 << len(self._witnesses)) - 1
 
     def lifted_by(self, move: str) -> tuple[Block, ...]:
-        """The blocks ``Model.with_done(move)`` lifts (``Block.lifted_by``), in the model's
+        """The blocks ``BlockingModel.with_done(move)`` lifts (``Block.lifted_by``), in the model's
         order.  Worked out for every move at once, the first time one is asked: a block is
         lifted by the moves in each failing subject's ways of one of its alternatives (by
         any move when an alternative has no failing comparison)."""

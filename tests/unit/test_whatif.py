@@ -152,7 +152,7 @@ def _same_solution(narrowed, found, expected, where) -> None:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_narrowed_solution_read_off_the_whole_equals_solving_it(tmp_path, seed):
     """A goal's concession search solves the model cut down to the moves on its way
-    (``Model.toward``); ``solve_toward`` reads that solution off the whole model's."""
+    (``BlockingModel.toward``); ``solve_toward`` reads that solution off the whole model's."""
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
     subjects = len(loaded.generated.state_subjects)
     stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 4, subjects=subjects, events=5, seed=seed)))
