@@ -102,9 +102,7 @@ def sign_in(page, server: Server, token: str, view: str = "verdict") -> None:
 def test_the_verdict_now_and_as_of_a_chosen_date(page, server):
     sign_in(page, server, READER)
     assert page.locator("#headline-status").inner_text().lower() in ("deadlock", "opening", "progress")
-    page.fill("#as-of", "2021-03-07")
-    page.click("#as-of-form button[type=submit]")
-    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    show_verdict_as_of(page, "2021-03-07")
     assert page.locator("#headline-status").inner_text().lower() == "deadlock"
     assert page.locator('[data-goal="deal_restored"]').inner_text().lower().startswith("deadlock")
     quote = page.locator('[data-position="irn_reversible_steps"]').first
@@ -177,6 +175,13 @@ def test_the_api_docs_render_offline(page, server, path, ready):
     shot(page, path.strip("/"))
 
 
+def show_verdict_as_of(page, day: str) -> None:
+    """Ask the verdict view for ``day``, as an analyst types it, and wait until it shows it."""
+    page.fill("#as-of", day)
+    page.click("#as-of-form button[type=submit]")
+    page.locator("#verdict-as-of", has_text=day).wait_for()
+
+
 def click_graph(page, selector: str, shows: str | None = None) -> str:
     """Click, with the mouse, the first element of the blocking graph that the cytoscape
     selector picks (its rendered middle); returns its id.  With ``shows``, the click is made
@@ -206,9 +211,7 @@ def click_graph(page, selector: str, shows: str | None = None) -> str:
 
 def test_the_blocking_graph_shows_the_cycle_with_its_quotes_and_the_ways_out(page, server):
     sign_in(page, server, READER)
-    page.fill("#as-of", "2021-03-07")
-    page.click("#as-of-form button[type=submit]")
-    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    show_verdict_as_of(page, "2021-03-07")
     page.locator("#graph[data-drawn]").wait_for()
     graph = page.evaluate("""() => { const cy = document.querySelector("#graph").graph;
         return { cycle: cy.edges("edge.cycle").map(e => [e.source().id(), e.target().id(), e.data("label")]),
@@ -270,9 +273,7 @@ ANALYST = "analyst-token-000001"
 
 def test_a_whatif_forked_in_the_page_is_compared_side_by_side_with_its_parent(page, server):
     sign_in(page, server, ANALYST)
-    page.fill("#as-of", "2021-03-07")
-    page.click("#as-of-form button[type=submit]")
-    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    show_verdict_as_of(page, "2021-03-07")
     page.click('nav a[data-view="whatif"]')
     fork = page.locator("#fork-form")
     assert fork.locator('[name="as_of"]').input_value() == "2021-03-07"  # the verdict's date
@@ -306,9 +307,7 @@ def test_a_reader_sees_no_fork_form(page, server):
 def test_the_brief_prints_alone_and_copies_as_markdown(page, server, browser_context):
     browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
     sign_in(page, server, READER)
-    page.fill("#as-of", "2021-03-07")
-    page.click("#as-of-form button[type=submit]")
-    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    show_verdict_as_of(page, "2021-03-07")
     page.click('nav a[data-view="brief"]')
     page.locator("#brief-as-of", has_text="2021-03-07").wait_for()
     assert page.locator("#brief-status").inner_text().lower() == "deadlock"
@@ -347,9 +346,7 @@ def test_the_new_users_story(browser_context, open_server):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(open_server.url + "/")
     page.locator("#who", has_text="admin").wait_for()  # no token asked: the local admin
-    page.fill("#as-of", "2021-03-07")
-    page.click("#as-of-form button[type=submit]")
-    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    show_verdict_as_of(page, "2021-03-07")
     assert page.locator("#headline-status").inner_text().lower() == "deadlock"
     page.locator("#graph[data-drawn]").wait_for()
     click_graph(page, 'edge.cycle[position = "irn_reversible_steps"]', shows="reversible upon EFFECTIVE implementation")
@@ -399,9 +396,7 @@ def test_a_whatif_states_an_offer_and_ends_a_position_and_is_compared(page, serv
     offer of the rule files not yet in force stated again, a new offer refused beside its
     field, then stated."""
     sign_in(page, server, ANALYST)
-    page.fill("#as-of", "2021-03-07")
-    page.click("#as-of-form button[type=submit]")
-    page.locator("#verdict-as-of", has_text="2021-03-07").wait_for()
+    show_verdict_as_of(page, "2021-03-07")
     page.click('nav a[data-view="whatif"]')
     fork = page.locator("#fork-form")
     fork.locator('[name="name"]').fill("page_talks")
