@@ -74,6 +74,17 @@ def sessions_with(folder: Path, rules: str, facts: list[dict[str, Any]]) -> Sess
     return opened
 
 
+def sessions_fixture(folder: str, rules: str, facts: list[dict[str, Any]]):
+    """A pytest fixture ``sessions``: ``sessions_with`` a new scenario folder ``folder`` in the
+    test's temporary directory, closed after the test (``sessions = sessions_fixture(...)``)."""
+    @pytest.fixture
+    def sessions(tmp_path: Path):
+        opened = sessions_with(tmp_path / folder, rules, facts)
+        yield opened
+        opened.close()
+    return sessions
+
+
 def rule_file_problems(folder: Path, rules: str) -> list[Problem]:
     """``rules`` (dedented) as the one rule file of ``folder``, which must be refused: the
     problems ``load_rulebook`` names."""

@@ -5,12 +5,8 @@ timeline, and a what-if (rules/README.md §5.6, "Counter-measures across domains
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from engine.sessions import BASELINE, Sessions
-from tests.unit.small import SWAP, at, sessions_with
+from tests.unit.small import SWAP, at, sessions_fixture
 
 RULES = SWAP.replace("""  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
 """, """  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}
@@ -33,11 +29,7 @@ STEP = {"at": "2022-06-09", "actor": "B", "subject": "nuclear_step", "value": "c
 SANCTIONS = {"at": "2022-06-16", "actor": "A", "subject": "sanctions_step", "value": "new designations", "source": "s"}
 
 
-@pytest.fixture
-def sessions(tmp_path: Path):
-    opened = sessions_with(tmp_path / "counter", RULES, START)
-    yield opened
-    opened.close()
+sessions = sessions_fixture("counter", RULES, START)
 
 
 def test_a_censure_a_nuclear_step_and_sanctions_escalate_now_and_only_from_the_third(sessions: Sessions):

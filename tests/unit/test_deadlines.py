@@ -14,7 +14,7 @@ from engine.facts import parse_inputs
 from engine.sessions import BASELINE
 from ripeness.bootstrap import load_scenario, open_sessions
 from tests.conftest import NOW
-from tests.unit.small import at, condition_problems, sessions_with
+from tests.unit.small import at, condition_problems, sessions_fixture
 
 RULES = """\
 scenario: {id: ultimatum, title: Relief within 60 days or no access}
@@ -67,11 +67,7 @@ FACTS = [
 
 
 
-@pytest.fixture
-def sessions(tmp_path):
-    opened = sessions_with(tmp_path / "ultimatum", RULES, FACTS)
-    yield opened
-    opened.close()
+sessions = sessions_fixture("ultimatum", RULES, FACTS)
 
 
 def test_relief_in_time_meets_the_ultimatum_now_and_not_before(sessions):

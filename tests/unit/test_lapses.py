@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.sessions import BASELINE
-from tests.unit.small import at, rule_file_problems, sessions_with
+from tests.unit.small import at, rule_file_problems, sessions_fixture
 
 RULES = """\
 scenario: {id: interim, title: An interim understanding that lapses}
@@ -63,11 +63,7 @@ LAPSE = dt.date(2024, 4, 9)  # 90 days after 2024-01-10
 
 
 
-@pytest.fixture
-def sessions(tmp_path):
-    opened = sessions_with(tmp_path / "interim", RULES, FACTS)
-    yield opened
-    opened.close()
+sessions = sessions_fixture("interim", RULES, FACTS)
 
 
 def test_a_verdict_names_each_deadline_how_far_away_and_what_happens(sessions):

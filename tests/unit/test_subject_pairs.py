@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.sessions import BASELINE
-from tests.unit.small import rule_file_problems, sessions_with
+from tests.unit.small import rule_file_problems, sessions_fixture
 
 RULES = """\
 scenario: {id: capped, title: A stockpile under a declared cap}
@@ -59,11 +59,7 @@ FACTS = [
 UTC = dt.timezone.utc
 
 
-@pytest.fixture
-def sessions(tmp_path):
-    opened = sessions_with(tmp_path / "capped", RULES, FACTS)
-    yield opened
-    opened.close()
+sessions = sessions_fixture("capped", RULES, FACTS)
 
 
 def test_an_unmet_comparison_of_two_subjects_cites_both_facts(sessions):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.sessions import BASELINE
-from tests.unit.small import at, condition_problems, sessions_with
+from tests.unit.small import at, condition_problems, sessions_fixture
 
 RULES = """\
 scenario: {id: growth, title: Talks once the stockpile stops growing}
@@ -48,11 +48,7 @@ FACTS = [stock("2024-01-01", 10), {"at": "2024-01-01", "subject": "talks", "valu
 
 
 
-@pytest.fixture
-def sessions(tmp_path):
-    opened = sessions_with(tmp_path / "growth", RULES, FACTS)
-    yield opened
-    opened.close()
+sessions = sessions_fixture("growth", RULES, FACTS)
 
 
 def test_a_trend_reads_the_fact_in_force_and_the_one_before_it(sessions):
