@@ -373,9 +373,10 @@ class Sessions:
                     now = self.clock.now()
                     for i, resolved in parsed.items():
                         post = posts[i]
+                        given: list[Fact] | None = None  # with skip_known: every fact asked for, the known ones too
                         if post.skip_known:  # before the check: a statement already recorded is known, not a second use of its id
-                            trial = session.build(resolved, [2**62 + n for n in range(len(resolved))], now, self.rules_version)
-                            resolved = [r for r, f in zip(resolved, trial) if not self.log.exists(view, f)]
+                            given = session.build(resolved, [2**62 + n for n in range(len(resolved))], now, self.rules_version)
+                            resolved = [r for r, f in zip(resolved, given) if not self.log.exists(view, f)]
                         try:
                             session.check(resolved)
                             ahead = dated_after(resolved, now)
@@ -386,8 +387,8 @@ class Sessions:
                             results[i] = exc
                             continue
                         written.append(i)
-                        built = session.build(resolved, write.allocate(len(resolved)), now, self.rules_version)
-                        facts = [f for f in built if not (post.skip_known and self.log.exists(view, f))]
+                        facts = session.build(resolved, write.allocate(len(resolved)), now, self.rules_version)
+                        given = facts if given is None else given
                         write.insert_facts(record.id, facts)
                         if post.key is not None:
                             write.insert_request(record.id, post.key, post.body_hash, [f.seq for f in facts])
@@ -398,12 +399,12 @@ class Sessions:
                             for fact in built_so_far:  # this request's facts, and those of the requests before it
                                 if fact.at <= at and fact.kind != "withdrawal":
                                     moment.add(fact)
-                            then = session.frame_in(moment, max(f.at for f in built))
+                            then = session.frame_in(moment, max(f.at for f in given))
                         else:
-                            then = session.frame(max(f.at for f in built)) if post.then else None
+                            then = session.frame(max(f.at for f in given)) if post.then else None
                         # the analysts of the rulebook after this request's statements (a later one may change it)
                         analysts = (session.analyst, session.past_analyst if then is not None else session.analyst)
-                        stored[i] = (facts, len(built) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
+                        stored[i] = (facts, len(given) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
             except Exception as exc:  # nothing of this transaction was stored
                 if not (isinstance(exc, WriteConflict) and self._advance(name, record, session)):
                     self._forget(name, session)

@@ -256,3 +256,17 @@ def test_after_a_restart_backdated_requests_in_one_write_each_see_their_own_mome
         assert late.verdict_then == again.verdict(BASELINE, late.verdict_then.as_of)
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("db_url", BACKENDS[:1], indirect=True)
+def test_facts_recorded_again_with_skip_known_are_counted_as_skipped_and_answered(jcpoa, db_url, sessions):
+    statement = {"at": "2021-03-20", "source": "press", "states": {"position": {
+        "id": "irn_compensation_first", "actor": "IRN", "withholds": "IRN.join_talks",
+        "until": {"subject": "USA.oil_sanctions", "ne": "in_force"}, "quote": "Compensation first.", "source": "press"}}}
+    items = [("body", {"at": "2021-04-01", "actor": "IRN", "subject": "enrichment_pct", "value": 3.0, "source": "t"}),
+             ("body", statement)]
+    first = sessions.record(BASELINE, items, skip_known=True)
+    assert len(first.ids) == 2 and first.skipped == 0
+    again = sessions.record(BASELINE, items, skip_known=True)  # a fact file loaded again: nothing stored twice
+    assert (again.ids, again.skipped) == ([], 2)
+    assert again.verdict_then is not None and again.verdict_then.as_of.date().isoformat() == "2021-04-01"
