@@ -42,8 +42,9 @@ class FieldError(BaseModel):
     detail: str
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details: the body of every error reply (``engine.errors.Problem`` is one
+    thing wrong with an input, listed in ``errors``)."""
 
     type: str
     title: str
@@ -55,7 +56,7 @@ class Problem(BaseModel):
 
 
 def problem(status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    body = Problem(type=f"/problems/{kind}", title=title, status=status, detail=detail, **extra)
+    body = ProblemDetails(type=f"/problems/{kind}", title=title, status=status, detail=detail, **extra)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -181,7 +182,7 @@ def install(app: FastAPI) -> None:
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    status: {"model": ProblemDetails, "description": text, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}
     for status, text in [(400, "Malformed JSON"), (401, "No or unknown token"), (403, "Not allowed for this token"),
                          (404, "Unknown session or scenario"), (409, "Conflict"), (413, "Body too large"),
                          (422, "Invalid input"), (500, "Internal error"), (503, "Fact log unavailable, or an analysis past its time budget")]
