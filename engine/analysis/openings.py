@@ -30,6 +30,8 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     substitutes = {s for subs in model.substitutes.values() for s in subs}
     needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}
     waited_on = {target for targets in solution.waits.values() for target in targets}
+    # "breaks every cycle" only where there is a cycle to break: with none, no change breaks one
+    cyclic = bool(solution.components())
 
     for move in sorted(solution.reach & solution.relevant):
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
@@ -55,7 +57,7 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
                                actor=actor, description=text,
                                satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))), breaches=[],
-                               breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence,
+                               breaks_all_cycles=acyclic and cyclic, reaches_goal=reaches, available_now=True, evidence=evidence,
                                toward=toward.get(move, [])))
 
     for move in sorted(solution.relevant - solution.reach):
@@ -75,7 +77,7 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
         candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
                                facts_needed=[condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
                                satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))),
-                               breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic,
+                               breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic and cyclic,
                                reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None],
                                toward=toward.get(move, [])))
 
@@ -91,7 +93,7 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
             candidates.append(dict(kind="variant", what=variant.id, move=block.move, variant=variant.id, actor=block.position.actor,
                                    description=f"{block.position.actor} switches to '{variant.id}' ({_variant_text(variant)}), softening {block.key}",
                                    facts_needed=switch, satisfies=[block.key], breaches=[],
-                                   breaks_all_cycles=acyclic, reaches_goal=reaches,
+                                   breaks_all_cycles=acyclic and cyclic, reaches_goal=reaches,
                                    evidence=[cite(block.position, variant)], toward=toward.get(block.move, [])))
 
     main = set(model.main)

@@ -46,3 +46,17 @@ def test_an_offer_in_step_with_nothing_is_refused(tmp_path):
     with pytest.raises(RuleFileError) as caught:
         load_scenario(tmp_path)
     assert "'simultaneous: true' needs an 'if'" in str(caught.value)
+
+
+def test_no_way_out_claims_to_break_every_cycle_when_there_is_no_cycle(tmp_path) -> None:
+    """A refusal holds the deal and no position waits on another: nothing can "break every
+    cycle", so no opening says it does (the issue: no "breaks every cycle" without a cycle)."""
+    rules = SWAP + """
+positions:
+  - {id: a_never, actor: A, withholds: A.give, quote: "We will never give.", source: s}
+offers:
+  - {id: b_offer, actor: B, offers: B.give, quote: "We will give.", source: s}
+"""
+    v = verdict_of(tmp_path, rules, NOTHING_GIVEN, dt.date(2024, 2, 1))
+    assert v.status == "deadlock" and not v.cycles
+    assert v.openings and not any(o.breaks_all_cycles for o in v.openings)
