@@ -72,7 +72,7 @@ def statement_words(value: dict) -> str:
     words = [f"states {kind} {decl.get('id')}" for kind, decl in (value.get("states") or {}).items()]
     if value.get("ends"):
         words.append(f"ends {', '.join(value['ends'])}")
-    quote = f": \"{value['quote']}\"" if value.get("quote") else ""
+    quote = f": \"{' '.join(value['quote'].split())}\"" if value.get("quote") else ""  # a YAML '>' block's line ends too
     return "; ".join(words) + quote
 
 

@@ -85,6 +85,18 @@ def test_the_timeline_names_each_statement_with_its_words_and_source(session):
     assert softened.status == "opening"
 
 
+def test_a_quote_written_over_several_lines_is_cited_on_one(tmp_path):
+    """A YAML '>' block ends its text with a line end (and a '|' block keeps them all): the
+    timeline cites the words as one line, as it cites a position's quote."""
+    folded = {**B_IN_STEP, "quote": "We drop\nour precondition.\n"}
+    opened = session_of(tmp_path, [*NOTHING_GIVEN, A_OFFERS, folded])
+    try:
+        softened = {e.at.date(): e for e in opened.timeline(dt.date(2024, 6, 1))}[dt.date(2024, 3, 10)]
+        assert [c.value for c in softened.causes] == ['states offer b_offer; ends b_first: "We drop our precondition."']
+    finally:
+        opened.close()
+
+
 def test_withdrawing_a_statement_fact_takes_it_back_at_every_time(session):
     offered = next(f for f in session.history.statements() if f.subject == "a_offer")
     record(session, [{"withdraws": offered.id, "note": "misreported"}])
