@@ -158,9 +158,13 @@ def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]
     """One pattern a subject (in subject order, named ``p0``, ``p1``...).  A comparison of
     two subjects is a join: its test goes on the later of the two patterns, referring to
     the earlier one's ``value`` (durable-rules resolves a reference to an earlier pattern
-    only), with the operator mirrored when its own subject's pattern comes first."""
+    only), with the operator mirrored when its own subject's pattern comes first.  A
+    pattern's joins come before its other tests: durable-rules 2.0.28 skips a join that
+    follows a nested ``$and``/``$or`` (a trend, a deadline, ``in``, ``not_in``) in the same
+    pattern, and the rule then matches whatever the other fact's value."""
     order = {s: i for i, s in enumerate(sorted({s for c in conjunct for s in c.subjects}))}
     tests: dict[str, list[dict[str, Any]]] = {s: [] for s in order}
+    joins: dict[str, list[dict[str, Any]]] = {s: [] for s in order}
     for compare in conjunct:
         op = OPERATORS[compare.operator]
         if compare.within is not None:  # a deadline: the fact's day, and once missed the clock's
@@ -170,12 +174,13 @@ def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]
         elif compare.other is None:
             tests[compare.subject].append(op.test(compare.value))
         elif order[compare.other] < order[compare.subject]:
-            tests[compare.subject].append(op.test({f"p{order[compare.other]}": "value"}))
+            joins[compare.subject].append(op.test({f"p{order[compare.other]}": "value"}))
         else:  # the other subject's pattern comes later: the mirrored test goes there
             assert op.mirror is not None, "only the ordered and equality operators take a subject"
-            tests[compare.other].append(OPERATORS[op.mirror].test({f"p{order[compare.subject]}": "value"}))
+            joins[compare.other].append(OPERATORS[op.mirror].test({f"p{order[compare.subject]}": "value"}))
     return [
-        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject}, *tests[subject]]}}
+        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject},
+                            *joins[subject], *tests[subject]]}}
         for subject, i in order.items()
     ]
 

@@ -176,6 +176,24 @@ def test_the_rules_engine_and_the_explaining_evaluator_agree_on_every_condition(
         memory.close()
 
 
+@pytest.mark.parametrize("first", ["trend", "deadline", "in", "not_in"])
+def test_a_comparison_with_another_subject_holds_whatever_is_written_before_it(tmp_path, first):
+    """durable-rules skips a join written after a nested test (a trend, a deadline, a list)
+    in the same pattern: the join must still decide (found by the property test above)."""
+    before = {"trend": {"subject": "pct", "change": {"gt": -5}},
+              "deadline": {"subject": "pct", "eq": 0, "within": {"days": 3, "of": "2021-01-01"}},
+              "in": {"subject": "pct", "in": [0, 1]}, "not_in": {"subject": "pct", "not_in": [7, 8]}}[first]
+    rulebook = rulebook_of(tmp_path, [{"id": "c", "holds_when": {"all": [before, {"subject": "num", "eq": {"subject": "pct"}}]}}])
+    memory = WorkingMemory(rules_engine(), compile_rulebook(rulebook))
+    try:
+        for num in (0, 5):
+            values = {"num": num, "pct": 0, "pct@previous": 0}
+            memory.sync(engine_facts(rulebook, values))
+            assert memory.holds("condition:c") == (num == 0) == expr_holds(rulebook.expand(rulebook.conditions["c"].holds_when), read_as(values))
+    finally:
+        memory.close()
+
+
 def test_the_evaluators_agree_on_every_operator_over_edge_values():
     """Every operator with every pair of edge values of each type, in one ruleset: the
     property above rarely draws the pairs that matter (a whole number against the float
