@@ -100,14 +100,16 @@ class Unmet(Model):
 
 
 class Step(Model):
-    """One link of a cycle: ``move`` is withheld by ``position`` until ``waits_for`` is made."""
+    """One link of a cycle: ``move`` is withheld by ``position`` until ``waits_for`` is made,
+    or (``after``, no position) it can only be made after ``waits_for`` (``Move.after``)."""
 
     move: str
     actor: str
     description: str = ""
-    position: PositionRef
+    position: PositionRef | None
     waits_for: str | None
     unmet: list[Unmet]
+    after: bool = False
 
 
 class Cycle(Model):
@@ -135,7 +137,9 @@ class Opening(Model):
     whether its actor would make it).  ``move`` is always the move the opening makes
     possible; ``variant`` the variant involved, if any.  ``reaches_goal``: after it, some
     goal is reachable; ``toward``: the goals not done on whose way its move lies (an
-    opening toward an interim goal only does not open the main one)."""
+    opening toward an interim goal only does not open the main one).  ``after``: the moves
+    not yet done that must be made first, in order (``Move.after``): the opening is that
+    path, each of them reachable, then ``move``."""
 
     rank: int
     kind: Literal["move", "variant", "substitute", "ask"]
@@ -152,6 +156,7 @@ class Opening(Model):
     available_now: bool = False
     evidence: list[PositionRef] = []
     toward: list[str] = []
+    after: list[str] = []
 
 
 class StanceRef(Model):
@@ -190,13 +195,16 @@ class Stance(Model):
     the actor move in step, or an offer whose condition holds: ``evidence``); ``free`` (the
     move needs nobody's consent); ``offered`` (an offer in force, its condition not met
     yet: ``unmet``); ``withheld`` (a position in force, its condition unmet); ``refused``
-    (a refusal, or a condition no move can meet); ``unknown`` (nobody has said)."""
+    (a refusal, or a condition no move can meet); ``unknown`` (nobody has said).
+    ``after``: the moves not yet done that it comes after (``Move.after``): whatever its
+    stance, it cannot be made before them."""
 
     move: str
     actor: str
     stance: StanceKind
     evidence: list[PositionRef] = []
     unmet: list[Unmet] = []
+    after: list[str] = []
 
 
 class GoalState(Model):

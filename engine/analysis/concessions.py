@@ -28,7 +28,7 @@ def concession_sets(model: BlockingModel, solution: Solution, outcomes: Outcomes
     ``work_budget``: moves x solves to spend (a verdict shares one among its goals)."""
     if solution.any_goal or any(model.goals.values()):
         return ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
-    candidates = sorted({b.key for b in relevant_blocks(model, solution)})
+    candidates = sorted({b.key for b in relevant_blocks(model, solution) if b.kind != "after"})  # an order of moves is no stance
     if not candidates:
         return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
     trials = Trials(model, outcomes or Outcomes(model, solution))
@@ -88,8 +88,10 @@ def _by_cycles(model: BlockingModel, solution: Solution, trials: Trials, from_si
             counts: dict[str, int] = {}
             for a, b, *_ in cycle:
                 for block in waits[a, b]:
-                    if block.key not in given:
+                    if block.key not in given and block.kind != "after":
                         counts[block.key] = counts.get(block.key, 0) + 1
+            if not counts:
+                break  # only an order of moves (``after``) is left on it: nothing to give up
             position = max(sorted(counts), key=counts.__getitem__)
             chosen.append(position)
             given.add(position)
@@ -101,7 +103,7 @@ def _by_cycles(model: BlockingModel, solution: Solution, trials: Trials, from_si
     reaches, acyclic = trials.outcome(chosen)
     if not reaches:
         after = model.without(chosen)
-        chosen += sorted({b.key for b in relevant_blocks(after, solve(after))} - set(chosen))
+        chosen += sorted({b.key for b in relevant_blocks(after, solve(after)) if b.kind != "after"} - set(chosen))
         reaches, acyclic = trials.outcome(chosen)
     if not (reaches and acyclic):
         return ConcessionSets(size=0, sets=[], exact=False,

@@ -11,7 +11,7 @@ import networkx as nx
 from pydantic import TypeAdapter
 
 from engine.analysis import escalation
-from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable
+from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
 from engine.conditions import describe, show
 from engine.facts import Fact
 from engine.rulebook.models import Compare, Offer, Position, Variant
@@ -214,12 +214,21 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
             # a block some other alternative of which reached moves can meet does not hold the move back
             holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
             for block in holding:
+                if block.kind == "after":
+                    steps.append(_after_step(sit, move, target))
+                    continue
                 steps.append(Step(move=move, actor=block.stated.actor,
                                   description=sit.rulebook.moves[move].description,
                                   position=cite_position(block.stated, block.variant),
                                   waits_for=target, unmet=unmet_evidence(sit, block, block.unmet_toward(target))))
         result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
     return result
+
+
+def _after_step(sit: Situation, move: str, target: str) -> Step:
+    """A cycle's link that is no statement: ``move`` can only be made after ``target``."""
+    return Step(move=move, actor=sit.rulebook.moves[move].actor, description=sit.rulebook.moves[move].description,
+                position=None, waits_for=target, unmet=[], after=True)
 
 
 def _single_cycle(solution: Solution, component: list[str]) -> list[str] | None:
@@ -270,7 +279,7 @@ def stance_kind(model: BlockingModel, solution: Solution, move: str) -> StanceKi
     """Where ``move`` stands (``Stance``), without the evidence."""
     if move in model.done:
         return "done"
-    blocks = model.blocks.get(move, ())
+    blocks = _said(model, move)
     stated = [b for b in blocks if b.kind == "position"]
     if stated:
         return "refused" if any(not solution.lifters[id(b)] for b in stated) else "withheld"
@@ -287,7 +296,7 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
     for move in on_the_way_or_done(model, solution):
         actor = rb.moves[move].actor
         kind = stance_kind(model, solution, move)
-        blocks = model.blocks.get(move, ())
+        blocks = _said(model, move)
         if kind in ("done", "unknown", "free"):
             result.append(dict(move=move, actor=actor, stance=kind))
         elif kind in ("refused", "withheld"):
@@ -304,7 +313,17 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
             result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(position, variant)]))
         else:
             result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(p) for p in model.willing[move]]))
+        after = prerequisites_of(model, move)
+        if after:
+            result[-1]["after"] = list(after)
     return _STANCES.validate_python(result)  # the whole list at once: cheaper than one by one
+
+
+def _said(model: BlockingModel, move: str) -> tuple[Block, ...]:
+    """The move's blocks that its stance reads: not those of the moves it comes ``after``
+    (an order of moves, not a party's word)."""
+    blocks = model.blocks.get(move, ())
+    return tuple(b for b in blocks if b.kind != "after") if any(b.kind == "after" for b in blocks) else blocks
 
 
 _STANCES = TypeAdapter(list[Stance])
@@ -399,7 +418,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         if goal.id not in main_ids and goal.id not in carried_ids:
             lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}.")
     for cycle in found[:3]:
-        parts = [f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
+        parts = [f"{s.actor} can make {s.move} only after {s.waits_for}" if s.position is None else
+                 f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
                  f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
                  f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
         lines.append("Cycle: " + "; ".join(parts) + ".")
@@ -438,6 +458,13 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                                  for p in stance.statements)
                 lines.append(f"Stance {stance.key} ({stance.actor} on {stance.move}), said {len(stance.statements)} times: {said}.")
     return lines
+
+
+def orders(stances: list[Stance]) -> list[str]:
+    """A sentence for each move on the way that comes after moves not yet made (``after``)."""
+    return [f"{s.move} (after {', '.join(s.after)}): it cannot be made before {' and '.join(s.after)}"
+            f" {'is' if len(s.after) == 1 else 'are'} made, whatever {s.actor} has said ({s.stance})."
+            for s in stances if s.after]
 
 
 def _names(rb, goals: list[str]) -> str:

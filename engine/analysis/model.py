@@ -65,8 +65,10 @@ class Block:
 
     ``kind``: ``position`` (a position in force withholds it: ``refusal`` when it has no
     ``until``), ``offer`` (no position speaks of it, but offers do, and none of their
-    conditions holds yet: ``offers``), or ``unknown`` (nobody has said anything of it: no
-    move can lift that, only a statement; it is never a refusal)."""
+    conditions holds yet: ``offers``), ``unknown`` (nobody has said anything of it: no
+    move can lift that, only a statement; it is never a refusal), or ``after`` (a move it
+    comes after, ``after``, is not done: making that move lifts it; it is no stance, and
+    never a concession: ``prerequisite_blocks``)."""
 
     position: Position | None
     move: str
@@ -75,10 +77,11 @@ class Block:
     unmet: tuple[Compare, ...]  # the failing comparisons of the alternative closest to holding
     alternatives: tuple[frozenset[str], ...] = ()  # per alternative, the subjects that fail
     ways: tuple[tuple[frozenset[str], ...], ...] = ()  # per alternative, per failing subject (sorted): the moves that meet it
-    kind: Literal["position", "offer", "unknown"] = "position"
+    kind: Literal["position", "offer", "unknown", "after"] = "position"
     offers: tuple[Offer, ...] = ()
     failing: tuple[tuple[Compare, ...], ...] = ()  # per alternative, its failing comparisons (``alternatives``' order)
     stance: str | None = None  # the stance its statement states (``Rulebook.stance_of``), when it restates another
+    after: str | None = None  # kind ``after``: the move not yet done that this one comes after
 
     @property
     def key(self) -> str:
@@ -87,6 +90,8 @@ class Block:
         ``unknown:MOVE``.  Blocks of one stance are given up together."""
         if self.stance is not None:
             return self.stance
+        if self.after is not None:
+            return f"after:{self.move}:{self.after}"
         if self.position is not None:
             return self.position.id
         return self.offers[0].id if self.offers else f"unknown:{self.move}"
@@ -307,6 +312,8 @@ def build_model(sit: Situation) -> BlockingModel:
             willing[key] = ()
         else:  # silence is not consent
             blocks[key] = [Block(None, key, None, False, (), kind="unknown")]
+    for key, found in prerequisite_blocks(rb, done):
+        blocks.setdefault(key, []).extend(found)
     return BlockingModel(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased, willing=willing,
@@ -316,6 +323,24 @@ def build_model(sit: Situation) -> BlockingModel:
         substitutes=rb.substitutes,
         main=rb.main_goals,
     )
+
+
+def prerequisite_blocks(rb: Rulebook, done: frozenset[str]) -> Iterator[tuple[str, list[Block]]]:
+    """Per move not done that comes ``after`` moves not done, a block for each of those
+    (lifted by making it): the move cannot be made before them, whatever its actor said.
+    Added after the stances' blocks, so the move's stance (``willing``, ``withheld``...)
+    is still its actor's word; reach, waits and cycles read the order too."""
+    for key, move in rb.moves.items():
+        if move.after and key not in done:
+            found = [Block(None, key, None, False, (), alternatives=(frozenset(),), ways=((frozenset((before,)),),),
+                           kind="after", after=before) for before in move.after if before not in done]
+            if found:
+                yield key, found
+
+
+def prerequisites_of(model: BlockingModel, move: str) -> tuple[str, ...]:
+    """The moves not done that ``move`` comes directly after (its ``after`` blocks), as written."""
+    return tuple(b.after for b in model.blocks.get(move, ()) if b.after is not None)
 
 
 MAX_KEPT_BLOCKS = 20_000

@@ -54,12 +54,15 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
             text = f"{actor} can {_verb(rb, move)} now: {reason}"
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
                                actor=actor, description=text,
-                               satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))), breaches=[],
+                               satisfies=_stances_lifted(outcomes, [move]), breaches=[],
                                breaks_all_cycles=acyclic, reaches_goal=reaches, available_now=True, evidence=evidence,
                                toward=toward.get(move, [])))
 
     for move in sorted(solution.relevant - solution.reach):
-        reaches, acyclic = outcomes.after_move(move)
+        path = _path(rb, model, solution, move)
+        if path is None:
+            continue  # a move it comes after is out of reach: that move is the way out, listed on its own
+        reaches, acyclic = outcomes.after_moves([*path, move]) if path else outcomes.after_move(move)
         unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
         blocks = model.blocks.get(move, ())
         breaches = [b for b in blocks if b.kind == "position"]
@@ -72,12 +75,15 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
             text = f"{actor} {_verb(rb, move, third=True)}" + (
                 f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
                 f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
+        if path:
+            text += f" (after {', '.join(path)})"
+        evidence = [cite(s, None) for before in path for s in model.willing.get(before, ())]
         candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
                                facts_needed=[condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
-                               satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))),
+                               satisfies=_stances_lifted(outcomes, [*path, move]),
                                breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic,
-                               reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None],
-                               toward=toward.get(move, [])))
+                               reaches_goal=reaches, evidence=evidence + [cite(b.stated, None) for b in blocks if b.stated is not None],
+                               toward=toward.get(move, []), after=path))
 
     for block in relevant_blocks(model, solution):
         for variant in (block.position.variants if block.position is not None else ()):
@@ -102,6 +108,19 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     for i, candidate in enumerate(candidates):
         candidate["rank"] = i + 1
     return _OPENINGS.validate_python(candidates)  # the whole list at once: a third of the time of one by one
+
+
+def _path(rb, model: BlockingModel, solution: Solution, move: str) -> list[str] | None:
+    """The moves not done that ``move`` comes after (``after``, directly or not), in an order
+    they can be made in; None when one of them is not reachable (then ``move`` is no way
+    out of its own: it cannot be made before a move that is itself out of reach)."""
+    path = [m for m in rb.prerequisites.get(move, ()) if m not in model.done]
+    return path if all(m in solution.reach for m in path) else None
+
+
+def _stances_lifted(outcomes: Outcomes, moves: list[str]) -> list[str]:
+    """The stances making ``moves`` would lift on its own (not the order of moves, ``after``)."""
+    return list(dict.fromkeys(b.key for m in moves for b in outcomes.lifted_by(m) if b.kind != "after" and b.move not in moves))
 
 
 def _verb(rb, move: str, third: bool = False) -> str:

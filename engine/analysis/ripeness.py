@@ -209,6 +209,8 @@ class _Index:
         held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
         held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
         for move, position, unmet in held:
+            if position is None:  # a step that is an order of moves (``after``): no statement
+                continue
             self.statements.setdefault(move, {}).setdefault(position.id, position)
             self.facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
         self._withheld: dict[str, dt.date | None] = {}

@@ -253,7 +253,9 @@ class Move(Strict):
     """Something an actor can do, and the condition that shows it done.  ``free``: the
     move needs nobody's decision (an inspector's routine report): it counts as willing
     without a statement.  Any other move is *unknown* until a position or an offer speaks
-    of it: silence is not consent."""
+    of it: silence is not consent.  ``after``: the moves that must be made before this one
+    can be (a bill is signed once it has passed): while one of them is not done, the move
+    cannot be made, whatever its actor has said (``rules/README.md`` §5.9)."""
 
     id: Identifier
     actor: Identifier
@@ -261,6 +263,7 @@ class Move(Strict):
     done_when: Expr
     substitute_for: DottedName | None = None
     free: bool = False
+    after: list[DottedName] = Field(default=[], max_length=64)
 
     @property
     def key(self) -> str:

@@ -109,6 +109,7 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         check_expr(move.done_when, origin, ("done_when",))
         if move.substitute_for is not None:
             known("move", move.substitute_for, moves, origin, "substitute_for")
+        _check_prerequisites(move, origin, moves, known, report)
     for position, origin in items["positions"]:
         known("actor", position.actor, actors, origin, "actor")
         if known("move", position.withholds, moves, origin, "withholds"):
@@ -163,7 +164,38 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
     _check_restatements(items["positions"], "position", "withholds", report)
     _check_restatements(items["offers"], "offer", "offers", report)
     _check_condition_cycles(items["conditions"], report)
+    _check_prerequisite_cycles(items["moves"], moves, report)
     return problems
+
+
+def _check_prerequisites(move: Any, origin: Any, moves: dict, known: Any, report: Any) -> None:
+    """Each move a move is ``after`` exists, is not the move itself, and is named once."""
+    seen: set[str] = set()
+    for i, before in enumerate(move.after):
+        if before == move.key:
+            report(origin, f"a move cannot come after itself: {move.key!r} names itself in 'after'", "after", i)
+        elif before in seen:
+            report(origin, f"{before!r} is named twice in 'after'", "after", i)
+        else:
+            known("move", before, moves, origin, "after", i)
+        seen.add(before)
+
+
+def _check_prerequisite_cycles(items: list[tuple[Any, Any]], moves: dict, report: Any) -> None:
+    """No move comes, through ``after``, before itself: such moves could never be made."""
+    graph = nx.DiGraph()
+    origins = {}
+    for move, origin in items:
+        origins.setdefault(move.key, origin)
+        for before in move.after:
+            if before in moves and before != move.key:
+                graph.add_edge(move.key, before)
+    for cycle in nx.simple_cycles(graph):
+        first = min(cycle)
+        loop = cycle[cycle.index(first):] + cycle[:cycle.index(first)]
+        order = " after ".join([*loop, first])
+        report(origins[first], f"moves that wait on each other through 'after' can never be made: {order}", "after",
+               moves[first].after.index(loop[1 % len(loop)]))
 
 
 def _check_costs(items: dict[str, list[tuple[Any, Any]]], actors: dict, subjects: dict, report, known, check_expr) -> None:
