@@ -162,13 +162,16 @@ class Opening(Model):
 class StanceRef(Model):
     """A stance a concession set names: ``key`` is the id of its first statement (a position
     or an offer; restatements name it with ``restates``) or ``unknown:MOVE`` for silence;
-    ``statements`` cites every statement of it in force, restatements included."""
+    ``statements`` cites every statement of it in force, restatements included.  ``move``:
+    the move of its first statement; ``moves``: every move its statements in force speak
+    of (more than one for a package: a restatement on another move, ``restates``)."""
 
     key: str
     actor: str
     move: str
     kind: Literal["position", "offer", "unknown"]
     statements: list[PositionRef] = []
+    moves: list[str] = []
 
 
 class ConcessionSets(Model):

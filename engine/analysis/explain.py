@@ -345,8 +345,9 @@ def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict
     for key in dict.fromkeys(key for s in concessions.sets for key in s):
         block = blocks[key]
         said = [s for s in sit.rulebook.restatements.get(key, ()) if in_force(s, sit.as_of, sit.state)]
-        result.append(StanceRef(key=key, actor=sit.rulebook.moves[block.move].actor, move=block.move, kind=block.kind,
-                                statements=[cite_position(s) for s in said]))
+        moves = list(dict.fromkeys(s.withholds if isinstance(s, Position) else s.offers for s in said)) or [block.move]
+        result.append(StanceRef(key=key, actor=sit.rulebook.moves[block.move].actor, move=moves[0], kind=block.kind,
+                                statements=[cite_position(s) for s in said], moves=moves))
     return result
 
 
@@ -456,7 +457,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
             if stance.key in shown_sets and len(stance.statements) > 1:  # one statement: already quoted above, or in the cycle
                 said = "; ".join(f"\"{_short(p.quote, 100)}\" — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
                                  for p in stance.statements)
-                lines.append(f"Stance {stance.key} ({stance.actor} on {stance.move}), said {len(stance.statements)} times: {said}.")
+                lines.append(f"Stance {stance.key} ({stance.actor} on {', '.join(stance.moves or [stance.move])}), said {len(stance.statements)} times: {said}.")
     return lines
 
 

@@ -341,7 +341,7 @@ class Position(Strict):
     in_force: InForce = InForce()
     variants: list[Variant] = []
     description: Prose = ""
-    restates: Identifier | None = None  # the first statement of the same stance (same actor, same move)
+    restates: Identifier | None = None  # the first statement of the same stance (same actor; on another move: a package)
     lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 
 
@@ -361,7 +361,7 @@ class Offer(Strict):
     said_on: dt.date | None = None
     in_force: InForce = InForce()
     description: Prose = ""
-    restates: Identifier | None = None  # the first offer of the same stance (same actor, same move)
+    restates: Identifier | None = None  # the first offer of the same stance (same actor; on another move: a package)
     simultaneous: bool = False  # the actor will move in step with the moves that meet ``if``, not after them
     lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 

@@ -305,7 +305,8 @@ def _check_position_and_variant_ids(items: dict, report: Any) -> None:
 
 def _check_restatements(statements: list[tuple[Any, Any]], kind: str, move_field: str, report: Any) -> None:
     """``restates`` names the first statement of the same stance: a statement of the same
-    kind, by the same actor, on the same move, that restates nothing itself."""
+    kind, by the same actor, that restates nothing itself.  On another move of the actor's,
+    it makes one stance of both (a package: "no X and no Y until Z")."""
     first = {}
     for statement, _ in statements:
         first.setdefault(statement.id, statement)
@@ -324,8 +325,8 @@ def _check_restatements(statements: list[tuple[Any, Any]], kind: str, move_field
         elif original.restates is not None:
             report(origin, f"{target!r} restates {original.restates!r} itself: name the first statement of the stance,"
                            f" restates: {original.restates}", "restates")
-        elif original.actor != statement.actor or getattr(original, move_field) != getattr(statement, move_field):
-            report(origin, f"a restatement speaks for the same actor of the same move: {target!r} is {original.actor}'s on"
+        elif original.actor != statement.actor:
+            report(origin, f"a restatement speaks for the same actor: {target!r} is {original.actor}'s on"
                            f" {getattr(original, move_field)}, this {kind} is {statement.actor}'s on {getattr(statement, move_field)}",
                    "restates")
 
