@@ -200,7 +200,10 @@ class Stance(Model):
     yet: ``unmet``); ``withheld`` (a position in force, its condition unmet); ``refused``
     (a refusal, or a condition no move can meet); ``unknown`` (nobody has said).
     ``after``: the moves not yet done that it comes after (``Move.after``): whatever its
-    stance, it cannot be made before them."""
+    stance, it cannot be made before them.  A move that needs several parties' consent
+    (``Move.consent``) is willing only when every party is, refused when one refuses, else
+    unknown while one is ``silent`` (those parties listed), withheld or offered while one
+    waits; ``evidence`` cites every party's statements."""
 
     move: str
     actor: str
@@ -208,6 +211,7 @@ class Stance(Model):
     evidence: list[PositionRef] = []
     unmet: list[Unmet] = []
     after: list[str] = []
+    silent: list[str] = []
 
 
 class GoalState(Model):

@@ -281,10 +281,15 @@ def stance_kind(model: BlockingModel, solution: Solution, move: str) -> StanceKi
         return "done"
     blocks = _said(model, move)
     stated = [b for b in blocks if b.kind == "position"]
+    # one party's word is enough to hold the move (several parties: ``Move.consent``): a refusal first, then silence
+    if any(not solution.lifters[id(b)] for b in stated):
+        return "refused"
+    if any(b.kind == "unknown" for b in blocks):
+        return "unknown"
     if stated:
-        return "refused" if any(not solution.lifters[id(b)] for b in stated) else "withheld"
+        return "withheld"
     if blocks:
-        return "offered" if blocks[0].kind == "offer" else "unknown"
+        return "offered"
     return "willing" if move in model.eased or model.willing.get(move, ()) else "free"
 
 
@@ -297,7 +302,9 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
         actor = rb.moves[move].actor
         kind = stance_kind(model, solution, move)
         blocks = _said(model, move)
-        if kind in ("done", "unknown", "free"):
+        if rb.moves[move].consent and kind not in ("done", "free"):
+            result.append(_consent_stance(model, solution, move, actor, kind, blocks, sit))
+        elif kind in ("done", "unknown", "free"):
             result.append(dict(move=move, actor=actor, stance=kind))
         elif kind in ("refused", "withheld"):
             stated = [b for b in blocks if b.kind == "position"]
@@ -317,6 +324,22 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
         if after:
             result[-1]["after"] = list(after)
     return _STANCES.validate_python(result)  # the whole list at once: cheaper than one by one
+
+
+def _consent_stance(model: BlockingModel, solution: Solution, move: str, actor: str, kind: StanceKind,
+                    blocks: tuple[Block, ...], sit: Situation) -> dict:
+    """The stance of a move that needs several parties' consent (``Move.consent``): every
+    party's statement as evidence (those holding it back first), the unmet conditions of
+    the blocks that hold it, and the parties that have not said (``silent``)."""
+    holding = [b for b in blocks if b.kind in ("position", "offer")]
+    if kind == "refused":
+        holding = [b for b in holding if b.kind == "position" and not solution.lifters[id(b)]]
+    cited = [cite_position(b.position, b.variant) if b.position is not None else cite_position(o) for b in holding
+             for o in ((None,) if b.position is not None else b.offers)]
+    cited += [cite_position(s) for s in model.willing.get(move, ())]
+    silent = [b.party or actor for b in blocks if b.kind == "unknown"]
+    return dict(move=move, actor=actor, stance=kind, evidence=list({(c.id, c.variant): c for c in cited}.values()),
+                unmet=[u for b in holding if b.kind != "unknown" and not b.refusal for u in unmet_evidence(sit, b)], silent=silent)
 
 
 def _said(model: BlockingModel, move: str) -> tuple[Block, ...]:
@@ -346,7 +369,8 @@ def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict
         block = blocks[key]
         said = [s for s in sit.rulebook.restatements.get(key, ()) if in_force(s, sit.as_of, sit.state)]
         moves = list(dict.fromkeys(s.withholds if isinstance(s, Position) else s.offers for s in said)) or [block.move]
-        result.append(StanceRef(key=key, actor=sit.rulebook.moves[block.move].actor, move=moves[0], kind=block.kind,
+        actor = block.party or (block.stated.actor if block.stated is not None else sit.rulebook.moves[block.move].actor)
+        result.append(StanceRef(key=key, actor=actor, move=moves[0], kind=block.kind,
                                 statements=[cite_position(s) for s in said], moves=moves))
     return result
 

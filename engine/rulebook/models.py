@@ -255,7 +255,10 @@ class Move(Strict):
     without a statement.  Any other move is *unknown* until a position or an offer speaks
     of it: silence is not consent.  ``after``: the moves that must be made before this one
     can be (a bill is signed once it has passed): while one of them is not done, the move
-    cannot be made, whatever its actor has said (``rules/README.md`` §5.9)."""
+    cannot be made, whatever its actor has said (``rules/README.md`` §5.9).  ``consent``:
+    the other actors whose consent it needs (a law: the Senate too; a deal: both
+    signatures): each may withhold or offer it, and it is willing only when every one of
+    them and its actor is (``rules/README.md`` §5.10)."""
 
     id: Identifier
     actor: Identifier
@@ -264,6 +267,12 @@ class Move(Strict):
     substitute_for: DottedName | None = None
     free: bool = False
     after: list[DottedName] = Field(default=[], max_length=64)
+    consent: list[Identifier] = Field(default=[], max_length=64)
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Whose word the move needs: its actor, then each actor of ``consent``."""
+        return (self.actor, *self.consent)
 
     @property
     def key(self) -> str:

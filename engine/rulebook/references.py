@@ -110,14 +110,21 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         if move.substitute_for is not None:
             known("move", move.substitute_for, moves, origin, "substitute_for")
         _check_prerequisites(move, origin, moves, known, report)
+        for i, party in enumerate(move.consent):
+            if party == move.actor:
+                report(origin, f"{party} makes {move.key!r}: 'consent' names the other actors whose consent it needs", "consent", i)
+            elif party in move.consent[:i]:
+                report(origin, f"{party!r} is named twice in 'consent'", "consent", i)
+            else:
+                known("actor", party, actors, origin, "consent", i)
     for position, origin in items["positions"]:
         known("actor", position.actor, actors, origin, "actor")
         if known("move", position.withholds, moves, origin, "withholds"):
             owner = moves[position.withholds].actor
-            if owner != position.actor:
+            if position.actor not in moves[position.withholds].parties:
                 report(origin,
-                       f"an actor can only withhold its own moves: {position.withholds!r} is {owner}'s, the position is {position.actor}'s",
-                       "withholds")
+                       f"an actor can only withhold its own moves: {position.withholds!r} is {owner}'s, the position is {position.actor}'s"
+                       + _consenting(moves[position.withholds]), "withholds")
         if position.until is not None:
             check_expr(position.until, origin, ("until",))
         check_lapse(position, origin, ())
@@ -130,8 +137,9 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         known("actor", offer.actor, actors, origin, "actor")
         if known("move", offer.offers, moves, origin, "offers"):
             owner = moves[offer.offers].actor
-            if owner != offer.actor:
-                report(origin, f"an actor can only offer its own moves: {offer.offers!r} is {owner}'s, the offer is {offer.actor}'s", "offers")
+            if offer.actor not in moves[offer.offers].parties:
+                report(origin, f"an actor can only offer its own moves: {offer.offers!r} is {owner}'s, the offer is {offer.actor}'s"
+                       + _consenting(moves[offer.offers]), "offers")
         check_lapse(offer, origin, ())
         if offer.if_ is not None:
             check_expr(offer.if_, origin, ("if",))
@@ -166,6 +174,13 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
     _check_condition_cycles(items["conditions"], report)
     _check_prerequisite_cycles(items["moves"], moves, report)
     return problems
+
+
+def _consenting(move: Any) -> str:
+    """For a refused statement on another actor's move: who may speak of it."""
+    if move.consent:
+        return f" (or one whose consent it needs: {', '.join(move.consent)})"
+    return " (or, if it needs that actor's consent too, name the actor in the move's 'consent')"
 
 
 def _check_prerequisites(move: Any, origin: Any, moves: dict, known: Any, report: Any) -> None:
