@@ -295,14 +295,28 @@ class Lapse(Strict):
     with a deadline): on a ``date``, or ``days`` after a date: the statement's own
     ``in_force.from`` (else its ``said_on``), or with ``after`` the date of the fact in force
     on ``after``'s subject while that fact meets ``after`` (``{subject: S, eq: V}``: a later
-    fact on S renews it).  It is out of force from that day on (as ``in_force.until``)."""
+    fact on S renews it).  It is out of force from that day on (as ``in_force.until``).
+    ``when`` alone: ended by conduct, from the day of the fact in force on its subject,
+    while that fact meets it (a refusal of talks ended by taking part in them): ``after``
+    with no days to wait."""
 
     date: dt.date | None = None  # not ``on``: YAML reads a bare ``on`` key as true
     days: int | None = Field(default=None, gt=0, le=36500)
     after: Compare | None = None
+    when: Compare | None = None
+
+    @property
+    def anchor(self) -> Compare | None:
+        """The comparison whose fact in force starts the clock (``after`` or ``when``)."""
+        return self.after if self.after is not None else self.when
 
     @model_validator(mode="after")
     def _one_form(self) -> Lapse:
+        if self.when is not None:
+            if self.date is not None or self.days is not None or self.after is not None:
+                raise ValueError("'when' ends the statement from the day of the fact that meets it: give it alone"
+                                 " (for a delay after that fact, write 'days: N, after: ...')")
+            return self
         if self.after is not None and self.days is None:
             raise ValueError("'after' counts 'days' from a fact: give 'days: N' with it, or use 'date: DATE' alone")
         if (self.date is None) == (self.days is None):

@@ -83,15 +83,16 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         lapse = statement.lapses
         if lapse is None:
             return
-        if lapse.after is not None:
-            after = lapse.after
+        if lapse.anchor is not None:
+            after = lapse.anchor
+            key = "after" if lapse.after is not None else "when"
             if after.other is not None:
-                report(origin, "a lapse counts from a fact with a value: compare 'after' with a value, not another subject",
-                       *path, "lapses", "after", after.operator)
-            elif known("subject", after.subject, subjects, origin, *path, "lapses", "after", "subject"):
+                report(origin, f"a lapse counts from a fact with a value: compare '{key}' with a value, not another subject",
+                       *path, "lapses", key, after.operator)
+            elif known("subject", after.subject, subjects, origin, *path, "lapses", key, "subject"):
                 message = value_problem(subjects[after.subject], after)
                 if message:
-                    report(origin, message, *path, "lapses", "after", after.operator)
+                    report(origin, message, *path, "lapses", key, after.operator)
         elif lapse.days is not None:
             in_force = getattr(statement, "in_force", None)
             if statement.said_on is None and (in_force is None or in_force.from_ is None):
