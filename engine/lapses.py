@@ -7,8 +7,10 @@ A lapse on a ``date`` is that date.  ``days`` without ``after`` count from the s
 ``after: {subject: S, eq: V}`` they count from the date of the fact *in force* on S, while
 that fact meets the comparison: before such a fact the clock has not started (no lapse), a
 later fact on S that still meets it renews the statement from its own date, and one that no
-longer meets it stops the clock again.  A statement is out of force from its lapse day on,
-as with ``in_force.until``.
+longer meets it stops the clock again.  ``when: {subject: S, ...}`` is the same with no days
+to wait: a statement ended by conduct, out of force from the day of the fact in force on S
+that meets it, while one does.  A statement is out of force from its lapse day on, as with
+``in_force.until``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def lapsed(statement: Position | Offer | Variant, as_of: dt.datetime, state: Map
 
 def anchor_subjects(rulebook: Rulebook) -> set[str]:
     """The subjects whose facts start a lapse's clock (``after``)."""
-    return {s.lapses.after.subject for s in statements(rulebook) if s.lapses is not None and s.lapses.after is not None}
+    return {s.lapses.anchor.subject for s in statements(rulebook) if s.lapses is not None and s.lapses.anchor is not None}
 
 
 def statements(rulebook: Rulebook) -> Iterable[Position | Offer | Variant]:
@@ -63,13 +65,14 @@ def lapse_days(rulebook: Rulebook, facts_of: Callable[[str], Iterable[Fact]]) ->
         lapse = statement.lapses
         if lapse is None:
             continue
-        if lapse.after is None:
+        anchor = lapse.anchor
+        if anchor is None:
             day = lapse_day(statement, {})
             if day is not None:
                 days.add(day)
             continue
-        for fact in facts_of(lapse.after.subject):
-            if compare_met(lapse.after, {fact.subject: fact.value}):
+        for fact in facts_of(anchor.subject):
+            if compare_met(anchor, {fact.subject: fact.value}):
                 days.add(_plus(fact.at.date(), lapse.days or 0))
     return days
 
@@ -80,19 +83,21 @@ def why(statement: Position | Offer | Variant, state: Mapping[str, Fact]) -> str
     assert lapse is not None
     if lapse.date is not None:
         return f"on {lapse.date.isoformat()}"
-    if lapse.after is None:
+    if lapse.anchor is None:
         start = _start(statement, lapse, state)
         return f"{lapse.days} days after it was stated ({start.isoformat() if start else 'no date'})"
-    fact = state.get(lapse.after.subject)
-    return f"{lapse.days} days after {describe(lapse.after)}" + (f" ({fact.at.date().isoformat()}, {fact.id})" if fact else "")
+    fact = state.get(lapse.anchor.subject)
+    when = f"when {describe(lapse.when)}" if lapse.when is not None else f"{lapse.days} days after {describe(lapse.anchor)}"
+    return when + (f" ({fact.at.date().isoformat()}, {fact.id})" if fact else "")
 
 
 def _start(statement: Position | Offer | Variant, lapse: Lapse, state: Mapping[str, Fact]) -> dt.date | None:
-    if lapse.after is None:
+    anchor = lapse.anchor
+    if anchor is None:
         in_force = getattr(statement, "in_force", None)
         return (in_force.from_ if in_force is not None and in_force.from_ else None) or statement.said_on
-    fact = state.get(lapse.after.subject)
-    if fact is None or not compare_met(lapse.after, {fact.subject: fact.value}):
+    fact = state.get(anchor.subject)
+    if fact is None or not compare_met(anchor, {fact.subject: fact.value}):
         return None
     return fact.at.date()
 

@@ -100,14 +100,16 @@ class Unmet(Model):
 
 
 class Step(Model):
-    """One link of a cycle: ``move`` is withheld by ``position`` until ``waits_for`` is made."""
+    """One link of a cycle: ``move`` is withheld by ``position`` until ``waits_for`` is made,
+    or (``after``, no position) it can only be made after ``waits_for`` (``Move.after``)."""
 
     move: str
     actor: str
     description: str = ""
-    position: PositionRef
+    position: PositionRef | None
     waits_for: str | None
     unmet: list[Unmet]
+    after: bool = False
 
 
 class Cycle(Model):
@@ -135,7 +137,9 @@ class Opening(Model):
     whether its actor would make it).  ``move`` is always the move the opening makes
     possible; ``variant`` the variant involved, if any.  ``reaches_goal``: after it, some
     goal is reachable; ``toward``: the goals not done on whose way its move lies (an
-    opening toward an interim goal only does not open the main one)."""
+    opening toward an interim goal only does not open the main one).  ``after``: the moves
+    not yet done that must be made first, in order (``Move.after``): the opening is that
+    path, each of them reachable, then ``move``."""
 
     rank: int
     kind: Literal["move", "variant", "substitute", "ask"]
@@ -152,18 +156,22 @@ class Opening(Model):
     available_now: bool = False
     evidence: list[PositionRef] = []
     toward: list[str] = []
+    after: list[str] = []
 
 
 class StanceRef(Model):
     """A stance a concession set names: ``key`` is the id of its first statement (a position
     or an offer; restatements name it with ``restates``) or ``unknown:MOVE`` for silence;
-    ``statements`` cites every statement of it in force, restatements included."""
+    ``statements`` cites every statement of it in force, restatements included.  ``move``:
+    the move of its first statement; ``moves``: every move its statements in force speak
+    of (more than one for a package: a restatement on another move, ``restates``)."""
 
     key: str
     actor: str
     move: str
     kind: Literal["position", "offer", "unknown"]
     statements: list[PositionRef] = []
+    moves: list[str] = []
 
 
 class ConcessionSets(Model):
@@ -190,13 +198,20 @@ class Stance(Model):
     the actor move in step, or an offer whose condition holds: ``evidence``); ``free`` (the
     move needs nobody's consent); ``offered`` (an offer in force, its condition not met
     yet: ``unmet``); ``withheld`` (a position in force, its condition unmet); ``refused``
-    (a refusal, or a condition no move can meet); ``unknown`` (nobody has said)."""
+    (a refusal, or a condition no move can meet); ``unknown`` (nobody has said).
+    ``after``: the moves not yet done that it comes after (``Move.after``): whatever its
+    stance, it cannot be made before them.  A move that needs several parties' consent
+    (``Move.consent``) is willing only when every party is, refused when one refuses, else
+    unknown while one is ``silent`` (those parties listed), withheld or offered while one
+    waits; ``evidence`` cites every party's statements."""
 
     move: str
     actor: str
     stance: StanceKind
     evidence: list[PositionRef] = []
     unmet: list[Unmet] = []
+    after: list[str] = []
+    silent: list[str] = []
 
 
 class GoalState(Model):

@@ -25,6 +25,9 @@ def verdict_text(verdict: Verdict) -> str:
         for n, cycle in enumerate(verdict.cycles, 1):
             lines.append(f"  {n}. {' -> '.join(cycle.moves)} -> {cycle.moves[0]}")
             for step in cycle.steps:
+                if step.position is None:  # an order of moves (``after``): no statement
+                    lines.append(f"     {step.move} waits for {step.waits_for}: it can only be made after it")
+                    continue
                 lines.append(f"     {step.move} waits for {step.waits_for}: position {step.position.id}")
                 lines.append(f"       \"{step.position.quote}\"")
                 lines.append(f"       — {step.position.said_by}{', ' + str(step.position.said_on) if step.position.said_on else ''}; {step.position.source}")

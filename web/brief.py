@@ -52,6 +52,9 @@ def markdown(verdict: Verdict, rulebook: Rulebook) -> str:
     for number, cycle in enumerate(verdict.cycles, start=1):
         lines += [f"## Cycle {number}: {BOTH_WAYS.join(cycle.moves)}", ""]
         for step in cycle.steps:
+            if step.position is None:  # no statement: the move can only be made after the next (``after``)
+                lines += [f"**{text(actor.get(step.actor, step.actor))}** can make `{step.move}` only after `{step.waits_for}`", ""]
+                continue
             until = f" until `{step.waits_for}`" if step.waits_for else ""
             lines += [f"**{text(actor.get(step.actor, step.actor))}** withholds `{step.move}`{until}", "", *quote(step.position), ""]
             lines += [*unmet(step.unmet), ""] if step.unmet else []

@@ -42,7 +42,7 @@ class Edge:
     position: str  # the position (or offer) behind the wait, "" for a goal's need
     stance: str  # the stance key (concession sets name these)
     cycle: bool = False
-    kind: str = "waits"  # or "needs"
+    kind: str = "waits"  # or "needs", or "after" (a move that comes after another: no statement)
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Graph:
             if edge.source in folded or edge.target in folded or (edge.kind == "needs" and edge.source in hidden_goals):
                 classes.append("folded")
             edges.append({"data": {"id": f"e{i}", "source": source, "target": edge.target, "kind": edge.kind,
-                                   "label": edge.position if edge.kind == "waits" else "needs",
+                                   "label": edge.position if edge.kind == "waits" else edge.kind,
                                    "position": edge.position, "stance": edge.stance},
                           "classes": " ".join(classes)})
         ways = [{"id": f"opening-{o.rank}", "rank": o.rank, "label": f"{o.rank}. {o.what}", "kind": o.kind,
@@ -126,6 +126,11 @@ def build(verdict: Verdict, rulebook: Rulebook, shown: int = SHOWN) -> Graph:
         for step in cycle.steps:
             n = node(step.move, step.actor)
             n.cycle = True
+            if step.position is None:  # no statement: the move can only be made after the next (``after``)
+                if step.waits_for:
+                    node(step.waits_for, rulebook.moves[step.waits_for].actor if step.waits_for in rulebook.moves else "")
+                    edges[step.move, step.waits_for, ""] = Edge(step.move, step.waits_for, "", "", cycle=True, kind="after")
+                continue
             n.evidence = n.evidence or [step.position]
             n.unmet = n.unmet or list(step.unmet)
             positions.setdefault(step.position.id, (step.position, list(step.unmet)))

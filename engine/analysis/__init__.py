@@ -270,6 +270,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
                                openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
     levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}  # the longest chain decides
     calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
+    stances = explain.stances(sit, model, solution)
     verdict = Verdict(
         scenario=rb.id,
         session=sit.session,
@@ -277,7 +278,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         status=status,
         escalation=bool(chains),
         goals=goals,
-        stances=explain.stances(sit, model, solution),
+        stances=stances,
         moves_done=sorted(model.done),
         positions_in_force=[explain.cite_position(p, variant) for p, variant in sit.positions_in_force],
         deadlines=deadlines(sit),
@@ -287,7 +288,8 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         concessions=concessions,
         escalation_events=events,
         escalation_chains=chains,
-        summary=explain.summary(sit, status, goals, found, refused, openings, concessions, events) + explain.levels_and_calms(sit, chains, calmed),
+        summary=explain.summary(sit, status, goals, found, refused, openings, concessions, events) + explain.orders(stances)
+        + explain.levels_and_calms(sit, chains, calmed),
         escalation_level=highest_level(sit, tuple(levels.items())),
         escalation_levels=dict(sorted(levels.items())),
         de_escalations=calmed,
@@ -306,7 +308,7 @@ def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None
     levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}
     calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
     summary = explain.summary(sit, verdict.status, verdict.goals, verdict.cycles, verdict.refusals, verdict.openings,
-                              verdict.concessions, events) + explain.levels_and_calms(sit, chains, calmed)
+                              verdict.concessions, events) + explain.orders(verdict.stances) + explain.levels_and_calms(sit, chains, calmed)
     again = verdict.model_copy(update={
         "as_of": sit.as_of, "escalation": bool(chains), "deadlines": deadlines(sit), "escalation_events": events,
         "escalation_chains": chains, "summary": summary, "escalation_level": highest_level(sit, tuple(levels.items())),

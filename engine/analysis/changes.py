@@ -80,4 +80,4 @@ def _calmed(before: Verdict, after: Verdict) -> list[str]:
 
 def _cycle_key(cycle) -> tuple[str, ...]:
     """A cycle by the positions on it, from the first in sorted order."""
-    return tuple(sorted({s.position.id for s in cycle.steps}))
+    return tuple(sorted({s.position.id if s.position is not None else f"{s.move} after {s.waits_for}" for s in cycle.steps}))

@@ -28,7 +28,7 @@ def concession_sets(model: BlockingModel, solution: Solution, outcomes: Outcomes
     ``work_budget``: moves x solves to spend (a verdict shares one among its goals)."""
     if solution.any_goal or any(model.goals.values()):
         return ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
-    candidates = sorted({b.key for b in relevant_blocks(model, solution)})
+    candidates = sorted({b.key for b in relevant_blocks(model, solution) if b.kind != "after"})  # an order of moves is no stance
     if not candidates:
         return ConcessionSets(size=0, sets=[], exact=True, note="no position in force blocks the goals; nothing to concede")
     trials = Trials(model, outcomes or Outcomes(model, solution))
@@ -66,13 +66,15 @@ def _by_cycles(model: BlockingModel, solution: Solution, trials: Trials, from_si
     """Too many positions to try one by one: break each cycle at the position that blocks
     the most of its links, then give up the positions still between a goal and its needs;
     checked once.  Small, not guaranteed smallest.  Each strongly connected component of
-    the blocked graph is broken on its own (a position blocks one move, so it takes part in
-    the cycles of one component only), in order of its first move."""
+    the blocked graph is broken on its own, in order of its first move (a stance given up
+    for one component also lifts its blocks in the next: a package, ``restates``, blocks
+    several moves)."""
     chosen: list[str] = []
     given: set[str] = set()
     for component in solution.blocked_components():
         inside = set(component)
-        waits = {(a, b): blocks for a in component for b, blocks in solution.waits.get(a, {}).items() if b in inside}
+        waits = {(a, b): blocks for a in component for b, blocks in solution.waits.get(a, {}).items()
+                 if b in inside and not all(x.key in given for x in blocks)}
         # strongly connected with as many waits as moves: one cycle, no search needed
         graph = None if len(waits) == len(component) else nx.DiGraph(list(waits))
         while True:
@@ -88,20 +90,22 @@ def _by_cycles(model: BlockingModel, solution: Solution, trials: Trials, from_si
             counts: dict[str, int] = {}
             for a, b, *_ in cycle:
                 for block in waits[a, b]:
-                    if block.key not in given:
+                    if block.key not in given and block.kind != "after":
                         counts[block.key] = counts.get(block.key, 0) + 1
+            if not counts:
+                break  # only an order of moves (``after``) is left on it: nothing to give up
             position = max(sorted(counts), key=counts.__getitem__)
             chosen.append(position)
             given.add(position)
-            move = trials.withheld[position]  # only the waits of the move it withholds can lose their last block
-            for edge in [e for e in waits if e[0] == move and all(x.key in given for x in waits[e])]:
+            moves = trials.withheld[position]  # only the waits of the moves it withholds can lose their last block
+            for edge in [e for e in waits if e[0] in moves and all(x.key in given for x in waits[e])]:
                 del waits[edge]
                 if graph is not None:
                     graph.remove_edge(*edge)
     reaches, acyclic = trials.outcome(chosen)
     if not reaches:
         after = model.without(chosen)
-        chosen += sorted({b.key for b in relevant_blocks(after, solve(after))} - set(chosen))
+        chosen += sorted({b.key for b in relevant_blocks(after, solve(after)) if b.kind != "after"} - set(chosen))
         reaches, acyclic = trials.outcome(chosen)
     if not (reaches and acyclic):
         return ConcessionSets(size=0, sets=[], exact=False,
@@ -117,11 +121,13 @@ class Trials:
     def __init__(self, model: BlockingModel, outcomes: Outcomes):
         self._outcomes = outcomes
         self._blocks_of: dict[str, list[Block]] = {}
-        self.withheld: dict[str, str] = {}  # position -> the move it withholds
+        self.withheld: dict[str, tuple[str, ...]] = {}  # stance -> the moves it withholds (several: a package, ``restates``)
         for blocks in model.blocks.values():
             for block in blocks:
                 self._blocks_of.setdefault(block.key, []).append(block)
-                self.withheld[block.key] = block.move
+                moves = self.withheld.get(block.key, ())
+                if block.move not in moves:
+                    self.withheld[block.key] = (*moves, block.move)
         self._witnessed: dict[str, int] = {}  # position -> ``outcomes.witnessed`` of its move, when first asked
         self._every_witness = outcomes.every_witness
 
@@ -132,8 +138,10 @@ class Trials:
         for position in positions:
             bits = witnessed.get(position)
             if bits is None:
-                move = self.withheld.get(position)
-                bits = witnessed[position] = 0 if move is None else self._outcomes.witnessed(move)
+                bits = 0
+                for move in self.withheld.get(position, ()):
+                    bits |= self._outcomes.witnessed(move)
+                witnessed[position] = bits
             touched |= bits
         if touched != self._every_witness:
             return False  # a witness cycle is left alone (as Outcomes would answer, without building the change)

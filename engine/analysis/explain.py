@@ -11,7 +11,7 @@ import networkx as nx
 from pydantic import TypeAdapter
 
 from engine.analysis import escalation
-from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable
+from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
 from engine.conditions import describe, show
 from engine.facts import Fact
 from engine.rulebook.models import Compare, Offer, Position, Variant
@@ -214,12 +214,21 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
             # a block some other alternative of which reached moves can meet does not hold the move back
             holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
             for block in holding:
+                if block.kind == "after":
+                    steps.append(_after_step(sit, move, target))
+                    continue
                 steps.append(Step(move=move, actor=block.stated.actor,
                                   description=sit.rulebook.moves[move].description,
                                   position=cite_position(block.stated, block.variant),
                                   waits_for=target, unmet=unmet_evidence(sit, block, block.unmet_toward(target))))
         result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
     return result
+
+
+def _after_step(sit: Situation, move: str, target: str) -> Step:
+    """A cycle's link that is no statement: ``move`` can only be made after ``target``."""
+    return Step(move=move, actor=sit.rulebook.moves[move].actor, description=sit.rulebook.moves[move].description,
+                position=None, waits_for=target, unmet=[], after=True)
 
 
 def _single_cycle(solution: Solution, component: list[str]) -> list[str] | None:
@@ -270,12 +279,17 @@ def stance_kind(model: BlockingModel, solution: Solution, move: str) -> StanceKi
     """Where ``move`` stands (``Stance``), without the evidence."""
     if move in model.done:
         return "done"
-    blocks = model.blocks.get(move, ())
+    blocks = _said(model, move)
     stated = [b for b in blocks if b.kind == "position"]
+    # one party's word is enough to hold the move (several parties: ``Move.consent``): a refusal first, then silence
+    if any(not solution.lifters[id(b)] for b in stated):
+        return "refused"
+    if any(b.kind == "unknown" for b in blocks):
+        return "unknown"
     if stated:
-        return "refused" if any(not solution.lifters[id(b)] for b in stated) else "withheld"
+        return "withheld"
     if blocks:
-        return "offered" if blocks[0].kind == "offer" else "unknown"
+        return "offered"
     return "willing" if move in model.eased or model.willing.get(move, ()) else "free"
 
 
@@ -287,8 +301,10 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
     for move in on_the_way_or_done(model, solution):
         actor = rb.moves[move].actor
         kind = stance_kind(model, solution, move)
-        blocks = model.blocks.get(move, ())
-        if kind in ("done", "unknown", "free"):
+        blocks = _said(model, move)
+        if rb.moves[move].consent and kind not in ("done", "free"):
+            result.append(_consent_stance(model, solution, move, actor, kind, blocks, sit))
+        elif kind in ("done", "unknown", "free"):
             result.append(dict(move=move, actor=actor, stance=kind))
         elif kind in ("refused", "withheld"):
             stated = [b for b in blocks if b.kind == "position"]
@@ -304,7 +320,33 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
             result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(position, variant)]))
         else:
             result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(p) for p in model.willing[move]]))
+        after = prerequisites_of(model, move)
+        if after:
+            result[-1]["after"] = list(after)
     return _STANCES.validate_python(result)  # the whole list at once: cheaper than one by one
+
+
+def _consent_stance(model: BlockingModel, solution: Solution, move: str, actor: str, kind: StanceKind,
+                    blocks: tuple[Block, ...], sit: Situation) -> dict:
+    """The stance of a move that needs several parties' consent (``Move.consent``): every
+    party's statement as evidence (those holding it back first), the unmet conditions of
+    the blocks that hold it, and the parties that have not said (``silent``)."""
+    holding = [b for b in blocks if b.kind in ("position", "offer")]
+    if kind == "refused":
+        holding = [b for b in holding if b.kind == "position" and not solution.lifters[id(b)]]
+    cited = [cite_position(b.position, b.variant) if b.position is not None else cite_position(o) for b in holding
+             for o in ((None,) if b.position is not None else b.offers)]
+    cited += [cite_position(s) for s in model.willing.get(move, ())]
+    silent = [b.party or actor for b in blocks if b.kind == "unknown"]
+    return dict(move=move, actor=actor, stance=kind, evidence=list({(c.id, c.variant): c for c in cited}.values()),
+                unmet=[u for b in holding if b.kind != "unknown" and not b.refusal for u in unmet_evidence(sit, b)], silent=silent)
+
+
+def _said(model: BlockingModel, move: str) -> tuple[Block, ...]:
+    """The move's blocks that its stance reads: not those of the moves it comes ``after``
+    (an order of moves, not a party's word)."""
+    blocks = model.blocks.get(move, ())
+    return tuple(b for b in blocks if b.kind != "after") if any(b.kind == "after" for b in blocks) else blocks
 
 
 _STANCES = TypeAdapter(list[Stance])
@@ -326,8 +368,10 @@ def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict
     for key in dict.fromkeys(key for s in concessions.sets for key in s):
         block = blocks[key]
         said = [s for s in sit.rulebook.restatements.get(key, ()) if in_force(s, sit.as_of, sit.state)]
-        result.append(StanceRef(key=key, actor=sit.rulebook.moves[block.move].actor, move=block.move, kind=block.kind,
-                                statements=[cite_position(s) for s in said]))
+        moves = list(dict.fromkeys(s.withholds if isinstance(s, Position) else s.offers for s in said)) or [block.move]
+        actor = block.party or (block.stated.actor if block.stated is not None else sit.rulebook.moves[block.move].actor)
+        result.append(StanceRef(key=key, actor=actor, move=moves[0], kind=block.kind,
+                                statements=[cite_position(s) for s in said], moves=moves))
     return result
 
 
@@ -399,7 +443,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         if goal.id not in main_ids and goal.id not in carried_ids:
             lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}.")
     for cycle in found[:3]:
-        parts = [f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
+        parts = [f"{s.actor} can make {s.move} only after {s.waits_for}" if s.position is None else
+                 f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
                  f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
                  f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
         lines.append("Cycle: " + "; ".join(parts) + ".")
@@ -436,8 +481,15 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
             if stance.key in shown_sets and len(stance.statements) > 1:  # one statement: already quoted above, or in the cycle
                 said = "; ".join(f"\"{_short(p.quote, 100)}\" — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
                                  for p in stance.statements)
-                lines.append(f"Stance {stance.key} ({stance.actor} on {stance.move}), said {len(stance.statements)} times: {said}.")
+                lines.append(f"Stance {stance.key} ({stance.actor} on {', '.join(stance.moves or [stance.move])}), said {len(stance.statements)} times: {said}.")
     return lines
+
+
+def orders(stances: list[Stance]) -> list[str]:
+    """A sentence for each move on the way that comes after moves not yet made (``after``)."""
+    return [f"{s.move} (after {', '.join(s.after)}): it cannot be made before {' and '.join(s.after)}"
+            f" {'is' if len(s.after) == 1 else 'are'} made, whatever {s.actor} has said ({s.stance})."
+            for s in stances if s.after]
 
 
 def _names(rb, goals: list[str]) -> str:

@@ -65,8 +65,10 @@ class Block:
 
     ``kind``: ``position`` (a position in force withholds it: ``refusal`` when it has no
     ``until``), ``offer`` (no position speaks of it, but offers do, and none of their
-    conditions holds yet: ``offers``), or ``unknown`` (nobody has said anything of it: no
-    move can lift that, only a statement; it is never a refusal)."""
+    conditions holds yet: ``offers``), ``unknown`` (nobody has said anything of it: no
+    move can lift that, only a statement; it is never a refusal), or ``after`` (a move it
+    comes after, ``after``, is not done: making that move lifts it; it is no stance, and
+    never a concession: ``prerequisite_blocks``)."""
 
     position: Position | None
     move: str
@@ -75,10 +77,12 @@ class Block:
     unmet: tuple[Compare, ...]  # the failing comparisons of the alternative closest to holding
     alternatives: tuple[frozenset[str], ...] = ()  # per alternative, the subjects that fail
     ways: tuple[tuple[frozenset[str], ...], ...] = ()  # per alternative, per failing subject (sorted): the moves that meet it
-    kind: Literal["position", "offer", "unknown"] = "position"
+    kind: Literal["position", "offer", "unknown", "after"] = "position"
     offers: tuple[Offer, ...] = ()
     failing: tuple[tuple[Compare, ...], ...] = ()  # per alternative, its failing comparisons (``alternatives``' order)
     stance: str | None = None  # the stance its statement states (``Rulebook.stance_of``), when it restates another
+    after: str | None = None  # kind ``after``: the move not yet done that this one comes after
+    party: str | None = None  # kind ``unknown`` on a move needing several parties' consent: who has not said (None: its actor)
 
     @property
     def key(self) -> str:
@@ -87,9 +91,13 @@ class Block:
         ``unknown:MOVE``.  Blocks of one stance are given up together."""
         if self.stance is not None:
             return self.stance
+        if self.after is not None:
+            return f"after:{self.move}:{self.after}"
         if self.position is not None:
             return self.position.id
-        return self.offers[0].id if self.offers else f"unknown:{self.move}"
+        if self.offers:
+            return self.offers[0].id
+        return f"unknown:{self.move}" if self.party is None else f"unknown:{self.move}:{self.party}"
 
     @property
     def stated(self) -> Position | Offer | None:
@@ -267,9 +275,11 @@ def build_model(sit: Situation) -> BlockingModel:
     blocks: dict[str, list[Block]] = {}
     eased: dict[str, tuple[Position, Variant]] = {}
     met: dict[str, list[Position]] = {}
+    spoke: set[tuple[str, str]] = set()  # (move, actor): a position of the actor's in force speaks of the move
     for position, variant in sit.positions_in_force:
         if position.withholds in done:
             continue
+        spoke.add((position.withholds, position.actor))
         if variant is not None and variant.simultaneous:
             eased[position.withholds] = (position, variant)
             continue
@@ -292,6 +302,9 @@ def build_model(sit: Situation) -> BlockingModel:
     willing: dict[str, tuple[Position | Offer, ...]] = {}
     offers_in_force = sit.offers_in_force
     for key, move in rb.moves.items():
+        if move.consent and key not in done:
+            _consent(sit, rb, key, values, spoke, blocks, eased, met, willing)
+            continue
         if key in done or key in blocks:
             continue
         if key in eased or key in met:
@@ -307,6 +320,8 @@ def build_model(sit: Situation) -> BlockingModel:
             willing[key] = ()
         else:  # silence is not consent
             blocks[key] = [Block(None, key, None, False, (), kind="unknown")]
+    for key, found in prerequisite_blocks(rb, done):
+        blocks.setdefault(key, []).extend(found)
     return BlockingModel(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased, willing=willing,
@@ -316,6 +331,51 @@ def build_model(sit: Situation) -> BlockingModel:
         substitutes=rb.substitutes,
         main=rb.main_goals,
     )
+
+
+def _consent(sit: Situation, rb: Rulebook, key: str, values: dict, spoke: set[tuple[str, str]], blocks: dict[str, list[Block]],
+             eased: dict[str, tuple[Position, Variant]], met: dict[str, list[Position]],
+             willing: dict[str, tuple[Position | Offer, ...]]) -> None:
+    """A move that needs several parties' consent (``consent``): each party's word read as a
+    move's alone is read (its positions in force, else its offers, else ``free``, else
+    silence), one party at a time; the move is willing only when no party's word blocks it,
+    with every party's evidence.  The positions' blocks are already in ``blocks``."""
+    move = rb.moves[key]
+    evidence: list[Position | Offer] = list(met.get(key, ()))
+    if key in eased:
+        evidence.append(eased[key][0])
+    for party in move.parties:
+        if (key, party) in spoke:
+            continue  # its positions speak for it: blocks, or met or eased (the evidence above)
+        offers = [o for o in rb.offering.get(key, ()) if o.actor == party and o.id in sit.offers_in_force]
+        kept = [o for o in offers if o.if_ is None or o.simultaneous or sit.holds(f"offer:{o.id}")]
+        if kept:
+            evidence += kept
+        elif offers:  # willing once one of its offers' conditions holds
+            blocks.setdefault(key, []).append(_conditional(rb, key, None, values, offers=tuple(offers)))
+        elif not move.free:  # silence is not consent: each party's own
+            blocks.setdefault(key, []).append(Block(None, key, None, False, (), kind="unknown",
+                                                    party=None if party == move.actor else party))
+    if key not in blocks:
+        willing[key] = tuple(evidence)
+
+
+def prerequisite_blocks(rb: Rulebook, done: frozenset[str]) -> Iterator[tuple[str, list[Block]]]:
+    """Per move not done that comes ``after`` moves not done, a block for each of those
+    (lifted by making it): the move cannot be made before them, whatever its actor said.
+    Added after the stances' blocks, so the move's stance (``willing``, ``withheld``...)
+    is still its actor's word; reach, waits and cycles read the order too."""
+    for key, move in rb.moves.items():
+        if move.after and key not in done:
+            found = [Block(None, key, None, False, (), alternatives=(frozenset(),), ways=((frozenset((before,)),),),
+                           kind="after", after=before) for before in move.after if before not in done]
+            if found:
+                yield key, found
+
+
+def prerequisites_of(model: BlockingModel, move: str) -> tuple[str, ...]:
+    """The moves not done that ``move`` comes directly after (its ``after`` blocks), as written."""
+    return tuple(b.after for b in model.blocks.get(move, ()) if b.after is not None)
 
 
 MAX_KEPT_BLOCKS = 20_000

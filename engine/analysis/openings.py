@@ -49,37 +49,45 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
             positions = [p.id for p in resting if isinstance(p, Position)]
             offers = [p.id for p in resting if not isinstance(p, Position)]
             in_step = [p.id for p in resting if isinstance(p, Offer) and p.simultaneous and not sit.holds(f"offer:{p.id}")]
-            reason = (f"the condition of {', '.join(positions)} is met" if positions else
+            reason = (_consented(rb, move, resting) if rb.moves[move].consent else
+                      f"the condition of {', '.join(positions)} is met" if positions else
                       f"it has said it will, in step with the moves its offer names (offer {', '.join(in_step)})" if in_step else
                       f"it has said it will (offer {', '.join(offers)})" if offers else
                       "it needs nobody's consent (a free move)")
             text = f"{actor} can {_verb(rb, move)} now: {reason}"
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
                                actor=actor, description=text,
-                               satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))), breaches=[],
+                               satisfies=_stances_lifted(outcomes, [move]), breaches=[],
                                breaks_all_cycles=acyclic and cyclic, reaches_goal=reaches, available_now=True, evidence=evidence,
                                toward=toward.get(move, [])))
 
     for move in sorted(solution.relevant - solution.reach):
-        reaches, acyclic = outcomes.after_move(move)
+        path = _path(rb, model, solution, move)
+        if path is None:
+            continue  # a move it comes after is out of reach: that move is the way out, listed on its own
+        reaches, acyclic = outcomes.after_moves([*path, move]) if path else outcomes.after_move(move)
         unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
         blocks = model.blocks.get(move, ())
         breaches = [b for b in blocks if b.kind == "position"]
         actor = rb.moves[move].actor
-        if not breaches and any(b.kind == "unknown" for b in blocks):
-            kind, text = "ask", f"Ask {actor} whether it would {_verb(rb, move)}: nobody has said"
+        silent = [b.party or actor for b in blocks if b.kind == "unknown"]
+        if not breaches and silent:
+            kind, text = "ask", _ask(rb, move, actor, silent)
         else:
             kind = "substitute" if move in substitutes else "move"
             offered = list(dict.fromkeys(b.key for b in blocks if b.kind == "offer"))
             text = f"{actor} {_verb(rb, move, third=True)}" + (
                 f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
                 f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
+        if path:
+            text += f" (after {', '.join(path)})"
+        evidence = [cite(s, None) for before in path for s in model.willing.get(before, ())]
         candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
                                facts_needed=[condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
-                               satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))),
+                               satisfies=_stances_lifted(outcomes, [*path, move]),
                                breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic and cyclic,
-                               reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None],
-                               toward=toward.get(move, [])))
+                               reaches_goal=reaches, evidence=evidence + [cite(b.stated, None) for b in blocks if b.stated is not None],
+                               toward=toward.get(move, []), after=path))
 
     for block in relevant_blocks(model, solution):
         for variant in (block.position.variants if block.position is not None else ()):
@@ -104,6 +112,34 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     for i, candidate in enumerate(candidates):
         candidate["rank"] = i + 1
     return _OPENINGS.validate_python(candidates)  # the whole list at once: a third of the time of one by one
+
+
+def _ask(rb, move: str, actor: str, silent: list[str]) -> str:
+    """The way to test a move nobody has spoken of: ask each party that has not said (its
+    actor, and those whose consent it needs: ``Move.consent``)."""
+    if silent == [actor]:
+        return f"Ask {actor} whether it would {_verb(rb, move)}: nobody has said"
+    return (f"Ask {' and '.join(silent)} whether {'it' if len(silent) == 1 else 'each'} would agree that {actor}"
+            f" {_verb(rb, move, third=True)}: {'it has' if len(silent) == 1 else 'they have'} not said")
+
+
+def _consented(rb, move: str, resting: tuple) -> str:
+    """Why a move that needs several parties' consent can be made now: each has said so."""
+    said = ", ".join(f"{s.actor}: {s.id}" for s in resting)
+    return f"{' and '.join(rb.moves[move].parties)} have each said they would ({said})" if said else "it needs nobody's consent (a free move)"
+
+
+def _path(rb, model: BlockingModel, solution: Solution, move: str) -> list[str] | None:
+    """The moves not done that ``move`` comes after (``after``, directly or not), in an order
+    they can be made in; None when one of them is not reachable (then ``move`` is no way
+    out of its own: it cannot be made before a move that is itself out of reach)."""
+    path = [m for m in rb.prerequisites.get(move, ()) if m not in model.done]
+    return path if all(m in solution.reach for m in path) else None
+
+
+def _stances_lifted(outcomes: Outcomes, moves: list[str]) -> list[str]:
+    """The stances making ``moves`` would lift on its own (not the order of moves, ``after``)."""
+    return list(dict.fromkeys(b.key for m in moves for b in outcomes.lifted_by(m) if b.kind != "after" and b.move not in moves))
 
 
 def _verb(rb, move: str, third: bool = False) -> str:

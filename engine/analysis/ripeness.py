@@ -11,7 +11,7 @@ verdict's statuses (``docs/ripeness.md`` gives the exact rules):
   scenario's ``stalemate_days``; a chain of hostile acts during it that left it standing
   is the strongest sign;
 - **mutually hurting stalemate**: a stalemate while every side (each actor whose move the
-  goal needs) hurts;
+  goal needs, or whose consent such a move needs: ``Move.consent``) hurts;
 - **way out**: the goal is an opening, or an opening toward it rests on statements made by
   now (an offer, a softer variant) and breaches no position.
 
@@ -48,7 +48,7 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
     for goal in verdict.goals:
         if goal.id not in main:
             continue
-        sides = sorted({rb.moves[m].actor for m in rb.goals[goal.id].needs if m in rb.moves})
+        sides = sorted({p for m in rb.goals[goal.id].needs if m in rb.moves for p in rb.moves[m].parties})  # with those whose consent it needs
         parties = [_party(p, p in sides, [h for h in hurts if h.party == p])
                    for p in sorted({*sides, *(c.party for c in rb.costs.values())})]
         mutual = bool(sides) and all(p.hurting for p in parties if p.side)
@@ -209,6 +209,8 @@ class _Index:
         held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
         held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
         for move, position, unmet in held:
+            if position is None:  # a step that is an order of moves (``after``): no statement
+                continue
             self.statements.setdefault(move, {}).setdefault(position.id, position)
             self.facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
         self._withheld: dict[str, dt.date | None] = {}

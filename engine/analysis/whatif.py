@@ -140,6 +140,13 @@ class Outcomes:
                     return self._opens_goal({move}, touched, {id(b) for b in lifted}), False
         return self._outcome({move}, lifted)
 
+    def after_moves(self, moves: Sequence[str]) -> tuple[bool, bool]:
+        """As ``solve`` of the model with each of ``moves`` made in turn (``with_done`` of
+        each): a path, the moves a move comes ``after`` first, then the move."""
+        made = set(moves)
+        lifted = {id(b): b for m in moves for b in self.lifted_by(m) if b.move not in made}
+        return self._outcome(made, list(lifted.values()))
+
     def after_lifting(self, blocks: Iterable[Block]) -> tuple[bool, bool]:
         """As ``solve`` of the model without ``blocks`` (a variant, or positions given up)."""
         return self._outcome(set(), list(blocks))

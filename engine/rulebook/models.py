@@ -253,7 +253,12 @@ class Move(Strict):
     """Something an actor can do, and the condition that shows it done.  ``free``: the
     move needs nobody's decision (an inspector's routine report): it counts as willing
     without a statement.  Any other move is *unknown* until a position or an offer speaks
-    of it: silence is not consent."""
+    of it: silence is not consent.  ``after``: the moves that must be made before this one
+    can be (a bill is signed once it has passed): while one of them is not done, the move
+    cannot be made, whatever its actor has said (``rules/README.md`` §5.9).  ``consent``:
+    the other actors whose consent it needs (a law: the Senate too; a deal: both
+    signatures): each may withhold or offer it, and it is willing only when every one of
+    them and its actor is (``rules/README.md`` §5.10)."""
 
     id: Identifier
     actor: Identifier
@@ -261,6 +266,13 @@ class Move(Strict):
     done_when: Expr
     substitute_for: DottedName | None = None
     free: bool = False
+    after: list[DottedName] = Field(default=[], max_length=64)
+    consent: list[Identifier] = Field(default=[], max_length=64)
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Whose word the move needs: its actor, then each actor of ``consent``."""
+        return (self.actor, *self.consent)
 
     @property
     def key(self) -> str:
@@ -283,14 +295,28 @@ class Lapse(Strict):
     with a deadline): on a ``date``, or ``days`` after a date: the statement's own
     ``in_force.from`` (else its ``said_on``), or with ``after`` the date of the fact in force
     on ``after``'s subject while that fact meets ``after`` (``{subject: S, eq: V}``: a later
-    fact on S renews it).  It is out of force from that day on (as ``in_force.until``)."""
+    fact on S renews it).  It is out of force from that day on (as ``in_force.until``).
+    ``when`` alone: ended by conduct, from the day of the fact in force on its subject,
+    while that fact meets it (a refusal of talks ended by taking part in them): ``after``
+    with no days to wait."""
 
     date: dt.date | None = None  # not ``on``: YAML reads a bare ``on`` key as true
     days: int | None = Field(default=None, gt=0, le=36500)
     after: Compare | None = None
+    when: Compare | None = None
+
+    @property
+    def anchor(self) -> Compare | None:
+        """The comparison whose fact in force starts the clock (``after`` or ``when``)."""
+        return self.after if self.after is not None else self.when
 
     @model_validator(mode="after")
     def _one_form(self) -> Lapse:
+        if self.when is not None:
+            if self.date is not None or self.days is not None or self.after is not None:
+                raise ValueError("'when' ends the statement from the day of the fact that meets it: give it alone"
+                                 " (for a delay after that fact, write 'days: N, after: ...')")
+            return self
         if self.after is not None and self.days is None:
             raise ValueError("'after' counts 'days' from a fact: give 'days: N' with it, or use 'date: DATE' alone")
         if (self.date is None) == (self.days is None):
@@ -338,7 +364,7 @@ class Position(Strict):
     in_force: InForce = InForce()
     variants: list[Variant] = []
     description: Prose = ""
-    restates: Identifier | None = None  # the first statement of the same stance (same actor, same move)
+    restates: Identifier | None = None  # the first statement of the same stance (same actor; on another move: a package)
     lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 
 
@@ -358,7 +384,7 @@ class Offer(Strict):
     said_on: dt.date | None = None
     in_force: InForce = InForce()
     description: Prose = ""
-    restates: Identifier | None = None  # the first offer of the same stance (same actor, same move)
+    restates: Identifier | None = None  # the first offer of the same stance (same actor; on another move: a package)
     simultaneous: bool = False  # the actor will move in step with the moves that meet ``if``, not after them
     lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
 

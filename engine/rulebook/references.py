@@ -83,15 +83,16 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         lapse = statement.lapses
         if lapse is None:
             return
-        if lapse.after is not None:
-            after = lapse.after
+        if lapse.anchor is not None:
+            after = lapse.anchor
+            key = "after" if lapse.after is not None else "when"
             if after.other is not None:
-                report(origin, "a lapse counts from a fact with a value: compare 'after' with a value, not another subject",
-                       *path, "lapses", "after", after.operator)
-            elif known("subject", after.subject, subjects, origin, *path, "lapses", "after", "subject"):
+                report(origin, f"a lapse counts from a fact with a value: compare '{key}' with a value, not another subject",
+                       *path, "lapses", key, after.operator)
+            elif known("subject", after.subject, subjects, origin, *path, "lapses", key, "subject"):
                 message = value_problem(subjects[after.subject], after)
                 if message:
-                    report(origin, message, *path, "lapses", "after", after.operator)
+                    report(origin, message, *path, "lapses", key, after.operator)
         elif lapse.days is not None:
             in_force = getattr(statement, "in_force", None)
             if statement.said_on is None and (in_force is None or in_force.from_ is None):
@@ -109,14 +110,22 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         check_expr(move.done_when, origin, ("done_when",))
         if move.substitute_for is not None:
             known("move", move.substitute_for, moves, origin, "substitute_for")
+        _check_prerequisites(move, origin, moves, known, report)
+        for i, party in enumerate(move.consent):
+            if party == move.actor:
+                report(origin, f"{party} makes {move.key!r}: 'consent' names the other actors whose consent it needs", "consent", i)
+            elif party in move.consent[:i]:
+                report(origin, f"{party!r} is named twice in 'consent'", "consent", i)
+            else:
+                known("actor", party, actors, origin, "consent", i)
     for position, origin in items["positions"]:
         known("actor", position.actor, actors, origin, "actor")
         if known("move", position.withholds, moves, origin, "withholds"):
             owner = moves[position.withholds].actor
-            if owner != position.actor:
+            if position.actor not in moves[position.withholds].parties:
                 report(origin,
-                       f"an actor can only withhold its own moves: {position.withholds!r} is {owner}'s, the position is {position.actor}'s",
-                       "withholds")
+                       f"an actor can only withhold its own moves: {position.withholds!r} is {owner}'s, the position is {position.actor}'s"
+                       + _consenting(moves[position.withholds]), "withholds")
         if position.until is not None:
             check_expr(position.until, origin, ("until",))
         check_lapse(position, origin, ())
@@ -129,8 +138,9 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         known("actor", offer.actor, actors, origin, "actor")
         if known("move", offer.offers, moves, origin, "offers"):
             owner = moves[offer.offers].actor
-            if owner != offer.actor:
-                report(origin, f"an actor can only offer its own moves: {offer.offers!r} is {owner}'s, the offer is {offer.actor}'s", "offers")
+            if offer.actor not in moves[offer.offers].parties:
+                report(origin, f"an actor can only offer its own moves: {offer.offers!r} is {owner}'s, the offer is {offer.actor}'s"
+                       + _consenting(moves[offer.offers]), "offers")
         check_lapse(offer, origin, ())
         if offer.if_ is not None:
             check_expr(offer.if_, origin, ("if",))
@@ -163,7 +173,45 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
     _check_restatements(items["positions"], "position", "withholds", report)
     _check_restatements(items["offers"], "offer", "offers", report)
     _check_condition_cycles(items["conditions"], report)
+    _check_prerequisite_cycles(items["moves"], moves, report)
     return problems
+
+
+def _consenting(move: Any) -> str:
+    """For a refused statement on another actor's move: who may speak of it."""
+    if move.consent:
+        return f" (or one whose consent it needs: {', '.join(move.consent)})"
+    return " (or, if it needs that actor's consent too, name the actor in the move's 'consent')"
+
+
+def _check_prerequisites(move: Any, origin: Any, moves: dict, known: Any, report: Any) -> None:
+    """Each move a move is ``after`` exists, is not the move itself, and is named once."""
+    seen: set[str] = set()
+    for i, before in enumerate(move.after):
+        if before == move.key:
+            report(origin, f"a move cannot come after itself: {move.key!r} names itself in 'after'", "after", i)
+        elif before in seen:
+            report(origin, f"{before!r} is named twice in 'after'", "after", i)
+        else:
+            known("move", before, moves, origin, "after", i)
+        seen.add(before)
+
+
+def _check_prerequisite_cycles(items: list[tuple[Any, Any]], moves: dict, report: Any) -> None:
+    """No move comes, through ``after``, before itself: such moves could never be made."""
+    graph = nx.DiGraph()
+    origins = {}
+    for move, origin in items:
+        origins.setdefault(move.key, origin)
+        for before in move.after:
+            if before in moves and before != move.key:
+                graph.add_edge(move.key, before)
+    for cycle in nx.simple_cycles(graph):
+        first = min(cycle)
+        loop = cycle[cycle.index(first):] + cycle[:cycle.index(first)]
+        order = " after ".join([*loop, first])
+        report(origins[first], f"moves that wait on each other through 'after' can never be made: {order}", "after",
+               moves[first].after.index(loop[1 % len(loop)]))
 
 
 def _check_costs(items: dict[str, list[tuple[Any, Any]]], actors: dict, subjects: dict, report, known, check_expr) -> None:
@@ -273,7 +321,8 @@ def _check_position_and_variant_ids(items: dict, report: Any) -> None:
 
 def _check_restatements(statements: list[tuple[Any, Any]], kind: str, move_field: str, report: Any) -> None:
     """``restates`` names the first statement of the same stance: a statement of the same
-    kind, by the same actor, on the same move, that restates nothing itself."""
+    kind, by the same actor, that restates nothing itself.  On another move of the actor's,
+    it makes one stance of both (a package: "no X and no Y until Z")."""
     first = {}
     for statement, _ in statements:
         first.setdefault(statement.id, statement)
@@ -292,8 +341,8 @@ def _check_restatements(statements: list[tuple[Any, Any]], kind: str, move_field
         elif original.restates is not None:
             report(origin, f"{target!r} restates {original.restates!r} itself: name the first statement of the stance,"
                            f" restates: {original.restates}", "restates")
-        elif original.actor != statement.actor or getattr(original, move_field) != getattr(statement, move_field):
-            report(origin, f"a restatement speaks for the same actor of the same move: {target!r} is {original.actor}'s on"
+        elif original.actor != statement.actor:
+            report(origin, f"a restatement speaks for the same actor: {target!r} is {original.actor}'s on"
                            f" {getattr(original, move_field)}, this {kind} is {statement.actor}'s on {getattr(statement, move_field)}",
                    "restates")
 

@@ -139,6 +139,27 @@ class Rulebook:
         return {m: tuple(subs) for m, subs in found.items()}
 
     @functools.cached_property
+    def prerequisites(self) -> dict[str, tuple[str, ...]]:
+        """Move -> every move that must be made before it (its ``after``, theirs, and so on),
+        in an order in which they can be made: each after its own prerequisites, otherwise
+        as written.  Only moves with an ``after`` are keys (the check refuses a cycle)."""
+        found: dict[str, tuple[str, ...]] = {}
+
+        def visit(move: str, order: list[str], seen: set[str]) -> None:
+            for before in self.moves[move].after:
+                if before not in seen:
+                    seen.add(before)
+                    visit(before, order, seen)
+                    order.append(before)
+
+        for key, move in self.moves.items():
+            if move.after:
+                order: list[str] = []
+                visit(key, order, {key})
+                found[key] = tuple(order)
+        return found
+
+    @functools.cached_property
     def withholding(self) -> dict[str, tuple[Position, ...]]:
         """Move -> the positions that withhold it, in file order."""
         return _grouped(self.positions.values(), lambda p: p.withholds)

@@ -347,7 +347,7 @@ def cycle_includes_position(desk: Desk, request, line: str | None, position: str
     here(desk, request)
     pid = desk.position(position)
     verdict = desk.verdict(date, line_of(line))
-    found = sorted({s.position.id for c in verdict.cycles for s in c.steps})
+    found = sorted({s.position.id for c in verdict.cycles for s in c.steps if s.position is not None})
     assert pid in found, (f"{desk.where}: expected a cycle through position {pid!r}{_in(verdict.session)} as of {verdict.as_of.date()};"
                           f" positions in cycles: {found or 'none'} (status {verdict.status})")
 
@@ -356,7 +356,7 @@ def cycle_includes_position(desk: Desk, request, line: str | None, position: str
 def explanation_quotes(desk: Desk, request, line: str | None, text: str, date: str | None) -> None:
     here(desk, request)
     verdict = desk.verdict(date, line_of(line))
-    quotes = [s.position for c in verdict.cycles for s in c.steps] + [r.position for r in verdict.refusals]
+    quotes = [s.position for c in verdict.cycles for s in c.steps if s.position is not None] + [r.position for r in verdict.refusals]
     assert any(norm(text) in norm(p.quote) for p in quotes), (
         f"{desk.where}: no position quoted in the deadlock{_in(verdict.session)} as of {verdict.as_of.date()} contains {text!r};"
         " quoted:\n" + ("\n".join(f"    {p.id}: {norm(p.quote)!r}" for p in quotes) or "    (none)"))

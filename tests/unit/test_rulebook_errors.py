@@ -367,7 +367,7 @@ def test_position_withholding_another_actors_move(tmp_path):
     ("{id: r, restates: p2, actor: A, withholds: A.act, quote: q, source: s}",
      "'p2' restates 'p1' itself: name the first statement of the stance, restates: p1"),
     ("{id: r, restates: p1, actor: B, withholds: B.reply, quote: q, source: s}",
-     "a restatement speaks for the same actor of the same move: 'p1' is A's on A.act, this position is B's on B.reply"),
+     "a restatement speaks for the same actor: 'p1' is A's on A.act, this position is B's on B.reply"),
 ])
 def test_a_restatement_names_the_first_statement_of_the_same_stance(tmp_path, line, message):
     folder = scenario(tmp_path, f"""\
