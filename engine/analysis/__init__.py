@@ -3,13 +3,16 @@ openings and the smallest concession sets, each with the evidence behind it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import gc
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain, ripeness
-from engine.analysis.concessions import WORK_BUDGET, concession_sets
+from engine.analysis.concessions import WORK_BUDGET, concession_sets, search_plan
 from engine.analysis.model import (
     Block,
     BlockingModel,
@@ -33,7 +36,7 @@ from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
 NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
 
-__all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "in_force", "quick_status", "standing"]
+__all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "in_force", "quick_status", "searched_model", "standing"]
 
 
 def goal_statuses(model: BlockingModel, goals_reachable: dict[str, bool]) -> dict[str, Status]:
@@ -324,10 +327,114 @@ def _concessions_toward(sit: Situation, model: BlockingModel, solution: Solution
     if outcomes is None or not goals or any(per_goal[g] != "deadlock" for g in goals):
         return NOTHING_TO_CONCEDE
     if len(goals) == len(model.goals):
-        found = concession_sets(model, solution, outcomes, work_budget)
+        found = _searched(model, solution, work_budget, lambda: concession_sets(model, solution, outcomes, work_budget))
     else:
         narrowed = model.toward(goals, set().union(*(ways[g] for g in goals)))
         narrowed_solution = solve_toward(narrowed, solution)
-        found = concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget)
+        found = _searched(narrowed, narrowed_solution, work_budget, lambda: concession_sets(
+            narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget))
     return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
+
+
+MAX_SEARCHED = 2_000
+_SEARCHED: dict[tuple, ConcessionSets] = {}
+_EXPLAINING = frozenset({"position", "variant", "offers", "unmet", "failing", "alternatives", "move", "stance"})  # a block's
+_NOT_SEARCHED = frozenset({"moves", "done", "blocks", "needs", "substitutes", "eased", "willing", "written"})  # a model's, read apart
+
+
+def _searched(model: BlockingModel, solution: Solution, work_budget: int, search: Callable[[], ConcessionSets]) -> ConcessionSets:
+    """``search()``, the concession sets of ``model`` (``concession_sets``), kept on what the
+    search reads of the model (``searched_model``): from one verdict to the next, most goals'
+    ways keep their blocks (a timeline's verdicts, a reply's two, a verdict as of another day).
+    At most ``MAX_SEARCHED`` kept."""
+    key = searched_model(model, solution, work_budget)
+    if key is None:
+        return search()
+    kept = _SEARCHED.get(key)
+    if kept is None:
+        if len(_SEARCHED) >= MAX_SEARCHED:
+            _SEARCHED.clear()
+        kept = _SEARCHED[key] = search()
+    return kept
+
+
+def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -> tuple | None:
+    """What ``concessions.concession_sets`` reads of ``model`` (``solution``: ``solve(model)``,
+    which follows from it, as do the outcomes), as a key; None when some part cannot be one.
+    Two models with equal keys have the same concession sets (``tests/unit/test_whatif.py``):
+
+    - per move not done, in the model's order, its blocks, each as the search reads it: its
+      stance (``Block.key``), and every field but the evidence (the statement, its variant,
+      offers and unmet comparisons, which explain a block but do not change what lifts it);
+    - of the moves done, those the search could look up: the moves that meet some block's
+      failing comparison, the goals' needs and their substitutes;
+    - the goals, their needs and the substitutes of those, the main goals, and any other
+      field of the model (not ``eased``, ``willing`` or ``written``: the search reads none);
+    - the work budget, as what it decides (``concessions.search_plan``), given the number of
+      stances to try, instead of the budget and the number of moves."""
+    done = model.done
+    read: set[str] = set()  # the moves done the search could look up
+    blocks = []
+    kept = _SIGNATURES
+    for move, bs in model.blocks.items():
+        signature = []
+        for b in bs:
+            found = kept.get(id(b))
+            if found is None or found[0] is not b:
+                found = _signature(b)
+            signature.append(found[1])
+            if done and not b.movers.isdisjoint(done):
+                read.update(b.movers & done)
+        blocks.append((move, *signature))
+    needs = tuple((g, tuple((n, model.substitutes.get(n, ())) for n in model.needs[g])) for g in model.goals)
+    if done:
+        for _, options in needs:
+            for need, subs in options:
+                read.update(m for m in (need, *subs) if m in done)
+    blocked = model.blocks
+    candidates = len({b.key for m in solution.relevant if m not in solution.reach for b in blocked.get(m, ())})
+    others = tuple((f, _hashable(getattr(model, f))) for f in _model_fields() if f not in _NOT_SEARCHED)
+    key = (search_plan(candidates, len(model.moves), work_budget), model.moves - done, frozenset(read), needs, tuple(blocks), others)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+MAX_SIGNATURES = 20_000
+_SIGNATURES: dict[int, tuple[Block, int]] = {}  # id(block) -> the block, the number of what the search reads of it
+_SIGNATURE_NUMBERS: dict[tuple, int] = {}
+_NUMBERED = itertools.count()
+
+
+def _signature(block: Block) -> tuple[Block, int]:
+    """What the concession search reads of ``block`` (``searched_model``), as a number: the
+    same for blocks alike, kept per block object (blocks are frozen, and most are kept from
+    one verdict to the next: ``model._position_block``).  The numbers, and the searches
+    kept on them, are forgotten together past ``MAX_SIGNATURES``."""
+    if len(_SIGNATURES) >= MAX_SIGNATURES or len(_SIGNATURE_NUMBERS) >= MAX_SIGNATURES:
+        _SIGNATURES.clear()
+        _SIGNATURE_NUMBERS.clear()
+        _SEARCHED.clear()
+    read = (block.key, block.move, *(getattr(block, f) for f in _block_fields() if f not in _EXPLAINING))
+    number = _SIGNATURE_NUMBERS.get(read)
+    if number is None:
+        number = _SIGNATURE_NUMBERS[read] = next(_NUMBERED)
+    found = _SIGNATURES[id(block)] = (block, number)
+    return found
+
+
+@functools.cache
+def _block_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(Block))
+
+
+@functools.cache
+def _model_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(BlockingModel))
+
+
+def _hashable(value: object) -> object:
+    return tuple(value.items()) if isinstance(value, dict) else value
 
