@@ -248,12 +248,13 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     for i, cycle in enumerate(found):
         for move in cycle.moves:
             cycles_of.setdefault(move, []).append(i)
+    silent = set(explain.untested(model, solution, set(model.blocks))) if stuck else set()  # per goal: those on its way
     goals = []
     for g, done in model.goals.items():
         way = ways[g]
         cycles_here = [found[i].moves for i in sorted({i for m in way for i in cycles_of.get(m, ())})]
         refusals_here = sorted({r.move for r in refused if r.move in way})
-        untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []
+        untested_here = sorted(way & silent) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]
         if [g] == main or per_goal[g] != "deadlock":
             own = concessions if [g] == main else NOTHING_TO_CONCEDE

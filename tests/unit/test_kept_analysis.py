@@ -1,4 +1,5 @@
-"""A verdict keeps each concession search on what the search reads of its model
+"""Parts of the analysis kept from one verdict to the next.  Each concession search is kept
+on what the search reads of its model
 (``analysis.searched_model``): two models with one key must have the same concession sets,
 whatever else differs (moves done elsewhere, the number of moves, the work budget within
 one ``search_plan``, the blocks' evidence)."""
@@ -117,3 +118,37 @@ def test_one_plan_one_course_of_the_search(candidates, moves, first, second):
     plan = search_plan(candidates, moves, first)
     sizes, then = _searched_sizes(candidates, moves, first)
     assert plan == (None if then is None else (len(sizes) + 1, then == "greedy"))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kept_lifters_and_waits_are_those_of_the_model(tmp_path, seed):
+    """``solve`` keeps each block's lifters and waits per block and the moves done among
+    those that meet its condition: along a stream (blocks kept from one verdict to the
+    next), and with some of those moves taken as done, they are those the model gives."""
+    from dataclasses import replace
+
+    from engine.analysis.model import block_lifters, waits_for
+
+    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
+    subjects = len(loaded.generated.state_subjects)
+    stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 4, subjects=subjects, events=5, seed=seed)))
+    _, head = world.heads(stream, generate.START)
+    session = Session("kept", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    rng = random.Random(seed)
+    checked, done_somewhere = 0, 0
+    for cut in range(subjects, subjects * 4 + 1, subjects // 4):
+        session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
+        checked = cut
+        model = build_model(session.analyst.situation(session.frame(session.clock.now())))
+        movers = sorted({m for bs in model.blocks.values() for b in bs for m in b.movers})
+        for taken in (set(), set(rng.sample(movers, len(movers) // 3)), set(), set(rng.sample(movers, len(movers) // 5))):
+            changed = replace(model, done=model.done | taken)
+            solution = solve(changed)
+            for move, blocks in changed.blocks.items():
+                for block in blocks:
+                    assert solution.lifters[id(block)] == block_lifters(changed, block), (cut, move)
+                    assert sorted(t for t, bs in solution.waits.get(move, {}).items() if any(b is block for b in bs)) == sorted(
+                        waits_for(changed, block)), (cut, move)
+                    done_somewhere += not block.movers.isdisjoint(changed.done)
+    session.close()
+    assert done_somewhere > 100  # blocks some of whose meeting moves are done
