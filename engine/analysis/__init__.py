@@ -36,7 +36,7 @@ from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
 NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
 
-__all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "in_force", "quick_status", "searched_model", "standing"]
+__all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "forget", "in_force", "quick_status", "searched_model", "standing"]
 
 
 def goal_statuses(model: BlockingModel, goals_reachable: dict[str, bool]) -> dict[str, Status]:
@@ -297,6 +297,18 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         de_escalations=calmed,
     )
     return verdict.model_copy(update={"ripeness": ripeness.assess(sit, verdict)})
+
+
+def forget() -> None:
+    """Forget every part of earlier verdicts the analysis keeps to work out the next one
+    alike (blocks, their lifters and evidence, citations, concession searches, openings'
+    words): the next verdict is worked out from nothing kept, as the first of a process
+    (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
+    from engine.analysis import model, openings
+
+    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, model._BLOCKS, model._LIFTERS, openings._WITHHELD,
+                 explain._CITED, explain._EVIDENCE, explain._DISTANCES):
+        kept.clear()
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:

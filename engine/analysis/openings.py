@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pydantic import TypeAdapter
 
 from engine.analysis.explain import condition_text
-from engine.analysis.model import BlockingModel, Situation, Solution, relevant_blocks, unmet_comparisons, values_of
+from engine.analysis.model import Block, BlockingModel, Situation, Solution, _reads, relevant_blocks, unmet_comparisons, values_of
 from engine.analysis.whatif import Outcomes
 from engine.conditions import expr_holds
+from engine.rulebook import Rulebook
 from engine.rulebook.models import Offer, Position, Variant
 from engine.verdict import Opening, PositionRef
 
@@ -27,7 +28,7 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     outcomes = outcomes or Outcomes(model, solution)
     values = values_of(sit)
     candidates: list[dict] = []
-    substitutes = {s for subs in model.substitutes.values() for s in subs}
+    substitutes = frozenset(s for subs in model.substitutes.values() for s in subs)
     needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}
     waited_on = {target for targets in solution.waits.values() for target in targets}
 
@@ -60,24 +61,11 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
 
     for move in sorted(solution.relevant - solution.reach):
         reaches, acyclic = outcomes.after_move(move)
-        unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
-        blocks = model.blocks.get(move, ())
-        breaches = [b for b in blocks if b.kind == "position"]
-        actor = rb.moves[move].actor
-        if not breaches and any(b.kind == "unknown" for b in blocks):
-            kind, text = "ask", f"Ask {actor} whether it would {_verb(rb, move)}: nobody has said"
-        else:
-            kind = "substitute" if move in substitutes else "move"
-            offered = list(dict.fromkeys(b.key for b in blocks if b.kind == "offer"))
-            text = f"{actor} {_verb(rb, move, third=True)}" + (
-                f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
-                f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
-        candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
-                               facts_needed=[condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
+        kind, actor, text, facts_needed, breaches, evidence = _withheld(rb, move, model.blocks.get(move, ()), values, substitutes, cite)
+        candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text, facts_needed=facts_needed,
                                satisfies=list(dict.fromkeys(b.key for b in outcomes.lifted_by(move))),
-                               breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic,
-                               reaches_goal=reaches, evidence=[cite(b.stated, None) for b in blocks if b.stated is not None],
-                               toward=toward.get(move, [])))
+                               breaches=breaches, breaks_all_cycles=acyclic,
+                               reaches_goal=reaches, evidence=evidence, toward=toward.get(move, [])))
 
     for block in relevant_blocks(model, solution):
         for variant in (block.position.variants if block.position is not None else ()):
@@ -102,6 +90,53 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     for i, candidate in enumerate(candidates):
         candidate["rank"] = i + 1
     return _OPENINGS.validate_python(candidates)  # the whole list at once: a third of the time of one by one
+
+
+Withheld = tuple[str, str, str, list[str], list[str], list[PositionRef]]
+MAX_KEPT = 20_000
+_WITHHELD: dict[tuple, tuple[Rulebook, tuple[Block, ...], frozenset[str], Callable, Withheld]] = {}
+
+
+def _withheld(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: frozenset[str],
+              cite: Callable[[Position | Offer, Variant | None], PositionRef]) -> Withheld:
+    """What an opening says of a move not reached, but for what the change would do: its
+    kind, actor, description, the facts its ``done_when`` still needs, the stances it
+    breaches and the statements behind its blocks.  Kept per move, its blocks (kept from one
+    verdict to the next: ``model._position_block``) and the values its ``done_when`` reads,
+    with the rulebook, the substitutes and ``cite`` (at most ``MAX_KEPT`` kept)."""
+    condition = rb.moves[move].done_when
+    timed, subjects = _reads(rb, condition)
+    if timed:  # a deadline or a trend reads more than the values: not kept
+        return _withheld_parts(rb, move, blocks, values, substitutes, cite)
+    read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in subjects)
+    key = (id(rb), move, tuple(map(id, blocks)), read)
+    try:
+        kept = _WITHHELD.get(key)
+    except TypeError:  # a value that cannot be a key
+        return _withheld_parts(rb, move, blocks, values, substitutes, cite)
+    if (kept is None or kept[0] is not rb or kept[2] != substitutes or kept[3] is not cite
+            or any(a is not b for a, b in zip(kept[1], blocks))):
+        if len(_WITHHELD) >= MAX_KEPT:
+            _WITHHELD.clear()
+        kept = _WITHHELD[key] = (rb, blocks, substitutes, cite, _withheld_parts(rb, move, blocks, values, substitutes, cite))
+    return kept[4]
+
+
+def _withheld_parts(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: frozenset[str],
+                    cite: Callable[[Position | Offer, Variant | None], PositionRef]) -> Withheld:
+    unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
+    breaches = [b for b in blocks if b.kind == "position"]
+    actor = rb.moves[move].actor
+    if not breaches and any(b.kind == "unknown" for b in blocks):
+        kind, text = "ask", f"Ask {actor} whether it would {_verb(rb, move)}: nobody has said"
+    else:
+        kind = "substitute" if move in substitutes else "move"
+        offered = list(dict.fromkeys(b.key for b in blocks if b.kind == "offer"))
+        text = f"{actor} {_verb(rb, move, third=True)}" + (
+            f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
+            f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
+    return (kind, actor, text, [condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
+            list(dict.fromkeys(b.key for b in breaches)), [cite(b.stated, None) for b in blocks if b.stated is not None])
 
 
 def _verb(rb, move: str, third: bool = False) -> str:

@@ -1,11 +1,15 @@
-"""Parts of the analysis kept from one verdict to the next.  Each concession search is kept
-on what the search reads of its model
+"""Parts of the analysis kept from one verdict to the next must never change a verdict.
+
+Each concession search is kept on what the search reads of its model
 (``analysis.searched_model``): two models with one key must have the same concession sets,
 whatever else differs (moves done elsewhere, the number of moves, the work budget within
-one ``search_plan``, the blocks' evidence)."""
+one ``search_plan``, the blocks' evidence).  A block's lifters and waits are kept per block
+and the moves done that could meet it; an opening's words per move, its blocks and values.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 
@@ -152,3 +156,28 @@ def test_kept_lifters_and_waits_are_those_of_the_model(tmp_path, seed):
                     done_somewhere += not block.movers.isdisjoint(changed.done)
     session.close()
     assert done_somewhere > 100  # blocks some of whose meeting moves are done
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_verdict_is_the_one_worked_out_with_nothing_kept(tmp_path, seed):
+    """Along a stream fed in parts (blocks, lifters, searches and openings' words kept from
+    each verdict to the next), every verdict is the one worked out after ``forget``."""
+    from engine.analysis import analyse, forget
+
+    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
+    subjects = len(loaded.generated.state_subjects)
+    stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 4, subjects=subjects, events=20, seed=seed)))
+    _, head = world.heads(stream, generate.START)
+    session = Session("kept", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    checked, statuses = 0, set()
+    for cut in range(subjects, subjects * 4 + 1, subjects // 4):
+        session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
+        checked = cut
+        sit = session.analyst.situation(session.frame(session.clock.now()))
+        kept = analyse(sit)
+        forget()
+        assert analyse(sit).model_dump_json() == kept.model_dump_json(), cut
+        statuses.update((g.status, g.concessions.size > 0) for g in kept.goals)
+        analyse(session.analyst.situation(session.frame(session.clock.now() - dt.timedelta(days=1 + cut % 7))))  # other values kept
+    session.close()
+    assert {("deadlock", True), ("opening", False)} <= statuses
