@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import gc
 import itertools
+import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -374,7 +375,7 @@ def _searched(model: BlockingModel, solution: Solution, work_budget: int, search
 def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -> tuple | None:
     """What ``concessions.concession_sets`` reads of ``model`` (``solution``: ``solve(model)``,
     which follows from it, as do the outcomes), as a key; None when some part cannot be one.
-    Two models with equal keys have the same concession sets (``tests/unit/test_whatif.py``):
+    Two models with equal keys have the same concession sets (``tests/unit/test_kept_analysis.py``):
 
     - per move not done, in the model's order, its blocks, each as the search reads it: its
       stance (``Block.key``), and every field but the evidence (the statement, its variant,
@@ -390,7 +391,7 @@ def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -
     blocks = []
     kept = _SIGNATURES
     for move, bs in model.blocks.items():
-        signature = []
+        signature = [move]
         for b in bs:
             found = kept.get(id(b))
             if found is None or found[0] is not b:
@@ -398,7 +399,7 @@ def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -
             signature.append(found[1])
             if done and not b.movers.isdisjoint(done):
                 read.update(b.movers & done)
-        blocks.append((move, *signature))
+        blocks.append(tuple(signature))
     needs = tuple((g, tuple((n, model.substitutes.get(n, ())) for n in model.needs[g])) for g in model.goals)
     if done:
         for _, options in needs:
@@ -430,7 +431,7 @@ def _signature(block: Block) -> tuple[Block, int]:
         _SIGNATURES.clear()
         _SIGNATURE_NUMBERS.clear()
         _SEARCHED.clear()
-    read = (block.key, block.move, *(getattr(block, f) for f in _block_fields() if f not in _EXPLAINING))
+    read = (block.key, block.move, _searched_fields()(block))
     number = _SIGNATURE_NUMBERS.get(read)
     if number is None:
         number = _SIGNATURE_NUMBERS[read] = next(_NUMBERED)
@@ -439,8 +440,9 @@ def _signature(block: Block) -> tuple[Block, int]:
 
 
 @functools.cache
-def _block_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(Block))
+def _searched_fields() -> Callable[[Block], tuple]:
+    """The fields of a block the concession search may read: all but those that explain it."""
+    return operator.attrgetter(*(f.name for f in dataclasses.fields(Block) if f.name not in _EXPLAINING))
 
 
 @functools.cache
