@@ -36,6 +36,9 @@ from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
 NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
+NOT_SEARCHED = ConcessionSets(size=0, sets=[], exact=False,
+                              note=f"not worked out: more than {MAX_GOAL_CONCESSIONS} goals are in deadlock, and the sets are "
+                                   f"searched for the first {MAX_GOAL_CONCESSIONS} (main goals first, then in file order)")
 
 __all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "forget", "in_force", "quick_status", "searched_model", "standing"]
 
@@ -111,8 +114,8 @@ def standing(sit: Situation) -> Standing:
     marks |= {("dead end", m, b.key) for m in solution.refused & solution.relevant for b in model.blocks.get(m, ())
               if b.stated is not None and not solution.lifters[id(b)]}
     marks |= {("reached", m) for m in solution.relevant & solution.reach}  # which blocks still hold a cycle's step
-    marks |= {("in force", p.id) for p in sit.rulebook.positions.values() if in_force(p, sit.as_of, sit.state)}
-    marks |= {("in force", o.id) for o in sit.rulebook.offers.values() if in_force(o, sit.as_of, sit.state)}
+    marks |= {("in force", p.id) for p, _ in sit.positions_in_force}
+    marks |= {("in force", o) for o in sit.offers_in_force}
     marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
     return headline(model, per_goal, solution=solution), tuple(per_goal.items()), frozenset(marks)
 
@@ -260,9 +263,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         if [g] == main or per_goal[g] != "deadlock":
             own = concessions if [g] == main else NOTHING_TO_CONCEDE
         elif g not in searched:
-            own = ConcessionSets(size=0, sets=[], exact=False,
-                                 note=f"not worked out: more than {MAX_GOAL_CONCESSIONS} goals are in deadlock, and the sets are "
-                                      f"searched for the first {MAX_GOAL_CONCESSIONS} (main goals first, then in file order)")
+            own = NOT_SEARCHED
         else:
             key = frozenset(way) | {f"goal:{n}" for n in model.needs[g]}  # goals with one way and one need share their sets
             if key not in by_way:
