@@ -28,7 +28,7 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     outcomes = outcomes or Outcomes(model, solution)
     values = values_of(sit)
     candidates: list[dict] = []
-    substitutes = frozenset(s for subs in model.substitutes.values() for s in subs)
+    substitutes = {s for subs in model.substitutes.values() for s in subs}
     needed = {n for g, done in model.goals.items() if not done for n in model.needs[g]}
     waited_on = {target for targets in solution.waits.values() for target in targets}
 
@@ -94,35 +94,34 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
 
 Withheld = tuple[str, str, str, list[str], list[str], list[PositionRef]]
 MAX_KEPT = 20_000
-_WITHHELD: dict[tuple, tuple[Rulebook, tuple[Block, ...], frozenset[str], Callable, Withheld]] = {}
+_WITHHELD: dict[tuple, tuple[Rulebook, tuple[Block, ...], Callable, Withheld]] = {}
 
 
-def _withheld(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: frozenset[str],
+def _withheld(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: set[str],
               cite: Callable[[Position | Offer, Variant | None], PositionRef]) -> Withheld:
     """What an opening says of a move not reached, but for what the change would do: its
     kind, actor, description, the facts its ``done_when`` still needs, the stances it
     breaches and the statements behind its blocks.  Kept per move, its blocks (kept from one
-    verdict to the next: ``model._position_block``) and the values its ``done_when`` reads,
-    with the rulebook, the substitutes and ``cite`` (at most ``MAX_KEPT`` kept)."""
+    verdict to the next: ``model._position_block``), the values its ``done_when`` reads and
+    whether it is a substitute, with the rulebook and ``cite`` (at most ``MAX_KEPT`` kept)."""
     condition = rb.moves[move].done_when
     timed, subjects = _reads(rb, condition)
     if timed:  # a deadline or a trend reads more than the values: not kept
         return _withheld_parts(rb, move, blocks, values, substitutes, cite)
     read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in subjects)
-    key = (id(rb), move, tuple(map(id, blocks)), read)
+    key = (id(rb), move, tuple(map(id, blocks)), read, move in substitutes)
     try:
         kept = _WITHHELD.get(key)
     except TypeError:  # a value that cannot be a key
         return _withheld_parts(rb, move, blocks, values, substitutes, cite)
-    if (kept is None or kept[0] is not rb or kept[2] != substitutes or kept[3] is not cite
-            or any(a is not b for a, b in zip(kept[1], blocks))):
+    if kept is None or kept[0] is not rb or kept[2] is not cite or any(a is not b for a, b in zip(kept[1], blocks)):
         if len(_WITHHELD) >= MAX_KEPT:
             _WITHHELD.clear()
-        kept = _WITHHELD[key] = (rb, blocks, substitutes, cite, _withheld_parts(rb, move, blocks, values, substitutes, cite))
-    return kept[4]
+        kept = _WITHHELD[key] = (rb, blocks, cite, _withheld_parts(rb, move, blocks, values, substitutes, cite))
+    return kept[3]
 
 
-def _withheld_parts(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: frozenset[str],
+def _withheld_parts(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: set[str],
                     cite: Callable[[Position | Offer, Variant | None], PositionRef]) -> Withheld:
     unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
     breaches = [b for b in blocks if b.kind == "position"]
