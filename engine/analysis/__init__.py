@@ -311,6 +311,7 @@ def forget() -> None:
     for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, model._BLOCKS, model._LIFTERS, openings._WITHHELD,
                  explain._CITED, explain._EVIDENCE, explain._DISTANCES):
         kept.clear()
+    _SEARCHED_MOVES[0] = 0
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:
@@ -351,8 +352,10 @@ def _concessions_toward(sit: Situation, model: BlockingModel, solution: Solution
     return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
 
 
-MAX_SEARCHED = 2_000
+MAX_SEARCHED = 2_000  # searches kept, with at most
+MAX_SEARCHED_MOVES = 100_000  # moves in their keys in all (a key holds every move of its model)
 _SEARCHED: dict[tuple, ConcessionSets] = {}
+_SEARCHED_MOVES = [0]
 _EXPLAINING = frozenset({"position", "variant", "offers", "unmet", "failing", "alternatives", "move", "stance"})  # a block's
 _NOT_SEARCHED = frozenset({"moves", "done", "blocks", "needs", "substitutes", "eased", "willing", "written"})  # a model's, read apart
 
@@ -361,15 +364,17 @@ def _searched(model: BlockingModel, solution: Solution, work_budget: int, search
     """``search()``, the concession sets of ``model`` (``concession_sets``), kept on what the
     search reads of the model (``searched_model``): from one verdict to the next, most goals'
     ways keep their blocks (a timeline's verdicts, a reply's two, a verdict as of another day).
-    At most ``MAX_SEARCHED`` kept."""
+    At most ``MAX_SEARCHED`` kept, and ``MAX_SEARCHED_MOVES`` moves in their keys."""
     key = searched_model(model, solution, work_budget)
     if key is None:
         return search()
     kept = _SEARCHED.get(key)
     if kept is None:
-        if len(_SEARCHED) >= MAX_SEARCHED:
+        if len(_SEARCHED) >= MAX_SEARCHED or _SEARCHED_MOVES[0] + len(model.moves) > MAX_SEARCHED_MOVES:
             _SEARCHED.clear()
+            _SEARCHED_MOVES[0] = 0
         kept = _SEARCHED[key] = search()
+        _SEARCHED_MOVES[0] += len(model.moves)
     return kept
 
 
@@ -426,12 +431,12 @@ _NUMBERED = itertools.count()
 def _signature(block: Block) -> tuple[Block, int]:
     """What the concession search reads of ``block`` (``searched_model``), as a number: the
     same for blocks alike, kept per block object (blocks are frozen, and most are kept from
-    one verdict to the next: ``model._position_block``).  The numbers, and the searches
-    kept on them, are forgotten together past ``MAX_SIGNATURES``."""
+    one verdict to the next: ``model._position_block``).  Past ``MAX_SIGNATURES`` they are
+    forgotten and blocks numbered anew; a number is never given twice, so a search kept on
+    old numbers is never taken for another (it is no longer found, and goes in time)."""
     if len(_SIGNATURES) >= MAX_SIGNATURES or len(_SIGNATURE_NUMBERS) >= MAX_SIGNATURES:
         _SIGNATURES.clear()
         _SIGNATURE_NUMBERS.clear()
-        _SEARCHED.clear()
     read = (block.key, block.move, _searched_fields()(block))
     number = _SIGNATURE_NUMBERS.get(read)
     if number is None:
