@@ -4,6 +4,12 @@ rule files with ``engine.rulebook.load_rulebook``.  Beside it, in the same proce
 status alone (``analysis.bare_status`` of the session's situation: the blocking model
 without explanation, worked out each time), the cheapest answer ripeness gives.  Goal: under 100 ms at 1,000 positions.
 
+Each verdict is asked as of another day, so none is the session's kept verdict; the analysis
+keeps parts of the verdict before that read the same inputs (blocks, citations, concession
+searches, openings' words), as it does between a timeline's verdicts or a reply's two.  The
+note gives the time with none of them kept (``analysis.forget`` before each), as the first
+verdict of a process.
+
 Every subject has a fact (the start of a stream: every move undone, so the scenario is in
 deadlock with all its cycles) and the escalation window holds a few events.
 """
@@ -20,7 +26,7 @@ from benchmarks.common import Row, in_child, worked_out
 
 
 def verdict_child(scenario: dict[str, Any], budget: float) -> dict[str, Any]:
-    from engine.analysis import bare_status
+    from engine.analysis import bare_status, forget
     from engine.session import Session
     from ripeness.bootstrap import rules_engine
 
@@ -46,10 +52,15 @@ def verdict_child(scenario: dict[str, Any], budget: float) -> dict[str, Any]:
         times += worked_out(session.verdict, day, 1)
         status_times += worked_out(status, day, 1)
         day += dt.timedelta(days=1)
+    nothing_kept = []
+    for _ in range(3):  # the same, with none of the parts an analysis keeps from the verdict before (analysis.forget)
+        forget()
+        nothing_kept += worked_out(session.verdict, day, 1)
+        day += dt.timedelta(days=1)
     session.verdict()
     kept = worked_out(lambda _: session.verdict(), head, 1)  # asked again with nothing changed: the kept verdict
     return {"verdict_ms": statistics.median(times) * 1000, "status_ms": statistics.median(status_times) * 1000, "runs": len(times),
-            "kept_ms": kept[0] * 1000,
+            "kept_ms": kept[0] * 1000, "nothing_kept_ms": statistics.median(nothing_kept) * 1000,
             "load_s": load_seconds, "status": verdict.status, "cycles": len(verdict.cycles), "openings": len(verdict.openings),
             "concessions": f"size {verdict.concessions.size}, {'exact' if verdict.concessions.exact else 'greedy'}",
             "positions": len(loaded.rulebook.positions), "moves": len(loaded.rulebook.moves), "rules": len(loaded.rules.rules)}
@@ -71,6 +82,8 @@ def run(cfg: Any) -> list[Row]:
         rows.append(Row("3 verdict", case, "verdict with explanation", "ms", v["verdict_ms"], v["status_ms"], "status alone",
                         higher_is_better=False, max_value=100.0 if positions >= 1000 else None,
                         note=f"{v['status']}, {v['cycles']} cycles, {v['openings']} openings, concessions {v['concessions']}; "
-                             f"{v['moves']} moves, {v['rules']} rules; median of {v['runs']}, each as of another day (a verdict asked "
+                             f"{v['moves']} moves, {v['rules']} rules; median of {v['runs']}, each as of another day, with the parts of the verdict "
+                             f"before that the analysis keeps (blocks, citations, concession searches, openings' words; with none "
+                             f"kept, as the first verdict of a process: {v['nothing_kept_ms']:.0f} ms; a verdict asked "
                              f"again with nothing changed is the kept one: {v['kept_ms']:.2f} ms); rule files loaded in {v['load_s']:.2f} s"))
     return rows

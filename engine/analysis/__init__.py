@@ -3,13 +3,17 @@ openings and the smallest concession sets, each with the evidence behind it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import gc
+import itertools
+import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from engine.analysis import escalation, explain, ripeness
-from engine.analysis.concessions import WORK_BUDGET, concession_sets
+from engine.analysis.concessions import WORK_BUDGET, concession_sets, search_plan
 from engine.analysis.model import (
     Block,
     BlockingModel,
@@ -32,8 +36,11 @@ from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
 NOTHING_TO_CONCEDE = ConcessionSets(size=0, sets=[], exact=True, note="no concession is needed")
+NOT_SEARCHED = ConcessionSets(size=0, sets=[], exact=False,
+                              note=f"not worked out: more than {MAX_GOAL_CONCESSIONS} goals are in deadlock, and the sets are "
+                                   f"searched for the first {MAX_GOAL_CONCESSIONS} (main goals first, then in file order)")
 
-__all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "in_force", "quick_status", "standing"]
+__all__ = ["Situation", "analyse", "bare_status", "escalating", "escalation_levels", "forget", "in_force", "quick_status", "searched_model", "standing"]
 
 
 def goal_statuses(model: BlockingModel, goals_reachable: dict[str, bool]) -> dict[str, Status]:
@@ -107,8 +114,8 @@ def standing(sit: Situation) -> Standing:
     marks |= {("dead end", m, b.key) for m in solution.refused & solution.relevant for b in model.blocks.get(m, ())
               if b.stated is not None and not solution.lifters[id(b)]}
     marks |= {("reached", m) for m in solution.relevant & solution.reach}  # which blocks still hold a cycle's step
-    marks |= {("in force", p.id) for p in sit.rulebook.positions.values() if in_force(p, sit.as_of, sit.state)}
-    marks |= {("in force", o.id) for o in sit.rulebook.offers.values() if in_force(o, sit.as_of, sit.state)}
+    marks |= {("in force", p.id) for p, _ in sit.positions_in_force}
+    marks |= {("in force", o) for o in sit.offers_in_force}
     marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
     return headline(model, per_goal, solution=solution), tuple(per_goal.items()), frozenset(marks)
 
@@ -245,19 +252,18 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     for i, cycle in enumerate(found):
         for move in cycle.moves:
             cycles_of.setdefault(move, []).append(i)
+    silent = set(explain.untested(model, solution, set(model.blocks))) if stuck else set()  # per goal: those on its way
     goals = []
     for g, done in model.goals.items():
         way = ways[g]
         cycles_here = [found[i].moves for i in sorted({i for m in way for i in cycles_of.get(m, ())})]
         refusals_here = sorted({r.move for r in refused if r.move in way})
-        untested_here = explain.untested(model, solution, way) if per_goal[g] == "deadlock" else []
+        untested_here = sorted(way & silent) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]
         if [g] == main or per_goal[g] != "deadlock":
             own = concessions if [g] == main else NOTHING_TO_CONCEDE
         elif g not in searched:
-            own = ConcessionSets(size=0, sets=[], exact=False,
-                                 note=f"not worked out: more than {MAX_GOAL_CONCESSIONS} goals are in deadlock, and the sets are "
-                                      f"searched for the first {MAX_GOAL_CONCESSIONS} (main goals first, then in file order)")
+            own = NOT_SEARCHED
         else:
             key = frozenset(way) | {f"goal:{n}" for n in model.needs[g]}  # goals with one way and one need share their sets
             if key not in by_way:
@@ -297,6 +303,19 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     return verdict.model_copy(update={"ripeness": ripeness.assess(sit, verdict)})
 
 
+def forget() -> None:
+    """Forget every part of earlier verdicts the analysis keeps to work out the next one
+    alike (blocks, their lifters and evidence, citations, concession searches, openings'
+    words): the next verdict is worked out from nothing kept, as the first of a process
+    (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
+    from engine.analysis import model, openings
+
+    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, model._BLOCKS, model._LIFTERS, openings._WITHHELD,
+                 explain._CITED, explain._EVIDENCE, explain._DISTANCES):
+        kept.clear()
+    _SEARCHED_MOVES[0] = 0
+
+
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:
     """``verdict``, worked out from a situation whose blocking model reads what ``sit``'s
     does (the same ``ModelInputs`` but for the hostile claims, which it never reads, and the
@@ -326,10 +345,119 @@ def _concessions_toward(sit: Situation, model: BlockingModel, solution: Solution
     if outcomes is None or not goals or any(per_goal[g] != "deadlock" for g in goals):
         return NOTHING_TO_CONCEDE
     if len(goals) == len(model.goals):
-        found = concession_sets(model, solution, outcomes, work_budget)
+        found = _searched(model, solution, work_budget, lambda: concession_sets(model, solution, outcomes, work_budget))
     else:
         narrowed = model.toward(goals, set().union(*(ways[g] for g in goals)))
         narrowed_solution = solve_toward(narrowed, solution)
-        found = concession_sets(narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget)
+        found = _searched(narrowed, narrowed_solution, work_budget, lambda: concession_sets(
+            narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget))
     return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
+
+
+MAX_SEARCHED = 2_000  # searches kept, with at most
+MAX_SEARCHED_MOVES = 100_000  # moves in their keys in all (a key holds every move of its model)
+_SEARCHED: dict[tuple, ConcessionSets] = {}
+_SEARCHED_MOVES = [0]
+_EXPLAINING = frozenset({"position", "variant", "offers", "unmet", "failing", "alternatives", "move", "stance"})  # a block's
+_NOT_SEARCHED = frozenset({"moves", "done", "blocks", "needs", "substitutes", "eased", "willing", "written"})  # a model's, read apart
+
+
+def _searched(model: BlockingModel, solution: Solution, work_budget: int, search: Callable[[], ConcessionSets]) -> ConcessionSets:
+    """``search()``, the concession sets of ``model`` (``concession_sets``), kept on what the
+    search reads of the model (``searched_model``): from one verdict to the next, most goals'
+    ways keep their blocks (a timeline's verdicts, a reply's two, a verdict as of another day).
+    At most ``MAX_SEARCHED`` kept, and ``MAX_SEARCHED_MOVES`` moves in their keys."""
+    key = searched_model(model, solution, work_budget)
+    if key is None:
+        return search()
+    kept = _SEARCHED.get(key)
+    if kept is None:
+        if len(_SEARCHED) >= MAX_SEARCHED or _SEARCHED_MOVES[0] + len(model.moves) > MAX_SEARCHED_MOVES:
+            _SEARCHED.clear()
+            _SEARCHED_MOVES[0] = 0
+        kept = _SEARCHED[key] = search()
+        _SEARCHED_MOVES[0] += len(model.moves)
+    return kept
+
+
+def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -> tuple | None:
+    """What ``concessions.concession_sets`` reads of ``model`` (``solution``: ``solve(model)``,
+    which follows from it, as do the outcomes), as a key; None when some part cannot be one.
+    Two models with equal keys have the same concession sets (``tests/unit/test_kept_analysis.py``):
+
+    - per move not done, in the model's order, its blocks, each as the search reads it: its
+      stance (``Block.key``), and every field but the evidence (the statement, its variant,
+      offers and unmet comparisons, which explain a block but do not change what lifts it);
+    - of the moves done, those the search could look up: the moves that meet some block's
+      failing comparison, the goals' needs and their substitutes;
+    - the goals, their needs and the substitutes of those, the main goals, and any other
+      field of the model (not ``eased``, ``willing`` or ``written``: the search reads none);
+    - the work budget, as what it decides (``concessions.search_plan``), given the number of
+      stances to try, instead of the budget and the number of moves."""
+    done = model.done
+    read: set[str] = set()  # the moves done the search could look up
+    blocks = []
+    kept = _SIGNATURES
+    for move, bs in model.blocks.items():
+        signature = [move]
+        for b in bs:
+            found = kept.get(id(b))
+            if found is None or found[0] is not b:
+                found = _signature(b)
+            signature.append(found[1])
+            if done and not b.movers.isdisjoint(done):
+                read.update(b.movers & done)
+        blocks.append(tuple(signature))
+    needs = tuple((g, tuple((n, model.substitutes.get(n, ())) for n in model.needs[g])) for g in model.goals)
+    if done:
+        for _, options in needs:
+            for need, subs in options:
+                read.update(m for m in (need, *subs) if m in done)
+    blocked = model.blocks
+    candidates = len({b.key for m in solution.relevant if m not in solution.reach for b in blocked.get(m, ())})
+    others = tuple((f, _hashable(getattr(model, f))) for f in _model_fields() if f not in _NOT_SEARCHED)
+    key = (search_plan(candidates, len(model.moves), work_budget), model.moves - done, frozenset(read), needs, tuple(blocks), others)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+MAX_SIGNATURES = 20_000
+_SIGNATURES: dict[int, tuple[Block, int]] = {}  # id(block) -> the block, the number of what the search reads of it
+_SIGNATURE_NUMBERS: dict[tuple, int] = {}
+_NUMBERED = itertools.count()
+
+
+def _signature(block: Block) -> tuple[Block, int]:
+    """What the concession search reads of ``block`` (``searched_model``), as a number: the
+    same for blocks alike, kept per block object (blocks are frozen, and most are kept from
+    one verdict to the next: ``model._position_block``).  Past ``MAX_SIGNATURES`` they are
+    forgotten and blocks numbered anew; a number is never given twice, so a search kept on
+    old numbers is never taken for another (it is no longer found, and goes in time)."""
+    if len(_SIGNATURES) >= MAX_SIGNATURES or len(_SIGNATURE_NUMBERS) >= MAX_SIGNATURES:
+        _SIGNATURES.clear()
+        _SIGNATURE_NUMBERS.clear()
+    read = (block.key, block.move, _searched_fields()(block))
+    number = _SIGNATURE_NUMBERS.get(read)
+    if number is None:
+        number = _SIGNATURE_NUMBERS[read] = next(_NUMBERED)
+    found = _SIGNATURES[id(block)] = (block, number)
+    return found
+
+
+@functools.cache
+def _searched_fields() -> Callable[[Block], tuple]:
+    """The fields of a block the concession search may read: all but those that explain it."""
+    return operator.attrgetter(*(f.name for f in dataclasses.fields(Block) if f.name not in _EXPLAINING))
+
+
+@functools.cache
+def _model_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(BlockingModel))
+
+
+def _hashable(value: object) -> object:
+    return tuple(value.items()) if isinstance(value, dict) else value
 

@@ -13,7 +13,7 @@ from engine.analysis.model import Block, BlockingModel, Solution, relevant_block
 from engine.analysis.whatif import Outcomes
 from engine.verdict import ConcessionSets
 
-__all__ = ["MAX_SETS", "WORK_BUDGET", "Trials", "concession_sets"]
+__all__ = ["MAX_SETS", "WORK_BUDGET", "Trials", "concession_sets", "search_plan"]
 
 WORK_BUDGET = 100_000  # moves x model solves the concession search may spend before turning greedy
 MAX_SETS = 20
@@ -50,6 +50,22 @@ def concession_sets(model: BlockingModel, solution: Solution, outcomes: Outcomes
             return ConcessionSets(size=size, sets=found[:MAX_SETS], exact=True,
                                   note="" if len(found) <= MAX_SETS else f"{len(found)} sets of this size; the first {MAX_SETS} shown")
     return ConcessionSets(size=0, sets=[], exact=True, note="no set of concessions breaks every cycle and opens a goal")
+
+
+def search_plan(candidates: int, moves: int, work_budget: int = WORK_BUDGET) -> tuple[int, bool] | None:
+    """Where ``concession_sets``' exact search over ``candidates`` stances, in a model of
+    ``moves`` moves, runs out of ``work_budget``: the first size whose combinations no longer
+    fit, and whether the greedy search fits then (else the one guided by cycles); None when
+    every size fits.  The budget decides nothing else: two searches of one model with the
+    same plan find the same sets."""
+    budget = max(candidates + 1, work_budget // max(1, moves))
+    tried = 0
+    for size in range(1, candidates + 1):
+        count = math.comb(candidates, size)
+        if tried + count > budget:
+            return size, tried + candidates <= budget
+        tried += count
+    return None
 
 
 def _greedy(opens_way: Callable[[Iterable[str]], bool], candidates: list[str], from_size: int) -> ConcessionSets:

@@ -592,15 +592,36 @@ class _Waits:
 
 def _waits(model: BlockingModel) -> _Waits:
     waits = _Waits({}, {}, {}, set())
+    lifters, edges, done = waits.lifters, waits.edges, model.done
     for move, blocks in model.blocks.items():
         for block in blocks:
-            waits.lifters[id(block)] = found = block_lifters(model, block)
+            found, targets = _lifters_and_targets(model, block, block.movers & done if done else _NOTHING)
+            lifters[id(block)] = found
             if not found:
                 waits.refused.add(move)
-            for target in sorted(waits_for(model, block)):
-                waits.edges.setdefault(move, {}).setdefault(target, []).append(block)
-        waits.move_lifters[move] = tuple(waits.lifters[id(b)] for b in blocks)
+            if targets:
+                waiting = edges.setdefault(move, {})
+                for target in targets:
+                    waiting.setdefault(target, []).append(block)
+        waits.move_lifters[move] = tuple(lifters[id(b)] for b in blocks)
     return waits
+
+
+_NOTHING: frozenset[str] = frozenset()
+_LIFTERS: dict[int, tuple[Block, frozenset[str], Lifters, tuple[str, ...]]] = {}
+
+
+def _lifters_and_targets(model: BlockingModel, block: Block, done: frozenset[str]) -> tuple[Lifters, tuple[str, ...]]:
+    """``block_lifters(model, block)`` and ``sorted(waits_for(model, block))``: both read of
+    the model only the moves done among those that meet some failing comparison of the block
+    (``done``), so they are kept per block and those moves (blocks are kept from one verdict
+    to the next: ``_position_block``; at most ``MAX_KEPT_BLOCKS`` kept)."""
+    kept = _LIFTERS.get(id(block))
+    if kept is None or kept[0] is not block or kept[1] != done:
+        if len(_LIFTERS) >= MAX_KEPT_BLOCKS:
+            _LIFTERS.clear()
+        kept = _LIFTERS[id(block)] = (block, done, block_lifters(model, block), tuple(sorted(waits_for(model, block))))
+    return kept[2], kept[3]
 
 
 def _reach(model: BlockingModel, moves: Iterable[str], pred: Mapping[str, Iterable[str]], move_lifters: dict[str, tuple[Lifters, ...]]) -> set[str]:

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pydantic import TypeAdapter
 
 from engine.analysis.explain import condition_text
-from engine.analysis.model import BlockingModel, Situation, Solution, relevant_blocks, unmet_comparisons, values_of
+from engine.analysis.model import Block, BlockingModel, Situation, Solution, _reads, relevant_blocks, unmet_comparisons, values_of
 from engine.analysis.whatif import Outcomes
 from engine.conditions import expr_holds
+from engine.rulebook import Rulebook
 from engine.rulebook.models import Offer, Position, Variant
 from engine.verdict import Opening, PositionRef
 
@@ -66,28 +67,14 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
         if path is None:
             continue  # a move it comes after is out of reach: that move is the way out, listed on its own
         reaches, acyclic = outcomes.after_moves([*path, move]) if path else outcomes.after_move(move)
-        unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
-        blocks = model.blocks.get(move, ())
-        breaches = [b for b in blocks if b.kind == "position"]
-        actor = rb.moves[move].actor
-        silent = [b.party or actor for b in blocks if b.kind == "unknown"]
-        if not breaches and silent:
-            kind, text = "ask", _ask(rb, move, actor, silent)
-        else:
-            kind = "substitute" if move in substitutes else "move"
-            offered = list(dict.fromkeys(b.key for b in blocks if b.kind == "offer"))
-            text = f"{actor} {_verb(rb, move, third=True)}" + (
-                f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
-                f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
+        kind, actor, text, facts_needed, breaches, evidence = _withheld(rb, move, model.blocks.get(move, ()), values, substitutes, cite)
         if path:
             text += f" (after {', '.join(path)})"
-        evidence = [cite(s, None) for before in path for s in model.willing.get(before, ())]
-        candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text,
-                               facts_needed=[condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
+            evidence = [cite(s, None) for before in path for s in model.willing.get(before, ())] + evidence
+        candidates.append(dict(kind=kind, what=move, move=move, actor=actor, description=text, facts_needed=facts_needed,
                                satisfies=_stances_lifted(outcomes, [*path, move]),
-                               breaches=list(dict.fromkeys(b.key for b in breaches)), breaks_all_cycles=acyclic and cyclic,
-                               reaches_goal=reaches, evidence=evidence + [cite(b.stated, None) for b in blocks if b.stated is not None],
-                               toward=toward.get(move, []), after=path))
+                               breaches=breaches, breaks_all_cycles=acyclic and cyclic,
+                               reaches_goal=reaches, evidence=evidence, toward=toward.get(move, []), after=path))
 
     for block in relevant_blocks(model, solution):
         for variant in (block.position.variants if block.position is not None else ()):
@@ -140,6 +127,53 @@ def _path(rb, model: BlockingModel, solution: Solution, move: str) -> list[str] 
 def _stances_lifted(outcomes: Outcomes, moves: list[str]) -> list[str]:
     """The stances making ``moves`` would lift on its own (not the order of moves, ``after``)."""
     return list(dict.fromkeys(b.key for m in moves for b in outcomes.lifted_by(m) if b.kind != "after" and b.move not in moves))
+
+
+Withheld = tuple[str, str, str, list[str], list[str], list[PositionRef]]
+MAX_KEPT = 20_000
+_WITHHELD: dict[tuple, tuple[Rulebook, tuple[Block, ...], Callable, Withheld]] = {}
+
+
+def _withheld(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: set[str],
+              cite: Callable[[Position | Offer, Variant | None], PositionRef]) -> Withheld:
+    """What an opening says of a move not reached, but for what the change would do: its
+    kind, actor, description, the facts its ``done_when`` still needs, the stances it
+    breaches and the statements behind its blocks.  Kept per move, its blocks (kept from one
+    verdict to the next: ``model._position_block``), the values its ``done_when`` reads and
+    whether it is a substitute, with the rulebook and ``cite`` (at most ``MAX_KEPT`` kept)."""
+    condition = rb.moves[move].done_when
+    timed, subjects = _reads(rb, condition)
+    if timed:  # a deadline or a trend reads more than the values: not kept
+        return _withheld_parts(rb, move, blocks, values, substitutes, cite)
+    read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in subjects)
+    key = (id(rb), move, tuple(map(id, blocks)), read, move in substitutes)
+    try:
+        kept = _WITHHELD.get(key)
+    except TypeError:  # a value that cannot be a key
+        return _withheld_parts(rb, move, blocks, values, substitutes, cite)
+    if kept is None or kept[0] is not rb or kept[2] is not cite or any(a is not b for a, b in zip(kept[1], blocks)):
+        if len(_WITHHELD) >= MAX_KEPT:
+            _WITHHELD.clear()
+        kept = _WITHHELD[key] = (rb, blocks, cite, _withheld_parts(rb, move, blocks, values, substitutes, cite))
+    return kept[3]
+
+
+def _withheld_parts(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: set[str],
+                    cite: Callable[[Position | Offer, Variant | None], PositionRef]) -> Withheld:
+    unmet = unmet_comparisons(rb.alternatives(rb.moves[move].done_when), values)
+    breaches = [b for b in blocks if b.kind == "position"]
+    actor = rb.moves[move].actor
+    silent = [b.party or actor for b in blocks if b.kind == "unknown"]
+    if not breaches and silent:
+        kind, text = "ask", _ask(rb, move, actor, silent)
+    else:
+        kind = "substitute" if move in substitutes else "move"
+        offered = list(dict.fromkeys(b.key for b in blocks if b.kind == "offer"))
+        text = f"{actor} {_verb(rb, move, third=True)}" + (
+            f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
+            f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
+    return (kind, actor, text, [condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
+            list(dict.fromkeys(b.key for b in breaches)), [cite(b.stated, None) for b in blocks if b.stated is not None])
 
 
 def _verb(rb, move: str, third: bool = False) -> str:

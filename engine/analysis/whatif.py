@@ -216,6 +216,8 @@ class Outcomes:
         reaches = any(g not in affected for g in self._reachable_goals) or any(
             all(any(n in was_done or n in made or n in reach for n in options) for options in self._goal_needs[goal])
             for goal in affected)
+        if not reaches and not both:
+            return False, False  # the second answer is not worked out: the caller asked for both or neither
         return reaches, not untouched_cycle and self._acyclic_where_changed(made, waits, changed, reach.__contains__, on_the_way)
 
     def _waiting_sccs(self, move: str) -> int:
