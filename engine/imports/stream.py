@@ -20,14 +20,16 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from engine.errors import Problem
-from engine.imports.blocks import Block, Reader
 from engine.imports.formats import GDELT_LAYOUTS, MERGE_KEY, SPECS, SPLIT, Record, gdelt_batches, line_order, no_cycle_collection, number, parse_day
 from engine.imports.mapping import PSEUDO_FIELDS, Mapping
 from engine.imports.plan import Wanted, aggregate_all, period_start, row_fact, row_key, tests_of
 from engine.rulebook import Rulebook
+
+if TYPE_CHECKING:
+    from engine.imports.blocks import Block, Ids
 
 assert MERGE_KEY[0] == SPECS["gdelt"].date  # an event's key begins with its date (see _Taken)
 CANONICAL_IDS = re.compile(r"[1-9][0-9]{0,17}(?:\t[1-9][0-9]{0,17})*")  # whole numbers as ``str(int)`` writes them
@@ -37,10 +39,12 @@ def read_gdelt_wanted(mapping: Mapping, name: str, stream: IO[bytes], rulebook: 
                       progress: Callable[[int], None] | None = None) -> Wanted:
     """The facts a GDELT file's rows make under ``mapping`` (rows whose id is in ``deleted``
     make none), read from ``stream`` (named ``name`` in problems)."""
+    from engine.imports.blocks import Block, Reader  # pyarrow loaded when a GDELT file is read, not before
+
     planner = _Planner(mapping, name, rulebook, set(deleted))
     reader = Reader(mapping.reads)
     with no_cycle_collection():
-        for batch in gdelt_batches(name, stream, progress, planner.read_problems, SPLIT, reader.read):
+        for batch in gdelt_batches(name, stream, progress, planner.read_problems, SPLIT, reader.each):
             planner.take(batch if isinstance(batch, Block) else _Rows(*batch))
     return planner.finish()
 
@@ -55,13 +59,20 @@ class _SeenIds:
         self.ids, self.lines = array("q"), array("q")
         self.by_id: dict[str, int] | None = None
 
-    def add(self, ids: list[str], lines: list[int]) -> list[tuple[int, int]]:
-        """Remember ``ids`` (a batch's, read at ``lines``); for each one used before: its
-        place in the batch and the line that used it first."""
+    def add(self, ids: list[str], lines: list[int], ints: Ids | None = None) -> list[tuple[int, int]]:
+        """Remember ``ids`` (a batch's, read at ``lines``; ``ints``: the same as numbers, when
+        each is known to be a whole number as ``str(int)`` writes it); for each one used
+        before: its place in the batch and the line that used it first."""
         if not ids:
             return []
         if self.by_id is None:
-            if CANONICAL_IDS.fullmatch("\t".join(ids)):
+            if ints is not None:
+                if ints.first > self.last and ints.grow():
+                    self.ids.frombytes(ints.packed())
+                    self.lines.extend(lines)
+                    self.last = ints.last
+                    return []
+            elif CANONICAL_IDS.fullmatch("\t".join(ids)):
                 ints = list(map(int, ids))
                 if ints[0] > self.last and all(map(operator.lt, ints, itertools.islice(ints, 1, None))):
                     self.ids.extend(ints)
@@ -91,7 +102,7 @@ class _Planner:
         self.read_problems: list[tuple[int, Problem]] = []
         self.plan_problems: dict[int, list[tuple[int, Problem]]] = {}  # line -> (rule, problem)
         self.seen_ids = _SeenIds()
-        self.groups: dict[str, str] = {}  # merge key (its fields joined by tabs) -> id of the row kept
+        self.groups: dict[str, str | int] = {}  # merge key (its fields joined by tabs) -> id of the row kept (``str(id)``: see take)
         self.deleted_groups: set[str] = set()
         self.deleted_rows: list[str] = []  # ids of deleted rows that merge with none
         self.taken: dict[str, tuple[int, tuple[bool, ...]]] = {}  # id of a row taken that matched a rule -> its line, the aggregating rules it added to
@@ -114,7 +125,8 @@ class _Planner:
     def take(self, batch: Block | _Rows) -> None:
         lines, days = batch.lines, batch.days
         ids: list[str] = batch.texts(self.spec.id)  # type: ignore[assignment]
-        repeated = self.seen_ids.add(ids, lines)
+        ints = batch.ints()
+        repeated = self.seen_ids.add(ids, lines, ints)
         if repeated:
             for k, first in repeated:
                 self.read_problems.append((lines[k], Problem(f"{self.name}:{lines[k]}", self.spec.id,
@@ -123,19 +135,22 @@ class _Planner:
             for k, _ in repeated:
                 keep[k] = False
             lines, days, ids = (list(itertools.compress(xs, keep)) for xs in (lines, days, ids))
-            batch = _Rows(batch.layout, batch.rows(keep), lines, days)
+            batch, ints = _Rows(batch.layout, batch.rows(keep), lines, days), None
         self.rows += len(batch)
         cells = _Columns(self, batch)
         cells.known[self.spec.id] = ids
         if all(c in batch.at for c in MERGE_KEY):
             parts = [cells(c) for c in MERGE_KEY]
             keys: list[str | None] = list(map("\t".join, zip(*parts)))  # type: ignore[arg-type]
+            # an event keeps the id of its row as a number where the id is one as str(int)
+            # writes it (half the memory of the text, at a million events): read it as str()
+            held: list[str] | list[int] = ids if ints is None else ints.values()
             if all(parts[-1]):  # type: ignore[arg-type]
-                firsts = list(map(self.groups.setdefault, keys, ids))
+                firsts = list(map(self.groups.setdefault, keys, held))
             else:  # no source URL: never merged
                 keys = [key if url else None for key, url in zip(keys, parts[-1])]  # type: ignore[arg-type]
-                firsts = [rid if key is None else self.groups.setdefault(key, rid) for key, rid in zip(keys, ids)]
-            new = list(map(operator.is_, firsts, ids))
+                firsts = [rid if key is None else self.groups.setdefault(key, rid) for key, rid in zip(keys, held)]
+            new = list(map(operator.is_, firsts, held))
         else:
             keys, new = [None] * len(batch), [True] * len(batch)
         everyone = all(new)
@@ -148,7 +163,7 @@ class _Planner:
         """A duplicate report of an event already read: the event is deleted if its id is,
         and its row kept is the one with the smaller id."""
         self.merged += 1
-        kept = self.groups[key]
+        kept = str(self.groups[key])
         smaller = (len(rid), rid) < (len(kept), kept)
         if key in self.deleted_groups:
             if smaller:
@@ -343,7 +358,7 @@ class _Planner:
             key, where, fact = self.row_facts[line]
             wanted.facts[key] = (where, fact)
         wanted.seen = _Taken(self)
-        wanted.deleted = ({row_key(mapping, self.groups[key]) for key in self.deleted_groups}
+        wanted.deleted = ({row_key(mapping, str(self.groups[key])) for key in self.deleted_groups}
                           | {row_key(mapping, rid) for rid in itertools.chain(self.deleted_rows, self.gone)})
         wanted.rows, wanted.merged, wanted.outside_range, wanted.unmatched = self.rows, self.merged, self.outside, self.unmatched
         buckets: dict[int, dict[Any, float]] = {}
@@ -378,7 +393,7 @@ class _Taken(Container[str]):
                 return days[written]
 
             self.ids = set(planner.loose)
-            self.ids.update(rid for key, rid in planner.groups.items()
+            self.ids.update(str(rid) for key, rid in planner.groups.items()
                             if key not in planner.deleted_groups and inside(key[:key.index("\t")]))
         return rid in self.ids
 
@@ -433,6 +448,9 @@ class _Rows:
 
     def rows(self, keep: list[bool]) -> list[list[str]]:
         return list(itertools.compress(self.split, keep))
+
+    def ints(self) -> None:
+        return None  # the ids not known to be whole numbers
 
 
 def _cells(rows: list[list[str]], j: int, width: int) -> Iterator[str]:
