@@ -11,9 +11,10 @@ resident memory (``ru_maxrss``):
   split into its 61 columns and counted, nothing kept;
 - ripeness: ``ripeness import`` into a session of a fresh SQLite log, through its public
   calls: the file read, checked and planned as it is read (``read_wanted``: every row
-  checked whole, GDELT's duplicate reports merged, the rows aggregated by the mapping: weekly
-  counted events of each side's hostile acts, a monthly count of protests; the rows not
-  kept), the facts recorded in one call.
+  checked whole, by pyarrow's CSV reader a block at a time, on up to two threads; GDELT's
+  duplicate reports merged, the rows aggregated by the mapping: weekly counted events of each
+  side's hostile acts, a monthly count of protests; the rows not kept), the facts recorded in
+  one call.
 
 The goal (issue 16): ripeness at least 0.5x the plain read's rate.  Printed; record a run by
 hand in ``RESULTS.md`` (a dated section), with the load average, which the ratio only

@@ -20,13 +20,16 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from engine.errors import Problem
-from engine.imports.formats import MERGE_KEY, SPECS, SPLIT, Batch, Record, gdelt_batches, line_order, no_cycle_collection, number, parse_day
+from engine.imports.formats import GDELT_LAYOUTS, MERGE_KEY, SPECS, SPLIT, Record, gdelt_batches, line_order, no_cycle_collection, number, parse_day
 from engine.imports.mapping import PSEUDO_FIELDS, Mapping
 from engine.imports.plan import Wanted, aggregate_all, period_start, row_fact, row_key, tests_of
 from engine.rulebook import Rulebook
+
+if TYPE_CHECKING:
+    from engine.imports.blocks import Block, Ids
 
 assert MERGE_KEY[0] == SPECS["gdelt"].date  # an event's key begins with its date (see _Taken)
 CANONICAL_IDS = re.compile(r"[1-9][0-9]{0,17}(?:\t[1-9][0-9]{0,17})*")  # whole numbers as ``str(int)`` writes them
@@ -36,10 +39,13 @@ def read_gdelt_wanted(mapping: Mapping, name: str, stream: IO[bytes], rulebook: 
                       progress: Callable[[int], None] | None = None) -> Wanted:
     """The facts a GDELT file's rows make under ``mapping`` (rows whose id is in ``deleted``
     make none), read from ``stream`` (named ``name`` in problems)."""
+    from engine.imports.blocks import Block, Reader  # pyarrow loaded when a GDELT file is read, not before
+
     planner = _Planner(mapping, name, rulebook, set(deleted))
+    reader = Reader(mapping.reads)
     with no_cycle_collection():
-        for batch in gdelt_batches(name, stream, progress, planner.read_problems, SPLIT):
-            planner.take(batch)
+        for batch in gdelt_batches(name, stream, progress, planner.read_problems, SPLIT, reader.each):
+            planner.take(batch if isinstance(batch, Block) else _Rows(*batch))
     return planner.finish()
 
 
@@ -53,13 +59,20 @@ class _SeenIds:
         self.ids, self.lines = array("q"), array("q")
         self.by_id: dict[str, int] | None = None
 
-    def add(self, ids: list[str], lines: list[int]) -> list[tuple[int, int]]:
-        """Remember ``ids`` (a batch's, read at ``lines``); for each one used before: its
-        place in the batch and the line that used it first."""
+    def add(self, ids: list[str], lines: list[int], ints: Ids | None = None) -> list[tuple[int, int]]:
+        """Remember ``ids`` (a batch's, read at ``lines``; ``ints``: the same as numbers, when
+        each is known to be a whole number as ``str(int)`` writes it); for each one used
+        before: its place in the batch and the line that used it first."""
         if not ids:
             return []
         if self.by_id is None:
-            if CANONICAL_IDS.fullmatch("\t".join(ids)):
+            if ints is not None:
+                if ints.first > self.last and ints.grow():
+                    self.ids.frombytes(ints.packed())
+                    self.lines.extend(lines)
+                    self.last = ints.last
+                    return []
+            elif CANONICAL_IDS.fullmatch("\t".join(ids)):
                 ints = list(map(int, ids))
                 if ints[0] > self.last and all(map(operator.lt, ints, itertools.islice(ints, 1, None))):
                     self.ids.extend(ints)
@@ -89,7 +102,7 @@ class _Planner:
         self.read_problems: list[tuple[int, Problem]] = []
         self.plan_problems: dict[int, list[tuple[int, Problem]]] = {}  # line -> (rule, problem)
         self.seen_ids = _SeenIds()
-        self.groups: dict[str, str] = {}  # merge key (its fields joined by tabs) -> id of the row kept
+        self.groups: dict[str, str | int] = {}  # merge key (its fields joined by tabs) -> id of the row kept (``str(id)``: see take)
         self.deleted_groups: set[str] = set()
         self.deleted_rows: list[str] = []  # ids of deleted rows that merge with none
         self.taken: dict[str, tuple[int, tuple[bool, ...]]] = {}  # id of a row taken that matched a rule -> its line, the aggregating rules it added to
@@ -103,66 +116,68 @@ class _Planner:
         self.counts: dict[int, Counter] = {i: Counter() for i, rule, _, _ in self.aggregating if rule.sum is None}
         self.sums: dict[int, dict[Any, dict[int, float]]] = {i: {} for i, rule, _, _ in self.aggregating if rule.sum is not None}
         self.starts: dict[str, dict[dt.date, dt.date]] = {}  # period -> day -> the period's start
-        self.layouts: dict[tuple[str, ...], dict[str, int]] = {}
         # every rule counts rows by what makes them one event (and its actors): a duplicate
         # report counts what the row it merges with counted, so nothing is kept to take it back
         self.by_event = all(rule.aggregate != "none" and rule.sum is None and all(f in MERGE_KEY or f in PSEUDO_FIELDS for f in rule.when)
                             for rule in mapping.rules)
 
     # --- a batch of rows -------------------------------------------------------------
-    def take(self, batch: Batch) -> None:
-        columns, rows, lines, days = batch
-        at = self.layouts.get(columns)
-        if at is None:
-            at = self.layouts[columns] = {c: i for i, c in enumerate(columns)}
-        ids = list(map(str.strip, _cells(rows, at[self.spec.id], len(columns))))
-        repeated = self.seen_ids.add(ids, lines)
+    def take(self, batch: Block | _Rows) -> None:
+        lines, days = batch.lines, batch.days
+        ids: list[str] = batch.texts(self.spec.id)  # type: ignore[assignment]
+        ints = batch.ints()
+        repeated = self.seen_ids.add(ids, lines, ints)
         if repeated:
             for k, first in repeated:
                 self.read_problems.append((lines[k], Problem(f"{self.name}:{lines[k]}", self.spec.id,
                                                              f"the id {ids[k]!r} was already used at {self.name}:{first}")))
-            keep = [True] * len(rows)
+            keep = [True] * len(batch)
             for k, _ in repeated:
                 keep[k] = False
-            rows, lines, days, ids = (list(itertools.compress(xs, keep)) for xs in (rows, lines, days, ids))
-        self.rows += len(rows)
-        cells = _Columns(self, at, rows)
+            lines, days, ids = (list(itertools.compress(xs, keep)) for xs in (lines, days, ids))
+            batch, ints = _Rows(batch.layout, batch.rows(keep), lines, days), None
+        self.rows += len(batch)
+        cells = _Columns(self, batch)
         cells.known[self.spec.id] = ids
-        if all(c in at for c in MERGE_KEY):
+        if all(c in batch.at for c in MERGE_KEY):
             parts = [cells(c) for c in MERGE_KEY]
             keys: list[str | None] = list(map("\t".join, zip(*parts)))  # type: ignore[arg-type]
+            # an event keeps the id of its row as a number where the id is one as str(int)
+            # writes it (half the memory of the text, at a million events): read it as str()
+            held: list[str] | list[int] = ids if ints is None else ints.values()
             if all(parts[-1]):  # type: ignore[arg-type]
-                firsts = list(map(self.groups.setdefault, keys, ids))
+                firsts = list(map(self.groups.setdefault, keys, held))
             else:  # no source URL: never merged
                 keys = [key if url else None for key, url in zip(keys, parts[-1])]  # type: ignore[arg-type]
-                firsts = [rid if key is None else self.groups.setdefault(key, rid) for key, rid in zip(keys, ids)]
-            new = list(map(operator.is_, firsts, ids))
+                firsts = [rid if key is None else self.groups.setdefault(key, rid) for key, rid in zip(keys, held)]
+            new = list(map(operator.is_, firsts, held))
         else:
-            keys, new = [None] * len(rows), [True] * len(rows)
+            keys, new = [None] * len(batch), [True] * len(batch)
         everyone = all(new)
         self._plan(cells, lines, days, keys, None if everyone else new)
         if not everyone:
-            for k in itertools.compress(range(len(rows)), map(operator.not_, new)):
-                self._merge(at, rows[k], lines[k], days[k], ids[k], keys[k])  # type: ignore[arg-type]
+            for k in itertools.compress(range(len(batch)), map(operator.not_, new)):
+                self._merge(batch, k, lines[k], days[k], ids[k], keys[k])  # type: ignore[arg-type]
 
-    def _merge(self, at: dict[str, int], cells: list[str], line: int, day: dt.date, rid: str, key: str) -> None:
+    def _merge(self, batch: Block | _Rows, k: int, line: int, day: dt.date, rid: str, key: str) -> None:
         """A duplicate report of an event already read: the event is deleted if its id is,
         and its row kept is the one with the smaller id."""
         self.merged += 1
-        kept = self.groups[key]
+        kept = str(self.groups[key])
         smaller = (len(rid), rid) < (len(kept), kept)
         if key in self.deleted_groups:
             if smaller:
                 self.groups[key] = rid
             return
         if rid in self.gone or smaller:
-            self._take_back(at, cells, day, kept)
+            row = batch.row(k)
+            self._take_back(batch.layout, row, day, kept)
         if smaller:
             self.groups[key] = rid
         if rid in self.gone:
             self.deleted_groups.add(key)
         elif smaller:
-            one = _Columns(self, at, [cells])
+            one = _Columns(self, _Rows.one(batch.layout, row))
             one.known[self.spec.id] = [rid]
             self._plan(one, [line], [day], [None], None)
 
@@ -277,8 +292,7 @@ class _Planner:
             if made[k]:
                 continue
             made[k] = True
-            row = cells.rows[k]
-            record = Record(ids[k], days[k], cells.at, tuple(map(str.strip, [*row[:SPLIT], *row[SPLIT].split("\t")])), self.name, lines[k])
+            record = Record(ids[k], days[k], cells.batch.at, tuple(cells.batch.row(k)), self.name, lines[k])
             found: list[Problem] = []
             fact = row_fact(self.mapping, rule, record, {"actor": actors[k], "target": targets[k]}, self.rulebook, found)
             if found:
@@ -286,8 +300,9 @@ class _Planner:
             if fact is not None:
                 self.row_facts[lines[k]] = (row_key(self.mapping, ids[k]), record.where, fact)
 
-    def _take_back(self, at: dict[str, int], cells: list[str], day: dt.date, rid: str) -> None:
-        """Undo the plan of the row ``rid`` kept for the event of ``cells`` (which share its day and actors)."""
+    def _take_back(self, layout: tuple[str, ...], row: list[str], day: dt.date, rid: str) -> None:
+        """Undo the plan of the row ``rid`` kept for the event of ``row`` (its cells, stripped; the
+        two rows share their day and actors)."""
         since, until = self.mapping.info.from_, self.mapping.info.until
         if (since is not None and day < since) or (until is not None and day >= until):
             self.outside -= 1
@@ -296,14 +311,15 @@ class _Planner:
         if not self.days[day]:
             del self.days[day]
         if self.by_event:
-            self._uncount(at, cells, day)
+            self._uncount(layout, row, day)
             return
         if rid not in self.taken:
             self.unmatched -= 1
             return
         line, combo = self.taken.pop(rid)
-        actor = self.mapping.actors.get(next(_cells([cells], at[self.spec.actor], len(at))).strip())
-        target = self.mapping.actors.get(next(_cells([cells], at[self.spec.target], len(at))).strip())
+        at = _AT[layout]
+        actor = self.mapping.actors.get(row[at[self.spec.actor]])
+        target = self.mapping.actors.get(row[at[self.spec.target]])
         for (i, rule, _, event), was in zip(self.aggregating, combo):
             if was:
                 start = period_start(rule.aggregate, day)
@@ -315,9 +331,9 @@ class _Planner:
         self.row_facts.pop(line, None)
         self.plan_problems.pop(line, None)
 
-    def _uncount(self, at: dict[str, int], cells: list[str], day: dt.date) -> None:
+    def _uncount(self, layout: tuple[str, ...], row: list[str], day: dt.date) -> None:
         """Take back what a row counted, found again from a duplicate of it (``by_event``)."""
-        one = _Columns(self, at, [cells])
+        one = _Columns(self, _Rows.one(layout, row))
         matched = False
         for i, rule, tests, event in self.aggregating:
             passed = self._matches(tests, one, 1)
@@ -342,7 +358,7 @@ class _Planner:
             key, where, fact = self.row_facts[line]
             wanted.facts[key] = (where, fact)
         wanted.seen = _Taken(self)
-        wanted.deleted = ({row_key(mapping, self.groups[key]) for key in self.deleted_groups}
+        wanted.deleted = ({row_key(mapping, str(self.groups[key])) for key in self.deleted_groups}
                           | {row_key(mapping, rid) for rid in itertools.chain(self.deleted_rows, self.gone)})
         wanted.rows, wanted.merged, wanted.outside_range, wanted.unmatched = self.rows, self.merged, self.outside, self.unmatched
         buckets: dict[int, dict[Any, float]] = {}
@@ -377,7 +393,7 @@ class _Taken(Container[str]):
                 return days[written]
 
             self.ids = set(planner.loose)
-            self.ids.update(rid for key, rid in planner.groups.items()
+            self.ids.update(str(rid) for key, rid in planner.groups.items()
                             if key not in planner.deleted_groups and inside(key[:key.index("\t")]))
         return rid in self.ids
 
@@ -386,8 +402,8 @@ class _Columns:
     """The columns of a batch's rows, each stripped once when first asked for (``actor``,
     ``target``: the scenario's actors the codes are mapped to; None: no such field)."""
 
-    def __init__(self, planner: _Planner, at: dict[str, int], rows: list[list[str]]) -> None:
-        self.planner, self.at, self.rows = planner, at, rows
+    def __init__(self, planner: _Planner, batch: Block | _Rows) -> None:
+        self.planner, self.batch = planner, batch
         self.known: dict[str, list[Any] | None] = {}
 
     def __call__(self, name: str) -> list[Any] | None:
@@ -397,12 +413,44 @@ class _Columns:
         if name in PSEUDO_FIELDS:
             spec = self.planner.spec
             codes = self(spec.actor if name == "actor" else spec.target)
-            found = [None] * len(self.rows) if codes is None else list(map(self.planner.mapping.actors.get, codes))
+            found = [None] * len(self.batch) if codes is None else list(map(self.planner.mapping.actors.get, codes))
         else:
-            j = self.at.get(name)
-            found = None if j is None else list(map(str.strip, _cells(self.rows, j, len(self.at))))
+            found = self.batch.texts(name)
         self.known[name] = found
         return found
+
+
+_AT = {layout: {name: j for j, name in enumerate(layout)} for layout in GDELT_LAYOUTS.values()}
+
+
+class _Rows:
+    """A batch of rows read the slow way (``formats.gdelt_batches``: each row's first ``SPLIT``
+    cells, then the rest of its line), with what ``blocks.Block`` gives of its own."""
+
+    def __init__(self, layout: tuple[str, ...], rows: list[list[str]], lines: list[int], days: list[dt.date]) -> None:
+        self.layout, self.at, self.split, self.lines, self.days = layout, _AT[layout], rows, lines, days
+
+    @classmethod
+    def one(cls, layout: tuple[str, ...], row: list[str]) -> _Rows:
+        """A batch of one row, given whole (its cells), of no line."""
+        return cls(layout, [[*row[:SPLIT], "\t".join(row[SPLIT:])]], [0], [])
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def texts(self, name: str) -> list[str] | None:
+        j = self.at.get(name)
+        return None if j is None else list(map(str.strip, _cells(self.split, j, len(self.layout))))
+
+    def row(self, k: int) -> list[str]:
+        cells = self.split[k]
+        return list(map(str.strip, [*cells[:SPLIT], *cells[SPLIT].split("\t")]))
+
+    def rows(self, keep: list[bool]) -> list[list[str]]:
+        return list(itertools.compress(self.split, keep))
+
+    def ints(self) -> None:
+        return None  # the ids not known to be whole numbers
 
 
 def _cells(rows: list[list[str]], j: int, width: int) -> Iterator[str]:
