@@ -15,6 +15,7 @@ serve another session).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -237,6 +238,37 @@ def _statements(rulebook: Rulebook, moment: dt.datetime) -> list[PositionRef]:
     return [cite_position(p) for p in stated if day in (p.in_force.from_, p.in_force.until)]
 
 
+_held = 0  # timelines being worked out now (``_no_full_collections``)
+_held_lock = threading.Lock()
+_oldest_threshold = 0  # the oldest generation's threshold before the first of them
+
+
+@contextmanager
+def _no_full_collections() -> Iterator[None]:
+    """No full collection of the cyclic garbage collector while a timeline is worked out:
+    the oldest generation's threshold is held out of reach, then set back once no timeline
+    is being worked out.  The entries a timeline keeps (each a verdict: hundreds of objects)
+    all reach the oldest generation, and each full collection walked every one of them
+    again, with the history: at 1,000,000 facts 8 full collections, 38 of 250 s of CPU
+    (benchmarks/RESULTS.md).  The young generations are still collected; the first full
+    collection after the timeline walks them once.  The threshold is the process's: other
+    threads' work meanwhile gets no full collection either."""
+    global _held, _oldest_threshold
+    with _held_lock:
+        if _held == 0:
+            *younger, _oldest_threshold = gc.get_threshold()
+            gc.set_threshold(*younger, 2**31 - 1)
+        _held += 1
+    try:
+        yield
+    finally:
+        with _held_lock:
+            _held -= 1
+            if _held == 0:
+                *younger, _ = gc.get_threshold()  # another caller may have set the younger ones meanwhile
+                gc.set_threshold(*younger, _oldest_threshold)
+
+
 @dataclass(frozen=True)
 class Span:
     """A timeline up to a time, and the change times around that time: the last one looked
@@ -371,7 +403,7 @@ class Analyst:
         ``admit``: the lowest confidence of the facts read (the others are left out first);
         each entry then says what it rests on among the unconfirmed facts it reads."""
         history = history.admitting(admit) if admit != "disputed" else history
-        with self._answering():
+        with self._answering(), _no_full_collections():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
             walk = history.walk()
             events = history.events()
@@ -388,11 +420,13 @@ class Analyst:
             marks = ripeness_marks(history, self.rulebook)
             looked: dt.datetime | None = None  # the last change time looked at, and the first after end
             after_end: dt.datetime | None = None
+            prepared: list = []  # the model and solution of a standing worked out at this moment, for its verdict
             for moment in change_times(history, self.rulebook):
                 if moment > end:
                     after_end = moment
                     break
                 looked = moment
+                prepared.clear()
                 deadline.check()
                 since = shift(moment, -self._horizon) if self._horizon else None
                 step = walk.advance(moment, since)
@@ -407,7 +441,7 @@ class Analyst:
                     if now != inputs:
                         inputs = now
                         if inputs not in kept:
-                            kept[inputs] = standing(self._walked(walk, history, watches, since))
+                            kept[inputs] = standing(self._walked(walk, history, watches, since), prepared)
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
                         standing_now = kept[inputs]
@@ -416,7 +450,7 @@ class Analyst:
                 if current != last:
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
-                    verdict = latest = analyse(sit, self._chains, deadline.check)
+                    verdict = latest = analyse(sit, self._chains, deadline.check, prepared)
                     changes = differences(previous, verdict)
                     last = current
                 elif latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came)):

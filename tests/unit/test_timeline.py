@@ -360,3 +360,39 @@ def test_a_kept_timeline_is_given_again_only_while_nothing_it_read_changed(strik
         assert as_json(sessions.timeline("baseline", admit="confirmed")) == afresh("confirmed")
     finally:
         sessions.close()
+
+
+def test_no_full_collection_of_the_garbage_collector_while_a_timeline_is_worked_out(strike):
+    """Each entry keeps a verdict, and each full collection walked all of them again (at a
+    million facts 38 of 250 s): the oldest generation's threshold is out of reach while a
+    timeline is worked out, and as it was afterwards, also when the work is stopped."""
+    import gc
+
+    from engine.deadline import Deadline
+    from engine.errors import AnalysisStopped
+
+    class Watching(Deadline):  # a real deadline that also notes the threshold at each check
+        def __init__(self, stop_after: int | None = None):
+            super().__init__(None, "a timeline")
+            self.seen: list[int] = []
+            self.stop_after = stop_after
+
+        def check(self) -> None:
+            self.seen.append(gc.get_threshold()[2])
+            if self.stop_after is not None and len(self.seen) >= self.stop_after:
+                self.cancel()
+            super().check()
+
+    session = strike.replay(STRIKE / "facts.yaml", clock=NOW)
+    before = gc.get_threshold()
+    watching = Watching()
+    entries = session.analyst.timeline(session.snapshot(), NOW.now(), watching)
+    assert entries and watching.seen
+    assert all(oldest > 10**9 for oldest in watching.seen)
+    assert gc.get_threshold() == before
+    stopped = Watching(stop_after=5)
+    with pytest.raises(AnalysisStopped):
+        session.analyst.timeline(session.snapshot(), NOW.now(), stopped)
+    assert stopped.seen[-1] > 10**9
+    assert gc.get_threshold() == before
+
