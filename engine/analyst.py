@@ -342,6 +342,7 @@ class Analyst:
         # the state subjects declared costs read besides (ripeness): a kept verdict is kept on their facts too
         self._costs = sorted(ripeness.cost_subjects(rulebook) - self._read_set)
         self._cost_set = frozenset(ripeness.cost_subjects(rulebook))
+        self._move_claims = frozenset(f"move:{m}" for m in rulebook.moves)  # a move is made while its claim holds
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs, Status] | None = None
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
@@ -399,7 +400,8 @@ class Analyst:
         moment to the next by what changed there, holding the state only; escalation comes
         from a ``Watch`` over every event.  The standing is worked out again only when
         what the model reads changed (``ModelInputs``), the verdict only when the standing
-        or escalation did.  So a moment costs what changed at it, not the length of the log.
+        or escalation did (or the moves made, where a ripeness-only entry may be built on it:
+        see the loop).  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
         each entry then says what it rests on among the unconfirmed facts it reads."""
         history = history.admitting(admit) if admit != "disputed" else history
@@ -421,6 +423,9 @@ class Analyst:
             looked: dt.datetime | None = None  # the last change time looked at, and the first after end
             after_end: dt.datetime | None = None
             prepared: list = []  # the model and solution of a standing worked out at this moment, for its verdict
+            made: frozenset[str] = frozenset()  # the claims of moves made, now and at the last verdict worked out
+            made_last: frozenset[str] | None = None
+            pending: Situation | None = None  # where ``latest`` was due, if not worked out yet (see below)
             for moment in change_times(history, self.rulebook):
                 if moment > end:
                     after_end = moment
@@ -437,6 +442,7 @@ class Analyst:
                 if (claims is not self._memory.held() or moment.date() != day
                         or any(f.subject in self._read_set for f in step.came)):
                     claims, day = self._memory.held(), moment.date()
+                    made = frozenset(c for c in claims if c in self._move_claims)
                     now = model_inputs(self.rulebook, moment, walk.state, self._read, claims)
                     if now != inputs:
                         inputs = now
@@ -447,14 +453,27 @@ class Analyst:
                         standing_now = kept[inputs]
                 on = [p for p, watch in watches.items() if since is not None and watch.on(moment, since)]
                 current = (*standing_now, self._levels(on, watches, moment, since))
-                if current != last:
+                costs = latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came))
+                if current != last or (made != made_last and costs):
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = latest = analyse(sit, self._chains, deadline.check, prepared)
                     changes = differences(previous, verdict)
-                    last = current
-                elif latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came)):
+                    last, made_last, pending = current, made, None
+                elif made != made_last:
+                    # only moves no goal needs were made or unmade (the standing leaves them out):
+                    # nothing ``differences`` reports changed, so no entry.  The verdict here is the
+                    # next ripeness-only entry's base (``latest``): its situation is kept (the
+                    # claims as they are now), and it is worked out only if such an entry comes.
+                    pending = replace(self._walked(walk, history, watches, since, walk.frame()), holds=claims.__contains__)
+                    made_last = made
+                    continue
+                elif costs:
                     # standing and escalation as before: only ripeness may change (a cost, or time passing)
+                    if pending is not None:
+                        deadline.check()
+                        latest, pending = analyse(pending, self._chains, deadline.check), None
+                    assert latest is not None, "costs: a verdict was worked out before"
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     found = ripeness.assess(sit, latest)
                     if found == latest.ripeness:

@@ -91,10 +91,12 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     status, each goal's, and a fingerprint of everything else ``changes.differences``
     compares: the stances of the moves on the way (and what holds each back: the stance
     keys, the waits between blocked moves, from which every cycle is made, and the dead
-    ends), the moves made, and the positions in force.  Whatever ``differences`` would
-    report changes this; it may also change when ``differences`` finds nothing (then the
-    timeline makes no entry).  One issue settled and another taking its place changes it
-    while every status stays the same.  ``prepared``:
+    ends; a needed move made is a stance too), and the positions in force.  Whatever
+    ``differences`` would report changes this; it may also change when ``differences``
+    finds nothing (then the timeline makes no entry).  A move made that no goal needs is
+    left out: ``differences`` never reports it, and at 10,000 facts it made a quarter of a
+    timeline's verdicts for nothing (benchmarks/RESULTS.md).  One issue settled and
+    another taking its place changes it while every status stays the same.  ``prepared``:
     a list the model and its solution are put in, for a verdict of the same situation
     (``analyse``)."""
     model = build_model(sit)
@@ -104,7 +106,6 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     per_goal = goal_statuses(model, solution.goals_reachable)
     blocked = solution.relevant - solution.reach
     marks: set = {("holds", b.key) for m in blocked for b in model.blocks.get(m, ())}
-    marks |= {("done", m) for m in model.done}
     marks |= {("stance", m, explain.stance_kind(model, solution, m)) for m in explain.on_the_way_or_done(model, solution)}
     marks |= {("waits", m, target, b.key) for m in blocked for target, blocks in solution.waits.get(m, {}).items()
               if target in blocked for b in blocks}
