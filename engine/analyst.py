@@ -15,6 +15,7 @@ serve another session).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -237,6 +238,37 @@ def _statements(rulebook: Rulebook, moment: dt.datetime) -> list[PositionRef]:
     return [cite_position(p) for p in stated if day in (p.in_force.from_, p.in_force.until)]
 
 
+_held = 0  # timelines being worked out now (``_no_full_collections``)
+_held_lock = threading.Lock()
+_oldest_threshold = 0  # the oldest generation's threshold before the first of them
+
+
+@contextmanager
+def _no_full_collections() -> Iterator[None]:
+    """No full collection of the cyclic garbage collector while a timeline is worked out:
+    the oldest generation's threshold is held out of reach, then set back once no timeline
+    is being worked out.  The entries a timeline keeps (each a verdict: hundreds of objects)
+    all reach the oldest generation, and each full collection walked every one of them
+    again, with the history: at 1,000,000 facts 8 full collections, 38 of 250 s of CPU
+    (benchmarks/RESULTS.md).  The young generations are still collected; the first full
+    collection after the timeline walks them once.  The threshold is the process's: other
+    threads' work meanwhile gets no full collection either."""
+    global _held, _oldest_threshold
+    with _held_lock:
+        if _held == 0:
+            *younger, _oldest_threshold = gc.get_threshold()
+            gc.set_threshold(*younger, 2**31 - 1)
+        _held += 1
+    try:
+        yield
+    finally:
+        with _held_lock:
+            _held -= 1
+            if _held == 0:
+                *younger, _ = gc.get_threshold()  # another caller may have set the younger ones meanwhile
+                gc.set_threshold(*younger, _oldest_threshold)
+
+
 @dataclass(frozen=True)
 class Span:
     """A timeline up to a time, and the change times around that time: the last one looked
@@ -310,6 +342,7 @@ class Analyst:
         # the state subjects declared costs read besides (ripeness): a kept verdict is kept on their facts too
         self._costs = sorted(ripeness.cost_subjects(rulebook) - self._read_set)
         self._cost_set = frozenset(ripeness.cost_subjects(rulebook))
+        self._move_claims = frozenset(f"move:{m}" for m in rulebook.moves)  # a move is made while its claim holds
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs, Status] | None = None
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
@@ -367,11 +400,12 @@ class Analyst:
         moment to the next by what changed there, holding the state only; escalation comes
         from a ``Watch`` over every event.  The standing is worked out again only when
         what the model reads changed (``ModelInputs``), the verdict only when the standing
-        or escalation did.  So a moment costs what changed at it, not the length of the log.
+        or escalation did (or the moves made, where a ripeness-only entry may be built on it:
+        see the loop).  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
         each entry then says what it rests on among the unconfirmed facts it reads."""
         history = history.admitting(admit) if admit != "disputed" else history
-        with self._answering():
+        with self._answering(), _no_full_collections():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
             walk = history.walk()
             events = history.events()
@@ -388,11 +422,16 @@ class Analyst:
             marks = ripeness_marks(history, self.rulebook)
             looked: dt.datetime | None = None  # the last change time looked at, and the first after end
             after_end: dt.datetime | None = None
+            prepared: list = []  # the model and solution of a standing worked out at this moment, for its verdict
+            made: frozenset[str] = frozenset()  # the claims of moves made, now and at the last verdict worked out
+            made_last: frozenset[str] | None = None
+            pending: Situation | None = None  # where ``latest`` was due, if not worked out yet (see below)
             for moment in change_times(history, self.rulebook):
                 if moment > end:
                     after_end = moment
                     break
                 looked = moment
+                prepared.clear()
                 deadline.check()
                 since = shift(moment, -self._horizon) if self._horizon else None
                 step = walk.advance(moment, since)
@@ -403,24 +442,38 @@ class Analyst:
                 if (claims is not self._memory.held() or moment.date() != day
                         or any(f.subject in self._read_set for f in step.came)):
                     claims, day = self._memory.held(), moment.date()
+                    made = frozenset(c for c in claims if c in self._move_claims)
                     now = model_inputs(self.rulebook, moment, walk.state, self._read, claims)
                     if now != inputs:
                         inputs = now
                         if inputs not in kept:
-                            kept[inputs] = standing(self._walked(walk, history, watches, since))
+                            kept[inputs] = standing(self._walked(walk, history, watches, since), prepared)
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
                         standing_now = kept[inputs]
                 on = [p for p, watch in watches.items() if since is not None and watch.on(moment, since)]
                 current = (*standing_now, self._levels(on, watches, moment, since))
-                if current != last:
+                costs = latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came))
+                if current != last or (made != made_last and costs):
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
-                    verdict = latest = analyse(sit, self._chains, deadline.check)
+                    verdict = latest = analyse(sit, self._chains, deadline.check, prepared)
                     changes = differences(previous, verdict)
-                    last = current
-                elif latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came)):
+                    last, made_last, pending = current, made, None
+                elif made != made_last:
+                    # only moves no goal needs were made or unmade (the standing leaves them out):
+                    # nothing ``differences`` reports changed, so no entry.  The verdict here is the
+                    # next ripeness-only entry's base (``latest``): its situation is kept (the
+                    # claims as they are now), and it is worked out only if such an entry comes.
+                    pending = replace(self._walked(walk, history, watches, since, walk.frame()), holds=claims.__contains__)
+                    made_last = made
+                    continue
+                elif costs:
                     # standing and escalation as before: only ripeness may change (a cost, or time passing)
+                    if pending is not None:
+                        deadline.check()
+                        latest, pending = analyse(pending, self._chains, deadline.check), None
+                    assert latest is not None, "costs: a verdict was worked out before"
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     found = ripeness.assess(sit, latest)
                     if found == latest.ripeness:

@@ -93,21 +93,26 @@ def bare_status(sit: Situation) -> Status:
 Standing = tuple[Status, tuple[tuple[str, Status], ...], frozenset]
 
 
-def standing(sit: Situation) -> Standing:
+def standing(sit: Situation, prepared: list | None = None) -> Standing:
     """What a timeline tracks besides escalation, without the explanation: the headline
     status, each goal's, and a fingerprint of everything else ``changes.differences``
     compares: the stances of the moves on the way (and what holds each back: the stance
     keys, the waits between blocked moves, from which every cycle is made, and the dead
-    ends), the moves made, and the positions in force.  Whatever ``differences`` would
-    report changes this; it may also change when ``differences`` finds nothing (then the
-    timeline makes no entry).  One issue settled and another taking its place changes it
-    while every status stays the same."""
+    ends; a needed move made is a stance too), and the positions in force.  Whatever
+    ``differences`` would report changes this; it may also change when ``differences``
+    finds nothing (then the timeline makes no entry).  A move made that no goal needs is
+    left out: ``differences`` never reports it, and at 10,000 facts it made a quarter of a
+    timeline's verdicts for nothing (benchmarks/RESULTS.md).  One issue settled and
+    another taking its place changes it while every status stays the same.  ``prepared``:
+    a list the model and its solution are put in, for a verdict of the same situation
+    (``analyse``)."""
     model = build_model(sit)
     solution = solve(model)
+    if prepared is not None:
+        prepared[:] = [model, solution]
     per_goal = goal_statuses(model, solution.goals_reachable)
     blocked = solution.relevant - solution.reach
     marks: set = {("holds", b.key) for m in blocked for b in model.blocks.get(m, ())}
-    marks |= {("done", m) for m in model.done}
     marks |= {("stance", m, explain.stance_kind(model, solution, m)) for m in explain.on_the_way_or_done(model, solution)}
     marks |= {("waits", m, target, b.key) for m in blocked for target, blocks in solution.waits.get(m, {}).items()
               if target in blocked for b in blocks}
@@ -184,12 +189,15 @@ def highest_level(sit: Situation, levels: tuple[tuple[str, str], ...]) -> str | 
     return ranked[0][1] if ranked else None
 
 
-def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Callable[[], None] = lambda: None) -> Verdict:
+def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Callable[[], None] = lambda: None,
+            prepared: list | None = None) -> Verdict:
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
     ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
-    the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done."""
+    the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done.
+    ``prepared``: the model and solution ``standing`` put there for this same situation
+    (not built again), or empty."""
     with _collector_paused():
-        return _analyse(sit, kept, check)
+        return _analyse(sit, kept, check, prepared or None)
 
 
 @contextmanager
@@ -210,11 +218,11 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable[[], None]) -> Verdict:
+def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable[[], None], prepared: list | None = None) -> Verdict:
     rb = sit.rulebook
-    model = build_model(sit)
+    model = build_model(sit) if prepared is None else prepared[0]
     check()
-    solution = solve(model)
+    solution = solve(model) if prepared is None else prepared[1]
     check()
     per_goal = goal_statuses(model, solution.goals_reachable)
     stuck = any(s == "deadlock" for s in per_goal.values())

@@ -40,27 +40,37 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
     time of day) follow each other in the order they were recorded."""
     window = dt.timedelta(days=pattern.window_days)
     events = sorted({(f.at, f.seq, side): f for side in (0, 1) for f in sides[side]}.items())
+    keys = [(at, seq) for (at, seq, _), _ in events]
+    ats = [at for (at, _, _), _ in events]
+    side_of = [side for (_, _, side), _ in events]
     length: list[int] = []
     before: list[int | None] = []
     best: tuple[deque[int], deque[int]] = (deque(), deque())  # per side: indices, lengths decreasing, in order
     pushed = 0
-    for i, ((at, seq, side), _fact) in enumerate(events):
-        while pushed < i and events[pushed][0][:2] < (at, seq):  # every earlier event (not the same fact on the other side) may link
-            mine = best[events[pushed][0][2]]
-            while mine and length[mine[-1]] <= length[pushed]:
+    for i, key in enumerate(keys):
+        while pushed < i and keys[pushed] < key:  # every earlier event (not the same fact on the other side) may link
+            mine = best[side_of[pushed]]
+            grown = length[pushed]
+            while mine and length[mine[-1]] <= grown:
                 mine.pop()  # an earlier event no longer than a later one is never the best link again
             mine.append(pushed)
             pushed += 1
-        other = best[1 - side]
-        while other and at - events[other[0]][0][0] > window:
+        other = best[1 - side_of[i]]
+        at = ats[i]
+        while other and at - ats[other[0]] > window:
             other.popleft()
-        link = other[0] if other else None
-        length.append(1 if link is None else length[link] + 1)
-        before.append(link)
-    extended = {before[i] for i in range(len(events)) if length[i] >= pattern.exchanges}
+        if other:
+            link = other[0]
+            length.append(length[link] + 1)
+            before.append(link)
+        else:
+            length.append(1)
+            before.append(None)
+    exchanges = pattern.exchanges
+    extended = {before[i] for i, n in enumerate(length) if n >= exchanges}
     result = []
-    for i in range(len(events)):
-        if length[i] >= pattern.exchanges and i not in extended:
+    for i, n in enumerate(length):
+        if n >= exchanges and i not in extended:
             chain, k = [], i
             while k is not None:
                 chain.append(events[k][1])
@@ -227,11 +237,25 @@ def sides_of(pattern: Escalation, fact: Fact) -> tuple[int, ...]:
 
 def hostile(pattern: Escalation, events: Iterable[Fact]) -> tuple[list[Fact], list[Fact]]:
     """``events``' hostile ones by side, in their order."""
+    return _classified(pattern, events)[0]
+
+
+def _classified(pattern: Escalation, events: Iterable[Fact]) -> tuple[tuple[list[Fact], list[Fact]], list[tuple[dt.datetime, int, int]]]:
+    """``hostile``, and each hostile (event, side) as (time, seq, side) in the order of
+    ``events`` (an event of both sides: side 0, then side 1), as ``sides_of`` decides, each
+    event looked at once."""
+    actors = (frozenset(pattern.sides[0]), frozenset(pattern.sides[1]))
+    subjects = (frozenset(pattern.events_of(0)), frozenset(pattern.events_of(1)))
     sides: tuple[list[Fact], list[Fact]] = ([], [])
+    items: list[tuple[dt.datetime, int, int]] = []
     for fact in events:
-        for side in sides_of(pattern, fact):
-            sides[side].append(fact)
-    return sides
+        if fact.kind != "event" or fact.actor is None:
+            continue
+        for side in (0, 1):
+            if fact.actor in actors[side] and fact.subject in subjects[side]:
+                sides[side].append(fact)
+                items.append((fact.at, fact.seq, side))
+    return sides, items
 
 
 class Watch:
@@ -248,8 +272,7 @@ class Watch:
     def __init__(self, pattern: Escalation, events: Sequence[Fact]):
         self._window = dt.timedelta(days=pattern.window_days)
         self._calms = calms(pattern, events)
-        items = [(fact.at, fact.seq, side) for fact in events for side in sides_of(pattern, fact)]
-        self._sides = hostile(pattern, events)
+        self._sides, items = _classified(pattern, events)
         self._keys = tuple([(f.at, f.seq) for f in side] for side in self._sides)
         starts = _latest_starts(items, self._window, pattern.exchanges)
         if pattern.intensity is not None:

@@ -53,7 +53,8 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
             break
         frame = session.frame(moment)
         sit = session.analyst.situation(frame)
-        current = (*standing(sit), escalation_levels(sit))
+        made = frozenset(m for m in rulebook.moves if sit.holds(f"move:{m}"))  # as the standing had them: the moves made
+        current = (*standing(sit), made, escalation_levels(sit))
         if current != last:
             verdict = latest = analyse(sit)
             last = current
@@ -360,3 +361,90 @@ def test_a_kept_timeline_is_given_again_only_while_nothing_it_read_changed(strik
         assert as_json(sessions.timeline("baseline", admit="confirmed")) == afresh("confirmed")
     finally:
         sessions.close()
+
+
+def test_a_move_no_goal_needs_works_out_no_verdict_and_the_timeline_stays_its_definition(monkeypatch):
+    """A move made that no goal needs changes nothing ``differences`` reports: the timeline
+    works out no verdict there (in the benchmark's generated scenario, a quarter of its
+    verdicts were such).  The verdict the next ripeness-only entry is built on is still the
+    one due there (worked out then, from the situation kept), so the entries are as defined."""
+    import engine.analyst
+    from benchmarks import generate, world
+
+    loaded = world.load({"actors": 6, "positions": 12, "cycles": [2, 3, 4], "subjects": 100, "seed": 1})
+    scenario = Scenario(loaded.rulebook, loaded.rules)
+    facts = list(generate.stream(loaded.generated, generate.StreamSize(facts=600, subjects=100, events=30, seed=1)))
+    session = scenario.new_session("line", NOW)
+    session.record(parse_inputs([(f"fact[{i}]", f) for i, f in enumerate(facts)], scenario.rulebook))
+    expected = reference(session)
+    worked_out = []
+    counted = engine.analyst.analyse
+
+    def counting(*args, **kwargs):
+        worked_out.append(args[0].as_of)
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(engine.analyst, "analyse", counting)
+    found = timeline(session)
+    assert found == expected
+    assert len(worked_out) == len(found), "a verdict worked out for no entry"
+
+
+def test_no_full_collection_of_the_garbage_collector_while_a_timeline_is_worked_out(strike):
+    """Each entry keeps a verdict, and each full collection walked all of them again (at a
+    million facts 38 of 250 s): the oldest generation's threshold is out of reach while a
+    timeline is worked out, and as it was afterwards, also when the work is stopped."""
+    import gc
+
+    from engine.deadline import Deadline
+    from engine.errors import AnalysisStopped
+
+    class Watching(Deadline):  # a real deadline that also notes the threshold at each check
+        def __init__(self, stop_after: int | None = None):
+            super().__init__(None, "a timeline")
+            self.seen: list[int] = []
+            self.stop_after = stop_after
+
+        def check(self) -> None:
+            self.seen.append(gc.get_threshold()[2])
+            if self.stop_after is not None and len(self.seen) >= self.stop_after:
+                self.cancel()
+            super().check()
+
+    session = strike.replay(STRIKE / "facts.yaml", clock=NOW)
+    before = gc.get_threshold()
+    watching = Watching()
+    entries = session.analyst.timeline(session.snapshot(), NOW.now(), watching)
+    assert entries and watching.seen
+    assert all(oldest > 10**9 for oldest in watching.seen)
+    assert gc.get_threshold() == before
+    stopped = Watching(stop_after=5)
+    with pytest.raises(AnalysisStopped):
+        session.analyst.timeline(session.snapshot(), NOW.now(), stopped)
+    assert stopped.seen[-1] > 10**9
+    assert gc.get_threshold() == before
+
+
+def test_a_ripeness_entry_after_a_move_no_goal_needs_rests_on_the_verdict_due_then(tmp_path):
+    """The JCPOA with a move no goal needs (the United States rejoining the JCPOA), made on
+    2021-02-01, between the entry of 2021-01-20 and the ripeness-only entry of 2021-02-18:
+    no verdict is worked out on 2021-02-01 itself, yet the ripeness entry is built on the
+    verdict due then (the move made), as the timeline's definition has it."""
+    folder = tmp_path / "jcpoa"
+    shutil.copytree(JCPOA, folder)
+    moves = folder / "moves.yaml"
+    anchor = "    substitute_for: IRN.join_talks\n"  # the last move of the list
+    moves.write_text(moves.read_text().replace(anchor, anchor + (
+        "  - id: rejoin_jcpoa\n    actor: USA\n    description: Take part in the JCPOA again.\n"
+        "    done_when: {subject: USA.in_jcpoa, eq: true}\n"), 1))
+    facts = yaml.safe_load((JCPOA / "facts.yaml").read_text())["facts"]
+    facts.append({"at": "2021-02-01", "actor": "USA", "subject": "in_jcpoa", "value": True, "source": "a test"})
+    session = record(load_scenario(folder), [dict(f, at=str(f["at"])) for f in facts])
+    try:
+        entries = timeline(session)
+        assert entries == reference(session)
+        ripe = next(e for e in entries if e["at"] == dt.datetime(2021, 2, 18, tzinfo=dt.timezone.utc))
+        assert all(line.startswith("ripeness") for line in ripe["changes"])
+        assert "USA.rejoin_jcpoa" in ripe["verdict"]["moves_done"]
+    finally:
+        session.close()

@@ -1,0 +1,162 @@
+"""Full timelines before and after a change, in one process (see ``benchmarks/RESULTS.md``,
+"Full timelines, fourth pass"): ``engine/analyst.py`` and the analysis modules a timeline's
+work is in (``engine/analysis/``: ``__init__``, escalation, explain, ripeness) of an earlier
+commit (default 14af84a, where branch h-timeline4 started) are loaded beside the present
+ones under other module names; each timeline is worked out by both analysts,
+alternately, from copies of the same history, timed in CPU seconds of this process
+(``time.process_time``: the other engineers' load on the machine does not count) with a
+full collection of the garbage collector right after it (the entries still held), and
+the JSON of their entries compared by SHA-256 (a difference stops the run).
+
+    .venv/bin/python -m benchmarks.timeline_before_after [--before REV] [--runs N]
+        [--facts 10000,100000] [--events 10000,100000] [--page]
+
+Logs as workload 6 writes them (scenario A=6, P=12, cycles 2/3/4, S=100, seed 1; ``--facts``
+F: F facts of which 5 % events; ``--events`` E: E events in E + E/10 facts), read whole from
+SQLite first (not timed); ``--page``: workload 7's scenario of 200 positions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import hashlib
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import ROOT
+
+SCENARIO = {"actors": 6, "positions": 12, "cycles": [2, 3, 4], "subjects": 100, "seed": 1}
+# the modules loaded as they were, in this order (name here, its file, the imports rewritten to the others)
+BEFORE = [
+    ("before_escalation", "engine/analysis/escalation.py", {}),
+    ("before_explain", "engine/analysis/explain.py", {b"from engine.analysis import escalation\n": b"import before_escalation as escalation\n"}),
+    ("before_ripeness", "engine/analysis/ripeness.py", {b"from engine.analysis.explain import": b"from before_explain import"}),
+    ("before_analysis", "engine/analysis/__init__.py", {
+        b"from engine.analysis import escalation, explain, ripeness\n":
+        b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n"}),
+    ("before_analyst", "engine/analyst.py", {
+        b"from engine.analysis import (": b"from before_analysis import (",
+        b"from engine.analysis.escalation import": b"from before_escalation import",
+        b"from engine.analysis.explain import": b"from before_explain import"}),
+]
+
+
+def load_before(rev: str) -> Any:
+    """The analyst module of ``rev``, with the analysis modules it reads that a timeline's
+    work is in (escalation, explanations, ripeness, the package's ``__init__``), as
+    ``before_analyst``; the other modules are the present ones."""
+    import importlib
+    import pkgutil
+
+    import engine.analysis
+
+    for name, path, rewrites in BEFORE:
+        source = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, check=True).stdout
+        for old, new in rewrites.items():
+            assert old in source, (path, old)
+            source = source.replace(old, new)
+        module = types.ModuleType(name)
+        module.__file__ = f"{rev}:{path}"
+        if name == "before_analysis":  # its submodules, as the package ``engine.analysis`` has them
+            for sub in pkgutil.iter_modules(engine.analysis.__path__):
+                setattr(module, sub.name, importlib.import_module(f"engine.analysis.{sub.name}"))
+        sys.modules[name] = module  # dataclasses look their module up while the class is made
+        exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102  # our own earlier source
+    return sys.modules["before_analyst"]
+
+
+def digest(entries: list) -> str:
+    payload = json.dumps([json.loads(e.model_dump_json()) for e in entries], sort_keys=True)
+    return f"{hashlib.sha256(payload.encode()).hexdigest()[:16]} ({len(payload):,} bytes)"
+
+
+def log_input(facts: int, events: int, folder: Path) -> tuple[str, Any, Any, Any, dt.datetime]:
+    from benchmarks import logdb
+    from engine.session import FixedClock
+    from ripeness.bootstrap import load_scenario, open_sessions
+
+    stream = dict(facts=facts, subjects=SCENARIO["subjects"], events=events, seed=SCENARIO["seed"])
+    info = logdb.prepare(str(folder / f"log-{facts}-{events}.db"), SCENARIO, stream, str(folder / f"rules-{facts}-{events}"))
+    now = dt.datetime.fromisoformat(info["now"])
+    sessions = open_sessions(load_scenario(folder / f"rules-{facts}-{events}"), f"sqlite:///{folder / f'log-{facts}-{events}.db'}",
+                             FixedClock(now))
+    with sessions.using("baseline") as session:
+        history, rulebook, rules = session.snapshot(), session.rulebook, session.rules
+    sessions.close()
+    return f"{facts:,} facts ({info['events']:,} events)", history, rulebook, rules, now
+
+
+def page_input(folder: Path) -> tuple[str, Any, Any, Any, dt.datetime]:
+    from benchmarks import page, page_before_after
+
+    sessions, _, _, _, facts = page.served(page_before_after.SCENARIO, f"sqlite:///{folder / 'page.db'}")
+    with sessions.using("baseline") as session:
+        history, rulebook, rules = session.snapshot(), session.rulebook, session.rules
+    now = sessions.clock.now()
+    sessions.close()
+    return f"P=200, {facts} facts (workload 7)", history, rulebook, rules, now
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    args.add_argument("--before", default="14af84a")
+    args.add_argument("--runs", type=int, default=3)
+    args.add_argument("--facts", default="10000")
+    args.add_argument("--events", default="10000")
+    args.add_argument("--page", action="store_true")
+    opts = args.parse_args(argv)
+    import engine.analyst as after
+    from ripeness.bootstrap import rules_engine
+
+    before = load_before(opts.before)
+    folder = Path(tempfile.mkdtemp(prefix="timeline-before-after-"))
+    inputs = [log_input(int(f), max(1, int(f) * 5 // 100), folder) for f in opts.facts.split(",") if f]
+    inputs += [log_input(int(e) + int(e) // 10, int(e), folder) for e in opts.events.split(",") if e]
+    if opts.page:
+        inputs.append(page_input(folder))
+    port = rules_engine()
+    print(f"| timeline (CPU seconds of this process) | before ({opts.before}): median (min) | after: median (min) | after / before "
+          "| entries | JSON (SHA-256, equal) | of which the full collection after it, before / after |")
+    print("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
+    for label, history, rulebook, rules, now in inputs:
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        collected: dict[str, list[float]] = {"before": [], "after": []}
+        digests: dict[str, str] = {}
+        count = 0
+        for _ in range(opts.runs):
+            for side, module in (("before", before), ("after", after)):
+                analyst = module.Analyst("baseline", rulebook, rules, port)
+                copy = history.copy()
+                start = time.process_time()
+                entries = analyst.timeline(copy, now)
+                took = time.process_time() - start
+                start = time.process_time()
+                gc.collect()  # the full collection its entries then cost (one was held off while it ran: ``analyst``)
+                collected[side].append(time.process_time() - start)
+                times[side].append(took + collected[side][-1])
+                analyst.close()
+                found = digest(entries)
+                if digests.setdefault(side, found) != found:
+                    raise SystemExit(f"{label}: two runs of {side} differ")
+                count = len(entries)
+                del entries
+        if digests["before"] != digests["after"]:
+            raise SystemExit(f"{label}: the timelines differ: before {digests['before']}, after {digests['after']}")
+        b, a = statistics.median(times["before"]), statistics.median(times["after"])
+        print(f"| {label} | {b:.3f} ({min(times['before']):.3f}) | {a:.3f} ({min(times['after']):.3f}) | {a / b:.2f} | {count} "
+              f"| {digests['after']} | {statistics.median(collected['before']):.3f} / {statistics.median(collected['after']):.3f} |",
+              flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
