@@ -41,18 +41,23 @@ from engine.store.schema import (
 
 class SqlFactLog:
     """``writes``: on PostgreSQL, the engine whose connections the write transactions take
-    (``PgWriting``; None: SQLAlchemy's ``SqlWriting`` over ``engine``)."""
+    (``PgWriting``).  On SQLite, ``SqliteWriting`` over ``engine``'s connections; elsewhere
+    SQLAlchemy's ``SqlWriting``."""
 
     def __init__(self, engine: Engine, write: threading.Lock, writes: Engine | None = None):
         self._engine, self._write, self._writes = engine, write, writes
 
     @contextmanager
-    def writing(self) -> Iterator[SqlWriting | PgWriting]:
+    def writing(self) -> Iterator[SqlWriting | SqliteWriting | PgWriting]:
         """The log's position is taken first, so that writes of every process are serialised
         (``schema.log_position``); it is set past the numbers given as the write ends."""
         with self._write:
             if self._writes is not None:
                 with PgWriting.transaction(self._writes) as writing:
+                    yield writing
+                return
+            if self._engine.dialect.name == "sqlite":
+                with SqliteWriting.transaction(self._engine) as writing:
                     yield writing
                 return
             try:
@@ -311,6 +316,69 @@ class SqlWriting:
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,
                                                    seqs=json.dumps(seqs), reply=None))
+
+
+class SqliteWriting:
+    """``SqlWriting``'s statements on SQLite's own connection (``sqlite3``), taken from the
+    engine's pool: SQLAlchemy's execution of them (its connection and cursor result objects,
+    events, the paramstyle) was most of the CPU of a single-fact write outside its commit.
+    The transaction is the driver's, as under SQLAlchemy: begun by the first statement (the
+    position taken), ended by ``commit`` (an fsync: ``synchronous=FULL``) or ``rollback``."""
+
+    def __init__(self, con: Any):
+        self._con = con
+        found = con.execute(LOCK_POSITION_RETURNING_SQL, (POSITION_ROW,)).fetchall()
+        if not found:
+            raise StoreError("the fact log has no position row: it was not opened by this ripeness")
+        self.last_seq = self._given = found[0][0]  # the highest sequence number given, this write's included
+
+    @classmethod
+    @contextmanager
+    def transaction(cls, engine: Engine) -> Iterator[SqliteWriting]:
+        import sqlite3
+
+        fairy = engine.raw_connection()
+        con = fairy.driver_connection
+        try:
+            writing = cls(con)
+            yield writing
+            writing.finish()
+            con.commit()
+        except sqlite3.Error as exc:
+            con.rollback()
+            raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            fairy.close()  # back to the pool
+
+    def allocate(self, count: int) -> list[int]:
+        first = self.last_seq + 1
+        self.last_seq += count
+        return list(range(first, first + count))
+
+    def expect(self, session_id: int, version: int) -> None:
+        """Refuse the write unless the session is live and its last fact is still ``version``."""
+        deleted, found = self._con.execute(SESSION_HEAD_SQL, (session_id, session_id)).fetchone()
+        if deleted:
+            raise SessionGone(session_id)
+        found = found or 0
+        if found != version:
+            raise WriteConflict(f"session {session_id} is at version {found}, not {version}: it was written elsewhere since read")
+
+    def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
+        if len(recorded) == 1:
+            self._con.execute(INSERT_FACT_SQL, fact_values(session_id, recorded[0]))
+        elif recorded:
+            self._con.executemany(INSERT_FACT_SQL, [fact_values(session_id, fact) for fact in recorded])
+
+    def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
+        self._con.execute(INSERT_REQUEST_SQL, (session_id, key, body_hash, json.dumps(seqs)))
+
+    def finish(self) -> None:
+        if self.last_seq != self._given:
+            self._con.execute(SET_POSITION_SQL, (self.last_seq, POSITION_ROW))
 
 
 class PgWriting:
