@@ -10,8 +10,10 @@ PostgreSQL log too (there also in wall time: the round trips); ``ingest``: ``Ses
 of N facts then ``Session.status`` (engine ingest; ``--every``).  The code of ``--base`` is
 patched in for the "before" side: ``History.frame``, ``History._series`` and
 ``_Series.add``, the fact log's write transaction
-(``SqlFactLog.writing`` with its ``SqlWriting`` and ``lock_position``), and a reply's
-``verdict_then`` worked out alone (``Analyst.verdict_beside`` as ``Analyst.verdict``).
+(``SqlFactLog.writing`` with its ``SqlWriting`` and ``lock_position``), a reply's
+``verdict_then`` worked out alone (``Analyst.verdict_beside`` as ``Analyst.verdict``), and
+the reply's JSON written by pydantic whole (the "after" side: ``engine.reply_json``, as the
+API writes it).
 Both sides get the same facts, each into a log of its own; CPU seconds
 (``time.process_time``) per fact, median and minimum over the rounds, and whether every
 reply or status was the same on both sides.
@@ -34,6 +36,7 @@ from types import ModuleType
 
 from benchmarks import generate
 from benchmarks.common import ROOT
+from engine.reply_json import reply_json
 
 NOW = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)  # the server's clock: the facts are dated years before
 SCENARIO = generate.ScenarioSize(actors=6, positions=12, cycles=(2, 3, 4), subjects=100, seed=1)
@@ -50,6 +53,10 @@ def _old_module(base: str, path: str, name: str, folder: Path) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _pydantic_json(reply) -> str:
+    return reply.model_dump_json()
 
 
 def _patcher(base: str, folder: Path):
@@ -70,11 +77,13 @@ def _patcher(base: str, folder: Path):
     def before() -> Iterator[None]:
         for (cls, attr), fn in old.items():
             setattr(cls, attr, fn)
+        REPLY["json"] = _pydantic_json
         try:
             yield
         finally:
             for (cls, attr), fn in new.items():
                 setattr(cls, attr, fn)
+            REPLY["json"] = reply_json
 
     return before
 
@@ -182,7 +191,10 @@ def _postgres_databases(where: str) -> Iterator[dict[str, str]]:
 
 
 def sessions_reply(sessions, item) -> str:
-    return sessions.record("baseline", item).model_dump_json()
+    return REPLY["json"](sessions.record("baseline", item))
+
+
+REPLY = {"json": reply_json}  # how a reply becomes its JSON (the API's way; the "before" side's: pydantic's alone)
 
 
 def main(argv: list[str] | None = None) -> int:
