@@ -55,8 +55,8 @@ def _old_module(base: str, path: str, name: str, folder: Path) -> ModuleType:
     return module
 
 
-def _pydantic_json(reply) -> str:
-    return reply.model_dump_json()
+def _pydantic_json(reply) -> bytes:
+    return reply.model_dump_json().encode()
 
 
 def _patcher(base: str, folder: Path):
@@ -190,7 +190,7 @@ def _postgres_databases(where: str) -> Iterator[dict[str, str]]:
             server.close()
 
 
-def sessions_reply(sessions, item) -> str:
+def sessions_reply(sessions, item) -> bytes:
     return REPLY["json"](sessions.record("baseline", item))
 
 

@@ -33,59 +33,67 @@ def _plain(model: type[BaseModel]) -> bool:
 
 
 class FieldJson:
-    """The JSON of models of one class, field by field, each field's text kept with its value
-    (the latest ``keep`` values of each field)."""
+    """The JSON of models of one class (UTF-8 bytes), field by field, each field's text kept
+    with its value (the latest ``keep`` values of each field)."""
 
     def __init__(self, model: type[BaseModel], keep: int = KEEP):
         if not _plain(model):
             raise TypeError(f"{model.__name__} has computed fields or aliases: its JSON is not its fields' one by one")
         self._model = model
         self._names = list(model.model_fields)
-        self._kept: dict[str, list[tuple[Any, str]]] = {name: [] for name in self._names}
+        self._kept: dict[str, list[tuple[Any, bytes]]] = {name: [] for name in self._names}
         self._keep = keep
         self._lock = threading.Lock()
 
-    def __call__(self, model: BaseModel) -> str:
+    def __call__(self, model: BaseModel) -> bytes:
         if type(model) is not self._model:
-            return model.model_dump_json()
+            return _json(model)
         values = model.__dict__
         parts = []
         with self._lock:
             for name in self._names:
                 value, kept = values[name], self._kept[name]
-                text = next((t for old, t in kept if old is value), None)
-                if text is None:
-                    text = model.model_dump_json(include={name})[1:-1]  # '"name":...'
+                for old, found in kept:
+                    if old is value:
+                        text = found
+                        break
+                else:
+                    text = _json(model, {name})[1:-1]  # b'"name":...'
                     kept.insert(0, (value, text))
                     del kept[self._keep:]
                 parts.append(text)
-        return "{" + ",".join(parts) + "}"
+        return b"{" + b",".join(parts) + b"}"
 
 
 _verdicts = FieldJson(Verdict)
 
 
-def verdict_json(verdict: Verdict) -> str:
-    """``verdict.model_dump_json()``, from the texts kept of the verdicts before it."""
+def _json(model: BaseModel, include: set[str] | None = None) -> bytes:
+    """``model.model_dump_json(include=include)`` as the UTF-8 bytes pydantic writes first."""
+    return model.__pydantic_serializer__.to_json(model, include=include)
+
+
+def verdict_json(verdict: Verdict) -> bytes:
+    """``verdict.model_dump_json()`` (as UTF-8 bytes), from the texts kept of the verdicts before it."""
     return _verdicts(verdict)
 
 
-def reply_json(reply: BaseModel) -> str:
-    """``reply.model_dump_json()`` for a model whose verdicts (fields holding a ``Verdict``)
-    are written by ``verdict_json``."""
+def reply_json(reply: BaseModel) -> bytes:
+    """``reply.model_dump_json()`` (as UTF-8 bytes) for a model whose verdicts (fields holding
+    a ``Verdict``) are written by ``verdict_json``."""
     if not _plain(type(reply)):
-        return reply.model_dump_json()
+        return _json(reply)
     parts = []
     plain: set[str] = set()
     for name in type(reply).model_fields:
         value = reply.__dict__[name]
         if isinstance(value, Verdict):
             if plain:
-                parts.append(reply.model_dump_json(include=plain)[1:-1])
+                parts.append(_json(reply, plain)[1:-1])
                 plain = set()
-            parts.append(f"{json.dumps(name)}:{verdict_json(value)}")
+            parts.append(b"%s:%s" % (json.dumps(name).encode(), verdict_json(value)))
         else:
             plain.add(name)
     if plain:
-        parts.append(reply.model_dump_json(include=plain)[1:-1])
-    return "{" + ",".join(parts) + "}"
+        parts.append(_json(reply, plain)[1:-1])
+    return b"{" + b",".join(parts) + b"}"

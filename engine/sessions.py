@@ -437,7 +437,7 @@ class Sessions:
                 results[i] = exc
                 continue
             if posts[i].key is not None:
-                self._replies.save_reply(record.id, posts[i].key, reply_json(results[i]))
+                self._replies.save_reply(record.id, posts[i].key, reply_json(results[i]).decode())
         return results  # type: ignore[return-value]  # every entry is set
 
     def verdict(self, name: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE,

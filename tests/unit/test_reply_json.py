@@ -45,26 +45,27 @@ def test_every_reply_of_a_stream_into_two_sessions_in_turn_is_the_text_pydantic_
         for name in (BASELINE, "eased"):
             for then in (True, False):
                 [reply] = sessions.record_many(name, [FactPost(post(day, subject, value, actor, **more).items, then=then)])
-                assert reply_json(reply) == reply.model_dump_json(), (n, name, then)
-                assert verdict_json(reply.verdict) == reply.verdict.model_dump_json()
+                assert reply_json(reply).decode() == reply.model_dump_json(), (n, name, then)
+                assert verdict_json(reply.verdict).decode() == reply.verdict.model_dump_json()
                 assert json.loads(reply_json(reply))["ids"] == reply.ids
 
 
 def test_a_verdict_differing_from_a_kept_one_in_one_field_is_written_with_that_field(sessions):
     verdict = sessions.verdict(BASELINE)
     kept = FieldJson(Verdict)
-    assert kept(verdict) == verdict.model_dump_json()
+    assert kept(verdict).decode() == verdict.model_dump_json()
     for change in ({"summary": ["another summary"]}, {"status": "progress"}, {"summary": list(verdict.summary)},
                    {"escalation_levels": {"x": "crisis"}}, {"as_of": NOW.now()}):
         other = verdict.model_copy(update=change)
-        assert kept(other) == other.model_dump_json(), change
-        assert kept(verdict) == verdict.model_dump_json(), change
+        assert kept(other).decode() == other.model_dump_json(), change
+        assert kept(verdict).decode() == verdict.model_dump_json(), change
 
 
 def test_the_http_reply_of_a_post_is_its_recorded_json(jcpoa, db_url):
+    from fastapi.testclient import TestClient
+
     from api.app import create_app
     from engine.sessions import Recorded
-    from fastapi.testclient import TestClient
 
     opened = open_sessions(jcpoa, db_url, NOW)
     try:
