@@ -492,10 +492,18 @@ class PgWriting:
             raise WriteConflict(f"session {session_id} is at version {found}, not {version}: it was written elsewhere since read")
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
+        """A few facts are queued as one statement, sent with the ``COMMIT``; more (a batch)
+        go at once, bound by the server and pipelined by psycopg (``executemany``): binding
+        thousands of values on the client, and parsing them on the server, costs more than
+        the round trips it saves."""
         self._began()
-        for start in range(0, len(recorded), PG_ROWS):
-            rows = [fact_values(session_id, fact) for fact in recorded[start:start + PG_ROWS]]
+        if len(recorded) <= PG_QUEUED:
+            rows = [fact_values(session_id, fact) for fact in recorded]
             self._queued.append(self._cursor.mogrify(_pg_insert(len(rows)), [v for row in rows for v in row]))
+            return
+        self._send()
+        with self._cursor.connection.cursor() as cursor:
+            cursor.executemany(_pg(INSERT_FACT_SQL), [fact_values(session_id, fact) for fact in recorded])
 
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._began()
@@ -506,8 +514,15 @@ class PgWriting:
         self._began()
         if self.last_seq != self._given:
             self._queued.append(self._cursor.mogrify(_pg(SET_POSITION_SQL), (self.last_seq, POSITION_ROW)))
-        self._cursor.execute("; ".join([*self._queued, "COMMIT"]))
+        self._queued.append("COMMIT")
+        self._send()
         self._open = False
+
+    def _send(self) -> None:
+        """The statements queued so far, in one round trip."""
+        if self._queued:
+            statements, self._queued = self._queued, []
+            self._cursor.execute("; ".join(statements))
 
     def abort(self) -> None:
         """Nothing of the write stored: ``ROLLBACK`` if it began (a dropped connection has
@@ -526,7 +541,7 @@ class PgWriting:
             self._fairy = self._cursor = None
 
 
-PG_ROWS = 1000  # facts a multi-row INSERT of ``PgWriting`` holds at most
+PG_QUEUED = 16  # facts of one insert that ``PgWriting`` queues as one statement (more: sent at once, bound by the server)
 
 
 def _pg(sql: str) -> str:
