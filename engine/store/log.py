@@ -525,14 +525,17 @@ class PgWriting:
             self._cursor.execute("; ".join(statements))
 
     def abort(self) -> None:
-        """Nothing of the write stored: ``ROLLBACK`` if it began (a dropped connection has
-        lost it already)."""
-        if self._open and self._cursor is not None and not self._cursor.connection.broken:
+        """Nothing of the write stored: ``ROLLBACK`` if it began; a dropped connection has
+        lost it already, and is thrown away rather than given back to the pool."""
+        if self._cursor is not None and self._cursor.connection.broken:
+            self._fairy.invalidate()
+            self._fairy = self._cursor = None
+        elif self._open and self._cursor is not None:
             try:
                 self._cursor.execute("ROLLBACK")
-            except Exception:  # noqa: BLE001  # the connection is unusable: thrown away below
+            except Exception:  # noqa: BLE001  # the connection is unusable: thrown away
                 self._fairy.invalidate()
-                self._fairy = None
+                self._fairy = self._cursor = None
         self._open = False
 
     def release(self) -> None:
