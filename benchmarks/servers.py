@@ -9,10 +9,12 @@ body (the same fields and constraints as a fact) and inserts the same row into a
 the shape and indexes ripeness's fact table had when this baseline was written, in SQLite
 with the same pragmas (WAL, synchronous=FULL) or in the same PostgreSQL database server,
 one transaction (one commit) per request, writes serialised by a lock as ripeness
-serialises its own.  On PostgreSQL both take a pooled connection unchecked and make the
-write again on another when its first statement finds it dropped; the bare endpoint's
-write is SQLAlchemy's plain transaction, three round trips (BEGIN, INSERT, COMMIT), where
-ripeness sends its statements in two (``engine.store.log.PgWriting``).  It has no group commit: with several clients, ripeness writes the
+serialises its own.  Its write is SQLAlchemy Core's insert in SQLAlchemy's transaction;
+ripeness runs its write's statements on the driver's connection (``engine.store.log``:
+``SqliteWriting``, ``PgWriting``).  On PostgreSQL both take a pooled connection unchecked
+and make the write again on another when its first statement finds it dropped; the bare
+write is three round trips (BEGIN, INSERT, COMMIT), ripeness's two (its statements sent
+together).  It has no group commit: with several clients, ripeness writes the
 POSTs queued on a session in one transaction (``api.lanes``) and this baseline commits
 each one alone, so the rows at 8 and 32 clients measure that difference too.  Ripeness's table has since gained
 nullable columns (rules_version, act_count, since, confidence, claimed_by, denied_by) and
