@@ -55,10 +55,11 @@ class SqlStore:
         write = threading.Lock()  # one write at a time in this process, whichever port it comes through
         self._write = write
         self._registry = SqlSessionRegistry(self._engine, write, scenario)
-        # PostgreSQL: the write transactions take connections of their own, in autocommit (each
-        # write sends its BEGIN and COMMIT with its statements: ``log.PgWriting``), not checked
-        # when taken from the pool (a dropped one is found by the write's first round trip)
-        self._writes = _connect(url, writes=True) if self._engine.dialect.name == "postgresql" else None
+        # PostgreSQL through psycopg 3: the write transactions take connections of their own, in
+        # autocommit (each write sends its BEGIN and COMMIT with its statements: ``log.PgWriting``),
+        # not checked when taken from the pool (a dropped one is found by the write's first round trip)
+        dialect = self._engine.dialect
+        self._writes = _connect(url, writes=True) if (dialect.name, dialect.driver) == ("postgresql", "psycopg") else None
         self._log = SqlFactLog(self._engine, write, self._writes)
         self._replies = SqlReplies(self._engine, write)
         self._versions = SqlRulebookVersions(self._engine, write)

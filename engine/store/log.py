@@ -40,9 +40,9 @@ from engine.store.schema import (
 
 
 class SqlFactLog:
-    """``writes``: on PostgreSQL, the engine whose connections the write transactions take
-    (``PgWriting``).  On SQLite, ``SqliteWriting`` over ``engine``'s connections; elsewhere
-    SQLAlchemy's ``SqlWriting``."""
+    """``writes``: on PostgreSQL through psycopg 3, the engine whose connections the write
+    transactions take (``PgWriting``).  On SQLite through Python's ``sqlite3``,
+    ``SqliteWriting`` over ``engine``'s connections; elsewhere SQLAlchemy's ``SqlWriting``."""
 
     def __init__(self, engine: Engine, write: threading.Lock, writes: Engine | None = None):
         self._engine, self._write, self._writes = engine, write, writes
@@ -56,7 +56,7 @@ class SqlFactLog:
                 with PgWriting.transaction(self._writes) as writing:
                     yield writing
                 return
-            if self._engine.dialect.name == "sqlite":
+            if (self._engine.dialect.name, self._engine.dialect.driver) == ("sqlite", "pysqlite"):  # Python's sqlite3
                 with SqliteWriting.transaction(self._engine) as writing:
                     yield writing
                 return
