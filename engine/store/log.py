@@ -497,6 +497,8 @@ class PgWriting:
         thousands of values on the client, and parsing them on the server, costs more than
         the round trips it saves."""
         self._began()
+        if not recorded:
+            return
         if len(recorded) <= PG_QUEUED:
             rows = [fact_values(session_id, fact) for fact in recorded]
             self._queued.append(self._cursor.mogrify(_pg_insert(len(rows)), [v for row in rows for v in row]))

@@ -48,6 +48,17 @@ def test_a_failing_write_stores_nothing_of_its_batch(backend):
     assert [f.seq for f in write(store, root.id, state(day(6)), state(day(7)))] == [first.seq + 1, first.seq + 2]
 
 
+def test_a_write_of_no_facts_stores_nothing_and_fails_nothing(backend):
+    """Reloading a fact file whose facts are all known writes none (``skip_known``)."""
+    store = backend.store
+    root = baseline(store)
+    [first] = write(store, root.id, state(day(1)))
+    with store.log.writing() as writing:
+        writing.expect(root.id, first.seq)
+        writing.insert_facts(root.id, [fact(s, day(2)) for s in writing.allocate(0)])
+    assert everything(store, root) == [first] and store.log.position().last_seq == first.seq
+
+
 # ordering ---------------------------------------------------------------------------------
 def test_facts_come_in_recording_order_across_and_within_sessions_and_equal_times_keep_it(backend):
     store = backend.store
