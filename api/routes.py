@@ -20,6 +20,7 @@ from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesO
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
 from engine.facts import Confidence, Time, text
+from engine.reply_json import reply_json
 from engine.sessions import FactPost, Recorded, Sessions
 from engine.verdict import StatementState, TimelineEntry, Verdict
 
@@ -75,7 +76,7 @@ def rules(request: Request, who: Who) -> RulesOut:
 async def post_facts(sid: str, request: Request, who: Who,
                      idempotency_key: Annotated[text(200) | None, Header(description="retry safely: the same key gets the same reply")] = None,
                      verdict_then: Annotated[bool, Query(description="false: leave out the verdict as of the facts' latest date "
-                                                         "(a bulk load that does not read it need not wait for it)")] = True) -> Recorded:
+                                                         "(a bulk load that does not read it need not wait for it)")] = True) -> Response:
     """Record one fact, a list, or ``{"facts": [...]}`` (at most 10,000): all or nothing.
     The reply carries each fact's id and the verdict after them, now and as of the
     latest of their dates."""
@@ -83,7 +84,9 @@ async def post_facts(sid: str, request: Request, who: Who,
     require_writer(who, sessions.record_of(sid))
     raw = await _read_body(request, request.app.state.max_body)
     post = FactPost(_fact_items(raw), idempotency_key, hashlib.sha256(raw).hexdigest(), then=verdict_then)
-    return await _lanes(request).record(sid, post)
+    recorded = await _lanes(request).record(sid, post)
+    # the text Recorded's JSON would be, from the parts kept of the replies before (engine.reply_json)
+    return Response(reply_json(recorded), status_code=201, media_type="application/json")
 
 
 @router.get("/sessions/{sid}/facts", response_model=FactList, tags=["facts"])

@@ -1,16 +1,19 @@
 """The record path before and after a change, in one process, alternating (``PERF``'s method;
 ``benchmarks/RESULTS.md``, "The record path"):
 
-    python -m benchmarks.recordpath --base COMMIT [--rounds 12] [--posts 25] [--every 1,100]
+    python -m benchmarks.recordpath --base COMMIT [--rounds 12] [--posts 25] [--every 1,100] [--postgres auto|URL]
 
 ``post``: single-fact ``Sessions.record`` into ``baseline`` of a SQLite log (the API
 benchmark's scenario, P=12, and stream; the server's clock now, the facts dated years
-before, so the reply has two verdicts), with the reply's JSON; ``ingest``: ``Session.record``
+before, so the reply has two verdicts), with the reply's JSON, and with ``--postgres`` of a
+PostgreSQL log too (there also in wall time: the round trips); ``ingest``: ``Session.record``
 of N facts then ``Session.status`` (engine ingest; ``--every``).  The code of ``--base`` is
 patched in for the "before" side: ``History.frame``, ``History._series`` and
 ``_Series.add``, the fact log's write transaction
-(``SqlFactLog.writing`` with its ``SqlWriting`` and ``lock_position``), and a reply's
-``verdict_then`` worked out alone (``Analyst.verdict_beside`` as ``Analyst.verdict``).
+(``SqlFactLog.writing`` with its ``SqlWriting`` and ``lock_position``), a reply's
+``verdict_then`` worked out alone (``Analyst.verdict_beside`` as ``Analyst.verdict``), and
+the reply's JSON written by pydantic whole (the "after" side: ``engine.reply_json``, as the
+API writes it).
 Both sides get the same facts, each into a log of its own; CPU seconds
 (``time.process_time``) per fact, median and minimum over the rounds, and whether every
 reply or status was the same on both sides.
@@ -33,6 +36,7 @@ from types import ModuleType
 
 from benchmarks import generate
 from benchmarks.common import ROOT
+from engine.reply_json import reply_json
 
 NOW = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)  # the server's clock: the facts are dated years before
 SCENARIO = generate.ScenarioSize(actors=6, positions=12, cycles=(2, 3, 4), subjects=100, seed=1)
@@ -49,6 +53,10 @@ def _old_module(base: str, path: str, name: str, folder: Path) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _pydantic_json(reply) -> bytes:
+    return reply.model_dump_json().encode()
 
 
 def _patcher(base: str, folder: Path):
@@ -69,20 +77,23 @@ def _patcher(base: str, folder: Path):
     def before() -> Iterator[None]:
         for (cls, attr), fn in old.items():
             setattr(cls, attr, fn)
+        REPLY["json"] = _pydantic_json
         try:
             yield
         finally:
             for (cls, attr), fn in new.items():
                 setattr(cls, attr, fn)
+            REPLY["json"] = reply_json
 
     return before
 
 
-def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,)) -> dict[str, dict[str, list[float] | bool]]:
+def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,),
+            postgres: str | None = None) -> dict[str, dict[str, list[float] | bool]]:
     from benchmarks.world import StreamClock, heads
     from engine.facts import parse_inputs
     from engine.session import FixedClock, Session
-    from ripeness.bootstrap import load_scenario, open_sessions, rules_engine
+    from ripeness.bootstrap import load_scenario, rules_engine
 
     with tempfile.TemporaryDirectory(prefix="ripeness-recordpath-") as scratch:
         folder = Path(scratch)
@@ -95,28 +106,11 @@ def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,))
         clock = FixedClock(NOW)
         results: dict[str, dict[str, list[float] | bool]] = {}
         # post: the record path of a single-fact POST, its reply's JSON included
-        sides = {"before": open_sessions(scenario, f"sqlite:///{folder / 'before.db'}", clock),
-                 "after": open_sessions(scenario, f"sqlite:///{folder / 'after.db'}", clock)}
-        times: dict[str, list[float]] = {"before": [], "after": []}
-        same = True
-        try:
-            for side, sessions in sides.items():  # warm-up: the first 100 facts
-                with before() if side == "before" else contextlib.nullcontext():
-                    for item in items[:100]:
-                        sessions.record("baseline", item).model_dump_json()
-            for r in range(rounds):
-                chunk = items[100 + r * posts:100 + (r + 1) * posts]
-                replies = {}
-                for side in (("before", "after") if r % 2 == 0 else ("after", "before")):
-                    with before() if side == "before" else contextlib.nullcontext():
-                        start = time.process_time()
-                        replies[side] = [sessions_reply(sides[side], item) for item in chunk]
-                        times[side].append((time.process_time() - start) / len(chunk))
-                same &= replies["before"] == replies["after"]
-        finally:
-            for sessions in sides.values():
-                sessions.close()
-        results["post"] = {**times, "same": same}
+        urls = {side: f"sqlite:///{folder / f'{side}.db'}" for side in ("before", "after")}
+        results.update(_posts("post, SQLite", scenario, urls, clock, before, items, rounds, posts))
+        if postgres is not None:
+            with _postgres_databases(postgres) as urls:
+                results.update(_posts("post, PostgreSQL", scenario, urls, clock, before, items, rounds, posts))
         # ingest: N facts, then the status (engine ingest)
         resolved = [parse_inputs(item, scenario.rulebook) for item in items]
         at, _ = heads(facts, generate.START)
@@ -146,8 +140,61 @@ def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,))
         return results
 
 
-def sessions_reply(sessions, item) -> str:
-    return sessions.record("baseline", item).model_dump_json()
+def _posts(name: str, scenario, urls: dict[str, str], clock, before, items, rounds: int,
+           posts: int) -> dict[str, dict[str, list[float] | bool]]:
+    """Single-fact ``Sessions.record`` with its reply's JSON, each side into a log of its own
+    (``urls``): CPU seconds per fact, and wall seconds (``NAME, wall``: what round trips to a
+    database server cost, and the server's own work, besides this process's CPU)."""
+    from ripeness.bootstrap import open_sessions
+
+    sides = {side: open_sessions(scenario, url, clock) for side, url in urls.items()}
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    walls: dict[str, list[float]] = {"before": [], "after": []}
+    same = True
+    try:
+        for side, sessions in sides.items():  # warm-up: the first 100 facts
+            with before() if side == "before" else contextlib.nullcontext():
+                for item in items[:100]:
+                    sessions.record("baseline", item).model_dump_json()
+        for r in range(rounds):
+            chunk = items[100 + r * posts:100 + (r + 1) * posts]
+            replies = {}
+            for side in (("before", "after") if r % 2 == 0 else ("after", "before")):
+                with before() if side == "before" else contextlib.nullcontext():
+                    start, wall = time.process_time(), time.perf_counter()
+                    replies[side] = [sessions_reply(sides[side], item) for item in chunk]
+                    times[side].append((time.process_time() - start) / len(chunk))
+                    walls[side].append((time.perf_counter() - wall) / len(chunk))
+            same &= replies["before"] == replies["after"]
+    finally:
+        for sessions in sides.values():
+            sessions.close()
+    return {name: {**times, "same": same}, f"{name}, wall": {**walls, "same": same}}
+
+
+@contextlib.contextmanager
+def _postgres_databases(where: str) -> Iterator[dict[str, str]]:
+    """A fresh database a side on a PostgreSQL server: ``auto`` as the tests find one
+    (``tests/backends.py``), else the server at that URL."""
+    from sqlalchemy.engine import make_url
+
+    from tests.backends import Postgres, postgres
+
+    with (postgres() if where == "auto" else contextlib.nullcontext(Postgres(make_url(where)))) as server:
+        urls = {side: server.fresh_url() for side in ("before", "after")}
+        try:
+            yield urls
+        finally:
+            for url in urls.values():
+                server.drop(url)
+            server.close()
+
+
+def sessions_reply(sessions, item) -> bytes:
+    return REPLY["json"](sessions.record("baseline", item))
+
+
+REPLY = {"json": reply_json}  # how a reply becomes its JSON (the API's way; the "before" side's: pydantic's alone)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,10 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--posts", type=int, default=25, help="facts a round (ingest: four times as many, at least ten batches)")
     parser.add_argument("--every", default="1,100", help="engine ingest's N: facts recorded before each status, e.g. 1,100")
+    parser.add_argument("--postgres", help="the posts on PostgreSQL too: 'auto' (a server as the tests find or start "
+                                           "one) or a server's SQLAlchemy URL whose role may create databases")
     args = parser.parse_args(argv)
     started = dt.datetime.now(dt.timezone.utc)
-    found = measure(args.base, args.rounds, args.posts, tuple(int(n) for n in args.every.split(",")))
-    print(f"base {args.base}, {args.rounds} rounds, started {started:%H:%M} UTC; CPU per fact, ms")
+    found = measure(args.base, args.rounds, args.posts, tuple(int(n) for n in args.every.split(",")), args.postgres)
+    print(f"base {args.base}, {args.rounds} rounds, started {started:%H:%M} UTC; CPU per fact, ms (', wall': wall time)")
     print("| path | before: median (min) | after: median (min) | after / before (medians) | same outputs |")
     print("| --- | ---: | ---: | ---: | --- |")
     for path, r in found.items():

@@ -9,7 +9,12 @@ body (the same fields and constraints as a fact) and inserts the same row into a
 the shape and indexes ripeness's fact table had when this baseline was written, in SQLite
 with the same pragmas (WAL, synchronous=FULL) or in the same PostgreSQL database server,
 one transaction (one commit) per request, writes serialised by a lock as ripeness
-serialises its own.  It has no group commit: with several clients, ripeness writes the
+serialises its own.  Its write is SQLAlchemy Core's insert in SQLAlchemy's transaction;
+ripeness runs its write's statements on the driver's connection (``engine.store.log``:
+``SqliteWriting``, ``PgWriting``).  On PostgreSQL both take a pooled connection unchecked
+and make the write again on another when its first statement finds it dropped; the bare
+write is three round trips (BEGIN, INSERT, COMMIT), ripeness's two (its statements sent
+together).  It has no group commit: with several clients, ripeness writes the
 POSTs queued on a session in one transaction (``api.lanes``) and this baseline commits
 each one alone, so the rows at 8 and 32 clients measure that difference too.  Ripeness's table has since gained
 nullable columns (rules_version, act_count, since, confidence, claimed_by, denied_by) and
@@ -30,6 +35,7 @@ import uvicorn
 from fastapi import Body, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, create_engine, event, insert
+from sqlalchemy.exc import DBAPIError
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Dotted = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
@@ -52,6 +58,7 @@ facts = Table("facts", metadata,
               Index("facts_by_time", "session_id", "at"),
               Index("facts_by_withdrawn", "withdraws"))
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+DROPPED_RETRIES = 3  # as ``PgWriting.RETRIES``
 
 
 class FactIn(BaseModel):
@@ -89,8 +96,9 @@ def bare_app(db_url: str) -> FastAPI:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
-    else:  # PostgreSQL: as ripeness connects to it (``engine.store.database``: a connection checked when taken from the pool)
-        engine = create_engine(db_url, pool_pre_ping=True)
+    else:  # PostgreSQL: as ripeness's writes connect to it (``engine.store.log.PgWriting``): a pooled connection, not
+        # checked when taken, and the write made again on another when its first statement finds it dropped
+        engine = create_engine(db_url)
 
     metadata.create_all(engine)
     lock = threading.Lock()
@@ -108,9 +116,18 @@ def bare_app(db_url: str) -> FastAPI:
         rows = [{"session_id": 1, "at": _us(f.at), "subject": f.subject, "kind": "event" if f.actor and f.target else "state",
                  "value": json.dumps(f.value, sort_keys=True), "actor": f.actor, "target": f.target, "source": f.source,
                  "note": f.note, "recorded_at": now, "withdraws": None} for f in items]
-        with lock, engine.begin() as conn:
-            result = conn.execute(insert(facts), rows)
-            first = result.inserted_primary_key[0] if len(rows) == 1 else None
+        with lock:
+            for attempt in range(DROPPED_RETRIES + 1):
+                sent = False
+                try:
+                    with engine.begin() as conn:
+                        result = conn.execute(insert(facts), rows)
+                        sent = True
+                        first = result.inserted_primary_key[0] if len(rows) == 1 else None
+                    break
+                except DBAPIError as exc:  # dropped before anything was sent: made again on another connection
+                    if sent or not exc.connection_invalidated or attempt == DROPPED_RETRIES:
+                        raise
         return {"session": sid, "ids": [f"f{first}"] if first is not None else [f"f?{i}" for i in range(len(rows))]}
 
     return app

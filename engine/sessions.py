@@ -50,6 +50,7 @@ from engine.errors import (
 )
 from engine.facts import Confidence, Fact, ResolvedFact, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
+from engine.reply_json import reply_json
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of
@@ -436,7 +437,7 @@ class Sessions:
                 results[i] = exc
                 continue
             if posts[i].key is not None:
-                self._replies.save_reply(record.id, posts[i].key, results[i].model_dump_json())
+                self._replies.save_reply(record.id, posts[i].key, reply_json(results[i]).decode())
         return results  # type: ignore[return-value]  # every entry is set
 
     def verdict(self, name: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE,

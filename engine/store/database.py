@@ -55,7 +55,12 @@ class SqlStore:
         write = threading.Lock()  # one write at a time in this process, whichever port it comes through
         self._write = write
         self._registry = SqlSessionRegistry(self._engine, write, scenario)
-        self._log = SqlFactLog(self._engine, write)
+        # PostgreSQL through psycopg 3: the write transactions take connections of their own, in
+        # autocommit (each write sends its BEGIN and COMMIT with its statements: ``log.PgWriting``),
+        # not checked when taken from the pool (a dropped one is found by the write's first round trip)
+        dialect = self._engine.dialect
+        self._writes = _connect(url, writes=True) if (dialect.name, dialect.driver) == ("postgresql", "psycopg") else None
+        self._log = SqlFactLog(self._engine, write, self._writes)
         self._replies = SqlReplies(self._engine, write)
         self._versions = SqlRulebookVersions(self._engine, write)
 
@@ -81,6 +86,8 @@ class SqlStore:
 
     def close(self) -> None:
         self._engine.dispose()
+        if self._writes is not None:
+            self._writes.dispose()
         self._release()
 
     def scoped(self, scenario: str) -> ScopedStore:
@@ -207,7 +214,9 @@ def _open_failure(url: str, exc: Exception) -> str:
     return f"cannot open the fact log at {shown_url(url)}: {reason}"
 
 
-def _connect(url: str) -> Engine:
+def _connect(url: str, *, writes: bool = False) -> Engine:
+    """The engine of a URL; ``writes``: the one of ``log.PgWriting`` (PostgreSQL), in
+    autocommit and without the pool's check (one write at a time in a process: one connection)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -219,4 +228,6 @@ def _connect(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if writes:
+        return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=1)
     return create_engine(url, pool_pre_ping=True)

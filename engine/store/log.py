@@ -20,6 +20,8 @@ from engine.facts import Fact
 from engine.store.ports import Position, View
 from engine.store.schema import (
     INSERT_FACT_SQL,
+    INSERT_REQUEST_SQL,
+    LOCK_POSITION_RETURNING_SQL,
     POSITION_ROW,
     SESSION_HEAD_SQL,
     SET_POSITION_SQL,
@@ -38,14 +40,26 @@ from engine.store.schema import (
 
 
 class SqlFactLog:
-    def __init__(self, engine: Engine, write: threading.Lock):
-        self._engine, self._write = engine, write
+    """``writes``: on PostgreSQL through psycopg 3, the engine whose connections the write
+    transactions take (``PgWriting``).  On SQLite through Python's ``sqlite3``,
+    ``SqliteWriting`` over ``engine``'s connections; elsewhere SQLAlchemy's ``SqlWriting``."""
+
+    def __init__(self, engine: Engine, write: threading.Lock, writes: Engine | None = None):
+        self._engine, self._write, self._writes = engine, write, writes
 
     @contextmanager
-    def writing(self) -> Iterator[SqlWriting]:
+    def writing(self) -> Iterator[SqlWriting | SqliteWriting | PgWriting]:
         """The log's position is taken first, so that writes of every process are serialised
         (``schema.log_position``); it is set past the numbers given as the write ends."""
         with self._write:
+            if self._writes is not None:
+                with PgWriting.transaction(self._writes) as writing:
+                    yield writing
+                return
+            if (self._engine.dialect.name, self._engine.dialect.driver) == ("sqlite", "pysqlite"):  # Python's sqlite3
+                with SqliteWriting.transaction(self._engine) as writing:
+                    yield writing
+                return
             try:
                 with self._engine.begin() as conn:
                     writing = SqlWriting(conn, lock_position(conn))
@@ -302,6 +316,249 @@ class SqlWriting:
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         self._conn.execute(insert(requests).values(session_id=session_id, key=key, body_hash=body_hash,
                                                    seqs=json.dumps(seqs), reply=None))
+
+
+class SqliteWriting:
+    """``SqlWriting``'s statements on SQLite's own connection (``sqlite3``), taken from the
+    engine's pool: SQLAlchemy's execution of them (its connection and cursor result objects,
+    events, the paramstyle) was most of the CPU of a single-fact write outside its commit.
+    The transaction is the driver's, as under SQLAlchemy: begun by the first statement (the
+    position taken), ended by ``commit`` (an fsync: ``synchronous=FULL``) or ``rollback``."""
+
+    def __init__(self, con: Any):
+        self._con = con
+        found = con.execute(LOCK_POSITION_RETURNING_SQL, (POSITION_ROW,)).fetchall()
+        if not found:
+            raise StoreError("the fact log has no position row: it was not opened by this ripeness")
+        self.last_seq = self._given = found[0][0]  # the highest sequence number given, this write's included
+
+    @classmethod
+    @contextmanager
+    def transaction(cls, engine: Engine) -> Iterator[SqliteWriting]:
+        import sqlite3
+
+        fairy = engine.raw_connection()
+        con = fairy.driver_connection
+        try:
+            writing = cls(con)
+            yield writing
+            writing.finish()
+            con.commit()
+        except sqlite3.Error as exc:
+            con.rollback()
+            raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            fairy.close()  # back to the pool
+
+    def allocate(self, count: int) -> list[int]:
+        first = self.last_seq + 1
+        self.last_seq += count
+        return list(range(first, first + count))
+
+    def expect(self, session_id: int, version: int) -> None:
+        """Refuse the write unless the session is live and its last fact is still ``version``."""
+        deleted, found = self._con.execute(SESSION_HEAD_SQL, (session_id, session_id)).fetchone()
+        if deleted:
+            raise SessionGone(session_id)
+        found = found or 0
+        if found != version:
+            raise WriteConflict(f"session {session_id} is at version {found}, not {version}: it was written elsewhere since read")
+
+    def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
+        if len(recorded) == 1:
+            self._con.execute(INSERT_FACT_SQL, fact_values(session_id, recorded[0]))
+        elif recorded:
+            self._con.executemany(INSERT_FACT_SQL, [fact_values(session_id, fact) for fact in recorded])
+
+    def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
+        self._con.execute(INSERT_REQUEST_SQL, (session_id, key, body_hash, json.dumps(seqs)))
+
+    def finish(self) -> None:
+        if self.last_seq != self._given:
+            self._con.execute(SET_POSITION_SQL, (self.last_seq, POSITION_ROW))
+
+
+class PgWriting:
+    """Inside one write transaction on PostgreSQL, in two round trips: ``BEGIN``, taking the
+    log's position and reading the session's version (``expect``) in one, the facts, the
+    requests, the new position and ``COMMIT`` in the other (SQLAlchemy's ``SqlWriting`` makes
+    six, and the pool's check of the connection a seventh).  Each round trip is one simple
+    query of several statements, its parameters bound by psycopg on the client
+    (``psycopg.ClientCursor``); each statement still sees what was committed before it began
+    (read committed), so the version is read after the position is held.  Nothing is sent
+    until the first call that needs an answer (``expect`` or ``allocate``).
+
+    The connection is not checked when taken from the pool (that check is a round trip of its
+    own): a connection found dropped by that first round trip, when nothing of the write was
+    sent yet, is thrown away and the round trip made again on another (``RETRIES``)."""
+
+    RETRIES = 3  # connections found dropped, one after another, before the write gives up
+
+    def __init__(self, writes: Engine):
+        self._writes = writes
+        self._fairy: Any = None
+        self._cursor: Any = None
+        self.last_seq = 0  # the highest sequence number given, this write's included (once begun)
+        self._given: int | None = None  # the log's position when taken (None: not taken yet)
+        self._queued: list[str] = []
+        self._open = False  # a transaction begun on the server and not ended
+
+    @classmethod
+    @contextmanager
+    def transaction(cls, writes: Engine) -> Iterator[PgWriting]:
+        import psycopg
+
+        writing = cls(writes)
+        try:
+            yield writing
+            writing.finish()
+        except psycopg.Error as exc:
+            writing.abort()
+            raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
+        except BaseException:
+            writing.abort()
+            raise
+        finally:
+            writing.release()
+
+    def _connection(self) -> Any:
+        import psycopg
+
+        if self._fairy is None:
+            self._fairy = self._writes.raw_connection()
+            self._cursor = psycopg.ClientCursor(self._fairy.driver_connection)
+        return self._cursor
+
+    def _first(self, sql: str, params: tuple) -> Any:
+        """The write's first round trip, made again on another connection while the one
+        taken from the pool turns out dropped (nothing was sent on it before)."""
+        import psycopg
+
+        for attempt in range(self.RETRIES + 1):
+            cursor = self._connection()
+            try:
+                cursor.execute(sql, params)
+                return cursor
+            except psycopg.OperationalError:
+                if not cursor.connection.broken or attempt == self.RETRIES:
+                    raise
+                self._fairy.invalidate()  # dropped (the server restarted, or killed it): never handed out again
+                self._fairy = self._cursor = None
+        raise AssertionError("unreachable")
+
+    def _begin(self, head_of: int | None = None) -> tuple | None:
+        """``BEGIN``, the position taken, and (``head_of``) that session's deletion and version."""
+        sql, params = f"BEGIN; {_pg(LOCK_POSITION_RETURNING_SQL)}", (POSITION_ROW,)
+        if head_of is not None:
+            sql, params = f"{sql}; {_pg(SESSION_HEAD_SQL)}", (*params, head_of, head_of)
+        self._open = True
+        cursor = self._first(sql, params)
+        cursor.nextset()  # BEGIN's
+        found = cursor.fetchone()
+        if found is None:
+            raise StoreError("the fact log has no position row: it was not opened by this ripeness")
+        self.last_seq = self._given = found[0]
+        if head_of is None:
+            return None
+        cursor.nextset()
+        return cursor.fetchone()
+
+    def _began(self) -> None:
+        if self._given is None:
+            self._begin()
+
+    def allocate(self, count: int) -> list[int]:
+        self._began()
+        first = self.last_seq + 1
+        self.last_seq += count
+        return list(range(first, first + count))
+
+    def expect(self, session_id: int, version: int) -> None:
+        """Refuse the write unless the session is live and its last fact is still ``version``."""
+        if self._given is None:
+            row = self._begin(session_id)
+        else:
+            cursor = self._connection()
+            cursor.execute(_pg(SESSION_HEAD_SQL), (session_id, session_id))
+            row = cursor.fetchone()
+        deleted, found = row
+        if deleted:
+            raise SessionGone(session_id)
+        found = found or 0
+        if found != version:
+            raise WriteConflict(f"session {session_id} is at version {found}, not {version}: it was written elsewhere since read")
+
+    def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
+        """A few facts are queued as one statement, sent with the ``COMMIT``; more (a batch)
+        go at once, bound by the server and pipelined by psycopg (``executemany``): binding
+        thousands of values on the client, and parsing them on the server, costs more than
+        the round trips it saves."""
+        self._began()
+        if not recorded:
+            return
+        if len(recorded) <= PG_QUEUED:
+            rows = [fact_values(session_id, fact) for fact in recorded]
+            self._queued.append(self._cursor.mogrify(_pg_insert(len(rows)), [v for row in rows for v in row]))
+            return
+        self._send()
+        with self._cursor.connection.cursor() as cursor:
+            cursor.executemany(_pg(INSERT_FACT_SQL), [fact_values(session_id, fact) for fact in recorded])
+
+    def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
+        self._began()
+        self._queued.append(self._cursor.mogrify(_pg(INSERT_REQUEST_SQL), (session_id, key, body_hash, json.dumps(seqs))))
+
+    def finish(self) -> None:
+        """The queued statements, the new position and ``COMMIT``, in one round trip."""
+        self._began()
+        if self.last_seq != self._given:
+            self._queued.append(self._cursor.mogrify(_pg(SET_POSITION_SQL), (self.last_seq, POSITION_ROW)))
+        self._queued.append("COMMIT")
+        self._send()
+        self._open = False
+
+    def _send(self) -> None:
+        """The statements queued so far, in one round trip."""
+        if self._queued:
+            statements, self._queued = self._queued, []
+            self._cursor.execute("; ".join(statements))
+
+    def abort(self) -> None:
+        """Nothing of the write stored: ``ROLLBACK`` if it began; a dropped connection has
+        lost it already, and is thrown away rather than given back to the pool."""
+        if self._cursor is not None and self._cursor.connection.broken:
+            self._fairy.invalidate()
+            self._fairy = self._cursor = None
+        elif self._open and self._cursor is not None:
+            try:
+                self._cursor.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001  # the connection is unusable: thrown away
+                self._fairy.invalidate()
+                self._fairy = self._cursor = None
+        self._open = False
+
+    def release(self) -> None:
+        if self._fairy is not None:
+            self._fairy.close()  # back to the pool
+            self._fairy = self._cursor = None
+
+
+PG_QUEUED = 16  # facts of one insert that ``PgWriting`` queues as one statement (more: sent at once, bound by the server)
+
+
+def _pg(sql: str) -> str:
+    """A statement written with ``?`` as psycopg's client-side binding takes it."""
+    return sql.replace("?", "%s")
+
+
+@functools.lru_cache(maxsize=8)
+def _pg_insert(rows: int) -> str:
+    """``INSERT_FACT_SQL`` for ``rows`` rows in one statement."""
+    head, values = INSERT_FACT_SQL.split(" VALUES ")
+    return f"{head} VALUES {', '.join([_pg(values)] * rows)}"
 
 
 LATEST_PARTS = 200  # parts of one statement reading a moment (SQLite allows 500 in a compound select)

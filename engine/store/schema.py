@@ -124,6 +124,7 @@ SET_POSITION_SQL = f"UPDATE {log_position.name} SET last_seq = ? WHERE id = ?"
 SESSION_HEAD_SQL = (f"SELECT (SELECT count(*) FROM {session_deletions.name} WHERE session_id = ?), "
                     f"(SELECT max(seq) FROM {facts.name} WHERE session_id = ?)")
 INSERT_FACT_SQL = f"INSERT INTO {facts.name} ({', '.join(_FACT_COLUMNS)}) VALUES ({', '.join('?' * len(_FACT_COLUMNS))})"
+INSERT_REQUEST_SQL = f"INSERT INTO {requests.name} (session_id, key, body_hash, seqs, reply) VALUES (?, ?, ?, ?, NULL)"
 _by_paramstyle: dict[tuple[str, str], str] = {}
 
 

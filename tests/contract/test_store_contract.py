@@ -48,6 +48,17 @@ def test_a_failing_write_stores_nothing_of_its_batch(backend):
     assert [f.seq for f in write(store, root.id, state(day(6)), state(day(7)))] == [first.seq + 1, first.seq + 2]
 
 
+def test_a_write_of_no_facts_stores_nothing_and_fails_nothing(backend):
+    """Reloading a fact file whose facts are all known writes none (``skip_known``)."""
+    store = backend.store
+    root = baseline(store)
+    [first] = write(store, root.id, state(day(1)))
+    with store.log.writing() as writing:
+        writing.expect(root.id, first.seq)
+        writing.insert_facts(root.id, [fact(s, day(2)) for s in writing.allocate(0)])
+    assert everything(store, root) == [first] and store.log.position().last_seq == first.seq
+
+
 # ordering ---------------------------------------------------------------------------------
 def test_facts_come_in_recording_order_across_and_within_sessions_and_equal_times_keep_it(backend):
     store = backend.store
@@ -142,6 +153,24 @@ def test_the_whole_log_reads_every_field_of_every_kind_of_fact_as_written_and_as
     assert read == store.log.find(store.registry.view(root))[0]
     assert read[7].value is not read[8].value  # a statement's value is a dict of its own
     assert everything(store, fork) == [*written, undo, replace(fixed, kind="withdrawal", value=None, actor=None, withdraws=written[0].id)]
+
+
+def test_text_with_quotes_backslashes_semicolons_placeholders_and_any_script_is_read_back_as_written(backend):
+    """A write may bind its values on the client (PostgreSQL: ``PgWriting``, statements sent
+    together as one query): no text of a fact is taken for SQL, a placeholder or an escape,
+    and a request's key and hash are stored as given."""
+    store = backend.store
+    root = baseline(store)
+    texts = ["it's", 'say "no"', "a \\ b \\' c", "x; DROP TABLE facts; --", "100% of %s and %(x)s", "$1 ?", "Tehran تهران 🕊",
+             "line\nnext\ttab", "E'\\x41'"]
+    with store.log.writing() as writing:
+        seqs = writing.allocate(len(texts))
+        written = [replace(fact(seq, day(1), "said", {"quote": text, "ends": [text]}, kind="statement"), source=text, note=text[::-1])
+                   for seq, text in zip(seqs, texts)]
+        writing.insert_facts(root.id, written)
+        writing.insert_request(root.id, texts[3], texts[4], seqs)
+    assert everything(store, root) == written
+    assert store.replies.request(root.id, texts[3]).body_hash == texts[4]
 
 
 def test_statement_facts_of_a_view_come_whole_in_recording_order_without_the_withdrawn(backend):

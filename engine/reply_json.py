@@ -1,0 +1,99 @@
+"""A fact POST's reply as JSON (``engine.sessions.Recorded``), made from parts kept from the
+replies before it: the same text as ``Recorded.model_dump_json()``, for less work.
+
+A verdict is a frozen model whose parts are shared with the verdicts before it: a verdict
+asked again with nothing it reads changed is the kept one with a new time
+(``Analyst.verdict``: a copy holding the same objects), and a reply's ``verdict_then``
+takes its goals, stances, cycles, refusals, openings and concessions from the verdict now
+(``Analyst.verdict_beside``).  So each field of a verdict is written out as JSON on its own,
+by pydantic, and kept with the very object it was written from: a later verdict holding that
+same object (``is``, never equality or a key of ours) takes the kept text.  The kept
+objects are held, so none of them is collected and its identity given to another; verdicts
+are frozen and nothing changes a list of theirs once made, so a kept text stays true.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from typing import Any
+
+from pydantic import BaseModel
+
+from engine.verdict import Verdict
+
+KEEP = 8  # texts kept per field: the verdicts now and then of a few sessions written in turn
+
+
+@functools.cache
+def _plain(model: type[BaseModel]) -> bool:
+    """Whether a model's JSON is its fields' one after another, each under its name."""
+    return not model.model_computed_fields and not any(f.alias or f.serialization_alias for f in model.model_fields.values())
+
+
+class FieldJson:
+    """The JSON of models of one class (UTF-8 bytes), field by field, each field's text kept
+    with its value (the latest ``keep`` values of each field)."""
+
+    def __init__(self, model: type[BaseModel], keep: int = KEEP):
+        if not _plain(model):
+            raise TypeError(f"{model.__name__} has computed fields or aliases: its JSON is not its fields' one by one")
+        self._model = model
+        self._names = list(model.model_fields)
+        self._kept: dict[str, list[tuple[Any, bytes]]] = {name: [] for name in self._names}
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def __call__(self, model: BaseModel) -> bytes:
+        if type(model) is not self._model:
+            return _json(model)
+        values = model.__dict__
+        parts = []
+        with self._lock:
+            for name in self._names:
+                value, kept = values[name], self._kept[name]
+                for old, found in kept:
+                    if old is value:
+                        text = found
+                        break
+                else:
+                    text = _json(model, {name})[1:-1]  # b'"name":...'
+                    kept.insert(0, (value, text))
+                    del kept[self._keep:]
+                parts.append(text)
+        return b"{" + b",".join(parts) + b"}"
+
+
+_verdicts = FieldJson(Verdict)
+
+
+def _json(model: BaseModel, include: set[str] | None = None) -> bytes:
+    """``model.model_dump_json(include=include)`` as the UTF-8 bytes pydantic writes first."""
+    return model.__pydantic_serializer__.to_json(model, include=include)
+
+
+def verdict_json(verdict: Verdict) -> bytes:
+    """``verdict.model_dump_json()`` (as UTF-8 bytes), from the texts kept of the verdicts before it."""
+    return _verdicts(verdict)
+
+
+def reply_json(reply: BaseModel) -> bytes:
+    """``reply.model_dump_json()`` (as UTF-8 bytes) for a model whose verdicts (fields holding
+    a ``Verdict``) are written by ``verdict_json``."""
+    if not _plain(type(reply)):
+        return _json(reply)
+    parts = []
+    plain: set[str] = set()
+    for name in type(reply).model_fields:
+        value = reply.__dict__[name]
+        if isinstance(value, Verdict):
+            if plain:
+                parts.append(_json(reply, plain)[1:-1])
+                plain = set()
+            parts.append(b"%s:%s" % (json.dumps(name).encode(), verdict_json(value)))
+        else:
+            plain.add(name)
+    if plain:
+        parts.append(_json(reply, plain)[1:-1])
+    return b"{" + b",".join(parts) + b"}"
