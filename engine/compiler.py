@@ -42,8 +42,9 @@ MAX_RULES = 2_000  # rules in one durable-rules ruleset (its hard limit is 4,096
 @dataclass(frozen=True)
 class CompiledRules:
     """``rules``: rule name -> durable-rules definition without ``run``; ``claims``: rule
-    name -> the claim it supports (``"move:USA.grant_relief"``).  The only joins on values are
-    comparisons of two subjects (``_patterns``)."""
+    name -> the claim it supports (``"move:USA.grant_relief"``); ``joins``: rule name -> its
+    comparisons of two subjects, each ``(pattern, other pattern, operator)``, tested on the
+    two facts a match brings (``holds``), not by durable-rules (``_patterns``)."""
 
     name: str
     rules: dict[str, dict[str, Any]]
@@ -52,6 +53,13 @@ class CompiledRules:
     routing: int = 0  # routing levels in front of each state subject test (see the module docstring)
     parts: tuple[CompiledRules, ...] = ()  # the rulesets durable-rules is given, when this one is split
     trended: frozenset[str] = frozenset()  # the subjects a trend reads: their facts carry ``prev`` (engine.trends)
+    joins: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+
+    def holds(self, rule: str, matched: dict[str, dict[str, Any]]) -> bool:
+        """Whether a match of ``rule`` (pattern name -> the fact it matched) meets the rule's
+        comparisons of two subjects, by the one operator table (``engine.conditions``)."""
+        return all(OPERATORS[op].holds(matched[mine]["value"], matched[other]["value"])
+                   for mine, other, op in self.joins.get(rule, ()))
 
     @property
     def rulesets(self) -> tuple[CompiledRules, ...]:
@@ -125,7 +133,7 @@ def compile_rulebook(rulebook: Rulebook, max_rules: int = MAX_RULES) -> Compiled
     if events:
         parts.append(_ruleset(f"{rulebook.id}.{len(parts)}", {}, events, event_subjects, claims))
     return CompiledRules(name=whole.name, rules=whole.rules, claims=whole.claims, subjects=whole.subjects,
-                         routing=whole.routing, parts=tuple(parts), trended=trended)
+                         routing=whole.routing, parts=tuple(parts), trended=trended, joins=whole.joins)
 
 
 def route(subject: str, levels: int) -> dict[str, int]:
@@ -148,23 +156,30 @@ def _ruleset(name: str, conjuncts: dict[str, tuple[Compare, ...]], events: dict[
              event_subjects: set[str], claims: dict[str, str]) -> CompiledRules:
     state_subjects = {s for conjunct in conjuncts.values() for c in conjunct for s in c.subjects}
     levels = routing_levels(len(state_subjects))
-    rules = {rule: {"all": _patterns(conjunct, levels)} for rule, conjunct in conjuncts.items()}
+    rules: dict[str, dict[str, Any]] = {}
+    joins: dict[str, tuple[tuple[str, str, str], ...]] = {}
+    for rule, conjunct in conjuncts.items():
+        patterns, tested = _patterns(conjunct, levels)
+        rules[rule] = {"all": patterns}
+        if tested:
+            joins[rule] = tested
     rules.update(events)
     return CompiledRules(name=name, rules=rules, claims={rule: claims[rule] for rule in rules},
-                         subjects=frozenset(state_subjects | event_subjects), routing=levels)
+                         subjects=frozenset(state_subjects | event_subjects), routing=levels, joins=joins)
 
 
-def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]]:
-    """One pattern a subject (in subject order, named ``p0``, ``p1``...).  A comparison of
-    two subjects is a join: its test goes on the later of the two patterns, referring to
-    the earlier one's ``value`` (durable-rules resolves a reference to an earlier pattern
-    only), with the operator mirrored when its own subject's pattern comes first.  A
-    pattern's joins come before its other tests: durable-rules 2.0.28 skips a join that
-    follows a nested ``$and``/``$or`` (a trend, a deadline, ``in``, ``not_in``) in the same
-    pattern, and the rule then matches whatever the other fact's value."""
+def _patterns(conjunct: tuple[Compare, ...], levels: int) -> tuple[list[dict[str, Any]], tuple[tuple[str, str, str], ...]]:
+    """One pattern a subject (in subject order, named ``p0``, ``p1``...), and the conjunct's
+    comparisons of two subjects as ``(pattern, other pattern, operator)``.  Those are not
+    durable-rules joins: the rule matches whichever facts the two subjects have, and the
+    comparison is tested on them when the match is reported (``CompiledRules.holds``).
+    durable-rules 2.0.28 crashed the process now and then (a segmentation fault in
+    ``assert_fact``) with several rules joining the same subjects on their values, and
+    skipped a join written after a nested ``$and``/``$or`` in the same pattern; a state
+    subject has one live fact at a time, so testing the pair afterwards costs nothing."""
     order = {s: i for i, s in enumerate(sorted({s for c in conjunct for s in c.subjects}))}
     tests: dict[str, list[dict[str, Any]]] = {s: [] for s in order}
-    joins: dict[str, list[dict[str, Any]]] = {s: [] for s in order}
+    joins: list[tuple[str, str, str]] = []
     for compare in conjunct:
         op = OPERATORS[compare.operator]
         if compare.within is not None:  # a deadline: the fact's day, and once missed the clock's
@@ -173,16 +188,13 @@ def _patterns(conjunct: tuple[Compare, ...], levels: int) -> list[dict[str, Any]
                 tests[TODAY].append(clock_test(compare))
         elif compare.other is None:
             tests[compare.subject].append(op.test(compare.value))
-        elif order[compare.other] < order[compare.subject]:
-            joins[compare.subject].append(op.test({f"p{order[compare.other]}": "value"}))
-        else:  # the other subject's pattern comes later: the mirrored test goes there
-            assert op.mirror is not None, "only the ordered and equality operators take a subject"
-            joins[compare.other].append(OPERATORS[op.mirror].test({f"p{order[compare.subject]}": "value"}))
-    return [
-        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject},
-                            *joins[subject], *tests[subject]]}}
+        else:
+            joins.append((f"p{order[compare.subject]}", f"p{order[compare.other]}", compare.operator))
+    patterns = [
+        {f"p{i}": {"$and": [{"t": STATE}, *({k: v} for k, v in route(subject, levels).items()), {"subject": subject}, *tests[subject]]}}
         for subject, i in order.items()
     ]
+    return patterns, tuple(joins)
 
 
 def _any_of(field_name: str, values: list[str]) -> dict[str, Any]:

@@ -29,18 +29,16 @@ class Operator:
     it, and the test durable-rules runs on a state fact's ``value`` (``test(operand)``,
     ``engine.compiler``).  The two must agree; a property test holds them to it.
 
-    Against another subject the operand is that subject's value: ``holds`` gets it, and
-    ``test`` gets ``{PATTERN: "value"}``, durable-rules' reference to the ``value`` of the
-    fact an earlier pattern of the same rule matched (a join).  ``mirror``: the operator
-    with its sides swapped (``a < b`` is ``b > a``), for a test written on the other
-    fact's pattern; None for the list operators, which take no subject."""
+    Against another subject the operand is that subject's value, and both evaluators use
+    ``holds``: the compiled rule matches the two subjects' facts and the pair is tested when
+    the match is reported (``engine.compiler.CompiledRules.holds``), never by a
+    durable-rules join."""
 
     name: str
     symbol: str
     negation: str
     holds: Callable[[Any, Any], bool]
     test: Callable[[Any], dict[str, Any]]
-    mirror: str | None = None
 
 
 def _equal(value: Any, operand: Any) -> bool:
@@ -66,12 +64,12 @@ def _none_of(operands: list[Any]) -> dict[str, Any]:
 
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in (
-    Operator("eq", "=", "ne", _equal, lambda operand: {"value": operand}, "eq"),
-    Operator("ne", "≠", "eq", lambda value, operand: not _equal(value, operand), _compared("$neq"), "ne"),
-    Operator("lt", "<", "ge", _ordered(operator.lt), _compared("$lt"), "gt"),
-    Operator("le", "≤", "gt", _ordered(operator.le), _compared("$lte"), "ge"),
-    Operator("gt", ">", "le", _ordered(operator.gt), _compared("$gt"), "lt"),
-    Operator("ge", "≥", "lt", _ordered(operator.ge), _compared("$gte"), "le"),
+    Operator("eq", "=", "ne", _equal, lambda operand: {"value": operand}),
+    Operator("ne", "≠", "eq", lambda value, operand: not _equal(value, operand), _compared("$neq")),
+    Operator("lt", "<", "ge", _ordered(operator.lt), _compared("$lt")),
+    Operator("le", "≤", "gt", _ordered(operator.le), _compared("$lte")),
+    Operator("gt", ">", "le", _ordered(operator.gt), _compared("$gt")),
+    Operator("ge", "≥", "lt", _ordered(operator.ge), _compared("$gte")),
     Operator("in", "in", "not_in", lambda value, operands: any(_equal(value, o) for o in operands), _one_of),
     Operator("not_in", "not in", "in", lambda value, operands: not any(_equal(value, o) for o in operands), _none_of),
 )}

@@ -193,14 +193,16 @@ class DurableRules:
         name = f"{rules.name}__{next(self._ruleset_names)}"
         definition = json.loads(json.dumps(rules.rules))  # durable-rules mutates what it is given
         for rule_name, rule in definition.items():
-            rule["run"] = self._action(rule_name)
+            rule["run"] = self._action(rule_name, rules)
         self._host.register_rulesets({name: definition})
         return name
 
-    def _action(self, rule_name: str) -> Callable[[Any], None]:
+    def _action(self, rule_name: str, rules: CompiledRules) -> Callable[[Any], None]:
         def action(c: Any) -> None:
             try:
                 matched = c._m if isinstance(getattr(c, "_m", None), dict) else {}
+                if rule_name in rules.joins and not rules.holds(rule_name, matched):
+                    return  # the two subjects' values do not compare as the rule says: no match
                 state = self._slots.get(Slot(self._current_ruleset, c.s.sid))
                 ids = frozenset(state.engine_ids.get(f["id"], f["id"]) if state else f["id"] for f in matched.values())
                 self._firings.append(Firing(rule_name, ids))

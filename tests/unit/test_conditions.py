@@ -178,8 +178,9 @@ def test_the_rules_engine_and_the_explaining_evaluator_agree_on_every_condition(
 
 @pytest.mark.parametrize("first", ["trend", "deadline", "in", "not_in"])
 def test_a_comparison_with_another_subject_holds_whatever_is_written_before_it(tmp_path, first):
-    """durable-rules skips a join written after a nested test (a trend, a deadline, a list)
-    in the same pattern: the join must still decide (found by the property test above)."""
+    """A comparison of two subjects decides, whatever else the rule tests on either subject (a
+    durable-rules join written after a nested test, a trend, a deadline or a list, in the
+    same pattern was skipped; found by the property test above)."""
     before = {"trend": {"subject": "pct", "change": {"gt": -5}},
               "deadline": {"subject": "pct", "eq": 0, "within": {"days": 3, "of": "2021-01-01"}},
               "in": {"subject": "pct", "in": [0, 1]}, "not_in": {"subject": "pct", "not_in": [7, 8]}}[first]
@@ -245,8 +246,8 @@ def test_the_evaluators_agree_on_a_change_since_the_previous_fact_over_edge_valu
 
 
 def test_the_evaluators_agree_on_two_subjects_compared_over_edge_values():
-    """Each operator that takes a subject, on every pair of edge values of each type (a join
-    in durable-rules: the test sits on the later pattern, mirrored when need be)."""
+    """Each operator that takes a subject, on every pair of edge values of each type (the
+    rule matches both subjects' facts, and the pair is tested when the match is reported)."""
     pools = {("num", "num2"): EDGES, ("words", "words2"): TEXTS[:8], ("flag", "flag2"): [True, False], ("mode", "mode2"): ENUM,
              ("num2", "pct"): [0, 1, 3.67, 100.0]}
     named = [{"id": f"c{i}", "holds_when": {"subject": a, op: {"subject": b}}}
@@ -304,3 +305,18 @@ def test_the_values_a_comparison_admits_are_those_it_holds_for(case):
     compare = Compare.model_validate(raw)
     subject = Subject(id=raw["subject"], **SUBJECTS[raw["subject"]])
     assert (value in admitted(compare, subject)) == compare_holds(compare, value)
+
+
+def test_several_comparisons_of_the_same_two_subjects_hold_as_each_says(tmp_path):
+    """Several rules comparing the same two subjects (durable-rules crashed the process now
+    and then on such joins: they are now tested on the matched pair)."""
+    rulebook = rulebook_of(tmp_path, [{"id": op, "holds_when": {"subject": "pct", op: {"subject": "num2"}}}
+                                      for op in ("lt", "le", "gt", "ge", "eq", "ne")])
+    memory = WorkingMemory(rules_engine(), compile_rulebook(rulebook))
+    try:
+        for pct, num2 in ((13, -2), (3, 3), (0, 7.5)):
+            memory.sync(engine_facts(rulebook, {"pct": pct, "num2": num2}))
+            held = {cid for cid in rulebook.conditions if memory.holds(f"condition:{cid}")}
+            assert held == {op for op in rulebook.conditions if OPERATORS[op].holds(pct, num2)}, (pct, num2)
+    finally:
+        memory.close()
