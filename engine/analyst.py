@@ -373,7 +373,7 @@ class Analyst:
         self._move_claims = frozenset(f"move:{m}" for m in rulebook.moves)  # a move is made while its claim holds
         self._in_force = InForce(rulebook)  # the statements in force, kept on the day and the facts a lapse reads
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
-        self._last_status: tuple[ModelInputs, Status] | None = None
+        self._last_status: tuple[ModelInputs, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -624,10 +624,14 @@ class Analyst:
         """The status is kept on what the model reads (``ModelInputs``), the escalation's
         chains on the hostile events they were found among."""
         sit = self._situation(frame)
-        inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held(), self._in_force)
-        if self._last_status is None or self._last_status[0] != inputs:
-            self._last_status = (inputs, bare_status(sit))
-        return self._last_status[1], escalating(sit, self._chains)
+        given, day, last = self._memory.given, sit.as_of.date(), self._last_status
+        # the working memory given the very facts of the last status (the state a rule reads among
+        # them), on the same day: the same model inputs (after each fact no rule reads)
+        if last is None or given is None or last[2] is not given or last[3] != day:
+            inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held(), self._in_force)
+            status = last[1] if last is not None and last[0] == inputs else bare_status(sit)
+            self._last_status = last = (inputs, status, given, day)
+        return last[1], escalating(sit, self._chains)
 
     def _situation(self, frame: Frame) -> Situation:
         state = frame.state

@@ -70,6 +70,14 @@ class WorkingMemory:
         for firing in firings:
             self._justify(firing)
 
+    @property
+    def given(self) -> list[Fact] | None:
+        """The list given to the last ``sync`` that changed what it was given, while the live
+        facts are still what it made them (None: ``apply`` changed them since, or no sync
+        yet).  The same object for as long: a caller that kept it knows by identity that
+        the live facts, and so the claims that hold, are those it saw."""
+        return self._given
+
     def holds(self, claim: str) -> bool:
         return bool(self._justifications.get(claim))
 
