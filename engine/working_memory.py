@@ -38,7 +38,8 @@ class WorkingMemory:
 
     def sync(self, facts: Iterable[Fact]) -> None:
         """Make the live facts exactly ``facts`` (those on subjects some rule reads; no rule
-        would match the others): retract the rest, assert the new."""
+        would match the others): retract the rest, assert the new.  A list given is kept
+        (``given``): the caller must not change it afterwards."""
         given = facts if isinstance(facts, list) else list(facts)
         last = self._given
         if last is not None and len(last) == len(given) and all(map(operator.is_, last, given)):
