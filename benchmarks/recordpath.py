@@ -5,15 +5,15 @@
 
 ``post``: single-fact ``Sessions.record`` into ``baseline`` of a SQLite log (the API
 benchmark's scenario, P=12, and stream; the server's clock now, the facts dated years
-before, so the reply has two verdicts), with the reply's JSON, and with ``--postgres`` of a
-PostgreSQL log too (there also in wall time: the round trips); ``ingest``: ``Session.record``
-of N facts then ``Session.status`` (engine ingest; ``--every``).  The code of ``--base`` is
-patched in for the "before" side: ``History.frame``, ``History._series`` and
-``_Series.add``, the fact log's write transaction
-(``SqlFactLog.writing`` with its ``SqlWriting`` and ``lock_position``), a reply's
-``verdict_then`` worked out alone (``Analyst.verdict_beside`` as ``Analyst.verdict``), and
-the reply's JSON written by pydantic whole (the "after" side: ``engine.reply_json``, as the
-API writes it).
+before, so the reply has two verdicts), with the reply's JSON (``engine.reply_json``, as the
+API writes it), and with ``--postgres`` of a PostgreSQL log too (there also in wall time: the
+round trips); ``ingest``: ``Session.record`` of N facts then ``Session.status`` (engine
+ingest; ``--every``).  The code of ``--base`` is patched in for the "before" side: the
+methods of the record path's engine classes (``PATCHED``: the history, the working memory,
+the analyst, the session, the sessions, the rules engine's port) as they were at that
+commit, with the module-level functions they call.  (Until branch h-post5 it patched a
+fixed list instead: the history's frames and series, the fact log's write transaction, a
+reply's ``verdict_then`` worked out alone and the reply's JSON written by pydantic whole.)
 Both sides get the same facts, each into a log of its own; CPU seconds
 (``time.process_time``) per fact, median and minimum over the rounds, and whether every
 reply or status was the same on both sides.
@@ -55,35 +55,51 @@ def _old_module(base: str, path: str, name: str, folder: Path) -> ModuleType:
     return module
 
 
-def _pydantic_json(reply) -> bytes:
-    return reply.model_dump_json().encode()
+# the classes of the record path whose methods the "before" side takes from ``--base``:
+# module path -> class names (a class or method the base lacks is left as it is)
+PATCHED = {
+    "engine/history.py": ("History", "_Series"),
+    "engine/working_memory.py": ("WorkingMemory",),
+    "engine/analyst.py": ("Analyst",),
+    "engine/session.py": ("Session",),
+    "engine/sessions.py": ("Sessions",),
+    "engine/rete.py": ("DurableRules",),
+}
 
 
 def _patcher(base: str, folder: Path):
-    from engine.analyst import Analyst
-    from engine.history import History, _Series
-    from engine.store.log import SqlFactLog
+    """A context manager putting the methods of ``PATCHED``'s classes as they were at
+    ``base`` in place of the current ones (``__init__`` excepted: objects are made by the
+    current code, whose attributes are a superset), and back after.  The old methods run
+    with their own module's globals, so the module-level functions they call are the old
+    ones too."""
+    import importlib
 
-    old_history = _old_module(base, "engine/history.py", "_base_history", folder)
-    old_schema = _old_module(base, "engine/store/schema.py", "_base_schema", folder)
-    old_log = _old_module(base, "engine/store/log.py", "_base_log", folder)
-    old_log.lock_position = old_schema.lock_position
-    old = {(History, "frame"): old_history.History.frame, (History, "_series"): old_history.History._series,
-           (_Series, "add"): old_history._Series.add, (SqlFactLog, "writing"): old_log.SqlFactLog.writing,
-           (Analyst, "verdict_beside"): lambda self, frame, other, deadline=None: self.verdict(frame) if deadline is None else self.verdict(frame, deadline)}
+    old: dict[tuple[type, str], object] = {}
+    for path, names in PATCHED.items():
+        current = importlib.import_module(path[:-3].replace("/", "."))
+        try:
+            module = _old_module(base, path, "_base_" + path[:-3].replace("/", "_"), folder)
+        except subprocess.CalledProcessError:
+            continue  # the base has no such file
+        for name in names:
+            cls, was = getattr(current, name), getattr(module, name, None)
+            if was is None:
+                continue
+            for attr, fn in vars(was).items():
+                if attr != "__init__" and callable(fn) and attr in vars(cls):
+                    old[(cls, attr)] = fn
     new = {key: key[0].__dict__[key[1]] for key in old}
 
     @contextlib.contextmanager
     def before() -> Iterator[None]:
         for (cls, attr), fn in old.items():
             setattr(cls, attr, fn)
-        REPLY["json"] = _pydantic_json
         try:
             yield
         finally:
             for (cls, attr), fn in new.items():
                 setattr(cls, attr, fn)
-            REPLY["json"] = reply_json
 
     return before
 
@@ -191,10 +207,7 @@ def _postgres_databases(where: str) -> Iterator[dict[str, str]]:
 
 
 def sessions_reply(sessions, item) -> bytes:
-    return REPLY["json"](sessions.record("baseline", item))
-
-
-REPLY = {"json": reply_json}  # how a reply becomes its JSON (the API's way; the "before" side's: pydantic's alone)
+    return reply_json(sessions.record("baseline", item))
 
 
 def main(argv: list[str] | None = None) -> int:

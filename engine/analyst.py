@@ -145,19 +145,47 @@ class Snapshot:
     unsure: tuple = ()  # the facts admitted, and each unconfirmed fact read with what stands in for it (``analysis.unsure``)
 
 
+def statements_in_force(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact]) -> frozenset[str]:
+    """``ModelInputs.in_force`` as of ``as_of`` with ``state`` in force.  It reads the day
+    and, of the state, only the facts in force on the subjects a lapse counts from
+    (``lapses.anchor_subjects``): what ``InForce`` keeps it on."""
+    return frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of, state)),
+                      *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of, state)),
+                      *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants if lapsed(v, as_of, state)),
+                      *(f"passed:{d.isoformat()}" for d in rulebook.deadlines if d < as_of.date())])  # a condition's deadline
+
+
+class InForce:
+    """``statements_in_force`` of one rulebook, the last one kept on what it reads: the
+    day, and the ids of the facts in force on the subjects a lapse counts from (equal ids,
+    equal facts).  An analyst asked about the same day again, as after each fact of an
+    ingest, does not work out every position's ``in_force`` again."""
+
+    def __init__(self, rulebook: Rulebook):
+        self._rulebook = rulebook
+        self._anchors = sorted(anchor_subjects(rulebook))
+        self._last: tuple[tuple, frozenset[str]] | None = None
+
+    def __call__(self, as_of: dt.datetime, state: Mapping[str, Fact]) -> frozenset[str]:
+        key = (as_of.date(), *(getattr(state.get(s), "id", None) for s in self._anchors))
+        last = self._last
+        if last is None or last[0] != key:
+            last = self._last = (key, statements_in_force(self._rulebook, as_of, state))
+        return last[1]
+
+
 def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str],
-                 claims: frozenset[str]) -> ModelInputs:
+                 claims: frozenset[str], stated: InForce | None = None) -> ModelInputs:
     """``Snapshot.model`` of a situation as of ``as_of`` with ``state`` in force and
-    ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others)."""
-    stated = frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of, state)),
-                        *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of, state)),
-                        *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants if lapsed(v, as_of, state)),
-                        *(f"passed:{d.isoformat()}" for d in rulebook.deadlines if d < as_of.date())])  # a condition's deadline
-    return ModelInputs(stated, claims, tuple((subject, state[subject].value) for subject in read if subject in state))
+    ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others);
+    ``stated``: the rulebook's kept ``statements_in_force`` (None: worked out)."""
+    found = stated(as_of, state) if stated is not None else statements_in_force(rulebook, as_of, state)
+    return ModelInputs(found, claims, tuple([(subject, state[subject].value) for subject in read if subject in state]))
 
 
-def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Snapshot:
-    """What a verdict of ``sit`` reads (see ``Snapshot``); ``claims``: those that hold."""
+def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str], stated: InForce | None = None) -> Snapshot:
+    """What a verdict of ``sit`` reads (see ``Snapshot``); ``claims``: those that hold;
+    ``stated``: as ``model_inputs``'s."""
     facts = []
     for subject in read:
         fact = sit.state.get(subject)
@@ -170,7 +198,7 @@ def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str]) -> Sna
         inside = _inside_window([f for side in sides for f in side], sit.as_of, sit.rulebook.escalations[pattern].window_days)
         live.append((pattern, *(tuple(f.id for f in side) for side in sides), inside))
     calm = tuple((p, tuple(f.id for f in acts)) for p, acts in sorted(sit.calm.items()))
-    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims), tuple(facts), (*live, calm))
+    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims, stated), tuple(facts), (*live, calm))
 
 
 def same_model(a: Snapshot, b: Snapshot) -> bool:
@@ -343,8 +371,9 @@ class Analyst:
         self._costs = sorted(ripeness.cost_subjects(rulebook) - self._read_set)
         self._cost_set = frozenset(ripeness.cost_subjects(rulebook))
         self._move_claims = frozenset(f"move:{m}" for m in rulebook.moves)  # a move is made while its claim holds
+        self._in_force = InForce(rulebook)  # the statements in force, kept on the day and the facts a lapse reads
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
-        self._last_status: tuple[ModelInputs, Status] | None = None
+        self._last_status: tuple[ModelInputs, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -443,7 +472,7 @@ class Analyst:
                         or any(f.subject in self._read_set for f in step.came)):
                     claims, day = self._memory.held(), moment.date()
                     made = frozenset(c for c in claims if c in self._move_claims)
-                    now = model_inputs(self.rulebook, moment, walk.state, self._read, claims)
+                    now = model_inputs(self.rulebook, moment, walk.state, self._read, claims, self._in_force)
                     if now != inputs:
                         inputs = now
                         if inputs not in kept:
@@ -550,7 +579,7 @@ class Analyst:
         """The situation of ``frame``, what a verdict of it reads, and the unconfirmed facts it reads."""
         sit = self._situation(frame)
         facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
-        seen = replace(snapshot(sit, [*self._read, *self._costs], self._memory.held()), unsure=(frame.admits, *(
+        seen = replace(snapshot(sit, [*self._read, *self._costs], self._memory.held(), self._in_force), unsure=(frame.admits, *(
             (f.id, getattr(frame.previous(f), "id", None), getattr(frame.confirmed_before.get(f.id), "id", None)) for f in facts)))
         return sit, seen, facts
 
@@ -595,10 +624,14 @@ class Analyst:
         """The status is kept on what the model reads (``ModelInputs``), the escalation's
         chains on the hostile events they were found among."""
         sit = self._situation(frame)
-        inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held())
-        if self._last_status is None or self._last_status[0] != inputs:
-            self._last_status = (inputs, bare_status(sit))
-        return self._last_status[1], escalating(sit, self._chains)
+        given, day, last = self._memory.given, sit.as_of.date(), self._last_status
+        # the working memory given the very facts of the last status (the state a rule reads among
+        # them), on the same day: the same model inputs (after each fact no rule reads)
+        if last is None or given is None or last[2] is not given or last[3] != day:
+            inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held(), self._in_force)
+            status = last[1] if last is not None and last[0] == inputs else bare_status(sit)
+            self._last_status = last = (inputs, status, given, day)
+        return last[1], escalating(sit, self._chains)
 
     def _situation(self, frame: Frame) -> Situation:
         state = frame.state

@@ -189,6 +189,8 @@ class History:
         return Frame(as_of, state, events, lambda fact: before.get(fact.id), admit, self._confirmed_before(state))
 
     def _confirmed_before(self, state: dict[str, Fact]) -> dict[str, Fact | None]:
+        if not self._unconfirmed:  # every fact confirmed: none to look for
+            return {}
         return {f.id: self._states[f.subject].before(f, "confirmed") for f in state.values() if f.confidence != "confirmed"}
 
     def admitting(self, admit: Confidence) -> History:

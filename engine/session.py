@@ -257,8 +257,11 @@ class Session:
         return self.analyst.verdict(self.frame(as_of, admit))
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
-        """Status and escalation only: what a timeline tracks, without the explanation."""
-        return self.analyst.status(self.frame(as_of))
+        """Status and escalation only: what a timeline tracks, without the explanation.
+        Answered while the caller holds the session (see the class docstring), and nothing
+        of the frame is kept: so it is not copied out of the history (``detached``)."""
+        when = self._time(as_of)
+        return self.analyst.status(frame_of(self._history_for(when), when, self._horizon, detached=False))
 
     def timeline(self, until: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> list[TimelineEntry]:
         """Each time the verdict changed: the headline status, a goal's status, what holds

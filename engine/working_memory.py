@@ -10,6 +10,7 @@ and a conclusion comes back when the engine matches again.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -33,15 +34,21 @@ class WorkingMemory:
         # read after every fact, changed by few: kept until a justification comes or goes
         self._held: frozenset[str] | None = None
         self._support: dict[str, list[list[Fact]]] = {}
+        self._given: list[Fact] | None = None  # the facts of the last sync, while nothing else was applied since
 
     def sync(self, facts: Iterable[Fact]) -> None:
         """Make the live facts exactly ``facts`` (those on subjects some rule reads; no rule
-        would match the others): retract the rest, assert the new."""
+        would match the others): retract the rest, assert the new.  A list given is kept
+        (``given``): the caller must not change it afterwards."""
+        given = facts if isinstance(facts, list) else list(facts)
+        last = self._given
+        if last is not None and len(last) == len(given) and all(map(operator.is_, last, given)):
+            return  # the very facts of the last sync, nothing applied since: after a fact no rule reads
         read = self._rules.subjects
-        wanted = {f.id: f for f in facts if f.subject in read}
-        if wanted.keys() == self._live.keys():
-            return  # the usual case after a fact no rule reads
-        self.apply([f for fid, f in self._live.items() if fid not in wanted], [f for fid, f in wanted.items() if fid not in self._live])
+        wanted = {f.id: f for f in given if f.subject in read}
+        if wanted.keys() != self._live.keys():
+            self.apply([f for fid, f in self._live.items() if fid not in wanted], [f for fid, f in wanted.items() if fid not in self._live])
+        self._given = given
 
     def apply(self, gone: Iterable[Fact], new: Iterable[Fact]) -> None:
         """Retract ``gone`` and assert ``new``: a change by difference, costing what changed
@@ -52,6 +59,7 @@ class WorkingMemory:
         new = [f for f in {f.id: f for f in new}.values() if f.subject in read and f.id not in self._live]
         if not gone and not new:
             return
+        self._given = None
         for fact in gone:
             self._withdraw_support(fact.id)
             del self._live[fact.id]
@@ -62,6 +70,14 @@ class WorkingMemory:
         self._live.update((f.id, f) for f in new)
         for firing in firings:
             self._justify(firing)
+
+    @property
+    def given(self) -> list[Fact] | None:
+        """The list given to the last ``sync`` that changed what it was given, while the live
+        facts are still what it made them (None: ``apply`` changed them since, or no sync
+        yet).  The same object for as long: a caller that kept it knows by identity that
+        the live facts, and so the claims that hold, are those it saw."""
+        return self._given
 
     def holds(self, claim: str) -> bool:
         return bool(self._justifications.get(claim))
@@ -87,6 +103,7 @@ class WorkingMemory:
         for _, slot in self._slots:
             self._port.close(slot)
         self._live.clear()
+        self._given = None
         self._justifications.clear()
         self._resting_on.clear()
         self._held = None

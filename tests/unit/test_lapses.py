@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.facts import parse_inputs
+from engine.session import FixedClock
 from engine.sessions import BASELINE
+from ripeness.bootstrap import load_scenario
 from tests.unit.small import at, rule_file_problems, sessions_fixture
 
 RULES = """\
@@ -114,6 +117,29 @@ def test_a_fact_that_no_longer_meets_after_stops_the_clock(sessions):
     sessions.record(BASELINE, [("body", {"at": "2024-02-01", "subject": "understanding", "value": "none", "source": "suspended"})])
     verdict = sessions.verdict(BASELINE, at("2024-05-01"))
     assert "a_interim" not in [d.id for d in verdict.deadlines] and verdict.status == "opening"
+
+
+def test_a_lapse_clock_stopped_or_restarted_is_seen_by_the_next_status_of_the_same_day(tmp_path):
+    # the statements in force are kept on the day and the facts a lapse counts from: a
+    # session asked again as of the same day (engine ingest: a fact, then the status) sees
+    # the offer back in force once the clock stopped, and out of it once it restarted
+    (tmp_path / "rules.yaml").write_text(RULES)
+    session = load_scenario(tmp_path).new_session("t", FixedClock(at("2024-05-01")))
+
+    def record(fact: dict) -> str:
+        session.record(parse_inputs([("fact", fact)], session.rulebook))
+        return session.status()[0]
+
+    try:
+        assert [record(f) for f in FACTS][-1] == "deadlock"  # lapsed on 2024-04-09
+        assert record({"at": "2024-02-01", "subject": "understanding", "value": "none", "source": "suspended"}) == "opening"
+        assert record({"at": "2024-01-20", "subject": "understanding", "value": "signed", "source": "earlier"}) == "opening"
+        assert record({"at": "2024-02-02", "subject": "understanding", "value": "signed", "source": "renewed"}) == "opening"  # until 2024-05-02
+        assert record({"at": "2024-04-30", "actor": "B", "subject": "relief", "value": "no", "source": "Beta"}) == "opening"
+        session.clock = FixedClock(at("2024-05-02"))
+        assert session.status()[0] == "deadlock"
+    finally:
+        session.close()
 
 
 def problems(tmp_path: Path, lapses: str, said_on: str = "said_on: 2024-01-10") -> list:
