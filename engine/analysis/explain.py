@@ -418,7 +418,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     rb = sit.rulebook
     day = sit.as_of.date().isoformat()
     name = rb.info.title
-    main = [g for g in goals if g.id in rb.main_goals] or goals
+    current = rb.current_main({g.id for g in goals if g.status == "progress"})
+    main = [g for g in goals if g.id in current] or goals
     lines = []
     main_ids = {g.id for g in main}
     carried = [g for g in goals if g.id not in main_ids and g.status == status] if not any(g.status == status for g in main) else []
@@ -439,8 +440,12 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                    "untested": "moves nobody has said they would make"}
         lines.append(f"As of {day}, {name}: deadlock — {_names(rb, [g.id for g in main])} out of reach: "
                      f"{'; '.join(because[r] for r in why) or 'no path to it'}.")
+    if rb.phases:
+        state = {g.id: g.status for g in goals}
+        lines.append("Phases: " + "; ".join(f"{rb.goals[g].phase}. {g}: " + ("done" if state.get(g) == "progress" else state.get(g, "-"))
+                                           + (" (the phase the headline follows)" if g in main_ids else "") for g in rb.phases) + ".")
     for goal in goals:
-        if goal.id not in main_ids and goal.id not in carried_ids:
+        if goal.id not in main_ids and goal.id not in carried_ids and goal.id not in rb.phases:
             lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}.")
     for cycle in found[:3]:
         parts = [f"{s.actor} can make {s.move} only after {s.waits_for}" if s.position is None else

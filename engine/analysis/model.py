@@ -322,14 +322,15 @@ def build_model(sit: Situation) -> BlockingModel:
             blocks[key] = [Block(None, key, None, False, (), kind="unknown")]
     for key, found in prerequisite_blocks(rb, done):
         blocks.setdefault(key, []).extend(found)
+    goals = {g: sit.holds(f"goal:{g}") for g in rb.goals}
     return BlockingModel(
         moves=frozenset(rb.moves), done=done,
         blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased, willing=willing,
         written=rb.written,
-        goals={g: sit.holds(f"goal:{g}") for g in rb.goals},
+        goals=goals,
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
         substitutes=rb.substitutes,
-        main=rb.main_goals,
+        main=rb.current_main({g for g, reached in goals.items() if reached}),
     )
 
 

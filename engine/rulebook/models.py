@@ -399,13 +399,16 @@ class Goal(Strict):
     """What counts as the negotiation moving: done when ``done_when`` holds; reached by
     making every move in ``needs`` (or a substitute of it).  ``rank``: ``main`` goals make
     the headline status; ``interim`` ones (talks before a deal) get their own status but
-    never hide the main goals' (with no goal marked main, every goal is main)."""
+    never hide the main goals' (with no goal marked main, every goal is main).  ``phase``:
+    main goals in phases (an agreement signed, then put into effect) make the headline one
+    phase at a time, the first not done (``Rulebook.current_main``)."""
 
     id: Identifier
     description: Prose = ""
     done_when: Expr
     needs: list[DottedName] = Field(min_length=1)
     rank: Literal["main", "interim"] = "main"
+    phase: int | None = Field(default=None, ge=1, le=100)
 
 
 def _events_shape(value: Any) -> str:

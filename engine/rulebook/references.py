@@ -144,10 +144,19 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         check_lapse(offer, origin, ())
         if offer.if_ is not None:
             check_expr(offer.if_, origin, ("if",))
+    phased: dict[int, str] = {}
     for goal, origin in items["goals"]:
         check_expr(goal.done_when, origin, ("done_when",))
         for i, need in enumerate(goal.needs):
             known("move", need, moves, origin, "needs", i)
+        if goal.phase is not None:
+            if goal.rank != "main":
+                report(origin, "only main goals have phases: an interim goal is a step on the way, not a phase of the deal", "phase")
+            elif goal.phase in phased:
+                report(origin, f"phase {goal.phase} is already goal {phased[goal.phase]!r}'s: one goal a phase (a phase whose"
+                       " parts must all hold is one goal whose done_when requires them all)", "phase")
+            else:
+                phased[goal.phase] = goal.id
     for pattern, origin in items["escalation"]:
         per_side = pattern.events_of(0) is not pattern.events_of(1)
         for s, acts in enumerate((pattern.events_of(0), pattern.events_of(1)) if per_side else (pattern.events,)):

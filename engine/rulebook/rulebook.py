@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -255,6 +255,21 @@ class Rulebook:
         none is)."""
         main = tuple(g for g, goal in self.goals.items() if goal.rank == "main")
         return main or tuple(self.goals)
+
+    @functools.cached_property
+    def phases(self) -> tuple[str, ...]:
+        """The main goals that have a ``phase``, in the order of their phases."""
+        return tuple(sorted((g for g in self.main_goals if self.goals[g].phase is not None), key=lambda g: self.goals[g].phase))
+
+    def current_main(self, done: Collection[str]) -> tuple[str, ...]:
+        """The main goals that make the headline when the goals in ``done`` are done: every
+        main goal without a phase (alternatives), and of those in phases the first not done
+        (the last phase once all are): a deal signed but not put into effect is only as far
+        as its next phase."""
+        if not self.phases:
+            return self.main_goals
+        current = next((g for g in self.phases if g not in done), self.phases[-1])
+        return tuple(g for g in self.main_goals if g == current or self.goals[g].phase is None)
 
     def subject(self, key: str) -> Subject:
         return _lookup("subject", key, self.subjects)

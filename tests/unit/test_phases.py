@@ -1,0 +1,56 @@
+"""Main goals in phases: the headline follows the first phase not done (docs/concepts.md,
+"The headline"; rules/README.md, goals: ``phase``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES, rule_file_problems, verdict_of
+
+# phase 1: Alpha signs; phase 2: Beta puts the deal into effect.  Beta refuses outright.
+PHASED = "scenario: {id: phased, title: A deal in two phases}" + TWO_PARTIES + """
+moves:
+  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
+  - {id: give, actor: B, done_when: {subject: B.b_y, eq: "yes"}}
+goals:
+  - {id: signed, rank: main, phase: 1, done_when: {subject: A.a_x, eq: "yes"}, needs: [A.give]}
+  - {id: in_effect, rank: main, phase: 2, done_when: {subject: B.b_y, eq: "yes"}, needs: [B.give]}
+offers:
+  - {id: a_will, actor: A, offers: A.give, quote: "We will sign.", source: s}
+positions:
+  - {id: b_never, actor: B, withholds: B.give, quote: "Never.", source: s}
+"""
+SIGNED = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "yes", "source": "s"},
+          {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"}]
+DAY = dt.date(2024, 2, 1)
+
+
+def verdict(folder, rules, facts):
+    folder.mkdir()
+    return verdict_of(folder, rules, facts, DAY)
+
+
+def test_the_headline_follows_the_first_phase_not_done(tmp_path):
+    before = verdict(tmp_path / "before", PHASED, NOTHING_GIVEN)
+    assert {g.id: g.status for g in before.goals} == {"signed": "opening", "in_effect": "deadlock"}
+    assert before.status == "opening"  # the refusal of the second phase does not hide the first's opening
+    after = verdict(tmp_path / "after", PHASED, SIGNED)
+    assert {g.id: g.status for g in after.goals} == {"signed": "progress", "in_effect": "deadlock"}
+    assert after.status == "deadlock"  # signed, but the phase it is now at is refused
+    assert after.summary[0].startswith("As of 2024-02-01, A deal in two phases: deadlock — in_effect")
+    assert "Phases: 1. signed: done; 2. in_effect: deadlock (the phase the headline follows)." in after.summary
+    assert [r.move for r in after.refusals] == ["B.give"]
+
+
+def test_every_phase_done_is_progress_and_goals_without_phases_stay_alternatives(tmp_path):
+    done = [*SIGNED[:1], {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "yes", "source": "s"}]
+    assert verdict(tmp_path / "done", PHASED, done).status == "progress"
+    unphased = PHASED.replace(" phase: 1,", "").replace(" phase: 2,", "")
+    assert verdict(tmp_path / "alternatives", unphased, SIGNED).status == "progress"  # the best main goal
+
+
+def test_phases_are_for_main_goals_one_goal_a_phase(tmp_path):
+    interim = rule_file_problems(tmp_path / "interim", PHASED.replace("rank: main, phase: 2", "rank: interim, phase: 2"))
+    assert [(p.field, p.message.split(":")[0]) for p in interim] == [("goals.1.phase", "only main goals have phases")]
+    twice = rule_file_problems(tmp_path / "twice", PHASED.replace("phase: 2", "phase: 1"))
+    assert [(p.field, p.message.split(":")[0]) for p in twice] == [("goals.1.phase", "phase 1 is already goal 'signed''s")]
