@@ -36,18 +36,41 @@ from benchmarks.common import ROOT
 
 SCENARIO = {"actors": 6, "positions": 12, "cycles": [2, 3, 4], "subjects": 100, "seed": 1}
 # the modules loaded as they were, in this order (name here, its file, the imports rewritten to the others)
+VERDICT = {b"from engine.verdict import": b"from before_verdict import"}
 BEFORE = [
     ("before_escalation", "engine/analysis/escalation.py", {}),
-    ("before_explain", "engine/analysis/explain.py", {b"from engine.analysis import escalation\n": b"import before_escalation as escalation\n"}),
-    ("before_ripeness", "engine/analysis/ripeness.py", {b"from engine.analysis.explain import": b"from before_explain import"}),
+    ("before_explain", "engine/analysis/explain.py", {b"from engine.analysis import escalation\n": b"import before_escalation as escalation\n",
+                                                      **VERDICT}),
+    ("before_ripeness", "engine/analysis/ripeness.py", {b"from engine.analysis.explain import": b"from before_explain import", **VERDICT}),
     ("before_analysis", "engine/analysis/__init__.py", {
         b"from engine.analysis import escalation, explain, ripeness\n":
-        b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n"}),
+        b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n", **VERDICT}),
     ("before_analyst", "engine/analyst.py", {
         b"from engine.analysis import (": b"from before_analysis import (",
         b"from engine.analysis.escalation import": b"from before_escalation import",
-        b"from engine.analysis.explain import": b"from before_explain import"}),
+        b"from engine.analysis.explain import": b"from before_explain import", **VERDICT}),
 ]
+# the verdict's models a timeline's escalation is in, as ``rev`` has them (branch h-events5 changed
+# their shape); every other model of ``engine.verdict`` is the present one, which the present
+# modules the earlier ones call (openings, changes, ...) build
+OWN_MODELS = ("EscalationChain", "Stalemate", "Ripeness", "Verdict", "TimelineEntry")
+
+
+def load_verdict(rev: str) -> None:
+    """``before_verdict``: ``engine.verdict`` with ``OWN_MODELS`` as ``rev`` defines them."""
+    import ast
+
+    import engine.verdict
+
+    source = subprocess.run(["git", "show", f"{rev}:engine/verdict.py"], cwd=ROOT, capture_output=True, check=True).stdout.decode()
+    module = types.ModuleType("before_verdict")
+    module.__dict__.update({k: v for k, v in vars(engine.verdict).items() if not k.startswith("__")})
+    module.__file__ = f"{rev}:engine/verdict.py"
+    sys.modules["before_verdict"] = module
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef) and node.name in OWN_MODELS:
+            code = "from __future__ import annotations\n" + ast.get_source_segment(source, node)
+            exec(compile(code, module.__file__, "exec"), module.__dict__)  # noqa: S102  # our own earlier source
 
 
 def load_before(rev: str) -> Any:
@@ -59,6 +82,7 @@ def load_before(rev: str) -> Any:
 
     import engine.analysis
 
+    load_verdict(rev)
     for name, path, rewrites in BEFORE:
         source = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, check=True).stdout
         for old, new in rewrites.items():
@@ -75,7 +99,11 @@ def load_before(rev: str) -> Any:
 
 
 def digest(entries: list) -> str:
-    payload = json.dumps([json.loads(e.model_dump_json()) for e in entries], sort_keys=True)
+    """The entries' JSON, each verdict's chains citing whole events (``benchmarks.chain_ids``:
+    the shape before branch h-events5), by SHA-256."""
+    from benchmarks.chain_ids import expanded
+
+    payload = json.dumps([expanded(json.loads(e.model_dump_json())) for e in entries], sort_keys=True)
     return f"{hashlib.sha256(payload.encode()).hexdigest()[:16]} ({len(payload):,} bytes)"
 
 
