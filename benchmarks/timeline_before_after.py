@@ -9,7 +9,7 @@ full collection of the garbage collector right after it (the entries still held)
 the JSON of their entries compared by SHA-256 (a difference stops the run).
 
     .venv/bin/python -m benchmarks.timeline_before_after [--before REV] [--runs N]
-        [--facts 10000,100000] [--events 10000,100000] [--page]
+        [--facts 10000,100000] [--events 10000,100000] [--page] [--json]
 
 Logs as workload 6 writes them (scenario A=6, P=12, cycles 2/3/4, S=100, seed 1; ``--facts``
 F: F facts of which 5 % events; ``--events`` E: E events in E + E/10 facts), read whole from
@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--facts", default="10000")
     args.add_argument("--events", default="10000")
     args.add_argument("--page", action="store_true")
+    args.add_argument("--json", action="store_true", help="also time the entries' JSON as the API writes it (CPU, each side)")
     opts = args.parse_args(argv)
     import engine.analyst as after
     from ripeness.bootstrap import rules_engine
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {"before": [], "after": []}
         collected: dict[str, list[float]] = {"before": [], "after": []}
         digests: dict[str, str] = {}
+        dumped: dict[str, list[tuple[float, int]]] = {"before": [], "after": []}
         count = 0
         for _ in range(opts.runs):
             for side, module in (("before", before), ("after", after)):
@@ -172,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
                 collected[side].append(time.process_time() - start)
                 times[side].append(took + collected[side][-1])
                 analyst.close()
+                if opts.json:
+                    start = time.process_time()
+                    size = sum(len(e.model_dump_json()) for e in entries)
+                    dumped[side].append((time.process_time() - start, size))
                 found = digest(entries)
                 if digests.setdefault(side, found) != found:
                     raise SystemExit(f"{label}: two runs of {side} differ")
@@ -183,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {label} | {b:.3f} ({min(times['before']):.3f}) | {a:.3f} ({min(times['after']):.3f}) | {a / b:.2f} | {count} "
               f"| {digests['after']} | {statistics.median(collected['before']):.3f} / {statistics.median(collected['after']):.3f} |",
               flush=True)
+        if opts.json:
+            jb, ja = (statistics.median(t for t, _ in dumped[side]) for side in ("before", "after"))
+            print(f"|  ... its entries' JSON (`model_dump_json`, CPU s; bytes) | {jb:.3f} ({dumped['before'][0][1]:,}) "
+                  f"| {ja:.3f} ({dumped['after'][0][1]:,}) | {ja / jb:.2f} | | | |", flush=True)
     return 0
 
 

@@ -386,38 +386,24 @@ def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None)
         pattern = sit.rulebook.escalations[pattern_id]
         found += [(pattern_id, pattern, chain)
                   for chain in escalation.live(pattern, escalation.kept_chains(pattern_id, pattern, sides, kept), sit.as_of)]
-    found.sort(key=_ByTimes)
+    found.sort(key=_times)  # as lists: a chain and the chains it overlaps begin alike
     named: dict[str, Fact] = {}
     chains = []
     for pattern_id, pattern, chain in found:
-        ids = []
-        for e in chain:
-            named.setdefault(e.id, e)
-            ids.append(e.id)
+        ids = [e.id for e in chain]
+        named.update(zip(ids, chain))  # the same fact under its id, however many chains it is in
         chains.append(EscalationChain(pattern=pattern_id, events=ids, size=len(chain), level=pattern.level(len(chain)),
                                       first_at=chain[0].at, last_at=chain[-1].at))
     events = [cite_fact(sit, e) for e in sorted(named.values(), key=_time_then_id)]
     return events, chains
 
 
+def _times(found: tuple[str, Escalation, list[Fact]]) -> list[Any]:
+    return [e.at for e in found[2]]
+
+
 def _time_then_id(fact: Fact) -> tuple[Any, str]:
     return fact.at, fact.id
-
-
-class _ByTimes:
-    """A chain's sort key: its events' times compared one by one, as far as they differ
-    (most chains differ at the first), instead of a list of them all built per chain."""
-
-    __slots__ = ("chain",)
-
-    def __init__(self, found: tuple[str, Escalation, list[Fact]]):
-        self.chain = found[2]
-
-    def __lt__(self, other: _ByTimes) -> bool:
-        for mine, theirs in zip(self.chain, other.chain):
-            if mine.at != theirs.at:
-                return mine.at < theirs.at
-        return len(self.chain) < len(other.chain)
 
 
 def de_escalation(sit: Situation, pattern: str, calm: tuple[Fact, ...]) -> DeEscalation:
