@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["deadlock", "opening", "progress"]
 
@@ -247,11 +247,11 @@ class EscalationChain(Model):
     ``levels``; ``on`` without), and the times of its first and last event."""
 
     pattern: str
-    events: list[str]
+    events: list[str] = Field(description="the chain's events in order: ids of the verdict's escalation_events")
     size: int = 0
     level: str = "on"
-    first_at: dt.datetime
-    last_at: dt.datetime
+    first_at: dt.datetime = Field(description="the time of the chain's first event")
+    last_at: dt.datetime = Field(description="the time of the chain's last event")
 
 
 class DeEscalation(Model):
@@ -310,7 +310,7 @@ class Stalemate(Model):
     statements: list[PositionRef] = []
     facts: list[FactRef] = []
     escalation_failed: bool = False
-    escalation: list[str] = []
+    escalation: list[str] = Field(default=[], description="the acts escalation failed with: ids of the verdict's escalation_events")
     text: str
 
 
@@ -395,8 +395,8 @@ class Verdict(Model):
     refusals: list[Refusal]
     openings: list[Opening]
     concessions: ConcessionSets
-    escalation_events: list[FactRef]
-    escalation_chains: list[EscalationChain]
+    escalation_events: list[FactRef] = Field(description="every hostile event of the live chains, cited once, by time then id")
+    escalation_chains: list[EscalationChain] = Field(description="the live chains, naming their events by id")
     summary: list[str]
     ripeness: list[Ripeness] = []  # per main goal: see ``engine.analysis.ripeness``
     escalation_level: str | None = None

@@ -110,3 +110,12 @@ def test_openapi_documents_count_and_since(client):
     fact = schema["FactInput"]["properties"]
     assert "acts" in str(fact["count"]) and fact["since"]["anyOf"][0]["format"] == "date"
     assert {"count", "since"} <= set(schema["FactOut"]["properties"])
+
+
+def test_openapi_documents_chains_naming_their_events_by_id(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    chain = schema["EscalationChain"]["properties"]
+    assert chain["events"]["items"] == {"type": "string"} and "ids of the verdict's escalation_events" in chain["events"]["description"]
+    assert {"first_at", "last_at"} <= set(schema["EscalationChain"]["required"])
+    assert schema["Stalemate"]["properties"]["escalation"]["items"] == {"type": "string"}
+    assert "cited once" in schema["Verdict"]["properties"]["escalation_events"]["description"]
