@@ -9,7 +9,7 @@ full collection of the garbage collector right after it (the entries still held)
 the JSON of their entries compared by SHA-256 (a difference stops the run).
 
     .venv/bin/python -m benchmarks.timeline_before_after [--before REV] [--runs N]
-        [--facts 10000,100000] [--events 10000,100000] [--page]
+        [--facts 10000,100000] [--events 10000,100000] [--page] [--json]
 
 Logs as workload 6 writes them (scenario A=6, P=12, cycles 2/3/4, S=100, seed 1; ``--facts``
 F: F facts of which 5 % events; ``--events`` E: E events in E + E/10 facts), read whole from
@@ -36,18 +36,41 @@ from benchmarks.common import ROOT
 
 SCENARIO = {"actors": 6, "positions": 12, "cycles": [2, 3, 4], "subjects": 100, "seed": 1}
 # the modules loaded as they were, in this order (name here, its file, the imports rewritten to the others)
+VERDICT = {b"from engine.verdict import": b"from before_verdict import"}
 BEFORE = [
     ("before_escalation", "engine/analysis/escalation.py", {}),
-    ("before_explain", "engine/analysis/explain.py", {b"from engine.analysis import escalation\n": b"import before_escalation as escalation\n"}),
-    ("before_ripeness", "engine/analysis/ripeness.py", {b"from engine.analysis.explain import": b"from before_explain import"}),
+    ("before_explain", "engine/analysis/explain.py", {b"from engine.analysis import escalation\n": b"import before_escalation as escalation\n",
+                                                      **VERDICT}),
+    ("before_ripeness", "engine/analysis/ripeness.py", {b"from engine.analysis.explain import": b"from before_explain import", **VERDICT}),
     ("before_analysis", "engine/analysis/__init__.py", {
         b"from engine.analysis import escalation, explain, ripeness\n":
-        b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n"}),
+        b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n", **VERDICT}),
     ("before_analyst", "engine/analyst.py", {
         b"from engine.analysis import (": b"from before_analysis import (",
         b"from engine.analysis.escalation import": b"from before_escalation import",
-        b"from engine.analysis.explain import": b"from before_explain import"}),
+        b"from engine.analysis.explain import": b"from before_explain import", **VERDICT}),
 ]
+# the verdict's models a timeline's escalation is in, as ``rev`` has them (branch h-events5 changed
+# their shape); every other model of ``engine.verdict`` is the present one, which the present
+# modules the earlier ones call (openings, changes, ...) build
+OWN_MODELS = ("EscalationChain", "Stalemate", "Ripeness", "Verdict", "TimelineEntry")
+
+
+def load_verdict(rev: str) -> None:
+    """``before_verdict``: ``engine.verdict`` with ``OWN_MODELS`` as ``rev`` defines them."""
+    import ast
+
+    import engine.verdict
+
+    source = subprocess.run(["git", "show", f"{rev}:engine/verdict.py"], cwd=ROOT, capture_output=True, check=True).stdout.decode()
+    module = types.ModuleType("before_verdict")
+    module.__dict__.update({k: v for k, v in vars(engine.verdict).items() if not k.startswith("__")})
+    module.__file__ = f"{rev}:engine/verdict.py"
+    sys.modules["before_verdict"] = module
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef) and node.name in OWN_MODELS:
+            code = "from __future__ import annotations\n" + ast.get_source_segment(source, node)
+            exec(compile(code, module.__file__, "exec"), module.__dict__)  # noqa: S102  # our own earlier source
 
 
 def load_before(rev: str) -> Any:
@@ -59,6 +82,7 @@ def load_before(rev: str) -> Any:
 
     import engine.analysis
 
+    load_verdict(rev)
     for name, path, rewrites in BEFORE:
         source = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, check=True).stdout
         for old, new in rewrites.items():
@@ -75,7 +99,11 @@ def load_before(rev: str) -> Any:
 
 
 def digest(entries: list) -> str:
-    payload = json.dumps([json.loads(e.model_dump_json()) for e in entries], sort_keys=True)
+    """The entries' JSON, each verdict's chains citing whole events (``benchmarks.chain_ids``:
+    the shape before branch h-events5), by SHA-256."""
+    from benchmarks.chain_ids import expanded
+
+    payload = json.dumps([expanded(json.loads(e.model_dump_json())) for e in entries], sort_keys=True)
     return f"{hashlib.sha256(payload.encode()).hexdigest()[:16]} ({len(payload):,} bytes)"
 
 
@@ -113,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--facts", default="10000")
     args.add_argument("--events", default="10000")
     args.add_argument("--page", action="store_true")
+    args.add_argument("--json", action="store_true", help="also time the entries' JSON as the API writes it (CPU, each side)")
     opts = args.parse_args(argv)
     import engine.analyst as after
     from ripeness.bootstrap import rules_engine
@@ -131,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {"before": [], "after": []}
         collected: dict[str, list[float]] = {"before": [], "after": []}
         digests: dict[str, str] = {}
+        dumped: dict[str, list[tuple[float, int]]] = {"before": [], "after": []}
         count = 0
         for _ in range(opts.runs):
             for side, module in (("before", before), ("after", after)):
@@ -144,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
                 collected[side].append(time.process_time() - start)
                 times[side].append(took + collected[side][-1])
                 analyst.close()
+                if opts.json:
+                    start = time.process_time()
+                    size = sum(len(e.model_dump_json()) for e in entries)
+                    dumped[side].append((time.process_time() - start, size))
                 found = digest(entries)
                 if digests.setdefault(side, found) != found:
                     raise SystemExit(f"{label}: two runs of {side} differ")
@@ -155,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {label} | {b:.3f} ({min(times['before']):.3f}) | {a:.3f} ({min(times['after']):.3f}) | {a / b:.2f} | {count} "
               f"| {digests['after']} | {statistics.median(collected['before']):.3f} / {statistics.median(collected['after']):.3f} |",
               flush=True)
+        if opts.json:
+            jb, ja = (statistics.median(t for t, _ in dumped[side]) for side in ("before", "after"))
+            print(f"|  ... its entries' JSON (`model_dump_json`, CPU s; bytes) | {jb:.3f} ({dumped['before'][0][1]:,}) "
+                  f"| {ja:.3f} ({dumped['after'][0][1]:,}) | {ja / jb:.2f} | | | |", flush=True)
     return 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["deadlock", "opening", "progress"]
 
@@ -241,13 +241,17 @@ class GoalState(Model):
 
 
 class EscalationChain(Model):
-    """A live chain (or intensity run) of a pattern: its events, how many, and the level
-    that number reaches (the pattern's ``levels``; ``on`` without)."""
+    """A live chain (or intensity run) of a pattern: its events, as the ids of the verdict's
+    ``escalation_events`` (where each hostile event is cited once, however many chains it
+    is in), in order; how many (``size``), the level that number reaches (the pattern's
+    ``levels``; ``on`` without), and the times of its first and last event."""
 
     pattern: str
-    events: list[FactRef]
+    events: list[str] = Field(description="the chain's events in order: ids of the verdict's escalation_events")
     size: int = 0
     level: str = "on"
+    first_at: dt.datetime = Field(description="the time of the chain's first event")
+    last_at: dt.datetime = Field(description="the time of the chain's last event")
 
 
 class DeEscalation(Model):
@@ -294,7 +298,7 @@ class Stalemate(Model):
     without a break since ``deadlock_since``, for at least ``min_days`` (the scenario's
     ``stalemate_days``).  ``since``: the day it became a stalemate.  ``escalation_failed``:
     a chain of hostile acts ran during that deadlock and it still holds (the strongest
-    sign); ``escalation``: its acts."""
+    sign); ``escalation``: its acts, as the ids of the verdict's ``escalation_events``."""
 
     holds: bool
     deadlock: bool
@@ -306,7 +310,7 @@ class Stalemate(Model):
     statements: list[PositionRef] = []
     facts: list[FactRef] = []
     escalation_failed: bool = False
-    escalation: list[FactRef] = []
+    escalation: list[str] = Field(default=[], description="the acts escalation failed with: ids of the verdict's escalation_events")
     text: str
 
 
@@ -373,7 +377,9 @@ class Verdict(Model):
     own in ``goals``, escalation's in ``escalation_rests_on_unconfirmed``.
     ``escalation_levels``: each pattern on, with its level; ``escalation_level`` the highest
     of them (the furthest up its own pattern's levels), None while escalation is off;
-    ``de_escalations``: each pattern's latest de-escalation in the window."""
+    ``de_escalations``: each pattern's latest de-escalation in the window.
+    ``escalation_events``: every hostile event of the live chains, each cited once, by time
+    then id; ``escalation_chains`` (and a stalemate's ``escalation``) name them by id."""
 
     scenario: str
     session: str
@@ -389,8 +395,8 @@ class Verdict(Model):
     refusals: list[Refusal]
     openings: list[Opening]
     concessions: ConcessionSets
-    escalation_events: list[FactRef]
-    escalation_chains: list[EscalationChain]
+    escalation_events: list[FactRef] = Field(description="every hostile event of the live chains, cited once, by time then id")
+    escalation_chains: list[EscalationChain] = Field(description="the live chains, naming their events by id")
     summary: list[str]
     ripeness: list[Ripeness] = []  # per main goal: see ``engine.analysis.ripeness``
     escalation_level: str | None = None

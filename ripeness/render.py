@@ -82,7 +82,8 @@ def _ripeness(verdict: Verdict) -> list[str]:
                 lines += [f"       statement: {s.id} ({s.said_by or s.source})" for s in cost.statements]
         lines.append(f"  {ripe.stalemate.text}")
         lines += [f"     statement: {s.id} ({s.said_by or s.source})" for s in ripe.stalemate.statements]
-        lines += [f"     hostile act: {when(e.at)} {e.actor}: {e.value} ({e.source})" for e in ripe.stalemate.escalation]
+        acts = set(ripe.stalemate.escalation)  # ids of the verdict's escalation events
+        lines += [f"     hostile act: {when(e.at)} {e.actor}: {e.value} ({e.source})" for e in verdict.escalation_events if e.id in acts]
         lines.append(f"  {ripe.way_out.text}" + (f" (since {ripe.way_out.since})" if ripe.way_out.since else ""))
         lines += [f"     \"{s.quote}\" — {s.said_by or s.actor}{', ' + str(s.said_on) if s.said_on else ''}; {s.source}"
                   for s in ripe.way_out.statements]

@@ -74,6 +74,7 @@ def markdown(verdict: Verdict, rulebook: Rulebook) -> str:
         lines += ["", f"Smallest concession sets ({verdict.concessions.size} stance(s)): {sets}."]
     if verdict.escalation and verdict.escalation_chains:
         lines += ["", "## Escalation", ""]
+        cited = {e.id: e for e in verdict.escalation_events}  # each event cited once; a chain names them by id
         for chain in verdict.escalation_chains:
-            lines += [f"- pattern `{chain.pattern}`:", *[f"  - {fact(e)}" for e in chain.events]]
+            lines += [f"- pattern `{chain.pattern}`:", *[f"  - {fact(cited[i])}" for i in chain.events]]
     return "\n".join(lines).rstrip() + "\n"

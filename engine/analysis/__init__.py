@@ -228,8 +228,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     stuck = any(s == "deadlock" for s in per_goal.values())
     hopeful = reachable_if_willing(model, solution) if stuck else {}
     status = headline(model, per_goal, hopeful)
-    chains = explain.escalation_chains(sit, kept)
-    events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
+    events, chains = explain.escalation_chains(sit, kept)
     found = explain.cycles(sit, solution) if stuck else []
     check()
     refused = explain.refusals(sit, model, solution) if stuck else []
@@ -330,8 +329,7 @@ def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None
     same facts cited) and with no unconfirmed fact read, made the verdict of ``sit``: what
     the time or the hostile events change worked out again, as ``_analyse`` works it out
     (the time, escalation, deadlines, the summary, ripeness); the rest, the model's, kept."""
-    chains = explain.escalation_chains(sit, kept)
-    events = sorted({e.id: e for c in chains for e in c.events}.values(), key=lambda e: e.at)
+    events, chains = explain.escalation_chains(sit, kept)
     levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}
     calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
     summary = explain.summary(sit, verdict.status, verdict.goals, verdict.cycles, verdict.refusals, verdict.openings,

@@ -68,18 +68,36 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
             before.append(None)
     exchanges = pattern.exchanges
     extended = {before[i] for i, n in enumerate(length) if n >= exchanges}
-    result = []
-    for i, n in enumerate(length):
-        if n >= exchanges and i not in extended:
-            chain, k = [], i
-            while k is not None:
-                chain.append(events[k][1])
-                k = before[k]
-            result.append(chain[::-1])
+    ends = [i for i, n in enumerate(length) if n >= exchanges and i not in extended]
+    result = _paths([f for _, f in events], before, ends) if ends else []
     if pattern.intensity is not None:
         for side in (0, 1):
             result += _runs([f for (_, _, s), f in events if s == side], window, pattern.intensity)
     return result
+
+
+def _paths(facts: list[Fact], before: list[int | None], ends: list[int]) -> list[list[Fact]]:
+    """The chain ending at each of ``ends`` (in that order): the facts from its first link
+    to it, ``before`` giving each event's link.  The links make a forest (a link is always
+    an earlier event); one walk down it copies the path to each end as it reaches it, so
+    that the many chains sharing their first links (a chain of 50 exchanges and the ones
+    answering the same acts) are not each walked back link by link."""
+    wanted = set(ends)
+    children: list[list[int]] = [[] for _ in facts]
+    roots = []
+    for i, link in enumerate(before):
+        (roots if link is None else children[link]).append(i)
+    found: dict[int, list[Fact]] = {}
+    path: list[Fact] = []
+    stack = [(i, 0) for i in reversed(roots)]
+    while stack:
+        i, depth = stack.pop()
+        del path[depth:]
+        path.append(facts[i])
+        if i in wanted:
+            found[i] = path.copy()
+        stack += [(k, depth + 1) for k in reversed(children[i])]
+    return [found[i] for i in ends]
 
 
 def _runs(acts: list[Fact], window: dt.timedelta, intensity: int) -> list[list[Fact]]:

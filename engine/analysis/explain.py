@@ -14,7 +14,7 @@ from engine.analysis import escalation
 from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
 from engine.conditions import describe, show
 from engine.facts import Fact
-from engine.rulebook.models import Compare, Offer, Position, Variant
+from engine.rulebook.models import Compare, Escalation, Offer, Position, Variant
 from engine.values import distance
 from engine.verdict import (
     ConcessionSets,
@@ -375,21 +375,35 @@ def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict
     return result
 
 
-def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> list[EscalationChain]:
-    result = []
-    cited: dict[int, FactRef] = {}  # live chains overlap: each event is cited once a verdict, not once a chain
+def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> tuple[list[FactRef], list[EscalationChain]]:
+    """The live chains of every pattern, in the order of their events' times (as lists:
+    the first event's time, then the second's, ...; patterns by id, then the order they
+    were found in, where those are the same), each naming its events by id; and every
+    event of them, cited once (live chains overlap: an event may be in many), by time
+    then id."""
+    found: list[tuple[str, Escalation, list[Fact]]] = []
     for pattern_id, sides in sorted(sit.hostile.items()):
         pattern = sit.rulebook.escalations[pattern_id]
-        for chain in escalation.live(pattern, escalation.kept_chains(pattern_id, pattern, sides, kept), sit.as_of):
-            events = []
-            for e in chain:
-                ref = cited.get(e.seq)
-                if ref is None:
-                    ref = cited[e.seq] = cite_fact(sit, e)
-                events.append(ref)
-            result.append(EscalationChain(pattern=pattern_id, events=events, size=len(chain), level=pattern.level(len(chain))))
-    result.sort(key=lambda c: [e.at for e in c.events])
-    return result
+        found += [(pattern_id, pattern, chain)
+                  for chain in escalation.live(pattern, escalation.kept_chains(pattern_id, pattern, sides, kept), sit.as_of)]
+    found.sort(key=_times)  # as lists: a chain and the chains it overlaps begin alike
+    named: dict[str, Fact] = {}
+    chains = []
+    for pattern_id, pattern, chain in found:
+        ids = [e.id for e in chain]
+        named.update(zip(ids, chain))  # the same fact under its id, however many chains it is in
+        chains.append(EscalationChain(pattern=pattern_id, events=ids, size=len(chain), level=pattern.level(len(chain)),
+                                      first_at=chain[0].at, last_at=chain[-1].at))
+    events = [cite_fact(sit, e) for e in sorted(named.values(), key=_time_then_id)]
+    return events, chains
+
+
+def _times(found: tuple[str, Escalation, list[Fact]]) -> list[Any]:
+    return [e.at for e in found[2]]
+
+
+def _time_then_id(fact: Fact) -> tuple[Any, str]:
+    return fact.at, fact.id
 
 
 def de_escalation(sit: Situation, pattern: str, calm: tuple[Fact, ...]) -> DeEscalation:
@@ -403,7 +417,7 @@ def levels_and_calms(sit: Situation, chains: list[EscalationChain], calmed: list
         if sit.rulebook.escalations[pattern_id].levels:
             longest = max((c for c in chains if c.pattern == pattern_id), key=lambda c: c.size)
             lines.append(f"Escalation level ({pattern_id}): {longest.level}, {longest.size} hostile events in its longest live "
-                         f"chain, from {longest.events[0].at.date()} to {longest.events[-1].at.date()}.")
+                         f"chain, from {longest.first_at.date()} to {longest.last_at.date()}.")
     for calm in calmed:
         acts = "; ".join(f"{e.actor} {e.subject.split('.')[-1]} on {e.at.date()}" + (f" ({e.value})" if e.value else "") for e in calm.events)
         lines.append(f"De-escalation ({calm.pattern}): {acts}. Hostile events up to it no longer count.")

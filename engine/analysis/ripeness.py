@@ -203,7 +203,7 @@ class _Index:
     def __init__(self, verdict: Verdict, rb: Rulebook, day: dt.date):
         self.rulebook, self.day = rb, day
         self.openings = {o.rank: o for o in verdict.openings}
-        self.chains = verdict.escalation_chains
+        self.chains, self.events = verdict.escalation_chains, verdict.escalation_events
         self.statements: dict[str, dict[str, PositionRef]] = {}
         self.facts: dict[str, dict[str, FactRef]] = {}
         held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
@@ -239,8 +239,12 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
         for key, position in index.statements.get(move, {}).items():
             statements.setdefault(key, position)
         facts.update(index.facts.get(move, {}))
-    failed = [c for c in index.chains if since_deadlock is None or c.events[0].at.date() >= since_deadlock] if holds else []
-    acts = sorted({e.id: e for c in failed for e in c.events}.values(), key=lambda e: e.at)
+    failed = [c for c in index.chains if since_deadlock is None or c.first_at.date() >= since_deadlock] if holds else []
+    if len(failed) == len(index.chains):
+        acts = index.events  # every live chain: every hostile event the verdict cites
+    else:
+        named = {i for c in failed for i in c.events}
+        acts = [e for e in index.events if e.id in named]  # by time then id, as the verdict cites them
     lasted = f"for {days} days (since {since_deadlock})" if days is not None else "since before any dated statement"
     if holds:
         text = (f"stalemate: {', '.join(moves)} withheld {lasted}, at least {min_days} days"
@@ -251,7 +255,7 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
     return Stalemate(holds=holds, deadlock=True, deadlock_since=since_deadlock, days=days, min_days=min_days,
                      since=_plus(since_deadlock, dt.timedelta(days=min_days)) if holds and since_deadlock is not None else None,
                      moves=moves, statements=list(statements.values()), facts=list(facts.values()),
-                     escalation_failed=bool(acts), escalation=acts, text=text)
+                     escalation_failed=bool(acts), escalation=[e.id for e in acts], text=text)
 
 
 def _withheld_since(rb: Rulebook, move: str, day: dt.date) -> dt.date | None:

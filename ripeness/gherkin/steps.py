@@ -313,7 +313,8 @@ def rests_on(desk: Desk, request, line: str | None, part: str, date: str | None,
 def escalation_level_is(desk: Desk, request, line: str | None, level: str, date: str | None) -> None:
     here(desk, request)
     verdict = desk.verdict(date, line_of(line))
-    chains = "; ".join(f"{c.pattern}: {c.size} events, {c.level}" for c in verdict.escalation_chains) or "no live chain"
+    chains = "; ".join(f"{c.pattern}: {c.size} events from {c.first_at.date()} to {c.last_at.date()}, {c.level}"
+                       for c in verdict.escalation_chains) or "no live chain"
     assert verdict.escalation_level == level, (
         f"{desk.where}: expected the escalation level{_in(verdict.session)} as of {verdict.as_of.date()} to be {level}; "
         f"it is {verdict.escalation_level or 'none (escalation off)'} ({chains})")

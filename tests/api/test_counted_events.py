@@ -42,7 +42,8 @@ def test_a_counted_event_is_stored_listed_and_cited_with_its_count(client):
     then = verdict(client, "2024-06-30")
     assert then["escalation"] is True
     [chain] = then["escalation_chains"]
-    assert [(e["count"], e["since"][:10]) for e in chain["events"]] == [(180, "2024-04-01")]
+    cited = {e["id"]: e for e in then["escalation_events"]}
+    assert [(cited[i]["count"], cited[i]["since"][:10]) for i in chain["events"]] == [(180, "2024-04-01")]
     assert "standing for 180 acts" in " ".join(then["summary"])
     # dated at the end of its period: a verdict during the period does not see it yet
     assert verdict(client, "2024-06-29")["escalation"] is False
@@ -62,7 +63,8 @@ def test_too_few_acts_inside_the_window_are_no_escalation_and_one_more_fact_make
     assert client.post("/sessions/baseline/facts", json=more).status_code == 201
     # window 2024-06-18 to 07-02: 12 of the 90 days' 60 (8) and 12 more: 20
     on = verdict(client, "2024-07-02")
-    assert on["escalation"] is True and [e["count"] for e in on["escalation_chains"][0]["events"]] == [60, 12]
+    cited = {e["id"]: e for e in on["escalation_events"]}
+    assert on["escalation"] is True and [cited[i]["count"] for i in on["escalation_chains"][0]["events"]] == [60, 12]
 
 
 def test_a_what_if_with_a_smaller_count_is_not_escalating_where_its_parent_is(client):
@@ -108,3 +110,12 @@ def test_openapi_documents_count_and_since(client):
     fact = schema["FactInput"]["properties"]
     assert "acts" in str(fact["count"]) and fact["since"]["anyOf"][0]["format"] == "date"
     assert {"count", "since"} <= set(schema["FactOut"]["properties"])
+
+
+def test_openapi_documents_chains_naming_their_events_by_id(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    chain = schema["EscalationChain"]["properties"]
+    assert chain["events"]["items"] == {"type": "string"} and "ids of the verdict's escalation_events" in chain["events"]["description"]
+    assert {"first_at", "last_at"} <= set(schema["EscalationChain"]["required"])
+    assert schema["Stalemate"]["properties"]["escalation"]["items"] == {"type": "string"}
+    assert "cited once" in schema["Verdict"]["properties"]["escalation_events"]["description"]

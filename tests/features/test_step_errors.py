@@ -348,3 +348,12 @@ def test_a_missing_event_file_or_mapping_is_named(pytester):
             desk.import_events("events.csv", "acledd")
         finally:
             desk.close()
+
+
+def test_a_wrong_escalation_level_lists_the_live_chains_with_their_dates(pytester):
+    outcome, text = run_feature(pytester, """
+        And the recorded facts of the scenario
+        Then the escalation level as of 2020-01-08 is tension
+    """)
+    assert outcome == "failed"
+    assert "it is crisis (tit_for_tat: 5 events from 2019-12-27 to 2020-01-08, crisis" in text

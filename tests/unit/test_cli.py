@@ -38,6 +38,9 @@ def test_verdict_text_on_2021_03_07():
     assert "DEADLOCK" in text
     assert "All these steps are reversible" in text  # Zarif, irn_reversible_steps
     assert "Asked whether the United States would lift sanctions first" in text  # Biden
+    # the stalemate's failed escalation names its acts by id: the text shows each, looked up in the verdict's events
+    assert [line.split()[2] for line in text.splitlines() if line.strip().startswith("hostile act:")] == [
+        "2021-02-15", "2021-02-25", "2021-03-03"]
 
 
 def test_verdict_json_on_2021_03_07():

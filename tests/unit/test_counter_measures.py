@@ -36,7 +36,8 @@ def test_a_censure_a_nuclear_step_and_sanctions_escalate_now_and_only_from_the_t
     sessions.record(BASELINE, [("f", CENSURE), ("f", STEP), ("f", SANCTIONS)])
     now = sessions.verdict(BASELINE, at("2022-06-20"))
     assert now.escalation and [len(c.events) for c in now.escalation_chains] == [3]
-    assert [e.subject for e in now.escalation_chains[0].events] == ["censure", "nuclear_step", "sanctions_step"]
+    cited = {e.id: e for e in now.escalation_events}
+    assert [cited[i].subject for i in now.escalation_chains[0].events] == ["censure", "nuclear_step", "sanctions_step"]
     assert not sessions.verdict(BASELINE, at("2022-06-15")).escalation  # as of then: two acts only
     assert not sessions.verdict(BASELINE, at("2022-07-17")).escalation  # 30 days after the last answer
 

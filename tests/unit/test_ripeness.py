@@ -38,7 +38,8 @@ def test_the_seed_is_ripe_on_2021_03_07_and_the_headline_stays_deadlock(seed):
     assert stalemate.since == dt.date(2019, 5, 8) + dt.timedelta(days=180)
     assert {s.id for s in stalemate.statements} == {"irn_reversible_steps", "usa_no_relief_until_compliance"}
     assert stalemate.escalation_failed  # the strikes of February and March left the deadlock standing
-    assert [e.at.date() for e in stalemate.escalation] == [dt.date(2021, 2, 15), dt.date(2021, 2, 25), dt.date(2021, 3, 3)]
+    cited = {e.id: e for e in verdict.escalation_events}  # the stalemate names the verdict's events by id
+    assert [cited[i].at.date() for i in stalemate.escalation] == [dt.date(2021, 2, 15), dt.date(2021, 2, 25), dt.date(2021, 3, 3)]
     assert ripe.mutually_hurting_stalemate
     assert ripe.way_out.holds and ripe.way_out.since == dt.date(2021, 2, 18)
     assert [s.variant for s in ripe.way_out.statements] == ["compliance_for_compliance"]

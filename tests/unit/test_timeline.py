@@ -235,7 +235,8 @@ def test_a_same_day_exchange_turns_escalation_on_that_day(strike):
         at = dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc)
         verdict = session.verdict(at)
         assert verdict.escalation
-        assert [e.value for chain in verdict.escalation_chains for e in chain.events] == [f["value"] for f in facts]
+        cited = {e.id: e for e in verdict.escalation_events}
+        assert [cited[i].value for chain in verdict.escalation_chains for i in chain.events] == [f["value"] for f in facts]
         entries = timeline(session)
         switches = [(e["at"], e["escalation"]) for e in entries if "escalation on" in e["changes"] or "escalation off" in e["changes"]]
         assert switches == [(at, True), (at + dt.timedelta(days=14, seconds=1), False)]
@@ -274,7 +275,8 @@ def test_counter_measures_across_domains_through_the_rules_engine(tmp_path):
         assert not session.verdict(day + dt.timedelta(days=2)).escalation  # walkout, walkout, walkout: no exchange
         verdict = session.verdict(day + dt.timedelta(days=4))
         assert verdict.escalation
-        assert [[e.value for e in chain.events] for chain in verdict.escalation_chains] == [["walkout 2", "lockout 3", "walkout 4"]]
+        cited = {e.id: e for e in verdict.escalation_events}
+        assert [[cited[i].value for i in chain.events] for chain in verdict.escalation_chains] == [["walkout 2", "lockout 3", "walkout 4"]]
         entries = timeline(session)
         assert [e["at"] for e in entries if "escalation on" in e["changes"]] == [day + dt.timedelta(days=4)]
         assert entries == reference(session)
@@ -299,7 +301,8 @@ def test_intensity_through_the_rules_engine(tmp_path):
     try:
         assert not session.verdict(day + dt.timedelta(days=5)).escalation
         verdict = session.verdict(day + dt.timedelta(days=6))
-        assert [[e.value for e in chain.events] for chain in verdict.escalation_chains] == [["walkout 0", "walkout 3", "walkout 6"]]
+        cited = {e.id: e for e in verdict.escalation_events}
+        assert [[cited[i].value for i in chain.events] for chain in verdict.escalation_chains] == [["walkout 0", "walkout 3", "walkout 6"]]
         entries = timeline(session)
         switches = [(e["at"], e["escalation"]) for e in entries if "escalation on" in e["changes"] or "escalation off" in e["changes"]]
         assert switches == [(day + dt.timedelta(days=6), True), (day + dt.timedelta(days=20, seconds=1), False)]

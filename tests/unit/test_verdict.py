@@ -268,3 +268,24 @@ def test_every_verdict_is_equal_to_itself_validated_from_its_json(seed, tmp_path
     for verdict in verdicts:
         assert verdict.openings
         assert Verdict.model_validate_json(verdict.model_dump_json()) == verdict
+
+
+def test_a_verdict_cites_each_hostile_event_once_and_its_chains_name_them_by_id(seed):
+    """Live chains overlap (two strikes answering the same one make two chains sharing their
+    start): each event is cited once, in ``escalation_events`` by time then id, and every
+    chain (and a stalemate's escalation) names its events by ids that resolve there."""
+    add(seed, {"at": "2021-03-04", "actor": "IRN", "target": "USA", "subject": "strike", "value": "second answer"})
+    verdict = seed.verdict(MARCH_7)
+    ids = [e.id for e in verdict.escalation_events]
+    assert len(ids) == len(set(ids)) == 4
+    assert [(e.at, e.id) for e in verdict.escalation_events] == sorted((e.at, e.id) for e in verdict.escalation_events)
+    cited = {e.id: e for e in verdict.escalation_events}
+    chains = verdict.escalation_chains
+    assert len(chains) == 2 and chains[0].events[:2] == chains[1].events[:2]  # the two share their first two events
+    for chain in chains:
+        assert all(i in cited for i in chain.events) and chain.size == len(chain.events)
+        assert (chain.first_at, chain.last_at) == (cited[chain.events[0]].at, cited[chain.events[-1]].at)
+    assert {i for c in chains for i in c.events} == set(ids)
+    stalemate = next(r for r in verdict.ripeness if r.goal == "deal_restored").stalemate
+    assert stalemate.escalation_failed and stalemate.escalation == ids
+    assert verdict.model_dump_json().count(f'"id":"{ids[0]}"') == 1  # cited whole once in the JSON

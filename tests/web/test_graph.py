@@ -181,6 +181,9 @@ def test_the_brief_as_markdown_has_status_goal_cycle_quotes_facts_and_ways_out(p
     assert "held unmet by `f8` USA.oil\\_sanctions = **in\\_force** by USA since 2018-11-05" in md
     assert "## Ways out\n\n1. USA switches to 'compliance\\_for\\_compliance'" in md
     assert "Smallest concession sets (1 stance(s)): {`irn_reversible_steps`} or {`usa_no_relief_until_compliance`}." in md
+    escalation = md.split("## Escalation\n\n", 1)[1]  # the chain's events, each looked up by its id in the verdict's list
+    assert escalation.startswith("- pattern `tit_for_tat`:\n  - `")
+    assert [line.split(" since ")[1][:10] for line in escalation.splitlines()[1:4]] == ["2021-02-15", "2021-02-25", "2021-03-03"]
 
 
 def test_the_brief_page_and_its_markdown_need_a_token_and_a_known_session(page_as):
