@@ -5,17 +5,17 @@ same items, report and problems as ``read_records`` and the plan)."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
 from benchmarks.imports import generate
-from engine.errors import SourceRowError
-from engine.imports import parse_mapping, plan_import, read_records, read_wanted
+from engine.imports import parse_mapping
 from engine.imports.blocks import Reader
 from engine.imports.formats import GDELT1, GDELT2
 from ripeness.bootstrap import Scenario
+
+from .plans import both
 
 DATA = Path(__file__).resolve().parent / "data"
 SUMS = """\
@@ -117,22 +117,6 @@ def test_a_bom_and_gdelt_1_layouts(lines: list[bytes], docks: Scenario) -> None:
         assert read.texts("EventRootCode") == [row[GDELT1.index("EventRootCode")] for row in slow_cells(narrow)]
 
 
-def planned_both_ways(mapping_text: str, data: bytes, docks: Scenario, deleted: set[str]):
-    mapping = parse_mapping(mapping_text, "mapping.yaml", docks.rulebook)
-    outcomes = []
-    for streamed in (False, True):
-        try:
-            if streamed:
-                planned = read_wanted(mapping, "events.tsv", io.BytesIO(data), docks.rulebook, deleted=deleted)
-                outcomes.append(plan_import(mapping, planned, docks.rulebook, skip_bad=True))
-            else:
-                read = read_records("gdelt", "events.tsv", io.BytesIO(data), keep=mapping.reads)
-                outcomes.append(plan_import(mapping, read, docks.rulebook, deleted=deleted, skip_bad=True))
-        except SourceRowError as exc:
-            outcomes.append([str(p) for p in exc.problems])
-    return outcomes
-
-
 @pytest.mark.parametrize("mapping_name", ["gen", "sums"])
 def test_a_file_read_partly_by_pyarrow_plans_what_its_records_do(mapping_name: str, lines: list[bytes], docks: Scenario) -> None:
     """Four blocks: the first and third read by pyarrow, the second with a blank line, a row
@@ -146,7 +130,7 @@ def test_a_file_read_partly_by_pyarrow_plans_what_its_records_do(mapping_name: s
     data = b"\n".join(rows) + b"\n"
     text = (DATA / "gen.yaml").read_text(encoding="utf-8") if mapping_name == "gen" else SUMS
     deleted = {line.split(b"\t", 1)[0].decode() for line in rows[::53] if line}
-    records, streamed = planned_both_ways(text, data, docks, deleted)
+    records, streamed = both(text, data, docks, deleted, skip_bad=True)
     assert isinstance(records, tuple) and records[1].rows == 14_000 - 2 and records[1].merged > 1000
     assert {p.split(":")[1] for p in records[1].problems if p.startswith("events.tsv:")} >= {"4001", "4101"}
     assert streamed[0] == records[0]

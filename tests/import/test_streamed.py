@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.imports import generate
-from engine.errors import SourceRowError
-from engine.imports import import_into, parse_mapping, plan_import, read_records, read_wanted
+from engine.imports import import_into, parse_mapping, read_records, read_wanted
 from engine.imports.formats import GDELT1, GDELT2
 from ripeness.bootstrap import Scenario, open_sessions
 from tests.conftest import NOW
+
+from .plans import both
 
 DATA = Path(__file__).resolve().parent / "data"
 SUMS = """\
@@ -71,23 +72,6 @@ def shuffled(path: Path, rows: int, seed: int, bad: bool = False) -> bytes:
 
 def ids_of(data: bytes, every: int) -> list[str]:
     return [line.split(b"\t", 1)[0].decode() for line in data.splitlines()[::every]]
-
-
-def both(mapping_text: str, data: bytes, docks: Scenario, deleted: set[str], skip_bad: bool):
-    """What the two ways plan: (items, report) or the problems of the error raised, for each."""
-    mapping = parse_mapping(mapping_text, "mapping.yaml", docks.rulebook)
-    outcomes = []
-    for streamed in (False, True):
-        try:
-            if streamed:
-                planned = read_wanted(mapping, "events.tsv", io.BytesIO(data), docks.rulebook, deleted=deleted)
-                outcomes.append(plan_import(mapping, planned, docks.rulebook, skip_bad=skip_bad))
-            else:
-                read = read_records("gdelt", "events.tsv", io.BytesIO(data), keep=mapping.reads)
-                outcomes.append(plan_import(mapping, read, docks.rulebook, deleted=deleted, skip_bad=skip_bad))
-        except SourceRowError as exc:
-            outcomes.append([str(p) for p in exc.problems])
-    return outcomes
 
 
 @pytest.mark.parametrize("mapping_name", ["gen", "sums", "by_event"])
