@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from engine.errors import RuleFileError
 from ripeness.bootstrap import load_scenario
-from tests.unit.small import verdict_of
+from tests.unit.small import rule_file_problems, verdict_of
 
 LAW = """
 scenario: {id: law, title: A law}
@@ -90,10 +90,7 @@ def test_a_single_party_move_reads_as_before(tmp_path):
     ("[SENAT]", "unknown actor 'SENAT'; did you mean 'SENATE'?"),
 ])
 def test_check_names_a_wrong_consent(tmp_path, consent, message):
-    (tmp_path / "rules.yaml").write_text(textwrap.dedent(LAW).replace("consent: [SENATE, PRES]", f"consent: {consent}"))
-    with pytest.raises(RuleFileError) as caught:
-        load_scenario(tmp_path)
-    assert message in str(caught.value)
+    assert message in "\n".join(map(str, rule_file_problems(tmp_path, LAW.replace("consent: [SENATE, PRES]", f"consent: {consent}"))))
 
 
 def test_only_a_party_may_withhold_or_offer_the_move(tmp_path):
