@@ -13,6 +13,9 @@ Scoring rule.  Days are UTC dates.  The engine's status on day D is the one in f
 the next day.  A period is *right* when the engine's status equals its label on more than
 half of its days; the escalation flag is scored the same way, only for periods that label
 it.  Before the timeline's first change the engine's verdict at the period's start holds.
+Beside each case, and for all modelled cases together, the report prints what a constant
+guess would score over the same periods (one status said every day, and "no escalation"
+throughout): the score the engine has to beat.
 
     .venv/bin/python -m fidelity.report [CASE ...] [--json] [--cases-dir DIR]
 
@@ -45,6 +48,7 @@ from engine.yamlsource import YamlSyntaxError, load_located
 from ripeness.bootstrap import load_scenario
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
+STATUSES: tuple[Status, ...] = ("deadlock", "opening", "progress")
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -156,6 +160,15 @@ class CaseScore:
         escalations = [p.escalation_right for p in periods if p.escalation_right is not None]
         return sum(p.right for p in periods), len(periods), sum(escalations), len(escalations)
 
+    def guesses(self) -> dict[str, int]:
+        """What a constant guess would score over the same labelled periods: for each status,
+        the periods labelled with it (a status said on every day matches exactly those), and
+        for ``escalation: false`` throughout, the escalation labels that are false."""
+        periods = self.periods or []
+        found: dict[str, int] = {status: sum(p.period.status == status for p in periods) for status in STATUSES}
+        found["no escalation"] = sum(p.period.escalation is False for p in periods)
+        return found
+
 
 class EngineDays:
     """The engine's status on each UTC day, read off a session's timeline."""
@@ -240,6 +253,7 @@ def as_json(score: CaseScore) -> dict[str, Any]:
         return head
     right, labelled, esc_right, esc_labelled = score.counts()
     return {**head, "right": right, "labelled": labelled, "escalation": {"right": esc_right, "labelled": esc_labelled},
+            "constant_guesses": score.guesses(),
             "periods": [{"from": p.period.start.isoformat(), "until": p.period.until.isoformat(), "label": p.period.status,
                          "days": p.days, "matching": p.matching, "share": round(p.matching / p.days, 4), "right": p.right,
                          "first_wrong": _said(p.first_wrong), "escalation_label": p.period.escalation,
@@ -253,7 +267,7 @@ def as_text(score: CaseScore) -> str:
     if score.periods is None:
         return f"{name}: not modelled yet ({len(score.labels.periods)} periods labelled)"
     right, labelled, esc_right, esc_labelled = score.counts()
-    lines = [f"{name}: {right}/{labelled} periods right"]
+    lines = [f"{name}: {right}/{labelled} periods right", f"  {_guesses_line(score.guesses(), labelled, esc_labelled)}"]
     for p in score.periods:
         span = f"{p.period.start} → {p.period.until}  {p.period.status:<8}"
         lines.append(f"  {span}  {p.matching}/{p.days} days ({p.matching / p.days:.0%})  {'right' if p.right else 'MISS'}")
@@ -270,6 +284,32 @@ def as_text(score: CaseScore) -> str:
     return "\n".join(lines)
 
 
+def _guesses_line(guesses: dict[str, int], labelled: int, esc_labelled: int) -> str:
+    statuses = ", ".join(f"{status} {guesses[status]}/{labelled}" for status in STATUSES)
+    return f"a constant guess would score: {statuses}; no escalation {guesses['no escalation']}/{esc_labelled}"
+
+
+def totals(scores: list[CaseScore]) -> dict[str, Any]:
+    """The modelled cases together: periods right, escalation right, and each constant guess
+    over the same periods (the score to beat)."""
+    modelled = [s for s in scores if s.periods is not None]
+    counts = [s.counts() for s in modelled]
+    guesses = [s.guesses() for s in modelled]
+    return {"cases": len(modelled), "right": sum(c[0] for c in counts), "labelled": sum(c[1] for c in counts),
+            "escalation": {"right": sum(c[2] for c in counts), "labelled": sum(c[3] for c in counts)},
+            "constant_guesses": {key: sum(g[key] for g in guesses) for key in (*STATUSES, "no escalation")}}
+
+
+def totals_text(total: dict[str, Any]) -> str:
+    """The last lines of the text report: every modelled case together."""
+    right, labelled = total["right"], total["labelled"]
+    share = f" ({right / labelled:.0%})" if labelled else ""
+    escalation = total["escalation"]
+    return (f"All {total['cases']} modelled cases: {right}/{labelled} periods right{share}; "
+            f"escalation {escalation['right']}/{escalation['labelled']}\n"
+            f"  {_guesses_line(total['constant_guesses'], labelled, escalation['labelled'])}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the report; 0 whatever the scores, 1 on a bad input file or unknown case."""
     parser = argparse.ArgumentParser(prog="python -m fidelity.report", description="Score the engine against historians' labels of real negotiations.")
@@ -282,7 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     except RipenessError as error:
         print(error, file=sys.stderr)
         return 1
-    print(json.dumps({"cases": [as_json(s) for s in scores]}, indent=2, ensure_ascii=False) if args.json else "\n\n".join(as_text(s) for s in scores))
+    if args.json:
+        print(json.dumps({"cases": [as_json(s) for s in scores], "total": totals(scores)}, indent=2, ensure_ascii=False))
+    else:
+        print("\n\n".join([*(as_text(s) for s in scores), totals_text(totals(scores))]))
     return 0
 
 

@@ -92,6 +92,10 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     assert "first wrong day 2024-03-16: engine said progress (its verdict since 2024-03-15). As of 2024-03-15" in out
     assert "escalation: 1/2 labelled periods right" in out
     assert "unmodelled (Tiny): not modelled yet" in out
+    # the score to beat: each status said throughout, over the same periods (two opening, one progress)
+    assert "a constant guess would score: deadlock 0/3, opening 2/3, progress 1/3; no escalation 1/2" in out
+    assert out.rstrip().endswith("All 1 modelled cases: 2/3 periods right (67%); escalation 1/2\n"
+                                 "  a constant guess would score: deadlock 0/3, opening 2/3, progress 1/3; no escalation 1/2")
 
     assert main(["--cases-dir", str(cases), "--json", "tiny"]) == 0
     (case,) = json.loads(capsys.readouterr().out)["cases"]
@@ -99,6 +103,12 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     assert case["periods"][1]["first_wrong"]["day"] == "2024-03-16"
     assert case["periods"][1]["first_wrong"]["since"] == "2024-03-15"
     assert case["periods"][1]["share"] == 0.5
+    assert case["constant_guesses"] == {"deadlock": 0, "opening": 2, "progress": 1, "no escalation": 1}
+
+    assert main(["--cases-dir", str(cases), "--json"]) == 0
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert total == {"cases": 1, "right": 2, "labelled": 3, "escalation": {"right": 1, "labelled": 2},
+                     "constant_guesses": {"deadlock": 0, "opening": 2, "progress": 1, "no escalation": 1}}
 
 
 def test_a_malformed_labels_file_is_refused_naming_file_line_and_field(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
