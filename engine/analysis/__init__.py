@@ -62,12 +62,13 @@ def headline(model: BlockingModel, statuses: dict[str, Status], hopeful: dict[st
       every move nobody has spoken of turned out willing (``reachable_if_willing`` false
       for each), so a cycle of positions or a refusal holds each of them.  Talks under
       way never hide a standoff on the deal; they do speak for a deal that waits only on
-      moves nobody has spoken of yet.
+      moves nobody has spoken of yet.  A main goal of another phase (the deal signed, when
+      the headline follows putting it into effect) is not an interim goal: it raises nothing.
     ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out; else it is
     worked out when needed, from ``solution`` (``solve(model)``) if given."""
     main = [g for g in model.main if g in statuses] or list(statuses)
     best = max((statuses[g] for g in main), key=_ORDER.__getitem__, default="deadlock")
-    interim = [statuses[g] for g in statuses if g not in main]
+    interim = [statuses[g] for g in statuses if g not in main and g not in model.phases]  # another phase is no interim goal
     better = max(interim, key=_ORDER.__getitem__, default="deadlock")
     if _ORDER[better] <= _ORDER[best]:
         return best

@@ -436,7 +436,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     main = [g for g in goals if g.id in current] or goals
     lines = []
     main_ids = {g.id for g in main}
-    carried = [g for g in goals if g.id not in main_ids and g.status == status] if not any(g.status == status for g in main) else []
+    carried = ([g for g in goals if g.id not in main_ids and g.id not in rb.phases and g.status == status]
+               if not any(g.status == status for g in main) else [])
     carried_ids = {g.id for g in carried}
     if carried:  # an interim goal carries the headline: the main goals wait only on untested moves, or are open
         what = "under way" if status == "progress" else "within reach"

@@ -139,6 +139,7 @@ class BlockingModel:
     needs: dict[str, tuple[str, ...]]
     substitutes: dict[str, tuple[str, ...]]
     main: tuple[str, ...] = ()  # the goals whose status makes the headline (``Rulebook.main_goals``)
+    phases: tuple[str, ...] = ()  # every main goal in a phase (``Rulebook.phases``): never an interim goal
 
     def without(self, positions: Iterable[str]) -> BlockingModel:
         """As if these stances (``Block.key``) were given up."""
@@ -153,7 +154,8 @@ class BlockingModel:
         goals = [g for g in self.goals if g in wanted]
         return replace(self, moves=kept, blocks={m: self.blocks[m] for m in kept if m in self.blocks},
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
-                       main=tuple(g for g in self.main if g in wanted and g in self.goals))
+                       main=tuple(g for g in self.main if g in wanted and g in self.goals),
+                       phases=tuple(g for g in self.phases if g in wanted and g in self.goals))
 
     def hopeful(self) -> BlockingModel:
         """As if every move nobody has spoken of were willing (the old, silence-is-consent
@@ -331,6 +333,7 @@ def build_model(sit: Situation) -> BlockingModel:
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
         substitutes=rb.substitutes,
         main=rb.current_main({g for g, reached in goals.items() if reached}),
+        phases=rb.phases,
     )
 
 

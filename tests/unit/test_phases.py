@@ -54,3 +54,19 @@ def test_phases_are_for_main_goals_one_goal_a_phase(tmp_path):
     assert [(p.field, p.message.split(":")[0]) for p in interim] == [("goals.1.phase", "only main goals have phases")]
     twice = rule_file_problems(tmp_path / "twice", PHASED.replace("phase: 2", "phase: 1"))
     assert [(p.field, p.message.split(":")[0]) for p in twice] == [("goals.1.phase", "phase 1 is already goal 'signed''s")]
+
+
+def test_a_phase_done_is_no_interim_goal_it_raises_no_headline(tmp_path):
+    # Beta has said nothing of putting the deal into effect: the phase the headline follows
+    # waits only on an untested move, which an interim goal's progress could carry, but the
+    # signing, done, is the deal's first phase, not an interim goal
+    silent = PHASED.replace('  - {id: b_never, actor: B, withholds: B.give, quote: "Never.", source: s}\n', "")
+    silent = silent.replace("positions:\n", "")
+    signed = verdict(tmp_path / "signed", silent, SIGNED)
+    assert {g.id: g.status for g in signed.goals} == {"signed": "progress", "in_effect": "deadlock"}
+    assert signed.status == "deadlock"
+    assert signed.summary[0].startswith("As of 2024-02-01, A deal in two phases: deadlock — in_effect")
+    talks = silent.replace("goals:\n", "goals:\n  - {id: talks, rank: interim, done_when: {subject: A.a_x, eq: \"yes\"}, needs: [A.give]}\n")
+    carried = verdict(tmp_path / "talks", talks, SIGNED)
+    assert carried.status == "progress"  # a real interim goal still carries it: no standoff, only silence
+    assert "interim goal talks under way; main goal in_effect" in carried.summary[0]
