@@ -4,7 +4,7 @@ behind a verdict, and the summary sentences an analyst can paste into a note."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -498,11 +498,21 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         lines.append(f"Smallest concession sets ({concessions.size} stance(s){'' if concessions.exact else ', approximate'}): {sets}.")
         shown_sets = {key for s in concessions.sets[:5] for key in s}
         for stance in concessions.stances:
-            if stance.key in shown_sets and len(stance.statements) > 1:  # one statement: already quoted above, or in the cycle
+            statements = _said_once(stance.statements)
+            if stance.key in shown_sets and len(statements) > 1:  # one statement: already quoted above, or in the cycle
                 said = "; ".join(f"\"{_short(p.quote, 100)}\" — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
-                                 for p in stance.statements)
-                lines.append(f"Stance {stance.key} ({stance.actor} on {', '.join(stance.moves or [stance.move])}), said {len(stance.statements)} times: {said}.")
+                                 for p in statements)
+                lines.append(f"Stance {stance.key} ({stance.actor} on {', '.join(stance.moves or [stance.move])}), said {len(statements)} times: {said}.")
     return lines
+
+
+def _said_once(statements: Iterable[Position | Offer]) -> list[Position | Offer]:
+    """A stance's statements, each said once: one statement over a package of moves is
+    written as a position (or offer) per move, with the same words, speaker and day."""
+    seen: dict[tuple[str, str, Any], Position | Offer] = {}
+    for p in statements:
+        seen.setdefault((p.quote, p.said_by or p.source, p.said_on), p)
+    return list(seen.values())
 
 
 def orders(stances: list[Stance]) -> list[str]:
