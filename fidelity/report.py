@@ -250,7 +250,7 @@ def as_json(score: CaseScore) -> dict[str, Any]:
     """A case's score as plain JSON data (the ``--json`` output, one item per case)."""
     head: dict[str, Any] = {"case": score.folder.name, "title": score.labels.title, "modelled": score.periods is not None}
     if score.periods is None:
-        return head
+        return {**head, "labelled": len(score.labels.periods), "missing": "rules/ (a scenario folder) and facts.yaml"}
     right, labelled, esc_right, esc_labelled = score.counts()
     return {**head, "right": right, "labelled": labelled, "escalation": {"right": esc_right, "labelled": esc_labelled},
             "constant_guesses": score.guesses(),
@@ -265,7 +265,7 @@ def as_text(score: CaseScore) -> str:
     """A case's score for people: a headline, then one line per period and each miss."""
     name = f"{score.folder.name} ({score.labels.title})"
     if score.periods is None:
-        return f"{name}: not modelled yet ({len(score.labels.periods)} periods labelled)"
+        return f"{name}: not modelled yet ({len(score.labels.periods)} periods labelled; no rules/ folder)"
     right, labelled, esc_right, esc_labelled = score.counts()
     lines = [f"{name}: {right}/{labelled} periods right", f"  {_guesses_line(score.guesses(), labelled, esc_labelled)}"]
     for p in score.periods:

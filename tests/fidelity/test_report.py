@@ -106,7 +106,10 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     assert case["constant_guesses"] == {"deadlock": 0, "opening": 2, "progress": 1, "no escalation": 1}
 
     assert main(["--cases-dir", str(cases), "--json"]) == 0
-    total = json.loads(capsys.readouterr().out)["total"]
+    report = json.loads(capsys.readouterr().out)
+    total = report["total"]
+    assert report["cases"][1] == {"case": "unmodelled", "title": "Tiny", "modelled": False, "labelled": 3,
+                                  "missing": "rules/ (a scenario folder) and facts.yaml"}
     assert total == {"cases": 1, "right": 2, "labelled": 3, "escalation": {"right": 1, "labelled": 2},
                      "constant_guesses": {"deadlock": 0, "opening": 2, "progress": 1, "no escalation": 1}}
 
