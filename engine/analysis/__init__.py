@@ -150,7 +150,11 @@ def deadlines(sit: Situation) -> list[Deadline]:
         values = values_of(sit)
         for statement, kind, _ in found:
             for expr in _conditions_of(statement):
-                for compare in {c for alternative in rb.alternatives(expr) for c in alternative if c.within is not None}:
+                if any(all(compare_met(c, values) for c in alternative) for alternative in rb.alternatives(expr)):
+                    continue  # met (another alternative of it, or in time): nothing waits for a deadline
+                # each comparison once (by identity: one with a list of values is not hashable)
+                with_deadline = {id(c): c for alternative in rb.alternatives(expr) for c in alternative if c.within is not None}
+                for compare in with_deadline.values():
                     last = compare.within.deadline
                     met = compare if not compare.within.missed else negate(compare)
                     if last >= today and not compare_met(met, values):

@@ -163,3 +163,41 @@ def test_a_malformed_deadline_is_located(tmp_path, condition, field, message):
     [problem] = [p for p in found if p.field == field]
     assert problem.where.endswith("rules.yaml:7"), problem
     assert message in problem.message, problem.message
+
+
+def _ultimatum(tmp_path, condition: str):
+    """The ultimatum's session with the law's condition replaced (a list value, an ``any``)."""
+    folder = tmp_path / "variant"
+    folder.mkdir()
+    rules = RULES.replace("values: [in_force, lifted]", "values: [in_force, eased, lifted]")
+    rules = rules.replace("holds_when: {subject: B.sanctions, eq: lifted, within: {days: 60, of: 2020-12-02}}", f"holds_when: {condition}")
+    (folder / "rules.yaml").write_text(rules, encoding="utf-8")
+    opened = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'log.db'}", NOW)
+    opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(FACTS[:2])])
+    return opened
+
+
+def test_a_deadline_on_a_list_of_values_is_named_and_passes(tmp_path):
+    opened = _ultimatum(tmp_path, "{subject: B.sanctions, in: [eased, lifted], within: {days: 60, of: 2020-12-02}}")
+    try:
+        [deadline] = opened.verdict(BASELINE, at("2021-01-15")).deadlines
+        assert deadline.what == "position a_law waits for B.sanctions in [eased, lifted] within 60 days of 2020-12-02"
+        entries = opened.timeline(BASELINE)
+        assert [(e.at.date().isoformat(), e.changes) for e in entries[1:]] == [
+            ("2021-02-01", ["deadline passed: position a_law waits for B.sanctions in [eased, lifted] within 60 days of 2020-12-02"])]
+    finally:
+        opened.close()
+
+
+def test_a_deadline_on_one_alternative_is_moot_once_another_holds(tmp_path):
+    # access only if sanctions are lifted in time, or eased (at any time): eased on 2021-01-10
+    opened = _ultimatum(tmp_path, "{any: [{subject: B.sanctions, eq: lifted, within: {days: 60, of: 2020-12-02}}, "
+                                  "{subject: B.sanctions, eq: eased}]}")
+    try:
+        pending = opened.verdict(BASELINE, at("2021-01-05")).deadlines
+        assert [d.what for d in pending] == ["position a_law waits for B.sanctions = lifted within 60 days of 2020-12-02"]
+        opened.record(BASELINE, [("eased", {"at": "2021-01-10", "actor": "B", "subject": "sanctions", "value": "eased", "source": "Beta"})])
+        assert not opened.verdict(BASELINE, at("2021-01-15")).deadlines  # the law's condition holds: nothing waits
+        assert not any("deadline passed" in line for e in opened.timeline(BASELINE) for line in e.changes)
+    finally:
+        opened.close()
