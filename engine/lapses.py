@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from engine.conditions import compare_met, describe
+from engine.conduct import conduct_subjects
 from engine.facts import Fact
 
 if TYPE_CHECKING:  # the rulebook's models only: no import cycle
@@ -44,8 +45,11 @@ def lapsed(statement: Position | Offer | Variant, as_of: dt.datetime, state: Map
 
 
 def anchor_subjects(rulebook: Rulebook) -> set[str]:
-    """The subjects whose facts start a lapse's clock (``after``)."""
-    return {s.lapses.anchor.subject for s in statements(rulebook) if s.lapses is not None and s.lapses.anchor is not None}
+    """The subjects whose facts decide what is in force by themselves: those that start a
+    lapse's clock (``after``, ``when``) and those whose act shows an offer (``shown_by``,
+    ``engine.conduct``)."""
+    return ({s.lapses.anchor.subject for s in statements(rulebook) if s.lapses is not None and s.lapses.anchor is not None}
+            | conduct_subjects(rulebook))
 
 
 def statements(rulebook: Rulebook) -> Iterable[Position | Offer | Variant]:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from engine.analysis.explain import quoted
 from engine.conditions import show
 from engine.imports import ImportReport
-from engine.verdict import ConcessionSets, TimelineEntry, Verdict
+from engine.verdict import ConcessionSets, FactRef, TimelineEntry, Verdict
 
 
 def when(at: dt.datetime) -> str:
     return at.date().isoformat() if at.time() == dt.time(0) else at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def day(fact: FactRef) -> str:
+    """A cited fact's time (``when``), ``about`` it when its date is approximate."""
+    return f"about {when(fact.at)}" if fact.approx else when(fact.at)
 
 
 def verdict_text(verdict: Verdict) -> str:
@@ -29,7 +35,7 @@ def verdict_text(verdict: Verdict) -> str:
                     lines.append(f"     {step.move} waits for {step.waits_for}: it can only be made after it")
                     continue
                 lines.append(f"     {step.move} waits for {step.waits_for}: position {step.position.id}")
-                lines.append(f"       \"{step.position.quote}\"")
+                lines.append(f"       {quoted(step.position)}")
                 lines.append(f"       — {step.position.said_by}{', ' + str(step.position.said_on) if step.position.said_on else ''}; {step.position.source}")
                 for unmet in step.unmet:
                     fact = unmet.fact
@@ -85,7 +91,7 @@ def _ripeness(verdict: Verdict) -> list[str]:
         acts = set(ripe.stalemate.escalation)  # ids of the verdict's escalation events
         lines += [f"     hostile act: {when(e.at)} {e.actor}: {e.value} ({e.source})" for e in verdict.escalation_events if e.id in acts]
         lines.append(f"  {ripe.way_out.text}" + (f" (since {ripe.way_out.since})" if ripe.way_out.since else ""))
-        lines += [f"     \"{s.quote}\" — {s.said_by or s.actor}{', ' + str(s.said_on) if s.said_on else ''}; {s.source}"
+        lines += [f"     {quoted(s)} — {s.said_by or s.actor}{', ' + str(s.said_on) if s.said_on else ''}; {s.source}"
                   for s in ripe.way_out.statements]
     return lines
 
@@ -101,7 +107,7 @@ def _concessions(title: str, concessions: ConcessionSets) -> list[str]:
     for stance in concessions.stances:
         lines.append(f"  {stance.key}: {stance.actor} on {stance.move}" + ("" if stance.statements else ", nobody has said"))
         for said in stance.statements:
-            lines.append(f"     \"{said.quote}\" — {said.said_by or said.actor}{', ' + str(said.said_on) if said.said_on else ''}; {said.source}")
+            lines.append(f"     {quoted(said)} — {said.said_by or said.actor}{', ' + str(said.said_on) if said.said_on else ''}; {said.source}")
     return lines
 
 
@@ -115,7 +121,8 @@ def timeline_text(entries: list[TimelineEntry]) -> str:
         for cause in entry.causes:
             lines.append(f"{'':<42}  because: {cause.subject} = {show(cause.value)} ({cause.source or 'no source'})")
         for stated in entry.statements:
-            lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source})")
+            shown = f", shown by {stated.shown_by.id} of {day(stated.shown_by)}" if stated.shown_by else ""
+            lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source}{shown})")
     return "\n".join(lines)
 
 

@@ -13,8 +13,9 @@ from pydantic import TypeAdapter
 from engine.analysis import escalation
 from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
 from engine.conditions import describe, show
+from engine.conduct import act
 from engine.facts import Fact
-from engine.rulebook.models import Compare, Escalation, Offer, Position, Variant
+from engine.rulebook.models import PARAPHRASE_PREFIX, Compare, Escalation, Offer, Position, Variant, quote_kind_of
 from engine.values import distance
 from engine.verdict import (
     ConcessionSets,
@@ -62,9 +63,42 @@ def cite_position(position: Position | Offer, variant: Variant | None = None) ->
         source = variant or position
         return PositionRef(kind="offer" if isinstance(position, Offer) else "position", id=position.id, actor=position.actor,
                            quote=" ".join(source.quote.split()), source=source.source, said_by=source.said_by,
-                           said_on=source.said_on, variant=variant.id if variant else None)
+                           said_on=source.said_on, variant=variant.id if variant else None,
+                           quote_kind=quote_kind_of(source), reported_by=source.reported_by)
 
     return _cited(position, variant, build)
+
+
+def cite_statement(sit: Situation, statement: Position | Offer, variant: Variant | None = None) -> PositionRef:
+    """``cite_position``, and for an offer shown by conduct (``shown_by``) the act's fact in
+    force beside its quote (``PositionRef.shown_by``)."""
+    cited = cite_position(statement, variant)
+    fact = act(statement, sit.state)
+    if fact is None:
+        return cited
+    return _cited(cited, fact, lambda: cited.model_copy(update={"shown_by": cite_fact(sit, fact)}))
+
+
+def shown_at(sit: Situation, moment: object) -> list[PositionRef]:
+    """The offers shown by conduct (``shown_by``) whose subject's fact in force is dated at
+    ``moment``: the act that puts each in force (cited beside it), or the fact that ends it."""
+    found = []
+    for offer in sit.rulebook.offers.values():
+        fact = sit.state.get(offer.shown_by.subject) if offer.shown_by is not None else None
+        if fact is not None and fact.at == moment:
+            found.append(cite_statement(sit, offer))
+    return found
+
+
+def quoted(ref: PositionRef, text: str | None = None) -> str:
+    """A cited quote in a sentence, marked as it was reported: ``"words"`` (verbatim, or an
+    older paraphrase whose quote says so), ``(paraphrase) "words"``, ``(reported by B)
+    "words"``, ``(the analyst's reading of the act) "words"``."""
+    kind, words = ref.quote_kind, ref.quote if text is None else text  # ``text``: the quote cut short
+    if kind == "verbatim" or (kind == "paraphrase" and ref.quote.startswith(PARAPHRASE_PREFIX)):
+        return f"\"{words}\""
+    mark = {"paraphrase": "paraphrase", "reported": f"reported by {ref.reported_by}", "reading": "the analyst's reading of the act"}[kind]
+    return f"({mark}) \"{words}\""
 
 
 def statement_words(value: dict) -> str:
@@ -313,13 +347,13 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
                                evidence=[cite_position(b.position, b.variant) for b in shown],
                                unmet=[u for b in shown for u in unmet_evidence(sit, b)]))
         elif kind == "offered":
-            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(o) for o in blocks[0].offers],
+            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_statement(sit, o) for o in blocks[0].offers],
                                unmet=unmet_evidence(sit, blocks[0])))
         elif move in model.eased:
             position, variant = model.eased[move]
             result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(position, variant)]))
         else:
-            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(p) for p in model.willing[move]]))
+            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_statement(sit, p) for p in model.willing[move]]))
         after = prerequisites_of(model, move)
         if after:
             result[-1]["after"] = list(after)
@@ -334,9 +368,9 @@ def _consent_stance(model: BlockingModel, solution: Solution, move: str, actor: 
     holding = [b for b in blocks if b.kind in ("position", "offer")]
     if kind == "refused":
         holding = [b for b in holding if b.kind == "position" and not solution.lifters[id(b)]]
-    cited = [cite_position(b.position, b.variant) if b.position is not None else cite_position(o) for b in holding
+    cited = [cite_position(b.position, b.variant) if b.position is not None else cite_statement(sit, o) for b in holding
              for o in ((None,) if b.position is not None else b.offers)]
-    cited += [cite_position(s) for s in model.willing.get(move, ())]
+    cited += [cite_statement(sit, s) for s in model.willing.get(move, ())]
     silent = [b.party or actor for b in blocks if b.kind == "unknown"]
     return dict(move=move, actor=actor, stance=kind, evidence=list({(c.id, c.variant): c for c in cited}.values()),
                 unmet=[u for b in holding if b.kind != "unknown" and not b.refusal for u in unmet_evidence(sit, b)], silent=silent)
@@ -464,7 +498,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     for cycle in found[:3]:
         parts = [f"{s.actor} can make {s.move} only after {s.waits_for}" if s.position is None else
                  f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
-                 f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
+                 f" ({s.position.id}: {quoted(s.position, _short(s.position.quote))} — {s.position.said_by or s.position.source}"
                  f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
         lines.append("Cycle: " + "; ".join(parts) + ".")
         evidence = {f.id: f for s in cycle.steps for u in s.unmet for f in (u.fact, u.other, u.previous) if f}
@@ -477,7 +511,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about"
                 + (f" ({'; '.join(narrowing)}, without closing it)" if narrowing else "")
                 if refusal.unmet else f"refuses {refusal.move} outright")
-        lines.append(f"{refusal.actor} {what} ({refusal.position.id}: \"{_short(refusal.position.quote)}\").")
+        lines.append(f"{refusal.actor} {what} ({refusal.position.id}: {quoted(refusal.position, _short(refusal.position.quote))}).")
     untested_moves = sorted({m for g in goals for m in g.untested})
     if untested_moves:
         lines.append(f"Nobody has said whether they would make {', '.join(untested_moves)}: untested, so no opening rests on them.")
@@ -498,7 +532,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         shown_sets = {key for s in concessions.sets[:5] for key in s}
         for stance in concessions.stances:
             if stance.key in shown_sets and len(stance.statements) > 1:  # one statement: already quoted above, or in the cycle
-                said = "; ".join(f"\"{_short(p.quote, 100)}\" — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
+                said = "; ".join(f"{quoted(p, _short(p.quote, 100))} — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
                                  for p in stance.statements)
                 lines.append(f"Stance {stance.key} ({stance.actor} on {', '.join(stance.moves or [stance.move])}), said {len(stance.statements)} times: {said}.")
     return lines
