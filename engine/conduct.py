@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from engine.conditions import compare_met, describe
-from engine.facts import Fact
+from engine.facts import Fact, cited_day
 
 if TYPE_CHECKING:  # the rulebook's models only: no import cycle
     from engine.rulebook import Rulebook
@@ -51,10 +51,4 @@ def shown_offers(rulebook: Rulebook) -> Iterable[Offer]:
 
 def how(offer: Offer, fact: Fact) -> str:
     """``shown by USA.prisoners = released (about 2019-11-19, f7)``."""
-    return f"shown by {describe(offer.shown_by)} ({fact_day(fact)}, {fact.id})"  # type: ignore[arg-type]
-
-
-def fact_day(fact: Fact) -> str:
-    """A fact's day as cited: ``2019-11-19``, or ``about 2019-11-19`` for an approximate date."""
-    day = fact.at.date().isoformat()
-    return f"about {day}" if getattr(fact, "approx", False) else day
+    return f"shown by {describe(offer.shown_by)} ({cited_day(fact.at, fact.approx)}, {fact.id})"  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from engine.conditions import compare_met, describe
 from engine.conduct import conduct_subjects
-from engine.facts import Fact
+from engine.facts import Fact, cited_day
 
 if TYPE_CHECKING:  # the rulebook's models only: no import cycle
     from engine.rulebook import Rulebook
@@ -92,7 +92,7 @@ def why(statement: Position | Offer | Variant, state: Mapping[str, Fact]) -> str
         return f"{lapse.days} days after it was stated ({start.isoformat() if start else 'no date'})"
     fact = state.get(lapse.anchor.subject)
     when = f"when {describe(lapse.when)}" if lapse.when is not None else f"{lapse.days} days after {describe(lapse.anchor)}"
-    return when + (f" ({fact.at.date().isoformat()}, {fact.id})" if fact else "")
+    return when + (f" ({cited_day(fact.at, fact.approx)}, {fact.id})" if fact else "")
 
 
 def _start(statement: Position | Offer | Variant, lapse: Lapse, state: Mapping[str, Fact]) -> dt.date | None:

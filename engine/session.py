@@ -157,7 +157,8 @@ class Session:
                 declared = given.states.declaration if given.states is not None else None
                 fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind="statement",
                             value=given.statement_value(), actor=declared.actor if declared is not None else None,
-                            source=given.source, note=given.note, recorded_at=recorded_at, rules_version=rules_version)
+                            source=given.source, note=given.note, recorded_at=recorded_at, rules_version=rules_version,
+                            approx=given.approx)
             elif item.kind == "withdrawal":
                 target = self.history.get(given.withdraws)
                 assert target is not None, "check() first"
@@ -169,7 +170,7 @@ class Session:
                             value=given.value, actor=given.actor, target=given.target, source=given.source,
                             note=given.note, recorded_at=recorded_at, withdraws=given.withdraws, rules_version=rules_version,
                             count=given.count, since=given.since, confidence=given.confidence,
-                            claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by))
+                            claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by), approx=given.approx)
             built.append(fact)
         return built
 

@@ -26,7 +26,8 @@ def _absent(value: Any) -> bool:
 
 
 class FactRef(Model):
-    """A fact cited as evidence, with how sure it is (``engine.facts``)."""
+    """A fact cited as evidence, with how sure it is (``engine.facts``) and, with ``approx``,
+    that its date is approximate (cite it as "about" that date: ``engine.facts.cited_day``)."""
 
     id: str
     subject: str
@@ -42,6 +43,7 @@ class FactRef(Model):
     confidence: Confidence = "confirmed"
     claimed_by: list[str] = []
     denied_by: list[str] = []
+    approx: bool = Field(False, exclude_if=operator.not_)  # its date is approximate (left out of the JSON when not)
 
 
 class PositionRef(Model):

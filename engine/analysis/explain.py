@@ -14,7 +14,7 @@ from engine.analysis import escalation
 from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
 from engine.conditions import describe, show
 from engine.conduct import act
-from engine.facts import Fact
+from engine.facts import Fact, cited_day
 from engine.rulebook.models import PARAPHRASE_PREFIX, Compare, Escalation, Offer, Position, Variant, quote_kind_of
 from engine.values import distance
 from engine.verdict import (
@@ -122,7 +122,8 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
         return FactRef(id=fact.id, subject=fact.subject, value=value, unit=subject.unit if subject else "",
                        at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note,
                        count=fact.count, since=fact.since,
-                       confidence=fact.confidence, claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by))
+                       confidence=fact.confidence, claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by),
+                       approx=fact.approx)
 
     return _cited(fact, sit.rulebook, build)
 
@@ -453,7 +454,7 @@ def levels_and_calms(sit: Situation, chains: list[EscalationChain], calmed: list
             lines.append(f"Escalation level ({pattern_id}): {longest.level}, {longest.size} hostile events in its longest live "
                          f"chain, from {longest.first_at.date()} to {longest.last_at.date()}.")
     for calm in calmed:
-        acts = "; ".join(f"{e.actor} {e.subject.split('.')[-1]} on {e.at.date()}" + (f" ({e.value})" if e.value else "") for e in calm.events)
+        acts = "; ".join(f"{e.actor} {e.subject.split('.')[-1]} on {cited_day(e.at, e.approx)}" + (f" ({e.value})" if e.value else "") for e in calm.events)
         lines.append(f"De-escalation ({calm.pattern}): {acts}. Hostile events up to it no longer count.")
     return lines
 
@@ -503,7 +504,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         lines.append("Cycle: " + "; ".join(parts) + ".")
         evidence = {f.id: f for s in cycle.steps for u in s.unmet for f in (u.fact, u.other, u.previous) if f}
         for fact in sorted(evidence.values(), key=lambda f: f.at):
-            lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
+            lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {cited_day(fact.at, fact.approx)}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")
     for refusal in refused:
         narrowing = [f"{p.move} would narrow the gap on {u.fact.subject} from {show(u.gap)} to {show(p.gap)}"
@@ -520,7 +521,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         acts = sum(e.count or 1 for e in events)
         counted = f" (standing for {acts} acts)" if acts != len(events) else ""
         lines.append(f"Escalation: {len(events)} hostile events{counted} alternating between sides ({', '.join(actors)}) "
-                     f"from {events[0].at.date().isoformat()} to {events[-1].at.date().isoformat()}.")
+                     f"from {cited_day(events[0].at, events[0].approx)} to {cited_day(events[-1].at, events[-1].approx)}.")
     shown = [o for o in openings if status != "deadlock" or not o.available_now]  # no "Opening now" under a deadlock
     for opening in shown[:3]:
         label = "Opening now" if opening.available_now else f"Way out {opening.rank}"

@@ -1,0 +1,65 @@
+"""Approximate dates (``approx: true`` on a fact or a statement fact): the engine uses the date
+as given, and every citation of it says "about" it: verdict evidence now and as of a past
+date, the summary, a timeline's causes and text, a lapse counted from it, and a what-if."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import FactError
+from engine.sessions import BASELINE
+from ripeness.render import timeline_text, verdict_text
+from tests.unit.small import at, sessions_fixture
+from tests.unit.test_lapses import FACTS as LAPSE_FACTS
+from tests.unit.test_lapses import RULES as LAPSE_RULES
+from tests.unit.test_quote_kind import FACTS, RULES
+
+APPROX = {"at": "2024-01-20", "actor": "B", "subject": "y", "value": "no", "source": "a later memoir", "approx": True}
+
+sessions = sessions_fixture("approx", RULES, [*FACTS, APPROX])
+lapsing = sessions_fixture("interim", LAPSE_RULES, [{**LAPSE_FACTS[0], "approx": True}, *LAPSE_FACTS[1:]])
+
+
+def _facts(verdict) -> dict:
+    return {u.fact.id: u.fact for c in verdict.cycles for s in c.steps for u in s.unmet if u.fact}
+
+
+def test_a_verdict_cites_the_date_as_about_it_and_uses_it_as_given(sessions):
+    assert "f3" not in _facts(sessions.verdict(BASELINE, at("2024-01-19")))  # not before its date
+    verdict = sessions.verdict(BASELINE, at("2024-03-01"))
+    cited = _facts(verdict)
+    assert cited["f3"].approx and not cited["f1"].approx
+    assert cited["f3"].at.date().isoformat() == "2024-01-20"
+    assert "Fact: B.y is no since about 2024-01-20 (a later memoir)." in verdict.summary
+    assert "Fact: A.x is no since 2024-01-01 (s)." in verdict.summary
+    assert "since about 2024-01-20 (a later memoir)" in verdict_text(verdict)
+    dumped = verdict.model_dump_json()
+    assert '"approx":true' in dumped and '"approx":false' not in dumped  # left out where the date is as given
+
+
+def test_the_timeline_cites_its_cause_as_approximate(sessions):
+    sessions.record(BASELINE, [("body", {**APPROX, "at": "2024-04-01", "value": "yes"})])  # B moves: an entry of its own
+    entries = sessions.timeline(BASELINE)
+    [entry] = [e for e in entries if e.at.date().isoformat() == "2024-04-01"]
+    assert [(c.id, c.approx) for c in entry.causes] == [("f4", True)]
+    assert "(date approximate: about 2024-04-01)" in timeline_text(entries)
+
+
+def test_a_lapse_counted_from_an_approximate_date_says_so(lapsing):
+    verdict = lapsing.verdict(BASELINE, at("2024-02-01"))
+    assert verdict.deadlines[0].what.startswith("offer a_interim lapses 90 days after understanding = signed (about 2024-01-10, f1)")
+
+
+def test_a_whatif_and_a_statement_fact_can_say_their_date_is_approximate(sessions):
+    sessions.fork("later", as_of=at("2024-03-01"))
+    sessions.record("later", [("body", {"at": "2024-03-05", "ends": "b_first", "approx": True, "source": "rumour"})])
+    [entry] = [e for e in sessions.timeline("later") if any(c.source == "rumour" for c in e.causes)]
+    assert [c.approx for c in entry.causes] == [True]
+    assert all(c.source != "rumour" for e in sessions.timeline(BASELINE) for c in e.causes)
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_a_malformed_approx_is_refused_at_its_field(sessions, bad):
+    with pytest.raises(FactError) as caught:
+        sessions.record(BASELINE, [("body", {**APPROX, "approx": bad})])
+    assert any(p.field == "approx" for p in caught.value.problems), caught.value.problems
