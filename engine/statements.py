@@ -68,6 +68,7 @@ class Statement:
     states: Position | Offer | None
     ends: tuple[str, ...]
     where: str
+    approx: bool = False  # its date is approximate: so are the dates of what it states
 
     @property
     def kind(self) -> str:
@@ -89,7 +90,7 @@ def statements_of(facts: Sequence[Fact], where: dict[str, str] | None = None) ->
         elif "offer" in stated:
             states = Offer.model_validate(stated["offer"])
         read.append(Statement(fact.at, fact.seq, states, tuple(value.get("ends") or ()),
-                              (where or {}).get(fact.id, fact.id)))
+                              (where or {}).get(fact.id, fact.id), fact.approx))
     return sorted(read, key=lambda s: (s.at.date(), s.seq))
 
 
@@ -111,7 +112,7 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
                                         f"a stated {st.kind} is in force from the fact's date ('at') until a later fact "
                                         "ends it ('ends'); leave 'in_force' out"))
                 continue
-            item = st.states.model_copy(update={"in_force": InForce(**{"from": day})})
+            item = st.states.model_copy(update={"in_force": InForce(**{"from": day}), **({"approx": True} if st.approx else {})})
             table = positions if isinstance(item, Position) else offers
             if item.id in positions or item.id in offers:
                 first = positions.get(item.id, offers.get(item.id))[1].place  # type: ignore[index]

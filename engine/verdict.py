@@ -50,8 +50,9 @@ class PositionRef(Model):
     """A stated position (or its active variant), or an offer (``kind``), cited as evidence.
     ``quote_kind``: how its quote was reported (``verbatim``, ``paraphrase``, ``reported``
     by ``reported_by``, or ``reading``: the analyst's reading of an act); ``shown_by``: for
-    an offer shown by conduct, the act's fact in force.  The three are left out of the JSON
-    at their defaults (verbatim, none), as citations were before they existed."""
+    an offer shown by conduct, the act's fact in force; ``approx``: its ``said_on`` is
+    approximate.  The four are left out of the JSON at their defaults (verbatim, none,
+    false), as citations were before they existed."""
 
     kind: Literal["position", "offer"] = "position"
     id: str
@@ -64,6 +65,7 @@ class PositionRef(Model):
     quote_kind: QuoteKind = Field("verbatim", exclude_if=functools.partial(operator.eq, "verbatim"))
     reported_by: str = Field("", exclude_if=operator.not_)
     shown_by: FactRef | None = Field(None, exclude_if=_absent)
+    approx: bool = Field(False, exclude_if=operator.not_)  # ``said_on`` is approximate (left out of the JSON when not)
 
 
 class StatementState(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from engine.analysis.explain import quoted
+from engine.analysis.explain import quoted, said_day
 from engine.conditions import show
 from engine.imports import ImportReport
 from engine.verdict import ConcessionSets, FactRef, TimelineEntry, Verdict
@@ -36,7 +36,7 @@ def verdict_text(verdict: Verdict) -> str:
                     continue
                 lines.append(f"     {step.move} waits for {step.waits_for}: position {step.position.id}")
                 lines.append(f"       {quoted(step.position)}")
-                lines.append(f"       — {step.position.said_by}{', ' + str(step.position.said_on) if step.position.said_on else ''}; {step.position.source}")
+                lines.append(f"       — {step.position.said_by}{', ' + said_day(step.position) if step.position.said_on else ''}; {step.position.source}")
                 for unmet in step.unmet:
                     fact = unmet.fact
                     seen = (f"{show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {day(fact)} ({fact.source or 'no source'})"
@@ -91,7 +91,7 @@ def _ripeness(verdict: Verdict) -> list[str]:
         acts = set(ripe.stalemate.escalation)  # ids of the verdict's escalation events
         lines += [f"     hostile act: {day(e)} {e.actor}: {e.value} ({e.source})" for e in verdict.escalation_events if e.id in acts]
         lines.append(f"  {ripe.way_out.text}" + (f" (since {ripe.way_out.since})" if ripe.way_out.since else ""))
-        lines += [f"     {quoted(s)} — {s.said_by or s.actor}{', ' + str(s.said_on) if s.said_on else ''}; {s.source}"
+        lines += [f"     {quoted(s)} — {s.said_by or s.actor}{', ' + said_day(s) if s.said_on else ''}; {s.source}"
                   for s in ripe.way_out.statements]
     return lines
 
@@ -107,7 +107,7 @@ def _concessions(title: str, concessions: ConcessionSets) -> list[str]:
     for stance in concessions.stances:
         lines.append(f"  {stance.key}: {stance.actor} on {stance.move}" + ("" if stance.statements else ", nobody has said"))
         for said in stance.statements:
-            lines.append(f"     {quoted(said)} — {said.said_by or said.actor}{', ' + str(said.said_on) if said.said_on else ''}; {said.source}")
+            lines.append(f"     {quoted(said)} — {said.said_by or said.actor}{', ' + said_day(said) if said.said_on else ''}; {said.source}")
     return lines
 
 

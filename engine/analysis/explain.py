@@ -3,6 +3,7 @@ behind a verdict, and the summary sentences an analyst can paste into a note."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -64,7 +65,7 @@ def cite_position(position: Position | Offer, variant: Variant | None = None) ->
         return PositionRef(kind="offer" if isinstance(position, Offer) else "position", id=position.id, actor=position.actor,
                            quote=" ".join(source.quote.split()), source=source.source, said_by=source.said_by,
                            said_on=source.said_on, variant=variant.id if variant else None,
-                           quote_kind=quote_kind_of(source), reported_by=source.reported_by)
+                           quote_kind=quote_kind_of(source), reported_by=source.reported_by, approx=source.approx)
 
     return _cited(position, variant, build)
 
@@ -99,6 +100,11 @@ def quoted(ref: PositionRef, text: str | None = None) -> str:
         return f"\"{words}\""
     mark = {"paraphrase": "paraphrase", "reported": f"reported by {ref.reported_by}", "reading": "the analyst's reading of the act"}[kind]
     return f"({mark}) \"{words}\""
+
+
+def said_day(ref: PositionRef) -> str:
+    """A cited statement's ``said_on`` (``2019-11-28``), ``about`` it when approximate."""
+    return cited_day(dt.datetime.combine(ref.said_on, dt.time()), ref.approx) if ref.said_on else ""
 
 
 def statement_words(value: dict) -> str:
@@ -500,7 +506,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         parts = [f"{s.actor} can make {s.move} only after {s.waits_for}" if s.position is None else
                  f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
                  f" ({s.position.id}: {quoted(s.position, _short(s.position.quote))} — {s.position.said_by or s.position.source}"
-                 f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
+                 f"{', ' + said_day(s.position) if s.position.said_on else ''})" for s in cycle.steps]
         lines.append("Cycle: " + "; ".join(parts) + ".")
         evidence = {f.id: f for s in cycle.steps for u in s.unmet for f in (u.fact, u.other, u.previous) if f}
         for fact in sorted(evidence.values(), key=lambda f: f.at):
@@ -533,7 +539,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         shown_sets = {key for s in concessions.sets[:5] for key in s}
         for stance in concessions.stances:
             if stance.key in shown_sets and len(stance.statements) > 1:  # one statement: already quoted above, or in the cycle
-                said = "; ".join(f"{quoted(p, _short(p.quote, 100))} — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
+                said = "; ".join(f"{quoted(p, _short(p.quote, 100))} — {p.said_by or p.source}{', ' + said_day(p) if p.said_on else ''}"
                                  for p in stance.statements)
                 lines.append(f"Stance {stance.key} ({stance.actor} on {', '.join(stance.moves or [stance.move])}), said {len(stance.statements)} times: {said}.")
     return lines

@@ -18,7 +18,7 @@ import datetime as dt
 import functools
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StringConstraints, Tag, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
@@ -369,6 +369,7 @@ class Variant(Strict):
     source: Prose = Field(min_length=1)
     said_by: Prose = ""
     said_on: dt.date | None = None
+    approx: StrictBool = False  # its dates (``said_on``, ``in_force``) are approximate: cited as "about" them
     description: Prose = ""
     lapses: Lapse | None = None  # when the softer form stops by itself (see ``Lapse``)
 
@@ -398,6 +399,7 @@ class Position(Strict):
     source: Prose = Field(min_length=1)
     said_by: Prose = ""
     said_on: dt.date | None = None
+    approx: StrictBool = False  # its dates (``said_on``, ``in_force``) are approximate: cited as "about" them
     in_force: InForce = InForce()
     variants: list[Variant] = []
     description: Prose = ""
@@ -426,6 +428,7 @@ class Offer(Strict):
     source: Prose = Field(min_length=1)
     said_by: Prose = ""
     said_on: dt.date | None = None
+    approx: StrictBool = False  # its dates (``said_on``, ``in_force``) are approximate: cited as "about" them
     in_force: InForce = InForce()
     description: Prose = ""
     restates: Identifier | None = None  # the first offer of the same stance (same actor; on another move: a package)

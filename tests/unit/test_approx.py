@@ -63,3 +63,29 @@ def test_a_malformed_approx_is_refused_at_its_field(sessions, bad):
     with pytest.raises(FactError) as caught:
         sessions.record(BASELINE, [("body", {**APPROX, "approx": bad})])
     assert any(p.field == "approx" for p in caught.value.problems), caught.value.problems
+
+
+def test_a_position_can_say_when_it_was_said_only_roughly(tmp_path):
+    from tests.unit.small import verdict_of
+    rules = RULES.replace("    in_force: {from: 2024-02-01}\n", "    in_force: {from: 2024-02-01}\n    said_on: 2024-02-01\n    approx: true\n")
+    verdict = verdict_of(tmp_path, rules, FACTS, at("2024-03-01").date())
+    cited = {s.position.id: s.position for c in verdict.cycles for s in c.steps}
+    assert cited["a_first"].approx and not cited["b_first"].approx
+    cycle = next(line for line in verdict.summary if line.startswith("Cycle:"))
+    assert "Beta does.\" — mediator's briefing, about 2024-02-01);" in cycle
+    assert "about 2024-02-01" in verdict_text(verdict)
+
+
+def test_a_statement_fact_of_an_approximate_date_states_a_statement_cited_so(sessions):
+    sessions.record(BASELINE, [("body", {"at": "2024-03-05", "approx": True, "source": "rumour", "ends": "b_first", "states": {"offer": {
+        "id": "b_offer", "actor": "B", "offers": "B.y", "quote": "Beta would move.", "source": "rumour", "said_on": "2024-03-05"}}})])
+    verdict = sessions.verdict(BASELINE, at("2024-03-06"))
+    [offer] = [e for s in verdict.stances for e in s.evidence if e.id == "b_offer"]
+    assert offer.approx and '"approx":true' in offer.model_dump_json()
+
+
+def test_a_malformed_approx_in_a_rule_file_is_located(tmp_path):
+    from tests.unit.small import rule_file_problems
+    found = rule_file_problems(tmp_path / "bad", RULES.replace("    source: press account\n", "    source: press account\n    approx: roughly\n"))
+    [problem] = [p for p in found if p.field == "positions.1.approx"]
+    assert "valid boolean" in problem.message and problem.where.endswith("rules.yaml:27"), problem
