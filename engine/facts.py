@@ -236,10 +236,10 @@ class FactInput(BaseModel):
     def _complete(self) -> FactInput:
         if self.is_statement:
             given = [name for name in ("subject", "actor", "value", "target", "withdraws", "count", "since") if getattr(self, name) is not None]
-            given += [name for name in ("confidence", "claimed_by", "denied_by") if name in self.model_fields_set]
             if given:
-                raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source' and 'note', "
-                                 f"not {', '.join(repr(g) for g in given)}: the position or offer names its own actor")
+                raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source', 'note', 'approx', "
+                                 f"'confidence', 'claimed_by' and 'denied_by', not {', '.join(repr(g) for g in given)}: "
+                                 "the position or offer names its own actor")
             if self.at is None:
                 raise ValueError("'at' required: the date the statement was made")
             return self
@@ -363,10 +363,19 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
         return ResolvedFact(fact, "", "withdrawal", where), []
     if fact.is_statement:  # checked against the session's statements by the session
         named = fact.states.declaration.id if fact.states is not None else fact.ends[0]  # type: ignore[index]
-        return ResolvedFact(fact, named, "statement", where), []
+        problems = _attribution(fact, where) + _unknown_attributors(fact, rulebook, where)
+        return (None if problems else ResolvedFact(fact, named, "statement", where)), problems
     attribution = _attribution(fact, where)
     item, problems = _resolve(fact, rulebook, where)
     return (None if attribution else item), attribution + problems
+
+
+def _unknown_attributors(fact: FactInput, rulebook: Rulebook, where: str) -> list[Problem]:
+    """The actors of ``claimed_by`` and ``denied_by`` the scenario does not know."""
+    return [Problem(where, f"{fld}.{i}", f"unknown actor {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                    + f" (known: {', '.join(sorted(rulebook.actors))})")
+            for fld in ("claimed_by", "denied_by") for i, name in enumerate(getattr(fact, fld))
+            if name not in rulebook.actors for hint in [suggest(name, list(rulebook.actors))]]
 
 
 def _resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFact | None, list[Problem]]:

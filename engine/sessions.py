@@ -48,12 +48,12 @@ from engine.errors import (
     WriteConflict,
     brief,
 )
-from engine.facts import Confidence, Fact, ResolvedFact, dated_after, parse_inputs, recheck
+from engine.facts import Confidence, Fact, ResolvedFact, admitted, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
 from engine.reply_json import reply_json
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.session import Clock, Session, horizon_of
+from engine.session import Clock, Session, horizon_of, resting_on
 from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
 from engine.store.ports import SessionRecord, Store
 from engine.verdict import StatementState, TimelineEntry, Verdict
@@ -446,8 +446,10 @@ class Sessions:
         under its lock, then outside it: a write to the session goes on meanwhile.
         ``admit``: the lowest confidence of the facts it reads (``disputed``: all)."""
         with self._using(name) as session:
-            frame, analyst = session.frame(as_of, admit), session.analyst
-        return self._answer(analyst, frame, deadline)
+            frame, analyst = session.frame(as_of, admit), session.analyst_for(admit)
+            unsure = [f for f in session.unsure_statements(frame.as_of) if admitted(f.confidence, admit)]
+            sure = session.analyst_for("confirmed") if unsure else analyst
+        return resting_on(self._answer(analyst, frame, deadline), unsure, lambda: self._answer(sure, frame, deadline).status)
 
     def timeline(self, name: str, deadline: Deadline = NO_DEADLINE, admit: Confidence = "disputed") -> list[TimelineEntry]:
         """The timeline of a copy of the session's whole history, by an analyst of its own
@@ -456,7 +458,8 @@ class Sessions:
         time passes (``analyst.KeptTimelines``)."""
         with self._using(name) as session:
             session.complete()  # first: it may bring statement facts, and so other rule files
-            now, rulebook, rules = self.clock.now(), session.rulebook, session.rules
+            chosen = session.analyst_for(admit)  # the session's own, unless statements less sure are left out
+            now, rulebook, rules = self.clock.now(), chosen.rulebook, chosen.rules
             live, version = session.history, session.history.version
             kept = self._timelines.get(name, live, rulebook, admit, now)  # nothing changed since it was worked out
             if kept is not None:

@@ -121,6 +121,13 @@ def condition_text(compare: Compare, unit: str = "") -> str:
     return _cited(compare, unit, lambda: describe(compare, unit))
 
 
+def cite_statement_fact(fact: Fact) -> FactRef:
+    """A statement fact cited with how sure it is (no situation needed: it has no unit)."""
+    return FactRef(id=fact.id, subject=fact.subject, value=statement_words(fact.value), at=fact.at, actor=fact.actor,
+                   source=fact.source, note=fact.note, confidence=fact.confidence, claimed_by=list(fact.claimed_by),
+                   denied_by=list(fact.denied_by), approx=fact.approx)
+
+
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     def build() -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
