@@ -9,6 +9,7 @@ is), and truth maintenance withdraws every conclusion that lost its support.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import threading
@@ -18,6 +19,7 @@ from typing import Protocol
 
 from engine.analysis import Situation
 from engine.analysis.explain import cite_statement_fact
+from engine.analysis.unsure import describe as unsure_words
 from engine.analyst import Analyst, change_times, frame_of, horizon_of
 from engine.compiler import CompiledRules, compile_rulebook
 from engine.errors import FactError, Problem, RuleFileError
@@ -61,7 +63,33 @@ def resting_on(verdict: Verdict, unsure: list[Fact], status_without: Callable[[]
     if not unsure or status_without() == verdict.status:
         return verdict
     cited = [cite_statement_fact(f) for f in unsure]
-    return verdict.model_copy(update={"rests_on_unconfirmed": [*verdict.rests_on_unconfirmed, *cited]})
+    return verdict.model_copy(update={"rests_on_unconfirmed": [*verdict.rests_on_unconfirmed, *cited],
+                                      "summary": [*verdict.summary, _resting_note(verdict.status, cited)]})
+
+
+def marked_timeline(entries: list[TimelineEntry], without: list[TimelineEntry], unsure: list[Fact]) -> list[TimelineEntry]:
+    """``entries`` with each whose status differs from the status then of ``without`` (the
+    timeline with every less-than-confirmed statement fact left out) marked as resting on
+    those of ``unsure`` said by its day, as ``resting_on`` marks a verdict."""
+    times = [e.at for e in without]
+    marked = []
+    for entry in entries:
+        said = [f for f in unsure if f.at.date() <= entry.at.date()]
+        i = bisect.bisect_right(times, entry.at) - 1
+        if not said or (i >= 0 and without[i].status == entry.status):
+            marked.append(entry)
+            continue
+        cited = [cite_statement_fact(f) for f in said]
+        verdict = entry.verdict.model_copy(update={"rests_on_unconfirmed": [*entry.verdict.rests_on_unconfirmed, *cited],
+                                                   "summary": [*entry.verdict.summary, _resting_note(entry.status, cited)]})
+        marked.append(entry.model_copy(update={
+            "verdict": verdict, "rests_on_unconfirmed": [*entry.rests_on_unconfirmed, *cited],
+            "changes": [*entry.changes, f"rests on statements not confirmed: {unsure_words(cited)}"]}))
+    return marked
+
+
+def _resting_note(status: Status, cited: list) -> str:
+    return f"The status ({status}) rests on statements not confirmed: {unsure_words(cited)}."
 
 
 class Clock(Protocol):
@@ -314,7 +342,11 @@ class Session:
         then on, what changed and the facts and statements dated at that moment; of the
         facts at least as sure as ``admit``."""
         self.complete()
-        return self.analyst_for(admit).timeline(self.history, self._time(until), admit=admit)
+        entries = self.analyst_for(admit).timeline(self.history, self._time(until), admit=admit)
+        unsure = [f for f in self.unsure_statements() if admitted(f.confidence, admit)]
+        if not unsure:
+            return entries
+        return marked_timeline(entries, self.analyst_for("confirmed").timeline(self.history, self._time(until), admit=admit), unsure)
 
     def change_times(self) -> list[dt.datetime]:
         """Every time at which a verdict can change: a fact, an event leaving its window,

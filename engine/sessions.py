@@ -26,12 +26,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.analyst import Analyst, KeptTimelines, reads_alike
+from engine.analyst import Analyst, KeptTimelines, Span, reads_alike
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
@@ -53,7 +53,7 @@ from engine.history import Frame, History
 from engine.reply_json import reply_json
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.session import Clock, Session, horizon_of, resting_on
+from engine.session import Clock, Session, horizon_of, marked_timeline, resting_on
 from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
 from engine.store.ports import SessionRecord, Store
 from engine.verdict import StatementState, TimelineEntry, Verdict
@@ -465,13 +465,23 @@ class Sessions:
             if kept is not None:
                 return kept
             history = session.snapshot()
-        analyst = Analyst(name, rulebook, rules, self._port)
-        try:
-            span = analyst.timeline_span(history, now, deadline, admit)
-        finally:
-            analyst.close()
+            unsure = [f for f in session.unsure_statements() if admitted(f.confidence, admit)]
+            sure = session.analyst_for("confirmed") if unsure else None
+        span = self._span(name, rulebook, rules, history, now, deadline, admit)
+        if sure is not None:  # what the entries rest on among the statements less than confirmed
+            without = self._span(name, sure.rulebook, sure.rules, history, now, deadline, admit)
+            span = replace(span, entries=marked_timeline(span.entries, without.entries, unsure))
         self._timelines.put(name, live, version, rulebook, admit, span)
         return list(span.entries)
+
+    def _span(self, name: str, rulebook: Rulebook, rules: CompiledRules, history: History, now: dt.datetime,
+              deadline: Deadline, admit: Confidence) -> Span:
+        """The timeline of ``history`` up to ``now`` by an analyst of its own."""
+        analyst = Analyst(name, rulebook, rules, self._port)
+        try:
+            return analyst.timeline_span(history, now, deadline, admit)
+        finally:
+            analyst.close()
 
     def timeline_basis(self, name: str) -> TimelineBasis:
         """What the session's timeline up to now rests on besides the rule files and the

@@ -25,6 +25,7 @@ def test_a_verdict_of_every_fact_rests_on_the_reported_statement(sessions):
     [resting] = verdict.rests_on_unconfirmed
     assert (resting.id, resting.confidence, resting.claimed_by) == ("f3", "reported", ["A"])
     assert resting.value.startswith("states offer b_offer; ends b_first")
+    assert verdict.summary[-1].startswith("The status (opening) rests on statements not confirmed: f3 (reported: ")
     assert sessions.verdict(BASELINE, at("2024-03-01")).rests_on_unconfirmed == []  # not yet said
 
 
@@ -42,6 +43,10 @@ def test_the_timeline_of_the_confirmed_facts_has_no_entry_for_it(sessions):
     every = {e.at.date().isoformat(): e for e in sessions.timeline(BASELINE)}
     assert every["2024-03-05"].status == "opening"
     assert [(c.id, c.confidence) for c in every["2024-03-05"].causes] == [("f3", "reported")]
+    assert [f.id for f in every["2024-03-05"].rests_on_unconfirmed] == ["f3"]
+    assert every["2024-03-05"].changes[-1].startswith("rests on statements not confirmed: f3 (reported: ")
+    assert every["2024-03-05"].verdict.summary[-1].startswith("The status (opening) rests on statements not confirmed: f3")
+    assert all(not e.rests_on_unconfirmed for day, e in every.items() if day < "2024-03-05")
     sure = {e.at.date().isoformat(): e for e in sessions.timeline(BASELINE, admit="confirmed")}
     assert "2024-03-05" not in sure and all(e.status == "deadlock" for e in sure.values())
 
@@ -75,3 +80,21 @@ def test_a_malformed_attribution_of_a_statement_is_refused_at_its_field(sessions
         sessions.record(BASELINE, [("body", {**fact, **more})])
     assert any(p.field == field and message in p.message for p in caught.value.problems), caught.value.problems
     assert sessions.verdict(BASELINE, at("2024-03-06")).model_dump_json() == before
+
+
+def test_a_session_of_its_own_reads_the_reported_statement_the_same_way(tmp_path):
+    from engine.facts import parse_inputs
+    from engine.session import FixedClock
+    from ripeness.bootstrap import load_scenario
+    (tmp_path / "rules.yaml").write_text(RULES)
+    session = load_scenario(tmp_path).new_session("t", FixedClock(at("2024-06-01")))
+    try:
+        session.record(parse_inputs([(f"fact[{i}]", f) for i, f in enumerate([*FACTS, REPORTED])], session.rulebook))
+        every = session.verdict(at("2024-03-06"))
+        assert every.status == "opening" and [f.confidence for f in every.rests_on_unconfirmed] == ["reported"]
+        assert session.verdict(at("2024-03-06"), admit="confirmed").status == "deadlock"
+        [entry] = [e for e in session.timeline() if e.at.date().isoformat() == "2024-03-05"]
+        assert [f.confidence for f in entry.rests_on_unconfirmed] == ["reported"]
+        assert all(e.status == "deadlock" for e in session.timeline(admit="confirmed"))
+    finally:
+        session.close()
