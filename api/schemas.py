@@ -41,6 +41,7 @@ class FactOut(BaseModel):
     confidence: str = Field("confirmed", description="confirmed, reported or disputed")
     claimed_by: list[str] = Field(default_factory=list, description="the actors who claimed it")
     denied_by: list[str] = Field(default_factory=list, description="the actors who denied it")
+    approx: bool = Field(False, description="its date ('at') is approximate: used as given, cited as 'about' it")
 
     @classmethod
     def of(cls, fact: Fact, withdrawn_by: str | None = None) -> FactOut:

@@ -40,7 +40,7 @@ from engine.analysis import (
 from engine.analysis.changes import differences
 from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, kept_chains
 from engine.analysis.escalation import live as escalation_live
-from engine.analysis.explain import cite_fact, cite_position
+from engine.analysis.explain import cite_fact, cite_position, shown_at
 from engine.analysis.model import build_model, reachable_goals
 from engine.compiler import CompiledRules
 from engine.conditions import day_number
@@ -515,7 +515,7 @@ class Analyst:
                     continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
                 entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
                                              escalation_level=verdict.escalation_level, changes=changes, causes=_causes(sit, history, moment),
-                                             statements=_statements(self.rulebook, moment), lapsed=_lapsed(sit, moment),
+                                             statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)], lapsed=_lapsed(sit, moment),
                                              verdict=verdict))
                 previous = verdict
             return Span([self._marked(entry, history, deadline, admit) for entry in entries], looked, after_end)

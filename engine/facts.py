@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError, WithJsonSchema, field_validator, model_validator
 
 from engine.errors import FactError, Problem, brief, suggest
 from engine.rulebook import Rulebook
@@ -164,7 +164,8 @@ def _listed(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-_NOT_IN_WITHDRAWAL = ("at", "subject", "actor", "value", "target", "count", "since", "confidence", "claimed_by", "denied_by")
+_NOT_IN_WITHDRAWAL = ("at", "subject", "actor", "value", "target", "count", "since", "confidence", "claimed_by", "denied_by",
+                      "approx")
 _Actors = Annotated[list[Identifier], Field(max_length=64)]
 
 
@@ -201,6 +202,9 @@ class FactInput(BaseModel):
     confidence: Confidence = Field("confirmed", description=(
         "how sure the fact is: confirmed (the default), reported (one account, not confirmed) or disputed "
         "(contested; a fact some actor denies is disputed)"))
+    approx: StrictBool = Field(False, description=(
+        "true: the date in 'at' is approximate (known to about the day, week or month); the engine uses it as given "
+        "and cites it as 'about' that date"))
     claimed_by: _Actors = Field(default_factory=list, description="the actors who claimed it (an attack's author claiming it)")
     denied_by: _Actors = Field(default_factory=list, description="the actors who denied it; the fact is then disputed")
 
@@ -232,10 +236,10 @@ class FactInput(BaseModel):
     def _complete(self) -> FactInput:
         if self.is_statement:
             given = [name for name in ("subject", "actor", "value", "target", "withdraws", "count", "since") if getattr(self, name) is not None]
-            given += [name for name in ("confidence", "claimed_by", "denied_by") if name in self.model_fields_set]
             if given:
-                raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source' and 'note', "
-                                 f"not {', '.join(repr(g) for g in given)}: the position or offer names its own actor")
+                raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source', 'note', 'approx', "
+                                 f"'confidence', 'claimed_by' and 'denied_by', not {', '.join(repr(g) for g in given)}: "
+                                 "the position or offer names its own actor")
             if self.at is None:
                 raise ValueError("'at' required: the date the statement was made")
             return self
@@ -243,7 +247,7 @@ class FactInput(BaseModel):
             raise ValueError("'quote' is for statement facts (with 'states' or 'ends'); a fact's words go in 'note'")
         if self.withdraws is not None and self.at is None and self.subject is None:
             if (any(v is not None for v in (self.actor, self.value, self.target, self.count, self.since)) or self.claimed_by
-                    or self.denied_by or "confidence" in self.model_fields_set):
+                    or self.denied_by or "confidence" in self.model_fields_set or "approx" in self.model_fields_set):
                 raise ValueError("a withdrawal alone carries only 'withdraws', 'source' and 'note'; "
                                  "to correct the fact, give 'at' and 'subject' as well")
             return self
@@ -304,6 +308,7 @@ class Fact:
     confidence: Confidence = "confirmed"
     claimed_by: tuple[str, ...] = ()
     denied_by: tuple[str, ...] = ()
+    approx: bool = False  # its date is approximate: used as given, cited as "about" it (``cited_day``)
 
     @property
     def ts(self) -> int:
@@ -317,8 +322,15 @@ class Fact:
             "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
             "withdraws": self.withdraws, "rules_version": self.rules_version,
             "count": self.count, "since": self.since.isoformat() if self.since else None, "confidence": self.confidence,
-            "claimed_by": list(self.claimed_by), "denied_by": list(self.denied_by),
+            "claimed_by": list(self.claimed_by), "denied_by": list(self.denied_by), "approx": self.approx,
         }
+
+
+def cited_day(at: dt.datetime, approx: bool = False) -> str:
+    """A fact's day as a citation gives it: ``2019-11-19``, or ``about 2019-11-19`` when its
+    date is approximate (``approx``)."""
+    day = at.date().isoformat()
+    return f"about {day}" if approx else day
 
 
 @dataclass(frozen=True)
@@ -351,10 +363,19 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
         return ResolvedFact(fact, "", "withdrawal", where), []
     if fact.is_statement:  # checked against the session's statements by the session
         named = fact.states.declaration.id if fact.states is not None else fact.ends[0]  # type: ignore[index]
-        return ResolvedFact(fact, named, "statement", where), []
+        problems = _attribution(fact, where) + _unknown_attributors(fact, rulebook, where)
+        return (None if problems else ResolvedFact(fact, named, "statement", where)), problems
     attribution = _attribution(fact, where)
     item, problems = _resolve(fact, rulebook, where)
     return (None if attribution else item), attribution + problems
+
+
+def _unknown_attributors(fact: FactInput, rulebook: Rulebook, where: str) -> list[Problem]:
+    """The actors of ``claimed_by`` and ``denied_by`` the scenario does not know."""
+    return [Problem(where, f"{fld}.{i}", f"unknown actor {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                    + f" (known: {', '.join(sorted(rulebook.actors))})")
+            for fld in ("claimed_by", "denied_by") for i, name in enumerate(getattr(fact, fld))
+            if name not in rulebook.actors for hint in [suggest(name, list(rulebook.actors))]]
 
 
 def _resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFact | None, list[Problem]]:

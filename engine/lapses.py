@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from engine.conditions import compare_met, describe
-from engine.facts import Fact
+from engine.conduct import conduct_subjects
+from engine.facts import Fact, cited_day
 
 if TYPE_CHECKING:  # the rulebook's models only: no import cycle
     from engine.rulebook import Rulebook
@@ -44,8 +45,11 @@ def lapsed(statement: Position | Offer | Variant, as_of: dt.datetime, state: Map
 
 
 def anchor_subjects(rulebook: Rulebook) -> set[str]:
-    """The subjects whose facts start a lapse's clock (``after``)."""
-    return {s.lapses.anchor.subject for s in statements(rulebook) if s.lapses is not None and s.lapses.anchor is not None}
+    """The subjects whose facts decide what is in force by themselves: those that start a
+    lapse's clock (``after``, ``when``) and those whose act shows an offer (``shown_by``,
+    ``engine.conduct``)."""
+    return ({s.lapses.anchor.subject for s in statements(rulebook) if s.lapses is not None and s.lapses.anchor is not None}
+            | conduct_subjects(rulebook))
 
 
 def statements(rulebook: Rulebook) -> Iterable[Position | Offer | Variant]:
@@ -88,7 +92,7 @@ def why(statement: Position | Offer | Variant, state: Mapping[str, Fact]) -> str
         return f"{lapse.days} days after it was stated ({start.isoformat() if start else 'no date'})"
     fact = state.get(lapse.anchor.subject)
     when = f"when {describe(lapse.when)}" if lapse.when is not None else f"{lapse.days} days after {describe(lapse.anchor)}"
-    return when + (f" ({fact.at.date().isoformat()}, {fact.id})" if fact else "")
+    return when + (f" ({cited_day(fact.at, fact.approx)}, {fact.id})" if fact else "")
 
 
 def _start(statement: Position | Offer | Variant, lapse: Lapse, state: Mapping[str, Fact]) -> dt.date | None:

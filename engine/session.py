@@ -9,6 +9,7 @@ is), and truth maintenance withdraws every conclusion that lost its support.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import threading
@@ -17,14 +18,16 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from engine.analysis import Situation
+from engine.analysis.explain import cite_statement_fact
+from engine.analysis.unsure import describe as unsure_words
 from engine.analyst import Analyst, change_times, frame_of, horizon_of
 from engine.compiler import CompiledRules, compile_rulebook
 from engine.errors import FactError, Problem, RuleFileError
-from engine.facts import Confidence, Fact, ResolvedFact, to_utc
+from engine.facts import Confidence, Fact, ResolvedFact, admitted, to_utc
 from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.statements import no_longer_accepted, stated_rulebook, statement_problems, statements_of
+from engine.statements import admitting, no_longer_accepted, stated_rulebook, statement_problems, statements_of
 from engine.verdict import Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
 
@@ -51,6 +54,42 @@ def _compiled(rulebook: Rulebook) -> CompiledRules:
         while len(_compiled_rules) > KEPT_COMPILED:
             _compiled_rules.popitem(last=False)
     return compiled
+
+
+def resting_on(verdict: Verdict, unsure: list[Fact], status_without: Callable[[], Status]) -> Verdict:
+    """``verdict`` naming, in ``rests_on_unconfirmed``, the less-than-confirmed statement
+    facts it read (``unsure``) when its status rests on them: with all of them left out
+    (``status_without``: the status then) it would differ (``rules/README.md`` §6.1)."""
+    if not unsure or status_without() == verdict.status:
+        return verdict
+    cited = [cite_statement_fact(f) for f in unsure]
+    return verdict.model_copy(update={"rests_on_unconfirmed": [*verdict.rests_on_unconfirmed, *cited],
+                                      "summary": [*verdict.summary, _resting_note(verdict.status, cited)]})
+
+
+def marked_timeline(entries: list[TimelineEntry], without: list[TimelineEntry], unsure: list[Fact]) -> list[TimelineEntry]:
+    """``entries`` with each whose status differs from the status then of ``without`` (the
+    timeline with every less-than-confirmed statement fact left out) marked as resting on
+    those of ``unsure`` said by its day, as ``resting_on`` marks a verdict."""
+    times = [e.at for e in without]
+    marked = []
+    for entry in entries:
+        said = [f for f in unsure if f.at.date() <= entry.at.date()]
+        i = bisect.bisect_right(times, entry.at) - 1
+        if not said or (i >= 0 and without[i].status == entry.status):
+            marked.append(entry)
+            continue
+        cited = [cite_statement_fact(f) for f in said]
+        verdict = entry.verdict.model_copy(update={"rests_on_unconfirmed": [*entry.verdict.rests_on_unconfirmed, *cited],
+                                                   "summary": [*entry.verdict.summary, _resting_note(entry.status, cited)]})
+        marked.append(entry.model_copy(update={
+            "verdict": verdict, "rests_on_unconfirmed": [*entry.rests_on_unconfirmed, *cited],
+            "changes": [*entry.changes, f"rests on statements not confirmed: {unsure_words(cited)}"]}))
+    return marked
+
+
+def _resting_note(status: Status, cited: list) -> str:
+    return f"The status ({status}) rests on statements not confirmed: {unsure_words(cited)}."
 
 
 class Clock(Protocol):
@@ -102,6 +141,7 @@ class Session:
         self._port = port
         self.analyst = Analyst(name, rulebook, rules, port)
         self._past_analyst: Analyst | None = None
+        self._sure: dict[Confidence, Analyst] = {}  # admit -> the analyst of the statements at least that sure (``analyst_for``)
         self._next_seq = ids or itertools.count(1).__next__
         self._horizon = horizon_of(rulebook)
         self._restate()
@@ -157,7 +197,9 @@ class Session:
                 declared = given.states.declaration if given.states is not None else None
                 fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind="statement",
                             value=given.statement_value(), actor=declared.actor if declared is not None else None,
-                            source=given.source, note=given.note, recorded_at=recorded_at, rules_version=rules_version)
+                            source=given.source, note=given.note, recorded_at=recorded_at, rules_version=rules_version,
+                            approx=given.approx, confidence=given.confidence,
+                            claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by))
             elif item.kind == "withdrawal":
                 target = self.history.get(given.withdraws)
                 assert target is not None, "check() first"
@@ -169,7 +211,7 @@ class Session:
                             value=given.value, actor=given.actor, target=given.target, source=given.source,
                             note=given.note, recorded_at=recorded_at, withdraws=given.withdraws, rules_version=rules_version,
                             count=given.count, since=given.since, confidence=given.confidence,
-                            claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by))
+                            claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by), approx=given.approx)
             built.append(fact)
         return built
 
@@ -204,6 +246,34 @@ class Session:
         if self._past_analyst is not None:
             self._past_analyst.close()
             self._past_analyst = None
+        self._close_sure()
+
+    def unsure_statements(self, as_of: dt.datetime | None = None) -> list[Fact]:
+        """The statement facts less than confirmed (up to ``as_of``, by day, if given)."""
+        return [f for f in self.history.statements() if f.confidence != "confirmed"
+                and (as_of is None or f.at.date() <= as_of.date())]
+
+    def analyst_for(self, admit: Confidence) -> Analyst:
+        """The analyst of a verdict of the facts at least as sure as ``admit``: the session's,
+        unless a statement fact less sure than that is recorded; then one whose rulebook
+        leaves such statements out (``statements.admitting``), made when first asked for and
+        kept until the statements change."""
+        statements = self.history.statements()
+        if admit == "disputed" or all(admitted(f.confidence, admit) for f in statements):
+            return self.analyst
+        found = self._sure.get(admit)
+        if found is None:
+            rulebook, problems = stated_rulebook(self.base, admitting(statements_of(statements), admit))
+            if problems:  # what is left refers to what was left out in a way ``admitting`` cannot mend
+                raise RuleFileError(no_longer_accepted(self.name, problems))
+            rules = self._base_rules if rulebook is self.base else _compiled(rulebook)
+            found = self._sure[admit] = Analyst(self.name, rulebook, rules, self._port)
+        return found
+
+    def _close_sure(self) -> None:
+        for analyst in self._sure.values():
+            analyst.close()
+        self._sure = {}
 
     def add(self, fact: Fact) -> None:
         """Add an already recorded fact (replaying a log)."""
@@ -254,7 +324,10 @@ class Session:
     def verdict(self, as_of: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> Verdict:
         """The verdict as of a time (now by default), of the facts at least as sure as
         ``admit``; see ``Analyst.verdict``."""
-        return self.analyst.verdict(self.frame(as_of, admit))
+        frame = self.frame(as_of, admit)
+        verdict = self.analyst_for(admit).verdict(frame)
+        unsure = [f for f in self.unsure_statements(frame.as_of) if admitted(f.confidence, admit)]
+        return resting_on(verdict, unsure, lambda: self.analyst_for("confirmed").verdict(frame).status)
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation.
@@ -269,7 +342,11 @@ class Session:
         then on, what changed and the facts and statements dated at that moment; of the
         facts at least as sure as ``admit``."""
         self.complete()
-        return self.analyst.timeline(self.history, self._time(until), admit=admit)
+        entries = self.analyst_for(admit).timeline(self.history, self._time(until), admit=admit)
+        unsure = [f for f in self.unsure_statements() if admitted(f.confidence, admit)]
+        if not unsure:
+            return entries
+        return marked_timeline(entries, self.analyst_for("confirmed").timeline(self.history, self._time(until), admit=admit), unsure)
 
     def change_times(self) -> list[dt.datetime]:
         """Every time at which a verdict can change: a fact, an event leaving its window,
@@ -291,6 +368,7 @@ class Session:
         self.analyst.close()
         if self._past_analyst is not None:
             self._past_analyst.close()
+        self._close_sure()
 
     @property
     def _memory(self) -> WorkingMemory:

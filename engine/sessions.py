@@ -26,12 +26,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.analyst import Analyst, KeptTimelines, reads_alike
+from engine.analyst import Analyst, KeptTimelines, Span, reads_alike
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
@@ -48,12 +48,12 @@ from engine.errors import (
     WriteConflict,
     brief,
 )
-from engine.facts import Confidence, Fact, ResolvedFact, dated_after, parse_inputs, recheck
+from engine.facts import Confidence, Fact, ResolvedFact, admitted, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
 from engine.reply_json import reply_json
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.session import Clock, Session, horizon_of
+from engine.session import Clock, Session, horizon_of, marked_timeline, resting_on
 from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
 from engine.store.ports import SessionRecord, Store
 from engine.verdict import StatementState, TimelineEntry, Verdict
@@ -446,8 +446,10 @@ class Sessions:
         under its lock, then outside it: a write to the session goes on meanwhile.
         ``admit``: the lowest confidence of the facts it reads (``disputed``: all)."""
         with self._using(name) as session:
-            frame, analyst = session.frame(as_of, admit), session.analyst
-        return self._answer(analyst, frame, deadline)
+            frame, analyst = session.frame(as_of, admit), session.analyst_for(admit)
+            unsure = [f for f in session.unsure_statements(frame.as_of) if admitted(f.confidence, admit)]
+            sure = session.analyst_for("confirmed") if unsure else analyst
+        return resting_on(self._answer(analyst, frame, deadline), unsure, lambda: self._answer(sure, frame, deadline).status)
 
     def timeline(self, name: str, deadline: Deadline = NO_DEADLINE, admit: Confidence = "disputed") -> list[TimelineEntry]:
         """The timeline of a copy of the session's whole history, by an analyst of its own
@@ -456,19 +458,30 @@ class Sessions:
         time passes (``analyst.KeptTimelines``)."""
         with self._using(name) as session:
             session.complete()  # first: it may bring statement facts, and so other rule files
-            now, rulebook, rules = self.clock.now(), session.rulebook, session.rules
+            chosen = session.analyst_for(admit)  # the session's own, unless statements less sure are left out
+            now, rulebook, rules = self.clock.now(), chosen.rulebook, chosen.rules
             live, version = session.history, session.history.version
             kept = self._timelines.get(name, live, rulebook, admit, now)  # nothing changed since it was worked out
             if kept is not None:
                 return kept
             history = session.snapshot()
-        analyst = Analyst(name, rulebook, rules, self._port)
-        try:
-            span = analyst.timeline_span(history, now, deadline, admit)
-        finally:
-            analyst.close()
+            unsure = [f for f in session.unsure_statements() if admitted(f.confidence, admit)]
+            sure = session.analyst_for("confirmed") if unsure else None
+        span = self._span(name, rulebook, rules, history, now, deadline, admit)
+        if sure is not None:  # what the entries rest on among the statements less than confirmed
+            without = self._span(name, sure.rulebook, sure.rules, history, now, deadline, admit)
+            span = replace(span, entries=marked_timeline(span.entries, without.entries, unsure))
         self._timelines.put(name, live, version, rulebook, admit, span)
         return list(span.entries)
+
+    def _span(self, name: str, rulebook: Rulebook, rules: CompiledRules, history: History, now: dt.datetime,
+              deadline: Deadline, admit: Confidence) -> Span:
+        """The timeline of ``history`` up to ``now`` by an analyst of its own."""
+        analyst = Analyst(name, rulebook, rules, self._port)
+        try:
+            return analyst.timeline_span(history, now, deadline, admit)
+        finally:
+            analyst.close()
 
     def timeline_basis(self, name: str) -> TimelineBasis:
         """What the session's timeline up to now rests on besides the rule files and the

@@ -31,13 +31,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.errors import Problem
-from engine.facts import Fact
+from engine.facts import Confidence, Fact, admitted
 from engine.rulebook import Rulebook
 from engine.rulebook.models import SECTIONS, InForce, Offer, Position
 from engine.rulebook.references import check_references
 from engine.verdict import StatementState
 
-__all__ = ["Statement", "no_longer_accepted", "statement_problems", "stated_rulebook", "statements_as_of", "statements_of"]
+__all__ = ["Statement", "admitting", "no_longer_accepted", "statement_problems", "stated_rulebook", "statements_as_of",
+           "statements_of"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Statement:
     states: Position | Offer | None
     ends: tuple[str, ...]
     where: str
+    approx: bool = False  # its date is approximate: so are the dates of what it states
+    confidence: Confidence = "confirmed"  # how sure the report of it is (``admitting``)
 
     @property
     def kind(self) -> str:
@@ -89,8 +92,28 @@ def statements_of(facts: Sequence[Fact], where: dict[str, str] | None = None) ->
         elif "offer" in stated:
             states = Offer.model_validate(stated["offer"])
         read.append(Statement(fact.at, fact.seq, states, tuple(value.get("ends") or ()),
-                              (where or {}).get(fact.id, fact.id)))
+                              (where or {}).get(fact.id, fact.id), fact.approx, fact.confidence))
     return sorted(read, key=lambda s: (s.at.date(), s.seq))
+
+
+def admitting(statements: Sequence[Statement], admit: Confidence) -> list[Statement]:
+    """The statements a verdict of the facts at least as sure as ``admit`` reads: those at
+    least that sure, less what depends on one left out (in order of application): an end of
+    a statement left out is dropped from ``ends``, a restatement of one is left out too (it
+    says again what is not admitted), and a fact left with nothing to state or end goes."""
+    if admit == "disputed":
+        return list(statements)
+    kept, gone = [], set()
+    for st in statements:
+        if not admitted(st.confidence, admit) or (st.states is not None and st.states.restates in gone):
+            if st.states is not None:
+                gone.add(st.states.id)
+            continue
+        ends = tuple(e for e in st.ends if e not in gone)
+        if st.states is None and not ends:
+            continue
+        kept.append(st if ends == st.ends else replace(st, ends=ends))
+    return kept
 
 
 def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Rulebook, list[Problem]]:
@@ -111,7 +134,7 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
                                         f"a stated {st.kind} is in force from the fact's date ('at') until a later fact "
                                         "ends it ('ends'); leave 'in_force' out"))
                 continue
-            item = st.states.model_copy(update={"in_force": InForce(**{"from": day})})
+            item = st.states.model_copy(update={"in_force": InForce(**{"from": day}), **({"approx": True} if st.approx else {})})
             table = positions if isinstance(item, Position) else offers
             if item.id in positions or item.id in offers:
                 first = positions.get(item.id, offers.get(item.id))[1].place  # type: ignore[index]

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,10 +18,16 @@ class Model(BaseModel):
 
 
 Confidence = Literal["confirmed", "reported", "disputed"]
+QuoteKind = Literal["verbatim", "paraphrase", "reported", "reading"]
+
+
+def _absent(value: Any) -> bool:
+    return value is None
 
 
 class FactRef(Model):
-    """A fact cited as evidence, with how sure it is (``engine.facts``)."""
+    """A fact cited as evidence, with how sure it is (``engine.facts``) and, with ``approx``,
+    that its date is approximate (cite it as "about" that date: ``engine.facts.cited_day``)."""
 
     id: str
     subject: str
@@ -35,10 +43,16 @@ class FactRef(Model):
     confidence: Confidence = "confirmed"
     claimed_by: list[str] = []
     denied_by: list[str] = []
+    approx: bool = Field(False, exclude_if=operator.not_)  # its date is approximate (left out of the JSON when not)
 
 
 class PositionRef(Model):
-    """A stated position (or its active variant), or an offer (``kind``), cited as evidence."""
+    """A stated position (or its active variant), or an offer (``kind``), cited as evidence.
+    ``quote_kind``: how its quote was reported (``verbatim``, ``paraphrase``, ``reported``
+    by ``reported_by``, or ``reading``: the analyst's reading of an act); ``shown_by``: for
+    an offer shown by conduct, the act's fact in force; ``approx``: its ``said_on`` is
+    approximate.  The four are left out of the JSON at their defaults (verbatim, none,
+    false), as citations were before they existed."""
 
     kind: Literal["position", "offer"] = "position"
     id: str
@@ -48,6 +62,10 @@ class PositionRef(Model):
     said_by: str = ""
     said_on: dt.date | None = None
     variant: str | None = None
+    quote_kind: QuoteKind = Field("verbatim", exclude_if=functools.partial(operator.eq, "verbatim"))
+    reported_by: str = Field("", exclude_if=operator.not_)
+    shown_by: FactRef | None = Field(None, exclude_if=_absent)
+    approx: bool = Field(False, exclude_if=operator.not_)  # ``said_on`` is approximate (left out of the JSON when not)
 
 
 class StatementState(Model):

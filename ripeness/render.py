@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from engine.analysis.explain import quoted, said_day
 from engine.conditions import show
 from engine.imports import ImportReport
-from engine.verdict import ConcessionSets, TimelineEntry, Verdict
+from engine.verdict import ConcessionSets, FactRef, TimelineEntry, Verdict
 
 
 def when(at: dt.datetime) -> str:
     return at.date().isoformat() if at.time() == dt.time(0) else at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def day(fact: FactRef) -> str:
+    """A cited fact's time (``when``), ``about`` it when its date is approximate."""
+    return f"about {when(fact.at)}" if fact.approx else when(fact.at)
 
 
 def verdict_text(verdict: Verdict) -> str:
@@ -29,11 +35,11 @@ def verdict_text(verdict: Verdict) -> str:
                     lines.append(f"     {step.move} waits for {step.waits_for}: it can only be made after it")
                     continue
                 lines.append(f"     {step.move} waits for {step.waits_for}: position {step.position.id}")
-                lines.append(f"       \"{step.position.quote}\"")
-                lines.append(f"       — {step.position.said_by}{', ' + str(step.position.said_on) if step.position.said_on else ''}; {step.position.source}")
+                lines.append(f"       {quoted(step.position)}")
+                lines.append(f"       — {step.position.said_by}{', ' + said_day(step.position) if step.position.said_on else ''}; {step.position.source}")
                 for unmet in step.unmet:
                     fact = unmet.fact
-                    seen = (f"{show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {when(fact.at)} ({fact.source or 'no source'})"
+                    seen = (f"{show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {day(fact)} ({fact.source or 'no source'})"
                             if fact else "no fact yet")
                     trend = f", moving {unmet.trend}" if unmet.trend else ""
                     lines.append(f"       unmet: {unmet.test}; now {seen}{trend}")
@@ -61,7 +67,7 @@ def verdict_text(verdict: Verdict) -> str:
         for event in verdict.escalation_events:
             counted = f" [{event.count} acts{' since ' + when(event.since) if event.since else ''}]" if event.count else ""
             sure = "" if event.confidence == "confirmed" else f" [{event.confidence}]"
-            lines.append(f"  {when(event.at)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value}{counted} ({event.source}){sure}")
+            lines.append(f"  {day(event)} {event.actor}{' -> ' + event.target if event.target else ''}: {event.value}{counted} ({event.source}){sure}")
     return "\n".join(lines)
 
 
@@ -78,14 +84,14 @@ def _ripeness(verdict: Verdict) -> list[str]:
             lines.append(f"  {party.party}{side}: {'hurting since ' + str(party.since) if party.hurting and party.since else 'hurting' if party.hurting else 'not hurting'}")
             for cost in party.costs:
                 lines.append(f"     {cost.cost}: {cost.text}")
-                lines += [f"       fact: {f.subject} = {show(f.value)} on {when(f.at)} ({f.source or 'no source'})" for f in cost.facts]
+                lines += [f"       fact: {f.subject} = {show(f.value)} on {day(f)} ({f.source or 'no source'})" for f in cost.facts]
                 lines += [f"       statement: {s.id} ({s.said_by or s.source})" for s in cost.statements]
         lines.append(f"  {ripe.stalemate.text}")
         lines += [f"     statement: {s.id} ({s.said_by or s.source})" for s in ripe.stalemate.statements]
         acts = set(ripe.stalemate.escalation)  # ids of the verdict's escalation events
-        lines += [f"     hostile act: {when(e.at)} {e.actor}: {e.value} ({e.source})" for e in verdict.escalation_events if e.id in acts]
+        lines += [f"     hostile act: {day(e)} {e.actor}: {e.value} ({e.source})" for e in verdict.escalation_events if e.id in acts]
         lines.append(f"  {ripe.way_out.text}" + (f" (since {ripe.way_out.since})" if ripe.way_out.since else ""))
-        lines += [f"     \"{s.quote}\" — {s.said_by or s.actor}{', ' + str(s.said_on) if s.said_on else ''}; {s.source}"
+        lines += [f"     {quoted(s)} — {s.said_by or s.actor}{', ' + said_day(s) if s.said_on else ''}; {s.source}"
                   for s in ripe.way_out.statements]
     return lines
 
@@ -101,7 +107,7 @@ def _concessions(title: str, concessions: ConcessionSets) -> list[str]:
     for stance in concessions.stances:
         lines.append(f"  {stance.key}: {stance.actor} on {stance.move}" + ("" if stance.statements else ", nobody has said"))
         for said in stance.statements:
-            lines.append(f"     \"{said.quote}\" — {said.said_by or said.actor}{', ' + str(said.said_on) if said.said_on else ''}; {said.source}")
+            lines.append(f"     {quoted(said)} — {said.said_by or said.actor}{', ' + said_day(said) if said.said_on else ''}; {said.source}")
     return lines
 
 
@@ -113,9 +119,11 @@ def timeline_text(entries: list[TimelineEntry]) -> str:
         head = "; ".join(entry.changes)
         lines.append(f"{when(entry.at):<20} {entry.status:<9} {'escalation' if entry.escalation else '':<10} {head}")
         for cause in entry.causes:
-            lines.append(f"{'':<42}  because: {cause.subject} = {show(cause.value)} ({cause.source or 'no source'})")
+            about = f" (date approximate: about {when(cause.at)})" if cause.approx else ""
+            lines.append(f"{'':<42}  because: {cause.subject} = {show(cause.value)} ({cause.source or 'no source'}){about}")
         for stated in entry.statements:
-            lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source})")
+            shown = f", shown by {stated.shown_by.id} of {day(stated.shown_by)}" if stated.shown_by else ""
+            lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source}{shown})")
     return "\n".join(lines)
 
 

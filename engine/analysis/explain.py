@@ -3,6 +3,7 @@ behind a verdict, and the summary sentences an analyst can paste into a note."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -13,8 +14,9 @@ from pydantic import TypeAdapter
 from engine.analysis import escalation
 from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
 from engine.conditions import describe, show
-from engine.facts import Fact
-from engine.rulebook.models import Compare, Escalation, Offer, Position, Variant
+from engine.conduct import act
+from engine.facts import Fact, cited_day
+from engine.rulebook.models import PARAPHRASE_PREFIX, Compare, Escalation, Offer, Position, Variant, quote_kind_of
 from engine.values import distance
 from engine.verdict import (
     ConcessionSets,
@@ -62,9 +64,47 @@ def cite_position(position: Position | Offer, variant: Variant | None = None) ->
         source = variant or position
         return PositionRef(kind="offer" if isinstance(position, Offer) else "position", id=position.id, actor=position.actor,
                            quote=" ".join(source.quote.split()), source=source.source, said_by=source.said_by,
-                           said_on=source.said_on, variant=variant.id if variant else None)
+                           said_on=source.said_on, variant=variant.id if variant else None,
+                           quote_kind=quote_kind_of(source), reported_by=source.reported_by, approx=source.approx)
 
     return _cited(position, variant, build)
+
+
+def cite_statement(sit: Situation, statement: Position | Offer, variant: Variant | None = None) -> PositionRef:
+    """``cite_position``, and for an offer shown by conduct (``shown_by``) the act's fact in
+    force beside its quote (``PositionRef.shown_by``)."""
+    cited = cite_position(statement, variant)
+    fact = act(statement, sit.state)
+    if fact is None:
+        return cited
+    return _cited(cited, fact, lambda: cited.model_copy(update={"shown_by": cite_fact(sit, fact)}))
+
+
+def shown_at(sit: Situation, moment: object) -> list[PositionRef]:
+    """The offers shown by conduct (``shown_by``) whose subject's fact in force is dated at
+    ``moment``: the act that puts each in force (cited beside it), or the fact that ends it."""
+    found = []
+    for offer in sit.rulebook.offers.values():
+        fact = sit.state.get(offer.shown_by.subject) if offer.shown_by is not None else None
+        if fact is not None and fact.at == moment:
+            found.append(cite_statement(sit, offer))
+    return found
+
+
+def quoted(ref: PositionRef, text: str | None = None) -> str:
+    """A cited quote in a sentence, marked as it was reported: ``"words"`` (verbatim, or an
+    older paraphrase whose quote says so), ``(paraphrase) "words"``, ``(reported by B)
+    "words"``, ``(the analyst's reading of the act) "words"``."""
+    kind, words = ref.quote_kind, ref.quote if text is None else text  # ``text``: the quote cut short
+    if kind == "verbatim" or (kind == "paraphrase" and ref.quote.startswith(PARAPHRASE_PREFIX)):
+        return f"\"{words}\""
+    mark = {"paraphrase": "paraphrase", "reported": f"reported by {ref.reported_by}", "reading": "the analyst's reading of the act"}[kind]
+    return f"({mark}) \"{words}\""
+
+
+def said_day(ref: PositionRef) -> str:
+    """A cited statement's ``said_on`` (``2019-11-28``), ``about`` it when approximate."""
+    return cited_day(dt.datetime.combine(ref.said_on, dt.time()), ref.approx) if ref.said_on else ""
 
 
 def statement_words(value: dict) -> str:
@@ -81,6 +121,13 @@ def condition_text(compare: Compare, unit: str = "") -> str:
     return _cited(compare, unit, lambda: describe(compare, unit))
 
 
+def cite_statement_fact(fact: Fact) -> FactRef:
+    """A statement fact cited with how sure it is (no situation needed: it has no unit)."""
+    return FactRef(id=fact.id, subject=fact.subject, value=statement_words(fact.value), at=fact.at, actor=fact.actor,
+                   source=fact.source, note=fact.note, confidence=fact.confidence, claimed_by=list(fact.claimed_by),
+                   denied_by=list(fact.denied_by), approx=fact.approx)
+
+
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     def build() -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
@@ -88,7 +135,8 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
         return FactRef(id=fact.id, subject=fact.subject, value=value, unit=subject.unit if subject else "",
                        at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note,
                        count=fact.count, since=fact.since,
-                       confidence=fact.confidence, claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by))
+                       confidence=fact.confidence, claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by),
+                       approx=fact.approx)
 
     return _cited(fact, sit.rulebook, build)
 
@@ -313,13 +361,13 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
                                evidence=[cite_position(b.position, b.variant) for b in shown],
                                unmet=[u for b in shown for u in unmet_evidence(sit, b)]))
         elif kind == "offered":
-            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(o) for o in blocks[0].offers],
+            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_statement(sit, o) for o in blocks[0].offers],
                                unmet=unmet_evidence(sit, blocks[0])))
         elif move in model.eased:
             position, variant = model.eased[move]
             result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(position, variant)]))
         else:
-            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_position(p) for p in model.willing[move]]))
+            result.append(dict(move=move, actor=actor, stance=kind, evidence=[cite_statement(sit, p) for p in model.willing[move]]))
         after = prerequisites_of(model, move)
         if after:
             result[-1]["after"] = list(after)
@@ -334,9 +382,9 @@ def _consent_stance(model: BlockingModel, solution: Solution, move: str, actor: 
     holding = [b for b in blocks if b.kind in ("position", "offer")]
     if kind == "refused":
         holding = [b for b in holding if b.kind == "position" and not solution.lifters[id(b)]]
-    cited = [cite_position(b.position, b.variant) if b.position is not None else cite_position(o) for b in holding
+    cited = [cite_position(b.position, b.variant) if b.position is not None else cite_statement(sit, o) for b in holding
              for o in ((None,) if b.position is not None else b.offers)]
-    cited += [cite_position(s) for s in model.willing.get(move, ())]
+    cited += [cite_statement(sit, s) for s in model.willing.get(move, ())]
     silent = [b.party or actor for b in blocks if b.kind == "unknown"]
     return dict(move=move, actor=actor, stance=kind, evidence=list({(c.id, c.variant): c for c in cited}.values()),
                 unmet=[u for b in holding if b.kind != "unknown" and not b.refusal for u in unmet_evidence(sit, b)], silent=silent)
@@ -419,7 +467,7 @@ def levels_and_calms(sit: Situation, chains: list[EscalationChain], calmed: list
             lines.append(f"Escalation level ({pattern_id}): {longest.level}, {longest.size} hostile events in its longest live "
                          f"chain, from {longest.first_at.date()} to {longest.last_at.date()}.")
     for calm in calmed:
-        acts = "; ".join(f"{e.actor} {e.subject.split('.')[-1]} on {e.at.date()}" + (f" ({e.value})" if e.value else "") for e in calm.events)
+        acts = "; ".join(f"{e.actor} {e.subject.split('.')[-1]} on {cited_day(e.at, e.approx)}" + (f" ({e.value})" if e.value else "") for e in calm.events)
         lines.append(f"De-escalation ({calm.pattern}): {acts}. Hostile events up to it no longer count.")
     return lines
 
@@ -465,12 +513,12 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     for cycle in found[:3]:
         parts = [f"{s.actor} can make {s.move} only after {s.waits_for}" if s.position is None else
                  f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"
-                 f" ({s.position.id}: \"{_short(s.position.quote)}\" — {s.position.said_by or s.position.source}"
-                 f"{', ' + s.position.said_on.isoformat() if s.position.said_on else ''})" for s in cycle.steps]
+                 f" ({s.position.id}: {quoted(s.position, _short(s.position.quote))} — {s.position.said_by or s.position.source}"
+                 f"{', ' + said_day(s.position) if s.position.said_on else ''})" for s in cycle.steps]
         lines.append("Cycle: " + "; ".join(parts) + ".")
         evidence = {f.id: f for s in cycle.steps for u in s.unmet for f in (u.fact, u.other, u.previous) if f}
         for fact in sorted(evidence.values(), key=lambda f: f.at):
-            lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {fact.at.date().isoformat()}"
+            lines.append(f"Fact: {fact.subject} is {show(fact.value)}{' ' + fact.unit if fact.unit else ''} since {cited_day(fact.at, fact.approx)}"
                          f"{' (' + fact.source + ')' if fact.source else ''}.")
     for refusal in refused:
         narrowing = [f"{p.move} would narrow the gap on {u.fact.subject} from {show(u.gap)} to {show(p.gap)}"
@@ -478,7 +526,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about"
                 + (f" ({'; '.join(narrowing)}, without closing it)" if narrowing else "")
                 if refusal.unmet else f"refuses {refusal.move} outright")
-        lines.append(f"{refusal.actor} {what} ({refusal.position.id}: \"{_short(refusal.position.quote)}\").")
+        lines.append(f"{refusal.actor} {what} ({refusal.position.id}: {quoted(refusal.position, _short(refusal.position.quote))}).")
     untested_moves = sorted({m for g in goals for m in g.untested})
     if untested_moves:
         lines.append(f"Nobody has said whether they would make {', '.join(untested_moves)}: untested, so no opening rests on them.")
@@ -487,7 +535,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         acts = sum(e.count or 1 for e in events)
         counted = f" (standing for {acts} acts)" if acts != len(events) else ""
         lines.append(f"Escalation: {len(events)} hostile events{counted} alternating between sides ({', '.join(actors)}) "
-                     f"from {events[0].at.date().isoformat()} to {events[-1].at.date().isoformat()}.")
+                     f"from {cited_day(events[0].at, events[0].approx)} to {cited_day(events[-1].at, events[-1].approx)}.")
     shown = [o for o in openings if status != "deadlock" or not o.available_now]  # no "Opening now" under a deadlock
     for opening in shown[:3]:
         label = "Opening now" if opening.available_now else f"Way out {opening.rank}"
@@ -500,7 +548,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         for stance in concessions.stances:
             statements = _said_once(stance.statements)
             if stance.key in shown_sets and len(statements) > 1:  # one statement: already quoted above, or in the cycle
-                said = "; ".join(f"\"{_short(p.quote, 100)}\" — {p.said_by or p.source}{', ' + p.said_on.isoformat() if p.said_on else ''}"
+                said = "; ".join(f"{quoted(p, _short(p.quote, 100))} — {p.said_by or p.source}{', ' + said_day(p) if p.said_on else ''}"
                                  for p in statements)
                 lines.append(f"Stance {stance.key} ({stance.actor} on {', '.join(stance.moves or [stance.move])}), said {len(statements)} times: {said}.")
     return lines

@@ -26,6 +26,7 @@ from typing import Literal
 import networkx as nx
 
 from engine.conditions import compare_met, day_key, day_number
+from engine.conduct import shown
 from engine.facts import Fact
 from engine.lapses import lapsed
 from engine.rulebook import Rulebook
@@ -248,11 +249,13 @@ def relevant_blocks(model: BlockingModel, solution: Solution) -> list[Block]:
 
 
 def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str, Fact] | None = None) -> bool:
-    """Within its ``in_force`` dates and not lapsed (``engine.lapses``: a lapse counted from
-    a fact reads ``state``, the facts in force then; without it such a lapse is not seen)."""
+    """Within its ``in_force`` dates, not lapsed (``engine.lapses``: a lapse counted from
+    a fact reads ``state``, the facts in force then; without it such a lapse is not seen)
+    and, for an offer shown by conduct, while its act is in force (``engine.conduct``)."""
     start, end = position.in_force.from_, position.in_force.until
     day = as_of.date()
-    return (start is None or start <= day) and (end is None or day < end) and not lapsed(position, as_of, state or {})
+    return ((start is None or start <= day) and (end is None or day < end) and not lapsed(position, as_of, state or {})
+            and shown(position, state or {}))
 
 
 def values_of(sit: Situation) -> dict:

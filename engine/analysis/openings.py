@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 from pydantic import TypeAdapter
 
-from engine.analysis.explain import condition_text
+from engine.analysis.explain import cite_statement, condition_text
 from engine.analysis.model import Block, BlockingModel, Situation, Solution, _reads, relevant_blocks, unmet_comparisons, values_of
 from engine.analysis.whatif import Outcomes
 from engine.conditions import expr_holds
+from engine.conduct import act, how
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Offer, Position, Variant
 from engine.verdict import Opening, PositionRef
@@ -46,12 +47,14 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
             text = f"{actor} can {_verb(rb, move)} in step with the moves its position waits for: variant '{variant.id}' of {position.id} is in force"
         else:
             kind = "substitute" if move in substitutes else "move"
-            evidence = [cite(p, None) for p in resting]
+            evidence = [cite_statement(sit, p) if isinstance(p, Offer) and p.shown_by else cite(p, None) for p in resting]
             positions = [p.id for p in resting if isinstance(p, Position)]
             offers = [p.id for p in resting if not isinstance(p, Position)]
             in_step = [p.id for p in resting if isinstance(p, Offer) and p.simultaneous and not sit.holds(f"offer:{p.id}")]
+            acts = [(p, act(p, sit.state)) for p in resting if isinstance(p, Offer) and p.shown_by is not None]
             reason = (_consented(rb, move, resting) if rb.moves[move].consent else
                       f"the condition of {', '.join(positions)} is met" if positions else
+                      _shown(acts) if acts and all(f is not None for _, f in acts) else
                       f"it has said it will, in step with the moves its offer names (offer {', '.join(in_step)})" if in_step else
                       f"it has said it will (offer {', '.join(offers)})" if offers else
                       "it needs nobody's consent (a free move)")
@@ -108,6 +111,11 @@ def _ask(rb, move: str, actor: str, silent: list[str]) -> str:
         return f"Ask {actor} whether it would {_verb(rb, move)}: nobody has said"
     return (f"Ask {' and '.join(silent)} whether {'it' if len(silent) == 1 else 'each'} would agree that {actor}"
             f" {_verb(rb, move, third=True)}: {'it has' if len(silent) == 1 else 'they have'} not said")
+
+
+def _shown(acts: list) -> str:
+    """Why a move can be made now when the offers it rests on are shown by conduct."""
+    return f"its conduct shows it will ({'; '.join(f'offer {o.id}, {how(o, fact)}' for o, fact in acts)})"
 
 
 def _consented(rb, move: str, resting: tuple) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from engine.analysis.explain import cite_fact, cite_position
 from engine.analysis.model import Situation, in_force
 from engine.conditions import expr_holds, show
-from engine.facts import Fact, to_utc
+from engine.facts import Fact, cited_day, to_utc
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Cost, Offer, Position
 from engine.verdict import FactRef, GoalState, Hurt, PartyHurting, PositionRef, Ripeness, Stalemate, Verdict, WayOut
@@ -142,7 +142,7 @@ def _hurt(sit: Situation, cost: Cost) -> Hurt | None:
                     and (sit.as_of.date() - fact.at.date()).days <= cost.rising_days):
                 return Hurt(**base, why="rising", since=fact.at.date(), facts=[cite_fact(sit, before), cite_fact(sit, fact)],
                             text=f"{cost.subject} went from {show(before.value)}{unit} to {show(fact.value)}{unit} "
-                                 f"on {fact.at.date()} (worse, within {cost.rising_days} days)")
+                                 f"on {cited_day(fact.at, fact.approx)} (worse, within {cost.rising_days} days)")
     if cost.when is not None:
         read = sit.rulebook.subjects_of(cost.when)
         values = {s: sit.state[s].value for s in read if s in sit.state}
@@ -248,7 +248,7 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
     lasted = f"for {days} days (since {since_deadlock})" if days is not None else "since before any dated statement"
     if holds:
         text = (f"stalemate: {', '.join(moves)} withheld {lasted}, at least {min_days} days"
-                + (f"; escalation failed to change it ({len(acts)} hostile acts from {acts[0].at.date()} to {acts[-1].at.date()})"
+                + (f"; escalation failed to change it ({len(acts)} hostile acts from {cited_day(acts[0].at, acts[0].approx)} to {cited_day(acts[-1].at, acts[-1].approx)})"
                    if acts else ""))
     else:
         text = f"deadlock, not yet a stalemate: {', '.join(moves)} withheld {lasted}, fewer than {min_days} days"

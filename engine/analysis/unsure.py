@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from engine.analysis import escalation
-from engine.facts import Fact
+from engine.facts import Fact, cited_day
 from engine.history import Frame
 from engine.rulebook import Rulebook
 from engine.verdict import FactRef
@@ -92,5 +92,5 @@ def describe(refs: Sequence[FactRef]) -> str:
     words = []
     for ref in refs:
         who = "".join(f", {label} {', '.join(names)}" for label, names in (("claimed by", ref.claimed_by), ("denied by", ref.denied_by)) if names)
-        words.append(f"{ref.id} ({ref.confidence}: {ref.actor + ' ' if ref.actor else ''}{ref.subject} on {ref.at.date().isoformat()}{who})")
+        words.append(f"{ref.id} ({ref.confidence}: {ref.actor + ' ' if ref.actor else ''}{ref.subject} on {cited_day(ref.at, ref.approx)}{who})")
     return "; ".join(words)

@@ -18,7 +18,7 @@ import datetime as dt
 import functools
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StringConstraints, Tag, field_validator, model_validator
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
@@ -26,6 +26,10 @@ DottedName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-
 # newline and stray spaces at either end are dropped, so they never show in a sentence
 Prose = Annotated[str, StringConstraints(strip_whitespace=True)]
 Scalar = Union[bool, int, float, str]
+# how a statement's quote was reported (``quote_kind``): a party's words as said, in other
+# words, as another party told them, or (an offer shown by conduct) the analyst's reading
+QuoteKind = Literal["verbatim", "paraphrase", "reported", "reading"]
+PARAPHRASE_PREFIX = "(paraphrase)"  # the older way to mark a paraphrase: a quote beginning so
 
 TODAY = "@today"  # not a subject of any rule file: the day a verdict is asked for, as rules read it (``Within``)
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "change")
@@ -325,6 +329,30 @@ class Lapse(Strict):
         return self
 
 
+def quote_kind_of(statement: Position | Offer | Variant) -> QuoteKind:
+    """How a statement's quote was reported: its ``quote_kind``; else ``paraphrase`` for a
+    quote beginning ``(paraphrase)`` (the older form), ``reading`` for an offer shown by
+    conduct (``shown_by``: the analyst's reading of the act), else ``verbatim``."""
+    if statement.quote_kind is not None:
+        return statement.quote_kind
+    if statement.quote.startswith(PARAPHRASE_PREFIX):
+        return "paraphrase"
+    return "reading" if getattr(statement, "shown_by", None) is not None else "verbatim"
+
+
+def check_quote_kind(statement: Position | Offer | Variant) -> None:
+    """``reported_by`` goes with ``quote_kind: reported`` (and that needs it); ``reading``
+    is for an offer shown by conduct (``shown_by``)."""
+    kind = statement.quote_kind
+    if kind == "reported" and not statement.reported_by:
+        raise ValueError("'quote_kind: reported' needs 'reported_by': whose account the words are known from")
+    if statement.reported_by and kind != "reported":
+        raise ValueError("'reported_by' is for words known from another's account: give 'quote_kind: reported' with it")
+    if kind == "reading" and getattr(statement, "shown_by", None) is None:
+        raise ValueError("'quote_kind: reading' (the analyst's reading of an act) is for an offer shown by conduct"
+                         " ('shown_by'); a party's words are verbatim, paraphrase or reported")
+
+
 class Variant(Strict):
     """A softer form of a position, in force while ``switched_on_by`` holds.
     ``simultaneous: true``: the actor will make its move in step with the moves that meet
@@ -336,11 +364,19 @@ class Variant(Strict):
     simultaneous: bool = False
     until: Expr | None = None
     quote: Prose = Field(min_length=1)
+    quote_kind: QuoteKind | None = None  # how the quote was reported (``Quoted``); none: verbatim
+    reported_by: Prose = ""  # whose account the words are known from (``quote_kind: reported``)
     source: Prose = Field(min_length=1)
     said_by: Prose = ""
     said_on: dt.date | None = None
+    approx: StrictBool = False  # its dates (``said_on``, ``in_force``) are approximate: cited as "about" them
     description: Prose = ""
     lapses: Lapse | None = None  # when the softer form stops by itself (see ``Lapse``)
+
+    @model_validator(mode="after")
+    def _quote_kind_fits(self) -> Variant:
+        check_quote_kind(self)
+        return self
 
     @model_validator(mode="after")
     def _softens_something(self) -> Variant:
@@ -358,14 +394,22 @@ class Position(Strict):
     withholds: DottedName
     until: Expr | None = None
     quote: Prose = Field(min_length=1)
+    quote_kind: QuoteKind | None = None  # how the quote was reported (``Quoted``); none: verbatim
+    reported_by: Prose = ""  # whose account the words are known from (``quote_kind: reported``)
     source: Prose = Field(min_length=1)
     said_by: Prose = ""
     said_on: dt.date | None = None
+    approx: StrictBool = False  # its dates (``said_on``, ``in_force``) are approximate: cited as "about" them
     in_force: InForce = InForce()
     variants: list[Variant] = []
     description: Prose = ""
     restates: Identifier | None = None  # the first statement of the same stance (same actor; on another move: a package)
     lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
+
+    @model_validator(mode="after")
+    def _quote_kind_fits(self) -> Position:
+        check_quote_kind(self)
+        return self
 
 
 class Offer(Strict):
@@ -379,19 +423,26 @@ class Offer(Strict):
     offers: DottedName
     if_: Expr | None = Field(default=None, alias="if")
     quote: Prose = Field(min_length=1)
+    quote_kind: QuoteKind | None = None  # how the quote was reported (``Quoted``); none: verbatim, or with ``shown_by`` reading
+    reported_by: Prose = ""  # whose account the words are known from (``quote_kind: reported``)
     source: Prose = Field(min_length=1)
     said_by: Prose = ""
     said_on: dt.date | None = None
+    approx: StrictBool = False  # its dates (``said_on``, ``in_force``) are approximate: cited as "about" them
     in_force: InForce = InForce()
     description: Prose = ""
     restates: Identifier | None = None  # the first offer of the same stance (same actor; on another move: a package)
     simultaneous: bool = False  # the actor will move in step with the moves that meet ``if``, not after them
     lapses: Lapse | None = None  # when it stops being in force by itself (see ``Lapse``)
+    # willingness shown by conduct: in force only while the fact in force on its subject
+    # meets it, from that fact's date (``engine.conduct``)
+    shown_by: Compare | None = None
 
     @model_validator(mode="after")
     def _in_step_with_something(self) -> Offer:
         if self.simultaneous and self.if_ is None:
             raise ValueError("'simultaneous: true' needs an 'if': the moves the actor will move in step with")
+        check_quote_kind(self)
         return self
 
 

@@ -100,6 +100,18 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
                        + (" or 'in_force: {from: ...}'" if in_force is not None else "")
                        + ", or count from a fact with 'after: {subject: ..., eq: ...}'", *path, "lapses", "days")
 
+    def check_shown_by(act: Compare, origin: Any) -> None:
+        """An offer shown by conduct reads the value in force of one state subject."""
+        timed = "another subject" if act.other is not None else "a change" if act.change is not None else (
+            "a deadline ('within')" if act.within is not None else None)
+        if timed is not None:
+            report(origin, f"an act shows an offer by the fact in force: compare 'shown_by' with a value, not {timed}",
+                   "shown_by", "within" if act.within is not None and act.other is None and act.change is None else act.operator)
+        elif known("subject", act.subject, subjects, origin, "shown_by", "subject"):
+            message = value_problem(subjects[act.subject], act)
+            if message:
+                report(origin, message, "shown_by", act.operator)
+
     for subject, origin in items["subjects"]:
         if subject.actor is not None:
             known("actor", subject.actor, actors, origin, "actor")
@@ -142,6 +154,8 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
                 report(origin, f"an actor can only offer its own moves: {offer.offers!r} is {owner}'s, the offer is {offer.actor}'s"
                        + _consenting(moves[offer.offers]), "offers")
         check_lapse(offer, origin, ())
+        if offer.shown_by is not None:
+            check_shown_by(offer.shown_by, origin)
         if offer.if_ is not None:
             check_expr(offer.if_, origin, ("if",))
     phased: dict[int, str] = {}

@@ -255,7 +255,7 @@ class _Reader:
 
     def __call__(self, row: Any) -> Fact:
         (seq, _, at, subject, kind, value, actor, target, source, note, recorded_at, withdraws, rules_version,
-         count, since, confidence, claimed_by, denied_by) = row
+         count, since, confidence, claimed_by, denied_by, approx) = row
         if value is None:
             decoded = None
         elif kind == "statement":
@@ -274,7 +274,8 @@ class _Reader:
         return Fact(f"f{seq}", seq, from_us(at), subject, kind, decoded, actor, target, source, note, recorded,
                     f"f{withdraws}" if withdraws is not None else None, rules_version, count,
                     from_us(since) if since is not None else None, confidence or "confirmed",
-                    tuple(json.loads(claimed_by)) if claimed_by else (), tuple(json.loads(denied_by)) if denied_by else ())
+                    tuple(json.loads(claimed_by)) if claimed_by else (), tuple(json.loads(denied_by)) if denied_by else (),
+                    bool(approx))
 
 
 _MISSING = object()

@@ -77,6 +77,12 @@ def _fact_confidence(conn: Connection) -> None:
         add_column(conn, facts, facts.c[name])
 
 
+def _fact_approx(conn: Connection) -> None:
+    """A fact whose date is approximate: ``approx`` (NULL: its date as given, as every older
+    fact reads)."""
+    add_column(conn, facts, facts.c.approx)
+
+
 def _rules_versions(conn: Connection) -> None:
     add_column(conn, facts, Column("rules_version", Integer))
 
@@ -87,6 +93,7 @@ STEPS: list[Step] = [
     Step(4, "facts: the version of the rule files each was checked against (table rulebooks)", _rules_versions),
     Step(5, "facts: counted events (act_count, since)", add_counted_events),
     Step(6, "facts: confidence, claimed_by, denied_by", _fact_confidence),
+    Step(7, "facts: approx (a date known only roughly)", _fact_approx),
 ]
 
 SCHEMA_VERSION = STEPS[-1].version if STEPS else BASE_VERSION

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, String, Table, Text, func, insert, select, text
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Index, Integer, MetaData, String, Table, Text, func, insert, select, text
 
 from engine.errors import StoreError
 from engine.facts import Fact
@@ -60,6 +60,7 @@ facts = Table("facts", metadata,
               Column("confidence", String(16), nullable=True),
               Column("claimed_by", Text, nullable=True),
               Column("denied_by", Text, nullable=True),
+              Column("approx", Boolean, nullable=True),  # its date is approximate (NULL: as given, as every older fact reads)
               Index("facts_by_subject", "session_id", "subject", "at", "seq"),
               Index("facts_by_time", "session_id", "at"),
               Index("facts_by_withdrawn", "withdraws"),
@@ -187,7 +188,8 @@ def fact_row(session_id: int, fact: Fact) -> dict[str, Any]:
             "act_count": fact.count, "since": to_us(fact.since) if fact.since else None,
             "confidence": None if fact.confidence == "confirmed" else fact.confidence,
             "claimed_by": json.dumps(list(fact.claimed_by)) if fact.claimed_by else None,
-            "denied_by": json.dumps(list(fact.denied_by)) if fact.denied_by else None}
+            "denied_by": json.dumps(list(fact.denied_by)) if fact.denied_by else None,
+            "approx": True if fact.approx else None}
 
 
 def fact_of(row: Any) -> Fact:
@@ -197,7 +199,7 @@ def fact_of(row: Any) -> Fact:
                 withdraws=f"f{row.withdraws}" if row.withdraws is not None else None, rules_version=row.rules_version,
                 count=row.act_count, since=from_us(row.since) if row.since is not None else None,
                 confidence=row.confidence or "confirmed", claimed_by=tuple(json.loads(row.claimed_by or "[]")),
-                denied_by=tuple(json.loads(row.denied_by or "[]")))
+                denied_by=tuple(json.loads(row.denied_by or "[]")), approx=bool(row.approx))
 
 
 def withdrawal_of(row: Any) -> Fact:

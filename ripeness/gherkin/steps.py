@@ -42,7 +42,7 @@ from ripeness.gherkin.desk import Desk, on_off, parse_date, parse_value, status_
 from ripeness.gherkin.drivers import Driver, HttpDriver, InProcessDriver, ScenarioMismatch
 
 TABLE_COLUMNS = ("date", "actor", "subject", "value", "target", "source", "note", "count", "since", "confidence", "claimed_by",
-                 "denied_by")
+                 "denied_by", "approx")
 STEP_WHERE = pytest.StashKey[str]()  # "path/to/x.feature:12" of the running step
 DESK = pytest.StashKey[Desk]()  # the desk of the running Gherkin scenario
 RULES_OPTION = "ripeness_rules"  # dest of --ripeness-rules (see plugin.py)
@@ -220,6 +220,8 @@ def table_facts(desk: Desk, request, line: str | None, datatable: list[list[str]
                 fact["value"] = parse_value(cell)
             elif column in ("claimed_by", "denied_by"):
                 fact[column] = names_in(cell)
+            elif column == "approx":  # yes (the date is approximate) or no; any other word is refused at the field
+                fact["approx"] = {"yes": True, "no": False}.get(cell.lower(), cell)
             else:
                 fact[column] = cell
         items.append((row_where, fact))

@@ -123,3 +123,24 @@ def test_the_facts_of_a_statement_are_found_by_its_id(client):
     assert [f["id"] for f in ended] == [ids[0]]
     problem_of(client.get("/sessions/baseline/facts", params={"subject": "irn_compensation_first"}), 422)  # stated in the what-if only
     assert client.get("/sessions/baseline/facts", params={"subject": "usa_maximum_pressure"}).json()["facts"] == []  # rule files only
+
+
+def test_a_reported_statement_is_left_out_of_a_confirmed_verdict_and_named_in_another(client):
+    assert client.post("/sessions", json={"name": "eased_word", "as_of": "2021-03-07"}).status_code == 201
+    posted = client.post("/sessions/eased_word/facts", json={
+        "at": "2021-03-08", "source": "one outlet", "confidence": "reported", "claimed_by": ["IRN"],
+        "ends": "usa_no_relief_until_compliance", "states": {"offer": {"id": "usa_relief_now", "actor": "USA", "offers": "USA.grant_relief", "quote": "Relief first.",
+                             "source": "one outlet"}}})
+    assert posted.status_code == 201, posted.text
+    [fid] = posted.json()["ids"]
+    listed = client.get("/sessions/eased_word/facts", params={"subject": "usa_relief_now"}).json()["facts"]
+    assert [(f["id"], f["confidence"], f["claimed_by"]) for f in listed] == [(fid, "reported", ["IRN"])]
+    every = client.get("/sessions/eased_word/verdict", params={"as_of": "2021-03-09"}).json()
+    sure = client.get("/sessions/eased_word/verdict", params={"as_of": "2021-03-09", "confidence": "confirmed"}).json()
+    stance = {s["move"]: s for s in every["stances"]}
+    sure_stance = {s["move"]: s for s in sure["stances"]}
+    assert "usa_relief_now" in [e["id"] for e in stance["USA.grant_relief"].get("evidence", [])]
+    assert "usa_relief_now" not in [e["id"] for e in sure_stance["USA.grant_relief"].get("evidence", [])]
+    assert (every["status"], sure["status"]) == ("opening", "deadlock")
+    assert [(f["id"], f["confidence"]) for f in every["rests_on_unconfirmed"]] == [(fid, "reported")]
+    assert sure["rests_on_unconfirmed"] == []

@@ -224,3 +224,34 @@ def test_a_version_1_log_opens_its_facts_read_as_confirmed_and_new_ones_keep_how
     facts_now = everything(again, record)
     assert [(f.value, f.confidence, f.claimed_by, f.denied_by) for f in facts_now] == [
         (20, "confirmed", (), ()), (60, "disputed", ("IRN",), ("USA",)), (63, "reported", (), ())]
+
+
+def _as_version_6(url: str) -> None:
+    """Make the log look as a version-6 ripeness left it: no ``approx`` column, one fact
+    written by that ripeness."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE facts DROP COLUMN approx"))
+        conn.execute(text("UPDATE ripeness_meta SET value = '6' WHERE key = 'schema_version'"))
+        conn.execute(text("INSERT INTO facts (seq, session_id, at, subject, kind, value, actor, target, source, note, "
+                          "recorded_at, withdraws) VALUES (1, 1, 1609459200000000, 'IRN.enrichment_pct', 'state', '20', "
+                          "'IRN', NULL, 'old', '', 1609459200000000, NULL)"))
+        conn.execute(text("UPDATE log_position SET last_seq = 1"))
+    engine.dispose()
+
+
+def test_a_version_6_log_opens_its_facts_dated_as_given_and_new_ones_keep_an_approximate_date(backend):
+    record = baseline(backend.store)
+    backend.store.close()
+    _as_version_6(backend.url)
+    store = backend.reopen()
+    engine = create_engine(backend.url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
+        assert "approx" in {c["name"] for c in inspect(conn).get_columns("facts")}
+    engine.dispose()
+    [old] = everything(store, record)
+    assert (old.value, old.approx) == (20, False)
+    write(store, record.id, state(day(1), 60, approx=True), state(day(2), 63))
+    again = backend.reopen()
+    assert [(f.value, f.approx) for f in everything(again, record)] == [(20, False), (60, True), (63, False)]

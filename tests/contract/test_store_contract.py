@@ -136,11 +136,12 @@ def test_the_whole_log_reads_every_field_of_every_kind_of_fact_as_written_and_as
     store = backend.store
     root = baseline(store)
     later = RECORDED + dt.timedelta(hours=1)
-    written = write(store, root.id, state(day(1), 3.67), state(day(2), 3.67), state(day(3), "eased", "USA.oil_sanctions", actor="USA"),
+    written = write(store, root.id, state(day(1), 3.67), state(day(2), 3.67, approx=True), state(day(3), "eased", "USA.oil_sanctions", actor="USA"),
                     state(day(4), True, "IRN.talks", confidence="reported", claimed_by=("IRN",)),
                     event(day(5), count=40, since=day(4), confidence="disputed", claimed_by=("USA",), denied_by=("IRN", "ISR")),
                     event(day(5), value="strike"), state(day(6), None, "IRN.quiet"),
-                    lambda seq: replace(fact(seq, day(7), "said", {"ends": ["p"], "quote": "enough"}, kind="statement"), rules_version=2),
+                    lambda seq: replace(fact(seq, day(7), "said", {"ends": ["p"], "quote": "enough"}, kind="statement"), rules_version=2,
+                                        approx=True),
                     lambda seq: replace(fact(seq, day(8), "said", {"ends": ["p"], "quote": "enough"}, kind="statement"), recorded_at=later),
                     lambda seq: replace(fact(seq, day(9), value=60), note="a note", recorded_at=later))
     [undo] = write(store, root.id, withdrawal(written[1]))
@@ -148,8 +149,9 @@ def test_the_whole_log_reads_every_field_of_every_kind_of_fact_as_written_and_as
     fork = store.registry.create("fork", created_at=RECORDED, parent=root, fork_at=day(10))
     read = everything(store, root)
     assert read == [*written, undo, fixed]
-    assert [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since) for f in read] == \
-        [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since) for f in [*written, undo, fixed]]
+    assert [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since, f.approx) for f in read] == \
+        [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since, f.approx) for f in [*written, undo, fixed]]
+    assert [f.approx for f in read[:8]] == [False, True, False, False, False, False, False, True]
     assert read == store.log.find(store.registry.view(root))[0]
     assert read[7].value is not read[8].value  # a statement's value is a dict of its own
     assert everything(store, fork) == [*written, undo, replace(fixed, kind="withdrawal", value=None, actor=None, withdraws=written[0].id)]

@@ -146,7 +146,7 @@ def test_a_fact_table_with_an_unknown_column_names_it(pytester):
     """)
     assert outcome == "failed"
     assert "unknown fact table column 'amount'" in text
-    assert "actor, claimed_by, confidence, count, date, denied_by, note, since, source, subject, target, value" in text
+    assert "actor, approx, claimed_by, confidence, count, date, denied_by, note, since, source, subject, target, value" in text
 
 
 def test_a_bad_row_in_a_fact_table_names_the_row(pytester):
@@ -357,3 +357,13 @@ def test_a_wrong_escalation_level_lists_the_live_chains_with_their_dates(pyteste
     """)
     assert outcome == "failed"
     assert "it is crisis (tit_for_tat: 5 events from 2019-12-27 to 2020-01-08, crisis" in text
+
+
+def test_a_fact_table_with_a_wrong_approx_names_the_row_and_field(pytester):
+    outcome, text = run_feature(pytester, """
+        And these facts:
+          | date       | actor | subject        | value | approx  |
+          | 2021-01-04 | IRN   | enrichment_pct | 20    | roughly |
+    """)
+    assert outcome == "failed"
+    assert "row 1" in text and "approx" in text and "valid boolean" in text
