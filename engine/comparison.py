@@ -23,6 +23,8 @@ class Differences(Model):
     moves_undone: list[str] = []
     positions_gone: list[str] = []
     positions_added: list[str] = []
+    offers_gone: list[str] = []
+    offers_added: list[str] = []
 
 
 class Comparison(Model):
@@ -43,6 +45,7 @@ def compare(a: Verdict, b: Verdict) -> Comparison:
     a_cycles, b_cycles = {cycle_key(c): c for c in a.cycles}, {cycle_key(c): c for c in b.cycles}
     a_open, b_open = {opening_key(o): o for o in a.openings}, {opening_key(o): o for o in b.openings}
     a_pos, b_pos = {p.id for p in a.positions_in_force}, {p.id for p in b.positions_in_force}
+    a_offers, b_offers = {o.id for o in a.offers_in_force}, {o.id for o in b.offers_in_force}
     diff = Differences(
         status=(a.status, b.status) if a.status != b.status else None,
         escalation=(a.escalation, b.escalation) if a.escalation != b.escalation else None,
@@ -55,6 +58,8 @@ def compare(a: Verdict, b: Verdict) -> Comparison:
         moves_undone=sorted(set(a.moves_done) - set(b.moves_done)),
         positions_gone=sorted(a_pos - b_pos),
         positions_added=sorted(b_pos - a_pos),
+        offers_gone=sorted(a_offers - b_offers),
+        offers_added=sorted(b_offers - a_offers),
     )
     differs = any(diff.model_dump().values())
     return Comparison(a=a, b=b, differs=differs, differences=diff, summary=_summary(a, b, diff))
@@ -81,6 +86,9 @@ def _summary(a: Verdict, b: Verdict, diff: Differences) -> list[str]:
         lines.append(f"Opening no longer needed in {second} ({opening.move} is done): {opening.description}.")
     for opening in diff.openings_lost:
         lines.append(f"Opening lost in {second}: {opening.description}.")
+    for what, gone, added in (("Position", diff.positions_gone, diff.positions_added), ("Offer", diff.offers_gone, diff.offers_added)):
+        lines += [f"{what} in force in {first}, not in {second}: {i}." for i in gone]
+        lines += [f"{what} in force in {second}, not in {first}: {i}." for i in added]
     if not any(diff.model_dump().values()):
-        lines.append("No difference in status, escalation, moves done, cycles, openings or positions in force.")
+        lines.append("No difference in status, escalation, moves done, cycles, openings, or positions and offers in force.")
     return lines

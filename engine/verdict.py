@@ -408,6 +408,7 @@ class Verdict(Model):
     stances: list[Stance] = []
     moves_done: list[str] = []
     positions_in_force: list[PositionRef]
+    offers_in_force: list[PositionRef] = []  # the offers in force, each cited (an act beside one shown by conduct)
     deadlines: list[Deadline] = []
     cycles: list[Cycle]
     refusals: list[Refusal]

@@ -299,6 +299,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         stances=stances,
         moves_done=sorted(model.done),
         positions_in_force=[explain.cite_position(p, variant) for p, variant in sit.positions_in_force],
+        offers_in_force=[explain.cite_statement(sit, rb.offers[o]) for o in sorted(sit.offers_in_force)],
         deadlines=deadlines(sit),
         cycles=found,
         refusals=refused,

@@ -10,7 +10,7 @@ __all__ = ["differences"]
 
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
-    cycles formed or broken, dead ends, stances, positions in force, deadlines passed
+    cycles formed or broken, dead ends, stances, positions and offers in force, deadlines passed
     (a statement that lapsed), escalation (its level, and the de-escalation that ended it),
     ripeness."""
     if before is None:
@@ -45,8 +45,10 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
             lines.append(f"{stance.move}: {was} → {stance.stance}")
     gone = old_stances.keys() - {s.move for s in after.stances}
     lines += [f"{move}: no longer on the way to a goal" for move in sorted(gone)]
-    old_positions = {p.id for p in before.positions_in_force}
-    new_positions = {p.id for p in after.positions_in_force}
+    # positions and offers (ids are unique among both): an offer made is news even when it
+    # moves no stance (a move that needs another party's consent too)
+    old_positions = {p.id for p in (*before.positions_in_force, *before.offers_in_force)}
+    new_positions = {p.id for p in (*after.positions_in_force, *after.offers_in_force)}
     lines += [f"in force: {p}" for p in sorted(new_positions - old_positions)]
     lines += [f"no longer in force: {p}" for p in sorted(old_positions - new_positions)]
     still = {(d.kind, d.id, d.what) for d in after.deadlines}
