@@ -30,7 +30,9 @@ import bisect
 import datetime as dt
 import json
 import sys
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from engine.facts import ResolvedFact, parse_inputs
 from engine.imports import plan_import, read_mapping, read_records
 from engine.rulebook import Rulebook
 from engine.rulebook.loader import error_message, fields_of, unknown_field_message
+from engine.session import Session
 from engine.verdict import Status
 from engine.yamlsource import YamlSyntaxError, load_located
 from ripeness.bootstrap import load_scenario
@@ -183,8 +186,10 @@ class EngineDays:
         return EngineSaid(day, said.status, said.escalation, said.summary, said.since or said.day)
 
 
-def engine_days(folder: Path, labels: Labels) -> EngineDays:
-    """Replay the case's facts and read its timeline up to the end of the labels."""
+@contextmanager
+def replayed(folder: Path, labels: Labels) -> Iterator[tuple[Session, EngineDays]]:
+    """Replay the case's facts; the session (closed afterwards) and its timeline read up to
+    the end of the labels, as the engine's status day by day."""
     facts = folder / "facts.yaml"
     if not facts.is_file():
         raise FactError([Problem(str(facts), "", "missing: a case with rules/ needs its facts.yaml")])
@@ -196,9 +201,9 @@ def engine_days(folder: Path, labels: Labels) -> EngineDays:
         first = session.verdict(start)  # in force until the timeline's first change
         changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc), EngineSaid(start, first.status, first.escalation, first.summary))]
         changes += [(e.at, EngineSaid(e.at.date(), e.status, e.escalation, e.verdict.summary)) for e in session.timeline(end)]
+        yield session, EngineDays(changes)
     finally:
         session.close()
-    return EngineDays(changes)
 
 
 def imported_events(folder: Path, rulebook: Rulebook) -> list[ResolvedFact]:
@@ -229,8 +234,20 @@ def score_case(folder: Path) -> CaseScore:
     labels = load_labels(folder / "labels.yaml")
     if not (folder / "rules").is_dir():
         return CaseScore(folder, labels, None)
-    days = engine_days(folder, labels)
-    return CaseScore(folder, labels, [score_period(p, days) for p in labels.periods])
+    with replayed(folder, labels) as (session, days):
+        return CaseScore(folder, labels, [_said_that_day(score_period(p, days), session) for p in labels.periods])
+
+
+def _said_that_day(score: PeriodScore, session: Session) -> PeriodScore:
+    """The period's score with each first wrong day's summary as of that day itself (the
+    timeline's entry before it may cite statements since superseded by ones that changed no
+    status)."""
+    update = {}
+    for name in ("first_wrong", "escalation_first_wrong"):
+        said = getattr(score, name)
+        if said is not None:
+            update[name] = replace(said, summary=session.verdict(said.day).summary)
+    return replace(score, **update)
 
 
 def case_folders(cases_dir: Path, names: list[str]) -> list[Path]:

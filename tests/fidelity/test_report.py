@@ -89,7 +89,8 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     assert main(["--cases-dir", str(cases)]) == 0
     out = capsys.readouterr().out
     assert "tiny (Tiny): 2/3 periods right" in out
-    assert "first wrong day 2024-03-16: engine said progress (its verdict since 2024-03-15). As of 2024-03-15" in out
+    # the status since the 15th, and the summary of the first wrong day itself
+    assert "first wrong day 2024-03-16: engine said progress (its verdict since 2024-03-15). As of 2024-03-16" in out
     assert "escalation: 1/2 labelled periods right" in out
     assert "unmodelled (Tiny): not modelled yet" in out
     # the score to beat: each status said throughout, over the same periods (two opening, one progress)
