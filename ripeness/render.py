@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from engine.analysis.explain import quoted, said_day
+from engine.analysis.explain import quoted, said_day, said_once
 from engine.conditions import show
 from engine.imports import ImportReport
 from engine.verdict import ConcessionSets, FactRef, TimelineEntry, Verdict
@@ -106,7 +106,7 @@ def _concessions(title: str, concessions: ConcessionSets) -> list[str]:
         lines.append(f"  ({concessions.note})")
     for stance in concessions.stances:
         lines.append(f"  {stance.key}: {stance.actor} on {stance.move}" + ("" if stance.statements else ", nobody has said"))
-        for said in stance.statements:
+        for said in said_once(stance.statements):  # a package said once is quoted once
             lines.append(f"     {quoted(said)} — {said.said_by or said.actor}{', ' + said_day(said) if said.said_on else ''}; {said.source}")
     return lines
 

@@ -40,6 +40,7 @@ from engine.verdict import (
 MAX_CYCLES = 50
 CYCLE_SEARCH = 1000  # cycles enumerated per component at most, to choose the shortest
 T = TypeVar("T")
+S = TypeVar("S", Position, Offer, PositionRef)  # a statement, or its citation
 
 
 MAX_CITED = 20_000
@@ -546,7 +547,7 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         lines.append(f"Smallest concession sets ({concessions.size} stance(s){'' if concessions.exact else ', approximate'}): {sets}.")
         shown_sets = {key for s in concessions.sets[:5] for key in s}
         for stance in concessions.stances:
-            statements = _said_once(stance.statements)
+            statements = said_once(stance.statements)
             if stance.key in shown_sets and len(statements) > 1:  # one statement: already quoted above, or in the cycle
                 said = "; ".join(f"{quoted(p, _short(p.quote, 100))} — {p.said_by or p.source}{', ' + said_day(p) if p.said_on else ''}"
                                  for p in statements)
@@ -554,10 +555,11 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     return lines
 
 
-def _said_once(statements: Iterable[Position | Offer]) -> list[Position | Offer]:
-    """A stance's statements, each said once: one statement over a package of moves is
-    written as a position (or offer) per move, with the same words, speaker and day."""
-    seen: dict[tuple[str, str, Any], Position | Offer] = {}
+def said_once(statements: Iterable[S]) -> list[S]:
+    """A stance's statements (positions, offers, or their citations), each said once: one
+    statement over a package of moves is written as a position (or offer) per move, with the
+    same words, speaker and day."""
+    seen: dict[tuple[str, str, Any], S] = {}
     for p in statements:
         seen.setdefault((p.quote, p.said_by or p.source, p.said_on), p)
     return list(seen.values())

@@ -10,6 +10,7 @@ import pytest
 
 from engine.errors import RuleFileError
 from ripeness.bootstrap import load_scenario
+from ripeness.render import verdict_text
 from tests.unit.small import verdict_of
 
 PACKAGE = """
@@ -59,6 +60,9 @@ def test_a_package_is_one_concession_naming_every_move_and_quote(tmp_path):
     (said,) = [line for line in result.summary if line.startswith("Stance a_package (A on A.x, A.y)")]
     assert said.startswith("Stance a_package (A on A.x, A.y), said 2 times")
     assert said.count("No X and no Y until Beta does Z.") == 1 and said.count("Neither X nor Y before Z.") == 1
+    # the command line's concession block quotes each statement once too
+    block = verdict_text(result).split("Smallest concession sets toward")[1].split("\n\n")[0]
+    assert block.count('"No X and no Y until Beta does Z."') == 1 and block.count('"Neither X nor Y before Z."') == 1
 
 
 def test_each_move_keeps_its_own_statements_in_its_stance(tmp_path):
