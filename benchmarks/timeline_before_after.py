@@ -1,8 +1,8 @@
 """Full timelines before and after a change, in one process (see ``benchmarks/RESULTS.md``,
-"Full timelines, fourth pass"): ``engine/analyst.py`` and the analysis modules a timeline's
-work is in (``engine/analysis/``: ``__init__``, escalation, explain, ripeness) of an earlier
-commit (default 14af84a, where branch h-timeline4 started) are loaded beside the present
-ones under other module names; each timeline is worked out by both analysts,
+"Full timelines, fourth pass" and "fifth pass"): ``engine/analyst.py``, the analysis modules
+a timeline's work is in (``engine/analysis/``: ``__init__``, escalation, explain, ripeness)
+and the history's walk (``engine/history.py``) of an earlier commit (default 52ecc10, where
+branch h-timeline5 started) are loaded beside the present ones under other module names; each timeline is worked out by both analysts,
 alternately, from copies of the same history, timed in CPU seconds of this process
 (``time.process_time``: the other engineers' load on the machine does not count) with a
 full collection of the garbage collector right after it (the entries still held), and
@@ -45,10 +45,14 @@ BEFORE = [
     ("before_analysis", "engine/analysis/__init__.py", {
         b"from engine.analysis import escalation, explain, ripeness\n":
         b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n", **VERDICT}),
+    ("before_history", "engine/history.py", {}),
     ("before_analyst", "engine/analyst.py", {
         b"from engine.analysis import (": b"from before_analysis import (",
         b"from engine.analysis.escalation import": b"from before_escalation import",
-        b"from engine.analysis.explain import": b"from before_explain import", **VERDICT}),
+        b"from engine.analysis.explain import": b"from before_explain import",
+        # the walk of the earlier ``engine/history.py`` over the present history (branch h-timeline5 changed it)
+        b"from engine.history import Frame, History, Walk": b"from engine.history import Frame, History\nfrom before_history import Walk",
+        b"walk = history.walk()": b"walk = Walk(history)", **VERDICT}),
 ]
 # the verdict's models a timeline's escalation is in, as ``rev`` has them (branch h-events5 changed
 # their shape); every other model of ``engine.verdict`` is the present one, which the present
@@ -136,7 +140,7 @@ def page_input(folder: Path) -> tuple[str, Any, Any, Any, dt.datetime]:
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    args.add_argument("--before", default="14af84a")
+    args.add_argument("--before", default="52ecc10")
     args.add_argument("--runs", type=int, default=3)
     args.add_argument("--facts", default="10000")
     args.add_argument("--events", default="10000")

@@ -64,6 +64,12 @@ FIRST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 LAST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
 
 
+def _next_day(at: dt.datetime) -> dt.datetime | None:
+    """The first time of the day after ``at``'s (None: ``at`` is on the last day there is)."""
+    day = at.date()
+    return None if day == dt.date.max else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), at.tzinfo)
+
+
 def shift(at: dt.datetime, delta: dt.timedelta) -> dt.datetime:
     """``at + delta``, held at the first or last representable time instead of overflowing."""
     try:
@@ -455,22 +461,29 @@ class Analyst:
             made: frozenset[str] = frozenset()  # the claims of moves made, now and at the last verdict worked out
             made_last: frozenset[str] | None = None
             pending: Situation | None = None  # where ``latest`` was due, if not worked out yet (see below)
+            # read at every moment (a million of them at 1,000,000 facts): looked up once
+            memory, horizon, clocked, read_set, cost_set = self._memory, self._horizon, bool(self.rulebook.deadlines), self._read_set, self._cost_set
+            watching = list(watches.items())
+            next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
             for moment in change_times(history, self.rulebook):
                 if moment > end:
                     after_end = moment
                     break
                 looked = moment
-                prepared.clear()
+                if prepared:
+                    prepared.clear()
                 deadline.check()
-                since = shift(moment, -self._horizon) if self._horizon else None
+                since = shift(moment, -horizon) if horizon else None
                 step = walk.advance(moment, since)
-                if step.came:
-                    self._memory.apply(self._fed(step.went, history.previous), self._fed(step.came, history.previous))
-                if self.rulebook.deadlines and moment.date() != day:  # the clock a missed deadline reads
-                    self._memory.apply([clock(day)] if day is not None else [], [clock(moment)])
-                if (claims is not self._memory.held() or moment.date() != day
-                        or any(f.subject in self._read_set for f in step.came)):
-                    claims, day = self._memory.held(), moment.date()
+                came = step.came
+                if came:
+                    memory.apply(self._fed(step.went, history.previous), self._fed(came, history.previous))
+                new_day = next_day is not None and moment >= next_day  # moments never go back: ``moment.date() != day``
+                if clocked and new_day:  # the clock a missed deadline reads
+                    memory.apply([clock(day)] if day is not None else [], [clock(moment)])
+                if new_day or claims is not memory.held() or (came and any(f.subject in read_set for f in came)):
+                    claims, day = memory.held(), moment.date()
+                    next_day = _next_day(moment)
                     made = frozenset(c for c in claims if c in self._move_claims)
                     now = model_inputs(self.rulebook, moment, walk.state, self._read, claims, self._in_force)
                     if now != inputs:
@@ -480,9 +493,9 @@ class Analyst:
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
                         standing_now = kept[inputs]
-                on = [p for p, watch in watches.items() if since is not None and watch.on(moment, since)]
-                current = (*standing_now, self._levels(on, watches, moment, since))
-                costs = latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came))
+                on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
+                current = (*standing_now, self._levels(on, watches, moment, since) if on else ())
+                costs = latest is not None and (moment in marks or (bool(came) and any(f.subject in cost_set for f in came)))
                 if current != last or (made != made_last and costs):
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
