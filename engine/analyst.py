@@ -43,7 +43,7 @@ from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position
 from engine.analysis.model import build_model, reachable_goals
 from engine.compiler import CompiledRules
-from engine.conditions import day_number
+from engine.conditions import compare_met, day_number
 from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
 from engine.facts import Confidence, Fact, to_utc
@@ -52,7 +52,7 @@ from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
 from engine.lapses import statements as lapse_statements
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.rulebook.models import TODAY
+from engine.rulebook.models import TODAY, Compare
 from engine.trends import trended as trended_fact
 from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
@@ -187,6 +187,26 @@ def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fac
     ``stated``: the rulebook's kept ``statements_in_force`` (None: worked out)."""
     found = stated(as_of, state) if stated is not None else statements_in_force(rulebook, as_of, state)
     return ModelInputs(found, claims, tuple([(subject, state[subject].value) for subject in read if subject in state]))
+
+
+def standing_comparisons(rulebook: Rulebook) -> tuple[Compare, ...] | None:
+    """The comparisons through which alone a standing (``analysis.standing``: the blocking
+    model built and solved, and its marks) reads the values in force, when there is no other
+    way: every comparison of the rule files' conditions (named conditions, the moves' and
+    goals' ``done_when``, the positions', variants' and offers' conditions).  The model reads
+    a value only where a condition compares it (``model.values_of``, ``compare_met``), so two
+    states on which each of these comparisons comes out the same have the same standing, the
+    claims and the statements in force being the same.  None when the model reads more of a
+    value than whether it compares: a trend (the value superseded) or a deadline (a fact's
+    date, the day asked)."""
+    if rulebook.trended or rulebook.dated or rulebook.deadlines:
+        return None
+    exprs = [*(c.holds_when for c in rulebook.conditions.values()), *(m.done_when for m in rulebook.moves.values()),
+             *(g.done_when for g in rulebook.goals.values()), *(o.if_ for o in rulebook.offers.values())]
+    for position in rulebook.positions.values():
+        exprs += [position.until, *(e for v in position.variants for e in (v.switched_on_by, v.until))]
+    found = {id(c): c for e in exprs if e is not None for alternative in rulebook.alternatives(e) for c in alternative}
+    return tuple(found.values())
 
 
 def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str], stated: InForce | None = None) -> Snapshot:
@@ -378,6 +398,12 @@ class Analyst:
         self._cost_set = frozenset(ripeness.cost_subjects(rulebook))
         self._move_claims = frozenset(f"move:{m}" for m in rulebook.moves)  # a move is made while its claim holds
         self._in_force = InForce(rulebook)  # the statements in force, kept on the day and the facts a lapse reads
+        # what a timeline keeps a standing on besides the claims and statements in force (``_standing_key``):
+        # whether each comparison holds, and the values of the subjects read otherwise (none compares them; a lapse's)
+        self._compares = standing_comparisons(rulebook)
+        compared = {s for c in self._compares for s in c.subjects} if self._compares is not None else set()
+        self._compared = sorted(compared)
+        self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
@@ -448,8 +474,8 @@ class Analyst:
             entries: list[TimelineEntry] = []
             last: tuple | None = None
             previous: Verdict | None = None
-            kept: dict[ModelInputs, tuple] = {}
-            inputs: ModelInputs | None = None
+            kept: dict[ModelInputs | tuple, tuple] = {}
+            inputs: ModelInputs | tuple | None = None
             claims: frozenset[str] | None = None
             day: dt.date | None = None
             standing_now: tuple = ()
@@ -485,7 +511,7 @@ class Analyst:
                     claims, day = memory.held(), moment.date()
                     next_day = _next_day(moment)
                     made = frozenset(c for c in claims if c in self._move_claims)
-                    now = model_inputs(self.rulebook, moment, walk.state, self._read, claims, self._in_force)
+                    now = self._standing_key(moment, walk.state, claims)
                     if now != inputs:
                         inputs = now
                         if inputs not in kept:
@@ -660,6 +686,19 @@ class Analyst:
                 hostile[p] = ([f for f in hostile[p][0] if f.at > found[-1].at], [f for f in hostile[p][1] if f.at > found[-1].at])
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
                          state=state, previous=frame.previous, hostile=hostile, calm=calm)
+
+    def _standing_key(self, as_of: dt.datetime, state: Mapping[str, Fact], claims: frozenset[str]) -> ModelInputs | tuple:
+        """What a timeline keeps a standing on: ``model_inputs``, or where the model reads the
+        values only through comparisons (``standing_comparisons``), the same with whether
+        each comparison holds instead of the values it compares.  A value that changes and
+        still compares as before (a measurement moving inside its range) then changes no key,
+        and the standing is not worked out again (at 10,000 facts less than half as often:
+        benchmarks/RESULTS.md)."""
+        if self._compares is None:
+            return model_inputs(self.rulebook, as_of, state, self._read, claims, self._in_force)
+        values = {s: state[s].value for s in self._compared if s in state}
+        return (self._in_force(as_of, state), claims, tuple([compare_met(c, values) for c in self._compares]),
+                tuple([(s, state[s].value) for s in self._uncompared if s in state]))
 
     def _walked(self, walk: Walk, history: History, watches: Mapping[str, Watch], since: dt.datetime | None,
                 frame: Frame | None = None) -> Situation:
