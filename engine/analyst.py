@@ -474,7 +474,7 @@ class Analyst:
             entries: list[TimelineEntry] = []
             last: tuple | None = None
             previous: Verdict | None = None
-            kept: dict[ModelInputs | tuple, tuple] = {}
+            kept: dict[ModelInputs | tuple, tuple[tuple, list]] = {}  # key -> its standing, and its model and solution
             inputs: ModelInputs | tuple | None = None
             claims: frozenset[str] | None = None
             day: dt.date | None = None
@@ -483,7 +483,10 @@ class Analyst:
             marks = ripeness_marks(history, self.rulebook)
             looked: dt.datetime | None = None  # the last change time looked at, and the first after end
             after_end: dt.datetime | None = None
-            prepared: list = []  # the model and solution of a standing worked out at this moment, for its verdict
+            # the model and solution of the standing, for a verdict: of the standing in force where its key decides
+            # the model (``_standing_key``: the comparisons), else of one worked out at this moment only
+            prepared: list = []
+            handed = self._compares is not None
             made: frozenset[str] = frozenset()  # the claims of moves made, now and at the last verdict worked out
             made_last: frozenset[str] | None = None
             pending: Situation | None = None  # where ``latest`` was due, if not worked out yet (see below)
@@ -496,8 +499,8 @@ class Analyst:
                     after_end = moment
                     break
                 looked = moment
-                if prepared:
-                    prepared.clear()
+                if prepared and not handed:
+                    prepared = []
                 deadline.check()
                 since = shift(moment, -horizon) if horizon else None
                 step = walk.advance(moment, since)
@@ -515,10 +518,13 @@ class Analyst:
                     if now != inputs:
                         inputs = now
                         if inputs not in kept:
-                            kept[inputs] = standing(self._walked(walk, history, watches, since), prepared)
+                            prepared = []
+                            kept[inputs] = (standing(self._walked(walk, history, watches, since), prepared), prepared if handed else [])
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
-                        standing_now = kept[inputs]
+                        elif handed:
+                            prepared = kept[inputs][1]
+                        standing_now = kept[inputs][0]
                 on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
                 current = (*standing_now, self._levels(on, watches, moment, since) if on else ())
                 costs = latest is not None and (moment in marks or (bool(came) and any(f.subject in cost_set for f in came)))
