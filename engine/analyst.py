@@ -503,11 +503,18 @@ class Analyst:
                     prepared = []
                 deadline.check()
                 since = shift(moment, -horizon) if horizon else None
+                on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
+                levels = self._levels(on, watches, moment, since) if on else ()
+                new_day = next_day is not None and moment >= next_day  # moments never go back: ``moment.date() != day``
+                if not new_day and last is not None and levels == last[-1] and moment not in marks and not walk.due(moment):
+                    # a quiet moment (an event's, or one leaving a window): no state fact, the same day, no
+                    # ripeness mark, so the claims, the standing and the moves made are those of the moment
+                    # before, and escalation's levels too: nothing can differ from it (the walk catches up later)
+                    continue
                 step = walk.advance(moment, since)
                 came = step.came
                 if came:
                     memory.apply(self._fed(step.went, history.previous), self._fed(came, history.previous))
-                new_day = next_day is not None and moment >= next_day  # moments never go back: ``moment.date() != day``
                 if clocked and new_day:  # the clock a missed deadline reads
                     memory.apply([clock(day)] if day is not None else [], [clock(moment)])
                 if new_day or claims is not memory.held() or (came and any(f.subject in read_set for f in came)):
@@ -525,8 +532,7 @@ class Analyst:
                         elif handed:
                             prepared = kept[inputs][1]
                         standing_now = kept[inputs][0]
-                on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
-                current = (*standing_now, self._levels(on, watches, moment, since) if on else ())
+                current = (*standing_now, levels)
                 costs = latest is not None and (moment in marks or (bool(came) and any(f.subject in cost_set for f in came)))
                 if current != last or (made != made_last and costs):
                     sit = self._walked(walk, history, watches, since, walk.frame())

@@ -338,6 +338,11 @@ class Walk:
         self._lo, self._hi = lo, hi
         return step
 
+    def due(self, as_of: dt.datetime) -> bool:
+        """Whether a state fact comes into force by ``as_of`` that the walk has not passed:
+        whether advancing to ``as_of`` could change the state."""
+        return self._next < len(self._ats) and self._ats[self._next] <= as_of
+
     def frame(self) -> Frame:
         """The frame as of the last time (its ``previous`` asks the history)."""
         assert self.as_of is not None, "advance() first"
