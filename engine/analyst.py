@@ -91,21 +91,25 @@ def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, det
     return history.frame(as_of, shift(as_of, -horizon) if horizon else None, detached=detached, admit=admit)
 
 
-def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
+def change_times(history: History, rulebook: Rulebook, marks: set[dt.datetime] | None = None) -> list[dt.datetime]:
     """Every time at which a verdict can change: a fact, an event leaving its window,
-    a position coming into or going out of force."""
-    times = set(history.times())
+    a position coming into or going out of force.  ``marks``: ``ripeness_marks``, if
+    already worked out."""
+    times = history.time_set()
+    events = history.events()
     for pattern in rulebook.escalations.values():
-        window = dt.timedelta(days=pattern.window_days)
-        for event in history.events():
-            times.add(shift(event.at, window + ONE_SECOND))
+        later = dt.timedelta(days=pattern.window_days) + ONE_SECOND
+        try:
+            times.update([event.at + later for event in events])
+        except OverflowError:  # an event near the end of time: held there, one at a time
+            times.update(shift(event.at, later) for event in events)
     for position in [*rulebook.positions.values(), *rulebook.offers.values()]:
         for day in (position.in_force.from_, position.in_force.until):
             if day is not None:
                 times.add(to_utc(day))
     times.update(to_utc(day) for day in lapse_days(rulebook, history.facts_of))  # a lapse is a moment of its own
     times.update(to_utc(day + dt.timedelta(days=1)) for day in rulebook.deadlines if day < dt.date.max)  # missed from the next day
-    times |= ripeness_marks(history, rulebook)
+    times |= ripeness_marks(history, rulebook) if marks is None else marks
     return sorted(times)
 
 
@@ -494,7 +498,7 @@ class Analyst:
             memory, horizon, clocked, read_set, cost_set = self._memory, self._horizon, bool(self.rulebook.deadlines), self._read_set, self._cost_set
             watching = list(watches.items())
             next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
-            for moment in change_times(history, self.rulebook):
+            for moment in change_times(history, self.rulebook, marks):
                 if moment > end:
                     after_end = moment
                     break
@@ -502,7 +506,13 @@ class Analyst:
                 if prepared and not handed:
                     prepared = []
                 deadline.check()
-                since = shift(moment, -horizon) if horizon else None
+                if horizon:
+                    try:
+                        since = moment - horizon  # ``shift``, without the call: a moment costs a few microseconds
+                    except OverflowError:
+                        since = FIRST
+                else:
+                    since = None
                 on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
                 levels = self._levels(on, watches, moment, since) if on else ()
                 new_day = next_day is not None and moment >= next_day  # moments never go back: ``moment.date() != day``

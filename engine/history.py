@@ -239,8 +239,14 @@ class History:
 
     def times(self) -> list[dt.datetime]:
         """The distinct times at which some fact became true, ascending."""
-        keys = {k[0] for s in self._states.values() for k in s.keys} | {k[0] for k in self._events.keys}
-        return sorted(keys)
+        return sorted(self.time_set())
+
+    def time_set(self) -> set[dt.datetime]:
+        """The distinct times at which some fact became true (a new set)."""
+        found = {f.at for f in self._events.facts}
+        for series in self._states.values():
+            found.update([f.at for f in series.facts])
+        return found
 
     def moment(self, at: dt.datetime, horizon: dt.timedelta) -> list[Fact]:
         """What answers every question at or after ``at`` about a line holding nothing after

@@ -210,8 +210,10 @@ def calms(pattern: Escalation, events: Iterable[Fact]) -> list[Calm]:
     """The de-escalations among ``events``, in the order they are recognised: each act
     (``by: either``), or each act answering an act of the other side within the window
     (``by: both``; with the latest such act)."""
+    if pattern.de_escalation is None:
+        return []  # none to recognise (a timeline's watch asks over every event of a history)
     acts = sorted((f for f in events if calming(pattern, f)), key=lambda f: (f.at, f.seq))
-    if pattern.de_escalation is None or pattern.de_escalation.by == "either":
+    if pattern.de_escalation.by == "either":
         return [(act,) for act in acts]
     window = dt.timedelta(days=pattern.window_days)
     found: list[Calm] = []
