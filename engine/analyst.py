@@ -464,9 +464,11 @@ class Analyst:
         It walks the history once (``History.walk``): the working memory moves from one
         moment to the next by what changed there, holding the state only; escalation comes
         from a ``Watch`` over every event.  The standing is worked out again only when
-        what the model reads changed (``ModelInputs``), the verdict only when the standing
-        or escalation did (or the moves made, where a ripeness-only entry may be built on it:
-        see the loop).  So a moment costs what changed at it, not the length of the log.
+        what the model reads changed (``_standing_key``: ``ModelInputs``, or whether each
+        comparison holds), the verdict only when the standing or escalation did (or the
+        moves made, where a ripeness-only entry may be built on it: see the loop).  A quiet
+        moment (no state fact, the same day, no ripeness mark, the same escalation levels)
+        is passed over.  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
         each entry then says what it rests on among the unconfirmed facts it reads."""
         history = history.admitting(admit) if admit != "disputed" else history
