@@ -1,19 +1,21 @@
 """Full timelines before and after a change, in one process (see ``benchmarks/RESULTS.md``,
-"Full timelines, fourth pass"): ``engine/analyst.py`` and the analysis modules a timeline's
-work is in (``engine/analysis/``: ``__init__``, escalation, explain, ripeness) of an earlier
-commit (default 14af84a, where branch h-timeline4 started) are loaded beside the present
-ones under other module names; each timeline is worked out by both analysts,
+"Full timelines, fourth pass" and "fifth pass"): ``engine/analyst.py``, the analysis modules
+a timeline's work is in (``engine/analysis/``: ``__init__``, escalation, explain, ripeness),
+the history's walk (``engine/history.py``) and the durable-rules port (``engine/rete.py``)
+of an earlier commit (default 52ecc10, where branch h-timeline5 started) are loaded beside
+the present ones under other module names; each timeline is worked out by both analysts,
 alternately, from copies of the same history, timed in CPU seconds of this process
 (``time.process_time``: the other engineers' load on the machine does not count) with a
 full collection of the garbage collector right after it (the entries still held), and
 the JSON of their entries compared by SHA-256 (a difference stops the run).
 
     .venv/bin/python -m benchmarks.timeline_before_after [--before REV] [--runs N]
-        [--facts 10000,100000] [--events 10000,100000] [--page] [--json]
+        [--facts 10000,100000] [--events 10000,100000] [--page] [--json] [--read]
 
 Logs as workload 6 writes them (scenario A=6, P=12, cycles 2/3/4, S=100, seed 1; ``--facts``
 F: F facts of which 5 % events; ``--events`` E: E events in E + E/10 facts), read whole from
-SQLite first (not timed); ``--page``: workload 7's scenario of 200 positions.
+SQLite first (not timed); ``--page``: workload 7's scenario of 200 positions; ``--read``: also
+reading each log into a history, by the earlier and the present ``engine/store/log.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import types
 from pathlib import Path
@@ -34,6 +37,7 @@ from typing import Any
 
 from benchmarks.common import ROOT
 
+READ: dict[str, tuple[str, str]] = {}  # a log's label -> its URL and scenario id (``--read``)
 SCENARIO = {"actors": 6, "positions": 12, "cycles": [2, 3, 4], "subjects": 100, "seed": 1}
 # the modules loaded as they were, in this order (name here, its file, the imports rewritten to the others)
 VERDICT = {b"from engine.verdict import": b"from before_verdict import"}
@@ -45,10 +49,15 @@ BEFORE = [
     ("before_analysis", "engine/analysis/__init__.py", {
         b"from engine.analysis import escalation, explain, ripeness\n":
         b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n", **VERDICT}),
+    ("before_history", "engine/history.py", {}),
+    ("before_rete", "engine/rete.py", {}),  # its port: the before side's analyst works through it (``port_for``)
     ("before_analyst", "engine/analyst.py", {
         b"from engine.analysis import (": b"from before_analysis import (",
         b"from engine.analysis.escalation import": b"from before_escalation import",
-        b"from engine.analysis.explain import": b"from before_explain import", **VERDICT}),
+        b"from engine.analysis.explain import": b"from before_explain import",
+        # the walk of the earlier ``engine/history.py`` over the present history (branch h-timeline5 changed it)
+        b"from engine.history import Frame, History, Walk": b"from engine.history import Frame, History\nfrom before_history import Walk",
+        b"walk = history.walk()": b"walk = Walk(history)", **VERDICT}),
 ]
 # the verdict's models a timeline's escalation is in, as ``rev`` has them (branch h-events5 changed
 # their shape); every other model of ``engine.verdict`` is the present one, which the present
@@ -98,6 +107,18 @@ def load_before(rev: str) -> Any:
     return sys.modules["before_analyst"]
 
 
+def port_for(before: Any, rete: types.ModuleType) -> tuple[Any, types.ModuleType]:
+    """A durable-rules port of the earlier ``engine/rete.py`` (its own host), and that module.
+    Loading it set durable-rules' JSON global to its ``_DurableJson``: set back to the
+    present one here, and to each side's before each timeline."""
+    from durable import engine as durable_engine
+
+    import engine.rete
+
+    durable_engine.json = engine.rete._DurableJson
+    return rete.DurableRules(), rete
+
+
 def digest(entries: list) -> str:
     """The entries' JSON, each verdict's chains citing whole events (``benchmarks.chain_ids``:
     the shape before branch h-events5), by SHA-256."""
@@ -105,6 +126,49 @@ def digest(entries: list) -> str:
 
     payload = json.dumps([expanded(json.loads(e.model_dump_json())) for e in entries], sort_keys=True)
     return f"{hashlib.sha256(payload.encode()).hexdigest()[:16]} ({len(payload):,} bytes)"
+
+
+def read_before_after(rev: str, url: str, scenario_id: str, runs: int) -> str:
+    """A table row: reading the whole log of ``url``'s ``baseline`` into a history (what a
+    timeline reads first: ``SqlFactLog.load_all``, each fact added as ``Session.apply`` adds
+    it), by ``engine/store/log.py`` of ``rev`` and by the present one, alternately, in CPU
+    seconds; the facts read compared field by field (a difference stops the run)."""
+    from engine.history import History
+    from engine.store import open_store
+
+    source = subprocess.run(["git", "show", f"{rev}:engine/store/log.py"], cwd=ROOT, capture_output=True, check=True).stdout
+    module = types.ModuleType("before_log")
+    module.__file__ = f"{rev}:engine/store/log.py"
+    sys.modules["before_log"] = module
+    exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102  # our own earlier source
+    store = open_store(url, scenario_id)
+    try:
+        present = store.log
+        earlier = module.SqlFactLog(present._engine, threading.Lock())
+        view = store.registry.view(next(r for r in store.registry.live() if r.name == "baseline"))
+        times: dict[str, list[float]] = {"before": [], "after": []}
+        read: dict[str, list] = {}
+        for _ in range(runs):
+            for side, log in (("before", earlier), ("after", present)):
+                history = History()
+                start = time.process_time()
+                facts = []
+                for fact in log.load_all(view):
+                    if fact.withdraws is not None:
+                        history.withdraw(fact.withdraws)
+                    if fact.kind != "withdrawal":
+                        history.add(fact)
+                    facts.append(fact)
+                times[side].append(time.process_time() - start)
+                read[side] = facts
+                del history, facts
+        if read["before"] != read["after"]:
+            raise SystemExit("the facts read differ")
+        b, a = statistics.median(times["before"]), statistics.median(times["after"])
+        return (f"|  ... reading its log into a history (`load_all`, CPU s) | {b:.3f} ({min(times['before']):.3f}) "
+                f"| {a:.3f} ({min(times['after']):.3f}) | {a / b:.2f} | {len(read['after']):,} facts | equal | |")
+    finally:
+        store.close()
 
 
 def log_input(facts: int, events: int, folder: Path) -> tuple[str, Any, Any, Any, dt.datetime]:
@@ -120,6 +184,7 @@ def log_input(facts: int, events: int, folder: Path) -> tuple[str, Any, Any, Any
     with sessions.using("baseline") as session:
         history, rulebook, rules = session.snapshot(), session.rulebook, session.rules
     sessions.close()
+    READ[f"{facts:,} facts ({info['events']:,} events)"] = (f"sqlite:///{folder / f'log-{facts}-{events}.db'}", rulebook.id)
     return f"{facts:,} facts ({info['events']:,} events)", history, rulebook, rules, now
 
 
@@ -136,13 +201,16 @@ def page_input(folder: Path) -> tuple[str, Any, Any, Any, dt.datetime]:
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    args.add_argument("--before", default="14af84a")
+    args.add_argument("--before", default="52ecc10")
     args.add_argument("--runs", type=int, default=3)
     args.add_argument("--facts", default="10000")
     args.add_argument("--events", default="10000")
     args.add_argument("--page", action="store_true")
     args.add_argument("--json", action="store_true", help="also time the entries' JSON as the API writes it (CPU, each side)")
+    args.add_argument("--read", action="store_true", help="also time reading each log into a history (CPU, each side)")
     opts = args.parse_args(argv)
+    from durable import engine as durable_engine
+
     import engine.analyst as after
     from ripeness.bootstrap import rules_engine
 
@@ -153,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     if opts.page:
         inputs.append(page_input(folder))
     port = rules_engine()
+    ports = {"before": port_for(before, sys.modules["before_rete"]), "after": (port, sys.modules["engine.rete"])}
     print(f"| timeline (CPU seconds of this process) | before ({opts.before}): median (min) | after: median (min) | after / before "
           "| entries | JSON (SHA-256, equal) | of which the full collection after it, before / after |")
     print("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
@@ -164,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         count = 0
         for _ in range(opts.runs):
             for side, module in (("before", before), ("after", after)):
-                analyst = module.Analyst("baseline", rulebook, rules, port)
+                side_port, rete = ports[side]
+                durable_engine.json = rete._DurableJson  # the JSON each side's rete module gives durable-rules (a global of its)
+                analyst = module.Analyst("baseline", rulebook, rules, side_port)
                 copy = history.copy()
                 start = time.process_time()
                 entries = analyst.timeline(copy, now)
@@ -189,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {label} | {b:.3f} ({min(times['before']):.3f}) | {a:.3f} ({min(times['after']):.3f}) | {a / b:.2f} | {count} "
               f"| {digests['after']} | {statistics.median(collected['before']):.3f} / {statistics.median(collected['after']):.3f} |",
               flush=True)
+        if opts.read and label in READ:
+            print(read_before_after(opts.before, *READ[label], opts.runs), flush=True)
         if opts.json:
             jb, ja = (statistics.median(t for t, _ in dumped[side]) for side in ("before", "after"))
             print(f"|  ... its entries' JSON (`model_dump_json`, CPU s; bytes) | {jb:.3f} ({dumped['before'][0][1]:,}) "

@@ -43,7 +43,7 @@ from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position, shown_at
 from engine.analysis.model import build_model, reachable_goals
 from engine.compiler import CompiledRules
-from engine.conditions import day_number
+from engine.conditions import compare_met, day_number
 from engine.deadline import NO_DEADLINE, Deadline
 from engine.errors import AnalystClosed
 from engine.facts import Confidence, Fact, to_utc
@@ -52,7 +52,7 @@ from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
 from engine.lapses import statements as lapse_statements
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.rulebook.models import TODAY
+from engine.rulebook.models import TODAY, Compare
 from engine.trends import trended as trended_fact
 from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
 from engine.working_memory import WorkingMemory
@@ -62,6 +62,12 @@ HOSTILE = "hostile:"  # the claims of the hostile events an escalation pattern m
 KEPT_STANDINGS = 4096  # a timeline keeps the standings of this many model inputs (the oldest go first)
 FIRST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 LAST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def _next_day(at: dt.datetime) -> dt.datetime | None:
+    """The first time of the day after ``at``'s (None: ``at`` is on the last day there is)."""
+    day = at.date()
+    return None if day == dt.date.max else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), at.tzinfo)
 
 
 def shift(at: dt.datetime, delta: dt.timedelta) -> dt.datetime:
@@ -85,21 +91,25 @@ def frame_of(history: History, as_of: dt.datetime, horizon: dt.timedelta, *, det
     return history.frame(as_of, shift(as_of, -horizon) if horizon else None, detached=detached, admit=admit)
 
 
-def change_times(history: History, rulebook: Rulebook) -> list[dt.datetime]:
+def change_times(history: History, rulebook: Rulebook, marks: set[dt.datetime] | None = None) -> list[dt.datetime]:
     """Every time at which a verdict can change: a fact, an event leaving its window,
-    a position coming into or going out of force."""
-    times = set(history.times())
+    a position coming into or going out of force.  ``marks``: ``ripeness_marks``, if
+    already worked out."""
+    times = history.time_set()
+    events = history.events()
     for pattern in rulebook.escalations.values():
-        window = dt.timedelta(days=pattern.window_days)
-        for event in history.events():
-            times.add(shift(event.at, window + ONE_SECOND))
+        later = dt.timedelta(days=pattern.window_days) + ONE_SECOND
+        try:
+            times.update([event.at + later for event in events])
+        except OverflowError:  # an event near the end of time: held there, one at a time
+            times.update(shift(event.at, later) for event in events)
     for position in [*rulebook.positions.values(), *rulebook.offers.values()]:
         for day in (position.in_force.from_, position.in_force.until):
             if day is not None:
                 times.add(to_utc(day))
     times.update(to_utc(day) for day in lapse_days(rulebook, history.facts_of))  # a lapse is a moment of its own
     times.update(to_utc(day + dt.timedelta(days=1)) for day in rulebook.deadlines if day < dt.date.max)  # missed from the next day
-    times |= ripeness_marks(history, rulebook)
+    times |= ripeness_marks(history, rulebook) if marks is None else marks
     return sorted(times)
 
 
@@ -181,6 +191,26 @@ def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fac
     ``stated``: the rulebook's kept ``statements_in_force`` (None: worked out)."""
     found = stated(as_of, state) if stated is not None else statements_in_force(rulebook, as_of, state)
     return ModelInputs(found, claims, tuple([(subject, state[subject].value) for subject in read if subject in state]))
+
+
+def standing_comparisons(rulebook: Rulebook) -> tuple[Compare, ...] | None:
+    """The comparisons through which alone a standing (``analysis.standing``: the blocking
+    model built and solved, and its marks) reads the values in force, when there is no other
+    way: every comparison of the rule files' conditions (named conditions, the moves' and
+    goals' ``done_when``, the positions', variants' and offers' conditions).  The model reads
+    a value only where a condition compares it (``model.values_of``, ``compare_met``), so two
+    states on which each of these comparisons comes out the same have the same standing, the
+    claims and the statements in force being the same.  None when the model reads more of a
+    value than whether it compares: a trend (the value superseded) or a deadline (a fact's
+    date, the day asked)."""
+    if rulebook.trended or rulebook.dated or rulebook.deadlines:
+        return None
+    exprs = [*(c.holds_when for c in rulebook.conditions.values()), *(m.done_when for m in rulebook.moves.values()),
+             *(g.done_when for g in rulebook.goals.values()), *(o.if_ for o in rulebook.offers.values())]
+    for position in rulebook.positions.values():
+        exprs += [position.until, *(e for v in position.variants for e in (v.switched_on_by, v.until))]
+    found = {id(c): c for e in exprs if e is not None for alternative in rulebook.alternatives(e) for c in alternative}
+    return tuple(found.values())
 
 
 def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str], stated: InForce | None = None) -> Snapshot:
@@ -372,6 +402,12 @@ class Analyst:
         self._cost_set = frozenset(ripeness.cost_subjects(rulebook))
         self._move_claims = frozenset(f"move:{m}" for m in rulebook.moves)  # a move is made while its claim holds
         self._in_force = InForce(rulebook)  # the statements in force, kept on the day and the facts a lapse reads
+        # what a timeline keeps a standing on besides the claims and statements in force (``_standing_key``):
+        # whether each comparison holds, and the values of the subjects read otherwise (none compares them; a lapse's)
+        self._compares = standing_comparisons(rulebook)
+        compared = {s for c in self._compares for s in c.subjects} if self._compares is not None else set()
+        self._compared = sorted(compared)
+        self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
@@ -428,9 +464,11 @@ class Analyst:
         It walks the history once (``History.walk``): the working memory moves from one
         moment to the next by what changed there, holding the state only; escalation comes
         from a ``Watch`` over every event.  The standing is worked out again only when
-        what the model reads changed (``ModelInputs``), the verdict only when the standing
-        or escalation did (or the moves made, where a ripeness-only entry may be built on it:
-        see the loop).  So a moment costs what changed at it, not the length of the log.
+        what the model reads changed (``_standing_key``: ``ModelInputs``, or whether each
+        comparison holds), the verdict only when the standing or escalation did (or the
+        moves made, where a ripeness-only entry may be built on it: see the loop).  A quiet
+        moment (no state fact, the same day, no ripeness mark, the same escalation levels)
+        is passed over.  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
         each entry then says what it rests on among the unconfirmed facts it reads."""
         history = history.admitting(admit) if admit != "disputed" else history
@@ -442,8 +480,8 @@ class Analyst:
             entries: list[TimelineEntry] = []
             last: tuple | None = None
             previous: Verdict | None = None
-            kept: dict[ModelInputs, tuple] = {}
-            inputs: ModelInputs | None = None
+            kept: dict[ModelInputs | tuple, tuple[tuple, list]] = {}  # key -> its standing, and its model and solution
+            inputs: ModelInputs | tuple | None = None
             claims: frozenset[str] | None = None
             day: dt.date | None = None
             standing_now: tuple = ()
@@ -451,38 +489,63 @@ class Analyst:
             marks = ripeness_marks(history, self.rulebook)
             looked: dt.datetime | None = None  # the last change time looked at, and the first after end
             after_end: dt.datetime | None = None
-            prepared: list = []  # the model and solution of a standing worked out at this moment, for its verdict
+            # the model and solution of the standing, for a verdict: of the standing in force where its key decides
+            # the model (``_standing_key``: the comparisons), else of one worked out at this moment only
+            prepared: list = []
+            handed = self._compares is not None
             made: frozenset[str] = frozenset()  # the claims of moves made, now and at the last verdict worked out
             made_last: frozenset[str] | None = None
             pending: Situation | None = None  # where ``latest`` was due, if not worked out yet (see below)
-            for moment in change_times(history, self.rulebook):
+            # read at every moment (a million of them at 1,000,000 facts): looked up once
+            memory, horizon, clocked, read_set, cost_set = self._memory, self._horizon, bool(self.rulebook.deadlines), self._read_set, self._cost_set
+            watching = list(watches.items())
+            next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
+            for moment in change_times(history, self.rulebook, marks):
                 if moment > end:
                     after_end = moment
                     break
                 looked = moment
-                prepared.clear()
+                if prepared and not handed:
+                    prepared = []
                 deadline.check()
-                since = shift(moment, -self._horizon) if self._horizon else None
+                if horizon:
+                    try:
+                        since = moment - horizon  # ``shift``, without the call: a moment costs a few microseconds
+                    except OverflowError:
+                        since = FIRST
+                else:
+                    since = None
+                on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
+                levels = self._levels(on, watches, moment, since) if on else ()
+                new_day = next_day is not None and moment >= next_day  # moments never go back: ``moment.date() != day``
+                if not new_day and last is not None and levels == last[-1] and moment not in marks and not walk.due(moment):
+                    # a quiet moment (an event's, or one leaving a window): no state fact, the same day, no
+                    # ripeness mark, so the claims, the standing and the moves made are those of the moment
+                    # before, and escalation's levels too: nothing can differ from it (the walk catches up later)
+                    continue
                 step = walk.advance(moment, since)
-                if step.came:
-                    self._memory.apply(self._fed(step.went, history.previous), self._fed(step.came, history.previous))
-                if self.rulebook.deadlines and moment.date() != day:  # the clock a missed deadline reads
-                    self._memory.apply([clock(day)] if day is not None else [], [clock(moment)])
-                if (claims is not self._memory.held() or moment.date() != day
-                        or any(f.subject in self._read_set for f in step.came)):
-                    claims, day = self._memory.held(), moment.date()
+                came = step.came
+                if came:
+                    memory.apply(self._fed(step.went, history.previous), self._fed(came, history.previous))
+                if clocked and new_day:  # the clock a missed deadline reads
+                    memory.apply([clock(day)] if day is not None else [], [clock(moment)])
+                if new_day or claims is not memory.held() or (came and any(f.subject in read_set for f in came)):
+                    claims, day = memory.held(), moment.date()
+                    next_day = _next_day(moment)
                     made = frozenset(c for c in claims if c in self._move_claims)
-                    now = model_inputs(self.rulebook, moment, walk.state, self._read, claims, self._in_force)
+                    now = self._standing_key(moment, walk.state, claims)
                     if now != inputs:
                         inputs = now
                         if inputs not in kept:
-                            kept[inputs] = standing(self._walked(walk, history, watches, since), prepared)
+                            prepared = []
+                            kept[inputs] = (standing(self._walked(walk, history, watches, since), prepared), prepared if handed else [])
                             if len(kept) > KEPT_STANDINGS:
                                 del kept[next(iter(kept))]
-                        standing_now = kept[inputs]
-                on = [p for p, watch in watches.items() if since is not None and watch.on(moment, since)]
-                current = (*standing_now, self._levels(on, watches, moment, since))
-                costs = latest is not None and (moment in marks or any(f.subject in self._cost_set for f in step.came))
+                        elif handed:
+                            prepared = kept[inputs][1]
+                        standing_now = kept[inputs][0]
+                current = (*standing_now, levels)
+                costs = latest is not None and (moment in marks or (bool(came) and any(f.subject in cost_set for f in came)))
                 if current != last or (made != made_last and costs):
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
@@ -647,6 +710,19 @@ class Analyst:
                 hostile[p] = ([f for f in hostile[p][0] if f.at > found[-1].at], [f for f in hostile[p][1] if f.at > found[-1].at])
         return Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
                          state=state, previous=frame.previous, hostile=hostile, calm=calm)
+
+    def _standing_key(self, as_of: dt.datetime, state: Mapping[str, Fact], claims: frozenset[str]) -> ModelInputs | tuple:
+        """What a timeline keeps a standing on: ``model_inputs``, or where the model reads the
+        values only through comparisons (``standing_comparisons``), the same with whether
+        each comparison holds instead of the values it compares.  A value that changes and
+        still compares as before (a measurement moving inside its range) then changes no key,
+        and the standing is not worked out again (at 10,000 facts less than half as often:
+        benchmarks/RESULTS.md)."""
+        if self._compares is None:
+            return model_inputs(self.rulebook, as_of, state, self._read, claims, self._in_force)
+        values = {s: state[s].value for s in self._compared if s in state}
+        return (self._in_force(as_of, state), claims, tuple([compare_met(c, values) for c in self._compares]),
+                tuple([(s, state[s].value) for s in self._uncompared if s in state]))
 
     def _walked(self, walk: Walk, history: History, watches: Mapping[str, Watch], since: dt.datetime | None,
                 frame: Frame | None = None) -> Situation:

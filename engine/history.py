@@ -239,8 +239,14 @@ class History:
 
     def times(self) -> list[dt.datetime]:
         """The distinct times at which some fact became true, ascending."""
-        keys = {k[0] for s in self._states.values() for k in s.keys} | {k[0] for k in self._events.keys}
-        return sorted(keys)
+        return sorted(self.time_set())
+
+    def time_set(self) -> set[dt.datetime]:
+        """The distinct times at which some fact became true (a new set)."""
+        found = {f.at for f in self._events.facts}
+        for series in self._states.values():
+            found.update([f.at for f in series.facts])
+        return found
 
     def moment(self, at: dt.datetime, horizon: dt.timedelta) -> list[Fact]:
         """What answers every question at or after ``at`` about a line holding nothing after
@@ -268,16 +274,25 @@ class History:
         return series
 
 
-@dataclass
 class Step:
     """What changed from one time of a ``Walk`` to the next: the state facts that came
     into force and those that went out of it (superseded), the events that entered the
-    window and those that left it."""
+    window and those that left it.  The events are sliced out of the history's only when
+    asked for (a timeline's walk reads the state's changes alone, at every moment)."""
 
-    came: list[Fact]
-    went: list[Fact]
-    entered: list[Fact]
-    left: list[Fact]
+    __slots__ = ("came", "went", "_events", "_entered", "_left")
+
+    def __init__(self, came: list[Fact], went: list[Fact], events: list[Fact], entered: tuple[int, int], left: tuple[int, int]):
+        self.came, self.went = came, went
+        self._events, self._entered, self._left = events, entered, left
+
+    @property
+    def entered(self) -> list[Fact]:
+        return self._events[self._entered[0]:self._entered[1]]
+
+    @property
+    def left(self) -> list[Fact]:
+        return self._events[self._left[0]:self._left[1]]
 
 
 class Walk:
@@ -288,7 +303,9 @@ class Walk:
     def __init__(self, history: History):
         self._history = history
         self._facts = list(heapq.merge(*(s.facts for s in history._states.values()), key=lambda f: (f.at, f.seq)))
-        self._events, self._keys = history._events.facts, history._events.keys
+        self._ats = [f.at for f in self._facts]  # the facts' times, and the events', looked at alone at every time
+        self._events = history._events.facts
+        self._event_ats = [k[0] for k in history._events.keys]
         self.state: dict[str, Fact] = {}  # as of the last time: read only
         self.as_of: dt.datetime | None = None
         self._next = self._lo = self._hi = 0
@@ -299,29 +316,38 @@ class Walk:
         if self.as_of is not None and as_of < self.as_of:
             raise ValueError(f"a walk goes forward in time only: asked {as_of} after {self.as_of}")
         self.as_of = as_of
-        facts, state = self._facts, self.state
         came: list[Fact] = []
         went: list[Fact] = []
-        if self._next < len(facts) and facts[self._next].at <= as_of:
+        ats = self._ats
+        if self._next < len(ats) and ats[self._next] <= as_of:
+            facts, state = self._facts, self.state
             before: dict[str, Fact | None] = {}
-            while self._next < len(facts) and facts[self._next].at <= as_of:
-                fact = facts[self._next]
-                self._next += 1
+            i, n = self._next, len(ats)
+            while i < n and ats[i] <= as_of:
+                fact = facts[i]
+                i += 1
                 if fact.subject not in before:
                     before[fact.subject] = state.get(fact.subject)
                 state[fact.subject] = fact  # in (at, seq) order: the last one stands
+            self._next = i
             came = [state[s] for s, was in before.items() if was is not state[s]]
             went = [was for s, was in before.items() if was is not None and was is not state[s]]
-        keys, lo, hi = self._keys, self._lo, self._hi
-        while hi < len(keys) and keys[hi][0] <= as_of:
+        ats, lo, hi = self._event_ats, self._lo, self._hi
+        n = len(ats)
+        while hi < n and ats[hi] <= as_of:
             hi += 1
         if since is None:
             lo = hi
-        while lo < hi and keys[lo][0] <= since:  # type: ignore[operator]  # since is set: lo < hi only then
+        while lo < hi and ats[lo] <= since:  # type: ignore[operator]  # since is set: lo < hi only then
             lo += 1
-        step = Step(came, went, self._events[max(self._hi, lo):hi], self._events[self._lo:min(lo, self._hi)])
+        step = Step(came, went, self._events, (max(self._hi, lo), hi), (self._lo, min(lo, self._hi)))
         self._lo, self._hi = lo, hi
         return step
+
+    def due(self, as_of: dt.datetime) -> bool:
+        """Whether a state fact comes into force by ``as_of`` that the walk has not passed:
+        whether advancing to ``as_of`` could change the state."""
+        return self._next < len(self._ats) and self._ats[self._next] <= as_of
 
     def frame(self) -> Frame:
         """The frame as of the last time (its ``previous`` asks the history)."""

@@ -38,6 +38,8 @@ T = TypeVar("T")
 
 
 _BARE_EXPONENT = re.compile(r"(?<![.\d])\d+e[-+]?\d")
+_UNESCAPED = json.JSONEncoder(ensure_ascii=False)
+_ESCAPED = json.JSONEncoder(ensure_ascii=True)
 
 
 class _DurableJson:
@@ -48,9 +50,14 @@ class _DurableJson:
 
     @staticmethod
     def dumps(value: Any, ensure_ascii: bool = False, **_: Any) -> str:
-        text = json.dumps(value, ensure_ascii=ensure_ascii)
+        # called for every fact asserted or retracted and every action's state: an encoder made
+        # once (``json.dumps`` with a keyword makes one a call), and the pattern looked for only
+        # where Python may have written an exponent (``1e-05``, ``1e+16``: always with a sign)
+        text = (_UNESCAPED if not ensure_ascii else _ESCAPED).encode(value)
         # only a float written as 1e-05 needs the slow path (a string holding "1e-05" takes it too, harmlessly)
-        return _DurableJson.encode(value, ensure_ascii) if _BARE_EXPONENT.search(text) else text
+        if ("e-" in text or "e+" in text) and _BARE_EXPONENT.search(text):
+            return _DurableJson.encode(value, ensure_ascii)
+        return text
 
     @staticmethod
     def encode(value: Any, ensure_ascii: bool = False) -> str:
@@ -224,6 +231,8 @@ class DurableRules:
             if fact["id"] in state.live:
                 raise EngineFault(f"fact id {fact['id']!r} is already live in this working memory")
             self._assert(slot, state, fact)
+        if retract or add:
+            self._check_swallowed(slot)
         return self._firings
 
     def _assert(self, slot: Slot, state: _SlotState, fact: dict[str, Any]) -> None:
@@ -244,6 +253,9 @@ class DurableRules:
         state.live[fact["id"]] = engine_fact
 
     def _call(self, slot: Slot, method: str, fact: dict[str, Any]) -> None:
+        """One call into durable-rules; an action's failure raised.  What durable-rules
+        swallows (``_check_swallowed``) is looked for once a batch: reading the state back
+        costs a call and a JSON parse, as much as the assertion itself."""
         assert self._host is not None
         try:
             getattr(self._host, method)(slot.ruleset, fact)
@@ -253,6 +265,11 @@ class DurableRules:
             raise EngineFault(f"durable-rules failed in {method} on {slot.ruleset}/{slot.sid}: {exc}") from exc
         if self._action_errors:
             raise EngineFault(f"a rule action failed: {self._action_errors[0]!r}") from self._action_errors[0]
+
+    def _check_swallowed(self, slot: Slot) -> None:
+        """Raise ``EngineFault`` if durable-rules swallowed an exception in an action of the
+        slot's session (it keeps the text in the session's state, where it stays)."""
+        assert self._host is not None
         swallowed = self._host.get_state(slot.ruleset, slot.sid).get("exception")
         if swallowed:
             raise EngineFault(f"durable-rules swallowed an exception in an action: {swallowed}")
@@ -263,6 +280,8 @@ class DurableRules:
             return
         for engine_fact in state.live.values():
             self._call(slot, "retract_fact", engine_fact)
+        if state.live:
+            self._check_swallowed(slot)
         self._pool_of[slot.ruleset].free.append(slot)
 
     def _slot_state(self, slot: Slot) -> _SlotState:

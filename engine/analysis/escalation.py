@@ -210,8 +210,10 @@ def calms(pattern: Escalation, events: Iterable[Fact]) -> list[Calm]:
     """The de-escalations among ``events``, in the order they are recognised: each act
     (``by: either``), or each act answering an act of the other side within the window
     (``by: both``; with the latest such act)."""
+    if pattern.de_escalation is None:
+        return []  # none to recognise (a timeline's watch asks over every event of a history)
     acts = sorted((f for f in events if calming(pattern, f)), key=lambda f: (f.at, f.seq))
-    if pattern.de_escalation is None or pattern.de_escalation.by == "either":
+    if pattern.de_escalation.by == "either":
         return [(act,) for act in acts]
     window = dt.timedelta(days=pattern.window_days)
     found: list[Calm] = []
@@ -307,19 +309,22 @@ class Watch:
 
     def on(self, as_of: dt.datetime, since: dt.datetime) -> bool:
         """Whether a chain or run lies after ``since`` and after the latest de-escalation."""
-        since = after(since, self.calm(as_of, since))  # type: ignore[assignment]  # since is set
+        if self._calms:  # asked at every moment of a timeline: no call when the pattern has none
+            since = after(since, self.calm(as_of, since))  # type: ignore[assignment]  # since is set
         if self._last is not None and as_of < self._last:
             raise ValueError(f"a Watch goes forward in time only: asked {as_of} after {self._last}")
         self._last = as_of
-        items, live = self._items, self._live
-        while self._next < len(items) and items[self._next][0] <= as_of:
-            at, start = items[self._next]
-            self._next += 1
+        items, live, i = self._items, self._live, self._next
+        n = len(items)
+        while i < n and items[i][0] <= as_of:
+            at, start = items[i]
+            i += 1
             if start is None:
                 continue  # ends no chain of enough exchanges
             while live and live[-1][1] <= start:
                 live.pop()  # an earlier event starting no later is never the best again
             live.append((at, start))
+        self._next = i
         try:
             low = as_of - self._window
         except OverflowError:

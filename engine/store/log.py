@@ -106,8 +106,11 @@ class SqlFactLog:
         query = select(facts).where(seen).order_by(facts.c.seq)
         read = _Reader()
         with self._engine.connect() as conn:
-            for row in conn.execute(query).yield_per(5000):
-                yield withdrawal_of(row) if limits and row.at > limits.get(row.session_id, row.at) else read(row)
+            for rows in conn.execute(query).yield_per(5000).partitions():  # a list at a time: no call per row to fetch it
+                if limits:
+                    yield from (withdrawal_of(row) if row.at > limits.get(row.session_id, row.at) else read(row) for row in rows)
+                else:
+                    yield from map(read, rows)
 
     def load_recent(self, view: View, at: dt.datetime, horizon: dt.timedelta, subjects: list[str]) -> list[Fact]:
         """What answers every question at or after ``at``: per state subject the fact in
@@ -246,8 +249,10 @@ class _Reader:
     """Rows of ``select(facts)`` as facts, as ``schema.fact_of`` makes them, for reading a
     whole log: the row unpacked by position instead of looked up by name, the JSON of a
     value decoded once per distinct text (values are scalars, but a statement's, decoded
-    each time: a dict), a time once per distinct number of microseconds when it repeats
-    (``recorded_at``: a write's facts share one), no JSON read for an empty attribution."""
+    each time: a dict) and a plain string (no escape in it: an event's text, nearly every
+    one distinct) cut out of its quotes instead, a time once per distinct number of
+    microseconds when it repeats (``recorded_at``: a write's facts share one; it is the
+    fact's own ``at`` when both are the same number), no JSON read for an empty attribution."""
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
@@ -260,18 +265,24 @@ class _Reader:
             decoded = None
         elif kind == "statement":
             decoded = json.loads(value)
+        elif value[0] == '"' and "\\" not in value:  # a JSON string with no escape: the text between its quotes
+            decoded = value[1:-1]
         else:
             decoded = self._values.get(value, _MISSING)
             if decoded is _MISSING:
                 if len(self._values) > _KEPT:
                     self._values.clear()
                 decoded = self._values[value] = json.loads(value)
-        recorded = self._recorded.get(recorded_at)
-        if recorded is None:
-            if len(self._recorded) > _KEPT:
-                self._recorded.clear()
-            recorded = self._recorded[recorded_at] = from_us(recorded_at)
-        return Fact(f"f{seq}", seq, from_us(at), subject, kind, decoded, actor, target, source, note, recorded,
+        when = from_us(at)
+        if recorded_at == at:
+            recorded = when
+        else:
+            recorded = self._recorded.get(recorded_at)
+            if recorded is None:
+                if len(self._recorded) > _KEPT:
+                    self._recorded.clear()
+                recorded = self._recorded[recorded_at] = from_us(recorded_at)
+        return Fact(f"f{seq}", seq, when, subject, kind, decoded, actor, target, source, note, recorded,
                     f"f{withdraws}" if withdraws is not None else None, rules_version, count,
                     from_us(since) if since is not None else None, confidence or "confirmed",
                     tuple(json.loads(claimed_by)) if claimed_by else (), tuple(json.loads(denied_by)) if denied_by else (),

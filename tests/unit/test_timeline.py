@@ -451,3 +451,22 @@ def test_a_ripeness_entry_after_a_move_no_goal_needs_rests_on_the_verdict_due_th
         assert "USA.rejoin_jcpoa" in ripe["verdict"]["moves_done"]
     finally:
         session.close()
+
+
+def test_a_measurement_moving_inside_its_range_and_out_of_it_gives_the_definition(jcpoa):
+    """The timeline keeps a standing on whether each comparison holds (``standing_comparisons``),
+    not on the values compared: moving from 20 % to 60 % (both past 3.67) works out no standing
+    again, and moving to 2 % (within it) and to 3.68 % (past it again, by a hair) does."""
+    days = [dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=d) for d in range(0, 400, 20)]
+    values = [20.0, 60.0, 20.0, 2.0, 3.67, 3.68, 60.0, 2.0, 2.0, 3.67, 202.8, 202.9, 100.0, 2967.8, 202.9, 2.0, 3.68, 20.0, 2.0, 60.0]
+    facts = [{"at": at.isoformat(), "actor": "IRN", "subject": "enrichment_pct" if i < 10 or i > 14 else "stockpile_kg_u", "value": v}
+             for i, (at, v) in enumerate(zip(days, values, strict=True))]
+    facts += [{"at": days[3].isoformat(), "actor": "USA", "subject": "oil_sanctions", "value": "eased"},
+              {"at": days[12].isoformat(), "actor": None, "subject": "talks", "value": "direct"}]
+    session = record(jcpoa, [{k: v for k, v in f.items() if v is not None} for f in facts])
+    try:
+        expected = reference(session)
+        assert len(expected) > 3
+        assert timeline(session) == expected
+    finally:
+        session.close()
