@@ -256,11 +256,13 @@ def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int)
     return sum(1 for f in events if f.at >= since)
 
 
-def _causes(sit: Situation, history: History, moment: dt.datetime) -> list[FactRef]:
-    """The facts dated at ``moment``: state facts in force from then, and events then; at
-    the start of a day, the statement facts of that day (a statement is in force by days)."""
-    states = [f for f in sit.state.values() if f.at == moment]
-    events = history.events_between(moment - dt.timedelta(microseconds=1), moment)
+def _causes(sit: Situation, history: History, moment: dt.datetime, cited: frozenset[str]) -> list[FactRef]:
+    """The facts dated at ``moment`` that can have caused what changed: state facts in force
+    from then and events then, on the subjects some rule, pattern or cost reads (``cited``:
+    a fact no rule reads changes nothing); at the start of a day, the statement facts of that
+    day (a statement is in force by days)."""
+    states = [f for f in sit.state.values() if f.at == moment and f.subject in cited]
+    events = [f for f in history.events_between(moment - dt.timedelta(microseconds=1), moment) if f.subject in cited]
     said = [f for f in history.statements() if f.at.date() == moment.date()] if moment.time() == dt.time(0) else []
     return [cite_fact(sit, f) for f in sorted([*states, *events, *said], key=lambda f: f.seq)]
 
@@ -400,6 +402,10 @@ class Analyst:
         # the state subjects declared costs read besides (ripeness): a kept verdict is kept on their facts too
         self._costs = sorted(ripeness.cost_subjects(rulebook) - self._read_set)
         self._cost_set = frozenset(ripeness.cost_subjects(rulebook))
+        # the subjects a fact can change a verdict through: a timeline entry cites no other as its cause
+        self._cited = frozenset(self._read_set | self._cost_set | set(rules.subjects)
+                                | {e for p in rulebook.escalations.values() for e in p.subjects}
+                                | {e for p in rulebook.escalations.values() if p.de_escalation for e in p.de_escalation.events})
         self._move_claims = frozenset(f"move:{m}" for m in rulebook.moves)  # a move is made while its claim holds
         self._in_force = InForce(rulebook)  # the statements in force, kept on the day and the facts a lapse reads
         # what a timeline keeps a standing on besides the claims and statements in force (``_standing_key``):
@@ -577,7 +583,7 @@ class Analyst:
                 if previous is not None and not changes:
                     continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
                 entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
-                                             escalation_level=verdict.escalation_level, changes=changes, causes=_causes(sit, history, moment),
+                                             escalation_level=verdict.escalation_level, changes=changes, causes=_causes(sit, history, moment, self._cited),
                                              statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)], lapsed=_lapsed(sit, moment),
                                              verdict=verdict))
                 previous = verdict

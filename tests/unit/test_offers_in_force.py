@@ -1,11 +1,12 @@
 """Offers in force are named like positions: in each verdict (``offers_in_force``), as a
-change of the timeline even when the offer moves no stance, and in a what-if's comparison."""
+change of the timeline even when the offer moves no stance, and in a what-if's comparison.
+And a timeline entry cites as causes only facts some rule reads."""
 
 from __future__ import annotations
 
 from engine.comparison import compare
 from engine.sessions import BASELINE
-from tests.unit.small import at, sessions_fixture
+from tests.unit.small import at, sessions_fixture, sessions_with
 
 # talks need both parties: the union's offer alone leaves the talks untested (the employer is silent)
 TALKS = """
@@ -47,3 +48,20 @@ def test_a_whatif_that_states_an_offer_shows_it_in_the_comparison(sessions):
     compared = compare(sessions.verdict(BASELINE, at("2024-02-15")), sessions.verdict("employer_ready", at("2024-02-15")))
     assert compared.differences.offers_added == ["emp_ready"] and compared.differences.offers_gone == []
     assert "Offer in force in employer_ready, not in baseline: emp_ready." in compared.summary
+
+
+NEWS = TALKS.replace("  - {id: talks, type: enum, values: [none, under_way]}\n",
+                     "  - {id: talks, type: enum, values: [none, under_way]}\n  - {id: news, type: text}\n")
+
+
+def test_a_fact_no_rule_reads_is_never_cited_as_a_cause(tmp_path):
+    sessions = sessions_with(tmp_path / "news", NEWS, [*FACTS, {"at": "2024-02-01", "subject": "news", "value": "A rally downtown.",
+                                                                  "source": "a paper"}])
+    try:
+        [_, offered] = sessions.timeline(BASELINE)
+        assert offered.changes == ["in force: uni_ready"] and offered.causes == []  # the rally changed nothing
+        sessions.record(BASELINE, [("talks", {"at": "2024-03-01", "subject": "talks", "value": "under_way", "source": "s"}),
+                                   ("news", {"at": "2024-03-01", "subject": "news", "value": "Crowds cheer.", "source": "a paper"})])
+        assert [c.subject for c in sessions.timeline(BASELINE)[-1].causes] == ["talks"]
+    finally:
+        sessions.close()

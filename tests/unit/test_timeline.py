@@ -28,7 +28,7 @@ from engine.analysis.changes import differences
 from engine.analysis.explain import cite_fact, cite_position
 from engine.analysis.unsure import describe
 from engine.facts import parse_inputs
-from engine.lapses import lapse_day, why
+from engine.lapses import anchor_subjects, lapse_day, why
 from engine.lapses import statements as lapse_statements
 from engine.session import Session
 from engine.verdict import Lapsed
@@ -67,7 +67,9 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
             continue
         if previous is not None and not differences(previous, verdict):
             continue  # nothing an analyst reads changed
-        dated = [f for f in [*frame.state.values(), *events, *said] if f.at == moment]  # statement facts cause entries too
+        read = read_subjects(rulebook)  # a fact on a subject nothing reads causes nothing; statement facts do
+        dated = [f for f in [*frame.state.values(), *events] if f.at == moment and f.subject in read]
+        dated += [f for f in said if f.at == moment]
         statements = [cite_position(p) for p in [*rulebook.positions.values(), *rulebook.offers.values()]
                       if moment.time() == dt.time(0) and moment.date() in (p.in_force.from_, p.in_force.until)]
         lapsed = [Lapsed(kind=kind, id=s.id, actor=actor, lapsed=f"{kind} {s.id} lapsed {why(s, frame.state)}")
@@ -84,6 +86,20 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
                         "verdict": rested if resting else verdict})
         previous = verdict
     return [_json(e) for e in entries]
+
+
+def read_subjects(rulebook) -> set[str]:
+    """Every subject a rule file reads: in a condition (a move's or goal's ``done_when``, a
+    position's ``until``, a variant's two, an offer's ``if``), a cost, a lapse's clock or an
+    offer's act, an escalation pattern's events and its de-escalation."""
+    exprs = [*(m.done_when for m in rulebook.moves.values()), *(g.done_when for g in rulebook.goals.values()),
+             *(p.until for p in rulebook.positions.values()), *(o.if_ for o in rulebook.offers.values()),
+             *(e for p in rulebook.positions.values() for v in p.variants for e in (v.switched_on_by, v.until))]
+    found = set().union(*(rulebook.subjects_of(e) for e in exprs if e is not None))
+    found |= ripeness.cost_subjects(rulebook) | anchor_subjects(rulebook)
+    for pattern in rulebook.escalations.values():
+        found |= {*pattern.subjects, *(pattern.de_escalation.events if pattern.de_escalation else ())}
+    return found
 
 
 def _kind_and_actor(rulebook, sid: str) -> tuple[str, str]:
