@@ -103,14 +103,10 @@ def test_late_relief_in_a_whatif_does_not_count_and_the_deadline_is_missed(sessi
 def test_a_deadline_passing_is_an_entry_even_when_no_claim_changes(tmp_path):
     """Without the named ``relief_missed`` no claim changes on the day after the deadline:
     the entry comes from the deadline passing alone."""
-    folder = tmp_path / "plain"
-    folder.mkdir()
     rules = RULES.replace("  - id: relief_missed\n    holds_when: {not: {condition: relief_in_time}}\n", "")
     assert "relief_missed" not in rules
-    (folder / "rules.yaml").write_text(rules, encoding="utf-8")
-    opened = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'log.db'}", NOW)
+    opened = _opened(tmp_path, rules)
     try:
-        opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(FACTS[:2])])
         entries = opened.timeline(BASELINE)
         assert [(e.at.date().isoformat(), e.changes) for e in entries[1:]] == [
             ("2021-02-01", ["deadline passed: position a_law waits for B.sanctions = lifted within 60 days of 2020-12-02"])]
@@ -165,16 +161,22 @@ def test_a_malformed_deadline_is_located(tmp_path, condition, field, message):
     assert message in problem.message, problem.message
 
 
-def _ultimatum(tmp_path, condition: str):
-    """The ultimatum's session with the law's condition replaced (a list value, an ``any``)."""
+def _opened(tmp_path, rules: str):
+    """Sessions over ``rules`` with the ultimatum's first two facts (no relief yet); the
+    caller closes them."""
     folder = tmp_path / "variant"
     folder.mkdir()
-    rules = RULES.replace("values: [in_force, lifted]", "values: [in_force, eased, lifted]")
-    rules = rules.replace("holds_when: {subject: B.sanctions, eq: lifted, within: {days: 60, of: 2020-12-02}}", f"holds_when: {condition}")
     (folder / "rules.yaml").write_text(rules, encoding="utf-8")
     opened = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'log.db'}", NOW)
     opened.record(BASELINE, [(f"fact[{i}]", f) for i, f in enumerate(FACTS[:2])])
     return opened
+
+
+def _ultimatum(tmp_path, condition: str):
+    """The ultimatum's sessions with the law's condition replaced (a list value, an ``any``)."""
+    rules = RULES.replace("values: [in_force, lifted]", "values: [in_force, eased, lifted]")
+    return _opened(tmp_path, rules.replace("holds_when: {subject: B.sanctions, eq: lifted, within: {days: 60, of: 2020-12-02}}",
+                                           f"holds_when: {condition}"))
 
 
 def test_a_deadline_on_a_list_of_values_is_named_and_passes(tmp_path):
