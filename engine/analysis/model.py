@@ -51,12 +51,35 @@ class Situation:
         """Each position in force (``in_force``), in the rulebook's order, with its active
         variant (``active_variant``): worked out once for the model, the deadlines and the
         verdict's list."""
-        return tuple((p, active_variant(self, p)) for p in self.rulebook.positions.values() if in_force(p, self.as_of, self.state))
+        return tuple((p, active_variant(self, p) if p.variants else None) for p in statements_in_force(self)[0])
 
     @functools.cached_property
     def offers_in_force(self) -> frozenset[str]:
         """The ids of the offers in force (``in_force``)."""
-        return frozenset(o.id for o in self.rulebook.offers.values() if in_force(o, self.as_of, self.state))
+        return statements_in_force(self)[1]
+
+
+MAX_KEPT_IN_FORCE = 256
+_TIMED: dict[int, tuple[Rulebook, frozenset[str], frozenset[str]]] = {}
+
+
+def statements_in_force(sit: Situation) -> tuple[tuple[Position, ...], frozenset[str]]:
+    """The positions in force (``in_force``, in the rulebook's order) and the ids of the
+    offers in force, as of ``sit``.  Only a statement with ``in_force`` dates or a lapse is
+    ever out of force: those are found once per rulebook (at most ``MAX_KEPT_IN_FORCE``
+    rulebooks kept), and only they are looked at again."""
+    rb = sit.rulebook
+    timed = _TIMED.get(id(rb))
+    if timed is None or timed[0] is not rb:
+        if len(_TIMED) >= MAX_KEPT_IN_FORCE:
+            _TIMED.clear()
+        timed = _TIMED[id(rb)] = (rb, *(frozenset(s.id for s in stated.values()
+                                                  if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None)
+                                       for stated in (rb.positions, rb.offers)))
+    as_of, state = sit.as_of, sit.state
+    positions, offers = timed[1], timed[2]
+    return (tuple(p for p in rb.positions.values() if p.id not in positions or in_force(p, as_of, state)),
+            frozenset(o.id for o in rb.offers.values() if o.id not in offers or in_force(o, as_of, state)))
 
 
 @dataclass(frozen=True)
