@@ -19,6 +19,7 @@ from engine.analysis.model import (
     BlockingModel,
     Situation,
     Solution,
+    any_lapse,
     build_model,
     in_force,
     on_the_way,
@@ -122,8 +123,7 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     elif prepared is not None:
         prepared[:] = [model]  # not solved: the verdict solves it
     status, per_goal, marks = found
-    marks |= {("in force", p.id) for p, _ in sit.positions_in_force}
-    marks |= {("in force", o) for o in sit.offers_in_force}
+    marks |= {("in force", tuple(p.id for p, _ in sit.positions_in_force), sit.offers_in_force)}  # equal when the same are
     marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
     return status, per_goal, marks
 
@@ -177,6 +177,8 @@ def deadlines(sit: Situation) -> list[Deadline]:
     """Each statement in force (a position, its variant switched on, an offer) that lapses
     after ``sit.as_of``: when, in how many days, and what happens then; soonest first."""
     rb = sit.rulebook
+    if not rb.deadlines and not any_lapse(rb):
+        return []  # nothing lapses, no condition has a deadline
     found = []
     for position, variant in sit.positions_in_force:
         found.append((position, "position", f"{position.actor} no longer withholds {position.withholds}"))

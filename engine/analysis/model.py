@@ -27,7 +27,7 @@ import networkx as nx
 
 from engine.conditions import compare_met, day_key, day_number
 from engine.facts import Fact
-from engine.lapses import lapsed
+from engine.lapses import lapsed, statements
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare, Expr, Offer, Position, Variant
 from engine.trends import with_previous
@@ -60,7 +60,7 @@ class Situation:
 
 
 MAX_KEPT_IN_FORCE = 256
-_TIMED: dict[int, tuple[Rulebook, frozenset[str], frozenset[str]]] = {}
+_TIMED: dict[int, tuple[Rulebook, frozenset[str], frozenset[str], bool]] = {}
 
 
 def statements_in_force(sit: Situation) -> tuple[tuple[Position, ...], frozenset[str]]:
@@ -69,13 +69,7 @@ def statements_in_force(sit: Situation) -> tuple[tuple[Position, ...], frozenset
     ever out of force: those are found once per rulebook (at most ``MAX_KEPT_IN_FORCE``
     rulebooks kept), and only they are looked at again."""
     rb = sit.rulebook
-    timed = _TIMED.get(id(rb))
-    if timed is None or timed[0] is not rb:
-        if len(_TIMED) >= MAX_KEPT_IN_FORCE:
-            _TIMED.clear()
-        timed = _TIMED[id(rb)] = (rb, *(frozenset(s.id for s in stated.values()
-                                                  if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None)
-                                       for stated in (rb.positions, rb.offers)))
+    timed = _timed(rb)
     as_of, state = sit.as_of, sit.state
     positions, offers = timed[1], timed[2]
     return (tuple(p for p in rb.positions.values() if p.id not in positions or in_force(p, as_of, state)),
@@ -274,6 +268,25 @@ def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str,
     start, end = position.in_force.from_, position.in_force.until
     day = as_of.date()
     return (start is None or start <= day) and (end is None or day < end) and not lapsed(position, as_of, state or {})
+
+
+def _timed(rb: Rulebook) -> tuple[Rulebook, frozenset[str], frozenset[str], bool]:
+    """Of ``rb``: the ids of the positions and of the offers with ``in_force`` dates or a
+    lapse, and whether any statement (a variant too) has a lapse; kept per rulebook."""
+    timed = _TIMED.get(id(rb))
+    if timed is None or timed[0] is not rb:
+        if len(_TIMED) >= MAX_KEPT_IN_FORCE:
+            _TIMED.clear()
+        timed = _TIMED[id(rb)] = (rb, *(frozenset(s.id for s in stated.values()
+                                                  if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None)
+                                       for stated in (rb.positions, rb.offers)),
+                                  any(s.lapses is not None for s in statements(rb)))
+    return timed
+
+
+def any_lapse(rb: Rulebook) -> bool:
+    """Whether some position, variant or offer of ``rb`` lapses by itself (``lapses``)."""
+    return _timed(rb)[3]
 
 
 def values_of(sit: Situation) -> dict:
