@@ -102,10 +102,43 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
             result.append(_timed_evidence(sit, compare))  # no gap: the bound moves, or time counts
             continue
         unmet, narrowing = _evidence(sit, compare)
-        partial = [Partial(move=move, actor=actor, gap=left) for move, actor, left in narrowing
-                   if move != block.move and not sit.holds(f"move:{move}")]
-        result.append(unmet.model_copy(update={"partial": partial}) if partial else unmet)
+        partial = tuple(narrowed for narrowed in narrowing if narrowed[0] != block.move and not sit.holds(f"move:{narrowed[0]}"))
+        result.append(_with_partial(unmet, partial) if partial else unmet)
     return result
+
+
+def _with_partial(unmet: Unmet, partial: tuple[tuple[str, str, float], ...]) -> Unmet:
+    """``unmet`` with its partial moves (move, actor, gap left), built once per evidence and
+    moves (kept with the evidence, so that its id stays its own; at most ``MAX_CITED``):
+    the same object from one verdict to the next while they read the same, as the
+    evidence is, so that what is built of it can be kept too (``_kept``)."""
+    key = (id(unmet), partial)
+    kept = _PARTIAL.get(key)
+    if kept is None or kept[0] is not unmet:
+        if len(_PARTIAL) >= MAX_CITED:
+            _PARTIAL.clear()
+        kept = _PARTIAL[key] = (unmet, unmet.model_copy(update={"partial": [Partial(move=m, actor=a, gap=g) for m, a, g in partial]}))
+    return kept[1]
+
+
+_PARTIAL: dict[tuple, tuple[Unmet, Unmet]] = {}
+_BUILT: dict[tuple, tuple[tuple, Any]] = {}
+
+
+def _kept(kind: str, plain: tuple, parts: tuple, build: Callable[..., T], **fields: Any) -> T:
+    """A part of a verdict (a stance, a cycle's step, a cycle), ``build(**fields)``, built once from ``plain``
+    values and ``parts``, objects kept from one verdict to the next (citations, evidence,
+    steps: frozen): keyed on those values and the parts' ids, the parts held with it so
+    that their ids stay their own (at most ``MAX_CITED`` kept).  From one verdict to the
+    next most stances and cycles read the same; building and validating them again was a
+    third of a timeline verdict's stances and cycles (benchmarks/RESULTS.md)."""
+    key = (kind, plain, tuple(map(id, parts)))
+    kept = _BUILT.get(key)
+    if kept is None:
+        if len(_BUILT) >= MAX_CITED:
+            _BUILT.clear()
+        kept = _BUILT[key] = (parts, build(**fields))
+    return kept[1]
 
 
 def _timed_evidence(sit: Situation, compare: Compare) -> Unmet:
@@ -215,13 +248,15 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
             holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
             for block in holding:
                 if block.kind == "after":
-                    steps.append(_after_step(sit, move, target))
+                    steps.append(_kept("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
                     continue
-                steps.append(Step(move=move, actor=block.stated.actor,
-                                  description=sit.rulebook.moves[move].description,
-                                  position=cite_position(block.stated, block.variant),
-                                  waits_for=target, unmet=unmet_evidence(sit, block, block.unmet_toward(target))))
-        result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
+                position = cite_position(block.stated, block.variant)
+                unmet = unmet_evidence(sit, block, block.unmet_toward(target))
+                description = sit.rulebook.moves[move].description
+                steps.append(_kept("step", (move, block.stated.actor, description, target), (position, *unmet), Step, move=move,
+                                   actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=unmet))
+        actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
+        result.append(_kept("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps))
     return result
 
 
@@ -323,7 +358,21 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
         after = prerequisites_of(model, move)
         if after:
             result[-1]["after"] = list(after)
-    return _STANCES.validate_python(result)  # the whole list at once: cheaper than one by one
+    # each kept on what it says (``_kept``); those not kept validated as one list: cheaper than one by one
+    found: list = [None] * len(result)
+    built: list[tuple[int, tuple, tuple]] = []
+    for i, said in enumerate(result):
+        plain = (said["move"], said["actor"], said["stance"], tuple(said.get("after", ())), tuple(said.get("silent", ())))
+        parts = (*said.get("evidence", ()), None, *said.get("unmet", ()))
+        kept = _BUILT.get(("stance", plain, tuple(map(id, parts))))
+        if kept is not None:
+            found[i] = kept[1]
+        else:
+            built.append((i, plain, parts))
+    if built:
+        for (i, plain, parts), stance in zip(built, _STANCES.validate_python([result[i] for i, _, _ in built])):
+            found[i] = _kept("stance", plain, parts, lambda made: made, made=stance)
+    return found
 
 
 def _consent_stance(model: BlockingModel, solution: Solution, move: str, actor: str, kind: StanceKind,

@@ -160,15 +160,17 @@ def test_kept_lifters_and_waits_are_those_of_the_model(tmp_path, seed):
 
 @pytest.mark.parametrize(("seed", "room"), [(1, None), (2, None), (3, 40)])
 def test_a_verdict_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch, seed, room):
-    """Along a stream fed in parts (blocks, lifters, searches and openings' words kept from
-    each verdict to the next), every verdict is the one worked out after ``forget``; also
-    when little is kept (``room``: searches' moves and blocks' numbers forgotten often)."""
+    """Along a stream fed in parts (blocks, lifters, searches, openings' words, stances,
+    cycles and their steps kept from each verdict to the next), every verdict is the one
+    worked out after ``forget``; also when little is kept (``room``: searches' moves,
+    blocks' numbers, citations and built parts forgotten often)."""
     import engine.analysis
     from engine.analysis import analyse, forget
 
     if room is not None:
         monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
         monkeypatch.setattr(engine.analysis, "MAX_SIGNATURES", room)
+        monkeypatch.setattr(engine.analysis.explain, "MAX_CITED", room)  # citations, evidence, stances, cycles
 
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
     subjects = len(loaded.generated.state_subjects)
