@@ -111,7 +111,7 @@ def _with_partial(unmet: Unmet, partial: tuple[tuple[str, str, float], ...]) -> 
     """``unmet`` with its partial moves (move, actor, gap left), built once per evidence and
     moves (kept with the evidence, so that its id stays its own; at most ``MAX_CITED``):
     the same object from one verdict to the next while they read the same, as the
-    evidence is, so that what is built of it can be kept too (``_kept``)."""
+    evidence is, so that what is built of it can be kept too (``kept_part``)."""
     key = (id(unmet), partial)
     kept = _PARTIAL.get(key)
     if kept is None or kept[0] is not unmet:
@@ -125,7 +125,7 @@ _PARTIAL: dict[tuple, tuple[Unmet, Unmet]] = {}
 _BUILT: dict[tuple, tuple[tuple, Any]] = {}
 
 
-def _kept(kind: str, plain: tuple, parts: tuple, build: Callable[..., T], **fields: Any) -> T:
+def kept_part(kind: str, plain: tuple, parts: tuple, build: Callable[..., T], **fields: Any) -> T:
     """A part of a verdict (a stance, a cycle's step, a cycle), ``build(**fields)``, built once from ``plain``
     values and ``parts``, objects kept from one verdict to the next (citations, evidence,
     steps: frozen): keyed on those values and the parts' ids, the parts held with it so
@@ -248,15 +248,15 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
             holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
             for block in holding:
                 if block.kind == "after":
-                    steps.append(_kept("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
+                    steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
                     continue
                 position = cite_position(block.stated, block.variant)
                 unmet = unmet_evidence(sit, block, block.unmet_toward(target))
                 description = sit.rulebook.moves[move].description
-                steps.append(_kept("step", (move, block.stated.actor, description, target), (position, *unmet), Step, move=move,
+                steps.append(kept_part("step", (move, block.stated.actor, description, target), (position, *unmet), Step, move=move,
                                    actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=unmet))
         actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
-        result.append(_kept("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps))
+        result.append(kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps))
     return result
 
 
@@ -358,7 +358,7 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
         after = prerequisites_of(model, move)
         if after:
             result[-1]["after"] = list(after)
-    # each kept on what it says (``_kept``); those not kept validated as one list: cheaper than one by one
+    # each kept on what it says (``kept_part``); those not kept validated as one list: cheaper than one by one
     found: list = [None] * len(result)
     built: list[tuple[int, tuple, tuple]] = []
     for i, said in enumerate(result):
@@ -371,7 +371,7 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
             built.append((i, plain, parts))
     if built:
         for (i, plain, parts), stance in zip(built, _STANCES.validate_python([result[i] for i, _, _ in built])):
-            found[i] = _kept("stance", plain, parts, lambda made: made, made=stance)
+            found[i] = kept_part("stance", plain, parts, lambda made: made, made=stance)
     return found
 
 
