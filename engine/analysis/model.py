@@ -326,8 +326,9 @@ def build_model(sit: Situation) -> BlockingModel:
                 continue
             condition: Expr | None = variant.until
         elif position.until is None:
-            blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, True, (),
-                                                                   stance=rb.stance_of[position.id]))
+            blocks.setdefault(position.withholds, []).append(_plain_block(
+                ("refusal", id(rb), id(position), id(variant)), (rb, position, variant),
+                position, position.withholds, variant, True, (), stance=rb.stance_of[position.id]))
             continue
         elif sit.holds(f"until:{position.id}"):
             met.setdefault(position.withholds, []).append(position)
@@ -355,7 +356,7 @@ def build_model(sit: Situation) -> BlockingModel:
         elif move.free:
             willing[key] = ()
         else:  # silence is not consent
-            blocks[key] = [Block(None, key, None, False, (), kind="unknown")]
+            blocks[key] = [_plain_block(("unknown", key, None), (), None, key, None, False, (), kind="unknown")]
     for key, found in prerequisite_blocks(rb, done):
         blocks.setdefault(key, []).extend(found)
     goals = {g: sit.holds(f"goal:{g}") for g in rb.goals}
@@ -391,8 +392,9 @@ def _consent(sit: Situation, rb: Rulebook, key: str, values: dict, spoke: set[tu
         elif offers:  # willing once one of its offers' conditions holds
             blocks.setdefault(key, []).append(_conditional(rb, key, None, values, offers=tuple(offers)))
         elif not move.free:  # silence is not consent: each party's own
-            blocks.setdefault(key, []).append(Block(None, key, None, False, (), kind="unknown",
-                                                    party=None if party == move.actor else party))
+            silent = None if party == move.actor else party
+            blocks.setdefault(key, []).append(_plain_block(("unknown", key, silent), (), None, key, None, False, (), kind="unknown",
+                                                           party=silent))
     if key not in blocks:
         willing[key] = tuple(evidence)
 
@@ -404,8 +406,9 @@ def prerequisite_blocks(rb: Rulebook, done: frozenset[str]) -> Iterator[tuple[st
     is still its actor's word; reach, waits and cycles read the order too."""
     for key, move in rb.moves.items():
         if move.after and key not in done:
-            found = [Block(None, key, None, False, (), alternatives=(frozenset(),), ways=((frozenset((before,)),),),
-                           kind="after", after=before) for before in move.after if before not in done]
+            found = [_plain_block(("after", key, before), (), None, key, None, False, (), alternatives=(frozenset(),),
+                                  ways=((frozenset((before,)),),), kind="after", after=before)
+                     for before in move.after if before not in done]
             if found:
                 yield key, found
 
@@ -417,6 +420,21 @@ def prerequisites_of(model: BlockingModel, move: str) -> tuple[str, ...]:
 
 MAX_KEPT_BLOCKS = 20_000
 _BLOCKS: dict[tuple, tuple[Position, Variant | None, Expr, Block]] = {}
+_PLAIN_BLOCKS: dict[tuple, tuple[tuple, Block]] = {}
+
+
+def _plain_block(key: tuple, sources: tuple, *fields: object, **named: object) -> Block:
+    """A block that reads no value (a refusal, silence, an order of moves), ``Block(*fields,
+    **named)``, built once per
+    ``key`` (with the ``sources`` whose ids it holds, kept with it so that those stay their
+    own; at most ``MAX_KEPT_BLOCKS``): the same object from one model to the next, as the
+    blocks of conditions are (``_position_block``), so that what is kept per block holds."""
+    kept = _PLAIN_BLOCKS.get(key)
+    if kept is None or any(a is not b for a, b in zip(kept[0], sources)):
+        if len(_PLAIN_BLOCKS) >= MAX_KEPT_BLOCKS:
+            _PLAIN_BLOCKS.clear()
+        kept = _PLAIN_BLOCKS[key] = (sources, Block(*fields, **named))  # type: ignore[arg-type]
+    return kept[1]
 
 
 def _position_block(rb: Rulebook, position: Position, variant: Variant | None, condition: Expr, values: dict) -> Block:
