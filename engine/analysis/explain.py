@@ -121,6 +121,35 @@ def _with_partial(unmet: Unmet, partial: tuple[tuple[str, str, float], ...]) -> 
     return kept[1]
 
 
+def kept_models(kind: str, said: list[dict], adapter: TypeAdapter, parts: tuple[str, ...]) -> list:
+    """Each of ``said`` (the fields of one model each) as that model (``adapter``: a list
+    of it), kept on what it says (``kept_part``): its values (lists as tuples) and the
+    objects listed under the fields ``parts`` (kept objects: citations, evidence), by id.
+    Those not kept are validated as one list: cheaper than one by one."""
+    found: list = [None] * len(said)
+    built: list[tuple[int, tuple]] = []
+    for i, fields in enumerate(said):
+        plain = tuple((k, tuple(v) if type(v) is list else v) for k, v in fields.items() if k not in parts)
+        objects = tuple(x for k in parts for x in (*fields.get(k, ()), None))
+        key = (kind, plain, tuple(map(id, objects)))
+        try:
+            kept = _BUILT.get(key)
+        except TypeError:  # a value that cannot be a key: built, not kept
+            key, kept = None, None
+        if kept is not None:
+            found[i] = kept[1]
+        else:
+            built.append((i, key, objects))
+    if built:
+        for (i, key, objects), model in zip(built, adapter.validate_python([said[i] for i, _, _ in built])):
+            if key is not None:
+                if len(_BUILT) >= MAX_CITED:
+                    _BUILT.clear()
+                _BUILT[key] = (objects, model)
+            found[i] = model
+    return found
+
+
 _PARTIAL: dict[tuple, tuple[Unmet, Unmet]] = {}
 _BUILT: dict[tuple, tuple[tuple, Any]] = {}
 
@@ -358,21 +387,7 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
         after = prerequisites_of(model, move)
         if after:
             result[-1]["after"] = list(after)
-    # each kept on what it says (``kept_part``); those not kept validated as one list: cheaper than one by one
-    found: list = [None] * len(result)
-    built: list[tuple[int, tuple, tuple]] = []
-    for i, said in enumerate(result):
-        plain = (said["move"], said["actor"], said["stance"], tuple(said.get("after", ())), tuple(said.get("silent", ())))
-        parts = (*said.get("evidence", ()), None, *said.get("unmet", ()))
-        kept = _BUILT.get(("stance", plain, tuple(map(id, parts))))
-        if kept is not None:
-            found[i] = kept[1]
-        else:
-            built.append((i, plain, parts))
-    if built:
-        for (i, plain, parts), stance in zip(built, _STANCES.validate_python([result[i] for i, _, _ in built])):
-            found[i] = kept_part("stance", plain, parts, lambda made: made, made=stance)
-    return found
+    return kept_models("stance", result, _STANCES, ("evidence", "unmet"))
 
 
 def _consent_stance(model: BlockingModel, solution: Solution, move: str, actor: str, kind: StanceKind,
