@@ -117,9 +117,11 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
             prepared[:] = [model, solution]
         found = _solved_standing(model, solution)
         if key is not None:
-            if len(_STANDINGS) >= MAX_STANDINGS:
+            if len(_STANDINGS) >= MAX_STANDINGS or _STANDING_MOVES[0] + len(model.moves) > MAX_SEARCHED_MOVES:
                 _STANDINGS.clear()
+                _STANDING_MOVES[0] = 0
             _STANDINGS[key] = found
+            _STANDING_MOVES[0] += len(model.moves)
     elif prepared is not None:
         prepared[:] = [model]  # not solved: the verdict solves it
     status, per_goal, marks = found
@@ -128,8 +130,9 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     return status, per_goal, marks
 
 
-MAX_STANDINGS = 4_096
+MAX_STANDINGS = 4_096  # standings kept, with at most MAX_SEARCHED_MOVES moves in their keys (a key holds every move)
 _STANDINGS: dict[tuple, tuple[Status, tuple[tuple[str, Status], ...], frozenset]] = {}
+_STANDING_MOVES = [0]
 
 
 def _standing_key(model: BlockingModel) -> tuple | None:
@@ -370,7 +373,7 @@ def forget() -> None:
     for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, model._BLOCKS, model._PLAIN_BLOCKS, model._LIFTERS, model._TIMED, openings._WITHHELD,
                  explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT):
         kept.clear()
-    _SEARCHED_MOVES[0] = 0
+    _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = 0
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:

@@ -191,16 +191,21 @@ def test_a_verdict_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch
     assert {("deadlock", True), ("opening", False)} <= statuses
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, seed):
+@pytest.mark.parametrize(("seed", "room"), [(1, None), (2, None), (3, 300)])
+def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch, seed, room):
     """A standing is kept on its model but for the evidence (the blocks as the concession
     search reads them, the moves done, eased and willing, the goals).  Along a stream fed a
     few facts at a time (most change no comparison's outcome), as of two days each time,
     every standing worked out with every other one kept is the one worked out after
-    ``forget``, and many situations share a kept one."""
+    ``forget``, and many situations share a kept one; also when few are kept (``room``:
+    moves in the kept standings' keys, so that they are forgotten often)."""
     from dataclasses import replace
 
+    import engine.analysis
     from engine.analysis import forget, standing
+
+    if room is not None:
+        monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
 
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
     subjects = len(loaded.generated.state_subjects)
