@@ -6,7 +6,8 @@ without explanation, worked out each time), the cheapest answer ripeness gives. 
 
 Each verdict is asked as of another day, so none is the session's kept verdict; the analysis
 keeps parts of the verdict before that read the same inputs (blocks, citations, concession
-searches, openings' words), as it does between a timeline's verdicts or a reply's two.  The
+searches, openings' words, and the stances, cycles, openings and ripeness built of them), as
+it does between a timeline's verdicts or a reply's two.  The
 note gives the time with none of them kept (``analysis.forget`` before each), as the first
 verdict of a process.
 
@@ -83,7 +84,8 @@ def run(cfg: Any) -> list[Row]:
                         higher_is_better=False, max_value=100.0 if positions >= 1000 else None,
                         note=f"{v['status']}, {v['cycles']} cycles, {v['openings']} openings, concessions {v['concessions']}; "
                              f"{v['moves']} moves, {v['rules']} rules; median of {v['runs']}, each as of another day, with the parts of the verdict "
-                             f"before that the analysis keeps (blocks, citations, concession searches, openings' words; with none "
+                             f"before that the analysis keeps (blocks, citations, concession searches, openings' words, the stances, "
+                             f"cycles, openings and ripeness built of them; with none "
                              f"kept, as the first verdict of a process: {v['nothing_kept_ms']:.0f} ms; a verdict asked "
                              f"again with nothing changed is the kept one: {v['kept_ms']:.2f} ms); rule files loaded in {v['load_s']:.2f} s"))
     return rows

@@ -19,6 +19,7 @@ from engine.analysis.model import (
     BlockingModel,
     Situation,
     Solution,
+    any_lapse,
     build_model,
     in_force,
     on_the_way,
@@ -104,13 +105,66 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     finds nothing (then the timeline makes no entry).  A move made that no goal needs is
     left out: ``differences`` never reports it, and at 10,000 facts it made a quarter of a
     timeline's verdicts for nothing (benchmarks/RESULTS.md).  One issue settled and
-    another taking its place changes it while every status stays the same.  ``prepared``:
-    a list the model and its solution are put in, for a verdict of the same situation
-    (``analyse``)."""
+    another taking its place changes it while every status stays the same.  What the
+    model gives is kept on the model but for its evidence (``_standing_key``): worked out
+    (solved) only for a model not seen alike.  ``prepared``: a list the model and its
+    solution (if solved) are put in, for a verdict of the same situation (``analyse``)."""
     model = build_model(sit)
-    solution = solve(model)
-    if prepared is not None:
-        prepared[:] = [model, solution]
+    key = _standing_key(model)
+    found = _STANDINGS.get(key) if key is not None else None
+    if found is None:
+        solution = solve(model)
+        if prepared is not None:
+            prepared[:] = [model, solution]
+        found = _solved_standing(model, solution)
+        if key is not None:
+            if len(_STANDINGS) >= MAX_STANDINGS or _STANDING_MOVES[0] + len(model.moves) > MAX_SEARCHED_MOVES:
+                _STANDINGS.clear()
+                _STANDING_MOVES[0] = 0
+            _STANDINGS[key] = found
+            _STANDING_MOVES[0] += len(model.moves)
+    elif prepared is not None:
+        prepared[:] = [model]  # not solved: the verdict solves it
+    status, per_goal, marks = found
+    marks |= {("in force", tuple(p.id for p, _ in sit.positions_in_force), sit.offers_in_force)}  # equal when the same are
+    marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
+    return status, per_goal, marks
+
+
+MAX_STANDINGS = 4_096  # standings kept, with at most MAX_SEARCHED_MOVES moves in their keys (a key holds every move)
+_STANDINGS: dict[tuple, tuple[Status, tuple[tuple[str, Status], ...], frozenset]] = {}
+_STANDING_MOVES = [0]
+
+
+def _standing_key(model: BlockingModel) -> tuple | None:
+    """What ``_solved_standing`` reads of ``model``, as a key: per move its blocks as the
+    concession search reads them (``_signature``: stance, kind, refusal, the moves meeting
+    each failing comparison, not the evidence), the moves done, eased and willing (and
+    whether on some word), the goals, their needs, substitutes and the main goals.  From one
+    fact to the next most values change no comparison's outcome: the model is the same but
+    for its evidence, and so is the standing (``tests/unit/test_kept_analysis.py``)."""
+    kept = _SIGNATURES
+    blocks = []
+    for move, bs in model.blocks.items():
+        signature = [move]
+        for b in bs:
+            found = kept.get(id(b))
+            if found is None or found[0] is not b:
+                found = _signature(b)
+            signature.append(found[1])
+        blocks.append(tuple(signature))
+    key = (model.moves, model.done, tuple(blocks), tuple(model.eased), tuple(m for m, w in model.willing.items() if w),
+           tuple(model.willing), tuple(model.goals.items()), tuple(model.needs.items()), tuple(model.substitutes.items()), model.main)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _solved_standing(model: BlockingModel, solution: Solution) -> tuple[Status, tuple[tuple[str, Status], ...], frozenset]:
+    """``standing``'s status, goals' statuses and marks that the model gives (not those of
+    the statements in force and their deadlines, which read the situation)."""
     per_goal = goal_statuses(model, solution.goals_reachable)
     blocked = solution.relevant - solution.reach
     marks: set = {("holds", b.key) for m in blocked for b in model.blocks.get(m, ())}
@@ -120,9 +174,6 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     marks |= {("dead end", m, b.key) for m in solution.refused & solution.relevant for b in model.blocks.get(m, ())
               if b.stated is not None and not solution.lifters[id(b)]}
     marks |= {("reached", m) for m in solution.relevant & solution.reach}  # which blocks still hold a cycle's step
-    marks |= {("in force", p.id) for p, _ in sit.positions_in_force}
-    marks |= {("in force", o) for o in sit.offers_in_force}
-    marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
     return headline(model, per_goal, solution=solution), tuple(per_goal.items()), frozenset(marks)
 
 
@@ -130,6 +181,8 @@ def deadlines(sit: Situation) -> list[Deadline]:
     """Each statement in force (a position, its variant switched on, an offer) that lapses
     after ``sit.as_of``: when, in how many days, and what happens then; soonest first."""
     rb = sit.rulebook
+    if not rb.deadlines and not any_lapse(rb):
+        return []  # nothing lapses, no condition has a deadline
     found = []
     for position, variant in sit.positions_in_force:
         found.append((position, "position", f"{position.actor} no longer withholds {position.withholds}"))
@@ -200,7 +253,7 @@ def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Ca
     ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
     the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done.
     ``prepared``: the model and solution ``standing`` put there for this same situation
-    (not built again), or empty."""
+    (not built again; the model alone: solved here), or empty."""
     with _collector_paused():
         return _analyse(sit, kept, check, prepared or None)
 
@@ -227,7 +280,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     rb = sit.rulebook
     model = build_model(sit) if prepared is None else prepared[0]
     check()
-    solution = solve(model) if prepared is None else prepared[1]
+    solution = solve(model) if prepared is None or len(prepared) < 2 else prepared[1]
     check()
     per_goal = goal_statuses(model, solution.goals_reachable)
     stuck = any(s == "deadlock" for s in per_goal.values())
@@ -319,14 +372,14 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
 def forget() -> None:
     """Forget every part of earlier verdicts the analysis keeps to work out the next one
     alike (blocks, their lifters and evidence, citations, concession searches, openings'
-    words): the next verdict is worked out from nothing kept, as the first of a process
+    words, standings, the statements ever out of force): the next verdict is worked out from nothing kept, as the first of a process
     (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
     from engine.analysis import model, openings
 
-    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, model._BLOCKS, model._LIFTERS, openings._WITHHELD,
-                 explain._CITED, explain._EVIDENCE, explain._DISTANCES):
+    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, model._BLOCKS, model._PLAIN_BLOCKS, model._LIFTERS, model._TIMED, openings._WITHHELD,
+                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT):
         kept.clear()
-    _SEARCHED_MOVES[0] = 0
+    _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = 0
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:

@@ -151,10 +151,72 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
             result.append(_timed_evidence(sit, compare))  # no gap: the bound moves, or time counts
             continue
         unmet, narrowing = _evidence(sit, compare)
-        partial = [Partial(move=move, actor=actor, gap=left) for move, actor, left in narrowing
-                   if move != block.move and not sit.holds(f"move:{move}")]
-        result.append(unmet.model_copy(update={"partial": partial}) if partial else unmet)
+        partial = tuple(narrowed for narrowed in narrowing if narrowed[0] != block.move and not sit.holds(f"move:{narrowed[0]}"))
+        result.append(_with_partial(unmet, partial) if partial else unmet)
     return result
+
+
+def _with_partial(unmet: Unmet, partial: tuple[tuple[str, str, float], ...]) -> Unmet:
+    """``unmet`` with its partial moves (move, actor, gap left), built once per evidence and
+    moves (kept with the evidence, so that its id stays its own; at most ``MAX_CITED``):
+    the same object from one verdict to the next while they read the same, as the
+    evidence is, so that what is built of it can be kept too (``kept_part``)."""
+    key = (id(unmet), partial)
+    kept = _PARTIAL.get(key)
+    if kept is None or kept[0] is not unmet:
+        if len(_PARTIAL) >= MAX_CITED:
+            _PARTIAL.clear()
+        kept = _PARTIAL[key] = (unmet, unmet.model_copy(update={"partial": [Partial(move=m, actor=a, gap=g) for m, a, g in partial]}))
+    return kept[1]
+
+
+def kept_models(kind: str, said: list[dict], adapter: TypeAdapter, parts: tuple[str, ...]) -> list:
+    """Each of ``said`` (the fields of one model each) as that model (``adapter``: a list
+    of it), kept on what it says (``kept_part``): its values (lists as tuples) and the
+    objects listed under the fields ``parts`` (kept objects: citations, evidence), by id.
+    Those not kept are validated as one list: cheaper than one by one."""
+    found: list = [None] * len(said)
+    built: list[tuple[int, tuple]] = []
+    for i, fields in enumerate(said):
+        plain = tuple((k, tuple(v) if type(v) is list else v) for k, v in fields.items() if k not in parts)
+        objects = tuple(x for k in parts for x in (*fields.get(k, ()), None))
+        key = (kind, plain, tuple(map(id, objects)))
+        try:
+            kept = _BUILT.get(key)
+        except TypeError:  # a value that cannot be a key: built, not kept
+            key, kept = None, None
+        if kept is not None:
+            found[i] = kept[1]
+        else:
+            built.append((i, key, objects))
+    if built:
+        for (i, key, objects), model in zip(built, adapter.validate_python([said[i] for i, _, _ in built])):
+            if key is not None:
+                if len(_BUILT) >= MAX_CITED:
+                    _BUILT.clear()
+                _BUILT[key] = (objects, model)
+            found[i] = model
+    return found
+
+
+_PARTIAL: dict[tuple, tuple[Unmet, Unmet]] = {}
+_BUILT: dict[tuple, tuple[tuple, Any]] = {}
+
+
+def kept_part(kind: str, plain: tuple, parts: tuple, build: Callable[..., T], **fields: Any) -> T:
+    """A part of a verdict (a stance, a cycle's step, a cycle), ``build(**fields)``, built once from ``plain``
+    values and ``parts``, objects kept from one verdict to the next (citations, evidence,
+    steps: frozen): keyed on those values and the parts' ids, the parts held with it so
+    that their ids stay their own (at most ``MAX_CITED`` kept).  From one verdict to the
+    next most stances and cycles read the same; building and validating them again was a
+    third of a timeline verdict's stances and cycles (benchmarks/RESULTS.md)."""
+    key = (kind, plain, tuple(map(id, parts)))
+    kept = _BUILT.get(key)
+    if kept is None:
+        if len(_BUILT) >= MAX_CITED:
+            _BUILT.clear()
+        kept = _BUILT[key] = (parts, build(**fields))
+    return kept[1]
 
 
 def _timed_evidence(sit: Situation, compare: Compare) -> Unmet:
@@ -264,13 +326,15 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
             holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
             for block in holding:
                 if block.kind == "after":
-                    steps.append(_after_step(sit, move, target))
+                    steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
                     continue
-                steps.append(Step(move=move, actor=block.stated.actor,
-                                  description=sit.rulebook.moves[move].description,
-                                  position=cite_position(block.stated, block.variant),
-                                  waits_for=target, unmet=unmet_evidence(sit, block, block.unmet_toward(target))))
-        result.append(Cycle(moves=nodes, actors=sorted({sit.rulebook.moves[m].actor for m in nodes}), steps=steps))
+                position = cite_position(block.stated, block.variant)
+                unmet = unmet_evidence(sit, block, block.unmet_toward(target))
+                description = sit.rulebook.moves[move].description
+                steps.append(kept_part("step", (move, block.stated.actor, description, target), (position, *unmet), Step, move=move,
+                                   actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=unmet))
+        actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
+        result.append(kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps))
     return result
 
 
@@ -372,7 +436,7 @@ def stances(sit: Situation, model: BlockingModel, solution: Solution) -> list[St
         after = prerequisites_of(model, move)
         if after:
             result[-1]["after"] = list(after)
-    return _STANCES.validate_python(result)  # the whole list at once: cheaper than one by one
+    return kept_models("stance", result, _STANCES, ("evidence", "unmet"))
 
 
 def _consent_stance(model: BlockingModel, solution: Solution, move: str, actor: str, kind: StanceKind,

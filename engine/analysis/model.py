@@ -28,7 +28,7 @@ import networkx as nx
 from engine.conditions import compare_met, day_key, day_number
 from engine.conduct import shown
 from engine.facts import Fact
-from engine.lapses import lapsed
+from engine.lapses import lapsed, statements
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare, Expr, Offer, Position, Variant
 from engine.trends import with_previous
@@ -52,12 +52,29 @@ class Situation:
         """Each position in force (``in_force``), in the rulebook's order, with its active
         variant (``active_variant``): worked out once for the model, the deadlines and the
         verdict's list."""
-        return tuple((p, active_variant(self, p)) for p in self.rulebook.positions.values() if in_force(p, self.as_of, self.state))
+        return tuple((p, active_variant(self, p) if p.variants else None) for p in statements_in_force(self)[0])
 
     @functools.cached_property
     def offers_in_force(self) -> frozenset[str]:
         """The ids of the offers in force (``in_force``)."""
-        return frozenset(o.id for o in self.rulebook.offers.values() if in_force(o, self.as_of, self.state))
+        return statements_in_force(self)[1]
+
+
+MAX_KEPT_IN_FORCE = 256
+_TIMED: dict[int, tuple[Rulebook, frozenset[str], frozenset[str], bool]] = {}
+
+
+def statements_in_force(sit: Situation) -> tuple[tuple[Position, ...], frozenset[str]]:
+    """The positions in force (``in_force``, in the rulebook's order) and the ids of the
+    offers in force, as of ``sit``.  Only a statement with ``in_force`` dates or a lapse is
+    ever out of force: those are found once per rulebook (at most ``MAX_KEPT_IN_FORCE``
+    rulebooks kept), and only they are looked at again."""
+    rb = sit.rulebook
+    timed = _timed(rb)
+    as_of, state = sit.as_of, sit.state
+    positions, offers = timed[1], timed[2]
+    return (tuple(p for p in rb.positions.values() if p.id not in positions or in_force(p, as_of, state)),
+            frozenset(o.id for o in rb.offers.values() if o.id not in offers or in_force(o, as_of, state)))
 
 
 @dataclass(frozen=True)
@@ -258,6 +275,25 @@ def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str,
             and shown(position, state or {}))
 
 
+def _timed(rb: Rulebook) -> tuple[Rulebook, frozenset[str], frozenset[str], bool]:
+    """Of ``rb``: the ids of the positions and of the offers with ``in_force`` dates or a
+    lapse, and whether any statement (a variant too) has a lapse; kept per rulebook."""
+    timed = _TIMED.get(id(rb))
+    if timed is None or timed[0] is not rb:
+        if len(_TIMED) >= MAX_KEPT_IN_FORCE:
+            _TIMED.clear()
+        timed = _TIMED[id(rb)] = (rb, *(frozenset(s.id for s in stated.values()
+                                                  if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None)
+                                       for stated in (rb.positions, rb.offers)),
+                                  any(s.lapses is not None for s in statements(rb)))
+    return timed
+
+
+def any_lapse(rb: Rulebook) -> bool:
+    """Whether some position, variant or offer of ``rb`` lapses by itself (``lapses``)."""
+    return _timed(rb)[3]
+
+
 def values_of(sit: Situation) -> dict:
     """What ``conditions.compare_met`` reads of a situation: each subject's value in force,
     and for a subject a trend reads, the value of the fact that one superseded."""
@@ -295,8 +331,9 @@ def build_model(sit: Situation) -> BlockingModel:
                 continue
             condition: Expr | None = variant.until
         elif position.until is None:
-            blocks.setdefault(position.withholds, []).append(Block(position, position.withholds, variant, True, (),
-                                                                   stance=rb.stance_of[position.id]))
+            blocks.setdefault(position.withholds, []).append(_plain_block(
+                ("refusal", id(rb), id(position), id(variant)), (rb, position, variant),
+                position, position.withholds, variant, True, (), stance=rb.stance_of[position.id]))
             continue
         elif sit.holds(f"until:{position.id}"):
             met.setdefault(position.withholds, []).append(position)
@@ -324,7 +361,7 @@ def build_model(sit: Situation) -> BlockingModel:
         elif move.free:
             willing[key] = ()
         else:  # silence is not consent
-            blocks[key] = [Block(None, key, None, False, (), kind="unknown")]
+            blocks[key] = [_plain_block(("unknown", key, None), (), None, key, None, False, (), kind="unknown")]
     for key, found in prerequisite_blocks(rb, done):
         blocks.setdefault(key, []).extend(found)
     goals = {g: sit.holds(f"goal:{g}") for g in rb.goals}
@@ -361,8 +398,9 @@ def _consent(sit: Situation, rb: Rulebook, key: str, values: dict, spoke: set[tu
         elif offers:  # willing once one of its offers' conditions holds
             blocks.setdefault(key, []).append(_conditional(rb, key, None, values, offers=tuple(offers)))
         elif not move.free:  # silence is not consent: each party's own
-            blocks.setdefault(key, []).append(Block(None, key, None, False, (), kind="unknown",
-                                                    party=None if party == move.actor else party))
+            silent = None if party == move.actor else party
+            blocks.setdefault(key, []).append(_plain_block(("unknown", key, silent), (), None, key, None, False, (), kind="unknown",
+                                                           party=silent))
     if key not in blocks:
         willing[key] = tuple(evidence)
 
@@ -374,8 +412,9 @@ def prerequisite_blocks(rb: Rulebook, done: frozenset[str]) -> Iterator[tuple[st
     is still its actor's word; reach, waits and cycles read the order too."""
     for key, move in rb.moves.items():
         if move.after and key not in done:
-            found = [Block(None, key, None, False, (), alternatives=(frozenset(),), ways=((frozenset((before,)),),),
-                           kind="after", after=before) for before in move.after if before not in done]
+            found = [_plain_block(("after", key, before), (), None, key, None, False, (), alternatives=(frozenset(),),
+                                  ways=((frozenset((before,)),),), kind="after", after=before)
+                     for before in move.after if before not in done]
             if found:
                 yield key, found
 
@@ -387,6 +426,21 @@ def prerequisites_of(model: BlockingModel, move: str) -> tuple[str, ...]:
 
 MAX_KEPT_BLOCKS = 20_000
 _BLOCKS: dict[tuple, tuple[Position, Variant | None, Expr, Block]] = {}
+_PLAIN_BLOCKS: dict[tuple, tuple[tuple, Block]] = {}
+
+
+def _plain_block(key: tuple, sources: tuple, *fields: object, **named: object) -> Block:
+    """A block that reads no value (a refusal, silence, an order of moves), ``Block(*fields,
+    **named)``, built once per
+    ``key`` (with the ``sources`` whose ids it holds, kept with it so that those stay their
+    own; at most ``MAX_KEPT_BLOCKS``): the same object from one model to the next, as the
+    blocks of conditions are (``_position_block``), so that what is kept per block holds."""
+    kept = _PLAIN_BLOCKS.get(key)
+    if kept is None or any(a is not b for a, b in zip(kept[0], sources)):
+        if len(_PLAIN_BLOCKS) >= MAX_KEPT_BLOCKS:
+            _PLAIN_BLOCKS.clear()
+        kept = _PLAIN_BLOCKS[key] = (sources, Block(*fields, **named))  # type: ignore[arg-type]
+    return kept[1]
 
 
 def _position_block(rb: Rulebook, position: Position, variant: Variant | None, condition: Expr, values: dict) -> Block:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from engine.analysis.explain import cite_fact, cite_position
+from engine.analysis.explain import cite_fact, cite_position, kept_part
 from engine.analysis.model import Situation, in_force
 from engine.conditions import expr_holds, show
 from engine.facts import Fact, cited_day, to_utc
@@ -59,9 +59,11 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
         status = "ripe" if mhs and way_out.holds else "ripening" if mhs or way_out.holds else "not_ripe"
         since = (_latest([mhs_since, way_out.since]) if status == "ripe"
                  else mhs_since if mhs else way_out.since if way_out.holds else None)
-        found.append(Ripeness(goal=goal.id, status=status, since=since, parties=parties, mutually_hurting=mutual,
-                              stalemate=stalemate, mutually_hurting_stalemate=mhs, mhs_since=mhs_since, way_out=way_out,
-                              text=_words(goal.id, status, since, parties, stalemate, mhs, way_out)))
+        text = _words(goal.id, status, since, parties, stalemate, mhs, way_out)
+        # kept on what it says (``explain._kept``): most goals' parts are the same objects from one verdict to the next
+        found.append(kept_part("ripeness", (goal.id, status, since, mutual, mhs, mhs_since, text), (*parties, stalemate, way_out),
+                           Ripeness, goal=goal.id, status=status, since=since, parties=parties, mutually_hurting=mutual,
+                           stalemate=stalemate, mutually_hurting_stalemate=mhs, mhs_since=mhs_since, way_out=way_out, text=text))
     return found
 
 
@@ -180,6 +182,8 @@ def _held_since(sit: Situation, expr, facts: dict[str, Fact]) -> dt.date | None:
 
 
 def _party(party: str, side: bool, costs: list[Hurt]) -> PartyHurting:
+    if not costs:  # not hurting: the same every time
+        return kept_part("not hurting", (party, side), (), PartyHurting, party=party, side=side, hurting=False, since=None, costs=[])
     dates = [h.since for h in costs if h.since is not None]
     return PartyHurting(party=party, side=side, hurting=bool(costs), since=min(dates) if dates else None, costs=costs)
 
@@ -226,8 +230,8 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
     deadlock = goal.status == "deadlock" and any(b in goal.blocked_by for b in ("cycle", "refusal"))
     if not deadlock:
         why = "the goal is not in deadlock" if goal.status != "deadlock" else "no cycle or refusal holds it (only untested moves)"
-        return Stalemate(holds=False, deadlock=False, min_days=min_days, moves=[], statements=[], facts=[], escalation=[],
-                         text=f"no stalemate: {why}")
+        return kept_part("no stalemate", (min_days, why), (), Stalemate, holds=False, deadlock=False, min_days=min_days, moves=[],
+                     statements=[], facts=[], escalation=[], text=f"no stalemate: {why}")
     moves = sorted({m for cycle in goal.cycles for m in cycle} | set(goal.refusals))
     known = [s for s in map(index.withheld_since, moves) if s is not None]
     since_deadlock = max(known) if known else None
@@ -287,7 +291,7 @@ def _start(statement: Position | Offer, day: dt.date) -> dt.date | None:
 
 def _way_out(index: _Index, goal: GoalState, day: dt.date) -> WayOut:
     if goal.status == "progress":
-        return WayOut(holds=False, openings=[], statements=[], text="no way out needed: the goal is done")
+        return kept_part("no way out needed", (), (), WayOut, holds=False, openings=[], statements=[], text="no way out needed: the goal is done")
     mine = [index.openings[r] for r in goal.openings if r in index.openings]
     chosen = [o for o in mine if goal.id in o.toward and o.kind != "ask" and not o.breaches and o.evidence
               and all(e.said_on is None or e.said_on <= day for e in o.evidence) and (o.available_now or o.reaches_goal)]

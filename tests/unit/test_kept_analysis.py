@@ -160,15 +160,17 @@ def test_kept_lifters_and_waits_are_those_of_the_model(tmp_path, seed):
 
 @pytest.mark.parametrize(("seed", "room"), [(1, None), (2, None), (3, 40)])
 def test_a_verdict_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch, seed, room):
-    """Along a stream fed in parts (blocks, lifters, searches and openings' words kept from
-    each verdict to the next), every verdict is the one worked out after ``forget``; also
-    when little is kept (``room``: searches' moves and blocks' numbers forgotten often)."""
+    """Along a stream fed in parts (blocks, lifters, searches, openings' words, stances,
+    cycles and their steps kept from each verdict to the next), every verdict is the one
+    worked out after ``forget``; also when little is kept (``room``: searches' moves,
+    blocks' numbers, citations and built parts forgotten often)."""
     import engine.analysis
     from engine.analysis import analyse, forget
 
     if room is not None:
         monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
         monkeypatch.setattr(engine.analysis, "MAX_SIGNATURES", room)
+        monkeypatch.setattr(engine.analysis.explain, "MAX_CITED", room)  # citations, evidence, stances, cycles
 
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
     subjects = len(loaded.generated.state_subjects)
@@ -187,3 +189,41 @@ def test_a_verdict_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch
         analyse(session.analyst.situation(session.frame(session.clock.now() - dt.timedelta(days=1 + cut % 7))))  # other values kept
     session.close()
     assert {("deadlock", True), ("opening", False)} <= statuses
+
+
+@pytest.mark.parametrize(("seed", "room"), [(1, None), (2, None), (3, 300)])
+def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch, seed, room):
+    """A standing is kept on its model but for the evidence (the blocks as the concession
+    search reads them, the moves done, eased and willing, the goals).  Along a stream fed a
+    few facts at a time (most change no comparison's outcome), as of two days each time,
+    every standing worked out with every other one kept is the one worked out after
+    ``forget``, and many situations share a kept one; also when few are kept (``room``:
+    moves in the kept standings' keys, so that they are forgotten often)."""
+    from dataclasses import replace
+
+    import engine.analysis
+    from engine.analysis import forget, standing
+
+    if room is not None:
+        monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
+
+    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
+    subjects = len(loaded.generated.state_subjects)
+    stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 3, subjects=subjects, events=10, seed=seed)))
+    _, head = world.heads(stream, generate.START)
+    session = Session("kept", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    situations, checked = [], 0
+    for cut in range(subjects, subjects * 3 + 1, 4):
+        session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
+        checked = cut
+        for day in (session.clock.now(), session.clock.now() - dt.timedelta(days=1 + cut % 5)):
+            sit = session.analyst.situation(session.frame(day))
+            situations.append(replace(sit, holds=frozenset(c for c in session.analyst.memory.held()).__contains__))
+    session.close()
+    fresh = []
+    for sit in situations:
+        forget()
+        fresh.append(standing(sit))
+    kept = [standing(sit) for sit in reversed(situations)][::-1]  # each with all the others kept
+    assert kept == fresh
+    assert len({s[0] for s in fresh}) > 1  # the stream moves the headline
