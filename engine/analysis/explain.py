@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 
 from engine.analysis import escalation
 from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
-from engine.conditions import describe, show
+from engine.conditions import compare_met, describe, show
 from engine.conduct import act
 from engine.facts import Fact, cited_day
 from engine.rulebook.models import PARAPHRASE_PREFIX, Compare, Escalation, Offer, Position, Variant, quote_kind_of
@@ -83,11 +83,18 @@ def cite_statement(sit: Situation, statement: Position | Offer, variant: Variant
 
 def shown_at(sit: Situation, moment: object) -> list[PositionRef]:
     """The offers shown by conduct (``shown_by``) whose subject's fact in force is dated at
-    ``moment``: the act that puts each in force (cited beside it), or the fact that ends it."""
+    ``moment`` and shows them where the fact before it did not, or the other way round: the
+    act that puts each in force (cited beside it), or the fact that ends it.  A fact on the
+    subject that changes neither is no news of the offer."""
     found = []
     for offer in sit.rulebook.offers.values():
         fact = sit.state.get(offer.shown_by.subject) if offer.shown_by is not None else None
-        if fact is not None and fact.at == moment:
+        if fact is None or fact.at != moment:
+            continue
+        before = sit.previous(fact)
+        shows = compare_met(offer.shown_by, {fact.subject: fact.value})
+        showed = before is not None and compare_met(offer.shown_by, {before.subject: before.value})
+        if shows != showed:
             found.append(cite_statement(sit, offer))
     return found
 

@@ -276,14 +276,16 @@ def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str,
 
 
 def _timed(rb: Rulebook) -> tuple[Rulebook, frozenset[str], frozenset[str], bool]:
-    """Of ``rb``: the ids of the positions and of the offers with ``in_force`` dates or a
-    lapse, and whether any statement (a variant too) has a lapse; kept per rulebook."""
+    """Of ``rb``: the ids of the positions and of the offers with ``in_force`` dates, a lapse
+    or an act that shows them (``shown_by``: out of force until it is done), and whether any
+    statement (a variant too) has a lapse; kept per rulebook."""
     timed = _TIMED.get(id(rb))
     if timed is None or timed[0] is not rb:
         if len(_TIMED) >= MAX_KEPT_IN_FORCE:
             _TIMED.clear()
         timed = _TIMED[id(rb)] = (rb, *(frozenset(s.id for s in stated.values()
-                                                  if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None)
+                                                  if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None
+                                                  or getattr(s, "shown_by", None) is not None)
                                        for stated in (rb.positions, rb.offers)),
                                   any(s.lapses is not None for s in statements(rb)))
     return timed

@@ -92,6 +92,8 @@ def test_the_timeline_entry_of_the_act_names_the_offer(sessions):
     assert [c.id for c in entry.causes] == ["f4"]
     [stated] = entry.statements
     assert (stated.id, stated.shown_by.id) == ("a_goodwill", "f4")
+    # the prisoners held at the start show nothing: no news of the offer
+    assert entries["2019-10-01"].statements == []
 
 
 def test_the_offer_stands_only_while_the_act_does(sessions):
