@@ -239,9 +239,9 @@ def score_case(folder: Path) -> CaseScore:
 
 
 def _said_that_day(score: PeriodScore, session: Session) -> PeriodScore:
-    """The period's score with each first wrong day's summary as of that day itself (the
-    timeline's entry before it may cite statements since superseded by ones that changed no
-    status)."""
+    """The period's score with each first wrong day's summary as of that day itself: the
+    timeline's last entry before it was worked out on an earlier day, and what was said
+    since without changing anything a timeline tracks is not in it."""
     update = {}
     for name in ("first_wrong", "escalation_first_wrong"):
         said = getattr(score, name)
