@@ -140,7 +140,7 @@ def _standing_key(model: BlockingModel) -> tuple | None:
     """What ``_solved_standing`` reads of ``model``, as a key: per move its blocks as the
     concession search reads them (``_signature``: stance, kind, refusal, the moves meeting
     each failing comparison, not the evidence), the moves done, eased and willing (and
-    whether on some word), the goals, their needs, substitutes and the main goals.  From one
+    whether on some word), the goals, their needs, substitutes, the main goals and the phases.  From one
     fact to the next most values change no comparison's outcome: the model is the same but
     for its evidence, and so is the standing (``tests/unit/test_kept_analysis.py``)."""
     kept = _SIGNATURES
@@ -154,7 +154,8 @@ def _standing_key(model: BlockingModel) -> tuple | None:
             signature.append(found[1])
         blocks.append(tuple(signature))
     key = (model.moves, model.done, tuple(blocks), tuple(model.eased), tuple(m for m, w in model.willing.items() if w),
-           tuple(model.willing), tuple(model.goals.items()), tuple(model.needs.items()), tuple(model.substitutes.items()), model.main)
+           tuple(model.willing), tuple(model.goals.items()), tuple(model.needs.items()), tuple(model.substitutes.items()), model.main,
+           model.phases)  # the headline reads the phases too (another phase is no interim goal)
     try:
         hash(key)
     except TypeError:
