@@ -155,8 +155,9 @@ class Snapshot:
     unsure: tuple = ()  # the facts admitted, and each unconfirmed fact read with what stands in for it (``analysis.unsure``)
 
 
-def statements_in_force(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact]) -> frozenset[str]:
-    """``ModelInputs.in_force`` as of ``as_of`` with ``state`` in force.  It reads the day
+def in_force_claims(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact]) -> frozenset[str]:
+    """The claims of the statements in force (``ModelInputs.in_force``: positions, offers, lapsed
+    variants, deadlines passed) as of ``as_of`` with ``state`` in force.  It reads the day
     and, of the state, only the facts in force on the subjects a lapse counts from
     (``lapses.anchor_subjects``): what ``InForce`` keeps it on."""
     return frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of, state)),
@@ -166,7 +167,7 @@ def statements_in_force(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[s
 
 
 class InForce:
-    """``statements_in_force`` of one rulebook, the last one kept on what it reads: the
+    """``in_force_claims`` of one rulebook, the last one kept on what it reads: the
     day, and the ids of the facts in force on the subjects a lapse counts from (equal ids,
     equal facts).  An analyst asked about the same day again, as after each fact of an
     ingest, does not work out every position's ``in_force`` again."""
@@ -180,7 +181,7 @@ class InForce:
         key = (as_of.date(), *(getattr(state.get(s), "id", None) for s in self._anchors))
         last = self._last
         if last is None or last[0] != key:
-            last = self._last = (key, statements_in_force(self._rulebook, as_of, state))
+            last = self._last = (key, in_force_claims(self._rulebook, as_of, state))
         return last[1]
 
 
@@ -188,8 +189,8 @@ def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fac
                  claims: frozenset[str], stated: InForce | None = None) -> ModelInputs:
     """``Snapshot.model`` of a situation as of ``as_of`` with ``state`` in force and
     ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others);
-    ``stated``: the rulebook's kept ``statements_in_force`` (None: worked out)."""
-    found = stated(as_of, state) if stated is not None else statements_in_force(rulebook, as_of, state)
+    ``stated``: the rulebook's kept ``in_force_claims`` (None: worked out)."""
+    found = stated(as_of, state) if stated is not None else in_force_claims(rulebook, as_of, state)
     return ModelInputs(found, claims, tuple([(subject, state[subject].value) for subject in read if subject in state]))
 
 

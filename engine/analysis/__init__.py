@@ -143,17 +143,7 @@ def _standing_key(model: BlockingModel) -> tuple | None:
     whether on some word), the goals, their needs, substitutes, the main goals and the phases.  From one
     fact to the next most values change no comparison's outcome: the model is the same but
     for its evidence, and so is the standing (``tests/unit/test_kept_analysis.py``)."""
-    kept = _SIGNATURES
-    blocks = []
-    for move, bs in model.blocks.items():
-        signature = [move]
-        for b in bs:
-            found = kept.get(id(b))
-            if found is None or found[0] is not b:
-                found = _signature(b)
-            signature.append(found[1])
-        blocks.append(tuple(signature))
-    key = (model.moves, model.done, tuple(blocks), tuple(model.eased), tuple(m for m, w in model.willing.items() if w),
+    key = (model.moves, model.done, _block_signatures(model), tuple(model.eased), tuple(m for m, w in model.willing.items() if w),
            tuple(model.willing), tuple(model.goals.items()), tuple(model.needs.items()), tuple(model.substitutes.items()), model.main,
            model.phases)  # the headline reads the phases too (another phase is no interim goal)
     try:
@@ -462,18 +452,11 @@ def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -
       stances to try, instead of the budget and the number of moves."""
     done = model.done
     read: set[str] = set()  # the moves done the search could look up
-    blocks = []
-    kept = _SIGNATURES
-    for move, bs in model.blocks.items():
-        signature = [move]
-        for b in bs:
-            found = kept.get(id(b))
-            if found is None or found[0] is not b:
-                found = _signature(b)
-            signature.append(found[1])
-            if done and not b.movers.isdisjoint(done):
-                read.update(b.movers & done)
-        blocks.append(tuple(signature))
+    if done:
+        for bs in model.blocks.values():
+            for b in bs:
+                if not b.movers.isdisjoint(done):
+                    read.update(b.movers & done)
     needs = tuple((g, tuple((n, model.substitutes.get(n, ())) for n in model.needs[g])) for g in model.goals)
     if done:
         for _, options in needs:
@@ -482,7 +465,8 @@ def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -
     blocked = model.blocks
     candidates = len({b.key for m in solution.relevant if m not in solution.reach for b in blocked.get(m, ())})
     others = tuple((f, _hashable(getattr(model, f))) for f in _model_fields() if f not in _NOT_SEARCHED)
-    key = (search_plan(candidates, len(model.moves), work_budget), model.moves - done, frozenset(read), needs, tuple(blocks), others)
+    key = (search_plan(candidates, len(model.moves), work_budget), model.moves - done, frozenset(read), needs,
+           _block_signatures(model), others)
     try:
         hash(key)
     except TypeError:
@@ -494,6 +478,22 @@ MAX_SIGNATURES = 20_000
 _SIGNATURES: dict[int, tuple[Block, int]] = {}  # id(block) -> the block, the number of what the search reads of it
 _SIGNATURE_NUMBERS: dict[tuple, int] = {}
 _NUMBERED = itertools.count()
+
+
+def _block_signatures(model: BlockingModel) -> tuple[tuple, ...]:
+    """Per move, in the model's order, the move and the number of each of its blocks as the
+    concession search reads it (``_signature``: not the evidence)."""
+    kept = _SIGNATURES
+    blocks = []
+    for move, bs in model.blocks.items():
+        signature: list = [move]
+        for b in bs:
+            found = kept.get(id(b))
+            if found is None or found[0] is not b:
+                found = _signature(b)
+            signature.append(found[1])
+        blocks.append(tuple(signature))
+    return tuple(blocks)
 
 
 def _signature(block: Block) -> tuple[Block, int]:
