@@ -172,22 +172,14 @@ def recorded(folder: Path) -> Iterator[str]:
 
 def verdict_workload(positions: int) -> Iterator[str]:
     """The verdict benchmark's session (``benchmarks/verdict.py``): three days' verdicts."""
-    from benchmarks import generate, world
+    from benchmarks import world
     from benchmarks.run import Config
-    from engine.session import Session
-    from ripeness.bootstrap import rules_engine
 
     cfg = Config()
     scenario = dict(cfg.scenario, positions=positions, actors=max(cfg.scenario["actors"], positions // 10),
                     subjects=max(cfg.stream_subjects, positions * 2), cycles=list(cfg.verdict_cycles))
-    loaded = world.load(scenario)
-    subjects = len(loaded.generated.state_subjects)
-    stream = generate.stream(loaded.generated, generate.StreamSize(facts=subjects + 400, subjects=subjects, events=20, seed=1))
-    facts = [f for i, f in enumerate(stream) if i < subjects or "target" in f]
-    _, head = world.heads(facts, generate.START)
-    session = Session("bench", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    session, head = world.verdict_session(world.load(scenario))
     try:
-        session.record(world.resolve(loaded.rulebook, facts))
         for k in range(3):
             yield digest(f"verdict workload P={positions} day {k}", session.verdict(head + dt.timedelta(days=k)).model_dump_json())
     finally:

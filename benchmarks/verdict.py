@@ -22,25 +22,17 @@ import statistics
 import time
 from typing import Any
 
-from benchmarks import generate, world
+from benchmarks import world
 from benchmarks.common import Row, in_child, worked_out
 
 
 def verdict_child(scenario: dict[str, Any], budget: float) -> dict[str, Any]:
     from engine.analysis import bare_status, forget
-    from engine.session import Session
-    from ripeness.bootstrap import rules_engine
 
     started = time.perf_counter()
     loaded = world.load(scenario)
     load_seconds = time.perf_counter() - started
-    subjects = len(loaded.generated.state_subjects)
-    stream = generate.stream(loaded.generated, generate.StreamSize(facts=subjects + 400, subjects=subjects, events=20, seed=1))
-    facts = [f for i, f in enumerate(stream) if i < subjects or "target" in f]  # every move undone, and events
-    _, head = world.heads(facts, generate.START)
-    clock = world.StreamClock(head)
-    session = Session("bench", loaded.rulebook, loaded.rules, rules_engine(), clock)
-    session.record(world.resolve(loaded.rulebook, facts))
+    session, head = world.verdict_session(loaded)
     session.status()  # the working memory synced: what follows is the analysis
     verdict = session.verdict()
     def status(day: dt.datetime) -> Any:

@@ -95,18 +95,10 @@ def timelines(before: tuple[Any, Any], runs: int) -> str:
 
 def verdicts(before: tuple[Any, Any], positions: int, runs: int) -> list[str]:
     import engine.analysis as after_analysis
-    from benchmarks import generate, world
-    from engine.session import Session
-    from ripeness.bootstrap import rules_engine
+    from benchmarks import world
 
     scenario = dict(actors=max(6, positions // 10), positions=positions, cycles=[2, 3, 4], subjects=max(100, positions * 2), seed=1)
-    loaded = world.load(scenario)
-    subjects = len(loaded.generated.state_subjects)
-    stream = generate.stream(loaded.generated, generate.StreamSize(facts=subjects + 400, subjects=subjects, events=20, seed=1))
-    facts = [f for i, f in enumerate(stream) if i < subjects or "target" in f]
-    _, head = world.heads(facts, generate.START)
-    session = Session("bench", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
-    session.record(world.resolve(loaded.rulebook, facts))
+    session, head = world.verdict_session(world.load(scenario))
     rows = []
     for kept in (True, False):
         times: dict[str, list[float]] = {"before": [], "after": []}

@@ -65,3 +65,19 @@ def heads(chunk: list[dict[str, Any]], start: dt.datetime) -> tuple[list[dt.date
         head = max(head, dt.datetime.fromisoformat(fact["at"]))
         result.append(head)
     return result, head
+
+
+def verdict_session(loaded: Loaded) -> tuple[Any, dt.datetime]:
+    """Workload 3's session (``benchmarks/verdict.py``) over ``loaded``: a value for every
+    state subject (every move undone) and 400 facts more, of which the events, recorded in
+    a session whose "now" is the stream's head; the session and that head."""
+    from engine.session import Session
+    from ripeness.bootstrap import rules_engine
+
+    subjects = len(loaded.generated.state_subjects)
+    stream = generate.stream(loaded.generated, generate.StreamSize(facts=subjects + 400, subjects=subjects, events=20, seed=1))
+    facts = [f for i, f in enumerate(stream) if i < subjects or "target" in f]  # every move undone, and events
+    _, head = heads(facts, generate.START)
+    session = Session("bench", loaded.rulebook, loaded.rules, rules_engine(), StreamClock(head))
+    session.record(resolve(loaded.rulebook, facts))
+    return session, head
