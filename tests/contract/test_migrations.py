@@ -191,6 +191,25 @@ def test_a_version_1_log_opens_with_counted_events_and_its_events_count_one_act_
     engine.dispose()
 
 
+def _write_old_fact(conn) -> None:
+    """One fact as an older ripeness wrote it: only the columns every version has."""
+    conn.execute(text("INSERT INTO facts (seq, session_id, at, subject, kind, value, actor, target, source, note, "
+                      "recorded_at, withdraws) VALUES (1, 1, 1609459200000000, 'IRN.enrichment_pct', 'state', '20', "
+                      "'IRN', NULL, 'old', '', 1609459200000000, NULL)"))
+
+
+def _reopened_upgraded(backend, columns: set[str]):
+    """The backend's store opened again over an older log, which it has upgraded: the
+    schema version is the present one and ``facts`` has ``columns``."""
+    store = backend.reopen()
+    engine = create_engine(backend.url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
+        assert columns <= {c["name"] for c in inspect(conn).get_columns("facts")}
+    engine.dispose()
+    return store
+
+
 def _as_version_1(url: str) -> None:
     """Make the log look as a version-1 ripeness left it: no confidence or attribution
     columns, one fact written by that ripeness."""
@@ -200,9 +219,7 @@ def _as_version_1(url: str) -> None:
             conn.execute(text(f"ALTER TABLE facts DROP COLUMN {name}"))
         conn.execute(text("DROP TABLE log_position"))  # nor the replicas' position (it would not know the fact below)
         conn.execute(text("UPDATE ripeness_meta SET value = '1' WHERE key = 'schema_version'"))
-        conn.execute(text("INSERT INTO facts (seq, session_id, at, subject, kind, value, actor, target, source, note, "
-                          "recorded_at, withdraws) VALUES (1, 1, 1609459200000000, 'IRN.enrichment_pct', 'state', '20', "
-                          "'IRN', NULL, 'old', '', 1609459200000000, NULL)"))
+        _write_old_fact(conn)
     engine.dispose()
 
 
@@ -210,12 +227,7 @@ def test_a_version_1_log_opens_its_facts_read_as_confirmed_and_new_ones_keep_how
     record = baseline(backend.store)
     backend.store.close()
     _as_version_1(backend.url)
-    store = backend.reopen()
-    engine = create_engine(backend.url)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
-        assert {"confidence", "claimed_by", "denied_by"} <= {c["name"] for c in inspect(conn).get_columns("facts")}
-    engine.dispose()
+    store = _reopened_upgraded(backend, {"confidence", "claimed_by", "denied_by"})
     [old] = everything(store, record)
     assert (old.value, old.confidence, old.claimed_by, old.denied_by) == (20, "confirmed", (), ())
     write(store, record.id, state(day(1), 60, confidence="disputed", claimed_by=("IRN",), denied_by=("USA",)),
@@ -233,9 +245,7 @@ def _as_version_6(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE facts DROP COLUMN approx"))
         conn.execute(text("UPDATE ripeness_meta SET value = '6' WHERE key = 'schema_version'"))
-        conn.execute(text("INSERT INTO facts (seq, session_id, at, subject, kind, value, actor, target, source, note, "
-                          "recorded_at, withdraws) VALUES (1, 1, 1609459200000000, 'IRN.enrichment_pct', 'state', '20', "
-                          "'IRN', NULL, 'old', '', 1609459200000000, NULL)"))
+        _write_old_fact(conn)
         conn.execute(text("UPDATE log_position SET last_seq = 1"))
     engine.dispose()
 
@@ -244,12 +254,7 @@ def test_a_version_6_log_opens_its_facts_dated_as_given_and_new_ones_keep_an_app
     record = baseline(backend.store)
     backend.store.close()
     _as_version_6(backend.url)
-    store = backend.reopen()
-    engine = create_engine(backend.url)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT value FROM ripeness_meta WHERE key = 'schema_version'")).scalar() == str(SCHEMA_VERSION)
-        assert "approx" in {c["name"] for c in inspect(conn).get_columns("facts")}
-    engine.dispose()
+    store = _reopened_upgraded(backend, {"approx"})
     [old] = everything(store, record)
     assert (old.value, old.approx) == (20, False)
     write(store, record.id, state(day(1), 60, approx=True), state(day(2), 63))
