@@ -13,8 +13,8 @@ from pydantic import TypeAdapter
 
 from engine.analysis import escalation
 from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_force, liftable, prerequisites_of
-from engine.conditions import compare_met, describe, show
-from engine.conduct import act
+from engine.conditions import describe, show
+from engine.conduct import act, shown_offers
 from engine.facts import Fact, cited_day
 from engine.rulebook.models import PARAPHRASE_PREFIX, Compare, Escalation, Offer, Position, Variant, quote_kind_of
 from engine.values import distance
@@ -87,13 +87,13 @@ def shown_at(sit: Situation, moment: object) -> list[PositionRef]:
     act that puts each in force (cited beside it), or the fact that ends it.  A fact on the
     subject that changes neither is no news of the offer."""
     found = []
-    for offer in sit.rulebook.offers.values():
-        fact = sit.state.get(offer.shown_by.subject) if offer.shown_by is not None else None
+    for offer in shown_offers(sit.rulebook):
+        fact = sit.state.get(offer.shown_by.subject)  # type: ignore[union-attr]
         if fact is None or fact.at != moment:
             continue
         before = sit.previous(fact)
-        shows = compare_met(offer.shown_by, {fact.subject: fact.value})
-        showed = before is not None and compare_met(offer.shown_by, {before.subject: before.value})
+        shows = act(offer, sit.state) is not None
+        showed = before is not None and act(offer, {before.subject: before}) is not None
         if shows != showed:
             found.append(cite_statement(sit, offer))
     return found
