@@ -70,3 +70,22 @@ def test_a_phase_done_is_no_interim_goal_it_raises_no_headline(tmp_path):
     carried = verdict(tmp_path / "talks", talks, SIGNED)
     assert carried.status == "progress"  # a real interim goal still carries it: no standoff, only silence
     assert "interim goal talks under way; main goal in_effect" in carried.summary[0]
+
+
+def test_the_next_phase_being_carried_out_is_progress_unless_it_is_refused(tmp_path):
+    # docs/modelling.md, step 3, "An agreed step being carried out": the work toward the
+    # second phase (Beta's bill before its parliament) as an interim goal done while it goes on
+    carrying = """goals:
+  - {id: bill_before_parliament, rank: interim, done_when: {subject: B.b_bill, eq: "filed"}, needs: [B.file]}
+"""
+    moves = "moves:\n  - {id: file, actor: B, done_when: {subject: B.b_bill, eq: \"filed\"}}\n"
+    bill = '  - {id: b_bill, actor: B, type: enum, values: ["none", "filed"]}\nmoves:\n'
+    rules = PHASED.replace("goals:\n", carrying).replace("moves:\n", bill + moves.removeprefix("moves:\n"))
+    filed = [*SIGNED, {"at": "2024-01-15", "actor": "B", "subject": "b_bill", "value": "filed", "source": "s"}]
+    refused = verdict(tmp_path / "refused", rules, filed)
+    assert refused.status == "deadlock"  # Beta refuses the second phase: the bill does not hide it
+    silent = rules.replace('  - {id: b_never, actor: B, withholds: B.give, quote: "Never.", source: s}\n', "").replace("positions:\n", "")
+    carried = verdict(tmp_path / "carried", silent, filed)
+    assert carried.status == "progress"
+    assert "interim goal bill_before_parliament under way; main goal in_effect" in carried.summary[0]
+    assert verdict(tmp_path / "not_yet", silent, SIGNED).status == "deadlock"  # before the bill, silence
