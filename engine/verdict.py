@@ -138,12 +138,15 @@ class Cycle(Model):
 
 class Refusal(Model):
     """A dead end: a move its actor refuses outright while the position is in force
-    (``unmet`` empty), or withholds until something that no move can bring about."""
+    (``unmet`` empty), or withholds until something that no move can bring about.
+    ``clashes_with``: the statements whose terms need a value that cannot also hold, of a
+    subject a move decides (a clash of terms: ``rules/README.md`` §5.11)."""
 
     move: str
     actor: str
     position: PositionRef
     unmet: list[Unmet] = []
+    clashes_with: list[str] = Field([], exclude_if=operator.not_)  # left out when empty
 
 
 class Opening(Model):

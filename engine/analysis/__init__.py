@@ -367,7 +367,7 @@ def forget() -> None:
     (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
     from engine.analysis import model, openings
 
-    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, model._BLOCKS, model._PLAIN_BLOCKS, model._LIFTERS, model._TIMED, openings._WITHHELD,
+    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
                  explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT):
         kept.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = 0

@@ -146,9 +146,22 @@ class Trials:
                     self.withheld[block.key] = (*moves, block.move)
         self._witnessed: dict[str, int] = {}  # position -> ``outcomes.witnessed`` of its move, when first asked
         self._every_witness = outcomes.every_witness
+        # the stances in a clash of terms (``Block.clashes``): giving one up gives the other
+        # term back the move that decides the value, which ``Outcomes`` (blocks only removed)
+        # cannot answer: such a trial solves the changed model
+        self._model = model
+        clashing = {s for blocks in model.blocks.values() for b in blocks for s in b.clashes}
+        self._clashing = {b.key for blocks in model.blocks.values() for b in blocks
+                          if b.stated is not None and b.stated.id in clashing}
+
+    def _solved(self, positions: list[str]) -> tuple[bool, bool]:
+        after = solve(self._model.without(positions))
+        return after.any_goal, nx.is_directed_acyclic_graph(after.blocked_graph())
 
     def opens_way(self, positions: Iterable[str]) -> bool:
         positions = list(positions)
+        if self._clashing and not self._clashing.isdisjoint(positions):
+            return self._solved(positions) == (True, True)
         touched = 0
         witnessed = self._witnessed
         for position in positions:
@@ -165,6 +178,9 @@ class Trials:
 
     def outcome(self, positions: Iterable[str]) -> tuple[bool, bool]:
         """Once these positions are given up: is some goal reachable, is no cycle left?"""
+        positions = list(positions)
+        if self._clashing and not self._clashing.isdisjoint(positions):
+            return self._solved(positions)
         return self._outcomes.after_lifting(self._lifted(positions))
 
     def _lifted(self, positions: Iterable[str]) -> list[Block]:

@@ -375,7 +375,7 @@ def refusals(sit: Situation, model: BlockingModel, solution: Solution) -> list[R
     """The dead ends on the way to a goal: refusals, and conditions no move can meet (a
     move nobody has spoken of is untested, not refused: see ``untested``)."""
     return [Refusal(move=m, actor=b.stated.actor, position=cite_position(b.stated, b.variant),
-                    unmet=[] if b.refusal else unmet_evidence(sit, b))
+                    unmet=[] if b.refusal else unmet_evidence(sit, b), clashes_with=list(b.clashes))
             for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ())
             if b.stated is not None and not solution.lifters[id(b)]]
 
@@ -595,7 +595,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     for refusal in refused:
         narrowing = [f"{p.move} would narrow the gap on {u.fact.subject} from {show(u.gap)} to {show(p.gap)}"
                      for u in refusal.unmet if u.fact is not None for p in u.partial]
-        what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about"
+        clash = f" while {', '.join(refusal.clashes_with)} stands (a clash of terms)" if refusal.clashes_with else ""
+        what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about{clash}"
                 + (f" ({'; '.join(narrowing)}, without closing it)" if narrowing else "")
                 if refusal.unmet else f"refuses {refusal.move} outright")
         lines.append(f"{refusal.actor} {what} ({refusal.position.id}: {quoted(refusal.position, _short(refusal.position.quote))}).")

@@ -32,6 +32,7 @@ from engine.lapses import lapsed, statements
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare, Expr, Offer, Position, Variant
 from engine.trends import with_previous
+from engine.values import ValueSet, constraint
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Block:
     stance: str | None = None  # the stance its statement states (``Rulebook.stance_of``), when it restates another
     after: str | None = None  # kind ``after``: the move not yet done that this one comes after
     party: str | None = None  # kind ``unknown`` on a move needing several parties' consent: who has not said (None: its actor)
+    clashes: tuple[str, ...] = ()  # the statements whose terms clash with its own on a value a move ``decides`` (``_clashes``)
 
     @property
     def key(self) -> str:
@@ -158,11 +160,31 @@ class BlockingModel:
     substitutes: dict[str, tuple[str, ...]]
     main: tuple[str, ...] = ()  # the goals whose status makes the headline (``Rulebook.main_goals``)
     phases: tuple[str, ...] = ()  # every main goal in a phase (``Rulebook.phases``): never an interim goal
+    # where a move ``decides`` a value: the blocks before clashes of terms were found, and
+    # the rulebook to find them again with (a stance given up can end a clash)
+    unclashed: dict[str, tuple[Block, ...]] | None = field(default=None, compare=False, repr=False)
+    deciding: Rulebook | None = field(default=None, compare=False, repr=False)
+
+    def _kept_blocks(self, keep: Callable[[str, Block], bool], moves: Iterable[str] | None = None,
+                     clash_again: bool = False) -> dict:
+        """The fields for ``replace``: the blocks (of ``moves``, every move when None) that
+        ``keep`` keeps, and where terms can clash, the same of the blocks before clashes,
+        those found again if ``clash_again``.  A block and its unclashed self stand at the
+        same place of their move's tuple."""
+        moves = self.blocks if moves is None else [m for m in moves if m in self.blocks]
+        if self.unclashed is None:
+            return {"blocks": {m: tuple(b for b in self.blocks[m] if keep(m, b)) for m in moves}}
+        kept = {m: [i for i, b in enumerate(self.blocks[m]) if keep(m, b)] for m in moves}
+        unclashed = {m: tuple(self.unclashed[m][i] for i in kept[m]) for m in moves}
+        if clash_again:
+            return {"blocks": _clashes(self.deciding, unclashed), "unclashed": unclashed}
+        return {"blocks": {m: tuple(self.blocks[m][i] for i in kept[m]) for m in moves}, "unclashed": unclashed}
 
     def without(self, positions: Iterable[str]) -> BlockingModel:
-        """As if these stances (``Block.key``) were given up."""
+        """As if these stances (``Block.key``) were given up (a clash of terms with one of
+        them ends with it)."""
         gone = set(positions)
-        return replace(self, blocks={m: tuple(b for b in bs if b.key not in gone) for m, bs in self.blocks.items()})
+        return replace(self, **self._kept_blocks(lambda _m, b: b.key not in gone, clash_again=True))
 
     def toward(self, goals: Iterable[str], moves: Iterable[str]) -> BlockingModel:
         """The model of ``goals`` alone, cut down to ``moves`` (every move on their way,
@@ -170,7 +192,7 @@ class BlockingModel:
         kept = frozenset(moves) | self.done
         wanted = set(goals)
         goals = [g for g in self.goals if g in wanted]
-        return replace(self, moves=kept, blocks={m: self.blocks[m] for m in kept if m in self.blocks},
+        return replace(self, moves=kept, **self._kept_blocks(lambda _m, _b: True, kept),
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in wanted and g in self.goals),
                        phases=tuple(g for g in self.phases if g in wanted and g in self.goals))
@@ -178,14 +200,13 @@ class BlockingModel:
     def hopeful(self) -> BlockingModel:
         """As if every move nobody has spoken of were willing (the old, silence-is-consent
         reading): what a goal would need if the untested moves turned out willing."""
-        return replace(self, blocks={m: tuple(b for b in bs if b.kind != "unknown") for m, bs in self.blocks.items()})
+        return replace(self, **self._kept_blocks(lambda _m, b: b.kind != "unknown"))
 
     def with_done(self, move: str) -> BlockingModel:
         """As if ``move`` were made: it is done, and every block that some alternative of
         whose condition the move meets on its own (``Block.lifted_by``) is lifted."""
-        return replace(self, done=self.done | {move}, blocks={
-            m: tuple(b for b in bs if not b.lifted_by(move))
-            for m, bs in self.blocks.items() if m != move})
+        return replace(self, done=self.done | {move}, **self._kept_blocks(lambda _m, b: not b.lifted_by(move),
+                                                                            [m for m in self.blocks if m != move]))
 
 
 @dataclass
@@ -367,9 +388,11 @@ def build_model(sit: Situation) -> BlockingModel:
     for key, found in prerequisite_blocks(rb, done):
         blocks.setdefault(key, []).extend(found)
     goals = {g: sit.holds(f"goal:{g}") for g in rb.goals}
+    found = {m: tuple(bs) for m, bs in blocks.items()}
     return BlockingModel(
         moves=frozenset(rb.moves), done=done,
-        blocks={m: tuple(bs) for m, bs in blocks.items()}, eased=eased, willing=willing,
+        blocks=_clashes(rb, found) if rb.deciding else found, eased=eased, willing=willing,
+        unclashed=found if rb.deciding else None, deciding=rb if rb.deciding else None,
         written=rb.written,
         goals=goals,
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
@@ -407,6 +430,49 @@ def _consent(sit: Situation, rb: Rulebook, key: str, values: dict, spoke: set[tu
         willing[key] = tuple(evidence)
 
 
+def _clashes(rb: Rulebook, blocks: Mapping[str, tuple[Block, ...]]) -> dict[str, tuple[Block, ...]]:
+    """``blocks``, where two statements in force wait for values of a subject that a move
+    ``decides`` and no value it may choose meets both (one party signs only if the text says
+    "binding", the other only if it says "guidelines"), with that move taken from both
+    blocks' ways: each then waits for a value no move can bring about while the other's
+    term stands, a clash of terms (``Block.clashes`` names the other statements).  Terms
+    that some one value meets do not clash.  A replaced block is one kept object per
+    block and change, as the others are (``_position_block``)."""
+    wanting: dict[tuple[str, str], list[tuple[str, int, int, int, ValueSet, Block]]] = {}
+    for key, found in blocks.items():
+        for k, block in enumerate(found):
+            for i, (failing, ways) in enumerate(zip(block.failing, block.ways)):
+                for j, (subject, movers) in enumerate(zip(sorted({c.subject for c in failing}), ways)):
+                    for mover in movers & rb.deciding:
+                        needed = constraint(failing, rb.subjects[subject]) & rb.choice(mover, subject)
+                        wanting.setdefault((mover, subject), []).append((key, k, i, j, needed, block))
+    dropped: dict[tuple[str, int], set[tuple[int, int, str]]] = {}
+    partners: dict[tuple[str, int], set[str]] = {}
+    for (mover, _subject), wants in wanting.items():
+        for key, k, i, j, needed, block in wants:
+            others = {other.stated.id for _, _, _, _, theirs, other in wants
+                      if other.key != block.key and other.stated is not None and (needed & theirs).empty}
+            if others:
+                dropped.setdefault((key, k), set()).add((i, j, mover))
+                partners.setdefault((key, k), set()).update(others)
+    if not dropped:
+        return dict(blocks)
+    result = dict(blocks)
+    for (key, k), drops in dropped.items():
+        block = blocks[key][k]
+        ways = tuple(tuple(movers - {m for (i2, j2, m) in drops if (i2, j2) == (i, j)} for j, movers in enumerate(alternative))
+                     for i, alternative in enumerate(block.ways))
+        clashes = tuple(sorted(partners[(key, k)]))
+        kept_key = (id(block), ways, clashes)
+        kept = _CLASHED.get(kept_key)
+        if kept is None or kept[0] is not block:
+            if len(_CLASHED) >= MAX_KEPT_BLOCKS:
+                _CLASHED.clear()
+            kept = _CLASHED[kept_key] = (block, replace(block, ways=ways, clashes=clashes))
+        result[key] = (*result[key][:k], kept[1], *result[key][k + 1:])
+    return result
+
+
 def prerequisite_blocks(rb: Rulebook, done: frozenset[str]) -> Iterator[tuple[str, list[Block]]]:
     """Per move not done that comes ``after`` moves not done, a block for each of those
     (lifted by making it): the move cannot be made before them, whatever its actor said.
@@ -429,6 +495,7 @@ def prerequisites_of(model: BlockingModel, move: str) -> tuple[str, ...]:
 MAX_KEPT_BLOCKS = 20_000
 _BLOCKS: dict[tuple, tuple[Position, Variant | None, Expr, Block]] = {}
 _PLAIN_BLOCKS: dict[tuple, tuple[tuple, Block]] = {}
+_CLASHED: dict[tuple, tuple[Block, Block]] = {}  # (the block, its ways and clashes) -> (it, its clashed copy)
 
 
 def _plain_block(key: tuple, sources: tuple, *fields: object, **named: object) -> Block:

@@ -262,7 +262,10 @@ class Move(Strict):
     cannot be made, whatever its actor has said (``rules/README.md`` §5.9).  ``consent``:
     the other actors whose consent it needs (a law: the Senate too; a deal: both
     signatures): each may withhold or offer it, and it is willing only when every one of
-    them and its actor is (``rules/README.md`` §5.10)."""
+    them and its actor is (``rules/README.md`` §5.10).  ``decides``: the move settles a
+    subject's value among those its ``done_when`` allows (a text the parties write): it can
+    meet a condition that needs any one of them, unless two statements in force need values
+    of it that cannot both hold, a clash of terms (``rules/README.md`` §5.11)."""
 
     id: Identifier
     actor: Identifier
@@ -270,6 +273,7 @@ class Move(Strict):
     done_when: Expr
     substitute_for: DottedName | None = None
     free: bool = False
+    decides: bool = False
     after: list[DottedName] = Field(default=[], max_length=64)
     consent: list[Identifier] = Field(default=[], max_length=64)
 

@@ -9,6 +9,7 @@ import networkx as nx
 
 from engine.errors import Problem, brief, suggest
 from engine.rulebook.models import AllOf, AnyOf, Compare, Expr, Not, Ref, Subject
+from engine.values import admitted
 
 # whole numbers beyond 2**53 have no exact double: durable-rules compares them with doubles
 # (and saturates past 64 bits) where Python compares them exactly, so the rules and the
@@ -123,6 +124,9 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         if move.substitute_for is not None:
             known("move", move.substitute_for, moves, origin, "substitute_for")
         _check_prerequisites(move, origin, moves, known, report)
+        if move.decides and not _chooses(move.done_when, subjects):
+            report(origin, "'decides: true' needs a done_when that allows a subject more than one value "
+                   "(in: [a, b], or a range): else the move has nothing to decide", "decides")
         for i, party in enumerate(move.consent):
             if party == move.actor:
                 report(origin, f"{party} makes {move.key!r}: 'consent' names the other actors whose consent it needs", "consent", i)
@@ -198,6 +202,20 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
     _check_condition_cycles(items["conditions"], report)
     _check_prerequisite_cycles(items["moves"], moves, report)
     return problems
+
+
+def _chooses(expr: Expr, subjects: dict) -> bool:
+    """Some comparison of ``expr`` (outside a ``not``) with a value allows its subject more
+    than one value: what a move that ``decides`` chooses among."""
+    if isinstance(expr, Compare):
+        subject = subjects.get(expr.subject)
+        if subject is None or expr.other is not None or value_problem(subject, expr):
+            return False
+        allowed = admitted(expr, subject)
+        return len(allowed) > 1 or (not allowed.empty and allowed.lower != allowed.upper)
+    if isinstance(expr, (AllOf, AnyOf)):
+        return any(_chooses(part, subjects) for part in (expr.all if isinstance(expr, AllOf) else expr.any))
+    return False
 
 
 def _consenting(move: Any) -> str:

@@ -7,11 +7,13 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import portion
 from pydantic import BaseModel
 
 from engine.errors import UnknownNameError
@@ -34,7 +36,7 @@ from engine.rulebook.models import (
     Subject,
     Variant,
 )
-from engine.values import INFINITE, ValueSet, admitted, constraint, guarantees, worst_distance
+from engine.values import INFINITE, ValueSet, admitted, constraint, guarantees, overlaps, worst_distance
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -190,12 +192,30 @@ class Rulebook:
             found[key] = {s: tuple(v) for s, v in per.items()}
         return found
 
+    @functools.cached_property
+    def deciding(self) -> frozenset[str]:
+        """The moves that settle a subject's value among those their ``done_when`` allows
+        (``decides``)."""
+        return frozenset(key for key, move in self.moves.items() if move.decides)
+
+    def meets(self, move: str, produced: ValueSet, needed: ValueSet) -> bool:
+        """Whether a move that leaves a subject ``produced`` can give it a value in
+        ``needed``: every value it allows must be one (``guarantees``), or, for a move that
+        ``decides``, some value (``overlaps``; a clash of terms is found per model)."""
+        return guarantees(produced, needed) or (move in self.deciding and overlaps(produced, needed))
+
+    def choice(self, move: str, subject: str) -> ValueSet:
+        """Every value ``move`` may leave ``subject`` (the union over its ``done_when``'s
+        alternatives)."""
+        return functools.reduce(operator.or_, self.produces[move].get(subject, ()), portion.empty())
+
     def meeting(self, expr: Expr) -> list[dict[str, frozenset[str]]]:
         """Per alternative of the expression (``alternatives``), per subject it reads, the
         moves that *guarantee* the values it needs there: some alternative of the move's
         ``done_when`` leaves the subject only values the alternative accepts.  A move that
         merely reads the subject, or allows a value that fails, does not count (a 3.67 %
-        limit does not meet "0 %").  Worked out once per expression."""
+        limit does not meet "0 %"), unless it ``decides`` the subject's value (``meets``).
+        Worked out once per expression."""
         return _kept(self._meeting, expr, self._meeting_of)
 
     def _meeting_of(self, expr: Expr) -> list[dict[str, frozenset[str]]]:
@@ -206,7 +226,7 @@ class Rulebook:
                 needed = constraint(conjunct, self.subjects[subject])
                 joined = {c for c in conjunct if c.subject == subject and c.other is not None}
                 per[subject] = frozenset(m for m in self.writers.get(subject, ())
-                                         if any(guarantees(v, needed) for v in self.produces[m].get(subject, ()))
+                                         if any(self.meets(m, v, needed) for v in self.produces[m].get(subject, ()))
                                          or (joined and self._states(m, subject, joined, conjunct)))
             result.append(per)
         return result
@@ -239,7 +259,7 @@ class Rulebook:
         moves = []
         for move in sorted(self.writers.get(compare.subject, ())):
             produced = self.produces[move].get(compare.subject, ())
-            meets = any(guarantees(p, needed) for p in produced)
+            meets = any(self.meets(move, p, needed) for p in produced)
             left = min((worst_distance(p, needed) for p in produced), default=INFINITE) if subject.type == "number" else INFINITE
             moves.append((move, meets, left))
         return needed, tuple(moves)
