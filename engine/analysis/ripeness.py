@@ -233,7 +233,9 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
         return kept_part("no stalemate", (min_days, why), (), Stalemate, holds=False, deadlock=False, min_days=min_days, moves=[],
                      statements=[], facts=[], escalation=[], text=f"no stalemate: {why}")
     moves = sorted({m for cycle in goal.cycles for m in cycle} | set(goal.refusals))
-    known = [s for s in map(index.withheld_since, moves) if s is not None]
+    # a step that is only an order of moves (``after``) is no stance: no position dates it
+    withheld = [m for m in moves if sit.rulebook.withholding.get(m)]
+    known = [s for s in map(index.withheld_since, withheld) if s is not None]
     since_deadlock = max(known) if known else None
     days = (day - since_deadlock).days if since_deadlock is not None else None
     holds = days is None or days >= min_days

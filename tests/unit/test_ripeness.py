@@ -202,3 +202,32 @@ def test_a_costs_facts_of_one_day_are_cited_in_one_order_whatever_order_they_arr
         cited.append([[f.subject for f in c.facts] for p in ripe.parties for c in p.costs])
         session.close()
     assert cited[0] == cited[1] and ["IRN.enrichment_pct", "IRN.stockpile_kg_u"] in cited[0]
+
+
+def test_a_cycle_through_an_order_of_moves_counts_its_days_from_the_position(tmp_path):
+    # Alpha gives only once Beta has; Beta can give only after Alpha (``after``): a cycle
+    # one of whose steps is an order of moves, not a stance.  The stalemate is as old as the
+    # position that holds it, not "0 days" (the order of moves was taken as withheld today).
+    from tests.unit.small import TWO_PARTIES, verdict_of
+
+    rules = "scenario: {id: ordered, title: A cycle through an order}" + TWO_PARTIES + """
+moves:
+  - {id: give, actor: A, done_when: {subject: A.a_x, eq: "yes"}}
+  - {id: give, actor: B, after: [A.give], done_when: {subject: B.b_y, eq: "yes"}}
+goals:
+  - {id: deal, done_when: {all: [{subject: A.a_x, eq: "yes"}, {subject: B.b_y, eq: "yes"}]}, needs: [A.give, B.give]}
+offers:
+  - {id: b_will, actor: B, offers: B.give, quote: "We will give.", source: s}
+positions:
+  - {id: a_first, actor: A, withholds: A.give, until: {subject: B.b_y, eq: "yes"}, quote: "You first.", source: s,
+     in_force: {from: 2024-01-01}}
+"""
+    facts = [{"at": "2024-01-01", "actor": "A", "subject": "a_x", "value": "no", "source": "s"},
+             {"at": "2024-01-01", "actor": "B", "subject": "b_y", "value": "no", "source": "s"}]
+    folder = tmp_path / "ordered"
+    folder.mkdir()
+    verdict = verdict_of(folder, rules, facts, dt.date(2024, 6, 1))
+    assert verdict.cycles, "the order of moves and the position make a cycle"
+    [ripeness] = verdict.ripeness
+    assert ripeness.stalemate.deadlock_since == dt.date(2024, 1, 1)
+    assert ripeness.stalemate.days == (dt.date(2024, 6, 1) - dt.date(2024, 1, 1)).days
