@@ -165,15 +165,19 @@ class BlockingModel:
     unclashed: dict[str, tuple[Block, ...]] | None = field(default=None, compare=False, repr=False)
     deciding: Rulebook | None = field(default=None, compare=False, repr=False)
 
-    def _kept_blocks(self, keep: Callable[[str, Block], bool], moves: Iterable[str] | None = None,
+    def _kept_blocks(self, keep: Callable[[str, Block], bool] | None, moves: Iterable[str] | None = None,
                      clash_again: bool = False) -> dict:
         """The fields for ``replace``: the blocks (of ``moves``, every move when None) that
-        ``keep`` keeps, and where terms can clash, the same of the blocks before clashes,
-        those found again if ``clash_again``.  A block and its unclashed self stand at the
-        same place of their move's tuple."""
+        ``keep`` keeps (every one: None), and where terms can clash, the same of the blocks
+        before clashes, those found again if ``clash_again``.  A block and its unclashed self
+        stand at the same place of their move's tuple."""
         moves = self.blocks if moves is None else [m for m in moves if m in self.blocks]
         if self.unclashed is None:
+            if keep is None:
+                return {"blocks": {m: self.blocks[m] for m in moves}}
             return {"blocks": {m: tuple(b for b in self.blocks[m] if keep(m, b)) for m in moves}}
+        if keep is None:
+            keep = _every
         kept = {m: [i for i, b in enumerate(self.blocks[m]) if keep(m, b)] for m in moves}
         unclashed = {m: tuple(self.unclashed[m][i] for i in kept[m]) for m in moves}
         if clash_again:
@@ -192,7 +196,7 @@ class BlockingModel:
         kept = frozenset(moves) | self.done
         wanted = set(goals)
         goals = [g for g in self.goals if g in wanted]
-        return replace(self, moves=kept, **self._kept_blocks(lambda _m, _b: True, kept),
+        return replace(self, moves=kept, **self._kept_blocks(None, kept),
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in wanted and g in self.goals),
                        phases=tuple(g for g in self.phases if g in wanted and g in self.goals))
@@ -428,6 +432,10 @@ def _consent(sit: Situation, rb: Rulebook, key: str, values: dict, spoke: set[tu
                                                            party=silent))
     if key not in blocks:
         willing[key] = tuple(evidence)
+
+
+def _every(_move: str, _block: Block) -> bool:
+    return True
 
 
 def _clashes(rb: Rulebook, blocks: Mapping[str, tuple[Block, ...]]) -> dict[str, tuple[Block, ...]]:
