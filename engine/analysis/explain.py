@@ -640,8 +640,17 @@ def said_once(statements: Iterable[S]) -> list[S]:
 def orders(stances: list[Stance]) -> list[str]:
     """A sentence for each move on the way that comes after moves not yet made (``after``)."""
     return [f"{s.move} (after {', '.join(s.after)}): it cannot be made before {' and '.join(s.after)}"
-            f" {'is' if len(s.after) == 1 else 'are'} made, whatever {s.actor} has said ({s.stance})."
+            f" {'is' if len(s.after) == 1 else 'are'} made, whatever {_who_said(s)}."
             for s in stances if s.after]
+
+
+def _who_said(stance: Stance) -> str:
+    """Whose word a move's stance rests on, and the stance: its actor's; for a move that
+    needs several parties' consent, the parties', naming the silent ones."""
+    if not stance.silent:
+        return f"{stance.actor} has said ({stance.stance})"
+    silent = " and ".join(stance.silent)
+    return f"its parties have said ({stance.stance}: {silent} {'has' if len(stance.silent) == 1 else 'have'} not said)"
 
 
 def _names(rb, goals: list[str]) -> str:

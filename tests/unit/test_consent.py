@@ -125,3 +125,15 @@ def test_every_party_whose_consent_a_needed_move_needs_is_a_side_for_ripeness(tm
     result = verdict(tmp_path, ("HOUSE",))
     [ripeness] = result.ripeness
     assert sorted(p.party for p in ripeness.parties if p.side) == ["HOUSE", "PRES", "SENATE"]
+
+
+def test_a_move_after_another_names_its_silent_parties_not_its_actor(tmp_path):
+    # the law can be enacted only after a bill is drafted; the House has offered, the Senate and
+    # the President are silent: the order of moves says whose word is missing
+    drafted = LAW.replace("subjects:\n", "subjects:\n  - {id: bill, type: bool}\n").replace(
+        "consent: [SENATE, PRES]}", "consent: [SENATE, PRES], after: [HOUSE.draft]}\n"
+        "  - {id: draft, actor: HOUSE, done_when: {subject: bill, eq: true}}")
+    result = verdict_of(tmp_path, drafted + "offers:\n" + SAID["HOUSE"] + "\n",
+                        [{"at": "2024-01-01", "subject": "law", "value": False, "source": "s"}], dt.date(2024, 2, 1))
+    line = next(s for s in result.summary if s.startswith("HOUSE.enact (after HOUSE.draft)"))
+    assert line.endswith("whatever its parties have said (unknown: SENATE and PRES have not said).")
