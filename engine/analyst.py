@@ -54,7 +54,7 @@ from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare
 from engine.trends import trended as trended_fact
-from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
+from engine.verdict import FactRef, GoalMark, Lapsed, PositionRef, Status, TimelineEntry, TimelineEntryWithVerdict, Verdict
 from engine.working_memory import WorkingMemory
 
 ONE_SECOND = dt.timedelta(seconds=1)
@@ -282,6 +282,14 @@ def _lapsed(sit: Situation, moment: dt.datetime) -> list[Lapsed]:
     return found
 
 
+def _goal_marks(rulebook: Rulebook, verdict: Verdict) -> list[GoalMark]:
+    """Each goal of ``verdict`` as a timeline entry names it: its status, whether it is a
+    main goal, and for a main goal its ripeness status."""
+    main = frozenset(rulebook.main_goals)
+    ripe = {r.goal: r.status for r in verdict.ripeness}
+    return [GoalMark(id=g.id, status=g.status, main=g.id in main, ripeness=ripe.get(g.id)) for g in verdict.goals]
+
+
 def _kind_and_actor(rulebook: Rulebook, statement) -> tuple[str, str]:
     if statement.id in rulebook.positions:
         return "position", rulebook.positions[statement.id].actor
@@ -364,25 +372,28 @@ class KeptTimelines:
 
     def __init__(self, most: int = 8, entries: int = 2000):
         self._most, self._entries = most, entries
-        self._kept: dict[tuple[str, Confidence], _Kept] = {}  # oldest first
+        self._kept: dict[tuple[str, Confidence, bool], _Kept] = {}  # oldest first; keyed with whether the entries hold their verdicts
         self._lock = threading.Lock()
 
-    def get(self, name: str, history: History, rulebook: Rulebook, admit: Confidence, end: dt.datetime) -> list[TimelineEntry] | None:
-        """The kept timeline of session ``name`` up to ``end``, if it still holds."""
+    def get(self, name: str, history: History, rulebook: Rulebook, admit: Confidence, end: dt.datetime,
+            verdicts: bool = False) -> list[TimelineEntry] | None:
+        """The kept timeline of session ``name`` up to ``end``, if it still holds
+        (``verdicts``: the one whose entries hold their verdicts)."""
         with self._lock:
-            kept = self._kept.get((name, admit))
+            kept = self._kept.get((name, admit, verdicts))
         if (kept is None or kept.history() is not history or kept.version != history.version or kept.rulebook is not rulebook
                 or not kept.span.holds_at(end)):
             return None
         return list(kept.span.entries)
 
-    def put(self, name: str, history: History, version: int, rulebook: Rulebook, admit: Confidence, span: Span) -> None:
+    def put(self, name: str, history: History, version: int, rulebook: Rulebook, admit: Confidence, span: Span,
+            verdicts: bool = False) -> None:
         """Keep ``span``, worked out from ``history`` at ``version`` (the oldest kept go first)."""
         if len(span.entries) > self._entries:
             return
         with self._lock:
-            self._kept.pop((name, admit), None)
-            self._kept[(name, admit)] = _Kept(weakref.ref(history), version, rulebook, admit, span)
+            self._kept.pop((name, admit, verdicts), None)
+            self._kept[(name, admit, verdicts)] = _Kept(weakref.ref(history), version, rulebook, admit, span)
             while len(self._kept) > self._most or sum(len(k.span.entries) for k in self._kept.values()) > self._entries:
                 del self._kept[next(iter(self._kept))]
 
@@ -457,12 +468,12 @@ class Analyst:
             return self._situation(frame)
 
     def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
-                 admit: Confidence = "disputed") -> list[TimelineEntry]:
+                 admit: Confidence = "disputed", verdicts: bool = False) -> list[TimelineEntry]:
         """See ``timeline_span``: its entries."""
-        return self.timeline_span(history, end, deadline, admit).entries
+        return self.timeline_span(history, end, deadline, admit, verdicts).entries
 
     def timeline_span(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
-                      admit: Confidence = "disputed") -> Span:
+                      admit: Confidence = "disputed", verdicts: bool = False) -> Span:
         """Each time up to ``end`` the verdict changed: the headline status, a goal's status,
         what holds the goals back (``analysis.standing``), or escalation; with the verdict
         from then on, what changed, and the facts and statements dated at that moment.
@@ -477,7 +488,11 @@ class Analyst:
         moment (no state fact, the same day, no ripeness mark, the same escalation levels)
         is passed over.  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
-        each entry then says what it rests on among the unconfirmed facts it reads."""
+        each entry then says what it rests on among the unconfirmed facts it reads.
+        ``verdicts``: each entry with its full verdict (``TimelineEntryWithVerdict``); else an
+        entry cites its verdict by its time, and the verdicts worked out on the way leave out
+        what no entry reads (``analyse``'s ``light``: the concession sets, the summary)."""
+        light = not verdicts
         history = history.admitting(admit) if admit != "disputed" else history
         with self._answering(), _no_full_collections():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
@@ -556,8 +571,9 @@ class Analyst:
                 if current != last or (made != made_last and costs):
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
-                    verdict = latest = analyse(sit, self._chains, deadline.check, prepared)
+                    verdict = latest = analyse(sit, self._chains, deadline.check, prepared, light)
                     changes = differences(previous, verdict)
+                    shown = verdict
                     last, made_last, pending = current, made, None
                 elif made != made_last:
                     # only moves no goal needs were made or unmade (the standing leaves them out):
@@ -571,7 +587,7 @@ class Analyst:
                     # standing and escalation as before: only ripeness may change (a cost, or time passing)
                     if pending is not None:
                         deadline.check()
-                        latest, pending = analyse(pending, self._chains, deadline.check), None
+                        latest, pending = analyse(pending, self._chains, deadline.check, light=light), None
                     assert latest is not None, "costs: a verdict was worked out before"
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     found = ripeness.assess(sit, latest)
@@ -579,32 +595,39 @@ class Analyst:
                         continue
                     verdict = latest = latest.model_copy(update={"as_of": moment, "ripeness": found})
                     changes = differences(previous, verdict)
+                    # the entry's verdict inline is its own (the one it is built on speaks of that one's day: its summary)
+                    shown = analyse(sit, self._chains, deadline.check) if verdicts and changes else verdict
                 else:
                     continue
                 if previous is not None and not changes:
                     continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
-                entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
-                                             escalation_level=verdict.escalation_level, changes=changes, causes=_causes(sit, history, moment, self._cited),
-                                             statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)], lapsed=_lapsed(sit, moment),
-                                             verdict=verdict))
+                entries.append((TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
+                                              escalation_level=verdict.escalation_level, changes=changes,
+                                              causes=_causes(sit, history, moment, self._cited),
+                                              statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)],
+                                              lapsed=_lapsed(sit, moment), goals=_goal_marks(self.rulebook, verdict)), shown))
                 previous = verdict
-            return Span([self._marked(entry, history, deadline, admit) for entry in entries], looked, after_end)
+            return Span([self._marked(entry, verdict, history, deadline, admit, verdicts) for entry, verdict in entries], looked, after_end)
 
-    def _marked(self, entry: TimelineEntry, history: History, deadline: Deadline, admit: Confidence) -> TimelineEntry:
-        """``entry`` with the facts admitted and what its verdict rests on among the
-        unconfirmed facts it reads."""
+    def _marked(self, entry: TimelineEntry, verdict: Verdict, history: History, deadline: Deadline, admit: Confidence,
+                full: bool) -> TimelineEntry:
+        """``entry`` with what its verdict rests on among the unconfirmed facts it reads;
+        ``full``: with that verdict too (the facts admitted, and what it rests on)."""
         facts: list[Fact] = []
         if not history.all_confirmed():  # else there is nothing to look for, and no frame to take
             frame = frame_of(history, entry.at, self._horizon, admit=admit)
             facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
-        if not facts:
-            return entry if admit == "disputed" else entry.model_copy(update={"verdict": entry.verdict.model_copy(update={"admits": admit})})
-        verdict = self._resting(self._situation(frame), frame, facts, entry.verdict, deadline)
-        resting = list({f.id: f for f in [*verdict.rests_on_unconfirmed, *verdict.escalation_rests_on_unconfirmed]}.values())
-        if not resting:
+        if facts:
+            verdict = self._resting(self._situation(frame), frame, facts, verdict, deadline)
+            resting = list({f.id: f for f in [*verdict.rests_on_unconfirmed, *verdict.escalation_rests_on_unconfirmed]}.values())
+            if resting:
+                changes = [*entry.changes, f"rests on facts not confirmed: {unsure.describe(resting)}"]
+                entry = entry.model_copy(update={"rests_on_unconfirmed": resting, "changes": changes})
+        elif admit != "disputed":
+            verdict = verdict.model_copy(update={"admits": admit})
+        if not full:
             return entry
-        changes = [*entry.changes, f"rests on facts not confirmed: {unsure.describe(resting)}"]
-        return entry.model_copy(update={"verdict": verdict, "rests_on_unconfirmed": resting, "changes": changes})
+        return TimelineEntryWithVerdict(**{name: getattr(entry, name) for name in TimelineEntry.model_fields}, verdict=verdict)
 
     @property
     def memory(self) -> WorkingMemory:
