@@ -294,6 +294,14 @@ def _goal_marks(rulebook: Rulebook, verdict: Verdict) -> list[GoalMark]:
     return [GoalMark(id=g.id, status=g.status, main=g.id in main, ripeness=ripe.get(g.id)) for g in verdict.goals]
 
 
+def _stances(standing: tuple) -> dict[str, str]:
+    """The stances a verdict of ``standing`` gives (``analysis.standing``'s marks hold each
+    move's ``explain.stance_kind``): what ``changes.differences`` compares of them, read
+    off the standing instead of the verdict's cited stances, which a timeline's verdicts
+    leave out (``analyse``'s ``light``)."""
+    return {mark[1]: mark[2] for mark in standing[2] if mark[0] == "stance"}
+
+
 def _kind_and_actor(rulebook: Rulebook, statement) -> tuple[str, str]:
     if statement.id in rulebook.positions:
         return "position", rulebook.positions[statement.id].actor
@@ -509,6 +517,7 @@ class Analyst:
             entries: list[TimelineEntry] = []
             last: tuple | None = None
             previous: Verdict | None = None
+            previous_stances: Mapping[str, str] = {}  # the stances of ``previous`` (``_stances``)
             kept: dict[ModelInputs | tuple, tuple[tuple, list]] = {}  # key -> its standing, and its model and solution
             inputs: ModelInputs | tuple | None = None
             claims: frozenset[str] | None = None
@@ -579,7 +588,8 @@ class Analyst:
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = latest = analyse(sit, self._chains, deadline.check, prepared, light)
-                    changes = differences(previous, verdict)
+                    stances = _stances(standing_now)
+                    changes = differences(previous, verdict, (previous_stances, stances))
                     shown = verdict
                     last, made_last, pending = current, made, None
                 elif made != made_last:
@@ -601,7 +611,8 @@ class Analyst:
                     if found == latest.ripeness:
                         continue
                     verdict = latest = latest.model_copy(update={"as_of": moment, "ripeness": found})
-                    changes = differences(previous, verdict)
+                    stances = _stances(standing_now)  # the standing of ``latest`` (only ripeness changed since)
+                    changes = differences(previous, verdict, (previous_stances, stances))
                     # the entry's verdict inline is its own (the one it is built on speaks of that one's day: its summary)
                     shown = analyse(sit, self._chains, deadline.check) if verdicts and changes else verdict
                 else:
@@ -613,7 +624,7 @@ class Analyst:
                                               causes=_causes(sit, history, moment, self._cited),
                                               statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)],
                                               lapsed=_lapsed(sit, moment), goals=_goal_marks(self.rulebook, verdict)), shown))
-                previous = verdict
+                previous, previous_stances = verdict, stances
             return Span([self._marked(entry, verdict, history, deadline, admit, verdicts) for entry, verdict in entries], looked, after_end)
 
     def _marked(self, entry: TimelineEntry, verdict: Verdict, history: History, deadline: Deadline, admit: Confidence,

@@ -245,8 +245,10 @@ def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Ca
     the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done.
     ``prepared``: the model and solution ``standing`` put there for this same situation
     (not built again; the model alone: solved here), or empty.  ``light``: without the
-    concession sets and the summary (``NOT_SEARCHED``, none): what a timeline's entries and
-    their ``changes`` read of a verdict, never given out as one."""
+    concession sets, the summary, the stances and the hostile events cited (``NOT_SEARCHED``,
+    none; the chains are kept, with their levels): what a timeline's entries and their
+    ``changes`` read of a verdict (the stances off its standing; ripeness reads the events
+    for its words, not its status), never given out as one."""
     with _collector_paused():
         return _analyse(sit, kept, check, prepared or None, light)
 
@@ -280,7 +282,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     stuck = any(s == "deadlock" for s in per_goal.values())
     hopeful = reachable_if_willing(model, solution) if stuck else {}
     status = headline(model, per_goal, hopeful)
-    events, chains = explain.escalation_chains(sit, kept)
+    events, chains = explain.escalation_chains(sit, kept, cite=not light)
     found = explain.cycles(sit, solution) if stuck else []
     check()
     refused = explain.refusals(sit, model, solution) if stuck else []
@@ -338,7 +340,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
                                openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
     levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}  # the longest chain decides
     calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
-    stances = explain.stances(sit, model, solution)
+    stances = [] if light else explain.stances(sit, model, solution)  # a timeline reads them off its standing
     verdict = Verdict(
         scenario=rb.id,
         session=sit.session,
