@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from api.access import Caller, caller, require, require_writer
 from api.lanes import Lanes
@@ -22,7 +22,7 @@ from engine.errors import FactError, Problem, UnknownNameError
 from engine.facts import Confidence, Time, text
 from engine.reply_json import reply_json
 from engine.sessions import FactPost, Recorded, Sessions
-from engine.verdict import StatementState, TimelineEntry, Verdict
+from engine.verdict import StatementState, TimelineEntry, TimelineEntryWithVerdict, Verdict
 
 router = APIRouter()
 Who = Annotated[Caller, Depends(caller)]
@@ -112,12 +112,23 @@ async def get_verdict(sid: str, request: Request, who: Who, as_of: AsOf = None, 
     return await analysed(request, f"the verdict of {sid!r}", lambda deadline: sessions.verdict(sid, as_of, deadline, confidence))
 
 
-@router.get("/sessions/{sid}/timeline", response_model=list[TimelineEntry], tags=["verdicts"])
-async def get_timeline(sid: str, request: Request, who: Who, confidence: Admit = "disputed") -> list[TimelineEntry]:
-    """Each time the status or escalation changed, with the verdict from then on; the
-    changes that rest on facts not confirmed are marked."""
+_ENTRIES = TypeAdapter(list[TimelineEntry])
+_FULL_ENTRIES = TypeAdapter(list[TimelineEntryWithVerdict])
+
+
+@router.get("/sessions/{sid}/timeline", response_model=list[TimelineEntry | TimelineEntryWithVerdict], tags=["verdicts"])
+async def get_timeline(sid: str, request: Request, who: Who, confidence: Admit = "disputed",
+                       verdicts: Annotated[Literal["cited", "full"], Query(description=(
+                           "cited (the default): each entry cites its verdict by its time, ``GET .../verdict?as_of=AT`` "
+                           "(with the same confidence); full: each entry holds it too, as ``verdict``"))] = "cited") -> Response:
+    """Each time the status or escalation changed: what changed, its causes, each goal's
+    status and each main goal's ripeness from then on; the changes that rest on facts not
+    confirmed are marked.  The verdict from then on is ``GET .../verdict?as_of=AT`` (or
+    inline with ``verdicts=full``)."""
     sessions = _sessions(request)
-    return await analysed(request, f"the timeline of {sid!r}", lambda deadline: sessions.timeline(sid, deadline, confidence))
+    full = verdicts == "full"
+    entries = await analysed(request, f"the timeline of {sid!r}", lambda deadline: sessions.timeline(sid, deadline, confidence, full))
+    return Response((_FULL_ENTRIES if full else _ENTRIES).dump_json(entries), media_type="application/json")
 
 
 @router.get("/sessions/{sid}/statements", response_model=list[StatementState], tags=["verdicts"])

@@ -7,7 +7,8 @@ replies.
     .venv/bin/python -m benchmarks.outputs --large          # also the verdict workload at P=1,000
 
 Each line names one output and gives the SHA-256 and length of its JSON:
-- the full timeline (every entry with its verdict, as the API gives it) of the bundled
+- the full timeline (every entry with the verdict as of its time, as the API gave it
+  before entries cited their verdicts; and apart, the entries' ``goals``) of the bundled
   scenarios (``rules/jcpoa``, ``rules/strike``) and of the fidelity cases (rules,
   ``facts.yaml`` and imported events), and the verdicts as of each entry's time and a day
   later, worked out by a fresh session;
@@ -45,8 +46,22 @@ def digest(name: str, payload: str) -> str:
     return f"{name} {hashlib.sha256(payload.encode()).hexdigest()} {len(payload)}"
 
 
-def _entries(entries) -> str:
-    return json.dumps([json.loads(e.model_dump_json()) for e in entries], sort_keys=True)
+def _entries(entries, verdict_of) -> str:
+    """The entries as they were when each carried its verdict: each entry's JSON without its
+    ``goals``, with the verdict as of its time (``verdict_of(at)``: what an entry now cites)
+    as ``verdict``; so the digests compare byte for byte with those of the code before."""
+    found = []
+    for e in entries:
+        entry = json.loads(e.model_dump_json())
+        entry.pop("goals")
+        entry["verdict"] = json.loads(verdict_of(e.at).model_dump_json())
+        found.append(entry)
+    return json.dumps(found, sort_keys=True)
+
+
+def _goals(entries) -> str:
+    """What the entries gained when they left their verdicts: each goal's status, main or not, ripeness."""
+    return json.dumps([[e.at.isoformat(), [g.model_dump(mode="json") for g in e.goals]] for e in entries])
 
 
 def bundled() -> Iterator[str]:
@@ -69,8 +84,9 @@ def bundled() -> Iterator[str]:
         session = replayed(scenario, facts, case)
         entries = session.timeline()
         session.close()
-        yield digest(f"{name} timeline ({len(entries)} entries)", _entries(entries))
         fresh = replayed(scenario, facts, case)
+        yield digest(f"{name} timeline ({len(entries)} entries)", _entries(entries, fresh.verdict))
+        yield digest(f"{name} timeline's goals", _goals(entries))
         for entry in entries:
             for at in (entry.at, entry.at + dt.timedelta(days=1)):
                 yield digest(f"{name} verdict {at.isoformat()}", fresh.verdict(at).model_dump_json())
@@ -94,8 +110,9 @@ def generated(folder: Path) -> Iterator[str]:
         sessions = open_sessions(loaded, f"sqlite:///{db}", clock)
         entries = sessions.timeline("baseline")
         sessions.close()
-        yield digest(f"{name} timeline ({len(entries)} entries)", _entries(entries))
         sessions = open_sessions(loaded, f"sqlite:///{db}", clock)
+        yield digest(f"{name} timeline ({len(entries)} entries)", _entries(entries, lambda at, s=sessions: s.verdict("baseline", at)))
+        yield digest(f"{name} timeline's goals", _goals(entries))
         for entry in entries[:: max(1, len(entries) // 25)]:  # at most about 25 of them: each a verdict worked out
             for at in (entry.at, entry.at + dt.timedelta(days=1)):
                 yield digest(f"{name} verdict {at.isoformat()}", sessions.verdict("baseline", at).model_dump_json())
@@ -124,7 +141,9 @@ def streamed() -> Iterator[str]:
                 session.record(world.resolve(loaded.rulebook, part))
                 _, at = world.heads(part, generate.START)
                 yield digest(f"{name} verdict after part {start // step}", session.verdict(at).model_dump_json())
-            yield digest(f"{name} timeline", _entries(session.timeline(head)))
+            entries = session.timeline(head)
+            yield digest(f"{name} timeline", _entries(entries, session.verdict))
+            yield digest(f"{name} timeline's goals", _goals(entries))
         finally:
             session.close()
 

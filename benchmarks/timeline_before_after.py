@@ -2,7 +2,7 @@
 "Full timelines, fourth pass" and "fifth pass"): ``engine/analyst.py``, the analysis modules
 a timeline's work is in (``engine/analysis/``: ``__init__``, escalation, explain, ripeness),
 the history's walk (``engine/history.py``) and the durable-rules port (``engine/rete.py``)
-of an earlier commit (default 52ecc10, where branch h-timeline5 started) are loaded beside
+of an earlier commit (default b3e803b, where branch h-timeline6 started) are loaded beside
 the present ones under other module names; each timeline is worked out by both analysts,
 alternately, from copies of the same history, timed in CPU seconds of this process
 (``time.process_time``: the other engineers' load on the machine does not count) with a
@@ -120,11 +120,10 @@ def port_for(before: Any, rete: types.ModuleType) -> tuple[Any, types.ModuleType
 
 
 def digest(entries: list) -> str:
-    """The entries' JSON, each verdict's chains citing whole events (``benchmarks.chain_ids``:
-    the shape before branch h-events5), by SHA-256."""
-    from benchmarks.chain_ids import expanded
-
-    payload = json.dumps([expanded(json.loads(e.model_dump_json())) for e in entries], sort_keys=True)
+    """The entries' JSON but for their verdicts (carried before branch h-timeline6, cited by
+    time since: ``benchmarks.outputs`` compares those) and their ``goals`` (new then), by SHA-256."""
+    payload = json.dumps([{k: v for k, v in json.loads(e.model_dump_json()).items() if k not in ("verdict", "goals")}
+                          for e in entries], sort_keys=True)
     return f"{hashlib.sha256(payload.encode()).hexdigest()[:16]} ({len(payload):,} bytes)"
 
 
@@ -201,7 +200,7 @@ def page_input(folder: Path) -> tuple[str, Any, Any, Any, dt.datetime]:
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    args.add_argument("--before", default="52ecc10")
+    args.add_argument("--before", default="b3e803b")
     args.add_argument("--runs", type=int, default=3)
     args.add_argument("--facts", default="10000")
     args.add_argument("--events", default="10000")

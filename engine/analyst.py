@@ -41,7 +41,7 @@ from engine.analysis.changes import differences
 from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, kept_chains
 from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position, shown_at
-from engine.analysis.model import build_model, reachable_goals
+from engine.analysis.model import build_model, reachable_goals, timed
 from engine.compiler import CompiledRules
 from engine.conditions import compare_met, day_number
 from engine.deadline import NO_DEADLINE, Deadline
@@ -54,7 +54,7 @@ from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare
 from engine.trends import trended as trended_fact
-from engine.verdict import FactRef, Lapsed, PositionRef, Status, TimelineEntry, Verdict
+from engine.verdict import FactRef, GoalMark, Lapsed, PositionRef, Status, TimelineEntry, TimelineEntryWithVerdict, Verdict
 from engine.working_memory import WorkingMemory
 
 ONE_SECOND = dt.timedelta(seconds=1)
@@ -159,10 +159,14 @@ def in_force_claims(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, 
     """The claims of the statements in force (``ModelInputs.in_force``: positions, offers, lapsed
     variants, deadlines passed) as of ``as_of`` with ``state`` in force.  It reads the day
     and, of the state, only the facts in force on the subjects a lapse counts from
-    (``lapses.anchor_subjects``): what ``InForce`` keeps it on."""
-    return frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if in_force(p, as_of, state)),
-                      *(f"offer:{o.id}" for o in rulebook.offers.values() if in_force(o, as_of, state)),
-                      *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants if lapsed(v, as_of, state)),
+    (``lapses.anchor_subjects``): what ``InForce`` keeps it on.  Only the statements with
+    dates, a lapse or an act that shows them (``model.timed``) are tested; the others are
+    in force at every time (at P=200, 200 positions on each new day of a timeline)."""
+    positions, offers = timed(rulebook)
+    return frozenset([*(f"position:{p.id}" for p in rulebook.positions.values() if p.id not in positions or in_force(p, as_of, state)),
+                      *(f"offer:{o.id}" for o in rulebook.offers.values() if o.id not in offers or in_force(o, as_of, state)),
+                      *(f"lapsed:{v.id}" for p in rulebook.positions.values() for v in p.variants
+                        if v.lapses is not None and lapsed(v, as_of, state)),
                       *(f"passed:{d.isoformat()}" for d in rulebook.deadlines if d < as_of.date())])  # a condition's deadline
 
 
@@ -282,6 +286,22 @@ def _lapsed(sit: Situation, moment: dt.datetime) -> list[Lapsed]:
     return found
 
 
+def _goal_marks(rulebook: Rulebook, verdict: Verdict) -> list[GoalMark]:
+    """Each goal of ``verdict`` as a timeline entry names it: its status, whether it is a
+    main goal, and for a main goal its ripeness status."""
+    main = frozenset(rulebook.main_goals)
+    ripe = {r.goal: r.status for r in verdict.ripeness}
+    return [GoalMark(id=g.id, status=g.status, main=g.id in main, ripeness=ripe.get(g.id)) for g in verdict.goals]
+
+
+def _stances(standing: tuple) -> dict[str, str]:
+    """The stances a verdict of ``standing`` gives (``analysis.standing``'s marks hold each
+    move's ``explain.stance_kind``): what ``changes.differences`` compares of them, read
+    off the standing instead of the verdict's cited stances, which a timeline's verdicts
+    leave out (``analyse``'s ``light``)."""
+    return {mark[1]: mark[2] for mark in standing[2] if mark[0] == "stance"}
+
+
 def _kind_and_actor(rulebook: Rulebook, statement) -> tuple[str, str]:
     if statement.id in rulebook.positions:
         return "position", rulebook.positions[statement.id].actor
@@ -364,25 +384,28 @@ class KeptTimelines:
 
     def __init__(self, most: int = 8, entries: int = 2000):
         self._most, self._entries = most, entries
-        self._kept: dict[tuple[str, Confidence], _Kept] = {}  # oldest first
+        self._kept: dict[tuple[str, Confidence, bool], _Kept] = {}  # oldest first; keyed with whether the entries hold their verdicts
         self._lock = threading.Lock()
 
-    def get(self, name: str, history: History, rulebook: Rulebook, admit: Confidence, end: dt.datetime) -> list[TimelineEntry] | None:
-        """The kept timeline of session ``name`` up to ``end``, if it still holds."""
+    def get(self, name: str, history: History, rulebook: Rulebook, admit: Confidence, end: dt.datetime,
+            verdicts: bool = False) -> list[TimelineEntry] | None:
+        """The kept timeline of session ``name`` up to ``end``, if it still holds
+        (``verdicts``: the one whose entries hold their verdicts)."""
         with self._lock:
-            kept = self._kept.get((name, admit))
+            kept = self._kept.get((name, admit, verdicts))
         if (kept is None or kept.history() is not history or kept.version != history.version or kept.rulebook is not rulebook
                 or not kept.span.holds_at(end)):
             return None
         return list(kept.span.entries)
 
-    def put(self, name: str, history: History, version: int, rulebook: Rulebook, admit: Confidence, span: Span) -> None:
+    def put(self, name: str, history: History, version: int, rulebook: Rulebook, admit: Confidence, span: Span,
+            verdicts: bool = False) -> None:
         """Keep ``span``, worked out from ``history`` at ``version`` (the oldest kept go first)."""
         if len(span.entries) > self._entries:
             return
         with self._lock:
-            self._kept.pop((name, admit), None)
-            self._kept[(name, admit)] = _Kept(weakref.ref(history), version, rulebook, admit, span)
+            self._kept.pop((name, admit, verdicts), None)
+            self._kept[(name, admit, verdicts)] = _Kept(weakref.ref(history), version, rulebook, admit, span)
             while len(self._kept) > self._most or sum(len(k.span.entries) for k in self._kept.values()) > self._entries:
                 del self._kept[next(iter(self._kept))]
 
@@ -414,6 +437,9 @@ class Analyst:
         self._compares = standing_comparisons(rulebook)
         compared = {s for c in self._compares for s in c.subjects} if self._compares is not None else set()
         self._compared = sorted(compared)
+        # per subject compared, the comparisons reading it; and the facts and outcomes of the last key (``_comparisons``)
+        self._reading: dict[str, list[int]] = {s: [i for i, c in enumerate(self._compares or ()) if s in c.subjects] for s in compared}
+        self._last_compared: tuple[list[Fact | None], list[bool]] | None = None
         self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
@@ -457,12 +483,12 @@ class Analyst:
             return self._situation(frame)
 
     def timeline(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
-                 admit: Confidence = "disputed") -> list[TimelineEntry]:
+                 admit: Confidence = "disputed", verdicts: bool = False) -> list[TimelineEntry]:
         """See ``timeline_span``: its entries."""
-        return self.timeline_span(history, end, deadline, admit).entries
+        return self.timeline_span(history, end, deadline, admit, verdicts).entries
 
     def timeline_span(self, history: History, end: dt.datetime, deadline: Deadline = NO_DEADLINE,
-                      admit: Confidence = "disputed") -> Span:
+                      admit: Confidence = "disputed", verdicts: bool = False) -> Span:
         """Each time up to ``end`` the verdict changed: the headline status, a goal's status,
         what holds the goals back (``analysis.standing``), or escalation; with the verdict
         from then on, what changed, and the facts and statements dated at that moment.
@@ -477,7 +503,11 @@ class Analyst:
         moment (no state fact, the same day, no ripeness mark, the same escalation levels)
         is passed over.  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
-        each entry then says what it rests on among the unconfirmed facts it reads."""
+        each entry then says what it rests on among the unconfirmed facts it reads.
+        ``verdicts``: each entry with its full verdict (``TimelineEntryWithVerdict``); else an
+        entry cites its verdict by its time, and the verdicts worked out on the way leave out
+        what no entry reads (``analyse``'s ``light``: the concession sets, the summary)."""
+        light = not verdicts
         history = history.admitting(admit) if admit != "disputed" else history
         with self._answering(), _no_full_collections():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
@@ -487,6 +517,7 @@ class Analyst:
             entries: list[TimelineEntry] = []
             last: tuple | None = None
             previous: Verdict | None = None
+            previous_stances: Mapping[str, str] = {}  # the stances of ``previous`` (``_stances``)
             kept: dict[ModelInputs | tuple, tuple[tuple, list]] = {}  # key -> its standing, and its model and solution
             inputs: ModelInputs | tuple | None = None
             claims: frozenset[str] | None = None
@@ -556,8 +587,10 @@ class Analyst:
                 if current != last or (made != made_last and costs):
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
-                    verdict = latest = analyse(sit, self._chains, deadline.check, prepared)
-                    changes = differences(previous, verdict)
+                    verdict = latest = analyse(sit, self._chains, deadline.check, prepared, light)
+                    stances = _stances(standing_now)
+                    changes = differences(previous, verdict, (previous_stances, stances))
+                    shown = verdict
                     last, made_last, pending = current, made, None
                 elif made != made_last:
                     # only moves no goal needs were made or unmade (the standing leaves them out):
@@ -571,40 +604,48 @@ class Analyst:
                     # standing and escalation as before: only ripeness may change (a cost, or time passing)
                     if pending is not None:
                         deadline.check()
-                        latest, pending = analyse(pending, self._chains, deadline.check), None
+                        latest, pending = analyse(pending, self._chains, deadline.check, light=light), None
                     assert latest is not None, "costs: a verdict was worked out before"
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     found = ripeness.assess(sit, latest)
                     if found == latest.ripeness:
                         continue
                     verdict = latest = latest.model_copy(update={"as_of": moment, "ripeness": found})
-                    changes = differences(previous, verdict)
+                    stances = _stances(standing_now)  # the standing of ``latest`` (only ripeness changed since)
+                    changes = differences(previous, verdict, (previous_stances, stances))
+                    # the entry's verdict inline is its own (the one it is built on speaks of that one's day: its summary)
+                    shown = analyse(sit, self._chains, deadline.check) if verdicts and changes else verdict
                 else:
                     continue
                 if previous is not None and not changes:
                     continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
-                entries.append(TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
-                                             escalation_level=verdict.escalation_level, changes=changes, causes=_causes(sit, history, moment, self._cited),
-                                             statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)], lapsed=_lapsed(sit, moment),
-                                             verdict=verdict))
-                previous = verdict
-            return Span([self._marked(entry, history, deadline, admit) for entry in entries], looked, after_end)
+                entries.append((TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
+                                              escalation_level=verdict.escalation_level, changes=changes,
+                                              causes=_causes(sit, history, moment, self._cited),
+                                              statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)],
+                                              lapsed=_lapsed(sit, moment), goals=_goal_marks(self.rulebook, verdict)), shown))
+                previous, previous_stances = verdict, stances
+            return Span([self._marked(entry, verdict, history, deadline, admit, verdicts) for entry, verdict in entries], looked, after_end)
 
-    def _marked(self, entry: TimelineEntry, history: History, deadline: Deadline, admit: Confidence) -> TimelineEntry:
-        """``entry`` with the facts admitted and what its verdict rests on among the
-        unconfirmed facts it reads."""
+    def _marked(self, entry: TimelineEntry, verdict: Verdict, history: History, deadline: Deadline, admit: Confidence,
+                full: bool) -> TimelineEntry:
+        """``entry`` with what its verdict rests on among the unconfirmed facts it reads;
+        ``full``: with that verdict too (the facts admitted, and what it rests on)."""
         facts: list[Fact] = []
         if not history.all_confirmed():  # else there is nothing to look for, and no frame to take
             frame = frame_of(history, entry.at, self._horizon, admit=admit)
             facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
-        if not facts:
-            return entry if admit == "disputed" else entry.model_copy(update={"verdict": entry.verdict.model_copy(update={"admits": admit})})
-        verdict = self._resting(self._situation(frame), frame, facts, entry.verdict, deadline)
-        resting = list({f.id: f for f in [*verdict.rests_on_unconfirmed, *verdict.escalation_rests_on_unconfirmed]}.values())
-        if not resting:
+        if facts:
+            verdict = self._resting(self._situation(frame), frame, facts, verdict, deadline)
+            resting = list({f.id: f for f in [*verdict.rests_on_unconfirmed, *verdict.escalation_rests_on_unconfirmed]}.values())
+            if resting:
+                changes = [*entry.changes, f"rests on facts not confirmed: {unsure.describe(resting)}"]
+                entry = entry.model_copy(update={"rests_on_unconfirmed": resting, "changes": changes})
+        elif admit != "disputed":
+            verdict = verdict.model_copy(update={"admits": admit})
+        if not full:
             return entry
-        changes = [*entry.changes, f"rests on facts not confirmed: {unsure.describe(resting)}"]
-        return entry.model_copy(update={"verdict": verdict, "rests_on_unconfirmed": resting, "changes": changes})
+        return TimelineEntryWithVerdict(**{name: getattr(entry, name) for name in TimelineEntry.model_fields}, verdict=verdict)
 
     @property
     def memory(self) -> WorkingMemory:
@@ -727,9 +768,30 @@ class Analyst:
         benchmarks/RESULTS.md)."""
         if self._compares is None:
             return model_inputs(self.rulebook, as_of, state, self._read, claims, self._in_force)
-        values = {s: state[s].value for s in self._compared if s in state}
-        return (self._in_force(as_of, state), claims, tuple([compare_met(c, values) for c in self._compares]),
+        return (self._in_force(as_of, state), claims, self._comparisons(state),
                 tuple([(s, state[s].value) for s in self._uncompared if s in state]))
+
+    def _comparisons(self, state: Mapping[str, Fact]) -> tuple[bool, ...]:
+        """Whether each of ``standing_comparisons`` holds over ``state``'s values: worked out
+        again only for the comparisons reading a subject whose fact in force is another than
+        at the last call (a fact is never changed once recorded: the same object, the same
+        value).  At P=200 a timeline's key compared 350 values at each moment read, nearly
+        all of them as before."""
+        facts = [state.get(s) for s in self._compared]
+        last = self._last_compared
+        if last is None:
+            values = {s: f.value for s, f in zip(self._compared, facts) if f is not None}
+            outcomes = [compare_met(c, values) for c in self._compares]  # type: ignore[union-attr]  # set: see the caller
+        else:
+            changed = [s for s, now, was in zip(self._compared, facts, last[0]) if now is not was]
+            outcomes = last[1]
+            if changed:
+                outcomes = list(outcomes)
+                for i in {i for s in changed for i in self._reading[s]}:
+                    compare = self._compares[i]  # type: ignore[index]
+                    outcomes[i] = compare_met(compare, {s: f.value for s in compare.subjects if (f := state.get(s)) is not None})
+        self._last_compared = (facts, outcomes)
+        return tuple(outcomes)
 
     def _walked(self, walk: Walk, history: History, watches: Mapping[str, Watch], since: dt.datetime | None,
                 frame: Frame | None = None) -> Situation:

@@ -28,7 +28,7 @@ from engine.history import Frame, History
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.statements import admitting, no_longer_accepted, stated_rulebook, statement_problems, statements_of
-from engine.verdict import Status, TimelineEntry, Verdict
+from engine.verdict import Status, TimelineEntry, TimelineEntryWithVerdict, Verdict
 from engine.working_memory import WorkingMemory
 
 PAST_QUESTIONS = 8  # past-date questions answered from the log before the whole history is loaded
@@ -80,11 +80,12 @@ def marked_timeline(entries: list[TimelineEntry], without: list[TimelineEntry], 
             marked.append(entry)
             continue
         cited = [cite_statement_fact(f) for f in said]
-        verdict = entry.verdict.model_copy(update={"rests_on_unconfirmed": [*entry.verdict.rests_on_unconfirmed, *cited],
-                                                   "summary": [*entry.verdict.summary, _resting_note(entry.status, cited)]})
-        marked.append(entry.model_copy(update={
-            "verdict": verdict, "rests_on_unconfirmed": [*entry.rests_on_unconfirmed, *cited],
-            "changes": [*entry.changes, f"rests on statements not confirmed: {unsure_words(cited)}"]}))
+        update = {"rests_on_unconfirmed": [*entry.rests_on_unconfirmed, *cited],
+                  "changes": [*entry.changes, f"rests on statements not confirmed: {unsure_words(cited)}"]}
+        if isinstance(entry, TimelineEntryWithVerdict):  # the verdict inline, marked as ``resting_on`` marks it
+            update["verdict"] = entry.verdict.model_copy(update={"rests_on_unconfirmed": [*entry.verdict.rests_on_unconfirmed, *cited],
+                                                                 "summary": [*entry.verdict.summary, _resting_note(entry.status, cited)]})
+        marked.append(entry.model_copy(update=update))
     return marked
 
 
@@ -336,13 +337,15 @@ class Session:
         when = self._time(as_of)
         return self.analyst.status(frame_of(self._history_for(when), when, self._horizon, detached=False))
 
-    def timeline(self, until: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> list[TimelineEntry]:
+    def timeline(self, until: dt.datetime | dt.date | None = None, admit: Confidence = "disputed",
+                 verdicts: bool = False) -> list[TimelineEntry]:
         """Each time the verdict changed: the headline status, a goal's status, what holds
-        the goals back (see ``analysis.standing``), or escalation; with the verdict from
-        then on, what changed and the facts and statements dated at that moment; of the
-        facts at least as sure as ``admit``."""
+        the goals back (see ``analysis.standing``), or escalation; each entry with what
+        changed and the facts and statements dated at that moment; of the
+        facts at least as sure as ``admit``.  ``verdicts``: each entry with its verdict (else
+        ``verdict(entry.at)`` is it)."""
         self.complete()
-        entries = self.analyst_for(admit).timeline(self.history, self._time(until), admit=admit)
+        entries = self.analyst_for(admit).timeline(self.history, self._time(until), admit=admit, verdicts=verdicts)
         unsure = [f for f in self.unsure_statements() if admitted(f.confidence, admit)]
         if not unsure:
             return entries

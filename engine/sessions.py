@@ -451,35 +451,36 @@ class Sessions:
             sure = session.analyst_for("confirmed") if unsure else analyst
         return resting_on(self._answer(analyst, frame, deadline), unsure, lambda: self._answer(sure, frame, deadline).status)
 
-    def timeline(self, name: str, deadline: Deadline = NO_DEADLINE, admit: Confidence = "disputed") -> list[TimelineEntry]:
+    def timeline(self, name: str, deadline: Deadline = NO_DEADLINE, admit: Confidence = "disputed",
+                 verdicts: bool = False) -> list[TimelineEntry]:
         """The timeline of a copy of the session's whole history, by an analyst of its own
         (the session's stays free for its verdicts); writes go on meanwhile.  The latest
         timelines are kept until their session's facts or rule files change, or a change
-        time passes (``analyst.KeptTimelines``)."""
+        time passes (``analyst.KeptTimelines``).  ``verdicts``: each entry with its verdict."""
         with self._using(name) as session:
             session.complete()  # first: it may bring statement facts, and so other rule files
             chosen = session.analyst_for(admit)  # the session's own, unless statements less sure are left out
             now, rulebook, rules = self.clock.now(), chosen.rulebook, chosen.rules
             live, version = session.history, session.history.version
-            kept = self._timelines.get(name, live, rulebook, admit, now)  # nothing changed since it was worked out
+            kept = self._timelines.get(name, live, rulebook, admit, now, verdicts)  # nothing changed since it was worked out
             if kept is not None:
                 return kept
             history = session.snapshot()
             unsure = [f for f in session.unsure_statements() if admitted(f.confidence, admit)]
             sure = session.analyst_for("confirmed") if unsure else None
-        span = self._span(name, rulebook, rules, history, now, deadline, admit)
+        span = self._span(name, rulebook, rules, history, now, deadline, admit, verdicts)
         if sure is not None:  # what the entries rest on among the statements less than confirmed
             without = self._span(name, sure.rulebook, sure.rules, history, now, deadline, admit)
             span = replace(span, entries=marked_timeline(span.entries, without.entries, unsure))
-        self._timelines.put(name, live, version, rulebook, admit, span)
+        self._timelines.put(name, live, version, rulebook, admit, span, verdicts)
         return list(span.entries)
 
     def _span(self, name: str, rulebook: Rulebook, rules: CompiledRules, history: History, now: dt.datetime,
-              deadline: Deadline, admit: Confidence) -> Span:
+              deadline: Deadline, admit: Confidence, verdicts: bool = False) -> Span:
         """The timeline of ``history`` up to ``now`` by an analyst of its own."""
         analyst = Analyst(name, rulebook, rules, self._port)
         try:
-            return analyst.timeline_span(history, now, deadline, admit)
+            return analyst.timeline_span(history, now, deadline, admit, verdicts)
         finally:
             analyst.close()
 

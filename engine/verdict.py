@@ -433,11 +433,24 @@ class Verdict(Model):
         return (self.status, self.escalation)
 
 
+class GoalMark(Model):
+    """A goal as a timeline entry names it: its own status, whether it is a main goal (else
+    an interim one), and for a main goal its ripeness status (``Verdict.ripeness``)."""
+
+    id: str
+    status: Status
+    main: bool
+    ripeness: RipenessStatus | None = None
+
+
 class TimelineEntry(Model):
-    """From ``at`` on (until the next entry), the verdict was this.  ``changes``: what changed
-    from the entry before, in words (a goal's status, a cycle formed or broken, a refusal,
-    a stance, a position coming into or out of force, escalation); ``causes``: the
-    facts dated at this moment, and the positions and offers whose dates begin or end here;
+    """From ``at`` on (until the next entry), the verdict was the one as of ``at``
+    (``GET .../verdict?as_of=AT``: an entry cites its verdict by its time, it does not carry
+    it; ``TimelineEntryWithVerdict`` does).  ``changes``: what changed from the entry before,
+    in words (a goal's status, a cycle formed or broken, a refusal, a stance, a position
+    coming into or out of force, escalation, ripeness); ``causes``: the facts dated at this
+    moment, and the positions and offers whose dates begin or end here; ``goals``: each
+    goal's status then (main and interim), with each main goal's ripeness status;
     ``rests_on_unconfirmed``: the less-than-confirmed facts the status or escalation from
     then on rests on (the verdict's, both lists)."""
 
@@ -450,4 +463,11 @@ class TimelineEntry(Model):
     statements: list[PositionRef] = []
     lapsed: list[Lapsed] = []
     rests_on_unconfirmed: list[FactRef] = []
+    goals: list[GoalMark] = []
+
+
+class TimelineEntryWithVerdict(TimelineEntry):
+    """A timeline entry with its verdict inline (``?verdicts=full``, ``ripeness timeline
+    --verdicts``): the verdict as of ``at``, the same as ``GET .../verdict?as_of=AT``."""
+
     verdict: Verdict

@@ -120,7 +120,8 @@ def load_labels(path: Path) -> Labels:
 @dataclass(frozen=True)
 class EngineSaid:
     """What the engine said on a day: its headline status, escalation and summary, from
-    the verdict in force since ``since`` (the timeline entry it belongs to)."""
+    the verdict in force since ``since`` (the timeline entry it belongs to); the summary is
+    that day's verdict's, asked for a period's first wrong day only (``_said_that_day``)."""
 
     day: dt.date
     status: Status
@@ -200,7 +201,8 @@ def replayed(folder: Path, labels: Labels) -> Iterator[tuple[Session, EngineDays
         start, end = labels.periods[0].start, labels.periods[-1].until
         first = session.verdict(start)  # in force until the timeline's first change
         changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc), EngineSaid(start, first.status, first.escalation, first.summary))]
-        changes += [(e.at, EngineSaid(e.at.date(), e.status, e.escalation, e.verdict.summary)) for e in session.timeline(end)]
+        # no summary: an entry cites its verdict by its time, and only a first wrong day's is quoted (``_said_that_day``)
+        changes += [(e.at, EngineSaid(e.at.date(), e.status, e.escalation, [])) for e in session.timeline(end)]
         yield session, EngineDays(changes)
     finally:
         session.close()

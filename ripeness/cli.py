@@ -79,10 +79,13 @@ def verdict(rules: RulesDir, facts: FactsFile,
 @app.command()
 def timeline(rules: RulesDir, facts: FactsFile,
              as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
-             confidence: Admit = "disputed") -> None:
-    """Print each date where the status or escalation changed, with the verdict from then on."""
+             confidence: Admit = "disputed",
+             verdicts: Annotated[bool, typer.Option("--verdicts", help=(
+                 "Give each entry's verdict too (with --json: inline; else its summary under the entry); "
+                 "without it, the verdict of an entry is `ripeness verdict --as-of` its time."))] = False) -> None:
+    """Print each date where the status or escalation changed: what changed, its causes and each goal's status."""
     try:
-        entries = load_scenario(rules).replay(facts).timeline(admit=confidence)
+        entries = load_scenario(rules).replay(facts).timeline(admit=confidence, verdicts=verdicts)
     except RipenessError as error:
         _fail(error)
     if as_json:

@@ -8,7 +8,7 @@ from pathlib import Path
 from engine.analysis.explain import quoted, said_day, said_once
 from engine.conditions import show
 from engine.imports import ImportReport
-from engine.verdict import ConcessionSets, FactRef, TimelineEntry, Verdict
+from engine.verdict import ConcessionSets, FactRef, TimelineEntry, TimelineEntryWithVerdict, Verdict
 
 
 def when(at: dt.datetime) -> str:
@@ -124,6 +124,8 @@ def timeline_text(entries: list[TimelineEntry]) -> str:
         for stated in entry.statements:
             shown = f", shown by {stated.shown_by.id} of {day(stated.shown_by)}" if stated.shown_by else ""
             lines.append(f"{'':<42}  statement: {stated.id} ({stated.said_by or stated.source}{shown})")
+        if isinstance(entry, TimelineEntryWithVerdict):  # ``ripeness timeline --verdicts``
+            lines += [f"{'':<42}  verdict: {said}" for said in entry.verdict.summary]
     return "\n".join(lines)
 
 

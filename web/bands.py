@@ -69,17 +69,20 @@ RIPER = {"ripe": 2, "ripening": 1, "not_ripe": 0}
 
 
 def ripeness_bands(ordered: list[TimelineEntry], ends: list[dt.datetime]) -> list[dict[str, Any]]:
-    """One band per stretch in which the ripest main goal (``Verdict.ripeness``) is ripe or
-    ripening, with that goal, its assessment in words and what changed at the stretch's start."""
+    """One band per stretch in which the ripest main goal (the entries' ``goals``: each main
+    goal's ripeness) is ripe or ripening, with that goal, what made it so (the entry's line
+    for that goal's ripeness, with its causes) and what changed at the stretch's start.
+    The whole assessment is the verdict's, as of the entry's time."""
     found: list[dict[str, Any]] = []
     for entry, end in zip(ordered, ends):
-        ripest = max(entry.verdict.ripeness, key=lambda r: RIPER[r.status], default=None)
-        if ripest is None or ripest.status == "not_ripe":
+        ripest = max((g for g in entry.goals if g.ripeness is not None), key=lambda g: RIPER[g.ripeness or "not_ripe"], default=None)
+        if ripest is None or ripest.ripeness == "not_ripe":
             continue
-        if found and found[-1]["to"] == ms(entry.at) and found[-1]["status"] == ripest.status and found[-1]["goal"] == ripest.goal:
+        if found and found[-1]["to"] == ms(entry.at) and found[-1]["status"] == ripest.ripeness and found[-1]["goal"] == ripest.id:
             found[-1]["to"] = ms(end)
             continue
-        found.append({"from": ms(entry.at), "to": ms(end), "status": ripest.status, "goal": ripest.goal,
+        why = [c for c in entry.changes if c.startswith(f"ripeness of {ripest.id}:")] or [f"ripeness of {ripest.id}: {ripest.ripeness}"]
+        found.append({"from": ms(entry.at), "to": ms(end), "status": ripest.ripeness, "goal": ripest.id,
                       "date": entry.at.date().isoformat(), "changes": [c for c in entry.changes if c.startswith("ripeness")]
-                      or list(entry.changes), "causes": [ripest.text]})
+                      or list(entry.changes), "causes": why})
     return found

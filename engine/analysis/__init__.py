@@ -239,14 +239,18 @@ def highest_level(sit: Situation, levels: tuple[tuple[str, str], ...]) -> str | 
 
 
 def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Callable[[], None] = lambda: None,
-            prepared: list | None = None) -> Verdict:
+            prepared: list | None = None, light: bool = False) -> Verdict:
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
     ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
     the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done.
     ``prepared``: the model and solution ``standing`` put there for this same situation
-    (not built again; the model alone: solved here), or empty."""
+    (not built again; the model alone: solved here), or empty.  ``light``: without the
+    concession sets, the summary, the stances and the hostile events cited (``NOT_SEARCHED``,
+    none; the chains are kept, with their levels): what a timeline's entries and their
+    ``changes`` read of a verdict (the stances off its standing; ripeness reads the events
+    for its words, not its status), never given out as one."""
     with _collector_paused():
-        return _analyse(sit, kept, check, prepared or None)
+        return _analyse(sit, kept, check, prepared or None, light)
 
 
 @contextmanager
@@ -267,7 +271,8 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable[[], None], prepared: list | None = None) -> Verdict:
+def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable[[], None], prepared: list | None = None,
+             light: bool = False) -> Verdict:
     rb = sit.rulebook
     model = build_model(sit) if prepared is None else prepared[0]
     check()
@@ -277,7 +282,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     stuck = any(s == "deadlock" for s in per_goal.values())
     hopeful = reachable_if_willing(model, solution) if stuck else {}
     status = headline(model, per_goal, hopeful)
-    events, chains = explain.escalation_chains(sit, kept)
+    events, chains = explain.escalation_chains(sit, kept, cite=not light)
     found = explain.cycles(sit, solution) if stuck else []
     check()
     refused = explain.refusals(sit, model, solution) if stuck else []
@@ -294,7 +299,8 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     check()
     main = [g for g in model.main if g in per_goal]
     stance_blocks = explain.blocks_by_stance(model)
-    concessions = _concessions_toward(sit, model, solution, outcomes, main, per_goal, ways, stance_blocks=stance_blocks)
+    concessions = (NOT_SEARCHED if light else
+                   _concessions_toward(sit, model, solution, outcomes, main, per_goal, ways, stance_blocks=stance_blocks))
     check()
     # each goal's own sets: the goals in deadlock share one work budget, and at most MAX_GOAL_CONCESSIONS are searched
     stuck_goals = [g for g in model.goals if per_goal[g] == "deadlock" and [g] != main]
@@ -316,7 +322,9 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         refusals_here = sorted({r.move for r in refused if r.move in way})
         untested_here = sorted(way & silent) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]
-        if [g] == main or per_goal[g] != "deadlock":
+        if light:
+            own = NOT_SEARCHED
+        elif [g] == main or per_goal[g] != "deadlock":
             own = concessions if [g] == main else NOTHING_TO_CONCEDE
         elif g not in searched:
             own = NOT_SEARCHED
@@ -332,7 +340,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
                                openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
     levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}  # the longest chain decides
     calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
-    stances = explain.stances(sit, model, solution)
+    stances = [] if light else explain.stances(sit, model, solution)  # a timeline reads them off its standing
     verdict = Verdict(
         scenario=rb.id,
         session=sit.session,
@@ -351,8 +359,8 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         concessions=concessions,
         escalation_events=events,
         escalation_chains=chains,
-        summary=explain.summary(sit, status, goals, found, refused, openings, concessions, events) + explain.orders(stances)
-        + explain.levels_and_calms(sit, chains, calmed),
+        summary=[] if light else explain.summary(sit, status, goals, found, refused, openings, concessions, events)
+        + explain.orders(stances) + explain.levels_and_calms(sit, chains, calmed),
         escalation_level=highest_level(sit, tuple(levels.items())),
         escalation_levels=dict(sorted(levels.items())),
         de_escalations=calmed,

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from engine.analysis import ripeness
 from engine.verdict import Verdict
 
-__all__ = ["differences"]
+__all__ = ["differences", "stances_of"]
 
 
-def differences(before: Verdict | None, after: Verdict) -> list[str]:
+def stances_of(verdict: Verdict) -> dict[str, str]:
+    """Each move with a stance in ``verdict``, and that stance."""
+    return {s.move: s.stance for s in verdict.stances}
+
+
+def differences(before: Verdict | None, after: Verdict,
+                stances: tuple[Mapping[str, str], Mapping[str, str]] | None = None) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
     cycles formed or broken, dead ends, stances, positions and offers in force, deadlines passed
     (a statement that lapsed), escalation (its level, and the de-escalation that ended it),
-    ripeness."""
+    ripeness.  ``stances``: the stances of both (``stances_of``), when the verdicts were
+    worked out without theirs (a timeline reads them off its standing)."""
     if before is None:
         return ([f"{g.id}: {g.status}" for g in after.goals] + (["escalation on", *_levels(after)] if after.escalation else [])
                 + ripeness.differences(None, after))
@@ -36,14 +45,14 @@ def differences(before: Verdict | None, after: Verdict) -> list[str]:
         lines.append(f"dead end: {move} ({position})")
     for move, position in sorted(old_refusals - new_refusals):
         lines.append(f"dead end gone: {move} ({position})")
-    old_stances = {s.move: s.stance for s in before.stances}
-    for stance in after.stances:
-        was = old_stances.get(stance.move)
+    old_stances, new_stances = stances if stances is not None else (stances_of(before), stances_of(after))
+    for move in sorted(new_stances):  # a verdict's order (``explain.on_the_way_or_done``)
+        was, now = old_stances.get(move), new_stances[move]
         if was is None:
-            lines.append(f"{stance.move}: {stance.stance} (now on the way to a goal)")
-        elif was != stance.stance:
-            lines.append(f"{stance.move}: {was} → {stance.stance}")
-    gone = old_stances.keys() - {s.move for s in after.stances}
+            lines.append(f"{move}: {now} (now on the way to a goal)")
+        elif was != now:
+            lines.append(f"{move}: {was} → {now}")
+    gone = old_stances.keys() - new_stances.keys()
     lines += [f"{move}: no longer on the way to a goal" for move in sorted(gone)]
     # positions and offers (ids are unique among both): an offer made is news even when it
     # moves no stance (a move that needs another party's consent too)

@@ -495,12 +495,13 @@ def concession_stances(sit: Situation, concessions: ConcessionSets, blocks: dict
     return result
 
 
-def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None) -> tuple[list[FactRef], list[EscalationChain]]:
+def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None,
+                      cite: bool = True) -> tuple[list[FactRef], list[EscalationChain]]:
     """The live chains of every pattern, in the order of their events' times (as lists:
     the first event's time, then the second's, ...; patterns by id, then the order they
     were found in, where those are the same), each naming its events by id; and every
     event of them, cited once (live chains overlap: an event may be in many), by time
-    then id."""
+    then id (``cite`` false: none, for a timeline's verdicts, whose entries cite none)."""
     found: list[tuple[str, Escalation, list[Fact]]] = []
     for pattern_id, sides in sorted(sit.hostile.items()):
         pattern = sit.rulebook.escalations[pattern_id]
@@ -514,7 +515,7 @@ def escalation_chains(sit: Situation, kept: escalation.KeptChains | None = None)
         named.update(zip(ids, chain))  # the same fact under its id, however many chains it is in
         chains.append(EscalationChain(pattern=pattern_id, events=ids, size=len(chain), level=pattern.level(len(chain)),
                                       first_at=chain[0].at, last_at=chain[-1].at))
-    events = [cite_fact(sit, e) for e in sorted(named.values(), key=_time_then_id)]
+    events = [cite_fact(sit, e) for e in sorted(named.values(), key=_time_then_id)] if cite else []
     return events, chains
 
 

@@ -316,6 +316,12 @@ def _timed(rb: Rulebook) -> tuple[Rulebook, frozenset[str], frozenset[str], bool
     return timed
 
 
+def timed(rb: Rulebook) -> tuple[frozenset[str], frozenset[str]]:
+    """The ids of the positions and of the offers of ``rb`` that may be out of force (``in_force``
+    dates, a lapse, an act that shows them); every other is in force at every time."""
+    return _timed(rb)[1:3]
+
+
 def any_lapse(rb: Rulebook) -> bool:
     """Whether some position, variant or offer of ``rb`` lapses by itself (``lapses``)."""
     return _timed(rb)[3]

@@ -97,6 +97,25 @@ def test_timeline_lists_each_transition(client):
     assert any(c["source"] for e in entries for c in e["causes"])
 
 
+def test_a_timeline_entry_cites_its_verdict_by_its_time_and_full_gives_it_inline(client):
+    """The default entries carry no verdict; each names every goal's status (and each main
+    goal's ripeness); ``verdicts=full`` adds, to the same entries, the verdict as of each
+    entry's time, the same JSON as ``GET .../verdict?as_of=AT``; another value is a 422."""
+    entries = client.get("/sessions/baseline/timeline").json()
+    assert entries and all("verdict" not in e for e in entries)
+    assert all({g["id"] for g in e["goals"]} == {"deal_restored", "talks_held"} for e in entries)
+    assert all(g["ripeness"] in ("ripe", "ripening", "not_ripe") if g["main"] else g["ripeness"] is None
+               for e in entries for g in e["goals"])
+    full = client.get("/sessions/baseline/timeline", params={"verdicts": "full"}).json()
+    assert [{k: v for k, v in e.items() if k != "verdict"} for e in full] == entries
+    for entry in full:
+        assert client.get("/sessions/baseline/verdict", params={"as_of": entry["at"]}).json() == entry["verdict"]
+        assert {g["id"]: g["status"] for g in entry["goals"]} == {g["id"]: g["status"] for g in entry["verdict"]["goals"]}
+    wrong = client.get("/sessions/baseline/timeline", params={"verdicts": "all"})
+    assert wrong.status_code == 422 and wrong.headers["content-type"].startswith("application/problem+json")
+    assert "verdicts" in wrong.text
+
+
 def test_rules_health_and_docs(client):
     rules = client.get("/rules").json()
     assert rules["scenario"]["id"] == "jcpoa"

@@ -95,10 +95,23 @@ def test_timeline_json():
     assert result.exit_code == 0, result.output
     entries = json.loads(result.stdout)
     assert isinstance(entries, list) and entries
-    assert all(set(e) >= {"at", "status", "escalation", "verdict"} for e in entries)
+    assert all(set(e) >= {"at", "status", "escalation", "changes", "causes", "goals"} and "verdict" not in e for e in entries)
     assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
     march = next(e for e in entries if e["at"].startswith("2021-03-03"))
     assert (march["status"], march["escalation"]) == ("deadlock", True)
+    assert {g["id"]: g["status"] for g in march["goals"]}["deal_restored"] == "deadlock"
+
+
+def test_timeline_with_verdicts_gives_each_entry_the_verdict_as_of_its_time():
+    result = run("timeline", "jcpoa", FACTS, "--json", "--verdicts")
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.stdout)
+    assert entries and all(e["verdict"]["as_of"] == e["at"] and e["verdict"]["status"] == e["status"] for e in entries)
+    march = next(e for e in entries if e["at"].startswith("2021-03-03"))
+    as_of = run("verdict", "jcpoa", FACTS, "--as-of", march["at"], "--json")
+    assert json.loads(as_of.stdout) == march["verdict"]
+    text = run("timeline", "jcpoa", FACTS, "--verdicts")
+    assert text.exit_code == 0 and any("verdict: " in line for line in text.stdout.splitlines())
 
 
 def test_schema_is_json_schema_of_rule_files():

@@ -45,7 +45,10 @@ def test_the_timeline_of_the_confirmed_facts_has_no_entry_for_it(sessions):
     assert [(c.id, c.confidence) for c in every["2024-03-05"].causes] == [("f3", "reported")]
     assert [f.id for f in every["2024-03-05"].rests_on_unconfirmed] == ["f3"]
     assert every["2024-03-05"].changes[-1].startswith("rests on statements not confirmed: f3 (reported: ")
-    assert every["2024-03-05"].verdict.summary[-1].startswith("The status (opening) rests on statements not confirmed: f3")
+    # the entry's verdict (as of its time, or inline on request) says so too
+    assert sessions.verdict(BASELINE, every["2024-03-05"].at).summary[-1].startswith("The status (opening) rests on statements not confirmed: f3")
+    inline = {e.at.date().isoformat(): e for e in sessions.timeline(BASELINE, verdicts=True)}["2024-03-05"]
+    assert inline.verdict == sessions.verdict(BASELINE, every["2024-03-05"].at)
     assert all(not e.rests_on_unconfirmed for day, e in every.items() if day < "2024-03-05")
     sure = {e.at.date().isoformat(): e for e in sessions.timeline(BASELINE, admit="confirmed")}
     assert "2024-03-05" not in sure and all(e.status == "deadlock" for e in sure.values())

@@ -31,7 +31,7 @@ from engine.facts import parse_inputs
 from engine.lapses import anchor_subjects, lapse_day, why
 from engine.lapses import statements as lapse_statements
 from engine.session import Session
-from engine.verdict import Lapsed
+from engine.verdict import GoalMark, Lapsed, TimelineEntry
 from ripeness.bootstrap import Scenario, load_scenario
 from tests.conftest import JCPOA, NOW
 from tests.unit.small import JCPOA_VALUES
@@ -56,13 +56,14 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         made = frozenset(m for m in rulebook.moves if sit.holds(f"move:{m}"))  # as the standing had them: the moves made
         current = (*standing(sit), made, escalation_levels(sit))
         if current != last:
-            verdict = latest = analyse(sit)
+            verdict = own = latest = analyse(sit)
             last = current
         elif latest is not None:  # at every moment, not only where a cost or time passing could change it
             found = ripeness.assess(sit, latest)
             if found == latest.ripeness:
                 continue
             verdict = latest = latest.model_copy(update={"as_of": moment, "ripeness": found})
+            own = analyse(sit)  # the entry's verdict: its own (the one it is built on speaks of that one's day)
         else:
             continue
         if previous is not None and not differences(previous, verdict):
@@ -83,7 +84,9 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
                         "changes": differences(previous, verdict) + marks,
                         "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
                         "statements": statements, "lapsed": lapsed, "rests_on_unconfirmed": resting,
-                        "verdict": rested if resting else verdict})
+                        "goals": [GoalMark(id=g.id, status=g.status, main=g.id in rulebook.main_goals,
+                                           ripeness=next((r.status for r in verdict.ripeness if r.goal == g.id), None)) for g in verdict.goals],
+                        "verdict": rested if resting else own})
         previous = verdict
     return [_json(e) for e in entries]
 
@@ -117,7 +120,11 @@ def _json(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def timeline(session: Session, end: dt.datetime | None = None) -> list[dict[str, Any]]:
-    return [_json(dict(e)) for e in session.timeline(end)]
+    """The timeline with each entry's verdict (``verdicts``), checked to be the timeline
+    whose entries cite their verdicts, but for the verdicts."""
+    full = [_json(dict(e)) for e in session.timeline(end, verdicts=True)]
+    assert [_json(dict(e)) for e in session.timeline(end)] == [{k: v for k, v in e.items() if k != "verdict"} for e in full]
+    return full
 
 
 def record(scenario: Scenario, facts: list[dict[str, Any]], name: str = "line") -> Session:
@@ -406,7 +413,7 @@ def test_a_move_no_goal_needs_works_out_no_verdict_and_the_timeline_stays_its_de
     monkeypatch.setattr(engine.analyst, "analyse", counting)
     found = timeline(session)
     assert found == expected
-    assert len(worked_out) == len(found), "a verdict worked out for no entry"
+    assert len(worked_out) == 2 * len(found), "a verdict worked out for no entry"  # two timelines: with and without verdicts
 
 
 def test_no_full_collection_of_the_garbage_collector_while_a_timeline_is_worked_out(strike):
@@ -486,3 +493,39 @@ def test_a_measurement_moving_inside_its_range_and_out_of_it_gives_the_definitio
         assert timeline(session) == expected
     finally:
         session.close()
+
+
+FIDELITY = JCPOA.parent.parent / "fidelity" / "cases" / "black_sea_grain"  # a case with imported event data
+
+
+@pytest.mark.parametrize("folder", [JCPOA, STRIKE, FIDELITY], ids=["jcpoa", "strike", "fidelity-black_sea_grain"])
+def test_each_entry_cites_the_verdict_as_of_its_time_the_same_bytes_it_held(folder: Path):
+    """An entry no longer carries its verdict: it is the verdict as of the entry's time
+    (``GET .../verdict?as_of=AT``), byte for byte the verdict a timeline with ``verdicts``
+    gives inline (the one the entry held), for every entry; and the entry still says what
+    changed and names its causes (issue 12)."""
+    from fidelity.report import imported_events
+
+    scenario = load_scenario(folder / "rules" if (folder / "rules").is_dir() else folder)
+
+    def replayed() -> Session:
+        session = scenario.replay(folder / "facts.yaml", clock=NOW)
+        if folder == FIDELITY:
+            session.record(imported_events(folder, scenario.rulebook))
+        return session
+
+    session, fresh = replayed(), replayed()
+    try:
+        full = session.timeline(verdicts=True)
+        cited = fresh.timeline()
+        assert len(cited) == len(full) > 3
+        assert all(not hasattr(e, "verdict") and e.changes for e in cited)
+        assert all(e.causes or e.statements or e.lapsed or any(c.startswith(("ripeness", "escalation", "deadline passed"))
+                                                               for c in e.changes) for e in cited[1:])
+        for entry, with_verdict in zip(cited, full):
+            assert entry.model_dump_json() == TimelineEntry.model_validate(with_verdict.model_dump()).model_dump_json()
+            assert fresh.verdict(entry.at).model_dump_json() == with_verdict.verdict.model_dump_json(), entry.at
+            assert {g.id: g.ripeness for g in entry.goals if g.main} == {r.goal: r.status for r in with_verdict.verdict.ripeness}
+    finally:
+        session.close()
+        fresh.close()

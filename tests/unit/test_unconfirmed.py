@@ -87,8 +87,9 @@ def test_the_timeline_marks_the_changes_that_rest_on_unconfirmed_facts(strike):
     assert marked.status == "opening" and [f.value for f in marked.rests_on_unconfirmed] == ["interim_award"]
     assert any(c.startswith("rests on facts not confirmed:") for c in marked.changes)
     assert all(not e.rests_on_unconfirmed for at, e in entries.items() if at < "2024-03-20")
-    sure = session.timeline(admit="confirmed")
+    sure = session.timeline(admit="confirmed", verdicts=True)
     assert all(e.status == "deadlock" and e.verdict.admits == "confirmed" and not e.rests_on_unconfirmed for e in sure)
+    assert all(e.verdict == session.verdict(e.at, admit="confirmed") for e in sure)
 
 
 def test_the_timeline_marks_what_rests_on_an_unconfirmed_fact_whatever_was_withdrawn_before_or_after(strike):

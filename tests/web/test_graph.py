@@ -127,9 +127,12 @@ def test_the_timeline_view_carries_ripeness_bands_from_the_verdicts_own_assessme
     assert ripeness and all(r["status"] in ("ripe", "ripening") and r["from"] < r["to"] for r in ripeness)
     assert all(a["to"] <= b["from"] for a, b in zip(ripeness, ripeness[1:]))
     timeline = reader.get("/sessions/baseline/timeline").json()
-    for band in ripeness:  # each band's status is the ripest main goal's in the timeline entry it starts at
+    for band in ripeness:  # each band's status is the ripest main goal's in the timeline entry it starts at, as its verdict says
         entry = next(e for e in timeline if e["at"].startswith(band["date"]))
-        assert band["status"] in {r["status"] for r in entry["verdict"]["ripeness"]}
+        assert band["status"] in {g["ripeness"] for g in entry["goals"] if g["main"]}
+        verdict = reader.get("/sessions/baseline/verdict", params={"as_of": entry["at"]}).json()
+        assert {g["goal"]: g["status"] for g in verdict["ripeness"]} == {g["id"]: g["ripeness"] for g in entry["goals"] if g["main"]}
+        assert all(c.startswith(f"ripeness of {band['goal']}:") for c in band["causes"])
     assert 'class="key band-ripe"' in html
 
 

@@ -3,7 +3,7 @@
 "use strict";
 
 const TOKEN_KEY = "ripeness.token";
-const state = { view: "verdict", session: "baseline", asOf: "", facts: "", cursor: "" };
+const state = { view: "verdict", session: "baseline", asOf: "", at: "", facts: "", cursor: "" };  // at: a timeline entry's exact time
 const VIEWS = ["verdict", "facts", "timeline", "whatif", "brief"];
 const $ = (selector, root = document) => root.querySelector(selector);
 // the scenario's prefix: "" for the default scenario (the page at /), "/scenarios/ID" for the
@@ -100,7 +100,8 @@ function show(view) {
   state.view = VIEWS.includes(view) ? view : "verdict";
   document.querySelectorAll("main > section[data-view]").forEach((s) => { s.hidden = s.dataset.view !== state.view; });
   document.querySelectorAll("nav a[data-view]").forEach((a) => a.toggleAttribute("aria-current", a.dataset.view === state.view));
-  const query = ["verdict", "brief"].includes(state.view) && state.asOf ? `as_of=${state.asOf}` : state.view === "facts" ? state.facts : "";
+  const asOf = state.at || state.asOf;
+  const query = ["verdict", "brief"].includes(state.view) && asOf ? `as_of=${encodeURIComponent(asOf)}` : state.view === "facts" ? state.facts : "";
   load(state.view, query);
 }
 
@@ -416,16 +417,19 @@ function drawBands(section) {
   window.addEventListener("resize", () => { if (box.isConnected) draw(); });
 }
 
-function showVerdictOf(date) {
+// The verdict of a date; ``at``: a timeline entry's exact time (an entry cites its verdict
+// by it: the verdict as of that time, which a date alone, 00:00 UTC, may come before).
+function showVerdictOf(date, at = "") {
   state.asOf = date;
+  state.at = at;
   $("#as-of").value = date;
-  if (location.hash === "#verdict") load("verdict", `as_of=${date}`);
+  if (location.hash === "#verdict") load("verdict", `as_of=${encodeURIComponent(at || date)}`);
   else location.hash = "#verdict";
 }
 
 function wireTimeline(section) {
   drawBands(section);
-  section.querySelectorAll("button.show-date").forEach((button) => button.addEventListener("click", () => showVerdictOf(button.dataset.date)));
+  section.querySelectorAll("button.show-date").forEach((button) => button.addEventListener("click", () => showVerdictOf(button.dataset.date, button.dataset.at)));
 }
 
 // What-if: fork the session shown (as of the verdict's date, else the date last under the
@@ -616,10 +620,11 @@ function start() {
   $("#as-of-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.asOf = $("#as-of").value;
+    state.at = "";
     load("verdict", state.asOf ? `as_of=${state.asOf}` : "");
   });
   $("#as-of-now").addEventListener("click", () => {
-    state.asOf = $("#as-of").value = "";
+    state.asOf = $("#as-of").value = state.at = "";
     load("verdict");
   });
   $("#brief-print").addEventListener("click", () => window.print());
