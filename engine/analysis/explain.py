@@ -85,15 +85,16 @@ def shown_at(sit: Situation, moment: object) -> list[PositionRef]:
     """The offers shown by conduct (``shown_by``) whose subject's fact in force is dated at
     ``moment`` and shows them where the fact before it did not, or the other way round: the
     act that puts each in force (cited beside it), or the fact that ends it.  A fact on the
-    subject that changes neither is no news of the offer."""
+    subject that changes neither is no news of the offer, and neither is an act outside the
+    offer's own dates (``in_force``, lapses)."""
     found = []
     for offer in shown_offers(sit.rulebook):
         fact = sit.state.get(offer.shown_by.subject)  # type: ignore[union-attr]
         if fact is None or fact.at != moment:
             continue
         before = sit.previous(fact)
-        shows = act(offer, sit.state) is not None
-        showed = before is not None and act(offer, {before.subject: before}) is not None
+        shows = in_force(offer, sit.as_of, sit.state)
+        showed = before is not None and in_force(offer, sit.as_of, {**sit.state, before.subject: before})
         if shows != showed:
             found.append(cite_statement(sit, offer))
     return found

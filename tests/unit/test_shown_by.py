@@ -184,3 +184,20 @@ def test_a_wrong_shown_by_in_a_statement_fact_is_refused_and_changes_nothing(ses
         sessions.record(BASELINE, [("body", fact)])
     assert any(p.field == field and message in p.message for p in caught.value.problems), caught.value.problems
     assert sessions.verdict(BASELINE, at("2019-12-01")).model_dump_json() == before
+
+
+def test_an_act_outside_the_offers_dates_is_no_news_of_it(tmp_path):
+    # the reading holds only from 2020-01-01 (its in_force): a release in 2019 names no
+    # offer on the timeline, and neither does the re-arrest that undoes it
+    from tests.unit.small import sessions_with
+
+    dated = RULES.replace("    source: press accounts of the exchange\n",
+                          "    source: press accounts of the exchange\n    in_force: {from: 2020-01-01}\n")
+    sits = {"at": "2019-11-19", "actor": "B", "subject": "seated", "value": "yes", "source": "Beta sits down"}  # an entry that day
+    opened = sessions_with(tmp_path / "dated", dated, [*FACTS, sits])
+    try:
+        entries = {e.at.date().isoformat(): e for e in opened.timeline(BASELINE)}
+        assert "B.talk: willing → done" in entries["2019-11-19"].changes
+        assert entries["2019-11-19"].statements == []
+    finally:
+        opened.close()
