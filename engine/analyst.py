@@ -27,7 +27,6 @@ from engine.analysis import (
     Situation,
     analyse,
     bare_status,
-    escalating,
     escalation_levels,
     goal_statuses,
     headline,
@@ -257,6 +256,23 @@ def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int)
     return sum(1 for f in events if f.at >= since)
 
 
+def _live_span(found: Sequence[Sequence[Fact]], as_of: dt.datetime, window_days: int) -> tuple[dt.datetime, dt.datetime, bool]:
+    """Whether one of the chains ``found`` is live as of ``as_of`` (``escalation.live``: its
+    last event at or before it, at most ``window_days`` before), with the times it is the same
+    answer for: from ``as_of`` until the first time after it at which a chain's last event
+    comes or its window ends."""
+    window, on, until = dt.timedelta(days=window_days), False, LAST
+    for chain in found:
+        last = chain[-1].at
+        if last > as_of:
+            until = min(until, last)
+        else:
+            end = shift(last, window)
+            if as_of <= end:
+                on, until = True, min(until, shift(end, dt.timedelta(microseconds=1)))
+    return as_of, until, on
+
+
 def _causes(sit: Situation, history: History, moment: dt.datetime, cited: frozenset[str]) -> list[FactRef]:
     """The facts dated at ``moment`` that can have caused what changed: state facts in force
     from then and events then, on the subjects some rule, pattern or cost reads (``cited``:
@@ -416,7 +432,9 @@ class Analyst:
         self._compared = sorted(compared)
         self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
-        self._last_status: tuple[ModelInputs, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
+        self._last_status: tuple[ModelInputs | tuple, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
+        self._statuses: dict[ModelInputs | tuple, Status] = {}  # ``_standing_key`` -> the status (``_kept_status``)
+        self._escalation: dict[str, tuple[list[list[Fact]], dt.datetime, dt.datetime, bool]] = {}  # ``_escalating``
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -698,10 +716,36 @@ class Analyst:
         # the working memory given the very facts of the last status (the state a rule reads among
         # them), on the same day: the same model inputs (after each fact no rule reads)
         if last is None or given is None or last[2] is not given or last[3] != day:
-            inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held(), self._in_force)
-            status = last[1] if last is not None and last[0] == inputs else bare_status(sit)
+            inputs = self._standing_key(sit.as_of, sit.state, self._memory.held())
+            status = last[1] if last is not None and last[0] == inputs else self._kept_status(inputs, sit)
             self._last_status = last = (inputs, status, given, day)
-        return last[1], escalating(sit, self._chains)
+        return last[1], self._escalating(sit)
+
+    def _kept_status(self, key: ModelInputs | tuple, sit: Situation) -> Status:
+        """``bare_status(sit)``, kept on ``key`` (``_standing_key``: what a timeline keeps a
+        standing on, the status among it) for the ``KEPT_STANDINGS`` latest keys: an ingest's
+        values come back to comparisons that held before (benchmarks/RESULTS.md, h-perfact6)."""
+        status = self._statuses.get(key)
+        if status is None:
+            status = self._statuses[key] = bare_status(sit)
+            if len(self._statuses) > KEPT_STANDINGS:
+                del self._statuses[next(iter(self._statuses))]
+        return status
+
+    def _escalating(self, sit: Situation) -> bool:
+        """``escalating(sit, self._chains)``, each pattern's answer kept with the chains it was
+        found among (``kept_chains``: the same list while the hostile events are the same) and
+        the times it holds for (``_live_span``): after a fact that changes no hostile event,
+        as time moves on, the chains are not looked through again."""
+        on = False
+        for p, sides in sit.hostile.items():
+            pattern = self.rulebook.escalations[p]
+            found = kept_chains(p, pattern, sides, self._chains)
+            kept = self._escalation.get(p)
+            if kept is None or kept[0] is not found or not kept[1] <= sit.as_of < kept[2]:
+                kept = self._escalation[p] = (found, *_live_span(found, sit.as_of, pattern.window_days))
+            on = on or kept[3]
+        return on
 
     def _situation(self, frame: Frame) -> Situation:
         state = frame.state
