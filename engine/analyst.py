@@ -431,6 +431,9 @@ class Analyst:
         compared = {s for c in self._compares for s in c.subjects} if self._compares is not None else set()
         self._compared = sorted(compared)
         self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
+        # a status's key (``_status_key``): per compared subject the comparisons reading it, and the last fact of each and outcomes
+        self._compares_of = {s: [i for i, c in enumerate(self._compares or ()) if s in c.subjects] for s in self._compared}
+        self._met: tuple[dict[str, Fact | None], list[bool]] = ({}, [False] * len(self._compares or ()))
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs | tuple, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._statuses: dict[ModelInputs | tuple, Status] = {}  # ``_standing_key`` -> the status (``_kept_status``)
@@ -716,10 +719,25 @@ class Analyst:
         # the working memory given the very facts of the last status (the state a rule reads among
         # them), on the same day: the same model inputs (after each fact no rule reads)
         if last is None or given is None or last[2] is not given or last[3] != day:
-            inputs = self._standing_key(sit.as_of, sit.state, self._memory.held())
+            inputs = self._status_key(sit.as_of, sit.state, self._memory.held())
             status = last[1] if last is not None and last[0] == inputs else self._kept_status(inputs, sit)
             self._last_status = last = (inputs, status, given, day)
         return last[1], self._escalating(sit)
+
+    def _status_key(self, as_of: dt.datetime, state: Mapping[str, Fact], claims: frozenset[str]) -> ModelInputs | tuple:
+        """``_standing_key``, with each comparison worked out again only when a fact it reads
+        is not the one of the last key (facts never change: the same fact, the same outcome)."""
+        if self._compares is None:
+            return self._standing_key(as_of, state, claims)
+        facts, met = self._met
+        changed = [s for s in self._compared if state.get(s) is not facts.get(s)]
+        if changed:
+            values = {s: state[s].value for s in self._compared if s in state}
+            for subject in changed:
+                facts[subject] = state.get(subject)
+                for i in self._compares_of[subject]:
+                    met[i] = compare_met(self._compares[i], values)
+        return (self._in_force(as_of, state), claims, tuple(met), tuple([(s, state[s].value) for s in self._uncompared if s in state]))
 
     def _kept_status(self, key: ModelInputs | tuple, sit: Situation) -> Status:
         """``bare_status(sit)``, kept on ``key`` (``_standing_key``: what a timeline keeps a
