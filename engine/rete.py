@@ -42,6 +42,11 @@ T = TypeVar("T")
 _BARE_EXPONENT = re.compile(r"(?<![.\d])\d+e[-+]?\d")
 _UNESCAPED = json.JSONEncoder(ensure_ascii=False)
 _ESCAPED = json.JSONEncoder(ensure_ascii=True)
+# ``_UNESCAPED``'s C encoder made once: ``JSONEncoder.encode`` makes one a call (its separators, its
+# float writer and its check for cycles: durable-rules' facts and states are JSON's own, with none)
+_UNESCAPED_C = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+    None, _UNESCAPED.default, json.encoder.encode_basestring, None, _UNESCAPED.key_separator, _UNESCAPED.item_separator,
+    False, False, True)
 
 
 class _DurableJson:
@@ -55,7 +60,12 @@ class _DurableJson:
         # called for every fact asserted or retracted and every action's state: an encoder made
         # once (``json.dumps`` with a keyword makes one a call), and the pattern looked for only
         # where Python may have written an exponent (``1e-05``, ``1e+16``: always with a sign)
-        text = (_UNESCAPED if not ensure_ascii else _ESCAPED).encode(value)
+        if ensure_ascii:
+            text = _ESCAPED.encode(value)
+        elif _UNESCAPED_C and isinstance(value, dict):
+            text = "".join(_UNESCAPED_C(value, 0))
+        else:
+            text = _UNESCAPED.encode(value)
         # only a float written as 1e-05 needs the slow path (a string holding "1e-05" takes it too, harmlessly)
         if ("e-" in text or "e+" in text) and _BARE_EXPONENT.search(text):
             return _DurableJson.encode(value, ensure_ascii)
@@ -76,6 +86,7 @@ class _DurableJson:
 
 
 durable_engine.json = _DurableJson  # type: ignore[assignment]  # the module global its Ruleset methods call
+NOT_HANDLED, OBSERVED = 1, 2  # what durable-rules' core answers for a fact no rule reads, and for one already live
 MAX_SESSIONS_PER_RULESET = 1000  # durable-rules' hard limit is 1,024 (MAX_STATE_INDEX_LENGTH)
 
 
@@ -252,30 +263,30 @@ class DurableRules:
         engine_fact = dict(fact, sid=slot.sid)
         for _ in range(8):
             state.engine_ids[engine_fact["id"]] = fact["id"]  # before the call: actions run inside it
-            try:
-                self._call(slot, "assert_fact", engine_fact)
+            # NOT_HANDLED: no rule reads it (durable-rules stores nothing, and retracting it is a no-op)
+            if self._call(slot, "assert_fact", engine_fact) != OBSERVED:
                 break
-            except durable_engine.MessageObservedException:
-                # a hash collision with a live fact: the same fact under another identity
-                del state.engine_ids[engine_fact["id"]]
-                engine_fact = dict(engine_fact, id=f"{fact['id']}~{next(self._fresh_ids)}")
-            except durable_engine.MessageNotHandledException:
-                break  # no rule reads it: durable-rules stores nothing, and retracting it is a no-op
+            # a hash collision with a live fact: the same fact under another identity
+            del state.engine_ids[engine_fact["id"]]
+            engine_fact = dict(engine_fact, id=f"{fact['id']}~{next(self._fresh_ids)}")
         else:
             raise EngineFault(f"durable-rules kept rejecting fact {fact['id']!r} as a duplicate")
         state.live[fact["id"]] = engine_fact
 
-    def _call(self, slot: Slot, method: str, fact: dict[str, Any]) -> None:
-        """One call into durable-rules (``_Engine``); an action's failure raised."""
+    def _call(self, slot: Slot, method: str, fact: dict[str, Any]) -> int:
+        """One call into durable-rules (``_Engine``); an action's failure raised.  An
+        assertion's ``NOT_HANDLED`` or ``OBSERVED`` is returned (0: neither); a retraction's
+        raised as ``Host`` raises it."""
         try:
-            self._engines[slot.ruleset].call(method, fact, slot.sid)
-        except (durable_engine.MessageObservedException, durable_engine.MessageNotHandledException):
-            raise
+            code = self._engines[slot.ruleset].call(method, fact, slot.sid)
         except Exception as exc:
             raise EngineFault(f"durable-rules failed in {method} on {slot.ruleset}/{slot.sid}: {exc}") from exc
         if self._action_errors:
             failed, self._action_errors = self._action_errors[0], []  # raised once: the slot can still be closed
             raise EngineFault(f"a rule action failed: {failed!r}") from failed
+        if code and method != "assert_fact":
+            raise (durable_engine.MessageNotHandledException if code == NOT_HANDLED else durable_engine.MessageObservedException)(fact)
+        return code
 
     def _close(self, slot: Slot) -> None:
         state = self._slots.pop(slot, None)
@@ -309,19 +320,18 @@ class _Engine:
     def __init__(self, handle: int, fired: dict[str, Callable[[dict[str, Any], str], None]]):
         self.handle, self.fired = handle, fired
 
-    def call(self, method: str, fact: dict[str, Any], sid: str) -> None:
+    def call(self, method: str, fact: dict[str, Any], sid: str) -> int:
         """Assert (``assert_fact``) or retract (``retract_fact``) ``fact`` in session ``sid``
-        and run the actions of the matches it completed; raising what ``Host`` raises for a
-        fact no rule reads and for one already observed."""
+        and run the actions of the matches it completed.  ``NOT_HANDLED`` (no rule reads the
+        fact) or ``OBSERVED`` (one with its identity is live), where ``Host`` raises an
+        exception it writes the fact out for; else 0."""
         result = getattr(durable_rules_engine, method)(self.handle, _DurableJson.dumps(fact))
-        if result[0] == 1:
-            raise durable_engine.MessageNotHandledException(fact)
-        if result[0] == 2:
-            raise durable_engine.MessageObservedException(fact)
+        if result[0] == NOT_HANDLED or result[0] == OBSERVED:
+            return result[0]
         state_handle = 0 if result[0] == 3 else result[1]
         started = durable_rules_engine.start_action_for_state(self.handle, state_handle)
         if not started:
-            return
+            return 0
         state, message = started[0], json.loads(started[1])
         while True:
             for rule_name, matched in message.items():  # one match a message (its first key, as ``Ruleset`` reads it)
@@ -330,7 +340,7 @@ class _Engine:
             durable_rules_engine.update_state(self.handle, state)  # as the core gave it: the actions change none
             following = durable_rules_engine.complete_and_start_action(self.handle, state_handle)
             if not following:
-                return
+                return 0
             message = json.loads(following)
 
 
