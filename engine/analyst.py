@@ -472,6 +472,25 @@ class Analyst:
         with self._answering():
             return self._status(frame)
 
+    def reads(self, fact: Fact) -> bool:
+        """Whether ``fact`` can change what a verdict or a status reads: any fact but a state
+        fact on a subject no rule, lapse, cost or escalation pattern reads (``_cited``)."""
+        return fact.kind != "state" or fact.withdraws is not None or fact.subject in self._cited
+
+    def escalating_at(self, as_of: dt.datetime) -> bool | None:
+        """The escalation of the last ``status``'s hostile events as of ``as_of``: from the
+        chains and times each pattern's answer was kept with (``_escalating``; None: no
+        status was worked out yet).  ``Session.status`` asks it when only time moved since."""
+        with self._answering():
+            if len(self._escalation) != len(self.rulebook.escalations):
+                return None
+            on = False
+            for p, kept in self._escalation.items():
+                if not kept[1] <= as_of < kept[2]:
+                    kept = self._escalation[p] = (kept[0], *_live_span(kept[0], as_of, self.rulebook.escalations[p].window_days))
+                on = on or kept[3]
+            return on
+
     def situation(self, frame: Frame) -> Situation:
         """The situation a verdict reads (the working memory moved to ``frame``)."""
         with self._answering():
