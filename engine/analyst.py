@@ -480,16 +480,20 @@ class Analyst:
     def escalating_at(self, as_of: dt.datetime) -> bool | None:
         """The escalation of the last ``status``'s hostile events as of ``as_of``: from the
         chains and times each pattern's answer was kept with (``_escalating``; None: no
-        status was worked out yet).  ``Session.status`` asks it when only time moved since."""
-        with self._answering():
-            if len(self._escalation) != len(self.rulebook.escalations):
-                return None
-            on = False
+        status was worked out yet, or the analyst is closed: ``status`` says so).
+        ``Session.status`` asks it when only time moved since: its lock taken as such, not
+        through ``_answering`` (a generator's context: more than the answer itself)."""
+        if self._closing or len(self._escalation) != len(self.rulebook.escalations):
+            return None
+        on = False
+        with self._lock:
             for p, kept in self._escalation.items():
                 if not kept[1] <= as_of < kept[2]:
                     kept = self._escalation[p] = (kept[0], *_live_span(kept[0], as_of, self.rulebook.escalations[p].window_days))
                 on = on or kept[3]
-            return on
+        if self._closing:  # closed meanwhile: the closer could not take the lock (``_answering``)
+            self._close_if_free()
+        return on
 
     def situation(self, frame: Frame) -> Situation:
         """The situation a verdict reads (the working memory moved to ``frame``)."""
