@@ -37,7 +37,7 @@ from engine.analysis import (
     unsure,
 )
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, kept_chains
+from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, chain_ends, kept_chains
 from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position, shown_at
 from engine.analysis.model import build_model, reachable_goals
@@ -256,14 +256,14 @@ def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int)
     return sum(1 for f in events if f.at >= since)
 
 
-def _live_span(found: Sequence[Sequence[Fact]], as_of: dt.datetime, window_days: int) -> tuple[dt.datetime, dt.datetime, bool]:
-    """Whether one of the chains ``found`` is live as of ``as_of`` (``escalation.live``: its
-    last event at or before it, at most ``window_days`` before), with the times it is the same
-    answer for: from ``as_of`` until the first time after it at which a chain's last event
-    comes or its window ends."""
+def _live_span(ends: Sequence[Fact], as_of: dt.datetime, window_days: int) -> tuple[dt.datetime, dt.datetime, bool]:
+    """Whether one of the chains ending at ``ends`` (``escalation.chain_ends``) is live as of
+    ``as_of`` (``escalation.live``: its last event at or before it, at most ``window_days``
+    before), with the times it is the same answer for: from ``as_of`` until the first time
+    after it at which a chain's last event comes or its window ends."""
     window, on, until = dt.timedelta(days=window_days), False, LAST
-    for chain in found:
-        last = chain[-1].at
+    for end in ends:
+        last = end.at
         if last > as_of:
             until = min(until, last)
         else:
@@ -437,7 +437,8 @@ class Analyst:
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         self._last_status: tuple[ModelInputs | tuple, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._statuses: dict[ModelInputs | tuple, Status] = {}  # ``_standing_key`` -> the status (``_kept_status``)
-        self._escalation: dict[str, tuple[list[list[Fact]], dt.datetime, dt.datetime, bool]] = {}  # ``_escalating``
+        # ``_escalating``: per pattern the hostile events of each side and their ids, the chains' ends, and the answer with its times
+        self._escalation: dict[str, tuple[list[Fact], list[Fact], tuple, list[Fact], dt.datetime, dt.datetime, bool]] = {}
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -488,9 +489,9 @@ class Analyst:
         on = False
         with self._lock:
             for p, kept in self._escalation.items():
-                if not kept[1] <= as_of < kept[2]:
-                    kept = self._escalation[p] = (kept[0], *_live_span(kept[0], as_of, self.rulebook.escalations[p].window_days))
-                on = on or kept[3]
+                if not kept[4] <= as_of < kept[5]:
+                    kept = self._escalation[p] = (*kept[:4], *_live_span(kept[3], as_of, self.rulebook.escalations[p].window_days))
+                on = on or kept[6]
         if self._closing:  # closed meanwhile: the closer could not take the lock (``_answering``)
             self._close_if_free()
         return on
@@ -774,18 +775,22 @@ class Analyst:
         return status
 
     def _escalating(self, sit: Situation) -> bool:
-        """``escalating(sit, self._chains)``, each pattern's answer kept with the chains it was
-        found among (``kept_chains``: the same list while the hostile events are the same) and
-        the times it holds for (``_live_span``): after a fact that changes no hostile event,
-        as time moves on, the chains are not looked through again."""
+        """``escalating(sit)``, each pattern's answer kept with the ends of the chains it was
+        found among (``chain_ends``: what liveness reads, without the chains' paths; found
+        again only when the hostile events change, as ``kept_chains`` does) and the times it
+        holds for (``_live_span``): after a fact that changes no hostile event, as time moves
+        on, the chains are not looked through again."""
         on = False
         for p, sides in sit.hostile.items():
             pattern = self.rulebook.escalations[p]
-            found = kept_chains(p, pattern, sides, self._chains)
             kept = self._escalation.get(p)
-            if kept is None or kept[0] is not found or not kept[1] <= sit.as_of < kept[2]:
-                kept = self._escalation[p] = (found, *_live_span(found, sit.as_of, pattern.window_days))
-            on = on or kept[3]
+            if kept is None or kept[0] is not sides[0] or kept[1] is not sides[1]:
+                ids = (tuple([f.id for f in sides[0]]), tuple([f.id for f in sides[1]]))
+                ends = kept[3] if kept is not None and kept[2] == ids else chain_ends(pattern, sides)
+                kept = self._escalation[p] = (sides[0], sides[1], ids, ends, *_live_span(ends, sit.as_of, pattern.window_days))
+            elif not kept[4] <= sit.as_of < kept[5]:
+                kept = self._escalation[p] = (*kept[:4], *_live_span(kept[3], sit.as_of, pattern.window_days))
+            on = on or kept[6]
         return on
 
     def _situation(self, frame: Frame) -> Situation:
