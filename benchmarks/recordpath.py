@@ -70,12 +70,13 @@ PATCHED = {
 def _patcher(base: str, folder: Path):
     """A context manager putting the methods of ``PATCHED``'s classes as they were at
     ``base`` in place of the current ones (``__init__`` excepted: objects are made by the
-    current code, whose attributes are a superset), and back after.  The old methods run
-    with their own module's globals, so the module-level functions they call are the old
-    ones too."""
+    current code, whose attributes are a superset), and back after; a method only the base
+    has is added, then taken away.  The old methods run with their own module's globals, so
+    the module-level functions they call are the old ones too."""
     import importlib
 
     old: dict[tuple[type, str], object] = {}
+    gone: list[tuple[type, str]] = []  # the base's methods the current class lacks
     for path, names in PATCHED.items():
         current = importlib.import_module(path[:-3].replace("/", "."))
         try:
@@ -87,9 +88,11 @@ def _patcher(base: str, folder: Path):
             if was is None:
                 continue
             for attr, fn in vars(was).items():
-                if attr != "__init__" and callable(fn) and attr in vars(cls):
+                if attr != "__init__" and callable(fn) and not attr.startswith("__"):
                     old[(cls, attr)] = fn
-    new = {key: key[0].__dict__[key[1]] for key in old}
+                    if attr not in vars(cls):
+                        gone.append((cls, attr))
+    new = {key: key[0].__dict__[key[1]] for key in old if key not in gone}
 
     @contextlib.contextmanager
     def before() -> Iterator[None]:
@@ -100,6 +103,8 @@ def _patcher(base: str, folder: Path):
         finally:
             for (cls, attr), fn in new.items():
                 setattr(cls, attr, fn)
+            for cls, attr in gone:
+                delattr(cls, attr)
 
     return before
 
@@ -108,8 +113,9 @@ def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,),
             postgres: str | None = None) -> dict[str, dict[str, list[float] | bool]]:
     from benchmarks.world import StreamClock, heads
     from engine.facts import parse_inputs
+    from engine.rete import DurableRules
     from engine.session import FixedClock, Session
-    from ripeness.bootstrap import load_scenario, rules_engine
+    from ripeness.bootstrap import load_scenario
 
     with tempfile.TemporaryDirectory(prefix="ripeness-recordpath-") as scratch:
         folder = Path(scratch)
@@ -133,7 +139,10 @@ def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,),
         for every in everies:
             size = max(posts * 4, every * 10)  # facts a round
             stream_clock = StreamClock()
-            ingest = {side: Session(side, scenario.rulebook, scenario.rules, rules_engine(), stream_clock) for side in ("before", "after")}
+            ingest = {}
+            for side in ("before", "after"):  # each side's sessions made and closed by its own code, on a port of its own
+                with before() if side == "before" else contextlib.nullcontext():
+                    ingest[side] = Session(side, scenario.rulebook, scenario.rules, DurableRules(), stream_clock)
             times = {"before": [], "after": []}
             same = True
             for r in range(rounds + 1):
@@ -150,8 +159,9 @@ def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,),
                             times[side].append((time.process_time() - start) / size)
                         statuses[side] = found
                 same &= statuses["before"] == statuses["after"]
-            for session in ingest.values():
-                session.close()
+            for side, session in ingest.items():
+                with before() if side == "before" else contextlib.nullcontext():
+                    session.close()
             results[f"ingest, N={every}"] = {**times, "same": same}
         return results
 
@@ -161,9 +171,13 @@ def _posts(name: str, scenario, urls: dict[str, str], clock, before, items, roun
     """Single-fact ``Sessions.record`` with its reply's JSON, each side into a log of its own
     (``urls``): CPU seconds per fact, and wall seconds (``NAME, wall``: what round trips to a
     database server cost, and the server's own work, besides this process's CPU)."""
-    from ripeness.bootstrap import open_sessions
+    from ripeness.bootstrap import open_sessions, rules_engine
 
-    sides = {side: open_sessions(scenario, url, clock) for side, url in urls.items()}
+    sides = {}
+    for side, url in urls.items():  # each side's sessions made and closed by its own code, on a port of its own
+        rules_engine.cache_clear()
+        with before() if side == "before" else contextlib.nullcontext():
+            sides[side] = open_sessions(scenario, url, clock)
     times: dict[str, list[float]] = {"before": [], "after": []}
     walls: dict[str, list[float]] = {"before": [], "after": []}
     same = True
@@ -183,8 +197,9 @@ def _posts(name: str, scenario, urls: dict[str, str], clock, before, items, roun
                     walls[side].append((time.perf_counter() - wall) / len(chunk))
             same &= replies["before"] == replies["after"]
     finally:
-        for sessions in sides.values():
-            sessions.close()
+        for side, sessions in sides.items():
+            with before() if side == "before" else contextlib.nullcontext():
+                sessions.close()
     return {name: {**times, "same": same}, f"{name}, wall": {**walls, "same": same}}
 
 

@@ -27,7 +27,6 @@ from engine.analysis import (
     Situation,
     analyse,
     bare_status,
-    escalating,
     escalation_levels,
     goal_statuses,
     headline,
@@ -38,7 +37,7 @@ from engine.analysis import (
     unsure,
 )
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, kept_chains
+from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, chain_ends, kept_chains
 from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position, shown_at
 from engine.analysis.model import build_model, reachable_goals, timed
@@ -261,6 +260,23 @@ def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int)
     return sum(1 for f in events if f.at >= since)
 
 
+def _live_span(ends: Sequence[Fact], as_of: dt.datetime, window_days: int) -> tuple[dt.datetime, dt.datetime, bool]:
+    """Whether one of the chains ending at ``ends`` (``escalation.chain_ends``) is live as of
+    ``as_of`` (``escalation.live``: its last event at or before it, at most ``window_days``
+    before), with the times it is the same answer for: from ``as_of`` until the first time
+    after it at which a chain's last event comes or its window ends."""
+    window, on, until = dt.timedelta(days=window_days), False, LAST
+    for end in ends:
+        last = end.at
+        if last > as_of:
+            until = min(until, last)
+        else:
+            end = shift(last, window)
+            if as_of <= end:
+                on, until = True, min(until, shift(end, dt.timedelta(microseconds=1)))
+    return as_of, until, on
+
+
 def _causes(sit: Situation, history: History, moment: dt.datetime, cited: frozenset[str]) -> list[FactRef]:
     """The facts dated at ``moment`` that can have caused what changed: state facts in force
     from then and events then, on the subjects some rule, pattern or cost reads (``cited``:
@@ -441,8 +457,14 @@ class Analyst:
         self._reading: dict[str, list[int]] = {s: [i for i, c in enumerate(self._compares or ()) if s in c.subjects] for s in compared}
         self._last_compared: tuple[list[Fact | None], list[bool]] | None = None
         self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
+        # a status's key (``_status_key``): per compared subject the comparisons reading it, and the last fact of each and outcomes
+        self._compares_of = {s: [i for i, c in enumerate(self._compares or ()) if s in c.subjects] for s in self._compared}
+        self._met: tuple[dict[str, Fact | None], list[bool]] = ({}, [False] * len(self._compares or ()))
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
-        self._last_status: tuple[ModelInputs, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
+        self._last_status: tuple[ModelInputs | tuple, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
+        self._statuses: dict[ModelInputs | tuple, Status] = {}  # ``_standing_key`` -> the status (``_kept_status``)
+        # ``_escalating``: per pattern the hostile events of each side and their ids, the chains' ends, and the answer with its times
+        self._escalation: dict[str, tuple[list[Fact], list[Fact], tuple, list[Fact], dt.datetime, dt.datetime, bool]] = {}
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -476,6 +498,29 @@ class Analyst:
         """Status and escalation only: what a timeline tracks, without the explanation."""
         with self._answering():
             return self._status(frame)
+
+    def reads(self, fact: Fact) -> bool:
+        """Whether ``fact`` can change what a verdict or a status reads: any fact but a state
+        fact on a subject no rule, lapse, cost or escalation pattern reads (``_cited``)."""
+        return fact.kind != "state" or fact.withdraws is not None or fact.subject in self._cited
+
+    def escalating_at(self, as_of: dt.datetime) -> bool | None:
+        """The escalation of the last ``status``'s hostile events as of ``as_of``: from the
+        chains and times each pattern's answer was kept with (``_escalating``; None: no
+        status was worked out yet, or the analyst is closed: ``status`` says so).
+        ``Session.status`` asks it when only time moved since: its lock taken as such, not
+        through ``_answering`` (a generator's context: more than the answer itself)."""
+        if self._closing or len(self._escalation) != len(self.rulebook.escalations):
+            return None
+        on = False
+        with self._lock:
+            for p, kept in self._escalation.items():
+                if not kept[4] <= as_of < kept[5]:
+                    kept = self._escalation[p] = (*kept[:4], *_live_span(kept[3], as_of, self.rulebook.escalations[p].window_days))
+                on = on or kept[6]
+        if self._closing:  # closed meanwhile: the closer could not take the lock (``_answering``)
+            self._close_if_free()
+        return on
 
     def situation(self, frame: Frame) -> Situation:
         """The situation a verdict reads (the working memory moved to ``frame``)."""
@@ -739,10 +784,55 @@ class Analyst:
         # the working memory given the very facts of the last status (the state a rule reads among
         # them), on the same day: the same model inputs (after each fact no rule reads)
         if last is None or given is None or last[2] is not given or last[3] != day:
-            inputs = model_inputs(self.rulebook, sit.as_of, sit.state, self._read, self._memory.held(), self._in_force)
-            status = last[1] if last is not None and last[0] == inputs else bare_status(sit)
+            inputs = self._status_key(sit.as_of, sit.state, self._memory.held())
+            status = last[1] if last is not None and last[0] == inputs else self._kept_status(inputs, sit)
             self._last_status = last = (inputs, status, given, day)
-        return last[1], escalating(sit, self._chains)
+        return last[1], self._escalating(sit)
+
+    def _status_key(self, as_of: dt.datetime, state: Mapping[str, Fact], claims: frozenset[str]) -> ModelInputs | tuple:
+        """``_standing_key``, with each comparison worked out again only when a fact it reads
+        is not the one of the last key (facts never change: the same fact, the same outcome)."""
+        if self._compares is None:
+            return self._standing_key(as_of, state, claims)
+        facts, met = self._met
+        changed = [s for s in self._compared if state.get(s) is not facts.get(s)]
+        if changed:
+            values = {s: state[s].value for s in self._compared if s in state}
+            for subject in changed:
+                facts[subject] = state.get(subject)
+                for i in self._compares_of[subject]:
+                    met[i] = compare_met(self._compares[i], values)
+        return (self._in_force(as_of, state), claims, tuple(met), tuple([(s, state[s].value) for s in self._uncompared if s in state]))
+
+    def _kept_status(self, key: ModelInputs | tuple, sit: Situation) -> Status:
+        """``bare_status(sit)``, kept on ``key`` (``_standing_key``: what a timeline keeps a
+        standing on, the status among it) for the ``KEPT_STANDINGS`` latest keys: an ingest's
+        values come back to comparisons that held before (benchmarks/RESULTS.md, h-perfact6)."""
+        status = self._statuses.get(key)
+        if status is None:
+            status = self._statuses[key] = bare_status(sit)
+            if len(self._statuses) > KEPT_STANDINGS:
+                del self._statuses[next(iter(self._statuses))]
+        return status
+
+    def _escalating(self, sit: Situation) -> bool:
+        """``escalating(sit)``, each pattern's answer kept with the ends of the chains it was
+        found among (``chain_ends``: what liveness reads, without the chains' paths; found
+        again only when the hostile events change, as ``kept_chains`` does) and the times it
+        holds for (``_live_span``): after a fact that changes no hostile event, as time moves
+        on, the chains are not looked through again."""
+        on = False
+        for p, sides in sit.hostile.items():
+            pattern = self.rulebook.escalations[p]
+            kept = self._escalation.get(p)
+            if kept is None or kept[0] is not sides[0] or kept[1] is not sides[1]:
+                ids = (tuple([f.id for f in sides[0]]), tuple([f.id for f in sides[1]]))
+                ends = kept[3] if kept is not None and kept[2] == ids else chain_ends(pattern, sides)
+                kept = self._escalation[p] = (sides[0], sides[1], ids, ends, *_live_span(ends, sit.as_of, pattern.window_days))
+            elif not kept[4] <= sit.as_of < kept[5]:
+                kept = self._escalation[p] = (*kept[:4], *_live_span(kept[3], sit.as_of, pattern.window_days))
+            on = on or kept[6]
+        return on
 
     def _situation(self, frame: Frame) -> Situation:
         state = frame.state

@@ -97,6 +97,11 @@ class History:
         self._unconfirmed = 0  # how many of its facts are less than confirmed
         self.version = 0  # how many times a fact was added or withdrawn: what a kept timeline checks (``analyst.KeptTimelines``)
 
+    @property
+    def latest_state_at(self) -> dt.datetime | None:
+        """The latest time of a state fact (None: none): the state as of any later time is the same."""
+        return self._head_at
+
     def covers(self, as_of: dt.datetime) -> bool:
         """Whether questions about ``as_of`` can be answered from what is loaded."""
         return self.complete_from is None or as_of >= self.complete_from

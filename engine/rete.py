@@ -13,7 +13,8 @@ ruleset, apply retractions and assertions to it and learn which rules matched, c
 - sids are chosen so that no two in one ruleset share a 32-bit FNV-1a hash, and a fact
   that durable-rules rejects as a duplicate (a hash collision: the caller promises ids are
   unique within a slot) is re-asserted under a fresh engine id;
-- an exception inside an action, which durable-rules swallows, is raised as ``EngineFault``;
+- an exception inside an action, which durable-rules would swallow, is raised as
+  ``EngineFault``: the actions are run here, not by durable-rules' Python layer (``_Engine``);
 - its C JSON parser rejects a number with an exponent but no decimal point (``1e-05``, which
   is how Python writes 0.00001): the JSON durable-rules' Python layer writes is made with
   ``_DurableJson``, which writes such floats as ``1.0e-05``.
@@ -29,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import durable_rules_engine
 from durable import engine as durable_engine
 
 from engine.compiler import CompiledRules
@@ -40,6 +42,11 @@ T = TypeVar("T")
 _BARE_EXPONENT = re.compile(r"(?<![.\d])\d+e[-+]?\d")
 _UNESCAPED = json.JSONEncoder(ensure_ascii=False)
 _ESCAPED = json.JSONEncoder(ensure_ascii=True)
+# ``_UNESCAPED``'s C encoder made once: ``JSONEncoder.encode`` makes one a call (its separators, its
+# float writer and its check for cycles: durable-rules' facts and states are JSON's own, with none)
+_UNESCAPED_C = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+    None, _UNESCAPED.default, json.encoder.encode_basestring, None, _UNESCAPED.key_separator, _UNESCAPED.item_separator,
+    False, False, True)
 
 
 class _DurableJson:
@@ -53,7 +60,12 @@ class _DurableJson:
         # called for every fact asserted or retracted and every action's state: an encoder made
         # once (``json.dumps`` with a keyword makes one a call), and the pattern looked for only
         # where Python may have written an exponent (``1e-05``, ``1e+16``: always with a sign)
-        text = (_UNESCAPED if not ensure_ascii else _ESCAPED).encode(value)
+        if ensure_ascii:
+            text = _ESCAPED.encode(value)
+        elif _UNESCAPED_C and isinstance(value, dict):
+            text = "".join(_UNESCAPED_C(value, 0))
+        else:
+            text = _UNESCAPED.encode(value)
         # only a float written as 1e-05 needs the slow path (a string holding "1e-05" takes it too, harmlessly)
         if ("e-" in text or "e+" in text) and _BARE_EXPONENT.search(text):
             return _DurableJson.encode(value, ensure_ascii)
@@ -74,6 +86,7 @@ class _DurableJson:
 
 
 durable_engine.json = _DurableJson  # type: ignore[assignment]  # the module global its Ruleset methods call
+NOT_HANDLED, OBSERVED = 1, 2  # what durable-rules' core answers for a fact no rule reads, and for one already live
 MAX_SESSIONS_PER_RULESET = 1000  # durable-rules' hard limit is 1,024 (MAX_STATE_INDEX_LENGTH)
 
 
@@ -164,6 +177,7 @@ class DurableRules:
         self._action_errors: list[BaseException] = []
         self._ruleset_names = itertools.count()
         self._fresh_ids = itertools.count()
+        self._engines: dict[str, _Engine] = {}  # ruleset name -> its calls into the C core
 
     # --- the port ---------------------------------------------------------------------
 
@@ -199,22 +213,34 @@ class DurableRules:
             self._host = _Host()
         name = f"{rules.name}__{next(self._ruleset_names)}"
         definition = json.loads(json.dumps(rules.rules))  # durable-rules mutates what it is given
+        fired = {rule_name: self._fired(rule_name, rules) for rule_name in definition}
         for rule_name, rule in definition.items():
-            rule["run"] = self._action(rule_name, rules)
+            rule["run"] = self._action(fired[rule_name])
         self._host.register_rulesets({name: definition})
+        self._engines[name] = _Engine(self._host.get_ruleset(name)._handle, fired)
         return name
 
-    def _action(self, rule_name: str, rules: CompiledRules) -> Callable[[Any], None]:
-        def action(c: Any) -> None:
+    def _fired(self, rule_name: str, rules: CompiledRules) -> Callable[[dict[str, Any], str], None]:
+        """What a match of ``rule_name`` does: a ``Firing`` with the caller's ids of the
+        matched facts (``matched``: durable-rules' message, in the session ``sid``)."""
+        def fired(matched: dict[str, Any], sid: str) -> None:
             try:
-                matched = c._m if isinstance(getattr(c, "_m", None), dict) else {}
                 if rule_name in rules.joins and not rules.holds(rule_name, matched):
                     return  # the two subjects' values do not compare as the rule says: no match
-                state = self._slots.get(Slot(self._current_ruleset, c.s.sid))
+                state = self._slots.get(Slot(self._current_ruleset, sid))
                 ids = frozenset(state.engine_ids.get(f["id"], f["id"]) if state else f["id"] for f in matched.values())
                 self._firings.append(Firing(rule_name, ids))
-            except BaseException as exc:  # durable-rules would swallow it
+            except BaseException as exc:  # raised by ``_call`` once the call into durable-rules is done
                 self._action_errors.append(exc)
+
+        return fired
+
+    @staticmethod
+    def _action(fired: Callable[[dict[str, Any], str], None]) -> Callable[[Any], None]:
+        """``fired`` as an action of durable-rules' Python layer (given its ``Closure``),
+        for a call made through that layer; ``_Engine`` runs ``fired`` itself."""
+        def action(c: Any) -> None:
+            fired(c._m if isinstance(getattr(c, "_m", None), dict) else {}, c.s.sid)
 
         return action
 
@@ -231,48 +257,36 @@ class DurableRules:
             if fact["id"] in state.live:
                 raise EngineFault(f"fact id {fact['id']!r} is already live in this working memory")
             self._assert(slot, state, fact)
-        if retract or add:
-            self._check_swallowed(slot)
         return self._firings
 
     def _assert(self, slot: Slot, state: _SlotState, fact: dict[str, Any]) -> None:
         engine_fact = dict(fact, sid=slot.sid)
         for _ in range(8):
             state.engine_ids[engine_fact["id"]] = fact["id"]  # before the call: actions run inside it
-            try:
-                self._call(slot, "assert_fact", engine_fact)
+            # NOT_HANDLED: no rule reads it (durable-rules stores nothing, and retracting it is a no-op)
+            if self._call(slot, "assert_fact", engine_fact) != OBSERVED:
                 break
-            except durable_engine.MessageObservedException:
-                # a hash collision with a live fact: the same fact under another identity
-                del state.engine_ids[engine_fact["id"]]
-                engine_fact = dict(engine_fact, id=f"{fact['id']}~{next(self._fresh_ids)}")
-            except durable_engine.MessageNotHandledException:
-                break  # no rule reads it: durable-rules stores nothing, and retracting it is a no-op
+            # a hash collision with a live fact: the same fact under another identity
+            del state.engine_ids[engine_fact["id"]]
+            engine_fact = dict(engine_fact, id=f"{fact['id']}~{next(self._fresh_ids)}")
         else:
             raise EngineFault(f"durable-rules kept rejecting fact {fact['id']!r} as a duplicate")
         state.live[fact["id"]] = engine_fact
 
-    def _call(self, slot: Slot, method: str, fact: dict[str, Any]) -> None:
-        """One call into durable-rules; an action's failure raised.  What durable-rules
-        swallows (``_check_swallowed``) is looked for once a batch: reading the state back
-        costs a call and a JSON parse, as much as the assertion itself."""
-        assert self._host is not None
+    def _call(self, slot: Slot, method: str, fact: dict[str, Any]) -> int:
+        """One call into durable-rules (``_Engine``); an action's failure raised.  An
+        assertion's ``NOT_HANDLED`` or ``OBSERVED`` is returned (0: neither); a retraction's
+        raised as ``Host`` raises it."""
         try:
-            getattr(self._host, method)(slot.ruleset, fact)
-        except (durable_engine.MessageObservedException, durable_engine.MessageNotHandledException):
-            raise
+            code = self._engines[slot.ruleset].call(method, fact, slot.sid)
         except Exception as exc:
             raise EngineFault(f"durable-rules failed in {method} on {slot.ruleset}/{slot.sid}: {exc}") from exc
         if self._action_errors:
-            raise EngineFault(f"a rule action failed: {self._action_errors[0]!r}") from self._action_errors[0]
-
-    def _check_swallowed(self, slot: Slot) -> None:
-        """Raise ``EngineFault`` if durable-rules swallowed an exception in an action of the
-        slot's session (it keeps the text in the session's state, where it stays)."""
-        assert self._host is not None
-        swallowed = self._host.get_state(slot.ruleset, slot.sid).get("exception")
-        if swallowed:
-            raise EngineFault(f"durable-rules swallowed an exception in an action: {swallowed}")
+            failed, self._action_errors = self._action_errors[0], []  # raised once: the slot can still be closed
+            raise EngineFault(f"a rule action failed: {failed!r}") from failed
+        if code and method != "assert_fact":
+            raise (durable_engine.MessageNotHandledException if code == NOT_HANDLED else durable_engine.MessageObservedException)(fact)
+        return code
 
     def _close(self, slot: Slot) -> None:
         state = self._slots.pop(slot, None)
@@ -280,8 +294,6 @@ class DurableRules:
             return
         for engine_fact in state.live.values():
             self._call(slot, "retract_fact", engine_fact)
-        if state.live:
-            self._check_swallowed(slot)
         self._pool_of[slot.ruleset].free.append(slot)
 
     def _slot_state(self, slot: Slot) -> _SlotState:
@@ -289,6 +301,47 @@ class DurableRules:
             return self._slots[slot]
         except KeyError:
             raise EngineFault(f"slot {slot} is not open") from None
+
+
+class _Engine:
+    """One ruleset's calls into durable-rules' C core, its matches' actions run here.
+
+    durable-rules' Python layer (``Host.assert_fact`` and the like) wraps each call: per
+    match it parses the session's state from JSON, builds a ``Closure`` around it, runs the
+    action (swallowing what it raises into the state, where only reading the state back
+    finds it), writes the state to JSON again and hands it back to the core.  The actions
+    here change no state and raise nothing (``DurableRules._fired`` keeps what they raise),
+    so the same protocol is followed directly: the call, then each match started, its action
+    run, and completed with the state as the core gave it.  There is then nothing swallowed
+    to read back after a batch either (``benchmarks/RESULTS.md``, branch h-perfact6)."""
+
+    __slots__ = ("handle", "fired")
+
+    def __init__(self, handle: int, fired: dict[str, Callable[[dict[str, Any], str], None]]):
+        self.handle, self.fired = handle, fired
+
+    def call(self, method: str, fact: dict[str, Any], sid: str) -> int:
+        """Assert (``assert_fact``) or retract (``retract_fact``) ``fact`` in session ``sid``
+        and run the actions of the matches it completed.  ``NOT_HANDLED`` (no rule reads the
+        fact) or ``OBSERVED`` (one with its identity is live), where ``Host`` raises an
+        exception it writes the fact out for; else 0."""
+        result = getattr(durable_rules_engine, method)(self.handle, _DurableJson.dumps(fact))
+        if result[0] == NOT_HANDLED or result[0] == OBSERVED:
+            return result[0]
+        state_handle = 0 if result[0] == 3 else result[1]
+        started = durable_rules_engine.start_action_for_state(self.handle, state_handle)
+        if not started:
+            return 0
+        state, message = started[0], json.loads(started[1])
+        while True:
+            for rule_name, matched in message.items():  # one match a message (its first key, as ``Ruleset`` reads it)
+                self.fired[rule_name](matched if isinstance(matched, dict) else {}, sid)
+                break
+            durable_rules_engine.update_state(self.handle, state)  # as the core gave it: the actions change none
+            following = durable_rules_engine.complete_and_start_action(self.handle, state_handle)
+            if not following:
+                return 0
+            message = json.loads(following)
 
 
 class _Owner:

@@ -38,6 +38,21 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
     sliding-window maximum per side, so the work is linear in the number of events.
     "Earlier" is event order: events at the same time (two dated the same day, with no
     time of day) follow each other in the order they were recorded."""
+    events, before, ends = _links(pattern, sides)
+    result = _paths([f for _, f in events], before, ends) if ends else []
+    return result + _intensity_runs(pattern, events)
+
+
+def chain_ends(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[Fact]:
+    """The last event of each chain and run ``chains`` finds, in its order: all that
+    whether one is live reads (``live``), without walking the chains' paths."""
+    events, _, ends = _links(pattern, sides)
+    return [events[i][1] for i in ends] + [run[-1] for run in _intensity_runs(pattern, events)]
+
+
+def _links(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> tuple[list, list[int | None], list[int]]:
+    """``chains``' events in order (``((at, seq, side), fact)``), each one's link (the event
+    before it in the longest chain ending there), and the indices of the maximal chains' ends."""
     window = dt.timedelta(days=pattern.window_days)
     events = sorted({(f.at, f.seq, side): f for side in (0, 1) for f in sides[side]}.items())
     keys = [(at, seq) for (at, seq, _), _ in events]
@@ -68,12 +83,15 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
             before.append(None)
     exchanges = pattern.exchanges
     extended = {before[i] for i, n in enumerate(length) if n >= exchanges}
-    ends = [i for i, n in enumerate(length) if n >= exchanges and i not in extended]
-    result = _paths([f for _, f in events], before, ends) if ends else []
-    if pattern.intensity is not None:
-        for side in (0, 1):
-            result += _runs([f for (_, _, s), f in events if s == side], window, pattern.intensity)
-    return result
+    return events, before, [i for i, n in enumerate(length) if n >= exchanges and i not in extended]
+
+
+def _intensity_runs(pattern: Escalation, events: list) -> list[list[Fact]]:
+    """The intensity runs of each side among ``_links``' events (none without an ``intensity``)."""
+    if pattern.intensity is None:
+        return []
+    window = dt.timedelta(days=pattern.window_days)
+    return [run for side in (0, 1) for run in _runs([f for (_, _, s), f in events if s == side], window, pattern.intensity)]
 
 
 def _paths(facts: list[Fact], before: list[int | None], ends: list[int]) -> list[list[Fact]]:

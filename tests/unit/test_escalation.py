@@ -10,7 +10,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.analysis.escalation import Watch, calm_at, calms, chains, hostile, live
+from engine.analysis.escalation import Watch, calm_at, calms, chain_ends, chains, hostile, live
 from engine.facts import Fact
 from engine.rulebook.models import Escalation
 
@@ -146,6 +146,7 @@ def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events,
     sides = hostile(p, facts)
     assert sides == plain_hostile(p, facts)
     assert chains(p, sides) == plain_chains(p, sides) + plain_runs(p, sides)
+    assert chain_ends(p, sides) == [c[-1] for c in plain_chains(p, sides) + plain_runs(p, sides)]  # what liveness reads
 
 
 @settings(max_examples=200, deadline=None)

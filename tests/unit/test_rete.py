@@ -131,3 +131,25 @@ def test_calls_from_many_threads_go_through_one_owner(port):
 def test_sids_are_distinct_under_the_engines_hash():
     sids = distinct_sids(1000)
     assert len({fnv1a_32(s) for s in sids}) == 1000
+
+
+def test_every_match_one_assertion_completes_is_reported(port):
+    # the matches of one call are started and completed one after another (``_Engine``)
+    slot = port.open(RULES)
+    port.apply(slot, [], [state("b", "y", "on")])
+    assert sorted(port.apply(slot, [], [state("a", "x", 3)]), key=lambda f: f.rule) == [
+        Firing("low#0", frozenset({"a"})), Firing("pair#0", frozenset({"a", "b"}))]
+    assert port.apply(slot, [state("a", "x", 3)], [state("c", "x", 4)]) in (
+        [Firing("low#0", frozenset({"c"})), Firing("pair#0", frozenset({"b", "c"}))],
+        [Firing("pair#0", frozenset({"b", "c"})), Firing("low#0", frozenset({"c"}))])
+    port.close(slot)
+
+
+def test_an_action_that_fails_is_raised_not_swallowed(port):
+    failing = CompiledRules(name="failing", rules=dict(RULES.rules), claims=dict(RULES.claims),
+                            joins={"pair#0": (("p0", "p1", "no such operator"),)})
+    slot = port.open(failing)
+    port.apply(slot, [], [state("a", "x", 3)])
+    with pytest.raises(EngineFault, match="a rule action failed"):
+        port.apply(slot, [], [state("b", "y", "on")])
+    port.close(slot)
