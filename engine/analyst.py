@@ -454,7 +454,10 @@ class Analyst:
         compared = {s for c in self._compares for s in c.subjects} if self._compares is not None else set()
         self._compared = sorted(compared)
         # per subject compared, the comparisons reading it; and the facts and outcomes of the last key (``_comparisons``)
-        self._reading: dict[str, list[int]] = {s: [i for i, c in enumerate(self._compares or ()) if s in c.subjects] for s in compared}
+        self._reading: dict[str, list[int]] = {s: [] for s in compared}
+        for i, c in enumerate(self._compares or ()):  # once per comparison (not per subject and comparison: 0.14 s at P=200)
+            for s in c.subjects:
+                self._reading[s].append(i)
         self._last_compared: tuple[list[Fact | None], list[bool]] | None = None
         self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
         # a status's key (``_status_key``): per compared subject the comparisons reading it, and the last fact of each and outcomes

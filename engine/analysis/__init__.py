@@ -246,9 +246,11 @@ def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Ca
     ``prepared``: the model and solution ``standing`` put there for this same situation
     (not built again; the model alone: solved here), or empty.  ``light``: without the
     concession sets, the summary, the stances and the hostile events cited (``NOT_SEARCHED``,
-    none; the chains are kept, with their levels): what a timeline's entries and their
-    ``changes`` read of a verdict (the stances off its standing; ripeness reads the events
-    for its words, not its status), never given out as one."""
+    none; the chains are kept, with their levels; the cycles and dead ends without the facts
+    behind their failing comparisons; of the openings only those toward a main goal that
+    ripeness's way out could choose, ranked among themselves): what a timeline's entries and their ``changes`` read of
+    a verdict (the stances off its standing; ripeness reads the events for its words, not
+    its status; its way out reads no other opening), never given out as one."""
     with _collector_paused():
         return _analyse(sit, kept, check, prepared or None, light)
 
@@ -283,10 +285,12 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     hopeful = reachable_if_willing(model, solution) if stuck else {}
     status = headline(model, per_goal, hopeful)
     events, chains = explain.escalation_chains(sit, kept, cite=not light)
-    found = explain.cycles(sit, solution) if stuck else []
+    found = explain.cycles(sit, solution, not light) if stuck else []
     check()
-    refused = explain.refusals(sit, model, solution) if stuck else []
-    open_goals = any(s != "progress" for s in per_goal.values())
+    refused = explain.refusals(sit, model, solution, not light) if stuck else []
+    # light: only the openings ripeness reads (its way out: those toward a main goal not done), none if every main goal is done
+    only = frozenset(rb.main_goals) if light else None
+    open_goals = any(s != "progress" for g, s in per_goal.items() if only is None or g in only)
     outcomes = Outcomes(model, solution) if open_goals else None  # every goal done: no openings, no concessions
     check()
     ways = {g: on_the_way(model, solution, g) for g in model.goals}
@@ -295,7 +299,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         if not model.goals[g]:
             for move in way:
                 toward.setdefault(move, []).append(g)
-    openings = find_openings(sit, model, solution, explain.cite_position, outcomes, toward) if outcomes is not None else []
+    openings = find_openings(sit, model, solution, explain.cite_position, outcomes, toward, only) if outcomes is not None else []
     check()
     main = [g for g in model.main if g in per_goal]
     stance_blocks = explain.blocks_by_stance(model)
@@ -376,7 +380,7 @@ def forget() -> None:
     from engine.analysis import model, openings
 
     for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
-                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT):
+                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE):
         kept.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = 0
 

@@ -310,11 +310,13 @@ def _trend(fact: Fact, before: Fact | None, bound: object) -> str | None:
     return "away" if gap_now > gap_before else "toward" if gap_now < gap_before else None
 
 
-def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
+def cycles(sit: Situation, solution: Solution, evidence: bool = True) -> list[Cycle]:
     """The blocked cycles, shortest first, at most ``MAX_CYCLES``: component by component in
     order of their first move (every cycle lies in one), and in a component the shortest
     of the first ``CYCLE_SEARCH`` found.  networkx starts its search from a set's first
-    member, so a component with more cycles than that could give other ones on another run."""
+    member, so a component with more cycles than that could give other ones on another run.
+    ``evidence``: each step with the facts behind its failing comparisons (else none: what
+    a timeline's light verdict leaves out, ``analysis.analyse``)."""
     found: list[list[str]] = []
     for component in solution.blocked_components():
         if len(found) >= MAX_CYCLES:
@@ -337,7 +339,7 @@ def cycles(sit: Situation, solution: Solution) -> list[Cycle]:
                     steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
                     continue
                 position = cite_position(block.stated, block.variant)
-                unmet = unmet_evidence(sit, block, block.unmet_toward(target))
+                unmet = unmet_evidence(sit, block, block.unmet_toward(target)) if evidence else []
                 description = sit.rulebook.moves[move].description
                 steps.append(kept_part("step", (move, block.stated.actor, description, target), (position, *unmet), Step, move=move,
                                    actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=unmet))
@@ -372,11 +374,12 @@ def _shortest_first(nodes: list[str]) -> tuple[int, list[str]]:
     return len(nodes), nodes
 
 
-def refusals(sit: Situation, model: BlockingModel, solution: Solution) -> list[Refusal]:
+def refusals(sit: Situation, model: BlockingModel, solution: Solution, evidence: bool = True) -> list[Refusal]:
     """The dead ends on the way to a goal: refusals, and conditions no move can meet (a
-    move nobody has spoken of is untested, not refused: see ``untested``)."""
+    move nobody has spoken of is untested, not refused: see ``untested``).  ``evidence``:
+    as for ``cycles``."""
     return [Refusal(move=m, actor=b.stated.actor, position=cite_position(b.stated, b.variant),
-                    unmet=[] if b.refusal else unmet_evidence(sit, b), clashes_with=list(b.clashes))
+                    unmet=[] if b.refusal or not evidence else unmet_evidence(sit, b), clashes_with=list(b.clashes))
             for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ())
             if b.stated is not None and not solution.lifters[id(b)]]
 

@@ -21,11 +21,17 @@ _OPENINGS = TypeAdapter(list[Opening])
 
 
 def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite: Callable[[Position | Offer, Variant | None], PositionRef],
-                  outcomes: Outcomes | None = None, toward: dict[str, list[str]] | None = None) -> list[Opening]:
+                  outcomes: Outcomes | None = None, toward: dict[str, list[str]] | None = None,
+                  only: frozenset[str] | None = None) -> list[Opening]:
     """The ranked ways out; ``toward``: move -> the goals not done on whose way it lies
-    (``on_the_way``), named by each opening."""
+    (``on_the_way``), named by each opening.  ``only``: just the openings toward one of
+    these goals that ripeness's way out could choose (``ripeness._way_out``: not an ask,
+    breaching no position); the others are not worked out, and the ranks are among those
+    alone, in the same order as among all (a timeline's light verdicts)."""
     rb = sit.rulebook
     toward = toward or {}
+    if only is not None:
+        wanted = {m for m, goals in toward.items() if not only.isdisjoint(goals)}
     outcomes = outcomes or Outcomes(model, solution)
     values = values_of(sit)
     candidates: list[dict] = []
@@ -37,6 +43,8 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
 
     for move in sorted(solution.reach & solution.relevant):
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
+            continue
+        if only is not None and move not in wanted:
             continue
         reaches, acyclic = outcomes.after_move(move)
         actor = rb.moves[move].actor
@@ -66,11 +74,15 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
                                toward=toward.get(move, [])))
 
     for move in sorted(solution.relevant - solution.reach):
+        if only is not None and move not in wanted:
+            continue
         path = _path(rb, model, solution, move)
         if path is None:
             continue  # a move it comes after is out of reach: that move is the way out, listed on its own
-        reaches, acyclic = outcomes.after_moves([*path, move]) if path else outcomes.after_move(move)
         kind, actor, text, facts_needed, breaches, evidence = _withheld(rb, move, model.blocks.get(move, ()), values, substitutes, cite)
+        if only is not None and (kind == "ask" or breaches):
+            continue  # no way out (``ripeness._way_out``): what the change would do is not worked out
+        reaches, acyclic = outcomes.after_moves([*path, move]) if path else outcomes.after_move(move)
         if path:
             text += f" (after {', '.join(path)})"
             evidence = [cite(s, None) for before in path for s in model.willing.get(before, ())] + evidence
@@ -80,6 +92,8 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
                                reaches_goal=reaches, evidence=evidence, toward=toward.get(move, []), after=path))
 
     for block in relevant_blocks(model, solution):
+        if only is not None and block.move not in wanted:
+            continue
         for variant in (block.position.variants if block.position is not None else ()):
             if variant is block.variant:
                 continue

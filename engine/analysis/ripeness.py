@@ -221,8 +221,19 @@ class _Index:
 
     def withheld_since(self, move: str) -> dt.date | None:
         if move not in self._withheld:
-            self._withheld[move] = _withheld_since(self.rulebook, move, self.day)
+            # kept across verdicts too (a timeline's on one day, every main goal's moves): it reads the rulebook and the day only
+            key = (id(self.rulebook), move, self.day)
+            kept = _WITHHELD_SINCE.get(key)
+            if kept is None or kept[0] is not self.rulebook:
+                if len(_WITHHELD_SINCE) >= MAX_WITHHELD_SINCE:
+                    _WITHHELD_SINCE.clear()
+                kept = _WITHHELD_SINCE[key] = (self.rulebook, _withheld_since(self.rulebook, move, self.day))
+            self._withheld[move] = kept[1]
         return self._withheld[move]
+
+
+MAX_WITHHELD_SINCE = 20_000
+_WITHHELD_SINCE: dict[tuple[int, str, dt.date], tuple[Rulebook, dt.date | None]] = {}  # with the rulebook: its id stays its own
 
 
 def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> Stalemate:

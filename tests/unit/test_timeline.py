@@ -529,3 +529,41 @@ def test_each_entry_cites_the_verdict_as_of_its_time_the_same_bytes_it_held(fold
     finally:
         session.close()
         fresh.close()
+
+
+def _read_by_changes(verdict) -> tuple:
+    """What a timeline's entries and ``changes`` read of a verdict but its stances (read off
+    the standing): the goals, the cycles and dead ends by their positions, and each main
+    goal's ripeness with what made it (``ripeness.differences``' cause)."""
+    return ([(g.id, g.status, g.blocked_by, g.cycles, g.refusals) for g in verdict.goals],
+            [tuple(s.position.id if s.position is not None else s.waits_for for s in c.steps) for c in verdict.cycles],
+            [(r.move, r.position.id) for r in verdict.refusals],
+            [(r.goal, r.status, r.since, r.mutually_hurting_stalemate, r.mhs_since, r.stalemate.holds,
+              [(p.party, p.side, p.hurting) for p in r.parties], r.way_out.holds, r.way_out.since,
+              [s.variant or s.id for s in r.way_out.statements]) for r in verdict.ripeness])
+
+
+CASES = [FIDELITY.parent / c for c in ("black_sea_grain", "us_cuba_2013", "greece_north_macedonia", "iran_saudi_2021")]
+
+
+@pytest.mark.parametrize("folder", [JCPOA, STRIKE, *CASES], ids=["jcpoa", "strike", *(p.name for p in CASES)])
+def test_a_light_verdict_says_what_the_full_one_says_to_the_timeline(folder: Path):
+    """A timeline's verdicts leave out what no entry reads (``analyse``'s ``light``: of the
+    openings only those ripeness's way out could choose, no evidence behind the cycles'
+    steps and dead ends): at every change time the goals, cycles, dead ends and each main
+    goal's ripeness and its cause are those of the full verdict."""
+    from fidelity.report import imported_events
+
+    scenario = load_scenario(folder / "rules" if (folder / "rules").is_dir() else folder)
+    session = scenario.replay(folder / "facts.yaml", clock=NOW)
+    session.record(imported_events(folder, scenario.rulebook))
+    try:
+        before: tuple = (None, None)
+        for moment in session.change_times():
+            sit = session.analyst.situation(session.frame(moment))
+            light, full = analyse(sit, light=True), analyse(sit)
+            assert _read_by_changes(light) == _read_by_changes(full), moment
+            assert ripeness.differences(before[0], light) == ripeness.differences(before[1], full), moment
+            before = (light, full)
+    finally:
+        session.close()
