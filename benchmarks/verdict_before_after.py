@@ -22,7 +22,6 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
-import json
 import statistics
 import subprocess
 import sys
@@ -65,7 +64,7 @@ def _digest(payload: str) -> str:
 def timelines(before: tuple[Any, Any], runs: int) -> str:
     import engine.analysis as after_analysis
     import engine.analyst as after_analyst
-    from benchmarks.timeline_before_after import page_input
+    from benchmarks.timeline_before_after import digest, page_input
     from ripeness.bootstrap import rules_engine
 
     label, history, rulebook, rules, now = page_input(Path(tempfile.mkdtemp(prefix="verdict-before-after-")))
@@ -84,8 +83,7 @@ def timelines(before: tuple[Any, Any], runs: int) -> str:
             gc.collect()
             times[side].append(time.process_time() - start)
             worker.close()
-            found = _digest(json.dumps([{k: v for k, v in json.loads(e.model_dump_json()).items() if k not in ("verdict", "goals")}
-                                        for e in entries], sort_keys=True))  # the verdicts are cited since h-timeline6, with goals
+            found = digest(entries)  # the entries but for the verdicts they cite by time since h-timeline6, and goals
             if digests.setdefault(side, found) != found:
                 raise SystemExit(f"timeline: two runs of {side} differ")
             count = len(entries)
