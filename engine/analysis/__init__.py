@@ -64,12 +64,15 @@ def headline(model: BlockingModel, statuses: dict[str, Status], hopeful: dict[st
       for each), so a cycle of positions or a refusal holds each of them.  Talks under
       way never hide a standoff on the deal; they do speak for a deal that waits only on
       moves nobody has spoken of yet.  A main goal of another phase (the deal signed, when
-      the headline follows putting it into effect) is not an interim goal: it raises nothing.
+      the headline follows putting it into effect) is not an interim goal: it raises nothing,
+      and neither does an interim goal a step ``toward`` a main goal the headline does not
+      follow now (``model.aside``).
     ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out; else it is
     worked out when needed, from ``solution`` (``solve(model)``) if given."""
     main = [g for g in model.main if g in statuses] or list(statuses)
     best = max((statuses[g] for g in main), key=_ORDER.__getitem__, default="deadlock")
-    interim = [statuses[g] for g in statuses if g not in main and g not in model.phases]  # another phase is no interim goal
+    interim = [statuses[g] for g in statuses  # another phase is no interim goal, nor a step toward another phase
+               if g not in main and g not in model.phases and g not in model.aside]
     better = max(interim, key=_ORDER.__getitem__, default="deadlock")
     if _ORDER[better] <= _ORDER[best]:
         return best
@@ -140,12 +143,12 @@ def _standing_key(model: BlockingModel) -> tuple | None:
     """What ``_solved_standing`` reads of ``model``, as a key: per move its blocks as the
     concession search reads them (``_signature``: stance, kind, refusal, the moves meeting
     each failing comparison, not the evidence), the moves done, eased and willing (and
-    whether on some word), the goals, their needs, substitutes, the main goals and the phases.  From one
+    whether on some word), the goals, their needs, substitutes, the main goals, the phases and the interim goals set aside.  From one
     fact to the next most values change no comparison's outcome: the model is the same but
     for its evidence, and so is the standing (``tests/unit/test_kept_analysis.py``)."""
     key = (model.moves, model.done, _block_signatures(model), tuple(model.eased), tuple(m for m, w in model.willing.items() if w),
            tuple(model.willing), tuple(model.goals.items()), tuple(model.needs.items()), tuple(model.substitutes.items()), model.main,
-           model.phases)  # the headline reads the phases too (another phase is no interim goal)
+           model.phases, model.aside)  # the headline reads the phases too (another phase is no interim goal)
     try:
         hash(key)
     except TypeError:

@@ -561,7 +561,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     main = [g for g in goals if g.id in current] or goals
     lines = []
     main_ids = {g.id for g in main}
-    carried = ([g for g in goals if g.id not in main_ids and g.id not in rb.phases and g.status == status]
+    aside = rb.aside(current)
+    carried = ([g for g in goals if g.id not in main_ids and g.id not in rb.phases and g.id not in aside and g.status == status]
                if not any(g.status == status for g in main) else [])
     carried_ids = {g.id for g in carried}
     if carried:  # an interim goal carries the headline: the main goals wait only on untested moves, or are open
@@ -586,7 +587,8 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                                            + (" (the phase the headline follows)" if g in main_ids else "") for g in rb.phases) + ".")
     for goal in goals:
         if goal.id not in main_ids and goal.id not in carried_ids and goal.id not in rb.phases:
-            lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}.")
+            lines.append(f"Interim goal {_names(rb, [goal.id])}: {goal.status}"
+                         + (f" (a step toward {rb.goals[goal.id].toward}, not the goal the headline follows now)." if goal.id in aside else "."))
     for cycle in found[:3]:
         parts = [f"{s.actor} can make {s.move} only after {s.waits_for}" if s.position is None else
                  f"{s.actor} withholds {s.move} until {' and '.join(u.test for u in s.unmet) or 'its condition holds'}"

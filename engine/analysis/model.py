@@ -160,6 +160,7 @@ class BlockingModel:
     substitutes: dict[str, tuple[str, ...]]
     main: tuple[str, ...] = ()  # the goals whose status makes the headline (``Rulebook.main_goals``)
     phases: tuple[str, ...] = ()  # every main goal in a phase (``Rulebook.phases``): never an interim goal
+    aside: tuple[str, ...] = ()  # interim goals a step toward a main goal the headline does not follow now (``Rulebook.aside``)
     # where a move ``decides`` a value: the blocks before clashes of terms were found, and
     # the rulebook to find them again with (a stance given up can end a clash)
     unclashed: dict[str, tuple[Block, ...]] | None = field(default=None, compare=False, repr=False)
@@ -199,7 +200,8 @@ class BlockingModel:
         return replace(self, moves=kept, **self._kept_blocks(None, kept),
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in wanted and g in self.goals),
-                       phases=tuple(g for g in self.phases if g in wanted and g in self.goals))
+                       phases=tuple(g for g in self.phases if g in wanted and g in self.goals),
+                       aside=tuple(g for g in self.aside if g in wanted and g in self.goals))
 
     def hopeful(self) -> BlockingModel:
         """As if every move nobody has spoken of were willing (the old, silence-is-consent
@@ -407,8 +409,9 @@ def build_model(sit: Situation) -> BlockingModel:
         goals=goals,
         needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
         substitutes=rb.substitutes,
-        main=rb.current_main({g for g, reached in goals.items() if reached}),
+        main=(main := rb.current_main({g for g, reached in goals.items() if reached})),
         phases=rb.phases,
+        aside=rb.aside(main),
     )
 
 

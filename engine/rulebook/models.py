@@ -456,7 +456,9 @@ class Goal(Strict):
     the headline status; ``interim`` ones (talks before a deal) get their own status but
     never hide the main goals' (with no goal marked main, every goal is main).  ``phase``:
     main goals in phases (an agreement signed, then put into effect) make the headline one
-    phase at a time, the first not done (``Rulebook.current_main``)."""
+    phase at a time, the first not done (``Rulebook.current_main``).  ``toward``: the main
+    goal an interim goal is a step toward; it then counts for the headline only while that
+    main goal is one the headline follows (``Rulebook.aside``)."""
 
     id: Identifier
     description: Prose = ""
@@ -464,6 +466,7 @@ class Goal(Strict):
     needs: list[DottedName] = Field(min_length=1)
     rank: Literal["main", "interim"] = "main"
     phase: int | None = Field(default=None, ge=1, le=100)
+    toward: Identifier | None = None
 
 
 def _events_shape(value: Any) -> str:

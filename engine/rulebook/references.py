@@ -175,6 +175,14 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
                        " parts must all hold is one goal whose done_when requires them all)", "phase")
             else:
                 phased[goal.phase] = goal.id
+        if goal.toward is not None:
+            main = [g.id for g, _ in items["goals"] if g.rank == "main"]
+            if goal.rank != "interim":
+                report(origin, "only an interim goal is a step toward a main goal: a main goal makes the headline itself", "toward")
+            elif goal.toward not in main:
+                hint = suggest(goal.toward, main)
+                report(origin, f"{goal.toward!r} is not a main goal of the scenario" + (f"; did you mean {hint!r}?" if hint else "")
+                       + f" (main goals: {', '.join(main) or 'none'})", "toward")
     for pattern, origin in items["escalation"]:
         per_side = pattern.events_of(0) is not pattern.events_of(1)
         for s, acts in enumerate((pattern.events_of(0), pattern.events_of(1)) if per_side else (pattern.events,)):

@@ -291,6 +291,13 @@ class Rulebook:
         current = next((g for g in self.phases if g not in done), self.phases[-1])
         return tuple(g for g in self.main_goals if g == current or self.goals[g].phase is None)
 
+    def aside(self, current: Collection[str]) -> tuple[str, ...]:
+        """The interim goals that do not count for the headline while the main goals in
+        ``current`` (``current_main``) make it: each a step ``toward`` a main goal that is
+        not one of them (talks on putting a deal into effect, while the deal is unsigned;
+        talks on signing it, once it is signed)."""
+        return tuple(g for g, goal in self.goals.items() if goal.toward is not None and goal.toward not in current)
+
     def subject(self, key: str) -> Subject:
         return _lookup("subject", key, self.subjects)
 

@@ -89,3 +89,55 @@ def test_the_next_phase_being_carried_out_is_progress_unless_it_is_refused(tmp_p
     assert carried.status == "progress"
     assert "interim goal bill_before_parliament under way; main goal in_effect" in carried.summary[0]
     assert verdict(tmp_path / "not_yet", silent, SIGNED).status == "deadlock"  # before the bill, silence
+
+
+# Talks on each phase as interim goals, each a step ``toward`` its phase; nobody has said
+# anything of signing or of putting the deal into effect (both moves untested).
+TOWARD = PHASED.replace("positions:\n", "").replace('  - {id: b_never, actor: B, withholds: B.give, quote: "Never.", source: s}\n', "")
+TOWARD = TOWARD.replace('  - {id: a_will, actor: A, offers: A.give, quote: "We will sign.", source: s}\n', "").replace("offers:\n", "")
+TOWARD = TOWARD.replace('  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}\n',
+                        '  - {id: b_y, actor: B, type: enum, values: ["no", "yes"]}\n'
+                        '  - {id: sign_talks, type: enum, values: ["none", "held"]}\n'
+                        '  - {id: effect_talks, type: enum, values: ["none", "held"]}\n')
+TOWARD = TOWARD.replace("moves:\n", "moves:\n  - {id: talk, actor: A, done_when: {subject: sign_talks, eq: held}}\n"
+                        "  - {id: talk, actor: B, done_when: {subject: effect_talks, eq: held}}\n")
+TOWARD = TOWARD.replace("goals:\n", "goals:\n"
+                        "  - {id: signing_talks, rank: interim, toward: signed, done_when: {subject: sign_talks, eq: held}, needs: [A.talk]}\n"
+                        "  - {id: effect_talks_held, rank: interim, toward: in_effect, done_when: {subject: effect_talks, eq: held}, needs: [B.talk]}\n")
+
+
+def talks(*which: str, signed: bool = False) -> list[dict]:
+    facts = [dict(f) for f in (SIGNED if signed else NOTHING_GIVEN)]
+    for subject in ("sign_talks", "effect_talks"):
+        facts.append({"at": "2024-01-10", "subject": subject, "value": "held" if subject in which else "none", "source": "s"})
+    return facts
+
+
+def test_an_interim_goal_counts_only_while_the_goal_it_is_a_step_toward_makes_the_headline(tmp_path):
+    # talks on putting the deal into effect, while the deal is unsigned: not progress
+    early = verdict(tmp_path / "early", TOWARD, talks("effect_talks"))
+    assert {g.id: g.status for g in early.goals}["effect_talks_held"] == "progress"
+    assert early.status == "deadlock"
+    assert early.summary[0].startswith("As of 2024-02-01, A deal in two phases: deadlock — signed out of reach")
+    assert "Interim goal effect_talks_held: progress (a step toward in_effect, not the goal the headline follows now)." in early.summary
+    # the same talks without ``toward`` raise the headline, as every interim goal does
+    assert verdict(tmp_path / "plain", TOWARD.replace(" toward: in_effect,", ""), talks("effect_talks")).status == "progress"
+    # talks on signing, while it is unsigned: they count
+    signing = verdict(tmp_path / "signing", TOWARD, talks("sign_talks"))
+    assert signing.status == "progress"
+    assert "interim goal signing_talks under way; main goal signed" in signing.summary[0]
+    # once signed, the headline follows putting it into effect: talks on signing no longer
+    # count, talks on putting it into effect do
+    assert verdict(tmp_path / "stale", TOWARD, talks("sign_talks", signed=True)).status == "deadlock"
+    assert verdict(tmp_path / "next", TOWARD, talks("effect_talks", signed=True)).status == "progress"
+
+
+def test_toward_names_a_main_goal_from_an_interim_one(tmp_path):
+    main = rule_file_problems(tmp_path / "main", TOWARD.replace("{id: signed, rank: main,", "{id: signed, rank: main, toward: in_effect,"))
+    assert [(p.field, p.message) for p in main] == [
+        ("goals.2.toward", "only an interim goal is a step toward a main goal: a main goal makes the headline itself")]
+    typo = rule_file_problems(tmp_path / "typo", TOWARD.replace("toward: in_effect", "toward: in_efect"))
+    assert [(p.field, p.message) for p in typo] == [
+        ("goals.1.toward", "'in_efect' is not a main goal of the scenario; did you mean 'in_effect'? (main goals: signed, in_effect)")]
+    interim = rule_file_problems(tmp_path / "interim", TOWARD.replace("toward: in_effect", "toward: signing_talks"))
+    assert [p.field for p in interim] == ["goals.1.toward"]

@@ -164,7 +164,7 @@ def test_a_narrowed_solution_read_off_the_whole_equals_solving_it(tmp_path, seed
     for cut in (subjects, subjects * 2, subjects * 4):  # every move undone at first, then some done
         session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
         checked = cut
-        model = build_model(session._situation(session.clock.now()))
+        model = build_model(session.analyst.situation(session.frame(session.clock.now())))
         solution = solve(model)
         goals = sorted(model.goals)
         choices = [[g] for g in goals] + [rng.sample(goals, rng.randint(1, len(goals))) for _ in range(10)]
