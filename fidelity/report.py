@@ -29,6 +29,7 @@ import argparse
 import bisect
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -342,9 +343,13 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps({"cases": [as_json(s) for s in scores], "total": totals(scores)}, indent=2, ensure_ascii=False))
+        text = json.dumps({"cases": [as_json(s) for s in scores], "total": totals(scores)}, indent=2, ensure_ascii=False)
     else:
-        print("\n\n".join([*(as_text(s) for s in scores), totals_text(totals(scores))]))
+        text = "\n\n".join([*(as_text(s) for s in scores), totals_text(totals(scores))])
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # read by a pager or ``head`` that stopped reading: nothing is wrong with the report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the interpreter's own flush at exit is quiet
     return 0
 
 

@@ -9,6 +9,8 @@ the next day)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,16 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
                                   "missing": "rules/ (a scenario folder) and facts.yaml"}
     assert total == {"cases": 1, "right": 2, "labelled": 3, "escalation": {"right": 1, "labelled": 2},
                      "constant_guesses": {"deadlock": 0, "opening": 2, "progress": 1, "no escalation": 1}}
+
+
+def test_a_reader_that_stops_reading_gets_no_traceback(cases: Path) -> None:
+    # ``python -m fidelity.report | head -1``: the pipe is closed before the report is written
+    run = subprocess.Popen([sys.executable, "-m", "fidelity.report", "--cases-dir", str(cases)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, cwd=Path(__file__).parents[2])
+    assert run.stdout is not None
+    run.stdout.close()
+    _, err = run.communicate(timeout=120)
+    assert (run.returncode, err.decode()) == (0, "")
 
 
 def test_a_malformed_labels_file_is_refused_naming_file_line_and_field(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
