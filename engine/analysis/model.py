@@ -458,11 +458,8 @@ def _clashes(rb: Rulebook, blocks: Mapping[str, tuple[Block, ...]]) -> dict[str,
     wanting: dict[tuple[str, str], list[tuple[str, int, int, int, ValueSet, Block]]] = {}
     for key, found in blocks.items():
         for k, block in enumerate(found):
-            for i, (failing, ways) in enumerate(zip(block.failing, block.ways)):
-                for j, (subject, movers) in enumerate(zip(sorted({c.subject for c in failing}), ways)):
-                    for mover in movers & rb.deciding:
-                        needed = constraint(failing, rb.subjects[subject]) & rb.choice(mover, subject)
-                        wanting.setdefault((mover, subject), []).append((key, k, i, j, needed, block))
+            for i, j, mover, subject, needed in _wants(rb, block):
+                wanting.setdefault((mover, subject), []).append((key, k, i, j, needed, block))
     dropped: dict[tuple[str, int], set[tuple[int, int, str]]] = {}
     partners: dict[tuple[str, int], set[str]] = {}
     for (mover, _subject), wants in wanting.items():
@@ -490,6 +487,25 @@ def _clashes(rb: Rulebook, blocks: Mapping[str, tuple[Block, ...]]) -> dict[str,
     return result
 
 
+def _wants(rb: Rulebook, block: Block) -> tuple[tuple[int, int, str, str, ValueSet], ...]:
+    """What ``block`` waits for from the moves that ``decide`` a value: per alternative
+    ``i``, per failing subject ``j`` a deciding move can meet, the values it needs of that
+    move (what the alternative admits, among what the move may choose).  It reads only the
+    block and the rulebook, and both are kept objects: so it is worked out once per block
+    (a concession search asks it again for every stance it tries)."""
+    kept = _WANTS.get(id(block))
+    if kept is not None and kept[0] is block and kept[1] is rb:
+        return kept[2]
+    found = tuple((i, j, mover, subject, constraint(failing, rb.subjects[subject]) & rb.choice(mover, subject))
+                  for i, (failing, ways) in enumerate(zip(block.failing, block.ways))
+                  for j, (subject, movers) in enumerate(zip(sorted({c.subject for c in failing}), ways))
+                  for mover in sorted(movers & rb.deciding))
+    if len(_WANTS) >= MAX_KEPT_BLOCKS:
+        _WANTS.clear()
+    _WANTS[id(block)] = (block, rb, found)
+    return found
+
+
 def prerequisite_blocks(rb: Rulebook, done: frozenset[str]) -> Iterator[tuple[str, list[Block]]]:
     """Per move not done that comes ``after`` moves not done, a block for each of those
     (lifted by making it): the move cannot be made before them, whatever its actor said.
@@ -513,6 +529,7 @@ MAX_KEPT_BLOCKS = 20_000
 _BLOCKS: dict[tuple, tuple[Position, Variant | None, Expr, Block]] = {}
 _PLAIN_BLOCKS: dict[tuple, tuple[tuple, Block]] = {}
 _CLASHED: dict[tuple, tuple[Block, Block]] = {}  # (the block, its ways and clashes) -> (it, its clashed copy)
+_WANTS: dict[int, tuple[Block, Rulebook, tuple]] = {}  # id of a block -> (it, its rulebook, what it wants of deciding moves)
 
 
 def _plain_block(key: tuple, sources: tuple, *fields: object, **named: object) -> Block:
