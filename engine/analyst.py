@@ -38,7 +38,7 @@ from engine.analysis import (
     unsure,
 )
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, chain_ends, kept_chains
+from engine.analysis.escalation import KeptChains, Links, Watch, after, calm_at, calms, kept_chains
 from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position, shown_at
 from engine.analysis.model import build_model, reachable_goals, timed
@@ -470,8 +470,8 @@ class Analyst:
         self._seen_subjects = [*self._read, *self._costs]  # the state subjects a snapshot reads
         self._last_status: tuple[ModelInputs | tuple, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._statuses: dict[ModelInputs | tuple, Status] = {}  # ``_standing_key`` -> the status (``_kept_status``)
-        # ``_escalating``: per pattern the hostile events of each side and their ids, the chains' ends, and the answer with its times
-        self._escalation: dict[str, tuple[list[Fact], list[Fact], tuple, list[Fact], dt.datetime, dt.datetime, bool]] = {}
+        # ``_escalating``: per pattern the hostile events of each side and their links, the chains' ends, and the answer with its times
+        self._escalation: dict[str, tuple[list[Fact], list[Fact], Links, list[Fact], dt.datetime, dt.datetime, bool]] = {}
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -866,17 +866,19 @@ class Analyst:
     def _escalating(self, sit: Situation) -> bool:
         """``escalating(sit)``, each pattern's answer kept with the ends of the chains it was
         found among (``chain_ends``: what liveness reads, without the chains' paths; found
-        again only when the hostile events change, as ``kept_chains`` does) and the times it
-        holds for (``_live_span``): after a fact that changes no hostile event, as time moves
-        on, the chains are not looked through again."""
+        again only when the hostile events change, as ``kept_chains`` does, and extended
+        instead when only events later than all of them came: ``escalation.Links``) and the
+        times it holds for (``_live_span``): after a fact that changes no hostile event, as
+        time moves on, the chains are not looked through again."""
         on = False
         for p, sides in sit.hostile.items():
             pattern = self.rulebook.escalations[p]
             kept = self._escalation.get(p)
             if kept is None or kept[0] is not sides[0] or kept[1] is not sides[1]:
-                ids = (tuple([f.id for f in sides[0]]), tuple([f.id for f in sides[1]]))
-                ends = kept[3] if kept is not None and kept[2] == ids else chain_ends(pattern, sides)
-                kept = self._escalation[p] = (sides[0], sides[1], ids, ends, *_live_span(ends, sit.as_of, pattern.window_days))
+                known = len(kept[2].events) if kept is not None else -1
+                links = kept[2].extended(sides) if kept is not None else Links(pattern, sides)
+                ends = kept[3] if kept is not None and links is kept[2] and len(links.events) == known else links.ends()
+                kept = self._escalation[p] = (sides[0], sides[1], links, ends, *_live_span(ends, sit.as_of, pattern.window_days))
             elif not kept[4] <= sit.as_of < kept[5]:
                 kept = self._escalation[p] = (*kept[:4], *_live_span(kept[3], sit.as_of, pattern.window_days))
             on = on or kept[6]
