@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,7 +38,7 @@ from engine.analysis import (
     unsure,
 )
 from engine.analysis.changes import differences
-from engine.analysis.escalation import KeptChains, Watch, after, calm_at, calms, chain_ends, kept_chains
+from engine.analysis.escalation import KeptChains, Links, Watch, after, calm_at, calms, kept_chains
 from engine.analysis.escalation import live as escalation_live
 from engine.analysis.explain import cite_fact, cite_position, shown_at
 from engine.analysis.model import build_model, reachable_goals, timed
@@ -464,10 +465,13 @@ class Analyst:
         self._compares_of = {s: [i for i, c in enumerate(self._compares or ()) if s in c.subjects] for s in self._compared}
         self._met: tuple[dict[str, Fact | None], list[bool]] = ({}, [False] * len(self._compares or ()))
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
+        # the last ``_seen``: the working memory's ``given`` then, the frame, its situation, snapshot and unconfirmed facts
+        self._last_seen: tuple[list[Fact] | None, Frame, Situation, Snapshot, list[Fact]] | None = None
+        self._seen_subjects = [*self._read, *self._costs]  # the state subjects a snapshot reads
         self._last_status: tuple[ModelInputs | tuple, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._statuses: dict[ModelInputs | tuple, Status] = {}  # ``_standing_key`` -> the status (``_kept_status``)
-        # ``_escalating``: per pattern the hostile events of each side and their ids, the chains' ends, and the answer with its times
-        self._escalation: dict[str, tuple[list[Fact], list[Fact], tuple, list[Fact], dt.datetime, dt.datetime, bool]] = {}
+        # ``_escalating``: per pattern the hostile events of each side and their links, the chains' ends, and the answer with its times
+        self._escalation: dict[str, tuple[list[Fact], list[Fact], Links, list[Fact], dt.datetime, dt.datetime, bool]] = {}
         self._chains: KeptChains = {}  # escalation pattern -> its chains, kept (see ``escalation.kept_chains``)
         self._hostile_kept: dict[str, tuple[list[list[Fact]], list[Fact]]] = {}  # claim -> its support, its events
         self._lock = threading.Lock()
@@ -735,12 +739,53 @@ class Analyst:
         return self._answer(sit, seen, deadline, frame, facts)
 
     def _seen(self, frame: Frame) -> tuple[Situation, Snapshot, list[Fact]]:
-        """The situation of ``frame``, what a verdict of it reads, and the unconfirmed facts it reads."""
+        """The situation of ``frame``, what a verdict of it reads, and the unconfirmed facts it
+        reads.  When ``frame`` reads as the last one seen did (``_seen_again``: a reply's
+        verdict after a fact no verdict reads), the snapshot and the unconfirmed facts are
+        that one's, and the situation is that one's at the new time: the working memory is
+        not synced again, nor the snapshot made again."""
+        last = self._last_seen
+        if last is not None and last[0] is self._memory.given and self._seen_again(frame, last[1], last[2]):
+            was = last[2]
+            sit = Situation(rulebook=self.rulebook, session=self.name, as_of=frame.as_of, holds=self._memory.holds,
+                            state=frame.state, previous=frame.previous, hostile=was.hostile, calm=was.calm)
+            self._last_seen = (last[0], frame, sit, last[3], last[4])
+            return sit, last[3], last[4]
         sit = self._situation(frame)
         facts = unsure.unconfirmed(frame, self.rulebook, self._read_set)
-        seen = replace(snapshot(sit, [*self._read, *self._costs], self._memory.held(), self._in_force), unsure=(frame.admits, *(
+        seen = replace(snapshot(sit, self._seen_subjects, self._memory.held(), self._in_force), unsure=(frame.admits, *(
             (f.id, getattr(frame.previous(f), "id", None), getattr(frame.confirmed_before.get(f.id), "id", None)) for f in facts)))
+        self._last_seen = (self._memory.given, frame, sit, seen, facts)
         return sit, seen, facts
+
+    def _seen_again(self, frame: Frame, was: Frame, sit: Situation) -> bool:
+        """Whether ``snapshot`` of ``frame`` is that of ``was`` (``sit``: its situation), the working memory
+        being as ``was`` left it (the caller checks): the same day and facts admitted; the
+        very events (so syncing would move nothing: the same claims hold, the same hostile
+        events are live, the same de-escalation: every act of one is dated by the frame's
+        time); per subject a verdict reads (``_seen_subjects``) the very fact in force, the
+        fact it superseded and, unconfirmed, the latest confirmed one before it (the
+        statements in force read the day and those facts; the values, the citations and
+        ``unsure`` read them); and per escalation pattern as many live events inside its
+        window at the new time."""
+        if frame.as_of.date() != was.as_of.date() or frame.admits != was.admits:
+            return False
+        events, before = frame.events, was.events
+        if len(events) != len(before) or not all(map(operator.is_, events, before)):
+            return False
+        state, old, previous, old_previous = frame.state, was.state, frame.previous, was.previous
+        for subject in self._seen_subjects:
+            fact = state.get(subject)
+            if fact is not old.get(subject):
+                return False
+            if fact is not None and (previous(fact) is not old_previous(fact) or (
+                    fact.confidence != "confirmed" and frame.confirmed_before.get(fact.id) is not was.confirmed_before.get(fact.id))):
+                return False
+        for pattern, sides in sit.hostile.items():
+            live, days = [*sides[0], *sides[1]], self.rulebook.escalations[pattern].window_days
+            if _inside_window(live, frame.as_of, days) != _inside_window(live, was.as_of, days):
+                return False
+        return True
 
     def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         """The verdict of ``sit``: the last one again (with the new time) if ``seen`` is what it was worked out from."""
@@ -821,17 +866,19 @@ class Analyst:
     def _escalating(self, sit: Situation) -> bool:
         """``escalating(sit)``, each pattern's answer kept with the ends of the chains it was
         found among (``chain_ends``: what liveness reads, without the chains' paths; found
-        again only when the hostile events change, as ``kept_chains`` does) and the times it
-        holds for (``_live_span``): after a fact that changes no hostile event, as time moves
-        on, the chains are not looked through again."""
+        again only when the hostile events change, as ``kept_chains`` does, and extended
+        instead when only events later than all of them came: ``escalation.Links``) and the
+        times it holds for (``_live_span``): after a fact that changes no hostile event, as
+        time moves on, the chains are not looked through again."""
         on = False
         for p, sides in sit.hostile.items():
             pattern = self.rulebook.escalations[p]
             kept = self._escalation.get(p)
             if kept is None or kept[0] is not sides[0] or kept[1] is not sides[1]:
-                ids = (tuple([f.id for f in sides[0]]), tuple([f.id for f in sides[1]]))
-                ends = kept[3] if kept is not None and kept[2] == ids else chain_ends(pattern, sides)
-                kept = self._escalation[p] = (sides[0], sides[1], ids, ends, *_live_span(ends, sit.as_of, pattern.window_days))
+                known = len(kept[2].events) if kept is not None else -1
+                links = kept[2].extended(sides) if kept is not None else Links(pattern, sides)
+                ends = kept[3] if kept is not None and links is kept[2] and len(links.events) == known else links.ends()
+                kept = self._escalation[p] = (sides[0], sides[1], links, ends, *_live_span(ends, sit.as_of, pattern.window_days))
             elif not kept[4] <= sit.as_of < kept[5]:
                 kept = self._escalation[p] = (*kept[:4], *_live_span(kept[3], sit.as_of, pattern.window_days))
             on = on or kept[6]

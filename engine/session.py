@@ -167,6 +167,8 @@ class Session:
         """Raise ``FactError`` unless every withdrawal names a fact of this session, once,
         and the session's statements with these (and without those withdrawn) still fit the
         rule files (``engine.statements``)."""
+        if all(item.input.withdraws is None and item.kind != "statement" for item in facts):
+            return  # no withdrawal, no statement: nothing to check (engine ingest, nearly every POST)
         problems: list[Problem] = []
         seen: set[str] = set()
         for item in facts:
@@ -209,12 +211,11 @@ class Session:
                 fact = Fact(id=f"f{seq}", seq=seq, at=target.at, subject=target.subject, kind="withdrawal", value=None,
                             source=given.source, note=given.note, recorded_at=recorded_at, withdraws=given.withdraws,
                             rules_version=rules_version)
-            else:
-                fact = Fact(id=f"f{seq}", seq=seq, at=given.at, subject=item.subject, kind=item.kind,
-                            value=given.value, actor=given.actor, target=given.target, source=given.source,
-                            note=given.note, recorded_at=recorded_at, withdraws=given.withdraws, rules_version=rules_version,
-                            count=given.count, since=given.since, confidence=given.confidence,
-                            claimed_by=tuple(given.claimed_by), denied_by=tuple(given.denied_by), approx=given.approx)
+            else:  # the fields in order, by position: a fact built per fact recorded (engine ingest)
+                fact = Fact(f"f{seq}", seq, given.at, item.subject, item.kind, given.value, given.actor, given.target,
+                            given.source, given.note, recorded_at, given.withdraws, rules_version, given.count, given.since,
+                            given.confidence, tuple(given.claimed_by) if given.claimed_by else (),
+                            tuple(given.denied_by) if given.denied_by else (), given.approx)
             built.append(fact)
         return built
 

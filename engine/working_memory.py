@@ -18,6 +18,8 @@ from engine.compiler import CompiledRules
 from engine.facts import Fact
 from engine.rete import Firing, RulesPort
 
+IN_PLACE = 4  # ``sync``: at most this many places of a list differing from the last one are synced by place
+
 
 class WorkingMemory:
     """Invariant: ``holds(claim)`` is true iff some rule for ``claim`` matches the facts
@@ -37,18 +39,40 @@ class WorkingMemory:
         self._given: list[Fact] | None = None  # the facts of the last sync, while nothing else was applied since
 
     def sync(self, facts: Iterable[Fact]) -> None:
-        """Make the live facts exactly ``facts`` (those on subjects some rule reads; no rule
-        would match the others): retract the rest, assert the new.  A list given is kept
-        (``given``): the caller must not change it afterwards."""
+        """Make the live facts exactly ``facts`` (distinct facts: one per id; those on
+        subjects some rule reads, as no rule would match the others): retract the rest,
+        assert the new.  A list given is kept (``given``): the caller must not change it
+        afterwards.  Given a list as long as the last one, differing in a few places (a
+        state fact superseded in its subject's place), only those places are looked at."""
         given = facts if isinstance(facts, list) else list(facts)
         last = self._given
-        if last is not None and len(last) == len(given) and all(map(operator.is_, last, given)):
-            return  # the very facts of the last sync, nothing applied since: after a fact no rule reads
+        if last is not None and len(last) == len(given):
+            if all(map(operator.is_, last, given)):
+                return  # the very facts of the last sync, nothing applied since: after a fact no rule reads
+            if self._synced_in_place(last, given):
+                return
         read = self._rules.subjects
         wanted = {f.id: f for f in given if f.subject in read}
         if wanted.keys() != self._live.keys():
             self.apply([f for fid, f in self._live.items() if fid not in wanted], [f for fid, f in wanted.items() if fid not in self._live])
         self._given = given
+
+    def _synced_in_place(self, last: list[Fact], given: list[Fact]) -> bool:
+        """``sync(given)`` by the places where ``given`` differs from ``last`` (the list the
+        live facts were made from, as long): the facts there retracted and asserted, and
+        True; False, having changed nothing, when that is not the same: more than
+        ``IN_PLACE`` places differ, or an id is both among those gone and those come (a
+        fact that moved to another place, or a copy under the same id: a trend's)."""
+        changed = [i for i, was, now in zip(range(len(given)), last, given) if was is not now]
+        if len(changed) > IN_PLACE:
+            return False
+        gone = [last[i] for i in changed]
+        new = [given[i] for i in changed]
+        if not {f.id for f in gone}.isdisjoint([f.id for f in new]):
+            return False
+        self.apply(gone, new)
+        self._given = given
+        return True
 
     def apply(self, gone: Iterable[Fact], new: Iterable[Fact]) -> None:
         """Retract ``gone`` and assert ``new``: a change by difference, costing what changed

@@ -46,44 +46,91 @@ def chains(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[li
 def chain_ends(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> list[Fact]:
     """The last event of each chain and run ``chains`` finds, in its order: all that
     whether one is live reads (``live``), without walking the chains' paths."""
-    events, _, ends = _links(pattern, sides)
-    return [events[i][1] for i in ends] + [run[-1] for run in _intensity_runs(pattern, events)]
+    return Links(pattern, sides).ends()
 
 
 def _links(pattern: Escalation, sides: tuple[list[Fact], list[Fact]]) -> tuple[list, list[int | None], list[int]]:
     """``chains``' events in order (``((at, seq, side), fact)``), each one's link (the event
     before it in the longest chain ending there), and the indices of the maximal chains' ends."""
-    window = dt.timedelta(days=pattern.window_days)
-    events = sorted({(f.at, f.seq, side): f for side in (0, 1) for f in sides[side]}.items())
-    keys = [(at, seq) for (at, seq, _), _ in events]
-    ats = [at for (at, _, _), _ in events]
-    side_of = [side for (_, _, side), _ in events]
-    length: list[int] = []
-    before: list[int | None] = []
-    best: tuple[deque[int], deque[int]] = (deque(), deque())  # per side: indices, lengths decreasing, in order
-    pushed = 0
-    for i, key in enumerate(keys):
-        while pushed < i and keys[pushed] < key:  # every earlier event (not the same fact on the other side) may link
-            mine = best[side_of[pushed]]
+    found = Links(pattern, sides)
+    return found.events, found.before, list(found.maximal)
+
+
+class Links:
+    """The links of ``chains`` among one pattern's hostile events (``sides``), found event
+    by event in order, and kept so that events later than every one of them extend it
+    (``extended``) instead of every link being found again.
+
+    The longest chain ending at an event links to the longest ending at an earlier event
+    of the other side within the window (of equals, the latest in order): found with one
+    sliding-window maximum per side, so the work is linear in the number of events.
+    "Earlier" is event order: events at the same time (two dated the same day, with no
+    time of day) follow each other in the order they were recorded.  An event's link and
+    length read only the events before it: a later event changes neither, and ends at
+    most the chain it extends (``maximal``)."""
+
+    def __init__(self, pattern: Escalation, sides: tuple[list[Fact], list[Fact]]):
+        self.pattern = pattern
+        self._window = dt.timedelta(days=pattern.window_days)
+        self.events: list[tuple[tuple[dt.datetime, int, int], Fact]] = []
+        self._keys: list[tuple[dt.datetime, int]] = []
+        self.length: list[int] = []
+        self.before: list[int | None] = []
+        self._best: tuple[deque[int], deque[int]] = (deque(), deque())  # per side: indices, lengths decreasing, in order
+        self._pushed = 0
+        self.maximal: dict[int, None] = {}  # the indices of the maximal chains' ends, in order
+        self._ids: tuple[set[str], set[str]] = (set(), set())  # per side: the ids of its events
+        for key, fact in sorted({(f.at, f.seq, side): f for side in (0, 1) for f in sides[side]}.items()):
+            self._add(key, fact)
+
+    def _add(self, key3: tuple[dt.datetime, int, int], fact: Fact) -> None:
+        keys, length, side_of = self._keys, self.length, self.events
+        i, key = len(keys), key3[:2]
+        self.events.append((key3, fact))
+        self._ids[key3[2]].add(fact.id)
+        keys.append(key)
+        while self._pushed < i and keys[self._pushed] < key:  # every earlier event (not the same fact on the other side) may link
+            pushed = self._pushed
+            mine = self._best[side_of[pushed][0][2]]
             grown = length[pushed]
             while mine and length[mine[-1]] <= grown:
                 mine.pop()  # an earlier event no longer than a later one is never the best link again
             mine.append(pushed)
-            pushed += 1
-        other = best[1 - side_of[i]]
-        at = ats[i]
-        while other and at - ats[other[0]] > window:
+            self._pushed += 1
+        other = self._best[1 - key3[2]]
+        at = key3[0]
+        while other and at - keys[other[0]][0] > self._window:
             other.popleft()
-        if other:
-            link = other[0]
-            length.append(length[link] + 1)
-            before.append(link)
-        else:
-            length.append(1)
-            before.append(None)
-    exchanges = pattern.exchanges
-    extended = {before[i] for i, n in enumerate(length) if n >= exchanges}
-    return events, before, [i for i, n in enumerate(length) if n >= exchanges and i not in extended]
+        link = other[0] if other else None
+        length.append(1 if link is None else length[link] + 1)
+        self.before.append(link)
+        if length[i] >= self.pattern.exchanges:
+            self.maximal[i] = None
+            self.maximal.pop(link, None)  # type: ignore[arg-type]  # a chain of at least ``exchanges`` has a link
+
+    def ends(self) -> list[Fact]:
+        """``chain_ends``: the last event of each maximal chain, then of each run."""
+        return [self.events[i][1] for i in self.maximal] + [run[-1] for run in _intensity_runs(self.pattern, self.events)]
+
+    def extended(self, sides: tuple[list[Fact], list[Fact]]) -> Links:
+        """The links of ``sides``: these, extended in place, when ``sides`` are their events
+        and events later in order than every one of them (a hostile event recorded as the
+        latest); else found again.  Facts are never changed once recorded: equal ids, equal
+        facts."""
+        new = {}
+        for side in (0, 1):
+            known = self._ids[side]
+            if len({f.id for f in sides[side] if f.id in known}) != len(known):
+                return Links(self.pattern, sides)  # one of them is gone
+            new.update({(f.at, f.seq, side): f for f in sides[side] if f.id not in known})
+        if not new:
+            return self
+        last = self.events[-1][0] if self.events else None
+        if last is not None and min(new) < last:
+            return Links(self.pattern, sides)  # an event earlier than the last known one
+        for key in sorted(new):
+            self._add(key, new[key])
+        return self
 
 
 def _intensity_runs(pattern: Escalation, events: list) -> list[list[Fact]]:

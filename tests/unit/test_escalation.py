@@ -10,7 +10,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.analysis.escalation import Watch, calm_at, calms, chain_ends, chains, hostile, live
+from engine.analysis.escalation import Links, Watch, calm_at, calms, chain_ends, chains, hostile, live
 from engine.facts import Fact
 from engine.rulebook.models import Escalation
 
@@ -148,6 +148,30 @@ def test_chains_are_the_plain_definitions(facts, window_days, exchanges, events,
     assert chains(p, sides) == plain_chains(p, sides) + plain_runs(p, sides)
     assert chain_ends(p, sides) == [c[-1] for c in plain_chains(p, sides) + plain_runs(p, sides)]  # what liveness reads
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=histories(counted=True), window_days=st.integers(1, 5), exchanges=st.integers(2, 4), events=st.sampled_from([BOTH_SIDES, EACH_SIDE]),
+       intensity=st.none() | st.integers(2, 12), data=st.data())
+def test_links_extended_by_later_events_are_those_found_again(facts, window_days, exchanges, events, intensity, data):
+    """Kept links given the events of each step of a history (events recorded as the latest,
+    events leaving from the front, a late one recorded between, lists in another order): the
+    chains' ends they give are those of the plain definitions."""
+    p = pattern(window_days, exchanges, events, intensity)
+    order = list(facts)
+    for i in data.draw(st.lists(st.integers(0, max(0, len(order) - 2)), max_size=12)):
+        order[i:i + 2] = order[i:i + 2][::-1]  # a late one: recorded after a fact later in event order
+    kept = Links(p, ([], []))
+    shown: list[Fact] = []
+    for fact in order:
+        if data.draw(st.integers(0, 3)) == 0:
+            shown = shown[data.draw(st.integers(0, min(2, len(shown)))):]  # the oldest leave the window
+        shown = sorted([*shown, fact], key=lambda f: (f.at, f.seq))
+        sides = hostile(p, shown)
+        if data.draw(st.booleans()):
+            sides = (sides[0][::-1], sides[1])  # a working memory's support is in no particular order
+        kept = kept.extended(sides)
+        assert kept.ends() == [c[-1] for c in plain_chains(p, hostile(p, shown)) + plain_runs(p, hostile(p, shown))]
 
 @settings(max_examples=200, deadline=None)
 @given(facts=histories(counted=True), window_days=st.integers(1, 5), exchanges=st.integers(2, 4),

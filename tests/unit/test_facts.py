@@ -271,3 +271,28 @@ def test_a_recorded_fact_is_checked_again_as_if_it_arrived_now(tmp_path):
     assert gone.field == "subject" and "did you mean 'A.level'?" in gone.message
     [kind] = recheck(fact("A.strike", "state", "x"), rulebook)
     assert kind.message == "A.strike is now an event subject; the fact is a state"
+
+
+def test_a_fact_is_built_as_a_frozen_dataclass_of_its_fields():
+    """``Fact``'s own ``__init__`` (slots set through their descriptors) takes what the
+    dataclass's took: each field by position or name, in order, with its default; it
+    refuses what that refused, and the fact stays frozen."""
+    import dataclasses
+
+    from engine.facts import Fact
+
+    at = dt.datetime(2021, 1, 4, tzinfo=UTC)
+    values = ["f1", 1, at, "IRN.enrichment_pct", "state", 20, "IRN", None, "IAEA", "a note", at, None, 3, None, None,
+              "reported", ("IRN",), ("USA",), True]
+    names = [f.name for f in dataclasses.fields(Fact)]
+    by_name = Fact(**dict(zip(names, values)))
+    assert Fact(*values) == by_name and [getattr(by_name, n) for n in names] == values
+    short = Fact("f2", 2, at, "strike", "event", None)
+    assert [getattr(short, n) for n in names[6:]] == [f.default for f in dataclasses.fields(Fact)[6:]]
+    assert dataclasses.replace(short, value="rockets").value == "rockets" and short.value is None
+    with pytest.raises(TypeError):
+        Fact("f3", 3, at, "strike", "event")  # no value
+    with pytest.raises(TypeError):
+        Fact("f3", 3, at, "strike", "event", None, colour="red")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        short.value = "rockets"  # type: ignore[misc]

@@ -196,3 +196,65 @@ def test_a_verdict_beside_another_is_the_one_worked_out_afresh(jcpoa, facts, pai
             beside = session.past_analyst.verdict_beside(session.frame(then), session.analyst)
             assert beside == analyse(session.analyst.situation(session.frame(to_utc(then)))), (i, now, then)
     session.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_working_memory_synced_list_after_list_holds_each_list(jcpoa, data):
+    """``WorkingMemory.sync`` given lists one after another, each from the one before with a
+    few places changed (by place), facts moved, copies under the same id (a trend's), or
+    another list: its live facts are those of the list that a rule reads, and its claims and
+    support those of a fresh memory given that list."""
+    import dataclasses
+
+    from engine.facts import Fact
+    from engine.working_memory import WorkingMemory
+    from ripeness.bootstrap import rules_engine
+
+    start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
+    pool = []  # distinct ids; several facts per subject (of which, in a list, one at most)
+    for seq, ((actor, subject), values) in enumerate(sorted(JCPOA_VALUES.items(), key=str) * 3, start=1):
+        name = f"{actor}.{subject}" if actor else subject
+        pool.append(Fact(id=f"f{seq}", seq=seq, at=start + dt.timedelta(days=seq), subject=name, kind="state",
+                         value=data.draw(values), actor=actor))
+    for seq in range(100, 108):
+        pool.append(Fact(id=f"f{seq}", seq=seq, at=start + dt.timedelta(days=seq % 20), subject="strike", kind="event",
+                         value="strike", actor=data.draw(st.sampled_from(["IRN", "MIL", "USA"]))))
+    pool.append(Fact(id="f200", seq=200, at=start, subject="USA.in_jcpoa", kind="state", value=False, actor="USA"))  # no rule reads it
+
+    def a_list() -> list[Fact]:
+        picked = data.draw(st.lists(st.sampled_from(pool), max_size=12, unique_by=lambda f: f.id))
+        by_subject = {f.subject: f for f in picked if f.kind == "state"}
+        return [f for f in picked if f.kind == "event" or by_subject[f.subject] is f]
+
+    memory = WorkingMemory(rules_engine(), jcpoa.rules)
+    given = a_list()
+    for _ in range(data.draw(st.integers(1, 12))):
+        how = data.draw(st.sampled_from(["places", "places", "swap", "copy", "other"]))
+        if how == "other" or not given:
+            given = a_list()
+        else:
+            given = list(given)
+            if how == "places":
+                for i in data.draw(st.lists(st.integers(0, len(given) - 1), max_size=5, unique=True)):
+                    taken = {f.id for f in given} | {f.subject for f in given if f.kind == "state"}
+                    free = [f for f in pool if f.id not in taken and (f.kind == "event" or f.subject == given[i].subject
+                                                                       or f.subject not in taken)]
+                    if free:
+                        given[i] = data.draw(st.sampled_from(free))
+            elif how == "swap":
+                i, k = data.draw(st.integers(0, len(given) - 1)), data.draw(st.integers(0, len(given) - 1))
+                given[i], given[k] = given[k], given[i]
+            else:
+                i = data.draw(st.integers(0, len(given) - 1))
+                given[i] = dataclasses.replace(given[i])  # the same fact, another object
+        memory.sync(given)
+        assert set(memory.live) == {f.id for f in given if f.subject in jcpoa.rules.subjects}, how
+        fresh = WorkingMemory(rules_engine(), jcpoa.rules)
+        fresh.sync(list(given))
+        assert memory.held() == fresh.held(), how
+        for claim in memory.held():
+            assert sorted(sorted(f.id for f in j) for j in memory.support(claim)) == \
+                sorted(sorted(f.id for f in j) for j in fresh.support(claim)), claim
+        fresh.close()
+    memory.close()
