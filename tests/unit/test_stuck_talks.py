@@ -1,0 +1,44 @@
+"""Talks held but stuck, as docs/modelling.md (step 3) has an analyst write them: a level of
+the talks subject of its own (``stalled``), with each offer to talk lapsing while the talks
+are at it, so that stuck talks read as deadlock, talks offered as an opening and talks
+under way as progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.unit.small import verdict_of
+
+STUCK = """
+scenario: {id: stuck, title: Stuck talks}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: talks, type: enum, values: [none, negotiating, stalled]}
+  - {id: deal, type: enum, values: ["no", "yes"]}
+moves:
+  - {id: hold_talks, actor: A, consent: [B], done_when: {subject: talks, eq: negotiating}}
+  - {id: sign, actor: A, consent: [B], done_when: {subject: deal, eq: "yes"}}
+goals:
+  - {id: deal_done, rank: main, done_when: {subject: deal, eq: "yes"}, needs: [A.sign]}
+  - {id: talks_held, rank: interim, done_when: {subject: talks, eq: negotiating}, needs: [A.hold_talks]}
+offers:
+  - {id: a_talk, actor: A, offers: A.hold_talks, quote: "We will talk.", source: s, lapses: {when: {subject: talks, eq: stalled}}}
+  - {id: b_talk, actor: B, offers: A.hold_talks, quote: "We will talk.", source: s, lapses: {when: {subject: talks, eq: stalled}}}
+"""
+
+
+@pytest.mark.parametrize(("talks", "status", "talks_goal"), [
+    ("none", "opening", "opening"),  # both offer to talk: the talks are within reach
+    ("negotiating", "progress", "progress"),  # under way, the deal waiting only on moves nobody has spoken of
+    ("stalled", "deadlock", "deadlock"),  # meeting but stuck: the offers to talk are no evidence of movement
+])
+def test_stuck_talks_read_as_deadlock(tmp_path, talks, status, talks_goal):
+    facts = [{"at": "2024-01-01", "subject": "deal", "value": "no", "source": "s"},
+             {"at": "2024-01-01", "subject": "talks", "value": talks, "source": "s"}]
+    verdict = verdict_of(tmp_path, STUCK, facts, dt.date(2024, 2, 1))
+    assert verdict.status == status
+    assert {g.id: g.status for g in verdict.goals}["talks_held"] == talks_goal
