@@ -584,6 +584,7 @@ class Analyst:
             pending: Situation | None = None  # where ``latest`` was due, if not worked out yet (see below)
             # read at every moment (a million of them at 1,000,000 facts): looked up once
             memory, horizon, clocked, read_set, cost_set = self._memory, self._horizon, bool(self.rulebook.deadlines), self._read_set, self._cost_set
+            ruled = self.rules.subjects  # the subjects some compiled rule reads: the working memory takes no other fact
             watching = list(watches.items())
             next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
             for moment in change_times(history, self.rulebook, marks):
@@ -611,8 +612,11 @@ class Analyst:
                     continue
                 step = walk.advance(moment, since)
                 came = step.came
-                if came:
-                    memory.apply(self._fed(step.went, history.previous), self._fed(came, history.previous))
+                if came and any(f.subject in ruled for f in came):
+                    # only facts a rule reads go to the working memory (``apply`` leaves the others alone): most
+                    # moments bring none (a fact superseded is on the subject of the one that came, so neither)
+                    memory.apply(self._fed([f for f in step.went if f.subject in ruled], history.previous),
+                                 self._fed([f for f in came if f.subject in ruled], history.previous))
                 if clocked and new_day:  # the clock a missed deadline reads
                     memory.apply([clock(day)] if day is not None else [], [clock(moment)])
                 if new_day or claims is not memory.held() or (came and any(f.subject in read_set for f in came)):
