@@ -585,6 +585,7 @@ class Analyst:
             # read at every moment (a million of them at 1,000,000 facts): looked up once
             memory, horizon, clocked, read_set, cost_set = self._memory, self._horizon, bool(self.rulebook.deadlines), self._read_set, self._cost_set
             ruled = self.rules.subjects  # the subjects some compiled rule reads: the working memory takes no other fact
+            watched = frozenset(ruled | read_set | cost_set)  # a state fact on another changes nothing the walk looks at
             watching = list(watches.items())
             next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
             for moment in change_times(history, self.rulebook, marks):
@@ -605,10 +606,11 @@ class Analyst:
                 on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
                 levels = self._levels(on, watches, moment, since) if on else ()
                 new_day = next_day is not None and moment >= next_day  # moments never go back: ``moment.date() != day``
-                if not new_day and last is not None and levels == last[-1] and moment not in marks and not walk.due(moment):
-                    # a quiet moment (an event's, or one leaving a window): no state fact, the same day, no
-                    # ripeness mark, so the claims, the standing and the moves made are those of the moment
-                    # before, and escalation's levels too: nothing can differ from it (the walk catches up later)
+                if not new_day and last is not None and levels == last[-1] and moment not in marks and not walk.due_on(moment, watched):
+                    # a quiet moment (an event's, one leaving a window, or one of state facts on subjects no rule, lapse or
+                    # cost reads): the same day, no ripeness mark, no fact the working memory, the standing's key or a cost
+                    # reads, so the claims, the standing and the moves made are those of the moment before, and escalation's
+                    # levels too: nothing can differ from it (the walk catches up later, those facts with the next ones)
                     continue
                 step = walk.advance(moment, since)
                 came = step.came
