@@ -548,8 +548,8 @@ class Analyst:
         what the model reads changed (``_standing_key``: ``ModelInputs``, or whether each
         comparison holds), the verdict only when the standing or escalation did (or the
         moves made, where a ripeness-only entry may be built on it: see the loop).  A quiet
-        moment (no state fact, the same day, no ripeness mark, the same escalation levels)
-        is passed over.  So a moment costs what changed at it, not the length of the log.
+        moment (no state fact on a subject a rule, lapse or cost reads, the same day, no
+        ripeness mark, the same escalation levels) is passed over.  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
         each entry then says what it rests on among the unconfirmed facts it reads.
         ``verdicts``: each entry with its full verdict (``TimelineEntryWithVerdict``); else an
