@@ -552,8 +552,8 @@ class Analyst:
         what the model reads changed (``_standing_key``: ``ModelInputs``, or whether each
         comparison holds), the verdict only when the standing or escalation did (or the
         moves made, where a ripeness-only entry may be built on it: see the loop).  A quiet
-        moment (no state fact, the same day, no ripeness mark, the same escalation levels)
-        is passed over.  So a moment costs what changed at it, not the length of the log.
+        moment (no state fact on a subject a rule, lapse or cost reads, the same day, no
+        ripeness mark, the same escalation levels) is passed over.  So a moment costs what changed at it, not the length of the log.
         ``admit``: the lowest confidence of the facts read (the others are left out first);
         each entry then says what it rests on among the unconfirmed facts it reads.
         ``verdicts``: each entry with its full verdict (``TimelineEntryWithVerdict``); else an
@@ -588,6 +588,8 @@ class Analyst:
             pending: Situation | None = None  # where ``latest`` was due, if not worked out yet (see below)
             # read at every moment (a million of them at 1,000,000 facts): looked up once
             memory, horizon, clocked, read_set, cost_set = self._memory, self._horizon, bool(self.rulebook.deadlines), self._read_set, self._cost_set
+            ruled = self.rules.subjects  # the subjects some compiled rule reads: the working memory takes no other fact
+            watched = frozenset(ruled | read_set | cost_set)  # a state fact on another changes nothing the walk looks at
             watching = list(watches.items())
             next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
             for moment in change_times(history, self.rulebook, marks):
@@ -608,15 +610,19 @@ class Analyst:
                 on = [p for p, watch in watching if watch.on(moment, since)] if since is not None else []
                 levels = self._levels(on, watches, moment, since) if on else ()
                 new_day = next_day is not None and moment >= next_day  # moments never go back: ``moment.date() != day``
-                if not new_day and last is not None and levels == last[-1] and moment not in marks and not walk.due(moment):
-                    # a quiet moment (an event's, or one leaving a window): no state fact, the same day, no
-                    # ripeness mark, so the claims, the standing and the moves made are those of the moment
-                    # before, and escalation's levels too: nothing can differ from it (the walk catches up later)
+                if not new_day and last is not None and levels == last[-1] and moment not in marks and not walk.due_on(moment, watched):
+                    # a quiet moment (an event's, one leaving a window, or one of state facts on subjects no rule, lapse or
+                    # cost reads): the same day, no ripeness mark, no fact the working memory, the standing's key or a cost
+                    # reads, so the claims, the standing and the moves made are those of the moment before, and escalation's
+                    # levels too: nothing can differ from it (the walk catches up later, those facts with the next ones)
                     continue
                 step = walk.advance(moment, since)
                 came = step.came
-                if came:
-                    memory.apply(self._fed(step.went, history.previous), self._fed(came, history.previous))
+                if came and any(f.subject in ruled for f in came):
+                    # only facts a rule reads go to the working memory (``apply`` leaves the others alone): most
+                    # moments bring none (a fact superseded is on the subject of the one that came, so neither)
+                    memory.apply(self._fed([f for f in step.went if f.subject in ruled], history.previous),
+                                 self._fed([f for f in came if f.subject in ruled], history.previous))
                 if clocked and new_day:  # the clock a missed deadline reads
                     memory.apply([clock(day)] if day is not None else [], [clock(moment)])
                 if new_day or claims is not memory.held() or (came and any(f.subject in read_set for f in came)):

@@ -314,6 +314,7 @@ class Walk:
         self.state: dict[str, Fact] = {}  # as of the last time: read only
         self.as_of: dt.datetime | None = None
         self._next = self._lo = self._hi = 0
+        self._unread = 0  # ``due_on``: the facts from ``_next`` up to here are on none of the subjects it was asked of
 
     def advance(self, as_of: dt.datetime, since: dt.datetime | None) -> Step:
         """Move to ``as_of``, the window to the events after ``since`` (None: no events);
@@ -353,6 +354,20 @@ class Walk:
         """Whether a state fact comes into force by ``as_of`` that the walk has not passed:
         whether advancing to ``as_of`` could change the state."""
         return self._next < len(self._ats) and self._ats[self._next] <= as_of
+
+    def due_on(self, as_of: dt.datetime, subjects: frozenset[str]) -> bool:
+        """Whether a state fact on one of ``subjects`` comes into force by ``as_of`` that the
+        walk has not passed (``due``, of those subjects only; always ask with the same set).
+        Each fact is looked at once: those found on other subjects are not looked at again."""
+        ats, facts = self._ats, self._facts
+        i, n = max(self._unread, self._next), len(ats)
+        while i < n and ats[i] <= as_of:
+            if facts[i].subject in subjects:
+                self._unread = i
+                return True
+            i += 1
+        self._unread = i
+        return False
 
     def frame(self) -> Frame:
         """The frame as of the last time (its ``previous`` asks the history)."""

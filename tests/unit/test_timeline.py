@@ -229,6 +229,30 @@ def test_a_walk_goes_through_the_frames_of_its_history(strike, facts, horizon_da
         session.close()
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(facts=strike_logs(), watched=st.sets(st.sampled_from(sorted({s for _, s in STRIKE_STATES})), min_size=1))
+def test_a_walk_passing_over_moments_says_when_a_fact_on_a_watched_subject_is_due(strike, facts, watched):
+    """``Walk.due_on``: whether a state fact on one of the subjects comes into force by the
+    time asked that the walk has not passed; a walk that advances only then (the others
+    passed over, as a timeline passes over moments of facts no rule reads) stands where
+    the history's frame does at each time it advances to."""
+    session = record(strike, facts)
+    try:
+        history = session.history
+        subjects = frozenset(f"{actor}.{subject}" for actor, subject in STRIKE_STATES if subject in watched)
+        walk, passed = history.walk(), None
+        for moment in session.change_times():
+            frame = history.frame(moment, None)
+            changed = {s for s, f in frame.state.items() if (passed is None or passed.state.get(s) is not f)}
+            assert walk.due_on(moment, subjects) == bool(changed & subjects)
+            if walk.due_on(moment, subjects):  # asked again: the same answer
+                walk.advance(moment, None)
+                assert walk.frame().state == frame.state
+                passed = frame
+    finally:
+        session.close()
+
+
 def test_every_entry_says_what_changed_and_a_statement_is_an_entry_on_its_own_day():
     folder = JCPOA.parents[1] / "fidelity" / "cases" / "colombia_farc"
     scenario = load_scenario(folder / "rules")
