@@ -124,7 +124,7 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         if move.substitute_for is not None:
             known("move", move.substitute_for, moves, origin, "substitute_for")
         _check_prerequisites(move, origin, moves, known, report)
-        if move.decides and not _chooses(move.done_when, subjects):
+        if move.decides and not _chooses(move.done_when, subjects, conditions):
             report(origin, "'decides: true' needs a done_when that allows a subject more than one value "
                    "(in: [a, b], or a range): else the move has nothing to decide", "decides")
         for i, party in enumerate(move.consent):
@@ -212,9 +212,14 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
     return problems
 
 
-def _chooses(expr: Expr, subjects: dict) -> bool:
-    """Some comparison of ``expr`` (outside a ``not``) with a value allows its subject more
-    than one value: what a move that ``decides`` chooses among."""
+def _chooses(expr: Expr, subjects: dict, conditions: dict, seen: frozenset[str] = frozenset()) -> bool:
+    """Some comparison of ``expr`` (outside a ``not``, named conditions looked through)
+    with a value allows its subject more than one value: what a move that ``decides``
+    chooses among."""
+    if isinstance(expr, Ref):  # a named condition: its definition (one that refers to itself is reported elsewhere)
+        named = conditions.get(expr.condition)
+        return named is not None and expr.condition not in seen and _chooses(named.holds_when, subjects, conditions,
+                                                                               seen | {expr.condition})
     if isinstance(expr, Compare):
         subject = subjects.get(expr.subject)
         if subject is None or expr.other is not None or value_problem(subject, expr):
@@ -222,7 +227,7 @@ def _chooses(expr: Expr, subjects: dict) -> bool:
         allowed = admitted(expr, subject)
         return len(allowed) > 1 or (not allowed.empty and allowed.lower != allowed.upper)
     if isinstance(expr, (AllOf, AnyOf)):
-        return any(_chooses(part, subjects) for part in (expr.all if isinstance(expr, AllOf) else expr.any))
+        return any(_chooses(part, subjects, conditions, seen) for part in (expr.all if isinstance(expr, AllOf) else expr.any))
     return False
 
 

@@ -81,6 +81,17 @@ def test_decides_needs_a_choice_of_values(tmp_path):
     assert [(p.field, p.message.split(":")[0]) for p in problems] == [("moves.0.decides", "'decides")]
 
 
+def test_decides_looks_through_a_named_condition(tmp_path):
+    # two modellers wrote the drafting's done_when as a named condition and were refused
+    named = TERMS.replace("done_when: {subject: form, in: [guidelines, binding, interim]}", "done_when: {condition: text_written}")
+    named = named.replace("moves:\n", "conditions:\n  - {id: text_written, holds_when: {subject: form, in: [guidelines, binding, interim]}}\nmoves:\n", 1)
+    assert verdict(tmp_path, "named", with_offer(named, B_SIGNS)).status == "opening"  # loads; read as the condition written out
+    clash = verdict(tmp_path, "named_clash", named + B_GUIDELINES)
+    assert {r.position.id for r in clash.refusals} == {"a_binding", "b_guidelines"}
+    one = named.replace("holds_when: {subject: form, in: [guidelines, binding, interim]}", "holds_when: {subject: form, eq: binding}")
+    assert [p.field for p in rule_file_problems(tmp_path / "named_one", one)] == ["moves.0.decides"]
+
+
 def test_a_clash_in_the_timeline_and_a_what_if_that_ends_it(tmp_path):
     # Beta's term comes into force on 1 March: the timeline shows the clash coming, with its
     # refusal; a what-if in which Beta drops the term (a statement fact ending it) has none
