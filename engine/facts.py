@@ -278,6 +278,7 @@ class FactInput(BaseModel):
             value["quote"] = self.quote
         return value
 
+
 def _slot_setting_init(cls: type) -> type:
     """``cls`` (a frozen, slotted dataclass) with an ``__init__`` that sets each slot through
     its descriptor, bound once, instead of ``object.__setattr__`` looked up and called per
@@ -302,7 +303,6 @@ def _slot_setting_init(cls: type) -> type:
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init
     return cls
-
 
 
 @_slot_setting_init
