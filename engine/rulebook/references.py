@@ -163,6 +163,7 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         if offer.if_ is not None:
             check_expr(offer.if_, origin, ("if",))
     phased: dict[int, str] = {}
+    main_goals = [g.id for g, _ in items["goals"] if g.rank == "main"]  # what an interim goal's ``toward`` may name
     for goal, origin in items["goals"]:
         check_expr(goal.done_when, origin, ("done_when",))
         for i, need in enumerate(goal.needs):
@@ -176,13 +177,12 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
             else:
                 phased[goal.phase] = goal.id
         if goal.toward is not None:
-            main = [g.id for g, _ in items["goals"] if g.rank == "main"]
             if goal.rank != "interim":
                 report(origin, "only an interim goal is a step toward a main goal: a main goal makes the headline itself", "toward")
-            elif goal.toward not in main:
-                hint = suggest(goal.toward, main)
+            elif goal.toward not in main_goals:
+                hint = suggest(goal.toward, main_goals)
                 report(origin, f"{goal.toward!r} is not a main goal of the scenario" + (f"; did you mean {hint!r}?" if hint else "")
-                       + f" (main goals: {', '.join(main) or 'none'})", "toward")
+                       + f" (main goals: {', '.join(main_goals) or 'none'})", "toward")
     for pattern, origin in items["escalation"]:
         per_side = pattern.events_of(0) is not pattern.events_of(1)
         for s, acts in enumerate((pattern.events_of(0), pattern.events_of(1)) if per_side else (pattern.events,)):
