@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -141,6 +142,7 @@ class PeriodScore:
     first_wrong: EngineSaid | None
     escalation_matching: int | None  # None: the period labels no escalation
     escalation_first_wrong: EngineSaid | None
+    instead: Status | None = None  # of the statuses other than the label, the one said on most days (ties: the first said)
 
     @property
     def right(self) -> bool:
@@ -228,8 +230,10 @@ def score_period(period: Period, days: EngineDays) -> PeriodScore:
     said = [days.on(period.start + i * ONE_DAY) for i in range((period.until - period.start).days)]
     wrong = [s for s in said if s.status != period.status]
     esc_wrong = None if period.escalation is None else [s for s in said if s.escalation != period.escalation]
+    instead = Counter(s.status for s in wrong).most_common(1)  # a Counter keeps the order first seen: ties go to the first said
     return PeriodScore(period, len(said), len(said) - len(wrong), next(iter(wrong), None),
-                       None if esc_wrong is None else len(said) - len(esc_wrong), next(iter(esc_wrong or []), None))
+                       None if esc_wrong is None else len(said) - len(esc_wrong), next(iter(esc_wrong or []), None),
+                       instead[0][0] if instead else None)
 
 
 def score_case(folder: Path) -> CaseScore:
@@ -276,7 +280,7 @@ def as_json(score: CaseScore) -> dict[str, Any]:
             "constant_guesses": score.guesses(),
             "periods": [{"from": p.period.start.isoformat(), "until": p.period.until.isoformat(), "label": p.period.status,
                          "days": p.days, "matching": p.matching, "share": round(p.matching / p.days, 4), "right": p.right,
-                         "first_wrong": _said(p.first_wrong), "escalation_label": p.period.escalation,
+                         "first_wrong": _said(p.first_wrong), "instead": p.instead, "escalation_label": p.period.escalation,
                          "escalation_matching": p.escalation_matching, "escalation_right": p.escalation_right,
                          "escalation_first_wrong": _said(p.escalation_first_wrong)} for p in score.periods]}
 
@@ -310,14 +314,18 @@ def _guesses_line(guesses: dict[str, int], labelled: int, esc_labelled: int) -> 
 
 
 def totals(scores: list[CaseScore]) -> dict[str, Any]:
-    """The modelled cases together: periods right, escalation right, and each constant guess
-    over the same periods (the score to beat)."""
+    """The modelled cases together: periods right, escalation right, each constant guess
+    over the same periods (the score to beat), and the periods missed by their label and
+    what the engine said instead on most of their days, most frequent first."""
     modelled = [s for s in scores if s.periods is not None]
     counts = [s.counts() for s in modelled]
     guesses = [s.guesses() for s in modelled]
+    missed = Counter((p.period.status, p.instead) for s in modelled for p in s.periods or [] if not p.right)
     return {"cases": len(modelled), "right": sum(c[0] for c in counts), "labelled": sum(c[1] for c in counts),
             "escalation": {"right": sum(c[2] for c in counts), "labelled": sum(c[3] for c in counts)},
-            "constant_guesses": {key: sum(g[key] for g in guesses) for key in (*STATUSES, "no escalation")}}
+            "constant_guesses": {key: sum(g[key] for g in guesses) for key in (*STATUSES, "no escalation")},
+            "misses": [{"label": label, "instead": instead, "periods": n}
+                       for (label, instead), n in sorted(missed.items(), key=lambda kv: (-kv[1], kv[0]))]}
 
 
 def totals_text(total: dict[str, Any]) -> str:
@@ -325,9 +333,11 @@ def totals_text(total: dict[str, Any]) -> str:
     right, labelled = total["right"], total["labelled"]
     share = f" ({right / labelled:.0%})" if labelled else ""
     escalation = total["escalation"]
+    misses = ", ".join(f"{m['label']} → {m['instead']} {m['periods']}" for m in total["misses"])
     return (f"All {total['cases']} modelled cases: {right}/{labelled} periods right{share}; "
             f"escalation {escalation['right']}/{escalation['labelled']}\n"
-            f"  {_guesses_line(total['constant_guesses'], labelled, escalation['labelled'])}")
+            f"  {_guesses_line(total['constant_guesses'], labelled, escalation['labelled'])}"
+            + (f"\n  periods missed, as labelled → what the engine said on most of their days: {misses}" if misses else ""))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,6 +82,7 @@ def test_each_period_is_scored_day_by_day_from_the_timeline(cases: Path) -> None
     assert (miss.matching, miss.days, miss.right) == (6, 12, False)
     assert miss.first_wrong is not None
     assert (str(miss.first_wrong.day), miss.first_wrong.status) == ("2024-03-16", "progress")
+    assert (matching.instead, miss.instead) == (None, "progress")  # what the engine said on its wrong days
     assert (last.matching, last.right) == (3, True)
     assert (matching.escalation_right, miss.escalation_right, last.escalation_right) == (True, None, False)
     assert score.counts() == (2, 3, 1, 2)
@@ -98,7 +99,8 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     # the score to beat: each status said throughout, over the same periods (two opening, one progress)
     assert "a constant guess would score: deadlock 0/3, opening 2/3, progress 1/3; no escalation 1/2" in out
     assert out.rstrip().endswith("All 1 modelled cases: 2/3 periods right (67%); escalation 1/2\n"
-                                 "  a constant guess would score: deadlock 0/3, opening 2/3, progress 1/3; no escalation 1/2")
+                                 "  a constant guess would score: deadlock 0/3, opening 2/3, progress 1/3; no escalation 1/2\n"
+                                 "  periods missed, as labelled → what the engine said on most of their days: opening → progress 1")
 
     assert main(["--cases-dir", str(cases), "--json", "tiny"]) == 0
     (case,) = json.loads(capsys.readouterr().out)["cases"]
@@ -114,7 +116,9 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     assert report["cases"][1] == {"case": "unmodelled", "title": "Tiny", "modelled": False, "labelled": 3,
                                   "missing": "rules/ (a scenario folder) and facts.yaml"}
     assert total == {"cases": 1, "right": 2, "labelled": 3, "escalation": {"right": 1, "labelled": 2},
-                     "constant_guesses": {"deadlock": 0, "opening": 2, "progress": 1, "no escalation": 1}}
+                     "constant_guesses": {"deadlock": 0, "opening": 2, "progress": 1, "no escalation": 1},
+                     "misses": [{"label": "opening", "instead": "progress", "periods": 1}]}
+    assert [p["instead"] for p in report["cases"][0]["periods"]] == [None, "progress", None]
 
 
 def test_a_reader_that_stops_reading_gets_no_traceback(cases: Path) -> None:
