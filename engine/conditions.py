@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import Misuse
 from engine.rulebook.models import TODAY, AllOf, Change, Compare, Expr, Not, OtherSubject, Ref
 
 
@@ -130,7 +131,7 @@ def negate(compare: Compare) -> Compare:
 def to_dnf(expr: Expr, negated: bool = False) -> list[Conjunct]:
     """The expanded (no ``Ref``) expression as a list of conjunctions of comparisons."""
     if isinstance(expr, Ref):
-        raise TypeError("expand named conditions before converting to DNF")
+        raise Misuse("expand named conditions before converting to DNF")
     if isinstance(expr, Compare):
         return [(negate(expr) if negated else expr,)]
     if isinstance(expr, Not):
@@ -143,7 +144,7 @@ def to_dnf(expr: Expr, negated: bool = False) -> list[Conjunct]:
     for part in parts:
         result = [left + right for left in result for right in to_dnf(part, negated)]
         if len(result) > MAX_CONJUNCTS:
-            raise ValueError(f"condition too complex: more than {MAX_CONJUNCTS} alternatives once expanded")
+            raise Misuse(f"condition too complex: more than {MAX_CONJUNCTS} alternatives once expanded (a rule file's are refused when loaded)")
     return result
 
 
@@ -151,7 +152,7 @@ def compare_holds(compare: Compare, value: Any, known: bool = True) -> bool:
     """Whether one comparison with a value operand holds for a subject's value (False when
     unknown).  A comparison of two subjects needs both values: ``compare_met``."""
     if compare.other is not None or compare.change is not None:
-        raise TypeError(f"{compare.subject}: a comparison with another subject or a change needs compare_met")
+        raise Misuse(f"{compare.subject}: a comparison with another subject or a change needs compare_met")
     return known and OPERATORS[compare.operator].holds(value, compare.value)
 
 

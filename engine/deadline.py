@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from engine.errors import AnalysisStopped
+from engine.errors import AnalysisStopped, Misuse
 
 DEFAULT_BUDGET = 60.0  # seconds a verdict, timeline or comparison of the API may take, unless configured
 
@@ -22,7 +22,7 @@ class Deadline:
 
     def __init__(self, seconds: float | None = None, what: str = "the analysis"):
         if seconds is not None and seconds <= 0:
-            raise ValueError(f"a time budget is a positive number of seconds; got {seconds}")
+            raise Misuse(f"a time budget is a positive number of seconds; got {seconds}")
         self.budget, self.what = seconds, what
         self._ends = None if seconds is None else time.monotonic() + seconds
         self._cancelled = False

@@ -17,6 +17,7 @@
     ├── OutsideFolderError         a scenario named by a path outside the folder it must be in
     ├── EngineFault                the rules engine failed or swallowed an exception
     ├── AnalysisStopped            an analysis stopped early: past its time budget, or its client went away
+    ├── Misuse                     a function called with an argument it does not take: a bug of the caller (ValueError, TypeError too)
     ├── InputTextError             a file ripeness reads, refused before any of it is used (ValueError too)
     │   ├── YamlSyntaxError        not YAML, or YAML ripeness refuses (anchors, depth); ``.line``
     │   ├── FileTooLarge           beyond its size limit
@@ -158,6 +159,13 @@ class OutsideFolderError(RipenessError):
 
 class EngineFault(RipenessError):
     """durable-rules failed, or raised inside an action (it swallows those)."""
+
+
+class Misuse(RipenessError, ValueError, TypeError):
+    """A function of ripeness called with an argument it does not take (a negative time
+    budget, a walk asked to go back in time): a bug of the caller, never an input from
+    outside, which gets a ``Problem`` instead.  It is a ``ValueError`` and a ``TypeError``
+    too, so callers that caught those still do."""
 
 
 class AnalysisStopped(RipenessError):

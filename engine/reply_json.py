@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from engine.errors import Misuse
 from engine.verdict import Verdict
 
 KEEP = 8  # texts kept per field: the verdicts now and then of a few sessions written in turn
@@ -38,7 +39,7 @@ class FieldJson:
 
     def __init__(self, model: type[BaseModel], keep: int = KEEP):
         if not _plain(model):
-            raise TypeError(f"{model.__name__} has computed fields or aliases: its JSON is not its fields' one by one")
+            raise Misuse(f"{model.__name__} has computed fields or aliases: its JSON is not its fields' one by one")
         self._model = model
         self._names = list(model.model_fields)
         self._kept: dict[str, list[tuple[Any, bytes]]] = {name: [] for name in self._names}

@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
-from engine.errors import Problem, SourceRowError
+from engine.errors import Misuse, Problem, SourceRowError
 from engine.facts import Fact
 from engine.imports.formats import SPECS, Read, read_records
 from engine.imports.mapping import Mapping
@@ -48,7 +48,7 @@ def plan_import(mapping: Mapping, read: Read | Wanted, rulebook: Rulebook, *, ex
     report = ImportReport(mapping=mapping.id, format=mapping.format)
     if isinstance(read, Wanted):
         if deleted:
-            raise ValueError("the deletions of a planned file are given to read_wanted")
+            raise Misuse("the deletions of a planned file are given to read_wanted")
         wanted = read
         tally(wanted, report)
     else:

@@ -80,6 +80,12 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         elif isinstance(expr, Not):
             check_expr(expr.not_, origin, path + ("not",))
 
+    sites: list[tuple[Expr, Any, tuple]] = []  # each condition a rule file writes, where: its size is checked last
+
+    def check_top(expr: Expr, origin: Any, path: tuple) -> None:
+        check_expr(expr, origin, path)
+        sites.append((expr, origin, path))
+
     def check_lapse(statement: Any, origin: Any, path: tuple) -> None:
         lapse = statement.lapses
         if lapse is None:
@@ -117,10 +123,10 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         if subject.actor is not None:
             known("actor", subject.actor, actors, origin, "actor")
     for condition, origin in items["conditions"]:
-        check_expr(condition.holds_when, origin, ("holds_when",))
+        check_top(condition.holds_when, origin, ("holds_when",))
     for move, origin in items["moves"]:
         known("actor", move.actor, actors, origin, "actor")
-        check_expr(move.done_when, origin, ("done_when",))
+        check_top(move.done_when, origin, ("done_when",))
         if move.substitute_for is not None:
             known("move", move.substitute_for, moves, origin, "substitute_for")
         _check_prerequisites(move, origin, moves, known, report)
@@ -143,13 +149,13 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
                        f"an actor can only withhold its own moves: {position.withholds!r} is {owner}'s, the position is {position.actor}'s"
                        + _consenting(moves[position.withholds]), "withholds")
         if position.until is not None:
-            check_expr(position.until, origin, ("until",))
+            check_top(position.until, origin, ("until",))
         check_lapse(position, origin, ())
         for i, variant in enumerate(position.variants):
             check_lapse(variant, origin, ("variants", i))
-            check_expr(variant.switched_on_by, origin, ("variants", i, "switched_on_by"))
+            check_top(variant.switched_on_by, origin, ("variants", i, "switched_on_by"))
             if variant.until is not None:
-                check_expr(variant.until, origin, ("variants", i, "until"))
+                check_top(variant.until, origin, ("variants", i, "until"))
     for offer, origin in items["offers"]:
         known("actor", offer.actor, actors, origin, "actor")
         if known("move", offer.offers, moves, origin, "offers"):
@@ -161,11 +167,11 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         if offer.shown_by is not None:
             check_shown_by(offer.shown_by, origin)
         if offer.if_ is not None:
-            check_expr(offer.if_, origin, ("if",))
+            check_top(offer.if_, origin, ("if",))
     phased: dict[int, str] = {}
     main_goals = [g.id for g, _ in items["goals"] if g.rank == "main"]  # what an interim goal's ``toward`` may name
     for goal, origin in items["goals"]:
-        check_expr(goal.done_when, origin, ("done_when",))
+        check_top(goal.done_when, origin, ("done_when",))
         for i, need in enumerate(goal.needs):
             known("move", need, moves, origin, "needs", i)
         if goal.phase is not None:
@@ -204,12 +210,47 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
                         report(origin, f"{event!r} is a state subject; de-escalation is recognised from event subjects (kind: event)", *at)
                     elif event in pattern.subjects:
                         report(origin, f"{event!r} is one of this pattern's hostile events; an act cannot both escalate and de-escalate", *at)
-    _check_costs(items, actors, subjects, report, known, check_expr)
+    _check_costs(items, actors, subjects, report, known, check_top)
     _check_restatements(items["positions"], "position", "withholds", report)
     _check_restatements(items["offers"], "offer", "offers", report)
     _check_condition_cycles(items["conditions"], report)
     _check_prerequisite_cycles(items["moves"], moves, report)
+    if not problems:  # every name known and no condition refers to itself: each can be written out
+        from engine.conditions import MAX_CONJUNCTS  # it reads the rulebook's models: imported here, not at the top
+        sizes: dict[tuple[str, bool], int | None] = {}
+        for expr, origin, path in sites:
+            if alternatives(expr, conditions, sizes) is None:
+                report(origin, f"too complex: written out (its named conditions too) one 'all' of it has more than {MAX_CONJUNCTS}"
+                       " alternatives (an 'all' of nine 'any's of two has 512); write it with fewer 'any' parts under one 'all'", *path)
     return problems
+
+
+def alternatives(expr: Expr, conditions: dict, sizes: dict[tuple[str, bool], int | None], negated: bool = False) -> int | None:
+    """How many alternatives ``expr`` has written out (``engine.conditions.to_dnf``'s length,
+    named conditions looked through), or None when some conjunction of it would have more
+    than ``MAX_CONJUNCTS``, which ``to_dnf`` refuses.  ``sizes``: per named condition (and
+    negation) the number found, kept between calls."""
+    if isinstance(expr, Compare):
+        return 1
+    if isinstance(expr, Ref):
+        key = (expr.condition, negated)
+        if key not in sizes:
+            sizes[key] = alternatives(conditions[expr.condition].holds_when, conditions, sizes, negated)
+        return sizes[key]
+    if isinstance(expr, Not):
+        return alternatives(expr.not_, conditions, sizes, not negated)
+    counts = [alternatives(part, conditions, sizes, negated) for part in (expr.all if isinstance(expr, AllOf) else expr.any)]
+    if any(count is None for count in counts):
+        return None
+    if isinstance(expr, AllOf) == negated:  # a disjunction (De Morgan): the alternatives of each part
+        return sum(counts)
+    from engine.conditions import MAX_CONJUNCTS
+    product = 1
+    for count in counts:
+        product *= count
+        if product > MAX_CONJUNCTS:
+            return None
+    return product
 
 
 def _chooses(expr: Expr, subjects: dict, conditions: dict, seen: frozenset[str] = frozenset()) -> bool:

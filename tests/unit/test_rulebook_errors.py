@@ -604,3 +604,37 @@ def test_a_bad_intensity_names_the_field(tmp_path, intensity, message):
     assert problem.where == f"{folder / 'extra.yaml'}:7"
     assert problem.field == "escalation.0.intensity"
     assert message in problem.message, problem.message
+
+
+def test_condition_too_complex_to_write_out_is_refused_where_it_is_written(tmp_path):
+    # nine 'any's of two under one 'all' are 512 alternatives once written out: the engine
+    # could not analyse a verdict that reads it, so the file is refused, not the verdict
+    pairs = "\n".join(f"                - any: [{{subject: A.level, ge: {2 * i}}}, {{subject: mood, eq: calm}}]" for i in range(9))
+    folder = scenario(tmp_path, f"""\
+        conditions:
+          - id: big
+            holds_when:
+              all:
+{pairs}
+          - id: uses_it
+            holds_when: {{all: [{{condition: big}}, {{subject: mood, eq: calm}}]}}
+          - id: negates_it
+            holds_when: {{not: {{condition: big}}}}
+        """)
+    problems = sorted(problems_of(folder), key=lambda p: p.field)
+    assert [(p.where.rsplit("/", 1)[-1], p.field) for p in problems] == [("extra.yaml:3", "conditions.0.holds_when"),
+                                                                         ("extra.yaml:15", "conditions.1.holds_when")]
+    assert all("more than 256 alternatives" in p.message for p in problems)  # not 'negates_it': written out, nine alternatives
+
+
+def test_a_long_disjunction_is_no_complexity_problem(tmp_path):
+    # alternatives of an 'any' add up: 300 of them are analysed as they are (only an 'all' multiplies)
+    wide = ", ".join(f"{{subject: A.level, eq: {i}}}" for i in range(300))
+    folder = scenario(tmp_path, f"""\
+        conditions:
+          - id: wide
+            holds_when:
+              any: [{wide}]
+        """)
+    rulebook, problems = check_folder(folder)
+    assert (problems, rulebook is not None) == ([], True)
