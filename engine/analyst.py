@@ -647,7 +647,7 @@ class Analyst:
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = latest = analyse(sit, self._chains, deadline.check, prepared, light)
                     stances = _stances(standing_now)
-                    changes = differences(previous, verdict, (previous_stances, stances))
+                    changes = differences(previous, verdict, (previous_stances, stances), sit.rulebook.stance_of)
                     shown = verdict
                     last, made_last, pending = current, made, None
                 elif made != made_last:
@@ -670,7 +670,7 @@ class Analyst:
                         continue
                     verdict = latest = latest.model_copy(update={"as_of": moment, "ripeness": found})
                     stances = _stances(standing_now)  # the standing of ``latest`` (only ripeness changed since)
-                    changes = differences(previous, verdict, (previous_stances, stances))
+                    changes = differences(previous, verdict, (previous_stances, stances), sit.rulebook.stance_of)
                     # the entry's verdict inline is its own (the one it is built on speaks of that one's day: its summary)
                     shown = analyse(sit, self._chains, deadline.check) if verdicts and changes else verdict
                 else:

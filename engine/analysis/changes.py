@@ -16,12 +16,16 @@ def stances_of(verdict: Verdict) -> dict[str, str]:
 
 
 def differences(before: Verdict | None, after: Verdict,
-                stances: tuple[Mapping[str, str], Mapping[str, str]] | None = None) -> list[str]:
+                stances: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
+                stance_of: Mapping[str, str] | None = None) -> list[str]:
     """The changes from ``before`` (None: the first entry) to ``after``: goals' statuses,
     cycles formed or broken, dead ends, stances, positions and offers in force, deadlines passed
     (a statement that lapsed), escalation (its level, and the de-escalation that ended it),
     ripeness.  ``stances``: the stances of both (``stances_of``), when the verdicts were
-    worked out without theirs (a timeline reads them off its standing)."""
+    worked out without theirs (a timeline reads them off its standing).  ``stance_of``: each
+    statement's stance (``Rulebook.stance_of``): a cycle is then told by the stances on it,
+    so a restatement coming into force on a cycle (the same stance said again) is no cycle
+    formed and broken; without it, by the positions."""
     if before is None:
         return ([f"{g.id}: {g.status}" for g in after.goals] + (["escalation on", *_levels(after)] if after.escalation else [])
                 + ripeness.differences(None, after))
@@ -33,8 +37,8 @@ def differences(before: Verdict | None, after: Verdict,
             lines.append(f"{goal.id}: {was.status} → {goal.status}")
     if before.status != after.status:
         lines.append(f"status: {before.status} → {after.status}")
-    old_cycles = {_cycle_key(c): c for c in before.cycles}
-    new_cycles = {_cycle_key(c): c for c in after.cycles}
+    old_cycles = {_cycle_key(c, stance_of): c for c in before.cycles}
+    new_cycles = {_cycle_key(c, stance_of): c for c in after.cycles}
     for key in sorted(new_cycles.keys() - old_cycles.keys()):
         lines.append(f"cycle formed: {' ⇄ '.join(key)}")
     for key in sorted(old_cycles.keys() - new_cycles.keys()):
@@ -89,6 +93,8 @@ def _calmed(before: Verdict, after: Verdict) -> list[str]:
     return [f"ended by de-escalation: {', '.join(new)}"] if new else []
 
 
-def _cycle_key(cycle) -> tuple[str, ...]:
-    """A cycle by the positions on it, from the first in sorted order."""
-    return tuple(sorted({s.position.id if s.position is not None else f"{s.move} after {s.waits_for}" for s in cycle.steps}))
+def _cycle_key(cycle, stance_of: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """A cycle by the stances on it (by the positions without ``stance_of``), in sorted order."""
+    named = stance_of or {}
+    return tuple(sorted({named.get(s.position.id, s.position.id) if s.position is not None else f"{s.move} after {s.waits_for}"
+                         for s in cycle.steps}))

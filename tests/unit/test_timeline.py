@@ -66,7 +66,7 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
             own = analyse(sit)  # the entry's verdict: its own (the one it is built on speaks of that one's day)
         else:
             continue
-        if previous is not None and not differences(previous, verdict):
+        if previous is not None and not differences(previous, verdict, stance_of=rulebook.stance_of):
             continue  # nothing an analyst reads changed
         read = read_subjects(rulebook)  # a fact on a subject nothing reads causes nothing; statement facts do
         dated = [f for f in [*frame.state.values(), *events] if f.at == moment and f.subject in read]
@@ -81,7 +81,7 @@ def reference(session: Session, end: dt.datetime | None = None) -> list[dict[str
         marks = [f"rests on facts not confirmed: {describe(resting)}"] if resting else []
         entries.append({"at": moment, "status": verdict.status, "escalation": verdict.escalation,
                         "escalation_level": verdict.escalation_level,
-                        "changes": differences(previous, verdict) + marks,
+                        "changes": differences(previous, verdict, stance_of=rulebook.stance_of) + marks,
                         "causes": [cite_fact(sit, f) for f in sorted(dated, key=lambda f: f.seq)],
                         "statements": statements, "lapsed": lapsed, "rests_on_unconfirmed": resting,
                         "goals": [GoalMark(id=g.id, status=g.status, main=g.id in rulebook.main_goals,
@@ -597,3 +597,45 @@ def test_a_light_verdict_says_what_the_full_one_says_to_the_timeline(folder: Pat
             before = (light, full)
     finally:
         session.close()
+
+
+RESTATED = """\
+scenario: {id: restated, title: Two parties waiting on each other (synthetic)}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: gave, actor: A, type: bool}
+  - {id: gave, actor: B, type: bool}
+moves:
+  - {id: give, actor: A, done_when: {subject: A.gave, eq: true}}
+  - {id: give, actor: B, done_when: {subject: B.gave, eq: true}}
+goals:
+  - {id: both, done_when: {all: [{subject: A.gave, eq: true}, {subject: B.gave, eq: true}]}, needs: [A.give, B.give]}
+positions:
+  - {id: a_first, actor: A, withholds: A.give, until: {subject: B.gave, eq: true}, quote: You first., source: synthetic,
+     in_force: {from: 2024-01-01}}
+  - {id: b_first, actor: B, withholds: B.give, until: {subject: A.gave, eq: true}, quote: "No, you first.", source: synthetic,
+     in_force: {from: 2024-01-01}}
+  - {id: b_again, restates: b_first, actor: B, withholds: B.give, until: {subject: A.gave, eq: true},
+     quote: "We said it before: you first.", source: synthetic, in_force: {from: 2024-02-01}}
+"""
+
+
+def test_a_restatement_on_a_cycle_is_no_cycle_formed_or_broken(tmp_path):
+    # the same stance said again: the entry names the statement come into force, and the
+    # cycle, told by the stances on it, is the one there was (it was reported formed and
+    # broken, by its positions, before)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "scenario.yaml").write_text(RESTATED)
+    session = record(load_scenario(tmp_path / "rules"), [
+        {"at": "2024-01-01", "actor": "A", "subject": "gave", "value": False},
+        {"at": "2024-01-01", "actor": "B", "subject": "gave", "value": False},
+    ])
+    entries = session.timeline(dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc))
+    restated = next(e for e in entries if e.at.date() == dt.date(2024, 2, 1))
+    assert "in force: b_again" in restated.changes
+    assert not [line for line in restated.changes if "cycle" in line], restated.changes
+    first = next(e for e in entries if e.at.date() == dt.date(2024, 1, 1))
+    assert first.status == restated.status == "deadlock"
+    assert session.verdict(dt.datetime(2024, 2, 2, tzinfo=dt.timezone.utc)).cycles  # the cycle is still there
