@@ -207,7 +207,7 @@ def _verb(rb, move: str, third: bool = False) -> str:
 def _verb_text(move: str, description: str, third: bool) -> str:
     name = move.split(".", 1)[1].replace("_", " ")
     description = description.rstrip(".")
-    detail = f" ({description[0].lower()}{description[1:]})" if description else ""
+    detail = f" ({description})" if description else ""  # as written: its first word may be a name ("Charles Taylor leaves power")
     return f"makes '{name}'{detail}" if third else f"{name}{detail}"
 
 

@@ -47,7 +47,7 @@ def test_willing_only_when_every_party_is(tmp_path):
     assert stance.stance == "willing" and [e.id for e in stance.evidence] == ["h_yes", "s_yes", "p_yes"] and stance.silent == []
     assert result.status == "opening"
     [now] = [o for o in result.openings if o.available_now]
-    assert now.description == "HOUSE can enact (enact the law) now: HOUSE and SENATE and PRES have each said they would (HOUSE: h_yes, SENATE: s_yes, PRES: p_yes)"
+    assert now.description == "HOUSE can enact (Enact the law) now: HOUSE and SENATE and PRES have each said they would (HOUSE: h_yes, SENATE: s_yes, PRES: p_yes)"
 
 
 def test_unknown_while_a_party_is_silent_and_the_way_to_test_asks_each_silent_party(tmp_path):
@@ -57,7 +57,7 @@ def test_unknown_while_a_party_is_silent_and_the_way_to_test_asks_each_silent_pa
     assert result.status == "deadlock" and result.goals[0].untested == ["HOUSE.enact"]
     [ask] = result.openings
     assert ask.kind == "ask"
-    assert ask.description == "Ask SENATE and PRES whether each would agree that HOUSE makes 'enact' (enact the law): they have not said"
+    assert ask.description == "Ask SENATE and PRES whether each would agree that HOUSE makes 'enact' (Enact the law): they have not said"
     assert result.concessions.sets == [["unknown:HOUSE.enact:PRES", "unknown:HOUSE.enact:SENATE"]]
     assert {s.key: s.actor for s in result.concessions.stances} == {"unknown:HOUSE.enact:PRES": "PRES", "unknown:HOUSE.enact:SENATE": "SENATE"}
     assert result.goals[0].reachable_if_willing
@@ -81,7 +81,7 @@ def test_a_single_party_move_reads_as_before(tmp_path):
     result = verdict_of(tmp_path, LAW.replace(", consent: [SENATE, PRES]", "") + "offers:\n" + SAID["HOUSE"] + "\n",
                         [{"at": "2024-01-01", "subject": "law", "value": False, "source": "s"}], dt.date(2024, 2, 1))
     assert result.status == "opening" and result.stances[0].silent == []
-    assert result.openings[0].description == "HOUSE can enact (enact the law) now: it has said it will (offer h_yes)"
+    assert result.openings[0].description == "HOUSE can enact (Enact the law) now: it has said it will (offer h_yes)"
 
 
 @pytest.mark.parametrize("consent, message", [
