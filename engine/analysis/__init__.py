@@ -653,8 +653,11 @@ def _no_fact(_fact: object) -> None:
     return None
 
 
-MAX_MODELS = 4_096  # models kept (one per ``_standing_key``) with their solutions, with at most MAX_MODEL_MOVES moves in all
-MAX_MODEL_MOVES = 100_000
+# models kept (one per ``_standing_key``) with their solutions, with at most MAX_MODEL_MOVES moves in all: a kept model
+# holds about 1.5 kB a move (0.31 MB at P=200), so about 30 MB at most; the one a verdict takes is nearly always the last
+# one's (a reply's two, a verdict as of another day)
+MAX_MODELS = 1_024
+MAX_MODEL_MOVES = 20_000
 _MODELS: dict[tuple, Solved] = {}
 _MODEL_MOVES = [0]
 

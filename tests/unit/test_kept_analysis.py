@@ -170,6 +170,7 @@ def test_a_verdict_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch
     if room is not None:
         monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
         monkeypatch.setattr(engine.analysis, "MAX_SIGNATURES", room)
+        monkeypatch.setattr(engine.analysis, "MAX_MODEL_MOVES", room)  # models kept with their solutions
         monkeypatch.setattr(engine.analysis.explain, "MAX_CITED", room)  # citations, evidence, stances, cycles
 
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
@@ -206,6 +207,7 @@ def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatc
 
     if room is not None:
         monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
+        monkeypatch.setattr(engine.analysis, "MAX_MODEL_MOVES", room)
 
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
     subjects = len(loaded.generated.state_subjects)
