@@ -11,7 +11,8 @@ round trips); ``ingest``: ``Session.record`` of N facts then ``Session.status`` 
 ingest; ``--every``).  The code of ``--base`` is patched in for the "before" side: the
 methods of the record path's engine classes (``PATCHED``: the history, the working memory,
 the analyst, the session, the sessions, the rules engine's port) as they were at that
-commit, with the module-level functions they call.  (Until branch h-post5 it patched a
+commit, with the module-level functions they call, the analyst's reading the package
+``engine/analysis/`` of that commit.  (Until branch h-post5 it patched a
 fixed list instead: the history's frames and series, the fact log's write transaction, a
 reply's ``verdict_then`` worked out alone and the reply's JSON written by pydantic whole.)
 Both sides get the same facts, each into a log of its own; CPU seconds
@@ -43,8 +44,12 @@ SCENARIO = generate.ScenarioSize(actors=6, positions=12, cycles=(2, 3, 4), subje
 
 
 def _old_module(base: str, path: str, name: str, folder: Path) -> ModuleType:
-    """The module at ``path`` as it was at commit ``base``, loaded under ``name``."""
+    """The module at ``path`` as it was at commit ``base``, loaded under ``name``; the
+    analyst's reading the analysis of ``base`` (``before_analysis``: ``_old_analysis``)."""
     source = subprocess.run(["git", "show", f"{base}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    if path == "engine/analyst.py":
+        _old_analysis(base)
+        source = source.replace("engine.analysis", "before_analysis")
     file = folder / f"{name}.py"
     file.write_text(source)
     spec = importlib.util.spec_from_file_location(name, file)
@@ -53,6 +58,17 @@ def _old_module(base: str, path: str, name: str, folder: Path) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _old_analysis(base: str) -> ModuleType:
+    """The package ``engine/analysis/`` as it was at ``base``, as ``before_analysis`` (loaded
+    once: ``benchmarks.verdict_before_after``'s copy); the earlier analyst reads it, so that
+    a change of the analysis shows on the before side too (until branch h-reuse9 both sides
+    read the present analysis)."""
+    if "before_analysis" not in sys.modules:
+        from benchmarks.verdict_before_after import load_analysis
+        load_analysis(base)
+    return sys.modules["before_analysis"]
 
 
 # the classes of the record path whose methods the "before" side takes from ``--base``:
@@ -122,7 +138,7 @@ def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,),
         before = _patcher(base, folder)
         scn = generate.scenario(SCENARIO)
         scenario = load_scenario(scn.write_rules(folder / "rules"))
-        total = max(100 + rounds * posts, *((rounds + 1) * max(posts * 4, every * 10) for every in everies))
+        total = max(100 + rounds * posts, *((rounds + 1) * max(posts * 4, every * 10) for every in everies), 0)
         facts = list(generate.stream(scn, generate.StreamSize(facts=total, subjects=100, events=total // 20, seed=1)))
         items = [[("body", f)] for f in facts]
         clock = FixedClock(NOW)
@@ -235,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                                            "one) or a server's SQLAlchemy URL whose role may create databases")
     args = parser.parse_args(argv)
     started = dt.datetime.now(dt.timezone.utc)
-    found = measure(args.base, args.rounds, args.posts, tuple(int(n) for n in args.every.split(",")), args.postgres)
+    found = measure(args.base, args.rounds, args.posts, tuple(int(n) for n in args.every.split(",") if n), args.postgres)
     print(f"base {args.base}, {args.rounds} rounds, started {started:%H:%M} UTC; CPU per fact, ms (', wall': wall time)")
     print("| path | before: median (min) | after: median (min) | after / before (medians) | same outputs |")
     print("| --- | ---: | ---: | ---: | --- |")

@@ -4,7 +4,8 @@ a timeline's work is in (``engine/analysis/``: ``__init__``, escalation, explain
 the history's walk (``engine/history.py``) and the durable-rules port (``engine/rete.py``)
 of an earlier commit (default b3e803b, where branch h-timeline6 started) are loaded beside
 the present ones under other module names; each timeline is worked out by both analysts,
-alternately, from copies of the same history, timed in CPU seconds of this process
+alternately, from copies of the same history, each side's kept parts forgotten first (``forget``:
+nothing kept from the run before, as the first timeline of a process), timed in CPU seconds of this process
 (``time.process_time``: the other engineers' load on the machine does not count) with a
 full collection of the garbage collector right after it (the entries still held), and
 the JSON of their entries compared by SHA-256 (a difference stops the run).
@@ -221,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         inputs.append(page_input(folder))
     port = rules_engine()
     ports = {"before": port_for(before, sys.modules["before_rete"]), "after": (port, sys.modules["engine.rete"])}
+    forgetting = {"before": sys.modules["before_analysis"].forget, "after": sys.modules["engine.analysis"].forget}
     print(f"| timeline (CPU seconds of this process) | before ({opts.before}): median (min) | after: median (min) | after / before "
           "| entries | JSON (SHA-256, equal) | of which the full collection after it, before / after |")
     print("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
@@ -236,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                 durable_engine.json = rete._DurableJson  # the JSON each side's rete module gives durable-rules (a global of its)
                 analyst = module.Analyst("baseline", rulebook, rules, side_port)
                 copy = history.copy()
+                forgetting[side]()  # nothing kept from the run before: a timeline's own reuse only, as a process's first
                 start = time.process_time()
                 entries = analyst.timeline(copy, now)
                 took = time.process_time() - start

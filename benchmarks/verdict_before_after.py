@@ -37,6 +37,17 @@ from benchmarks.common import ROOT
 def load_before(rev: str) -> tuple[Any, Any]:
     """``engine/analysis/`` of ``rev`` as the package ``before_analysis`` and its
     ``engine/analyst.py`` as ``before_analyst`` (reading that package)."""
+    package = load_analysis(rev)
+    source = subprocess.run(["git", "show", f"{rev}:engine/analyst.py"], cwd=ROOT, capture_output=True, check=True).stdout
+    module = types.ModuleType("before_analyst")
+    module.__file__ = f"{rev}:engine/analyst.py"
+    sys.modules["before_analyst"] = module
+    exec(compile(source.replace(b"engine.analysis", b"before_analysis"), module.__file__, "exec"), module.__dict__)  # noqa: S102
+    return package, module
+
+
+def load_analysis(rev: str) -> Any:
+    """``engine/analysis/`` of ``rev`` as the package ``before_analysis``."""
     import importlib
 
     folder = Path(tempfile.mkdtemp(prefix="verdict-before-")) / "before_analysis"
@@ -48,13 +59,7 @@ def load_before(rev: str) -> tuple[Any, Any]:
             source = subprocess.run(["git", "show", f"{rev}:engine/analysis/{name}"], cwd=ROOT, capture_output=True, check=True).stdout
             (folder / name).write_bytes(source.replace(b"engine.analysis", b"before_analysis"))
     sys.path.insert(0, str(folder.parent))
-    package = importlib.import_module("before_analysis")
-    source = subprocess.run(["git", "show", f"{rev}:engine/analyst.py"], cwd=ROOT, capture_output=True, check=True).stdout
-    module = types.ModuleType("before_analyst")
-    module.__file__ = f"{rev}:engine/analyst.py"
-    sys.modules["before_analyst"] = module
-    exec(compile(source.replace(b"engine.analysis", b"before_analysis"), module.__file__, "exec"), module.__dict__)  # noqa: S102
-    return package, module
+    return importlib.import_module("before_analysis")
 
 
 def _digest(payload: str) -> str:

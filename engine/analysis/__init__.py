@@ -33,6 +33,7 @@ from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
 from engine.conditions import compare_met, describe, negate
 from engine.lapses import lapse_day, why
+from engine.rulebook import Rulebook
 from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
@@ -110,16 +111,17 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     timeline's verdicts for nothing (benchmarks/RESULTS.md).  One issue settled and
     another taking its place changes it while every status stays the same.  What the
     model gives is kept on the model but for its evidence (``_standing_key``): worked out
-    (solved) only for a model not seen alike.  ``prepared``: a list the model and its
-    solution (if solved) are put in, for a verdict of the same situation (``analyse``)."""
+    (solved) only for a model not seen alike.  ``prepared``: a list the model and what is
+    kept of it are put in, for a verdict of the same situation (``analyse``): the model
+    and its ``Solved``, or the model, None and its key (``_standing_key``)."""
     model = build_model(sit)
     key = _standing_key(model)
     found = _STANDINGS.get(key) if key is not None else None
     if found is None:
-        solution = solve(model)
+        solved = _solved(sit.rulebook, model, key)
         if prepared is not None:
-            prepared[:] = [model, solution]
-        found = _solved_standing(model, solution)
+            prepared[:] = [solved.model, solved]
+        found = _solved_standing(solved.model, solved.solution)
         if key is not None:
             if len(_STANDINGS) >= MAX_STANDINGS or _STANDING_MOVES[0] + len(model.moves) > MAX_SEARCHED_MOVES:
                 _STANDINGS.clear()
@@ -127,7 +129,8 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
             _STANDINGS[key] = found
             _STANDING_MOVES[0] += len(model.moves)
     elif prepared is not None:
-        prepared[:] = [model]  # not solved: the verdict solves it
+        kept = _MODELS.get(key)  # the model kept under this key, if equal: with its solution (else the verdict solves it)
+        prepared[:] = [kept.model, kept] if kept is not None and kept.rulebook is sit.rulebook and alike(kept.model, model) else [model, None, key]
     status, per_goal, marks = found
     marks |= {("in force", tuple(p.id for p, _ in sit.positions_in_force), sit.offers_in_force)}  # equal when the same are
     marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
@@ -246,8 +249,8 @@ def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Ca
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
     ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
     the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done.
-    ``prepared``: the model and solution ``standing`` put there for this same situation
-    (not built again; the model alone: solved here), or empty.  ``light``: without the
+    ``prepared``: what ``standing`` put there for this same situation (the model, not built
+    again, and its ``Solved``, or None and its key: then solved here), or empty.  ``light``: without the
     concession sets, the summary, the stances and the hostile events cited (``NOT_SEARCHED``,
     none; the chains are kept, with their levels; the cycles and dead ends without the facts
     behind their failing comparisons; of the openings only those toward a main goal that
@@ -281,33 +284,33 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     rb = sit.rulebook
     model = build_model(sit) if prepared is None else prepared[0]
     check()
-    solution = solve(model) if prepared is None or len(prepared) < 2 else prepared[1]
+    # an equal model seen before (``alike``: every field; the evidence a verdict cites is the situation's):
+    # its solution and what follows from the model alone are kept with it
+    if prepared is not None and prepared[1] is not None:
+        solved = prepared[1]
+    else:
+        solved = _solved(rb, model, _standing_key(model) if prepared is None else prepared[2])
+        if prepared is not None:
+            prepared[:] = [solved.model, solved]  # a verdict of the same standing again (a timeline's kept ``prepared``)
+    model, solution = solved.model, solved.solution
     check()
-    per_goal = goal_statuses(model, solution.goals_reachable)
-    stuck = any(s == "deadlock" for s in per_goal.values())
-    hopeful = reachable_if_willing(model, solution) if stuck else {}
-    status = headline(model, per_goal, hopeful)
+    per_goal, stuck, hopeful, status = solved.per_goal, solved.stuck, solved.hopeful, solved.status
     events, chains = explain.escalation_chains(sit, kept, cite=not light)
-    found = explain.cycles(sit, solution, not light) if stuck else []
+    found = (list(solved.light_cycles()) if light else explain.cycles(sit, solution, True, solved.cycle_paths())) if stuck else []
     check()
-    refused = explain.refusals(sit, model, solution, not light) if stuck else []
+    refused = (list(solved.light_refusals()) if light else explain.refusals(sit, model, solution)) if stuck else []
     # light: only the openings ripeness reads (its way out: those toward a main goal not done), none if every main goal is done
     only = frozenset(rb.main_goals) if light else None
     open_goals = any(s != "progress" for g, s in per_goal.items() if only is None or g in only)
-    outcomes = Outcomes(model, solution) if open_goals else None  # every goal done: no openings, no concessions
+    outcomes = solved.outcomes() if open_goals else None  # every goal done: no openings, no concessions
     check()
-    ways = {g: on_the_way(model, solution, g) for g in model.goals}
-    toward: dict[str, list[str]] = {}
-    for g, way in ways.items():
-        if not model.goals[g]:
-            for move in way:
-                toward.setdefault(move, []).append(g)
+    ways, toward = solved.ways, solved.toward
     openings = find_openings(sit, model, solution, explain.cite_position, outcomes, toward, only) if outcomes is not None else []
     check()
     main = [g for g in model.main if g in per_goal]
-    stance_blocks = explain.blocks_by_stance(model)
+    stance_blocks = solved.stance_blocks
     concessions = (NOT_SEARCHED if light else
-                   _concessions_toward(sit, model, solution, outcomes, main, per_goal, ways, stance_blocks=stance_blocks))
+                   _concessions_toward(sit, model, solution, outcomes, main, per_goal, ways, stance_blocks=stance_blocks, solved=solved))
     check()
     # each goal's own sets: the goals in deadlock share one work budget, and at most MAX_GOAL_CONCESSIONS are searched
     stuck_goals = [g for g in model.goals if per_goal[g] == "deadlock" and [g] != main]
@@ -321,7 +324,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     for i, cycle in enumerate(found):
         for move in cycle.moves:
             cycles_of.setdefault(move, []).append(i)
-    silent = set(explain.untested(model, solution, set(model.blocks))) if stuck else set()  # per goal: those on its way
+    silent = solved.silent  # per goal: those on its way
     goals = []
     for g, done in model.goals.items():
         way = ways[g]
@@ -338,7 +341,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         else:
             key = frozenset(way) | {f"goal:{n}" for n in model.needs[g]}  # goals with one way and one need share their sets
             if key not in by_way:
-                by_way[key] = _concessions_toward(sit, model, solution, outcomes, [g], per_goal, ways, share, stance_blocks)
+                by_way[key] = _concessions_toward(sit, model, solution, outcomes, [g], per_goal, ways, share, stance_blocks, solved)
             own = by_way[key]
         goals.append(GoalState(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
                                reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
@@ -382,10 +385,11 @@ def forget() -> None:
     (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
     from engine.analysis import model, openings
 
-    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
+    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
+                 model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
                  explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE):
         kept.clear()
-    _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = 0
+    _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:
@@ -408,13 +412,27 @@ def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None
 
 def _concessions_toward(sit: Situation, model: BlockingModel, solution: Solution, outcomes: Outcomes | None,
                         goals: list[str], per_goal: dict[str, Status], ways: dict[str, set[str]],
-                        work_budget: int = WORK_BUDGET, stance_blocks: dict[str, Block] | None = None) -> ConcessionSets:
+                        work_budget: int = WORK_BUDGET, stance_blocks: dict[str, Block] | None = None,
+                        solved: Solved | None = None) -> ConcessionSets:
     """The smallest concession sets toward ``goals`` alone (for the headline, the main goals:
     concessions that only open talks do not open the deal), each stance cited with every
     statement of it.  Worked out on the model cut down to the moves on those goals' way
-    (``ways``), within ``work_budget``."""
+    (``ways``), within ``work_budget``; the sets (not their citations) kept with ``solved``
+    (what is kept of ``model``: they follow from the model alone)."""
     if outcomes is None or not goals or any(per_goal[g] != "deadlock" for g in goals):
         return NOTHING_TO_CONCEDE
+    asked = (tuple(goals), work_budget)
+    found = solved.searches.get(asked) if solved is not None else None
+    if found is None:
+        found = _concessions_of(model, solution, outcomes, goals, ways, work_budget)
+        if solved is not None:
+            solved.searches[asked] = found
+    return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
+
+
+def _concessions_of(model: BlockingModel, solution: Solution, outcomes: Outcomes, goals: list[str], ways: dict[str, set[str]],
+                    work_budget: int) -> ConcessionSets:
+    """``_concessions_toward``'s sets, without the stances cited."""
     if len(goals) == len(model.goals):
         found = _searched(model, solution, work_budget, lambda: concession_sets(model, solution, outcomes, work_budget))
     else:
@@ -422,7 +440,7 @@ def _concessions_toward(sit: Situation, model: BlockingModel, solution: Solution
         narrowed_solution = solve_toward(narrowed, solution)
         found = _searched(narrowed, narrowed_solution, work_budget, lambda: concession_sets(
             narrowed, narrowed_solution, Outcomes(narrowed, narrowed_solution), work_budget))
-    return found.model_copy(update={"stances": explain.concession_stances(sit, found, stance_blocks or explain.blocks_by_stance(model))})
+    return found
 
 
 MAX_SEARCHED = 2_000  # searches kept, with at most
@@ -542,3 +560,141 @@ def _model_fields() -> tuple[str, ...]:
 def _hashable(value: object) -> object:
     return tuple(value.items()) if isinstance(value, dict) else value
 
+
+
+class Solved:
+    """A blocking model, its solution and what follows from the model alone, worked out
+    once per model (``_solved``): the goals' statuses, the headline, the hopeful reach, the
+    ways to each goal and the goals each move is on the way to, the blocks by stance, the
+    untested moves, the cycles' moves and the blocks holding each step, a light verdict's
+    cycles and refusals (no evidence: they read the model and the rulebook alone), the
+    concession sets (not their citations), and the outcomes of changes (``Outcomes``, which
+    keeps its answers).  A verdict of an equal
+    model reads these, and works out again only what reads the situation (the facts,
+    values and statements it cites, ripeness, escalation, the openings' words)."""
+
+    def __init__(self, rulebook: Rulebook, model: BlockingModel, solution: Solution):
+        self.rulebook, self.model, self.solution = rulebook, model, solution
+        self.searches: dict[tuple, ConcessionSets] = {}  # (goals, work budget) -> the concession sets (``_concessions_toward``)
+
+    @functools.cached_property
+    def per_goal(self) -> dict[str, Status]:
+        return goal_statuses(self.model, self.solution.goals_reachable)
+
+    @functools.cached_property
+    def stuck(self) -> bool:
+        return any(s == "deadlock" for s in self.per_goal.values())
+
+    @functools.cached_property
+    def hopeful(self) -> dict[str, bool]:
+        return reachable_if_willing(self.model, self.solution) if self.stuck else {}
+
+    @functools.cached_property
+    def status(self) -> Status:
+        return headline(self.model, self.per_goal, self.hopeful)
+
+    @functools.cached_property
+    def ways(self) -> dict[str, set[str]]:
+        return {g: on_the_way(self.model, self.solution, g) for g in self.model.goals}
+
+    @functools.cached_property
+    def toward(self) -> dict[str, list[str]]:
+        toward: dict[str, list[str]] = {}
+        for g, way in self.ways.items():
+            if not self.model.goals[g]:
+                for move in way:
+                    toward.setdefault(move, []).append(g)
+        return toward
+
+    @functools.cached_property
+    def stance_blocks(self) -> dict[str, Block]:
+        return explain.blocks_by_stance(self.model)
+
+    @functools.cached_property
+    def silent(self) -> set[str]:
+        return set(explain.untested(self.model, self.solution, set(self.model.blocks))) if self.stuck else set()
+
+    def cycle_paths(self) -> list:
+        if self._paths is None:
+            self._paths = explain.cycle_paths(self.solution)
+        return self._paths
+
+    def light_cycles(self) -> tuple:
+        if self._light_cycles is None:
+            self._light_cycles = tuple(explain.cycles(self._rulebook_only(), self.solution, False, self.cycle_paths()))
+        return self._light_cycles
+
+    def light_refusals(self) -> tuple:
+        if self._light_refusals is None:
+            self._light_refusals = tuple(explain.refusals(self._rulebook_only(), self.model, self.solution, False))
+        return self._light_refusals
+
+    def _rulebook_only(self) -> Situation:
+        """A situation of the rulebook alone: what the cycles and refusals without their evidence read."""
+        return Situation(rulebook=self.rulebook, session="", as_of=dt.datetime.min, holds=_nothing, state={},
+                         previous=_no_fact, hostile={})
+
+    def outcomes(self) -> Outcomes:
+        if self._outcomes is None:
+            self._outcomes = Outcomes(self.model, self.solution)
+        return self._outcomes
+
+    _outcomes: Outcomes | None = None
+    _paths: list | None = None
+    _light_cycles: tuple | None = None
+    _light_refusals: tuple | None = None
+
+
+def _nothing(_claim: str) -> bool:
+    return False
+
+
+def _no_fact(_fact: object) -> None:
+    return None
+
+
+# models kept (one per ``_standing_key``) with their solutions, with at most MAX_MODEL_MOVES moves in all: a kept model
+# holds about 1.5 kB a move (0.31 MB at P=200), so about 30 MB at most; the one a verdict takes is nearly always the last
+# one's (a reply's two, a verdict as of another day)
+MAX_MODELS = 1_024
+MAX_MODEL_MOVES = 20_000
+_MODELS: dict[tuple, Solved] = {}
+_MODEL_MOVES = [0]
+
+
+def _solved(rulebook: Rulebook, model: BlockingModel, key: tuple | None) -> Solved:
+    """What is kept of ``model``: that of the model last kept under its ``_standing_key``
+    (``key``) if equal to it in every field (``alike``), whose model then stands for
+    ``model`` (read alike by everything the analysis works out from a model); else
+    ``model`` solved, kept in its place.  At most ``MAX_MODELS`` kept, and
+    ``MAX_MODEL_MOVES`` moves in them."""
+    if key is None:
+        return Solved(rulebook, model, solve(model))
+    found = _MODELS.get(key)
+    if found is not None and found.rulebook is rulebook and alike(found.model, model):
+        return found
+    if len(_MODELS) >= MAX_MODELS or _MODEL_MOVES[0] + len(model.moves) > MAX_MODEL_MOVES:
+        _MODELS.clear()
+        _MODEL_MOVES[0] = 0
+    found = _MODELS[key] = Solved(rulebook, model, solve(model))
+    _MODEL_MOVES[0] += len(model.moves)
+    return found
+
+
+def alike(a: BlockingModel, b: BlockingModel) -> bool:
+    """Whether two models are equal in every field (``dataclasses.fields``, those left out of
+    the dataclass's own equality too), mappings in the same order: then the analysis reads
+    them alike (each block field by field: the statements and comparisons it holds, its
+    ways; the moves done, willing and eased, on what word; the goals)."""
+    if a is b:
+        return True
+    for f in _model_fields():
+        x, y = getattr(a, f), getattr(b, f)
+        if x is y:
+            continue
+        if isinstance(x, dict):
+            if not isinstance(y, dict) or len(x) != len(y) or list(x.items()) != list(y.items()):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True

@@ -310,30 +310,15 @@ def _trend(fact: Fact, before: Fact | None, bound: object) -> str | None:
     return "away" if gap_now > gap_before else "toward" if gap_now < gap_before else None
 
 
-def cycles(sit: Situation, solution: Solution, evidence: bool = True) -> list[Cycle]:
-    """The blocked cycles, shortest first, at most ``MAX_CYCLES``: component by component in
-    order of their first move (every cycle lies in one), and in a component the shortest
-    of the first ``CYCLE_SEARCH`` found.  networkx starts its search from a set's first
-    member, so a component with more cycles than that could give other ones on another run.
-    ``evidence``: each step with the facts behind its failing comparisons (else none: what
-    a timeline's light verdict leaves out, ``analysis.analyse``)."""
-    found: list[list[str]] = []
-    for component in solution.blocked_components():
-        if len(found) >= MAX_CYCLES:
-            break
-        single = _single_cycle(solution, component)
-        here = [single] if single else [
-            nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
-            for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
-        found += sorted(here, key=_shortest_first)[:MAX_CYCLES - len(found)]
+def cycles(sit: Situation, solution: Solution, evidence: bool = True, paths: list | None = None) -> list[Cycle]:
+    """The blocked cycles, shortest first, at most ``MAX_CYCLES`` (``cycle_paths``, or
+    ``paths`` if already worked out from ``solution``), each step cited: the statement
+    behind it and, with ``evidence``, the facts behind its failing comparisons (else none:
+    what a timeline's light verdict leaves out, ``analysis.analyse``)."""
     result = []
-    for nodes in sorted(found, key=_shortest_first):
+    for nodes, holds in (cycle_paths(solution) if paths is None else paths):
         steps = []
-        for i, move in enumerate(nodes):
-            target = nodes[(i + 1) % len(nodes)]
-            blocks = solution.waits[move][target]  # the blocked graph's edge, as ``Solution.blocked_graph`` holds it
-            # a block some other alternative of which reached moves can meet does not hold the move back
-            holding = [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks
+        for move, target, holding in holds:
             for block in holding:
                 if block.kind == "after":
                     steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
@@ -346,6 +331,35 @@ def cycles(sit: Situation, solution: Solution, evidence: bool = True) -> list[Cy
         actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
         result.append(kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps))
     return result
+
+
+def cycle_paths(solution: Solution) -> list[tuple[list[str], list[tuple[str, str, list[Block]]]]]:
+    """The blocked cycles' moves, shortest first, at most ``MAX_CYCLES``, each with its steps:
+    the move, the move it waits for and the blocks holding it there (what ``cycles`` cites;
+    read off the solution alone, so kept with it: ``analysis.Solved``).  Component by
+    component in order of their first move (every cycle lies in one), and in a component
+    the shortest of the first ``CYCLE_SEARCH`` found.  networkx starts its search from a
+    set's first member, so a component with more cycles than that could give other ones on
+    another run."""
+    found: list[list[str]] = []
+    for component in solution.blocked_components():
+        if len(found) >= MAX_CYCLES:
+            break
+        single = _single_cycle(solution, component)
+        here = [single] if single else [
+            nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
+            for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
+        found += sorted(here, key=_shortest_first)[:MAX_CYCLES - len(found)]
+    paths = []
+    for nodes in sorted(found, key=_shortest_first):
+        holds = []
+        for i, move in enumerate(nodes):
+            target = nodes[(i + 1) % len(nodes)]
+            blocks = solution.waits[move][target]  # the blocked graph's edge, as ``Solution.blocked_graph`` holds it
+            # a block some other alternative of which reached moves can meet does not hold the move back
+            holds.append((move, target, [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks))
+        paths.append((nodes, holds))
+    return paths
 
 
 def _after_step(sit: Situation, move: str, target: str) -> Step:

@@ -245,13 +245,15 @@ class Solution:
 
     def blocked_graph(self) -> nx.DiGraph:
         """The relevant moves not reached and the waits between them (a graph of its own,
-        built once: a subgraph view is several times slower to walk)."""
+        built once: a subgraph view is several times slower to walk; kept whole only when
+        built, as a solution may be read by several threads' verdicts: ``analysis.Solved``)."""
         if self._blocked is None:
             nodes = sorted(n for n in self.relevant if n not in self.reach)
             blocked = set(nodes)
-            self._blocked = nx.DiGraph()
-            self._blocked.add_nodes_from(nodes)
-            self._blocked.add_edges_from((u, v, {"blocks": blocks}) for u in nodes for v, blocks in self.waits.get(u, {}).items() if v in blocked)
+            graph = nx.DiGraph()
+            graph.add_nodes_from(nodes)
+            graph.add_edges_from((u, v, {"blocks": blocks}) for u in nodes for v, blocks in self.waits.get(u, {}).items() if v in blocked)
+            self._blocked = graph
         return self._blocked
 
     def blocked_components(self) -> list[list[str]]:

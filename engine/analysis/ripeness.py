@@ -269,10 +269,15 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
                    if acts else ""))
     else:
         text = f"deadlock, not yet a stalemate: {', '.join(moves)} withheld {lasted}, fewer than {min_days} days"
-    return Stalemate(holds=holds, deadlock=True, deadlock_since=since_deadlock, days=days, min_days=min_days,
+    # kept on what it says (``explain.kept_part``): the statements and facts cited are kept objects, and from one
+    # verdict to the next most goals' stalemates read the same
+    escalation = [e.id for e in acts]
+    return kept_part("stalemate", (holds, since_deadlock, days, min_days, tuple(moves), tuple(escalation), text),
+                     (*statements.values(), None, *facts.values()), Stalemate,
+                     holds=holds, deadlock=True, deadlock_since=since_deadlock, days=days, min_days=min_days,
                      since=_plus(since_deadlock, dt.timedelta(days=min_days)) if holds and since_deadlock is not None else None,
                      moves=moves, statements=list(statements.values()), facts=list(facts.values()),
-                     escalation_failed=bool(acts), escalation=[e.id for e in acts], text=text)
+                     escalation_failed=bool(acts), escalation=escalation, text=text)
 
 
 def _withheld_since(rb: Rulebook, move: str, day: dt.date) -> dt.date | None:

@@ -84,6 +84,10 @@ class Outcomes:
         self._lifting: dict[str, list[Block]] | None = None  # move -> the blocks it lifts on its own (openings ask)
         self._lifted: dict[str, tuple[Block, ...]] = {}  # move -> lifted_by(move): openings ask twice per candidate
         self._waiting: dict[str, int] = {}  # move -> ``_waiting_sccs(move)``
+        # the answers of ``after_move``, ``after_moves`` and ``after_lifting`` of one block (openings' questions: a few per
+        # move), per question, the block by identity (one of ``model``'s, alive as long as it is): an Outcomes is kept
+        # with its model (``analysis.Solved``), and so are its answers
+        self._answers: dict[tuple, tuple[bool, bool]] = {}
 
     def witnessed(self, move: str) -> int:
         """The witness cycles a change touching ``move`` might alter, as bits: a change
@@ -131,6 +135,12 @@ class Outcomes:
         """As ``solve(model.with_done(move))``.  The common question of openings (a move not
         reached, not done, that leaves a witness cycle alone) goes straight to whether a goal
         opens, as ``_outcome`` would, without building the changed blocks first."""
+        found = self._answers.get(("move", move))
+        if found is None:
+            found = self._answers["move", move] = self._after_move(move)
+        return found
+
+    def _after_move(self, move: str) -> tuple[bool, bool]:
         lifted = self.lifted_by(move)
         if self._witnesses and move not in self.solution.reach and move not in self.model.done:
             touched = {b.move for b in lifted}
@@ -143,13 +153,26 @@ class Outcomes:
     def after_moves(self, moves: Sequence[str]) -> tuple[bool, bool]:
         """As ``solve`` of the model with each of ``moves`` made in turn (``with_done`` of
         each): a path, the moves a move comes ``after`` first, then the move."""
+        key = ("moves", *moves)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = self._after_moves(moves)
+        return found
+
+    def _after_moves(self, moves: Sequence[str]) -> tuple[bool, bool]:
         made = set(moves)
         lifted = {id(b): b for m in moves for b in self.lifted_by(m) if b.move not in made}
         return self._outcome(made, list(lifted.values()))
 
     def after_lifting(self, blocks: Iterable[Block]) -> tuple[bool, bool]:
         """As ``solve`` of the model without ``blocks`` (a variant, or positions given up)."""
-        return self._outcome(set(), list(blocks))
+        blocks = list(blocks)
+        if len(blocks) != 1:  # a concession search's: thousands, each asked once
+            return self._outcome(set(), blocks)
+        found = self._answers.get(("lifting", id(blocks[0])))
+        if found is None:
+            found = self._answers["lifting", id(blocks[0])] = self._outcome(set(), blocks)
+        return found
 
     def opens_way(self, blocks: Iterable[Block]) -> bool:
         """``after_lifting(blocks) == (True, True)``; a cycle that the change leaves alone

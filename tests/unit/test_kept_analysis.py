@@ -170,6 +170,7 @@ def test_a_verdict_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatch
     if room is not None:
         monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
         monkeypatch.setattr(engine.analysis, "MAX_SIGNATURES", room)
+        monkeypatch.setattr(engine.analysis, "MAX_MODEL_MOVES", room)  # models kept with their solutions
         monkeypatch.setattr(engine.analysis.explain, "MAX_CITED", room)  # citations, evidence, stances, cycles
 
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
@@ -206,6 +207,7 @@ def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatc
 
     if room is not None:
         monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
+        monkeypatch.setattr(engine.analysis, "MAX_MODEL_MOVES", room)
 
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
     subjects = len(loaded.generated.state_subjects)
@@ -227,3 +229,146 @@ def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatc
     kept = [standing(sit) for sit in reversed(situations)][::-1]  # each with all the others kept
     assert kept == fresh
     assert len({s[0] for s in fresh}) > 1  # the stream moves the headline
+
+
+def _stream_models(tmp_path, seed: int, cuts: int = 8) -> list:
+    """The blocking models of a generated session fed in parts, as of two days each time."""
+    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
+    subjects = len(loaded.generated.state_subjects)
+    stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 3, subjects=subjects, events=10, seed=seed)))
+    _, head = world.heads(stream, generate.START)
+    session = Session("kept", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    models, checked = [], 0
+    for cut in range(subjects, subjects * 3 + 1, subjects * 2 // cuts):
+        session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
+        checked = cut
+        for day in (session.clock.now(), session.clock.now() - dt.timedelta(days=3)):
+            models.append(build_model(session.analyst.situation(session.frame(day))))
+    session.close()
+    return models
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_models_are_alike_only_when_equal_in_every_field(tmp_path, seed):
+    """A verdict takes what is kept of a model (its solution, statuses, cycles...) for
+    another only when ``alike``: every field of the model, and every field of each of its
+    blocks, equal, mappings in the same order.  Along a stream, each model with any one
+    field (or one block's field) taken from another model where they differ is not alike;
+    a model built again for the same situation is."""
+    from dataclasses import fields, replace
+
+    from engine.analysis import alike
+    from engine.analysis.model import Block, BlockingModel
+
+    models = _stream_models(tmp_path, seed)
+    differing: dict[str, int] = {}
+    for a in models:
+        assert alike(a, replace(a))
+        for b in models:
+            for f in fields(BlockingModel):
+                x, y = getattr(a, f.name), getattr(b, f.name)
+                if x == y and not (isinstance(x, dict) and list(x) != list(y)):
+                    continue
+                assert not alike(a, replace(a, **{f.name: y})), f.name
+                differing[f.name] = differing.get(f.name, 0) + 1
+            # one block of ``a`` with one field of a block of ``b`` on the same move
+            for move, blocks in a.blocks.items():
+                for block in blocks:
+                    for other in b.blocks.get(move, ()):
+                        for f in fields(Block):
+                            value = getattr(other, f.name)
+                            if getattr(block, f.name) == value:
+                                continue
+                            changed = tuple(replace(x, **{f.name: value}) if x is block else x for x in blocks)
+                            assert not alike(a, replace(a, blocks={**a.blocks, move: changed})), f"block {f.name}"
+                            differing[f"block {f.name}"] = differing.get(f"block {f.name}", 0) + 1
+    # the stream moves what the evidence explains, not only what the search reads
+    assert {"done", "blocks", "willing", "goals", "block unmet", "block failing"} <= set(differing)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_timeline_is_the_one_worked_out_with_nothing_kept(tmp_path, seed):
+    """A timeline's verdicts take the models kept (with their solutions, light cycles and
+    refusals, the outcomes of changes) from every verdict before, of this timeline and of
+    the others: the timelines of a generated log up to several ends, and of its confirmed
+    facts only, each worked out with everything kept from the ones before, are those
+    worked out after ``forget``, entry by entry, with and without their full verdicts."""
+    from engine.analysis import forget
+
+    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
+    subjects = len(loaded.generated.state_subjects)
+    stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 4, subjects=subjects, events=20, seed=seed)))
+    _, head = world.heads(stream, generate.START)
+    session = Session("kept", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
+    session.record(world.resolve(loaded.rulebook, stream))
+    times = session.change_times()
+    asked = [(times[(len(times) - 1) * k // 4], admit, full) for k in (1, 2, 4) for admit in ("disputed", "confirmed")
+             for full in (False, True) if k < 4 or not full]
+    kept = [[e.model_dump_json() for e in session.timeline(end, admit, full)] for end, admit, full in asked]
+    fresh = []
+    for end, admit, full in asked:
+        forget()
+        fresh.append([e.model_dump_json() for e in session.timeline(end, admit, full)])
+    session.close()
+    assert kept == fresh
+    assert sum(len(entries) for entries in kept) > 50
+
+
+TWO_BOUNDS = """\
+scenario: {id: bounds, title: A condition failing by one bound or the other}
+actors:
+  - {id: UNI, name: Union}
+  - {id: EMP, name: Employer}
+subjects:
+  - {id: on_strike, actor: UNI, type: bool}
+  - {id: pay_offer_pct, actor: EMP, type: number, min: 0, max: 100}
+conditions:
+  - id: fair_offer
+    holds_when: {all: [{subject: EMP.pay_offer_pct, gt: 0}, {subject: EMP.pay_offer_pct, lt: 50}]}
+  - id: pickets_ended
+    holds_when: {subject: UNI.on_strike, eq: false}
+moves:
+  - {id: return_to_work, actor: UNI, done_when: {condition: pickets_ended}}
+  - {id: make_offer, actor: EMP, done_when: {condition: fair_offer}}
+goals:
+  - {id: work_resumed, done_when: {all: [{condition: pickets_ended}, {condition: fair_offer}]},
+     needs: [UNI.return_to_work, EMP.make_offer]}
+positions:
+  - {id: uni_no_return, actor: UNI, withholds: UNI.return_to_work, until: {condition: fair_offer}, quote: "Not without a fair offer.",
+     source: s, said_on: 2024-03-04}
+  - {id: emp_no_offer, actor: EMP, withholds: EMP.make_offer, until: {condition: pickets_ended}, quote: "Not while they picket.",
+     source: s, said_on: 2024-03-05}
+"""
+
+
+def test_a_model_equal_but_for_a_failing_comparison_is_worked_out_again(tmp_path):
+    """The union's block fails by the offer's lower bound (0 %), then by its upper one (60 %):
+    the same stances, waits and moves (the same ``standing``), but another failing
+    comparison, so another model.  Each verdict, and the timeline, asked with everything
+    kept from the one before, cites its own comparison and fact, as after ``forget``."""
+    from engine.analysis import forget
+    from engine.sessions import BASELINE
+    from tests.unit.small import at, sessions_with
+
+    facts = [{"at": "2024-03-05", "subject": "UNI.on_strike", "value": True, "source": "pickets"},
+             {"at": "2024-03-06", "subject": "EMP.pay_offer_pct", "value": 0, "source": "no offer"},
+             {"at": "2024-03-07", "subject": "EMP.pay_offer_pct", "value": 60, "source": "an offer too high to be fair"},
+             {"at": "2024-03-08", "subject": "EMP.pay_offer_pct", "value": 10, "source": "a fair offer"},
+             {"at": "2024-03-09", "subject": "EMP.pay_offer_pct", "value": 70, "source": "too high again"}]
+    sessions = sessions_with(tmp_path / "bounds", TWO_BOUNDS, facts)
+    try:
+        days = ["2024-03-06", "2024-03-07", "2024-03-09", "2024-03-06"]
+        kept = [sessions.verdict(BASELINE, at(day)) for day in days]
+        kept_timeline = [[e.model_dump_json() for e in sessions.timeline(BASELINE, verdicts=full)] for full in (False, True)]
+        fresh = []
+        for day in days:
+            forget()
+            fresh.append(sessions.verdict(BASELINE, at(day)))
+        forget()
+        fresh_timeline = [[e.model_dump_json() for e in sessions.timeline(BASELINE, verdicts=full)] for full in (False, True)]
+    finally:
+        sessions.close()
+    assert [v.model_dump_json() for v in kept] == [v.model_dump_json() for v in fresh]
+    assert kept_timeline == fresh_timeline
+    cited = [{u.test for c in v.cycles for s in c.steps for u in s.unmet} for v in kept[:2]]
+    assert cited[0] != cited[1] and kept[0].status == kept[1].status == "deadlock"  # one standing, two comparisons cited
