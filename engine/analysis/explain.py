@@ -105,10 +105,15 @@ def quoted(ref: PositionRef, text: str | None = None) -> str:
     older paraphrase whose quote says so), ``(paraphrase) "words"``, ``(reported by B)
     "words"``, ``(the analyst's reading of the act) "words"``."""
     kind, words = ref.quote_kind, ref.quote if text is None else text  # ``text``: the quote cut short
+    if not words.startswith(_QUOTE_MARKS):  # a quote written with its own marks is shown as written, not marked twice
+        words = f"\"{words}\""
     if kind == "verbatim" or (kind == "paraphrase" and ref.quote.startswith(PARAPHRASE_PREFIX)):
-        return f"\"{words}\""
+        return words
     mark = {"paraphrase": "paraphrase", "reported": f"reported by {ref.reported_by}", "reading": "the analyst's reading of the act"}[kind]
-    return f"({mark}) \"{words}\""
+    return f"({mark}) {words}"
+
+
+_QUOTE_MARKS = ('"', "\u201c", "\u00ab")  # straight, curly and guillemet opening marks
 
 
 def said_day(ref: PositionRef) -> str:

@@ -139,3 +139,17 @@ def test_a_malformed_quote_kind_is_located(tmp_path, fields, field, line, messag
     [problem] = [p for p in found if p.field == field]
     assert problem.where.endswith(f"rules.yaml:{line}"), problem
     assert message in problem.message, problem.message
+
+
+@pytest.mark.parametrize(("kind", "reported_by", "quote", "shown"), [
+    ("verbatim", "", "We will not move.", '"We will not move."'),
+    ("verbatim", "", '"We will not move."', '"We will not move."'),  # written with its own marks: not marked twice
+    ("verbatim", "", "\u201cWe will not move.\u201d", "\u201cWe will not move.\u201d"),
+    ("reported", "the mediator", '"Not now."', '(reported by the mediator) "Not now."'),
+    ("paraphrase", "", "They will not move.", '(paraphrase) "They will not move."'),
+])
+def test_a_quote_is_marked_once(kind, reported_by, quote, shown):
+    from engine.analysis.explain import quoted
+    from engine.verdict import PositionRef
+    ref = PositionRef(id="p", actor="A", quote=quote, source="s", quote_kind=kind, reported_by=reported_by)
+    assert quoted(ref) == shown
