@@ -51,16 +51,13 @@ BEFORE = [
         b"import before_escalation as escalation, before_explain as explain, before_ripeness as ripeness\n", **VERDICT}),
     ("before_history", "engine/history.py", {}),
     ("before_rete", "engine/rete.py", {}),  # its port: the before side's analyst works through it (``port_for``)
-    # its working memory, over its port (branch h-readlog9 added ``rename`` to both)
-    ("before_working_memory", "engine/working_memory.py", {b"from engine.rete import": b"from before_rete import"}),
     ("before_analyst", "engine/analyst.py", {
         b"from engine.analysis import (": b"from before_analysis import (",
         b"from engine.analysis.escalation import": b"from before_escalation import",
         b"from engine.analysis.explain import": b"from before_explain import",
         # the walk of the earlier ``engine/history.py`` over the present history (branch h-timeline5 changed it)
         b"from engine.history import Frame, History, Walk": b"from engine.history import Frame, History\nfrom before_history import Walk",
-        b"walk = history.walk()": b"walk = Walk(history)",
-        b"from engine.working_memory import WorkingMemory": b"from before_working_memory import WorkingMemory", **VERDICT}),
+        b"walk = history.walk()": b"walk = Walk(history)", **VERDICT}),
 ]
 # the verdict's models a timeline's escalation is in, as ``rev`` has them (branch h-events5 changed
 # their shape); every other model of ``engine.verdict`` is the present one, which the present

@@ -119,12 +119,6 @@ class RulesPort(Protocol):
 
     def apply(self, slot: Slot, retract: Sequence[dict[str, Any]], add: Sequence[dict[str, Any]]) -> list[Firing]: ...
 
-    def rename(self, slot: Slot, renamed: dict[str, str]) -> None:
-        """Give live facts other ids (old id -> new id; an id not live is left alone): each
-        stays in the slot as it was asserted, and later firings and retractions name it by
-        its new id.  No match is reported: none changes."""
-        ...
-
     def close(self, slot: Slot) -> None: ...
 
 
@@ -192,9 +186,6 @@ class DurableRules:
 
     def apply(self, slot: Slot, retract: Sequence[dict[str, Any]], add: Sequence[dict[str, Any]]) -> list[Firing]:
         return self._owner.call(self._apply, slot, list(retract), list(add))
-
-    def rename(self, slot: Slot, renamed: dict[str, str]) -> None:
-        self._owner.call(self._rename, slot, dict(renamed))
 
     def close(self, slot: Slot) -> None:
         self._owner.call(self._close, slot)
@@ -267,15 +258,6 @@ class DurableRules:
                 raise EngineFault(f"fact id {fact['id']!r} is already live in this working memory")
             self._assert(slot, state, fact)
         return self._firings
-
-    def _rename(self, slot: Slot, renamed: dict[str, str]) -> None:
-        state = self._slot_state(slot)
-        moved = [(old, new, state.live.pop(old)) for old, new in renamed.items() if old in state.live]
-        for _, new, engine_fact in moved:
-            if new in state.live:
-                raise EngineFault(f"fact id {new!r} is already live in this working memory")
-            state.live[new] = engine_fact
-            state.engine_ids[engine_fact["id"]] = new
 
     def _assert(self, slot: Slot, state: _SlotState, fact: dict[str, Any]) -> None:
         engine_fact = dict(fact, sid=slot.sid)

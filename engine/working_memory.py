@@ -11,10 +11,8 @@ and a conclusion comes back when the engine matches again.
 from __future__ import annotations
 
 import operator
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from engine.compiler import CompiledRules
 from engine.facts import Fact
@@ -39,7 +37,6 @@ class WorkingMemory:
         self._held: frozenset[str] | None = None
         self._support: dict[str, list[list[Fact]]] = {}
         self._given: list[Fact] | None = None  # the facts of the last sync, while nothing else was applied since
-        self._unread: frozenset[str] | None = None  # ``unread_fields`` of the rules, once a pair needs them
 
     def sync(self, facts: Iterable[Fact]) -> None:
         """Make the live facts exactly ``facts`` (distinct facts: one per id; those on
@@ -87,8 +84,6 @@ class WorkingMemory:
         if not gone and not new:
             return
         self._given = None
-        if gone and new and (len(gone) > 1 or len(new) > 1 or gone[0].value == new[0].value):  # (most often: another value)
-            gone, new = self._renamed(gone, new)
         for fact in gone:
             self._withdraw_support(fact.id)
             del self._live[fact.id]
@@ -99,57 +94,6 @@ class WorkingMemory:
         self._live.update((f.id, f) for f in new)
         for firing in firings:
             self._justify(firing)
-
-    def _renamed(self, gone: list[Fact], new: list[Fact]) -> tuple[list[Fact], list[Fact]]:
-        """``gone`` and ``new`` but for the pairs of a state fact replaced by one whose engine
-        form is the same but for its id and fields no compiled rule reads (``unread``: its
-        day, when no rule file has a deadline): every rule matches the new one as it matched
-        the old, so retracting one and asserting the other would take away exactly the
-        matches resting on the old one and report them again with the new one.  The old one
-        stays in the rules engine under the new one's id instead (``RulesPort.rename``), its
-        justifications now resting on the new one: the claims that hold are the same (and
-        ``held`` the same object), the support cites the new fact.  Costs an engine form of
-        each of a pair, where the engine's retraction and assertion cost a call each."""
-        by_subject = {f.subject: f for f in gone if f.kind == "state"}
-        if not by_subject:
-            return gone, new
-        form = self._rules.engine_fact
-        pairs = []
-        for fact in new:
-            old = by_subject.get(fact.subject)
-            if old is None or old.value != fact.value or old.id == fact.id or fact.kind != "state":
-                continue  # most often another value: no engine form made
-            if self._unread is None:
-                self._unread = unread_fields(self._rules)
-            if _same_form(form(old), form(fact), self._unread):
-                pairs.append((old, fact))
-                del by_subject[fact.subject]
-        if not pairs:
-            return gone, new
-        renamed = {old.id: fact.id for old, fact in pairs}
-        for _, slot in self._slots:
-            self._port.rename(slot, renamed)
-        for old, fact in pairs:
-            self._rename(old, fact)
-        taken = {fact.id for _, fact in pairs}
-        return [f for f in gone if f.id not in renamed], [f for f in new if f.id not in taken]
-
-    def _rename(self, old: Fact, fact: Fact) -> None:
-        """The live fact ``old`` is ``fact`` from now on, and so is every justification resting on it."""
-        del self._live[old.id]
-        self._live[fact.id] = fact
-        resting = self._resting_on.pop(old.id, set())
-        for claim, just in resting:
-            now = just - {old.id} | {fact.id}
-            justifications = self._justifications[claim]
-            justifications.discard(just)
-            justifications.add(now)
-            self._resting_on[fact.id].add((claim, now))
-            for other in just:
-                if other != old.id:
-                    self._resting_on[other].discard((claim, just))
-                    self._resting_on[other].add((claim, now))
-            self._support.pop(claim, None)  # it cites the facts: the new one now (the claims that hold are the same)
 
     @property
     def given(self) -> list[Fact] | None:
@@ -209,52 +153,3 @@ class WorkingMemory:
     def _changed(self, claim: str) -> None:
         self._held = None
         self._support.pop(claim, None)
-
-
-def _same_form(old: dict[str, Any], new: dict[str, Any], unread: frozenset[str]) -> bool:
-    """Whether two engine forms are the same but for their ``unread`` fields (the id among them), as
-    durable-rules reads them: each field of the same type too (JSON's ``true`` is not ``1.0``;
-    the fields are scalars)."""
-    keys = old.keys() - unread
-    return keys == new.keys() - unread and all(old[k] == new[k] and type(old[k]) is type(new[k]) for k in keys)
-
-
-def unread_fields(rules: CompiledRules) -> frozenset[str]:
-    """The fields of a state fact's engine form (``CompiledRules.engine_fact``) that no rule
-    of ``rules`` reads, found in the compiled rules themselves: a field is read when its
-    name is a key of a rule's definition (a test: ``{"$lte": {"day": ...}}``) or any text in
-    it (a reference to a field, ``{"$m": "prev"}``, or a part of one), or when some rule
-    compares two subjects' values (``joins``: ``value``).  Kept per compiled rules."""
-    found = _UNREAD.get(id(rules))
-    if found is not None and found[0]() is rules:
-        return found[1]
-    named: set[str] = set()
-    _names(rules.rules, named)
-    if rules.joins:
-        named.add("value")
-    unread = frozenset(STATE_FIELDS - named)
-    if len(_UNREAD) > 64:  # drop those of compiled rules gone
-        for key in [k for k, (ref, _) in _UNREAD.items() if ref() is None]:
-            del _UNREAD[key]
-    _UNREAD[id(rules)] = (weakref.ref(rules), unread)
-    return unread
-
-
-def _names(definition: Any, named: set[str]) -> None:
-    if isinstance(definition, dict):
-        for key, value in definition.items():
-            named.add(key)
-            _names(value, named)
-    elif isinstance(definition, list):
-        for item in definition:
-            _names(item, named)
-    elif isinstance(definition, str):
-        named.add(definition)
-        named.update(definition.split("."))
-
-
-# the fields of a state fact's engine form besides its routing (``r0``, ``r1``...: read by every
-# rule on its subject, and so always compared); ``id`` is durable-rules' identity, which no
-# compiled rule reads (were one to name it, no fact would pass for another)
-STATE_FIELDS = frozenset({"id", "t", "subject", "value", "day", "prev"})
-_UNREAD: dict[int, tuple[weakref.ref, frozenset[str]]] = {}  # id of compiled rules -> (them, their unread fields)

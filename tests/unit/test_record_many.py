@@ -179,9 +179,6 @@ class Paused:
             self.go.wait()
         return self.port.apply(slot, retract, add)
 
-    def rename(self, slot, renamed):
-        self.port.rename(slot, renamed)
-
     def close(self, slot):
         self.port.close(slot)
 
