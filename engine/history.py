@@ -17,13 +17,17 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import heapq
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, islice
+from operator import attrgetter
 
 from engine.facts import EARLIEST, Confidence, Fact, admitted
 
 _Key = tuple[dt.datetime, int]
 _LAST = 2**62
+_key, _id, _at, _confidence = attrgetter("at", "seq"), attrgetter("id"), attrgetter("at"), attrgetter("confidence")
 
 
 @dataclass
@@ -40,6 +44,25 @@ class _Series:
         i = bisect.bisect_right(self.keys, key)
         self.keys.insert(i, key)
         self.facts.insert(i, fact)
+
+    def extend(self, facts: list[Fact]) -> None:
+        """``add`` of each, in bulk: those in order after every key before them appended at
+        once, then the late ones (dated before one of those) each inserted where it belongs:
+        the same series as adding one at a time (its keys are unique and kept in order)."""
+        keys = list(map(_key, facts))
+        own_keys, own_facts = self.keys, self.facts
+        if (not own_keys or keys[0] >= own_keys[-1]) and all(map(operator.le, keys, islice(keys, 1, None))):
+            own_keys += keys
+            own_facts += facts
+            return
+        peaks = accumulate(keys, max, initial=own_keys[-1] if own_keys else keys[0])  # the greatest key before each
+        in_order = list(map(operator.ge, keys, peaks))
+        own_keys += compress(keys, in_order)
+        own_facts += compress(facts, in_order)
+        for key, fact in compress(zip(keys, facts), map(operator.not_, in_order)):
+            i = bisect.bisect_right(own_keys, key)
+            own_keys.insert(i, key)
+            own_facts.insert(i, fact)
 
     def remove(self, fact: Fact) -> None:
         i = bisect.bisect_left(self.keys, (fact.at, fact.seq))
@@ -120,6 +143,59 @@ class History:
             self._set_head(fact.subject, series)
             if self._head_at is None or fact.at > self._head_at:
                 self._head_at = fact.at
+
+    def extend(self, facts: Iterable[Fact]) -> None:
+        """Add recorded facts in recording order, a withdrawal (``withdraws``) taking away the
+        fact it names first, as ``add`` and ``withdraw`` one fact after another would (the
+        same history, to the order of every dict and list in it), in bulk: the state facts
+        and events between two withdrawals or statement facts are put in their series a
+        subject at a time (appended, or sorted in when dated before the last: a late fact),
+        and each subject's head set once."""
+        states: dict[str, list[Fact]] = {}
+        events: list[Fact] = []
+        run: list[Fact] = []
+        for fact in facts:
+            if fact.withdraws is not None or fact.kind == "statement" or fact.kind == "withdrawal":
+                self._put(run, states, events)
+                states, events, run = {}, [], []
+                if fact.withdraws is not None:
+                    self.withdraw(fact.withdraws)
+                if fact.kind != "withdrawal":
+                    self.add(fact)
+                continue
+            run.append(fact)
+            if fact.kind == "event":
+                events.append(fact)
+            else:
+                found = states.get(fact.subject)
+                if found is None:
+                    states[fact.subject] = [fact]
+                else:
+                    found.append(fact)
+        self._put(run, states, events)
+
+    def _put(self, run: list[Fact], states: dict[str, list[Fact]], events: list[Fact]) -> None:
+        """``extend``'s run of state facts and events, none a withdrawal or a statement:
+        ``run`` all of them in recording order, ``states`` those of each subject (in the
+        order each subject first comes), ``events`` the events."""
+        if not run:
+            return
+        self.version += len(run)
+        self._unconfirmed += len(run) - list(map(_confidence, run)).count("confirmed")
+        self._by_id.update(zip(map(_id, run), run))
+        if events:
+            self._events.extend(events)
+        latest = self._head_at
+        for subject, added in states.items():
+            series = self._states.get(subject)
+            if series is None:
+                series = self._states[subject] = _Series()
+            series.extend(added)
+            self._set_head(subject, series)
+            at = max(map(_at, added))
+            if latest is None or at > latest:
+                latest = at
+        self._head_at = latest
 
     def withdraw(self, fact_id: str) -> Fact | None:
         """Remove a fact from every time; the withdrawn fact, or None if it is not here."""

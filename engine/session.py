@@ -290,7 +290,8 @@ class Session:
         if self.history.complete_from is not None and self._load_all is not None:
             self._basis = None
             self.history = History()
-            self.apply(self._load_all())
+            self.history.extend(self._load_all())  # as ``apply`` adds them, in bulk
+            self._restate()
 
     def frame(self, as_of: dt.datetime | dt.date | None = None, admit: Confidence = "disputed") -> Frame:
         """What a verdict as of a time (now by default) reads, copied out of the history:

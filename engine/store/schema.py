@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Column, Connection, Index, Integer, MetaData, String, Table, Text, func, insert, select, text
@@ -106,6 +108,12 @@ def to_us(at: dt.datetime) -> int:
 
 def from_us(us: int) -> dt.datetime:
     return EPOCH + dt.timedelta(microseconds=us)
+
+
+def times_of_us(us: Sequence[int]) -> list[dt.datetime]:
+    """``from_us`` of each, by C loops (a whole log's times: no Python call for each)."""
+    count = len(us)
+    return list(map(EPOCH.__add__, map(dt.timedelta, repeat(0, count), repeat(0, count), us)))
 
 
 def last_seq(conn: Connection) -> int:

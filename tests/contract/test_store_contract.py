@@ -157,6 +157,38 @@ def test_the_whole_log_reads_every_field_of_every_kind_of_fact_as_written_and_as
     assert everything(store, fork) == [*written, undo, replace(fixed, kind="withdrawal", value=None, actor=None, withdraws=written[0].id)]
 
 
+def test_a_whole_log_longer_than_a_batch_reads_every_fact_as_written_across_the_batches(backend):
+    """``load_all`` reads ``BATCH`` rows at a time, each column decoded for the whole batch:
+    facts of every kind and field on either side of a batch's end and in the middle of one,
+    values and texts repeated across batches, a statement's value a dict of its own each
+    time, a correction dated after a fork read by the fork as a withdrawal alone wherever
+    it falls; the same facts as ``find`` reads row by row."""
+    from engine.store.log import BATCH
+
+    store = backend.store
+    root = baseline(store)
+    later = RECORDED + dt.timedelta(hours=1)
+    values = [3.67, "eased", True, None, 12, 'say "no"']
+    specs = [lambda seq, i=i: replace(fact(seq, day(1 + i / 1000), value=values[i % 6]), recorded_at=[RECORDED, later][i % 2])
+             for i in range(BATCH + 10)]
+    specs[BATCH - 2] = event(day(5), count=40, since=day(4), confidence="disputed", claimed_by=("USA",), denied_by=("IRN",))
+    specs[BATCH - 1] = lambda seq: replace(fact(seq, day(7), "said", {"ends": ["p"], "quote": "enough"}, kind="statement"),
+                                           approx=True)
+    specs[BATCH] = lambda seq: replace(fact(seq, day(7), "said", {"ends": ["p"], "quote": "enough"}, kind="statement"),
+                                       recorded_at=later)
+    specs[BATCH + 1] = state(day(2), "reported", confidence="reported", approx=True)
+    written = write(store, root.id, *specs)
+    fixes = write(store, root.id, *[lambda seq, w=w: fact(seq, day(9), value=20, withdraws=w.seq) for w in written[:BATCH + 3:BATCH // 3]])
+    fork = store.registry.create("fork", created_at=RECORDED, parent=root, fork_at=day(8))  # before the corrections' date
+    read = everything(store, root)
+    assert read == [*written, *fixes]
+    assert [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since, f.approx, f.count) for f in read] == \
+        [(f.recorded_at, f.claimed_by, f.denied_by, f.confidence, f.since, f.approx, f.count) for f in [*written, *fixes]]
+    assert read == store.log.find(store.registry.view(root), limit=len(read))[0]
+    assert read[BATCH - 1].value == read[BATCH].value and read[BATCH - 1].value is not read[BATCH].value
+    assert everything(store, fork) == [*written, *[replace(f, kind="withdrawal", value=None, actor=None) for f in fixes]]
+
+
 def test_text_with_quotes_backslashes_semicolons_placeholders_and_any_script_is_read_back_as_written(backend):
     """A write may bind its values on the client (PostgreSQL: ``PgWriting``, statements sent
     together as one query): no text of a fact is taken for SQL, a placeholder or an escape,
