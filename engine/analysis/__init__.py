@@ -561,7 +561,6 @@ def _hashable(value: object) -> object:
     return tuple(value.items()) if isinstance(value, dict) else value
 
 
-
 class Solved:
     """A blocking model, its solution and what follows from the model alone, worked out
     once per model (``_solved``): the goals' statuses, the headline, the hopeful reach, the
