@@ -635,9 +635,11 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         counted = f" (standing for {acts} acts)" if acts != len(events) else ""
         lines.append(f"Escalation: {len(events)} hostile events{counted} alternating between sides ({', '.join(actors)}) "
                      f"from {cited_day(events[0].at, events[0].approx)} to {cited_day(events[-1].at, events[-1].approx)}.")
-    shown = [o for o in openings if status != "deadlock" or not o.available_now]  # no "Opening now" under a deadlock
-    for opening in shown[:3]:
-        label = "Opening now" if opening.available_now else f"Way out {opening.rank}"
+    for opening in openings[:3]:
+        if opening.available_now and status == "deadlock":  # no "Opening now" under a deadlock: what it opens, said
+            label = f"Way out {opening.rank} (possible now, toward {', '.join(opening.toward) or 'no goal not done'})"
+        else:
+            label = "Opening now" if opening.available_now else f"Way out {opening.rank}"
         needed = f" [needs: {'; '.join(opening.facts_needed)}]" if opening.facts_needed else ""
         lines.append(f"{label}: {opening.description}{needed}.")
     if concessions.sets:

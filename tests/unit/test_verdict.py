@@ -289,3 +289,38 @@ def test_a_verdict_cites_each_hostile_event_once_and_its_chains_name_them_by_id(
     stalemate = next(r for r in verdict.ripeness if r.goal == "deal_restored").stalemate
     assert stalemate.escalation_failed and stalemate.escalation == ids
     assert verdict.model_dump_json().count(f'"id":"{ids[0]}"') == 1  # cited whole once in the JSON
+
+
+WAY_OUT_NOW = """\
+scenario: {id: wo, title: Talks possible while the deal is refused (synthetic)}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: talks, type: enum, values: [none, held]}
+  - {id: signed, actor: A, type: bool}
+moves:
+  - {id: hold_talks, actor: B, consent: [A], done_when: {subject: talks, eq: held}}
+  - {id: sign, actor: A, done_when: {subject: A.signed, eq: true}}
+goals:
+  - {id: deal, rank: main, done_when: {subject: A.signed, eq: true}, needs: [A.sign]}
+  - {id: talks_held, rank: interim, done_when: {subject: talks, eq: held}, needs: [B.hold_talks]}
+positions:
+  - {id: a_never, actor: A, withholds: A.sign, quote: We will never sign., source: synthetic}
+offers:
+  - {id: b_talks, actor: B, offers: B.hold_talks, quote: Let us talk., source: synthetic}
+  - {id: a_talks, actor: A, offers: B.hold_talks, quote: We will talk., source: synthetic}
+"""
+
+
+def test_under_a_deadlock_a_way_out_possible_now_is_numbered_and_named_not_left_out(tmp_path):
+    # the talks could be held now, the deal is refused: the summary numbers the ways out as
+    # ranked (it began at "Way out 2" when it left the first out) and says what the first opens
+    from tests.unit.small import verdict_of
+    verdict = verdict_of(tmp_path, WAY_OUT_NOW, [{"at": "2024-01-01", "subject": "talks", "value": "none"},
+                                                 {"at": "2024-01-01", "actor": "A", "subject": "signed", "value": False}],
+                         dt.date(2024, 2, 1))
+    assert verdict.status == "deadlock" and verdict.openings[0].available_now
+    ways = [line for line in verdict.summary if line.startswith(("Way out", "Opening now"))]
+    assert ways[0].startswith("Way out 1 (possible now, toward talks_held): B can hold talks now")
+    assert ways[1].startswith("Way out 2: A makes 'sign'")
