@@ -32,6 +32,7 @@ moves, and the answers follow exactly from what it touches:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from engine.analysis.model import Block, BlockingModel, Solution, cyclic_components, liftable
 
@@ -135,10 +136,7 @@ class Outcomes:
         """As ``solve(model.with_done(move))``.  The common question of openings (a move not
         reached, not done, that leaves a witness cycle alone) goes straight to whether a goal
         opens, as ``_outcome`` would, without building the changed blocks first."""
-        found = self._answers.get(("move", move))
-        if found is None:
-            found = self._answers["move", move] = self._after_move(move)
-        return found
+        return self._answer(("move", move), self._after_move, move)
 
     def _after_move(self, move: str) -> tuple[bool, bool]:
         lifted = self.lifted_by(move)
@@ -153,11 +151,7 @@ class Outcomes:
     def after_moves(self, moves: Sequence[str]) -> tuple[bool, bool]:
         """As ``solve`` of the model with each of ``moves`` made in turn (``with_done`` of
         each): a path, the moves a move comes ``after`` first, then the move."""
-        key = ("moves", *moves)
-        found = self._answers.get(key)
-        if found is None:
-            found = self._answers[key] = self._after_moves(moves)
-        return found
+        return self._answer(("moves", *moves), self._after_moves, moves)
 
     def _after_moves(self, moves: Sequence[str]) -> tuple[bool, bool]:
         made = set(moves)
@@ -169,9 +163,13 @@ class Outcomes:
         blocks = list(blocks)
         if len(blocks) != 1:  # a concession search's: thousands, each asked once
             return self._outcome(set(), blocks)
-        found = self._answers.get(("lifting", id(blocks[0])))
+        return self._answer(("lifting", id(blocks[0])), self._outcome, set(), blocks)
+
+    def _answer(self, question: tuple, work: Callable[..., tuple[bool, bool]], *args: Any) -> tuple[bool, bool]:
+        """``work(*args)``, the answer to ``question``, worked out once (``_answers``)."""
+        found = self._answers.get(question)
         if found is None:
-            found = self._answers["lifting", id(blocks[0])] = self._outcome(set(), blocks)
+            found = self._answers[question] = work(*args)
         return found
 
     def opens_way(self, blocks: Iterable[Block]) -> bool:
