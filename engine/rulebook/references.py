@@ -219,36 +219,36 @@ def check_references(items: dict[str, list[tuple[Any, Any]]],
         from engine.conditions import MAX_CONJUNCTS  # it reads the rulebook's models: imported here, not at the top
         sizes: dict[tuple[str, bool], int | None] = {}
         for expr, origin, path in sites:
-            if alternatives(expr, conditions, sizes) is None:
+            if alternatives(expr, conditions, sizes, MAX_CONJUNCTS) is None:
                 report(origin, f"too complex: written out (its named conditions too) one 'all' of it has more than {MAX_CONJUNCTS}"
                        " alternatives (an 'all' of nine 'any's of two has 512); write it with fewer 'any' parts under one 'all'", *path)
     return problems
 
 
-def alternatives(expr: Expr, conditions: dict, sizes: dict[tuple[str, bool], int | None], negated: bool = False) -> int | None:
+def alternatives(expr: Expr, conditions: dict, sizes: dict[tuple[str, bool], int | None], limit: int,
+                 negated: bool = False) -> int | None:
     """How many alternatives ``expr`` has written out (``engine.conditions.to_dnf``'s length,
     named conditions looked through), or None when some conjunction of it would have more
-    than ``MAX_CONJUNCTS``, which ``to_dnf`` refuses.  ``sizes``: per named condition (and
+    than ``limit`` (``MAX_CONJUNCTS``: more, ``to_dnf`` refuses).  ``sizes``: per named condition (and
     negation) the number found, kept between calls."""
     if isinstance(expr, Compare):
         return 1
     if isinstance(expr, Ref):
         key = (expr.condition, negated)
         if key not in sizes:
-            sizes[key] = alternatives(conditions[expr.condition].holds_when, conditions, sizes, negated)
+            sizes[key] = alternatives(conditions[expr.condition].holds_when, conditions, sizes, limit, negated)
         return sizes[key]
     if isinstance(expr, Not):
-        return alternatives(expr.not_, conditions, sizes, not negated)
-    counts = [alternatives(part, conditions, sizes, negated) for part in (expr.all if isinstance(expr, AllOf) else expr.any)]
+        return alternatives(expr.not_, conditions, sizes, limit, not negated)
+    counts = [alternatives(part, conditions, sizes, limit, negated) for part in (expr.all if isinstance(expr, AllOf) else expr.any)]
     if any(count is None for count in counts):
         return None
     if isinstance(expr, AllOf) == negated:  # a disjunction (De Morgan): the alternatives of each part
         return sum(counts)
-    from engine.conditions import MAX_CONJUNCTS
     product = 1
     for count in counts:
         product *= count
-        if product > MAX_CONJUNCTS:
+        if product > limit:
             return None
     return product
 
