@@ -129,8 +129,8 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
             _STANDINGS[key] = found
             _STANDING_MOVES[0] += len(model.moves)
     elif prepared is not None:
-        kept = _MODELS.get(key)  # the model kept under this key, if equal: with its solution (else the verdict solves it)
-        prepared[:] = [kept.model, kept] if kept is not None and kept.rulebook is sit.rulebook and alike(kept.model, model) else [model, None, key]
+        kept = _kept_alike(sit.rulebook, model, key)  # with its solution, if kept (else the verdict solves it)
+        prepared[:] = [kept.model, kept] if kept is not None else [model, None, key]
     status, per_goal, marks = found
     marks |= {("in force", tuple(p.id for p, _ in sit.positions_in_force), sit.offers_in_force)}  # equal when the same are
     marks |= {("deadline", d.kind, d.id, d.on) for d in deadlines(sit)}  # a lapse is a change of its own
@@ -669,8 +669,8 @@ def _solved(rulebook: Rulebook, model: BlockingModel, key: tuple | None) -> Solv
     ``MAX_MODEL_MOVES`` moves in them."""
     if key is None:
         return Solved(rulebook, model, solve(model))
-    found = _MODELS.get(key)
-    if found is not None and found.rulebook is rulebook and alike(found.model, model):
+    found = _kept_alike(rulebook, model, key)
+    if found is not None:
         return found
     if len(_MODELS) >= MAX_MODELS or _MODEL_MOVES[0] + len(model.moves) > MAX_MODEL_MOVES:
         _MODELS.clear()
@@ -678,6 +678,13 @@ def _solved(rulebook: Rulebook, model: BlockingModel, key: tuple | None) -> Solv
     found = _MODELS[key] = Solved(rulebook, model, solve(model))
     _MODEL_MOVES[0] += len(model.moves)
     return found
+
+
+def _kept_alike(rulebook: Rulebook, model: BlockingModel, key: tuple) -> Solved | None:
+    """What is kept under ``key`` (``_standing_key``), if of ``rulebook`` and its model
+    ``alike`` ``model``; else None."""
+    found = _MODELS.get(key)
+    return found if found is not None and found.rulebook is rulebook and alike(found.model, model) else None
 
 
 def alike(a: BlockingModel, b: BlockingModel) -> bool:
