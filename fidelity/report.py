@@ -17,7 +17,13 @@ Beside each case, and for all modelled cases together, the report prints what a 
 guess would score over the same periods (one status said every day, and "no escalation"
 throughout): the score the engine has to beat.
 
-    .venv/bin/python -m fidelity.report [CASE ...] [--json] [--cases-dir DIR]
+    .venv/bin/python -m fidelity.report [CASE ...] [--json] [--by-verdict] [--cases-dir DIR]
+
+``--by-verdict`` also sorts the periods by the kind of verdict the engine gave on most of
+their days (``verdict_kind``: the headline, the main goals' status and what holds them, the
+interim goals' best status) and, for each kind, counts the labels: where the labels'
+majority differs from what the engine says of that kind, the semantics and the labels
+disagree as a rule, not once.  It reads every timeline entry's verdict, so it is slower.
 
 Exit code 0 whatever the scores (a report, not a test); 1 when a labels, rule or fact file is
 wrong or a named case does not exist, with the error on stderr.
@@ -48,7 +54,7 @@ from engine.imports import plan_import, read_mapping, read_records
 from engine.rulebook import Rulebook
 from engine.rulebook.loader import error_message, fields_of, unknown_field_message
 from engine.session import Session
-from engine.verdict import Status
+from engine.verdict import Status, Verdict
 from engine.yamlsource import YamlSyntaxError, load_located
 from ripeness.bootstrap import load_scenario
 
@@ -130,6 +136,22 @@ class EngineSaid:
     escalation: bool
     summary: list[str]
     since: dt.date | None = None
+    kind: str = ""  # ``verdict_kind`` of the verdict, when asked for (``--by-verdict``)
+
+
+def verdict_kind(verdict: Verdict) -> str:
+    """The kind of a verdict, in words: its headline status; the main goals' best status and,
+    when they are not done, what holds them (``GoalState.blocked_by``); the interim goals' best
+    status (``none`` without interim goals).  For example ``progress; main deadlock (untested);
+    interim progress``: talks under way, the deal held back only by moves nobody has spoken of."""
+    order = {status: i for i, status in enumerate(STATUSES)}
+    main = [g for g in verdict.goals if g.rank == "main"]
+    interim = [g for g in verdict.goals if g.rank == "interim"]
+    best = max((g.status for g in main), key=order.__getitem__, default="deadlock")
+    held = sorted({b for g in main if g.status == best and not g.done for b in g.blocked_by})
+    held_text = f" ({' + '.join(held)})" if held else ""
+    interim_text = max((g.status for g in interim), key=order.__getitem__) if interim else "none"
+    return f"{verdict.status}; main {best}{held_text}; interim {interim_text}"
 
 
 @dataclass(frozen=True)
@@ -143,6 +165,7 @@ class PeriodScore:
     escalation_matching: int | None  # None: the period labels no escalation
     escalation_first_wrong: EngineSaid | None
     instead: Status | None = None  # of the statuses other than the label, the one said on most days (ties: the first said)
+    kind: str = ""  # the ``verdict_kind`` said on most days (ties: the first said), when asked for
 
     @property
     def right(self) -> bool:
@@ -187,13 +210,14 @@ class EngineDays:
     def on(self, day: dt.date) -> EngineSaid:
         midnight = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
         said = self._changes[bisect.bisect_right(self._times, midnight) - 1][1]
-        return EngineSaid(day, said.status, said.escalation, said.summary, said.since or said.day)
+        return EngineSaid(day, said.status, said.escalation, said.summary, said.since or said.day, said.kind)
 
 
 @contextmanager
-def replayed(folder: Path, labels: Labels) -> Iterator[tuple[Session, EngineDays]]:
+def replayed(folder: Path, labels: Labels, kinds: bool = False) -> Iterator[tuple[Session, EngineDays]]:
     """Replay the case's facts; the session (closed afterwards) and its timeline read up to
-    the end of the labels, as the engine's status day by day."""
+    the end of the labels, as the engine's status day by day; ``kinds``: with each
+    verdict's ``verdict_kind`` (the timeline's entries then carry their verdicts)."""
     facts = folder / "facts.yaml"
     if not facts.is_file():
         raise FactError([Problem(str(facts), "", "missing: a case with rules/ needs its facts.yaml")])
@@ -203,9 +227,11 @@ def replayed(folder: Path, labels: Labels) -> Iterator[tuple[Session, EngineDays
         session.record(imported_events(folder, scenario.rulebook))
         start, end = labels.periods[0].start, labels.periods[-1].until
         first = session.verdict(start)  # in force until the timeline's first change
-        changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc), EngineSaid(start, first.status, first.escalation, first.summary))]
+        changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc),
+                    EngineSaid(start, first.status, first.escalation, first.summary, kind=verdict_kind(first) if kinds else ""))]
         # no summary: an entry cites its verdict by its time, and only a first wrong day's is quoted (``_said_that_day``)
-        changes += [(e.at, EngineSaid(e.at.date(), e.status, e.escalation, [])) for e in session.timeline(end)]
+        changes += [(e.at, EngineSaid(e.at.date(), e.status, e.escalation, [], kind=verdict_kind(e.verdict) if kinds else ""))
+                    for e in session.timeline(end, verdicts=kinds)]
         yield session, EngineDays(changes)
     finally:
         session.close()
@@ -231,17 +257,19 @@ def score_period(period: Period, days: EngineDays) -> PeriodScore:
     wrong = [s for s in said if s.status != period.status]
     esc_wrong = None if period.escalation is None else [s for s in said if s.escalation != period.escalation]
     instead = Counter(s.status for s in wrong).most_common(1)  # a Counter keeps the order first seen: ties go to the first said
+    kind = Counter(s.kind for s in said).most_common(1)
     return PeriodScore(period, len(said), len(said) - len(wrong), next(iter(wrong), None),
                        None if esc_wrong is None else len(said) - len(esc_wrong), next(iter(esc_wrong or []), None),
-                       instead[0][0] if instead else None)
+                       instead[0][0] if instead else None, kind[0][0] if kind else "")
 
 
-def score_case(folder: Path) -> CaseScore:
-    """A case folder's labels, scored against the engine when it has rule files."""
+def score_case(folder: Path, kinds: bool = False) -> CaseScore:
+    """A case folder's labels, scored against the engine when it has rule files; ``kinds``:
+    each period with the kind of verdict said on most of its days (``verdict_kind``)."""
     labels = load_labels(folder / "labels.yaml")
     if not (folder / "rules").is_dir():
         return CaseScore(folder, labels, None)
-    with replayed(folder, labels) as (session, days):
+    with replayed(folder, labels, kinds) as (session, days):
         return CaseScore(folder, labels, [_said_that_day(score_period(p, days), session) for p in labels.periods])
 
 
@@ -282,7 +310,8 @@ def as_json(score: CaseScore) -> dict[str, Any]:
                          "days": p.days, "matching": p.matching, "share": round(p.matching / p.days, 4), "right": p.right,
                          "first_wrong": _said(p.first_wrong), "instead": p.instead, "escalation_label": p.period.escalation,
                          "escalation_matching": p.escalation_matching, "escalation_right": p.escalation_right,
-                         "escalation_first_wrong": _said(p.escalation_first_wrong)} for p in score.periods]}
+                         "escalation_first_wrong": _said(p.escalation_first_wrong), **({"kind": p.kind} if p.kind else {})}
+                        for p in score.periods]}
 
 
 def as_text(score: CaseScore) -> str:
@@ -321,11 +350,26 @@ def totals(scores: list[CaseScore]) -> dict[str, Any]:
     counts = [s.counts() for s in modelled]
     guesses = [s.guesses() for s in modelled]
     missed = Counter((p.period.status, p.instead) for s in modelled for p in s.periods or [] if not p.right)
-    return {"cases": len(modelled), "right": sum(c[0] for c in counts), "labelled": sum(c[1] for c in counts),
-            "escalation": {"right": sum(c[2] for c in counts), "labelled": sum(c[3] for c in counts)},
-            "constant_guesses": {key: sum(g[key] for g in guesses) for key in (*STATUSES, "no escalation")},
-            "misses": [{"label": label, "instead": instead, "periods": n}
-                       for (label, instead), n in sorted(missed.items(), key=lambda kv: (-kv[1], kv[0]))]}
+    found = {"cases": len(modelled), "right": sum(c[0] for c in counts), "labelled": sum(c[1] for c in counts),
+             "escalation": {"right": sum(c[2] for c in counts), "labelled": sum(c[3] for c in counts)},
+             "constant_guesses": {key: sum(g[key] for g in guesses) for key in (*STATUSES, "no escalation")},
+             "misses": [{"label": label, "instead": instead, "periods": n}
+                        for (label, instead), n in sorted(missed.items(), key=lambda kv: (-kv[1], kv[0]))]}
+    periods = [p for s in modelled for p in s.periods or []]
+    if periods and all(p.kind for p in periods):
+        found["by_verdict"] = by_verdict(periods)
+    return found
+
+
+def by_verdict(periods: list[PeriodScore]) -> list[dict[str, Any]]:
+    """For each kind of verdict (``verdict_kind``), most periods first: how many periods the
+    engine gave it on most of their days, how they are labelled, and how many are right."""
+    kinds: dict[str, list[PeriodScore]] = {}
+    for p in periods:
+        kinds.setdefault(p.kind, []).append(p)
+    return [{"kind": kind, "periods": len(group), "labels": {status: sum(p.period.status == status for p in group) for status in STATUSES},
+             "right": sum(p.right for p in group)}
+            for kind, group in sorted(kinds.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
 def totals_text(total: dict[str, Any]) -> str:
@@ -337,7 +381,10 @@ def totals_text(total: dict[str, Any]) -> str:
     return (f"All {total['cases']} modelled cases: {right}/{labelled} periods right{share}; "
             f"escalation {escalation['right']}/{escalation['labelled']}\n"
             f"  {_guesses_line(total['constant_guesses'], labelled, escalation['labelled'])}"
-            + (f"\n  periods missed, as labelled → what the engine said on most of their days: {misses}" if misses else ""))
+            + (f"\n  periods missed, as labelled → what the engine said on most of their days: {misses}" if misses else "")
+            + "".join(f"\n  {k['periods']} periods said \"{k['kind']}\": labelled "
+                      + ", ".join(f"{status} {k['labels'][status]}" for status in STATUSES) + f"; right {k['right']}"
+                      for k in total.get("by_verdict", [])))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -345,10 +392,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fidelity.report", description="Score the engine against historians' labels of real negotiations.")
     parser.add_argument("cases", nargs="*", metavar="CASE", help="case ids (folders under the cases directory); default all")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--by-verdict", action="store_true",
+                        help="also count the labels by the kind of verdict the engine gave (slower: it reads every entry's verdict)")
     parser.add_argument("--cases-dir", type=Path, default=CASES_DIR, help="where the case folders are (default fidelity/cases)")
     args = parser.parse_args(argv)
     try:
-        scores = [score_case(folder) for folder in case_folders(args.cases_dir, args.cases)]
+        scores = [score_case(folder, args.by_verdict) for folder in case_folders(args.cases_dir, args.cases)]
     except RipenessError as error:
         print(error, file=sys.stderr)
         return 1

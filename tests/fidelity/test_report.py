@@ -121,6 +121,34 @@ def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, ca
     assert [p["instead"] for p in report["cases"][0]["periods"]] == [None, "progress", None]
 
 
+def test_the_labels_are_counted_by_the_kind_of_verdict_the_engine_gave(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the tiny case has one main goal and no interim one: opening until the strike ends, then progress
+    assert main(["--cases-dir", str(cases), "--json", "--by-verdict", "tiny"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    # the second period is six days opening, six progress: the kind said first wins the tie, as ``instead`` does
+    assert [p["kind"] for p in report["cases"][0]["periods"]] == [
+        "opening; main opening; interim none", "opening; main opening; interim none", "progress; main progress; interim none"]
+    assert report["total"]["by_verdict"] == [
+        {"kind": "opening; main opening; interim none", "periods": 2, "labels": {"deadlock": 0, "opening": 2, "progress": 0}, "right": 1},
+        {"kind": "progress; main progress; interim none", "periods": 1, "labels": {"deadlock": 0, "opening": 0, "progress": 1}, "right": 1}]
+    assert main(["--cases-dir", str(cases), "--by-verdict", "tiny"]) == 0
+    out = capsys.readouterr().out
+    assert '2 periods said "opening; main opening; interim none": labelled deadlock 0, opening 2, progress 0; right 1' in out
+    # without the option the report reads no entry's verdict and says nothing of kinds
+    assert main(["--cases-dir", str(cases), "--json", "tiny"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "by_verdict" not in report["total"] and "kind" not in report["cases"][0]["periods"][0]
+
+
+def test_a_verdict_kind_names_what_holds_the_main_goal_and_the_interim_goals_best_status() -> None:
+    from engine.verdict import GoalState, Verdict
+    from fidelity.report import verdict_kind
+    goals = [GoalState(id="deal", rank="main", status="deadlock", done=False, reachable=False, blocked_by=["refusal", "untested"]),
+             GoalState(id="talks", rank="interim", status="progress", done=True, reachable=True)]
+    verdict = Verdict.model_construct(status="deadlock", goals=goals)
+    assert verdict_kind(verdict) == "deadlock; main deadlock (refusal + untested); interim progress"
+
+
 def test_a_reader_that_stops_reading_gets_no_traceback(cases: Path) -> None:
     # ``python -m fidelity.report | head -1``: the pipe is closed before the report is written
     run = subprocess.Popen([sys.executable, "-m", "fidelity.report", "--cases-dir", str(cases)], stdout=subprocess.PIPE,
