@@ -153,8 +153,13 @@ def _hurt(sit: Situation, cost: Cost) -> Hurt | None:
             facts = sorted((sit.state[s] for s in read if s in sit.state), key=lambda f: (f.at, f.subject))  # not by arrival: same-day facts in one order
             since = _held_since(sit, expr, {f.subject: f for f in facts})
             shown = ", ".join(f"{f.subject} = {show(f.value)}" for f in facts)
-            return Hurt(**base, why="condition", since=since, facts=[cite_fact(sit, f) for f in facts],
-                        text=f"{shown}{' since ' + str(since) if since else ''}")
+            if since is None:
+                text = shown
+            elif facts and facts[-1].at.date() > since:  # a value read came later: "= X since D" would date X from D
+                text = f"{shown}; the cost has held since {since}"
+            else:
+                text = f"{shown} since {since}"
+            return Hurt(**base, why="condition", since=since, facts=[cite_fact(sit, f) for f in facts], text=text)
     stated = [s for s in _statements(sit.rulebook, cost.while_in_force) if in_force(s, sit.as_of)]  # type: ignore[arg-type]
     if stated:
         since = min(_start(s, sit.as_of.date()) or dt.date.min for s in stated)

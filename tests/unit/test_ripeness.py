@@ -184,6 +184,8 @@ def test_the_cli_prints_ripeness_with_its_evidence():
     text = result.output
     assert "Ripeness of deal_restored: RIPE since 2021-02-18" in text
     assert "irn_oil_sanctions: USA.oil_sanctions = in_force since 2018-11-05" in text
+    # a value read came after the cost began (20 % from January 2021): the date is the cost's, not the value's
+    assert "usa_nuclear_advance: IRN.enrichment_pct = 20, IRN.stockpile_kg_u = 2967.8; the cost has held since 2020-11-11" in text
     assert "US Treasury, re-imposition of sanctions" in text
     assert "escalation failed to change it" in text
     assert "Antony Blinken" in text
