@@ -677,8 +677,11 @@ def _who_said(stance: Stance) -> str:
     needs several parties' consent, the parties', naming the silent ones."""
     if not stance.silent:
         return f"{stance.actor} has said ({stance.stance})"
-    silent = " and ".join(stance.silent)
-    return f"its parties have said ({stance.stance}: {silent} {'has' if len(stance.silent) == 1 else 'have'} not said)"
+    silent = f"{' and '.join(stance.silent)} {'has' if len(stance.silent) == 1 else 'have'} not said"
+    by = sorted({p.actor for p in stance.evidence})
+    if stance.stance in ("withheld", "refused") and by:  # a party's word holds it, another's is missing: name both
+        return f"its parties have said ({stance.stance} by {' and '.join(by)}; {silent})"
+    return f"its parties have said ({stance.stance}: {silent})"
 
 
 def _names(rb, goals: list[str]) -> str:

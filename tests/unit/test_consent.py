@@ -137,3 +137,10 @@ def test_a_move_after_another_names_its_silent_parties_not_its_actor(tmp_path):
                         [{"at": "2024-01-01", "subject": "law", "value": False, "source": "s"}], dt.date(2024, 2, 1))
     line = next(s for s in result.summary if s.startswith("HOUSE.enact (after HOUSE.draft)"))
     assert line.endswith("whatever its parties have said (unknown: SENATE and PRES have not said).")
+    # the Senate refuses, the President is silent: the refusal is the Senate's, the silence the President's
+    refused = drafted + "offers:\n" + SAID["HOUSE"] + "\npositions:\n  - {id: no_senate, actor: SENATE, withholds: HOUSE.enact, quote: q, source: s}\n"
+    (tmp_path / "refused").mkdir()
+    result = verdict_of(tmp_path / "refused", refused, [{"at": "2024-01-01", "subject": "law", "value": False, "source": "s"}],
+                        dt.date(2024, 2, 1))
+    line = next(s for s in result.summary if s.startswith("HOUSE.enact (after HOUSE.draft)"))
+    assert line.endswith("whatever its parties have said (refused by SENATE; PRES has not said).")
