@@ -25,6 +25,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,6 +64,7 @@ log = logging.getLogger("ripeness.sessions")
 BASELINE = "baseline"
 MAX_REPORTED = 50  # recorded facts named when changed rule files no longer accept them (the first ones)
 WRITE_ATTEMPTS = 5  # a write that another replica keeps overtaking is tried this many times (WriteConflict)
+REPLY_THREADS = 2  # threads working out replies' verdicts beside their commits (more writes waiting: after their own commit)
 FOLLOW_SECONDS = 0.2  # how often a following service reads the log's position (``Sessions.follow``)
 SESSION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 SESSION_NAME_RULE = "a session name is a letter, then up to 63 letters, digits, '_' or '-' (no spaces), such as oil_eased or talks-2021"
@@ -154,6 +156,8 @@ class Sessions:
         self._timelines = KeptTimelines()  # the latest timelines, until their session's facts change
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        # where a write's reply verdicts are worked out while its commit waits (``_record_once``)
+        self._replying = ThreadPoolExecutor(REPLY_THREADS, thread_name_prefix="ripeness-reply")
         self._by_id: dict[int, SessionRecord] = {r.id: r for r in self._records.values()}
         self._gone: dict[int, str] = {}  # names of deleted sessions that are some session's parent
         self._whatifs: Counter[str] = Counter(r.created_by for r in self._records.values() if r.parent_id is not None)
@@ -327,11 +331,14 @@ class Sessions:
         (one commit, one fsync).  Each is still all or nothing on its own: a request whose
         facts are wrong gets its error and changes nothing, and each reply carries the
         verdict after its own facts, now and (``FactPost.then``) as of the latest of their
-        dates (its frames taken before the commit, the verdicts worked out after it, outside
-        the locks, so that other writes need not wait for them).  A retry with a known
-        Idempotency-Key gets the first reply; keys must differ within a call.
-        If the write fails, every request in it gets that error, and the session is read
-        again from the log when next used (its memory had moved ahead)."""
+        dates: its frames taken before the commit, the verdicts worked out from them in
+        another thread while the commit waits for the disk or the server (``_verdicts``,
+        started by ``Writing.beside``), outside the locks, and answered only once the commit
+        is done.  A retry with a known Idempotency-Key gets the first reply; keys must differ
+        within a call.  If the write fails, every request in it gets that error, the verdicts
+        worked out meanwhile are thrown away (waited for first: the session's analysts that
+        worked them out are closed with it), and the session is read again from the log when
+        next used (its memory had moved ahead)."""
         if len({p.key for p in posts if p.key is not None}) < sum(p.key is not None for p in posts):
             raise ValueError("record_many: an Idempotency-Key appears twice in one call")
         results: list[Recorded | Exception | None] = [None] * len(posts)
@@ -367,6 +374,7 @@ class Sessions:
             built_so_far: list[Fact] = []
             written: list[int] = []
             stored: dict[int, tuple[list[Fact], int, Frame, Frame | None, list[str], tuple[Analyst, Analyst]]] = {}
+            replying: list[Future] = []  # the reply's verdicts being worked out beside the commit
             view = self._registry.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
@@ -406,7 +414,12 @@ class Sessions:
                         # the analysts of the rulebook after this request's statements (a later one may change it)
                         analysts = (session.analyst, session.past_analyst if then is not None else session.analyst)
                         stored[i] = (facts, len(given) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
+                    if stored:
+                        write.beside(lambda: self._start_verdicts(name, stored, replying))
             except Exception as exc:  # nothing of this transaction was stored
+                for job in replying:  # its verdicts never answered, and done before its analysts are closed
+                    if not job.cancel():
+                        wait([job])
                 if not (isinstance(exc, WriteConflict) and self._advance(name, record, session)):
                     self._forget(name, session)
                 if isinstance(exc, SessionGone):  # deleted by another replica
@@ -420,9 +433,31 @@ class Sessions:
                 if built_so_far:
                     with self._guard:
                         self._heads[name] = max(f.seq for f in built_so_far)
-        # committed: each reply's verdicts are worked out now, outside every lock (writes go on)
-        for i in written:
-            facts, skipped, frame, then, warnings, (analyst, past_analyst) = stored[i]
+        # committed: each reply's verdicts, worked out beside the commit, or now if their thread had not begun
+        # them (outside every lock: writes go on)
+        if written:
+            job = replying[0] if replying else None
+            answers = job.result() if job is not None and not job.cancel() else self._verdicts(name, stored)
+            for i in written:
+                results[i] = answers[i]
+                if posts[i].key is not None and not isinstance(answers[i], Exception):
+                    self._replies.save_reply(record.id, posts[i].key, reply_json(answers[i]).decode())
+        return results  # type: ignore[return-value]  # every entry is set
+
+    def _start_verdicts(self, name: str, stored: dict, into: list[Future]) -> None:
+        """``_verdicts`` begun in the reply's thread (``Writing.beside``: the commit is being
+        sent); a closed ``Sessions`` takes no new work there, and they are worked out after."""
+        try:
+            into.append(self._replying.submit(self._verdicts, name, stored))
+        except RuntimeError:  # shut down
+            pass
+
+    def _verdicts(self, name: str, stored: dict) -> dict[int, Recorded | Exception]:
+        """Each written request's reply, from the frames taken under the session's lock: the
+        verdict now and (its ``then`` frame) as of the latest of its facts' dates; an error
+        in its place if that fails (the facts are stored: a retry with its key answers again)."""
+        answers: dict[int, Recorded | Exception] = {}
+        for i, (facts, skipped, frame, then, warnings, (analyst, past_analyst)) in stored.items():
             try:
                 verdict = self._answer(analyst, frame)
                 if then is None:
@@ -431,14 +466,11 @@ class Sessions:
                     verdict_then = verdict.model_copy(update={"as_of": then.as_of})
                 else:
                     verdict_then = self._answer(past_analyst, then, beside=analyst)
-                results[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
+                answers[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
                                       verdict=verdict, verdict_then=verdict_then, warnings=warnings)
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
-                results[i] = exc
-                continue
-            if posts[i].key is not None:
-                self._replies.save_reply(record.id, posts[i].key, reply_json(results[i]).decode())
-        return results  # type: ignore[return-value]  # every entry is set
+                answers[i] = exc
+        return answers
 
     def verdict(self, name: str, as_of: dt.datetime | None = None, deadline: Deadline = NO_DEADLINE,
                 admit: Confidence = "disputed") -> Verdict:
@@ -594,6 +626,7 @@ class Sessions:
         self._stop.set()
         if self._follower is not None:
             self._follower.join(5)
+        self._replying.shutdown()  # a write still in flight works out its verdicts in its own thread
         with self._guard:
             live, self._live = list(self._live.values()), {}
         for session in live:

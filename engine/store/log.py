@@ -9,7 +9,7 @@ import itertools
 import json
 import threading
 from collections import namedtuple
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from typing import Any
@@ -69,6 +69,7 @@ class SqlFactLog:
                     writing = SqlWriting(conn, lock_position(conn))
                     yield writing
                     writing.finish()
+                    writing.committing()
             except SQLAlchemyError as exc:
                 raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
 
@@ -364,7 +365,21 @@ _MISSING = object()
 _KEPT = 4096  # distinct values (and recording times, and texts) a _Reader keeps at once
 
 
-class SqlWriting:
+class _Beside:
+    """``Writing.beside``: what to start as the commit is sent, called once by ``committing``."""
+
+    _start: Callable[[], None] | None = None
+
+    def beside(self, start: Callable[[], None]) -> None:
+        self._start = start
+
+    def committing(self) -> None:
+        start, self._start = self._start, None
+        if start is not None:
+            start()
+
+
+class SqlWriting(_Beside):
     """Inside one write transaction, the log's position held (``lock_position``)."""
 
     def __init__(self, conn: Connection, last_seq: int):
@@ -401,7 +416,7 @@ class SqlWriting:
                                                    seqs=json.dumps(seqs), reply=None))
 
 
-class SqliteWriting:
+class SqliteWriting(_Beside):
     """``SqlWriting``'s statements on SQLite's own connection (``sqlite3``), taken from the
     engine's pool: SQLAlchemy's execution of them (its connection and cursor result objects,
     events, the paramstyle) was most of the CPU of a single-fact write outside its commit.
@@ -426,7 +441,8 @@ class SqliteWriting:
             writing = cls(con)
             yield writing
             writing.finish()
-            con.commit()
+            writing.committing()
+            con.commit()  # the fsync: sqlite3 lets go of the GIL meanwhile, for what ``beside`` started
         except sqlite3.Error as exc:
             con.rollback()
             raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
@@ -464,7 +480,7 @@ class SqliteWriting:
             self._con.execute(SET_POSITION_SQL, (self.last_seq, POSITION_ROW))
 
 
-class PgWriting:
+class PgWriting(_Beside):
     """Inside one write transaction on PostgreSQL, in two round trips: ``BEGIN``, taking the
     log's position and reading the session's version (``expect``) in one, the facts, the
     requests, the new position and ``COMMIT`` in the other (SQLAlchemy's ``SqlWriting`` makes
@@ -600,7 +616,8 @@ class PgWriting:
         if self.last_seq != self._given:
             self._queued.append(self._cursor.mogrify(_pg(SET_POSITION_SQL), (self.last_seq, POSITION_ROW)))
         self._queued.append("COMMIT")
-        self._send()
+        self.committing()
+        self._send()  # the round trip: psycopg lets go of the GIL while it waits, for what ``beside`` started
         self._open = False
 
     def _send(self) -> None:

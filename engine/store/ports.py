@@ -32,7 +32,7 @@ The backends: ``engine.store.database.SqlStore`` (SQLAlchemy Core: SQLite, Postg
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -108,6 +108,13 @@ class Writing(Protocol):
     def insert_request(self, session_id: int, key: str, body_hash: str, seqs: list[int]) -> None:
         """Remember an idempotent request with the facts it stored, in the same transaction
         as them.  A key already stored for the session is refused: the whole write fails."""
+        ...
+
+    def beside(self, start: Callable[[], None]) -> None:
+        """Call ``start()`` once, when everything of the write was given and its commit is
+        about to be sent, so that the caller can begin work in another thread while this
+        one waits for the commit (the disk's fsync, the server's round trip).  Not called
+        if the write fails before that; the commit may still fail after it."""
         ...
 
 

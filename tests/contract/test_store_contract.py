@@ -48,6 +48,27 @@ def test_a_failing_write_stores_nothing_of_its_batch(backend):
     assert [f.seq for f in write(store, root.id, state(day(6)), state(day(7)))] == [first.seq + 1, first.seq + 2]
 
 
+def test_what_a_write_starts_beside_its_commit_starts_once_before_it_and_never_for_a_write_failed_before(backend):
+    """``Writing.beside``: called once, with everything of the write given and nothing of it
+    committed yet (another reader sees none of it); not at all when the write fails in its
+    block; at most once when the database refuses it (PostgreSQL: at the commit, after)."""
+    store = backend.store
+    root = baseline(store)
+    seen: list[int] = []
+    with store.log.writing() as writing:
+        writing.insert_facts(root.id, [fact(s, day(1)) for s in writing.allocate(2)])
+        writing.beside(lambda: seen.append(store.log.count()))
+    assert seen == [0] and store.log.count() == 2
+    with pytest.raises(RuntimeError), store.log.writing() as writing:
+        writing.beside(lambda: seen.append(-1))
+        raise RuntimeError("the caller gave up half-way")
+    assert seen == [0]
+    with pytest.raises(StoreError), store.log.writing() as writing:
+        writing.beside(lambda: seen.append(-2))
+        writing.insert_facts(root.id, [fact(1, day(2))])  # the same number again: refused
+    assert seen in ([0], [0, -2]) and store.log.count() == 2
+
+
 def test_a_write_of_no_facts_stores_nothing_and_fails_nothing(backend):
     """Reloading a fact file whose facts are all known writes none (``skip_known``)."""
     store = backend.store

@@ -5,6 +5,7 @@ verdict after its own facts; a failed write fails them all and changes nothing."
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -114,6 +115,22 @@ def test_idempotency_keys_replay_and_must_differ_within_one_write(sessions):
 
 
 @pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
+def test_the_reply_saved_for_an_idempotency_key_is_the_one_answered(sessions):
+    """Its verdicts worked out beside the commit, the reply is saved after it as answered:
+    a retry gets it byte for byte, the verdict then included."""
+    from engine.reply_json import reply_json
+
+    posts = [FactPost(enrichment(f"2021-04-0{n}", 3.0 + n).items, key=f"same{n}", body_hash=f"h{n}") for n in (1, 2)]
+    answered = sessions.record_many(BASELINE, posts)
+    record = sessions.record_of(BASELINE)
+    for post, reply in zip(posts, answered, strict=True):
+        assert isinstance(reply, Recorded) and reply.verdict_then is not None
+        assert sessions.store.replies.request(record.id, post.key).reply == reply_json(reply).decode()
+        [again] = sessions.record_many(BASELINE, [post])
+        assert reply_json(again) == reply_json(reply)
+
+
+@pytest.mark.parametrize("db_url", BACKENDS, indirect=True)
 def test_a_write_overtaken_by_another_replica_takes_in_its_facts_and_goes_in_after_them(jcpoa, db_url, sessions):
     theirs = open_sessions(jcpoa, db_url, NOW)  # another replica on the same log
     sessions.record_many(BASELINE, [enrichment("2021-04-01", 3.0)])
@@ -163,17 +180,22 @@ def test_a_write_into_a_session_another_replica_deleted_fails_every_request_in_i
 
 
 class Paused:
-    """The real rules engine, except that the calls made by one thread (``held``) wait at a
-    gate until ``go`` is set: a way to hold that thread in the middle of a verdict."""
+    """The real rules engine, except that once ``armed`` the first thread to call it (then
+    ``held``) waits at a gate until ``go`` is set: a way to hold a verdict in its middle,
+    in whichever thread works it out."""
 
     def __init__(self, port):
-        self.port, self.held = port, None
+        self.port, self.held, self.armed = port, None, False
         self.reached, self.go = threading.Event(), threading.Event()
+        self._lock = threading.Lock()
 
     def open(self, rules):
         return self.port.open(rules)
 
     def apply(self, slot, retract, add):
+        with self._lock:
+            if self.armed and self.held is None:
+                self.held = threading.current_thread()
         if threading.current_thread() is self.held:
             self.reached.set()
             self.go.wait()
@@ -183,7 +205,10 @@ class Paused:
         self.port.close(slot)
 
 
-def test_the_verdict_of_a_reply_is_worked_out_after_the_commit_and_holds_up_no_other_write(jcpoa, db_url):
+def test_the_verdict_of_a_reply_is_worked_out_beside_the_commit_answered_after_it_and_holds_up_no_other_write(jcpoa, db_url):
+    """The reply's verdicts are worked out while the commit is sent (in another thread), not
+    inside the session's lock: held in the middle of its verdict, the write still commits, a
+    write to another session goes through, and the reply waits for both."""
     paused = Paused(rules_engine())
     sessions = Sessions(jcpoa.rulebook, jcpoa.rules, paused, open_store(db_url, jcpoa.rulebook.id), NOW)
     sessions.fork("other")
@@ -194,18 +219,24 @@ def test_the_verdict_of_a_reply_is_worked_out_after_the_commit_and_holds_up_no_o
         replies[name] = sessions.record_many(name, [enrichment(day, 20.0)])[0]
 
     first = threading.Thread(target=write, args=(BASELINE, "2021-04-01"))
-    paused.held = first
+    paused.armed = True
     first.start()
     try:
         assert paused.reached.wait(60), "the first write never asked the rules engine for its verdict"
-        # the first write is inside its reply's verdict: its facts are committed already ...
+        # the first write's verdict is held: its commit goes on and ends all the same ...
+        for _ in range(600):
+            if [f.value for f in sessions.facts(BASELINE).facts] == [20.0]:
+                break
+            time.sleep(0.1)
         assert [f.value for f in sessions.facts(BASELINE).facts] == [20.0]
-        # ... and a write to another session goes through meanwhile
+        # ... a write to another session goes through meanwhile ...
         second = threading.Thread(target=write, args=("other", "2021-04-02"))
         second.start()
         second.join(60)
         assert not second.is_alive(), "a write waited for another session's verdict"
-        assert isinstance(replies["other"], Recorded) and BASELINE not in replies
+        assert isinstance(replies["other"], Recorded)
+        # ... and the first is not answered before its verdict is
+        assert first.is_alive() and BASELINE not in replies
     finally:
         paused.go.set()
         first.join(60)
