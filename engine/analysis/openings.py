@@ -192,10 +192,22 @@ def _withheld_parts(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: 
         kind = "substitute" if move in substitutes else "move"
         offered = list(dict.fromkeys(b.key for b in blocks if b.kind == "offer"))
         text = f"{actor} {_verb(rb, move, third=True)}" + (
-            f", breaching {', '.join(dict.fromkeys(b.key for b in breaches))}" if breaches else
+            f", breaching {_in_force(breaches)}" if breaches else
             f", before the condition of its offer {', '.join(offered)} holds" if offered else "")
     return (kind, actor, text, [condition_text(c, rb.subjects[c.subject].unit) for c in unmet],
             list(dict.fromkeys(b.key for b in breaches)), [cite(b.stated, None) for b in blocks if b.stated is not None])
+
+
+def _in_force(breaches: list[Block]) -> str:
+    """The breached stances as a way out names them: each by its key when the statement it
+    is named after is in force, else by the first of its statements in force, with the
+    stance (``gov_no_dialogue (stance gov_suspends)``: the first statement of a stance may
+    have ended; ``breaches`` keeps the stance keys)."""
+    in_force: dict[str, list[str]] = {}
+    for b in breaches:
+        assert b.position is not None
+        in_force.setdefault(b.key, []).append(b.position.id)
+    return ", ".join(key if key in ids else f"{ids[0]} (stance {key})" for key, ids in in_force.items())
 
 
 def _verb(rb, move: str, third: bool = False) -> str:

@@ -73,6 +73,19 @@ def test_each_move_keeps_its_own_statements_in_its_stance(tmp_path):
     # a way out that breaches the package names the stance, on either move
     breaching = {o.move: o.breaches for o in result.openings if o.breaches}
     assert breaching["A.x"] == ["a_package"] and breaching["A.y"] == ["a_package"]
+    # in words it names the statement in force, with the stance it restates
+    texts = {o.move: o.description for o in result.openings if o.breaches}
+    assert texts["A.y"].endswith("breaching a_package_y (stance a_package)") and texts["A.x"].endswith("breaching a_package")
+
+
+def test_a_way_out_names_the_statement_in_force_when_the_stances_first_has_ended(tmp_path):
+    # the leader's statement on X ended before the minister said it again: the way out names the minister's
+    rules = PACKAGE.replace('said_by: Alpha\'s leader, said_on: 2024-01-02}\n  - {id: a_package_y',
+                            'said_by: Alpha\'s leader, said_on: 2024-01-02, in_force: {until: 2024-01-05}}\n  - {id: a_package_y', 1)
+    assert rules != PACKAGE
+    result = verdict(tmp_path, rules)
+    opening = next(o for o in result.openings if o.move == "A.x" and o.breaches)
+    assert opening.breaches == ["a_package"] and opening.description.endswith("breaching a_minister_x (stance a_package)")
 
 
 def test_without_restates_across_moves_the_package_weighs_as_two_concessions(tmp_path):
