@@ -566,17 +566,19 @@ class Analyst:
         return found
 
     def timeline_part(self, history: History, end: dt.datetime, cut: Cut, deadline: Deadline = NO_DEADLINE,
-                      admit: Confidence = "disputed", verdicts: bool = False) -> Part:
+                      admit: Confidence = "disputed", verdicts: bool = False, times: list[dt.datetime] | None = None) -> Part:
         """One segment of ``timeline_span``'s walk (``engine.segments``): the walk begins at
         the change time just before ``cut.start`` (``Cut``), and gives each moment at which
         an entry can be made from its first re-basing moment at or after ``cut.start`` to
-        before its first at or after ``cut.stop`` (``Part``), for ``segments.join``."""
-        found = self._walk_timeline(history, end, deadline, admit, verdicts, cut)
+        before its first at or after ``cut.stop`` (``Part``), for ``segments.join``.  ``times``:
+        the change times of ``history``'s facts at least as sure as ``admit`` (``change_times``),
+        if worked out already."""
+        found = self._walk_timeline(history, end, deadline, admit, verdicts, cut, times)
         assert isinstance(found, Part)
         return found
 
     def _walk_timeline(self, history: History, end: dt.datetime, deadline: Deadline, admit: Confidence, verdicts: bool,
-                       cut: Cut | None) -> Span | Part:
+                       cut: Cut | None, times: list[dt.datetime] | None = None) -> Span | Part:
         """``timeline_span`` (``cut`` None), or ``timeline_part``: the same walk.  A segment's
         walk begins at the change time before its start, where ``last`` and ``made_last`` are
         then what they are sequentially (a function of the moment before); ``latest`` and
@@ -620,7 +622,7 @@ class Analyst:
             watched = frozenset(ruled | read_set | cost_set)  # a state fact on another changes nothing the walk looks at
             watching = list(watches.items())
             next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
-            times = change_times(history, self.rulebook, marks)
+            times = change_times(history, self.rulebook, marks) if times is None else times
             if cut is not None and cut.start is not None:  # from the change time before the segment
                 times = times[max(0, bisect.bisect_left(times, cut.start) - 1):]
             for moment in times:

@@ -62,9 +62,9 @@ SPLIT_FACTS = 50_000  # a timeline of fewer facts stays in one process (spawning
 WORKERS_ENV = "RIPENESS_TIMELINE_WORKERS"  # processes a long timeline is walked in (default: the cores this process may use)
 SPLIT_ENV = "RIPENESS_TIMELINE_SPLIT_FACTS"  # the size from which it is (default SPLIT_FACTS; 0: every timeline, in equal parts)
 # what a worker costs before it walks, and a moment's walk: measured at 100,000 facts (benchmarks/RESULTS.md, tenth pass)
-STARTUP_SECONDS = 2.0  # spawning a process, importing the engine, compiling the rules
-READ_SECONDS_PER_FACT = 10e-6  # reading the log into a history
-WALK_SECONDS_PER_MOMENT = 60e-6
+STARTUP_SECONDS = 1.2  # spawning a process, importing the engine, compiling the rules
+READ_SECONDS_PER_FACT = 10e-6  # reading the log into a history, and what a walk works out first (its change times, watches)
+WALK_SECONDS_PER_MOMENT = 65e-6
 MIN_MOMENTS = 20_000  # a worker walks at least this many moments, else fewer workers
 POLL_SECONDS = 0.05  # how often the parent looks at its deadline while waiting for a worker
 
@@ -293,7 +293,7 @@ def timeline_in_processes(name: str, rulebook: Rulebook, rules: CompiledRules, p
             process.start()
             send.close()
             running.append((process, receive))
-        parts = [_walk_here(name, rulebook, rules, port, history, end, cuts[0], deadline, admit, verdicts)]
+        parts = [_walk_here(name, rulebook, rules, port, history, end, cuts[0], deadline, admit, verdicts, times)]
         for cut, (process, receive) in zip(cuts[1:], running):
             status, found = _receive(process, receive, deadline)
             if status != "done":
@@ -314,12 +314,12 @@ def timeline_in_processes(name: str, rulebook: Rulebook, rules: CompiledRules, p
 
 
 def _walk_here(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, history: History, end: dt.datetime,
-               cut: Cut, deadline: Deadline, admit: Confidence, verdicts: bool) -> Part:
+               cut: Cut, deadline: Deadline, admit: Confidence, verdicts: bool, times: list[dt.datetime] | None = None) -> Part:
     from engine.analyst import Analyst
 
     analyst = Analyst(name, rulebook, rules, port)
     try:
-        return analyst.timeline_part(history, end, cut, deadline, admit, verdicts)
+        return analyst.timeline_part(history, end, cut, deadline, admit, verdicts, times)
     finally:
         analyst.close()
 

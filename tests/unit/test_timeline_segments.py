@@ -205,3 +205,22 @@ def test_a_deadline_stops_the_worker_processes(tmp_path):
     finally:
         split.close()
     assert multiprocessing.active_children() == []
+
+
+def test_the_number_of_processes_is_checked(tmp_path, monkeypatch):
+    """``timeline_workers`` and ``RIPENESS_TIMELINE_WORKERS`` are numbers of processes, 1 or
+    more; ``ripeness serve --timeline-workers 0`` is refused before anything starts."""
+    from engine.errors import Misuse, ServeError
+    from ripeness.service import build_app
+
+    with pytest.raises(Misuse, match="1 or more; got 0"):
+        _sessions(tmp_path / "a.db", 0, None)
+    monkeypatch.setenv("RIPENESS_TIMELINE_WORKERS", "two")
+    with pytest.raises(Misuse, match="RIPENESS_TIMELINE_WORKERS is a number of processes"):
+        _sessions(tmp_path / "b.db", None, None)
+    monkeypatch.setenv("RIPENESS_TIMELINE_WORKERS", "3")
+    sessions = _sessions(tmp_path / "c.db", None, None)
+    assert sessions.timeline_workers == 3
+    sessions.close()
+    with pytest.raises(ServeError, match="--timeline-workers is a number of processes"):
+        build_app("jcpoa", f"sqlite:///{tmp_path / 'd.db'}", None, "127.0.0.1", False, timeline_workers=0)
