@@ -224,3 +224,28 @@ def test_the_number_of_processes_is_checked(tmp_path, monkeypatch):
     sessions.close()
     with pytest.raises(ServeError, match="--timeline-workers is a number of processes"):
         build_app("jcpoa", f"sqlite:///{tmp_path / 'd.db'}", None, "127.0.0.1", False, timeline_workers=0)
+
+
+def test_a_worker_that_reads_other_facts_has_its_segment_walked_here(tmp_path, caplog):
+    """A worker whose read of the log is not the timeline's copy (told here by a wrong count,
+    as when facts were written meanwhile) gives no part: its segment is walked in this
+    process, and the timeline is still the one walk's."""
+    from engine import segments
+    from engine.store.reading import reading_url
+
+    db = tmp_path / "log.db"
+    sessions = _sessions(db, 1, None)
+    try:
+        load_bundled_facts(sessions)
+        sequential = [e.model_dump_json() for e in sessions.timeline(BASELINE)]
+        with sessions.using(BASELINE) as session:
+            history, rulebook, rules = session.snapshot(), session.rulebook, session.rules
+            view = sessions.store.registry.view(sessions.record_of(BASELINE))
+        source = segments.Source(reading_url(sessions.log), view, None, len(history) + 1, history.version)
+        span = segments.timeline_in_processes(BASELINE, rulebook, rules, rules_engine(), history, END, Deadline(), "disputed",
+                                              False, source, 2, always=True)
+    finally:
+        sessions.close()
+    assert span is not None and [e.model_dump_json() for e in span.entries] == sequential
+    assert "its segment is walked here" in caplog.text
+    assert multiprocessing.active_children() == []
