@@ -14,6 +14,7 @@ serve another session).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
 import operator
@@ -53,6 +54,7 @@ from engine.lapses import statements as lapse_statements
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare
+from engine.segments import KEPT_VERDICTS, Cut, Part
 from engine.trends import trended as trended_fact
 from engine.verdict import FactRef, GoalMark, Lapsed, PositionRef, Status, TimelineEntry, TimelineEntryWithVerdict, Verdict
 from engine.working_memory import WorkingMemory
@@ -559,8 +561,36 @@ class Analyst:
         ``verdicts``: each entry with its full verdict (``TimelineEntryWithVerdict``); else an
         entry cites its verdict by its time, and the verdicts worked out on the way leave out
         what no entry reads (``analyse``'s ``light``: the concession sets, the summary)."""
+        found = self._walk_timeline(history, end, deadline, admit, verdicts, None)
+        assert isinstance(found, Span)
+        return found
+
+    def timeline_part(self, history: History, end: dt.datetime, cut: Cut, deadline: Deadline = NO_DEADLINE,
+                      admit: Confidence = "disputed", verdicts: bool = False, times: list[dt.datetime] | None = None) -> Part:
+        """One segment of ``timeline_span``'s walk (``engine.segments``): the walk begins at
+        the change time just before ``cut.start`` (``Cut``), and gives each moment at which
+        an entry can be made from its first re-basing moment at or after ``cut.start`` to
+        before its first at or after ``cut.stop`` (``Part``), for ``segments.join``.  ``times``:
+        the change times of ``history``'s facts at least as sure as ``admit`` (``change_times``),
+        if worked out already."""
+        found = self._walk_timeline(history, end, deadline, admit, verdicts, cut, times)
+        assert isinstance(found, Part)
+        return found
+
+    def _walk_timeline(self, history: History, end: dt.datetime, deadline: Deadline, admit: Confidence, verdicts: bool,
+                       cut: Cut | None, times: list[dt.datetime] | None = None) -> Span | Part:
+        """``timeline_span`` (``cut`` None), or ``timeline_part``: the same walk.  A segment's
+        walk begins at the change time before its start, where ``last`` and ``made_last`` are
+        then what they are sequentially (a function of the moment before); ``latest`` and
+        ``pending`` are those of the sequential walk from the first moment at or after the
+        start at which either is set anew (a *re-basing* moment: the standing, escalation's
+        levels or the moves made differ from the moment before), so the candidates of the
+        part are exact from there; ``previous`` (the last entry's verdict) is settled by
+        ``segments.join``."""
         light = not verdicts
         history = history.admitting(admit) if admit != "disputed" else history
+        part = Part([], None, None) if cut is not None else None
+        exact = cut is not None and cut.start is None  # the part's candidates are those of the sequential walk from here
         with self._answering(), _no_full_collections():
             self._memory.sync([])  # the walk brings the state in by difference from nothing
             walk = history.walk()
@@ -592,7 +622,10 @@ class Analyst:
             watched = frozenset(ruled | read_set | cost_set)  # a state fact on another changes nothing the walk looks at
             watching = list(watches.items())
             next_day: dt.datetime | None = FIRST  # the first time after ``day`` (a moment at or after it is on a new day; None: none is)
-            for moment in change_times(history, self.rulebook, marks):
+            times = change_times(history, self.rulebook, marks) if times is None else times
+            if cut is not None and cut.start is not None:  # from the change time before the segment
+                times = times[max(0, bisect.bisect_left(times, cut.start) - 1):]
+            for moment in times:
                 if moment > end:
                     after_end = moment
                     break
@@ -643,6 +676,13 @@ class Analyst:
                 current = (*standing_now, levels)
                 costs = latest is not None and (moment in marks or (bool(came) and any(f.subject in cost_set for f in came)))
                 if current != last or (made != made_last and costs):
+                    if part is not None and cut is not None:  # a re-basing moment: where the segment's part begins or ends
+                        if cut.stop is not None and moment >= cut.stop:
+                            part.first = part.first if exact else moment
+                            part.next = moment
+                            break
+                        if not exact and moment >= cut.start:  # type: ignore[operator]  # set when not exact
+                            exact, part.first = True, moment
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = latest = analyse(sit, self._chains, deadline.check, prepared, light)
@@ -651,6 +691,13 @@ class Analyst:
                     shown = verdict
                     last, made_last, pending = current, made, None
                 elif made != made_last:
+                    if part is not None and cut is not None:  # a re-basing moment too (``pending``)
+                        if cut.stop is not None and moment >= cut.stop:
+                            part.first = part.first if exact else moment
+                            part.next = moment
+                            break
+                        if not exact and moment >= cut.start:  # type: ignore[operator]  # set when not exact
+                            exact, part.first = True, moment
                     # only moves no goal needs were made or unmade (the standing leaves them out):
                     # nothing ``differences`` reports changed, so no entry.  The verdict here is the
                     # next ripeness-only entry's base (``latest``): its situation is kept (the
@@ -672,23 +719,60 @@ class Analyst:
                     stances = _stances(standing_now)  # the standing of ``latest`` (only ripeness changed since)
                     changes = differences(previous, verdict, (previous_stances, stances), sit.rulebook.stance_of)
                     # the entry's verdict inline is its own (the one it is built on speaks of that one's day: its summary)
-                    shown = analyse(sit, self._chains, deadline.check) if verdicts and changes else verdict
+                    # (in a segment's part, whatever the changes: the join may find changes the part did not)
+                    shown = analyse(sit, self._chains, deadline.check) if verdicts and (changes or part is not None) else verdict
                 else:
+                    continue
+                if part is not None:
+                    if exact:  # each candidate, entry or not: the join compares it with the last entry before it
+                        part.candidates.append((self._entry(sit, history, moment, verdict, changes), shown,
+                                                previous is None or bool(changes), verdict, stances))
+                    if previous is not None and not changes:
+                        continue
+                    previous, previous_stances = verdict, stances
                     continue
                 if previous is not None and not changes:
                     continue  # nothing an analyst reads changed: no entry (the next is compared with the last entry)
-                entries.append((TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
-                                              escalation_level=verdict.escalation_level, changes=changes,
-                                              causes=_causes(sit, history, moment, self._cited),
-                                              statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)],
-                                              lapsed=_lapsed(sit, moment), goals=_goal_marks(self.rulebook, verdict)), shown))
+                entries.append((self._entry(sit, history, moment, verdict, changes), shown))
                 previous, previous_stances = verdict, stances
+            if part is not None:
+                return self._settled(part, history, deadline, admit, verdicts)
             return Span([self._marked(entry, verdict, history, deadline, admit, verdicts) for entry, verdict in entries], looked, after_end)
+
+    def _entry(self, sit: Situation, history: History, moment: dt.datetime, verdict: Verdict, changes: list[str]) -> TimelineEntry:
+        """The timeline entry at ``moment`` of ``verdict`` with ``changes`` (before ``_marked``)."""
+        return TimelineEntry(at=moment, status=verdict.status, escalation=verdict.escalation,
+                             escalation_level=verdict.escalation_level, changes=changes,
+                             causes=_causes(sit, history, moment, self._cited),
+                             statements=[*_statements(self.rulebook, moment), *shown_at(sit, moment)],
+                             lapsed=_lapsed(sit, moment), goals=_goal_marks(self.rulebook, verdict))
+
+    def _settled(self, part: Part, history: History, deadline: Deadline, admit: Confidence, full: bool) -> Part:
+        """``part`` as ``segments.join`` takes it: each candidate marked (``_mark``) as
+        ``(entry, note, made, verdict, stances)``; the verdict compared kept for the first
+        ``KEPT_VERDICTS`` candidates and the last one made an entry (the join compares
+        only until the part's own entries agree with its own: then the rest are its own);
+        the others not made an entry by the part left out."""
+        found: list[tuple] = []
+        last_made = max((i for i, c in enumerate(part.candidates) if c[2]), default=-1)
+        for i, (entry, shown, made, verdict, stances) in enumerate(part.candidates):
+            early = i < KEPT_VERDICTS
+            if not made and not early:
+                continue
+            marked, note = self._mark(entry, shown, history, deadline, admit, full)
+            found.append((marked, note, made, verdict if early or i == last_made else None, stances))
+        return Part(found, part.first, part.next)
 
     def _marked(self, entry: TimelineEntry, verdict: Verdict, history: History, deadline: Deadline, admit: Confidence,
                 full: bool) -> TimelineEntry:
         """``entry`` with what its verdict rests on among the unconfirmed facts it reads;
         ``full``: with that verdict too (the facts admitted, and what it rests on)."""
+        return self._mark(entry, verdict, history, deadline, admit, full)[0]
+
+    def _mark(self, entry: TimelineEntry, verdict: Verdict, history: History, deadline: Deadline, admit: Confidence,
+              full: bool) -> tuple[TimelineEntry, str | None]:
+        """``_marked``, and the note it added to the entry's changes (None: none)."""
+        note = None
         facts: list[Fact] = []
         if not history.all_confirmed():  # else there is nothing to look for, and no frame to take
             frame = frame_of(history, entry.at, self._horizon, admit=admit)
@@ -697,13 +781,13 @@ class Analyst:
             verdict = self._resting(self._situation(frame), frame, facts, verdict, deadline)
             resting = list({f.id: f for f in [*verdict.rests_on_unconfirmed, *verdict.escalation_rests_on_unconfirmed]}.values())
             if resting:
-                changes = [*entry.changes, f"rests on facts not confirmed: {unsure.describe(resting)}"]
-                entry = entry.model_copy(update={"rests_on_unconfirmed": resting, "changes": changes})
+                note = f"rests on facts not confirmed: {unsure.describe(resting)}"
+                entry = entry.model_copy(update={"rests_on_unconfirmed": resting, "changes": [*entry.changes, note]})
         elif admit != "disputed":
             verdict = verdict.model_copy(update={"admits": admit})
         if not full:
-            return entry
-        return TimelineEntryWithVerdict(**{name: getattr(entry, name) for name in TimelineEntry.model_fields}, verdict=verdict)
+            return entry, note
+        return TimelineEntryWithVerdict(**{name: getattr(entry, name) for name in TimelineEntry.model_fields}, verdict=verdict), note
 
     @property
     def memory(self) -> WorkingMemory:

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from engine import segments
 from engine.analyst import Analyst, KeptTimelines, Span, reads_alike
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
@@ -57,6 +58,7 @@ from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of, marked_timeline, resting_on
 from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
 from engine.store.ports import SessionRecord, Store
+from engine.store.reading import reading_url
 from engine.verdict import StatementState, TimelineEntry, Verdict
 
 log = logging.getLogger("ripeness.sessions")
@@ -140,13 +142,17 @@ class Sessions:
     ``refuse_future_facts``."""
 
     def __init__(self, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, store: Store, clock: Clock,
-                 max_whatifs: int | None = None, *, refuse_future_facts: bool = False):
+                 max_whatifs: int | None = None, *, refuse_future_facts: bool = False, timeline_workers: int | None = None,
+                 timeline_split_facts: int | None = None):
         self.rulebook, self._rules, self._port, self.store, self.clock = rulebook, rules, port, store, clock
         self.log, self._registry, self._replies = store.log, store.registry, store.replies
         if max_whatifs is not None and max_whatifs < 0:
             raise ValueError(f"max_whatifs is a number of sessions, 0 or more; got {max_whatifs}")
         self.max_whatifs = max_whatifs  # what-if sessions one caller may have at once (None: any number)
         self.refuse_future_facts = refuse_future_facts
+        # a timeline of ``timeline_split_facts`` facts or more is walked in segments by this many processes (``engine.segments``)
+        self.timeline_workers = segments.workers_setting(timeline_workers)
+        self.timeline_split_facts = segments.split_setting(timeline_split_facts)
         self._guard = threading.Lock()
         self._position = store.log.position()  # how far this process has followed the log (``catch_up``)
         self._following = threading.Lock()
@@ -500,16 +506,37 @@ class Sessions:
             history = session.snapshot()
             unsure = [f for f in session.unsure_statements() if admitted(f.confidence, admit)]
             sure = session.analyst_for("confirmed") if unsure else None
-        span = self._span(name, rulebook, rules, history, now, deadline, admit, verdicts)
+            source = self._source(name, history)
+        span = self._span(name, rulebook, rules, history, now, deadline, admit, verdicts, source)
         if sure is not None:  # what the entries rest on among the statements less than confirmed
-            without = self._span(name, sure.rulebook, sure.rules, history, now, deadline, admit)
+            without = self._span(name, sure.rulebook, sure.rules, history, now, deadline, admit, source=source)
             span = replace(span, entries=marked_timeline(span.entries, without.entries, unsure))
         self._timelines.put(name, live, version, rulebook, admit, span, verdicts)
         return list(span.entries)
 
+    def _source(self, name: str, history: History) -> segments.Source | None:
+        """Where a worker process reads the session's facts for a timeline of ``history`` (its
+        copy taken under the session's lock, held by the caller), if the timeline is to be
+        walked in segments: ``timeline_workers`` above 1, ``timeline_split_facts`` facts or
+        more, and a log another process can read (not one in memory)."""
+        if self.timeline_workers < 2 or len(history) < self.timeline_split_facts:
+            return None
+        url = reading_url(self.log)
+        if url is None:
+            return None
+        with self._guard:
+            record, head = self._records[name], self._heads.get(name, 0)
+        return segments.Source(url, self._registry.view(record), head or None, len(history), history.version)
+
     def _span(self, name: str, rulebook: Rulebook, rules: CompiledRules, history: History, now: dt.datetime,
-              deadline: Deadline, admit: Confidence, verdicts: bool = False) -> Span:
-        """The timeline of ``history`` up to ``now`` by an analyst of its own."""
+              deadline: Deadline, admit: Confidence, verdicts: bool = False, source: segments.Source | None = None) -> Span:
+        """The timeline of ``history`` up to ``now`` by an analyst of its own, or in segments by
+        several processes (``source``: see ``_source``; ``engine.segments``)."""
+        if source is not None:
+            span = segments.timeline_in_processes(name, rulebook, rules, self._port, history, now, deadline, admit, verdicts,
+                                                  source, self.timeline_workers, always=self.timeline_split_facts == 0)
+            if span is not None:
+                return span
         analyst = Analyst(name, rulebook, rules, self._port)
         try:
             return analyst.timeline_span(history, now, deadline, admit, verdicts)

@@ -104,14 +104,15 @@ def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | 
 
 def open_scenarios(rules: str | Path, db_url: str | None = None, clock: Clock | None = None, *, default: str | None = None,
                    load_facts: bool = False, max_whatifs: int | None = None, refuse_future_facts: bool = False,
-                   follow: bool = False) -> Scenarios:
+                   follow: bool = False, timeline_workers: int | None = None) -> Scenarios:
     """Every scenario a service serves, over one fact log: ``rules`` is one scenario folder
     (served alone, as the default), or a folder of scenario folders (each served under its
     folder's name; ``default``, or the first by name, is the default).  The log defaults to
     the single scenario's SQLite file, or ``scenarios.db`` in the data directory.  With
     ``load_facts`` each scenario's ``facts.yaml`` goes into its ``baseline``, at start and
     at each reload.  With ``follow`` each scenario's sessions catch up with the log as other
-    replicas write it (``Sessions.follow``).  ``RuleFileError`` when a folder is wrong."""
+    replicas write it (``Sessions.follow``).  ``timeline_workers``: the processes a long
+    timeline is walked in (``engine.segments``; None: the default).  ``RuleFileError`` when a folder is wrong."""
     root = resolve_rules_dir(rules)
     several = not is_scenario_folder(root) and root.is_dir()
     folders = scenario_folders(root) if several else [root]
@@ -133,7 +134,7 @@ def open_scenarios(rules: str | Path, db_url: str | None = None, clock: Clock | 
 
     def open_one(scenario: Scenario) -> Sessions:
         sessions = Sessions(scenario.rulebook, scenario.rules, rules_engine(), store.scoped(scenario.rulebook.id), clock,
-                            max_whatifs, refuse_future_facts=refuse_future_facts)
+                            max_whatifs, refuse_future_facts=refuse_future_facts, timeline_workers=timeline_workers)
         if follow:
             sessions.follow()  # other replicas' writes on the same log appear within a fraction of a second
         return sessions

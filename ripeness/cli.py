@@ -139,14 +139,18 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
           max_whatifs: Annotated[Optional[int], typer.Option("--max-whatifs", metavar="N",
                                                              help="What-if sessions one caller may have at once (default: any number).")] = None,
           refuse_future_facts: Annotated[bool, typer.Option("--refuse-future-facts",
-                                                            help="Refuse (422) a fact dated after now, instead of recording it with a warning.")] = False) -> None:
+                                                            help="Refuse (422) a fact dated after now, instead of recording it with a warning.")] = False,
+          timeline_workers: Annotated[Optional[int], typer.Option("--timeline-workers", metavar="N",
+                                                                  help="Processes a long timeline is walked in, in segments (1: one; "
+                                                                       "default $RIPENESS_TIMELINE_WORKERS, else the cores).")] = None) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs and /redoc) and the web page at /."""
     from ripeness.service import build_app
 
     try:
         application, stored = build_app(rules, db, tokens, host, load_facts, max_whatifs=max_whatifs,
                                         analysis_budget=analysis_budget if analysis_budget != 0 else None,
-                                        refuse_future_facts=refuse_future_facts, default_scenario=default_scenario)
+                                        refuse_future_facts=refuse_future_facts, default_scenario=default_scenario,
+                                        timeline_workers=timeline_workers)
     except RipenessError as error:  # ServeError among them
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
