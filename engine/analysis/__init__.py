@@ -387,9 +387,11 @@ def forget() -> None:
 
     for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
                  model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
-                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE):
+                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE,
+                 model._BLOCKED_PARTS, explain._CYCLES_IN, explain._LIGHT_CYCLES):
         kept.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
+    model._LAST_GRAPH[0] = None
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:
