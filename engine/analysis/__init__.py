@@ -343,11 +343,18 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
             if key not in by_way:
                 by_way[key] = _concessions_toward(sit, model, solution, outcomes, [g], per_goal, ways, share, stance_blocks, solved)
             own = by_way[key]
-        goals.append(GoalState(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
-                               reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
-                               cycles=cycles_here, refusals=refusals_here, untested=untested_here,
-                               reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
-                               openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
+        fields = dict(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
+                      reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
+                      cycles=cycles_here, refusals=refusals_here, untested=untested_here,
+                      reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
+                      openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own)
+        if own is NOT_SEARCHED or own is NOTHING_TO_CONCEDE:
+            # kept on what it says (``explain.kept_part``): from one verdict to the next most goals read the same
+            plain = tuple(tuple(map(tuple, v)) if k == "cycles" else tuple(v) if type(v) is list else v
+                          for k, v in fields.items() if k != "concessions")
+            goals.append(explain.kept_part("goal", plain, (own,), GoalState, **fields))
+        else:
+            goals.append(GoalState(**fields))
     levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}  # the longest chain decides
     calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
     stances = [] if light else explain.stances(sit, model, solution)  # a timeline reads them off its standing
@@ -388,7 +395,8 @@ def forget() -> None:
     for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
                  model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
                  explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE,
-                 model._BLOCKED_PARTS, explain._CYCLES_IN, explain._LIGHT_CYCLES):
+                 ripeness._SIDES, ripeness._UNDATED, model._BLOCKED_PARTS, explain._CYCLES_IN,
+                 explain._LIGHT_CYCLES):
         kept.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
     model._LAST_GRAPH[0] = None

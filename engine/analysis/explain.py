@@ -450,10 +450,16 @@ def refusals(sit: Situation, model: BlockingModel, solution: Solution, evidence:
     """The dead ends on the way to a goal: refusals, and conditions no move can meet (a
     move nobody has spoken of is untested, not refused: see ``untested``).  ``evidence``:
     as for ``cycles``."""
-    return [Refusal(move=m, actor=b.stated.actor, position=cite_position(b.stated, b.variant),
-                    unmet=[] if b.refusal or not evidence else unmet_evidence(sit, b), clashes_with=list(b.clashes))
-            for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ())
-            if b.stated is not None and not solution.lifters[id(b)]]
+    found = []
+    for m in sorted(solution.refused & solution.relevant):
+        for b in model.blocks.get(m, ()):
+            if b.stated is not None and not solution.lifters[id(b)]:
+                position = cite_position(b.stated, b.variant)
+                unmet = [] if b.refusal or not evidence else unmet_evidence(sit, b)
+                # kept on what it says (``kept_part``): the citation and the evidence are kept objects
+                found.append(kept_part("refusal", (m, b.stated.actor, b.clashes), (position, *unmet), Refusal, move=m,
+                                       actor=b.stated.actor, position=position, unmet=unmet, clashes_with=list(b.clashes)))
+    return found
 
 
 def untested(model: BlockingModel, solution: Solution, way: set[str] | None = None) -> list[str]:
