@@ -399,7 +399,7 @@ def forget() -> None:
                  explain._LIGHT_CYCLES):
         kept.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
-    model._LAST_GRAPH[0] = None
+    model._LAST_GRAPH[0] = model._LAST_WAITS[0] = None
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -818,9 +819,31 @@ class _Waits:
 
 
 def _waits(model: BlockingModel) -> _Waits:
+    """Each blocked move's waits, its blocks' lifters, and the moves a block of which
+    nothing can lift.  A move's are those of the last model worked out (``_LAST_WAITS``)
+    when it has the very same blocks and none of them is met by a move whose being done
+    differs between the two models: they read of the model only the block and the moves
+    done among its ``movers`` (``_lifters_and_targets``).  A timeline's next model is most
+    often the last one with a move more done."""
     waits = _Waits({}, {}, {}, set())
     lifters, edges, done = waits.lifters, waits.edges, model.done
+    last = _LAST_WAITS[0]
+    if last is not None:
+        old_blocks, old_done, old = last
+        changed = old_done.symmetric_difference(done)
     for move, blocks in model.blocks.items():
+        if last is not None:
+            was = old_blocks.get(move)
+            if (was is not None and len(was) == len(blocks) and all(map(operator.is_, was, blocks))
+                    and all(b.movers.isdisjoint(changed) for b in blocks)):
+                for block in blocks:
+                    lifters[id(block)] = old.lifters[id(block)]
+                if move in old.edges:
+                    edges[move] = old.edges[move]  # read only, as every solution's waits
+                if move in old.refused:
+                    waits.refused.add(move)
+                waits.move_lifters[move] = old.move_lifters[move]
+                continue
         for block in blocks:
             found, targets = _lifters_and_targets(model, block, block.movers & done if done else _NOTHING)
             lifters[id(block)] = found
@@ -831,9 +854,12 @@ def _waits(model: BlockingModel) -> _Waits:
                 for target in targets:
                     waiting.setdefault(target, []).append(block)
         waits.move_lifters[move] = tuple(lifters[id(b)] for b in blocks)
+    _LAST_WAITS[0] = (model.blocks, done, waits)
     return waits
 
 
+# the blocks and moves done of the last model whose waits were worked out, with them (``_waits``)
+_LAST_WAITS: list[tuple[dict[str, tuple[Block, ...]], frozenset[str], _Waits] | None] = [None]
 _NOTHING: frozenset[str] = frozenset()
 _LIFTERS: dict[int, tuple[Block, frozenset[str], Lifters, tuple[str, ...]]] = {}
 

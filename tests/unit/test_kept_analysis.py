@@ -499,3 +499,40 @@ def test_timelines_of_random_scenarios_are_those_worked_out_with_nothing_kept(tm
         first.close()
         second.close()
     assert kept == fresh
+
+
+def _solved_parts(solution) -> tuple:
+    """What a solution says, comparable: reach, goals, relevant moves, refusals, waits
+    (with the ids of the blocks behind each) and every block's lifters."""
+    waits = {m: {t: [id(b) for b in blocks] for t, blocks in targets.items()} for m, targets in solution.waits.items()}
+    return (solution.reach, solution.goals_reachable, solution.relevant, solution.refused, waits, solution.lifters,
+            solution.move_lifters)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kept_waits_are_those_of_the_model(tmp_path, seed):
+    """A move's waits and its blocks' lifters are taken from the last model solved when it
+    has the very same blocks and no mover of one of them changed whether it is done.  Along
+    a stream, each model solved after the one before, and the same model with one more move
+    done, a mover of some block, the blocks left as they are (a move done by a subject the
+    block does not read), solved after it, are solved as after ``forget``.  It fails if the
+    waits are kept where a mover's being done changed."""
+    from dataclasses import replace
+
+    from engine.analysis import forget
+
+    models = _stream_models(tmp_path, seed)
+    asked = []
+    for model in models:
+        asked.append(model)
+        movers = sorted({m for bs in model.blocks.values() for b in bs for m in b.movers if m not in model.done and m != b.move})
+        if movers:
+            asked.append(replace(model, done=model.done | {movers[len(asked) % len(movers)]}))
+    forget()
+    kept = [_solved_parts(solve(model)) for model in asked]
+    fresh = []
+    for model in asked:
+        forget()
+        fresh.append(_solved_parts(solve(model)))
+    assert kept == fresh
+    assert len(asked) > len(models)
