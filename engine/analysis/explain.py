@@ -482,6 +482,13 @@ def stance_kind(model: BlockingModel, solution: Solution, move: str) -> StanceKi
     if move in model.done:
         return "done"
     blocks = _said(model, move)
+    if move not in solution.refused:
+        # every block has lifters (``Solution.refused``: a move with one that has none), so none is a refusal or silence
+        if any(b.kind == "position" for b in blocks):
+            return "withheld"
+        if blocks:
+            return "offered"
+        return "willing" if move in model.eased or model.willing.get(move, ()) else "free"
     stated = [b for b in blocks if b.kind == "position"]
     # one party's word is enough to hold the move (several parties: ``Move.consent``): a refusal first, then silence
     if any(not solution.lifters[id(b)] for b in stated):

@@ -821,21 +821,26 @@ class _Waits:
 def _waits(model: BlockingModel) -> _Waits:
     """Each blocked move's waits, its blocks' lifters, and the moves a block of which
     nothing can lift.  A move's are those of the last model worked out (``_LAST_WAITS``)
-    when it has the very same blocks and none of them is met by a move whose being done
-    differs between the two models: they read of the model only the block and the moves
-    done among its ``movers`` (``_lifters_and_targets``).  A timeline's next model is most
-    often the last one with a move more done."""
+    when it has the very same blocks and none of them is met by a move done since (and no
+    move was undone): they read of the model only the block and the moves done among its
+    ``movers`` (``_lifters_and_targets``).  A timeline's next model is most often the last
+    one with a move more done."""
     waits = _Waits({}, {}, {}, set())
     lifters, edges, done = waits.lifters, waits.edges, model.done
     last = _LAST_WAITS[0]
     if last is not None:
         old_blocks, old_done, old = last
-        changed = old_done.symmetric_difference(done)
+        if old_done <= done:
+            # the moves a block of which a move newly done meets: those that waited for it (a mover not done that is
+            # not the blocked move itself is waited for; a done move has no blocks)
+            newly = done - old_done
+            affected = {m for m, targets in old.edges.items() if not newly.isdisjoint(targets)} if newly else set()
+        else:
+            last = None  # a move undone: its blocks' movers are not in the last waits
     for move, blocks in model.blocks.items():
-        if last is not None:
+        if last is not None and move not in affected:
             was = old_blocks.get(move)
-            if (was is not None and len(was) == len(blocks) and all(map(operator.is_, was, blocks))
-                    and all(b.movers.isdisjoint(changed) for b in blocks)):
+            if was is not None and len(was) == len(blocks) and all(map(operator.is_, was, blocks)):
                 for block in blocks:
                     lifters[id(block)] = old.lifters[id(block)]
                 if move in old.edges:
