@@ -22,6 +22,8 @@ superseded, the positions' dates in the rule files, and the verdict's own eviden
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections.abc import Iterable
 
 from engine.analysis.explain import cite_fact, cite_position, kept_part
@@ -234,15 +236,26 @@ class _Index:
         self.rulebook, self.day = rb, day
         self.openings = {o.rank: o for o in verdict.openings}
         self.chains, self.events = verdict.escalation_chains, verdict.escalation_events
-        self.statements: dict[str, dict[str, PositionRef]] = {}
-        self.facts: dict[str, dict[str, FactRef]] = {}
-        held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
-        held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
-        for move, position, unmet in held:
-            if position is None:  # a step that is an order of moves (``after``): no statement
-                continue
-            self.statements.setdefault(move, {}).setdefault(position.id, position)
-            self.facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
+        # what a stalemate reads of the escalation: each chain's first time and events, the events cited (kept objects)
+        self.escalation = (tuple((c.first_at, tuple(c.events)) for c in self.chains), tuple(map(id, self.events)))
+        # the statements and facts per move read off the cycles and dead ends, kept on them (kept objects, by id: most
+        # verdicts of a timeline have those of the one before), with a number that stands for them (``_stalemate``)
+        cited = (*verdict.cycles, *verdict.refusals)
+        kept = _HELD.get(tuple(map(id, cited)))
+        if kept is None or len(kept[0]) != len(cited) or not all(map(operator.is_, kept[0], cited)):
+            statements: dict[str, dict[str, PositionRef]] = {}
+            facts: dict[str, dict[str, FactRef]] = {}
+            held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
+            held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
+            for move, position, unmet in held:
+                if position is None:  # a step that is an order of moves (``after``): no statement
+                    continue
+                statements.setdefault(move, {}).setdefault(position.id, position)
+                facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
+            if len(_HELD) >= MAX_HELD:
+                _HELD.clear()
+            kept = _HELD[tuple(map(id, cited))] = (cited, statements, facts, next(_NUMBERED))
+        self.statements, self.facts, self.held = kept[1], kept[2], kept[3]
         self._withheld: dict[str, dt.date | None] = {}
         self._undated = _undated(rb)
 
@@ -263,6 +276,10 @@ class _Index:
 
 
 MAX_WITHHELD_SINCE = 20_000
+MAX_HELD = 256  # verdicts' cycles and dead ends kept with what ``_Index`` reads of them
+_HELD: dict[tuple[int, ...], tuple[tuple, dict, dict, int]] = {}  # ids of a verdict's cycles and dead ends -> what _Index reads
+_NUMBERED = itertools.count()  # a number never given twice: a stalemate kept on an old one is never taken for another
+_STALEMATES: dict[tuple, tuple[GoalState, Rulebook, list, Stalemate]] = {}
 _WITHHELD_SINCE: dict[tuple[int, str, dt.date], tuple[Rulebook, dt.date | None]] = {}  # with the rulebook: its id stays its own
 
 
@@ -279,6 +296,21 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
     known = [s for s in map(index.withheld_since, withheld) if s is not None]
     since_deadlock = max(known) if known else None
     days = (day - since_deadlock).days if since_deadlock is not None else None
+    # the rest reads the goal (its status, cycles and dead ends), the rulebook, the statements and facts on its moves
+    # (``index.held``), the escalation and these: kept on them, from one verdict to the next (each held with its entry, so
+    # that its id stays its own; at most ``MAX_WITHHELD_SINCE``)
+    key = (id(goal), id(sit.rulebook), index.held, index.escalation, since_deadlock, days, min_days)
+    kept = _STALEMATES.get(key)
+    if kept is None or kept[0] is not goal or kept[1] is not sit.rulebook:
+        if len(_STALEMATES) >= MAX_WITHHELD_SINCE:
+            _STALEMATES.clear()
+        kept = _STALEMATES[key] = (goal, sit.rulebook, index.events,  # the verdict's list of them: their ids stay their own
+                                   _stalemate_of(index, moves, since_deadlock, days, min_days))
+    return kept[3]
+
+
+def _stalemate_of(index: _Index, moves: list[str], since_deadlock: dt.date | None, days: int | None, min_days: int) -> Stalemate:
+    """``_stalemate`` of a goal in deadlock held by a cycle or a dead end on ``moves``."""
     holds = days is None or days >= min_days
     statements: dict[str, PositionRef] = {}
     facts: dict[str, FactRef] = {}

@@ -464,9 +464,9 @@ def _random_session(folder, seed: int) -> tuple[Session, list[dt.datetime]]:
 
 
 def _asked(session: Session, days: list[dt.datetime], forgetting: bool) -> list:
-    """A session's timelines (light, then with full verdicts) and verdicts as of ``days``,
-    in JSON; ``forgetting``: each after ``forget``."""
-    from engine.analysis import forget
+    """A session's timelines (light, then with full verdicts), verdicts as of ``days`` and
+    light verdicts as of each entry's time, in JSON; ``forgetting``: each after ``forget``."""
+    from engine.analysis import analyse, forget
 
     found = []
     for full in (False, True):
@@ -477,6 +477,10 @@ def _asked(session: Session, days: list[dt.datetime], forgetting: bool) -> list:
         if forgetting:
             forget()
         found.append(session.verdict(day).model_dump_json())
+    for day in sorted({e.at for e in session.timeline()}):  # the light verdicts themselves, which no entry shows whole
+        if forgetting:
+            forget()
+        found.append(analyse(session.analyst.situation(session.frame(day)), light=True).model_dump_json())
     return found
 
 
@@ -536,3 +540,37 @@ def test_kept_waits_are_those_of_the_model(tmp_path, seed):
         fresh.append(_solved_parts(solve(model)))
     assert kept == fresh
     assert len(asked) > len(models)
+
+
+def test_a_stalemate_cites_the_statements_of_its_own_verdict(tmp_path):
+    """A stalemate is kept per goal, the statements and facts on its moves (the verdict's
+    cycles and dead ends), escalation and its dates: two verdicts with the very same goal
+    whose cycle's step cites another statement (a stance said again by another position)
+    give each its own stalemate's statements, as after ``forget``."""
+    from engine.analysis import analyse, forget, ripeness
+    from engine.facts import parse_inputs
+    from ripeness.bootstrap import load_scenario
+    from tests.conftest import NOW
+
+    folder = tmp_path / "bounds"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(TWO_BOUNDS)
+    session = load_scenario(folder).new_session("t", NOW)
+    facts = [{"at": "2024-03-05", "subject": "UNI.on_strike", "value": True, "source": "pickets"},
+             {"at": "2024-03-06", "subject": "EMP.pay_offer_pct", "value": 0, "source": "no offer"}]
+    session.record(parse_inputs([(f"fact[{i}]", f) for i, f in enumerate(facts)], session.rulebook))
+    try:
+        sit = session.analyst.situation(session.frame(dt.datetime(2024, 3, 6, 12, tzinfo=dt.timezone.utc)))
+        verdict = analyse(sit)
+    finally:
+        session.close()
+    cycle = verdict.cycles[0]
+    step = cycle.steps[0]
+    said_again = step.position.model_copy(update={"id": "said_again", "quote": "Said again."})
+    changed = verdict.model_copy(update={"cycles": [
+        cycle.model_copy(update={"steps": [step.model_copy(update={"position": said_again}), *cycle.steps[1:]]}), *verdict.cycles[1:]]})
+    first, second = ripeness.assess(sit, verdict), ripeness.assess(sit, changed)
+    assert {p.id for r in first for p in r.stalemate.statements} == {"uni_no_return", "emp_no_offer"}
+    assert {p.id for r in second for p in r.stalemate.statements} == {"uni_no_return", "emp_no_offer"} - {step.position.id} | {"said_again"}
+    forget()
+    assert ripeness.assess(sit, changed) == second
