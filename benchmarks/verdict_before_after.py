@@ -13,6 +13,10 @@ one); both work out the same question alternately, timed in CPU seconds of this 
   a process: a full collection of the garbage collector right after it is counted.
 - **verdict, as of another day** and **nothing kept**: workload 3's session at P positions
   (``benchmarks/verdict.py``), as that benchmark asks it.
+- ``--facts F,...``: also the timelines of workload 6's logs of F facts (as
+  ``timeline_before_after`` writes them), nothing kept first, by the whole analysis package
+  of each side (``timeline_before_after`` loads only four of its modules as they were, so a
+  change of ``model``, ``openings`` or ``whatif`` shows on both of its sides).
 """
 
 from __future__ import annotations
@@ -66,13 +70,16 @@ def _digest(payload: str) -> str:
     return f"{hashlib.sha256(payload.encode()).hexdigest()[:16]} ({len(payload):,} bytes)"
 
 
-def timelines(before: tuple[Any, Any], runs: int) -> str:
+def timelines(before: tuple[Any, Any], runs: int, facts: int | None = None) -> str:
+    """A row: the page's first timeline (``facts`` None), or that of workload 6's log of
+    ``facts`` facts (``timeline_before_after.log_input``: 5 % events), by both sides."""
     import engine.analysis as after_analysis
     import engine.analyst as after_analyst
-    from benchmarks.timeline_before_after import digest, page_input
+    from benchmarks.timeline_before_after import digest, log_input, page_input
     from ripeness.bootstrap import rules_engine
 
-    label, history, rulebook, rules, now = page_input(Path(tempfile.mkdtemp(prefix="verdict-before-after-")))
+    folder = Path(tempfile.mkdtemp(prefix="verdict-before-after-"))
+    label, history, rulebook, rules, now = page_input(folder) if facts is None else log_input(facts, max(1, facts * 5 // 100), folder)
     port = rules_engine()
     times: dict[str, list[float]] = {"before": [], "after": []}
     digests: dict[str, str] = {}
@@ -144,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--runs", type=int, default=5)
     args.add_argument("--verdicts", default="1000", help="positions of the verdict workload, comma-separated ('' for none)")
     args.add_argument("--no-timeline", action="store_true")
+    args.add_argument("--facts", default="", help="also the timelines of workload 6's logs of these many facts, comma-separated "
+                      "(the whole analysis package of both sides, unlike timeline_before_after)")
     opts = args.parse_args(argv)
     before = load_before(opts.before)
     print(f"| what (CPU ms of this process) | before ({opts.before}): median (min) | after: median (min) | after / before | runs "
@@ -151,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | ---: | ---: | ---: | --- |", flush=True)
     if not opts.no_timeline:
         print(timelines(before, opts.runs), flush=True)
+    for f in (int(f) for f in opts.facts.split(",") if f):
+        print(timelines(before, opts.runs, f), flush=True)
     for p in (int(p) for p in opts.verdicts.split(",") if p):
         for row in verdicts(before, p, opts.runs):
             print(row, flush=True)

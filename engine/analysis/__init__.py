@@ -251,8 +251,9 @@ def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Ca
     the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done.
     ``prepared``: what ``standing`` put there for this same situation (the model, not built
     again, and its ``Solved``, or None and its key: then solved here), or empty.  ``light``: without the
-    concession sets, the summary, the stances and the hostile events cited (``NOT_SEARCHED``,
-    none; the chains are kept, with their levels; the cycles and dead ends without the facts
+    concession sets, the summary, the stances, the hostile events cited and whether a goal in deadlock
+    would open were the untested moves willing (``NOT_SEARCHED``,
+    none, false; the chains are kept, with their levels; the cycles and dead ends without the facts
     behind their failing comparisons; of the openings only those toward a main goal that
     ripeness's way out could choose, ranked among themselves): what a timeline's entries and their ``changes`` read of
     a verdict (the stances off its standing; ripeness reads the events for its words, not
@@ -294,7 +295,8 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
             prepared[:] = [solved.model, solved]  # a verdict of the same standing again (a timeline's kept ``prepared``)
     model, solution = solved.model, solved.solution
     check()
-    per_goal, stuck, hopeful, status = solved.per_goal, solved.stuck, solved.hopeful, solved.status
+    # light: whether a goal would open were the untested moves willing is left out (no entry reads it)
+    per_goal, stuck, hopeful, status = solved.per_goal, solved.stuck, {} if light else solved.hopeful, solved.status
     events, chains = explain.escalation_chains(sit, kept, cite=not light)
     found = (list(solved.light_cycles()) if light else explain.cycles(sit, solution, True, solved.cycle_paths())) if stuck else []
     check()
@@ -343,11 +345,18 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
             if key not in by_way:
                 by_way[key] = _concessions_toward(sit, model, solution, outcomes, [g], per_goal, ways, share, stance_blocks, solved)
             own = by_way[key]
-        goals.append(GoalState(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
-                               reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
-                               cycles=cycles_here, refusals=refusals_here, untested=untested_here,
-                               reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
-                               openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own))
+        fields = dict(id=g, description=rb.goals[g].description, rank=rb.goals[g].rank, status=per_goal[g], done=done,
+                      reachable=solution.goals_reachable[g], blocked_by=blocked if per_goal[g] == "deadlock" else [],
+                      cycles=cycles_here, refusals=refusals_here, untested=untested_here,
+                      reachable_if_willing=per_goal[g] == "deadlock" and hopeful.get(g, False),
+                      openings=sorted(r for m in way for r in ranks.get(m, ())) if not done else [], concessions=own)
+        if own is NOT_SEARCHED or own is NOTHING_TO_CONCEDE:
+            # kept on what it says (``explain.kept_part``): from one verdict to the next most goals read the same
+            plain = tuple(tuple(map(tuple, v)) if k == "cycles" else tuple(v) if type(v) is list else v
+                          for k, v in fields.items() if k != "concessions")
+            goals.append(explain.kept_part("goal", plain, (own,), GoalState, **fields))
+        else:
+            goals.append(GoalState(**fields))
     levels = {c.pattern: c.level for c in sorted(chains, key=lambda c: c.size)}  # the longest chain decides
     calmed = [explain.de_escalation(sit, p, calm) for p, calm in sorted(sit.calm.items())]
     stances = [] if light else explain.stances(sit, model, solution)  # a timeline reads them off its standing
@@ -360,7 +369,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         goals=goals,
         stances=stances,
         moves_done=sorted(model.done),
-        positions_in_force=[explain.cite_position(p, variant) for p, variant in sit.positions_in_force],
+        positions_in_force=_cited_in_force(sit.positions_in_force),
         offers_in_force=[explain.cite_statement(sit, rb.offers[o]) for o in sorted(sit.offers_in_force)],
         deadlines=deadlines(sit),
         cycles=found,
@@ -378,6 +387,23 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     return verdict.model_copy(update={"ripeness": ripeness.assess(sit, verdict)})
 
 
+_IN_FORCE_CITED: list[tuple[tuple, list] | None] = [None]  # the last positions in force cited, with their citations
+
+
+def _cited_in_force(positions: tuple) -> list:
+    """The citations of ``positions`` (``Situation.positions_in_force``: each position in
+    force with its active variant), those of the last ones cited when they are the very
+    same (from one verdict of a timeline to the next they nearly always are): a citation
+    reads only its position and variant (``explain.cite_position``)."""
+    last = _IN_FORCE_CITED[0]
+    if last is not None and len(last[0]) == len(positions) and all(
+            a[0] is b[0] and a[1] is b[1] for a, b in zip(last[0], positions)):
+        return last[1]
+    cited = [explain.cite_position(p, variant) for p, variant in positions]
+    _IN_FORCE_CITED[0] = (positions, cited)
+    return cited
+
+
 def forget() -> None:
     """Forget every part of earlier verdicts the analysis keeps to work out the next one
     alike (blocks, their lifters and evidence, citations, concession searches, openings'
@@ -387,9 +413,12 @@ def forget() -> None:
 
     for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
                  model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
-                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE):
+                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE,
+                 ripeness._SIDES, ripeness._UNDATED, model._BLOCKED_PARTS, explain._CYCLES_IN,
+                 explain._LIGHT_CYCLES, ripeness._HELD, ripeness._STALEMATES):
         kept.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
+    model._LAST_GRAPH[0] = model._LAST_WAITS[0] = _IN_FORCE_CITED[0] = None
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:
@@ -590,7 +619,8 @@ class Solved:
 
     @functools.cached_property
     def status(self) -> Status:
-        return headline(self.model, self.per_goal, self.hopeful)
+        # the hopeful reach if worked out already, else worked out only if the headline needs it
+        return headline(self.model, self.per_goal, self.__dict__.get("hopeful"), self.solution)
 
     @functools.cached_property
     def ways(self) -> dict[str, set[str]]:

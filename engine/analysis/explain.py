@@ -322,6 +322,9 @@ def cycles(sit: Situation, solution: Solution, evidence: bool = True, paths: lis
     what a timeline's light verdict leaves out, ``analysis.analyse``)."""
     result = []
     for nodes, holds in (cycle_paths(solution) if paths is None else paths):
+        if not evidence:  # what it cites reads the rulebook and the blocks alone: kept on them (``_light_cycle``)
+            result.append(_light_cycle(sit, nodes, holds))
+            continue
         steps = []
         for move, target, holding in holds:
             for block in holding:
@@ -338,6 +341,37 @@ def cycles(sit: Situation, solution: Solution, evidence: bool = True, paths: lis
     return result
 
 
+_LIGHT_CYCLES: dict[tuple, tuple[tuple, Cycle]] = {}
+
+
+def _light_cycle(sit: Situation, nodes: list[str], holds: list[tuple[str, str, list[Block]]]) -> Cycle:
+    """``cycles``' cycle of ``nodes`` without evidence: it reads the rulebook (the moves'
+    actors and descriptions) and the blocks holding each step (their statements, variants
+    and kinds; the step's target is the next move), so it is kept per rulebook, moves and
+    blocks, by id, with them so that their ids stay their own (at most ``MAX_CITED``).
+    From one verdict of a timeline to the next nearly every cycle is held by the same blocks."""
+    blocks = tuple(b for _, _, holding in holds for b in holding)
+    key = (id(sit.rulebook), tuple(nodes), tuple(len(holding) for _, _, holding in holds), tuple(map(id, blocks)))
+    kept = _LIGHT_CYCLES.get(key)
+    if kept is None or kept[0][0] is not sit.rulebook or any(a is not b for a, b in zip(kept[0][1:], blocks)):
+        if len(_LIGHT_CYCLES) >= MAX_CITED:
+            _LIGHT_CYCLES.clear()
+        steps = []
+        for move, target, holding in holds:
+            for block in holding:
+                if block.kind == "after":
+                    steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
+                    continue
+                position = cite_position(block.stated, block.variant)
+                description = sit.rulebook.moves[move].description
+                steps.append(kept_part("step", (move, block.stated.actor, description, target), (position,), Step, move=move,
+                                       actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=[]))
+        actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
+        cycle = kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps)
+        kept = _LIGHT_CYCLES[key] = ((sit.rulebook, *blocks), cycle)
+    return kept[1]
+
+
 def cycle_paths(solution: Solution) -> list[tuple[list[str], list[tuple[str, str, list[Block]]]]]:
     """The blocked cycles' moves, shortest first, at most ``MAX_CYCLES``, each with its steps:
     the move, the move it waits for and the blocks holding it there (what ``cycles`` cites;
@@ -350,11 +384,7 @@ def cycle_paths(solution: Solution) -> list[tuple[list[str], list[tuple[str, str
     for component in solution.blocked_components():
         if len(found) >= MAX_CYCLES:
             break
-        single = _single_cycle(solution, component)
-        here = [single] if single else [
-            nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
-            for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
-        found += sorted(here, key=_shortest_first)[:MAX_CYCLES - len(found)]
+        found += _cycles_in(solution, component)[:MAX_CYCLES - len(found)]
     paths = []
     for nodes in sorted(found, key=_shortest_first):
         holds = []
@@ -365,6 +395,29 @@ def cycle_paths(solution: Solution) -> list[tuple[list[str], list[tuple[str, str
             holds.append((move, target, [b for b in blocks if not liftable((solution.lifters[id(b)],), solution.reach)] or blocks))
         paths.append((nodes, holds))
     return paths
+
+
+MAX_KEPT_COMPONENTS = 4_096
+_CYCLES_IN: dict[int, tuple[list[str], list[list[str]]]] = {}
+
+
+def _cycles_in(solution: Solution, component: list[str]) -> list[list[str]]:
+    """The cycles of a blocked component (``Solution.blocked_components``), shortest first:
+    its one cycle, or the first ``CYCLE_SEARCH`` found.  They read only the waits among its
+    moves, the same for every solution that has the very component list
+    (``model._blocked_parts``: a list is kept per wait graph component and its blocked
+    moves, and a component is kept only while its moves wait for the very same moves):
+    kept per list (with it, so that its id stays its own; at most ``MAX_KEPT_COMPONENTS``)."""
+    kept = _CYCLES_IN.get(id(component))
+    if kept is None or kept[0] is not component:
+        single = _single_cycle(solution, component)
+        here = [single] if single else [
+            nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
+            for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
+        if len(_CYCLES_IN) >= MAX_KEPT_COMPONENTS:
+            _CYCLES_IN.clear()
+        kept = _CYCLES_IN[id(component)] = (component, sorted(here, key=_shortest_first))
+    return kept[1]
 
 
 def _after_step(sit: Situation, move: str, target: str) -> Step:
@@ -397,10 +450,16 @@ def refusals(sit: Situation, model: BlockingModel, solution: Solution, evidence:
     """The dead ends on the way to a goal: refusals, and conditions no move can meet (a
     move nobody has spoken of is untested, not refused: see ``untested``).  ``evidence``:
     as for ``cycles``."""
-    return [Refusal(move=m, actor=b.stated.actor, position=cite_position(b.stated, b.variant),
-                    unmet=[] if b.refusal or not evidence else unmet_evidence(sit, b), clashes_with=list(b.clashes))
-            for m in sorted(solution.refused & solution.relevant) for b in model.blocks.get(m, ())
-            if b.stated is not None and not solution.lifters[id(b)]]
+    found = []
+    for m in sorted(solution.refused & solution.relevant):
+        for b in model.blocks.get(m, ()):
+            if b.stated is not None and not solution.lifters[id(b)]:
+                position = cite_position(b.stated, b.variant)
+                unmet = [] if b.refusal or not evidence else unmet_evidence(sit, b)
+                # kept on what it says (``kept_part``): the citation and the evidence are kept objects
+                found.append(kept_part("refusal", (m, b.stated.actor, b.clashes), (position, *unmet), Refusal, move=m,
+                                       actor=b.stated.actor, position=position, unmet=unmet, clashes_with=list(b.clashes)))
+    return found
 
 
 def untested(model: BlockingModel, solution: Solution, way: set[str] | None = None) -> list[str]:
@@ -423,6 +482,13 @@ def stance_kind(model: BlockingModel, solution: Solution, move: str) -> StanceKi
     if move in model.done:
         return "done"
     blocks = _said(model, move)
+    if move not in solution.refused:
+        # every block has lifters (``Solution.refused``: a move with one that has none), so none is a refusal or silence
+        if any(b.kind == "position" for b in blocks):
+            return "withheld"
+        if blocks:
+            return "offered"
+        return "willing" if move in model.eased or model.willing.get(move, ()) else "free"
     stated = [b for b in blocks if b.kind == "position"]
     # one party's word is enough to hold the move (several parties: ``Move.consent``): a refusal first, then silence
     if any(not solution.lifters[id(b)] for b in stated):

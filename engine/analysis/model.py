@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -266,16 +267,23 @@ class Solution:
             for component in self.components():
                 inside = [m for m in component if m in blocked]
                 if len(inside) > 1:
-                    members = set(inside)
-                    found += (sorted(c) for c in cyclic_components({u: [v for v in self.waits.get(u, ()) if v in members] for u in inside}))
+                    found += _blocked_parts(component, inside, self.waits)
             self._components = sorted(found)
         return self._components
 
     def components(self) -> list[list[str]]:
         """The strongly connected components of more than one move of the whole wait graph,
-        each sorted, in order of their first move (worked out once)."""
+        each sorted, in order of their first move (worked out once): from those of the
+        last wait graph whose components were worked out, where this one is that one less
+        some moves and waits (``_components_after``), else afresh."""
         if self._sccs is None:
-            self._sccs = sorted(sorted(c) for c in cyclic_components({m: list(self.waits.get(m, ())) for m in self.moves}))
+            succ = {m: list(self.waits.get(m, ())) for m in self.moves}
+            last = _LAST_GRAPH[0]
+            found = _components_after(last[0], last[1], succ) if last is not None else None
+            if found is None:
+                found = [sorted(c) for c in cyclic_components(succ)]
+            self._sccs = sorted(found)
+            _LAST_GRAPH[0] = (succ, self._sccs)
         return self._sccs
 
     def blocked_subgraph(self, component: list[str]) -> nx.DiGraph:
@@ -287,6 +295,60 @@ class Solution:
         sub.add_nodes_from(component)
         sub.add_edges_from((u, v) for u in component for v in self.waits.get(u, ()) if v in members)
         return sub
+
+
+# the last wait graph whose components were worked out, with them: a timeline's next model is most often that one with a
+# move more done (its waits gone), so most of its components are the same (``Solution.components``)
+_LAST_GRAPH: list[tuple[dict[str, list[str]], list[list[str]]] | None] = [None]
+MAX_KEPT_PARTS = 4_096
+_BLOCKED_PARTS: dict[tuple[int, tuple[str, ...]], tuple[list[str], list[list[str]]]] = {}
+
+
+def _components_after(old: dict[str, list[str]], old_sccs: list[list[str]], succ: dict[str, list[str]]) -> list[list[str]] | None:
+    """The strongly connected components (of more than one move, each sorted) of the graph
+    ``succ`` (move -> the moves it waits for), from those of ``old``, when ``succ`` is
+    ``old`` less some moves and waits (else None: worked out afresh).  Then every component
+    of ``succ`` lies in one of ``old`` (a cycle of ``succ`` is one of ``old``), and is one
+    of the graph ``succ`` induces on that one's moves; a component of ``old`` whose moves
+    are all in ``succ``, each waiting for the very moves it waited for, is one of ``succ``
+    as it was (the same list: what is kept per component, ``_blocked_parts``, stays valid
+    for it); the others are searched again on what is left of them."""
+    changed: set[str] = set()
+    for move, targets in succ.items():
+        was = old.get(move)
+        if was is None:
+            return None  # a move new to the graph
+        if targets != was:
+            if not set(targets).issubset(was):
+                return None  # a wait new to the graph
+            changed.add(move)
+    found: list[list[str]] = []
+    for component in old_sccs:
+        if changed.isdisjoint(component) and all(m in succ for m in component):
+            found.append(component)
+            continue
+        members = {m for m in component if m in succ}
+        if len(members) > 1:
+            found += (sorted(c) for c in cyclic_components({u: [v for v in succ[u] if v in members]
+                                                           for u in component if u in members}))
+    return found
+
+
+def _blocked_parts(component: list[str], inside: list[str], waits: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """The strongly connected components (each sorted) of the waits among ``inside``, the
+    blocked moves of the wait graph's ``component``: kept per component list and those
+    moves, a component list standing for the very waits of its moves
+    (``_components_after``); at most ``MAX_KEPT_PARTS`` kept, each with its list so that
+    its id stays its own."""
+    key = (id(component), tuple(inside))
+    kept = _BLOCKED_PARTS.get(key)
+    if kept is None or kept[0] is not component:
+        if len(_BLOCKED_PARTS) >= MAX_KEPT_PARTS:
+            _BLOCKED_PARTS.clear()
+        members = set(inside)
+        kept = _BLOCKED_PARTS[key] = (component, [sorted(c) for c in cyclic_components(
+            {u: [v for v in waits.get(u, ()) if v in members] for u in inside})])
+    return kept[1]
 
 
 def relevant_blocks(model: BlockingModel, solution: Solution) -> list[Block]:
@@ -757,9 +819,36 @@ class _Waits:
 
 
 def _waits(model: BlockingModel) -> _Waits:
+    """Each blocked move's waits, its blocks' lifters, and the moves a block of which
+    nothing can lift.  A move's are those of the last model worked out (``_LAST_WAITS``)
+    when it has the very same blocks and none of them is met by a move done since (and no
+    move was undone): they read of the model only the block and the moves done among its
+    ``movers`` (``_lifters_and_targets``).  A timeline's next model is most often the last
+    one with a move more done."""
     waits = _Waits({}, {}, {}, set())
     lifters, edges, done = waits.lifters, waits.edges, model.done
+    last = _LAST_WAITS[0]
+    if last is not None:
+        old_blocks, old_done, old = last
+        if old_done <= done:
+            # the moves a block of which a move newly done meets: those that waited for it (a mover not done that is
+            # not the blocked move itself is waited for; a done move has no blocks)
+            newly = done - old_done
+            affected = {m for m, targets in old.edges.items() if not newly.isdisjoint(targets)} if newly else set()
+        else:
+            last = None  # a move undone: its blocks' movers are not in the last waits
     for move, blocks in model.blocks.items():
+        if last is not None and move not in affected:
+            was = old_blocks.get(move)
+            if was is not None and len(was) == len(blocks) and all(map(operator.is_, was, blocks)):
+                for block in blocks:
+                    lifters[id(block)] = old.lifters[id(block)]
+                if move in old.edges:
+                    edges[move] = old.edges[move]  # read only, as every solution's waits
+                if move in old.refused:
+                    waits.refused.add(move)
+                waits.move_lifters[move] = old.move_lifters[move]
+                continue
         for block in blocks:
             found, targets = _lifters_and_targets(model, block, block.movers & done if done else _NOTHING)
             lifters[id(block)] = found
@@ -770,9 +859,12 @@ def _waits(model: BlockingModel) -> _Waits:
                 for target in targets:
                     waiting.setdefault(target, []).append(block)
         waits.move_lifters[move] = tuple(lifters[id(b)] for b in blocks)
+    _LAST_WAITS[0] = (model.blocks, done, waits)
     return waits
 
 
+# the blocks and moves done of the last model whose waits were worked out, with them (``_waits``)
+_LAST_WAITS: list[tuple[dict[str, tuple[Block, ...]], frozenset[str], _Waits] | None] = [None]
 _NOTHING: frozenset[str] = frozenset()
 _LIFTERS: dict[int, tuple[Block, frozenset[str], Lifters, tuple[str, ...]]] = {}
 

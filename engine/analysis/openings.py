@@ -74,14 +74,12 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
                                toward=toward.get(move, [])))
 
     for move in sorted(solution.relevant - solution.reach):
-        if only is not None and move not in wanted:
-            continue
+        if only is not None and (move not in wanted or _no_way_out(model.blocks.get(move, ()))):
+            continue  # no way out (``ripeness._way_out``): neither its words nor what the change would do are worked out
         path = _path(rb, model, solution, move)
         if path is None:
             continue  # a move it comes after is out of reach: that move is the way out, listed on its own
         kind, actor, text, facts_needed, breaches, evidence = _withheld(rb, move, model.blocks.get(move, ()), values, substitutes, cite)
-        if only is not None and (kind == "ask" or breaches):
-            continue  # no way out (``ripeness._way_out``): what the change would do is not worked out
         reaches, acyclic = outcomes.after_moves([*path, move]) if path else outcomes.after_move(move)
         if path:
             text += f" (after {', '.join(path)})"
@@ -116,6 +114,13 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     for i, candidate in enumerate(candidates):
         candidate["rank"] = i + 1
     return kept_models("opening", candidates, _OPENINGS, ("evidence",))  # most are those of the verdict before
+
+
+def _no_way_out(blocks: tuple[Block, ...]) -> bool:
+    """Whether the opening of a move not reached with these blocks is one ripeness's way
+    out never chooses (``ripeness._way_out``): it breaches a position (a block of a position
+    in force), or, breaching none, it is an ask (a party has not said: ``_withheld_parts``)."""
+    return any(b.kind == "position" or b.kind == "unknown" for b in blocks)
 
 
 def _ask(rb, move: str, actor: str, silent: list[str]) -> str:

@@ -22,6 +22,8 @@ superseded, the positions' dates in the rule files, and the verdict's own eviden
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from collections.abc import Iterable
 
 from engine.analysis.explain import cite_fact, cite_position, kept_part
@@ -44,13 +46,22 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
     hurts = [h for h in (_hurt(sit, cost) for cost in rb.costs.values()) if h is not None]
     index = _Index(verdict, rb, day)
     main = frozenset(rb.main_goals)
+    hurting: dict[str, list[Hurt]] = {}
+    for h in hurts:
+        hurting.setdefault(h.party, []).append(h)
+    said: dict[tuple[str, bool], PartyHurting] = {}  # (party, side) -> its part, the same for every goal of this verdict
     found = []
     for goal in verdict.goals:
         if goal.id not in main:
             continue
-        sides = sorted({p for m in rb.goals[goal.id].needs if m in rb.moves for p in rb.moves[m].parties})  # with those whose consent it needs
-        parties = [_party(p, p in sides, [h for h in hurts if h.party == p])
-                   for p in sorted({*sides, *(c.party for c in rb.costs.values())})]
+        sides, named = _sides(rb, goal.id)
+        parties = []
+        for p in named:
+            side = p in sides
+            part = said.get((p, side))
+            if part is None:
+                part = said[p, side] = _party(p, side, hurting.get(p, []))
+            parties.append(part)
         mutual = bool(sides) and all(p.hurting for p in parties if p.side)
         stalemate = _stalemate(sit, index, goal, day)
         mhs = mutual and stalemate.holds
@@ -186,6 +197,23 @@ def _held_since(sit: Situation, expr, facts: dict[str, Fact]) -> dt.date | None:
     return None
 
 
+def _sides(rb: Rulebook, goal: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The goal's sides (the parties of the moves it needs, with those whose consent such a
+    move needs) and every party its ripeness names (those and each cost's party, sorted):
+    they read the rulebook alone, so they are worked out once per rulebook and goal (kept
+    with the rulebook, so that its id stays its own; at most ``MAX_WITHHELD_SINCE``)."""
+    kept = _SIDES.get((id(rb), goal))
+    if kept is None or kept[0] is not rb:
+        if len(_SIDES) >= MAX_WITHHELD_SINCE:
+            _SIDES.clear()
+        sides = {p for m in rb.goals[goal].needs if m in rb.moves for p in rb.moves[m].parties}
+        kept = _SIDES[id(rb), goal] = (rb, frozenset(sides), tuple(sorted({*sides, *(c.party for c in rb.costs.values())})))
+    return kept[1], kept[2]
+
+
+_SIDES: dict[tuple[int, str], tuple[Rulebook, frozenset[str], tuple[str, ...]]] = {}
+
+
 def _party(party: str, side: bool, costs: list[Hurt]) -> PartyHurting:
     if not costs:  # not hurting: the same every time
         return kept_part("not hurting", (party, side), (), PartyHurting, party=party, side=side, hurting=False, since=None, costs=[])
@@ -213,19 +241,34 @@ class _Index:
         self.rulebook, self.day = rb, day
         self.openings = {o.rank: o for o in verdict.openings}
         self.chains, self.events = verdict.escalation_chains, verdict.escalation_events
-        self.statements: dict[str, dict[str, PositionRef]] = {}
-        self.facts: dict[str, dict[str, FactRef]] = {}
-        held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
-        held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
-        for move, position, unmet in held:
-            if position is None:  # a step that is an order of moves (``after``): no statement
-                continue
-            self.statements.setdefault(move, {}).setdefault(position.id, position)
-            self.facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
+        # what a stalemate reads of the escalation: each chain's first time and events, the events cited (kept objects)
+        self.escalation = (tuple((c.first_at, tuple(c.events)) for c in self.chains), tuple(map(id, self.events)))
+        # the statements and facts per move read off the cycles and dead ends, kept on them (kept objects, by id: most
+        # verdicts of a timeline have those of the one before), with a number that stands for them (``_stalemate``)
+        cited = (*verdict.cycles, *verdict.refusals)
+        kept = _HELD.get(tuple(map(id, cited)))
+        if kept is None or len(kept[0]) != len(cited) or not all(map(operator.is_, kept[0], cited)):
+            statements: dict[str, dict[str, PositionRef]] = {}
+            facts: dict[str, dict[str, FactRef]] = {}
+            held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
+            held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
+            for move, position, unmet in held:
+                if position is None:  # a step that is an order of moves (``after``): no statement
+                    continue
+                statements.setdefault(move, {}).setdefault(position.id, position)
+                facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
+            if len(_HELD) >= MAX_HELD:
+                _HELD.clear()
+            kept = _HELD[tuple(map(id, cited))] = (cited, statements, facts, next(_NUMBERED))
+        self.statements, self.facts, self.held = kept[1], kept[2], kept[3]
         self._withheld: dict[str, dt.date | None] = {}
+        self._undated = _undated(rb)
 
     def withheld_since(self, move: str) -> dt.date | None:
         if move not in self._withheld:
+            if move in self._undated:
+                self._withheld[move] = None  # as ``_withheld_since`` finds it on every day
+                return None
             # kept across verdicts too (a timeline's on one day, every main goal's moves): it reads the rulebook and the day only
             key = (id(self.rulebook), move, self.day)
             kept = _WITHHELD_SINCE.get(key)
@@ -238,6 +281,10 @@ class _Index:
 
 
 MAX_WITHHELD_SINCE = 20_000
+MAX_HELD = 256  # verdicts' cycles and dead ends kept with what ``_Index`` reads of them
+_HELD: dict[tuple[int, ...], tuple[tuple, dict, dict, int]] = {}  # ids of a verdict's cycles and dead ends -> what _Index reads
+_NUMBERED = itertools.count()  # a number never given twice: a stalemate kept on an old one is never taken for another
+_STALEMATES: dict[tuple, tuple[GoalState, Rulebook, list, Stalemate]] = {}
 _WITHHELD_SINCE: dict[tuple[int, str, dt.date], tuple[Rulebook, dt.date | None]] = {}  # with the rulebook: its id stays its own
 
 
@@ -254,6 +301,21 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
     known = [s for s in map(index.withheld_since, withheld) if s is not None]
     since_deadlock = max(known) if known else None
     days = (day - since_deadlock).days if since_deadlock is not None else None
+    # the rest reads the goal (its status, cycles and dead ends), the rulebook, the statements and facts on its moves
+    # (``index.held``), the escalation and these: kept on them, from one verdict to the next (each held with its entry, so
+    # that its id stays its own; at most ``MAX_WITHHELD_SINCE``)
+    key = (id(goal), id(sit.rulebook), index.held, index.escalation, since_deadlock, days, min_days)
+    kept = _STALEMATES.get(key)
+    if kept is None or kept[0] is not goal or kept[1] is not sit.rulebook:
+        if len(_STALEMATES) >= MAX_WITHHELD_SINCE:
+            _STALEMATES.clear()
+        kept = _STALEMATES[key] = (goal, sit.rulebook, index.events,  # the verdict's list of them: their ids stay their own
+                                   _stalemate_of(index, moves, since_deadlock, days, min_days))
+    return kept[3]
+
+
+def _stalemate_of(index: _Index, moves: list[str], since_deadlock: dt.date | None, days: int | None, min_days: int) -> Stalemate:
+    """``_stalemate`` of a goal in deadlock held by a cycle or a dead end on ``moves``."""
     holds = days is None or days >= min_days
     statements: dict[str, PositionRef] = {}
     facts: dict[str, FactRef] = {}
@@ -283,6 +345,24 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
                      since=_plus(since_deadlock, dt.timedelta(days=min_days)) if holds and since_deadlock is not None else None,
                      moves=moves, statements=list(statements.values()), facts=list(facts.values()),
                      escalation_failed=bool(acts), escalation=escalation, text=text)
+
+
+def _undated(rb: Rulebook) -> frozenset[str]:
+    """The moves some position withholds with no start on any day (no ``in_force.from``,
+    never said on a day) and no end: ``_withheld_since`` is None for them on every day, the
+    first span it looks at reaching back before any date.  Found once per rulebook (kept
+    with it, so that its id stays its own; at most ``MAX_WITHHELD_SINCE``)."""
+    kept = _UNDATED.get(id(rb))
+    if kept is None or kept[0] is not rb:
+        if len(_UNDATED) >= MAX_WITHHELD_SINCE:
+            _UNDATED.clear()
+        kept = _UNDATED[id(rb)] = (rb, frozenset(
+            move for move, positions in rb.withholding.items()
+            if any(p.in_force.from_ is None and p.said_on is None and p.in_force.until is None for p in positions)))
+    return kept[1]
+
+
+_UNDATED: dict[int, tuple[Rulebook, frozenset[str]]] = {}
 
 
 def _withheld_since(rb: Rulebook, move: str, day: dt.date) -> dt.date | None:
@@ -321,13 +401,15 @@ def _way_out(index: _Index, goal: GoalState, day: dt.date) -> WayOut:
     if goal.status == "opening":
         chosen = chosen or [o for o in mine if o.available_now]
     if not chosen and goal.status != "opening":
-        return WayOut(holds=False, openings=[], statements=[],
-                      text="no way out: no opening toward the goal rests on a statement without breaching a position")
+        return kept_part("no way out", (), (), WayOut, holds=False, openings=[], statements=[],
+                         text="no way out: no opening toward the goal rests on a statement without breaching a position")
     statements = list({e.id + (e.variant or ""): e for o in chosen for e in o.evidence}.values())
     dates = [e.said_on for e in statements if e.said_on is not None]
     described = "; ".join(f"{o.description}" for o in chosen) or "every remaining move is done, willing or free"
-    return WayOut(holds=True, since=max(dates) if dates else None, openings=[o.rank for o in chosen], statements=statements,
-                  text=f"way out: {described}")
+    since, ranks, text = max(dates) if dates else None, [o.rank for o in chosen], f"way out: {described}"
+    # kept on what it says (``explain.kept_part``): the statements cited are kept objects
+    return kept_part("way out", (since, tuple(ranks), text), tuple(statements), WayOut,
+                     holds=True, since=since, openings=ranks, statements=statements, text=text)
 
 
 # --- words --------------------------------------------------------------------------------

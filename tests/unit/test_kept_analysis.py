@@ -14,7 +14,7 @@ import math
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import generate, world
@@ -372,3 +372,205 @@ def test_a_model_equal_but_for_a_failing_comparison_is_worked_out_again(tmp_path
     assert kept_timeline == fresh_timeline
     cited = [{u.test for c in v.cycles for s in c.steps for u in s.unmet} for v in kept[:2]]
     assert cited[0] != cited[1] and kept[0].status == kept[1].status == "deadlock"  # one standing, two comparisons cited
+
+
+def _graph_steps(draw_seed: int, nodes: int, steps: int, grow: float) -> list[dict[str, list[str]]]:
+    """Wait graphs on the moves ``m0``... one after another, each the one before less some
+    moves and waits (a move made: its waits gone), now and then with moves or waits added
+    (a move undone, a block come back), as a timeline's models follow each other."""
+    rng = random.Random(draw_seed)
+    names = [f"m{i}" for i in range(nodes)]
+    graph = {m: sorted(rng.sample([n for n in names if n != m], rng.randint(0, min(3, nodes - 1)))) for m in names}
+    found = [graph]
+    for _ in range(steps):
+        graph = {m: list(targets) for m, targets in graph.items()}
+        if rng.random() < grow:  # a move or a wait comes (back)
+            m = rng.choice(names)
+            graph.setdefault(m, [])
+            others = [n for n in graph if n != m and n not in graph[m]]
+            if others:
+                graph[m] = sorted([*graph[m], rng.choice(others)])
+        else:
+            for _ in range(rng.randint(1, 3)):
+                if rng.random() < 0.4 and len(graph) > 2:  # a move made: gone from the graph, and every wait for it
+                    gone = rng.choice(sorted(graph))
+                    graph = {m: [t for t in targets if t != gone] for m, targets in graph.items() if m != gone}
+                else:
+                    m = rng.choice(sorted(graph))
+                    if graph[m]:
+                        graph[m] = [t for t in graph[m] if t != rng.choice(graph[m])]
+        found.append(graph)
+    return found
+
+
+@given(st.integers(0, 10_000), st.integers(3, 12), st.integers(1, 8), st.sampled_from([0.0, 0.2, 0.5]))
+def test_kept_components_are_those_of_each_wait_graph(seed, nodes, steps, grow):
+    """A solution's strongly connected components are worked out from the last wait graph's
+    when this one is that one less some moves and waits, its blocked components and their
+    cycles kept per component: along graphs that lose moves and waits (and now and then gain
+    some), each solution's components, blocked components and cycles are those networkx
+    finds, and those worked out after ``forget``, moves blocked at random.  It fails if a
+    component is kept where the waits of one of its moves changed, or a wait came."""
+    import networkx as nx
+
+    from engine.analysis import explain, forget
+    from engine.analysis.model import Solution
+
+    rng = random.Random(seed)
+    graphs = _graph_steps(seed, nodes, steps, grow)
+    asked = []
+    for graph in graphs:
+        moves = tuple(sorted(graph))
+        reach = {m for m in moves if rng.random() < 0.2}
+        waits = {m: {t: [] for t in targets} for m, targets in graph.items() if targets}
+        asked.append(Solution(reach, {}, moves, set(moves), waits=waits))
+    forget()
+    kept = [(s.components(), s.blocked_components(), [nodes for nodes, _ in explain.cycle_paths(s)]) for s in asked]
+    for solution, (components, blocked, cycles) in zip(asked, kept):
+        whole = nx.DiGraph((m, t) for m, targets in solution.waits.items() for t in targets)
+        assert components == sorted(sorted(c) for c in nx.strongly_connected_components(whole) if len(c) > 1)
+        inside = whole.subgraph(m for m in solution.moves if m not in solution.reach)
+        assert blocked == sorted(sorted(c) for c in nx.strongly_connected_components(inside) if len(c) > 1)
+        fresh = Solution(solution.reach, {}, solution.moves, solution.relevant, waits=solution.waits)
+        forget()
+        assert cycles == [nodes for nodes, _ in explain.cycle_paths(fresh)]
+
+
+def _random_session(folder, seed: int) -> tuple[Session, list[dt.datetime]]:
+    """A small random scenario (``write_random_scenario``: moves ``X.m0``... on flags, their
+    positions named and worded for ``seed``), its flags set and unset day by day, and three
+    days to ask a verdict of."""
+    import yaml
+
+    from engine.compiler import compile_rulebook
+    from engine.facts import parse_inputs
+    from engine.rulebook import load_rulebook
+    from engine.session import FixedClock
+
+    rng = random.Random(seed)
+    write_random_scenario(folder, rng)
+    stated = yaml.safe_load((folder / "positions.yaml").read_text(encoding="utf-8"))
+    for position in stated["positions"]:  # names and words of this scenario's own: a part kept from another one would show
+        position["id"] = f"{position['id']}_{seed}"
+        position["quote"] = f"{position['id']} of scenario {seed}"
+    (folder / "positions.yaml").write_text(yaml.safe_dump(stated, sort_keys=False), encoding="utf-8")
+    rulebook = load_rulebook(folder)
+    session = Session("tiny", rulebook, compile_rulebook(rulebook), rules_engine(), FixedClock(dt.datetime(2021, 2, 1, tzinfo=dt.timezone.utc)))
+    flags = [s for s in rulebook.subjects if s.startswith("X.")]
+    for day in range(1, 10):
+        session.record(parse_inputs([(s, {"at": f"2021-01-{day:02d}", "subject": s, "value": rng.random() < 0.3 + day / 20})
+                                     for s in rng.sample(flags, rng.randint(1, len(flags)))], rulebook))
+    return session, [dt.datetime(2021, 1, day, 12, tzinfo=dt.timezone.utc) for day in (2, 5, 9)]
+
+
+def _asked(session: Session, days: list[dt.datetime], forgetting: bool) -> list:
+    """A session's timelines (light, then with full verdicts), verdicts as of ``days`` and
+    light verdicts as of each entry's time, in JSON; ``forgetting``: each after ``forget``."""
+    from engine.analysis import analyse, forget
+
+    found = []
+    for full in (False, True):
+        if forgetting:
+            forget()
+        found.append([e.model_dump_json() for e in session.timeline(verdicts=full)])
+    for day in days:
+        if forgetting:
+            forget()
+        found.append(session.verdict(day).model_dump_json())
+    for day in sorted({e.at for e in session.timeline()}):  # the light verdicts themselves, which no entry shows whole
+        if forgetting:
+            forget()
+        found.append(analyse(session.analyst.situation(session.frame(day)), light=True).model_dump_json())
+    return found
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_timelines_of_random_scenarios_are_those_worked_out_with_nothing_kept(tmp_path_factory, seed):
+    """A timeline's light verdicts keep, from one to the next and across timelines, their
+    goals, refusals, cycles (per rulebook, moves and blocks), components (per wait graph
+    component), ripeness's sides, parties and ways out: of two small random scenarios with
+    the same move names (their positions named and worded each its own), the second's
+    timelines (light and with full verdicts) and verdicts worked out with everything kept
+    from the first's are those worked out after ``forget``."""
+    first, first_days = _random_session(tmp_path_factory.mktemp("first") / "rules", seed)
+    second, days = _random_session(tmp_path_factory.mktemp("second") / "rules", seed + 10_001)
+    try:
+        _asked(first, first_days, False)
+        kept = _asked(second, days, False)
+        fresh = _asked(second, days, True)
+    finally:
+        first.close()
+        second.close()
+    assert kept == fresh
+
+
+def _solved_parts(solution) -> tuple:
+    """What a solution says, comparable: reach, goals, relevant moves, refusals, waits
+    (with the ids of the blocks behind each) and every block's lifters."""
+    waits = {m: {t: [id(b) for b in blocks] for t, blocks in targets.items()} for m, targets in solution.waits.items()}
+    return (solution.reach, solution.goals_reachable, solution.relevant, solution.refused, waits, solution.lifters,
+            solution.move_lifters)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kept_waits_are_those_of_the_model(tmp_path, seed):
+    """A move's waits and its blocks' lifters are taken from the last model solved when it
+    has the very same blocks and no mover of one of them changed whether it is done.  Along
+    a stream, each model solved after the one before, and the same model with one more move
+    done, a mover of some block, the blocks left as they are (a move done by a subject the
+    block does not read), solved after it, are solved as after ``forget``.  It fails if the
+    waits are kept where a mover's being done changed."""
+    from dataclasses import replace
+
+    from engine.analysis import forget
+
+    models = _stream_models(tmp_path, seed)
+    asked = []
+    for model in models:
+        asked.append(model)
+        movers = sorted({m for bs in model.blocks.values() for b in bs for m in b.movers if m not in model.done and m != b.move})
+        if movers:
+            asked.append(replace(model, done=model.done | {movers[len(asked) % len(movers)]}))
+    forget()
+    kept = [_solved_parts(solve(model)) for model in asked]
+    fresh = []
+    for model in asked:
+        forget()
+        fresh.append(_solved_parts(solve(model)))
+    assert kept == fresh
+    assert len(asked) > len(models)
+
+
+def test_a_stalemate_cites_the_statements_of_its_own_verdict(tmp_path):
+    """A stalemate is kept per goal, the statements and facts on its moves (the verdict's
+    cycles and dead ends), escalation and its dates: two verdicts with the very same goal
+    whose cycle's step cites another statement (a stance said again by another position)
+    give each its own stalemate's statements, as after ``forget``."""
+    from engine.analysis import analyse, forget, ripeness
+    from engine.facts import parse_inputs
+    from ripeness.bootstrap import load_scenario
+    from tests.conftest import NOW
+
+    folder = tmp_path / "bounds"
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(TWO_BOUNDS)
+    session = load_scenario(folder).new_session("t", NOW)
+    facts = [{"at": "2024-03-05", "subject": "UNI.on_strike", "value": True, "source": "pickets"},
+             {"at": "2024-03-06", "subject": "EMP.pay_offer_pct", "value": 0, "source": "no offer"}]
+    session.record(parse_inputs([(f"fact[{i}]", f) for i, f in enumerate(facts)], session.rulebook))
+    try:
+        sit = session.analyst.situation(session.frame(dt.datetime(2024, 3, 6, 12, tzinfo=dt.timezone.utc)))
+        verdict = analyse(sit)
+    finally:
+        session.close()
+    cycle = verdict.cycles[0]
+    step = cycle.steps[0]
+    said_again = step.position.model_copy(update={"id": "said_again", "quote": "Said again."})
+    changed = verdict.model_copy(update={"cycles": [
+        cycle.model_copy(update={"steps": [step.model_copy(update={"position": said_again}), *cycle.steps[1:]]}), *verdict.cycles[1:]]})
+    first, second = ripeness.assess(sit, verdict), ripeness.assess(sit, changed)
+    assert {p.id for r in first for p in r.stalemate.statements} == {"uni_no_return", "emp_no_offer"}
+    assert {p.id for r in second for p in r.stalemate.statements} == {"uni_no_return", "emp_no_offer"} - {step.position.id} | {"said_again"}
+    forget()
+    assert ripeness.assess(sit, changed) == second
