@@ -305,6 +305,20 @@ def _lapsed(sit: Situation, moment: dt.datetime) -> list[Lapsed]:
     return found
 
 
+def _rebased(part: Part, cut: Cut, moment: dt.datetime, exact: bool) -> tuple[bool, bool]:
+    """At a re-basing moment of a segment's walk: whether the part ends here (the first such
+    moment at or after its stop: ``part.next``), and whether the walk is exact from here on
+    (from the first at or after its start: ``part.first``)."""
+    if cut.stop is not None and moment >= cut.stop:
+        part.first = part.first if exact else moment
+        part.next = moment
+        return True, exact
+    if not exact and moment >= cut.start:  # type: ignore[operator]  # set when not exact
+        part.first = moment
+        return False, True
+    return False, exact
+
+
 def _goal_marks(rulebook: Rulebook, verdict: Verdict) -> list[GoalMark]:
     """Each goal of ``verdict`` as a timeline entry names it: its status, whether it is a
     main goal, and for a main goal its ripeness status."""
@@ -677,12 +691,9 @@ class Analyst:
                 costs = latest is not None and (moment in marks or (bool(came) and any(f.subject in cost_set for f in came)))
                 if current != last or (made != made_last and costs):
                     if part is not None and cut is not None:  # a re-basing moment: where the segment's part begins or ends
-                        if cut.stop is not None and moment >= cut.stop:
-                            part.first = part.first if exact else moment
-                            part.next = moment
+                        ends, exact = _rebased(part, cut, moment, exact)
+                        if ends:
                             break
-                        if not exact and moment >= cut.start:  # type: ignore[operator]  # set when not exact
-                            exact, part.first = True, moment
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = latest = analyse(sit, self._chains, deadline.check, prepared, light)
@@ -692,12 +703,9 @@ class Analyst:
                     last, made_last, pending = current, made, None
                 elif made != made_last:
                     if part is not None and cut is not None:  # a re-basing moment too (``pending``)
-                        if cut.stop is not None and moment >= cut.stop:
-                            part.first = part.first if exact else moment
-                            part.next = moment
+                        ends, exact = _rebased(part, cut, moment, exact)
+                        if ends:
                             break
-                        if not exact and moment >= cut.start:  # type: ignore[operator]  # set when not exact
-                            exact, part.first = True, moment
                     # only moves no goal needs were made or unmade (the standing leaves them out):
                     # nothing ``differences`` reports changed, so no entry.  The verdict here is the
                     # next ripeness-only entry's base (``latest``): its situation is kept (the

@@ -161,32 +161,28 @@ def cores() -> int:
 def workers_setting(given: int | None) -> int:
     """The processes a long timeline is walked in: ``given``, else ``RIPENESS_TIMELINE_WORKERS``,
     else the cores (1: one process, the walk as it always was)."""
-    if given is None:
-        text = os.environ.get(WORKERS_ENV, "").strip()
-        if not text:
-            return cores()
-        try:
-            given = int(text)
-        except ValueError:
-            raise Misuse(f"{WORKERS_ENV} is a number of processes, 1 or more; got {text!r}") from None
-    if given < 1:
-        raise Misuse(f"the timeline's workers are a number of processes, 1 or more; got {given}")
-    return given
+    return _setting(given, WORKERS_ENV, cores, 1, "the timeline's workers are", "a number of processes")
 
 
 def split_setting(given: int | None) -> int:
     """The number of facts from which a timeline is split: ``given``, else
     ``RIPENESS_TIMELINE_SPLIT_FACTS``, else ``SPLIT_FACTS``."""
+    return _setting(given, SPLIT_ENV, lambda: SPLIT_FACTS, 0, "the size from which a timeline is split is", "a number of facts")
+
+
+def _setting(given: int | None, env: str, default: Callable[[], int], least: int, name: str, what: str) -> int:
+    """A whole-number setting: ``given``, else the environment variable ``env``, else ``default()``;
+    at least ``least``, else ``Misuse`` saying ``what`` it is (``name``: how it is called) and what it got."""
     if given is None:
-        text = os.environ.get(SPLIT_ENV, "").strip()
+        text = os.environ.get(env, "").strip()
         if not text:
-            return SPLIT_FACTS
+            return default()
         try:
             given = int(text)
         except ValueError:
-            raise Misuse(f"{SPLIT_ENV} is a number of facts, 0 or more; got {text!r}") from None
-    if given < 0:
-        raise Misuse(f"the size from which a timeline is split is a number of facts, 0 or more; got {given}")
+            raise Misuse(f"{env} is {what}, {least} or more; got {text!r}") from None
+    if given < least:
+        raise Misuse(f"{name} {what}, {least} or more; got {given}")
     return given
 
 

@@ -322,23 +322,27 @@ def cycles(sit: Situation, solution: Solution, evidence: bool = True, paths: lis
     what a timeline's light verdict leaves out, ``analysis.analyse``)."""
     result = []
     for nodes, holds in (cycle_paths(solution) if paths is None else paths):
-        if not evidence:  # what it cites reads the rulebook and the blocks alone: kept on them (``_light_cycle``)
-            result.append(_light_cycle(sit, nodes, holds))
-            continue
-        steps = []
-        for move, target, holding in holds:
-            for block in holding:
-                if block.kind == "after":
-                    steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
-                    continue
-                position = cite_position(block.stated, block.variant)
-                unmet = unmet_evidence(sit, block, block.unmet_toward(target)) if evidence else []
-                description = sit.rulebook.moves[move].description
-                steps.append(kept_part("step", (move, block.stated.actor, description, target), (position, *unmet), Step, move=move,
-                                   actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=unmet))
-        actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
-        result.append(kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps))
+        # without evidence what it cites reads the rulebook and the blocks alone: kept on them (``_light_cycle``)
+        result.append(_cycle(sit, nodes, holds, evidence) if evidence else _light_cycle(sit, nodes, holds))
     return result
+
+
+def _cycle(sit: Situation, nodes: list[str], holds: list[tuple[str, str, list[Block]]], evidence: bool) -> Cycle:
+    """The cycle of ``nodes``, each step cited: its statement and, with ``evidence``, the
+    facts behind its failing comparisons."""
+    steps = []
+    for move, target, holding in holds:
+        for block in holding:
+            if block.kind == "after":
+                steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
+                continue
+            position = cite_position(block.stated, block.variant)
+            unmet = unmet_evidence(sit, block, block.unmet_toward(target)) if evidence else []
+            description = sit.rulebook.moves[move].description
+            steps.append(kept_part("step", (move, block.stated.actor, description, target), (position, *unmet), Step, move=move,
+                                   actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=unmet))
+    actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
+    return kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps)
 
 
 _LIGHT_CYCLES: dict[tuple, tuple[tuple, Cycle]] = {}
@@ -356,19 +360,7 @@ def _light_cycle(sit: Situation, nodes: list[str], holds: list[tuple[str, str, l
     if kept is None or kept[0][0] is not sit.rulebook or any(a is not b for a, b in zip(kept[0][1:], blocks)):
         if len(_LIGHT_CYCLES) >= MAX_CITED:
             _LIGHT_CYCLES.clear()
-        steps = []
-        for move, target, holding in holds:
-            for block in holding:
-                if block.kind == "after":
-                    steps.append(kept_part("after", (move, target, id(sit.rulebook)), (sit.rulebook,), _after_step, sit=sit, move=move, target=target))
-                    continue
-                position = cite_position(block.stated, block.variant)
-                description = sit.rulebook.moves[move].description
-                steps.append(kept_part("step", (move, block.stated.actor, description, target), (position,), Step, move=move,
-                                       actor=block.stated.actor, description=description, position=position, waits_for=target, unmet=[]))
-        actors = sorted({sit.rulebook.moves[m].actor for m in nodes})
-        cycle = kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps)
-        kept = _LIGHT_CYCLES[key] = ((sit.rulebook, *blocks), cycle)
+        kept = _LIGHT_CYCLES[key] = ((sit.rulebook, *blocks), _cycle(sit, nodes, holds, evidence=False))
     return kept[1]
 
 
