@@ -478,7 +478,7 @@ class Analyst:
         self._last_compared: tuple[list[Fact | None], list[bool]] | None = None
         self._uncompared = [s for s in self._read if s not in compared or s in anchor_subjects(rulebook)]
         # a status's key (``_status_key``): per compared subject the comparisons reading it, and the last fact of each and outcomes
-        self._compares_of = {s: [i for i, c in enumerate(self._compares or ()) if s in c.subjects] for s in self._compared}
+        self._compares_of = {s: list(dict.fromkeys(self._reading[s])) for s in self._compared}  # ``_reading``, each once
         self._met: tuple[dict[str, Fact | None], list[bool]] = ({}, [False] * len(self._compares or ()))
         self._last_verdict: tuple[Snapshot, Verdict] | None = None
         # the last ``_seen``: the working memory's ``given`` then, the frame, its situation, snapshot and unconfirmed facts
