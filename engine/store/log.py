@@ -15,7 +15,7 @@ from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, and_, bindparam, func, insert, or_, select, true, union_all
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import SessionGone, StoreError, WriteConflict
@@ -50,6 +50,11 @@ class SqlFactLog:
 
     def __init__(self, engine: Engine, write: threading.Lock, writes: Engine | None = None):
         self._engine, self._write, self._writes = engine, write, writes
+
+    @property
+    def url(self) -> URL:
+        """Where the log is (``engine.store.reading``: another process reads it there)."""
+        return self._engine.url
 
     @contextmanager
     def writing(self) -> Iterator[SqlWriting | SqliteWriting | PgWriting]:

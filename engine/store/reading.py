@@ -16,10 +16,9 @@ from engine.store.ports import View
 def reading_url(log: object) -> str | None:
     """The URL another process reads ``log`` (an ``SqlFactLog``) through; None when it
     cannot (a log in memory, or not in SQL)."""
-    engine = getattr(log, "_engine", None)
-    if engine is None:
+    if not isinstance(log, SqlFactLog):
         return None
-    url = engine.url
+    url = log.url
     database = url.database or ""
     if url.get_backend_name() == "sqlite" and (database in ("", ":memory:") or database.startswith("file:")):
         return None
