@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from benchmarks import generate, world
 from engine.analysis import searched_model
 from engine.analysis.concessions import concession_sets, search_plan
-from engine.analysis.model import build_model, on_the_way, solve, solve_toward
+from engine.analysis.model import Situation, build_model, on_the_way, solve, solve_toward
 from engine.analysis.whatif import Outcomes
 from engine.session import Session
 from ripeness.bootstrap import rules_engine
@@ -209,19 +210,8 @@ def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatc
         monkeypatch.setattr(engine.analysis, "MAX_SEARCHED_MOVES", room)
         monkeypatch.setattr(engine.analysis, "MAX_MODEL_MOVES", room)
 
-    loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
-    subjects = len(loaded.generated.state_subjects)
-    stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 3, subjects=subjects, events=10, seed=seed)))
-    _, head = world.heads(stream, generate.START)
-    session = Session("kept", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
-    situations, checked = [], 0
-    for cut in range(subjects, subjects * 3 + 1, 4):
-        session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
-        checked = cut
-        for day in (session.clock.now(), session.clock.now() - dt.timedelta(days=1 + cut % 5)):
-            sit = session.analyst.situation(session.frame(day))
-            situations.append(replace(sit, holds=frozenset(c for c in session.analyst.memory.held()).__contains__))
-    session.close()
+    situations = [replace(sit, holds=frozenset(c for c in session.analyst.memory.held()).__contains__)
+                  for session, sit in _fed(tmp_path, seed, lambda subjects: 4, lambda cut: 1 + cut % 5)]
     fresh = []
     for sit in situations:
         forget()
@@ -231,21 +221,29 @@ def test_a_standing_is_the_one_worked_out_with_nothing_kept(tmp_path, monkeypatc
     assert len({s[0] for s in fresh}) > 1  # the stream moves the headline
 
 
-def _stream_models(tmp_path, seed: int, cuts: int = 8) -> list:
-    """The blocking models of a generated session fed in parts, as of two days each time."""
+def _fed(tmp_path, seed: int, step: Callable[[int], int], back: Callable[[int], int]) -> Iterator[tuple[Session, Situation]]:
+    """A generated session fed its stream in parts (``step(subjects)`` facts at a time, from
+    a first fact for every subject), and after each part its situation as of now and as of
+    ``back(cut)`` days before; the session is closed once all are read."""
     loaded = world.load(dict(actors=6, positions=40, cycles=[2, 3, 4], subjects=80, seed=seed), folder=tmp_path / "rules")
     subjects = len(loaded.generated.state_subjects)
     stream = list(generate.stream(loaded.generated, generate.StreamSize(facts=subjects * 3, subjects=subjects, events=10, seed=seed)))
     _, head = world.heads(stream, generate.START)
     session = Session("kept", loaded.rulebook, loaded.rules, rules_engine(), world.StreamClock(head))
-    models, checked = [], 0
-    for cut in range(subjects, subjects * 3 + 1, subjects * 2 // cuts):
-        session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
-        checked = cut
-        for day in (session.clock.now(), session.clock.now() - dt.timedelta(days=3)):
-            models.append(build_model(session.analyst.situation(session.frame(day))))
-    session.close()
-    return models
+    checked = 0
+    try:
+        for cut in range(subjects, subjects * 3 + 1, step(subjects)):
+            session.record(world.resolve(loaded.rulebook, stream[checked:cut]))
+            checked = cut
+            for day in (session.clock.now(), session.clock.now() - dt.timedelta(days=back(cut))):
+                yield session, session.analyst.situation(session.frame(day))
+    finally:
+        session.close()
+
+
+def _stream_models(tmp_path, seed: int, cuts: int = 8) -> list:
+    """The blocking models of a generated session fed in parts, as of two days each time."""
+    return [build_model(sit) for _, sit in _fed(tmp_path, seed, lambda subjects: subjects * 2 // cuts, lambda cut: 3)]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
