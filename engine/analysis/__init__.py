@@ -62,9 +62,10 @@ def headline(model: BlockingModel, statuses: dict[str, Status], hopeful: dict[st
     - an **interim** goal's better status (talks under way: progress; talks agreed: opening)
       counts too, unless the main goals are in a *stated* deadlock: out of reach even if
       every move nobody has spoken of turned out willing (``reachable_if_willing`` false
-      for each), so a cycle of positions or a refusal holds each of them.  Talks under
-      way never hide a standoff on the deal; they do speak for a deal that waits only on
-      moves nobody has spoken of yet.  A main goal of another phase (the deal signed, when
+      for each), so a cycle of positions or a refusal holds each of them; for an interim
+      goal ``toward`` a main goal that takes part, that main goal's own standoff (another
+      main goal's untested way lifts nothing).  Talks under way never hide a standoff on
+      the deal; they do speak for a deal that waits only on moves nobody has spoken of yet.  A main goal of another phase (the deal signed, when
       the headline follows putting it into effect) is not an interim goal: it raises nothing,
       and neither does an interim goal a step ``toward`` a main goal the headline does not
       follow now (``model.aside``).
@@ -79,9 +80,15 @@ def headline(model: BlockingModel, statuses: dict[str, Status], hopeful: dict[st
         return best
     if hopeful is None and best == "deadlock":
         hopeful = reachable_goals(model.hopeful()) if solution is None else reachable_if_willing(model, solution)
-    if best == "deadlock" and not any(hopeful[g] for g in main):
-        return "deadlock"  # a standoff: no main goal would open even if every untested move were willing
-    return better
+    if best != "deadlock":
+        return better
+    step_of = dict(model.steps)
+    raising = [g for g in statuses if g not in main and g not in model.phases and g not in model.aside
+               and _ORDER[statuses[g]] > _ORDER[best]]
+    # a standoff: no main goal the interim goal is a step toward would open even if every untested move were willing
+    fair = [statuses[g] for g in raising
+            if any(hopeful[t] for t in ([step_of[g]] if step_of.get(g) in main else main))]
+    return max(fair, key=_ORDER.__getitem__, default="deadlock")
 
 
 def quick_status(sit: Situation) -> tuple[Status, bool]:

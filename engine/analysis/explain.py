@@ -639,15 +639,21 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
     lines = []
     main_ids = {g.id for g in main}
     aside = rb.aside(current)
-    carried = ([g for g in goals if g.id not in main_ids and g.id not in rb.phases and g.id not in aside and g.status == status]
+    stuck = {g.id for g in main if g.status == "deadlock" and not g.reachable_if_willing}  # in a standoff
+    carried = ([g for g in goals if g.id not in main_ids and g.id not in rb.phases and g.id not in aside and g.status == status
+                and rb.goals[g.id].toward not in stuck]  # a step toward a main goal in a standoff carries nothing
                if not any(g.status == status for g in main) else [])
     carried_ids = {g.id for g in carried}
     if carried:  # an interim goal carries the headline: the main goals wait only on untested moves, or are open
         what = "under way" if status == "progress" else "within reach"
         states = sorted({g.status for g in main})
+        untested = [g.id for g in main if g.status == "deadlock" and g.id not in stuck]
+        held = ("." if "deadlock" not in states
+                else ", held back only by moves nobody has said they would make, not by a standoff." if not stuck
+                else f"; {_names(rb, untested)} held back only by moves nobody has said they would make, "
+                     f"{_names(rb, sorted(stuck))} by a standoff.")
         lines.append(f"As of {day}, {name}: {status} — interim goal {_names(rb, [g.id for g in carried])} {what}; "
-                     f"main goal{'s' if len(main) > 1 else ''} {_names(rb, [g.id for g in main])}: {' / '.join(states)}"
-                     + (", held back only by moves nobody has said they would make, not by a standoff." if "deadlock" in states else "."))
+                     f"main goal{'s' if len(main) > 1 else ''} {_names(rb, [g.id for g in main])}: {' / '.join(states)}" + held)
     elif status == "progress":
         lines.append(f"As of {day}, {name}: progress — {_names(rb, [g.id for g in main if g.status == 'progress'])} done.")
     elif status == "opening":

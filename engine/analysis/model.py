@@ -162,6 +162,7 @@ class BlockingModel:
     main: tuple[str, ...] = ()  # the goals whose status makes the headline (``Rulebook.main_goals``)
     phases: tuple[str, ...] = ()  # every main goal in a phase (``Rulebook.phases``): never an interim goal
     aside: tuple[str, ...] = ()  # interim goals a step toward a main goal the headline does not follow now (``Rulebook.aside``)
+    steps: tuple[tuple[str, str], ...] = ()  # (interim goal, the main goal it is a step ``toward``)
     # where a move ``decides`` a value: the blocks before clashes of terms were found, and
     # the rulebook to find them again with (a stance given up can end a clash)
     unclashed: dict[str, tuple[Block, ...]] | None = field(default=None, compare=False, repr=False)
@@ -202,7 +203,8 @@ class BlockingModel:
                        goals={g: self.goals[g] for g in goals}, needs={g: self.needs[g] for g in goals},
                        main=tuple(g for g in self.main if g in wanted and g in self.goals),
                        phases=tuple(g for g in self.phases if g in wanted and g in self.goals),
-                       aside=tuple(g for g in self.aside if g in wanted and g in self.goals))
+                       aside=tuple(g for g in self.aside if g in wanted and g in self.goals),
+                       steps=tuple((g, t) for g, t in self.steps if g in wanted and g in self.goals))
 
     def hopeful(self) -> BlockingModel:
         """As if every move nobody has spoken of were willing (the old, silence-is-consent
@@ -476,6 +478,7 @@ def build_model(sit: Situation) -> BlockingModel:
         main=(main := rb.current_main({g for g, reached in goals.items() if reached})),
         phases=rb.phases,
         aside=rb.aside(main),
+        steps=tuple((g, goal.toward) for g, goal in rb.goals.items() if goal.toward is not None),
     )
 
 

@@ -74,3 +74,36 @@ def test_each_opening_names_the_goals_it_leads_toward_and_the_main_goals_come_fi
     # asking Beta to talk opens the talks at once, asking either side to give opens nothing alone;
     # still the questions toward the deal come first: opening talks is not opening the deal
     assert asks == [("A.give", ["deal"], False), ("B.give", ["deal"], False), ("B.talk", ["talks_held"], True)]
+
+
+# a second main goal besides the deal (one side prevailing), on a move nobody has spoken of
+ALTERNATIVE = RULES.replace(
+    "  - {id: talks, type: enum, values: [none, agreed, under_way]}\n",
+    "  - {id: talks, type: enum, values: [none, agreed, under_way]}\n"
+    '  - {id: won, actor: A, type: enum, values: ["no", "yes"]}\n',
+).replace(
+    "goals:\n",
+    '  - {id: prevail, actor: A, done_when: {subject: A.won, eq: "yes"}}\n'
+    "goals:\n"
+    '  - {id: victory, rank: main, done_when: {subject: A.won, eq: "yes"}, needs: [A.prevail]}\n',
+)
+
+
+@pytest.mark.parametrize(("toward", "status"), [
+    (", toward: deal", "deadlock"),  # talks on the deal, the deal in a standoff: the untested other way raises nothing
+    ("", "progress"),  # talks toward no main goal in particular count while any main goal would open were the untested willing
+])
+def test_talks_on_a_deal_in_a_standoff_are_not_raised_by_another_main_goal_nobody_has_spoken_of(tmp_path, toward, status):
+    rules = ALTERNATIVE.replace("needs: [B.talk]}", f"needs: [B.talk]{toward}}}") + textwrap.dedent(STANDOFF)
+    facts = [*NOTHING_GIVEN, {"at": "2024-01-10", "subject": "talks", "value": "under_way", "source": "s"},
+             {"at": "2024-01-01", "subject": "A.won", "value": "no", "source": "s"}]
+    result = verdict_of(tmp_path, rules, facts, dt.date(2024, 2, 1))
+    goals = {g.id: g for g in result.goals}
+    assert (goals["deal"].status, goals["victory"].status, goals["talks_held"].status) == ("deadlock", "deadlock", "progress")
+    assert (goals["deal"].reachable_if_willing, goals["victory"].reachable_if_willing) == (False, True)
+    assert result.status == status
+    if status == "progress":
+        assert ("main goals victory, deal: deadlock; victory held back only by moves nobody has said they would make, "
+                "deal by a standoff.") in result.summary[0]
+    else:
+        assert "deadlock — victory, deal out of reach" in result.summary[0]
