@@ -160,7 +160,10 @@ class Opening(Model):
     goal is reachable; ``toward``: the goals not done on whose way its move lies (an
     opening toward an interim goal only does not open the main one).  ``after``: the moves
     not yet done that must be made first, in order (``Move.after``): the opening is that
-    path, each of them reachable, then ``move``."""
+    path, each of them reachable, then ``move``.  ``clashes``: for a move that ``decides`` a
+    value possible now, the statements whose terms for that value clash (no value it writes
+    meets them all): it brings no goal nearer until one is given up, and is no way out for
+    ripeness."""
 
     rank: int
     kind: Literal["move", "variant", "substitute", "ask"]
@@ -178,6 +181,7 @@ class Opening(Model):
     evidence: list[PositionRef] = []
     toward: list[str] = []
     after: list[str] = []
+    clashes: list[str] = Field([], exclude_if=operator.not_)  # left out when empty
 
 
 class StanceRef(Model):

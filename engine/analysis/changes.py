@@ -43,12 +43,12 @@ def differences(before: Verdict | None, after: Verdict,
         lines.append(f"cycle formed: {' ⇄ '.join(key)}")
     for key in sorted(old_cycles.keys() - new_cycles.keys()):
         lines.append(f"cycle broken: {' ⇄ '.join(key)}")
-    old_refusals = {(r.move, r.position.id) for r in before.refusals}
-    new_refusals = {(r.move, r.position.id) for r in after.refusals}
-    for move, position in sorted(new_refusals - old_refusals):
-        lines.append(f"dead end: {move} ({position})")
-    for move, position in sorted(old_refusals - new_refusals):
-        lines.append(f"dead end gone: {move} ({position})")
+    old_refusals = {(r.move, r.position.id): r.clashes_with for r in before.refusals}
+    new_refusals = {(r.move, r.position.id): r.clashes_with for r in after.refusals}
+    for move, position in sorted(new_refusals.keys() - old_refusals.keys()):
+        lines.append(_dead_end(move, position, new_refusals[move, position]))
+    for move, position in sorted(old_refusals.keys() - new_refusals.keys()):
+        lines.append(_dead_end(move, position, old_refusals[move, position], gone=True))
     old_stances, new_stances = stances if stances is not None else (stances_of(before), stances_of(after))
     for move in sorted(new_stances):  # a verdict's order (``explain.on_the_way_or_done``)
         was, now = old_stances.get(move), new_stances[move]
@@ -79,6 +79,13 @@ def differences(before: Verdict | None, after: Verdict,
                   for p in sorted(before.escalation_levels.keys() | after.escalation_levels.keys())
                   if before.escalation_levels.get(p) != after.escalation_levels.get(p)]
     return lines + ripeness.differences(before, after)
+
+
+def _dead_end(move: str, position: str, clashes: list[str], gone: bool = False) -> str:
+    """A dead end come or gone; one held by a clash of terms says so, and with whom."""
+    if clashes:
+        return f"clash of terms{' gone' if gone else ''}: {move} ({position}, against {', '.join(clashes)})"
+    return f"dead end{' gone' if gone else ''}: {move} ({position})"
 
 
 def _levels(verdict: Verdict) -> list[str]:

@@ -40,6 +40,7 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     waited_on = {target for targets in solution.waits.values() for target in targets}
     # "breaks every cycle" only where there is a cycle to break: with none, no change breaks one
     cyclic = bool(solution.components())
+    clashed = _clashed(model)
 
     for move in sorted(solution.reach & solution.relevant):
         if model.blocks.get(move) or not (move in needed or move in substitutes or move in waited_on):
@@ -67,11 +68,15 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
                       f"it has said it will (offer {', '.join(offers)})" if offers else
                       "it needs nobody's consent (a free move)")
             text = f"{actor} can {_verb(rb, move)} now: {reason}"
+        clashing = clashed.get(move, ()) if not reaches else ()
+        if clashing:  # the terms it was to meet wait for values no one choice of it gives (``model._clashes``)
+            text += (f"; but no value it writes meets {' and '.join(clashing)} at once (a clash of terms), so no goal "
+                     f"opens after it until one of them is given up")
         candidates.append(dict(kind=kind, what=move, move=move, variant=model.eased[move][1].id if move in model.eased else None,
                                actor=actor, description=text,
                                satisfies=_stances_lifted(outcomes, [move]), breaches=[],
                                breaks_all_cycles=acyclic and cyclic, reaches_goal=reaches, available_now=True, evidence=evidence,
-                               toward=toward.get(move, [])))
+                               toward=toward.get(move, []), clashes=list(clashing)))
 
     for move in sorted(solution.relevant - solution.reach):
         if only is not None and (move not in wanted or _no_way_out(model.blocks.get(move, ()))):
@@ -114,6 +119,23 @@ def find_openings(sit: Situation, model: BlockingModel, solution: Solution, cite
     for i, candidate in enumerate(candidates):
         candidate["rank"] = i + 1
     return kept_models("opening", candidates, _OPENINGS, ("evidence",))  # most are those of the verdict before
+
+
+def _clashed(model: BlockingModel) -> dict[str, tuple[str, ...]]:
+    """Each move that decides a value whose terms clash (``model._clashes``: taken from the
+    ways of the blocks whose terms no one value it may write meets) -> the statements in
+    that clash, sorted."""
+    if model.unclashed is None:
+        return {}
+    found: dict[str, set[str]] = {}
+    for key, blocks in model.blocks.items():
+        for block, before in zip(blocks, model.unclashed[key]):
+            if block.clashes and block.stated is not None:
+                taken = {m for alternative in before.ways for movers in alternative for m in movers}
+                taken -= {m for alternative in block.ways for movers in alternative for m in movers}
+                for move in taken:
+                    found.setdefault(move, set()).update((block.stated.id, *block.clashes))
+    return {move: tuple(sorted(ids)) for move, ids in found.items()}
 
 
 def _no_way_out(blocks: tuple[Block, ...]) -> bool:

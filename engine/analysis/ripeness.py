@@ -396,7 +396,7 @@ def _way_out(index: _Index, goal: GoalState, day: dt.date) -> WayOut:
     if goal.status == "progress":
         return kept_part("no way out needed", (), (), WayOut, holds=False, openings=[], statements=[], text="no way out needed: the goal is done")
     mine = [index.openings[r] for r in goal.openings if r in index.openings]
-    chosen = [o for o in mine if goal.id in o.toward and o.kind != "ask" and not o.breaches and o.evidence
+    chosen = [o for o in mine if goal.id in o.toward and o.kind != "ask" and not o.breaches and not o.clashes and o.evidence
               and all(e.said_on is None or e.said_on <= day for e in o.evidence) and (o.available_now or o.reaches_goal)]
     if goal.status == "opening":
         chosen = chosen or [o for o in mine if o.available_now]

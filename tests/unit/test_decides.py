@@ -108,3 +108,35 @@ def test_a_clash_in_the_timeline_and_a_what_if_that_ends_it(tmp_path):
         assert sessions.verdict(BASELINE, at("2024-03-03")).status == "deadlock"  # the baseline keeps its clash
     finally:
         sessions.close()
+
+
+def test_the_drafting_under_a_clash_is_possible_but_no_way_out(tmp_path):
+    # both parties will write the text, but no text meets both terms: the drafting is open,
+    # says it opens nothing, and ripeness finds no way out in it
+    clash = verdict(tmp_path, "clash", TERMS + B_GUIDELINES)
+    draft = next(o for o in clash.openings if o.move == "A.draft")
+    assert draft.available_now and not draft.reaches_goal
+    assert draft.clashes == ["a_binding", "b_guidelines"]
+    assert draft.description.endswith("; but no value it writes meets a_binding and b_guidelines at once (a clash of terms), "
+                                      "so no goal opens after it until one of them is given up")
+    assert "clashes" in draft.model_dump(mode="json")
+    assert not clash.ripeness[0].way_out.holds
+    # one party's term alone is no clash: the same drafting is a way out, and names no clash
+    alone = verdict(tmp_path, "alone", TERMS)
+    draft = next(o for o in alone.openings if o.move == "A.draft")
+    assert draft.clashes == [] and "clashes" not in draft.model_dump(mode="json")
+    assert "clash of terms" not in draft.description
+    assert alone.ripeness[0].way_out.holds
+
+
+def test_the_timeline_tells_a_clash_of_terms_come_and_gone(tmp_path):
+    dated = B_GUIDELINES.replace("source: s}", "source: s, in_force: {from: 2024-03-01, until: 2024-04-01}}")
+    sessions = sessions_with(tmp_path / "scenario", with_offer(TERMS, B_SIGNS) + dated, START)
+    try:
+        changes = {e.at.date().isoformat(): e.changes for e in sessions.timeline(BASELINE)}
+        assert "clash of terms: A.sign (a_binding, against b_guidelines)" in changes["2024-03-01"]
+        assert "clash of terms: B.sign (b_guidelines, against a_binding)" in changes["2024-03-01"]
+        assert "clash of terms gone: A.sign (a_binding, against b_guidelines)" in changes["2024-04-01"]
+        assert not any(c.startswith("dead end") for day in changes.values() for c in day)
+    finally:
+        sessions.close()
