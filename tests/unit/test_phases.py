@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES, rule_file_problems, verdict_of
+from engine.sessions import BASELINE
+from tests.unit.small import NOTHING_GIVEN, TWO_PARTIES, rule_file_problems, sessions_with, verdict_of
 
 # phase 1: Alpha signs; phase 2: Beta puts the deal into effect.  Beta refuses outright.
 PHASED = "scenario: {id: phased, title: A deal in two phases}" + TWO_PARTIES + """
@@ -141,3 +142,39 @@ def test_toward_names_a_main_goal_from_an_interim_one(tmp_path):
         ("goals.1.toward", "'in_efect' is not a main goal of the scenario; did you mean 'in_effect'? (main goals: signed, in_effect)")]
     interim = rule_file_problems(tmp_path / "interim", TOWARD.replace("toward: in_effect", "toward: signing_talks"))
     assert [p.field for p in interim] == ["goals.1.toward"]
+
+
+# docs/modelling.md, step 3, "An agreed step being carried out", as its rule-file example
+# writes it: a joint move that starts the work produces the work subject
+WORK = """scenario: {id: wk, title: Work under way}
+actors:
+  - {id: GOV, name: Government}
+  - {id: REB, name: Rebels}
+subjects:
+  - {id: agreement, type: enum, values: [none, signed]}
+  - {id: work, type: enum, values: [none, under_way, halted]}
+  - {id: troops, actor: REB, type: enum, values: [in_field, quartered]}
+moves:
+  - {id: sign, actor: GOV, consent: [REB], done_when: {subject: agreement, eq: signed}}
+  - {id: start_work, actor: GOV, consent: [REB], after: [GOV.sign], done_when: {subject: work, eq: under_way}}
+  - {id: quarter, actor: REB, after: [GOV.start_work], done_when: {subject: REB.troops, eq: quartered}}
+goals:
+  - {id: signed, rank: main, phase: 1, done_when: {subject: agreement, eq: signed}, needs: [GOV.sign]}
+  - {id: in_effect, rank: main, phase: 2, done_when: {subject: REB.troops, eq: quartered}, needs: [REB.quarter]}
+  - {id: carrying_out, rank: interim, toward: in_effect, done_when: {subject: work, eq: under_way}, needs: [GOV.start_work]}
+"""
+
+
+def test_the_guides_work_under_way_example_reads_progress_while_the_work_goes_on(tmp_path):
+    facts = [{"at": "2024-01-01", "subject": s, "value": v, "source": "s"}
+             for s, v in [("agreement", "signed"), ("work", "none"), ("REB.troops", "in_field")]]
+    facts += [{"at": "2024-01-10", "subject": "work", "value": "under_way", "source": "s"},
+              {"at": "2024-03-01", "subject": "work", "value": "halted", "source": "s"}]
+    sessions = sessions_with(tmp_path / "work", WORK, facts)
+    try:
+        entries = sessions.timeline(BASELINE)
+        assert [(e.at.date().isoformat(), e.status) for e in entries] == [
+            ("2024-01-01", "deadlock"), ("2024-01-10", "progress"), ("2024-03-01", "deadlock")]
+        assert "carrying_out: deadlock → progress" in entries[1].changes
+    finally:
+        sessions.close()
