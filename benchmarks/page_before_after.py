@@ -12,12 +12,13 @@ every visit before); "again" is a second visit with nothing changed (the page no
 
     .venv/bin/python -m benchmarks.page_before_after --timeline-workers [--repeats N]
 
-compares instead the page's first timeline walked in one process and in two (this one and
-a worker started with the service, ``engine.segments.Pool``), alternately, each run with
-nothing kept by either process (``analysis.forget()`` here, a new pool of workers started
-and ready, untimed): CPU of this process, CPU of the worker (from ``/proc``: to 10 ms), and
-the wall time, which only a quiet machine makes meaningful; the entries' JSON compared at
-every run (a difference stops it).
+compares instead the page's first timeline walked in one process and in two (the service's
+and a worker started with it, ``engine.segments.Pool``), alternately, each run in a fresh
+process as the page benchmark's child (``analysis.forget()`` leaves what a process works out
+once, so only a fresh one times a first timeline): the timeline view's first request after
+the verdict and facts views, CPU of the service's process, CPU of the worker (from
+``/proc``: to 10 ms), and the wall time, which only a quiet machine makes meaningful; the
+page and the timeline's JSON compared across all runs (a difference stops it).
 """
 
 from __future__ import annotations
@@ -70,56 +71,60 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def timeline_workers(repeats: int) -> int:
-    """The page's first timeline in one process and in two, alternately (see the module's doc)."""
-    import engine.analysis as analysis
-    from engine import segments
-    from engine.analyst import Analyst
+def first_timeline(workers: int) -> dict[str, Any]:
+    """In this (fresh) process, as the page benchmark's child: the scenario served with
+    ``workers`` timeline processes (the workers started as ``ripeness serve`` starts them, and
+    ready), the verdict and facts views asked, then the timeline view's first request timed."""
+    import hashlib
+    import json
 
     folder = Path(tempfile.mkdtemp(prefix="page-workers-"))
     sessions, _, client, pairs, _ = page.served(SCENARIO, f"sqlite:///{folder / 'page.db'}")
+    if workers < 2:
+        sessions.stop_timeline_workers()
+    sessions.timeline_workers = workers
     for view in ("verdict", "facts"):  # as the benchmark asks them before the timeline
         client.get(pairs[view][0])
-    with sessions._using("baseline") as session:  # the timeline's inputs, as ``Sessions.timeline`` takes them
-        history = session.snapshot()
-        source = sessions._source("baseline", history)
-    now, rulebook, rules, port = sessions.clock.now(), sessions.rulebook, sessions._rules, sessions._port
-    assert source is not None, "the page's log is a SQLite file: a worker can read it"
-    one_cpu, one_wall, two_cpu, two_wall, worker_cpu, used = [], [], [], [], [], []
-    for _ in range(repeats):
-        analysis.forget()
-        start, wall = time.process_time(), time.perf_counter()
-        analyst = Analyst("baseline", rulebook, rules, port)
-        try:
-            alone = analyst.timeline_span(history, now).entries
-        finally:
-            analyst.close()
-        one_cpu.append((time.process_time() - start) * 1000)
-        one_wall.append((time.perf_counter() - wall) * 1000)
-        sessions.stop_timeline_workers()
-        sessions.start_timeline_workers()
-        ready = sessions.wait_timeline_workers(60.0)
-        assert ready, "no worker ready within 60 s"
-        worker = sessions.timeline_worker_processes()[0]
-        analysis.forget()
-        before = _cpu_of(worker.pid)
-        start, wall = time.process_time(), time.perf_counter()
-        span = segments.timeline_in_processes("baseline", rulebook, rules, port, history, now, segments.NO_DEADLINE,
-                                              "disputed", False, source, 2, pool=sessions._pool)
-        two_cpu.append((time.process_time() - start) * 1000)
-        two_wall.append((time.perf_counter() - wall) * 1000)
-        worker_cpu.append((_cpu_of(worker.pid) - before) * 1000)
-        assert span is not None, "the plan did not split the page's timeline"
-        used.append(span.processes)
-        if [e.model_dump_json() for e in span.entries] != [e.model_dump_json() for e in alone]:
-            raise SystemExit("the timeline walked in two processes differs from the one walk")
-    print(f"| the page's first timeline (P={page.POSITIONS}, {len(alone)} entries), ms | median (min) |")
-    print("| --- | ---: |")
-    for label, values in (("one process: CPU", one_cpu), ("one process: wall", one_wall),
-                          (f"two processes ({', '.join(map(str, sorted(set(used))))} walked): CPU of this process", two_cpu),
-                          ("two processes: CPU of the worker", worker_cpu), ("two processes: wall", two_wall)):
-        print(f"| {label} | {statistics.median(values):,.1f} ({min(values):,.1f}) |")
+        client.get(pairs[view][1])
+    ready = sessions.wait_timeline_workers(60.0)
+    pids = [p.pid for p in sessions.timeline_worker_processes()]
+    before = [_cpu_of(pid) for pid in pids]
+    start, wall = time.process_time(), time.perf_counter()
+    reply = client.get(pairs["timeline"][0])
+    cpu, wall = (time.process_time() - start) * 1000, (time.perf_counter() - wall) * 1000
+    worker = sum(_cpu_of(pid) - b for pid, b in zip(pids, before)) * 1000
+    assert reply.status_code == 200, reply.text[:300]
+    entries = json.dumps([e.model_dump(mode="json") for e in sessions.timeline("baseline")], sort_keys=True)
+    out = {"cpu": cpu, "wall": wall, "worker": worker, "processes": sessions.timeline_processes, "ready": ready,
+           "page": hashlib.sha256(reply.content).hexdigest(), "entries": hashlib.sha256(entries.encode()).hexdigest()}
     sessions.close()
+    return out
+
+
+def timeline_workers(repeats: int) -> int:
+    """The page's first timeline in one process and in two, each run in a fresh process,
+    alternately (see the module's doc)."""
+    import json
+
+    runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            done = subprocess.run([sys.executable, "-W", "ignore", "-m", "benchmarks.page_before_after", "--first-timeline",
+                                   str(workers)], cwd=ROOT, capture_output=True, text=True, check=True)
+            runs[workers].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    digests = {(r["page"], r["entries"]) for rs in runs.values() for r in rs}
+    if len(digests) != 1:
+        raise SystemExit(f"the timelines differ between runs: {sorted(digests)}")
+    print(f"| the page's first timeline (P={page.POSITIONS}), a fresh process each run, ms | median (min) |")
+    print("| --- | ---: |")
+    one, two = runs[1], runs[2]
+    rows = [("one process: CPU", [r["cpu"] for r in one]), ("one process: wall", [r["wall"] for r in one]),
+            (f"two processes ({sorted({r['processes'] for r in two})} walked): CPU of this process", [r["cpu"] for r in two]),
+            ("two processes: CPU of the worker (/proc, 10 ms steps)", [r["worker"] for r in two]),
+            ("two processes: wall", [r["wall"] for r in two])]
+    for label, values in rows:
+        print(f"| {label} | {statistics.median(values):,.1f} ({min(values):,.1f}) |")
+    print(f"the page and its timeline's JSON the same in all {2 * repeats} runs: {next(iter(digests))[1][:16]}")
     return 0
 
 
@@ -129,7 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--repeats", type=int, default=9)
     args.add_argument("--timeline-workers", action="store_true",
                       help="the first timeline in one process and in two instead (see the module's doc)")
+    args.add_argument("--first-timeline", type=int, metavar="PROCESSES", help=argparse.SUPPRESS)  # one run of the above
     opts = args.parse_args(argv)
+    if opts.first_timeline is not None:
+        import json
+
+        print(json.dumps(first_timeline(opts.first_timeline)))
+        return 0
     if opts.timeline_workers:
         return timeline_workers(opts.repeats)
     from fastapi.testclient import TestClient
