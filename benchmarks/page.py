@@ -18,7 +18,10 @@ kept timeline), then the kept ones beside their JSON calls.  The comparison's wh
 that moment from the log (``engine.session.PAST_QUESTIONS`` of them), then its whole history
 is read once; the first request is timed once, then those after the history is read.
 "evidence" is what a click on an edge of the graph fetches (one position's quote and
-unmet facts, from the kept verdict of the date shown).
+unmet facts, from the kept verdict of the date shown).  The timeline workers are started with
+the sessions, as ``ripeness serve`` starts them (``Sessions.start_timeline_workers``), and are
+ready (waited for, untimed) before the first view is asked; none has walked a timeline then.
+The first timeline's label says how many processes walked it.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def served(scenario: dict[str, Any], db: str, install: Any = None) -> tuple[Any,
     _, head = world.heads(facts, generate.START)
     clock = world.StreamClock(head + dt.timedelta(days=1))
     sessions = open_sessions(Scenario(loaded.rulebook, loaded.rules), db, clock)
+    sessions.start_timeline_workers()  # as ``ripeness serve`` does at start (``--timeline-workers``, default the cores)
     for chunk in generate.chunks(iter(facts), 1000):
         sessions.record("baseline", [("", f) for f in chunk])
     middle = generate.START + dt.timedelta(days=LATER_FACTS // 2)
@@ -99,10 +103,14 @@ def page_child(scenario: dict[str, Any], db: str, repeats: int) -> dict[str, Any
         return took, len(reply.content)
 
     out: dict[str, Any] = {}
+    # the service's timeline workers have been started a while before a user asks (the facts loaded, other views):
+    # wait until they are ready, untimed; none has walked a timeline yet
+    workers = sessions.wait_timeline_workers(60.0)
     for view, (page_url, api_url) in pairs.items():
         (first, size), api_first = timed(page_url), timed(api_url)[0]  # warm up: the first verdict of a day is worked out, later ones kept
         if view == "timeline":  # the service keeps a timeline until the session's log changes: a first request, then kept ones
-            out["timeline, first request"] = {"page_ms": first * 1000, "api_ms": None, "bytes": size, "runs": 1}
+            out["timeline, first request"] = {"page_ms": first * 1000, "api_ms": None, "bytes": size, "runs": 1,
+                                              "processes": sessions.timeline_processes, "workers": workers}
             view = "timeline, kept"
         if view == "compare":  # the what-if is forked in the past: its first past-date verdicts read that moment from the log
             out["compare, first request"] = {"page_ms": first * 1000, "api_ms": api_first * 1000, "bytes": size, "runs": 1}
@@ -136,7 +144,9 @@ def run(cfg: Any, folder: Path) -> list[Row]:
     for view, m in v.items():
         note = f"median of {m['runs']}; {m['bytes']:,} bytes"
         if view == "timeline, first request":
-            note += "; the timeline worked out (the JSON call beside it would answer from the timeline the service then keeps)"
+            note += (f"; the timeline worked out, walked by {m['processes']} process{'es' if m['processes'] > 1 else ''} "
+                     f"({m['workers']} worker{'s' if m['workers'] != 1 else ''} started with the service, none of which had walked "
+                     "a timeline; the JSON call beside it would answer from the timeline the service then keeps)")
         if view == "verdict":
             note += (f"; {about['positions']} positions, {about['moves']} moves, {about['cycles']} cycles, "
                      f"{about['openings']} openings, {about['facts']} facts, {about['timeline']} timeline entries")

@@ -9,6 +9,16 @@ the other engineers' load on the machine does not count).
 
 The timeline is timed apart: "first" works the whole timeline out (both pages did that on
 every visit before); "again" is a second visit with nothing changed (the page now keeps it).
+
+    .venv/bin/python -m benchmarks.page_before_after --timeline-workers [--repeats N]
+
+compares instead the page's first timeline walked in one process and in two (the service's
+and a worker started with it, ``engine.segments.Pool``), alternately, each run in a fresh
+process as the page benchmark's child (``analysis.forget()`` leaves what a process works out
+once, so only a fresh one times a first timeline): the timeline view's first request after
+the verdict and facts views, CPU of the service's process, CPU of the worker (from
+``/proc``: to 10 ms), and the wall time, which only a quiet machine makes meaningful; the
+page and the timeline's JSON compared across all runs (a difference stops it).
 """
 
 from __future__ import annotations
@@ -53,11 +63,86 @@ def cpu_ms(client: Any, url: str) -> tuple[float, int]:
     return took, len(reply.content)
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user and system) of process ``pid`` so far, from ``/proc`` (Linux)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def first_timeline(workers: int) -> dict[str, Any]:
+    """In this (fresh) process, as the page benchmark's child: the scenario served with
+    ``workers`` timeline processes (the workers started as ``ripeness serve`` starts them, and
+    ready), the verdict and facts views asked, then the timeline view's first request timed."""
+    import hashlib
+    import json
+
+    folder = Path(tempfile.mkdtemp(prefix="page-workers-"))
+    sessions, _, client, pairs, _ = page.served(SCENARIO, f"sqlite:///{folder / 'page.db'}")
+    if workers < 2:
+        sessions.stop_timeline_workers()
+    sessions.timeline_workers = workers
+    for view in ("verdict", "facts"):  # as the benchmark asks them before the timeline
+        client.get(pairs[view][0])
+        client.get(pairs[view][1])
+    ready = sessions.wait_timeline_workers(60.0)
+    pids = [p.pid for p in sessions.timeline_worker_processes()]
+    before = [_cpu_of(pid) for pid in pids]
+    start, wall = time.process_time(), time.perf_counter()
+    reply = client.get(pairs["timeline"][0])
+    cpu, wall = (time.process_time() - start) * 1000, (time.perf_counter() - wall) * 1000
+    worker = sum(_cpu_of(pid) - b for pid, b in zip(pids, before)) * 1000
+    assert reply.status_code == 200, reply.text[:300]
+    entries = json.dumps([e.model_dump(mode="json") for e in sessions.timeline("baseline")], sort_keys=True)
+    out = {"cpu": cpu, "wall": wall, "worker": worker, "processes": sessions.timeline_processes, "ready": ready,
+           "page": hashlib.sha256(reply.content).hexdigest(), "entries": hashlib.sha256(entries.encode()).hexdigest()}
+    sessions.close()
+    return out
+
+
+def timeline_workers(repeats: int) -> int:
+    """The page's first timeline in one process and in two, each run in a fresh process,
+    alternately (see the module's doc)."""
+    import json
+
+    runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            done = subprocess.run([sys.executable, "-W", "ignore", "-m", "benchmarks.page_before_after", "--first-timeline",
+                                   str(workers)], cwd=ROOT, capture_output=True, text=True, check=True)
+            runs[workers].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    digests = {(r["page"], r["entries"]) for rs in runs.values() for r in rs}
+    if len(digests) != 1:
+        raise SystemExit(f"the timelines differ between runs: {sorted(digests)}")
+    print(f"| the page's first timeline (P={page.POSITIONS}), a fresh process each run, ms | median (min) |")
+    print("| --- | ---: |")
+    one, two = runs[1], runs[2]
+    rows = [("one process: CPU", [r["cpu"] for r in one]), ("one process: wall", [r["wall"] for r in one]),
+            (f"two processes ({sorted({r['processes'] for r in two})} walked): CPU of this process", [r["cpu"] for r in two]),
+            ("two processes: CPU of the worker (/proc, 10 ms steps)", [r["worker"] for r in two]),
+            ("two processes: wall", [r["wall"] for r in two])]
+    for label, values in rows:
+        print(f"| {label} | {statistics.median(values):,.1f} ({min(values):,.1f}) |")
+    print(f"the page and its timeline's JSON the same in all {2 * repeats} runs: {next(iter(digests))[1][:16]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     args.add_argument("--before", default="1e0beff")
     args.add_argument("--repeats", type=int, default=9)
+    args.add_argument("--timeline-workers", action="store_true",
+                      help="the first timeline in one process and in two instead (see the module's doc)")
+    args.add_argument("--first-timeline", type=int, metavar="PROCESSES", help=argparse.SUPPRESS)  # one run of the above
     opts = args.parse_args(argv)
+    if opts.first_timeline is not None:
+        import json
+
+        print(json.dumps(first_timeline(opts.first_timeline)))
+        return 0
+    if opts.timeline_workers:
+        return timeline_workers(opts.repeats)
     from fastapi.testclient import TestClient
 
     folder = Path(tempfile.mkdtemp(prefix="page-before-after-"))

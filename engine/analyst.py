@@ -392,6 +392,7 @@ class Span:
     entries: list[TimelineEntry]
     last: dt.datetime | None
     next: dt.datetime | None
+    processes: int = 1  # the processes it was walked in (``engine.segments``: those that gave a part)
 
     def holds_at(self, end: dt.datetime) -> bool:
         """Whether the timeline up to ``end`` has these entries (no change time lies between)."""

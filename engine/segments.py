@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -67,6 +69,12 @@ READ_SECONDS_PER_FACT = 10e-6  # reading the log into a history, and what a walk
 WALK_SECONDS_PER_MOMENT = 65e-6
 MIN_MOMENTS = 20_000  # a worker walks at least this many moments, else fewer workers
 POLL_SECONDS = 0.05  # how often the parent looks at its deadline while waiting for a worker
+# a worker of a pool started with the service (``Pool``): what a segment costs it besides its walk, and a moment's walk
+# at the rulebook's size (measured at 200 positions: benchmarks/RESULTS.md, eleventh pass)
+WARM_SECONDS = 0.03  # the job sent, the part pickled and received, the analyst made
+MOMENT_SECONDS_PER_POSITION = 6e-6  # a moment's walk, per position of the rulebook (at least ``WALK_SECONDS_PER_MOMENT``)
+MIN_WARM_SECONDS = 0.1  # a warm worker walks at least this long (estimated), else fewer workers
+YOUNG_COLLECTION = 10_000  # a pool worker's youngest generation threshold, as the service's (``ripeness.bootstrap``)
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,29 @@ def plan(moments: int, facts: int, processes: int, always: bool = False) -> list
     return []
 
 
+def moment_seconds(rulebook: Rulebook) -> float:
+    """What a moment of a timeline's walk is estimated to cost under ``rulebook``: the
+    verdicts and standings worked out on the way grow with its positions."""
+    return max(WALK_SECONDS_PER_MOMENT, MOMENT_SECONDS_PER_POSITION * len(rulebook.positions))
+
+
+def plan_warm(moments: int, facts: int, processes: int, per_moment: float, always: bool = False) -> list[int]:
+    """``plan`` for workers already started (``Pool``): each costs ``WARM_SECONDS`` and its read
+    of ``facts`` facts before it walks, and a moment is estimated at ``per_moment`` seconds
+    (``moment_seconds``); fewer workers when each would walk less than ``MIN_WARM_SECONDS``;
+    none (``[]``) when one process is as fast.  So the split is by the walk's estimated cost,
+    not by the number of facts: a short log of a large rulebook pays."""
+    if always:
+        return plan(moments, facts, processes, True)
+    startup = (WARM_SECONDS + READ_SECONDS_PER_FACT * facts) / per_moment  # in moments
+    for n in range(processes, 1, -1):
+        each = int((moments - startup) / n)
+        if each * per_moment >= MIN_WARM_SECONDS:
+            first = moments - (n - 1) * each
+            return [first + k * each for k in range(n - 1)]
+    return []
+
+
 # in processes -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Source:
@@ -222,8 +253,8 @@ class Source:
 @dataclass(frozen=True)
 class _Job:
     name: str
-    rulebook: Rulebook
-    rules: CompiledRules
+    rulebook: Rulebook | None  # None: a pool's worker walks under the rule files it was started with
+    rules: CompiledRules | None
     source: Source
     end: dt.datetime
     cut: Cut
@@ -235,39 +266,246 @@ class _Job:
 def _work(job: _Job, conn: Any) -> None:
     """A worker process: read the facts, walk one segment, send its part (or why not)."""
     try:
-        from engine.analyst import Analyst
-        from engine.history import History
         from engine.rete import DurableRules
-        from engine.store.reading import read_view
 
-        history = History()
-        history.extend(read_view(job.source.url, job.source.view, job.source.last_seq))
-        if (len(history), history.version) != (job.source.facts, job.source.version):
-            conn.send(("failed", "the log holds other facts than the timeline's copy (written meanwhile)"))
-            return
-        analyst = Analyst(job.name, job.rulebook, job.rules, DurableRules())
-        try:
-            deadline = Deadline(job.budget) if job.budget is not None else NO_DEADLINE
-            part = analyst.timeline_part(history, job.end, job.cut, deadline, job.admit, job.verdicts)
-        finally:
-            analyst.close()
-        conn.send(("done", part))
-    except AnalysisStopped:
-        conn.send(("stopped", None))
-    except Exception as exc:  # noqa: BLE001  # the parent walks this segment itself: it raises the same error there
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        conn.send(_walked(job, job.rulebook, job.rules, DurableRules()))
     finally:
         conn.close()
 
 
+def _walked(job: _Job, rulebook: Rulebook, rules: CompiledRules, port: RulesPort,
+            read: Callable[[Source], list] | None = None) -> tuple[str, Any]:
+    """A worker's answer to ``job``: read the facts (``read``, default ``read_view``), walk
+    its segment under ``rulebook``; ``("done", part)``, ``("stopped", None)`` or ``("failed", why)``."""
+    try:
+        from engine.analyst import Analyst
+        from engine.history import History
+        from engine.store.reading import read_view
+
+        history = History()
+        history.extend(read(job.source) if read is not None else read_view(job.source.url, job.source.view, job.source.last_seq))
+        if (len(history), history.version) != (job.source.facts, job.source.version):
+            return "failed", "the log holds other facts than the timeline's copy (written meanwhile)"
+        analyst = Analyst(job.name, rulebook, rules, port)
+        try:
+            deadline = Deadline(job.budget) if job.budget is not None else NO_DEADLINE
+            return "done", analyst.timeline_part(history, job.end, job.cut, deadline, job.admit, job.verdicts)
+        finally:
+            analyst.close()
+    except AnalysisStopped:
+        return "stopped", None
+    except Exception as exc:  # noqa: BLE001  # the parent walks this segment itself: it raises the same error there
+        return "failed", f"{type(exc).__name__}: {exc}"
+
+
+class _Reader:
+    """A worker's reads of the log: one engine per URL, opened once and kept (at most
+    ``MOST``), where a worker spawned for one timeline opens its own for the one read."""
+
+    MOST = 4
+
+    def __init__(self) -> None:
+        self._engines: dict[str, Any] = {}
+
+    def open(self, url: str) -> Any:
+        from sqlalchemy import create_engine
+
+        engine = self._engines.get(url)
+        if engine is None:
+            if len(self._engines) >= self.MOST:
+                self._engines.pop(next(iter(self._engines))).dispose()
+            engine = self._engines[url] = create_engine(url)
+        return engine
+
+    def __call__(self, source: Source) -> list:
+        from engine.store.log import SqlFactLog
+
+        found = SqlFactLog(self.open(source.url), threading.Lock()).load_all(source.view)
+        return [f for f in found if source.last_seq is None or f.seq <= source.last_seq]
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+
+
+def _serve(conn: Any, rulebook: Rulebook, rules: CompiledRules, url: str | None) -> None:
+    """A worker process of a ``Pool``: started as the service starts, it loads what any
+    timeline's walk needs before the first one comes: the engine's modules, the service's
+    rule files in the rules engine (an analyst made), the log opened (``url``), and one
+    verdict of the rule files with no facts, as of the start (what the analysis works out
+    once per rulebook, and the first use of each part of it in the process); then each job's
+    segment walked (``_walked``) and its answer sent, until ``None`` comes or the pipe
+    closes.  A job under other rule files (a session whose statement facts bring others)
+    carries them; the service's own are not sent again.  What the analysis keeps from one
+    verdict to the next is kept here as in the service (``engine.analysis``: bounded, keyed
+    on what it was worked out from): the start's verdict keeps nothing a session's facts
+    then read (every value it compares is unset)."""
+    import datetime as _dt
+
+    from engine.analyst import Analyst, frame_of, horizon_of
+    from engine.history import History
+    from engine.rete import DurableRules
+
+    port = DurableRules()
+    reader = _Reader()
+    try:
+        if url is not None:
+            reader.open(url).connect().close()
+        analyst = Analyst("", rulebook, rules, port)
+        try:
+            analyst.verdict(frame_of(History(), _dt.datetime.now(_dt.timezone.utc), horizon_of(rulebook)))
+        finally:
+            analyst.close()
+    except Exception:  # noqa: BLE001  # a start that cannot warm up still walks: the first job pays it
+        log.exception("a timeline worker could not load everything at start")
+    # the cyclic garbage collector set as the service sets its own (``ripeness.bootstrap.settle``): what is alive now
+    # (the rule files, the engine) out of its walks, the youngest generation collected every ``YOUNG_COLLECTION`` allocations
+    gc.freeze()
+    young, *older = gc.get_threshold()
+    if 0 < young < YOUNG_COLLECTION:
+        gc.set_threshold(YOUNG_COLLECTION, *older)
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            reader.close()
+            return
+        if job is None:
+            reader.close()
+            return
+        conn.send(_walked(job, job.rulebook or rulebook, job.rules or rules, port, reader))
+
+
+class Pool:
+    """Worker processes started once with the service (``Sessions.start_timeline_workers``):
+    spawned (never forked), each with the service's rule files loaded, kept between
+    timelines and stopped with the service (``close``).  A timeline takes the workers that
+    are ready and idle (``take``) and gives them back (``give_back``); one that failed, or
+    was left walking when the parent's deadline ran out, is stopped and another started in
+    its place (``replace``)."""
+
+    def __init__(self, workers: int, rulebook: Rulebook, rules: CompiledRules, url: str | None = None):
+        self._rulebook, self._rules, self._url = rulebook, rules, url
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._all: list[_Worker] = []
+        self._closed = False
+        for _ in range(workers):
+            self._start()
+
+    def _start(self) -> None:
+        here, there = self._context.Pipe(duplex=True)
+        process = self._context.Process(target=_serve, args=(there, self._rulebook, self._rules, self._url), daemon=True,
+                                        name="ripeness-timeline-worker")
+        process.start()
+        there.close()
+        worker = _Worker(process, here)
+        with self._lock:
+            self._idle.append(worker)
+            self._all.append(worker)
+
+    def take(self, most: int) -> list[_Worker]:
+        """Up to ``most`` workers ready (started and loaded) and idle, now taken."""
+        taken: list[_Worker] = []
+        with self._lock:
+            for worker in list(self._idle):
+                if len(taken) >= most:
+                    break
+                if worker.is_ready():
+                    self._idle.remove(worker)
+                    taken.append(worker)
+        return taken
+
+    def give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.append(worker)
+                return
+        worker.stop()
+
+    def replace(self, worker: _Worker) -> None:
+        """Stop ``worker`` (failed, or left walking) and start another in its place."""
+        worker.stop()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+            if self._closed:
+                return
+        self._start()
+
+    def rules_for(self, rulebook: Rulebook, rules: CompiledRules) -> tuple[Rulebook | None, CompiledRules | None]:
+        """What a job carries of its rule files: nothing when they are the workers' own."""
+        return (None, None) if rulebook is self._rulebook and rules is self._rules else (rulebook, rules)
+
+    def wait_ready(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for every worker to be ready; how many are."""
+        import time
+
+        until = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                workers = list(self._all)
+            ready = sum(w.is_ready() for w in workers)
+            if ready == len(workers) or time.monotonic() >= until:
+                return ready
+            time.sleep(0.05)
+
+    def processes(self) -> list[Any]:
+        """The worker processes now (for the tests and the benchmarks)."""
+        with self._lock:
+            return [w.process for w in self._all]
+
+    def close(self) -> None:
+        """Stop every worker (each asked to end; one still walking is terminated)."""
+        with self._lock:
+            self._closed = True
+            workers, self._all, self._idle = self._all, [], []
+        for worker in workers:
+            worker.stop()
+
+
+class _Worker:
+    """One worker process of a ``Pool`` and the parent's end of its pipe."""
+
+    def __init__(self, process: Any, conn: Any):
+        self.process, self.conn = process, conn
+        self._ready = False
+
+    def is_ready(self) -> bool:
+        """Whether it said it is ready (read from the pipe without waiting)."""
+        if not self._ready and self.process.is_alive() and self.conn.poll(0):
+            try:
+                self._ready = self.conn.recv() == ("ready", None)
+            except (EOFError, OSError):
+                return False
+        return self._ready and self.process.is_alive()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(1)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        self.conn.close()
+
+
 def timeline_in_processes(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, history: History,
                           end: dt.datetime, deadline: Deadline, admit: Confidence, verdicts: bool, source: Source,
-                          processes: int, always: bool = False) -> Span | None:
+                          processes: int, always: bool = False, pool: Pool | None = None,
+                          split_facts: int = SPLIT_FACTS) -> Span | None:
     """``Analyst.timeline_span`` of ``history`` up to ``end``, its first segment walked here
-    and the others by ``processes - 1`` worker processes at once (``plan``); None when it
-    does not pay (then the caller walks it in one piece), or when the parts did not meet
-    (``join``).  A worker that fails has its segment walked here (raising the error the
-    walk raises); the deadline stops the workers too; none is left running on return."""
+    and the others by up to ``processes - 1`` worker processes at once; None when it does not
+    pay (then the caller walks it in one piece), or when the parts did not meet (``join``).
+    The workers are those of ``pool`` that are ready and idle (``plan_warm``: by the walk's
+    estimated cost); with none, workers spawned for this timeline alone, from
+    ``split_facts`` facts (``plan``).  A worker that fails has its segment walked here
+    (raising the error the walk raises); the deadline stops the workers too; none is left
+    walking on return (a pool's worker left walking is stopped and replaced)."""
     from engine.analyst import Span, change_times
 
     admitted = history.admitting(admit) if admit != "disputed" else history
@@ -275,9 +513,35 @@ def timeline_in_processes(name: str, rulebook: Rulebook, rules: CompiledRules, p
     within = bisect.bisect_right(times, end)
     looked = times[within - 1] if within else None
     after_end = times[within] if within < len(times) else None
-    starts = [times[i] for i in plan(within, len(history), processes, always)]
-    if not starts:
+    warm = pool.take(processes - 1) if pool is not None else []
+    if warm:
+        starts = [times[i] for i in plan_warm(within, len(history), 1 + len(warm), moment_seconds(rulebook), always)]
+        for worker in warm[len(starts):]:
+            pool.give_back(worker)  # type: ignore[union-attr]  # warm: a pool
+        warm = warm[:len(starts)]
+        if not starts:
+            return None
+        parts, helped = _walk_warm(name, rulebook, rules, port, history, end, deadline, admit, verdicts, source, times, starts, warm,
+                                   pool)
+    else:
+        if not always and len(history) < split_facts:
+            return None
+        starts = [times[i] for i in plan(within, len(history), processes, always)]
+        if not starts:
+            return None
+        parts, helped = _walk_spawned(name, rulebook, rules, port, history, end, deadline, admit, verdicts, source, times, starts)
+    entries = join(parts, rulebook.stance_of)
+    if entries is None:
+        log.warning("the timeline segments of session %r did not meet: walked in one piece", name)
         return None
+    return Span(entries, looked, after_end, 1 + helped)
+
+
+def _walk_spawned(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, history: History, end: dt.datetime,
+                  deadline: Deadline, admit: Confidence, verdicts: bool, source: Source, times: list[dt.datetime],
+                  starts: list[dt.datetime]) -> tuple[list[Part], int]:
+    """The parts of the segments split at ``starts``: the first walked here, the others by
+    worker processes spawned for them, each ended on return; and how many workers gave theirs."""
     cuts = cuts_at(starts)
     context = multiprocessing.get_context("spawn")
     running: list[tuple[Any, Any]] = []
@@ -290,8 +554,10 @@ def timeline_in_processes(name: str, rulebook: Rulebook, rules: CompiledRules, p
             send.close()
             running.append((process, receive))
         parts = [_walk_here(name, rulebook, rules, port, history, end, cuts[0], deadline, admit, verdicts, times)]
+        helped = 0
         for cut, (process, receive) in zip(cuts[1:], running):
             status, found = _receive(process, receive, deadline)
+            helped += status == "done"
             if status != "done":
                 log.warning("a timeline worker of session %r gave no part (%s): its segment is walked here", name, found)
                 found = _walk_here(name, rulebook, rules, port, history, end, cut, deadline, admit, verdicts)
@@ -302,11 +568,39 @@ def timeline_in_processes(name: str, rulebook: Rulebook, rules: CompiledRules, p
                 process.terminate()
             process.join()
             receive.close()
-    entries = join(parts, rulebook.stance_of)
-    if entries is None:
-        log.warning("the timeline segments of session %r did not meet: walked in one piece", name)
-        return None
-    return Span(entries, looked, after_end)
+    return parts, helped
+
+
+def _walk_warm(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, history: History, end: dt.datetime,
+               deadline: Deadline, admit: Confidence, verdicts: bool, source: Source, times: list[dt.datetime],
+               starts: list[dt.datetime], warm: list[_Worker], pool: Pool | None) -> tuple[list[Part], int]:
+    """``_walk_spawned`` by ``pool``'s workers ``warm`` (one a segment after the first), each
+    given back once it answered, or replaced if it did not."""
+    assert pool is not None
+    cuts = cuts_at(starts)
+    carried, carried_rules = pool.rules_for(rulebook, rules)
+    pending = list(warm)
+    try:
+        for cut, worker in zip(cuts[1:], warm):
+            worker.conn.send(_Job(name, carried, carried_rules, source, end, cut, deadline.remaining(), admit, verdicts))
+        parts = [_walk_here(name, rulebook, rules, port, history, end, cuts[0], deadline, admit, verdicts, times)]
+        helped = 0
+        for cut, worker in zip(cuts[1:], warm):
+            status, found = _receive(worker.process, worker.conn, deadline)
+            pending.remove(worker)
+            helped += status == "done"
+            if status == "done" or found != _ENDED:
+                pool.give_back(worker)
+            else:
+                pool.replace(worker)
+            if status != "done":
+                log.warning("a timeline worker of session %r gave no part (%s): its segment is walked here", name, found)
+                found = _walk_here(name, rulebook, rules, port, history, end, cut, deadline, admit, verdicts)
+            parts.append(found)
+    finally:
+        for worker in pending:  # still walking (the deadline, or an error here): stopped, another started
+            pool.replace(worker)
+    return parts, helped
 
 
 def _walk_here(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesPort, history: History, end: dt.datetime,
@@ -320,13 +614,19 @@ def _walk_here(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesP
         analyst.close()
 
 
+_ENDED = "the worker ended without an answer"
+
+
 def _receive(process: Any, receive: Any, deadline: Deadline) -> tuple[str, Any]:
-    """A worker's answer, the deadline checked meanwhile."""
+    """A worker's answer, the deadline checked meanwhile (``("failed", _ENDED)``: it ended
+    without one; its exit code is logged)."""
     while not receive.poll(POLL_SECONDS):
         deadline.check()
         if not process.is_alive() and not receive.poll(0):
-            return "failed", f"the worker ended (exit code {process.exitcode}) without an answer"
+            log.warning("a timeline worker ended (exit code %s) without an answer", process.exitcode)
+            return "failed", _ENDED
     try:
         return receive.recv()
-    except EOFError:
-        return "failed", f"the worker ended (exit code {process.exitcode}) without an answer"
+    except (EOFError, OSError):
+        log.warning("a timeline worker ended (exit code %s) without an answer", process.exitcode)
+        return "failed", _ENDED

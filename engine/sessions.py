@@ -153,6 +153,8 @@ class Sessions:
         # a timeline of ``timeline_split_facts`` facts or more is walked in segments by this many processes (``engine.segments``)
         self.timeline_workers = segments.workers_setting(timeline_workers)
         self.timeline_split_facts = segments.split_setting(timeline_split_facts)
+        self._pool: segments.Pool | None = None  # worker processes started with the service (``start_timeline_workers``)
+        self.timeline_processes = 1  # the processes the last timeline worked out was walked in (for the benchmarks)
         self._guard = threading.Lock()
         self._position = store.log.position()  # how far this process has followed the log (``catch_up``)
         self._following = threading.Lock()
@@ -517,9 +519,11 @@ class Sessions:
     def _source(self, name: str, history: History) -> segments.Source | None:
         """Where a worker process reads the session's facts for a timeline of ``history`` (its
         copy taken under the session's lock, held by the caller), if the timeline is to be
-        walked in segments: ``timeline_workers`` above 1, ``timeline_split_facts`` facts or
-        more, and a log another process can read (not one in memory)."""
-        if self.timeline_workers < 2 or len(history) < self.timeline_split_facts:
+        walked in segments: ``timeline_workers`` above 1, workers started with the service
+        (``start_timeline_workers``: then the walk's estimated cost decides) or
+        ``timeline_split_facts`` facts or more, and a log another process can read (not one
+        in memory)."""
+        if self.timeline_workers < 2 or (self._pool is None and len(history) < self.timeline_split_facts):
             return None
         url = reading_url(self.log)
         if url is None:
@@ -532,16 +536,44 @@ class Sessions:
               deadline: Deadline, admit: Confidence, verdicts: bool = False, source: segments.Source | None = None) -> Span:
         """The timeline of ``history`` up to ``now`` by an analyst of its own, or in segments by
         several processes (``source``: see ``_source``; ``engine.segments``)."""
+        self.timeline_processes = 1
         if source is not None:
             span = segments.timeline_in_processes(name, rulebook, rules, self._port, history, now, deadline, admit, verdicts,
-                                                  source, self.timeline_workers, always=self.timeline_split_facts == 0)
+                                                  source, self.timeline_workers, always=self.timeline_split_facts == 0,
+                                                  pool=self._pool, split_facts=self.timeline_split_facts)
             if span is not None:
+                self.timeline_processes = span.processes
                 return span
         analyst = Analyst(name, rulebook, rules, self._port)
         try:
             return analyst.timeline_span(history, now, deadline, admit, verdicts)
         finally:
             analyst.close()
+
+    def start_timeline_workers(self) -> None:
+        """Start the worker processes timelines are walked in beside this one (``timeline_workers``
+        less one; none if that is 0 or the log is in memory), spawned now and kept until
+        ``close``, each with the rule files loaded: a timeline then splits by its walk's
+        estimated cost (``segments.plan_warm``), a short one of a large rulebook too, without
+        paying a process's start-up.  What each worker keeps between timelines is bounded as
+        in this process (``engine.analysis``).  Called once, by the service at start."""
+        url = reading_url(self.log)
+        if self._pool is None and self.timeline_workers >= 2 and url is not None:
+            self._pool = segments.Pool(self.timeline_workers - 1, self.rulebook, self._rules, url)
+
+    def timeline_worker_processes(self) -> list:
+        """The worker processes started with ``start_timeline_workers`` (none if not started)."""
+        return self._pool.processes() if self._pool is not None else []
+
+    def wait_timeline_workers(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for the workers to be ready (started and loaded); how many are."""
+        return self._pool.wait_ready(timeout) if self._pool is not None else 0
+
+    def stop_timeline_workers(self) -> None:
+        """Stop the workers ``start_timeline_workers`` started (``close`` does it too)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def timeline_basis(self, name: str) -> TimelineBasis:
         """What the session's timeline up to now rests on besides the rule files and the
@@ -654,6 +686,7 @@ class Sessions:
         if self._follower is not None:
             self._follower.join(5)
         self._replying.shutdown()  # a write still in flight works out its verdicts in its own thread
+        self.stop_timeline_workers()
         with self._guard:
             live, self._live = list(self._live.values()), {}
         for session in live:

@@ -104,7 +104,7 @@ def open_sessions(scenario: Scenario, db_url: str | None = None, clock: Clock | 
 
 def open_scenarios(rules: str | Path, db_url: str | None = None, clock: Clock | None = None, *, default: str | None = None,
                    load_facts: bool = False, max_whatifs: int | None = None, refuse_future_facts: bool = False,
-                   follow: bool = False, timeline_workers: int | None = None) -> Scenarios:
+                   follow: bool = False, timeline_workers: int | None = None, timeline_pool: bool = False) -> Scenarios:
     """Every scenario a service serves, over one fact log: ``rules`` is one scenario folder
     (served alone, as the default), or a folder of scenario folders (each served under its
     folder's name; ``default``, or the first by name, is the default).  The log defaults to
@@ -112,7 +112,9 @@ def open_scenarios(rules: str | Path, db_url: str | None = None, clock: Clock | 
     ``load_facts`` each scenario's ``facts.yaml`` goes into its ``baseline``, at start and
     at each reload.  With ``follow`` each scenario's sessions catch up with the log as other
     replicas write it (``Sessions.follow``).  ``timeline_workers``: the processes a long
-    timeline is walked in (``engine.segments``; None: the default).  ``RuleFileError`` when a folder is wrong."""
+    timeline is walked in (``engine.segments``; None: the default); with ``timeline_pool`` the
+    worker processes are started with each scenario's sessions and kept (``Sessions.start_timeline_workers``).
+    ``RuleFileError`` when a folder is wrong."""
     root = resolve_rules_dir(rules)
     several = not is_scenario_folder(root) and root.is_dir()
     folders = scenario_folders(root) if several else [root]
@@ -137,6 +139,8 @@ def open_scenarios(rules: str | Path, db_url: str | None = None, clock: Clock | 
                             max_whatifs, refuse_future_facts=refuse_future_facts, timeline_workers=timeline_workers)
         if follow:
             sessions.follow()  # other replicas' writes on the same log appear within a fraction of a second
+        if timeline_pool:
+            sessions.start_timeline_workers()
         return sessions
 
     def settle_one(sessions: Sessions) -> int:

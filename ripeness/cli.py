@@ -141,7 +141,8 @@ def serve(rules: Annotated[str, typer.Option("--rules", help="Scenario folder (o
           refuse_future_facts: Annotated[bool, typer.Option("--refuse-future-facts",
                                                             help="Refuse (422) a fact dated after now, instead of recording it with a warning.")] = False,
           timeline_workers: Annotated[Optional[int], typer.Option("--timeline-workers", metavar="N",
-                                                                  help="Processes a long timeline is walked in, in segments (1: one; "
+                                                                  help="Processes a timeline is walked in, in segments, the workers "
+                                                                       "started with the service (1: one; "
                                                                        "default $RIPENESS_TIMELINE_WORKERS, else the cores).")] = None) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs and /redoc) and the web page at /."""
     from ripeness.service import build_app

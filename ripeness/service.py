@@ -34,7 +34,8 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
     seconds a verdict, timeline or comparison may take (None: no limit); ``max_whatifs``:
     what-if sessions one caller may have at once (None: any number); ``refuse_future_facts``:
     a fact dated after now is refused (422), not only warned of; ``timeline_workers``: the
-    processes a long timeline is walked in (``engine.segments``; None: the default)."""
+    processes a timeline is walked in (``engine.segments``; None: the default), the workers
+    started with the service and kept until it stops."""
     if analysis_budget is not None and analysis_budget <= 0:
         raise ServeError(f"--analysis-budget is a positive number of seconds; got {analysis_budget:g}")
     if max_whatifs is not None and max_whatifs < 0:
@@ -49,7 +50,8 @@ def build_app(rules: str, db_url: str | None, tokens_file: Path | None, host: st
         raise ServeError(f"refusing to listen on {host} without tokens: give --tokens FILE or set RIPENESS_TOKENS "
                          "(TOKEN ROLE [NAME] per entry), or listen on 127.0.0.1")
     scenarios = open_scenarios(rules, db_url, default=default_scenario, load_facts=load_facts, max_whatifs=max_whatifs,
-                               refuse_future_facts=refuse_future_facts, follow=True, timeline_workers=timeline_workers)
+                               refuse_future_facts=refuse_future_facts, follow=True, timeline_workers=timeline_workers,
+                               timeline_pool=True)
     app = create_app(scenarios, tokens, analysis_budget=analysis_budget, on_shutdown=scenarios.close)
     web.install(app)  # the analyst's page at / (the default scenario) and /scenarios/{id}/, over the same calls as the API
     return app, sum(s.facts_loaded for s in scenarios.served())

@@ -249,3 +249,76 @@ def test_a_worker_that_reads_other_facts_has_its_segment_walked_here(tmp_path, c
     assert span is not None and [e.model_dump_json() for e in span.entries] == sequential
     assert "its segment is walked here" in caplog.text
     assert multiprocessing.active_children() == []
+
+
+# workers started with the service ------------------------------------------------------------
+def _one_walk(sessions: Sessions, name: str) -> list[str]:
+    """The timeline of session ``name`` walked in this process alone, as JSON."""
+    with sessions.using(name) as session:
+        history, rulebook, rules = session.snapshot(), session.rulebook, session.rules
+    analyst = Analyst(name, rulebook, rules, rules_engine())
+    try:
+        return [e.model_dump_json() for e in analyst.timeline(history, END)]
+    finally:
+        analyst.close()
+
+
+def test_a_warm_worker_serves_two_sessions_and_a_changed_log_as_the_one_walk(tmp_path):
+    """The workers started with the service (``start_timeline_workers``) stay and serve
+    every timeline: baseline's, a what-if's with a fact of its own, and baseline's again after
+    a fact was added to its log (a timeline no process walked before, with what the worker
+    kept of the first): each the one walk's, walked in two processes by the same worker; none
+    is left once the sessions close."""
+    sessions = _sessions(tmp_path / "log.db", 2, 0)
+    try:
+        load_bundled_facts(sessions)
+        sessions.start_timeline_workers()
+        assert sessions.wait_timeline_workers(120) == 1
+        worker = sessions.timeline_worker_processes()[0]
+        sessions.fork("oil_eased", as_of=dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc))
+        sessions.record("oil_eased", [("", {"at": "2021-03-08", "actor": "USA", "subject": "oil_sanctions", "value": "eased"})])
+        for name in (BASELINE, "oil_eased"):
+            assert [e.model_dump_json() for e in sessions.timeline(name)] == _one_walk(sessions, name)
+            assert sessions.timeline_processes == 2
+        sessions.record(BASELINE, [("", {"at": "2021-03-09", "actor": "USA", "subject": "oil_sanctions", "value": "eased"})])
+        again = [e.model_dump_json() for e in sessions.timeline(BASELINE)]
+        assert again == _one_walk(sessions, BASELINE)
+        assert sessions.timeline_processes == 2
+        assert sessions.timeline_worker_processes() == [worker] and worker.is_alive()
+    finally:
+        sessions.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_left_walking_by_the_deadline_is_replaced(tmp_path):
+    """A deadline spent while the warm worker walks stops the timeline; that worker is
+    stopped and another started in its place, which serves the next timeline as the one walk."""
+    sessions = _sessions(tmp_path / "log.db", 2, 0)
+    try:
+        load_bundled_facts(sessions)
+        sessions.start_timeline_workers()
+        assert sessions.wait_timeline_workers(120) == 1
+        first = sessions.timeline_worker_processes()[0]
+        with pytest.raises(AnalysisStopped):
+            sessions.timeline(BASELINE, _DueAfter(3))
+        assert not first.is_alive() and first not in sessions.timeline_worker_processes()
+        assert sessions.wait_timeline_workers(120) == 1
+        assert [e.model_dump_json() for e in sessions.timeline(BASELINE)] == _one_walk(sessions, BASELINE)
+        assert sessions.timeline_processes == 2
+    finally:
+        sessions.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_warm_split_is_by_the_walks_estimated_cost():
+    """With workers started, a timeline is split where half its estimated walk outweighs a
+    worker's round trip and read, whatever its number of facts: 313 moments of a rulebook
+    of 200 positions (about 1.2 ms a moment) are, 313 moments of 10 positions are not; the
+    first segment is the longer by the worker's start."""
+    from engine.segments import WALK_SECONDS_PER_MOMENT, plan_warm
+
+    [start] = plan_warm(313, 700, 2, 200 * 6e-6)
+    assert 313 // 2 < start < 313 * 3 // 4
+    assert plan_warm(313, 700, 2, WALK_SECONDS_PER_MOMENT) == []
+    assert plan_warm(313, 700, 1, 200 * 6e-6) == []
+    assert len(plan_warm(3_000, 700, 3, 200 * 6e-6)) == 2
