@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 
 from engine.errors import FactError
 from engine.sessions import BASELINE, Sessions
+from ripeness.bootstrap import load_scenario, open_sessions
 from ripeness.cli import app
 from tests.api.conftest import client_for, problem_of
+from tests.conftest import NOW
 from tests.unit.small import NOTHING_GIVEN, SWAP, at, sessions_with
 
 RULES = SWAP + """
@@ -84,6 +86,22 @@ def test_a_stance_said_three_times_ends_whole_as_if_each_statement_were_ended(op
     [end] = [f.id for f in whole.facts(BASELINE, subject="a1").facts if f.value.get("ends_stance")]
     assert ended_by(whole, "2024-04-02") == {sid: (False, "2024-04-01", [end]) for sid in ("a1", "a2", "a3")} | {
         "a_old": (False, "2024-01-15", [])}
+
+
+def test_a_restart_reads_the_end_of_the_stance_from_the_log_again(tmp_path):
+    folder = tmp_path / "restart"
+    first = sessions_with(folder, RULES, [*STANCE, END])
+    try:
+        before = [first.verdict(BASELINE, at(day)).model_dump_json() for day in DAYS]
+        causes = causes_on(first, "2024-04-01")
+    finally:
+        first.close()
+    again = open_sessions(load_scenario(folder), f"sqlite:///{tmp_path / 'restart.db'}", NOW)
+    try:
+        assert [again.verdict(BASELINE, at(day)).model_dump_json() for day in DAYS] == before
+        assert causes_on(again, "2024-04-01") == causes == ['ends stance a1 (a1, a2, a3): "We no longer wait for Beta."']
+    finally:
+        again.close()
 
 
 def test_a_restatement_said_after_the_end_survives_and_one_dated_before_is_ended_though_recorded_later(opened):
