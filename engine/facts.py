@@ -9,9 +9,10 @@ arrive late and out of order, and may be dated after now (the API warns of those
 Text (``source``, ``note``, a text ``value``) is bounded in length and never holds the NUL
 character, which some databases cannot store.
 
-Statements: a fact with ``states`` (a position or an offer, written as in a rule file) or
-``ends`` (the ids of statements that stop being in force) is a *statement fact*; see
-``engine.statements``.
+Statements: a fact with ``states`` (a position or an offer, written as in a rule file),
+``ends`` (the ids of statements that stop being in force) or ``ends_stance`` (the first
+statements of stances whose every statement in force then stops being in force) is a
+*statement fact*; see ``engine.statements``.
 
 Counted events: an event fact may stand for many acts (``count``), spread evenly over the
 period from ``since`` to ``at`` when ``since`` is given (the fact is dated at the end of its
@@ -173,9 +174,11 @@ _Actors = Annotated[list[Identifier], Field(max_length=64)]
 
 
 def _fact_schema(schema: dict[str, Any]) -> None:
-    """A fact needs ``at`` and ``subject``, or is a statement (``at`` with ``states`` or
-    ``ends``), or is a withdrawal alone: ``withdraws`` with at most a source and a note."""
+    """A fact needs ``at`` and ``subject``, or is a statement (``at`` with ``states``,
+    ``ends`` or ``ends_stance``), or is a withdrawal alone: ``withdraws`` with at most a
+    source and a note."""
     schema["anyOf"] = [{"required": ["at", "subject"]}, {"required": ["at", "states"]}, {"required": ["at", "ends"]},
+                       {"required": ["at", "ends_stance"]},
                        {"required": ["withdraws"], "properties": {name: False for name in _NOT_IN_WITHDRAWAL}}]
     schema["properties"]["at"] = TIME_SCHEMA
     schema["properties"]["since"] = {**TIME_SCHEMA, "description": "the start of the period a counted event covers (before 'at')"}
@@ -201,7 +204,11 @@ class FactInput(BaseModel):
     since: Annotated[dt.datetime | None, BeforeValidator(lambda v: None if v is None else parse_time(v))] = None
     states: Stated | None = None
     ends: Annotated[list[Identifier], BeforeValidator(_listed), Field(min_length=1, max_length=100)] | None = None
-    quote: text(2000, "a statement fact's words (those of an 'ends'; a stated position has its own 'quote')") = ""
+    ends_stance: Annotated[list[Identifier], BeforeValidator(_listed), Field(min_length=1, max_length=100, description=(
+        "the first statement of a stance (one that restates nothing), or a list of them: every statement of each "
+        "stance in force on the fact's day (the first and each that 'restates' it) stops being in force"))] | None = None
+    quote: text(2000, "a statement fact's words (those of an 'ends' or 'ends_stance'; a stated position has its own "
+                "'quote')") = ""
     confidence: Confidence = Field("confirmed", description=(
         "how sure the fact is: confirmed (the default), reported (one account, not confirmed) or disputed "
         "(contested; a fact some actor denies is disputed)"))
@@ -240,14 +247,15 @@ class FactInput(BaseModel):
         if self.is_statement:
             given = [name for name in ("subject", "actor", "value", "target", "withdraws", "count", "since") if getattr(self, name) is not None]
             if given:
-                raise ValueError(f"a statement fact ('states' or 'ends') takes 'at', 'quote', 'source', 'note', 'approx', "
+                raise ValueError(f"a statement fact ('states', 'ends' or 'ends_stance') takes 'at', 'quote', 'source', 'note', 'approx', "
                                  f"'confidence', 'claimed_by' and 'denied_by', not {', '.join(repr(g) for g in given)}: "
                                  "the position or offer names its own actor")
             if self.at is None:
                 raise ValueError("'at' required: the date the statement was made")
             return self
         if self.quote:
-            raise ValueError("'quote' is for statement facts (with 'states' or 'ends'); a fact's words go in 'note'")
+            raise ValueError("'quote' is for statement facts (with 'states', 'ends' or 'ends_stance'); "
+                             "a fact's words go in 'note'")
         if self.withdraws is not None and self.at is None and self.subject is None:
             if (any(v is not None for v in (self.actor, self.value, self.target, self.count, self.since)) or self.claimed_by
                     or self.denied_by or "confidence" in self.model_fields_set or "approx" in self.model_fields_set):
@@ -266,17 +274,19 @@ class FactInput(BaseModel):
 
     @property
     def is_statement(self) -> bool:
-        return self.states is not None or self.ends is not None
+        return self.states is not None or self.ends is not None or self.ends_stance is not None
 
     def statement_value(self) -> dict[str, Any]:
         """What a statement fact stores as its value: the declaration as written (JSON, no
-        defaults filled in), the ids it ends, its quote."""
+        defaults filled in), the ids it ends, the stances it ends, its quote."""
         value: dict[str, Any] = {}
         if self.states is not None:
             kind = "position" if self.states.position is not None else "offer"
             value["states"] = {kind: self.states.declaration.model_dump(mode="json", by_alias=True, exclude_unset=True)}
         if self.ends:
             value["ends"] = list(self.ends)
+        if self.ends_stance:
+            value["ends_stance"] = list(self.ends_stance)
         if self.quote:
             value["quote"] = self.quote
         return value
@@ -410,7 +420,8 @@ def resolve(fact: FactInput, rulebook: Rulebook, where: str) -> tuple[ResolvedFa
     if fact.is_withdrawal_only:
         return ResolvedFact(fact, "", "withdrawal", where), []
     if fact.is_statement:  # checked against the session's statements by the session
-        named = fact.states.declaration.id if fact.states is not None else fact.ends[0]  # type: ignore[index]
+        named = (fact.states.declaration.id if fact.states is not None
+                 else fact.ends[0] if fact.ends else fact.ends_stance[0])  # type: ignore[index]
         problems = _attribution(fact, where) + _unknown_attributors(fact, rulebook, where)
         return (None if problems else ResolvedFact(fact, named, "statement", where)), problems
     attribution = _attribution(fact, where)
@@ -536,7 +547,8 @@ def _validate(raw: Any, where: str) -> tuple[FactInput | None, list[Problem]]:
     """The fact's shape, with a problem for each field that is wrong."""
     if not isinstance(raw, dict):
         return None, [Problem(where, "", f"expected a fact: a mapping with at, subject, value, ...; got {brief(raw)}")]
-    needed = ("at",) if raw.get("states") is not None or raw.get("ends") is not None else ("at", "subject")
+    stating = any(raw.get(name) is not None for name in ("states", "ends", "ends_stance"))
+    needed = ("at",) if stating else ("at", "subject")
     missing = [] if raw.get("withdraws") is not None else [
         Problem(where, name, f"required field {name!r} is missing") for name in needed if raw.get(name) is None]
     try:

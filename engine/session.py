@@ -56,21 +56,25 @@ def _compiled(rulebook: Rulebook) -> CompiledRules:
     return compiled
 
 
-def resting_on(verdict: Verdict, unsure: list[Fact], status_without: Callable[[], Status]) -> Verdict:
+def resting_on(verdict: Verdict, unsure: list[Fact], status_without: Callable[[], Status],
+               rulebook: Rulebook | None = None) -> Verdict:
     """``verdict`` naming, in ``rests_on_unconfirmed``, the less-than-confirmed statement
     facts it read (``unsure``) when its status rests on them: with all of them left out
-    (``status_without``: the status then) it would differ (``rules/README.md`` §6.1)."""
+    (``status_without``: the status then) it would differ (``rules/README.md`` §6.1).
+    ``rulebook``: the verdict's, which says what each fact's ``ends_stance`` ended."""
     if not unsure or status_without() == verdict.status:
         return verdict
-    cited = [cite_statement_fact(f) for f in unsure]
+    cited = [cite_statement_fact(f, rulebook) for f in unsure]
     return verdict.model_copy(update={"rests_on_unconfirmed": [*verdict.rests_on_unconfirmed, *cited],
                                       "summary": [*verdict.summary, _resting_note(verdict.status, cited)]})
 
 
-def marked_timeline(entries: list[TimelineEntry], without: list[TimelineEntry], unsure: list[Fact]) -> list[TimelineEntry]:
+def marked_timeline(entries: list[TimelineEntry], without: list[TimelineEntry], unsure: list[Fact],
+                    rulebook: Rulebook | None = None) -> list[TimelineEntry]:
     """``entries`` with each whose status differs from the status then of ``without`` (the
     timeline with every less-than-confirmed statement fact left out) marked as resting on
-    those of ``unsure`` said by its day, as ``resting_on`` marks a verdict."""
+    those of ``unsure`` said by its day, as ``resting_on`` marks a verdict (``rulebook``: the
+    timeline's)."""
     times = [e.at for e in without]
     marked = []
     for entry in entries:
@@ -79,7 +83,7 @@ def marked_timeline(entries: list[TimelineEntry], without: list[TimelineEntry], 
         if not said or (i >= 0 and without[i].status == entry.status):
             marked.append(entry)
             continue
-        cited = [cite_statement_fact(f) for f in said]
+        cited = [cite_statement_fact(f, rulebook) for f in said]
         update = {"rests_on_unconfirmed": [*entry.rests_on_unconfirmed, *cited],
                   "changes": [*entry.changes, f"rests on statements not confirmed: {unsure_words(cited)}"]}
         if isinstance(entry, TimelineEntryWithVerdict):  # the verdict inline, marked as ``resting_on`` marks it
@@ -335,7 +339,8 @@ class Session:
         frame = self.frame(as_of, admit)
         verdict = self.analyst_for(admit).verdict(frame)
         unsure = [f for f in self.unsure_statements(frame.as_of) if admitted(f.confidence, admit)]
-        return resting_on(verdict, unsure, lambda: self.analyst_for("confirmed").verdict(frame).status)
+        return resting_on(verdict, unsure, lambda: self.analyst_for("confirmed").verdict(frame).status,
+                          self.analyst_for(admit).rulebook)
 
     def status(self, as_of: dt.datetime | dt.date | None = None) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation.
@@ -375,7 +380,8 @@ class Session:
         unsure = [f for f in self.unsure_statements() if admitted(f.confidence, admit)]
         if not unsure:
             return entries
-        return marked_timeline(entries, self.analyst_for("confirmed").timeline(self.history, self._time(until), admit=admit), unsure)
+        return marked_timeline(entries, self.analyst_for("confirmed").timeline(self.history, self._time(until), admit=admit), unsure,
+                               self.analyst_for(admit).rulebook)
 
     def change_times(self) -> list[dt.datetime]:
         """Every time at which a verdict can change: a fact, an event leaving its window,

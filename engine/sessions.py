@@ -489,7 +489,8 @@ class Sessions:
             frame, analyst = session.frame(as_of, admit), session.analyst_for(admit)
             unsure = [f for f in session.unsure_statements(frame.as_of) if admitted(f.confidence, admit)]
             sure = session.analyst_for("confirmed") if unsure else analyst
-        return resting_on(self._answer(analyst, frame, deadline), unsure, lambda: self._answer(sure, frame, deadline).status)
+        return resting_on(self._answer(analyst, frame, deadline), unsure, lambda: self._answer(sure, frame, deadline).status,
+                          analyst.rulebook)
 
     def timeline(self, name: str, deadline: Deadline = NO_DEADLINE, admit: Confidence = "disputed",
                  verdicts: bool = False) -> list[TimelineEntry]:
@@ -512,7 +513,7 @@ class Sessions:
         span = self._span(name, rulebook, rules, history, now, deadline, admit, verdicts, source)
         if sure is not None:  # what the entries rest on among the statements less than confirmed
             without = self._span(name, sure.rulebook, sure.rules, history, now, deadline, admit, source=source)
-            span = replace(span, entries=marked_timeline(span.entries, without.entries, unsure))
+            span = replace(span, entries=marked_timeline(span.entries, without.entries, unsure, rulebook))
         self._timelines.put(name, live, version, rulebook, admit, span, verdicts)
         return list(span.entries)
 

@@ -7,9 +7,14 @@ A *statement fact* (kind ``statement``) carries, at its date ``at``:
   ``{offer: {...}}``) but without ``in_force``: it is in force from ``at``'s day.  With
   ``restates: X`` it says again, or in softer terms, the stance X first stated;
 - ``ends``: the ids of statements (of the rule files or stated earlier) that stop being in
-  force from ``at``'s day, with the words that ended them in ``quote`` if any.
+  force from ``at``'s day, with the words that ended them in ``quote`` if any;
+- ``ends_stance``: the ids of stances, each named by its first statement (one that restates
+  nothing): every statement of the stance in force on ``at``'s day (the first and each
+  that ``restates`` it, stated before that day) stops being in force from it.  Which ones
+  that is, is worked out where the facts are applied (``stated_rulebook``), so a
+  restatement learnt late but dated before is ended too, and one said later is not.
 
-One fact may do both: a softened position is the new terms stated, the old ones ended.
+One fact may do all three: a softened position is the new terms stated, the old ones ended.
 
 A session's *rulebook* is then the scenario's rule files with its statement facts applied
 (``stated_rulebook``): each stated position or offer added, in force from its day until a
@@ -30,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.errors import Problem
+from engine.errors import Problem, suggest
 from engine.facts import Confidence, Fact, admitted
 from engine.rulebook import Rulebook
 from engine.rulebook.models import SECTIONS, InForce, Offer, Position
@@ -71,6 +76,9 @@ class Statement:
     where: str
     approx: bool = False  # its date is approximate: so are the dates of what it states
     confidence: Confidence = "confirmed"  # how sure the report of it is (``admitting``)
+    ends_stance: tuple[str, ...] = ()  # the first statements of the stances it ends
+    fact: str = ""  # the fact's id: what ``Rulebook.stance_ends`` files the statements it ended under
+    partial: bool = False  # read with statements left out (``admitting``): a stance may have none left in force
 
     @property
     def kind(self) -> str:
@@ -92,15 +100,19 @@ def statements_of(facts: Sequence[Fact], where: dict[str, str] | None = None) ->
         elif "offer" in stated:
             states = Offer.model_validate(stated["offer"])
         read.append(Statement(fact.at, fact.seq, states, tuple(value.get("ends") or ()),
-                              (where or {}).get(fact.id, fact.id), fact.approx, fact.confidence))
+                              (where or {}).get(fact.id, fact.id), fact.approx, fact.confidence,
+                              tuple(value.get("ends_stance") or ()), fact.id))
     return sorted(read, key=lambda s: (s.at.date(), s.seq))
 
 
 def admitting(statements: Sequence[Statement], admit: Confidence) -> list[Statement]:
     """The statements a verdict of the facts at least as sure as ``admit`` reads: those at
     least that sure, less what depends on one left out (in order of application): an end of
-    a statement left out is dropped from ``ends``, a restatement of one is left out too (it
-    says again what is not admitted), and a fact left with nothing to state or end goes."""
+    a statement left out is dropped from ``ends`` (of a stance whose first statement is left
+    out, from ``ends_stance``), a restatement of one is left out too (it says again what is
+    not admitted), and a fact left with nothing to state or end goes.  An end of a stance
+    kept ends the statements of it kept that are in force then: none, it may be, and that is
+    no problem (``Statement.partial``)."""
     if admit == "disputed":
         return list(statements)
     kept, gone = [], set()
@@ -110,9 +122,10 @@ def admitting(statements: Sequence[Statement], admit: Confidence) -> list[Statem
                 gone.add(st.states.id)
             continue
         ends = tuple(e for e in st.ends if e not in gone)
-        if st.states is None and not ends:
+        stances = tuple(e for e in st.ends_stance if e not in gone)
+        if st.states is None and not ends and not stances:
             continue
-        kept.append(st if ends == st.ends else replace(st, ends=ends))
+        kept.append(replace(st, ends=ends, ends_stance=stances, partial=True))
     return kept
 
 
@@ -125,6 +138,7 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
     positions: dict[str, tuple[Position, _Where]] = {k: (p, _RULE_FILES) for k, p in base.positions.items()}
     offers: dict[str, tuple[Offer, _Where]] = {k: (o, _RULE_FILES) for k, o in base.offers.items()}
     later = {st.states.id: st.at.date() for st in reversed(statements) if st.states is not None}  # id -> its first day
+    stance_ends: dict[str, dict[str, tuple[str, ...]]] = {}  # a fact's id -> per stance it names, the statements it ended
     for st in statements:
         day = st.at.date()
         if st.states is not None:
@@ -165,6 +179,13 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
                                         f"(it ended on {until.isoformat()})"))
                 continue
             table[ended] = (item.model_copy(update={"in_force": InForce(**{"from": start, "until": day})}), origin)
+        for n, stance in enumerate(st.ends_stance):
+            field = f"ends_stance.{n}" if len(st.ends_stance) > 1 else "ends_stance"
+            ended_now, problem = _end_stance(positions, offers, later, st, stance, day)
+            if problem:
+                problems.append(Problem(st.where, field, problem))
+            else:
+                stance_ends.setdefault(st.fact, {})[stance] = ended_now
     if problems:
         return base, problems
     items = _items_of(base)
@@ -175,7 +196,44 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
         return base, problems
     kept = {k: p for k, (p, _) in positions.items()}
     return replace(base, positions=kept, offers={k: o for k, (o, _) in offers.items()},
-                   variants={v.id: (p, v) for p in kept.values() for v in p.variants}), []
+                   variants={v.id: (p, v) for p in kept.values() for v in p.variants}, stance_ends=stance_ends), []
+
+
+def _end_stance(positions: dict[str, tuple[Position, _Where]], offers: dict[str, tuple[Offer, _Where]],
+                later: dict[str, dt.date], st: Statement, stance: str, day: dt.date) -> tuple[tuple[str, ...], str]:
+    """End (in ``positions`` and ``offers``) every statement of ``stance`` in force on
+    ``day``: its first statement and each that restates it, stated before ``day`` (one stated
+    that day, by ``st`` or an earlier fact, says the stance again: it is not ended) and not
+    ended by then.  The ids ended, in order of statement, or what is wrong."""
+    first = positions.get(stance) or offers.get(stance)
+    if first is None and stance in later:
+        return (), f"stance {stance!r} is first stated only on {later[stance].isoformat()}; it cannot end on {day.isoformat()}"
+    if first is None:
+        firsts = sorted(k for table in (positions, offers) for k, (item, _) in table.items() if item.restates is None)
+        hint = suggest(stance, firsts)
+        return (), (f"no stance {stance!r} to end" + (f"; did you mean {hint!r}?" if hint else "")
+                    + f" (a stance is named by its first statement; known: {', '.join(firsts) or 'none'})")
+    if first[0].restates is not None:
+        return (), (f"{stance!r} restates {first[0].restates!r}: name the stance by its first statement, "
+                    f"{first[0].restates!r}")
+    members = [(table, key, item, origin) for table in (positions, offers) for key, (item, origin) in table.items()
+               if key == stance or item.restates == stance]
+    members.sort(key=lambda m: (m[2].in_force.from_ or dt.date.min, m[1]))
+    ended: list[str] = []
+    why: dict[str, list[str]] = {}  # why none is in force: "in force from D" or "ended on D" -> the ids
+    for table, key, item, origin in members:
+        start, until = item.in_force.from_, item.in_force.until
+        if start is not None and day <= start:
+            why.setdefault(f"in force from {start.isoformat()}", []).append(key)
+        elif until is not None and until <= day:
+            why.setdefault(f"ended on {until.isoformat()}", []).append(key)
+        else:
+            table[key] = (item.model_copy(update={"in_force": InForce(**{"from": start, "until": day})}), origin)  # type: ignore[index]
+            ended.append(key)
+    if not ended and not st.partial:
+        return (), (f"no statement of stance {stance!r} is in force on {day.isoformat()}: "
+                    + "; ".join(f"{', '.join(ids)} {reason}" for reason, ids in why.items()))
+    return tuple(ended), ""
 
 
 def statement_problems(base: Rulebook, earlier: Sequence[Fact], new: Sequence[Fact], where: dict[str, str]) -> list[Problem]:
@@ -212,6 +270,8 @@ def statements_as_of(rulebook: Rulebook, facts: Sequence[Fact], as_of: dt.dateti
         for declaration in (value.get("states") or {}).values():
             stated_by[declaration["id"]] = fact.id
         for ended in value.get("ends") or ():
+            ended_by.setdefault(ended, []).append(fact.id)
+        for ended in (e for stance in rulebook.stance_ends.get(fact.id, {}).values() for e in stance):
             ended_by.setdefault(ended, []).append(fact.id)
     day = as_of.date()
     found = []

@@ -280,6 +280,7 @@ def whatif_view(request: Request, who: Who, session: SessionName = BASELINE) -> 
                    subjects={s.id: s for s in rulebook.subjects.values()}, present=present.date().isoformat(),
                    moves=rulebook.moves, conditions=sorted(rulebook.conditions),
                    in_force=[s for s in stated if s.in_force],
+                   stances={s.id: s.restates or s.id for s in stated if s.in_force},  # each one's stance, by its first statement
                    offers_off=[s for s in stated if s.kind == "offer" and not s.in_force])
 
 

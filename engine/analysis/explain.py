@@ -16,6 +16,7 @@ from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_
 from engine.conditions import describe, show
 from engine.conduct import act, shown_offers
 from engine.facts import Fact, cited_day
+from engine.rulebook import Rulebook
 from engine.rulebook.models import PARAPHRASE_PREFIX, Compare, Escalation, Offer, Position, Variant, quote_kind_of
 from engine.values import distance
 from engine.verdict import (
@@ -121,11 +122,16 @@ def said_day(ref: PositionRef) -> str:
     return cited_day(dt.datetime.combine(ref.said_on, dt.time()), ref.approx) if ref.said_on else ""
 
 
-def statement_words(value: dict) -> str:
-    """A statement fact's value in words: what it states and ends, and its quote."""
+def statement_words(value: dict, stances: dict[str, tuple[str, ...]] | None = None) -> str:
+    """A statement fact's value in words: what it states and ends, and its quote; for each
+    stance it ends, the statements of it ended (``stances``: ``Rulebook.stance_ends`` of the
+    fact; None: not known here)."""
     words = [f"states {kind} {decl.get('id')}" for kind, decl in (value.get("states") or {}).items()]
     if value.get("ends"):
         words.append(f"ends {', '.join(value['ends'])}")
+    for stance in value.get("ends_stance") or ():
+        ended = "" if stances is None else f" ({', '.join(stances.get(stance, ())) or 'none in force'})"
+        words.append(f"ends stance {stance}{ended}")
     quote = f": \"{' '.join(value['quote'].split())}\"" if value.get("quote") else ""  # a YAML '>' block's line ends too
     return "; ".join(words) + quote
 
@@ -135,9 +141,11 @@ def condition_text(compare: Compare, unit: str = "") -> str:
     return _cited(compare, unit, lambda: describe(compare, unit))
 
 
-def cite_statement_fact(fact: Fact) -> FactRef:
-    """A statement fact cited with how sure it is (no situation needed: it has no unit)."""
-    return FactRef(id=fact.id, subject=fact.subject, value=statement_words(fact.value), at=fact.at, actor=fact.actor,
+def cite_statement_fact(fact: Fact, rulebook: Rulebook | None = None) -> FactRef:
+    """A statement fact cited with how sure it is (no situation needed: it has no unit);
+    ``rulebook``: the one made with it, which says what its ``ends_stance`` ended."""
+    stances = None if rulebook is None else rulebook.stance_ends.get(fact.id, {})
+    return FactRef(id=fact.id, subject=fact.subject, value=statement_words(fact.value, stances), at=fact.at, actor=fact.actor,
                    source=fact.source, note=fact.note, confidence=fact.confidence, claimed_by=list(fact.claimed_by),
                    denied_by=list(fact.denied_by), approx=fact.approx)
 
@@ -145,7 +153,7 @@ def cite_statement_fact(fact: Fact) -> FactRef:
 def cite_fact(sit: Situation, fact: Fact) -> FactRef:
     def build() -> FactRef:
         subject = sit.rulebook.subjects.get(fact.subject)
-        value = statement_words(fact.value) if fact.kind == "statement" else fact.value
+        value = statement_words(fact.value, sit.rulebook.stance_ends.get(fact.id, {})) if fact.kind == "statement" else fact.value
         return FactRef(id=fact.id, subject=fact.subject, value=value, unit=subject.unit if subject else "",
                        at=fact.at, actor=fact.actor, target=fact.target, source=fact.source, note=fact.note,
                        count=fact.count, since=fact.since,

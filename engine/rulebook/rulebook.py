@@ -61,6 +61,9 @@ class Rulebook:
     escalations: dict[str, Escalation]
     variants: dict[str, tuple[Position, Variant]] = field(default_factory=dict)
     costs: dict[str, Cost] = field(default_factory=dict)  # what each party bears (ripeness)
+    # a statement fact's id -> per stance its ``ends_stance`` names, the statements it ended (``engine.statements``):
+    # what cites the fact says which; not part of what the rules say (``canonical``)
+    stance_ends: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, compare=False, repr=False)
     # expanding builds new models: done once per expression (kept with it, so its id stays its own)
     _expanded: dict[int, tuple[Expr, tuple[Expr, frozenset[str]]]] = field(default_factory=dict, compare=False, repr=False)
     _alternatives: dict[int, tuple[Expr, list[tuple[Compare, ...]]]] = field(default_factory=dict, compare=False, repr=False)
@@ -84,7 +87,7 @@ class Rulebook:
             return value
 
         kept = {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if not f.name.startswith("_") and f.name not in ("folder", "variants")}
+                if not f.name.startswith("_") and f.name not in ("folder", "variants", "stance_ends")}
         return json.dumps(kept, sort_keys=True, ensure_ascii=False)
 
     @functools.cached_property

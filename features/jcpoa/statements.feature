@@ -26,3 +26,17 @@ Feature: Positions stated and ended as the news comes in
     Then in "demand" the position "irn_no_talks_without_relief" is not in force as of 2021-03-08
     And in "demand" the position "irn_no_talks_without_relief" is in force as of 2021-03-07
     And in baseline the position "irn_no_talks_without_relief" is in force as of 2021-03-08
+
+  Scenario: A stance said twice is dropped whole, by its first statement
+    When in "demand" on 2021-03-08 IRN states the position "irn_no_informal_talks_again" according to "a spokesman":
+      """
+      restates: irn_no_informal_talks
+      withholds: IRN.join_indirect_talks
+      until: {condition: relief_granted}
+      quote: "Still no informal meeting."
+      """
+    And in "demand" on 2021-03-10 the stance "irn_no_informal_talks" ends saying "Iran will meet informally" according to "a report"
+    Then in "demand" the position "irn_no_informal_talks_again" is in force as of 2021-03-09
+    And in "demand" the position "irn_no_informal_talks" is not in force as of 2021-03-10
+    And in "demand" the position "irn_no_informal_talks_again" is not in force as of 2021-03-10
+    And in "demand" the timeline on 2021-03-10 says "ends stance irn_no_informal_talks (irn_no_informal_talks, irn_no_informal_talks_again)"

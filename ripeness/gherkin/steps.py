@@ -259,6 +259,18 @@ def statement_ends(desk: Desk, request, line: str | None, date: str, sid: str, q
     desk.record([(where, fact)], sentence="statement", line=line_of(line))
 
 
+
+@step(parsers.re(rf'{IN}on {DATE} the stance "(?P<sid>{NAME})" ends'
+                 rf'(?: saying "(?P<quote>[^"]*)")?{SOURCE}'))
+def stance_ends(desk: Desk, request, line: str | None, date: str, sid: str, quote: str | None, source: str | None) -> None:
+    """Every statement of the stance first stated as ``sid`` in force that day ends (``ends_stance``)."""
+    where = here(desk, request)
+    fact = {"at": parse_date(date, where), "ends_stance": [sid], "source": source if source is not None else f"feature {where}"}
+    if quote:
+        fact["quote"] = quote
+    desk.record([(where, fact)], sentence="statement", line=line_of(line))
+
+
 # --- Then: the verdict (of baseline, or of the line named by `in "NAME"`) ----------------------
 
 AS_OF = r"(?: as of (?P<date>\S+))?"

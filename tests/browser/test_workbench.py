@@ -443,6 +443,39 @@ def test_a_whatif_states_an_offer_and_ends_a_position_and_is_compared(page, serv
     shot(page, "whatif-statements")
 
 
+def test_a_whatif_ends_a_stance_said_twice_whole_from_the_end_form(page, server):
+    """The end form's "every other statement of its stance" box ends the whole stance
+    (``ends_stance``, rules/README.md §6.1), named by its first statement whichever of its
+    statements is chosen."""
+    sign_in(page, server, ANALYST)
+    show_verdict_as_of(page, "2021-03-07")
+    page.click('nav a[data-view="whatif"]')
+    fork = page.locator("#fork-form")
+    fork.locator('[name="name"]').fill("page_stance")
+    fork.locator("button[type=submit]").click()
+    page.locator('.whatif[data-session="page_stance"]').wait_for()
+    api = server.client(headers={"Authorization": f"Bearer {ANALYST}"})
+    again = {"at": "2021-03-05", "source": "a spokesman", "states": {"position": {
+        "id": "irn_no_informal_talks_again", "restates": "irn_no_informal_talks", "actor": "IRN",
+        "withholds": "IRN.join_indirect_talks", "until": {"condition": "relief_granted"},
+        "quote": "Still no informal meeting.", "source": "a spokesman"}}}
+    assert api.post("/sessions/page_stance/facts", json=again).status_code == 201
+    page.click('nav a[data-view="verdict"]')
+    page.click('nav a[data-view="whatif"]')
+    end = page.locator("#end-form")
+    end.locator('option[value="irn_no_informal_talks_again"]').wait_for(state="attached")
+    end.locator('[name="at"]').fill("2021-03-08")
+    end.locator('[name="ends"]').select_option("irn_no_informal_talks_again")  # a restatement: its stance is the first's
+    end.locator('[name="whole_stance"]').check()
+    end.locator("button[type=submit]").click()
+    end.locator('option[value="irn_no_informal_talks_again"]').wait_for(state="detached")  # recorded: no longer in force
+    assert "irn_no_informal_talks" not in end.locator('[name="ends"]').inner_text()
+    facts = api.get("/sessions/page_stance/facts").json()["facts"]
+    assert [f["value"].get("ends_stance") for f in facts if f["kind"] == "statement"][-1] == ["irn_no_informal_talks"]
+    then = {s["id"]: s for s in api.get("/sessions/page_stance/statements", params={"as_of": "2021-03-08"}).json()}
+    assert [then[sid]["until"] for sid in ("irn_no_informal_talks", "irn_no_informal_talks_again")] == ["2021-03-08"] * 2
+
+
 SCENARIO_TOKENS = "admin-token-00000001 admin root;strike-token-0000001 analyst@strike stella"
 
 

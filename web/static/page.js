@@ -528,7 +528,9 @@ function wireStatements(section) {
   end?.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = fieldsOf(end);
-    post(end, { at: data.at, ends: data.ends, quote: data.quote, source: data.source, note: "hypothetical" });
+    const ended = data.whole_stance  // the whole stance: named by its first statement (rules/README.md §6.1)
+      ? { ends_stance: JSON.parse(end.dataset.stances)[data.ends] || data.ends } : { ends: data.ends };
+    post(end, { at: data.at, ...ended, quote: data.quote, source: data.source, note: "hypothetical" });
   });
 }
 
