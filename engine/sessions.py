@@ -52,7 +52,7 @@ from engine.errors import (
 )
 from engine.facts import Confidence, Fact, ResolvedFact, admitted, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
-from engine.reply_json import reply_json
+from engine.reply_json import reply_json, write_ahead
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of, marked_timeline, resting_on
@@ -98,6 +98,7 @@ class FactPost:
     body_hash: str = ""
     skip_known: bool = False  # leave out facts the session already holds, withdrawn ones too (reloading a fact file)
     then: bool = True  # the reply also gives the verdict as of the latest fact's date (``Recorded.verdict_then``)
+    sent: bool = False  # the reply is sent as JSON (the API): written beside the commit with its verdicts (``reply_json.write_ahead``)
 
 
 @dataclass(frozen=True)
@@ -421,7 +422,8 @@ class Sessions:
                         analysts = (session.analyst, session.past_analyst if then is not None else session.analyst)
                         stored[i] = (facts, len(given) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
                     if stored:
-                        write.beside(lambda: self._start_verdicts(name, stored, replying))
+                        ahead = {i for i in stored if posts[i].sent}
+                        write.beside(lambda: self._start_verdicts(name, stored, replying, ahead))
             except Exception as exc:  # nothing of this transaction was stored
                 for job in replying:  # its verdicts never answered, and done before its analysts are closed
                     if not job.cancel():
@@ -443,25 +445,28 @@ class Sessions:
         # them (outside every lock: writes go on)
         if written:
             job = replying[0] if replying else None
-            answers = job.result() if job is not None and not job.cancel() else self._verdicts(name, stored)
+            answers = (job.result() if job is not None and not job.cancel()
+                       else self._verdicts(name, stored, {i for i in stored if posts[i].sent}))
             for i in written:
                 results[i] = answers[i]
                 if posts[i].key is not None and not isinstance(answers[i], Exception):
                     self._replies.save_reply(record.id, posts[i].key, reply_json(answers[i]).decode())
         return results  # type: ignore[return-value]  # every entry is set
 
-    def _start_verdicts(self, name: str, stored: dict, into: list[Future]) -> None:
+    def _start_verdicts(self, name: str, stored: dict, into: list[Future], ahead: set[int]) -> None:
         """``_verdicts`` begun in the reply's thread (``Writing.beside``: the commit is being
         sent); a closed ``Sessions`` takes no new work there, and they are worked out after."""
         try:
-            into.append(self._replying.submit(self._verdicts, name, stored))
+            into.append(self._replying.submit(self._verdicts, name, stored, ahead))
         except RuntimeError:  # shut down
             pass
 
-    def _verdicts(self, name: str, stored: dict) -> dict[int, Recorded | Exception]:
+    def _verdicts(self, name: str, stored: dict, ahead: set[int]) -> dict[int, Recorded | Exception]:
         """Each written request's reply, from the frames taken under the session's lock: the
-        verdict now and (its ``then`` frame) as of the latest of its facts' dates; an error
-        in its place if that fails (the facts are stored: a retry with its key answers again)."""
+        verdict now and (its ``then`` frame) as of the latest of its facts' dates, and for
+        those ``ahead`` (``FactPost.sent``) its JSON too (``reply_json.write_ahead``: the
+        response and the idempotent reply saved take it); an error in its place if that
+        fails (the facts are stored: a retry with its key answers again)."""
         answers: dict[int, Recorded | Exception] = {}
         for i, (facts, skipped, frame, then, warnings, (analyst, past_analyst)) in stored.items():
             try:
@@ -474,6 +479,8 @@ class Sessions:
                     verdict_then = self._answer(past_analyst, then, beside=analyst)
                 answers[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
                                       verdict=verdict, verdict_then=verdict_then, warnings=warnings)
+                if i in ahead:
+                    write_ahead(answers[i])
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
                 answers[i] = exc
         return answers
