@@ -57,7 +57,7 @@ from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of, marked_timeline, resting_on
 from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
-from engine.store.ports import SessionRecord, Store
+from engine.store.ports import Position, SessionRecord, Store
 from engine.store.reading import reading_url
 from engine.verdict import StatementState, TimelineEntry, Verdict
 
@@ -441,6 +441,7 @@ class Sessions:
                 if built_so_far:
                     with self._guard:
                         self._heads[name] = max(f.seq for f in built_so_far)
+                self._followed(write.taken, write.last_seq)
         # committed: each reply's verdicts, worked out beside the commit, or now if their thread had not begun
         # them (outside every lock: writes go on)
         if written:
@@ -617,7 +618,9 @@ class Sessions:
         Whether anything moved."""
         with self._following:
             position = self.log.position()
-            if position == self._position:
+            with self._guard:
+                start = self._position  # this process's own writes since may move it on (``_followed``)
+            if position == start:
                 return False
             deleted = self._registry.deleted()
             with self._guard:
@@ -633,13 +636,26 @@ class Sessions:
                         added = True
                 if added:  # kept in creation order (``page`` relies on it), whichever replica made them
                     self._records = dict(sorted(self._records.items(), key=lambda item: item[1].id))
-            for session_id, seq in self.log.written(self._position.last_seq, position.last_seq).items():
+            for session_id, seq in self.log.written(start.last_seq, position.last_seq).items():
                 with self._guard:
                     record = self._by_id.get(session_id)
                 if record is not None:
                     self._refresh(record.name, seq)
-            self._position = position
+            with self._guard:
+                if position.changes > self._position.changes:  # not back before an own write followed meanwhile
+                    self._position = position
             return True
+
+    def _followed(self, taken: Position | None, last_seq: int) -> None:
+        """This process's write, committed, taken at the log's position ``taken``: if the
+        log was followed right up to it (nothing of another replica's, nor a session created
+        or deleted, came in between), the log is followed past it too, so that ``catch_up``
+        reads nothing for it (its session is already up to date)."""
+        if taken is None:
+            return
+        with self._guard:
+            if self._position == Position(taken.last_seq, taken.changes - 1):
+                self._position = Position(last_seq, taken.changes)
 
     def follow(self, every: float = FOLLOW_SECONDS) -> None:
         """Catch up with the log every ``every`` seconds, in a thread, until ``close``."""
