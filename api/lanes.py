@@ -7,6 +7,11 @@ after its own facts), given only once the commit is done.  With one client a lan
 POST at a time and nothing changes; with several, the commit that dominated each request is
 shared.  Forks and deletions go through the same lane, alone.
 
+A job that finds its lane idle (nothing queued, nothing running) is run by the request's own
+task, with no worker task made for it (one hand-over on the event loop fewer, what a lone
+client's POST pays); jobs that arrive meanwhile queue behind it, and a worker task takes
+them once it is done.
+
 The sessions a job runs on are looked up when it runs, so a scenario reloaded meanwhile
 (``quiesced``: no job runs while it is swapped) takes the jobs queued after it.
 """
@@ -39,7 +44,7 @@ class Lanes:
     def __init__(self, sessions: Sessions | Callable[[], Sessions]):
         self._current: Callable[[], Sessions] = sessions if callable(sessions) else (lambda: sessions)
         self._queues: dict[str, deque[_Job]] = {}
-        self._workers: dict[str, asyncio.Task] = {}
+        self._workers: dict[str, asyncio.Future] = {}  # a worker task, or a job run alone (``_alone``)
         self._paused = False
 
     @property
@@ -70,9 +75,31 @@ class Lanes:
         return await self._submit(sid, _Job(run=fn))
 
     async def _submit(self, sid: str, job: _Job) -> Any:
-        self._queues.setdefault(sid, deque()).append(job)
-        self._start(sid)
+        queue = self._queues.setdefault(sid, deque())
+        queue.append(job)
+        if len(queue) == 1 and sid not in self._workers and not self._paused:
+            await self._alone(sid, queue)
+        else:
+            self._start(sid)
         return await job.future
+
+    async def _alone(self, sid: str, queue: deque[_Job]) -> None:
+        """The lane's one job, run by the calling task (the lane marked busy meanwhile, so
+        jobs that arrive queue behind it, and ``quiesced`` waits for it); then a worker
+        task for the jobs that arrived meanwhile, if any (also when the caller was
+        cancelled: the lane goes on)."""
+        running: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._workers[sid] = running  # awaited as a worker task is (``quiesced``)
+        try:
+            await self._run(sid, [queue.popleft()])
+        finally:
+            del self._workers[sid]
+            if not running.done():
+                running.set_result(None)
+            if queue:
+                self._start(sid)  # while paused, ``quiesced`` starts it once done
+            else:
+                del self._queues[sid]
 
     async def _drain(self, sid: str) -> None:
         queue = self._queues[sid]
@@ -91,31 +118,37 @@ class Lanes:
     async def _work(self, sid: str, queue: deque[_Job]) -> None:
         while queue and not self._paused:
             group = [queue.popleft()]
-            if group[0].post is None:
-                call: Callable[[], Any] = group[0].run  # type: ignore[assignment]
-            else:
+            if group[0].post is not None:
                 keys = {group[0].post.key}
                 while queue and queue[0].post is not None and len(group) < MAX_GROUP and (
                         queue[0].post.key is None or queue[0].post.key not in keys):
                     group.append(queue.popleft())
                     keys.add(group[-1].post.key)  # type: ignore[union-attr]
-                posts = [job.post for job in group]
+            await self._run(sid, group)
 
-                def call(posts: list = posts) -> list[Recorded | Exception]:
-                    return self._sessions.record_many(sid, posts)
-            try:
-                outcome = await run_in_threadpool(call)
-                results = outcome if group[0].post is not None else [outcome]
-            except Exception as exc:  # noqa: BLE001  # each waiting request answers with it
-                results = [exc] * len(group)
-            except BaseException:  # cancelled: so are the requests of this group
-                for job in group:
-                    job.future.cancel()
-                raise
-            for job, result in zip(group, results, strict=True):
-                if job.future.done():  # the client went away
-                    continue
-                if isinstance(result, Exception):
-                    job.future.set_exception(result)
-                else:
-                    job.future.set_result(result)
+    async def _run(self, sid: str, group: list[_Job]) -> None:
+        """One group in a worker thread: fact POSTs written together, or one other job; each
+        job's future given its result or its error."""
+        if group[0].post is None:
+            call: Callable[[], Any] = group[0].run  # type: ignore[assignment]
+        else:
+            posts = [job.post for job in group]
+
+            def call(posts: list = posts) -> list[Recorded | Exception]:
+                return self._sessions.record_many(sid, posts)
+        try:
+            outcome = await run_in_threadpool(call)
+            results = outcome if group[0].post is not None else [outcome]
+        except Exception as exc:  # noqa: BLE001  # each waiting request answers with it
+            results = [exc] * len(group)
+        except BaseException:  # cancelled: so are the requests of this group
+            for job in group:
+                job.future.cancel()
+            raise
+        for job, result in zip(group, results, strict=True):
+            if job.future.done():  # the client went away
+                continue
+            if isinstance(result, Exception):
+                job.future.set_exception(result)
+            else:
+                job.future.set_result(result)

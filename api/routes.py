@@ -20,7 +20,7 @@ from api.schemas import MAX_FACTS, FactList, FactOut, Health, NewSession, RulesO
 from engine.comparison import Comparison
 from engine.errors import FactError, Problem, UnknownNameError
 from engine.facts import Confidence, Time, text
-from engine.reply_json import reply_json
+from engine.reply_json import take_json
 from engine.sessions import FactPost, Recorded, Sessions
 from engine.verdict import StatementState, TimelineEntry, TimelineEntryWithVerdict, Verdict
 
@@ -83,10 +83,11 @@ async def post_facts(sid: str, request: Request, who: Who,
     sessions = _sessions(request)
     require_writer(who, sessions.record_of(sid))
     raw = await _read_body(request, request.app.state.max_body)
-    post = FactPost(_fact_items(raw), idempotency_key, hashlib.sha256(raw).hexdigest(), then=verdict_then)
+    post = FactPost(_fact_items(raw), idempotency_key, hashlib.sha256(raw).hexdigest(), then=verdict_then, sent=True)
     recorded = await _lanes(request).record(sid, post)
-    # the text Recorded's JSON would be, from the parts kept of the replies before (engine.reply_json)
-    return Response(reply_json(recorded), status_code=201, media_type="application/json")
+    # the text Recorded's JSON would be, written beside the commit from the parts kept of the replies before
+    # (engine.reply_json), or now (a retry answered from its stored reply)
+    return Response(take_json(recorded), status_code=201, media_type="application/json")
 
 
 @router.get("/sessions/{sid}/facts", response_model=FactList, tags=["facts"])

@@ -37,7 +37,8 @@ from types import ModuleType
 
 from benchmarks import generate
 from benchmarks.common import ROOT
-from engine.reply_json import reply_json
+from engine.reply_json import take_json
+from engine.sessions import FactPost
 
 NOW = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)  # the server's clock: the facts are dated years before
 SCENARIO = generate.ScenarioSize(actors=6, positions=12, cycles=(2, 3, 4), subjects=100, seed=1)
@@ -238,7 +239,12 @@ def _postgres_databases(where: str) -> Iterator[dict[str, str]]:
 
 
 def sessions_reply(sessions, item) -> bytes:
-    return reply_json(sessions.record("baseline", item))
+    """The reply's JSON as the API writes it: the POST ``sent`` (its JSON written beside its
+    commit, where the code does so), the text taken once (``engine.reply_json.take_json``)."""
+    [recorded] = sessions.record_many("baseline", [FactPost(item, sent=True)])
+    if isinstance(recorded, Exception):
+        raise recorded
+    return take_json(recorded)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,11 @@ by pydantic, and kept with the very object it was written from: a later verdict 
 same object (``is``, never equality or a key of ours) takes the kept text.  The kept
 objects are held, so none of them is collected and its identity given to another; verdicts
 are frozen and nothing changes a list of theirs once made, so a kept text stays true.
+
+A whole reply may be written ahead (``write_ahead``: a fact POST's, in the thread that works
+out its verdicts while its commit waits, ``engine.sessions``): its text is then kept with the
+reply itself, by identity, and ``reply_json`` of that very reply (the API's response, the
+idempotent reply saved) takes it, written once.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from engine.errors import Misuse
 from engine.verdict import Verdict
 
 KEEP = 8  # texts kept per field: the verdicts now and then of a few sessions written in turn
+KEEP_AHEAD = 128  # whole replies written ahead and kept until taken: two lanes' groups of POSTs (``api.lanes.MAX_GROUP``)
 
 
 @functools.cache
@@ -79,9 +85,39 @@ def verdict_json(verdict: Verdict) -> bytes:
     return _verdicts(verdict)
 
 
+_ahead: dict[int, tuple[BaseModel, bytes]] = {}  # id(reply) -> the reply (held: its id stays its own) and its text
+_ahead_lock = threading.Lock()
+
+
+def write_ahead(reply: BaseModel) -> bytes:
+    """``reply_json(reply)``, kept with ``reply`` (by identity, the latest ``KEEP_AHEAD``) for
+    the ``reply_json`` or ``take_json`` of that very object: a reply must not be changed once
+    written ahead."""
+    text = _reply_json(reply)
+    with _ahead_lock:
+        _ahead[id(reply)] = (reply, text)
+        while len(_ahead) > KEEP_AHEAD:
+            del _ahead[next(iter(_ahead))]  # the oldest
+    return text
+
+
+def take_json(reply: BaseModel) -> bytes:
+    """``reply_json(reply)``, its text written ahead then forgotten (the response sent)."""
+    with _ahead_lock:
+        kept = _ahead.pop(id(reply), None)
+    return kept[1] if kept is not None and kept[0] is reply else _reply_json(reply)
+
+
 def reply_json(reply: BaseModel) -> bytes:
     """``reply.model_dump_json()`` (as UTF-8 bytes) for a model whose verdicts (fields holding
-    a ``Verdict``) are written by ``verdict_json``."""
+    a ``Verdict``) are written by ``verdict_json``; the text written ahead for this very
+    reply, if it was (``write_ahead``)."""
+    with _ahead_lock:
+        kept = _ahead.get(id(reply))
+    return kept[1] if kept is not None and kept[0] is reply else _reply_json(reply)
+
+
+def _reply_json(reply: BaseModel) -> bytes:
     if not _plain(type(reply)):
         return _json(reply)
     parts = []

@@ -52,12 +52,12 @@ from engine.errors import (
 )
 from engine.facts import Confidence, Fact, ResolvedFact, admitted, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
-from engine.reply_json import reply_json
+from engine.reply_json import reply_json, write_ahead
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.session import Clock, Session, horizon_of, marked_timeline, resting_on
 from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
-from engine.store.ports import SessionRecord, Store
+from engine.store.ports import Position, SessionRecord, Store
 from engine.store.reading import reading_url
 from engine.verdict import StatementState, TimelineEntry, Verdict
 
@@ -98,6 +98,7 @@ class FactPost:
     body_hash: str = ""
     skip_known: bool = False  # leave out facts the session already holds, withdrawn ones too (reloading a fact file)
     then: bool = True  # the reply also gives the verdict as of the latest fact's date (``Recorded.verdict_then``)
+    sent: bool = False  # the reply is sent as JSON (the API): written beside the commit with its verdicts (``reply_json.write_ahead``)
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,8 @@ class Sessions:
                         analysts = (session.analyst, session.past_analyst if then is not None else session.analyst)
                         stored[i] = (facts, len(given) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
                     if stored:
-                        write.beside(lambda: self._start_verdicts(name, stored, replying))
+                        ahead = {i for i in stored if posts[i].sent}
+                        write.beside(lambda: self._start_verdicts(name, stored, replying, ahead))
             except Exception as exc:  # nothing of this transaction was stored
                 for job in replying:  # its verdicts never answered, and done before its analysts are closed
                     if not job.cancel():
@@ -441,29 +443,33 @@ class Sessions:
                 if built_so_far:
                     with self._guard:
                         self._heads[name] = max(f.seq for f in built_so_far)
+                self._followed(write.taken, write.last_seq)
         # committed: each reply's verdicts, worked out beside the commit, or now if their thread had not begun
         # them (outside every lock: writes go on)
         if written:
             job = replying[0] if replying else None
-            answers = job.result() if job is not None and not job.cancel() else self._verdicts(name, stored)
+            answers = (job.result() if job is not None and not job.cancel()
+                       else self._verdicts(name, stored, {i for i in stored if posts[i].sent}))
             for i in written:
                 results[i] = answers[i]
                 if posts[i].key is not None and not isinstance(answers[i], Exception):
                     self._replies.save_reply(record.id, posts[i].key, reply_json(answers[i]).decode())
         return results  # type: ignore[return-value]  # every entry is set
 
-    def _start_verdicts(self, name: str, stored: dict, into: list[Future]) -> None:
+    def _start_verdicts(self, name: str, stored: dict, into: list[Future], ahead: set[int]) -> None:
         """``_verdicts`` begun in the reply's thread (``Writing.beside``: the commit is being
         sent); a closed ``Sessions`` takes no new work there, and they are worked out after."""
         try:
-            into.append(self._replying.submit(self._verdicts, name, stored))
+            into.append(self._replying.submit(self._verdicts, name, stored, ahead))
         except RuntimeError:  # shut down
             pass
 
-    def _verdicts(self, name: str, stored: dict) -> dict[int, Recorded | Exception]:
+    def _verdicts(self, name: str, stored: dict, ahead: set[int]) -> dict[int, Recorded | Exception]:
         """Each written request's reply, from the frames taken under the session's lock: the
-        verdict now and (its ``then`` frame) as of the latest of its facts' dates; an error
-        in its place if that fails (the facts are stored: a retry with its key answers again)."""
+        verdict now and (its ``then`` frame) as of the latest of its facts' dates, and for
+        those ``ahead`` (``FactPost.sent``) its JSON too (``reply_json.write_ahead``: the
+        response and the idempotent reply saved take it); an error in its place if that
+        fails (the facts are stored: a retry with its key answers again)."""
         answers: dict[int, Recorded | Exception] = {}
         for i, (facts, skipped, frame, then, warnings, (analyst, past_analyst)) in stored.items():
             try:
@@ -476,6 +482,8 @@ class Sessions:
                     verdict_then = self._answer(past_analyst, then, beside=analyst)
                 answers[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
                                       verdict=verdict, verdict_then=verdict_then, warnings=warnings)
+                if i in ahead:
+                    write_ahead(answers[i])
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
                 answers[i] = exc
         return answers
@@ -643,7 +651,9 @@ class Sessions:
         Whether anything moved."""
         with self._following:
             position = self.log.position()
-            if position == self._position:
+            with self._guard:
+                start = self._position  # this process's own writes since may move it on (``_followed``)
+            if position == start:
                 return False
             deleted = self._registry.deleted()
             with self._guard:
@@ -659,13 +669,26 @@ class Sessions:
                         added = True
                 if added:  # kept in creation order (``page`` relies on it), whichever replica made them
                     self._records = dict(sorted(self._records.items(), key=lambda item: item[1].id))
-            for session_id, seq in self.log.written(self._position.last_seq, position.last_seq).items():
+            for session_id, seq in self.log.written(start.last_seq, position.last_seq).items():
                 with self._guard:
                     record = self._by_id.get(session_id)
                 if record is not None:
                     self._refresh(record.name, seq)
-            self._position = position
+            with self._guard:
+                if position.changes > self._position.changes:  # not back before an own write followed meanwhile
+                    self._position = position
             return True
+
+    def _followed(self, taken: Position | None, last_seq: int) -> None:
+        """This process's write, committed, taken at the log's position ``taken``: if the
+        log was followed right up to it (nothing of another replica's, nor a session created
+        or deleted, came in between), the log is followed past it too, so that ``catch_up``
+        reads nothing for it (its session is already up to date)."""
+        if taken is None:
+            return
+        with self._guard:
+            if self._position == Position(taken.last_seq, taken.changes - 1):
+                self._position = Position(last_seq, taken.changes)
 
     def follow(self, every: float = FOLLOW_SECONDS) -> None:
         """Catch up with the log every ``every`` seconds, in a thread, until ``close``."""

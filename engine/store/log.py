@@ -374,6 +374,7 @@ class _Beside:
     """``Writing.beside``: what to start as the commit is sent, called once by ``committing``."""
 
     _start: Callable[[], None] | None = None
+    taken: Position | None = None  # the log's position as the write took it (``Writing.taken``)
 
     def beside(self, start: Callable[[], None]) -> None:
         self._start = start
@@ -434,6 +435,7 @@ class SqliteWriting(_Beside):
         if not found:
             raise StoreError("the fact log has no position row: it was not opened by this ripeness")
         self.last_seq = self._given = found[0][0]  # the highest sequence number given, this write's included
+        self.taken = Position(found[0][0], found[0][1])
 
     @classmethod
     @contextmanager
@@ -565,6 +567,7 @@ class PgWriting(_Beside):
         if found is None:
             raise StoreError("the fact log has no position row: it was not opened by this ripeness")
         self.last_seq = self._given = found[0]
+        self.taken = Position(found[0], found[1])
         if head_of is None:
             return None
         cursor.nextset()

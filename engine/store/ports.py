@@ -89,7 +89,13 @@ class StoredRequest:
 
 
 class Writing(Protocol):
-    """Inside one write transaction (see ``FactLog.writing``)."""
+    """Inside one write transaction (see ``FactLog.writing``).  ``taken``: the log's position
+    as this write took it, once it did: the last fact before this write's, and ``changes``
+    with this write counted (None: not known; ``Sessions`` then learns of its own write by
+    following the log, as of another's)."""
+
+    taken: Position | None
+    last_seq: int  # the highest sequence number given, this write's included (the log's ``last_seq`` once it commits)
 
     def allocate(self, count: int) -> list[int]:
         """The next ``count`` sequence numbers, after every one given before by any process."""

@@ -126,7 +126,7 @@ def last_seq(conn: Connection) -> int:
 # parameters on every write (most of the CPU a single-fact write spent in SQLAlchemy).
 _FACT_COLUMNS = tuple(c.name for c in facts.columns)
 LOCK_POSITION_SQL = f"UPDATE {log_position.name} SET changes = changes + 1 WHERE id = ?"
-LOCK_POSITION_RETURNING_SQL = LOCK_POSITION_SQL + " RETURNING last_seq"  # one round trip, where the database has RETURNING
+LOCK_POSITION_RETURNING_SQL = LOCK_POSITION_SQL + " RETURNING last_seq, changes"  # one round trip, where the database has RETURNING
 POSITION_SQL = f"SELECT last_seq FROM {log_position.name} WHERE id = ?"
 SET_POSITION_SQL = f"UPDATE {log_position.name} SET last_seq = ? WHERE id = ?"
 # whether a session is deleted, and its last fact (its version)

@@ -346,3 +346,56 @@ def test_a_whole_number_the_rules_engine_cannot_compare_exactly_is_422_at_its_va
     [error] = body["errors"]
     assert error["pointer"] == "/value" and "2**53" in error["detail"]
     assert count(client) == before
+
+
+def test_a_lone_write_runs_in_its_requests_task_and_what_arrives_meanwhile_is_written_after_it_together(sessions):
+    """A job that finds its lane idle runs without a worker task of its own (api/lanes.py);
+    the lane is still busy meanwhile: POSTs arriving are held, then written together, in
+    order, after it; a reload waits for it; a caller cancelled while it waits leaves the lane
+    going on."""
+    import asyncio
+    import threading
+
+    from api.lanes import Lanes
+    from engine.sessions import FactPost
+
+    groups: list[int] = []
+    record_many = sessions.record_many
+
+    def spy(name, posts):
+        groups.append(len(posts))
+        return record_many(name, posts)
+
+    sessions.record_many = spy  # type: ignore[method-assign]
+    lanes = Lanes(sessions)
+    release, order = threading.Event(), []
+    posts = [FactPost([("body", fact(at=f"2021-04-{1 + i:02d}", value=3.0 + i))]) for i in range(5)]
+
+    def lone() -> str:
+        release.wait(10)
+        order.append("lone")
+        return "lone done"
+
+    async def run() -> None:
+        first = asyncio.ensure_future(lanes.run("baseline", lone))
+        await asyncio.sleep(0.05)
+        behind = [asyncio.ensure_future(lanes.record("baseline", p)) for p in posts]
+        swap = asyncio.ensure_future(lanes.quiesced(lambda: order.append("swap")))
+        await asyncio.sleep(0.1)
+        assert order == [] and groups == []  # all wait for the lone job
+        release.set()
+        assert await first == "lone done"
+        replies = await asyncio.gather(*behind)
+        await swap
+        assert [int(r.ids[0][1:]) for r in replies] == sorted(int(r.ids[0][1:]) for r in replies)
+        assert groups == [5] and order == ["lone", "swap"]
+        # alone again, and its caller cancelled while it runs: the job ends, and the lane takes what came after
+        release.clear()
+        cancelled = asyncio.ensure_future(lanes.run("baseline", lone))
+        await asyncio.sleep(0.05)
+        after = asyncio.ensure_future(lanes.record("baseline", FactPost([("body", fact(at="2021-04-20", value=9.0))])))
+        cancelled.cancel()
+        release.set()
+        assert (await after).ids and order == ["lone", "swap", "lone"]
+
+    asyncio.run(run())

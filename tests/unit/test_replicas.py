@@ -135,3 +135,29 @@ def test_a_replica_writing_before_it_caught_up_writes_after_what_it_had_not_read
     assert trends(b.verdict(BASELINE).model_dump(), "IRN.stockpile_kg_u") == {(2000.0, "away")}
     a.catch_up()
     same(a, b, BASELINE)
+
+
+def test_a_replica_does_not_read_its_own_writes_again_but_reads_anothers_between_them(replicas):
+    a, b = replicas
+    a.catch_up()
+    a.record_many(BASELINE, [enrichment("2021-04-10", 60.0)])
+    a.record_many(BASELINE, [enrichment("2021-04-11", 61.0)])
+    assert not a.catch_up(), "its own writes, right after what it followed, are followed already"
+    # another replica's write between two of its own: followed by catch_up, not skipped
+    b.catch_up()
+    b.fork("oil")
+    b.record_many(BASELINE, [enrichment("2021-04-12", 62.0)])
+    [again] = a.record_many(BASELINE, [enrichment("2021-04-13", 63.0)])  # a takes in b's fact first (overtaken)
+    assert again.ids and "oil" not in a.names()
+    assert a.catch_up() and "oil" in a.names() and not a.catch_up()
+    b.catch_up()
+    same(a, b, BASELINE)
+    # a session created by this replica is not an own write of facts: the log is read for it, then own writes again skip
+    a.fork("gas")
+    a.record_many("gas", [enrichment("2021-04-14", 64.0)])
+    assert a.catch_up() and not a.catch_up()
+    a.record_many(BASELINE, [enrichment("2021-04-15", 65.0)])
+    assert not a.catch_up()
+    b.catch_up()
+    same(a, b, "gas")
+    same(a, b, BASELINE)

@@ -77,3 +77,23 @@ def test_the_http_reply_of_a_post_is_its_recorded_json(jcpoa, db_url):
                 assert response.content.decode() == Recorded.model_validate_json(response.content).model_dump_json()
     finally:
         opened.close()
+
+
+def test_a_sent_replys_json_is_written_once_beside_its_commit_and_taken_by_its_response(sessions):
+    from engine.reply_json import take_json
+
+    keyed = FactPost(post("2021-04-01", "enrichment_pct", 20.0).items, key="k1", body_hash="h1", sent=True)
+    plain = FactPost(post("2021-04-02", "stockpile_kg_u", 2000.0).items, sent=True)
+    unsent = post("2021-04-03", "stockpile_kg_u", 2100.0)
+    first, second = sessions.record_many(BASELINE, [keyed, plain])
+    [third] = sessions.record_many(BASELINE, [unsent])
+    for reply in (first, second):
+        text = reply_json(reply)
+        assert text == reply.model_dump_json().encode()
+        assert reply_json(reply) is text, "written again: not kept from beside the commit"
+        assert take_json(reply) is text
+        assert take_json(reply) == text and take_json(reply) is not text  # taken once, then written anew
+    assert reply_json(third) == third.model_dump_json().encode() and reply_json(third) is not reply_json(third)
+    # the idempotent reply saved is that text, and a retry is answered with it
+    [again] = sessions.record_many(BASELINE, [keyed])
+    assert take_json(again) == reply_json(first) == first.model_dump_json().encode()
