@@ -664,7 +664,9 @@ class Sessions:
                 added = False
                 for record in self._registry.since(self._top_id):
                     self._top_id = max(self._top_id, record.id)
-                    if record.id not in deleted and record.id not in self._by_id and record.name not in self._records:
+                    # not one deleted since ``deleted`` was read: this replica's own deletion in between
+                    if (record.id not in deleted and record.id not in self._gone and record.id not in self._by_id
+                            and record.name not in self._records):
                         self._add(record)
                         added = True
                 if added:  # kept in creation order (``page`` relies on it), whichever replica made them

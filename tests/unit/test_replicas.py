@@ -161,3 +161,15 @@ def test_a_replica_does_not_read_its_own_writes_again_but_reads_anothers_between
     b.catch_up()
     same(a, b, "gas")
     same(a, b, BASELINE)
+
+
+def test_a_session_deleted_here_is_never_brought_back_by_the_follower(replicas):
+    """The follower reads the sessions created since it last looked and those deleted: a
+    session this replica deletes between those two reads is not added back (it would be
+    listed, and take a name, until the next pass)."""
+    a, _ = replicas
+    a.follow(every=0.0005)
+    for i in range(150):
+        a.fork(f"line{i}")
+        a.delete(f"line{i}")
+        assert a.names() == [BASELINE], f"line{i} came back after its deletion"
