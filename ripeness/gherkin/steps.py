@@ -252,20 +252,21 @@ def statement_fact(desk: Desk, request, line: str | None, date: str, actor: str,
 @step(parsers.re(rf'{IN}on {DATE} the (?:position|offer|statement) "(?P<sid>{NAME})" ends'
                  rf'(?: saying "(?P<quote>[^"]*)")?{SOURCE}'))
 def statement_ends(desk: Desk, request, line: str | None, date: str, sid: str, quote: str | None, source: str | None) -> None:
-    where = here(desk, request)
-    fact = {"at": parse_date(date, where), "ends": [sid], "source": source if source is not None else f"feature {where}"}
-    if quote:
-        fact["quote"] = quote
-    desk.record([(where, fact)], sentence="statement", line=line_of(line))
-
+    _record_end(desk, request, line, date, "ends", sid, quote, source)
 
 
 @step(parsers.re(rf'{IN}on {DATE} the stance "(?P<sid>{NAME})" ends'
                  rf'(?: saying "(?P<quote>[^"]*)")?{SOURCE}'))
 def stance_ends(desk: Desk, request, line: str | None, date: str, sid: str, quote: str | None, source: str | None) -> None:
     """Every statement of the stance first stated as ``sid`` in force that day ends (``ends_stance``)."""
+    _record_end(desk, request, line, date, "ends_stance", sid, quote, source)
+
+
+def _record_end(desk: Desk, request, line: str | None, date: str, field: str, sid: str, quote: str | None,
+                source: str | None) -> None:
+    """A statement fact that ends ``sid`` (``field``: ``ends`` or ``ends_stance``) on ``date``."""
     where = here(desk, request)
-    fact = {"at": parse_date(date, where), "ends_stance": [sid], "source": source if source is not None else f"feature {where}"}
+    fact = {"at": parse_date(date, where), field: [sid], "source": source if source is not None else f"feature {where}"}
     if quote:
         fact["quote"] = quote
     desk.record([(where, fact)], sentence="statement", line=line_of(line))

@@ -127,6 +127,20 @@ def test_facts_filter_by_subject_actor_and_dates_and_page(client):
     problem_of(client.get("/sessions/baseline/facts", params={"after": "12"}), 422)
 
 
+def groups_written(sessions) -> list[int]:
+    """The sizes of the groups of requests ``sessions.record_many`` is given from now on (a
+    spy on the one public call every lane writes through)."""
+    groups: list[int] = []
+    record_many = sessions.record_many
+
+    def spy(name, posts):
+        groups.append(len(posts))
+        return record_many(name, posts)
+
+    sessions.record_many = spy  # type: ignore[method-assign]
+    return groups
+
+
 def test_posts_queued_on_one_session_are_written_together_each_with_its_own_answer(sessions):
     """Concurrent POSTs to one session queue in its lane; those queued behind one another are
     written in one transaction (api/lanes.py), yet each gets its own status and reply."""
@@ -136,14 +150,7 @@ def test_posts_queued_on_one_session_are_written_together_each_with_its_own_answ
 
     from api import create_app
 
-    groups: list[int] = []
-    record_many = sessions.record_many
-
-    def spy(name, posts):
-        groups.append(len(posts))
-        return record_many(name, posts)
-
-    sessions.record_many = spy  # type: ignore[method-assign]
+    groups = groups_written(sessions)
     bodies = [fact(at=f"2021-04-{1 + i % 28:02d}", value=3.0 + i) for i in range(30)]
     bodies[7] = fact(value="high")  # one wrong request among them
 
@@ -359,14 +366,7 @@ def test_a_lone_write_runs_in_its_requests_task_and_what_arrives_meanwhile_is_wr
     from api.lanes import Lanes
     from engine.sessions import FactPost
 
-    groups: list[int] = []
-    record_many = sessions.record_many
-
-    def spy(name, posts):
-        groups.append(len(posts))
-        return record_many(name, posts)
-
-    sessions.record_many = spy  # type: ignore[method-assign]
+    groups = groups_written(sessions)
     lanes = Lanes(sessions)
     release, order = threading.Event(), []
     posts = [FactPost([("body", fact(at=f"2021-04-{1 + i:02d}", value=3.0 + i))]) for i in range(5)]

@@ -177,6 +177,20 @@ def _sessions(db: Path, workers: int, split: int | None) -> Sessions:
                     FixedClock(END), timeline_workers=workers, timeline_split_facts=split)
 
 
+def _warm(db: Path) -> tuple[Sessions, object]:
+    """Sessions of the bundled facts with their one worker started and ready, and that worker
+    (the caller closes the sessions)."""
+    sessions = _sessions(db, 2, 0)
+    try:
+        load_bundled_facts(sessions)
+        sessions.start_timeline_workers()
+        assert sessions.wait_timeline_workers(120) == 1
+    except BaseException:
+        sessions.close()  # no worker left running
+        raise
+    return sessions, sessions.timeline_worker_processes()[0]
+
+
 def test_worker_processes_give_the_one_walks_timeline(tmp_path):
     """Split into three (two worker processes reading the log), the threshold 0: the
     timeline of the one walk, light and with its verdicts, of every fact and of the
@@ -269,12 +283,8 @@ def test_a_warm_worker_serves_two_sessions_and_a_changed_log_as_the_one_walk(tmp
     a fact was added to its log (a timeline no process walked before, with what the worker
     kept of the first): each the one walk's, walked in two processes by the same worker; none
     is left once the sessions close."""
-    sessions = _sessions(tmp_path / "log.db", 2, 0)
+    sessions, worker = _warm(tmp_path / "log.db")
     try:
-        load_bundled_facts(sessions)
-        sessions.start_timeline_workers()
-        assert sessions.wait_timeline_workers(120) == 1
-        worker = sessions.timeline_worker_processes()[0]
         sessions.fork("oil_eased", as_of=dt.datetime(2021, 3, 7, tzinfo=dt.timezone.utc))
         sessions.record("oil_eased", [("", {"at": "2021-03-08", "actor": "USA", "subject": "oil_sanctions", "value": "eased"})])
         for name in (BASELINE, "oil_eased"):
@@ -293,12 +303,8 @@ def test_a_warm_worker_serves_two_sessions_and_a_changed_log_as_the_one_walk(tmp
 def test_a_worker_left_walking_by_the_deadline_is_replaced(tmp_path):
     """A deadline spent while the warm worker walks stops the timeline; that worker is
     stopped and another started in its place, which serves the next timeline as the one walk."""
-    sessions = _sessions(tmp_path / "log.db", 2, 0)
+    sessions, first = _warm(tmp_path / "log.db")
     try:
-        load_bundled_facts(sessions)
-        sessions.start_timeline_workers()
-        assert sessions.wait_timeline_workers(120) == 1
-        first = sessions.timeline_worker_processes()[0]
         with pytest.raises(AnalysisStopped):
             sessions.timeline(BASELINE, _DueAfter(3))
         assert not first.is_alive() and first not in sessions.timeline_worker_processes()
