@@ -1,7 +1,7 @@
 """6. As-of: verdicts as of random past dates on a log of F facts, in a fresh process that
 opened the log as a restarted server does (recent state only).  The first past-date
 questions each read their moment from the log (``Session.moment``: that moment's state and
-events, ``engine.session.PAST_QUESTIONS`` of them); the next one reads the whole history
+events, ``engine.live_session.PAST_QUESTIONS`` of them); the next one reads the whole history
 (``Session.complete``), and later ones are answered from memory.  Goal: under 100 ms.  Beside it, the verdict *now* in the same process (warm), so the ratio
 is what going back in time costs over asking about the present.
 
@@ -29,7 +29,7 @@ from benchmarks.common import Row, in_child, percentile, worked_out
 
 
 def asof_child(url: str, rules: str, now: str, first: str, last: str, dates: int, seed: int) -> dict[str, Any]:
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from ripeness.bootstrap import load_scenario, open_sessions
 
     sessions = open_sessions(load_scenario(rules), url, FixedClock(dt.datetime.fromisoformat(now)))
@@ -57,7 +57,7 @@ def asof_child(url: str, rules: str, now: str, first: str, last: str, dates: int
 
 def timeline_child(url: str, rules: str, now: str) -> dict[str, Any]:
     from engine import segments
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from ripeness.bootstrap import load_scenario, open_sessions
 
     scenario = load_scenario(rules)

@@ -20,7 +20,7 @@ from benchmarks.common import Row, in_child, rss_mb
 
 def start_child(url: str, rules: str, now: str, replay: bool) -> dict[str, Any]:
     started = time.perf_counter()
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from ripeness.bootstrap import load_scenario, open_sessions
 
     imported = time.perf_counter()

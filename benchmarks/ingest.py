@@ -33,7 +33,7 @@ def _chunk_size(every: int) -> int:
 
 
 def ripeness_side(scenario: dict[str, Any], stream: dict[str, Any], every: int) -> dict[str, Any]:
-    from engine.session import Session
+    from engine.live_session import Session
     from ripeness.bootstrap import rules_engine
 
     loaded = world.load(scenario)

@@ -65,7 +65,7 @@ def _goals(entries) -> str:
 
 
 def bundled() -> Iterator[str]:
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from fidelity.report import imported_events
     from ripeness.bootstrap import load_scenario
 
@@ -95,7 +95,7 @@ def bundled() -> Iterator[str]:
 
 def generated(folder: Path) -> Iterator[str]:
     from benchmarks import logdb
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from ripeness.bootstrap import load_scenario, open_sessions
 
     for positions, facts, events in GENERATED:
@@ -123,7 +123,7 @@ def streamed() -> Iterator[str]:
     """Generated scenarios fed a generated stream in parts, the verdict after each part; then
     the timeline of the whole."""
     from benchmarks import generate, world
-    from engine.session import Session
+    from engine.live_session import Session
     from ripeness.bootstrap import rules_engine
 
     for positions, seed, facts, parts in ((12, 1, 600, 12), (30, 2, 1500, 15), (100, 4, 3000, 10), (200, 5, 3000, 6)):
@@ -153,8 +153,8 @@ def recorded(folder: Path) -> Iterator[str]:
     ``baseline`` of a SQLite log (the replies), and recorded one by one into a session with
     its status after each (engine ingest)."""
     from benchmarks import generate
+    from engine.clock import FixedClock
     from engine.facts import parse_inputs, read_fact_items
-    from engine.session import FixedClock
     from engine.sessions import FactPost
     from ripeness.bootstrap import load_scenario, open_sessions
 

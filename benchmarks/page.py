@@ -15,7 +15,7 @@ service keeps a session's latest timelines until its log changes (``engine.analy
 for the page and the JSON call alike: the timeline view's first request (which works the
 timeline out) is timed once, with no JSON call beside it (that one then answers from the
 kept timeline), then the kept ones beside their JSON calls.  The comparison's what-if is forked in the past: its first verdicts of a past date read
-that moment from the log (``engine.session.PAST_QUESTIONS`` of them), then its whole history
+that moment from the log (``engine.live_session.PAST_QUESTIONS`` of them), then its whole history
 is read once; the first request is timed once, then those after the history is read.
 "evidence" is what a click on an edge of the graph fetches (one position's quote and
 unmet facts, from the kept verdict of the date shown).  The timeline workers are started with
@@ -34,7 +34,7 @@ from typing import Any
 
 from benchmarks import generate, world
 from benchmarks.common import Row, in_child
-from engine.session import PAST_QUESTIONS
+from engine.live_session import PAST_QUESTIONS
 
 POSITIONS, LATER_FACTS, REPEATS = 200, 300, 5
 SLOW = {"timeline": 2}  # repeats of the views whose JSON call takes seconds (the whole history)
@@ -114,7 +114,7 @@ def page_child(scenario: dict[str, Any], db: str, repeats: int) -> dict[str, Any
             view = "timeline, kept"
         if view == "compare":  # the what-if is forked in the past: its first past-date verdicts read that moment from the log
             out["compare, first request"] = {"page_ms": first * 1000, "api_ms": api_first * 1000, "bytes": size, "runs": 1}
-            for _ in range(PAST_QUESTIONS):  # then (engine.session.PAST_QUESTIONS) its whole history, once
+            for _ in range(PAST_QUESTIONS):  # then (engine.live_session.PAST_QUESTIONS) its whole history, once
                 timed(page_url)
             view = "compare, history read"
         page, api, size = [], [], 0

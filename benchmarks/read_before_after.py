@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--facts", default="100000")
     args.add_argument("--folder", default="")
     opts = args.parse_args(argv)
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from engine.store import open_store
     from ripeness.bootstrap import load_scenario, open_sessions
 

@@ -78,7 +78,7 @@ PATCHED = {
     "engine/history.py": ("History", "_Series"),
     "engine/working_memory.py": ("WorkingMemory",),
     "engine/analyst.py": ("Analyst",),
-    "engine/session.py": ("Session",),
+    "engine/live_session.py": ("Session",),
     "engine/sessions.py": ("Sessions",),
     "engine/rete.py": ("DurableRules",),
 }
@@ -129,9 +129,10 @@ def _patcher(base: str, folder: Path):
 def measure(base: str, rounds: int, posts: int, everies: tuple[int, ...] = (1,),
             postgres: str | None = None) -> dict[str, dict[str, list[float] | bool]]:
     from benchmarks.world import StreamClock, heads
+    from engine.clock import FixedClock
     from engine.facts import parse_inputs
+    from engine.live_session import Session
     from engine.rete import DurableRules
-    from engine.session import FixedClock, Session
     from ripeness.bootstrap import load_scenario
 
     with tempfile.TemporaryDirectory(prefix="ripeness-recordpath-") as scratch:

@@ -173,7 +173,7 @@ def read_before_after(rev: str, url: str, scenario_id: str, runs: int) -> str:
 
 def log_input(facts: int, events: int, folder: Path) -> tuple[str, Any, Any, Any, dt.datetime]:
     from benchmarks import logdb
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from ripeness.bootstrap import load_scenario, open_sessions
 
     stream = dict(facts=facts, subjects=SCENARIO["subjects"], events=events, seed=SCENARIO["seed"])

@@ -37,7 +37,7 @@ def children_cpu() -> float:
 
 def measure(db: Path, rules: Path, now: dt.datetime, workers: int) -> dict[str, float]:
     """In this (fresh) process: the read, then the timeline in ``workers`` processes."""
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from engine.sessions import BASELINE, Sessions
     from engine.store import open_store
     from ripeness.bootstrap import load_scenario, rules_engine

@@ -26,7 +26,7 @@ from benchmarks.common import Row, in_child, rss_mb, worked_out
 
 
 def _open(url: str, rules: str, now: str):
-    from engine.session import FixedClock
+    from engine.clock import FixedClock
     from ripeness.bootstrap import load_scenario, open_sessions
 
     scenario = load_scenario(rules)

@@ -71,7 +71,7 @@ def verdict_session(loaded: Loaded) -> tuple[Any, dt.datetime]:
     """Workload 3's session (``benchmarks/verdict.py``) over ``loaded``: a value for every
     state subject (every move undone) and 400 facts more, of which the events, recorded in
     a session whose "now" is the stream's head; the session and that head."""
-    from engine.session import Session
+    from engine.live_session import Session
     from ripeness.bootstrap import rules_engine
 
     subjects = len(loaded.generated.state_subjects)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 
 from engine import segments
 from engine.analyst import Analyst, KeptTimelines, Span, reads_alike
+from engine.clock import Clock
 from engine.comparison import Comparison, compare
 from engine.compiler import CompiledRules
 from engine.deadline import NO_DEADLINE, Deadline
@@ -52,10 +53,10 @@ from engine.errors import (
 )
 from engine.facts import Confidence, Fact, ResolvedFact, admitted, dated_after, parse_inputs, recheck
 from engine.history import Frame, History
+from engine.live_session import Session, horizon_of, marked_timeline, resting_on
 from engine.reply_json import reply_json, write_ahead
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
-from engine.session import Clock, Session, horizon_of, marked_timeline, resting_on
 from engine.statements import no_longer_accepted, stated_rulebook, statements_as_of, statements_of
 from engine.store.ports import Position, SessionRecord, Store
 from engine.store.reading import reading_url

@@ -51,9 +51,9 @@ from pydantic_core import PydanticCustomError
 from engine.errors import FactError, LabelsError, Problem, RipenessError, UnknownNameError
 from engine.facts import ResolvedFact, parse_inputs
 from engine.imports import plan_import, read_mapping, read_records
+from engine.live_session import Session
 from engine.rulebook import Rulebook
 from engine.rulebook.loader import error_message, fields_of, unknown_field_message
-from engine.session import Session
 from engine.verdict import Status, Verdict
 from engine.yamlsource import YamlSyntaxError, load_located
 from ripeness.bootstrap import load_scenario

@@ -9,13 +9,14 @@ import gc
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.clock import Clock, SystemClock
 from engine.compiler import CompiledRules, compile_rulebook
 from engine.errors import FactError, Problem, RuleFileError, UnknownNameError
 from engine.facts import read_fact_file, read_fact_items
+from engine.live_session import Session
 from engine.rete import DurableRules
 from engine.rulebook import Rulebook, load_rulebook, outside_link
 from engine.scenarios import Scenarios, Served, is_scenario_folder, scenario_folders
-from engine.session import Clock, Session, SystemClock
 from engine.sessions import BASELINE, Sessions
 from engine.store import open_store
 

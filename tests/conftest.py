@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.clock import FixedClock
 from engine.facts import parse_inputs
-from engine.session import FixedClock, Session
+from engine.live_session import Session
 from ripeness.bootstrap import Scenario, load_scenario
 from tests import backends
 

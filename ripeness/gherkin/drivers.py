@@ -23,10 +23,10 @@ from typing import Any, Protocol
 
 import httpx
 
+from engine.clock import FixedClock
 from engine.comparison import Comparison
 from engine.errors import ScenarioMismatch, ServerProblem
 from engine.facts import EARLIEST, Confidence, ResolvedFact
-from engine.session import FixedClock
 from engine.sessions import BASELINE, Sessions
 from engine.verdict import StatementState, TimelineEntry, Verdict
 from ripeness.bootstrap import Scenario, open_sessions

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from engine.session import FixedClock
+from engine.clock import FixedClock
 from engine.verdict import Verdict
 from ripeness.bootstrap import Scenario, open_sessions
 from tests.e2e.server import Server, all_facts, ok

@@ -11,8 +11,8 @@ import yaml
 
 from engine.compiler import FANOUT, compile_rulebook, route, routing_levels
 from engine.facts import parse_inputs
+from engine.live_session import Session
 from engine.rulebook import load_rulebook
-from engine.session import Session
 from ripeness.bootstrap import rules_engine
 from tests.conftest import NOW
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.clock import FixedClock
 from engine.facts import parse_inputs
+from engine.live_session import Session
 from engine.rulebook import check_folder
-from engine.session import FixedClock, Session
 from engine.sessions import BASELINE
 from ripeness.bootstrap import Scenario, load_bundled_facts, load_scenario, open_sessions
 

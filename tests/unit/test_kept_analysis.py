@@ -23,7 +23,7 @@ from engine.analysis import searched_model
 from engine.analysis.concessions import concession_sets, search_plan
 from engine.analysis.model import Situation, build_model, on_the_way, solve, solve_toward
 from engine.analysis.whatif import Outcomes
-from engine.session import Session
+from engine.live_session import Session
 from ripeness.bootstrap import rules_engine
 from tests.unit.test_whatif import write_random_scenario
 
@@ -78,10 +78,10 @@ def test_one_key_one_answer_along_generated_streams(tmp_path, seed):
 
 
 def test_one_key_one_answer_on_random_small_wait_graphs(tmp_path):
+    from engine.clock import FixedClock
     from engine.compiler import compile_rulebook
     from engine.facts import parse_inputs
     from engine.rulebook import load_rulebook
-    from engine.session import FixedClock
 
     rng = random.Random(11)
     found: dict = {}
@@ -440,10 +440,10 @@ def _random_session(folder, seed: int) -> tuple[Session, list[dt.datetime]]:
     days to ask a verdict of."""
     import yaml
 
+    from engine.clock import FixedClock
     from engine.compiler import compile_rulebook
     from engine.facts import parse_inputs
     from engine.rulebook import load_rulebook
-    from engine.session import FixedClock
 
     rng = random.Random(seed)
     write_random_scenario(folder, rng)

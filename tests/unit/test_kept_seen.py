@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 
 from engine.analyst import Analyst
+from engine.clock import FixedClock
 from engine.deadline import Deadline
 from engine.errors import AnalysisStopped
 from engine.facts import parse_inputs
-from engine.session import FixedClock
 from ripeness.bootstrap import rules_engine
 
 UTC = dt.timezone.utc

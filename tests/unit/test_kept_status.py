@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.analysis import quick_status
+from engine.clock import FixedClock
 from engine.facts import parse_inputs
-from engine.session import FixedClock
 from tests.conftest import NOW
 
 US = dt.timedelta(microseconds=1)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.clock import FixedClock
 from engine.facts import parse_inputs
-from engine.session import FixedClock
 from engine.sessions import BASELINE
 from ripeness.bootstrap import load_scenario
 from tests.unit.small import at, rule_file_problems, sessions_fixture

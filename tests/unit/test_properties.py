@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.facts import parse_inputs
-from engine.session import Session
+from engine.live_session import Session
 from tests.conftest import NOW
 from tests.unit.small import JCPOA_VALUES
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.clock import FixedClock
 from engine.errors import FactError
-from engine.session import FixedClock
 from engine.sessions import BASELINE, Sessions
 from ripeness.bootstrap import Scenario, load_bundled_facts, load_scenario, open_sessions
 

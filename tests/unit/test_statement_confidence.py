@@ -86,8 +86,8 @@ def test_a_malformed_attribution_of_a_statement_is_refused_at_its_field(sessions
 
 
 def test_a_session_of_its_own_reads_the_reported_statement_the_same_way(tmp_path):
+    from engine.clock import FixedClock
     from engine.facts import parse_inputs
-    from engine.session import FixedClock
     from ripeness.bootstrap import load_scenario
     (tmp_path / "rules.yaml").write_text(RULES)
     session = load_scenario(tmp_path).new_session("t", FixedClock(at("2024-06-01")))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from engine.errors import FactError
 from engine.facts import parse_inputs
-from engine.session import Session
+from engine.live_session import Session
 from ripeness.bootstrap import load_scenario
 from tests.conftest import NOW
 from tests.unit.small import NOTHING_GIVEN, SWAP

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.errors import StoreError
-from engine.session import PAST_QUESTIONS
+from engine.live_session import PAST_QUESTIONS
 from engine.sessions import BASELINE
 from engine.store import open_store, shown_url
 from ripeness.bootstrap import load_bundled_facts, open_sessions

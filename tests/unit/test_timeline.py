@@ -30,7 +30,7 @@ from engine.analysis.unsure import describe
 from engine.facts import parse_inputs
 from engine.lapses import anchor_subjects, lapse_day, why
 from engine.lapses import statements as lapse_statements
-from engine.session import Session
+from engine.live_session import Session
 from engine.verdict import GoalMark, Lapsed, TimelineEntry
 from ripeness.bootstrap import Scenario, load_scenario
 from tests.conftest import JCPOA, NOW

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from benchmarks import generate, world
 from engine.analyst import Analyst, change_times
+from engine.clock import FixedClock
 from engine.deadline import Deadline
 from engine.errors import AnalysisStopped
+from engine.live_session import Session
 from engine.segments import cuts_at, join, walk_in_segments
-from engine.session import FixedClock, Session
 from engine.sessions import BASELINE, Sessions
 from engine.store import open_store
 from ripeness.bootstrap import load_bundled_facts, load_scenario, rules_engine

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.facts import parse_inputs
-from engine.session import Session
+from engine.live_session import Session
 from ripeness.bootstrap import Scenario, load_scenario
 from tests.conftest import NOW
 

@@ -215,7 +215,7 @@ VERDICT_OF_A_GENERATED_SCENARIO = """
 import sys, tempfile, pathlib
 from benchmarks import generate, world
 from engine.analysis import explain
-from engine.session import Session
+from engine.live_session import Session
 from ripeness.bootstrap import rules_engine
 explain.MAX_CYCLES = 7  # the cap falls inside a component that holds several cycles
 loaded = world.load(dict(actors=6, positions=60, cycles=[2, 3, 4, 6], subjects=120, seed=3), folder=pathlib.Path(tempfile.mkdtemp()))
@@ -251,7 +251,7 @@ def test_every_verdict_is_equal_to_itself_validated_from_its_json(seed, tmp_path
     """A verdict is of its declared types throughout (what the API's clients and the
     Gherkin steps read back): on the seed at several dates and on a generated deadlock."""
     from benchmarks import generate, world
-    from engine.session import Session
+    from engine.live_session import Session
     from engine.verdict import Verdict
     from ripeness.bootstrap import rules_engine
 

@@ -14,7 +14,7 @@ from engine.analysis.concessions import Trials
 from engine.analysis.explain import _single_cycle
 from engine.analysis.model import build_model, on_the_way, reachable_goals, reachable_if_willing, solve, solve_toward
 from engine.analysis.whatif import Outcomes
-from engine.session import Session
+from engine.live_session import Session
 from ripeness.bootstrap import rules_engine
 
 
@@ -99,10 +99,10 @@ def write_random_scenario(folder, rng: random.Random) -> None:
 
 
 def test_outcomes_equal_solving_on_random_small_wait_graphs(tmp_path):
+    from engine.clock import FixedClock
     from engine.compiler import compile_rulebook
     from engine.facts import parse_inputs
     from engine.rulebook import load_rulebook
-    from engine.session import FixedClock
 
     rng = random.Random(7)
     acyclic_after = 0

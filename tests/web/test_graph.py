@@ -207,7 +207,7 @@ def test_markdown_characters_in_a_source_are_taken_literally(page_as):
 
 def test_at_200_positions_the_graph_shows_a_readable_part_and_folds_whole_cycles():
     from benchmarks import generate, world
-    from engine.session import Session
+    from engine.live_session import Session
     from ripeness.bootstrap import rules_engine
 
     loaded = world.load({"actors": 20, "positions": 200, "cycles": [2, 3, 4], "subjects": 400, "seed": 1})

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 import web
 from api import create_app
 from api.access import parse_tokens
-from engine.session import FixedClock
+from engine.clock import FixedClock
 from ripeness.bootstrap import Scenario, load_bundled_facts, open_sessions
 from tests.api.conftest import TOKENS
 

@@ -15,12 +15,12 @@ import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Protocol
 
 from engine.analysis import Situation
 from engine.analysis.explain import cite_statement_fact
 from engine.analysis.unsure import describe as unsure_words
 from engine.analyst import Analyst, change_times, frame_of, horizon_of, shift
+from engine.clock import Clock
 from engine.compiler import CompiledRules, compile_rulebook
 from engine.errors import FactError, Problem, RuleFileError
 from engine.facts import Confidence, Fact, ResolvedFact, admitted, to_utc
@@ -95,23 +95,6 @@ def marked_timeline(entries: list[TimelineEntry], without: list[TimelineEntry], 
 
 def _resting_note(status: Status, cited: list) -> str:
     return f"The status ({status}) rests on statements not confirmed: {unsure_words(cited)}."
-
-
-class Clock(Protocol):
-    def now(self) -> dt.datetime: ...
-
-
-class SystemClock:
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
-
-
-class FixedClock:
-    def __init__(self, at: dt.datetime | dt.date):
-        self.at = to_utc(at)
-
-    def now(self) -> dt.datetime:
-        return self.at
 
 
 class Session:
