@@ -690,11 +690,12 @@ class Analyst:
                         standing_now = kept[inputs][0]
                 current = (*standing_now, levels)
                 costs = latest is not None and (moment in marks or (bool(came) and any(f.subject in cost_set for f in came)))
+                if part is not None and cut is not None and (current != last or made != made_last):
+                    # a re-basing moment (below: ``latest`` or ``pending`` set anew): where the segment's part begins or ends
+                    ends, exact = _rebased(part, cut, moment, exact)
+                    if ends:
+                        break
                 if current != last or (made != made_last and costs):
-                    if part is not None and cut is not None:  # a re-basing moment: where the segment's part begins or ends
-                        ends, exact = _rebased(part, cut, moment, exact)
-                        if ends:
-                            break
                     sit = self._walked(walk, history, watches, since, walk.frame())
                     deadline.check()  # worked out, not looked up: standing or escalation differs from the last entry's
                     verdict = latest = analyse(sit, self._chains, deadline.check, prepared, light)
@@ -703,10 +704,6 @@ class Analyst:
                     shown = verdict
                     last, made_last, pending = current, made, None
                 elif made != made_last:
-                    if part is not None and cut is not None:  # a re-basing moment too (``pending``)
-                        ends, exact = _rebased(part, cut, moment, exact)
-                        if ends:
-                            break
                     # only moves no goal needs were made or unmade (the standing leaves them out):
                     # nothing ``differences`` reports changed, so no entry.  The verdict here is the
                     # next ripeness-only entry's base (``latest``): its situation is kept (the

@@ -173,12 +173,14 @@ _NOT_IN_WITHDRAWAL = ("at", "subject", "actor", "value", "target", "count", "sin
 _Actors = Annotated[list[Identifier], Field(max_length=64)]
 
 
+STATEMENT_FIELDS = ("states", "ends", "ends_stance")  # any of them makes a fact a statement fact (``FactInput.is_statement``)
+
+
 def _fact_schema(schema: dict[str, Any]) -> None:
     """A fact needs ``at`` and ``subject``, or is a statement (``at`` with ``states``,
     ``ends`` or ``ends_stance``), or is a withdrawal alone: ``withdraws`` with at most a
     source and a note."""
-    schema["anyOf"] = [{"required": ["at", "subject"]}, {"required": ["at", "states"]}, {"required": ["at", "ends"]},
-                       {"required": ["at", "ends_stance"]},
+    schema["anyOf"] = [{"required": ["at", "subject"]}, *({"required": ["at", name]} for name in STATEMENT_FIELDS),
                        {"required": ["withdraws"], "properties": {name: False for name in _NOT_IN_WITHDRAWAL}}]
     schema["properties"]["at"] = TIME_SCHEMA
     schema["properties"]["since"] = {**TIME_SCHEMA, "description": "the start of the period a counted event covers (before 'at')"}
@@ -547,7 +549,7 @@ def _validate(raw: Any, where: str) -> tuple[FactInput | None, list[Problem]]:
     """The fact's shape, with a problem for each field that is wrong."""
     if not isinstance(raw, dict):
         return None, [Problem(where, "", f"expected a fact: a mapping with at, subject, value, ...; got {brief(raw)}")]
-    stating = any(raw.get(name) is not None for name in ("states", "ends", "ends_stance"))
+    stating = any(raw.get(name) is not None for name in STATEMENT_FIELDS)
     needed = ("at",) if stating else ("at", "subject")
     missing = [] if raw.get("withdraws") is not None else [
         Problem(where, name, f"required field {name!r} is missing") for name in needed if raw.get(name) is None]

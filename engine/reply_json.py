@@ -103,17 +103,20 @@ def write_ahead(reply: BaseModel) -> bytes:
 
 def take_json(reply: BaseModel) -> bytes:
     """``reply_json(reply)``, its text written ahead then forgotten (the response sent)."""
-    with _ahead_lock:
-        kept = _ahead.pop(id(reply), None)
-    return kept[1] if kept is not None and kept[0] is reply else _reply_json(reply)
+    return _written(reply, take=True)
 
 
 def reply_json(reply: BaseModel) -> bytes:
     """``reply.model_dump_json()`` (as UTF-8 bytes) for a model whose verdicts (fields holding
     a ``Verdict``) are written by ``verdict_json``; the text written ahead for this very
     reply, if it was (``write_ahead``)."""
+    return _written(reply, take=False)
+
+
+def _written(reply: BaseModel, take: bool) -> bytes:
+    """The text written ahead for this very reply (forgotten with ``take``), else written now."""
     with _ahead_lock:
-        kept = _ahead.get(id(reply))
+        kept = _ahead.pop(id(reply), None) if take else _ahead.get(id(reply))
     return kept[1] if kept is not None and kept[0] is reply else _reply_json(reply)
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import gc
 import logging
 import multiprocessing
@@ -204,9 +205,17 @@ def plan(moments: int, facts: int, processes: int, always: bool = False) -> list
         n = max(1, min(processes, moments))
         return [moments * k // n for k in range(1, n)]
     startup = (STARTUP_SECONDS + READ_SECONDS_PER_FACT * facts) / WALK_SECONDS_PER_MOMENT  # in moments
+    return _split(moments, startup, processes, lambda each: each >= MIN_MOMENTS)
+
+
+def _split(moments: int, startup: float, processes: int, enough: Callable[[int], bool]) -> list[int]:
+    """The index of each worker's first moment among ``moments``, in as many processes as
+    ``processes`` or fewer such that each worker's share (``each`` moments, after a start-up
+    worth ``startup`` moments, this process walking that much more) is ``enough``; ``[]``
+    when no split of two or more is."""
     for n in range(processes, 1, -1):
         each = int((moments - startup) / n)
-        if each >= MIN_MOMENTS:
+        if enough(each):
             first = moments - (n - 1) * each
             return [first + k * each for k in range(n - 1)]
     return []
@@ -227,12 +236,7 @@ def plan_warm(moments: int, facts: int, processes: int, per_moment: float, alway
     if always:
         return plan(moments, facts, processes, True)
     startup = (WARM_SECONDS + READ_SECONDS_PER_FACT * facts) / per_moment  # in moments
-    for n in range(processes, 1, -1):
-        each = int((moments - startup) / n)
-        if each * per_moment >= MIN_WARM_SECONDS:
-            first = moments - (n - 1) * each
-            return [first + k * each for k in range(n - 1)]
-    return []
+    return _split(moments, startup, processes, lambda each: each * per_moment >= MIN_WARM_SECONDS)
 
 
 # in processes -------------------------------------------------------------------------------
@@ -558,10 +562,8 @@ def _walk_spawned(name: str, rulebook: Rulebook, rules: CompiledRules, port: Rul
         for cut, (process, receive) in zip(cuts[1:], running):
             status, found = _receive(process, receive, deadline)
             helped += status == "done"
-            if status != "done":
-                log.warning("a timeline worker of session %r gave no part (%s): its segment is walked here", name, found)
-                found = _walk_here(name, rulebook, rules, port, history, end, cut, deadline, admit, verdicts)
-            parts.append(found)
+            parts.append(_answered(name, status, found, functools.partial(_walk_here, name, rulebook, rules, port, history,
+                                                                          end, cut, deadline, admit, verdicts)))
     finally:
         for process, receive in running:
             if process.is_alive():
@@ -593,10 +595,8 @@ def _walk_warm(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesP
                 pool.give_back(worker)
             else:
                 pool.replace(worker)
-            if status != "done":
-                log.warning("a timeline worker of session %r gave no part (%s): its segment is walked here", name, found)
-                found = _walk_here(name, rulebook, rules, port, history, end, cut, deadline, admit, verdicts)
-            parts.append(found)
+            parts.append(_answered(name, status, found, functools.partial(_walk_here, name, rulebook, rules, port, history,
+                                                                          end, cut, deadline, admit, verdicts)))
     finally:
         for worker in pending:  # still walking (the deadline, or an error here): stopped, another started
             pool.replace(worker)
@@ -612,6 +612,14 @@ def _walk_here(name: str, rulebook: Rulebook, rules: CompiledRules, port: RulesP
         return analyst.timeline_part(history, end, cut, deadline, admit, verdicts, times)
     finally:
         analyst.close()
+
+
+def _answered(name: str, status: str, found: Any, here: Callable[[], Part]) -> Part:
+    """A worker's part (``status`` done), or, when it gave none, its segment walked ``here``."""
+    if status == "done":
+        return found
+    log.warning("a timeline worker of session %r gave no part (%s): its segment is walked here", name, found)
+    return here()
 
 
 _ENDED = "the worker ended without an answer"

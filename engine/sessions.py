@@ -385,6 +385,7 @@ class Sessions:
             written: list[int] = []
             stored: dict[int, tuple[list[Fact], int, Frame, Frame | None, list[str], tuple[Analyst, Analyst]]] = {}
             replying: list[Future] = []  # the reply's verdicts being worked out beside the commit
+            sent = {i for i, p in enumerate(posts) if p.sent}  # replies whose JSON is written beside them
             view = self._registry.view(record) if any(p.skip_known for p in posts) else []
             try:
                 with self.log.writing() as write:
@@ -425,8 +426,7 @@ class Sessions:
                         analysts = (session.analyst, session.past_analyst if then is not None else session.analyst)
                         stored[i] = (facts, len(given) - len(facts), session.frame(), then, [str(p) for p in ahead], analysts)
                     if stored:
-                        ahead = {i for i in stored if posts[i].sent}
-                        write.beside(lambda: self._start_verdicts(name, stored, replying, ahead))
+                        write.beside(lambda: self._start_verdicts(name, stored, replying, sent))
             except Exception as exc:  # nothing of this transaction was stored
                 for job in replying:  # its verdicts never answered, and done before its analysts are closed
                     if not job.cancel():
@@ -450,25 +450,25 @@ class Sessions:
         if written:
             job = replying[0] if replying else None
             answers = (job.result() if job is not None and not job.cancel()
-                       else self._verdicts(name, stored, {i for i in stored if posts[i].sent}))
+                       else self._verdicts(name, stored, sent))
             for i in written:
                 results[i] = answers[i]
                 if posts[i].key is not None and not isinstance(answers[i], Exception):
                     self._replies.save_reply(record.id, posts[i].key, reply_json(answers[i]).decode())
         return results  # type: ignore[return-value]  # every entry is set
 
-    def _start_verdicts(self, name: str, stored: dict, into: list[Future], ahead: set[int]) -> None:
+    def _start_verdicts(self, name: str, stored: dict, into: list[Future], sent: set[int]) -> None:
         """``_verdicts`` begun in the reply's thread (``Writing.beside``: the commit is being
         sent); a closed ``Sessions`` takes no new work there, and they are worked out after."""
         try:
-            into.append(self._replying.submit(self._verdicts, name, stored, ahead))
+            into.append(self._replying.submit(self._verdicts, name, stored, sent))
         except RuntimeError:  # shut down
             pass
 
-    def _verdicts(self, name: str, stored: dict, ahead: set[int]) -> dict[int, Recorded | Exception]:
+    def _verdicts(self, name: str, stored: dict, sent: set[int]) -> dict[int, Recorded | Exception]:
         """Each written request's reply, from the frames taken under the session's lock: the
         verdict now and (its ``then`` frame) as of the latest of its facts' dates, and for
-        those ``ahead`` (``FactPost.sent``) its JSON too (``reply_json.write_ahead``: the
+        those ``sent`` (``FactPost.sent``) its JSON too (``reply_json.write_ahead``: the
         response and the idempotent reply saved take it); an error in its place if that
         fails (the facts are stored: a retry with its key answers again)."""
         answers: dict[int, Recorded | Exception] = {}
@@ -483,7 +483,7 @@ class Sessions:
                     verdict_then = self._answer(past_analyst, then, beside=analyst)
                 answers[i] = Recorded(session=name, ids=[f.id for f in facts], skipped=skipped,
                                       verdict=verdict, verdict_then=verdict_then, warnings=warnings)
-                if i in ahead:
+                if i in sent:
                     write_ahead(answers[i])
             except Exception as exc:  # noqa: BLE001  # stored; the reply failed (a retry with its key answers again)
                 answers[i] = exc

@@ -169,16 +169,16 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
                                         f"{', '.join(sorted([*positions, *offers])) or 'none'})"))
                 continue
             item, origin = table[ended]
-            start, until = item.in_force.from_, item.in_force.until
-            if start is not None and day <= start:
-                problems.append(Problem(st.where, field, f"{ended!r} is in force from {start.isoformat()}; it can end "
+            why = _not_in_force(item, day)
+            if why is not None and why[0] == "from":
+                problems.append(Problem(st.where, field, f"{ended!r} is in force from {why[1].isoformat()}; it can end "
                                         f"on a later day, not on {day.isoformat()}"))
                 continue
-            if until is not None and until <= day:
+            if why is not None:
                 problems.append(Problem(st.where, field, f"{ended!r} is no longer in force on {day.isoformat()} "
-                                        f"(it ended on {until.isoformat()})"))
+                                        f"(it ended on {why[1].isoformat()})"))
                 continue
-            table[ended] = (item.model_copy(update={"in_force": InForce(**{"from": start, "until": day})}), origin)
+            table[ended] = (_ended_on(item, day), origin)
         for n, stance in enumerate(st.ends_stance):
             field = f"ends_stance.{n}" if len(st.ends_stance) > 1 else "ends_stance"
             ended_now, problem = _end_stance(positions, offers, later, st, stance, day)
@@ -197,6 +197,23 @@ def stated_rulebook(base: Rulebook, statements: Sequence[Statement]) -> tuple[Ru
     kept = {k: p for k, (p, _) in positions.items()}
     return replace(base, positions=kept, offers={k: o for k, (o, _) in offers.items()},
                    variants={v.id: (p, v) for p in kept.values() for v in p.variants}, stance_ends=stance_ends), []
+
+
+def _not_in_force(item: Position | Offer, day: dt.date) -> tuple[str, dt.date] | None:
+    """Why ``item`` cannot be ended on ``day``: ``("from", D)`` when it is in force only from
+    D, that day or later; ``("until", D)`` when it ended on D, that day or before; None when
+    it is in force then."""
+    start, until = item.in_force.from_, item.in_force.until
+    if start is not None and day <= start:
+        return "from", start
+    if until is not None and until <= day:
+        return "until", until
+    return None
+
+
+def _ended_on(item: Position | Offer, day: dt.date) -> Position | Offer:
+    """``item`` in force until ``day``."""
+    return item.model_copy(update={"in_force": InForce(**{"from": item.in_force.from_, "until": day})})
 
 
 def _end_stance(positions: dict[str, tuple[Position, _Where]], offers: dict[str, tuple[Offer, _Where]],
@@ -222,13 +239,11 @@ def _end_stance(positions: dict[str, tuple[Position, _Where]], offers: dict[str,
     ended: list[str] = []
     why: dict[str, list[str]] = {}  # why none is in force: "in force from D" or "ended on D" -> the ids
     for table, key, item, origin in members:
-        start, until = item.in_force.from_, item.in_force.until
-        if start is not None and day <= start:
-            why.setdefault(f"in force from {start.isoformat()}", []).append(key)
-        elif until is not None and until <= day:
-            why.setdefault(f"ended on {until.isoformat()}", []).append(key)
+        not_now = _not_in_force(item, day)
+        if not_now is not None:
+            why.setdefault(f"{'in force from' if not_now[0] == 'from' else 'ended on'} {not_now[1].isoformat()}", []).append(key)
         else:
-            table[key] = (item.model_copy(update={"in_force": InForce(**{"from": start, "until": day})}), origin)  # type: ignore[index]
+            table[key] = (_ended_on(item, day), origin)  # type: ignore[index]
             ended.append(key)
     if not ended and not st.partial:
         return (), (f"no statement of stance {stance!r} is in force on {day.isoformat()}: "

@@ -65,29 +65,27 @@ def headline(model: BlockingModel, statuses: dict[str, Status], hopeful: dict[st
       for each), so a cycle of positions or a refusal holds each of them; for an interim
       goal ``toward`` a main goal that takes part, that main goal's own standoff (another
       main goal's untested way lifts nothing).  Talks under way never hide a standoff on
-      the deal; they do speak for a deal that waits only on moves nobody has spoken of yet.  A main goal of another phase (the deal signed, when
-      the headline follows putting it into effect) is not an interim goal: it raises nothing,
-      and neither does an interim goal a step ``toward`` a main goal the headline does not
-      follow now (``model.aside``).
+      the deal; they do speak for a deal that waits only on moves nobody has spoken of
+      yet.  A main goal of another phase (the deal signed, when the headline follows
+      putting it into effect) is not an interim goal: it raises nothing, and neither does
+      an interim goal a step ``toward`` a main goal the headline does not follow now
+      (``model.aside``).
     ``hopeful``: ``reachable_goals(model.hopeful())``, if already worked out; else it is
     worked out when needed, from ``solution`` (``solve(model)``) if given."""
     main = [g for g in model.main if g in statuses] or list(statuses)
     best = max((statuses[g] for g in main), key=_ORDER.__getitem__, default="deadlock")
-    interim = [statuses[g] for g in statuses  # another phase is no interim goal, nor a step toward another phase
+    interim = [g for g in statuses  # another phase is no interim goal, nor a step toward another phase
                if g not in main and g not in model.phases and g not in model.aside]
-    better = max(interim, key=_ORDER.__getitem__, default="deadlock")
+    better = max((statuses[g] for g in interim), key=_ORDER.__getitem__, default="deadlock")
     if _ORDER[better] <= _ORDER[best]:
         return best
-    if hopeful is None and best == "deadlock":
-        hopeful = reachable_goals(model.hopeful()) if solution is None else reachable_if_willing(model, solution)
     if best != "deadlock":
         return better
+    if hopeful is None:
+        hopeful = reachable_goals(model.hopeful()) if solution is None else reachable_if_willing(model, solution)
     step_of = dict(model.steps)
-    raising = [g for g in statuses if g not in main and g not in model.phases and g not in model.aside
-               and _ORDER[statuses[g]] > _ORDER[best]]
     # a standoff: no main goal the interim goal is a step toward would open even if every untested move were willing
-    fair = [statuses[g] for g in raising
-            if any(hopeful[t] for t in ([step_of[g]] if step_of.get(g) in main else main))]
+    fair = [statuses[g] for g in interim if any(hopeful[t] for t in ([step_of[g]] if step_of.get(g) in main else main))]
     return max(fair, key=_ORDER.__getitem__, default="deadlock")
 
 
