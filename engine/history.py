@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice
 from operator import attrgetter
 
+from engine.errors import Misuse
 from engine.facts import EARLIEST, Confidence, Fact, admitted
 
 _Key = tuple[dt.datetime, int]
@@ -396,7 +397,7 @@ class Walk:
         """Move to ``as_of``, the window to the events after ``since`` (None: no events);
         neither may go back."""
         if self.as_of is not None and as_of < self.as_of:
-            raise ValueError(f"a walk goes forward in time only: asked {as_of} after {self.as_of}")
+            raise Misuse(f"a walk goes forward in time only: asked {as_of} after {self.as_of}")
         self.as_of = as_of
         came: list[Fact] = []
         went: list[Fact] = []

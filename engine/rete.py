@@ -34,7 +34,7 @@ import durable_rules_engine
 from durable import engine as durable_engine
 
 from engine.compiler import CompiledRules
-from engine.errors import EngineFault
+from engine.errors import EngineFault, Misuse
 
 T = TypeVar("T")
 
@@ -164,7 +164,7 @@ class DurableRules:
 
     def __init__(self, sessions_per_ruleset: int = MAX_SESSIONS_PER_RULESET):
         if not 1 <= sessions_per_ruleset <= MAX_SESSIONS_PER_RULESET:
-            raise ValueError(f"sessions_per_ruleset must be 1..{MAX_SESSIONS_PER_RULESET}")
+            raise Misuse(f"sessions_per_ruleset must be 1..{MAX_SESSIONS_PER_RULESET}")
         self._per_ruleset = sessions_per_ruleset
         self._sids = distinct_sids(sessions_per_ruleset)
         self._owner = _Owner()

@@ -42,6 +42,7 @@ from engine.errors import (
     AnalystClosed,
     FactError,
     IdempotencyKeyError,
+    Misuse,
     Problem,
     RuleFileError,
     SessionError,
@@ -149,7 +150,7 @@ class Sessions:
         self.rulebook, self._rules, self._port, self.store, self.clock = rulebook, rules, port, store, clock
         self.log, self._registry, self._replies = store.log, store.registry, store.replies
         if max_whatifs is not None and max_whatifs < 0:
-            raise ValueError(f"max_whatifs is a number of sessions, 0 or more; got {max_whatifs}")
+            raise Misuse(f"max_whatifs is a number of sessions, 0 or more; got {max_whatifs}")
         self.max_whatifs = max_whatifs  # what-if sessions one caller may have at once (None: any number)
         self.refuse_future_facts = refuse_future_facts
         # a timeline of ``timeline_split_facts`` facts or more is walked in segments by this many processes (``engine.segments``)
@@ -235,7 +236,7 @@ class Sessions:
         ``limit``, each with its parent's name.  Costs the page plus one pass over the
         sessions' numbers."""
         if limit < 1:
-            raise ValueError(f"limit is at least 1; got {limit}")
+            raise Misuse(f"limit is at least 1; got {limit}")
         with self._guard:
             records = list(self._records.values())
         start = 0 if after is None else bisect.bisect_right(records, after, key=lambda r: r.id)
@@ -350,7 +351,7 @@ class Sessions:
         worked them out are closed with it), and the session is read again from the log when
         next used (its memory had moved ahead)."""
         if len({p.key for p in posts if p.key is not None}) < sum(p.key is not None for p in posts):
-            raise ValueError("record_many: an Idempotency-Key appears twice in one call")
+            raise Misuse("record_many: an Idempotency-Key appears twice in one call")
         results: list[Recorded | Exception | None] = [None] * len(posts)
         with self._using(name) as session:
             record = self._records[name]

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
+from engine.errors import Misuse
 from engine.facts import Fact
 from engine.rulebook.models import Escalation
 
@@ -377,7 +378,7 @@ class Watch:
         if self._calms:  # asked at every moment of a timeline: no call when the pattern has none
             since = after(since, self.calm(as_of, since))  # type: ignore[assignment]  # since is set
         if self._last is not None and as_of < self._last:
-            raise ValueError(f"a Watch goes forward in time only: asked {as_of} after {self._last}")
+            raise Misuse(f"a Watch goes forward in time only: asked {as_of} after {self._last}")
         self._last = as_of
         items, live, i = self._items, self._live, self._next
         n = len(items)

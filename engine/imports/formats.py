@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal, NamedTuple
 
-from engine.errors import Problem, brief
+from engine.errors import Misuse, Problem, brief
 
 Format = Literal["plover", "acled", "gdelt"]
 FORMATS: tuple[str, ...] = ("plover", "acled", "gdelt")
@@ -130,7 +130,7 @@ def read_records(fmt: str, name: str, stream: IO[bytes], progress: Callable[[int
     every row is still checked whole), so that a large file's records hold a few of
     GDELT's 61 columns, not all of them."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}")
+        raise Misuse(f"unknown format {fmt!r}")
     kept = None if keep is None else tuple(dict.fromkeys([*keep, *MERGE_KEY]))
     result = Read()
     if fmt == "gdelt":

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import portion
 from pydantic import BaseModel
 
-from engine.errors import UnknownNameError
+from engine.errors import Misuse, UnknownNameError
 from engine.rulebook.models import (
     Actor,
     AllOf,
@@ -363,7 +363,7 @@ def comparisons(expr: Expr) -> list[Compare]:
         return [c for e in expr.any for c in comparisons(e)]
     if isinstance(expr, Not):
         return comparisons(expr.not_)
-    raise TypeError(f"expand the expression before listing comparisons: {expr!r}")
+    raise Misuse(f"expand the expression before listing comparisons: {expr!r}")
 
 
 def _kept(cache: dict[int, tuple[Any, R]], item: K, work: Callable[[K], R]) -> R:

@@ -25,7 +25,7 @@ import httpx
 
 from engine.clock import FixedClock
 from engine.comparison import Comparison
-from engine.errors import ScenarioMismatch, ServerProblem
+from engine.errors import Misuse, ScenarioMismatch, ServerProblem
 from engine.facts import EARLIEST, Confidence, ResolvedFact
 from engine.sessions import BASELINE, Sessions
 from engine.verdict import StatementState, TimelineEntry, Verdict
@@ -128,7 +128,7 @@ class InProcessDriver:
 
     def _open(self) -> Sessions:
         if self._sessions is None:
-            raise RuntimeError("InProcessDriver: use(scenario) first")
+            raise Misuse("InProcessDriver: use(scenario) first")
         return self._sessions
 
 
@@ -219,7 +219,7 @@ class HttpDriver:
 
     def _server(self, line: str) -> str:
         if line not in self._names:
-            raise RuntimeError(f"HttpDriver: no line {line!r}; use(scenario) and fork(...) first")
+            raise Misuse(f"HttpDriver: no line {line!r}; use(scenario) and fork(...) first")
         return self._names[line]
 
     def _feature_names(self, text: str) -> str:
