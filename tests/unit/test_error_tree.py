@@ -45,8 +45,8 @@ def test_every_exception_is_in_the_tree_and_its_diagram():
 # into a ValidationError naming the field; AssertionError for a Gherkin step that fails or an
 # invariant that cannot break. Everything else raises a class of the tree (Misuse for a caller's
 # bug), so that ``except RipenessError`` catches every failure ripeness means.
-VALIDATOR_HELPERS = {("engine/facts.py", "to_utc"), ("engine/facts.py", "parse_time"),
-                     ("engine/facts.py", "_plain_text"), ("engine/rulebook/models.py", "check_quote_kind")}
+VALIDATOR_HELPERS = {("engine/facts/times.py", "to_utc"), ("engine/facts/times.py", "parse_time"),
+                     ("engine/facts/inputs.py", "_plain_text"), ("engine/rulebook/models.py", "check_quote_kind")}
 
 
 BUILTIN = {name for name, value in vars(builtins).items() if inspect.isclass(value) and issubclass(value, BaseException)}
