@@ -17,7 +17,7 @@ from engine.conditions import describe, show
 from engine.conduct import act, shown_offers
 from engine.facts import Fact, cited_day
 from engine.rulebook import Rulebook
-from engine.rulebook.models import PARAPHRASE_PREFIX, Compare, Escalation, Offer, Position, Variant, quote_kind_of
+from engine.rulebook.models import Compare, Escalation, Offer, Position, Variant, marked_paraphrase, quote_kind_of
 from engine.values import distance
 from engine.verdict import (
     ConcessionSets,
@@ -108,7 +108,7 @@ def quoted(ref: PositionRef, text: str | None = None) -> str:
     kind, words = ref.quote_kind, ref.quote if text is None else text  # ``text``: the quote cut short
     if not words.startswith(_QUOTE_MARKS):  # a quote written with its own marks is shown as written, not marked twice
         words = f"\"{words}\""
-    if kind == "verbatim" or (kind == "paraphrase" and ref.quote.startswith(PARAPHRASE_PREFIX)):
+    if kind == "verbatim" or (kind == "paraphrase" and marked_paraphrase(ref.quote)):
         return words
     mark = {"paraphrase": "paraphrase", "reported": f"reported by {ref.reported_by}", "reading": "the analyst's reading of the act"}[kind]
     return f"({mark}) {words}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StringConstraints, Tag, field_validator, model_validator
@@ -29,7 +30,15 @@ Scalar = Union[bool, int, float, str]
 # how a statement's quote was reported (``quote_kind``): a party's words as said, in other
 # words, as another party told them, or (an offer shown by conduct) the analyst's reading
 QuoteKind = Literal["verbatim", "paraphrase", "reported", "reading"]
-PARAPHRASE_PREFIX = "(paraphrase)"  # the older way to mark a paraphrase: a quote beginning so
+# the older way to mark a paraphrase: a quote beginning "(paraphrase)" or "(paraphrase apart from the quoted words)"
+_MARKED_PARAPHRASE = re.compile(r"\(paraphrase\b[^)]*\)")
+
+
+def marked_paraphrase(quote: str) -> bool:
+    """Whether a quote marks itself as a paraphrase, the older way: it begins with a
+    parenthesis whose first word is "paraphrase" (``(paraphrase)``, ``(paraphrase of the
+    communiqué)``).  Such a quote is shown as written, never marked a second time."""
+    return _MARKED_PARAPHRASE.match(quote) is not None
 
 TODAY = "@today"  # not a subject of any rule file: the day a verdict is asked for, as rules read it (``Within``)
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "change")
@@ -335,11 +344,11 @@ class Lapse(Strict):
 
 def quote_kind_of(statement: Position | Offer | Variant) -> QuoteKind:
     """How a statement's quote was reported: its ``quote_kind``; else ``paraphrase`` for a
-    quote beginning ``(paraphrase)`` (the older form), ``reading`` for an offer shown by
+    quote beginning ``(paraphrase)`` or ``(paraphrase ...)`` (the older form, ``marked_paraphrase``), ``reading`` for an offer shown by
     conduct (``shown_by``: the analyst's reading of the act), else ``verbatim``."""
     if statement.quote_kind is not None:
         return statement.quote_kind
-    if statement.quote.startswith(PARAPHRASE_PREFIX):
+    if marked_paraphrase(statement.quote):
         return "paraphrase"
     return "reading" if getattr(statement, "shown_by", None) is not None else "verbatim"
 

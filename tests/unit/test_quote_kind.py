@@ -147,6 +147,11 @@ def test_a_malformed_quote_kind_is_located(tmp_path, fields, field, line, messag
     ("verbatim", "", "\u201cWe will not move.\u201d", "\u201cWe will not move.\u201d"),
     ("reported", "the mediator", '"Not now."', '(reported by the mediator) "Not now."'),
     ("paraphrase", "", "They will not move.", '(paraphrase) "They will not move."'),
+    # a quote that marks itself, the older way, whatever its kind says: shown as written, not marked twice
+    ("paraphrase", "", "(paraphrase) They will not move.", '"(paraphrase) They will not move."'),
+    ("paraphrase", "", '(paraphrase apart from the quoted words) They will "never" move.',
+     '"(paraphrase apart from the quoted words) They will "never" move."'),
+    ("paraphrase", "", "(paraphrased) They will not move.", '(paraphrase) "(paraphrased) They will not move."'),  # another word
 ])
 def test_a_quote_is_marked_once(kind, reported_by, quote, shown):
     from engine.analysis.explain import quoted
