@@ -16,6 +16,8 @@ from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_
 from engine.conditions import describe, show
 from engine.conduct import act, shown_offers
 from engine.facts import Fact, cited_day
+from engine.lapses import lapsed
+from engine.lapses import why as lapse_why
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Compare, Escalation, Offer, Position, Variant, marked_paraphrase, quote_kind_of
 from engine.values import distance
@@ -634,6 +636,15 @@ def levels_and_calms(sit: Situation, chains: list[EscalationChain], calmed: list
     return lines
 
 
+def _lapsed_offers(sit: Situation, move: str) -> list[Offer]:
+    """The offers on ``move`` made by the time asked that have lapsed (``lapses``) by then:
+    why a move its actor once offered now reads as untested."""
+    day = sit.as_of.date()
+    return [o for o in sit.rulebook.offering.get(move, ())
+            if o.lapses is not None and (o.said_on is None or o.said_on <= day)
+            and (o.in_force is None or o.in_force.from_ is None or o.in_force.from_ <= day) and lapsed(o, sit.as_of, sit.state)]
+
+
 def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[Cycle], refused: list[Refusal],
             openings: list[Opening], concessions: ConcessionSets, events: list[FactRef]) -> list[str]:
     """An analyst's note: the main goal's state and what blocks it (cycles and refusals,
@@ -699,8 +710,14 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                 if refusal.unmet else f"refuses {refusal.move} outright")
         lines.append(f"{refusal.actor} {what} ({refusal.position.id}: {quoted(refusal.position, _short(refusal.position.quote))}).")
     untested_moves = sorted({m for g in goals for m in g.untested})
-    if untested_moves:
-        lines.append(f"Nobody has said whether they would make {', '.join(untested_moves)}: untested, so no opening rests on them.")
+    lapsed_offers = {m: found for m in untested_moves if (found := _lapsed_offers(sit, m))}
+    silent = [m for m in untested_moves if m not in lapsed_offers]
+    if silent:
+        lines.append(f"Nobody has said whether they would make {', '.join(silent)}: untested, so no opening rests on them.")
+    for move, offers in lapsed_offers.items():
+        ended = "; ".join(f"{o.id} lapsed {lapse_why(o, sit.state)}" for o in offers)
+        lines.append(f"No word in force on {move}: its offer{'s' if len(offers) > 1 else ''} ({ended}) no longer "
+                     f"stand{'' if len(offers) > 1 else 's'}, and nobody has said anything since: untested, so no opening rests on it.")
     if events:
         actors = sorted({e.actor for e in events if e.actor})
         acts = sum(e.count or 1 for e in events)

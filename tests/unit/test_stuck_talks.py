@@ -42,3 +42,20 @@ def test_stuck_talks_read_as_deadlock(tmp_path, talks, status, talks_goal):
     verdict = verdict_of(tmp_path, STUCK, facts, dt.date(2024, 2, 1))
     assert verdict.status == status
     assert {g.id: g.status for g in verdict.goals}["talks_held"] == talks_goal
+
+
+def test_offers_to_talk_that_lapsed_are_named_not_called_silence(tmp_path):
+    """A move whose offers lapsed while the talks are stuck reads as untested, as silence
+    does, but its summary says whose word lapsed and why: the parties did speak, and the
+    modeller of ``sino_soviet_1969`` read "nobody has said" of a delegation that
+    sat at every session."""
+    facts = [{"at": "2024-01-01", "subject": "deal", "value": "no", "source": "s"},
+             {"at": "2024-01-10", "subject": "talks", "value": "stalled", "source": "the round's communiqué"}]
+    verdict = verdict_of(tmp_path, STUCK, facts, dt.date(2024, 2, 1))
+    lines = [line for line in verdict.summary if "A.hold_talks" in line]
+    assert not [line for line in lines if line.startswith("Nobody has said")], lines
+    assert any(line.startswith("No word in force on A.hold_talks: its offers (a_talk lapsed when talks = stalled (2024-01-10")
+               and "b_talk lapsed when talks = stalled" in line for line in lines), lines
+    # before the talks stalled, the same offers stand: nothing said of them
+    verdict = verdict_of(tmp_path, STUCK, facts[:1], dt.date(2024, 2, 1))
+    assert not [line for line in verdict.summary if "lapsed" in line]
