@@ -489,3 +489,12 @@ def test_a_case_is_fed_from_imported_events() -> None:
     assert len(facts) == 13 and {f.subject for f in facts} == {"strike", "shipping_threat"}
     assert all(f.input.source.startswith("[bsg_plover:record:BSG-") for f in facts)
     assert "subject: strike" not in (folder / "facts.yaml").read_text(encoding="utf-8")
+
+
+def test_every_case_is_in_the_docs_cases_table() -> None:
+    """docs/fidelity.md's table of cases names every case with a labels file, so that a reader
+    of the docs sees what the suite holds (ninety-four had gone unlisted once)."""
+    docs = (CASES_DIR.parents[1] / "docs" / "fidelity.md").read_text(encoding="utf-8")
+    table = docs[docs.index("The cases:\n"):docs.index("### How a case is built")]
+    labelled = sorted(p.name for p in CASES_DIR.iterdir() if (p / "labels.yaml").is_file())
+    assert [case for case in labelled if f"| `{case}` |" not in table] == []
