@@ -40,6 +40,7 @@ def marked_paraphrase(quote: str) -> bool:
     communiqué)``).  Such a quote is shown as written, never marked a second time."""
     return _MARKED_PARAPHRASE.match(quote) is not None
 
+
 TODAY = "@today"  # not a subject of any rule file: the day a verdict is asked for, as rules read it (``Within``)
 COMPARISON_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "change")
 
