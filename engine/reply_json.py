@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 import typing
 from typing import Any
@@ -126,6 +127,44 @@ def _json(model: BaseModel, include: set[str] | None = None) -> bytes:
 def verdict_json(verdict: Verdict) -> bytes:
     """``verdict.model_dump_json()`` (as UTF-8 bytes), from the texts kept of the verdicts before it."""
     return _verdicts(verdict)
+
+
+_SUBJECT = b'"subject":'  # outside a string only a key is a quoted word followed by ":" (inside one, quotes are escaped)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string, from its opening quote
+
+
+def cited_subjects(verdict: Verdict) -> frozenset[str]:
+    """The subjects of every fact ``verdict`` cites (each ``FactRef``, wherever it is), read
+    off its JSON (``verdict_json``): the value of every ``subject`` key, of any object (a few
+    other objects have one too).  Each field's text is read once (most are kept from the
+    verdicts before, ``FieldJson``)."""
+    found: set[str] = set()
+    for part in _verdicts.parts(verdict):
+        found |= _subjects_in(part)
+    return frozenset(found)
+
+
+_SCANNED: dict[int, tuple[bytes, frozenset[str]]] = {}  # id(text) -> the text (held: its id stays its own), its subjects
+
+
+def _subjects_in(text: bytes) -> frozenset[str]:
+    """The values of the ``subject`` keys in a part of a verdict's JSON, kept with that text."""
+    kept = _SCANNED.get(id(text))
+    if kept is None or kept[0] is not text:
+        found, at = set(), text.find(_SUBJECT)
+        while at >= 0:
+            value = _STRING.match(text, at + len(_SUBJECT))
+            if value is not None:
+                found.add(value.group())
+            at = text.find(_SUBJECT, at + len(_SUBJECT))
+        with _scanned_lock:
+            if len(_SCANNED) >= KEEP_ITEMS:
+                _SCANNED.clear()
+            kept = _SCANNED[id(text)] = (text, frozenset(json.loads(t) if b"\\" in t else t[1:-1].decode() for t in found))
+    return kept[1]
+
+
+_scanned_lock = threading.Lock()
 
 
 _ahead: dict[int, tuple[BaseModel, bytes]] = {}  # id(reply) -> the reply (held: its id stays its own) and its text
