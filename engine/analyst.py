@@ -51,6 +51,7 @@ from engine.facts import Confidence, Fact, to_utc
 from engine.history import Frame, History, Walk
 from engine.lapses import anchor_subjects, lapse_day, lapse_days, lapsed, why
 from engine.lapses import statements as lapse_statements
+from engine.reply_json import cited_subjects
 from engine.rete import RulesPort
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare
@@ -481,7 +482,12 @@ class Analyst:
         # a status's key (``_status_key``): per compared subject the comparisons reading it, and the last fact of each and outcomes
         self._compares_of = {s: list(dict.fromkeys(self._reading[s])) for s in self._compared}  # ``_reading``, each once
         self._met: tuple[dict[str, Fact | None], list[bool]] = ({}, [False] * len(self._compares or ()))
-        self._last_verdict: tuple[Snapshot, Verdict] | None = None
+        self._last_verdict: tuple[Snapshot, Verdict, Situation] | None = None  # with the situation it was worked out from
+        self._cited_last: tuple[Verdict, frozenset[str]] | None = None  # ``_cited_of``
+        # the subjects whose fact may change with the last verdict kept (``_unseen_change``): compared by the rule files
+        # alone (none where they read more than comparisons), read by no cost, lapse or act
+        self._unseen = (frozenset(compared) - self._cost_set - anchor_subjects(rulebook) - set(self._uncompared)
+                        if self._compares is not None else None)
         # the last ``_seen``: the working memory's ``given`` then, the frame, its situation, snapshot and unconfirmed facts
         self._last_seen: tuple[list[Fact] | None, Frame, Situation, Snapshot, list[Fact]] | None = None
         self._seen_subjects = [*self._read, *self._costs]  # the state subjects a snapshot reads
@@ -506,17 +512,20 @@ class Analyst:
     def verdict_beside(self, frame: Frame, other: Analyst, deadline: Deadline = NO_DEADLINE) -> Verdict:
         """``verdict(frame)``, with what the blocking model gives taken from ``other``'s last
         verdict (``analysis.retimed``) when that read the same (``same_model``) and neither
-        reads an unconfirmed fact: a reply's verdict as of a fact's date beside the one now."""
+        reads an unconfirmed fact: a reply's verdict as of a fact's date beside the one now.
+        Its own last verdict, if that is this one too (``_kept``), is given again first."""
         with self._answering():
             deadline.check()
             sit, seen, facts = self._seen(frame)
+            kept = self._kept(sit, seen, facts)
+            if kept is not None:
+                return kept
             last = other._last_verdict  # a tuple, replaced whole: read without its lock
-            if (not facts and last is not None and other.rulebook is self.rulebook and same_model(seen, last[0])
-                    and (self._last_verdict is None or self._last_verdict[0] != seen)):
+            if not facts and last is not None and other.rulebook is self.rulebook and same_model(seen, last[0]):
                 verdict = retimed(sit, last[1], self._chains)
-                self._last_verdict = (seen, verdict)
+                self._last_verdict = (seen, verdict, sit)
                 return verdict
-            return self._answer(sit, seen, deadline, frame, facts)
+            return self._worked_out(sit, seen, deadline, frame, facts)
 
     def status(self, frame: Frame) -> tuple[Status, bool]:
         """Status and escalation only: what a timeline tracks, without the explanation."""
@@ -884,14 +893,72 @@ class Analyst:
         return True
 
     def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
-        """The verdict of ``sit``: the last one again (with the new time) if ``seen`` is what it was worked out from."""
-        if self._last_verdict is not None and self._last_verdict[0] == seen:
-            verdict = self._last_verdict[1]
-            return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
+        """The verdict of ``sit``: the last one again (with the new time) if it is this one too (``_kept``)."""
+        kept = self._kept(sit, seen, facts)
+        return kept if kept is not None else self._worked_out(sit, seen, deadline, frame, facts)
+
+    def _worked_out(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         deadline.check()
         verdict = self._resting(sit, frame, facts, analyse(sit, self._chains, deadline.check), deadline)
-        self._last_verdict = (seen, verdict)
+        self._last_verdict = (seen, verdict, sit)
         return verdict
+
+    def _kept(self, sit: Situation, seen: Snapshot, facts: list[Fact]) -> Verdict | None:
+        """The last verdict with the time of ``sit``, if it is the verdict of ``sit`` too:
+        ``seen`` is what it was worked out from, or (no unconfirmed fact read) differs from
+        that only in facts it does not see (``_unseen_change``); else None."""
+        last = self._last_verdict
+        if last is None:
+            return None
+        if last[0] != seen:
+            if facts or not self._unseen_change(last, sit, seen):
+                return None
+            self._last_verdict = (seen, last[1], sit)  # the verdict of ``seen`` too: the next one is compared with it
+        verdict = last[1]
+        return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
+
+    def _unseen_change(self, last: tuple[Snapshot, Verdict, Situation], sit: Situation, seen: Snapshot) -> bool:
+        """Whether the verdict ``last`` holds (worked out from a situation that read its
+        snapshot) is also that of ``sit``, which reads ``seen``: the same day, statements in
+        force, claims, hostile events and facts admitted, and only facts changed (in force,
+        or what one superseded) on subjects ``_unseen`` (read only through the rule files'
+        comparisons, by no cost, lapse or act) whose comparisons each come out as before and
+        of which the verdict cites no fact.  Then the blocking model is the same in every
+        field (``standing_comparisons``), and so is every part of the verdict: what reads a
+        fact's value, date or source beyond a comparison's outcome (evidence, gaps, trends,
+        the summary's facts, ripeness's costs, lapses, acts) reads it of a fact it cites or
+        of a subject not ``_unseen``.  A reply's verdict after a fact on such a subject, as a
+        value moving inside its range, is not worked out again."""
+        was, verdict, old = last
+        if (self._unseen is None or was.day != seen.day or was.unsure != seen.unsure or was.hostile != seen.hostile
+                or was.model.in_force != seen.model.in_force or was.model.claims != seen.model.claims):
+            return False
+        state, before, previous, old_previous = sit.state, old.state, sit.previous, old.previous
+        changed = []
+        for subject in self._seen_subjects:
+            fact, then = state.get(subject), before.get(subject)
+            if fact is then and (fact is None or previous(fact) is old_previous(fact)):
+                continue
+            if fact is None or then is None or subject not in self._unseen:
+                return False
+            changed.append(subject)
+        if not changed or not self._cited_of(verdict).isdisjoint(changed):
+            return False
+        for i in {i for s in changed for i in self._reading[s]}:
+            compare = self._compares[i]  # type: ignore[index]  # set: ``_unseen`` is
+            now = {s: f.value for s in compare.subjects if (f := state.get(s)) is not None}
+            then = {s: f.value for s in compare.subjects if (f := before.get(s)) is not None}
+            if compare_met(compare, now) != compare_met(compare, then):
+                return False
+        return True
+
+    def _cited_of(self, verdict: Verdict) -> frozenset[str]:
+        """The subjects of the facts ``verdict`` cites anywhere (every ``FactRef``: its JSON's
+        ``subject`` keys, of any object), kept for the last verdict asked."""
+        kept = self._cited_last
+        if kept is None or kept[0] is not verdict:
+            kept = self._cited_last = (verdict, cited_subjects(verdict))
+        return kept[1]
 
     def _resting(self, sit: Situation, frame: Frame, facts: list[Fact], verdict: Verdict, deadline: Deadline) -> Verdict:
         """``verdict`` with the facts admitted and what it rests on among the unconfirmed

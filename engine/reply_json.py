@@ -7,9 +7,13 @@ asked again with nothing it reads changed is the kept one with a new time
 takes its goals, stances, cycles, refusals, openings and concessions from the verdict now
 (``Analyst.verdict_beside``).  So each field of a verdict is written out as JSON on its own,
 by pydantic, and kept with the very object it was written from: a later verdict holding that
-same object (``is``, never equality or a key of ours) takes the kept text.  The kept
-objects are held, so none of them is collected and its identity given to another; verdicts
-are frozen and nothing changes a list of theirs once made, so a kept text stays true.
+same object (``is``, never equality or a key of ours) takes the kept text.  A field that is
+a list of models and was not kept whole (a new list, as a verdict worked out again has)
+is written item by item the same way: most of its items are the very objects of the
+verdicts before it (``explain.kept_part``, citations), and pydantic writes a list of models
+as each model's own text between commas.  The kept objects are held, so none of them is
+collected and its identity given to another; verdicts are frozen and nothing changes a list
+of theirs once made, so a kept text stays true.
 
 A whole reply may be written ahead (``write_ahead``: a fact POST's, in the thread that works
 out its verdicts while its commit waits, ``engine.sessions``): its text is then kept with the
@@ -21,7 +25,9 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
+import typing
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,6 +36,7 @@ from engine.errors import Misuse
 from engine.verdict import Verdict
 
 KEEP = 8  # texts kept per field: the verdicts now and then of a few sessions written in turn
+KEEP_ITEMS = 4096  # texts kept of the items of list fields, all fields together (``FieldJson``)
 KEEP_AHEAD = 128  # whole replies written ahead and kept until taken: two lanes' groups of POSTs (``api.lanes.MAX_GROUP``)
 
 
@@ -50,11 +57,20 @@ class FieldJson:
         self._names = list(model.model_fields)
         self._kept: dict[str, list[tuple[Any, bytes]]] = {name: [] for name in self._names}
         self._keep = keep
+        # the fields that are lists of plain models: name -> (the model class, b'"name":')
+        self._lists = {name: (item, json.dumps(name).encode() + b":") for name, item in
+                       ((name, _list_item(f.annotation)) for name, f in model.model_fields.items()) if item is not None}
+        self._items: dict[int, tuple[BaseModel, bytes]] = {}  # id(item) -> the item (held: its id stays its own), its text
         self._lock = threading.Lock()
 
     def __call__(self, model: BaseModel) -> bytes:
         if type(model) is not self._model:
             return _json(model)
+        return b"{" + b",".join(self.parts(model)) + b"}"
+
+    def parts(self, model: BaseModel) -> list[bytes]:
+        """Each field of ``model`` (of this class) as ``b'"name":...'``, in order: the text
+        kept with its value, or written now and kept."""
         values = model.__dict__
         parts = []
         with self._lock:
@@ -65,11 +81,39 @@ class FieldJson:
                         text = found
                         break
                 else:
-                    text = _json(model, {name})[1:-1]  # b'"name":...'
+                    text = self._list(name, value) if name in self._lists else None
+                    if text is None:
+                        text = _json(model, {name})[1:-1]  # b'"name":...'
                     kept.insert(0, (value, text))
                     del kept[self._keep:]
                 parts.append(text)
-        return b"{" + b",".join(parts) + b"}"
+        return parts
+
+    def _list(self, name: str, items: Any) -> bytes | None:
+        """``b'"name":[...]'`` of a list of models, each item's text the one kept with that very
+        item (or written now and kept); None if some item is not of the field's model class
+        (pydantic would write it as that class: left to pydantic)."""
+        cls, head = self._lists[name]
+        if type(items) is not list or any(type(item) is not cls for item in items):
+            return None
+        kept, texts = self._items, []
+        for item in items:
+            found = kept.get(id(item))
+            if found is None or found[0] is not item:
+                if len(kept) >= KEEP_ITEMS:
+                    kept.clear()
+                found = kept[id(item)] = (item, _json(item))
+            texts.append(found[1])
+        return head + b"[" + b",".join(texts) + b"]"
+
+
+def _list_item(annotation: Any) -> type[BaseModel] | None:
+    """The model class of a field annotated ``list[Model]`` (a plain model: its JSON is its
+    own fields'), else None."""
+    if typing.get_origin(annotation) is not list:
+        return None
+    [item] = typing.get_args(annotation)
+    return item if isinstance(item, type) and issubclass(item, BaseModel) and _plain(item) else None
 
 
 _verdicts = FieldJson(Verdict)
@@ -83,6 +127,44 @@ def _json(model: BaseModel, include: set[str] | None = None) -> bytes:
 def verdict_json(verdict: Verdict) -> bytes:
     """``verdict.model_dump_json()`` (as UTF-8 bytes), from the texts kept of the verdicts before it."""
     return _verdicts(verdict)
+
+
+_SUBJECT = b'"subject":'  # outside a string only a key is a quoted word followed by ":" (inside one, quotes are escaped)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string, from its opening quote
+
+
+def cited_subjects(verdict: Verdict) -> frozenset[str]:
+    """The subjects of every fact ``verdict`` cites (each ``FactRef``, wherever it is), read
+    off its JSON (``verdict_json``): the value of every ``subject`` key, of any object (a few
+    other objects have one too).  Each field's text is read once (most are kept from the
+    verdicts before, ``FieldJson``)."""
+    found: set[str] = set()
+    for part in _verdicts.parts(verdict):
+        found |= _subjects_in(part)
+    return frozenset(found)
+
+
+_SCANNED: dict[int, tuple[bytes, frozenset[str]]] = {}  # id(text) -> the text (held: its id stays its own), its subjects
+
+
+def _subjects_in(text: bytes) -> frozenset[str]:
+    """The values of the ``subject`` keys in a part of a verdict's JSON, kept with that text."""
+    kept = _SCANNED.get(id(text))
+    if kept is None or kept[0] is not text:
+        found, at = set(), text.find(_SUBJECT)
+        while at >= 0:
+            value = _STRING.match(text, at + len(_SUBJECT))
+            if value is not None:
+                found.add(value.group())
+            at = text.find(_SUBJECT, at + len(_SUBJECT))
+        with _scanned_lock:
+            if len(_SCANNED) >= KEEP_ITEMS:
+                _SCANNED.clear()
+            kept = _SCANNED[id(text)] = (text, frozenset(json.loads(t) if b"\\" in t else t[1:-1].decode() for t in found))
+    return kept[1]
+
+
+_scanned_lock = threading.Lock()
 
 
 _ahead: dict[int, tuple[BaseModel, bytes]] = {}  # id(reply) -> the reply (held: its id stays its own) and its text

@@ -55,7 +55,10 @@ def test_a_verdict_differing_from_a_kept_one_in_one_field_is_written_with_that_f
     kept = FieldJson(Verdict)
     assert kept(verdict).decode() == verdict.model_dump_json()
     for change in ({"summary": ["another summary"]}, {"status": "progress"}, {"summary": list(verdict.summary)},
-                   {"escalation_levels": {"x": "crisis"}}, {"as_of": NOW.now()}):
+                   {"escalation_levels": {"x": "crisis"}}, {"as_of": NOW.now()},
+                   # a new list of the very items kept (written item by item), in another order, shorter, empty
+                   {"goals": list(verdict.goals)}, {"goals": verdict.goals[::-1]}, {"stances": verdict.stances[1:]},
+                   {"positions_in_force": []}, {"ripeness": list(verdict.ripeness) * 2}):
         other = verdict.model_copy(update=change)
         assert kept(other).decode() == other.model_dump_json(), change
         assert kept(verdict).decode() == verdict.model_dump_json(), change
