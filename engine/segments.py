@@ -335,8 +335,10 @@ class _Reader:
 def _serve(conn: Any, rulebook: Rulebook, rules: CompiledRules, url: str | None) -> None:
     """A worker process of a ``Pool``: started as the service starts, it loads what any
     timeline's walk needs before the first one comes: the engine's modules, the service's
-    rule files in the rules engine (an analyst made), the log opened (``url``), and one
-    verdict of the rule files with no facts, as of the start (what the analysis works out
+    rule files in the rules engine (an analyst made), the log opened (``url``) and read once
+    as a job's read reads it, of a view no session has (the fact store's modules, which a
+    job's view brings when it is unpickled, and the query compiled: about 0.1 s at the first
+    job otherwise), and one verdict of the rule files with no facts, as of the start (what the analysis works out
     once per rulebook, and the first use of each part of it in the process); then each job's
     segment walked (``_walked``) and its answer sent, until ``None`` comes or the pipe
     closes.  A job under other rule files (a session whose statement facts bring others)
@@ -354,7 +356,10 @@ def _serve(conn: Any, rulebook: Rulebook, rules: CompiledRules, url: str | None)
     reader = _Reader()
     try:
         if url is not None:
-            reader.open(url).connect().close()
+            from engine.store import reading  # noqa: F401  # what ``_walked`` imports
+            from engine.store.ports import Bound
+
+            reader(Source(url, [Bound(session_id=0)], None, 0, 0))  # ids start at 1: no fact is read
         analyst = Analyst("", rulebook, rules, port)
         try:
             analyst.verdict(frame_of(History(), _dt.datetime.now(_dt.timezone.utc), horizon_of(rulebook)))

@@ -228,7 +228,7 @@ class SqlFactLog:
             seqs = [row.seq for row in rows]
             withdrawals = conn.execute(select(facts.c.withdraws, facts.c.seq)
                                        .where(_withdrawing(view), facts.c.withdraws.in_(seqs))).all() if seqs else []
-        return [fact_of(row) for row in rows], {w: s for w, s in withdrawals}
+        return _Reader().batch(rows), {w: s for w, s in withdrawals}  # as ``fact_of`` makes them, a column at a time
 
     def exists(self, view: View, fact: Fact) -> bool:
         """Whether the view already holds a fact saying the same thing (same time, subject,
