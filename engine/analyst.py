@@ -158,20 +158,10 @@ class Snapshot:
     unsure: tuple = ()  # the facts admitted, and each unconfirmed fact read with what stands in for it (``analysis.unsure``)
 
 
-def in_force_claims(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact]) -> frozenset[str]:
-    """The claims of the statements in force (``ModelInputs.in_force``: positions, offers, lapsed
-    variants, deadlines passed) as of ``as_of`` with ``state`` in force.  It reads the day
-    and, of the state, only the facts in force on the subjects a lapse counts from
-    (``lapses.anchor_subjects``): what ``InForce`` keeps it on.  Only the statements with
-    dates, a lapse or an act that shows them (``model.timed``) are tested; the others are
-    in force at every time (at P=200, 200 positions on each new day of a timeline)."""
-    return InForce(rulebook).claims(as_of, state)
-
-
 class InForce:
-    """``in_force_claims`` of one rulebook, the last one kept on what it reads: the
-    day, and the ids of the facts in force on the subjects a lapse counts from (equal ids,
-    equal facts).  An analyst asked about the same day again, as after each fact of an
+    """The claims of the statements in force of one rulebook (``claims``), the last one kept
+    on what it reads: the day, and the ids of the facts in force on the subjects a lapse
+    counts from (equal ids, equal facts).  An analyst asked about the same day again, as after each fact of an
     ingest, does not work out every position's ``in_force`` again.  The claims of the
     statements in force at every time are made once, and the statements tested listed (a
     timeline's walk asks on each new day: at P=200, 0.16 ms a day when every claim was made
@@ -189,7 +179,12 @@ class InForce:
         self._lapsing = [v for p in rulebook.positions.values() for v in p.variants if v.lapses is not None]
 
     def claims(self, as_of: dt.datetime, state: Mapping[str, Fact]) -> frozenset[str]:
-        """``in_force_claims`` as of ``as_of`` with ``state`` in force (not kept)."""
+        """The claims of the statements in force (``ModelInputs.in_force``: positions, offers,
+        lapsed variants, deadlines passed) as of ``as_of`` with ``state`` in force (not kept).
+        It reads the day and, of the state, only the facts in force on the subjects a lapse
+        counts from (``lapses.anchor_subjects``): what ``__call__`` keeps it on.  Only the
+        statements with dates, a lapse or an act that shows them (``model.timed``) are
+        tested; the others are in force at every time."""
         return frozenset([*self._always,
                           *(f"position:{p.id}" for p in self._positions if in_force(p, as_of, state)),
                           *(f"offer:{o.id}" for o in self._offers if in_force(o, as_of, state)),
@@ -204,13 +199,12 @@ class InForce:
         return last[1]
 
 
-def model_inputs(rulebook: Rulebook, as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str],
-                 claims: frozenset[str], stated: InForce | None = None) -> ModelInputs:
+def model_inputs(as_of: dt.datetime, state: Mapping[str, Fact], read: Sequence[str],
+                 claims: frozenset[str], stated: InForce) -> ModelInputs:
     """``Snapshot.model`` of a situation as of ``as_of`` with ``state`` in force and
     ``claims`` holding; ``read``: the state subjects some rule reads (no rule reads the others);
-    ``stated``: the rulebook's kept ``in_force_claims`` (None: worked out)."""
-    found = stated(as_of, state) if stated is not None else in_force_claims(rulebook, as_of, state)
-    return ModelInputs(found, claims, tuple([(subject, state[subject].value) for subject in read if subject in state]))
+    ``stated``: the rulebook's statements in force, kept (``InForce``)."""
+    return ModelInputs(stated(as_of, state), claims, tuple([(subject, state[subject].value) for subject in read if subject in state]))
 
 
 def standing_comparisons(rulebook: Rulebook) -> tuple[Compare, ...] | None:
@@ -233,7 +227,7 @@ def standing_comparisons(rulebook: Rulebook) -> tuple[Compare, ...] | None:
     return tuple(found.values())
 
 
-def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str], stated: InForce | None = None) -> Snapshot:
+def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str], stated: InForce) -> Snapshot:
     """What a verdict of ``sit`` reads (see ``Snapshot``); ``claims``: those that hold;
     ``stated``: as ``model_inputs``'s."""
     facts = []
@@ -248,7 +242,7 @@ def snapshot(sit: Situation, read: Sequence[str], claims: frozenset[str], stated
         inside = _inside_window([f for side in sides for f in side], sit.as_of, sit.rulebook.escalations[pattern].window_days)
         live.append((pattern, *(tuple(f.id for f in side) for side in sides), inside))
     calm = tuple((p, tuple(f.id for f in acts)) for p, acts in sorted(sit.calm.items()))
-    return Snapshot(sit.as_of.date(), model_inputs(sit.rulebook, sit.as_of, sit.state, read, claims, stated), tuple(facts), (*live, calm))
+    return Snapshot(sit.as_of.date(), model_inputs(sit.as_of, sit.state, read, claims, stated), tuple(facts), (*live, calm))
 
 
 def same_model(a: Snapshot, b: Snapshot) -> bool:
@@ -1083,7 +1077,7 @@ class Analyst:
         and the standing is not worked out again (at 10,000 facts less than half as often:
         benchmarks/RESULTS.md)."""
         if self._compares is None:
-            return model_inputs(self.rulebook, as_of, state, self._read, claims, self._in_force)
+            return model_inputs(as_of, state, self._read, claims, self._in_force)
         return (self._in_force(as_of, state), claims, self._comparisons(state),
                 tuple([(s, state[s].value) for s in self._uncompared if s in state]))
 
