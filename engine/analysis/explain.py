@@ -16,7 +16,7 @@ from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_
 from engine.conditions import describe, show
 from engine.conduct import act, shown_offers
 from engine.facts import Fact, cited_day
-from engine.lapses import lapsed
+from engine.lapses import lapse_day
 from engine.lapses import why as lapse_why
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Compare, Escalation, Offer, Position, Variant, marked_paraphrase, quote_kind_of
@@ -636,13 +636,22 @@ def levels_and_calms(sit: Situation, chains: list[EscalationChain], calmed: list
     return lines
 
 
-def _lapsed_offers(sit: Situation, move: str) -> list[Offer]:
-    """The offers on ``move`` made by the time asked that have lapsed (``lapses``) by then:
-    why a move its actor once offered now reads as untested."""
+def _offers_gone(sit: Situation, move: str) -> list[str]:
+    """The offers on ``move`` made by the time asked that no longer stand then, each said with
+    why: ended (a statement fact's ``ends``, or ``in_force.until``) on its day, or lapsed
+    (``lapses``), whichever came first: why a move its actor once offered now reads as
+    untested."""
     day = sit.as_of.date()
-    return [o for o in sit.rulebook.offering.get(move, ())
-            if o.lapses is not None and (o.said_on is None or o.said_on <= day)
-            and (o.in_force is None or o.in_force.from_ is None or o.in_force.from_ <= day) and lapsed(o, sit.as_of, sit.state)]
+    gone = []
+    for o in sit.rulebook.offering.get(move, ()):
+        if (o.said_on is not None and o.said_on > day) or (o.in_force.from_ is not None and o.in_force.from_ > day):
+            continue
+        until, lapses_on = o.in_force.until, lapse_day(o, sit.state) if o.lapses is not None else None
+        if until is not None and until <= day and (lapses_on is None or until <= lapses_on):
+            gone.append(f"{o.id} ended on {until.isoformat()}")
+        elif lapses_on is not None and lapses_on <= day:
+            gone.append(f"{o.id} lapsed {lapse_why(o, sit.state)}")
+    return gone
 
 
 def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[Cycle], refused: list[Refusal],
@@ -710,12 +719,12 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                 if refusal.unmet else f"refuses {refusal.move} outright")
         lines.append(f"{refusal.actor} {what} ({refusal.position.id}: {quoted(refusal.position, _short(refusal.position.quote))}).")
     untested_moves = sorted({m for g in goals for m in g.untested})
-    lapsed_offers = {m: found for m in untested_moves if (found := _lapsed_offers(sit, m))}
-    silent = [m for m in untested_moves if m not in lapsed_offers]
+    gone_offers = {m: found for m in untested_moves if (found := _offers_gone(sit, m))}
+    silent = [m for m in untested_moves if m not in gone_offers]
     if silent:
         lines.append(f"Nobody has said whether they would make {', '.join(silent)}: untested, so no opening rests on them.")
-    for move, offers in lapsed_offers.items():
-        ended = "; ".join(f"{o.id} lapsed {lapse_why(o, sit.state)}" for o in offers)
+    for move, offers in gone_offers.items():
+        ended = "; ".join(offers)
         lines.append(f"No word in force on {move}: its offer{'s' if len(offers) > 1 else ''} ({ended}) no longer "
                      f"stand{'' if len(offers) > 1 else 's'}, and nobody has said anything since: untested, so no opening rests on it.")
     if events:

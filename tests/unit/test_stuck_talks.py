@@ -59,3 +59,22 @@ def test_offers_to_talk_that_lapsed_are_named_not_called_silence(tmp_path):
     # before the talks stalled, the same offers stand: nothing said of them
     verdict = verdict_of(tmp_path, STUCK, facts[:1], dt.date(2024, 2, 1))
     assert not [line for line in verdict.summary if "lapsed" in line]
+
+
+def test_an_offer_ended_before_it_lapsed_is_named_as_ended_on_its_day(tmp_path):
+    """An offer a statement fact ended is out of force from that day: the summary says so
+    with the day it ended, not the later day its lapse would have come (the modeller of
+    ``rhodesia_tiger_1966`` read "lapsed on 1967-01-01" of terms withdrawn on 20 December),
+    and a move whose only offers were ended is not called silence either."""
+    facts = [{"at": "2024-01-01", "subject": "deal", "value": "no", "source": "s"},
+             {"at": "2024-01-05", "ends": ["a_talk"], "quote": "Our offer to talk is withdrawn.", "source": "A's statement"},
+             {"at": "2024-01-10", "subject": "talks", "value": "stalled", "source": "the round's communiqué"}]
+    verdict = verdict_of(tmp_path, STUCK, facts, dt.date(2024, 2, 1))
+    lines = [line for line in verdict.summary if "A.hold_talks" in line]
+    assert any(line.startswith("No word in force on A.hold_talks: its offers (a_talk ended on 2024-01-05; "
+                               "b_talk lapsed when talks = stalled (2024-01-10") for line in lines), lines
+    ended = [*facts[:1], {"at": "2024-01-05", "ends": ["a_talk", "b_talk"], "source": "A's statement"}]
+    lines = verdict_of(tmp_path, STUCK, ended, dt.date(2024, 2, 1)).summary
+    assert not [line for line in lines if line.startswith("Nobody has said") and "A.hold_talks" in line], lines
+    assert "No word in force on A.hold_talks: its offers (a_talk ended on 2024-01-05; b_talk ended on 2024-01-05) no longer stand, " \
+           "and nobody has said anything since: untested, so no opening rests on it." in lines, lines
