@@ -58,7 +58,8 @@ def check(rules: RulesDir) -> None:
         raise typer.Exit(1)
     assert rulebook is not None
     typer.echo(f"{folder}: ok — {len(rulebook.actors)} actors, {len(rulebook.subjects)} subjects, "
-               f"{len(rulebook.moves)} moves, {len(rulebook.positions)} positions, {len(rulebook.goals)} goals")
+               f"{len(rulebook.moves)} moves, {len(rulebook.positions)} positions, {len(rulebook.offers)} offers, "
+               f"{len(rulebook.goals)} goals")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ def test_check_bundled_scenario_by_name_and_by_path():
         result = run("check", rules)
         assert result.exit_code == 0, result.output
         assert f"{JCPOA}: ok" in result.stdout
+        # every kind of statement is counted, offers too (a modeller missed them in the line)
+        assert re.search(r"\d+ positions, \d+ offers, \d+ goals", result.stdout), result.stdout
 
 
 def test_check_missing_folder_fails(tmp_path):
