@@ -152,7 +152,7 @@ actors:
   - {id: REB, name: Rebels}
 subjects:
   - {id: agreement, type: enum, values: [none, signed]}
-  - {id: work, type: enum, values: [none, under_way, halted]}
+  - {id: work, type: enum, values: [none, under_way, halted, completed]}
   - {id: troops, actor: REB, type: enum, values: [in_field, quartered]}
 moves:
   - {id: sign, actor: GOV, consent: [REB], done_when: {subject: agreement, eq: signed}}
@@ -161,7 +161,7 @@ moves:
 goals:
   - {id: signed, rank: main, phase: 1, done_when: {subject: agreement, eq: signed}, needs: [GOV.sign]}
   - {id: in_effect, rank: main, phase: 2, done_when: {subject: REB.troops, eq: quartered}, needs: [REB.quarter]}
-  - {id: carrying_out, rank: interim, toward: in_effect, done_when: {subject: work, eq: under_way}, needs: [GOV.start_work]}
+  - {id: carrying_out, rank: interim, toward: in_effect, done_when: {subject: work, in: [under_way, completed]}, needs: [GOV.start_work]}
 """
 
 
@@ -176,5 +176,23 @@ def test_the_guides_work_under_way_example_reads_progress_while_the_work_goes_on
         assert [(e.at.date().isoformat(), e.status) for e in entries] == [
             ("2024-01-01", "deadlock"), ("2024-01-10", "progress"), ("2024-03-01", "deadlock")]
         assert "carrying_out: deadlock → progress" in entries[1].changes
+    finally:
+        sessions.close()
+
+
+def test_the_guides_work_under_way_example_stays_done_once_the_work_is_completed(tmp_path):
+    """Work recorded ``completed`` when it is done keeps its goal done: with ``eq: under_way``
+    alone, the goal read as an opening for ever after (the ``iran_us_prisoners_2023``
+    modeller's timeline)."""
+    facts = [{"at": "2024-01-01", "subject": s, "value": v, "source": "s"}
+             for s, v in [("agreement", "signed"), ("work", "none"), ("REB.troops", "in_field")]]
+    facts += [{"at": "2024-01-10", "subject": "work", "value": "under_way", "source": "s"},
+              {"at": "2024-03-01", "subject": "REB.troops", "value": "quartered", "source": "s"},
+              {"at": "2024-03-01", "subject": "work", "value": "completed", "source": "s"}]
+    sessions = sessions_with(tmp_path / "work", WORK, facts)
+    try:
+        verdict = sessions.verdict(BASELINE, as_of=dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc))
+        assert {g.id: g.status for g in verdict.goals}["carrying_out"] == "progress"
+        assert verdict.status == "progress"
     finally:
         sessions.close()
