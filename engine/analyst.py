@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import gc
+import itertools
 import operator
 import threading
 import weakref
@@ -264,10 +265,13 @@ def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
                for p in rulebook.escalations.values())
 
 
+_AT = operator.attrgetter("at")
+
+
 def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int) -> int:
     """How many of ``events`` are no more than ``window_days`` before ``as_of``."""
     since = shift(as_of, -dt.timedelta(days=window_days))
-    return sum(1 for f in events if f.at >= since)
+    return sum(map(operator.le, itertools.repeat(since, len(events)), map(_AT, events)))  # ``f.at >= since``, in C
 
 
 def _live_span(ends: Sequence[Fact], as_of: dt.datetime, window_days: int) -> tuple[dt.datetime, dt.datetime, bool]:
