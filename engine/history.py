@@ -106,7 +106,7 @@ class Frame:
     admits: Confidence = "disputed"  # the lowest confidence of the facts in it
     confirmed_before: dict[str, Fact | None] = field(default_factory=dict)  # each unconfirmed fact of the state: the latest confirmed one before it
     # a frame of its history's head (every fact): that history's list of the subjects whose head changed, and its length then
-    head: tuple[list[str], int] | None = None
+    head: tuple[list[str], int] | None = field(default=None, compare=False, repr=False)
 
     def changed_since(self, other: Frame) -> list[str] | None:
         """The subjects whose fact in force, the fact it superseded or the latest confirmed one
