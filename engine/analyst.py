@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import gc
+import itertools
 import operator
 import threading
 import weakref
@@ -264,10 +265,13 @@ def reads_alike(a: Frame, b: Frame, rulebook: Rulebook) -> bool:
                for p in rulebook.escalations.values())
 
 
+_AT = operator.attrgetter("at")
+
+
 def _inside_window(events: Sequence[Fact], as_of: dt.datetime, window_days: int) -> int:
     """How many of ``events`` are no more than ``window_days`` before ``as_of``."""
     since = shift(as_of, -dt.timedelta(days=window_days))
-    return sum(1 for f in events if f.at >= since)
+    return sum(map(operator.le, itertools.repeat(since, len(events)), map(_AT, events)))  # ``f.at >= since``, in C
 
 
 def _live_span(ends: Sequence[Fact], as_of: dt.datetime, window_days: int) -> tuple[dt.datetime, dt.datetime, bool]:
@@ -489,7 +493,7 @@ class Analyst:
         # a status's key (``_status_key``): per compared subject the comparisons reading it, and the last fact of each and outcomes
         self._compares_of = {s: list(dict.fromkeys(self._reading[s])) for s in self._compared}  # ``_reading``, each once
         self._met: tuple[dict[str, Fact | None], list[bool]] = ({}, [False] * len(self._compares or ()))
-        self._last_verdict: tuple[Snapshot, Verdict, Situation] | None = None  # with the situation it was worked out from
+        self._last_verdict: tuple[Snapshot, Verdict, Situation, Frame] | None = None  # with the situation and frame it was worked out from
         self._cited_last: tuple[Verdict, frozenset[str]] | None = None  # ``_cited_of``
         # the subjects whose fact may change with the last verdict kept (``_unseen_change``): compared by the rule files
         # alone (none where they read more than comparisons), read by no cost, lapse or act
@@ -498,6 +502,7 @@ class Analyst:
         # the last ``_seen``: the working memory's ``given`` then, the frame, its situation, snapshot and unconfirmed facts
         self._last_seen: tuple[list[Fact] | None, Frame, Situation, Snapshot, list[Fact]] | None = None
         self._seen_subjects = [*self._read, *self._costs]  # the state subjects a snapshot reads
+        self._seen_set = frozenset(self._seen_subjects)
         self._last_status: tuple[ModelInputs | tuple, Status, list[Fact] | None, dt.date] | None = None  # with the memory's facts then, and the day
         self._statuses: dict[ModelInputs | tuple, Status] = {}  # ``_standing_key`` -> the status (``_kept_status``)
         # ``_escalating``: per pattern the hostile events of each side and their links, the chains' ends, and the answer with its times
@@ -524,13 +529,13 @@ class Analyst:
         with self._answering():
             deadline.check()
             sit, seen, facts = self._seen(frame)
-            kept = self._kept(sit, seen, facts)
+            kept = self._kept(sit, seen, facts, frame)
             if kept is not None:
                 return kept
             last = other._last_verdict  # a tuple, replaced whole: read without its lock
             if not facts and last is not None and other.rulebook is self.rulebook and same_model(seen, last[0]):
                 verdict = retimed(sit, last[1], self._chains)
-                self._last_verdict = (seen, verdict, sit)
+                self._last_verdict = (seen, verdict, sit, frame)
                 return verdict
             return self._worked_out(sit, seen, deadline, frame, facts)
 
@@ -879,14 +884,18 @@ class Analyst:
         fact it superseded and, unconfirmed, the latest confirmed one before it (the
         statements in force read the day and those facts; the values, the citations and
         ``unsure`` read them); and per escalation pattern as many live events inside its
-        window at the new time."""
+        window at the new time.  Between two frames of one history's head only the subjects
+        whose head was set meanwhile are looked at (``Frame.changed_since``): the others'
+        facts are the very ones."""
         if frame.as_of.date() != was.as_of.date() or frame.admits != was.admits:
             return False
         events, before = frame.events, was.events
         if len(events) != len(before) or not all(map(operator.is_, events, before)):
             return False
+        changed = frame.changed_since(was)
+        subjects = self._seen_subjects if changed is None else self._seen_set.intersection(changed)
         state, old, previous, old_previous = frame.state, was.state, frame.previous, was.previous
-        for subject in self._seen_subjects:
+        for subject in subjects:
             fact = state.get(subject)
             if fact is not old.get(subject):
                 return False
@@ -901,16 +910,16 @@ class Analyst:
 
     def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         """The verdict of ``sit``: the last one again (with the new time) if it is this one too (``_kept``)."""
-        kept = self._kept(sit, seen, facts)
+        kept = self._kept(sit, seen, facts, frame)
         return kept if kept is not None else self._worked_out(sit, seen, deadline, frame, facts)
 
     def _worked_out(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         deadline.check()
         verdict = self._resting(sit, frame, facts, analyse(sit, self._chains, deadline.check), deadline)
-        self._last_verdict = (seen, verdict, sit)
+        self._last_verdict = (seen, verdict, sit, frame)
         return verdict
 
-    def _kept(self, sit: Situation, seen: Snapshot, facts: list[Fact]) -> Verdict | None:
+    def _kept(self, sit: Situation, seen: Snapshot, facts: list[Fact], frame: Frame) -> Verdict | None:
         """The last verdict with the time of ``sit``, if it is the verdict of ``sit`` too:
         ``seen`` is what it was worked out from, or (no unconfirmed fact read) differs from
         that only in facts it does not see (``_unseen_change``); else None."""
@@ -918,13 +927,13 @@ class Analyst:
         if last is None:
             return None
         if last[0] != seen:
-            if facts or not self._unseen_change(last, sit, seen):
+            if facts or not self._unseen_change(last, sit, seen, frame):
                 return None
-            self._last_verdict = (seen, last[1], sit)  # the verdict of ``seen`` too: the next one is compared with it
+            self._last_verdict = (seen, last[1], sit, frame)  # the verdict of ``seen`` too: the next one is compared with it
         verdict = last[1]
         return verdict if verdict.as_of == sit.as_of else verdict.model_copy(update={"as_of": sit.as_of})
 
-    def _unseen_change(self, last: tuple[Snapshot, Verdict, Situation], sit: Situation, seen: Snapshot) -> bool:
+    def _unseen_change(self, last: tuple[Snapshot, Verdict, Situation, Frame], sit: Situation, seen: Snapshot, frame: Frame) -> bool:
         """Whether the verdict ``last`` holds (worked out from a situation that read its
         snapshot) is also that of ``sit``, which reads ``seen``: the same day, statements in
         force, claims, hostile events and facts admitted, and only facts changed (in force,
@@ -935,14 +944,17 @@ class Analyst:
         fact's value, date or source beyond a comparison's outcome (evidence, gaps, trends,
         the summary's facts, ripeness's costs, lapses, acts) reads it of a fact it cites or
         of a subject not ``_unseen``.  A reply's verdict after a fact on such a subject, as a
-        value moving inside its range, is not worked out again."""
-        was, verdict, old = last
+        value moving inside its range, is not worked out again.  ``frame`` is ``sit``'s: of
+        two frames of one history's head only the subjects set meanwhile are looked at
+        (``Frame.changed_since``)."""
+        was, verdict, old, old_frame = last
         if (self._unseen is None or was.day != seen.day or was.unsure != seen.unsure or was.hostile != seen.hostile
                 or was.model.in_force != seen.model.in_force or was.model.claims != seen.model.claims):
             return False
         state, before, previous, old_previous = sit.state, old.state, sit.previous, old.previous
         changed = []
-        for subject in self._seen_subjects:
+        since = frame.changed_since(old_frame)
+        for subject in self._seen_subjects if since is None else self._seen_set.intersection(since):
             fact, then = state.get(subject), before.get(subject)
             if fact is then and (fact is None or previous(fact) is old_previous(fact)):
                 continue

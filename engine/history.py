@@ -28,6 +28,7 @@ from engine.facts import EARLIEST, Confidence, Fact, admitted
 
 _Key = tuple[dt.datetime, int]
 _LAST = 2**62
+_HEAD_CHANGES = 4096  # subjects a history's list of head changes holds before a new list is begun (``Frame.head``)
 _key, _id, _at, _confidence = attrgetter("at", "seq"), attrgetter("id"), attrgetter("at"), attrgetter("confidence")
 
 
@@ -104,6 +105,18 @@ class Frame:
     previous: Callable[[Fact], Fact | None]
     admits: Confidence = "disputed"  # the lowest confidence of the facts in it
     confirmed_before: dict[str, Fact | None] = field(default_factory=dict)  # each unconfirmed fact of the state: the latest confirmed one before it
+    # a frame of its history's head (every fact): that history's list of the subjects whose head changed, and its length then
+    head: tuple[list[str], int] | None = field(default=None, compare=False, repr=False)
+
+    def changed_since(self, other: Frame) -> list[str] | None:
+        """The subjects whose fact in force, the fact it superseded or the latest confirmed one
+        before it may differ between this frame and ``other``, both frames of one history's
+        head (each subject as often as its head was set between them); None when that is not
+        known (another history, a copy, a frame of a past time): every subject may differ."""
+        mine, theirs = self.head, other.head
+        if mine is None or theirs is None or mine[0] is not theirs[0]:
+            return None
+        return mine[0][min(mine[1], theirs[1]):max(mine[1], theirs[1])]
 
 
 class History:
@@ -120,6 +133,9 @@ class History:
         self._statements: dict[str, Fact] = {}  # statement facts (``engine.statements``): all of them, whatever the time
         self._unconfirmed = 0  # how many of its facts are less than confirmed
         self.version = 0  # how many times a fact was added or withdrawn: what a kept timeline checks (``analyst.KeptTimelines``)
+        # the subjects whose head (its fact, the one before it, the series behind both) was set, in order (``Frame.head``);
+        # only appended to: a full one is replaced by a new list, so that a frame's slice of it never moves
+        self._head_changes: list[str] = []
 
     @property
     def latest_state_at(self) -> dt.datetime | None:
@@ -215,6 +231,10 @@ class History:
         return fact
 
     def _set_head(self, subject: str, series: _Series) -> None:
+        changes = self._head_changes
+        if len(changes) >= _HEAD_CHANGES:
+            changes = self._head_changes = []  # frames of the old list: told apart from those of the new (``changed_since``)
+        changes.append(subject)
         old = self._head.get(subject)
         if old is not None:
             del self._head_before[old.id]
@@ -264,11 +284,13 @@ class History:
             events = [e for e in events if admitted(e.confidence, admit)]
         if not detached and admit == "disputed":
             return Frame(as_of, state, events, self.previous, admit, self._confirmed_before(state))
+        head = None
         if admit == "disputed" and self._head_at is not None and as_of >= self._head_at:
             before = dict(self._head_before)  # the state is the head (``state_as_of``): what each superseded is kept
+            head = (self._head_changes, len(self._head_changes))
         else:
             before = {fact.id: self.previous(fact, admit) for fact in state.values()}
-        return Frame(as_of, state, events, lambda fact: before.get(fact.id), admit, self._confirmed_before(state))
+        return Frame(as_of, state, events, lambda fact: before.get(fact.id), admit, self._confirmed_before(state), head)
 
     def _confirmed_before(self, state: dict[str, Fact]) -> dict[str, Fact | None]:
         if not self._unconfirmed:  # every fact confirmed: none to look for
