@@ -220,10 +220,12 @@ def error_message(error: dict) -> str:
 
 
 def unknown_field_message(name: str, expected: list[str]) -> str:
+    split = ("; it looks like text cut off by a comma or a colon inside a one-line {...} mapping: "
+             "quote the text it belongs to") if not name.isidentifier() and (" " in name or not name[:1].isalpha()) else ""
     if not expected:
-        return f"unknown field {name!r}"
+        return f"unknown field {name!r}{split}"
     hint = suggest(name, expected)
-    hint_text = f"; did you mean {hint!r}?" if hint else ""
+    hint_text = f"; did you mean {hint!r}?" if hint else split
     return f"unknown field {name!r}{hint_text} (expected one of {', '.join(expected)})"
 
 

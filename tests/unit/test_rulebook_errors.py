@@ -133,6 +133,20 @@ def test_duplicate_yaml_key_is_a_syntax_error(tmp_path):
     assert "duplicate key 'id'" in problem.message
 
 
+def test_text_cut_by_a_comma_in_a_one_line_mapping_says_to_quote_it(tmp_path):
+    """A comma inside ``{...}`` ends the value, and the rest reads as a field: the error says
+    so (the ``trieste_1954`` modeller read "unknown field 'not a blow).'" with no hint)."""
+    folder = jcpoa_copy(tmp_path)
+    moves = folder / "moves.yaml"
+    text = moves.read_text(encoding="utf-8")
+    moves.write_text(text + "  - {id: pause, actor: USA, description: a pause, not a blow, done_when: {subject: talks, eq: direct}}\n",
+                     encoding="utf-8")
+    unknown = [p for p in problems_of(folder) if "unknown field 'not a blow'" in p.message]
+    assert len(unknown) == 1, problems_of(folder)
+    assert "a comma or a colon inside a one-line {...} mapping: quote the text it belongs to" in unknown[0].message
+    assert unknown[0].where == f"{moves}:{len(text.splitlines()) + 1}"
+
+
 def test_unknown_field_quotes_instead_of_quote(tmp_path):
     folder = jcpoa_copy(tmp_path)
     positions = folder / "positions.yaml"
