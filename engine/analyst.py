@@ -1124,7 +1124,8 @@ class Analyst:
         assert as_of is not None, "the walk has begun"
         calm = {p: found for p, watch in watches.items() if since is not None and (found := watch.calm(as_of, since)) is not None}
         sides = {p: watch.hostile(after(since, calm.get(p)), as_of) if since is not None else ([], []) for p, watch in watches.items()}  # type: ignore[arg-type]
-        return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.holds,
+        # the claims as a frozenset: the blocking model is then built from the last one by difference (``analysis.building``)
+        return Situation(rulebook=self.rulebook, session=self.name, as_of=as_of, holds=self._memory.held().__contains__,
                          state=frame.state if frame is not None else walk.state, previous=history.previous, hostile=sides, calm=calm)
 
     def _levels(self, on: list[str], watches: Mapping[str, Watch], moment: dt.datetime, since: dt.datetime | None) -> tuple:

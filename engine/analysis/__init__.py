@@ -412,10 +412,11 @@ def _cited_in_force(positions: tuple) -> list:
 def forget() -> None:
     """Forget every part of earlier verdicts the analysis keeps to work out the next one
     alike (blocks, their lifters and evidence, citations, concession searches, openings'
-    words, standings, the statements ever out of force): the next verdict is worked out from nothing kept, as the first of a process
+    words, standings, the statements ever out of force, the last model built): the next verdict is worked out from nothing kept, as the first of a process
     (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
-    from engine.analysis import model, openings
+    from engine.analysis import building, model, openings
 
+    building.forget()
     for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
                  model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
                  explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE,

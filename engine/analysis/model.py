@@ -411,6 +411,11 @@ def active_variant(sit: Situation, position: Position) -> Variant | None:
 
 
 def build_model(sit: Situation) -> BlockingModel:
+    if type(getattr(sit.holds, "__self__", None)) is frozenset:
+        # the claims that hold known as a set (a timeline's walk): from the last model by difference
+        from engine.analysis.building import built  # it builds on this module's blocks
+
+        return built(sit)
     rb = sit.rulebook
     values = values_of(sit)
     done = frozenset(m for m in rb.moves if sit.holds(f"move:{m}"))
