@@ -32,11 +32,11 @@ from engine.analysis.model import (
     Block,
     BlockingModel,
     Situation,
-    _clashes,
     _conditional,
     _plain_block,
     _position_block,
     _reads,
+    assembled_model,
     values_of,
 )
 from engine.rulebook import Rulebook
@@ -158,19 +158,7 @@ def built(sit: Situation) -> BlockingModel:
     if held is not None:
         _LAST[0] = _Built(index, held, values, in_force, variants, offers, done, parts, found, eased, willing)
     goals = {g: sit.holds(claim) for g, claim in index.goal_claims}
-    return BlockingModel(
-        moves=frozenset(rb.moves), done=done,
-        blocks=_clashes(rb, found) if rb.deciding else found, eased=eased, willing=willing,
-        unclashed=found if rb.deciding else None, deciding=rb if rb.deciding else None,
-        written=rb.written,
-        goals=goals,
-        needs=dict(index.needs),
-        substitutes=rb.substitutes,
-        main=(main := rb.current_main({g for g, reached in goals.items() if reached})),
-        phases=rb.phases,
-        aside=rb.aside(main),
-        steps=index.steps,
-    )
+    return assembled_model(rb, done, found, eased, willing, goals, dict(index.needs), index.steps)
 
 
 def _by_difference(sit: Situation, index: _Index, last: _Built, held: frozenset[str], values: dict,

@@ -471,19 +471,28 @@ def build_model(sit: Situation) -> BlockingModel:
     for key, found in prerequisite_blocks(rb, done):
         blocks.setdefault(key, []).extend(found)
     goals = {g: sit.holds(f"goal:{g}") for g in rb.goals}
-    found = {m: tuple(bs) for m, bs in blocks.items()}
+    return assembled_model(rb, done, {m: tuple(bs) for m, bs in blocks.items()}, eased, willing, goals,
+                           {g: tuple(goal.needs) for g, goal in rb.goals.items()},
+                           tuple((g, goal.toward) for g, goal in rb.goals.items() if goal.toward is not None))
+
+
+def assembled_model(rb: Rulebook, done: frozenset[str], found: dict[str, tuple[Block, ...]], eased: dict, willing: dict,
+                    goals: dict[str, bool], needs: dict[str, tuple[str, ...]], steps: tuple) -> BlockingModel:
+    """The blocking model of a rulebook's moves from their parts (each move's blocks before
+    clashes of terms are applied, its eased and willing words), whoever worked them out:
+    ``build_model`` afresh, or ``engine.analysis.building`` by difference from the last."""
     return BlockingModel(
         moves=frozenset(rb.moves), done=done,
         blocks=_clashes(rb, found) if rb.deciding else found, eased=eased, willing=willing,
         unclashed=found if rb.deciding else None, deciding=rb if rb.deciding else None,
         written=rb.written,
         goals=goals,
-        needs={g: tuple(goal.needs) for g, goal in rb.goals.items()},
+        needs=needs,
         substitutes=rb.substitutes,
         main=(main := rb.current_main({g for g, reached in goals.items() if reached})),
         phases=rb.phases,
         aside=rb.aside(main),
-        steps=tuple((g, goal.toward) for g, goal in rb.goals.items() if goal.toward is not None),
+        steps=steps,
     )
 
 
