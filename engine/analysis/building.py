@@ -218,47 +218,46 @@ def _patched(index: _Index, last: _Built, parts: dict[str, _Part], touched: Iter
     for key in touched:
         blocks, first, easing, eased_at, word = parts[key]
         was = old[key]
-        if found is not None:
-            if not blocks:
-                found.pop(key, None)
-            elif was[0] and first == was[1]:
-                found[key] = blocks
-            else:
-                found = None
-        if eased is not None:
-            if easing is None:
-                eased.pop(key, None)
-            elif was[2] is not None and eased_at == was[3]:
-                eased[key] = easing
-            else:
-                eased = None
-        if willing is not None:
-            if word is _NONE:
-                willing.pop(key, None)
-            elif was[4] is not _NONE:
-                willing[key] = word
-            else:
-                willing = None
-    if found is None:
-        found = {key: blocks for _, key, blocks in sorted(((part[1], key, part[0]) for key, part in parts.items() if part[0]),
-                                                           key=operator.itemgetter(0))}
-    if eased is None:
-        eased = {key: easing for _, key, easing in sorted(((part[3], key, part[2]) for key, part in parts.items() if part[2] is not None),
-                                                           key=operator.itemgetter(0))}
-    if willing is None:
-        willing = {key: parts[key][4] for _, key, _ in index.moves if parts[key][4] is not _NONE}
-    return found, eased, willing
+        found = _patch(found, key, blocks, not blocks, bool(was[0]) and first == was[1])
+        eased = _patch(eased, key, easing, easing is None, was[2] is not None and eased_at == was[3])
+        willing = _patch(willing, key, word, word is _NONE, was[4] is not _NONE)
+    return (_found_of(parts) if found is None else found, _eased_of(parts) if eased is None else eased,
+            _willing_of(index, parts) if willing is None else willing)
+
+
+def _patch(mapping: dict | None, key: str, entry: Any, absent: bool, in_place: bool) -> dict | None:
+    """``mapping`` with ``key``'s entry gone (``absent``) or replaced where it was
+    (``in_place``: the key was there, at the same place of the whole build's order); None
+    where the entry comes in or moves, and the mapping must be assembled again (or was None)."""
+    if mapping is None:
+        return None
+    if absent:
+        mapping.pop(key, None)
+    elif in_place:
+        mapping[key] = entry
+    else:
+        return None
+    return mapping
 
 
 def _assembled(index: _Index, parts: dict[str, _Part]) -> tuple[dict, dict, dict]:
     """The blocks, ``eased`` and ``willing`` of the model, from every move's part, each
     mapping in the order of the whole build (``_Part``)."""
-    found = {key: blocks for _, key, blocks in sorted(((part[1], key, part[0]) for key, part in parts.items() if part[0]),
-                                                       key=operator.itemgetter(0))}
-    eased = {key: easing for _, key, easing in sorted(((part[3], key, part[2]) for key, part in parts.items() if part[2] is not None),
-                                                       key=operator.itemgetter(0))}
-    willing = {key: parts[key][4] for _, key, _ in index.moves if parts[key][4] is not _NONE}
-    return found, eased, willing
+    return _found_of(parts), _eased_of(parts), _willing_of(index, parts)
+
+
+def _found_of(parts: dict[str, _Part]) -> dict[str, tuple[Block, ...]]:
+    return {key: blocks for _, key, blocks in sorted(((part[1], key, part[0]) for key, part in parts.items() if part[0]),
+                                                     key=operator.itemgetter(0))}
+
+
+def _eased_of(parts: dict[str, _Part]) -> dict[str, tuple[Position, Variant]]:
+    return {key: easing for _, key, easing in sorted(((part[3], key, part[2]) for key, part in parts.items() if part[2] is not None),
+                                                     key=operator.itemgetter(0))}
+
+
+def _willing_of(index: _Index, parts: dict[str, _Part]) -> dict[str, Any]:
+    return {key: parts[key][4] for _, key, _ in index.moves if parts[key][4] is not _NONE}
 
 
 def _part(sit: Situation, rb: Rulebook, i: int, key: str, move: Move, index: _Index, values: dict, done: frozenset[str],
