@@ -21,7 +21,7 @@ import itertools
 import operator
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -892,10 +892,8 @@ class Analyst:
         events, before = frame.events, was.events
         if len(events) != len(before) or not all(map(operator.is_, events, before)):
             return False
-        changed = frame.changed_since(was)
-        subjects = self._seen_subjects if changed is None else self._seen_set.intersection(changed)
         state, old, previous, old_previous = frame.state, was.state, frame.previous, was.previous
-        for subject in subjects:
+        for subject in self._seen_changed(frame, was):
             fact = state.get(subject)
             if fact is not old.get(subject):
                 return False
@@ -907,6 +905,13 @@ class Analyst:
             if _inside_window(live, frame.as_of, days) != _inside_window(live, was.as_of, days):
                 return False
         return True
+
+    def _seen_changed(self, frame: Frame, was: Frame) -> Iterable[str]:
+        """The state subjects a snapshot reads whose facts may differ between ``was`` and
+        ``frame``: of two frames of one history's head only those set meanwhile
+        (``Frame.changed_since``), else every one."""
+        changed = frame.changed_since(was)
+        return self._seen_subjects if changed is None else self._seen_set.intersection(changed)
 
     def _answer(self, sit: Situation, seen: Snapshot, deadline: Deadline, frame: Frame, facts: list[Fact]) -> Verdict:
         """The verdict of ``sit``: the last one again (with the new time) if it is this one too (``_kept``)."""
@@ -953,8 +958,7 @@ class Analyst:
             return False
         state, before, previous, old_previous = sit.state, old.state, sit.previous, old.previous
         changed = []
-        since = frame.changed_since(old_frame)
-        for subject in self._seen_subjects if since is None else self._seen_set.intersection(since):
+        for subject in self._seen_changed(frame, old_frame):
             fact, then = state.get(subject), before.get(subject)
             if fact is then and (fact is None or previous(fact) is old_previous(fact)):
                 continue
