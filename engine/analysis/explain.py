@@ -714,8 +714,12 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
         narrowing = [f"{p.move} would narrow the gap on {u.fact.subject} from {show(u.gap)} to {show(p.gap)}"
                      for u in refusal.unmet if u.fact is not None for p in u.partial]
         clash = f" while {', '.join(refusal.clashes_with)} stands (a clash of terms)" if refusal.clashes_with else ""
+        made = [f"{m}, which decides {s}, counts as made: its done_when already holds" for s in
+                sorted({u.fact.subject for u in refusal.unmet if u.fact is not None})
+                for m in sorted(rb.deciding) if not rb.choice(m, s).empty and sit.holds(f"move:{m}")]
         what = (f"withholds {refusal.move} until {' and '.join(u.test for u in refusal.unmet)}, which no move can bring about{clash}"
                 + (f" ({'; '.join(narrowing)}, without closing it)" if narrowing else "")
+                + (f" ({'; '.join(made)})" if made else "")
                 if refusal.unmet else f"refuses {refusal.move} outright")
         lines.append(f"{refusal.actor} {what} ({refusal.position.id}: {quoted(refusal.position, _short(refusal.position.quote))}).")
     untested_moves = sorted({m for g in goals for m in g.untested})

@@ -536,20 +536,27 @@ def _clashes(rb: Rulebook, blocks: Mapping[str, tuple[Block, ...]]) -> dict[str,
     term stands, a clash of terms (``Block.clashes`` names the other statements).  Terms
     that some one value meets do not clash.  A replaced block is one kept object per
     block and change, as the others are (``_position_block``)."""
-    wanting: dict[tuple[str, str], list[tuple[str, int, int, int, ValueSet, Block]]] = {}
+    # per deciding move, each block that waits for it: per alternative, per subject, what it needs
+    wanting: dict[str, list[tuple[str, int, Block, dict[int, dict[str, tuple[int, ValueSet]]]]]] = {}
     for key, found in blocks.items():
         for k, block in enumerate(found):
+            per_mover: dict[str, dict[int, dict[str, tuple[int, ValueSet]]]] = {}
             for i, j, mover, subject, needed in _wants(rb, block):
-                wanting.setdefault((mover, subject), []).append((key, k, i, j, needed, block))
+                per_mover.setdefault(mover, {}).setdefault(i, {})[subject] = (j, needed)
+            for mover, alternatives in per_mover.items():
+                wanting.setdefault(mover, []).append((key, k, block, alternatives))
     dropped: dict[tuple[str, int], set[tuple[int, int, str]]] = {}
     partners: dict[tuple[str, int], set[str]] = {}
-    for (mover, _subject), wants in wanting.items():
-        for key, k, i, j, needed, block in wants:
-            others = {other.stated.id for _, _, _, _, theirs, other in wants
-                      if other.key != block.key and other.stated is not None and (needed & theirs).empty}
-            if others:
-                dropped.setdefault((key, k), set()).add((i, j, mover))
-                partners.setdefault((key, k), set()).update(others)
+    for mover, wants in wanting.items():
+        for key, k, block, alternatives in wants:
+            for _, _, other, theirs in wants:
+                if other.key == block.key or other.stated is None:
+                    continue
+                for i, mine in alternatives.items():
+                    against = _against(mine, theirs, other)
+                    if against:
+                        dropped.setdefault((key, k), set()).update((i, mine[s][0], mover) for s in against)
+                        partners.setdefault((key, k), set()).add(other.stated.id)
     if not dropped:
         return dict(blocks)
     result = dict(blocks)
@@ -566,6 +573,27 @@ def _clashes(rb: Rulebook, blocks: Mapping[str, tuple[Block, ...]]) -> dict[str,
             kept = _CLASHED[kept_key] = (block, replace(block, ways=ways, clashes=clashes))
         result[key] = (*result[key][:k], kept[1], *result[key][k + 1:])
     return result
+
+
+def _against(mine: dict[str, tuple[int, ValueSet]], theirs: dict[int, dict[str, tuple[int, ValueSet]]],
+             other: Block) -> set[str]:
+    """The subjects on which what one alternative of a block needs of a deciding move
+    (``mine``) clashes with every alternative of ``other``'s (``theirs``: what each needs of
+    the same move), or nothing where some alternative of ``other`` can be met beside it: one
+    that needs of that move only values ``mine`` leaves open, or nothing of it at all (met by
+    other moves, where some move can meet each of its subjects)."""
+    against: set[str] = set()
+    for a, ways in enumerate(other.ways):
+        their = theirs.get(a)
+        if their is None:
+            if all(ways):
+                return set()
+            continue  # an alternative no move can meet helps nothing
+        clashing = {s for s, (_, needed) in mine.items() if s in their and (needed & their[s][1]).empty}
+        if not clashing:
+            return set()
+        against |= clashing
+    return against
 
 
 def _wants(rb: Rulebook, block: Block) -> tuple[tuple[int, int, str, str, ValueSet], ...]:

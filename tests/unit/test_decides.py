@@ -75,6 +75,61 @@ def test_terms_one_value_meets_do_not_clash(tmp_path):
     assert compatible.status == "opening"  # "binding" meets both
 
 
+# a pay figure the drafting writes: a number decided like an enum (a modeller read clashes as
+# enum-only after a term with an alternative on another subject did not clash)
+FIGURES = """scenario: {id: figures, title: A figure for a deal}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+subjects:
+  - {id: pay, type: number}
+  - {id: linked, type: bool}
+  - {id: a_signed, actor: A, type: bool}
+  - {id: b_signed, actor: B, type: bool}
+moves:
+  - {id: draft, actor: A, consent: [B], decides: true, done_when: {all: [{subject: pay, ge: 0}, {subject: linked, in: [true, false]}]}}
+  - {id: sign, actor: A, after: [A.draft], done_when: {subject: A.a_signed, eq: true}}
+  - {id: sign, actor: B, after: [A.draft], done_when: {subject: B.b_signed, eq: true}}
+goals:
+  - {id: deal, done_when: {all: [{subject: A.a_signed, eq: true}, {subject: B.b_signed, eq: true}]}, needs: [A.sign, B.sign]}
+offers:
+  - {id: a_drafts, actor: A, offers: A.draft, quote: "We will write it with them.", source: s}
+  - {id: b_drafts, actor: B, offers: A.draft, quote: "We will write it with them.", source: s}
+positions:
+  - {id: a_forty, actor: A, withholds: A.sign, until: {subject: pay, ge: 40}, quote: "Forty or nothing.", source: s}
+  - {id: b_term, actor: B, withholds: B.sign, until: B_TERM, quote: "Our term.", source: s}
+"""
+# nothing known of the figure before the text writes it: a known one would make the drafting
+# count as made already (the last test below)
+FIGURE_START = [{"at": "2024-01-01", "subject": "A.a_signed", "value": False, "source": "s"}]
+
+
+def test_figures_clash_as_named_values_do(tmp_path):
+    def figures(name, term, start=FIGURE_START):
+        folder = tmp_path / name
+        folder.mkdir()
+        return verdict_of(folder, FIGURES.replace("B_TERM", term), start, DAY)
+
+    below = figures("below", "{subject: pay, lt: 40}")
+    assert below.status == "deadlock"
+    assert {(r.position.id, tuple(r.clashes_with)) for r in below.refusals} == {("a_forty", ("b_term",)), ("b_term", ("a_forty",))}
+    assert figures("touching", "{subject: pay, le: 40}").refusals == []  # 40 meets both
+    # a term with an alternative on another point the text also writes: "below 40, or tied to
+    # modernisation" is met by a text at 40 tied to modernisation, so nothing clashes
+    either = figures("either", "{any: [{subject: pay, lt: 40}, {subject: linked, eq: true}]}")
+    assert either.refusals == []
+    # today's pay recorded before the text meets the drafting's done_when (pay >= 0, linked
+    # either way): the drafting counts as made, so no text can write 40 any more, and the
+    # summary says why the term reads as a dead end (a modeller met this and read it as
+    # figures never clashing)
+    paid = [*FIGURE_START, {"at": "2024-01-01", "subject": "pay", "value": 4, "source": "s"},
+            {"at": "2024-01-01", "subject": "linked", "value": False, "source": "s"}]
+    known = figures("known", "{subject: pay, lt: 40}", paid)
+    assert [(r.position.id, r.clashes_with) for r in known.refusals] == [("a_forty", [])]
+    line = next(s for s in known.summary if s.startswith("A withholds A.sign"))
+    assert "(A.draft, which decides pay, counts as made: its done_when already holds)" in line
+
+
 def test_decides_needs_a_choice_of_values(tmp_path):
     one_value = TERMS.replace("done_when: {subject: form, in: [guidelines, binding, interim]}", "done_when: {subject: form, eq: binding}")
     problems = rule_file_problems(tmp_path / "one", one_value)
