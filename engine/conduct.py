@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine.conditions import compare_met, describe
 from engine.facts import Fact, cited_day
+from engine.rulebook.models import field_of
 
 if TYPE_CHECKING:  # the rulebook's models only: no import cycle
     from engine.rulebook import Rulebook
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # the rulebook's models only: no import cycle
 def act(statement: Position | Offer | Variant, state: Mapping[str, Fact]) -> Fact | None:
     """The fact in force that shows ``statement`` (an offer with ``shown_by``), while it meets
     the comparison; None for any other statement, or when no such fact is in force."""
-    shown_by = getattr(statement, "shown_by", None)
+    shown_by = field_of(statement, "shown_by")
     if shown_by is None:
         return None
     fact = state.get(shown_by.subject)
@@ -37,7 +38,7 @@ def act(statement: Position | Offer | Variant, state: Mapping[str, Fact]) -> Fac
 
 def shown(statement: Position | Offer | Variant, state: Mapping[str, Fact]) -> bool:
     """Whether conduct lets ``statement`` be in force: always for one without ``shown_by``."""
-    return getattr(statement, "shown_by", None) is None or act(statement, state) is not None
+    return field_of(statement, "shown_by") is None or act(statement, state) is not None
 
 
 def conduct_subjects(rulebook: Rulebook) -> set[str]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from engine.conditions import compare_met, describe
 from engine.conduct import conduct_subjects
 from engine.facts import Fact, cited_day
+from engine.rulebook.models import field_of
 
 if TYPE_CHECKING:  # the rulebook's models only: no import cycle
     from engine.rulebook import Rulebook
@@ -98,7 +99,7 @@ def why(statement: Position | Offer | Variant, state: Mapping[str, Fact]) -> str
 def _start(statement: Position | Offer | Variant, lapse: Lapse, state: Mapping[str, Fact]) -> dt.date | None:
     anchor = lapse.anchor
     if anchor is None:
-        in_force = getattr(statement, "in_force", None)
+        in_force = field_of(statement, "in_force")
         return (in_force.from_ if in_force is not None and in_force.from_ else None) or statement.said_on
     fact = state.get(anchor.subject)
     if fact is None or not compare_met(anchor, {fact.subject: fact.value}):

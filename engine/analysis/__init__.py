@@ -34,6 +34,7 @@ from engine.analysis.whatif import Outcomes
 from engine.conditions import compare_met, describe, negate
 from engine.lapses import lapse_day, why
 from engine.rulebook import Rulebook
+from engine.rulebook.models import field_of
 from engine.verdict import ConcessionSets, Deadline, GoalState, Status, Verdict
 
 MAX_GOAL_CONCESSIONS = 20  # goals in deadlock whose own concession sets a verdict searches
@@ -221,7 +222,7 @@ def deadlines(sit: Situation) -> list[Deadline]:
 
 def _conditions_of(statement) -> list:
     """The conditions a statement reads: a position's ``until``, a variant's two, an offer's ``if``."""
-    exprs = [getattr(statement, "until", None), getattr(statement, "switched_on_by", None), getattr(statement, "if_", None)]
+    exprs = [field_of(statement, "until"), field_of(statement, "switched_on_by"), field_of(statement, "if_")]
     return [e for e in exprs if e is not None]
 
 

@@ -85,6 +85,7 @@ class SqlStore:
         return self._versions
 
     def close(self) -> None:
+        self._log.close()
         self._engine.dispose()
         if self._writes is not None:
             self._writes.dispose()

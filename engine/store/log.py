@@ -50,6 +50,16 @@ class SqlFactLog:
 
     def __init__(self, engine: Engine, write: threading.Lock, writes: Engine | None = None):
         self._engine, self._write, self._writes = engine, write, writes
+        # the connection the write transactions take, kept from one write to the next (taken and kept under
+        # ``write``): the pool's checkout and check-in were 40-70 us of every single-fact POST (RESULTS.md, h-post14)
+        self._held: Any = None
+
+    def close(self) -> None:
+        """Give the connection the writes keep back to its pool, before the pool is disposed."""
+        with self._write:
+            held, self._held = self._held, None
+        if held is not None:
+            (held[0] if isinstance(held, tuple) else held).close()  # PostgreSQL's: the connection and its cursor
 
     @property
     def url(self) -> URL:
@@ -62,12 +72,20 @@ class SqlFactLog:
         (``schema.log_position``); it is set past the numbers given as the write ends."""
         with self._write:
             if self._writes is not None:
-                with PgWriting.transaction(self._writes) as writing:
+                held, self._held = self._held, None
+                with PgWriting.transaction(self._writes, held) as writing:
                     yield writing
+                self._held = writing.kept  # a write that failed gave its connection back to the pool, or threw it away
                 return
             if (self._engine.dialect.name, self._engine.dialect.driver) == ("sqlite", "pysqlite"):  # Python's sqlite3
-                with SqliteWriting.transaction(self._engine) as writing:
-                    yield writing
+                fairy, self._held = self._held if self._held is not None else self._engine.raw_connection(), None
+                try:
+                    with SqliteWriting.transaction(fairy.driver_connection) as writing:
+                        yield writing
+                except BaseException:
+                    fairy.close()  # back to the pool (rolled back), the next write takes one from there
+                    raise
+                self._held = fairy
                 return
             try:
                 with self._engine.begin() as conn:
@@ -439,11 +457,10 @@ class SqliteWriting(_Beside):
 
     @classmethod
     @contextmanager
-    def transaction(cls, engine: Engine) -> Iterator[SqliteWriting]:
+    def transaction(cls, con: Any) -> Iterator[SqliteWriting]:
+        """One write transaction on ``con`` (a ``sqlite3`` connection with none open), committed or rolled back."""
         import sqlite3
 
-        fairy = engine.raw_connection()
-        con = fairy.driver_connection
         try:
             writing = cls(con)
             yield writing
@@ -456,8 +473,6 @@ class SqliteWriting(_Beside):
         except BaseException:
             con.rollback()
             raise
-        finally:
-            fairy.close()  # back to the pool
 
     def allocate(self, count: int) -> list[int]:
         first = self.last_seq + 1
@@ -503,10 +518,11 @@ class PgWriting(_Beside):
 
     RETRIES = 3  # connections found dropped, one after another, before the write gives up
 
-    def __init__(self, writes: Engine):
+    def __init__(self, writes: Engine, held: tuple[Any, Any] | None = None):
         self._writes = writes
-        self._fairy: Any = None
-        self._cursor: Any = None
+        self._fairy: Any = None if held is None else held[0]
+        self._cursor: Any = None if held is None else held[1]
+        self.kept: tuple[Any, Any] | None = None  # the connection and its cursor, once the write is done (``release``)
         self.last_seq = 0  # the highest sequence number given, this write's included (once begun)
         self._given: int | None = None  # the log's position when taken (None: not taken yet)
         self._queued: list[str] = []
@@ -514,21 +530,25 @@ class PgWriting(_Beside):
 
     @classmethod
     @contextmanager
-    def transaction(cls, writes: Engine) -> Iterator[PgWriting]:
+    def transaction(cls, writes: Engine, held: tuple[Any, Any] | None = None) -> Iterator[PgWriting]:
+        """One write, on ``held`` (a connection and its cursor, kept from the write before:
+        not checked, as one from the pool is not) or on one of ``writes``'s pool; once it
+        is committed, its connection is ``kept`` for the next write, else given back."""
         import psycopg
 
-        writing = cls(writes)
+        writing = cls(writes, held)
         try:
             yield writing
             writing.finish()
         except psycopg.Error as exc:
             writing.abort()
+            writing.release()
             raise StoreError(f"the fact log refused the write: {exc.__class__.__name__}") from exc
         except BaseException:
             writing.abort()
-            raise
-        finally:
             writing.release()
+            raise
+        writing.kept = (writing._fairy, writing._cursor) if writing._fairy is not None else None
 
     def _connection(self) -> Any:
         import psycopg
