@@ -77,28 +77,14 @@ def test_terms_one_value_meets_do_not_clash(tmp_path):
 
 # a pay figure the drafting writes: a number decided like an enum (a modeller read clashes as
 # enum-only after a term with an alternative on another subject did not clash)
-FIGURES = """scenario: {id: figures, title: A figure for a deal}
-actors:
-  - {id: A, name: Alpha}
-  - {id: B, name: Beta}
-subjects:
-  - {id: pay, type: number}
-  - {id: linked, type: bool}
-  - {id: a_signed, actor: A, type: bool}
-  - {id: b_signed, actor: B, type: bool}
-moves:
-  - {id: draft, actor: A, consent: [B], decides: true, done_when: {all: [{subject: pay, ge: 0}, {subject: linked, in: [true, false]}]}}
-  - {id: sign, actor: A, after: [A.draft], done_when: {subject: A.a_signed, eq: true}}
-  - {id: sign, actor: B, after: [A.draft], done_when: {subject: B.b_signed, eq: true}}
-goals:
-  - {id: deal, done_when: {all: [{subject: A.a_signed, eq: true}, {subject: B.b_signed, eq: true}]}, needs: [A.sign, B.sign]}
-offers:
-  - {id: a_drafts, actor: A, offers: A.draft, quote: "We will write it with them.", source: s}
-  - {id: b_drafts, actor: B, offers: A.draft, quote: "We will write it with them.", source: s}
-positions:
-  - {id: a_forty, actor: A, withholds: A.sign, until: {subject: pay, ge: 40}, quote: "Forty or nothing.", source: s}
-  - {id: b_term, actor: B, withholds: B.sign, until: B_TERM, quote: "Our term.", source: s}
-"""
+FIGURES = (TERMS.replace("{id: terms, title: Terms for a deal}", "{id: figures, title: A figure for a deal}")
+           .replace("  - {id: form, type: enum, values: [none, guidelines, binding, interim]}\n",
+                    "  - {id: pay, type: number}\n  - {id: linked, type: bool}\n")
+           .replace("done_when: {subject: form, in: [guidelines, binding, interim]}",
+                    "done_when: {all: [{subject: pay, ge: 0}, {subject: linked, in: [true, false]}]}")
+           .replace('  - {id: a_binding, actor: A, withholds: A.sign, until: {subject: form, eq: binding}, quote: "Only a binding text.", source: s}\n',
+                    '  - {id: a_forty, actor: A, withholds: A.sign, until: {subject: pay, ge: 40}, quote: "Forty or nothing.", source: s}\n'
+                    '  - {id: b_term, actor: B, withholds: B.sign, until: B_TERM, quote: "Our term.", source: s}\n'))
 # nothing known of the figure before the text writes it: a known one would make the drafting
 # count as made already (the last test below)
 FIGURE_START = [{"at": "2024-01-01", "subject": "A.a_signed", "value": False, "source": "s"}]
