@@ -20,6 +20,8 @@ if not os.access(CHROMIUM, os.X_OK):
     pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package (.ci/run does) or set RIPENESS_CHROMIUM",
                 allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e .[dev])")
+# one worker runs the module, so that its servers and browser are started once (pyproject.toml: -n 2)
+pytestmark = pytest.mark.xdist_group("browser")
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "browser"

@@ -20,6 +20,8 @@ from ripeness.cli import app
 from tests.e2e.server import Server, free_port
 
 pytest_plugins = ["pytester"]
+# one worker runs the module, so that its server is started once (pyproject.toml: -n 2)
+pytestmark = pytest.mark.xdist_group("live-server")
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ROOT / "features"
