@@ -296,3 +296,27 @@ def test_a_fact_is_built_as_a_frozen_dataclass_of_its_fields():
         Fact("f3", 3, at, "strike", "event", None, colour="red")
     with pytest.raises(dataclasses.FrozenInstanceError):
         short.value = "rockets"  # type: ignore[misc]
+
+
+
+def test_an_actor_on_a_shared_state_subject_is_kept_and_cited_but_changes_no_verdict(tmp_path):
+    """rules/README §6: on a shared state subject (``talks``) ``actor`` says whom the fact
+    concerns; it is stored with the fact, and every status is the one without it."""
+    import yaml
+
+    from ripeness.bootstrap import load_scenario
+
+    facts = yaml.safe_load((JCPOA / "facts.yaml").read_text(encoding="utf-8"))["facts"]
+    plain = {"at": "2021-05-10", "subject": "talks", "value": "direct", "source": "a what-if"}
+    seen = []
+    for i, extra in enumerate((plain, {**plain, "actor": "USA"})):
+        path = tmp_path / f"facts{i}.jsonl"
+        path.write_text("\n".join(json.dumps(f, default=str) for f in [*facts, extra]) + "\n", encoding="utf-8")
+        scenario = load_scenario(JCPOA)
+        session = scenario.new_session("baseline")
+        recorded = session.record(read_fact_file(path, scenario.rulebook))
+        verdict = session.verdict(dt.datetime(2021, 6, 1, tzinfo=UTC))
+        seen.append((recorded[-1].actor, verdict.status, [g.status for g in verdict.goals]))
+    (none, *without), (usa, *with_actor) = seen
+    assert (none, usa) == (None, "USA")
+    assert with_actor == without
