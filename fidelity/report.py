@@ -263,14 +263,18 @@ def score_period(period: Period, days: EngineDays) -> PeriodScore:
                        instead[0][0] if instead else None, kind[0][0] if kind else "")
 
 
-def score_case(folder: Path, kinds: bool = False) -> CaseScore:
+def score_case(folder: Path, kinds: bool = False, summaries: bool = True) -> CaseScore:
     """A case folder's labels, scored against the engine when it has rule files; ``kinds``:
-    each period with the kind of verdict said on most of its days (``verdict_kind``)."""
+    each period with the kind of verdict said on most of its days (``verdict_kind``);
+    ``summaries=False``: each first wrong day without the summary of that day's own verdict
+    (a full verdict each, most of a case's scoring time: for a caller that reads only
+    which periods are right and the first wrong day's status)."""
     labels = load_labels(folder / "labels.yaml")
     if not (folder / "rules").is_dir():
         return CaseScore(folder, labels, None)
     with replayed(folder, labels, kinds) as (session, days):
-        return CaseScore(folder, labels, [_said_that_day(score_period(p, days), session) for p in labels.periods])
+        scores = [score_period(p, days) for p in labels.periods]
+        return CaseScore(folder, labels, [_said_that_day(s, session) for s in scores] if summaries else scores)
 
 
 def _said_that_day(score: PeriodScore, session: Session) -> PeriodScore:

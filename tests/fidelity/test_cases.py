@@ -780,7 +780,7 @@ PINNED = {
 
 @pytest.mark.parametrize("case", sorted(PINNED))
 def test_every_period_right_when_pinned_is_still_right(case: str) -> None:
-    score = score_case(CASES_DIR / case)
+    score = score_case(CASES_DIR / case, summaries=False)  # what is asserted below reads no first wrong day's summary
     assert score.periods is not None, f"{case} has no rules/ any more"
     by_start = {p.period.start.isoformat(): p for p in score.periods}
     periods, escalations = PINNED[case]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from engine.errors import LabelsError
-from fidelity.report import CASES_DIR, load_labels, main, score_case
+from fidelity.report import CASES_DIR, PeriodScore, load_labels, main, score_case
 
 SCENARIO = """\
 scenario: {id: tiny, title: A tiny two-party dispute (synthetic)}
@@ -86,6 +87,16 @@ def test_each_period_is_scored_day_by_day_from_the_timeline(cases: Path) -> None
     assert (last.matching, last.right) == (3, True)
     assert (matching.escalation_right, miss.escalation_right, last.escalation_right) == (True, None, False)
     assert score.counts() == (2, 3, 1, 2)
+    # without the first wrong days' summaries (as tests/fidelity/test_cases.py asks for them): the same scores
+    assert miss.first_wrong.summary
+    bare = score_case(cases / "tiny", summaries=False).periods
+    assert bare is not None and [_unsaid(p) for p in bare] == [_unsaid(p) for p in score.periods]
+
+
+def _unsaid(score: PeriodScore) -> PeriodScore:
+    """The period's score with its first wrong days' summaries left out."""
+    return replace(score, **{name: replace(said, summary=[]) for name in ("first_wrong", "escalation_first_wrong")
+                             if (said := getattr(score, name)) is not None})
 
 
 def test_the_report_prints_the_scores_and_lists_unmodelled_cases(cases: Path, capsys: pytest.CaptureFixture[str]) -> None:
