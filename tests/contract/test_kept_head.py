@@ -9,6 +9,8 @@ log read afresh by a third store says it should."""
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +20,7 @@ from tests.contract.conftest import RECORDED, day, fact
 
 WRITERS = 2
 SESSIONS = 3
+NAMES = itertools.count()  # session names, new in every example (the database outlives them)
 
 steps = st.lists(st.tuples(st.sampled_from(["check", "check", "check", "read", "plain", "create", "delete"]),
                            st.integers(0, WRITERS - 1), st.integers(0, SESSIONS - 1), st.integers(1, 3)),
@@ -30,13 +33,12 @@ def test_a_checked_write_is_refused_exactly_when_the_log_says_so(backend, steps)
     writers: list[Store] = [backend.store] + [backend.another() for _ in range(WRITERS - 1)]
     truth = backend.another()
     try:
-        names = iter(range(10**6))
-        sessions = [writers[0].registry.create(f"s{next(names)}_{id(steps)}", created_at=RECORDED) for _ in range(SESSIONS)]
+        sessions = [writers[0].registry.create(f"s{next(NAMES)}", created_at=RECORDED) for _ in range(SESSIONS)]
         believed = [[0] * SESSIONS for _ in writers]  # each writer's version of each session
         for kind, who, which, count in steps:
             store, record = writers[who], sessions[which]
             if kind == "create":
-                sessions[which] = store.registry.create(f"s{next(names)}_{id(steps)}", created_at=RECORDED)
+                sessions[which] = store.registry.create(f"s{next(NAMES)}", created_at=RECORDED)
                 for seen in believed:
                     seen[which] = 0
             elif kind == "delete":
