@@ -8,7 +8,11 @@ loop's thread, uvicorn, FastAPI and the route, shown apart from the worker threa
 such as a commit's fsync included), profiles the event loop's thread and (ripeness) each
 ``Sessions.record_many`` with cProfile, and prints the three.
 
-    python -m benchmarks.post_cpu --requests 400 --rounds 3 [--sample] [--kinds bare,ripeness]
+    python -m benchmarks.post_cpu --requests 400 --rounds 3 [--sample] [--kinds bare,ripeness] [--postgres auto|URL]
+
+With ``--postgres``, both servers write to PostgreSQL (each to a fresh database of a server
+found as the API benchmark finds one: ``auto``, as the tests do, or the URL given) instead
+of a SQLite file.
 """
 
 from __future__ import annotations
@@ -160,6 +164,7 @@ def main() -> None:
     p.add_argument("--kinds", default="bare,ripeness")
     p.add_argument("--query", default="", help="e.g. ?verdict_then=false for ripeness")
     p.add_argument("--sample", action="store_true")
+    p.add_argument("--postgres", default="", help="auto, or a server's SQLAlchemy URL: PostgreSQL instead of SQLite")
     p.add_argument("--serve", nargs=5, metavar=("KIND", "PORT", "DB", "RULES", "SAMPLE"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
@@ -170,15 +175,21 @@ def main() -> None:
                           seed=1, api_warmup=100, api_requests=args.requests * args.rounds, api_clients=(1,))
     folder = Path(tempfile.mkdtemp(prefix="ripeness-postcpu-"))
     try:
-        _compare(args, cfg, folder)
+        if args.postgres:
+            from benchmarks.api_ingest import _postgres_server
+
+            with _postgres_server(args.postgres) as pg:
+                _compare(args, cfg, folder, pg)
+        else:
+            _compare(args, cfg, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _compare(args: argparse.Namespace, cfg: SimpleNamespace, folder: Path) -> None:
+def _compare(args: argparse.Namespace, cfg: SimpleNamespace, folder: Path, pg: object = None) -> None:
     rules, singles, _ = api_ingest._inputs(cfg, folder)
     for kind in args.kinds.split(","):
-        db = f"sqlite:///{folder / f'{kind}.db'}"
+        db = f"sqlite:///{folder / f'{kind}.db'}" if pg is None else pg.fresh_url()  # type: ignore[attr-defined]
         sample = str(folder / f"{kind}.sample") if args.sample else "-"
         port = api_ingest._free_port()
         log = open(folder / f"{kind}.log", "w")  # noqa: SIM115
@@ -213,6 +224,8 @@ def _compare(args: argparse.Namespace, cfg: SimpleNamespace, folder: Path) -> No
             proc.terminate()
             proc.wait(timeout=30)
             log.close()
+            if pg is not None:
+                pg.drop(db)  # type: ignore[attr-defined]
         if args.sample:
             print((folder / f"{kind}.sample").read_text())
             if (folder / f"{kind}.sample.loop").exists():

@@ -11,6 +11,7 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
@@ -27,6 +28,7 @@ from engine.store.schema import (
     LOCK_POSITION_RETURNING_SQL,
     POSITION_ROW,
     SESSION_HEAD_SQL,
+    SESSION_HEAD_UNLESS_SQL,
     SET_POSITION_SQL,
     as_json,
     fact_of,
@@ -53,6 +55,8 @@ class SqlFactLog:
         # the connection the write transactions take, kept from one write to the next (taken and kept under
         # ``write``): the pool's checkout and check-in were 40-70 us of every single-fact POST (RESULTS.md, h-post14)
         self._held: Any = None
+        # PostgreSQL: the session the last write checked, as that write left the log (``PgWriting.left``)
+        self._left: Left | None = None
 
     def close(self) -> None:
         """Give the connection the writes keep back to its pool, before the pool is disposed."""
@@ -73,9 +77,11 @@ class SqlFactLog:
         with self._write:
             if self._writes is not None:
                 held, self._held = self._held, None
-                with PgWriting.transaction(self._writes, held) as writing:
+                left, self._left = self._left, None  # kept again only once this write is committed
+                with PgWriting.transaction(self._writes, held, left) as writing:
                     yield writing
                 self._held = writing.kept  # a write that failed gave its connection back to the pool, or threw it away
+                self._left = writing.left
                 return
             if (self._engine.dialect.name, self._engine.dialect.driver) == ("sqlite", "pysqlite"):  # Python's sqlite3
                 fairy, self._held = self._held if self._held is not None else self._engine.raw_connection(), None
@@ -502,6 +508,17 @@ class SqliteWriting(_Beside):
             self._con.execute(SET_POSITION_SQL, (self.last_seq, POSITION_ROW))
 
 
+@dataclass(frozen=True)
+class Left:
+    """How a committed write left the log (PostgreSQL's ``PgWriting``): ``changes`` as it
+    counted that write (``Position.changes``), and the head of the one session it checked
+    (``Writing.expect``), its own facts included; that session was live then."""
+
+    changes: int
+    session_id: int
+    head: int
+
+
 class PgWriting(_Beside):
     """Inside one write transaction on PostgreSQL, in two round trips: ``BEGIN``, taking the
     log's position and reading the session's version (``expect``) in one, the facts, the
@@ -514,12 +531,25 @@ class PgWriting(_Beside):
 
     The connection is not checked when taken from the pool (that check is a round trip of its
     own): a connection found dropped by that first round trip, when nothing of the write was
-    sent yet, is thrown away and the round trip made again on another (``RETRIES``)."""
+    sent yet, is thrown away and the round trip made again on another (``RETRIES``).
+
+    ``left``: how this process's last committed write left the log (``Left``).  When this
+    write checks that same session, the first round trip reads its deletion and version only
+    if some other write came in between (``changes`` moved on by more than this write's own
+    step: every write transaction of every process, facts, sessions created or deleted,
+    steps it, ``LOCK_POSITION_SQL``); else they are the ones that write left.  Reading them
+    was most of that round trip's time on a log whose statistics PostgreSQL had not gathered
+    yet (a new database: the version read by scanning every fact of the session; RESULTS.md,
+    h-post19)."""
 
     RETRIES = 3  # connections found dropped, one after another, before the write gives up
 
-    def __init__(self, writes: Engine, held: tuple[Any, Any] | None = None):
+    def __init__(self, writes: Engine, held: tuple[Any, Any] | None = None, left: Left | None = None):
         self._writes = writes
+        self._left = left
+        self._checked: tuple[int, int] | None = None  # the session ``expect`` found at its version, and its head since
+        self._checks = 0  # sessions checked in this write (``left`` is kept of one only)
+        self.left: Left | None = None  # how this write left the log, once committed
         self._fairy: Any = None if held is None else held[0]
         self._cursor: Any = None if held is None else held[1]
         self.kept: tuple[Any, Any] | None = None  # the connection and its cursor, once the write is done (``release``)
@@ -530,13 +560,14 @@ class PgWriting(_Beside):
 
     @classmethod
     @contextmanager
-    def transaction(cls, writes: Engine, held: tuple[Any, Any] | None = None) -> Iterator[PgWriting]:
+    def transaction(cls, writes: Engine, held: tuple[Any, Any] | None = None, left: Left | None = None) -> Iterator[PgWriting]:
         """One write, on ``held`` (a connection and its cursor, kept from the write before:
         not checked, as one from the pool is not) or on one of ``writes``'s pool; once it
-        is committed, its connection is ``kept`` for the next write, else given back."""
+        is committed, its connection is ``kept`` for the next write, else given back, and
+        how it ``left`` the log is set (``left``: the write before's)."""
         import psycopg
 
-        writing = cls(writes, held)
+        writing = cls(writes, held, left)
         try:
             yield writing
             writing.finish()
@@ -549,6 +580,8 @@ class PgWriting(_Beside):
             writing.release()
             raise
         writing.kept = (writing._fairy, writing._cursor) if writing._fairy is not None else None
+        if writing._checked is not None and writing._checks == 1 and writing.taken is not None:
+            writing.left = Left(writing.taken.changes, *writing._checked)
 
     def _connection(self) -> Any:
         import psycopg
@@ -578,7 +611,10 @@ class PgWriting(_Beside):
     def _begin(self, head_of: int | None = None) -> tuple | None:
         """``BEGIN``, the position taken, and (``head_of``) that session's deletion and version."""
         sql, params = f"BEGIN; {_pg(LOCK_POSITION_RETURNING_SQL)}", (POSITION_ROW,)
-        if head_of is not None:
+        left = self._left if head_of is not None and self._left is not None and self._left.session_id == head_of else None
+        if left is not None:  # read only if another write came in between (none: no row)
+            sql, params = f"{sql}; {_pg(SESSION_HEAD_UNLESS_SQL)}", (*params, head_of, head_of, POSITION_ROW, left.changes + 1)
+        elif head_of is not None:
             sql, params = f"{sql}; {_pg(SESSION_HEAD_SQL)}", (*params, head_of, head_of)
         self._open = True
         cursor = self._first(sql, params)
@@ -591,7 +627,8 @@ class PgWriting(_Beside):
         if head_of is None:
             return None
         cursor.nextset()
-        return cursor.fetchone()
+        found = cursor.fetchone()
+        return (0, left.head) if found is None and left is not None else found
 
     def _began(self) -> None:
         if self._given is None:
@@ -617,6 +654,8 @@ class PgWriting(_Beside):
         found = found or 0
         if found != version:
             raise WriteConflict(f"session {session_id} is at version {found}, not {version}: it was written elsewhere since read")
+        self._checks += 1
+        self._checked = (session_id, version)
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:
         """A few facts are queued as one statement, sent with the ``COMMIT``; more (a batch)
@@ -626,6 +665,8 @@ class PgWriting(_Beside):
         self._began()
         if not recorded:
             return
+        if self._checked is not None and self._checked[0] == session_id:
+            self._checked = (session_id, max(self._checked[1], *(fact.seq for fact in recorded)))
         if len(recorded) <= PG_QUEUED:
             rows = [fact_values(session_id, fact) for fact in recorded]
             self._queued.append(self._cursor.mogrify(_pg_insert(len(rows)), [v for row in rows for v in row]))

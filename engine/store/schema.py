@@ -132,6 +132,9 @@ SET_POSITION_SQL = f"UPDATE {log_position.name} SET last_seq = ? WHERE id = ?"
 # whether a session is deleted, and its last fact (its version)
 SESSION_HEAD_SQL = (f"SELECT (SELECT count(*) FROM {session_deletions.name} WHERE session_id = ?), "
                     f"(SELECT max(seq) FROM {facts.name} WHERE session_id = ?)")
+# the same, only if the log's ``changes`` is not the one given (else no row): PostgreSQL evaluates the
+# two subqueries when the row is written out, so not at all when it is filtered out (``PgWriting``)
+SESSION_HEAD_UNLESS_SQL = f"{SESSION_HEAD_SQL} FROM {log_position.name} WHERE id = ? AND changes <> ?"
 INSERT_FACT_SQL = f"INSERT INTO {facts.name} ({', '.join(_FACT_COLUMNS)}) VALUES ({', '.join('?' * len(_FACT_COLUMNS))})"
 INSERT_REQUEST_SQL = f"INSERT INTO {requests.name} (session_id, key, body_hash, seqs, reply) VALUES (?, ?, ?, ?, NULL)"
 _by_paramstyle: dict[tuple[str, str], str] = {}
