@@ -422,7 +422,8 @@ def forget() -> None:
                  model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
                  explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE,
                  ripeness._SIDES, ripeness._UNDATED, model._BLOCKED_PARTS, explain._CYCLES_IN,
-                 explain._LIGHT_CYCLES, ripeness._HELD, ripeness._STALEMATES):
+                 explain._LIGHT_CYCLES, ripeness._HELD, ripeness._STALEMATES, ripeness._GOAL_MOVES, ripeness._PARTIES,
+                 ripeness._RIPENESS):
         kept.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
     model._LAST_GRAPH[0] = model._LAST_WAITS[0] = _IN_FORCE_CITED[0] = None

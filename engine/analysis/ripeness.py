@@ -22,7 +22,6 @@ superseded, the positions' dates in the rule files, and the verdict's own eviden
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import operator
 from collections.abc import Iterable
 
@@ -50,23 +49,37 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
     for h in hurts:
         hurting.setdefault(h.party, []).append(h)
     said: dict[tuple[str, bool], PartyHurting] = {}  # (party, side) -> its part, the same for every goal of this verdict
+    hurt = tuple(map(id, hurts))  # the costs borne (kept objects: most are the same from one verdict to the next)
     found = []
     for goal in verdict.goals:
         if goal.id not in main:
             continue
-        sides, named = _sides(rb, goal.id)
-        parties = []
-        for p in named:
-            side = p in sides
-            part = said.get((p, side))
-            if part is None:
-                part = said[p, side] = _party(p, side, hurting.get(p, []))
-            parties.append(part)
-        mutual = bool(sides) and all(p.hurting for p in parties if p.side)
+        # a goal's parties read the rulebook, the goal's id and the costs borne alone: kept on them, with the costs so that
+        # their ids stay their own (at most ``MAX_WITHHELD_SINCE``)
+        kept = _PARTIES.get((id(rb), goal.id, hurt))
+        if kept is None or kept[0] is not rb:
+            sides, named = _sides(rb, goal.id)
+            parties = []
+            for p in named:
+                side = p in sides
+                part = said.get((p, side))
+                if part is None:
+                    part = said[p, side] = _party(p, side, hurting.get(p, []))
+                parties.append(part)
+            if len(_PARTIES) >= MAX_WITHHELD_SINCE:
+                _PARTIES.clear()
+            kept = _PARTIES[id(rb), goal.id, hurt] = (rb, hurts, parties, bool(sides) and all(p.hurting for p in parties if p.side))
+        parties, mutual = kept[2], kept[3]
         stalemate = _stalemate(sit, index, goal, day)
+        way_out = _way_out(index, goal, day)
+        # the rest reads the goal's id, its parties, its stalemate and way out alone: kept on them (kept objects; the
+        # parties' list is kept per goal's id, above), with them so that their ids stay their own
+        ripe = _RIPENESS.get((id(parties), id(stalemate), id(way_out)))
+        if ripe is not None and ripe[0] is parties and ripe[1] is stalemate and ripe[2] is way_out:
+            found.append(ripe[3])
+            continue
         mhs = mutual and stalemate.holds
         mhs_since = _latest([stalemate.since, *(p.since for p in parties if p.side)]) if mhs else None
-        way_out = _way_out(index, goal, day)
         status = "ripe" if mhs and way_out.holds else "ripening" if mhs or way_out.holds else "not_ripe"
         since = (_latest([mhs_since, way_out.since]) if status == "ripe"
                  else mhs_since if mhs else way_out.since if way_out.holds else None)
@@ -75,7 +88,16 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
         found.append(kept_part("ripeness", (goal.id, status, since, mutual, mhs, mhs_since, text), (*parties, stalemate, way_out),
                            Ripeness, goal=goal.id, status=status, since=since, parties=parties, mutually_hurting=mutual,
                            stalemate=stalemate, mutually_hurting_stalemate=mhs, mhs_since=mhs_since, way_out=way_out, text=text))
+        if len(_RIPENESS) >= MAX_WITHHELD_SINCE:
+            _RIPENESS.clear()
+        _RIPENESS[id(parties), id(stalemate), id(way_out)] = (parties, stalemate, way_out, found[-1])
     return found
+
+
+# a goal's parties per rulebook, goal and costs borne (ids), with whether they make it mutual; a goal's ripeness per
+# parties, stalemate and way out (ids), held with them
+_PARTIES: dict[tuple[int, str, tuple[int, ...]], tuple[Rulebook, list[Hurt], list[PartyHurting], bool]] = {}
+_RIPENESS: dict[tuple[int, int, int], tuple[list[PartyHurting], Stalemate, WayOut, Ripeness]] = {}
 
 
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
@@ -147,13 +169,13 @@ def _hurt(sit: Situation, cost: Cost) -> Hurt | None:
                 was_too = before is not None and _number(before.value) and _beyond(cost, before.value)
                 since = (before if was_too else fact).at.date()  # type: ignore[union-attr]
                 side = "at or above" if cost.worse == "higher" else "at or below"
-                return Hurt(**base, why="threshold", since=since,
+                return _kept_hurt(**base, why="threshold", since=since,
                             facts=[cite_fact(sit, f) for f in ((before, fact) if was_too else (fact,))],  # type: ignore[arg-type]
                             text=f"{cost.subject} is {show(fact.value)}{unit}, {side} {show(cost.threshold)}{unit}, since {since}")
             if (cost.rising_days is not None and before is not None and _number(before.value)
                     and _worsening(cost, before.value, fact.value) > cost.by
                     and (sit.as_of.date() - fact.at.date()).days <= cost.rising_days):
-                return Hurt(**base, why="rising", since=fact.at.date(), facts=[cite_fact(sit, before), cite_fact(sit, fact)],
+                return _kept_hurt(**base, why="rising", since=fact.at.date(), facts=[cite_fact(sit, before), cite_fact(sit, fact)],
                             text=f"{cost.subject} went from {show(before.value)}{unit} to {show(fact.value)}{unit} "
                                  f"on {cited_day(fact.at, fact.approx)} (worse, within {cost.rising_days} days)")
     if cost.when is not None:
@@ -170,11 +192,11 @@ def _hurt(sit: Situation, cost: Cost) -> Hurt | None:
                 text = f"{shown}; the cost has held since {since}"
             else:
                 text = f"{shown} since {since}"
-            return Hurt(**base, why="condition", since=since, facts=[cite_fact(sit, f) for f in facts], text=text)
+            return _kept_hurt(**base, why="condition", since=since, facts=[cite_fact(sit, f) for f in facts], text=text)
     stated = [s for s in _statements(sit.rulebook, cost.while_in_force) if in_force(s, sit.as_of)]  # type: ignore[arg-type]
     if stated:
         since = min(_start(s, sit.as_of.date()) or dt.date.min for s in stated)
-        return Hurt(**base, why="position", since=None if since == dt.date.min else since,
+        return _kept_hurt(**base, why="position", since=None if since == dt.date.min else since,
                     statements=[cite_position(s) for s in stated],
                     text=f"{', '.join(s.id for s in stated)} in force")
     return None
@@ -218,7 +240,18 @@ def _party(party: str, side: bool, costs: list[Hurt]) -> PartyHurting:
     if not costs:  # not hurting: the same every time
         return kept_part("not hurting", (party, side), (), PartyHurting, party=party, side=side, hurting=False, since=None, costs=[])
     dates = [h.since for h in costs if h.since is not None]
-    return PartyHurting(party=party, side=side, hurting=bool(costs), since=min(dates) if dates else None, costs=costs)
+    since = min(dates) if dates else None
+    # kept on what it says (``explain.kept_part``): the costs are kept objects (``_kept_hurt``)
+    return kept_part("hurting", (party, side, since), tuple(costs), PartyHurting, party=party, side=side, hurting=True,
+                     since=since, costs=costs)
+
+
+def _kept_hurt(**fields) -> Hurt:
+    """``Hurt(**fields)``, kept on what it says (``explain.kept_part``): the facts and
+    statements it cites are kept objects, and from one verdict to the next most costs are
+    borne alike."""
+    plain = tuple((k, v) for k, v in fields.items() if k not in ("facts", "statements"))
+    return kept_part("hurt", plain, (*fields.get("facts", ()), None, *fields.get("statements", ())), Hurt, **fields)
 
 
 def _beyond(cost: Cost, value: float) -> bool:
@@ -250,17 +283,21 @@ class _Index:
         if kept is None or len(kept[0]) != len(cited) or not all(map(operator.is_, kept[0], cited)):
             statements: dict[str, dict[str, PositionRef]] = {}
             facts: dict[str, dict[str, FactRef]] = {}
-            held = [(step.move, step.position, step.unmet) for cycle in verdict.cycles for step in cycle.steps]
-            held += [(refusal.move, refusal.position, refusal.unmet) for refusal in verdict.refusals]
-            for move, position, unmet in held:
+            citing: dict[str, list[int]] = {}  # move -> the ids of the cycles and dead ends citing a statement on it, in order
+            held = [(step.move, step.position, step.unmet, cycle) for cycle in verdict.cycles for step in cycle.steps]
+            held += [(refusal.move, refusal.position, refusal.unmet, refusal) for refusal in verdict.refusals]
+            for move, position, unmet, part in held:
                 if position is None:  # a step that is an order of moves (``after``): no statement
                     continue
                 statements.setdefault(move, {}).setdefault(position.id, position)
                 facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
+                on = citing.setdefault(move, [])
+                if not on or on[-1] != id(part):
+                    on.append(id(part))
             if len(_HELD) >= MAX_HELD:
                 _HELD.clear()
-            kept = _HELD[tuple(map(id, cited))] = (cited, statements, facts, next(_NUMBERED))
-        self.statements, self.facts, self.held = kept[1], kept[2], kept[3]
+            kept = _HELD[tuple(map(id, cited))] = (cited, statements, facts, {m: tuple(ids) for m, ids in citing.items()})
+        self.cited, self.statements, self.facts, self.citing = kept[0], kept[1], kept[2], kept[3]
         self._withheld: dict[str, dt.date | None] = {}
         self._undated = _undated(rb)
 
@@ -282,8 +319,7 @@ class _Index:
 
 MAX_WITHHELD_SINCE = 20_000
 MAX_HELD = 256  # verdicts' cycles and dead ends kept with what ``_Index`` reads of them
-_HELD: dict[tuple[int, ...], tuple[tuple, dict, dict, int]] = {}  # ids of a verdict's cycles and dead ends -> what _Index reads
-_NUMBERED = itertools.count()  # a number never given twice: a stalemate kept on an old one is never taken for another
+_HELD: dict[tuple[int, ...], tuple[tuple, dict, dict, dict]] = {}  # ids of a verdict's cycles and dead ends -> what _Index reads
 _STALEMATES: dict[tuple, tuple[GoalState, Rulebook, list, Stalemate]] = {}
 _WITHHELD_SINCE: dict[tuple[int, str, dt.date], tuple[Rulebook, dt.date | None]] = {}  # with the rulebook: its id stays its own
 
@@ -295,23 +331,42 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
         why = "the goal is not in deadlock" if goal.status != "deadlock" else "no cycle or refusal holds it (only untested moves)"
         return kept_part("no stalemate", (min_days, why), (), Stalemate, holds=False, deadlock=False, min_days=min_days, moves=[],
                      statements=[], facts=[], escalation=[], text=f"no stalemate: {why}")
-    moves = sorted({m for cycle in goal.cycles for m in cycle} | set(goal.refusals))
-    # a step that is only an order of moves (``after``) is no stance: no position dates it
-    withheld = [m for m in moves if sit.rulebook.withholding.get(m)]
+    moves, withheld = _goal_moves(sit.rulebook, goal)
     known = [s for s in map(index.withheld_since, withheld) if s is not None]
     since_deadlock = max(known) if known else None
     days = (day - since_deadlock).days if since_deadlock is not None else None
     # the rest reads the goal (its status, cycles and dead ends), the rulebook, the statements and facts on its moves
-    # (``index.held``), the escalation and these: kept on them, from one verdict to the next (each held with its entry, so
-    # that its id stays its own; at most ``MAX_WITHHELD_SINCE``)
-    key = (id(goal), id(sit.rulebook), index.held, index.escalation, since_deadlock, days, min_days)
+    # (those of the cycles and dead ends citing one on them: ``index.citing``), the escalation and these: kept on them,
+    # from one verdict to the next (each held with its entry, so that its id stays its own; at most
+    # ``MAX_WITHHELD_SINCE``): a verdict's other cycles and dead ends change nothing of this goal's
+    citing = index.citing
+    key = (id(goal), id(sit.rulebook), tuple([citing.get(m, ()) for m in moves]), index.escalation, since_deadlock, days, min_days)
     kept = _STALEMATES.get(key)
     if kept is None or kept[0] is not goal or kept[1] is not sit.rulebook:
         if len(_STALEMATES) >= MAX_WITHHELD_SINCE:
             _STALEMATES.clear()
-        kept = _STALEMATES[key] = (goal, sit.rulebook, index.events,  # the verdict's list of them: their ids stay their own
+        # with the verdict's cycles and dead ends and its list of events cited: their ids stay their own
+        kept = _STALEMATES[key] = (goal, sit.rulebook, (index.cited, index.events),
                                    _stalemate_of(index, moves, since_deadlock, days, min_days))
     return kept[3]
+
+
+def _goal_moves(rb: Rulebook, goal: GoalState) -> tuple[list[str], list[str]]:
+    """The moves of the cycles and dead ends holding ``goal`` (sorted), and those of them
+    some position withholds (a step that is only an order of moves, ``after``, is no
+    stance: no position dates it): they read the goal and the rulebook alone, so they are
+    kept per goal (a kept object: most goals are the same from one verdict to the next)
+    with it and the rulebook, so that their ids stay their own (at most ``MAX_WITHHELD_SINCE``)."""
+    kept = _GOAL_MOVES.get(id(goal))
+    if kept is None or kept[0] is not goal or kept[1] is not rb:
+        if len(_GOAL_MOVES) >= MAX_WITHHELD_SINCE:
+            _GOAL_MOVES.clear()
+        moves = sorted({m for cycle in goal.cycles for m in cycle} | set(goal.refusals))
+        kept = _GOAL_MOVES[id(goal)] = (goal, rb, moves, [m for m in moves if rb.withholding.get(m)])
+    return kept[2], kept[3]
+
+
+_GOAL_MOVES: dict[int, tuple[GoalState, Rulebook, list[str], list[str]]] = {}
 
 
 def _stalemate_of(index: _Index, moves: list[str], since_deadlock: dt.date | None, days: int | None, min_days: int) -> Stalemate:
