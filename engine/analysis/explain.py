@@ -636,22 +636,26 @@ def levels_and_calms(sit: Situation, chains: list[EscalationChain], calmed: list
     return lines
 
 
-def _offers_gone(sit: Situation, move: str) -> list[str]:
-    """The offers on ``move`` made by the time asked that no longer stand then, each said with
-    why: ended (a statement fact's ``ends``, or ``in_force.until``) on its day, or lapsed
-    (``lapses``), whichever came first: why a move its actor once offered now reads as
-    untested."""
-    day = sit.as_of.date()
+def _offers_gone(sit: Situation, move: str) -> tuple[list[str], list[str]]:
+    """Of the parties whose word ``move`` needs (its actor, then its ``consent``): those with
+    no position or offer on it in force at the time asked, and the offers of theirs made by
+    then that no longer stand, each said with why: ended (a statement fact's ``ends``, or
+    ``in_force.until``) on its day, or lapsed (``lapses``), whichever came first.  Why a move
+    a silent party once offered now reads as untested: another party's offer in force on it
+    is no word of theirs, and an ended statement whose restatement stands is no silence."""
+    day, rb = sit.as_of.date(), sit.rulebook
+    said = {s.actor for s in (*rb.offering.get(move, ()), *rb.withholding.get(move, ())) if in_force(s, sit.as_of, sit.state)}
+    silent = [p for p in rb.moves[move].parties if p not in said] if move in rb.moves else []
     gone = []
-    for o in sit.rulebook.offering.get(move, ()):
-        if (o.said_on is not None and o.said_on > day) or (o.in_force.from_ is not None and o.in_force.from_ > day):
+    for o in rb.offering.get(move, ()):
+        if o.actor not in silent or (o.said_on is not None and o.said_on > day) or (o.in_force.from_ is not None and o.in_force.from_ > day):
             continue
         until, lapses_on = o.in_force.until, lapse_day(o, sit.state) if o.lapses is not None else None
         if until is not None and until <= day and (lapses_on is None or until <= lapses_on):
-            gone.append(f"{o.id} ended on {until.isoformat()}")
+            gone.append(f"{o.actor}'s {o.id} ended on {until.isoformat()}")
         elif lapses_on is not None and lapses_on <= day:
-            gone.append(f"{o.id} lapsed {lapse_why(o, sit.state)}")
-    return gone
+            gone.append(f"{o.actor}'s {o.id} lapsed {lapse_why(o, sit.state)}")
+    return silent, gone
 
 
 def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[Cycle], refused: list[Refusal],
@@ -723,14 +727,15 @@ def summary(sit: Situation, status: Status, goals: list[GoalState], found: list[
                 if refusal.unmet else f"refuses {refusal.move} outright")
         lines.append(f"{refusal.actor} {what} ({refusal.position.id}: {quoted(refusal.position, _short(refusal.position.quote))}).")
     untested_moves = sorted({m for g in goals for m in g.untested})
-    gone_offers = {m: found for m in untested_moves if (found := _offers_gone(sit, m))}
+    gone_offers = {m: found for m in untested_moves if (found := _offers_gone(sit, m))[1]}
     silent = [m for m in untested_moves if m not in gone_offers]
     if silent:
         lines.append(f"Nobody has said whether they would make {', '.join(silent)}: untested, so no opening rests on them.")
-    for move, offers in gone_offers.items():
+    for move, (parties, offers) in gone_offers.items():
         ended = "; ".join(offers)
-        lines.append(f"No word in force on {move}: its offer{'s' if len(offers) > 1 else ''} ({ended}) no longer "
-                     f"stand{'' if len(offers) > 1 else 's'}, and nobody has said anything since: untested, so no opening rests on it.")
+        lines.append(f"No word in force from {' or '.join(parties)} on {move}: the offer{'s' if len(offers) > 1 else ''} ({ended}) no longer "
+                     f"stand{'' if len(offers) > 1 else 's'}, and {'they have' if len(parties) > 1 else 'it has'} said nothing since: "
+                     "untested, so no opening rests on it.")
     if events:
         actors = sorted({e.actor for e in events if e.actor})
         acts = sum(e.count or 1 for e in events)

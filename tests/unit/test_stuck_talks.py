@@ -54,8 +54,8 @@ def test_offers_to_talk_that_lapsed_are_named_not_called_silence(tmp_path):
     verdict = verdict_of(tmp_path, STUCK, facts, dt.date(2024, 2, 1))
     lines = [line for line in verdict.summary if "A.hold_talks" in line]
     assert not [line for line in lines if line.startswith("Nobody has said")], lines
-    assert any(line.startswith("No word in force on A.hold_talks: its offers (a_talk lapsed when talks = stalled (2024-01-10")
-               and "b_talk lapsed when talks = stalled" in line for line in lines), lines
+    assert any(line.startswith("No word in force from A or B on A.hold_talks: the offers (A's a_talk lapsed when talks = stalled (2024-01-10")
+               and "B's b_talk lapsed when talks = stalled" in line for line in lines), lines
     # before the talks stalled, the same offers stand: nothing said of them
     verdict = verdict_of(tmp_path, STUCK, facts[:1], dt.date(2024, 2, 1))
     assert not [line for line in verdict.summary if "lapsed" in line]
@@ -71,10 +71,29 @@ def test_an_offer_ended_before_it_lapsed_is_named_as_ended_on_its_day(tmp_path):
              {"at": "2024-01-10", "subject": "talks", "value": "stalled", "source": "the round's communiqué"}]
     verdict = verdict_of(tmp_path, STUCK, facts, dt.date(2024, 2, 1))
     lines = [line for line in verdict.summary if "A.hold_talks" in line]
-    assert any(line.startswith("No word in force on A.hold_talks: its offers (a_talk ended on 2024-01-05; "
-                               "b_talk lapsed when talks = stalled (2024-01-10") for line in lines), lines
+    assert any(line.startswith("No word in force from A or B on A.hold_talks: the offers (A's a_talk ended on 2024-01-05; "
+                               "B's b_talk lapsed when talks = stalled (2024-01-10") for line in lines), lines
     ended = [*facts[:1], {"at": "2024-01-05", "ends": ["a_talk", "b_talk"], "source": "A's statement"}]
     lines = verdict_of(tmp_path, STUCK, ended, dt.date(2024, 2, 1)).summary
     assert not [line for line in lines if line.startswith("Nobody has said") and "A.hold_talks" in line], lines
-    assert "No word in force on A.hold_talks: its offers (a_talk ended on 2024-01-05; b_talk ended on 2024-01-05) no longer stand, " \
-           "and nobody has said anything since: untested, so no opening rests on it." in lines, lines
+    assert "No word in force from A or B on A.hold_talks: the offers (A's a_talk ended on 2024-01-05; B's b_talk ended on 2024-01-05) " \
+           "no longer stand, and they have said nothing since: untested, so no opening rests on it." in lines, lines
+
+
+def test_only_the_silent_party_and_its_own_ended_offers_are_named(tmp_path):
+    """With one party's word in force on the move (a restatement of its ended first
+    statement, here) and the other's ended, the summary names only the party that is
+    silent and only its offers: the modeller of ``nepal_madhesh_2015`` read "its offer
+    (the first invitation) ended, and nobody has said anything since" of a move whose actor
+    had restated the invitation, where the party untested was the other one."""
+    restated = STUCK + """  - {id: a_again, actor: A, offers: A.hold_talks, restates: a_talk, quote: "We will talk, still.", source: s}
+"""
+    facts = [{"at": "2024-01-01", "subject": "deal", "value": "no", "source": "s"},
+             {"at": "2024-01-05", "ends": ["a_talk", "b_talk"], "source": "the parties' statements"},
+             {"at": "2024-01-06", "states": {"offer": {"id": "a_again2", "actor": "A", "offers": "A.hold_talks", "restates": "a_talk",
+                                                       "quote": "We will talk, still.", "source": "A's statement"}},
+              "source": "A's statement"}]
+    lines = [line for line in verdict_of(tmp_path, restated, facts, dt.date(2024, 2, 1)).summary if "A.hold_talks" in line]
+    assert "No word in force from B on A.hold_talks: the offer (B's b_talk ended on 2024-01-05) no longer stands, " \
+           "and it has said nothing since: untested, so no opening rests on it." in lines, lines
+    assert not [line for line in lines if "a_talk" in line], lines
