@@ -1,0 +1,168 @@
+"""Parts of earlier answers kept for the next ones, under one promise.
+
+The analysis keeps what it worked out from one verdict to the next (a timeline's verdicts,
+a reply's two, a verdict as of another day share most of their inputs), each part on a
+frozen snapshot of what it read: the very objects it read (kept objects: rulebooks, blocks,
+citations, never changed once made) and plain values.  ``Kept`` is that cache; ``Last``
+holds the one thing a step works from by difference (the last model built).  Both register
+themselves, so ``forget()`` empties every one of them (``analysis.forget``), and
+``registered()`` lists them.
+"""
+
+from __future__ import annotations
+
+import types
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Kept", "Last", "forget", "registered"]
+
+V = TypeVar("V")
+
+_REGISTERED: weakref.WeakSet = weakref.WeakSet()  # every Kept and Last made, held weakly (a test's own go with it)
+
+
+class Kept(Generic[V]):
+    """Values kept on a key of ``objects`` (by identity) and a ``plain`` part (by equality).
+
+    Promise: ``get(objects, plain)`` gives back the value last ``put`` under
+    ``(objects, plain)`` only when every object of ``objects`` is the very same object
+    (``is``) as the one in that place when it was put, and ``plain`` is equal (``==``, the
+    same hash); else None.  An object equal to a key's object but not the same one makes
+    another key.  Each entry holds its objects, so none of them is collected while it is
+    kept and its ``id`` given to another: an id in a key stands for that one object, and a
+    lookup need not compare the objects again.  The key is a snapshot of what the value was
+    worked out from when the caller names all of it: the objects read (frozen, or never
+    changed once made) and the plain values read.  ``objects`` has the cache's ``arity``
+    (its number of objects, fixed when made: the key is built without a loop; None for any
+    number, a little slower).
+
+    Bound: at most ``bound`` entries and, with ``weight_bound``, at most that much weight in
+    all (each ``put`` gives its own: the moves its key holds, say).  A ``put`` that would pass
+    either first clears every entry: cleared when full, not least recently used, so a hit
+    costs one dict lookup and nothing more (what is asked next is nearly always what was just
+    worked out, and a clear costs one rebuild).  A bound may be a callable, called at each
+    ``put``, so that a module constant changed later applies.
+
+    Every ``Kept`` registers itself: ``forget()`` empties them all.  Lookups and puts are
+    single dict operations, safe under the GIL across threads; a put racing a clear loses
+    at most its own entry."""
+
+    __slots__ = ("__weakref__", "_bound", "_entries", "_weight", "_weight_bound", "arity", "get", "name")
+
+    def __init__(self, name: str, bound: int | Callable[[], int], *, arity: int | None,
+                 weight_bound: int | Callable[[], int] | None = None):
+        self.name, self.arity = name, arity
+        self._bound, self._weight_bound = bound, weight_bound
+        self._entries: dict[Hashable, tuple[tuple, V]] = {}
+        self._weight = 0
+        # ``get(objects, plain=None) -> V | None``: a plain function per arity, bound here, so that a lookup builds its key
+        # tuple and nothing else
+        self.get: Callable[..., V | None] = types.MethodType(_GETS.get(arity, _get_any), self)  # type: ignore[arg-type]
+        _REGISTERED.add(self)
+
+    def put(self, objects: tuple, plain: Hashable, value: V, weight: int = 0) -> V:
+        """``value``, kept under ``objects`` (held) and ``plain``; every entry cleared first if
+        this one would pass a bound."""
+        if self.arity is not None and len(objects) != self.arity:
+            raise TypeError(f"{self.name}: a key of {self.arity} objects, not {len(objects)}")
+        entries = self._entries
+        if len(entries) >= _read(self._bound) or (
+                self._weight_bound is not None and self._weight + weight > _read(self._weight_bound)):
+            self.clear()
+        entries[_key(self.arity, objects, plain)] = (objects, value)
+        self._weight += weight
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._weight = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"Kept({self.name!r}, {len(self._entries)} kept)"
+
+
+def _key(arity: int | None, objects: tuple, plain: Hashable) -> Hashable:
+    """The key ``get`` looks up: ``(plain, id(o0), id(o1), ...)``; ``plain`` alone with no objects, ``id(o0)`` alone
+    with one object and no plain part (a tuple is never equal to an int)."""
+    if arity == 0:
+        return plain
+    if arity == 1 and plain is None:
+        return id(objects[0])
+    return (plain, *map(id, objects))
+
+
+def _read(bound: int | Callable[[], int]) -> int:
+    return bound if type(bound) is int else bound()  # type: ignore[operator,return-value]
+
+
+# ``Kept.get`` per arity, each looking up ``_key``'s key
+def _get_any(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
+    found = self._entries.get((plain, *map(id, objects)))
+    return found[1] if found is not None else None
+
+
+def _get0(self: Kept, objects: tuple = (), plain: Hashable = None) -> Any:
+    found = self._entries.get(plain)
+    return found[1] if found is not None else None
+
+
+def _get1(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
+    found = self._entries.get(id(objects[0]) if plain is None else (plain, id(objects[0])))
+    return found[1] if found is not None else None
+
+
+def _get2(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
+    found = self._entries.get((plain, id(objects[0]), id(objects[1])))
+    return found[1] if found is not None else None
+
+
+def _get3(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
+    found = self._entries.get((plain, id(objects[0]), id(objects[1]), id(objects[2])))
+    return found[1] if found is not None else None
+
+
+def _get4(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
+    found = self._entries.get((plain, id(objects[0]), id(objects[1]), id(objects[2]), id(objects[3])))
+    return found[1] if found is not None else None
+
+
+_GETS = {0: _get0, 1: _get1, 2: _get2, 3: _get3, 4: _get4}
+
+
+class Last(Generic[V]):
+    """The one value a step works from by difference (the last model built, the last wait
+    graph with its components): ``value``, None when there is none.  What it holds changes
+    how much is worked out again, never an answer.  It registers itself, so ``forget()``
+    sets it to None."""
+
+    __slots__ = ("__weakref__", "name", "value")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.value: V | None = None
+        _REGISTERED.add(self)
+
+    def clear(self) -> None:
+        self.value = None
+
+    def __len__(self) -> int:
+        return int(self.value is not None)
+
+    def __repr__(self) -> str:
+        return f"Last({self.name!r}, {'set' if self.value is not None else 'empty'})"
+
+
+def registered() -> list[Kept | Last]:
+    """Every cache alive, by name."""
+    return sorted(_REGISTERED, key=lambda k: k.name)
+
+
+def forget() -> None:
+    """Empty every registered cache: what is worked out next is worked out from nothing kept."""
+    for kept in list(_REGISTERED):
+        kept.clear()
