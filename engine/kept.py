@@ -16,6 +16,8 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+from engine.errors import Misuse
+
 __all__ = ["Kept", "Last", "forget", "registered"]
 
 V = TypeVar("V")
@@ -66,7 +68,7 @@ class Kept(Generic[V]):
         """``value``, kept under ``objects`` (held) and ``plain``; every entry cleared first if
         this one would pass a bound."""
         if self.arity is not None and len(objects) != self.arity:
-            raise TypeError(f"{self.name}: a key of {self.arity} objects, not {len(objects)}")
+            raise Misuse(f"{self.name}: a key of {self.arity} objects, not {len(objects)}")
         entries = self._entries
         if len(entries) >= _read(self._bound) or (
                 self._weight_bound is not None and self._weight + weight > _read(self._weight_bound)):

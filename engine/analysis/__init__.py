@@ -32,6 +32,7 @@ from engine.analysis.model import (
 from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
 from engine.conditions import compare_met, describe, negate
+from engine.kept import forget as forget_kept
 from engine.lapses import lapse_day, why
 from engine.rulebook import Rulebook
 from engine.rulebook.models import field_of
@@ -417,14 +418,13 @@ def forget() -> None:
     (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
     from engine.analysis import building, model, openings
 
+    forget_kept()  # every ``engine.kept`` cache
     building.forget()
-    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
-                 model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
-                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE,
-                 ripeness._SIDES, ripeness._UNDATED, model._BLOCKED_PARTS, explain._CYCLES_IN,
-                 explain._LIGHT_CYCLES, ripeness._HELD, ripeness._STALEMATES, ripeness._GOAL_MOVES, ripeness._PARTIES,
-                 ripeness._RIPENESS):
-        kept.clear()
+    for dicts in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
+                  model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
+                  ripeness._WITHHELD_SINCE, ripeness._SIDES, ripeness._UNDATED, model._BLOCKED_PARTS,
+                  ripeness._HELD, ripeness._STALEMATES, ripeness._GOAL_MOVES, ripeness._PARTIES, ripeness._RIPENESS):
+        dicts.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
     model._LAST_GRAPH[0] = model._LAST_WAITS[0] = _IN_FORCE_CITED[0] = None
 
