@@ -416,17 +416,16 @@ def forget() -> None:
     alike (blocks, their lifters and evidence, citations, concession searches, openings'
     words, standings, the statements ever out of force, the last model built): the next verdict is worked out from nothing kept, as the first of a process
     (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
-    from engine.analysis import building, model, openings
+    from engine.analysis import building, openings
 
     forget_kept()  # every ``engine.kept`` cache
     building.forget()
-    for dicts in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
-                  model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
-                  ripeness._WITHHELD_SINCE, ripeness._SIDES, ripeness._UNDATED, model._BLOCKED_PARTS,
+    for dicts in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS, openings._WITHHELD,
+                  ripeness._WITHHELD_SINCE, ripeness._SIDES, ripeness._UNDATED,
                   ripeness._HELD, ripeness._STALEMATES, ripeness._GOAL_MOVES, ripeness._PARTIES, ripeness._RIPENESS):
         dicts.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
-    model._LAST_GRAPH[0] = model._LAST_WAITS[0] = _IN_FORCE_CITED[0] = None
+    _IN_FORCE_CITED[0] = None
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:

@@ -289,7 +289,7 @@ def _part(sit: Situation, rb: Rulebook, i: int, key: str, move: Move, index: _In
                     continue
                 condition: Expr | None = variant.until
             elif position.until is None:
-                blocks.append(_plain_block(("refusal", id(rb), id(position), id(variant)), (rb, position, variant),
+                blocks.append(_plain_block(("refusal",), (rb, position, variant),
                                            position, key, variant, True, (), stance=rb.stance_of[position.id]))
                 if first is None:
                     first = (0, at)
