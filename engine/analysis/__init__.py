@@ -420,9 +420,7 @@ def forget() -> None:
 
     forget_kept()  # every ``engine.kept`` cache
     building.forget()
-    for dicts in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS, openings._WITHHELD,
-                  ripeness._WITHHELD_SINCE, ripeness._SIDES, ripeness._UNDATED,
-                  ripeness._HELD, ripeness._STALEMATES, ripeness._GOAL_MOVES, ripeness._PARTIES, ripeness._RIPENESS):
+    for dicts in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS, openings._WITHHELD):
         dicts.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
     _IN_FORCE_CITED[0] = None
