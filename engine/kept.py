@@ -136,27 +136,31 @@ def _get4(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
 _GETS = {0: _get0, 1: _get1, 2: _get2, 3: _get3, 4: _get4}
 
 
-class Last(Generic[V]):
+class Last(list):
     """The one value a step works from by difference (the last model built, the last wait
-    graph with its components): ``value``, None when there is none.  What it holds changes
-    how much is worked out again, never an answer.  It registers itself, so ``forget()``
-    sets it to None."""
-
-    __slots__ = ("__weakref__", "name", "value")
+    graph with its components), as ``last[0]``: None when there is none.  What it holds
+    changes how much is worked out again, never an answer.  It registers itself, so
+    ``forget()`` sets it to None."""
 
     def __init__(self, name: str):
+        super().__init__([None])
         self.name = name
-        self.value: V | None = None
         _REGISTERED.add(self)
 
-    def clear(self) -> None:
-        self.value = None
+    def clear(self) -> None:  # type: ignore[override]  # emptied, it keeps its one place
+        self[0] = None
 
     def __len__(self) -> int:
-        return int(self.value is not None)
+        """1 while it holds a value, else 0 (how many values are kept, as ``Kept``'s)."""
+        return int(self[0] is not None)
+
+    __hash__ = object.__hash__  # in the registry's WeakSet (a list is not hashable)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     def __repr__(self) -> str:
-        return f"Last({self.name!r}, {'set' if self.value is not None else 'empty'})"
+        return f"Last({self.name!r}, {'set' if self[0] is not None else 'empty'})"
 
 
 def registered() -> list[Kept | Last]:

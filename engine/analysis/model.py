@@ -281,12 +281,12 @@ class Solution:
         some moves and waits (``_components_after``), else afresh."""
         if self._sccs is None:
             succ = {m: list(self.waits.get(m, ())) for m in self.moves}
-            last = _LAST_GRAPH.value
+            last = _LAST_GRAPH[0]
             found = _components_after(last[0], last[1], succ) if last is not None else None
             if found is None:
                 found = [sorted(c) for c in cyclic_components(succ)]
             self._sccs = sorted(found)
-            _LAST_GRAPH.value = (succ, self._sccs)
+            _LAST_GRAPH[0] = (succ, self._sccs)
         return self._sccs
 
     def blocked_subgraph(self, component: list[str]) -> nx.DiGraph:
@@ -302,7 +302,7 @@ class Solution:
 
 # the last wait graph whose components were worked out, with them: a timeline's next model is most often that one with a
 # move more done (its waits gone), so most of its components are the same (``Solution.components``)
-_LAST_GRAPH: Last[tuple[dict[str, list[str]], list[list[str]]]] = Last("model.last_graph")
+_LAST_GRAPH = Last("model.last_graph")  # (its successors per move, its components)
 MAX_KEPT_PARTS = 4_096
 _BLOCKED_PARTS: Kept[list[list[str]]] = Kept("model.blocked_parts", lambda: MAX_KEPT_PARTS, arity=1)
 
@@ -853,7 +853,7 @@ def _waits(model: BlockingModel) -> _Waits:
     one with a move more done."""
     waits = _Waits({}, {}, {}, set())
     lifters, edges, done = waits.lifters, waits.edges, model.done
-    last = _LAST_WAITS.value
+    last = _LAST_WAITS[0]
     if last is not None:
         old_blocks, old_done, old = last
         if old_done <= done:
@@ -885,12 +885,12 @@ def _waits(model: BlockingModel) -> _Waits:
                 for target in targets:
                     waiting.setdefault(target, []).append(block)
         waits.move_lifters[move] = tuple(lifters[id(b)] for b in blocks)
-    _LAST_WAITS.value = (model.blocks, done, waits)
+    _LAST_WAITS[0] = (model.blocks, done, waits)
     return waits
 
 
 # the blocks and moves done of the last model whose waits were worked out, with them (``_waits``)
-_LAST_WAITS: Last[tuple[dict[str, tuple[Block, ...]], frozenset[str], _Waits]] = Last("model.last_waits")
+_LAST_WAITS = Last("model.last_waits")  # (the blocks, the moves done, the waits)
 _NOTHING: frozenset[str] = frozenset()
 _LIFTERS: Kept[tuple[Lifters, tuple[str, ...]]] = Kept("model.lifters", lambda: MAX_KEPT_BLOCKS, arity=1)
 
