@@ -416,11 +416,8 @@ def forget() -> None:
     alike (blocks, their lifters and evidence, citations, concession searches, openings'
     words, standings, the statements ever out of force, the last model built): the next verdict is worked out from nothing kept, as the first of a process
     (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
-    from engine.analysis import building, openings
-
     forget_kept()  # every ``engine.kept`` cache
-    building.forget()
-    for dicts in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS, openings._WITHHELD):
+    for dicts in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS):
         dicts.clear()
     _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
     _IN_FORCE_CITED[0] = None
