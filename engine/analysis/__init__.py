@@ -408,9 +408,12 @@ def _cited_in_force(positions: tuple) -> list:
 def forget() -> None:
     """Forget every part of earlier verdicts the analysis keeps to work out the next one
     alike (blocks, their lifters and evidence, citations, concession searches, openings'
-    words, standings, the statements ever out of force, the last model built): the next verdict is worked out from nothing kept, as the first of a process
-    (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
-    forget_kept()  # every ``engine.kept`` cache: each registered itself
+    words, standings, the statements ever out of force, the last model built), and the
+    reply texts kept with them (``engine.reply_json``): every ``engine.kept`` cache, each
+    registered when made.  The next verdict is worked out from nothing kept, as the first
+    of a process (what the verdict benchmark's "nothing kept" time measures; the answers
+    never differ)."""
+    forget_kept()
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:

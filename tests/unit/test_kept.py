@@ -79,3 +79,19 @@ def test_forget_empties_every_registered_cache(sizes):
     assert all(len(c) == 0 for c in kept.registered())
     assert last[0] is None and all(c.get((t,)) is None for c, things in zip(caches, held) for t in things)
 
+
+def test_analysis_forget_leaves_no_cache_holding_anything(seed):
+    """After a verdict and a timeline every analysis cache holds something; ``analysis.forget``
+    empties every one registered (no list of them to keep by hand)."""
+    import datetime as dt
+
+    from engine import reply_json
+    from engine.analysis import forget
+
+    reply_json.verdict_json(seed.verdict())
+    seed.timeline()
+    seed.verdict(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    names = {c.name for c in kept.registered() if len(c)}
+    assert {"analysis.models", "explain.cited", "model.blocks", "ripeness.parties"} <= names, names
+    forget()
+    assert [c for c in kept.registered() if len(c)] == []
