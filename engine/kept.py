@@ -16,8 +16,6 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
-from engine.errors import Misuse
-
 __all__ = ["Kept", "Last", "forget", "registered"]
 
 V = TypeVar("V")
@@ -38,7 +36,10 @@ class Kept(Generic[V]):
     worked out from when the caller names all of it: the objects read (frozen, or never
     changed once made) and the plain values read.  ``objects`` has the cache's ``arity``
     (its number of objects, fixed when made: the key is built without a loop; None for any
-    number, a little slower).
+    number, a little slower); objects of another number fail to unpack (``ValueError``).
+
+    ``get(objects, plain=None)``: the value kept under ``objects`` and ``plain``, or None.
+    ``put(objects, plain, value, weight=0)``: ``value``, kept under them (and returned).
 
     Bound: at most ``bound`` entries and, with ``weight_bound``, at most that much weight in
     all (each ``put`` gives its own: the moves its key holds, say).  A ``put`` that would pass
@@ -51,7 +52,7 @@ class Kept(Generic[V]):
     single dict operations, safe under the GIL across threads; a put racing a clear loses
     at most its own entry."""
 
-    __slots__ = ("__weakref__", "_bound", "_entries", "_weight", "_weight_bound", "arity", "get", "name")
+    __slots__ = ("__weakref__", "_bound", "_entries", "_weight", "_weight_bound", "arity", "get", "name", "put")
 
     def __init__(self, name: str, bound: int | Callable[[], int], *, arity: int | None,
                  weight_bound: int | Callable[[], int] | None = None):
@@ -59,27 +60,25 @@ class Kept(Generic[V]):
         self._bound, self._weight_bound = bound, weight_bound
         self._entries: dict[Hashable, tuple[tuple, V]] = {}
         self._weight = 0
-        # ``get(objects, plain=None) -> V | None``: a plain function per arity, bound here, so that a lookup builds its key
-        # tuple and nothing else
-        self.get: Callable[..., V | None] = types.MethodType(_GETS.get(arity, _get_any), self)  # type: ignore[arg-type]
+        get, put = _BY_ARITY.get(arity, (_get_any, _put_any))
+        # plain functions per arity, bound here, so that a lookup unpacks its objects, builds its key tuple and does
+        # nothing else (objects of another number fail to unpack: never a key of the wrong shape)
+        self.get: Callable[..., V | None] = types.MethodType(get, self)  # (objects, plain=None) -> the value or None
+        self.put: Callable[..., V] = types.MethodType(put, self)  # (objects, plain, value, weight=0) -> value
         _REGISTERED.add(self)
-
-    def put(self, objects: tuple, plain: Hashable, value: V, weight: int = 0) -> V:
-        """``value``, kept under ``objects`` (held) and ``plain``; every entry cleared first if
-        this one would pass a bound."""
-        if self.arity is not None and len(objects) != self.arity:
-            raise Misuse(f"{self.name}: a key of {self.arity} objects, not {len(objects)}")
-        entries = self._entries
-        if len(entries) >= _read(self._bound) or (
-                self._weight_bound is not None and self._weight + weight > _read(self._weight_bound)):
-            self.clear()
-        entries[_key(self.arity, objects, plain)] = (objects, value)
-        self._weight += weight
-        return value
 
     def clear(self) -> None:
         self._entries.clear()
         self._weight = 0
+
+    def _room(self, weight: int) -> dict:
+        """The entries, cleared if one more of ``weight`` would pass a bound; the weight counted."""
+        bound, limit = self._bound, self._weight_bound
+        if len(self._entries) >= (bound if type(bound) is int else bound()) or (  # type: ignore[operator]
+                limit is not None and self._weight + weight > (limit if type(limit) is int else limit())):  # type: ignore[operator]
+            self.clear()
+        self._weight += weight
+        return self._entries
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -88,52 +87,79 @@ class Kept(Generic[V]):
         return f"Kept({self.name!r}, {len(self._entries)} kept)"
 
 
-def _key(arity: int | None, objects: tuple, plain: Hashable) -> Hashable:
-    """The key ``get`` looks up: ``(plain, id(o0), id(o1), ...)``; ``plain`` alone with no objects, ``id(o0)`` alone
-    with one object and no plain part (a tuple is never equal to an int)."""
-    if arity == 0:
-        return plain
-    if arity == 1 and plain is None:
-        return id(objects[0])
-    return (plain, *map(id, objects))
-
-
-def _read(bound: int | Callable[[], int]) -> int:
-    return bound if type(bound) is int else bound()  # type: ignore[operator,return-value]
-
-
-# ``Kept.get`` per arity, each looking up ``_key``'s key
+# ``Kept.get`` and ``Kept.put`` per arity, each pair on one key: ``(plain, id(o0), id(o1), ...)``, ``plain`` alone
+# with no objects.  Written out per arity: a key built from a loop (``map``) cost about three times as much.
 def _get_any(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
     found = self._entries.get((plain, *map(id, objects)))
     return found[1] if found is not None else None
 
 
+def _put_any(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+    self._room(weight)[(plain, *map(id, objects))] = (objects, value)
+    return value
+
+
 def _get0(self: Kept, objects: tuple = (), plain: Hashable = None) -> Any:
+    () = objects
     found = self._entries.get(plain)
     return found[1] if found is not None else None
 
 
+def _put0(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+    () = objects
+    self._room(weight)[plain] = ((), value)
+    return value
+
+
 def _get1(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    found = self._entries.get(id(objects[0]) if plain is None else (plain, id(objects[0])))
+    (a,) = objects
+    found = self._entries.get((plain, id(a)))
     return found[1] if found is not None else None
+
+
+def _put1(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+    (a,) = objects
+    self._room(weight)[(plain, id(a))] = (objects, value)
+    return value
 
 
 def _get2(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    found = self._entries.get((plain, id(objects[0]), id(objects[1])))
+    a, b = objects
+    found = self._entries.get((plain, id(a), id(b)))
     return found[1] if found is not None else None
+
+
+def _put2(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+    a, b = objects
+    self._room(weight)[(plain, id(a), id(b))] = (objects, value)
+    return value
 
 
 def _get3(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    found = self._entries.get((plain, id(objects[0]), id(objects[1]), id(objects[2])))
+    a, b, c = objects
+    found = self._entries.get((plain, id(a), id(b), id(c)))
     return found[1] if found is not None else None
+
+
+def _put3(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+    a, b, c = objects
+    self._room(weight)[(plain, id(a), id(b), id(c))] = (objects, value)
+    return value
 
 
 def _get4(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    found = self._entries.get((plain, id(objects[0]), id(objects[1]), id(objects[2]), id(objects[3])))
+    a, b, c, d = objects
+    found = self._entries.get((plain, id(a), id(b), id(c), id(d)))
     return found[1] if found is not None else None
 
 
-_GETS = {0: _get0, 1: _get1, 2: _get2, 3: _get3, 4: _get4}
+def _put4(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+    a, b, c, d = objects
+    self._room(weight)[(plain, id(a), id(b), id(c), id(d))] = (objects, value)
+    return value
+
+
+_BY_ARITY = {0: (_get0, _put0), 1: (_get1, _put1), 2: (_get2, _put2), 3: (_get3, _put3), 4: (_get4, _put4)}
 
 
 class Last(list):
