@@ -88,7 +88,7 @@ class Kept(Generic[V]):
 
 
 # ``Kept.get`` and ``Kept.put`` per arity, each pair on one key: ``(plain, id(o0), id(o1), ...)``, ``plain`` alone
-# with no objects.  Written out per arity: a key built from a loop (``map``) cost about three times as much.
+# with no objects, ``id(o0)`` alone with one object and no plain part.  Written out per arity: a key built from a loop (``map``) cost about three times as much.
 def _get_any(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
     found = self._entries.get((plain, *map(id, objects)))
     return found[1] if found is not None else None
@@ -113,13 +113,13 @@ def _put0(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int =
 
 def _get1(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
     (a,) = objects
-    found = self._entries.get((plain, id(a)))
+    found = self._entries.get(id(a) if plain is None else (plain, id(a)))  # the id alone: never equal to a tuple
     return found[1] if found is not None else None
 
 
 def _put1(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
     (a,) = objects
-    self._room(weight)[(plain, id(a))] = (objects, value)
+    self._room(weight)[id(a) if plain is None else (plain, id(a))] = (objects, value)
     return value
 
 
