@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.errors import Misuse
+from engine.kept import Kept
 from engine.verdict import Verdict
 
 KEEP = 8  # texts kept per field: the verdicts now and then of a few sessions written in turn
@@ -60,7 +61,7 @@ class FieldJson:
         # the fields that are lists of plain models: name -> (the model class, b'"name":')
         self._lists = {name: (item, json.dumps(name).encode() + b":") for name, item in
                        ((name, _list_item(f.annotation)) for name, f in model.model_fields.items()) if item is not None}
-        self._items: dict[int, tuple[BaseModel, bytes]] = {}  # id(item) -> the item (held: its id stays its own), its text
+        self._items: Kept[bytes] = Kept(f"reply_json.items.{model.__name__}", KEEP_ITEMS, arity=1)  # an item -> its text
         self._lock = threading.Lock()
 
     def __call__(self, model: BaseModel) -> bytes:
@@ -98,12 +99,8 @@ class FieldJson:
             return None
         kept, texts = self._items, []
         for item in items:
-            found = kept.get(id(item))
-            if found is None or found[0] is not item:
-                if len(kept) >= KEEP_ITEMS:
-                    kept.clear()
-                found = kept[id(item)] = (item, _json(item))
-            texts.append(found[1])
+            found = kept.get((item,))
+            texts.append(found if found is not None else kept.put((item,), None, _json(item)))
         return head + b"[" + b",".join(texts) + b"]"
 
 
@@ -144,27 +141,21 @@ def cited_subjects(verdict: Verdict) -> frozenset[str]:
     return frozenset(found)
 
 
-_SCANNED: dict[int, tuple[bytes, frozenset[str]]] = {}  # id(text) -> the text (held: its id stays its own), its subjects
+_SCANNED: Kept[frozenset[str]] = Kept("reply_json.scanned", KEEP_ITEMS, arity=1)  # a part's text -> its subjects
 
 
 def _subjects_in(text: bytes) -> frozenset[str]:
     """The values of the ``subject`` keys in a part of a verdict's JSON, kept with that text."""
-    kept = _SCANNED.get(id(text))
-    if kept is None or kept[0] is not text:
+    kept = _SCANNED.get((text,))
+    if kept is None:
         found, at = set(), text.find(_SUBJECT)
         while at >= 0:
             value = _STRING.match(text, at + len(_SUBJECT))
             if value is not None:
                 found.add(value.group())
             at = text.find(_SUBJECT, at + len(_SUBJECT))
-        with _scanned_lock:
-            if len(_SCANNED) >= KEEP_ITEMS:
-                _SCANNED.clear()
-            kept = _SCANNED[id(text)] = (text, frozenset(json.loads(t) if b"\\" in t else t[1:-1].decode() for t in found))
-    return kept[1]
-
-
-_scanned_lock = threading.Lock()
+        kept = _SCANNED.put((text,), None, frozenset(json.loads(t) if b"\\" in t else t[1:-1].decode() for t in found))
+    return kept
 
 
 _ahead: dict[int, tuple[BaseModel, bytes]] = {}  # id(reply) -> the reply (held: its id stays its own) and its text

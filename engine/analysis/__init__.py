@@ -32,6 +32,8 @@ from engine.analysis.model import (
 from engine.analysis.openings import find_openings
 from engine.analysis.whatif import Outcomes
 from engine.conditions import compare_met, describe, negate
+from engine.kept import Kept
+from engine.kept import forget as forget_kept
 from engine.lapses import lapse_day, why
 from engine.rulebook import Rulebook
 from engine.rulebook.models import field_of
@@ -122,18 +124,14 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
     and its ``Solved``, or the model, None and its key (``_standing_key``)."""
     model = build_model(sit)
     key = _standing_key(model)
-    found = _STANDINGS.get(key) if key is not None else None
+    found = _STANDINGS.get((), key) if key is not None else None
     if found is None:
         solved = _solved(sit.rulebook, model, key)
         if prepared is not None:
             prepared[:] = [solved.model, solved]
         found = _solved_standing(solved.model, solved.solution)
         if key is not None:
-            if len(_STANDINGS) >= MAX_STANDINGS or _STANDING_MOVES[0] + len(model.moves) > MAX_SEARCHED_MOVES:
-                _STANDINGS.clear()
-                _STANDING_MOVES[0] = 0
-            _STANDINGS[key] = found
-            _STANDING_MOVES[0] += len(model.moves)
+            _STANDINGS.put((), key, found, weight=len(model.moves))
     elif prepared is not None:
         kept = _kept_alike(sit.rulebook, model, key)  # with its solution, if kept (else the verdict solves it)
         prepared[:] = [kept.model, kept] if kept is not None else [model, None, key]
@@ -144,8 +142,7 @@ def standing(sit: Situation, prepared: list | None = None) -> Standing:
 
 
 MAX_STANDINGS = 4_096  # standings kept, with at most MAX_SEARCHED_MOVES moves in their keys (a key holds every move)
-_STANDINGS: dict[tuple, tuple[Status, tuple[tuple[str, Status], ...], frozenset]] = {}
-_STANDING_MOVES = [0]
+_STANDINGS: Kept[Standing] = Kept("analysis.standings", lambda: MAX_STANDINGS, arity=0, weight_bound=lambda: MAX_SEARCHED_MOVES)
 
 
 def _standing_key(model: BlockingModel) -> tuple | None:
@@ -393,7 +390,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     return verdict.model_copy(update={"ripeness": ripeness.assess(sit, verdict)})
 
 
-_IN_FORCE_CITED: list[tuple[tuple, list] | None] = [None]  # the last positions in force cited, with their citations
+_IN_FORCE_CITED: Kept[list] = Kept("analysis.in_force_cited", 1, arity=None)  # the last positions in force cited (each position, its variant)
 
 
 def _cited_in_force(positions: tuple) -> list:
@@ -401,32 +398,22 @@ def _cited_in_force(positions: tuple) -> list:
     force with its active variant), those of the last ones cited when they are the very
     same (from one verdict of a timeline to the next they nearly always are): a citation
     reads only its position and variant (``explain.cite_position``)."""
-    last = _IN_FORCE_CITED[0]
-    if last is not None and len(last[0]) == len(positions) and all(
-            a[0] is b[0] and a[1] is b[1] for a, b in zip(last[0], positions)):
-        return last[1]
-    cited = [explain.cite_position(p, variant) for p, variant in positions]
-    _IN_FORCE_CITED[0] = (positions, cited)
+    objects = tuple(x for pair in positions for x in pair)
+    cited = _IN_FORCE_CITED.get(objects)
+    if cited is None:
+        cited = _IN_FORCE_CITED.put(objects, None, [explain.cite_position(p, variant) for p, variant in positions])
     return cited
 
 
 def forget() -> None:
     """Forget every part of earlier verdicts the analysis keeps to work out the next one
     alike (blocks, their lifters and evidence, citations, concession searches, openings'
-    words, standings, the statements ever out of force, the last model built): the next verdict is worked out from nothing kept, as the first of a process
-    (what the verdict benchmark's "nothing kept" time measures; the answers never differ)."""
-    from engine.analysis import building, model, openings
-
-    building.forget()
-    for kept in (_SEARCHED, _SIGNATURES, _SIGNATURE_NUMBERS, _STANDINGS, _MODELS,
-                 model._BLOCKS, model._PLAIN_BLOCKS, model._CLASHED, model._LIFTERS, model._TIMED, openings._WITHHELD,
-                 explain._CITED, explain._EVIDENCE, explain._DISTANCES, explain._PARTIAL, explain._BUILT, ripeness._WITHHELD_SINCE,
-                 ripeness._SIDES, ripeness._UNDATED, model._BLOCKED_PARTS, explain._CYCLES_IN,
-                 explain._LIGHT_CYCLES, ripeness._HELD, ripeness._STALEMATES, ripeness._GOAL_MOVES, ripeness._PARTIES,
-                 ripeness._RIPENESS):
-        kept.clear()
-    _SEARCHED_MOVES[0] = _STANDING_MOVES[0] = _MODEL_MOVES[0] = 0
-    model._LAST_GRAPH[0] = model._LAST_WAITS[0] = _IN_FORCE_CITED[0] = None
+    words, standings, the statements ever out of force, the last model built), and the
+    reply texts kept with them (``engine.reply_json``): every ``engine.kept`` cache, each
+    registered when made.  The next verdict is worked out from nothing kept, as the first
+    of a process (what the verdict benchmark's "nothing kept" time measures; the answers
+    never differ)."""
+    forget_kept()
 
 
 def retimed(sit: Situation, verdict: Verdict, kept: escalation.KeptChains | None = None) -> Verdict:
@@ -482,8 +469,7 @@ def _concessions_of(model: BlockingModel, solution: Solution, outcomes: Outcomes
 
 MAX_SEARCHED = 2_000  # searches kept, with at most
 MAX_SEARCHED_MOVES = 100_000  # moves in their keys in all (a key holds every move of its model)
-_SEARCHED: dict[tuple, ConcessionSets] = {}
-_SEARCHED_MOVES = [0]
+_SEARCHED: Kept[ConcessionSets] = Kept("analysis.searched", lambda: MAX_SEARCHED, arity=0, weight_bound=lambda: MAX_SEARCHED_MOVES)
 _EXPLAINING = frozenset({"position", "variant", "offers", "unmet", "failing", "alternatives", "move", "stance"})  # a block's
 _NOT_SEARCHED = frozenset({"moves", "done", "blocks", "needs", "substitutes", "eased", "willing", "written"})  # a model's, read apart
 
@@ -496,14 +482,8 @@ def _searched(model: BlockingModel, solution: Solution, work_budget: int, search
     key = searched_model(model, solution, work_budget)
     if key is None:
         return search()
-    kept = _SEARCHED.get(key)
-    if kept is None:
-        if len(_SEARCHED) >= MAX_SEARCHED or _SEARCHED_MOVES[0] + len(model.moves) > MAX_SEARCHED_MOVES:
-            _SEARCHED.clear()
-            _SEARCHED_MOVES[0] = 0
-        kept = _SEARCHED[key] = search()
-        _SEARCHED_MOVES[0] += len(model.moves)
-    return kept
+    kept = _SEARCHED.get((), key)
+    return kept if kept is not None else _SEARCHED.put((), key, search(), weight=len(model.moves))
 
 
 def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -> tuple | None:
@@ -545,42 +525,38 @@ def searched_model(model: BlockingModel, solution: Solution, work_budget: int) -
 
 
 MAX_SIGNATURES = 20_000
-_SIGNATURES: dict[int, tuple[Block, int]] = {}  # id(block) -> the block, the number of what the search reads of it
-_SIGNATURE_NUMBERS: dict[tuple, int] = {}
+_SIGNATURES: Kept[int] = Kept("analysis.signatures", lambda: MAX_SIGNATURES, arity=1)  # a block -> the number of what the search reads of it
+_SIGNATURE_NUMBERS: Kept[int] = Kept("analysis.signature_numbers", lambda: MAX_SIGNATURES, arity=0)  # what it reads -> its number
 _NUMBERED = itertools.count()
 
 
 def _block_signatures(model: BlockingModel) -> tuple[tuple, ...]:
     """Per move, in the model's order, the move and the number of each of its blocks as the
     concession search reads it (``_signature``: not the evidence)."""
-    kept = _SIGNATURES
+    kept = _SIGNATURES.get
     blocks = []
     for move, bs in model.blocks.items():
         signature: list = [move]
         for b in bs:
-            found = kept.get(id(b))
-            if found is None or found[0] is not b:
-                found = _signature(b)
-            signature.append(found[1])
+            number = kept((b,))
+            signature.append(number if number is not None else _signature(b))
         blocks.append(tuple(signature))
     return tuple(blocks)
 
 
-def _signature(block: Block) -> tuple[Block, int]:
+def _signature(block: Block) -> int:
     """What the concession search reads of ``block`` (``searched_model``), as a number: the
     same for blocks alike, kept per block object (blocks are frozen, and most are kept from
-    one verdict to the next: ``model._position_block``).  Past ``MAX_SIGNATURES`` they are
-    forgotten and blocks numbered anew; a number is never given twice, so a search kept on
-    old numbers is never taken for another (it is no longer found, and goes in time)."""
-    if len(_SIGNATURES) >= MAX_SIGNATURES or len(_SIGNATURE_NUMBERS) >= MAX_SIGNATURES:
-        _SIGNATURES.clear()
-        _SIGNATURE_NUMBERS.clear()
+    one verdict to the next: ``model._position_block``).  Past ``MAX_SIGNATURES`` of either
+    they are forgotten (each when full) and blocks numbered anew; a number is never given
+    twice, so a search kept on old numbers is never taken for another (it is no longer
+    found, and goes in time), and a block numbered before a clear of the numbers only
+    misses searches kept on the new ones."""
     read = (block.key, block.move, _searched_fields()(block))
-    number = _SIGNATURE_NUMBERS.get(read)
+    number = _SIGNATURE_NUMBERS.get((), read)
     if number is None:
-        number = _SIGNATURE_NUMBERS[read] = next(_NUMBERED)
-    found = _SIGNATURES[id(block)] = (block, number)
-    return found
+        number = _SIGNATURE_NUMBERS.put((), read, next(_NUMBERED))
+    return _SIGNATURES.put((block,), None, number)
 
 
 @functools.cache
@@ -695,8 +671,7 @@ def _no_fact(_fact: object) -> None:
 # one's (a reply's two, a verdict as of another day)
 MAX_MODELS = 1_024
 MAX_MODEL_MOVES = 20_000
-_MODELS: dict[tuple, Solved] = {}
-_MODEL_MOVES = [0]
+_MODELS: Kept[Solved] = Kept("analysis.models", lambda: MAX_MODELS, arity=1, weight_bound=lambda: MAX_MODEL_MOVES)  # rulebook; key
 
 
 def _solved(rulebook: Rulebook, model: BlockingModel, key: tuple | None) -> Solved:
@@ -710,19 +685,14 @@ def _solved(rulebook: Rulebook, model: BlockingModel, key: tuple | None) -> Solv
     found = _kept_alike(rulebook, model, key)
     if found is not None:
         return found
-    if len(_MODELS) >= MAX_MODELS or _MODEL_MOVES[0] + len(model.moves) > MAX_MODEL_MOVES:
-        _MODELS.clear()
-        _MODEL_MOVES[0] = 0
-    found = _MODELS[key] = Solved(rulebook, model, solve(model))
-    _MODEL_MOVES[0] += len(model.moves)
-    return found
+    return _MODELS.put((rulebook,), key, Solved(rulebook, model, solve(model)), weight=len(model.moves))
 
 
 def _kept_alike(rulebook: Rulebook, model: BlockingModel, key: tuple) -> Solved | None:
     """What is kept under ``key`` (``_standing_key``), if of ``rulebook`` and its model
     ``alike`` ``model``; else None."""
-    found = _MODELS.get(key)
-    return found if found is not None and found.rulebook is rulebook and alike(found.model, model) else None
+    found = _MODELS.get((rulebook,), key)
+    return found if found is not None and alike(found.model, model) else None
 
 
 def alike(a: BlockingModel, b: BlockingModel) -> bool:

@@ -39,6 +39,7 @@ from engine.analysis.model import (
     assembled_model,
     values_of,
 )
+from engine.kept import Kept, Last
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Expr, Move, Offer, Position, Variant
 
@@ -118,23 +119,19 @@ class _Built:
 
 
 MAX_KEPT_INDEXES = 256
-_INDEXES: dict[int, _Index] = {}
-_LAST: list[_Built | None] = [None]  # the last model built with its claims known, with what it was built from
+_INDEXES: Kept[_Index] = Kept("building.indexes", lambda: MAX_KEPT_INDEXES, arity=1)  # per rulebook
+_LAST = Last("building.last")  # the last model built with its claims known, with what it was built from (a _Built)
 
 
 def forget() -> None:
-    """Forget the last model and the rulebooks' indexes (``analysis.forget``)."""
+    """Forget the last model and the rulebooks' indexes (``analysis.forget`` forgets them with every other kept part)."""
     _INDEXES.clear()
-    _LAST[0] = None
+    _LAST.clear()
 
 
 def _index(rb: Rulebook) -> _Index:
-    index = _INDEXES.get(id(rb))
-    if index is None or index.rulebook is not rb:
-        if len(_INDEXES) >= MAX_KEPT_INDEXES:
-            _INDEXES.clear()
-        index = _INDEXES[id(rb)] = _Index(rb)
-    return index
+    index = _INDEXES.get((rb,))
+    return index if index is not None else _INDEXES.put((rb,), None, _Index(rb))
 
 
 def built(sit: Situation) -> BlockingModel:
@@ -289,7 +286,7 @@ def _part(sit: Situation, rb: Rulebook, i: int, key: str, move: Move, index: _In
                     continue
                 condition: Expr | None = variant.until
             elif position.until is None:
-                blocks.append(_plain_block(("refusal", id(rb), id(position), id(variant)), (rb, position, variant),
+                blocks.append(_plain_block(("refusal",), (rb, position, variant),
                                            position, key, variant, True, (), stance=rb.stance_of[position.id]))
                 if first is None:
                     first = (0, at)

@@ -16,6 +16,7 @@ from engine.analysis.model import Block, BlockingModel, Situation, Solution, in_
 from engine.conditions import describe, show
 from engine.conduct import act, shown_offers
 from engine.facts import Fact, cited_day
+from engine.kept import Kept
 from engine.lapses import lapse_day
 from engine.lapses import why as lapse_why
 from engine.rulebook import Rulebook
@@ -46,20 +47,16 @@ T = TypeVar("T")
 S = TypeVar("S", Position, Offer, PositionRef)  # a statement, or its citation
 
 
-MAX_CITED = 20_000
-_CITED: dict[tuple[int, int], tuple[object, object, Any]] = {}
+MAX_CITED = 20_000  # each kept part of this module (citations, evidence, stances, cycles...) at most
+_CITED: Kept[Any] = Kept("explain.cited", lambda: MAX_CITED, arity=2)
+_SHOWN_BY: Kept[PositionRef] = Kept("explain.shown_by", lambda: MAX_CITED, arity=3)
 
 
-def _cited(first: object, second: object, build: Callable[[], T]) -> T:
-    """A citation built once from two sources and shared by every verdict: positions and
-    recorded facts never change, and citations are frozen.  Kept with its sources, so that
-    their ids stay their own; at most ``MAX_CITED`` kept."""
-    cited = _CITED.get((id(first), id(second)))
-    if cited is None or cited[0] is not first or cited[1] is not second:
-        if len(_CITED) >= MAX_CITED:
-            _CITED.clear()
-        cited = _CITED[id(first), id(second)] = (first, second, build())
-    return cited[2]
+def _cited(kind: str, first: object, second: object, build: Callable[[], T]) -> T:
+    """A citation of ``kind`` built once from two sources, all it reads, and shared by every
+    verdict: positions and recorded facts never change, and citations are frozen."""
+    cited = _CITED.get((first, second), kind)
+    return cited if cited is not None else _CITED.put((first, second), kind, build())
 
 
 def cite_position(position: Position | Offer, variant: Variant | None = None) -> PositionRef:
@@ -71,7 +68,7 @@ def cite_position(position: Position | Offer, variant: Variant | None = None) ->
                            said_on=source.said_on, variant=variant.id if variant else None,
                            quote_kind=quote_kind_of(source), reported_by=source.reported_by, approx=source.approx)
 
-    return _cited(position, variant, build)
+    return _cited("position", position, variant, build)
 
 
 def cite_statement(sit: Situation, statement: Position | Offer, variant: Variant | None = None) -> PositionRef:
@@ -81,7 +78,11 @@ def cite_statement(sit: Situation, statement: Position | Offer, variant: Variant
     fact = act(statement, sit.state)
     if fact is None:
         return cited
-    return _cited(cited, fact, lambda: cited.model_copy(update={"shown_by": cite_fact(sit, fact)}))
+    # kept on the fact's rulebook too: its citation reads the rulebook (``cite_fact``)
+    shown = _SHOWN_BY.get((cited, fact, sit.rulebook))
+    if shown is None:
+        shown = _SHOWN_BY.put((cited, fact, sit.rulebook), None, cited.model_copy(update={"shown_by": cite_fact(sit, fact)}))
+    return shown
 
 
 def shown_at(sit: Situation, moment: object) -> list[PositionRef]:
@@ -140,7 +141,7 @@ def statement_words(value: dict, stances: dict[str, tuple[str, ...]] | None = No
 
 def condition_text(compare: Compare, unit: str = "") -> str:
     """``describe(compare, unit)``, worked out once per comparison (comparisons never change)."""
-    return _cited(compare, unit, lambda: describe(compare, unit))
+    return _cited("condition", compare, unit, lambda: describe(compare, unit))
 
 
 def cite_statement_fact(fact: Fact, rulebook: Rulebook | None = None) -> FactRef:
@@ -162,7 +163,7 @@ def cite_fact(sit: Situation, fact: Fact) -> FactRef:
                        confidence=fact.confidence, claimed_by=list(fact.claimed_by), denied_by=list(fact.denied_by),
                        approx=fact.approx)
 
-    return _cited(fact, sit.rulebook, build)
+    return _cited("fact", fact, sit.rulebook, build)
 
 
 def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] | None = None) -> list[Unmet]:
@@ -181,16 +182,12 @@ def unmet_evidence(sit: Situation, block: Block, compares: tuple[Compare, ...] |
 
 def _with_partial(unmet: Unmet, partial: tuple[tuple[str, str, float], ...]) -> Unmet:
     """``unmet`` with its partial moves (move, actor, gap left), built once per evidence and
-    moves (kept with the evidence, so that its id stays its own; at most ``MAX_CITED``):
-    the same object from one verdict to the next while they read the same, as the
+    moves: the same object from one verdict to the next while they read the same, as the
     evidence is, so that what is built of it can be kept too (``kept_part``)."""
-    key = (id(unmet), partial)
-    kept = _PARTIAL.get(key)
-    if kept is None or kept[0] is not unmet:
-        if len(_PARTIAL) >= MAX_CITED:
-            _PARTIAL.clear()
-        kept = _PARTIAL[key] = (unmet, unmet.model_copy(update={"partial": [Partial(move=m, actor=a, gap=g) for m, a, g in partial]}))
-    return kept[1]
+    kept = _PARTIAL.get((unmet,), partial)
+    if kept is None:
+        kept = _PARTIAL.put((unmet,), partial, unmet.model_copy(update={"partial": [Partial(move=m, actor=a, gap=g) for m, a, g in partial]}))
+    return kept
 
 
 def kept_models(kind: str, said: list[dict], adapter: TypeAdapter, parts: tuple[str, ...]) -> list:
@@ -201,45 +198,37 @@ def kept_models(kind: str, said: list[dict], adapter: TypeAdapter, parts: tuple[
     found: list = [None] * len(said)
     built: list[tuple[int, tuple]] = []
     for i, fields in enumerate(said):
-        plain = tuple((k, tuple(v) if type(v) is list else v) for k, v in fields.items() if k not in parts)
+        plain: tuple | None = (kind, tuple((k, tuple(v) if type(v) is list else v) for k, v in fields.items() if k not in parts))
         objects = tuple(x for k in parts for x in (*fields.get(k, ()), None))
-        key = (kind, plain, tuple(map(id, objects)))
         try:
-            kept = _BUILT.get(key)
+            kept = _BUILT.get(objects, plain)
         except TypeError:  # a value that cannot be a key: built, not kept
-            key, kept = None, None
+            plain, kept = None, None
         if kept is not None:
-            found[i] = kept[1]
+            found[i] = kept
         else:
-            built.append((i, key, objects))
+            built.append((i, plain, objects))
     if built:
-        for (i, key, objects), model in zip(built, adapter.validate_python([said[i] for i, _, _ in built])):
-            if key is not None:
-                if len(_BUILT) >= MAX_CITED:
-                    _BUILT.clear()
-                _BUILT[key] = (objects, model)
+        for (i, plain, objects), model in zip(built, adapter.validate_python([said[i] for i, _, _ in built])):
+            if plain is not None:
+                _BUILT.put(objects, plain, model)
             found[i] = model
     return found
 
 
-_PARTIAL: dict[tuple, tuple[Unmet, Unmet]] = {}
-_BUILT: dict[tuple, tuple[tuple, Any]] = {}
+_PARTIAL: Kept[Unmet] = Kept("explain.partial", lambda: MAX_CITED, arity=1)
+_BUILT: Kept[Any] = Kept("explain.built", lambda: MAX_CITED, arity=None)  # (kind, plain values), the parts
 
 
 def kept_part(kind: str, plain: tuple, parts: tuple, build: Callable[..., T], **fields: Any) -> T:
     """A part of a verdict (a stance, a cycle's step, a cycle), ``build(**fields)``, built once from ``plain``
     values and ``parts``, objects kept from one verdict to the next (citations, evidence,
-    steps: frozen): keyed on those values and the parts' ids, the parts held with it so
-    that their ids stay their own (at most ``MAX_CITED`` kept).  From one verdict to the
+    steps: frozen), kept on those values and the very parts (``engine.kept.Kept``; at most
+    ``MAX_CITED`` kept).  From one verdict to the
     next most stances and cycles read the same; building and validating them again was a
     third of a timeline verdict's stances and cycles (benchmarks/RESULTS.md)."""
-    key = (kind, plain, tuple(map(id, parts)))
-    kept = _BUILT.get(key)
-    if kept is None:
-        if len(_BUILT) >= MAX_CITED:
-            _BUILT.clear()
-        kept = _BUILT[key] = (parts, build(**fields))
-    return kept[1]
+    kept = _BUILT.get(parts, (kind, plain))
+    return kept if kept is not None else _BUILT.put(parts, (kind, plain), build(**fields))
 
 
 def _timed_evidence(sit: Situation, compare: Compare) -> Unmet:
@@ -257,28 +246,27 @@ def _timed_evidence(sit: Situation, compare: Compare) -> Unmet:
     return Unmet(test=condition_text(compare, subject.unit), fact=cited)
 
 
-_EVIDENCE: dict[tuple[int, int, int], tuple[object, object, object, tuple[Unmet, list[tuple[str, str, float]]]]] = {}
+_EVIDENCE: Kept[tuple[Unmet, list[tuple[str, str, float]]]] = Kept("explain.evidence", lambda: MAX_CITED, arity=4)
 
 
 def _evidence(sit: Situation, compare: Compare) -> tuple[Unmet, list[tuple[str, str, float]]]:
     """A failing comparison's evidence without its partial moves, and the moves that would
     narrow its gap (move, actor, gap left), before leaving out the blocked move and the
-    moves made: it reads only the comparison, the fact in force on its subject and the
-    one that fact superseded, so it is kept per those three (as citations are; at most
+    moves made: it reads only the comparison, the fact in force on its subject, the
+    one that fact superseded and the rulebook (the subject's unit, the moves that narrow the
+    gap, what cites the fact), so it is kept per those four (as citations are; at most
     ``MAX_CITED`` kept).  Shared by the verdicts and blocks that read them alike."""
     fact = sit.state.get(compare.subject)
     before = sit.previous(fact) if fact is not None else None
-    key = (id(compare), id(fact), id(before))
-    kept = _EVIDENCE.get(key)
-    if kept is None or kept[0] is not compare or kept[1] is not fact or kept[2] is not before:
-        if len(_EVIDENCE) >= MAX_CITED:
-            _EVIDENCE.clear()
+    sources = (compare, fact, before, sit.rulebook)
+    kept = _EVIDENCE.get(sources)
+    if kept is None:
         subject = sit.rulebook.subjects[compare.subject]
         gap, narrowing = _gap(sit, compare, fact)
         unmet = Unmet(test=condition_text(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
                       trend=_trend(fact, before, compare.value) if fact else None, gap=gap, partial=[])
-        kept = _EVIDENCE[key] = (compare, fact, before, (unmet, narrowing))
-    return kept[3]
+        kept = _EVIDENCE.put(sources, None, (unmet, narrowing))
+    return kept
 
 
 def _gap(sit: Situation, compare: Compare, fact: Fact | None) -> tuple[float | None, list[tuple[str, str, float]]]:
@@ -292,21 +280,17 @@ def _gap(sit: Situation, compare: Compare, fact: Fact | None) -> tuple[float | N
     return _tidy(now), [(move, rb.moves[move].actor, _tidy(left)) for move, meets, left in moves if not meets and left < now]
 
 
-_DISTANCES: dict[tuple[int, object], tuple[Compare, float]] = {}
+_DISTANCES: Kept[float] = Kept("explain.distances", lambda: MAX_CITED, arity=1)
 
 
 def _distance(compare: Compare, needed: object, value: float) -> float:
-    """``distance(value, needed)``, ``needed`` being what ``compare`` needs: worked out once
-    per comparison and value (kept with the comparison, so that its id stays its own; at
-    most ``MAX_CITED`` kept).  Values of a subject change far less often than verdicts
-    are asked, and the interval arithmetic is most of an unmet condition's evidence."""
-    key = (id(compare), value)
-    kept = _DISTANCES.get(key)
-    if kept is None or kept[0] is not compare:
-        if len(_DISTANCES) >= MAX_CITED:
-            _DISTANCES.clear()
-        kept = _DISTANCES[key] = (compare, distance(value, needed))
-    return kept[1]
+    """``distance(value, needed)``, ``needed`` being what ``compare`` needs
+    (``Rulebook.narrowing``: one object per rulebook and comparison): worked out once per
+    ``needed`` and value, all it reads (at most ``MAX_CITED`` kept).  Values of a subject
+    change far less often than verdicts are asked, and the interval arithmetic is most of
+    an unmet condition's evidence."""
+    kept = _DISTANCES.get((needed,), value)
+    return kept if kept is not None else _DISTANCES.put((needed,), value, distance(value, needed))
 
 
 def _tidy(number: float) -> float:
@@ -355,23 +339,19 @@ def _cycle(sit: Situation, nodes: list[str], holds: list[tuple[str, str, list[Bl
     return kept_part("cycle", (tuple(nodes), tuple(actors)), tuple(steps), Cycle, moves=nodes, actors=actors, steps=steps)
 
 
-_LIGHT_CYCLES: dict[tuple, tuple[tuple, Cycle]] = {}
+_LIGHT_CYCLES: Kept[Cycle] = Kept("explain.light_cycles", lambda: MAX_CITED, arity=None)  # (moves, blocks per step), rulebook and blocks
 
 
 def _light_cycle(sit: Situation, nodes: list[str], holds: list[tuple[str, str, list[Block]]]) -> Cycle:
     """``cycles``' cycle of ``nodes`` without evidence: it reads the rulebook (the moves'
     actors and descriptions) and the blocks holding each step (their statements, variants
     and kinds; the step's target is the next move), so it is kept per rulebook, moves and
-    blocks, by id, with them so that their ids stay their own (at most ``MAX_CITED``).
+    blocks (at most ``MAX_CITED``).
     From one verdict of a timeline to the next nearly every cycle is held by the same blocks."""
-    blocks = tuple(b for _, _, holding in holds for b in holding)
-    key = (id(sit.rulebook), tuple(nodes), tuple(len(holding) for _, _, holding in holds), tuple(map(id, blocks)))
-    kept = _LIGHT_CYCLES.get(key)
-    if kept is None or kept[0][0] is not sit.rulebook or any(a is not b for a, b in zip(kept[0][1:], blocks)):
-        if len(_LIGHT_CYCLES) >= MAX_CITED:
-            _LIGHT_CYCLES.clear()
-        kept = _LIGHT_CYCLES[key] = ((sit.rulebook, *blocks), _cycle(sit, nodes, holds, evidence=False))
-    return kept[1]
+    objects = (sit.rulebook, *(b for _, _, holding in holds for b in holding))
+    plain = (tuple(nodes), tuple(len(holding) for _, _, holding in holds))
+    kept = _LIGHT_CYCLES.get(objects, plain)
+    return kept if kept is not None else _LIGHT_CYCLES.put(objects, plain, _cycle(sit, nodes, holds, evidence=False))
 
 
 def cycle_paths(solution: Solution) -> list[tuple[list[str], list[tuple[str, str, list[Block]]]]]:
@@ -400,7 +380,7 @@ def cycle_paths(solution: Solution) -> list[tuple[list[str], list[tuple[str, str
 
 
 MAX_KEPT_COMPONENTS = 4_096
-_CYCLES_IN: dict[int, tuple[list[str], list[list[str]]]] = {}
+_CYCLES_IN: Kept[list[list[str]]] = Kept("explain.cycles_in", lambda: MAX_KEPT_COMPONENTS, arity=1)
 
 
 def _cycles_in(solution: Solution, component: list[str]) -> list[list[str]]:
@@ -409,17 +389,15 @@ def _cycles_in(solution: Solution, component: list[str]) -> list[list[str]]:
     moves, the same for every solution that has the very component list
     (``model._blocked_parts``: a list is kept per wait graph component and its blocked
     moves, and a component is kept only while its moves wait for the very same moves):
-    kept per list (with it, so that its id stays its own; at most ``MAX_KEPT_COMPONENTS``)."""
-    kept = _CYCLES_IN.get(id(component))
-    if kept is None or kept[0] is not component:
+    kept per list (at most ``MAX_KEPT_COMPONENTS``)."""
+    kept = _CYCLES_IN.get((component,))
+    if kept is None:
         single = _single_cycle(solution, component)
         here = [single] if single else [
             nodes[nodes.index(min(nodes)):] + nodes[:nodes.index(min(nodes))]  # each from its first move
             for nodes in itertools.islice(nx.simple_cycles(solution.blocked_subgraph(component)), CYCLE_SEARCH)]
-        if len(_CYCLES_IN) >= MAX_KEPT_COMPONENTS:
-            _CYCLES_IN.clear()
-        kept = _CYCLES_IN[id(component)] = (component, sorted(here, key=_shortest_first))
-    return kept[1]
+        kept = _CYCLES_IN.put((component,), None, sorted(here, key=_shortest_first))
+    return kept
 
 
 def _after_step(sit: Situation, move: str, target: str) -> Step:

@@ -29,6 +29,7 @@ import networkx as nx
 from engine.conditions import compare_met, day_key, day_number
 from engine.conduct import shown
 from engine.facts import Fact
+from engine.kept import Kept, Last
 from engine.lapses import lapsed, statements
 from engine.rulebook import Rulebook
 from engine.rulebook.models import TODAY, Compare, Expr, Offer, Position, Variant
@@ -63,7 +64,7 @@ class Situation:
 
 
 MAX_KEPT_IN_FORCE = 256
-_TIMED: dict[int, tuple[Rulebook, frozenset[str], frozenset[str], bool]] = {}
+_TIMED: Kept[tuple[Rulebook, frozenset[str], frozenset[str], bool]] = Kept("model.timed", lambda: MAX_KEPT_IN_FORCE, arity=1)
 
 
 def statements_in_force(sit: Situation) -> tuple[tuple[Position, ...], frozenset[str]]:
@@ -301,9 +302,9 @@ class Solution:
 
 # the last wait graph whose components were worked out, with them: a timeline's next model is most often that one with a
 # move more done (its waits gone), so most of its components are the same (``Solution.components``)
-_LAST_GRAPH: list[tuple[dict[str, list[str]], list[list[str]]] | None] = [None]
+_LAST_GRAPH = Last("model.last_graph")  # (its successors per move, its components)
 MAX_KEPT_PARTS = 4_096
-_BLOCKED_PARTS: dict[tuple[int, tuple[str, ...]], tuple[list[str], list[list[str]]]] = {}
+_BLOCKED_PARTS: Kept[list[list[str]]] = Kept("model.blocked_parts", lambda: MAX_KEPT_PARTS, arity=1)
 
 
 def _components_after(old: dict[str, list[str]], old_sccs: list[list[str]], succ: dict[str, list[str]]) -> list[list[str]] | None:
@@ -340,17 +341,13 @@ def _blocked_parts(component: list[str], inside: list[str], waits: Mapping[str, 
     """The strongly connected components (each sorted) of the waits among ``inside``, the
     blocked moves of the wait graph's ``component``: kept per component list and those
     moves, a component list standing for the very waits of its moves
-    (``_components_after``); at most ``MAX_KEPT_PARTS`` kept, each with its list so that
-    its id stays its own."""
-    key = (id(component), tuple(inside))
-    kept = _BLOCKED_PARTS.get(key)
-    if kept is None or kept[0] is not component:
-        if len(_BLOCKED_PARTS) >= MAX_KEPT_PARTS:
-            _BLOCKED_PARTS.clear()
+    (``_components_after``); at most ``MAX_KEPT_PARTS`` kept."""
+    kept = _BLOCKED_PARTS.get((component,), inside := tuple(inside))
+    if kept is None:
         members = set(inside)
-        kept = _BLOCKED_PARTS[key] = (component, [sorted(c) for c in cyclic_components(
+        kept = _BLOCKED_PARTS.put((component,), inside, [sorted(c) for c in cyclic_components(
             {u: [v for v in waits.get(u, ()) if v in members] for u in inside})])
-    return kept[1]
+    return kept
 
 
 def relevant_blocks(model: BlockingModel, solution: Solution) -> list[Block]:
@@ -372,15 +369,13 @@ def _timed(rb: Rulebook) -> tuple[Rulebook, frozenset[str], frozenset[str], bool
     """Of ``rb``: the ids of the positions and of the offers with ``in_force`` dates, a lapse
     or an act that shows them (``shown_by``: out of force until it is done), and whether any
     statement (a variant too) has a lapse; kept per rulebook."""
-    timed = _TIMED.get(id(rb))
-    if timed is None or timed[0] is not rb:
-        if len(_TIMED) >= MAX_KEPT_IN_FORCE:
-            _TIMED.clear()
-        timed = _TIMED[id(rb)] = (rb, *(frozenset(s.id for s in stated.values()
+    timed = _TIMED.get((rb,))
+    if timed is None:
+        timed = _TIMED.put((rb,), None, (rb, *(frozenset(s.id for s in stated.values()
                                                   if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None
                                                   or getattr(s, "shown_by", None) is not None)
                                        for stated in (rb.positions, rb.offers)),
-                                  any(s.lapses is not None for s in statements(rb)))
+                                  any(s.lapses is not None for s in statements(rb))))
     return timed
 
 
@@ -438,7 +433,7 @@ def build_model(sit: Situation) -> BlockingModel:
             condition: Expr | None = variant.until
         elif position.until is None:
             blocks.setdefault(position.withholds, []).append(_plain_block(
-                ("refusal", id(rb), id(position), id(variant)), (rb, position, variant),
+                ("refusal",), (rb, position, variant),
                 position, position.withholds, variant, True, (), stance=rb.stance_of[position.id]))
             continue
         elif sit.holds(f"until:{position.id}"):
@@ -565,13 +560,10 @@ def _clashes(rb: Rulebook, blocks: Mapping[str, tuple[Block, ...]]) -> dict[str,
         ways = tuple(tuple(movers - {m for (i2, j2, m) in drops if (i2, j2) == (i, j)} for j, movers in enumerate(alternative))
                      for i, alternative in enumerate(block.ways))
         clashes = tuple(sorted(partners[(key, k)]))
-        kept_key = (id(block), ways, clashes)
-        kept = _CLASHED.get(kept_key)
-        if kept is None or kept[0] is not block:
-            if len(_CLASHED) >= MAX_KEPT_BLOCKS:
-                _CLASHED.clear()
-            kept = _CLASHED[kept_key] = (block, replace(block, ways=ways, clashes=clashes))
-        result[key] = (*result[key][:k], kept[1], *result[key][k + 1:])
+        kept = _CLASHED.get((block,), (ways, clashes))
+        if kept is None:
+            kept = _CLASHED.put((block,), (ways, clashes), replace(block, ways=ways, clashes=clashes))
+        result[key] = (*result[key][:k], kept, *result[key][k + 1:])
     return result
 
 
@@ -602,17 +594,14 @@ def _wants(rb: Rulebook, block: Block) -> tuple[tuple[int, int, str, str, ValueS
     move (what the alternative admits, among what the move may choose).  It reads only the
     block and the rulebook, and both are kept objects: so it is worked out once per block
     (a concession search asks it again for every stance it tries)."""
-    kept = _WANTS.get(id(block))
-    if kept is not None and kept[0] is block and kept[1] is rb:
-        return kept[2]
+    kept = _WANTS.get((block, rb))
+    if kept is not None:
+        return kept
     found = tuple((i, j, mover, subject, constraint(failing, rb.subjects[subject]) & rb.choice(mover, subject))
                   for i, (failing, ways) in enumerate(zip(block.failing, block.ways))
                   for j, (subject, movers) in enumerate(zip(sorted({c.subject for c in failing}), ways))
                   for mover in sorted(movers & rb.deciding))
-    if len(_WANTS) >= MAX_KEPT_BLOCKS:
-        _WANTS.clear()
-    _WANTS[id(block)] = (block, rb, found)
-    return found
+    return _WANTS.put((block, rb), None, found)
 
 
 def prerequisite_blocks(rb: Rulebook, done: frozenset[str]) -> Iterator[tuple[str, list[Block]]]:
@@ -635,62 +624,54 @@ def prerequisites_of(model: BlockingModel, move: str) -> tuple[str, ...]:
 
 
 MAX_KEPT_BLOCKS = 20_000
-_BLOCKS: dict[tuple, tuple[Position, Variant | None, Expr, Block]] = {}
-_PLAIN_BLOCKS: dict[tuple, tuple[tuple, Block]] = {}
-_CLASHED: dict[tuple, tuple[Block, Block]] = {}  # (the block, its ways and clashes) -> (it, its clashed copy)
-_WANTS: dict[int, tuple[Block, Rulebook, tuple]] = {}  # id of a block -> (it, its rulebook, what it wants of deciding moves)
+_BLOCKS: Kept[Block] = Kept("model.blocks", lambda: MAX_KEPT_BLOCKS, arity=4)  # rulebook, position, variant, condition; values read
+_PLAIN_BLOCKS: Kept[Block] = Kept("model.plain_blocks", lambda: MAX_KEPT_BLOCKS, arity=None)
+_CLASHED: Kept[Block] = Kept("model.clashed", lambda: MAX_KEPT_BLOCKS, arity=1)  # the block; its ways and clashes -> its clashed copy
+_WANTS: Kept[tuple] = Kept("model.wants", lambda: MAX_KEPT_BLOCKS, arity=2)  # a block, its rulebook -> what it wants of deciding moves
 
 
 def _plain_block(key: tuple, sources: tuple, *fields: object, **named: object) -> Block:
     """A block that reads no value (a refusal, silence, an order of moves), ``Block(*fields,
-    **named)``, built once per
-    ``key`` (with the ``sources`` whose ids it holds, kept with it so that those stay their
-    own; at most ``MAX_KEPT_BLOCKS``): the same object from one model to the next, as the
-    blocks of conditions are (``_position_block``), so that what is kept per block holds."""
-    kept = _PLAIN_BLOCKS.get(key)
-    if kept is None or any(a is not b for a, b in zip(kept[0], sources)):
-        if len(_PLAIN_BLOCKS) >= MAX_KEPT_BLOCKS:
-            _PLAIN_BLOCKS.clear()
-        kept = _PLAIN_BLOCKS[key] = (sources, Block(*fields, **named))  # type: ignore[arg-type]
-    return kept[1]
+    **named)``, built once per plain ``key`` and ``sources`` (the very objects: together all
+    the fields read; at most ``MAX_KEPT_BLOCKS``): the same object from one model to the
+    next, as the blocks of conditions are (``_position_block``), so that what is kept per
+    block holds."""
+    kept = _PLAIN_BLOCKS.get(sources, key)
+    return kept if kept is not None else _PLAIN_BLOCKS.put(sources, key, Block(*fields, **named))  # type: ignore[arg-type]
 
 
 def _position_block(rb: Rulebook, position: Position, variant: Variant | None, condition: Expr, values: dict) -> Block:
     """``_conditional`` for a position, kept per position, variant, condition and the values
-    of the subjects the condition reads: from one verdict to the next few of them change,
-    and a block is frozen (its lifters and waits are worked out per model).  Kept with its
-    sources, so that their ids stay their own; at most ``MAX_KEPT_BLOCKS`` kept."""
+    of the subjects the condition reads, and the rulebook (the alternatives, the moves that
+    meet each comparison, the stance): from one verdict to the next few of them change,
+    and a block is frozen (its lifters and waits are worked out per model).  At most
+    ``MAX_KEPT_BLOCKS`` kept."""
     timed, subjects = _reads(rb, condition)
     if timed:
         # a deadline reads the day and its fact's date, a trend the superseded value: not kept
         return _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
     read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in subjects)
-    key = (id(position), id(variant), id(condition), read)
+    sources = (rb, position, variant, condition)
     try:
-        kept = _BLOCKS.get(key)
+        kept = _BLOCKS.get(sources, read)
     except TypeError:  # a value that cannot be a key (none of the value types of rule files, but not worth a wrong answer)
         return _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
-    if kept is None or kept[0] is not position or kept[1] is not variant or kept[2] is not condition:
-        if len(_BLOCKS) >= MAX_KEPT_BLOCKS:
-            _BLOCKS.clear()
-        block = _conditional(rb, position.withholds, condition, values, position=position, variant=variant)
-        kept = _BLOCKS[key] = (position, variant, condition, block)
-    return kept[3]
+    if kept is None:
+        kept = _BLOCKS.put(sources, read, _conditional(rb, position.withholds, condition, values, position=position, variant=variant))
+    return kept
 
 
-_READS: dict[tuple[int, int], tuple[Rulebook, Expr, bool, tuple[str, ...]]] = {}
+_READS: Kept[tuple[bool, tuple[str, ...]]] = Kept("model.reads", lambda: MAX_KEPT_BLOCKS, arity=2)
 
 
 def _reads(rb: Rulebook, condition: Expr) -> tuple[bool, tuple[str, ...]]:
     """Whether the condition has a deadline or a trend, and the subjects it reads (sorted):
-    worked out once per rulebook and condition (kept with both, at most ``MAX_KEPT_BLOCKS``)."""
-    kept = _READS.get((id(rb), id(condition)))
-    if kept is None or kept[0] is not rb or kept[1] is not condition:
-        if len(_READS) >= MAX_KEPT_BLOCKS:
-            _READS.clear()
+    worked out once per rulebook and condition (at most ``MAX_KEPT_BLOCKS``)."""
+    kept = _READS.get((rb, condition))
+    if kept is None:
         timed = any(c.within is not None or c.change is not None for alternative in rb.alternatives(condition) for c in alternative)
-        kept = _READS[id(rb), id(condition)] = (rb, condition, timed, tuple(sorted(rb.subjects_of(condition))))
-    return kept[2], kept[3]
+        kept = _READS.put((rb, condition), None, (timed, tuple(sorted(rb.subjects_of(condition)))))
+    return kept
 
 
 def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, *, position: Position | None = None,
@@ -909,9 +890,9 @@ def _waits(model: BlockingModel) -> _Waits:
 
 
 # the blocks and moves done of the last model whose waits were worked out, with them (``_waits``)
-_LAST_WAITS: list[tuple[dict[str, tuple[Block, ...]], frozenset[str], _Waits] | None] = [None]
+_LAST_WAITS = Last("model.last_waits")  # (the blocks, the moves done, the waits)
 _NOTHING: frozenset[str] = frozenset()
-_LIFTERS: dict[int, tuple[Block, frozenset[str], Lifters, tuple[str, ...]]] = {}
+_LIFTERS: Kept[tuple[Lifters, tuple[str, ...]]] = Kept("model.lifters", lambda: MAX_KEPT_BLOCKS, arity=1)
 
 
 def _lifters_and_targets(model: BlockingModel, block: Block, done: frozenset[str]) -> tuple[Lifters, tuple[str, ...]]:
@@ -919,12 +900,10 @@ def _lifters_and_targets(model: BlockingModel, block: Block, done: frozenset[str
     the model only the moves done among those that meet some failing comparison of the block
     (``done``), so they are kept per block and those moves (blocks are kept from one verdict
     to the next: ``_position_block``; at most ``MAX_KEPT_BLOCKS`` kept)."""
-    kept = _LIFTERS.get(id(block))
-    if kept is None or kept[0] is not block or kept[1] != done:
-        if len(_LIFTERS) >= MAX_KEPT_BLOCKS:
-            _LIFTERS.clear()
-        kept = _LIFTERS[id(block)] = (block, done, block_lifters(model, block), tuple(sorted(waits_for(model, block))))
-    return kept[2], kept[3]
+    kept = _LIFTERS.get((block,), done)
+    if kept is None:
+        kept = _LIFTERS.put((block,), done, (block_lifters(model, block), tuple(sorted(waits_for(model, block)))))
+    return kept
 
 
 def _reach(model: BlockingModel, moves: Iterable[str], pred: Mapping[str, Iterable[str]], move_lifters: dict[str, tuple[Lifters, ...]]) -> set[str]:

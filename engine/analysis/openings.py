@@ -13,6 +13,7 @@ from engine.analysis.model import Block, BlockingModel, Situation, Solution, _re
 from engine.analysis.whatif import Outcomes
 from engine.conditions import expr_holds
 from engine.conduct import act, how
+from engine.kept import Kept
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Offer, Position, Variant
 from engine.verdict import Opening, PositionRef
@@ -180,7 +181,7 @@ def _stances_lifted(outcomes: Outcomes, moves: list[str]) -> list[str]:
 
 Withheld = tuple[str, str, str, list[str], list[str], list[PositionRef]]
 MAX_KEPT = 20_000
-_WITHHELD: dict[tuple, tuple[Rulebook, tuple[Block, ...], Callable, Withheld]] = {}
+_WITHHELD: Kept[Withheld] = Kept("openings.withheld", lambda: MAX_KEPT, arity=None)  # rulebook, cite, blocks; move, values, substitute
 
 
 def _withheld(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: set[str],
@@ -189,22 +190,20 @@ def _withheld(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, 
     kind, actor, description, the facts its ``done_when`` still needs, the stances it
     breaches and the statements behind its blocks.  Kept per move, its blocks (kept from one
     verdict to the next: ``model._position_block``), the values its ``done_when`` reads and
-    whether it is a substitute, with the rulebook and ``cite`` (at most ``MAX_KEPT`` kept)."""
+    whether it is a substitute, the rulebook and ``cite`` (at most ``MAX_KEPT`` kept)."""
     condition = rb.moves[move].done_when
     timed, subjects = _reads(rb, condition)
     if timed:  # a deadline or a trend reads more than the values: not kept
         return _withheld_parts(rb, move, blocks, values, substitutes, cite)
     read = tuple((s, type(values[s]), values[s]) if s in values else (s,) for s in subjects)
-    key = (id(rb), move, tuple(map(id, blocks)), read, move in substitutes)
+    objects, plain = (rb, cite, *blocks), (move, read, move in substitutes)
     try:
-        kept = _WITHHELD.get(key)
+        kept = _WITHHELD.get(objects, plain)
     except TypeError:  # a value that cannot be a key
         return _withheld_parts(rb, move, blocks, values, substitutes, cite)
-    if kept is None or kept[0] is not rb or kept[2] is not cite or any(a is not b for a, b in zip(kept[1], blocks)):
-        if len(_WITHHELD) >= MAX_KEPT:
-            _WITHHELD.clear()
-        kept = _WITHHELD[key] = (rb, blocks, cite, _withheld_parts(rb, move, blocks, values, substitutes, cite))
-    return kept[3]
+    if kept is None:
+        kept = _WITHHELD.put(objects, plain, _withheld_parts(rb, move, blocks, values, substitutes, cite))
+    return kept
 
 
 def _withheld_parts(rb: Rulebook, move: str, blocks: tuple[Block, ...], values: dict, substitutes: set[str],

@@ -22,13 +22,13 @@ superseded, the positions' dates in the rule files, and the verdict's own eviden
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Iterable
 
 from engine.analysis.explain import cite_fact, cite_position, kept_part
 from engine.analysis.model import Situation, in_force
 from engine.conditions import expr_holds, show
 from engine.facts import Fact, cited_day, to_utc
+from engine.kept import Kept
 from engine.rulebook import Rulebook
 from engine.rulebook.models import Cost, Offer, Position
 from engine.verdict import FactRef, GoalState, Hurt, PartyHurting, PositionRef, Ripeness, Stalemate, Verdict, WayOut
@@ -49,15 +49,15 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
     for h in hurts:
         hurting.setdefault(h.party, []).append(h)
     said: dict[tuple[str, bool], PartyHurting] = {}  # (party, side) -> its part, the same for every goal of this verdict
-    hurt = tuple(map(id, hurts))  # the costs borne (kept objects: most are the same from one verdict to the next)
+    borne = (rb, *hurts)  # the costs borne (kept objects: most are the same from one verdict to the next)
     found = []
     for goal in verdict.goals:
         if goal.id not in main:
             continue
-        # a goal's parties read the rulebook, the goal's id and the costs borne alone: kept on them, with the costs so that
-        # their ids stay their own (at most ``MAX_WITHHELD_SINCE``)
-        kept = _PARTIES.get((id(rb), goal.id, hurt))
-        if kept is None or kept[0] is not rb:
+        # a goal's parties read the rulebook, the goal's id and the costs borne alone: kept on them (at most
+        # ``MAX_WITHHELD_SINCE``)
+        kept = _PARTIES.get(borne, goal.id)
+        if kept is None:
             sides, named = _sides(rb, goal.id)
             parties = []
             for p in named:
@@ -66,17 +66,14 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
                 if part is None:
                     part = said[p, side] = _party(p, side, hurting.get(p, []))
                 parties.append(part)
-            if len(_PARTIES) >= MAX_WITHHELD_SINCE:
-                _PARTIES.clear()
-            kept = _PARTIES[id(rb), goal.id, hurt] = (rb, hurts, parties, bool(sides) and all(p.hurting for p in parties if p.side))
-        parties, mutual = kept[2], kept[3]
+            kept = _PARTIES.put(borne, goal.id, (parties, bool(sides) and all(p.hurting for p in parties if p.side)))
+        parties, mutual = kept
         stalemate = _stalemate(sit, index, goal, day)
         way_out = _way_out(index, goal, day)
-        # the rest reads the goal's id, its parties, its stalemate and way out alone: kept on them (kept objects; the
-        # parties' list is kept per goal's id, above), with them so that their ids stay their own
-        ripe = _RIPENESS.get((id(parties), id(stalemate), id(way_out)))
-        if ripe is not None and ripe[0] is parties and ripe[1] is stalemate and ripe[2] is way_out:
-            found.append(ripe[3])
+        # the rest reads the goal's id, its parties, its stalemate and way out alone: kept on them (kept objects)
+        ripe = _RIPENESS.get((parties, stalemate, way_out), goal.id)
+        if ripe is not None:
+            found.append(ripe)
             continue
         mhs = mutual and stalemate.holds
         mhs_since = _latest([stalemate.since, *(p.since for p in parties if p.side)]) if mhs else None
@@ -88,16 +85,14 @@ def assess(sit: Situation, verdict: Verdict) -> list[Ripeness]:
         found.append(kept_part("ripeness", (goal.id, status, since, mutual, mhs, mhs_since, text), (*parties, stalemate, way_out),
                            Ripeness, goal=goal.id, status=status, since=since, parties=parties, mutually_hurting=mutual,
                            stalemate=stalemate, mutually_hurting_stalemate=mhs, mhs_since=mhs_since, way_out=way_out, text=text))
-        if len(_RIPENESS) >= MAX_WITHHELD_SINCE:
-            _RIPENESS.clear()
-        _RIPENESS[id(parties), id(stalemate), id(way_out)] = (parties, stalemate, way_out, found[-1])
+        _RIPENESS.put((parties, stalemate, way_out), goal.id, found[-1])
     return found
 
 
-# a goal's parties per rulebook, goal and costs borne (ids), with whether they make it mutual; a goal's ripeness per
-# parties, stalemate and way out (ids), held with them
-_PARTIES: dict[tuple[int, str, tuple[int, ...]], tuple[Rulebook, list[Hurt], list[PartyHurting], bool]] = {}
-_RIPENESS: dict[tuple[int, int, int], tuple[list[PartyHurting], Stalemate, WayOut, Ripeness]] = {}
+# a goal's parties per rulebook, costs borne and goal, with whether they make it mutual; a goal's ripeness per
+# parties, stalemate, way out and goal
+_PARTIES: Kept[tuple[list[PartyHurting], bool]] = Kept("ripeness.parties", lambda: MAX_WITHHELD_SINCE, arity=None)
+_RIPENESS: Kept[Ripeness] = Kept("ripeness.ripeness", lambda: MAX_WITHHELD_SINCE, arity=3)
 
 
 def differences(before: Verdict | None, after: Verdict) -> list[str]:
@@ -223,17 +218,15 @@ def _sides(rb: Rulebook, goal: str) -> tuple[frozenset[str], tuple[str, ...]]:
     """The goal's sides (the parties of the moves it needs, with those whose consent such a
     move needs) and every party its ripeness names (those and each cost's party, sorted):
     they read the rulebook alone, so they are worked out once per rulebook and goal (kept
-    with the rulebook, so that its id stays its own; at most ``MAX_WITHHELD_SINCE``)."""
-    kept = _SIDES.get((id(rb), goal))
-    if kept is None or kept[0] is not rb:
-        if len(_SIDES) >= MAX_WITHHELD_SINCE:
-            _SIDES.clear()
+    at most ``MAX_WITHHELD_SINCE``)."""
+    kept = _SIDES.get((rb,), goal)
+    if kept is None:
         sides = {p for m in rb.goals[goal].needs if m in rb.moves for p in rb.moves[m].parties}
-        kept = _SIDES[id(rb), goal] = (rb, frozenset(sides), tuple(sorted({*sides, *(c.party for c in rb.costs.values())})))
-    return kept[1], kept[2]
+        kept = _SIDES.put((rb,), goal, (frozenset(sides), tuple(sorted({*sides, *(c.party for c in rb.costs.values())}))))
+    return kept
 
 
-_SIDES: dict[tuple[int, str], tuple[Rulebook, frozenset[str], tuple[str, ...]]] = {}
+_SIDES: Kept[tuple[frozenset[str], tuple[str, ...]]] = Kept("ripeness.sides", lambda: MAX_WITHHELD_SINCE, arity=1)
 
 
 def _party(party: str, side: bool, costs: list[Hurt]) -> PartyHurting:
@@ -275,15 +268,15 @@ class _Index:
         self.openings = {o.rank: o for o in verdict.openings}
         self.chains, self.events = verdict.escalation_chains, verdict.escalation_events
         # what a stalemate reads of the escalation: each chain's first time and events, the events cited (kept objects)
-        self.escalation = (tuple((c.first_at, tuple(c.events)) for c in self.chains), tuple(map(id, self.events)))
-        # the statements and facts per move read off the cycles and dead ends, kept on them (kept objects, by id: most
-        # verdicts of a timeline have those of the one before), with a number that stands for them (``_stalemate``)
+        self.escalation = (tuple((c.first_at, tuple(c.events)) for c in self.chains), len(self.events))
+        # the statements and facts per move read off the cycles and dead ends, kept on them (kept objects: most verdicts
+        # of a timeline have those of the one before)
         cited = (*verdict.cycles, *verdict.refusals)
-        kept = _HELD.get(tuple(map(id, cited)))
-        if kept is None or len(kept[0]) != len(cited) or not all(map(operator.is_, kept[0], cited)):
+        kept = _HELD.get(cited)
+        if kept is None:
             statements: dict[str, dict[str, PositionRef]] = {}
             facts: dict[str, dict[str, FactRef]] = {}
-            citing: dict[str, list[int]] = {}  # move -> the ids of the cycles and dead ends citing a statement on it, in order
+            citing: dict[str, list] = {}  # move -> the cycles and dead ends citing a statement on it, in order
             held = [(step.move, step.position, step.unmet, cycle) for cycle in verdict.cycles for step in cycle.steps]
             held += [(refusal.move, refusal.position, refusal.unmet, refusal) for refusal in verdict.refusals]
             for move, position, unmet, part in held:
@@ -292,12 +285,10 @@ class _Index:
                 statements.setdefault(move, {}).setdefault(position.id, position)
                 facts.setdefault(move, {}).update((u.fact.id, u.fact) for u in unmet if u.fact is not None)
                 on = citing.setdefault(move, [])
-                if not on or on[-1] != id(part):
-                    on.append(id(part))
-            if len(_HELD) >= MAX_HELD:
-                _HELD.clear()
-            kept = _HELD[tuple(map(id, cited))] = (cited, statements, facts, {m: tuple(ids) for m, ids in citing.items()})
-        self.cited, self.statements, self.facts, self.citing = kept[0], kept[1], kept[2], kept[3]
+                if not on or on[-1] is not part:
+                    on.append(part)
+            kept = _HELD.put(cited, None, (statements, facts, {m: tuple(parts) for m, parts in citing.items()}))
+        self.statements, self.facts, self.citing = kept
         self._withheld: dict[str, dt.date | None] = {}
         self._undated = _undated(rb)
 
@@ -307,21 +298,18 @@ class _Index:
                 self._withheld[move] = None  # as ``_withheld_since`` finds it on every day
                 return None
             # kept across verdicts too (a timeline's on one day, every main goal's moves): it reads the rulebook and the day only
-            key = (id(self.rulebook), move, self.day)
-            kept = _WITHHELD_SINCE.get(key)
-            if kept is None or kept[0] is not self.rulebook:
-                if len(_WITHHELD_SINCE) >= MAX_WITHHELD_SINCE:
-                    _WITHHELD_SINCE.clear()
-                kept = _WITHHELD_SINCE[key] = (self.rulebook, _withheld_since(self.rulebook, move, self.day))
-            self._withheld[move] = kept[1]
+            kept = _WITHHELD_SINCE.get((self.rulebook,), (move, self.day))
+            if kept is None:  # kept in a tuple: None is an answer
+                kept = _WITHHELD_SINCE.put((self.rulebook,), (move, self.day), (_withheld_since(self.rulebook, move, self.day),))
+            self._withheld[move] = kept[0]
         return self._withheld[move]
 
 
 MAX_WITHHELD_SINCE = 20_000
 MAX_HELD = 256  # verdicts' cycles and dead ends kept with what ``_Index`` reads of them
-_HELD: dict[tuple[int, ...], tuple[tuple, dict, dict, dict]] = {}  # ids of a verdict's cycles and dead ends -> what _Index reads
-_STALEMATES: dict[tuple, tuple[GoalState, Rulebook, list, Stalemate]] = {}
-_WITHHELD_SINCE: dict[tuple[int, str, dt.date], tuple[Rulebook, dt.date | None]] = {}  # with the rulebook: its id stays its own
+_HELD: Kept[tuple[dict, dict, dict]] = Kept("ripeness.held", lambda: MAX_HELD, arity=None)  # a verdict's cycles and dead ends -> what _Index reads
+_STALEMATES: Kept[Stalemate] = Kept("ripeness.stalemates", lambda: MAX_WITHHELD_SINCE, arity=None)
+_WITHHELD_SINCE: Kept[tuple[dt.date | None]] = Kept("ripeness.withheld_since", lambda: MAX_WITHHELD_SINCE, arity=1)
 
 
 def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> Stalemate:
@@ -336,19 +324,16 @@ def _stalemate(sit: Situation, index: _Index, goal: GoalState, day: dt.date) -> 
     since_deadlock = max(known) if known else None
     days = (day - since_deadlock).days if since_deadlock is not None else None
     # the rest reads the goal (its status, cycles and dead ends), the rulebook, the statements and facts on its moves
-    # (those of the cycles and dead ends citing one on them: ``index.citing``), the escalation and these: kept on them,
-    # from one verdict to the next (each held with its entry, so that its id stays its own; at most
+    # (those of the cycles and dead ends citing one on them: ``index.citing``), the escalation (its chains' first
+    # times and events, the events cited) and these: kept on them, from one verdict to the next (at most
     # ``MAX_WITHHELD_SINCE``): a verdict's other cycles and dead ends change nothing of this goal's
-    citing = index.citing
-    key = (id(goal), id(sit.rulebook), tuple([citing.get(m, ()) for m in moves]), index.escalation, since_deadlock, days, min_days)
-    kept = _STALEMATES.get(key)
-    if kept is None or kept[0] is not goal or kept[1] is not sit.rulebook:
-        if len(_STALEMATES) >= MAX_WITHHELD_SINCE:
-            _STALEMATES.clear()
-        # with the verdict's cycles and dead ends and its list of events cited: their ids stay their own
-        kept = _STALEMATES[key] = (goal, sit.rulebook, (index.cited, index.events),
-                                   _stalemate_of(index, moves, since_deadlock, days, min_days))
-    return kept[3]
+    on_moves = [index.citing.get(m, ()) for m in moves]
+    objects = (goal, sit.rulebook, *(part for parts in on_moves for part in parts), *index.events)
+    plain = (tuple(map(len, on_moves)), index.escalation, since_deadlock, days, min_days)
+    kept = _STALEMATES.get(objects, plain)
+    if kept is None:
+        kept = _STALEMATES.put(objects, plain, _stalemate_of(index, moves, since_deadlock, days, min_days))
+    return kept
 
 
 def _goal_moves(rb: Rulebook, goal: GoalState) -> tuple[list[str], list[str]]:
@@ -356,17 +341,15 @@ def _goal_moves(rb: Rulebook, goal: GoalState) -> tuple[list[str], list[str]]:
     some position withholds (a step that is only an order of moves, ``after``, is no
     stance: no position dates it): they read the goal and the rulebook alone, so they are
     kept per goal (a kept object: most goals are the same from one verdict to the next)
-    with it and the rulebook, so that their ids stay their own (at most ``MAX_WITHHELD_SINCE``)."""
-    kept = _GOAL_MOVES.get(id(goal))
-    if kept is None or kept[0] is not goal or kept[1] is not rb:
-        if len(_GOAL_MOVES) >= MAX_WITHHELD_SINCE:
-            _GOAL_MOVES.clear()
+    and rulebook (at most ``MAX_WITHHELD_SINCE``)."""
+    kept = _GOAL_MOVES.get((goal, rb))
+    if kept is None:
         moves = sorted({m for cycle in goal.cycles for m in cycle} | set(goal.refusals))
-        kept = _GOAL_MOVES[id(goal)] = (goal, rb, moves, [m for m in moves if rb.withholding.get(m)])
-    return kept[2], kept[3]
+        kept = _GOAL_MOVES.put((goal, rb), None, (moves, [m for m in moves if rb.withholding.get(m)]))
+    return kept
 
 
-_GOAL_MOVES: dict[int, tuple[GoalState, Rulebook, list[str], list[str]]] = {}
+_GOAL_MOVES: Kept[tuple[list[str], list[str]]] = Kept("ripeness.goal_moves", lambda: MAX_WITHHELD_SINCE, arity=2)
 
 
 def _stalemate_of(index: _Index, moves: list[str], since_deadlock: dt.date | None, days: int | None, min_days: int) -> Stalemate:
@@ -405,19 +388,17 @@ def _stalemate_of(index: _Index, moves: list[str], since_deadlock: dt.date | Non
 def _undated(rb: Rulebook) -> frozenset[str]:
     """The moves some position withholds with no start on any day (no ``in_force.from``,
     never said on a day) and no end: ``_withheld_since`` is None for them on every day, the
-    first span it looks at reaching back before any date.  Found once per rulebook (kept
-    with it, so that its id stays its own; at most ``MAX_WITHHELD_SINCE``)."""
-    kept = _UNDATED.get(id(rb))
-    if kept is None or kept[0] is not rb:
-        if len(_UNDATED) >= MAX_WITHHELD_SINCE:
-            _UNDATED.clear()
-        kept = _UNDATED[id(rb)] = (rb, frozenset(
+    first span it looks at reaching back before any date.  Found once per rulebook (at most
+    ``MAX_WITHHELD_SINCE``)."""
+    kept = _UNDATED.get((rb,))
+    if kept is None:
+        kept = _UNDATED.put((rb,), None, frozenset(
             move for move, positions in rb.withholding.items()
             if any(p.in_force.from_ is None and p.said_on is None and p.in_force.until is None for p in positions)))
-    return kept[1]
+    return kept
 
 
-_UNDATED: dict[int, tuple[Rulebook, frozenset[str]]] = {}
+_UNDATED: Kept[frozenset[str]] = Kept("ripeness.undated", lambda: MAX_WITHHELD_SINCE, arity=1)
 
 
 def _withheld_since(rb: Rulebook, move: str, day: dt.date) -> dt.date | None:
