@@ -48,6 +48,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from engine.clock import Clock
 from engine.errors import FactError, LabelsError, Problem, RipenessError, UnknownNameError
 from engine.facts import ResolvedFact, parse_inputs
 from engine.imports import plan_import, read_mapping, read_records
@@ -213,18 +214,32 @@ class EngineDays:
         return EngineSaid(day, said.status, said.escalation, said.summary, said.since or said.day, said.kind)
 
 
-@contextmanager
-def replayed(folder: Path, labels: Labels, kinds: bool = False) -> Iterator[tuple[Session, EngineDays]]:
-    """Replay the case's facts; the session (closed afterwards) and its timeline read up to
-    the end of the labels, as the engine's status day by day; ``kinds``: with each
-    verdict's ``verdict_kind`` (the timeline's entries then carry their verdicts)."""
+def replay_case(folder: Path, clock: Clock | None = None) -> Session:
+    """A modelled case replayed: a new session (on ``clock``, the system's by default) holding
+    the facts of its ``facts.yaml`` and then those of its event data (``imported_events``),
+    read against its ``rules/``; the caller closes it."""
     facts = folder / "facts.yaml"
     if not facts.is_file():
         raise FactError([Problem(str(facts), "", "missing: a case with rules/ needs its facts.yaml")])
     scenario = load_scenario(folder / "rules")
-    session = scenario.replay(facts)
+    session = scenario.replay(facts, clock=clock)
     try:
         session.record(imported_events(folder, scenario.rulebook))
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+@contextmanager
+def replayed(folder: Path, labels: Labels, kinds: bool = False, session: Session | None = None) -> Iterator[tuple[Session, EngineDays]]:
+    """Replay the case's facts (``replay_case``); the session (closed afterwards) and its timeline read up to
+    the end of the labels, as the engine's status day by day; ``kinds``: with each
+    verdict's ``verdict_kind`` (the timeline's entries then carry their verdicts);
+    ``session``: the case replayed already, read as it is and left open."""
+    own = session is None
+    session = replay_case(folder) if session is None else session
+    try:
         start, end = labels.periods[0].start, labels.periods[-1].until
         first = session.verdict(start)  # in force until the timeline's first change
         changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc),
@@ -234,7 +249,8 @@ def replayed(folder: Path, labels: Labels, kinds: bool = False) -> Iterator[tupl
                     for e in session.timeline(end, verdicts=kinds)]
         yield session, EngineDays(changes)
     finally:
-        session.close()
+        if own:
+            session.close()
 
 
 def imported_events(folder: Path, rulebook: Rulebook) -> list[ResolvedFact]:
@@ -263,16 +279,18 @@ def score_period(period: Period, days: EngineDays) -> PeriodScore:
                        instead[0][0] if instead else None, kind[0][0] if kind else "")
 
 
-def score_case(folder: Path, kinds: bool = False, summaries: bool = True) -> CaseScore:
+def score_case(folder: Path, kinds: bool = False, summaries: bool = True, session: Session | None = None) -> CaseScore:
     """A case folder's labels, scored against the engine when it has rule files; ``kinds``:
     each period with the kind of verdict said on most of its days (``verdict_kind``);
     ``summaries=False``: each first wrong day without the summary of that day's own verdict
     (a full verdict each, most of a case's scoring time: for a caller that reads only
-    which periods are right and the first wrong day's status)."""
+    which periods are right and the first wrong day's status); ``session``: the case
+    replayed already (``replay_case``), only read, and left open (a caller that reads the
+    same case otherwise too replays it once)."""
     labels = load_labels(folder / "labels.yaml")
     if not (folder / "rules").is_dir():
         return CaseScore(folder, labels, None)
-    with replayed(folder, labels, kinds) as (session, days):
+    with replayed(folder, labels, kinds, session) as (session, days):
         scores = [score_period(p, days) for p in labels.periods]
         return CaseScore(folder, labels, [_said_that_day(s, session) for s in scores] if summaries else scores)
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,66 @@ def seed(jcpoa: Scenario):
     session = jcpoa.replay(JCPOA / "facts.yaml", clock=NOW)
     yield session
     session.close()
+
+
+KEPT_CASES = 4  # replayed fidelity cases kept at once in a worker: each case's tests run one after another (``one_worker_per_case``)
+
+
+def case_snapshot(folder: Path) -> tuple[tuple[str, str], ...]:
+    """Every file of a case folder: its path in the folder and its content's digest."""
+    return tuple((path.relative_to(folder).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+                 for path in sorted(folder.rglob("*")) if path.is_file())
+
+
+def one_worker_per_case(name: str, value: object = None):
+    """A test's parameter that reads the fidelity case ``name`` through ``fidelity_case``: the
+    tests of one case are one xdist group (run in one worker, one after the other), so that
+    the case is replayed once for all of them."""
+    return pytest.param(name if value is None else value, id=name, marks=pytest.mark.xdist_group(f"fidelity-case-{name}"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of one fidelity case (``one_worker_per_case``) one after another in the run's
+    order too, as their xdist group runs them in a worker: with ``-n 0`` the case is also
+    replayed once for them.  The other tests keep their order."""
+    groups: dict[str, list[pytest.Item]] = {}
+    ordered: list[list[pytest.Item]] = []
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        group = mark.args[0] if mark is not None and mark.args and str(mark.args[0]).startswith("fidelity-case-") else None
+        if group is None:
+            ordered.append([item])
+        elif group in groups:
+            groups[group].append(item)
+        else:
+            ordered.append(groups.setdefault(group, [item]))
+    items[:] = [item for chunk in ordered for item in chunk]
+
+
+@pytest.fixture(scope="session")
+def fidelity_case() -> Iterator[Callable[[Path], Session]]:
+    """A fidelity case replayed (``fidelity.report.replay_case``, on the suite's clock) once in
+    this worker for every test that reads it (the pinned scores, the light verdicts), kept on a
+    snapshot of the case folder's files (``case_snapshot``: a file changed since is replayed
+    afresh, never answered from the old one); the latest ``KEPT_CASES``, each closed when
+    dropped.  The tests only read it (verdicts, timelines, frames): none records a fact."""
+    from fidelity.report import replay_case
+
+    kept: OrderedDict[tuple, Session] = OrderedDict()
+
+    def replayed(folder: Path) -> Session:
+        key = case_snapshot(folder)
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+        kept[key] = replay_case(folder, clock=NOW)
+        while len(kept) > KEPT_CASES:
+            kept.popitem(last=False)[1].close()
+        return kept[key]
+
+    yield replayed
+    for session in kept.values():
+        session.close()
 
 
 def add(session: Session, *facts: dict) -> None:

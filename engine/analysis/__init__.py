@@ -248,7 +248,7 @@ def highest_level(sit: Situation, levels: tuple[tuple[str, str], ...]) -> str | 
 
 
 def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Callable[[], None] = lambda: None,
-            prepared: list | None = None, light: bool = False) -> Verdict:
+            prepared: list | None = None, light: bool = False, concede: bool = True) -> Verdict:
     """The verdict with its explanation; ``kept``: a session's escalation chains, see
     ``escalation.kept_chains``.  ``check`` is called between the stages (it raises to stop
     the work: ``engine.deadline``).  The cyclic garbage collector waits until it is done.
@@ -260,9 +260,11 @@ def analyse(sit: Situation, kept: escalation.KeptChains | None = None, check: Ca
     behind their failing comparisons; of the openings only those toward a main goal that
     ripeness's way out could choose, ranked among themselves): what a timeline's entries and their ``changes`` read of
     a verdict (the stances off its standing; ripeness reads the events for its words, not
-    its status; its way out reads no other opening), never given out as one."""
+    its status; its way out reads no other opening), never given out as one.  ``concede=False``:
+    the full verdict but its concession sets (``NOT_SEARCHED``, the headline's and each goal's:
+    their search is most of a full verdict's time), for a caller that reads none of them."""
     with _collector_paused():
-        return _analyse(sit, kept, check, prepared or None, light)
+        return _analyse(sit, kept, check, prepared or None, light, concede)
 
 
 @contextmanager
@@ -284,7 +286,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable[[], None], prepared: list | None = None,
-             light: bool = False) -> Verdict:
+             light: bool = False, concede: bool = True) -> Verdict:
     rb = sit.rulebook
     model = build_model(sit) if prepared is None else prepared[0]
     check()
@@ -314,7 +316,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
     check()
     main = [g for g in model.main if g in per_goal]
     stance_blocks = solved.stance_blocks
-    concessions = (NOT_SEARCHED if light else
+    concessions = (NOT_SEARCHED if light or not concede else
                    _concessions_toward(sit, model, solution, outcomes, main, per_goal, ways, stance_blocks=stance_blocks, solved=solved))
     check()
     # each goal's own sets: the goals in deadlock share one work budget, and at most MAX_GOAL_CONCESSIONS are searched
@@ -337,7 +339,7 @@ def _analyse(sit: Situation, kept: escalation.KeptChains | None, check: Callable
         refusals_here = sorted({r.move for r in refused if r.move in way})
         untested_here = sorted(way & silent) if per_goal[g] == "deadlock" else []
         blocked = [reason for reason, present in (("cycle", cycles_here), ("refusal", refusals_here), ("untested", untested_here)) if present]
-        if light:
+        if light or not concede:
             own = NOT_SEARCHED
         elif [g] == main or per_goal[g] != "deadlock":
             own = concessions if [g] == main else NOTHING_TO_CONCEDE

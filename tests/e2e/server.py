@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from tests.backends import Watchdog
+
 STARTUP_SECONDS = 60
 
 
@@ -42,16 +44,24 @@ class Server:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self._watchdog: Watchdog | None = None
 
     def launch(self) -> Server:
         """Start the process, not waiting for it to answer (``start`` waits)."""
         command = [*ripeness_command(), "serve", "--db", self.db_url, "--port", str(self.port),
                    "--load-facts" if self.load_facts else "--no-load-facts", *(["--rules", self.rules] if self.rules else []), *self.options]
         self._log_from = self.log.stat().st_size if self.log.exists() else 0
+        self._release()
         with self.log.open("ab") as err:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=err, stderr=err, cwd=self.log.parent,
                                             env=self.env)
+        self._watchdog = Watchdog(kill=self.process.pid, named=f"\0--port\0{self.port}\0")  # stops it if this process is killed first
         return self
+
+    def _release(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.release()
+            self._watchdog = None
 
     def start(self) -> Server:
         self.launch()
@@ -89,6 +99,7 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        self._release()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -97,6 +108,7 @@ class Server:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._release()
 
     def stderr(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""

@@ -12,6 +12,7 @@ import pytest
 
 from engine.rulebook import load_rulebook
 from fidelity.report import CASES_DIR, imported_events, score_case
+from tests.conftest import one_worker_per_case
 
 # case -> (the periods right, by their first day; the escalation flags right, likewise)
 PINNED = {
@@ -900,9 +901,10 @@ PINNED = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(PINNED))
-def test_every_period_right_when_pinned_is_still_right(case: str) -> None:
-    score = score_case(CASES_DIR / case, summaries=False)  # what is asserted below reads no first wrong day's summary
+@pytest.mark.parametrize("case", [one_worker_per_case(case) for case in sorted(PINNED)])
+def test_every_period_right_when_pinned_is_still_right(case: str, fidelity_case) -> None:
+    # the case as replayed for the light-verdict test too; what is asserted below reads no first wrong day's summary
+    score = score_case(CASES_DIR / case, summaries=False, session=fidelity_case(CASES_DIR / case))
     assert score.periods is not None, f"{case} has no rules/ any more"
     by_start = {p.period.start.isoformat(): p for p in score.periods}
     periods, escalations = PINNED[case]
