@@ -123,12 +123,6 @@ _INDEXES: Kept[_Index] = Kept("building.indexes", lambda: MAX_KEPT_INDEXES, arit
 _LAST = Last("building.last")  # the last model built with its claims known, with what it was built from (a _Built)
 
 
-def forget() -> None:
-    """Forget the last model and the rulebooks' indexes (``analysis.forget`` forgets them with every other kept part)."""
-    _INDEXES.clear()
-    _LAST.clear()
-
-
 def _index(rb: Rulebook) -> _Index:
     index = _INDEXES.get((rb,))
     return index if index is not None else _INDEXES.put((rb,), None, _Index(rb))

@@ -64,7 +64,7 @@ class Situation:
 
 
 MAX_KEPT_IN_FORCE = 256
-_TIMED: Kept[tuple[Rulebook, frozenset[str], frozenset[str], bool]] = Kept("model.timed", lambda: MAX_KEPT_IN_FORCE, arity=1)
+_TIMED: Kept[tuple[frozenset[str], frozenset[str], bool]] = Kept("model.timed", lambda: MAX_KEPT_IN_FORCE, arity=1)
 
 
 def statements_in_force(sit: Situation) -> tuple[tuple[Position, ...], frozenset[str]]:
@@ -75,7 +75,7 @@ def statements_in_force(sit: Situation) -> tuple[tuple[Position, ...], frozenset
     rb = sit.rulebook
     timed = _timed(rb)
     as_of, state = sit.as_of, sit.state
-    positions, offers = timed[1], timed[2]
+    positions, offers = timed[0], timed[1]
     return (tuple(p for p in rb.positions.values() if p.id not in positions or in_force(p, as_of, state)),
             frozenset(o.id for o in rb.offers.values() if o.id not in offers or in_force(o, as_of, state)))
 
@@ -365,13 +365,13 @@ def in_force(position: Position | Offer, as_of: dt.datetime, state: Mapping[str,
             and shown(position, state or {}))
 
 
-def _timed(rb: Rulebook) -> tuple[Rulebook, frozenset[str], frozenset[str], bool]:
+def _timed(rb: Rulebook) -> tuple[frozenset[str], frozenset[str], bool]:
     """Of ``rb``: the ids of the positions and of the offers with ``in_force`` dates, a lapse
     or an act that shows them (``shown_by``: out of force until it is done), and whether any
     statement (a variant too) has a lapse; kept per rulebook."""
     timed = _TIMED.get((rb,))
     if timed is None:
-        timed = _TIMED.put((rb,), None, (rb, *(frozenset(s.id for s in stated.values()
+        timed = _TIMED.put((rb,), None, (*(frozenset(s.id for s in stated.values()
                                                   if s.in_force.from_ is not None or s.in_force.until is not None or s.lapses is not None
                                                   or getattr(s, "shown_by", None) is not None)
                                        for stated in (rb.positions, rb.offers)),
@@ -382,12 +382,12 @@ def _timed(rb: Rulebook) -> tuple[Rulebook, frozenset[str], frozenset[str], bool
 def timed(rb: Rulebook) -> tuple[frozenset[str], frozenset[str]]:
     """The ids of the positions and of the offers of ``rb`` that may be out of force (``in_force``
     dates, a lapse, an act that shows them); every other is in force at every time."""
-    return _timed(rb)[1:3]
+    return _timed(rb)[:2]
 
 
 def any_lapse(rb: Rulebook) -> bool:
     """Whether some position, variant or offer of ``rb`` lapses by itself (``lapses``)."""
-    return _timed(rb)[3]
+    return _timed(rb)[2]
 
 
 def values_of(sit: Situation) -> dict:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import generate, world
-from engine.analysis import alike, building
+from engine.analysis import alike, building, forget
 from engine.analysis.model import BlockingModel, Situation, build_model
 from engine.clock import FixedClock
 from engine.facts import read_fact_file
@@ -112,7 +112,7 @@ def test_the_model_by_difference_is_the_model_built_afresh(histories):
             moments += found
         # one scenario's moments among another's: a model is kept by difference only from one of the same rule files
         order = sorted(range(len(moments)), key=lambda i: (i * 7919) % len(moments))
-        building.forget()
+        forget()  # every kept part, the last model built among them
         by_difference = {i: build_model(moments[i]) for i in order}
         assert building._LAST[0] is not None  # a frozenset of claims: each model was kept for the next
         for i in order:
