@@ -13,6 +13,7 @@
     ├── IdempotencyKeyError        an Idempotency-Key reused with a different request body
     ├── StoreError                 the fact log cannot be opened or refused a write
     │   ├── WriteConflict          a session was written by another replica since this one read it (retried)
+    │   │   └── WrittenBetween     a write that took the log to be as this process left it was overtaken (retried)
     │   └── SessionGone            the session was deleted (by another replica, say): nothing written
     ├── OutsideFolderError         a scenario named by a path outside the folder it must be in
     ├── EngineFault                the rules engine failed or swallowed an exception
@@ -140,6 +141,13 @@ class WriteConflict(StoreError):
     """A write expected a session at one version (its last fact) and found another: a
     replica wrote it meanwhile.  Nothing was stored; ``engine.sessions`` reads the session
     again and retries."""
+
+
+class WrittenBetween(WriteConflict):
+    """A write that took the log to be as this process's last write left it (on PostgreSQL,
+    one round trip instead of two: ``engine.store.log.PgWriting``) found at its commit that
+    another write had come in between.  Nothing was stored, and the session in memory may hold
+    the write's facts already: ``engine.sessions`` reads the session again and retries."""
 
 
 class SessionGone(StoreError):

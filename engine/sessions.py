@@ -50,6 +50,7 @@ from engine.errors import (
     UnknownNameError,
     WhatIfLimitError,
     WriteConflict,
+    WrittenBetween,
     brief,
 )
 from engine.facts import Confidence, Fact, ResolvedFact, admitted, dated_after, parse_inputs, recheck
@@ -328,11 +329,18 @@ class Sessions:
         """Several requests to one session, in the order given, written in one transaction
         (see ``_record_once``).  When another replica wrote the session since this one read
         it (``WriteConflict``), the session takes in what was written (``_advance``) and the write is tried
-        again, up to ``WRITE_ATTEMPTS`` times; a session deleted elsewhere is unknown here."""
-        for _ in range(WRITE_ATTEMPTS):
+        again, up to ``WRITE_ATTEMPTS`` times; a session deleted elsewhere is unknown here.  A
+        write refused at its commit because it took the log to be as this process's last write
+        left it (``WrittenBetween``) is tried again besides: the next one reads the log first."""
+        attempts = guesses = 0  # writes overtaken; guesses missed (never two in a row: a failed write leaves no guess)
+        while attempts < WRITE_ATTEMPTS:
             results = self._record_once(name, posts)
             if not any(isinstance(r, WriteConflict) for r in results):
                 return results
+            if any(isinstance(r, WrittenBetween) for r in results) and guesses < WRITE_ATTEMPTS:
+                guesses += 1
+            else:
+                attempts += 1
         overtaken = WriteConflict(f"session {name!r} was written by another replica each of the {WRITE_ATTEMPTS} times this "
                                   "one tried to write it; nothing of this request was stored: send it again")
         return [overtaken if isinstance(r, WriteConflict) else r for r in results]
@@ -432,7 +440,9 @@ class Sessions:
                 for job in replying:  # its verdicts never answered, and done before its analysts are closed
                     if not job.cancel():
                         wait([job])
-                if not (isinstance(exc, WriteConflict) and self._advance(name, record, session)):
+                # overtaken at ``expect``: the memory is as the log was; a guess missed at the commit: it may
+                # hold this write's facts, and is read again
+                if not (isinstance(exc, WriteConflict) and not isinstance(exc, WrittenBetween) and self._advance(name, record, session)):
                     self._forget(name, session)
                 if isinstance(exc, SessionGone):  # deleted by another replica
                     self._drop(record)

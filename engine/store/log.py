@@ -19,13 +19,14 @@ from sqlalchemy import Connection, Integer, Select, and_, bindparam, func, inser
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.errors import SessionGone, StoreError, WriteConflict
+from engine.errors import SessionGone, StoreError, WriteConflict, WrittenBetween
 from engine.facts import Fact, facts_by_field
 from engine.store.ports import Position, View
 from engine.store.schema import (
     INSERT_FACT_SQL,
     INSERT_REQUEST_SQL,
     LOCK_POSITION_RETURNING_SQL,
+    LOCK_POSITION_SQL,
     POSITION_ROW,
     SESSION_HEAD_SQL,
     SESSION_HEAD_UNLESS_SQL,
@@ -517,6 +518,7 @@ class Left:
     changes: int
     session_id: int
     head: int
+    last_seq: int  # the log's last sequence number as that write set it
 
 
 class PgWriting(_Beside):
@@ -540,7 +542,17 @@ class PgWriting(_Beside):
     steps it, ``LOCK_POSITION_SQL``); else they are the ones that write left.  Reading them
     was most of that round trip's time on a log whose statistics PostgreSQL had not gathered
     yet (a new database: the version read by scanning every fact of the session; RESULTS.md,
-    h-post19)."""
+    h-post19).
+
+    When this write checks that session first, at the version that write left, it is made in
+    one round trip (``_guess``): the position taken to be where that write left it, and
+    ``BEGIN``, a guard, the facts, the requests, the new position and ``COMMIT`` sent
+    together.  The guard steps ``changes`` only if it is still the count that write left, and
+    fails the transaction otherwise (``GUARD_SQL``): then nothing is stored and the write is
+    refused at its commit (``WrittenBetween``: the caller reads the session again and tries
+    anew, and the next write, leaving nothing before it, takes two round trips).  Not when the
+    kept connection has something to read while idle (the server dropped it, or says something
+    unasked): then the first round trip is made as above, and finds a dropped one."""
 
     RETRIES = 3  # connections found dropped, one after another, before the write gives up
 
@@ -557,6 +569,7 @@ class PgWriting(_Beside):
         self._given: int | None = None  # the log's position when taken (None: not taken yet)
         self._queued: list[str] = []
         self._open = False  # a transaction begun on the server and not ended
+        self._guessing = False  # made in one round trip (``_guess``): its ``BEGIN`` and guard queued, maybe sent
 
     @classmethod
     @contextmanager
@@ -581,7 +594,7 @@ class PgWriting(_Beside):
             raise
         writing.kept = (writing._fairy, writing._cursor) if writing._fairy is not None else None
         if writing._checked is not None and writing._checks == 1 and writing.taken is not None:
-            writing.left = Left(writing.taken.changes, *writing._checked)
+            writing.left = Left(writing.taken.changes, *writing._checked, writing.last_seq)
 
     def _connection(self) -> Any:
         import psycopg
@@ -630,6 +643,18 @@ class PgWriting(_Beside):
         found = cursor.fetchone()
         return (0, left.head) if found is None and left is not None else found
 
+    def _guess(self, left: Left) -> bool:
+        """Take the log to be as ``left`` says (no round trip), ``BEGIN`` and the guard queued,
+        if the kept connection has nothing to read (else: False, nothing done)."""
+        if self._cursor is None or _readable(self._cursor.connection):
+            return False
+        self._guessing = True
+        self.last_seq = self._given = left.last_seq
+        self.taken = Position(left.last_seq, left.changes + 1)
+        self._queued.append("BEGIN")
+        self._queued.append(self._cursor.mogrify(GUARD_SQL, (POSITION_ROW, left.changes)))
+        return True
+
     def _began(self) -> None:
         if self._given is None:
             self._begin()
@@ -642,9 +667,13 @@ class PgWriting(_Beside):
 
     def expect(self, session_id: int, version: int) -> None:
         """Refuse the write unless the session is live and its last fact is still ``version``."""
-        if self._given is None:
+        left = self._left
+        if self._given is None and left is not None and (left.session_id, left.head) == (session_id, version) and self._guess(left):
+            row = (0, version)  # as that write left it, or the guard refuses the write at its commit
+        elif self._given is None:
             row = self._begin(session_id)
         else:
+            self._send()  # a guessed write's ``BEGIN`` and guard first
             cursor = self._connection()
             cursor.execute(_pg(SESSION_HEAD_SQL), (session_id, session_id))
             row = cursor.fetchone()
@@ -690,10 +719,20 @@ class PgWriting(_Beside):
         self._open = False
 
     def _send(self) -> None:
-        """The statements queued so far, in one round trip."""
+        """The statements queued so far, in one round trip (a guessed write's guard may refuse it: ``WrittenBetween``)."""
         if self._queued:
             statements, self._queued = self._queued, []
-            self._cursor.execute("; ".join(statements))
+            if not self._guessing:
+                self._cursor.execute("; ".join(statements))
+                return
+            import psycopg
+
+            self._open = True
+            try:
+                self._cursor.execute("; ".join(statements))
+            except psycopg.errors.DivisionByZero:  # the guard's: nothing after it ran
+                raise WrittenBetween("the fact log was written by another process since this one's last write, "
+                                     "which this write took it to be as; nothing was stored: try again") from None
 
     def abort(self) -> None:
         """Nothing of the write stored: ``ROLLBACK`` if it began; a dropped connection has
@@ -718,9 +757,24 @@ class PgWriting(_Beside):
 PG_QUEUED = 16  # facts of one insert that ``PgWriting`` queues as one statement (more: sent at once, bound by the server)
 
 
+def _readable(connection: Any) -> bool:
+    """Whether an idle connection has something to read (a dropped one: the server's last
+    word, or the end of the stream), without waiting."""
+    import select
+
+    return bool(select.select([connection.fileno()], [], [], 0)[0])
+
+
 def _pg(sql: str) -> str:
     """A statement written with ``?`` as psycopg's client-side binding takes it."""
     return sql.replace("?", "%s")
+
+
+# a guessed write's guard (``PgWriting._guess``): the position taken, as a write's first statement does,
+# only while ``changes`` is the count given; else a division by zero (the count of rows updated) fails the
+# transaction, and nothing after it runs
+GUARD_SQL = (f"WITH taken AS ({_pg(LOCK_POSITION_SQL)} AND changes = %s RETURNING 1) "
+             "SELECT 1 / count(*) FROM taken")
 
 
 @functools.lru_cache(maxsize=8)

@@ -103,7 +103,10 @@ class Writing(Protocol):
 
     def expect(self, session_id: int, version: int) -> None:
         """Refuse the whole write unless the session is live (``SessionGone``) and its last
-        own fact is numbered ``version`` (0: none; ``WriteConflict``)."""
+        own fact is numbered ``version`` (0: none; ``WriteConflict``).  A log may take the
+        answer to be what this process's last write left and refuse the write at its commit
+        if another write came in between (``WrittenBetween``, a ``WriteConflict``: nothing
+        stored; made again, the write reads the log)."""
         ...
 
     def insert_facts(self, session_id: int, recorded: list[Fact]) -> None:

@@ -173,3 +173,36 @@ def test_a_session_deleted_here_is_never_brought_back_by_the_follower(replicas):
         a.fork(f"line{i}")
         a.delete(f"line{i}")
         assert a.names() == [BASELINE], f"line{i} came back after its deletion"
+
+
+def test_a_write_made_in_one_round_trip_and_refused_at_its_commit_is_made_again_after_what_came_between(replicas):
+    """On PostgreSQL a write into the session this replica wrote last, at the version that
+    write left, takes the log to be as it left it and is made in one round trip; another
+    replica's write in between refuses it at its commit (``WrittenBetween``), after this
+    replica's memory took its facts: the session is read again and the write made again,
+    after the other's fact, and both replicas give the same verdicts."""
+    a, b = replicas
+    a.verdict(BASELINE)
+    b.verdict(BASELINE)
+    a.record_many(BASELINE, [stockpile("2026-11-20", 1000.0)])
+    a.record_many(BASELINE, [stockpile("2026-11-21", 1500.0)])  # what a's next write takes the log to be as
+    b.record_many(BASELINE, [stockpile("2026-11-22", 2000.0)])  # b overtaken at its check, then stored
+    [reply] = a.record_many(BASELINE, [stockpile("2026-11-23", 2500.0)])
+    written = a.facts(BASELINE, subject="IRN.stockpile_kg_u").facts[-4:]
+    assert [f.value for f in written] == [1000.0, 1500.0, 2000.0, 2500.0] and reply.ids == [written[-1].id]
+    assert trends(reply.verdict.model_dump(), "IRN.stockpile_kg_u") == {(2500.0, "away")}
+    assert reply.verdict.model_dump_json() == a.verdict(BASELINE).model_dump_json()
+    b.catch_up()
+    a.catch_up()
+    same(a, b, BASELINE)
+    assert b.verdict(BASELINE).model_dump_json() == reply.verdict.model_dump_json()
+
+
+def test_a_session_deleted_by_another_replica_between_two_writes_here_is_not_written(replicas):
+    a, b = replicas
+    a.fork("scratch")
+    a.record_many("scratch", [enrichment("2021-04-10", 60.0)])  # what a's next write would take the log to be as
+    b.catch_up()
+    b.delete("scratch")
+    [refused] = a.record_many("scratch", [enrichment("2021-04-11", 61.0)])
+    assert isinstance(refused, UnknownNameError) and "scratch" not in a.names()
