@@ -11,7 +11,6 @@ themselves, so ``forget()`` empties every one of them (``analysis.forget``), and
 
 from __future__ import annotations
 
-import types
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -40,6 +39,9 @@ class Kept(Generic[V]):
 
     ``get(objects, plain=None)``: the value kept under ``objects`` and ``plain``, or None.
     ``put(objects, plain, value, weight=0)``: ``value``, kept under them (and returned).
+    ``keep(objects, plain, work, *args)``: the value kept under them, else ``work(*args)``,
+    kept under them (weight 0) and returned: a miss's get and put in one call, its key built
+    once.
 
     Bound: at most ``bound`` entries and, with ``weight_bound``, at most that much weight in
     all (each ``put`` gives its own: the moves its key holds, say).  A ``put`` that would pass
@@ -52,7 +54,7 @@ class Kept(Generic[V]):
     single dict operations, safe under the GIL across threads; a put racing a clear loses
     at most its own entry."""
 
-    __slots__ = ("__weakref__", "_bound", "_entries", "_weight", "_weight_bound", "arity", "get", "name", "put")
+    __slots__ = ("__weakref__", "_bound", "_entries", "_weight", "_weight_bound", "arity", "get", "keep", "name", "put")
 
     def __init__(self, name: str, bound: int | Callable[[], int], *, arity: int | None,
                  weight_bound: int | Callable[[], int] | None = None):
@@ -60,25 +62,26 @@ class Kept(Generic[V]):
         self._bound, self._weight_bound = bound, weight_bound
         self._entries: dict[Hashable, tuple[tuple, V]] = {}
         self._weight = 0
-        get, put = _BY_ARITY.get(arity, (_get_any, _put_any))
-        # plain functions per arity, bound here, so that a lookup unpacks its objects, builds its key tuple and does
-        # nothing else (objects of another number fail to unpack: never a key of the wrong shape)
-        self.get: Callable[..., V | None] = types.MethodType(get, self)  # (objects, plain=None) -> the value or None
-        self.put: Callable[..., V] = types.MethodType(put, self)  # (objects, plain, value, weight=0) -> value
+        # a closure per arity over the entries and the bound: a lookup unpacks its objects, builds its key tuple and
+        # does one dict operation, a put one more comparison (objects of another number fail to unpack: never a key
+        # of the wrong shape)
+        self.get: Callable[..., V | None]  # (objects, plain=None) -> the value or None
+        self.put: Callable[..., V]  # (objects, plain, value, weight=0) -> value
+        self.keep: Callable[..., V]  # (objects, plain, work, *args) -> the value kept, else work(*args) kept (weight 0)
+        self.get, self.put, self.keep = _methods(self, arity)
         _REGISTERED.add(self)
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._entries.clear()  # in place: the closures hold this very dict
         self._weight = 0
 
-    def _room(self, weight: int) -> dict:
-        """The entries, cleared if one more of ``weight`` would pass a bound; the weight counted."""
+    def _room(self, weight: int) -> None:
+        """Clear the entries if one more of ``weight`` would pass a bound; count the weight."""
         bound, limit = self._bound, self._weight_bound
         if len(self._entries) >= (bound if type(bound) is int else bound()) or (  # type: ignore[operator]
                 limit is not None and self._weight + weight > (limit if type(limit) is int else limit())):  # type: ignore[operator]
             self.clear()
         self._weight += weight
-        return self._entries
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -87,79 +90,199 @@ class Kept(Generic[V]):
         return f"Kept({self.name!r}, {len(self._entries)} kept)"
 
 
-# ``Kept.get`` and ``Kept.put`` per arity, each pair on one key: ``(plain, id(o0), id(o1), ...)``, ``plain`` alone
-# with no objects, ``id(o0)`` alone with one object and no plain part.  Written out per arity: a key built from a loop (``map``) cost about three times as much.
-def _get_any(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    found = self._entries.get((plain, *map(id, objects)))
-    return found[1] if found is not None else None
+def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """``cache``'s get and put, each on one key: ``(plain, id(o0), id(o1), ...)``, ``plain`` alone with no objects,
+    ``id(o0)`` alone with one object and no plain part (an int: never equal to a tuple).  Closures over the entries
+    and the bound, written out per arity: through ``self`` and a helper for the bound, a put cost about twice a
+    dict's (``benchmarks.verdict_before_after``, branch h-page21), and a key built from a loop (``map``) about
+    three times a written-out tuple.  A bound given as a number is compared as one; a callable is called at each
+    put; a cache with a weight bound counts its weight through ``Kept._room``."""
+    entries = cache._entries
+    find = entries.get
+    bound = cache._bound
+    weighed = cache._weight_bound is not None
+    over: Callable[[], int] = (lambda: bound) if type(bound) is int else bound  # type: ignore[assignment,return-value]
+
+    if arity == 0:
+        def get(objects: tuple = (), plain: Hashable = None) -> Any:
+            () = objects
+            found = find(plain)
+            return found[1] if found is not None else None
+
+        def put(objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+            () = objects
+            if weighed:
+                cache._room(weight)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[plain] = ((), value)
+            return value
+
+        def keep(objects: tuple, plain: Hashable, work: Callable[..., Any], *args: Any) -> Any:
+            () = objects
+            key = plain
+            found = find(key)
+            if found is not None:
+                return found[1]
+            value = work(*args)
+            if weighed:
+                cache._room(0)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[key] = ((), value)
+            return value
+    elif arity == 1:
+        def get(objects: tuple, plain: Hashable = None) -> Any:
+            (a,) = objects
+            found = find(id(a) if plain is None else (plain, id(a)))
+            return found[1] if found is not None else None
+
+        def put(objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+            (a,) = objects
+            if weighed:
+                cache._room(weight)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[id(a) if plain is None else (plain, id(a))] = (objects, value)
+            return value
+
+        def keep(objects: tuple, plain: Hashable, work: Callable[..., Any], *args: Any) -> Any:
+            (a,) = objects
+            key = id(a) if plain is None else (plain, id(a))
+            found = find(key)
+            if found is not None:
+                return found[1]
+            value = work(*args)
+            if weighed:
+                cache._room(0)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[key] = (objects, value)
+            return value
+    elif arity == 2:
+        def get(objects: tuple, plain: Hashable = None) -> Any:
+            a, b = objects
+            found = find((plain, id(a), id(b)))
+            return found[1] if found is not None else None
+
+        def put(objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+            a, b = objects
+            if weighed:
+                cache._room(weight)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[(plain, id(a), id(b))] = (objects, value)
+            return value
+
+        def keep(objects: tuple, plain: Hashable, work: Callable[..., Any], *args: Any) -> Any:
+            a, b = objects
+            key = (plain, id(a), id(b))
+            found = find(key)
+            if found is not None:
+                return found[1]
+            value = work(*args)
+            if weighed:
+                cache._room(0)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[key] = (objects, value)
+            return value
+    elif arity == 3:
+        def get(objects: tuple, plain: Hashable = None) -> Any:
+            a, b, c = objects
+            found = find((plain, id(a), id(b), id(c)))
+            return found[1] if found is not None else None
+
+        def put(objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+            a, b, c = objects
+            if weighed:
+                cache._room(weight)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[(plain, id(a), id(b), id(c))] = (objects, value)
+            return value
+
+        def keep(objects: tuple, plain: Hashable, work: Callable[..., Any], *args: Any) -> Any:
+            a, b, c = objects
+            key = (plain, id(a), id(b), id(c))
+            found = find(key)
+            if found is not None:
+                return found[1]
+            value = work(*args)
+            if weighed:
+                cache._room(0)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[key] = (objects, value)
+            return value
+    elif arity == 4:
+        def get(objects: tuple, plain: Hashable = None) -> Any:
+            a, b, c, d = objects
+            found = find((plain, id(a), id(b), id(c), id(d)))
+            return found[1] if found is not None else None
+
+        def put(objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+            a, b, c, d = objects
+            if weighed:
+                cache._room(weight)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[(plain, id(a), id(b), id(c), id(d))] = (objects, value)
+            return value
+
+        def keep(objects: tuple, plain: Hashable, work: Callable[..., Any], *args: Any) -> Any:
+            a, b, c, d = objects
+            key = (plain, id(a), id(b), id(c), id(d))
+            found = find(key)
+            if found is not None:
+                return found[1]
+            value = work(*args)
+            if weighed:
+                cache._room(0)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[key] = (objects, value)
+            return value
+    else:  # any number: the same keys as the fixed arities' but for one object and no plain part
+        def get(objects: tuple, plain: Hashable = None) -> Any:
+            found = find(_key(objects, plain))
+            return found[1] if found is not None else None
+
+        def put(objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
+            if weighed:
+                cache._room(weight)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[_key(objects, plain)] = (objects, value)
+            return value
+
+        def keep(objects: tuple, plain: Hashable, work: Callable[..., Any], *args: Any) -> Any:
+            key = _key(objects, plain)
+            found = find(key)
+            if found is not None:
+                return found[1]
+            value = work(*args)
+            if weighed:
+                cache._room(0)
+            elif len(entries) >= over():
+                entries.clear()
+            entries[key] = (objects, value)
+            return value
+    return get, put, keep
 
 
-def _put_any(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
-    self._room(weight)[(plain, *map(id, objects))] = (objects, value)
-    return value
-
-
-def _get0(self: Kept, objects: tuple = (), plain: Hashable = None) -> Any:
-    () = objects
-    found = self._entries.get(plain)
-    return found[1] if found is not None else None
-
-
-def _put0(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
-    () = objects
-    self._room(weight)[plain] = ((), value)
-    return value
-
-
-def _get1(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    (a,) = objects
-    found = self._entries.get(id(a) if plain is None else (plain, id(a)))  # the id alone: never equal to a tuple
-    return found[1] if found is not None else None
-
-
-def _put1(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
-    (a,) = objects
-    self._room(weight)[id(a) if plain is None else (plain, id(a))] = (objects, value)
-    return value
-
-
-def _get2(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    a, b = objects
-    found = self._entries.get((plain, id(a), id(b)))
-    return found[1] if found is not None else None
-
-
-def _put2(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
-    a, b = objects
-    self._room(weight)[(plain, id(a), id(b))] = (objects, value)
-    return value
-
-
-def _get3(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    a, b, c = objects
-    found = self._entries.get((plain, id(a), id(b), id(c)))
-    return found[1] if found is not None else None
-
-
-def _put3(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
-    a, b, c = objects
-    self._room(weight)[(plain, id(a), id(b), id(c))] = (objects, value)
-    return value
-
-
-def _get4(self: Kept, objects: tuple, plain: Hashable = None) -> Any:
-    a, b, c, d = objects
-    found = self._entries.get((plain, id(a), id(b), id(c), id(d)))
-    return found[1] if found is not None else None
-
-
-def _put4(self: Kept, objects: tuple, plain: Hashable, value: Any, weight: int = 0) -> Any:
-    a, b, c, d = objects
-    self._room(weight)[(plain, id(a), id(b), id(c), id(d))] = (objects, value)
-    return value
-
-
-_BY_ARITY = {0: (_get0, _put0), 1: (_get1, _put1), 2: (_get2, _put2), 3: (_get3, _put3), 4: (_get4, _put4)}
+def _key(objects: tuple, plain: Hashable) -> tuple:
+    """The key of a cache of any arity: ``(plain, id(o0), id(o1), ...)``, written out up to four objects."""
+    n = len(objects)
+    if n == 2:
+        a, b = objects
+        return (plain, id(a), id(b))
+    if n == 1:
+        return (plain, id(objects[0]))
+    if n == 3:
+        a, b, c = objects
+        return (plain, id(a), id(b), id(c))
+    return (plain, *map(id, objects))
 
 
 class Last(list):

@@ -555,10 +555,7 @@ def _signature(block: Block) -> int:
     found, and goes in time), and a block numbered before a clear of the numbers only
     misses searches kept on the new ones."""
     read = (block.key, block.move, _searched_fields()(block))
-    number = _SIGNATURE_NUMBERS.get((), read)
-    if number is None:
-        number = _SIGNATURE_NUMBERS.put((), read, next(_NUMBERED))
-    return _SIGNATURES.put((block,), None, number)
+    return _SIGNATURES.put((block,), None, _SIGNATURE_NUMBERS.keep((), read, next, _NUMBERED))
 
 
 @functools.cache

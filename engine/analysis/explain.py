@@ -55,8 +55,7 @@ _SHOWN_BY: Kept[PositionRef] = Kept("explain.shown_by", lambda: MAX_CITED, arity
 def _cited(kind: str, first: object, second: object, build: Callable[[], T]) -> T:
     """A citation of ``kind`` built once from two sources, all it reads, and shared by every
     verdict: positions and recorded facts never change, and citations are frozen."""
-    cited = _CITED.get((first, second), kind)
-    return cited if cited is not None else _CITED.put((first, second), kind, build())
+    return _CITED.keep((first, second), kind, build)
 
 
 def cite_position(position: Position | Offer, variant: Variant | None = None) -> PositionRef:
@@ -258,15 +257,15 @@ def _evidence(sit: Situation, compare: Compare) -> tuple[Unmet, list[tuple[str, 
     ``MAX_CITED`` kept).  Shared by the verdicts and blocks that read them alike."""
     fact = sit.state.get(compare.subject)
     before = sit.previous(fact) if fact is not None else None
-    sources = (compare, fact, before, sit.rulebook)
-    kept = _EVIDENCE.get(sources)
-    if kept is None:
-        subject = sit.rulebook.subjects[compare.subject]
-        gap, narrowing = _gap(sit, compare, fact)
-        unmet = Unmet(test=condition_text(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
-                      trend=_trend(fact, before, compare.value) if fact else None, gap=gap, partial=[])
-        kept = _EVIDENCE.put(sources, None, (unmet, narrowing))
-    return kept
+    return _EVIDENCE.keep((compare, fact, before, sit.rulebook), None, _evidence_of, sit, compare, fact, before)
+
+
+def _evidence_of(sit: Situation, compare: Compare, fact: Fact | None, before: Fact | None) -> tuple[Unmet, list[tuple[str, str, float]]]:
+    subject = sit.rulebook.subjects[compare.subject]
+    gap, narrowing = _gap(sit, compare, fact)
+    unmet = Unmet(test=condition_text(compare, subject.unit), fact=cite_fact(sit, fact) if fact else None,
+                  trend=_trend(fact, before, compare.value) if fact else None, gap=gap, partial=[])
+    return unmet, narrowing
 
 
 def _gap(sit: Situation, compare: Compare, fact: Fact | None) -> tuple[float | None, list[tuple[str, str, float]]]:
@@ -289,8 +288,7 @@ def _distance(compare: Compare, needed: object, value: float) -> float:
     ``needed`` and value, all it reads (at most ``MAX_CITED`` kept).  Values of a subject
     change far less often than verdicts are asked, and the interval arithmetic is most of
     an unmet condition's evidence."""
-    kept = _DISTANCES.get((needed,), value)
-    return kept if kept is not None else _DISTANCES.put((needed,), value, distance(value, needed))
+    return _DISTANCES.keep((needed,), value, distance, value, needed)
 
 
 def _tidy(number: float) -> float:

@@ -667,11 +667,12 @@ _READS: Kept[tuple[bool, tuple[str, ...]]] = Kept("model.reads", lambda: MAX_KEP
 def _reads(rb: Rulebook, condition: Expr) -> tuple[bool, tuple[str, ...]]:
     """Whether the condition has a deadline or a trend, and the subjects it reads (sorted):
     worked out once per rulebook and condition (at most ``MAX_KEPT_BLOCKS``)."""
-    kept = _READS.get((rb, condition))
-    if kept is None:
-        timed = any(c.within is not None or c.change is not None for alternative in rb.alternatives(condition) for c in alternative)
-        kept = _READS.put((rb, condition), None, (timed, tuple(sorted(rb.subjects_of(condition)))))
-    return kept
+    return _READS.keep((rb, condition), None, _reads_of, rb, condition)
+
+
+def _reads_of(rb: Rulebook, condition: Expr) -> tuple[bool, tuple[str, ...]]:
+    timed = any(c.within is not None or c.change is not None for alternative in rb.alternatives(condition) for c in alternative)
+    return timed, tuple(sorted(rb.subjects_of(condition)))
 
 
 def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, *, position: Position | None = None,
@@ -900,10 +901,11 @@ def _lifters_and_targets(model: BlockingModel, block: Block, done: frozenset[str
     the model only the moves done among those that meet some failing comparison of the block
     (``done``), so they are kept per block and those moves (blocks are kept from one verdict
     to the next: ``_position_block``; at most ``MAX_KEPT_BLOCKS`` kept)."""
-    kept = _LIFTERS.get((block,), done)
-    if kept is None:
-        kept = _LIFTERS.put((block,), done, (block_lifters(model, block), tuple(sorted(waits_for(model, block)))))
-    return kept
+    return _LIFTERS.keep((block,), done, _lifters_and_targets_of, model, block)
+
+
+def _lifters_and_targets_of(model: BlockingModel, block: Block) -> tuple[Lifters, tuple[str, ...]]:
+    return block_lifters(model, block), tuple(sorted(waits_for(model, block)))
 
 
 def _reach(model: BlockingModel, moves: Iterable[str], pred: Mapping[str, Iterable[str]], move_lifters: dict[str, tuple[Lifters, ...]]) -> set[str]:

@@ -47,6 +47,44 @@ def test_a_value_comes_back_only_for_the_same_objects_and_equal_plain_parts(puts
         assert cache.get(tuple(copy.copy(pool[p]) for p in places), plain) is None
 
 
+@settings(max_examples=200, deadline=None)
+@given(asked=st.lists(st.tuples(keys, st.booleans()), max_size=60), bound=st.integers(1, 8), arity=st.sampled_from([0, 1, 2, None]))
+def test_keep_gives_what_a_fresh_computation_gives(asked, bound, arity):
+    """``keep`` (a miss's get and put in one call) gives at every step what the work gives
+    worked out afresh, works it out only on a miss (else the value kept, the very object),
+    and keeps what ``put`` keeps: ``get`` finds it, under the same bound."""
+    pool = [Thing(n % 2) for n in range(4)]
+    cache: Kept[tuple] = Kept("test.keep", bound, arity=arity)
+    model: dict = {}  # what a cache cleared when full must hold
+    for (places, plain), by_put in asked:
+        places = tuple(places[:arity] if arity is not None else places)
+        objects = tuple(pool[p] for p in places)
+        first = pool[places[0]].n if places else None
+        fresh = (places, plain, first)  # what the work reads: the objects' places, the plain part
+        worked: list = []
+
+        def work(*args, worked=worked, first=first):
+            worked.append(args)
+            return (*args, first)
+
+        if by_put:  # a put among keeps, as callers mix them
+            if len(model) >= bound:
+                model.clear()
+            model[(places, plain)] = cache.put(objects, plain, fresh)
+            continue
+        kept = model.get((places, plain))
+        got = cache.keep(objects, plain, work, places, plain)
+        assert got == fresh
+        assert worked == ([] if kept is not None else [(places, plain)])
+        if kept is not None:
+            assert got is kept
+        else:
+            if len(model) >= bound:
+                model.clear()
+            model[(places, plain)] = got
+        assert cache.get(objects, plain) is got and len(cache) == len(model) <= bound
+
+
 @settings(max_examples=100, deadline=None)
 @given(weights=st.lists(st.integers(0, 5), max_size=30), limit=st.integers(5, 12))
 def test_the_weight_bound_holds(weights, limit):
