@@ -103,6 +103,17 @@ def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callab
     weighed = cache._weight_bound is not None
     over: Callable[[], int] = (lambda: bound) if type(bound) is int else bound  # type: ignore[assignment,return-value]
 
+    def store(key: Hashable, objects: tuple, value: Any) -> Any:
+        """A miss's value kept under ``key`` as a put of weight 0 keeps it, and returned: every arity's ``keep``
+        shares it (a miss has just worked the value out, so the one call more is nothing beside it; ``put`` keeps its
+        own lines, on the path the benchmark measured)."""
+        if weighed:
+            cache._room(0)
+        elif len(entries) >= over():
+            entries.clear()
+        entries[key] = (objects, value)
+        return value
+
     if arity == 0:
         def get(objects: tuple = (), plain: Hashable = None) -> Any:
             () = objects
@@ -124,13 +135,7 @@ def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callab
             found = find(key)
             if found is not None:
                 return found[1]
-            value = work(*args)
-            if weighed:
-                cache._room(0)
-            elif len(entries) >= over():
-                entries.clear()
-            entries[key] = ((), value)
-            return value
+            return store(key, objects, work(*args))
     elif arity == 1:
         def get(objects: tuple, plain: Hashable = None) -> Any:
             (a,) = objects
@@ -152,13 +157,7 @@ def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callab
             found = find(key)
             if found is not None:
                 return found[1]
-            value = work(*args)
-            if weighed:
-                cache._room(0)
-            elif len(entries) >= over():
-                entries.clear()
-            entries[key] = (objects, value)
-            return value
+            return store(key, objects, work(*args))
     elif arity == 2:
         def get(objects: tuple, plain: Hashable = None) -> Any:
             a, b = objects
@@ -180,13 +179,7 @@ def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callab
             found = find(key)
             if found is not None:
                 return found[1]
-            value = work(*args)
-            if weighed:
-                cache._room(0)
-            elif len(entries) >= over():
-                entries.clear()
-            entries[key] = (objects, value)
-            return value
+            return store(key, objects, work(*args))
     elif arity == 3:
         def get(objects: tuple, plain: Hashable = None) -> Any:
             a, b, c = objects
@@ -208,13 +201,7 @@ def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callab
             found = find(key)
             if found is not None:
                 return found[1]
-            value = work(*args)
-            if weighed:
-                cache._room(0)
-            elif len(entries) >= over():
-                entries.clear()
-            entries[key] = (objects, value)
-            return value
+            return store(key, objects, work(*args))
     elif arity == 4:
         def get(objects: tuple, plain: Hashable = None) -> Any:
             a, b, c, d = objects
@@ -236,13 +223,7 @@ def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callab
             found = find(key)
             if found is not None:
                 return found[1]
-            value = work(*args)
-            if weighed:
-                cache._room(0)
-            elif len(entries) >= over():
-                entries.clear()
-            entries[key] = (objects, value)
-            return value
+            return store(key, objects, work(*args))
     else:  # any number: the same keys as the fixed arities' but for one object and no plain part
         def get(objects: tuple, plain: Hashable = None) -> Any:
             found = find(_key(objects, plain))
@@ -261,13 +242,7 @@ def _methods(cache: Kept, arity: int | None) -> tuple[Callable[..., Any], Callab
             found = find(key)
             if found is not None:
                 return found[1]
-            value = work(*args)
-            if weighed:
-                cache._room(0)
-            elif len(entries) >= over():
-                entries.clear()
-            entries[key] = (objects, value)
-            return value
+            return store(key, objects, work(*args))
     return get, put, keep
 
 
