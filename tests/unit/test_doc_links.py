@@ -37,6 +37,7 @@ def anchors(page: Path) -> set[str]:
 def broken_links(pages: list[Path], root: Path) -> tuple[int, list[str]]:
     """How many links between pages there are, and those that land nowhere."""
     checked, broken = 0, []
+    headings: dict[Path, set[str]] = {}  # each linked page's anchors, read once in this call
     for page in pages:
         for target in LINK.findall(FENCE.sub("", page.read_text(encoding="utf-8"))):
             if re.match(r"[a-z]+:", target):
@@ -47,8 +48,11 @@ def broken_links(pages: list[Path], root: Path) -> tuple[int, list[str]]:
             where = f"{page.relative_to(root)}: ({target})"
             if not linked.exists():
                 broken.append(f"{where} names no file")
-            elif fragment and linked.suffix == ".md" and fragment not in anchors(linked):
-                broken.append(f"{where} names no heading of {linked.relative_to(root)}")
+            elif fragment and linked.suffix == ".md":
+                if linked not in headings:
+                    headings[linked] = anchors(linked)
+                if fragment not in headings[linked]:
+                    broken.append(f"{where} names no heading of {linked.relative_to(root)}")
     return checked, broken
 
 
