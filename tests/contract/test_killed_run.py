@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import backends
+from tests.backends import Watchdog
 from tests.conftest import ROOT
 
 # a run of its own that holds the suite's own server fixture, says where its folder is, and waits to be killed
@@ -72,6 +73,7 @@ class Run:
     held: Path  # where it writes its PostgreSQL server's folder and its ``ripeness serve``'s pid
     sig: signal.Signals
     group: bool
+    watchdog: Watchdog
 
     def folder(self) -> Path | None:
         return Path(self.held.read_text().split()[0]) if self.held.exists() and self.held.read_text() else None
@@ -89,7 +91,10 @@ def start_run(tmp_path: Path, sig: signal.Signals, group: bool) -> Run:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
                str(tmp_path / "test_holder.py")]
     process = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return Run(process, held, sig, group)
+    # in a session of its own, so a kill of this run's group does not reach it: stopped (and so its
+    # servers) if this run ends before ``release`` (a suite killed during this test left a holding
+    # run with its PostgreSQL server and its ripeness serve, waiting out its ten minutes)
+    return Run(process, held, sig, group, Watchdog(kill=process.pid, named=f"\0{tmp_path / 'test_holder.py'}"))
 
 
 @pytest.mark.skipif(os.environ.get(backends.ENV) is not None, reason=f"{backends.ENV} names a server of your own: none is started")
@@ -118,3 +123,4 @@ def test_a_killed_run_leaves_no_server_running_and_no_folder(tmp_path: Path) -> 
             if run.process.poll() is None:
                 os.killpg(run.process.pid, signal.SIGTERM)
                 run.process.wait()
+            run.watchdog.release()
