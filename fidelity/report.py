@@ -232,18 +232,25 @@ def replay_case(folder: Path, clock: Clock | None = None) -> Session:
 
 
 @contextmanager
-def replayed(folder: Path, labels: Labels, kinds: bool = False, session: Session | None = None) -> Iterator[tuple[Session, EngineDays]]:
+def replayed(folder: Path, labels: Labels, kinds: bool = False, session: Session | None = None,
+             summary: bool = True) -> Iterator[tuple[Session, EngineDays]]:
     """Replay the case's facts (``replay_case``); the session (closed afterwards) and its timeline read up to
     the end of the labels, as the engine's status day by day; ``kinds``: with each
     verdict's ``verdict_kind`` (the timeline's entries then carry their verdicts);
-    ``session``: the case replayed already, read as it is and left open."""
+    ``session``: the case replayed already, read as it is and left open; ``summary=False``:
+    the first day's status and escalation without its verdict's summary (a full verdict,
+    its concession sets searched: for a caller that quotes no summary)."""
     own = session is None
     session = replay_case(folder) if session is None else session
     try:
         start, end = labels.periods[0].start, labels.periods[-1].until
-        first = session.verdict(start)  # in force until the timeline's first change
-        changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc),
-                    EngineSaid(start, first.status, first.escalation, first.summary, kind=verdict_kind(first) if kinds else ""))]
+        # in force until the timeline's first change
+        if kinds or summary:
+            first = session.verdict(start)
+            said = EngineSaid(start, first.status, first.escalation, first.summary, kind=verdict_kind(first) if kinds else "")
+        else:
+            said = EngineSaid(start, *session.status(start), [])
+        changes = [(dt.datetime.min.replace(tzinfo=dt.timezone.utc), said)]
         # no summary: an entry cites its verdict by its time, and only a first wrong day's is quoted (``_said_that_day``)
         changes += [(e.at, EngineSaid(e.at.date(), e.status, e.escalation, [], kind=verdict_kind(e.verdict) if kinds else ""))
                     for e in session.timeline(end, verdicts=kinds)]
@@ -290,7 +297,7 @@ def score_case(folder: Path, kinds: bool = False, summaries: bool = True, sessio
     labels = load_labels(folder / "labels.yaml")
     if not (folder / "rules").is_dir():
         return CaseScore(folder, labels, None)
-    with replayed(folder, labels, kinds, session) as (session, days):
+    with replayed(folder, labels, kinds, session, summary=summaries) as (session, days):
         scores = [score_period(p, days) for p in labels.periods]
         return CaseScore(folder, labels, [_said_that_day(s, session) for s in scores] if summaries else scores)
 

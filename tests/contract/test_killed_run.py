@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import backends
+from tests.backends import Watchdog
 from tests.conftest import ROOT
 
 # a run of its own that holds the suite's own server fixture, says where its folder is, and waits to be killed
@@ -72,12 +73,17 @@ class Run:
     held: Path  # where it writes its PostgreSQL server's folder and its ``ripeness serve``'s pid
     sig: signal.Signals
     group: bool
+    watchdog: Watchdog
 
     def folder(self) -> Path | None:
         return Path(self.held.read_text().split()[0]) if self.held.exists() and self.held.read_text() else None
 
     def served(self) -> int:
         return int(self.held.read_text().split()[1])
+
+    def output(self) -> str:
+        self.process.wait()
+        return self.held.with_suffix(".out").read_text(errors="replace")
 
     def kill(self) -> None:
         (os.killpg if self.group else os.kill)(self.process.pid, self.sig)
@@ -88,8 +94,14 @@ def start_run(tmp_path: Path, sig: signal.Signals, group: bool) -> Run:
     env = {**os.environ, "HELD_FOLDER": str(held), "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
                str(tmp_path / "test_holder.py")]
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return Run(process, held, sig, group)
+    # its output to a file, not a pipe: waiting for a pipe's end waits for every process that holds
+    # it, and twice (at load 5 to 6) one was still open 60 s after the run had been killed
+    with held.with_suffix(".out").open("wb") as output:
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
+    # in a session of its own, so a kill of this run's group does not reach it: stopped (and so its
+    # servers) if this run ends before ``release`` (a suite killed during this test left a holding
+    # run with its PostgreSQL server and its ripeness serve, waiting out its ten minutes)
+    return Run(process, held, sig, group, Watchdog(kill=process.pid, named=f"\0{tmp_path / 'test_holder.py'}"))
 
 
 @pytest.mark.skipif(os.environ.get(backends.ENV) is not None, reason=f"{backends.ENV} names a server of your own: none is started")
@@ -100,13 +112,13 @@ def test_a_killed_run_leaves_no_server_running_and_no_folder(tmp_path: Path) -> 
     try:
         for name, run in runs.items():
             assert wait_for(lambda run=run: run.folder() is not None or run.process.poll() is not None, 120), f"{name}: no server in 120 s"
-            assert run.folder() is not None, f"{name}: the run ended before holding a server:\n{run.process.communicate()[0].decode()}"
+            assert run.folder() is not None, f"{name}: the run ended before holding a server:\n{run.output()}"
             assert processes_naming(run.folder()), f"{name}: the server of {run.folder()} is not running"
             assert running(run.served()), f"{name}: its ripeness serve is not running"
         for run in runs.values():
             run.kill()
         for run in runs.values():
-            run.process.communicate(timeout=60)
+            run.process.wait(timeout=60)
         for name, run in runs.items():
             folder = run.folder() or Path("/nonexistent")
             assert wait_for(lambda folder=folder: not processes_naming(folder) and not folder.exists(), 60), (
@@ -118,3 +130,4 @@ def test_a_killed_run_leaves_no_server_running_and_no_folder(tmp_path: Path) -> 
             if run.process.poll() is None:
                 os.killpg(run.process.pid, signal.SIGTERM)
                 run.process.wait()
+            run.watchdog.release()

@@ -117,3 +117,44 @@ def test_ordinary_files_still_load(tmp_path):
     rulebook = load_rulebook(folder)
     assert "X" in rulebook.actors
     assert len(read_fact_file(folder / "facts.yaml", rulebook)) > 10
+
+
+TRICKY = """\
+plain: 3.67
+quoted: "2021-03-07"
+date: 2021-03-07
+when: 2021-03-07T14:30:00Z
+flags: [yes, no, true, ~, null, .inf, -.nan, 0x1F, 1_000]
+folded: >
+  one
+  two
+literal: |
+  kept
+    as is
+nested:
+  - {a: 1, b: [x, "y", 'z']}
+  -
+    deeper: {c: "unicode \\u00e9 \\U0001F600"}
+"""
+
+
+@pytest.mark.parametrize("text", [pytest.param(TRICKY, id="tricky"), *(pytest.param(p.read_text(encoding="utf-8"), id=p.name)
+                                                                       for p in sorted(JCPOA.glob("*.yaml")))])
+def test_libyaml_under_the_strict_composer_reads_what_the_reference_reads(text):
+    # load_located scans and parses with libyaml (where PyYAML has it) under the pure-Python
+    # strict composer: the same values, of the same types, on the same lines
+    from engine import yamlsource
+
+    fast, reference = yamlsource.load_located(text), yamlsource._located(yamlsource._StrictLoader(text))
+    assert repr(fast.data) == repr(reference.data) and fast.lines == reference.lines
+
+
+@pytest.mark.parametrize("text", ["a: [1, 2\nb: 3\n", "a: b: c\n", "a:\n\t- 1\n", "a: \ud800\n", "a: 1\na: 2\n", "a: &x 1\nb: *x\n"])
+def test_text_libyaml_refuses_is_refused_in_the_reference_loaders_words(text):
+    from engine import yamlsource
+
+    with pytest.raises(Exception) as fast:  # noqa: B017  the reference's very error, whichever it is
+        yamlsource.load_located(text)
+    with pytest.raises(Exception) as reference:  # noqa: B017
+        yamlsource._located(yamlsource._StrictLoader(text))
+    assert (type(fast.value), str(fast.value)) == (type(reference.value), str(reference.value))
