@@ -81,9 +81,13 @@ class Run:
     def served(self) -> int:
         return int(self.held.read_text().split()[1])
 
+    def written(self) -> str:
+        """What the run has printed so far (its output goes to a file beside ``held``)."""
+        return self.held.with_suffix(".out").read_text(errors="replace")
+
     def output(self) -> str:
         self.process.wait()
-        return self.held.with_suffix(".out").read_text(errors="replace")
+        return self.written()
 
     def kill(self) -> None:
         (os.killpg if self.group else os.kill)(self.process.pid, self.sig)
@@ -123,8 +127,7 @@ def test_a_killed_run_leaves_no_server_running_and_no_folder(tmp_path: Path) -> 
             try:
                 run.process.wait(timeout=240)
             except subprocess.TimeoutExpired:
-                pytest.fail(f"{name}: the run was still running 240 s after its {run.sig.name}; its output:\n"
-                            f"{run.held.with_suffix('.out').read_text(errors='replace')}")
+                pytest.fail(f"{name}: the run was still running 240 s after its {run.sig.name}; its output:\n{run.written()}")
         for name, run in runs.items():
             folder = run.folder() or Path("/nonexistent")
             assert wait_for(lambda folder=folder: not processes_naming(folder) and not folder.exists(), 60), (
