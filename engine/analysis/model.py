@@ -7,7 +7,8 @@ reached without breaching any position in force.
   variant lets the actor move in step (``simultaneous``) or a softer ``until`` is met.
   A position without ``until`` is a refusal: it blocks for as long as it is in force.
 - A blocked move *waits for* the moves that read the subjects of its unmet comparisons
-  (their ``done_when`` mentions the subject).  The block lifts when, for some alternative
+  (their ``done_when`` mentions the subject), leaving out the alternatives another makes
+  needless (``_undominated``).  The block lifts when, for some alternative
   of the condition (its DNF), every subject with a failing comparison can be changed by a
   reachable move.  A block on a subject that no move changes is a dead end.
 - *Reachable*: the least set of moves that are free, or whose every block can be lifted by
@@ -682,11 +683,34 @@ def _conditional(rb: Rulebook, move: str, condition: Expr | None, values: dict, 
     alternatives = [alt for c in conditions for alt in rb.alternatives(c)]
     meeting = [per for c in conditions for per in rb.meeting(c)]
     failing = failing_per_alternative(alternatives, values)
+    kept = _undominated(failing, meeting)
+    if len(kept) < len(failing):
+        failing, meeting = [failing[i] for i in kept], [meeting[i] for i in kept]
     stated = position if position is not None else offers[0]
     return Block(position, move, variant, False, closest(failing), tuple(frozenset(c.subject for c in f) for f in failing),
                  tuple(tuple(meeting[i][s] for s in sorted({c.subject for c in f})) for i, f in enumerate(failing)),
                  kind="position" if position is not None else "offer", offers=offers, failing=tuple(failing),
                  stance=rb.stance_of[stated.id])
+
+
+def _undominated(failing: list[tuple[Compare, ...]], meeting: list[dict[str, frozenset[str]]]) -> list[int]:
+    """The alternatives (their indexes, in order) that no other makes needless.  An
+    alternative is needless when another still fails only comparisons it fails too, and
+    each of those other's failing subjects can be met by every move that meets it here (and
+    perhaps more): whatever lifts the needless one lifts the other, so the block never
+    waits for what only the needless one asks.  Of alternatives that fail alike, the first
+    is kept.  (A condition ``any`` of whose branches already holds asks nothing more of
+    the moves that meet its other branches.)"""
+    if len(failing) < 2:
+        return list(range(len(failing)))
+    subjects = [{c.subject for c in f} for f in failing]
+
+    def makes_needless(j: int, i: int) -> bool:  # alternative j makes alternative i needless
+        return (len(failing[j]) <= len(failing[i]) and all(c in failing[i] for c in failing[j])
+                and all(meeting[j][s] >= meeting[i][s] for s in subjects[j])
+                and (j < i or len(failing[j]) < len(failing[i]) or not all(c in failing[j] for c in failing[i])))
+
+    return [i for i in range(len(failing)) if not any(j != i and makes_needless(j, i) for j in range(len(failing)))]
 
 
 def failing_per_alternative(alternatives: list[tuple[Compare, ...]], values: dict) -> list[tuple[Compare, ...]]:

@@ -93,3 +93,53 @@ def test_waiting_on_something_no_move_brings_about_is_a_named_dead_end(tmp_path)
     assert [r.move for r in result.refusals] == ["UNI.end_pickets"]
     assert result.refusals[0].unmet[0].test == "audit = done"
     assert any("no move can bring about" in line for line in result.summary)
+
+
+# A position whose condition asks for two things, one of them either of two: once one
+# branch of the ``any`` holds, the move that would meet the other branch is off the way.
+NEEDLESS = """
+scenario: {id: needless, title: An either-or already met}
+actors:
+  - {id: A, name: Alpha}
+  - {id: B, name: Beta}
+  - {id: C, name: Gamma}
+subjects:
+  - {id: x, actor: A, type: enum, values: ["no", "yes"]}
+  - {id: y, actor: B, type: enum, values: ["no", "yes"]}
+  - {id: w, actor: B, type: enum, values: ["no", "yes"]}
+  - {id: z, actor: C, type: enum, values: ["no", "yes"]}
+moves:
+  - {id: give, actor: A, done_when: {subject: A.x, eq: "yes"}}
+  - {id: give, actor: B, free: true, done_when: {subject: B.y, eq: "yes"}}
+  - {id: commit, actor: C, done_when: {subject: C.z, eq: "yes"}}
+goals:
+  - {id: deal, done_when: {subject: A.x, eq: "yes"}, needs: [A.give]}
+positions:
+  - id: a_terms
+    actor: A
+    withholds: A.give
+    until: {all: [{subject: B.y, eq: "yes"}, {any: [{subject: C.z, eq: "yes"}, {subject: B.w, eq: "yes"}]}]}
+    quote: "Beta's part, and a commitment from Gamma or from Beta."
+    source: test
+  - id: c_never
+    actor: C
+    withholds: C.commit
+    quote: "We will commit to nothing."
+    source: test
+"""
+
+
+@pytest.mark.parametrize(("w", "status", "commit_on_the_way"), [("yes", "opening", False), ("no", "deadlock", True)])
+def test_a_branch_of_an_either_or_already_met_takes_the_other_branch_off_the_way(tmp_path, w, status, commit_on_the_way):
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(NEEDLESS))
+    facts = [{"at": "2024-03-01", "actor": "A", "subject": "x", "value": "no"},
+             {"at": "2024-03-01", "actor": "B", "subject": "y", "value": "no"},
+             {"at": "2024-03-01", "actor": "B", "subject": "w", "value": w},
+             {"at": "2024-03-01", "actor": "C", "subject": "z", "value": "no"}]
+    result = verdict(load_scenario(tmp_path), *facts)
+    # Beta's commitment made, Beta's free move is all Alpha still waits for; not made, no move
+    # makes it (a dead end), and Gamma refuses the other branch
+    assert result.status == status
+    assert ("C.commit" in {s.move for s in result.stances}) is commit_on_the_way
+    assert any("C.commit" in line for line in result.summary) is commit_on_the_way
+    assert any(o.what == "C.commit" for o in result.openings) is commit_on_the_way
