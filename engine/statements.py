@@ -108,24 +108,33 @@ def statements_of(facts: Sequence[Fact], where: dict[str, str] | None = None) ->
 def admitting(statements: Sequence[Statement], admit: Confidence) -> list[Statement]:
     """The statements a verdict of the facts at least as sure as ``admit`` reads: those at
     least that sure, less what depends on one left out (in order of application): an end of
-    a statement left out is dropped from ``ends`` (of a stance whose first statement is left
-    out, from ``ends_stance``), a restatement of one is left out too (it says again what is
-    not admitted), and a fact left with nothing to state or end goes.  An end of a stance
-    kept ends the statements of it kept that are in force then: none, it may be, and that is
-    no problem (``Statement.partial``)."""
+    a statement left out is dropped from ``ends``, and a fact left with nothing to state or
+    end goes.  A restatement admitted of a stance whose first statement is left out is said
+    in its own right (the party is known to hold it, however sure the first report was): it
+    becomes the stance's first statement, and what names the stance after it (a later
+    restatement, an ``ends_stance``) names it instead.  An end of a stance kept ends the
+    statements of it kept that are in force then: none, it may be, and that is no problem
+    (``Statement.partial``)."""
     if admit == "disputed":
         return list(statements)
     kept, gone = [], set()
+    first: dict[str, str] = {}  # a stance whose first statement is left out -> its first statement admitted
     for st in statements:
-        if not admitted(st.confidence, admit) or (st.states is not None and st.states.restates in gone):
+        if not admitted(st.confidence, admit):
             if st.states is not None:
                 gone.add(st.states.id)
             continue
+        states = st.states
+        if states is not None and states.restates in gone:
+            restated = first.get(states.restates)
+            if restated is None:
+                first[states.restates] = states.id
+            states = states.model_copy(update={"restates": restated})
         ends = tuple(e for e in st.ends if e not in gone)
-        stances = tuple(e for e in st.ends_stance if e not in gone)
-        if st.states is None and not ends and not stances:
+        stances = tuple(first[e] if e in first else e for e in st.ends_stance if e not in gone or e in first)
+        if states is None and not ends and not stances:
             continue
-        kept.append(replace(st, ends=ends, ends_stance=stances, partial=True))
+        kept.append(replace(st, states=states, ends=ends, ends_stance=stances, partial=True))
     return kept
 
 

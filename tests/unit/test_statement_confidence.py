@@ -101,3 +101,21 @@ def test_a_session_of_its_own_reads_the_reported_statement_the_same_way(tmp_path
         assert all(e.status == "deadlock" for e in session.timeline(admit="confirmed"))
     finally:
         session.close()
+
+
+def test_a_confirmed_restatement_of_a_reported_statement_is_read_as_said_in_its_own_right(sessions):
+    sessions.record(BASELINE, [("body", REPORTED)])
+    again = {"at": "2024-03-10", "source": "Beta's own statement",
+             "states": {"offer": {"id": "b_offer_again", "restates": "b_offer", "actor": "B", "offers": "B.y",
+                                  "quote": "Beta confirms it will move.", "source": "Beta's own statement"}}}
+    sessions.record(BASELINE, [("body", again)])
+
+    def offers(day: str, **admit: str) -> list[str]:
+        return [o.id for o in sessions.verdict(BASELINE, at(day), **admit).offers_in_force]
+
+    assert offers("2024-03-06", admit="confirmed") == []  # only reported yet
+    assert offers("2024-03-11", admit="confirmed") == ["b_offer_again"]  # said in its own right
+    assert offers("2024-03-11") == ["b_offer", "b_offer_again"]
+    # ended by the stance's name (its first statement, left out): the end reaches the restatement
+    sessions.record(BASELINE, [("body", {"at": "2024-04-01", "ends_stance": "b_offer", "source": "Beta withdraws it"})])
+    assert offers("2024-04-02", admit="confirmed") == [] and offers("2024-04-02") == []
