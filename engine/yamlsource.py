@@ -109,11 +109,12 @@ else:  # PyYAML built without libyaml: the pure-Python loader alone
     _FastLoader = _StrictLoader  # type: ignore[misc]
 
 
-def load_located(text: str) -> Located:
+def load_located(text: str, *, reference: bool = False) -> Located:
     """Parse one YAML document (empty text is ``None``) with the line of every node.
     Raises ``YamlSyntaxError`` for text that is not YAML, or has anchors, aliases or
-    nesting deeper than ``MAX_DEPTH``."""
-    if _FastLoader is not _StrictLoader:
+    nesting deeper than ``MAX_DEPTH``.  ``reference``: read with the pure-Python loader
+    alone, as text libyaml refuses is read (what the fast path must agree with)."""
+    if _FastLoader is not _StrictLoader and not reference:
         try:
             return _located(_FastLoader(text))
         except Exception:  # noqa: BLE001  refused (or text libyaml cannot take, a lone surrogate): the reference decides, in its own words

@@ -145,7 +145,7 @@ def test_libyaml_under_the_strict_composer_reads_what_the_reference_reads(text):
     # strict composer: the same values, of the same types, on the same lines
     from engine import yamlsource
 
-    fast, reference = yamlsource.load_located(text), yamlsource._located(yamlsource._StrictLoader(text))
+    fast, reference = yamlsource.load_located(text), yamlsource.load_located(text, reference=True)
     assert repr(fast.data) == repr(reference.data) and fast.lines == reference.lines
 
 
@@ -156,5 +156,5 @@ def test_text_libyaml_refuses_is_refused_in_the_reference_loaders_words(text):
     with pytest.raises(Exception) as fast:  # noqa: B017  the reference's very error, whichever it is
         yamlsource.load_located(text)
     with pytest.raises(Exception) as reference:  # noqa: B017
-        yamlsource._located(yamlsource._StrictLoader(text))
+        yamlsource.load_located(text, reference=True)
     assert (type(fast.value), str(fast.value)) == (type(reference.value), str(reference.value))
