@@ -86,6 +86,11 @@ class Kept(Generic[V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def weight(self) -> int:
+        """The weight of the entries kept (each ``put``'s ``weight``), held under ``weight_bound``."""
+        return self._weight
+
     def __repr__(self) -> str:
         return f"Kept({self.name!r}, {len(self._entries)} kept)"
 

@@ -93,7 +93,7 @@ def test_the_weight_bound_holds(weights, limit):
     for i, w in enumerate(weights):
         held.append(Thing(i))
         cache.put((held[-1],), None, i, weight=w)
-        assert cache._weight <= limit or len(cache) == 1  # one put heavier than the bound is kept alone
+        assert cache.weight <= limit or len(cache) == 1  # one put heavier than the bound is kept alone
         assert cache.get((held[-1],)) == i
 
 
