@@ -82,14 +82,16 @@ def headline(model: BlockingModel, statuses: dict[str, Status], hopeful: dict[st
     better = max((statuses[g] for g in interim), key=_ORDER.__getitem__, default="deadlock")
     if _ORDER[better] <= _ORDER[best]:
         return best
-    if best != "deadlock":
-        return better
+    step_of = dict(model.steps)
+    if best != "deadlock" and not any(statuses[step_of[g]] == "deadlock" for g in interim
+                                      if step_of.get(g) in main and _ORDER[statuses[g]] > _ORDER[best]):
+        return better  # a main goal is open, and no better interim goal is a step toward a deadlocked one
     if hopeful is None:
         hopeful = reachable_goals(model.hopeful()) if solution is None else reachable_if_willing(model, solution)
-    step_of = dict(model.steps)
-    # a standoff: no main goal the interim goal is a step toward would open even if every untested move were willing
+    # a standoff: no main goal the interim goal is a step toward would open even if every untested move were
+    # willing (an interim goal without ``toward``: every main goal; one open main goal is enough)
     fair = [statuses[g] for g in interim if any(hopeful[t] for t in ([step_of[g]] if step_of.get(g) in main else main))]
-    return max(fair, key=_ORDER.__getitem__, default="deadlock")
+    return max([best, *fair], key=_ORDER.__getitem__)
 
 
 def quick_status(sit: Situation) -> tuple[Status, bool]:

@@ -107,3 +107,19 @@ def test_talks_on_a_deal_in_a_standoff_are_not_raised_by_another_main_goal_nobod
                 "deal by a standoff.") in result.summary[0]
     else:
         assert "deadlock — victory, deal out of reach" in result.summary[0]
+
+
+@pytest.mark.parametrize(("toward", "status"), [
+    (", toward: deal", "opening"),  # talks on the deal in a standoff raise nothing: the headline is the open other way's
+    ("", "progress"),  # talks toward no main goal in particular count while a main goal is open
+])
+def test_talks_on_a_deal_in_a_standoff_are_not_raised_by_another_main_goal_that_is_open(tmp_path, toward, status):
+    open_way = '  - {id: a_can_prevail, actor: A, offers: A.prevail, quote: "We can win.", source: s}\n'
+    rules = ALTERNATIVE.replace("needs: [B.talk]}", f"needs: [B.talk]{toward}}}").replace(
+        "offers:\n", "offers:\n" + open_way) + textwrap.dedent(STANDOFF)
+    facts = [*NOTHING_GIVEN, {"at": "2024-01-10", "subject": "talks", "value": "under_way", "source": "s"},
+             {"at": "2024-01-01", "subject": "A.won", "value": "no", "source": "s"}]
+    result = verdict_of(tmp_path, rules, facts, dt.date(2024, 2, 1))
+    goals = {g.id: g for g in result.goals}
+    assert (goals["deal"].status, goals["victory"].status, goals["talks_held"].status) == ("deadlock", "opening", "progress")
+    assert result.status == status
