@@ -47,8 +47,11 @@ def _as_of(text: Optional[str]) -> Optional[dt.datetime]:
 
 
 @app.command()
-def check(rules: RulesDir) -> None:
-    """Validate a scenario folder; list every error with file, line and field."""
+def check(rules: RulesDir,
+          facts: Annotated[Optional[Path], typer.Argument(help=(
+              "Facts to check against the scenario too (a .jsonl or .yaml file): every fact and statement "
+              "fact is recorded as `verdict` would, and its errors listed."))] = None) -> None:
+    """Validate a scenario folder, and a fact file against it if given; list every error with file, line and field."""
     folder = resolve_rules_dir(rules)
     rulebook, problems = check_folder(folder)
     if problems:
@@ -60,6 +63,12 @@ def check(rules: RulesDir) -> None:
     typer.echo(f"{folder}: ok — {len(rulebook.actors)} actors, {len(rulebook.subjects)} subjects, "
                f"{len(rulebook.moves)} moves, {len(rulebook.positions)} positions, {len(rulebook.offers)} offers, "
                f"{len(rulebook.goals)} goals")
+    if facts is not None:
+        try:
+            session = load_scenario(folder).replay(facts)
+        except (RuleFileError, FactError, RipenessError) as error:
+            _fail(error)
+        typer.echo(f"{facts}: ok — {len(session.history)} facts recorded against the scenario")
 
 
 @app.command()

@@ -28,6 +28,20 @@ def test_check_bundled_scenario_by_name_and_by_path():
         assert re.search(r"\d+ positions, \d+ offers, \d+ goals", result.stdout), result.stdout
 
 
+def test_check_with_a_fact_file_records_it_against_the_scenario(tmp_path):
+    result = run("check", "jcpoa", FACTS)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"facts\.yaml: ok — \d+ facts recorded against the scenario", result.stdout), result.stdout
+    # a fact the scenario does not know: refused, with its file and line, the rule files still said ok
+    bad = tmp_path / "facts.yaml"
+    bad.write_text(Path(FACTS).read_text(encoding="utf-8").replace(
+        "facts:\n", "facts:\n  - {at: 2021-01-20, actor: NOBODY, subject: nothing, value: 1, source: s}\n", 1), encoding="utf-8")
+    result = run("check", "jcpoa", str(bad))
+    assert result.exit_code == 1
+    assert f"{JCPOA}: ok" in result.stdout  # the rule files are fine; the facts are not
+    assert f"{bad}:" in result.stderr and "NOBODY" in result.stderr, result.stderr
+
+
 def test_check_missing_folder_fails(tmp_path):
     result = run("check", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
