@@ -147,6 +147,8 @@ def _describe(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
         message += f" ({exc.context} started on line {exc.context_mark.line + 1})"
     elif exc.context:
         message += f" ({exc.context})"
+    if exc.problem == "mapping values are not allowed here":
+        message += "; a colon followed by a space inside an unquoted value starts a key: put the value in quotes"
     return line, message
 
 

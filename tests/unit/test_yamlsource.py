@@ -158,3 +158,12 @@ def test_text_libyaml_refuses_is_refused_in_the_reference_loaders_words(text):
     with pytest.raises(Exception) as reference:  # noqa: B017
         yamlsource.load_located(text, reference=True)
     assert (type(fast.value), str(fast.value)) == (type(reference.value), str(reference.value))
+
+
+def test_a_colon_and_a_space_in_an_unquoted_value_is_refused_saying_to_quote_it(tmp_path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "scenario.yaml").write_text("scenario: {id: s, title: S}\nactors:\n  - id: A\n    name: the talks: stuck\n")
+    _, problems = check_folder(folder)
+    [problem] = problems
+    assert problem.where.endswith("scenario.yaml:4") and "put the value in quotes" in problem.message, problem
