@@ -55,7 +55,11 @@ def resolve_rules_dir(name_or_path: str | Path) -> Path:
 
 
 def load_scenario(folder: str | Path) -> Scenario:
-    rulebook = load_rulebook(resolve_rules_dir(folder))
+    return scenario_of(load_rulebook(resolve_rules_dir(folder)))
+
+
+def scenario_of(rulebook: Rulebook) -> Scenario:
+    """The scenario of a rulebook read already (its rules compiled)."""
     scenario = Scenario(rulebook, compile_rulebook(rulebook))
     settle()
     return scenario

@@ -17,7 +17,7 @@ from engine.imports import FORMATS
 from engine.rulebook import check_folder
 from engine.rulebook.models import RuleFile
 from ripeness import render
-from ripeness.bootstrap import load_scenario, resolve_rules_dir
+from ripeness.bootstrap import load_scenario, resolve_rules_dir, scenario_of
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ripeness: is a negotiation deadlocked, and where is the way out?")
@@ -65,7 +65,7 @@ def check(rules: RulesDir,
                f"{len(rulebook.goals)} goals")
     if facts is not None:
         try:
-            session = load_scenario(folder).replay(facts)
+            session = scenario_of(rulebook).replay(facts)  # the rule files read once, above
         except (RuleFileError, FactError, RipenessError) as error:
             _fail(error)
         typer.echo(f"{facts}: ok — {len(session.history)} facts recorded against the scenario")
