@@ -55,7 +55,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _programs() -> tuple[str, str] | None:
+def postgres_programs() -> tuple[str, str] | None:
     found = shutil.which("initdb"), shutil.which("pg_ctl")
     if all(found):
         return found  # type: ignore[return-value]
@@ -216,7 +216,7 @@ def postgres() -> Iterator[Postgres]:
         yield server
         server.close()
         return
-    programs = _programs()
+    programs = postgres_programs()
     if programs is None:
         raise Unavailable(f"no PostgreSQL server: {HOW}")
     throwaway = _Throwaway(*programs)

@@ -83,7 +83,7 @@ class Run:
 
     def written(self) -> str:
         """What the run has printed so far (its output goes to a file beside ``held``)."""
-        return self.held.with_suffix(".out").read_text(errors="replace")
+        return output_of(self.held).read_text(errors="replace")
 
     def output(self) -> str:
         self.process.wait()
@@ -93,6 +93,11 @@ class Run:
         (os.killpg if self.group else os.kill)(self.process.pid, self.sig)
 
 
+def output_of(held: Path) -> Path:
+    """The file a run holding ``held`` prints to."""
+    return held.with_suffix(".out")
+
+
 def start_run(tmp_path: Path, sig: signal.Signals, group: bool) -> Run:
     held = tmp_path / f"{sig.name}-{'group' if group else 'alone'}.held"
     env = {**os.environ, "HELD_FOLDER": str(held), "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -100,7 +105,7 @@ def start_run(tmp_path: Path, sig: signal.Signals, group: bool) -> Run:
                str(tmp_path / "test_holder.py")]
     # its output to a file, not a pipe: waiting for a pipe's end waits for every process that holds
     # it, and twice (at load 5 to 6) one was still open 60 s after the run had been killed
-    with held.with_suffix(".out").open("wb") as output:
+    with output_of(held).open("wb") as output:
         process = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
     # in a session of its own, so a kill of this run's group does not reach it: stopped (and so its
     # servers) if this run ends before ``release`` (a suite killed during this test left a holding
@@ -109,7 +114,7 @@ def start_run(tmp_path: Path, sig: signal.Signals, group: bool) -> Run:
 
 
 @pytest.mark.skipif(os.environ.get(backends.ENV) is not None, reason=f"{backends.ENV} names a server of your own: none is started")
-@pytest.mark.skipif(backends._programs() is None, reason=f"no PostgreSQL programs: {backends.HOW}")
+@pytest.mark.skipif(backends.postgres_programs() is None, reason=f"no PostgreSQL programs: {backends.HOW}")
 def test_a_killed_run_leaves_no_server_running_and_no_folder(tmp_path: Path) -> None:
     (tmp_path / "test_holder.py").write_text(HOLDER)
     runs = {name: start_run(tmp_path, sig, group) for name, (sig, group) in KILLS.items()}  # all at once: each starts its own server
