@@ -216,6 +216,9 @@ def error_message(error: dict) -> str:
     # a whole item or condition as "got" would repeat the file; plain values help
     if "input" in error and not isinstance(error["input"], dict) and error["type"] != "invalid_condition":
         message += f" (got {brief(error['input'])})"
+    if error["type"] == "string_type" and isinstance(error.get("input"), bool):
+        message += ("; YAML reads an unquoted on, off, yes, no, true or false as true or false, "
+                    "not as a name: put it in quotes ('on') or choose another word")
     return message
 
 

@@ -147,6 +147,20 @@ def test_text_cut_by_a_comma_in_a_one_line_mapping_says_to_quote_it(tmp_path):
     assert unknown[0].where == f"{moves}:{len(text.splitlines()) + 1}"
 
 
+def test_an_unquoted_on_read_as_a_boolean_says_to_quote_it(tmp_path):
+    """YAML 1.1 reads ``on`` as true: a subject's value ``on`` was refused as "Input should be
+    a valid string (got True)" with no word of why (the ``nigeria_minimum_wage_2024``
+    modeller renamed it by guesswork)."""
+    folder = jcpoa_copy(tmp_path)
+    subjects = folder / "subjects.yaml"
+    text = subjects.read_text(encoding="utf-8")
+    subjects.write_text(text.replace("values: [none, indirect, direct]", "values: [none, on, direct]"), encoding="utf-8")
+    problems = problems_of(folder)
+    quoted = [p for p in problems if "put it in quotes ('on')" in p.message]
+    assert quoted and "(got True)" in quoted[0].message, problems
+    assert quoted[0].where.startswith(f"{subjects}:")
+
+
 def test_unknown_field_quotes_instead_of_quote(tmp_path):
     folder = jcpoa_copy(tmp_path)
     positions = folder / "positions.yaml"
