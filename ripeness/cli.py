@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from engine.deadline import DEFAULT_BUDGET
-from engine.errors import FactError, RipenessError, RuleFileError
+from engine.errors import RipenessError
 from engine.facts import Confidence, to_utc
 from engine.imports import FORMATS
 from engine.rulebook import check_folder
@@ -66,7 +66,7 @@ def check(rules: RulesDir,
     if facts is not None:
         try:
             session = scenario_of(rulebook).replay(facts)  # the rule files read once, above
-        except (RuleFileError, FactError, RipenessError) as error:
+        except RipenessError as error:
             _fail(error)
         typer.echo(f"{facts}: ok — {len(session.history)} facts recorded against the scenario")
 
@@ -81,7 +81,7 @@ def verdict(rules: RulesDir, facts: FactsFile,
     try:
         session = load_scenario(rules).replay(facts)
         result = session.verdict(when, confidence)
-    except (RuleFileError, FactError, RipenessError) as error:
+    except RipenessError as error:
         _fail(error)
     typer.echo(result.model_dump_json(indent=2) if as_json else render.verdict_text(result))
 
